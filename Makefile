@@ -1,0 +1,22 @@
+# The two commands of the README: `make demo` and `make test`.
+VENV := .venv
+PY := $(VENV)/bin/python
+GUI_ENV := KIVY_NO_ARGS=1 KIVY_NO_CONSOLELOG=1 SDL_AUDIODRIVER=dummy KIVY_HOME=$(CURDIR)/var/kivy-home
+
+.PHONY: setup demo test lint clean
+
+$(VENV)/.installed: setup.cfg pyproject.toml scripts/setup.sh
+	bash scripts/setup.sh
+	touch $@
+
+setup: $(VENV)/.installed
+
+demo: setup
+	$(GUI_ENV) $(VENV)/bin/navbat demo
+
+test: setup
+	$(VENV)/bin/ruff check .
+	bash scripts/run-tests.sh
+
+clean:
+	rm -rf $(VENV) var/*.sqlite* var/tickets

@@ -1,0 +1,5 @@
+import sys
+
+from navbat.cli import main
+
+sys.exit(main())

@@ -1,0 +1,52 @@
+"""The `navbat` console script: one command, a subcommand per job."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from navbat.config import ConfigError
+
+# name -> module; each module defines register(subparsers) and keeps heavy imports
+# (Kivy, Flask) inside its run function so `navbat --help` stays quick.
+COMMANDS = {
+    "hub": "navbat.commands.hub",
+    "demo": "navbat.commands.demo",
+    "user": "navbat.commands.user",
+    "device": "navbat.commands.device",
+    "simulate": "navbat.commands.simulate",
+    "printer": "navbat.commands.printer",
+    "kiosk": "navbat.commands.kiosk",
+    "display": "navbat.commands.display",
+    "report": "navbat.commands.report",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="navbat", description="Navbat queue and service-desk system")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, module in COMMANDS.items():
+        try:
+            mod = importlib.import_module(module)
+        except ModuleNotFoundError as exc:
+            if exc.name != module:
+                raise
+            continue  # a command another issue has not built yet
+        mod.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except ConfigError as exc:
+        print(f"navbat: bad branch file:\n{exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,347 @@
+"""The branch description in `config/branches.yaml`, validated with pydantic.
+
+A bad file is refused with the YAML path of the problem, e.g.
+``counters[3].services[1]: unknown service "P9"``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "branches.yaml"
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # datetime.weekday() order
+_HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
+Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,16}$")]
+
+
+class ConfigError(Exception):
+    """A branch file that cannot be used; str() is one readable line per problem."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Text(_Model):
+    """A text in Persian (shown first) and English."""
+
+    fa: str = Field(min_length=1)
+    en: str = Field(min_length=1)
+
+    def get(self, lang: str) -> str:
+        return self.en if lang == "en" else self.fa
+
+
+class Numbering(_Model):
+    """Either a letter prefix (A-001 …) or a numeric block (101–199); both wrap."""
+
+    prefix: str | None = Field(default=None, pattern=r"^[A-Z]{1,2}$")
+    start: int | None = Field(default=None, ge=0)
+    end: int | None = Field(default=None, ge=0)
+    digits: int = Field(default=3, ge=1, le=4)
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Numbering:
+        if self.prefix is None and (self.start is None or self.end is None):
+            raise ValueError("give either a prefix or both start and end")
+        if self.prefix is not None and (self.start is not None or self.end is not None):
+            raise ValueError("give a prefix or a numeric block, not both")
+        if self.start is not None and self.end is not None and self.end <= self.start:
+            raise ValueError("end must be greater than start")
+        return self
+
+    @property
+    def size(self) -> int:
+        if self.prefix is not None:
+            return 10**self.digits - 1
+        return self.end - self.start + 1  # type: ignore[operator]
+
+    def format(self, sequence: int) -> str:
+        """The printed number for the n-th ticket of the day (1-based)."""
+        slot = (sequence - 1) % self.size
+        if self.prefix is not None:
+            return f"{self.prefix}-{slot + 1:0{self.digits}d}"
+        return str(self.start + slot)  # type: ignore[operator]
+
+
+class Service(_Model):
+    code: Code
+    name: Text
+    numbering: Numbering
+    expected_minutes: float = Field(gt=0, le=240)
+    target_wait_minutes: float = Field(gt=0, le=480)
+    documents: list[Text] = Field(default_factory=list)
+    steps: list[Text] = Field(default_factory=list)
+    responsible: Text | None = None  # D6: "who is responsible"
+    enabled: bool = True
+
+
+class Unit(_Model):
+    code: Code
+    name: Text
+    icon: str | None = None
+    services: list[Service] = Field(min_length=1)
+
+
+class PriorityClass(_Model):
+    code: Code
+    name: Text
+    weight: float = Field(gt=0, le=100)
+
+
+class Skill(_Model):
+    code: Code
+    weight: float = Field(default=1.0, gt=0, le=1)
+
+    @field_validator("code")
+    @classmethod
+    def _known(cls, code: str, info: ValidationInfo) -> str:
+        known = (info.context or {}).get("services")
+        if known is not None and code not in known:
+            raise PydanticCustomError("unknown_service", 'unknown service "{code}"', {"code": code})
+        return code
+
+
+class Counter(_Model):
+    number: int = Field(ge=1, le=999)
+    name: Text
+    unit: Code | None = None
+    services: list[Skill] = Field(min_length=1)
+
+    @field_validator("services", mode="before")
+    @classmethod
+    def _bare_codes(cls, value: Any) -> Any:
+        # "PR1" is shorthand for {code: PR1, weight: 1.0} (a primary skill).
+        if isinstance(value, list):
+            return [{"code": v} if isinstance(v, str) else v for v in value]
+        return value
+
+    @field_validator("unit")
+    @classmethod
+    def _known_unit(cls, unit: str | None, info: ValidationInfo) -> str | None:
+        known = (info.context or {}).get("units")
+        if unit is not None and known is not None and unit not in known:
+            raise PydanticCustomError("unknown_unit", 'unknown unit "{unit}"', {"unit": unit})
+        return unit
+
+    def skill(self, service: str) -> float:
+        """The window's weight for a sub-service; 0 when it does not serve it."""
+        return next((s.weight for s in self.services if s.code == service), 0.0)
+
+
+class Printer(_Model):
+    name: Code
+    type: Literal["usb", "serial", "network", "file", "dummy"]
+    width_mm: Literal[58, 80] = 80
+    profile: str = "TM-T88V"
+    host: str | None = None
+    port: int | str | None = None  # TCP port for network, device path for serial
+    baudrate: int = 19200
+    vendor_id: int | None = None
+    product_id: int | None = None
+    path: str | None = None  # folder for file printers
+
+    @model_validator(mode="after")
+    def _transport(self) -> Printer:
+        needs = {"network": ("host",), "serial": ("port",), "usb": ("vendor_id", "product_id"), "file": ("path",)}
+        missing = [f for f in needs.get(self.type, ()) if getattr(self, f) is None]
+        if missing:
+            raise ValueError(f"a {self.type} printer needs {', '.join(missing)}")
+        return self
+
+
+class Kiosk(_Model):
+    name: Code
+    printer: Code | None = None
+
+
+class SerialPort(_Model):
+    port: str
+    baudrate: int = 9600
+    protocol: str = "plain"
+
+
+class Display(_Model):
+    name: Code
+    kind: Literal["wall", "counter", "led"] = "wall"
+    counter: int | None = None
+    serial: SerialPort | None = None
+
+
+class Policy(_Model):
+    """Knobs of the call-next policy; the defaults need no tuning."""
+
+    backup_skill_weight: float = Field(default=0.5, gt=0, le=1)
+
+
+class BranchInfo(_Model):
+    id: Code
+    name: Text
+    province: Text | None = None
+    timezone: str = "Asia/Tehran"
+    opening_hours: dict[Literal[WEEKDAYS], str] = Field(default_factory=dict)  # type: ignore[valid-type]
+    holidays: list[dt.date] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise PydanticCustomError("timezone", 'unknown time zone "{name}"', {"name": name}) from None
+        return name
+
+    @field_validator("opening_hours")
+    @classmethod
+    def _hours(cls, hours: dict[str, str]) -> dict[str, str]:
+        for day, span in hours.items():
+            m = _HOURS.match(span)
+            if not m or (m[1], m[2]) >= (m[3], m[4]):
+                raise PydanticCustomError("hours", '{day}: "{span}" is not HH:MM-HH:MM', {"day": day, "span": span})
+        return hours
+
+
+class Branch(_Model):
+    branch: BranchInfo
+    policy: Policy = Policy()
+    priority_classes: list[PriorityClass] = Field(default_factory=list)
+    units: list[Unit] = Field(min_length=1)
+    counters: list[Counter] = Field(min_length=1)
+    printers: list[Printer] = Field(default_factory=list)
+    kiosks: list[Kiosk] = Field(default_factory=list)
+    displays: list[Display] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _unique(self) -> Branch:
+        for what, codes in (
+            ("service", [s.code for s in self.services]),
+            ("unit", [u.code for u in self.units]),
+            ("counter", [c.number for c in self.counters]),
+            ("priority class", [p.code for p in self.priority_classes]),
+            ("printer", [p.name for p in self.printers]),
+        ):
+            dupes = sorted({str(c) for c in codes if codes.count(c) > 1})
+            if dupes:
+                raise ValueError(f"duplicate {what}: {', '.join(dupes)}")
+        printers = {p.name for p in self.printers}
+        for kiosk in self.kiosks:
+            if kiosk.printer and kiosk.printer not in printers:
+                raise ValueError(f'kiosk "{kiosk.name}": unknown printer "{kiosk.printer}"')
+        return self
+
+    # Lookups used everywhere; cheap enough to compute on demand.
+    @property
+    def services(self) -> list[Service]:
+        return [s for u in self.units for s in u.services]
+
+    def service(self, code: str) -> Service | None:
+        return next((s for s in self.services if s.code == code), None)
+
+    def unit_of(self, code: str) -> Unit | None:
+        return next((u for u in self.units if any(s.code == code for s in u.services)), None)
+
+    def counter(self, number: int) -> Counter | None:
+        return next((c for c in self.counters if c.number == number), None)
+
+    def priority(self, code: str) -> PriorityClass | None:
+        return next((p for p in self.priority_classes if p.code == code), None)
+
+    def printer(self, name: str) -> Printer | None:
+        return next((p for p in self.printers if p.name == name), None)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.branch.timezone)
+
+    def branch_day(self, when: dt.datetime) -> dt.date:
+        """The calendar day in the branch's time zone; ticket numbers restart each day."""
+        return when.astimezone(self.tz).date()
+
+    def is_open(self, when: dt.datetime) -> bool:
+        local = when.astimezone(self.tz)
+        if local.date() in self.branch.holidays:
+            return False
+        span = self.branch.opening_hours.get(WEEKDAYS[local.weekday()])
+        if span is None:
+            return False
+        start, end = span.split("-")
+        return start <= local.strftime("%H:%M") < end
+
+    def next_opening(self, when: dt.datetime) -> dt.datetime | None:
+        """When the branch next opens (aware, branch time), or None if never."""
+        local = when.astimezone(self.tz)
+        for ahead in range(0, 15):
+            day = local.date() + dt.timedelta(days=ahead)
+            span = self.branch.opening_hours.get(WEEKDAYS[day.weekday()])
+            if span is None or day in self.branch.holidays:
+                continue
+            h, m = map(int, span.split("-")[0].split(":"))
+            start = dt.datetime.combine(day, dt.time(h, m), tzinfo=self.tz)
+            if start > local:
+                return start
+        return None
+
+
+def _path(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        elif not str(part).startswith(("function-", "union[", "literal[")):
+            out += f".{part}" if out else str(part)
+    return out or "(top)"
+
+
+def _context(raw: Any) -> dict[str, set[str]]:
+    """Codes defined in the file, so references to them can be checked in one pass."""
+    units = raw.get("units") if isinstance(raw, dict) else None
+    if not isinstance(units, list):
+        return {}
+    services = {
+        str(s.get("code"))
+        for u in units if isinstance(u, dict) and isinstance(u.get("services"), list)
+        for s in u["services"] if isinstance(s, dict)
+    }
+    return {"services": services, "units": {str(u.get("code")) for u in units if isinstance(u, dict)}}
+
+
+def parse_config(raw: Any) -> Branch:
+    try:
+        return Branch.model_validate(raw, context=_context(raw))
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            loc = err["loc"]
+            if err["type"] == "unknown_service" and loc[-1] == "code":
+                loc = loc[:-1]  # the skill was written as a bare code
+            msg = err["msg"].removeprefix("Value error, ")
+            lines.append(f"{_path(loc)}: {msg}")
+        raise ConfigError("\n".join(lines)) from None
+
+
+def load_config(path: str | Path | None = None) -> Branch:
+    """Read and validate a branch file; raises ConfigError with readable lines."""
+    path = Path(path) if path else DEFAULT_CONFIG
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path}: not valid YAML ({exc})") from None
+    return parse_config(raw)

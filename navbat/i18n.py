@@ -1,0 +1,64 @@
+"""Translations from gettext catalogues (navbat/locale/<lang>/LC_MESSAGES/<domain>.po).
+
+Message ids are English; each part of the product has its own domain (server,
+kiosk, display, printer) so catalogues stay small. `python -m navbat.i18n compile`
+turns the .po files into .mo (setup does this); when a .mo is missing the .po is
+read directly, so a fresh checkout still shows Persian.
+"""
+
+from __future__ import annotations
+
+import gettext
+import sys
+from functools import cache
+from pathlib import Path
+
+from babel.messages import mofile, pofile
+
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+LANGUAGES = ("fa", "en")
+
+
+@cache
+def translation(domain: str, lang: str) -> gettext.NullTranslations:
+    if lang == "en":
+        return gettext.NullTranslations()
+    mo = LOCALE_DIR / lang / "LC_MESSAGES" / f"{domain}.mo"
+    po = mo.with_suffix(".po")
+    if po.exists() and (not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime):
+        _compile(po, mo)
+    if not mo.exists():
+        return gettext.NullTranslations()
+    with mo.open("rb") as fh:
+        return gettext.GNUTranslations(fh)
+
+
+def gettext_for(domain: str, lang: str):  # noqa: ANN201 - a plain callable str -> str
+    """A `_` function for one domain and language."""
+    return translation(domain, lang).gettext
+
+
+def _compile(po: Path, mo: Path) -> None:
+    with po.open("rb") as fh:
+        catalog = pofile.read_po(fh, locale=po.parent.parent.name)
+    try:
+        with mo.open("wb") as fh:
+            mofile.write_mo(fh, catalog)
+    except OSError:
+        pass  # read-only install: translation() then falls back to English
+
+
+def compile_all() -> int:
+    count = 0
+    for po in LOCALE_DIR.glob("*/LC_MESSAGES/*.po"):
+        _compile(po, po.with_suffix(".mo"))
+        count += 1
+    return count
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["compile"]:
+        print(f"compiled {compile_all()} catalogue(s)")
+    else:
+        print("usage: python -m navbat.i18n compile", file=sys.stderr)
+        sys.exit(2)
