@@ -1,0 +1,1 @@
+"""Subcommands of `navbat`; each module has register(subparsers)."""

@@ -1,0 +1,66 @@
+"""`navbat demo`: demo users and devices, then the hub on the demo branch (hours ignored)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+
+from navbat.commands._common import add_config, add_db
+
+DEMO_USERS = [("head", "head", "1404"), *[(f"clerk{n}", "clerk", f"{n}{n}{n}{n}") for n in range(1, 9)]]
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("demo", help="set up demo users and devices and run the demo branch")
+    add_config(p)
+    add_db(p)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--no-gui", action="store_true", help="do not start the kiosk and wall display")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from navbat.config import load_config
+    from server.auth import add_device, add_user
+    from server.db import open_db
+    from server.serve import serve
+
+    branch = load_config(args.config)
+    db = open_db(args.db)
+    for name, role, pin in DEMO_USERS:
+        add_user(db, name, role, pin)
+    tokens = {name: add_device(db, name, "kiosk") for name in [k.name for k in branch.kiosks] or ["kiosk-1"]}
+    tokens["hall"] = add_device(db, "hall", "display")
+    db.conn.close()
+    url = f"http://{args.host}:{args.port}"
+    print(f"Navbat demo: {branch.branch.name.en}")
+    print(f"  hub            {url}   (API {url}/api/v1/openapi.json)")
+    print(f"  clerk console  {url}/counter    wall display {url}/display    branch head {url}/head")
+    print("  users (PIN):   " + ", ".join(f"{n} ({p})" for n, _, p in DEMO_USERS))
+    for name, token in tokens.items():
+        print(f"  device {name}: {token}")
+    children = [] if args.no_gui else _start_gui(url, tokens)
+    try:
+        serve(branch, args.db, args.host, args.port, ignore_hours=True)
+    finally:
+        for child in children:
+            child.terminate()
+    return 0
+
+
+def _start_gui(url: str, tokens: dict[str, str]) -> list[subprocess.Popen]:
+    """The kiosk and the wall display beside the hub, when there is a screen to show them."""
+    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
+        print("  (no display: kiosk and wall display not started; open the web display instead)")
+        return []
+    navbat = shutil.which("navbat") or sys.argv[0]
+    kiosk_token = next(t for n, t in tokens.items() if n != "hall")
+    children = []
+    for cmd in ([navbat, "kiosk", "--hub", url, "--token", kiosk_token], [navbat, "display", "--hub", url]):
+        if subprocess.run([navbat, cmd[1], "--help"], capture_output=True).returncode == 0:
+            children.append(subprocess.Popen(cmd))
+    return children

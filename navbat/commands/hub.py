@@ -1,0 +1,27 @@
+"""`navbat hub`: run the hub on waitress."""
+
+from __future__ import annotations
+
+import argparse
+
+from navbat.commands._common import add_config, add_db
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("hub", help="run the branch hub (API, live events, staff pages)")
+    add_config(p)
+    add_db(p)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--threads", type=int, default=64, help="enough for 50 live event subscribers")
+    p.add_argument("--ignore-hours", action="store_true", help="issue tickets outside opening hours (demos, tests)")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from navbat.config import load_config
+    from server.serve import serve
+
+    branch = load_config(args.config)  # refused here, before anything starts, if it is bad
+    serve(branch, args.db, args.host, args.port, threads=args.threads, ignore_hours=args.ignore_hours)
+    return 0

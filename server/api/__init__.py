@@ -1,0 +1,14 @@
+"""API v1 of the hub, one blueprint per area; other devices are built against it."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from server.api import auth, counters, devices, events, meta, services, tickets
+
+BLUEPRINTS = (meta.bp, auth.bp, services.bp, tickets.bp, counters.bp, events.bp, devices.bp)
+
+
+def init_app(app: Flask) -> None:
+    for bp in BLUEPRINTS:
+        app.register_blueprint(bp, url_prefix="/api/v1")

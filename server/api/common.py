@@ -1,0 +1,56 @@
+"""Helpers the API blueprints share: the floor, the caller, the JSON body."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app, g, request
+
+from server.auth import Principal, authenticate
+from server.floor import Floor, FloorError
+
+
+def floor() -> Floor:
+    return current_app.extensions["navbat.floor"]
+
+
+def caller() -> Principal | None:
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return None
+    return authenticate(floor().db, header.removeprefix("Bearer ").strip())
+
+
+def require(*roles: str) -> Callable:
+    """Only callers with one of these roles; the principal is put in g.who."""
+    def wrap(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def inner(*args: Any, **kwargs: Any) -> Any:
+            who = caller()
+            if who is None:
+                raise FloorError(401, "unauthorized", "log in or send a device token (Authorization: Bearer ...)")
+            if who.role not in roles:
+                raise FloorError(403, "forbidden", f"a {who.role} may not do this")
+            g.who = who
+            return view(*args, **kwargs)
+        return inner
+    return wrap
+
+
+def may_act_on_counter(number: int) -> None:
+    """A clerk acts only at the window they are logged in at; a branch head anywhere."""
+    who: Principal = g.who
+    if who.role == "clerk" and who.counter != number:
+        raise FloorError(403, "wrong_counter", f"you are logged in at window {who.counter}, not {number}")
+
+
+def json_body(required: tuple[str, ...] = ()) -> dict[str, Any]:
+    data = request.get_json(silent=True) if request.data else {}
+    if not isinstance(data, dict):
+        raise FloorError(400, "malformed_json", "the body must be a JSON object")
+    missing = [f for f in required if f not in data]
+    if missing:
+        raise FloorError(400, "missing_field", f"missing field: {', '.join(missing)}")
+    return data

@@ -1,0 +1,42 @@
+"""Server-Sent Events: every change, with ids; Last-Event-ID resumes without gaps."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, current_app, request, stream_with_context
+
+from server.api.common import floor
+from server.floor import FloorError
+
+bp = Blueprint("events", __name__)
+HEARTBEAT_S = 15.0
+
+
+@bp.get("/events")
+def stream():  # noqa: ANN201
+    raw = request.headers.get("Last-Event-ID") or request.args.get("last_event_id")
+    f = floor()
+    if raw is None:
+        last = f.bus.last_id  # a new subscriber starts from now
+    else:
+        try:
+            last = int(raw)
+        except ValueError:
+            raise FloorError(400, "bad_last_event_id", "Last-Event-ID must be an event id") from None
+    heartbeat = current_app.config.get("SSE_HEARTBEAT_S", HEARTBEAT_S)
+    once = request.args.get("once") == "1"  # send what is missed and close (tests, catch-up polls)
+
+    def generate():  # noqa: ANN202
+        nonlocal last
+        yield f"retry: 2000\n: connected at event {last}\n\n"  # flushes headers at once
+        while True:
+            events = f.bus.wait(last, 0 if once else heartbeat)
+            for ev in events:
+                last = ev.id
+                yield ev.sse()
+            if once:
+                return
+            if not events:
+                yield ": keep-alive\n\n"
+
+    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    return Response(stream_with_context(generate()), mimetype="text/event-stream", headers=headers)

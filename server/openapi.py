@@ -1,0 +1,84 @@
+"""The OpenAPI description of API v1, served at /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_ERR = {"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def _op(summary: str, ok: dict[str, Any] | None = None, body: dict[str, Any] | None = None,
+        auth: bool = True, errors: tuple[int, ...] = (400, 401, 403, 404, 409)) -> dict[str, Any]:
+    op: dict[str, Any] = {"summary": summary, "responses": {"200": ok or {"description": "ok"}}}
+    for code in errors:
+        op["responses"][str(code)] = _ERR
+    if body:
+        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+    if auth:
+        op["security"] = [{"bearer": []}]
+    return op
+
+
+_N = {"name": "n", "in": "path", "required": True, "schema": {"type": "integer"}}
+_TICKET = {"$ref": "#/components/schemas/Ticket"}
+_T_OK = {"description": "the ticket", "content": {"application/json": {"schema": _TICKET}}}
+
+_paths: dict[str, Any] = {
+    "/health": {"get": _op("Liveness", auth=False, errors=())},
+    "/login": {"post": _op("Log in with a PIN (clerks name their window)", auth=False, body={
+        "type": "object", "required": ["username", "pin"],
+        "properties": {"username": {"type": "string"}, "pin": {"type": "string"}, "counter": {"type": "integer"}}})},
+    "/logout": {"post": _op("End this session and free the window")},
+    "/branch": {"get": _op("Branch names, units, priority classes, opening hours", auth=False, errors=())},
+    "/services": {"get": _op("Sub-services with documents, steps, waiting count and estimate", auth=False,
+                             errors=())},
+    "/tickets": {"post": {**_op("Issue a ticket (kiosk token); same Idempotency-Key returns the same ticket",
+                                ok=_T_OK, body={"type": "object", "required": ["service"], "properties": {
+                                    "service": {"type": "string"}, "priority": {"type": ["string", "null"]}}}),
+                          "parameters": [{"name": "Idempotency-Key", "in": "header", "required": True,
+                                          "schema": {"type": "string", "maxLength": 100}}]}},
+    "/tickets/{code}": {"get": {**_op("A ticket by tracking code: state, position, estimate, window", ok=_T_OK,
+                                      auth=False, errors=(404,)),
+                                "parameters": [{"name": "code", "in": "path", "required": True,
+                                                "schema": {"type": "string"}}]}},
+    "/tickets/{n}/cancel": {"post": {**_op("Cancel a waiting ticket (branch head)", ok=_T_OK), "parameters": [_N]}},
+    "/counters": {"get": _op("Every window's state, clerk, services and current ticket", auth=False, errors=())},
+    "/counters/{n}/services": {"put": {**_op("Change which sub-services a window serves (branch head)", body={
+        "type": "object", "properties": {"services": {}}}), "parameters": [_N]}},
+    "/devices/status": {"post": _op("A device reports its printer's state", body={
+        "type": "object", "required": ["status"], "properties": {
+            "status": {"enum": ["ok", "offline", "paper_out", "paper_near_end", "error"]},
+            "printer": {"type": "string"}, "detail": {"type": "string"}}}),
+        "get": _op("Last known state of every device", auth=False, errors=())},
+    "/events": {"get": {"summary": "Server-Sent Events; Last-Event-ID resumes", "responses": {
+        "200": {"description": "text/event-stream"}}}},
+}
+for _action in ("open", "close", "pause", "resume", "next", "recall", "start", "done", "no-show", "transfer"):
+    _body = {"type": "object", "required": ["service"], "properties": {"service": {"type": "string"}}} \
+        if _action == "transfer" else None
+    _ok = _T_OK if _action not in ("open", "close", "pause", "resume") else None
+    op = _op(f"Window action: {_action} (clerk of that window or branch head)", ok=_ok, body=_body)
+    if _action == "next":
+        op["responses"]["204"] = {"description": "nobody waits for this window"}
+    _paths[f"/counters/{{n}}/{_action}"] = {"post": {**op, "parameters": [_N]}}
+
+SPEC: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {"title": "Navbat hub API", "version": "1.0.0"},
+    "servers": [{"url": "/api/v1"}],
+    "paths": _paths,
+    "components": {
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        "schemas": {
+            "Error": {"type": "object", "required": ["error", "message"],
+                      "properties": {"error": {"type": "string"}, "message": {"type": "string"}}},
+            "Ticket": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "number": {"type": "string"}, "service": {"type": "string"},
+                "priority": {"type": ["string", "null"]}, "state": {"type": "string"},
+                "people_ahead": {"type": ["integer", "null"]}, "position": {"type": ["integer", "null"]},
+                "estimated_wait_minutes": {"type": ["integer", "null"]},
+                "estimated_wait": {"type": ["object", "null"]}, "tracking_code": {"type": "string"},
+                "issued_at": {"type": "string", "format": "date-time"}, "counter": {"type": ["integer", "null"]}}},
+        },
+    },
+}

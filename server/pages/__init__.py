@@ -1,0 +1,1 @@
+"""Web pages served by the hub (tracking, wall display, clerk and branch-head consoles)."""
