@@ -221,7 +221,7 @@ class Floor:
     def ticket_view(self, row: dict[str, Any]) -> dict[str, Any]:
         """The API's ticket: state, position and estimate while waiting, window when called (F1)."""
         out = {k: row[k] for k in ("id", "number", "service", "priority", "state", "tracking_code", "issued_at",
-                                   "counter", "called_at", "recalls", "transfers", "outcome")}
+                                   "counter", "called_at", "recalls", "transfers", "outcome", "reason")}
         out["unit"] = (u.code if (u := self.branch.unit_of(row["service"])) else None)
         out["position"] = out["people_ahead"] = None
         out["estimated_wait_minutes"] = out["estimated_wait"] = None

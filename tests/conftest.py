@@ -1,0 +1,105 @@
+"""Fixtures every test shares: a hub on a temporary database, through Flask's test
+client or on a real socket (waitress on 127.0.0.1, a free port)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from waitress.server import create_server
+
+from navbat.config import Branch, load_config
+from server.app import create_app
+from server.auth import add_device, add_user
+from server.floor import Floor
+
+PINS = {"head": "1404", **{f"clerk{n}": f"{n}{n}{n}{n}" for n in range(1, 9)}}
+
+
+@pytest.fixture(scope="session")
+def branch() -> Branch:
+    return load_config()
+
+
+def make_app(branch: Branch, db_path: Path, **config: object) -> Flask:
+    app = create_app({"BRANCH": branch, "DB_PATH": str(db_path), "IGNORE_HOURS": True, "TESTING": True, **config})
+    db = app.extensions["navbat.floor"].db
+    for name, pin in PINS.items():
+        add_user(db, name, "head" if name == "head" else "clerk", pin)
+    app.config["KIOSK_TOKEN"] = add_device(db, "kiosk-1", "kiosk")
+    app.config["DISPLAY_TOKEN"] = add_device(db, "hall", "display")
+    return app
+
+
+@pytest.fixture
+def app(branch: Branch, tmp_path: Path) -> Flask:
+    return make_app(branch, tmp_path / "navbat.sqlite")
+
+
+@pytest.fixture
+def floor(app: Flask) -> Floor:
+    return app.extensions["navbat.floor"]
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+class Actions:
+    """Logging in and the common requests, as a kiosk or a clerk would make them."""
+
+    def __init__(self, client: FlaskClient, app: Flask) -> None:
+        self.client, self.app = client, app
+        self.kiosk = {"Authorization": f"Bearer {app.config['KIOSK_TOKEN']}"}
+        self._keys = 0
+
+    def login(self, username: str, counter: int | None = None) -> dict[str, str]:
+        body = {"username": username, "pin": PINS[username]}
+        if counter is not None:
+            body["counter"] = counter
+        r = self.client.post("/api/v1/login", json=body)
+        assert r.status_code == 200, r.json
+        return {"Authorization": f"Bearer {r.json['token']}"}
+
+    def issue(self, service: str, priority: str | None = None, key: str | None = None):  # noqa: ANN201
+        self._keys += 1
+        headers = {**self.kiosk, "Idempotency-Key": key or f"test-{self._keys}"}
+        return self.client.post("/api/v1/tickets", json={"service": service, "priority": priority}, headers=headers)
+
+    def open_counter(self, number: int, clerk: str | None = None) -> dict[str, str]:
+        auth = self.login(clerk or f"clerk{number}", number)
+        r = self.client.post(f"/api/v1/counters/{number}/open", headers=auth)
+        assert r.status_code == 200, r.json
+        return auth
+
+
+@pytest.fixture
+def actions(client: FlaskClient, app: Flask) -> Actions:
+    return Actions(client, app)
+
+
+@dataclass
+class LiveHub:
+    app: Flask
+    url: str
+
+
+def serve_in_thread(app: Flask, threads: int = 16) -> tuple[str, callable]:
+    """Runs the app on waitress at 127.0.0.1:<free port>; returns (url, stop)."""
+    server = create_server(app, host="127.0.0.1", port=0, threads=threads, send_bytes=1)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    return f"http://127.0.0.1:{server.effective_port}", server.close
+
+
+@pytest.fixture
+def live_hub(app: Flask) -> Iterator[LiveHub]:
+    url, stop = serve_in_thread(app)
+    yield LiveHub(app, url)
+    stop()
