@@ -92,7 +92,7 @@ class LiveHub:
 
 def serve_in_thread(app: Flask, threads: int = 16) -> tuple[str, callable]:
     """Runs the app on waitress at 127.0.0.1:<free port>; returns (url, stop)."""
-    server = create_server(app, host="127.0.0.1", port=0, threads=threads, send_bytes=1)
+    server = create_server(app, host="127.0.0.1", port=0, threads=threads)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     return f"http://127.0.0.1:{server.effective_port}", server.close
