@@ -11,6 +11,7 @@ class WaitingTicket:
     service: str
     arrived_at: float  # epoch seconds; a transfer keeps the original arrival
     priority: str | None = None
+    line: int | None = None  # only for the "one line per window" baseline of the simulator
 
 
 @dataclass(frozen=True)
@@ -27,11 +28,27 @@ class Window:
 
 @dataclass(frozen=True)
 class Rules:
-    """Branch-specific weights, from config/branches.yaml."""
+    """Branch-specific weights, from config/branches.yaml (see `rules_from_branch`)."""
 
     priority_weights: dict[str, float] = field(default_factory=dict)
     target_wait_min: dict[str, float] = field(default_factory=dict)  # per sub-service
     expected_service_min: dict[str, float] = field(default_factory=dict)  # per sub-service
+    backup_skill_weight: float = 0.5  # for a window's skills outside its own unit
+    default_target_min: float = 20.0  # a sub-service missing from target_wait_min
+    default_service_min: float = 8.0  # a sub-service missing from expected_service_min
+    service_cv: float = 0.6  # assumed spread of service times (sd / mean) for residual times
+    pause_minutes: float = 10.0  # a paused window is assumed back after this long
+    rate_window_min: float = 60.0  # QueueState.recent_arrivals covers this many minutes
+    prior_samples: float = 5.0  # learned service times: weight of the configured value, in samples
+
+    def target(self, service: str) -> float:
+        return self.target_wait_min.get(service) or self.default_target_min
+
+    def expected(self, service: str) -> float:
+        return self.expected_service_min.get(service) or self.default_service_min
+
+    def weight(self, priority: str | None) -> float:
+        return self.priority_weights.get(priority, 1.0) if priority else 1.0
 
 
 @dataclass(frozen=True)
@@ -57,3 +74,6 @@ class QueueState:
     now: float
     # learned service minutes per sub-service (falls back to Rules.expected_service_min)
     service_min: dict[str, float] = field(default_factory=dict)
+    # tickets issued in the last Rules.rate_window_min minutes, in any state: the estimate
+    # expects that many more to come (a later elderly visitor may go ahead of you)
+    recent_arrivals: list[WaitingTicket] = field(default_factory=list)

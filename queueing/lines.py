@@ -1,0 +1,74 @@
+"""An index of waiting tickets by (sub-service, priority class, line), each kept oldest first.
+
+Within one group every ticket's score grows at the same rate, so the oldest ticket of a
+group always outranks the rest of it: a window only has to compare group heads. The
+simulator and the estimator keep one of these up to date instead of rescanning every
+waiting ticket at each call; the hub may do the same (`choose_next` accepts either).
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, insort
+from collections.abc import Iterable, Iterator, Sequence
+
+from queueing.model import WaitingTicket
+
+Group = tuple[str, str | None, int | None]
+
+
+class WaitingLines(Sequence[WaitingTicket]):
+    def __init__(self, tickets: Iterable[WaitingTicket] = ()) -> None:
+        self._groups: dict[Group, list[tuple[float, int, WaitingTicket]]] = {}
+        self._by_id: dict[int, WaitingTicket] = {}
+        for t in tickets:
+            self.add(t)
+
+    def add(self, ticket: WaitingTicket) -> None:
+        if ticket.id in self._by_id:
+            raise ValueError(f"ticket {ticket.id} is already waiting")
+        self._by_id[ticket.id] = ticket
+        key = (ticket.service, ticket.priority, ticket.line)
+        insort(self._groups.setdefault(key, []), (ticket.arrived_at, ticket.id, ticket))
+
+    def remove(self, ticket_id: int) -> WaitingTicket:
+        ticket = self._by_id.pop(ticket_id)
+        key = (ticket.service, ticket.priority, ticket.line)
+        group = self._groups[key]
+        del group[bisect_left(group, (ticket.arrived_at, ticket.id))]
+        if not group:
+            del self._groups[key]
+        return ticket
+
+    def heads(self) -> Iterator[WaitingTicket]:
+        """The oldest ticket of every non-empty group."""
+        return (group[0][2] for group in self._groups.values())
+
+    def get(self, ticket_id: int) -> WaitingTicket | None:
+        return self._by_id.get(ticket_id)
+
+    def __contains__(self, ticket: object) -> bool:
+        return isinstance(ticket, WaitingTicket) and self._by_id.get(ticket.id) == ticket
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def __iter__(self) -> Iterator[WaitingTicket]:
+        return iter(list(self._by_id.values()))
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def]  # Sequence protocol; rarely used
+        return list(self._by_id.values())[index]
+
+
+def group_heads(waiting: Sequence[WaitingTicket], skills: dict[str, float] | None = None) -> Iterable[WaitingTicket]:
+    """Group heads of a plain sequence in one pass (optionally only sub-services in `skills`)."""
+    if isinstance(waiting, WaitingLines):
+        return waiting.heads()
+    heads: dict[Group, WaitingTicket] = {}
+    for t in waiting:
+        if skills is not None and t.service not in skills:
+            continue
+        key = (t.service, t.priority, t.line)
+        h = heads.get(key)
+        if h is None or t.arrived_at < h.arrived_at or (t.arrived_at == h.arrived_at and t.id < h.id):
+            heads[key] = t
+    return heads.values()
