@@ -61,6 +61,7 @@ class Floor:
         self._version = 0  # bumped on every write; keys the estimate cache
         self._estimates: tuple[tuple[int, int], dict[int, queueing.Estimate]] | None = None
         self._service_min: tuple[float, dict[str, float]] | None = None
+        self._services: tuple[tuple[int, int], list[dict[str, Any]]] | None = None
         self._ensure_counters()
 
     # ---- the one write path -------------------------------------------------
@@ -444,6 +445,14 @@ class Floor:
         return queueing.estimate_waits(self.queue_state([probe]), self.rules).get(-1)
 
     def services(self) -> list[dict[str, Any]]:
+        """Every sub-service with its live figures; cached like the estimates (kiosks poll it)."""
+        key = (self._version, int(self.clock().timestamp() // 15))
+        with self.lock:
+            if self._services is None or self._services[0] != key:
+                self._services = (key, self._compute_services())
+            return self._services[1]
+
+    def _compute_services(self) -> list[dict[str, Any]]:
         counts = dict(self.db.execute("SELECT service, count(*) FROM tickets WHERE state='waiting' GROUP BY service"))
         rows = list(self.db.query("SELECT * FROM counters"))
         out = []
