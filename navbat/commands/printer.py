@@ -1,0 +1,58 @@
+"""`navbat printer test [--printer NAME] [--config PATH]`: print a full demo ticket.
+
+With no --printer it uses the branch's first printer; on the demo branch that is a
+file printer, so a fresh checkout gets var/tickets/<number>.bin and .png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from navbat.commands._common import add_config
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("printer", help="ticket printers")
+    actions = p.add_subparsers(dest="action", required=True)
+    test = actions.add_parser("test", help="print a demo ticket (Persian text, QR code, barcode, cut)")
+    test.add_argument("--printer", default=None, metavar="NAME", help="printer name from the branch file")
+    test.add_argument("--lang", default="fa", choices=("fa", "en"), help="ticket language (default fa)")
+    add_config(test)
+    test.set_defaults(run=run_test)
+
+
+def run_test(args: argparse.Namespace) -> int:
+    from navbat.config import load_config
+    from printer.demo import demo_slip
+    from printer.devices import PrinterOffline, TicketFolder, open_printer, send_ticket
+    from printer.status import query_status
+
+    branch = load_config(args.config)
+    if not branch.printers:
+        print("navbat printer test: the branch file lists no printers", file=sys.stderr)
+        return 2
+    cfg = branch.printer(args.printer) if args.printer else branch.printers[0]
+    if cfg is None:
+        names = ", ".join(p.name for p in branch.printers)
+        print(f'navbat printer test: no printer "{args.printer}" (the branch has: {names})', file=sys.stderr)
+        return 2
+    slip = demo_slip(branch, lang=args.lang)
+    try:
+        device = open_printer(cfg)
+        answer = query_status(device)
+        if answer is not None and answer[0] in ("paper_out", "offline"):
+            print(f"navbat printer test: {cfg.name} cannot print: {answer[1]}", file=sys.stderr)
+            return 1
+        sent = send_ticket(device, slip, cfg.width_mm)
+        device.close()
+    except (PrinterOffline, OSError) as exc:
+        print(f"navbat printer test: {cfg.name}: {exc}", file=sys.stderr)
+        return 1
+    where = ""
+    if isinstance(device, TicketFolder) and device.last_files:
+        where = ": " + " and ".join(str(p) for p in device.last_files)
+    print(f"printed test ticket {slip.number} on {cfg.name} ({cfg.type}, {cfg.width_mm} mm), {sent} bytes{where}")
+    if answer is not None and answer[0] != "ok":
+        print(f"warning: {answer[1]}")
+    return 0

@@ -1,0 +1,1 @@
+"""Printed tickets on ESC/POS thermal printers: the slip, its layout, the devices and the print queue."""

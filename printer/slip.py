@@ -1,0 +1,138 @@
+"""What a printed ticket shows (D5, D6, D7, F1), built from the hub's ticket JSON.
+
+The slip carries texts in both languages and raw numbers; the layout decides how
+they look (Persian digits, Jalali date), so the hub and the kiosk print the same paper.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+from navbat.config import Branch, Text
+
+
+class SlipError(ValueError):
+    """A ticket that cannot be printed; the message says which field is wrong."""
+
+
+@dataclasses.dataclass(frozen=True)
+class TicketSlip:
+    branch_name: Text
+    number: str  # as printed, e.g. "A-012" or "212"
+    service_name: Text
+    unit_name: Text
+    priority_name: Text | None
+    people_ahead: int
+    wait_low: float  # minutes
+    wait_high: float
+    issued_at: dt.datetime  # aware
+    timezone: str
+    documents: tuple[Text, ...]
+    tracking_code: str
+    tracking_url: str
+    lang: str = "fa"
+
+    def __post_init__(self) -> None:
+        if self.issued_at.tzinfo is None:
+            raise SlipError("issued_at must carry a time zone")
+        if not self.number or not self.tracking_code:
+            raise SlipError("a ticket needs a number and a tracking code")
+        # Callers may pass a list; a tuple keeps the frozen slip hashable and immutable.
+        object.__setattr__(self, "documents", tuple(self.documents))
+
+    def local_issued_at(self) -> dt.datetime:
+        from zoneinfo import ZoneInfo
+
+        return self.issued_at.astimezone(ZoneInfo(self.timezone))
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-safe dict (the print queue stores jobs this way)."""
+        out = dataclasses.asdict(self)
+        for key in ("branch_name", "service_name", "unit_name", "priority_name"):
+            value = getattr(self, key)
+            out[key] = value.model_dump() if value is not None else None
+        out["documents"] = [d.model_dump() for d in self.documents]
+        out["issued_at"] = self.issued_at.isoformat()
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TicketSlip:
+        fields = dict(data)
+        for key in ("branch_name", "service_name", "unit_name", "priority_name"):
+            fields[key] = Text(**fields[key]) if fields.get(key) is not None else None
+        fields["documents"] = tuple(Text(**d) for d in fields.get("documents", ()))
+        fields["issued_at"] = dt.datetime.fromisoformat(fields["issued_at"])
+        return cls(**fields)
+
+
+def _field(ticket: dict[str, Any], name: str) -> Any:
+    if name not in ticket or ticket[name] is None:
+        raise SlipError(f'ticket JSON has no "{name}"')
+    return ticket[name]
+
+
+def _wait_range(ticket: dict[str, Any]) -> tuple[float, float]:
+    """The estimate range; a bare `estimated_wait_minutes` is printed as one value, not invented into a range."""
+    est = ticket.get("estimated_wait")
+    try:
+        if isinstance(est, dict) and est.get("low") is not None and est.get("high") is not None:
+            low, high = float(est["low"]), float(est["high"])
+        else:
+            minutes = ticket.get("estimated_wait_minutes")
+            if minutes is None and isinstance(est, dict):
+                minutes = est.get("minutes")
+            if minutes is None and isinstance(est, int | float):
+                minutes = est
+            if minutes is None:
+                raise SlipError('ticket JSON has no "estimated_wait" or "estimated_wait_minutes"')
+            low = high = float(minutes)
+    except (TypeError, ValueError):
+        raise SlipError(f"estimated wait is not a number: {est!r}") from None
+    if low < 0 or high < low:
+        raise SlipError(f"estimated wait range {low}..{high} is not a range")
+    return low, high
+
+
+def slip_from_ticket(ticket: dict[str, Any], branch: Branch, hub_url: str, lang: str = "fa") -> TicketSlip:
+    """Build the slip from POST /api/v1/tickets' answer and the branch file."""
+    code = _field(ticket, "service")
+    service = branch.service(code)
+    unit = branch.unit_of(code)
+    if service is None or unit is None:
+        raise SlipError(f'unknown service "{code}"')
+    priority = None
+    if ticket.get("priority"):
+        pclass = branch.priority(ticket["priority"])
+        if pclass is None:
+            raise SlipError(f'unknown priority class "{ticket["priority"]}"')
+        priority = pclass.name
+    raw_time = _field(ticket, "issued_at")
+    try:
+        issued = dt.datetime.fromisoformat(str(raw_time).replace("Z", "+00:00"))
+    except ValueError:
+        raise SlipError(f"issued_at is not an ISO 8601 time: {raw_time!r}") from None
+    if issued.tzinfo is None:
+        issued = issued.replace(tzinfo=dt.UTC)  # the hub speaks UTC
+    people = _field(ticket, "people_ahead")
+    if not isinstance(people, int) or isinstance(people, bool) or people < 0:
+        raise SlipError(f"people_ahead must be a whole number >= 0, not {people!r}")
+    low, high = _wait_range(ticket)
+    tracking = str(_field(ticket, "tracking_code"))
+    return TicketSlip(
+        branch_name=branch.branch.name,
+        number=str(_field(ticket, "number")),
+        service_name=service.name,
+        unit_name=unit.name,
+        priority_name=priority,
+        people_ahead=people,
+        wait_low=low,
+        wait_high=high,
+        issued_at=issued,
+        timezone=branch.branch.timezone,
+        documents=tuple(service.documents),
+        tracking_code=tracking,
+        tracking_url=f"{hub_url.rstrip('/')}/t/{tracking}",
+        lang=lang,
+    )
