@@ -29,6 +29,7 @@ _paths: dict[str, Any] = {
         "type": "object", "required": ["username", "pin"],
         "properties": {"username": {"type": "string"}, "pin": {"type": "string"}, "counter": {"type": "integer"}}})},
     "/logout": {"post": _op("End this session and free the window")},
+    "/me": {"get": _op("Who this token belongs to: name, role, window", errors=(401,))},
     "/branch": {"get": _op("Branch names, units, priority classes, opening hours", auth=False, errors=())},
     "/services": {"get": _op("Sub-services with documents, steps, waiting count and estimate", auth=False,
                              errors=())},
@@ -43,6 +44,8 @@ _paths: dict[str, Any] = {
                                                 "schema": {"type": "string"}}]}},
     "/tickets/{n}/cancel": {"post": {**_op("Cancel a waiting ticket (branch head)", ok=_T_OK), "parameters": [_N]}},
     "/counters": {"get": _op("Every window's state, clerk, services and current ticket", auth=False, errors=())},
+    "/counters/{n}": {"get": {**_op("One window's state, clerk, services and current ticket", auth=False,
+                                    errors=(404,)), "parameters": [_N]}},
     "/counters/{n}/services": {"put": {**_op("Change which sub-services a window serves (branch head)", body={
         "type": "object", "properties": {"services": {}}}), "parameters": [_N]}},
     "/devices/status": {"post": _op("A device reports its printer's state", body={
