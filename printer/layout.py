@@ -117,16 +117,15 @@ Block = Raster | Feed | Big | Rule | QR | Barcode
 SIZE_TITLE, SIZE_BODY, SIZE_SMALL = 28, 24, 21
 
 
-def _minutes(value: float, rounding) -> int:  # noqa: ANN001 - math.floor / math.ceil
-    return max(0, int(rounding(value)))
-
-
 def wait_text(slip: TicketSlip) -> str:
+    """'7 to 18 minutes' (the range widened to whole minutes), or 'about 12 minutes' for a single estimate."""
     _ = gettext_for("printer", slip.lang)
-    low, high = _minutes(slip.wait_low, math.floor), _minutes(slip.wait_high, math.ceil)
-    if high < 1:
+    if slip.wait_high < 1:
         return _("Estimated wait: under a minute")
-    if low == high or low < 1 and high <= 1:
+    low, high = max(0, math.floor(slip.wait_low)), math.ceil(slip.wait_high)
+    if slip.wait_low == slip.wait_high:
+        low = high = max(1, round(slip.wait_high))
+    if low == high:
         return _("Estimated wait: about {minutes} minutes").format(minutes=digits(high, slip.lang))
     return _("Estimated wait: {low} to {high} minutes").format(
         low=digits(low, slip.lang), high=digits(high, slip.lang)

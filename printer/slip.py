@@ -39,6 +39,9 @@ class TicketSlip:
             raise SlipError("issued_at must carry a time zone")
         if not self.number or not self.tracking_code:
             raise SlipError("a ticket needs a number and a tracking code")
+        if not all(" " < c < "\x7f" for c in self.tracking_code + self.number):
+            raise SlipError(f"number and tracking code must be printable ASCII (CODE128, text mode): "
+                            f"{self.number!r}, {self.tracking_code!r}")
         # Callers may pass a list; a tuple keeps the frozen slip hashable and immutable.
         object.__setattr__(self, "documents", tuple(self.documents))
 
@@ -76,21 +79,20 @@ def _field(ticket: dict[str, Any], name: str) -> Any:
 def _wait_range(ticket: dict[str, Any]) -> tuple[float, float]:
     """The estimate range; a bare `estimated_wait_minutes` is printed as one value, not invented into a range."""
     est = ticket.get("estimated_wait")
+    if isinstance(est, dict) and est.get("low") is not None and est.get("high") is not None:
+        raw = (est["low"], est["high"])
+    else:
+        minutes = ticket.get("estimated_wait_minutes")
+        if minutes is None and isinstance(est, dict):
+            minutes = est.get("minutes")
+        if minutes is None:
+            raise SlipError('ticket JSON has no "estimated_wait" or "estimated_wait_minutes"')
+        raw = (minutes, minutes)
     try:
-        if isinstance(est, dict) and est.get("low") is not None and est.get("high") is not None:
-            low, high = float(est["low"]), float(est["high"])
-        else:
-            minutes = ticket.get("estimated_wait_minutes")
-            if minutes is None and isinstance(est, dict):
-                minutes = est.get("minutes")
-            if minutes is None and isinstance(est, int | float):
-                minutes = est
-            if minutes is None:
-                raise SlipError('ticket JSON has no "estimated_wait" or "estimated_wait_minutes"')
-            low = high = float(minutes)
+        low, high = (float(v) for v in raw)
     except (TypeError, ValueError):
-        raise SlipError(f"estimated wait is not a number: {est!r}") from None
-    if low < 0 or high < low:
+        raise SlipError(f"estimated wait is not a number: {raw!r}") from None
+    if not 0 <= low <= high:
         raise SlipError(f"estimated wait range {low}..{high} is not a range")
     return low, high
 

@@ -1,0 +1,144 @@
+"""The ticket layout: golden ESC/POS bytes from python-escpos' Dummy printer, size budget, preview (D5-D7, F1)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from navbat.config import load_config
+from printer import raster
+from printer.demo import demo_slip
+from printer.layout import Paper, preview_png, ticket_blocks, ticket_bytes
+from printer.slip import slip_from_ticket
+
+GOLDEN = Path(__file__).parent / "golden"
+WHEN = dt.datetime(2026, 11, 22, 6, 35, tzinfo=dt.UTC)  # 1 Azar 1405, 10:05 in Tehran
+UPDATE = os.environ.get("NAVBAT_UPDATE_GOLDEN") == "1"
+
+GS_V0 = re.compile(rb"\x1dv0\x00(..)(..)", re.S)  # GS v 0: raster image header (width bytes, height)
+
+
+@pytest.fixture(scope="module")
+def branch():
+    return load_config()
+
+
+@pytest.fixture(scope="module")
+def slip(branch):
+    return demo_slip(branch, when=WHEN)
+
+
+def _without_rasters(data: bytes) -> bytes:
+    """The command skeleton: every raster image's dot data replaced by a marker."""
+    out, pos = [], 0
+    for m in GS_V0.finditer(data):
+        if m.start() < pos:
+            continue
+        width, height = int.from_bytes(m[1], "little"), int.from_bytes(m[2], "little")
+        out.append(data[pos:m.end()] + b"<%dx%d>" % (width, height))
+        pos = m.end() + width * height
+    out.append(data[pos:])
+    return b"".join(out)
+
+
+@pytest.mark.parametrize("width", [80, 58])
+def test_golden_bytes(slip, width):
+    """The whole ticket, byte for byte. After a deliberate layout change: NAVBAT_UPDATE_GOLDEN=1 pytest ..."""
+    data = ticket_bytes(slip, width, "TM-T88V")
+    golden = GOLDEN / f"ticket-{width}mm.bin"
+    if UPDATE:
+        golden.write_bytes(data)
+    expected = golden.read_bytes()
+    # Compare the skeleton first: a failure there names the command that changed, not a pixel.
+    assert _without_rasters(data) == _without_rasters(expected)
+    assert data == expected
+
+
+def test_ticket_commands(slip):
+    data = ticket_bytes(slip, 80, "TM-T88V")
+    assert data.startswith(b"\x1b@")  # ESC @ resets the printer first
+    big = data.index(b"\x1d!\x44")  # GS ! : characters 5 x 5
+    assert data.index(b"A-012\n") - big < 10  # the number follows in text mode, not as an image
+    url = b"http://127.0.0.1:8080/t/TEST0012"
+    assert b"\x1d(k" + (len(url) + 3).to_bytes(2, "little") + b"1P0" + url in data  # native QR, store data
+    assert b"\x1d(k\x03\x001Q0" in data  # native QR, print
+    assert b"\x1dkI\x0a{BTEST0012" in data  # CODE128 (function B) with code set B
+    assert data.endswith(b"\x1dV\x00")  # full cut
+    assert data.index(b"1Q0") < data.index(b"\x1dkI")  # QR, then the barcode on its own line
+    assert data.count(b"\x1ba\x02") >= 5  # Persian lines are right aligned
+
+
+def test_rasters_fit_the_paper(slip):
+    for width, profile, dots in ((80, "TM-T88V", 512), (58, "TM-T88V", 384), (80, "TM-T20II", 576)):
+        data = ticket_bytes(slip, width, profile)
+        widths = [int.from_bytes(m[1], "little") for m in GS_V0.finditer(data)]
+        assert widths and max(widths) * 8 <= dots + 7
+
+
+@pytest.mark.parametrize("profile", ["TM-T88V", "TM-T20II"])
+@pytest.mark.parametrize("width", [58, 80])
+def test_every_demo_ticket_is_under_10_kb(branch, profile, width):
+    """Target from the issue: a full Persian ticket under 10 KB, so under 1 s at 115,200 baud."""
+    for service in branch.services:
+        ticket = {"id": 1, "number": service.numbering.format(999), "service": service.code,
+                  "priority": "disability", "people_ahead": 123, "estimated_wait": {"low": 95, "high": 240},
+                  "tracking_code": "ABCD2345WXYZ", "issued_at": "2026-11-22T06:35:00Z"}
+        size = len(ticket_bytes(slip_from_ticket(ticket, branch, "http://127.0.0.1:8080"), width, profile))
+        assert size < 10_000, (service.code, size)
+
+
+def test_profile_without_native_codes_still_prints_them(slip):
+    """A cheap 58 mm printer (no QR or barcode commands) gets both as raster images."""
+    data = ticket_bytes(slip, 58, "POS-5890")
+    assert b"\x1d(k" not in data and b"\x1dk" not in data
+    assert len(list(GS_V0.finditer(data))) > len(list(GS_V0.finditer(ticket_bytes(slip, 58, "TM-T88V"))))
+
+
+def test_persian_is_shaped_and_right_to_left():
+    size = 40
+    # Joined letters take their narrow initial/medial forms: three joined behs are much narrower than three alone.
+    joined = raster.render_line("ببب", size)
+    alone = raster.render_line("ب", size)
+    assert joined.width < 2.2 * alone.width
+    # Logical "ا ب": the alef (the tallest stroke) is read first, so it must stand on the RIGHT.
+    assert _tallest_column(raster.render_line("ا ب", size)) > 0.5
+    assert _tallest_column(raster.render_line("ب ا", size)) < 0.5
+
+
+def _tallest_column(img: Image.Image) -> float:
+    """Where (0 = left edge, 1 = right edge) the ink reaches highest."""
+    top_row = next(y for y in range(img.height) if any(img.getpixel((x, y)) == 0 for x in range(img.width)))
+    xs = [x for x in range(img.width) if img.getpixel((x, top_row)) == 0]
+    return (sum(xs) / len(xs)) / img.width
+
+
+def test_layout_shows_what_the_issue_asks(slip):
+    blocks = ticket_blocks(slip, Paper.of(80, "TM-T88V"))
+    kinds = [type(b).__name__ for b in blocks]
+    assert kinds.count("Big") == 1 and kinds.count("QR") == 1 and kinds.count("Barcode") == 1
+    # Title, unit, priority, people ahead, wait, date, documents header + 3 documents, labels: all raster lines.
+    assert kinds.count("Raster") >= 12
+
+
+@pytest.mark.parametrize("width,paper_dots", [(80, 512), (58, 384)])
+def test_preview_is_a_readable_image(slip, width, paper_dots):
+    img = preview_png(slip, width)
+    assert img.mode == "RGB"
+    assert paper_dots < img.width < paper_dots + 150
+    assert img.height > 900
+    # Plenty of black ink on white paper, and the grey surround is there.
+    grey = img.convert("L")
+    hist = grey.histogram()
+    assert hist[0] > 20_000 and hist[255] > 100_000 and hist[200] > 10_000
+
+
+def test_english_ticket_reads_left_to_right(branch):
+    slip = demo_slip(branch, when=WHEN, lang="en")
+    data = ticket_bytes(slip, 80, "TM-T88V")
+    assert data.count(b"\x1ba\x00") >= 5  # left aligned lines
+    assert data.count(b"\x1ba\x02") == 0

@@ -1,0 +1,76 @@
+"""The slip: built from the hub's ticket JSON (POST /api/v1/tickets) and the branch file (D6, F1)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from navbat.config import load_config
+from printer.layout import people_text, wait_text
+from printer.slip import SlipError, TicketSlip, slip_from_ticket
+
+HUB = "http://127.0.0.1:8080/"
+
+
+@pytest.fixture(scope="module")
+def branch():
+    return load_config()
+
+
+def ticket(**changes):
+    base = {"id": 7, "number": "A-007", "service": "PR1", "priority": None, "people_ahead": 2,
+            "estimated_wait_minutes": 10.0, "estimated_wait": {"minutes": 10.0, "low": 6.0, "high": 15.0},
+            "tracking_code": "Q7K2M9XP", "issued_at": "2026-11-22T06:35:00Z"}
+    base.update(changes)
+    return base
+
+
+def test_slip_from_hub_ticket(branch):
+    slip = slip_from_ticket(ticket(priority="elderly"), branch, HUB)
+    assert slip.number == "A-007"
+    assert slip.service_name.fa == "صدور مفاصاحساب قرارداد"
+    assert slip.unit_name.en == "Premium collection"
+    assert slip.priority_name.en == "Elderly (60+)"
+    assert [d.en for d in slip.documents][0] == "Original contract and a copy"  # D6, D7
+    assert (slip.wait_low, slip.wait_high) == (6.0, 15.0)
+    assert slip.tracking_url == "http://127.0.0.1:8080/t/Q7K2M9XP"  # F1
+    assert slip.issued_at == dt.datetime(2026, 11, 22, 6, 35, tzinfo=dt.UTC)
+    assert slip.local_issued_at().strftime("%H:%M") == "10:05"  # Tehran time on the paper
+
+
+def test_bare_minutes_are_one_value_not_an_invented_range(branch):
+    slip = slip_from_ticket(ticket(estimated_wait=None, estimated_wait_minutes=12.4), branch, HUB)
+    assert slip.wait_low == slip.wait_high == 12.4
+    assert wait_text(slip) == "زمان تقریبی انتظار: حدود ۱۲ دقیقه"
+
+
+def test_wait_and_people_texts(branch):
+    slip = slip_from_ticket(ticket(), branch, HUB)
+    assert wait_text(slip) == "زمان تقریبی انتظار: ۶ تا ۱۵ دقیقه"
+    assert people_text(slip) == "۲ نفر جلوتر از شما"
+    assert people_text(slip_from_ticket(ticket(people_ahead=0), branch, HUB)) == "نفر بعدی شما هستید"
+    en = slip_from_ticket(ticket(people_ahead=1, estimated_wait={"low": 0.1, "high": 0.4}), branch, HUB, lang="en")
+    assert people_text(en) == "1 person ahead of you"
+    assert wait_text(en) == "Estimated wait: under a minute"
+
+
+@pytest.mark.parametrize("changes,message", [
+    ({"service": "ZZ9"}, 'unknown service "ZZ9"'),
+    ({"priority": "vip"}, 'unknown priority class "vip"'),
+    ({"people_ahead": -1}, "people_ahead"),
+    ({"people_ahead": "3"}, "people_ahead"),
+    ({"issued_at": "yesterday"}, "ISO 8601"),
+    ({"tracking_code": None}, '"tracking_code"'),
+    ({"estimated_wait": {"low": 9, "high": 3}}, "not a range"),
+    ({"estimated_wait": None, "estimated_wait_minutes": None}, "estimated_wait"),
+    ({"tracking_code": "کد۱۲"}, "tracking code"),
+])
+def test_bad_tickets_get_a_clear_error(branch, changes, message):
+    with pytest.raises(SlipError, match=message):
+        slip_from_ticket(ticket(**changes), branch, HUB)
+
+
+def test_json_round_trip(branch):
+    slip = slip_from_ticket(ticket(priority="veteran"), branch, HUB)
+    assert TicketSlip.from_json(slip.to_json()) == slip
