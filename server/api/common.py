@@ -47,7 +47,10 @@ def may_act_on_counter(number: int) -> None:
 
 
 def json_body(required: tuple[str, ...] = ()) -> dict[str, Any]:
-    data = request.get_json(silent=True) if request.data else {}
+    # The raw body, read before Flask parses forms: a form-encoded body is malformed here,
+    # not an empty one with "missing fields".
+    raw = request.get_data(cache=True)
+    data = request.get_json(force=True, silent=True) if raw.strip() else {}
     if not isinstance(data, dict):
         raise FloorError(400, "malformed_json", "the body must be a JSON object")
     missing = [f for f in required if f not in data]
