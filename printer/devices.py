@@ -106,10 +106,14 @@ def open_printer(cfg: Printer) -> Escpos:
     try:
         printer.open()
     except DeviceNotFoundError as exc:
-        raise PrinterOffline(f"printer {cfg.name} ({cfg.type}) is not reachable: {exc}".strip()) from None
-    except OSError as exc:
-        raise PrinterOffline(f"printer {cfg.name} ({cfg.type}) is not reachable: {exc}") from None
+        raise PrinterOffline(f"printer {cfg.name} ({cfg.type}) is not reachable: {_one_line(exc)}") from None
+    except (OSError, ValueError) as exc:  # ValueError: pyusb without a libusb backend, a bad serial setting
+        raise PrinterOffline(f"printer {cfg.name} ({cfg.type}) is not reachable: {_one_line(exc)}") from None
     return printer
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())
 
 
 def send_ticket(printer: Escpos, slip: TicketSlip, width_mm: int) -> int:

@@ -24,11 +24,11 @@ from contextlib import closing
 from pathlib import Path
 
 from escpos.escpos import Escpos
-from escpos.exceptions import Error as EscposError
+from escpos.exceptions import DeviceNotFoundError
 
 from navbat.config import Printer
 from printer import status as st
-from printer.devices import PrinterOffline, open_printer, send_ticket
+from printer.devices import open_printer, send_ticket
 from printer.slip import TicketSlip
 
 log = logging.getLogger(__name__)
@@ -197,7 +197,7 @@ class PrintQueue:
             except _Held as exc:
                 self._back_off(job_id, str(exc), delay)
                 delay = min(delay * 2, self._retry_max)
-            except (PrinterOffline, OSError, EscposError) as exc:
+            except (OSError, DeviceNotFoundError) as exc:  # PrinterOffline is an OSError
                 self._set(job_id, "state = 'pending', last_error = ?", str(exc))
                 self._report(st.OFFLINE, str(exc))
                 self._back_off(job_id, str(exc), delay)
