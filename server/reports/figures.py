@@ -1,0 +1,169 @@
+"""The report's figures: per sub-service and unit, per window and clerk, per hour and day.
+
+Two kinds of figure, kept apart on purpose:
+- about visitors (counted once per ticket, under the sub-service they asked for):
+  visitors, called, mean and p90 wait (issued -> first call), share within the target;
+- about work at windows (one segment per call of a ticket to a window, under the
+  sub-service it was called for): served, mean service time (call -> done), no-shows,
+  transfers, documents-incomplete rate, and satisfaction (on the segment that finished
+  the visit, so it goes to the window and clerk who served it).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlite_utils
+
+from navbat.config import Branch
+from server.reports.period import Period
+from server.reports.visits import Segment, Visit, attach_ratings, fold, load_rows
+
+SATISFIED = 4  # a score of 4 or 5 out of 5 counts as satisfied (F2: 80 % in person)
+
+
+def p90(values: list[float]) -> float | None:
+    """Nearest-rank 90th percentile: the smallest value with at least 90 % of values at or below it."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(math.ceil(0.9 * len(ordered)) - 1, 0)]
+
+
+def mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def pct(part: int, whole: int) -> float | None:
+    return 100.0 * part / whole if whole else None
+
+
+@dataclass
+class Row:
+    key: str  # sub-service code, unit code, window number, clerk, or "total"
+    label: dict[str, str]  # {"fa": ..., "en": ...}
+    group: str | None = None  # for a sub-service: its unit
+    visitors: int = 0
+    called: int = 0
+    mean_wait: float | None = None
+    p90_wait: float | None = None
+    within_target_pct: float | None = None
+    served: int = 0
+    mean_service: float | None = None
+    no_shows: int = 0
+    transfers: int = 0
+    docs_incomplete: int = 0
+    docs_incomplete_pct: float | None = None
+    ratings: int = 0
+    satisfaction: float | None = None  # mean score, 1..5
+    satisfied_pct: float | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items()}
+
+
+def make_row(key: str, label: dict[str, str], visits: Iterable[Visit], segments: Iterable[Segment],
+             targets: dict[str, float]) -> Row:
+    visits, segments = list(visits), list(segments)
+    waits = [(v.wait_minutes, targets.get(v.service, 20.0)) for v in visits if v.first_call is not None]
+    done = [s for s in segments if s.end_kind == "done"]
+    scores = [s.rating for s in done if s.rating is not None]
+    incomplete = sum(1 for s in done if s.outcome == "documents_incomplete")
+    return Row(
+        key=key, label=label, visitors=len(visits), called=len(waits),
+        mean_wait=mean([w for w, _ in waits]), p90_wait=p90([w for w, _ in waits]),
+        within_target_pct=pct(sum(1 for w, t in waits if w <= t), len(waits)),
+        served=len(done), mean_service=mean([s.minutes for s in done]),
+        no_shows=sum(1 for s in segments if s.end_kind == "no_show"),
+        transfers=sum(1 for s in segments if s.end_kind == "transferred"),
+        docs_incomplete=incomplete, docs_incomplete_pct=pct(incomplete, len(done)),
+        ratings=len(scores), satisfaction=mean(scores),
+        satisfied_pct=pct(sum(1 for x in scores if x >= SATISFIED), len(scores)),
+    )
+
+
+@dataclass
+class Report:
+    period: Period
+    branch_name: dict[str, str]
+    services: list[Row]
+    units: list[Row]
+    total: Row
+    windows: list[Row]
+    clerks: list[Row]
+    hourly: list[dict[str, int]]  # [{"hour": 7, "arrivals": n, "served": m}, ...]
+    daily: list[dict[str, Any]] = field(default_factory=list)  # per branch day of the period
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"period": {"kind": self.period.kind, "label": self.period.label, "title": self.period.title(),
+                           "start": self.period.start.isoformat(), "end": self.period.end.isoformat()},
+                "branch": self.branch_name,
+                "services": [r.as_dict() for r in self.services], "units": [r.as_dict() for r in self.units],
+                "total": self.total.as_dict(), "windows": [r.as_dict() for r in self.windows],
+                "clerks": [r.as_dict() for r in self.clerks], "hourly": self.hourly, "daily": self.daily}
+
+
+def build_report(db: sqlite_utils.Database, branch: Branch, period: Period) -> Report:
+    """Every figure of the period from the events table (and the ratings table, if any)."""
+    tz = branch.tz
+    start, end = period.bounds_utc(tz)
+    visits = fold(load_rows(db, start, end))
+    attach_ratings(db, visits)
+    return compute(list(visits.values()), branch, period)
+
+
+def compute(visits: list[Visit], branch: Branch, period: Period) -> Report:
+    tz = branch.tz
+    targets = {s.code: s.target_wait_minutes for s in branch.services}
+    segments = [s for v in visits for s in v.segments]
+    unit_of = {s.code: u.code for u in branch.units for s in u.services}
+
+    def by(items: Iterable[Any], key: Any) -> dict[Any, list[Any]]:
+        out: dict[Any, list[Any]] = {}
+        for item in items:
+            out.setdefault(key(item), []).append(item)
+        return out
+
+    v_svc, s_svc = by(visits, lambda v: v.service), by(segments, lambda s: s.service)
+    services = [make_row(s.code, s.name.model_dump(), v_svc.get(s.code, []), s_svc.get(s.code, []), targets)
+                for s in branch.services]
+    for row in services:
+        row.group = unit_of[row.key]
+    v_unit = by(visits, lambda v: unit_of.get(v.service))
+    s_unit = by(segments, lambda s: unit_of.get(s.service))
+    units = [make_row(u.code, u.name.model_dump(), v_unit.get(u.code, []), s_unit.get(u.code, []), targets)
+             for u in branch.units]
+    total = make_row("total", {"fa": "جمع", "en": "Total"}, visits, segments, targets)
+
+    # Windows and clerks: work figures only, plus "called" = calls to that window.
+    s_win = by(segments, lambda s: s.counter)
+    windows = []
+    for c in branch.counters:
+        row = make_row(str(c.number), c.name.model_dump(), [], s_win.get(c.number, []), targets)
+        row.called = len(s_win.get(c.number, []))
+        windows.append(row)
+    clerks = []
+    for clerk, segs in sorted(by(segments, lambda s: s.clerk or "").items()):
+        row = make_row(clerk or "-", {"fa": clerk or "-", "en": clerk or "-"}, [], segs, targets)
+        row.called = len(segs)
+        clerks.append(row)
+
+    arrivals = by(visits, lambda v: v.issued.astimezone(tz).hour)
+    served = by([s for s in segments if s.end_kind == "done"], lambda s: s.end.astimezone(tz).hour)
+    hours = sorted(set(arrivals) | set(served))
+    hourly = [{"hour": h, "arrivals": len(arrivals.get(h, [])), "served": len(served.get(h, []))}
+              for h in range(hours[0], hours[-1] + 1)] if hours else []
+
+    v_day = by(visits, lambda v: v.issued.astimezone(tz).date())
+    s_day = by(segments, lambda s: s.called.astimezone(tz).date())
+    daily = []
+    for day in period.days():
+        row = make_row(day.isoformat(), {"fa": "", "en": day.isoformat()}, v_day.get(day, []), s_day.get(day, []),
+                       targets)
+        daily.append({"date": day.isoformat(), "visitors": row.visitors, "served": row.served,
+                      "mean_wait": row.mean_wait, "within_target_pct": row.within_target_pct})
+    return Report(period, branch.branch.name.model_dump(), services, units, total, windows, clerks, hourly, daily)
+
