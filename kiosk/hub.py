@@ -1,0 +1,77 @@
+"""The hub's API v1 as the kiosk uses it: plain requests with short timeouts.
+
+Errors come back as two exceptions: HubUnreachable (no answer: network, timeout,
+hub restarting) and HubRefused (the hub answered with an error JSON). The kiosk
+shows the first as "try again" and the second with its reason.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import requests
+
+CONNECT_TIMEOUT = 2.0  # seconds; the hub is on the branch LAN
+READ_TIMEOUT = 5.0
+
+
+class HubUnreachable(Exception):
+    """No answer from the hub (down, network cut, timed out)."""
+
+
+class HubRefused(Exception):
+    """The hub answered with an error: `code` is its machine-readable error (e.g. branch_closed)."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(f"{status} {code}: {message}")
+        self.status, self.code, self.message = status, code, message
+
+
+class HubClient:
+    """One kiosk's connection to the hub (keeps a pooled HTTP session)."""
+
+    def __init__(self, url: str, token: str | None = None, timeout: tuple[float, float] | None = None) -> None:
+        self.url = url.rstrip("/")
+        self.token = token
+        self.timeout = timeout or (CONNECT_TIMEOUT, READ_TIMEOUT)
+        self.session = requests.Session()
+
+    def _request(self, method: str, path: str, **kwargs: Any) -> Any:
+        headers = dict(kwargs.pop("headers", {}))
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
+        try:
+            r = self.session.request(method, f"{self.url}/api/v1{path}", headers=headers,
+                                     timeout=self.timeout, **kwargs)
+        except requests.RequestException as exc:
+            raise HubUnreachable(f"{self.url}: {exc.__class__.__name__}") from None
+        if r.status_code >= 400:
+            try:
+                body = r.json()
+                code, message = str(body.get("error", "error")), str(body.get("message", ""))
+            except ValueError:
+                if r.status_code >= 500:  # a proxy's or a restarting server's HTML page
+                    raise HubUnreachable(f"{self.url}: HTTP {r.status_code}") from None
+                code, message = "error", r.text[:200]
+            raise HubRefused(r.status_code, code, message)
+        return r.json() if r.content else None
+
+    def branch(self) -> dict[str, Any]:
+        """Names, units, priority classes, open_now and next_opening."""
+        return self._request("GET", "/branch")
+
+    def services(self) -> list[dict[str, Any]]:
+        """Every sub-service with waiting count, availability and estimate."""
+        return self._request("GET", "/services")["services"]
+
+    def issue_ticket(self, service: str, priority: str | None, idempotency_key: str) -> dict[str, Any]:
+        """POST /tickets; the same key always returns the same ticket, so retries are safe."""
+        return self._request("POST", "/tickets", json={"service": service, "priority": priority},
+                             headers={"Idempotency-Key": idempotency_key})
+
+    def report_printer(self, printer: str, status: str, detail: str = "") -> None:
+        """Tell the hub (and so the branch head) how the kiosk's printer is."""
+        self._request("POST", "/devices/status", json={"printer": printer, "status": status, "detail": detail})
+
+    def close(self) -> None:
+        self.session.close()

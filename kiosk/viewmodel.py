@@ -1,0 +1,386 @@
+"""What the kiosk shows and does, without Kivy: tests drive this class directly.
+
+Screens: home (units) -> unit (its sub-services) -> service (documents, steps, priority,
+"take a ticket") -> ticket (number, people ahead, estimate). The visit's Idempotency-Key
+is made once when the visitor first presses "take a ticket" and reused for every retry,
+so a double tap, a timeout or a hub restart never makes two tickets (issue 6).
+
+Network and printing are split in three steps so the Kivy layer can run the middle one
+on a worker thread: `begin_*` (UI thread, decides), `fetch_*`/`request_*` (any thread,
+no state), `finish_*` (UI thread, applies the result).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from kiosk import text
+from kiosk.hub import HubClient, HubRefused, HubUnreachable
+from kiosk.printing import KioskPrinter, PrintOutcome
+from navbat.persian import digits
+
+HOME, UNIT, SERVICE, TICKET = "home", "unit", "service", "ticket"
+SCREENS = (HOME, UNIT, SERVICE, TICKET)
+IDLE_SECONDS = 60.0  # a visitor who walks away leaves the kiosk on home for the next one
+TICKET_SECONDS = 20.0  # the ticket screen stays this long, then home
+
+
+@dataclasses.dataclass(frozen=True)
+class UnitCard:
+    code: str
+    title: str
+    icon: str | None
+    waiting: str
+    estimate: str
+    enabled: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class ServiceRow:
+    code: str
+    title: str
+    waiting: str
+    estimate: str
+    available: bool
+    reason: str  # why it is unavailable; "" when available
+
+
+@dataclasses.dataclass(frozen=True)
+class Choice:
+    code: str | None
+    label: str
+    selected: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class ServiceView:
+    title: str
+    unit: str
+    documents: list[str]
+    steps: list[str]
+    expected: str
+    estimate: str
+    priorities: list[Choice]
+
+
+@dataclasses.dataclass(frozen=True)
+class TicketView:
+    number: str
+    service: str
+    ahead: str
+    estimate: str
+    print_note: str
+    print_ok: bool | None  # None while printing
+
+
+@dataclasses.dataclass(frozen=True)
+class Problem:
+    kind: str  # hub_down | refused | closed
+    code: str  # the hub's error code, or "unreachable"
+    can_retry: bool
+
+
+class KioskModel:
+    """One kiosk's state. Call UI-side methods from one thread (Kivy's main thread)."""
+
+    def __init__(self, hub: HubClient, printer: KioskPrinter | None = None, lang: str = "fa",
+                 clock: Callable[[], float] = time.monotonic, new_key: Callable[[], str] | None = None,
+                 idle_seconds: float = IDLE_SECONDS, ticket_seconds: float = TICKET_SECONDS) -> None:
+        self.hub, self.printer = hub, printer
+        self.lang = lang
+        self.clock = clock
+        self.new_key = new_key or (lambda: uuid.uuid4().hex)
+        self.idle_seconds, self.ticket_seconds = idle_seconds, ticket_seconds
+        self.screen = HOME
+        self.branch: dict[str, Any] | None = None
+        self.services: list[dict[str, Any]] = []
+        self.unit: str | None = None
+        self.service: str | None = None
+        self.priority: str | None = None
+        self.key: str | None = None  # this visit's Idempotency-Key, once "take a ticket" was pressed
+        self.busy = False
+        self.problem: Problem | None = None  # shown on the current screen
+        self.load_problem: Problem | None = None  # the home screen could not load (hub down, closed)
+        self.ticket: dict[str, Any] | None = None
+        self.printed: PrintOutcome | None = None
+        self.last_touch = clock()
+        self.listeners: list[Callable[[], None]] = []
+
+    # ---- observers -----------------------------------------------------------
+    def changed(self) -> None:
+        for listener in list(self.listeners):
+            listener()
+
+    @property
+    def _(self) -> Callable[[str], str]:
+        return text.translator(self.lang)
+
+    # ---- loading the branch and the live counts --------------------------------
+    def fetch(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """GET /branch and /services (any thread); raises HubUnreachable / HubRefused."""
+        return self.hub.branch(), self.hub.services()
+
+    def finish_fetch(self, result: tuple[dict[str, Any], list[dict[str, Any]]] | Exception) -> None:
+        if isinstance(result, Exception):
+            if self.branch is None or isinstance(result, HubRefused):
+                self.load_problem = self._problem_for(result)
+        else:
+            self.branch, self.services = result
+            self.load_problem = None
+            if not self.branch.get("open_now", True):
+                self.load_problem = Problem("closed", "branch_closed", can_retry=False)
+        self.changed()
+
+    def refresh(self) -> None:
+        """Blocking fetch + finish (tests, screenshot mode)."""
+        try:
+            result: Any = self.fetch()
+        except (HubUnreachable, HubRefused) as exc:
+            result = exc
+        self.finish_fetch(result)
+
+    def _closed_text(self) -> str:
+        raw = (self.branch or {}).get("next_opening")
+        when = dt.datetime.fromisoformat(raw) if raw else None
+        return text.opening_text(when, dt.datetime.now(dt.UTC), self.lang)
+
+    def _problem_for(self, exc: Exception) -> Problem:
+        if isinstance(exc, HubUnreachable):
+            return Problem("hub_down", "unreachable", can_retry=True)
+        assert isinstance(exc, HubRefused)
+        if exc.code == "branch_closed":
+            return Problem("closed", exc.code, can_retry=False)
+        return Problem("refused", exc.code, can_retry=False)
+
+    def message(self, problem: Problem | None) -> str:
+        """The problem in the visitor's language (rendered late, so the language toggle applies)."""
+        _ = self._
+        if problem is None:
+            return ""
+        if problem.kind == "hub_down":
+            return _("The ticket system is not answering right now. Please try again in a moment.")
+        if problem.kind == "closed":
+            return self._closed_text()
+        if problem.code == "service_unavailable":
+            return _("No window gives this service today. Please ask at the information desk.")
+        return _("The ticket could not be issued ({reason}). Please ask at the information desk.").format(
+            reason=problem.code)
+
+    # ---- navigation ----------------------------------------------------------------
+    def touch(self) -> None:
+        self.last_touch = self.clock()
+
+    def set_lang(self, lang: str) -> None:
+        self.lang = lang
+        self.touch()
+        self.changed()
+
+    def toggle_lang(self) -> None:
+        self.set_lang("en" if self.lang == "fa" else "fa")
+
+    def open_unit(self, code: str) -> None:
+        if self.load_problem and self.load_problem.kind == "closed":
+            return
+        if not any(u["code"] == code for u in self._units()):
+            raise KeyError(code)
+        self.unit, self.screen = code, UNIT
+        self.touch()
+        self.changed()
+
+    def open_service(self, code: str) -> None:
+        svc = self._service(code)
+        if not svc["available"]:
+            return  # greyed out: the row explains why
+        self.service, self.priority, self.key, self.problem = code, None, None, None
+        self.unit = svc["unit"]
+        self.screen = SERVICE
+        self.touch()
+        self.changed()
+
+    def choose_priority(self, code: str | None) -> None:
+        if self.key is not None:
+            return  # a request with the old choice may have reached the hub; keep the visit's ticket one ticket
+        if code is not None and code not in {p["code"] for p in (self.branch or {}).get("priority_classes", [])}:
+            raise KeyError(code)
+        self.priority = code
+        self.touch()
+        self.changed()
+
+    def back(self) -> None:
+        """One screen back; leaving the service screen abandons its (unissued) visit."""
+        if self.busy:
+            return
+        self.screen = {UNIT: HOME, SERVICE: UNIT, TICKET: HOME}.get(self.screen, HOME)
+        if self.screen in (HOME, UNIT):
+            self._end_visit()
+        self.touch()
+        self.changed()
+
+    def home(self) -> None:
+        if self.busy:
+            return
+        self.screen = HOME
+        self.unit = None
+        self._end_visit()
+        self.changed()
+
+    def _end_visit(self) -> None:
+        self.service, self.priority, self.key, self.problem = None, None, None, None
+        self.ticket, self.printed = None, None
+
+    def tick(self) -> bool:
+        """Called every second: back home after idling or after the ticket was shown. True if it went home."""
+        now = self.clock()
+        limit = self.ticket_seconds if self.screen == TICKET else self.idle_seconds
+        if self.screen != HOME and not self.busy and now - self.last_touch >= limit:
+            self.home()
+            return True
+        return False
+
+    # ---- taking a ticket ---------------------------------------------------------
+    def begin_ticket(self) -> tuple[str, str | None, str] | None:
+        """The request to send, or None when one is already under way (a double tap)."""
+        if self.busy or self.screen != SERVICE or self.service is None:
+            return None
+        if self.key is None:
+            self.key = self.new_key()  # once per visit; every retry sends the same one
+        self.busy, self.problem = True, None
+        self.touch()
+        self.changed()
+        return self.service, self.priority, self.key
+
+    def request_ticket(self, job: tuple[str, str | None, str]) -> dict[str, Any] | Exception:
+        """POST /tickets (any thread)."""
+        try:
+            return self.hub.issue_ticket(*job)
+        except (HubUnreachable, HubRefused) as exc:
+            return exc
+
+    def finish_ticket(self, result: dict[str, Any] | Exception) -> dict[str, Any] | None:
+        """Show the ticket (returns it, to be printed) or the problem."""
+        self.busy = False
+        self.touch()
+        if isinstance(result, Exception):
+            self.problem = self._problem_for(result)
+            if not self.problem.can_retry:
+                self.key = None  # the hub refused: nothing was issued under this key
+            self.changed()
+            return None
+        self.ticket, self.printed, self.screen = result, None, TICKET
+        self.changed()
+        return result
+
+    def print_ticket(self, ticket: dict[str, Any]) -> PrintOutcome:
+        """Print through the kiosk's printer (any thread; blocks up to the printer's wait)."""
+        if self.printer is None:
+            return PrintOutcome(False, "none", "this kiosk has no printer")
+        try:
+            return self.printer.print_ticket(ticket, self.lang)
+        except Exception as exc:  # a bad slip must not take the kiosk down; the number is on screen
+            return PrintOutcome(False, "error", f"{type(exc).__name__}: {exc}")
+
+    def finish_print(self, ticket: dict[str, Any], outcome: PrintOutcome) -> None:
+        if self.ticket is not None and self.ticket.get("id") == ticket.get("id"):
+            self.printed = outcome
+            self.changed()
+
+    def take_ticket(self) -> dict[str, Any] | None:
+        """The whole press, blocking (tests, benchmarks): issue, then print."""
+        job = self.begin_ticket()
+        if job is None:
+            return None
+        ticket = self.finish_ticket(self.request_ticket(job))
+        if ticket is not None:
+            self.finish_print(ticket, self.print_ticket(ticket))
+        return ticket
+
+    # ---- what each screen shows ------------------------------------------------------
+    def _units(self) -> list[dict[str, Any]]:
+        return (self.branch or {}).get("units", [])
+
+    def _service(self, code: str) -> dict[str, Any]:
+        for s in self.services:
+            if s["code"] == code:
+                return s
+        raise KeyError(code)
+
+    def _estimate(self, s: dict[str, Any]) -> str:
+        if not s.get("open_windows"):
+            return self._("windows not open yet")  # tickets are still given (visitors come early)
+        est = s.get("estimated_wait") or {}
+        return text.minutes_range(est.get("low"), est.get("high"), self.lang)
+
+    def branch_name(self) -> str:
+        return (self.branch or {}).get("name", {}).get(self.lang, "")
+
+    def home_cards(self) -> list[UnitCard]:
+        """One card per unit: its waiting total and the shortest wait among its sub-services."""
+        cards = []
+        for u in self._units():
+            svcs = [s for s in self.services if s["unit"] == u["code"]]
+            open_ = [s for s in svcs if s["available"]]
+            waiting = sum(s["waiting"] for s in svcs)
+            ests = [s["estimated_wait"] for s in open_ if s.get("estimated_wait") and s.get("open_windows")]
+            if open_ and not any(s.get("open_windows") for s in open_):
+                estimate = self._("windows not open yet")
+            elif ests:
+                estimate = text.minutes_range(min(e["low"] for e in ests), max(e["high"] for e in ests), self.lang)
+            else:
+                estimate = self._("no service today") if not open_ else text.minutes_range(None, None, self.lang)
+            cards.append(UnitCard(u["code"], u["name"][self.lang], u.get("icon"),
+                                  text.waiting_count(waiting, self.lang), estimate, bool(open_)))
+        return cards
+
+    def unit_title(self) -> str:
+        unit = next((u for u in self._units() if u["code"] == self.unit), None)
+        return unit["name"][self.lang] if unit else ""
+
+    def service_rows(self) -> list[ServiceRow]:
+        rows = []
+        for s in self.services:
+            if s["unit"] != self.unit:
+                continue
+            reason = "" if s["available"] else self._("No window gives this service today")
+            rows.append(ServiceRow(s["code"], s["name"][self.lang], text.waiting_count(s["waiting"], self.lang),
+                                   self._estimate(s) if s["available"] else "", s["available"], reason))
+        return rows
+
+    def service_view(self) -> ServiceView:
+        s = self._service(self.service or "")
+        _ = self._
+        choices = [Choice(None, _("No priority"), self.priority is None)]
+        choices += [Choice(p["code"], p["name"][self.lang], self.priority == p["code"])
+                    for p in (self.branch or {}).get("priority_classes", [])]
+        expected = _("Service takes about {minutes} minutes at the window").format(
+            minutes=digits(round(s["expected_minutes"]), self.lang))
+        return ServiceView(s["name"][self.lang], s["unit_name"][self.lang],
+                           [d[self.lang] for d in s["documents"]], [d[self.lang] for d in s["steps"]],
+                           expected, self._estimate(s), choices)
+
+    def ticket_view(self) -> TicketView:
+        t = self.ticket or {}
+        _ = self._
+        svc = next((s for s in self.services if s["code"] == t.get("service")), None)
+        est = t.get("estimated_wait") or {}
+        if self.printed is None:
+            note, ok = _("Printing your ticket…"), None
+        elif self.printed.printed:
+            note, ok = _("Please take your printed ticket."), True
+        else:
+            note, ok = _("The printer is not working. Please note your number or ask at the information desk."), False
+        return TicketView(
+            number=digits(t.get("number", ""), self.lang),
+            service=svc["name"][self.lang] if svc else t.get("service", ""),
+            ahead=text.people_ahead(t.get("people_ahead") or 0, self.lang),
+            estimate=_("Estimated wait: {range}").format(
+                range=text.minutes_range(est.get("low"), est.get("high"), self.lang)),
+            print_note=note, print_ok=ok)
+
+    def label(self, msgid: str) -> str:
+        """A fixed label of the screens (buttons, headings), translated."""
+        return self._(msgid)

@@ -1,0 +1,115 @@
+"""Helpers the kiosk tests share: a kiosk wired to a live hub, a TCP proxy that loses answers."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from pathlib import Path
+
+from kiosk.hub import HubClient
+from kiosk.printing import KioskPrinter
+from kiosk.viewmodel import KioskModel
+from navbat.config import Branch
+
+
+def file_printer(branch: Branch, folder: Path, queue_db: Path, hub: HubClient, **options: object) -> KioskPrinter:
+    """The demo kiosk's file printer, writing into a temporary folder."""
+    cfg = branch.printer(branch.kiosks[0].printer).model_copy(update={"path": str(folder)})
+    return KioskPrinter(cfg, branch, hub.url, queue_db, report=hub.report_printer, **options).start()
+
+
+def kiosk(branch: Branch, hub_url: str, token: str, tmp_path: Path, printer_folder: Path | None = None,
+          **model_options: object) -> KioskModel:
+    hub = HubClient(hub_url, token, timeout=(1.0, 3.0))
+    printer = file_printer(branch, printer_folder or tmp_path / "tickets", tmp_path / "print-queue.sqlite", hub,
+                           retry_first=0.2)
+    return KioskModel(hub, printer, **model_options)
+
+
+class AnswerDropper:
+    """A TCP proxy to the hub that forwards requests but, while `drop` is set, closes the
+    connection instead of passing the answer back: the hub acted, the kiosk never heard."""
+
+    def __init__(self, upstream_port: int) -> None:
+        self.upstream = ("127.0.0.1", upstream_port)
+        self.drop = True
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self._stop = False
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while not self._stop:
+            try:
+                client, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._pipe, args=(client,), daemon=True).start()
+
+    def _pipe(self, client: socket.socket) -> None:
+        with client, socket.create_connection(self.upstream) as up:
+            threading.Thread(target=self._copy, args=(client, up), daemon=True).start()
+            try:
+                while data := up.recv(65536):
+                    if self.drop:
+                        return  # the hub answered, so it acted; the answer is lost on the way back
+                    client.sendall(data)
+            except OSError:
+                pass
+
+    @staticmethod
+    def _copy(src: socket.socket, dst: socket.socket) -> None:
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+        except OSError:
+            pass
+
+    def close(self) -> None:
+        self._stop = True
+        self.sock.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class HubProcess:
+    """`navbat hub` in its own process, so a test can kill it like a power cut and start it again."""
+
+    def __init__(self, db: Path, port: int | None = None) -> None:
+        import subprocess
+        import sys
+
+        self.db, self.port = db, port or free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        navbat = [sys.executable, "-m", "navbat"]
+        out = subprocess.run([*navbat, "device", "add", "kiosk-1", "--role", "kiosk", "--db", str(db)],
+                             capture_output=True, text=True, timeout=60, check=True)
+        self.token = out.stdout.strip()
+        self._cmd = [*navbat, "hub", "--db", str(db), "--port", str(self.port), "--ignore-hours"]
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> HubProcess:
+        import subprocess
+        import time
+
+        import requests
+
+        self.proc = subprocess.Popen(self._cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                requests.get(f"{self.url}/api/v1/health", timeout=0.5)
+                return self
+            except requests.RequestException:
+                time.sleep(0.1)
+        self.kill()
+        raise RuntimeError("the hub did not start")
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait(10)
