@@ -7,7 +7,7 @@ import time
 
 import pytest
 from conftest import make_app, serve_in_thread
-from kiosk_helpers import AnswerDropper, HubProcess, kiosk
+from test_kiosk_helpers import AnswerDropper, HubProcess, kiosk
 
 from kiosk import viewmodel as vm
 from kiosk.hub import HubClient

@@ -1,4 +1,4 @@
-"""Helpers the kiosk tests share: a kiosk wired to a live hub, a TCP proxy that loses answers."""
+"""Helpers the kiosk tests share (no tests here): a kiosk wired to a live hub, a proxy that loses answers."""
 
 from __future__ import annotations
 
