@@ -142,3 +142,15 @@ def test_english_ticket_reads_left_to_right(branch):
     data = ticket_bytes(slip, 80, "TM-T88V")
     assert data.count(b"\x1ba\x00") >= 5  # left aligned lines
     assert data.count(b"\x1ba\x02") == 0
+
+
+def test_document_checkbox_stands_where_reading_starts():
+    line = raster.render_line("اصل و تصویر", 24)
+    rtl, ltr = raster.with_checkbox(line, 24, rtl=True), raster.with_checkbox(line, 24, rtl=False)
+    # The box's vertical side is a column of ink as tall as the box; find it at the reading start.
+    assert _full_column(rtl, rtl.width - 1) and not _full_column(rtl, 0)
+    assert _full_column(ltr, 0)
+
+
+def _full_column(img: Image.Image, x: int) -> bool:
+    return sum(img.getpixel((x, y)) == 0 for y in range(img.height)) >= 10

@@ -20,6 +20,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     test.add_argument("--lang", default="fa", choices=("fa", "en"), help="ticket language (default fa)")
     add_config(test)
     test.set_defaults(run=run_test)
+    preview = actions.add_parser("preview", help="draw the demo ticket as a PNG (what the paper will show)")
+    preview.add_argument("out", help="PNG file to write")
+    preview.add_argument("--width", type=int, default=80, choices=(58, 80), help="paper width in mm (default 80)")
+    preview.add_argument("--profile", default="TM-T88V", help="python-escpos printer profile (default TM-T88V)")
+    preview.add_argument("--lang", default="fa", choices=("fa", "en"))
+    preview.add_argument("--at", default=None, metavar="ISO_TIME", help="issue time (default now): 2026-11-22T06:35Z")
+    add_config(preview)
+    preview.set_defaults(run=run_preview)
 
 
 def run_test(args: argparse.Namespace) -> int:
@@ -55,4 +63,32 @@ def run_test(args: argparse.Namespace) -> int:
     print(f"printed test ticket {slip.number} on {cfg.name} ({cfg.type}, {cfg.width_mm} mm), {sent} bytes{where}")
     if answer is not None and answer[0] != "ok":
         print(f"warning: {answer[1]}")
+    return 0
+
+
+def run_preview(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from navbat.config import load_config
+    from printer.demo import demo_slip
+    from printer.layout import preview_png, ticket_bytes
+
+    when = None
+    if args.at:
+        try:
+            when = dt.datetime.fromisoformat(args.at.replace("Z", "+00:00"))
+        except ValueError:
+            print(f"navbat printer preview: --at {args.at!r} is not an ISO 8601 time", file=sys.stderr)
+            return 2
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.UTC)
+    slip = demo_slip(load_config(args.config), when=when, lang=args.lang)
+    try:
+        image = preview_png(slip, args.width, args.profile)
+        size = len(ticket_bytes(slip, args.width, args.profile))
+        image.save(args.out, format="PNG", optimize=True)
+    except (ValueError, OSError) as exc:
+        print(f"navbat printer preview: {exc}", file=sys.stderr)
+        return 2
+    print(f"wrote {args.out} ({image.width}x{image.height}); the ticket is {size} bytes of ESC/POS")
     return 0
