@@ -1,0 +1,280 @@
+"""The Kivy layer: a wall display for the hall, or the screen above one window.
+
+Everything shown comes from a view-model (counter_display.viewmodel); this module only
+moves hub data in (on threads) and view strings out (on the UI thread, @mainthread).
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from kivy.app import App
+from kivy.clock import Clock, mainthread
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, StringProperty
+from kivy.uix.boxlayout import BoxLayout
+from kivy.uix.label import Label
+from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
+from kivy.uix.widget import Widget
+
+from counter_display.announce import Announcement, AnnouncementQueue, Player
+from counter_display.events import EventStream
+from counter_display.hub import DisplayHub, HubError
+from counter_display.text import FONT_REGULAR, shaped
+from counter_display.viewmodel import CounterModel, WallModel
+
+KV = Path(__file__).resolve().parent / "kv"
+FLASH_S = 4.0
+
+
+def log(message: str) -> None:
+    print(f"navbat display: {message}", flush=True)  # one line per happening; tests read these
+
+
+class Arrow(Widget):
+    left = BooleanProperty(False)
+
+
+class PreviousRow(BoxLayout):
+    pass
+
+
+class UnitBox(BoxLayout):
+    name = StringProperty("")
+    waiting = StringProperty("")
+    estimate = StringProperty("")
+
+
+class WallScreen(Screen):
+    branch = StringProperty("")
+    date_clock = StringProperty("")
+    status = StringProperty("")
+    now_label = StringProperty("")
+    number = StringProperty("")
+    window_line = StringProperty("")
+    previous_label = StringProperty("")
+    waiting_label = StringProperty("")
+    start_align = StringProperty("right")
+    end_align = StringProperty("left")
+    flash = BooleanProperty(False)
+
+    def show(self, model: WallModel) -> None:
+        v, lang = model.view(), model.lang
+        rtl = lang == "fa"
+        self.start_align, self.end_align = ("right", "left") if rtl else ("left", "right")
+        self.branch = shaped(v.branch, lang)
+        self.show_clock(model)
+        self.status = shaped(v.status, lang)
+        self.now_label = shaped(v.labels["now"] if v.has_call else v.labels["none"], lang)
+        self.number = shaped(v.number, lang)
+        self.window_line = shaped(v.window, lang) if v.has_call else ""
+        self.previous_label = shaped(v.labels["previous"], lang)
+        self.waiting_label = shaped(v.labels["waiting"], lang)
+        prev = self.ids.previous
+        prev.clear_widgets()
+        for number, window in v.previous:
+            row = PreviousRow()
+            row.ids.first.text, row.ids.second.text = shaped(number, lang), shaped(window, lang)
+            if rtl:
+                row.children.reverse()
+            prev.add_widget(row)
+        units = self.ids.units
+        units.clear_widgets()
+        for u in (reversed(v.units) if rtl else v.units):
+            units.add_widget(UnitBox(name=shaped(u.name, lang), waiting=shaped(u.waiting, lang),
+                                     estimate=shaped(u.estimate, lang)))
+
+
+    def show_clock(self, model: WallModel) -> None:
+        v = model.view()
+        self.date_clock = shaped(f"{v.date}   {v.clock}", model.lang)
+
+
+class CounterScreen(Screen):
+    title = StringProperty("")
+    state = StringProperty("")
+    number = StringProperty("")
+    ticket_label = StringProperty("")
+    services_label = StringProperty("")
+    status = StringProperty("")
+    flash = BooleanProperty(False)
+
+    def show(self, model: CounterModel) -> None:
+        v, lang = model.view(), model.lang
+        self.title, self.state = shaped(v.title, lang), shaped(v.state, lang)
+        self.number, self.ticket_label = shaped(v.number, lang), shaped(v.ticket_label, lang)
+        self.services_label, self.status = shaped(v.services_label, lang), shaped(v.status, lang)
+        grid = self.ids.services
+        grid.clear_widgets()
+        for name in v.services:
+            grid.add_widget(Label(text=shaped(name, lang), font_name=FONT_REGULAR, font_size="20sp"))
+
+
+class DisplayApp(App):
+    title = "Navbat display"
+
+    def __init__(self, hub_url: str, counter: int | None = None, lang: str = "fa",
+                 voice_langs: tuple[str, ...] = ("fa",), player: Player | None = None,
+                 screenshot: Path | None = None, screenshot_delay: float = 2.0, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.hub_url, self.counter, self.lang = hub_url, counter, lang
+        self.hub = DisplayHub(hub_url)
+        self.wall = WallModel(lang) if counter is None else None
+        self.counter_model = CounterModel(counter, lang) if counter is not None else None
+        self.screenshot, self.screenshot_delay = screenshot, screenshot_delay
+        self.announcer = (AnnouncementQueue(player, voice_langs, on_start=self._on_announce)
+                          if player is not None and counter is None else None)
+        self.stream: EventStream | None = None
+        self.loaded = False
+        self._refresh_lock = threading.Lock()
+        self._refresh_pending = False
+
+    # ---- Kivy life cycle ----------------------------------------------------------
+
+    def build(self) -> ScreenManager:
+        Builder.load_file(str(KV / ("wall.kv" if self.wall else "counter.kv")))
+        sm = ScreenManager(transition=NoTransition())
+        self.screen = WallScreen(name="wall") if self.wall else CounterScreen(name="counter")
+        if self.wall and self.lang == "fa":
+            for box in (self.screen.ids.top, self.screen.ids.middle, self.screen.ids.window_row):
+                box.children.reverse()  # right to left: the first item of a row sits on the right
+        sm.add_widget(self.screen)
+        return sm
+
+    def on_start(self) -> None:
+        self.stream = EventStream(self.hub_url, self._event_from_thread, self._status_from_thread).start()
+        threading.Thread(target=self._load, name="hub-load", daemon=True).start()
+        if self.wall:
+            Clock.schedule_interval(lambda _dt: self.screen.show_clock(self.wall), 1.0)  # the clock on the wall
+        self._render()
+
+    def on_stop(self) -> None:
+        if self.stream:
+            self.stream.stop()
+        if self.announcer:
+            self.announcer.close()
+
+    # ---- hub data, off the UI thread -------------------------------------------------
+
+    def _load(self) -> None:
+        """First picture: branch, waiting counts, what windows serve now; retried until the hub answers."""
+        while True:
+            try:
+                if self.wall:
+                    data = (self.hub.branch(), self.hub.services(), self.hub.counters())
+                else:
+                    data = (None, self.hub.services(), self.hub.counter(self.counter))
+                break
+            except HubError as exc:
+                log(f"hub not reachable yet ({exc}); retrying")
+                time.sleep(2)
+        self._loaded(*data)
+
+    @mainthread
+    def _loaded(self, branch: dict | None, services: list, counters: Any) -> None:
+        if self.wall:
+            self.wall.load_branch(branch)
+            self.wall.load_services(services)
+            self.wall.load_counters(counters)
+        else:
+            self.counter_model.load_services(services)
+            self.counter_model.load_counter(counters)
+        self.loaded = True
+        log("loaded")
+        self._render()
+        if self.screenshot:
+            Clock.schedule_once(lambda _dt: self._take_screenshot(), self.screenshot_delay)
+
+    def _refresh(self) -> None:
+        """Re-reads the waiting counts (or this window) after events; bursts collapse into one request."""
+        with self._refresh_lock:
+            if self._refresh_pending:
+                return
+            self._refresh_pending = True
+
+        def work() -> None:
+            time.sleep(0.2)
+            with self._refresh_lock:
+                self._refresh_pending = False
+            try:
+                data = self.hub.services() if self.wall else self.hub.counter(self.counter)
+            except HubError:
+                return
+            self._refreshed(data)
+
+        threading.Thread(target=work, daemon=True).start()
+
+    @mainthread
+    def _refreshed(self, data: Any) -> None:
+        if self.wall:
+            self.wall.load_services(data)
+        else:
+            self.counter_model.load_counter(data)
+        self._render()
+
+    def _event_from_thread(self, event: dict) -> None:
+        self._on_event(event)
+
+    @mainthread
+    def _on_event(self, event: dict) -> None:
+        model = self.wall or self.counter_model
+        reaction = model.handle(event)
+        if reaction.announce:
+            log(f"call {reaction.announce.number} -> window {reaction.announce.counter}"
+                + (" (recall)" if reaction.announce.recall else ""))
+            if self.announcer:
+                self.announcer.say(reaction.announce)
+            else:
+                self._flash()
+        if reaction.refresh_services or reaction.refresh_counter:
+            self._refresh()
+        if self.counter_model and reaction.refresh_counter and event["type"] in ("ticket.called", "ticket.recalled"):
+            self._flash()
+        self._render()
+
+    def _status_from_thread(self, online: bool) -> None:
+        self._on_status(online)
+
+    @mainthread
+    def _on_status(self, online: bool) -> None:
+        (self.wall or self.counter_model).set_online(online)
+        log("connected to the hub" if online else "hub unreachable; reconnecting")
+        self._render()
+
+    # ---- showing ------------------------------------------------------------------
+
+    def _on_announce(self, announcement: Announcement) -> None:
+        self._flash()  # from the announcer thread; _flash is @mainthread
+
+    @mainthread
+    def _flash(self) -> None:
+        self.screen.flash = True
+        Clock.unschedule(self._unflash)
+        Clock.schedule_once(self._unflash, FLASH_S)
+
+    def _unflash(self, _dt: float) -> None:
+        self.screen.flash = False
+
+    def _render(self) -> None:
+        self.screen.show(self.wall or self.counter_model)
+
+    def _take_screenshot(self) -> None:
+        self.screenshot.parent.mkdir(parents=True, exist_ok=True)
+        self.root.export_to_png(str(self.screenshot))
+        log(f"screenshot {self.screenshot} shows number={self.screen.ids.big_number.text!r}")
+        self.stop()
+
+
+def run(hub_url: str, counter: int | None, lang: str, voice_langs: tuple[str, ...], player: Player | None,
+        screenshot: Path | None = None, screenshot_delay: float = 2.0) -> int:
+    """Window size and full screen are set through kivy.config before this module is imported."""
+    DisplayApp(hub_url, counter, lang, voice_langs, player, screenshot, screenshot_delay).run()
+    return 0
+
+
+if __name__ == "__main__":  # python -m counter_display.app http://127.0.0.1:8080
+    sys.exit(run(sys.argv[1], None, "fa", ("fa",), None))

@@ -1,0 +1,135 @@
+"""The hub's live event stream (SSE), followed across outages with Last-Event-ID.
+
+`EventStream` runs on its own thread: it connects to GET /api/v1/events, hands each
+event (a dict) to `on_event`, and remembers the last id. When the hub goes away it
+says so through `on_status(False)`, retries with a growing pause, and on return asks
+for everything after the last id it saw, so no call is missed and none is repeated.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import re
+import socket
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+READ_TIMEOUT_S = 45.0  # the hub sends a keep-alive every 15 s; silence this long means it is gone
+_CONNECTED = re.compile(r"connected at event (\d+)")
+
+
+class EventStream:
+    def __init__(self, hub_url: str, on_event: Callable[[dict[str, Any]], None],
+                 on_status: Callable[[bool], None] | None = None, last_event_id: int | None = None,
+                 retry_s: float = 1.0, max_retry_s: float = 10.0) -> None:
+        parts = urlsplit(hub_url.rstrip("/"))
+        if parts.scheme != "http" or not parts.hostname:
+            raise ValueError(f"hub URL must look like http://host:port, not {hub_url!r}")
+        self.host, self.port, self.prefix = parts.hostname, parts.port or 80, parts.path
+        self.on_event, self.on_status = on_event, on_status
+        self.last_event_id = last_event_id
+        self.retry_s, self.max_retry_s = retry_s, max_retry_s
+        self.connected = False
+        self.connects = 0
+        self.handler_errors: list[str] = []
+        self._stop = threading.Event()
+        self._conn: http.client.HTTPConnection | None = None
+        self._thread = threading.Thread(target=self._run, name="hub-events", daemon=True)
+
+    def start(self) -> EventStream:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        conn = self._conn
+        if conn is not None and conn.sock is not None:
+            try:
+                conn.sock.shutdown(socket.SHUT_RDWR)  # wakes the blocked read at once
+            except OSError:
+                pass
+        self._thread.join(timeout=5)
+
+    def _set_status(self, up: bool) -> None:
+        if up != self.connected:
+            self.connected = up
+            if self.on_status:
+                self.on_status(up)
+
+    def _run(self) -> None:
+        pause = self.retry_s
+        while not self._stop.is_set():
+            try:
+                self._follow()
+                pause = self.retry_s
+            except (OSError, http.client.HTTPException, ValueError):
+                pass
+            finally:
+                self._conn = None
+            self._set_status(False)
+            if self._stop.wait(pause):
+                break
+            pause = min(pause * 2, self.max_retry_s)
+
+    def _follow(self) -> None:
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=READ_TIMEOUT_S)
+        self._conn = conn
+        headers = {"Accept": "text/event-stream", "Cache-Control": "no-cache"}
+        if self.last_event_id is not None:
+            headers["Last-Event-ID"] = str(self.last_event_id)
+        conn.request("GET", f"{self.prefix}/api/v1/events", headers=headers)
+        resp = conn.getresponse()
+        if resp.status != 200:
+            raise http.client.HTTPException(f"events: HTTP {resp.status}")
+        self.connects += 1
+        event_id: str | None = None
+        data: list[str] = []
+        try:
+            while not self._stop.is_set():
+                raw = resp.fp.readline()
+                if not raw:
+                    return  # the hub closed the stream (restart): reconnect
+                line = raw.decode("utf-8").rstrip("\r\n")
+                if line.startswith(":"):
+                    m = _CONNECTED.search(line)
+                    if m and self.last_event_id is None:
+                        self.last_event_id = int(m.group(1))  # resume from here after an outage
+                    self._set_status(True)
+                elif line == "":
+                    if data:
+                        self._dispatch(event_id, "\n".join(data))
+                    event_id, data = None, []
+                else:
+                    name, _, value = line.partition(":")
+                    value = value.removeprefix(" ")
+                    if name == "id":
+                        event_id = value
+                    elif name == "data":
+                        data.append(value)
+                    elif name == "retry" and value.isdigit():
+                        self.retry_s = int(value) / 1000
+        finally:
+            conn.close()
+
+    def _dispatch(self, event_id: str | None, payload: str) -> None:
+        event = json.loads(payload)
+        if event_id is not None:
+            self.last_event_id = int(event_id)
+        try:
+            self.on_event(event)
+        except Exception as exc:  # noqa: BLE001 - one bad handler must not drop the stream
+            self.handler_errors.append(f"{event.get('type')}: {exc!r}")
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float, step: float = 0.02) -> bool:
+    """Polls predicate until true or timeout; for callers without a UI loop (LED driver, tests)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return predicate()

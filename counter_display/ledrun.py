@@ -1,0 +1,39 @@
+"""Running an LED board headless: seed it from the hub, then follow the event stream."""
+
+from __future__ import annotations
+
+import threading
+
+from counter_display.events import EventStream
+from counter_display.hub import DisplayHub, HubError
+from counter_display.led import LedFollower
+
+
+def follow(hub_url: str, follower: LedFollower, stop: threading.Event | None = None) -> int:
+    """Blocks until stop is set (or Ctrl-C); reconnects by itself."""
+    stop = stop or threading.Event()
+    lock = threading.Lock()  # events and the seeding write to the same port
+
+    def on_event(event: dict) -> None:
+        with lock:
+            follower.handle(event)
+
+    stream = EventStream(hub_url, on_event).start()
+    hub = DisplayHub(hub_url)
+    while not stop.is_set():
+        try:
+            view = hub.counter(follower.counter)
+            with lock:
+                follower.seed(view)
+            break
+        except HubError:
+            stop.wait(2)
+    try:
+        while not stop.wait(0.5):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stream.stop()
+        follower.board.close()
+    return 0

@@ -1,0 +1,229 @@
+"""What the wall display and the counter display show, as plain Python (no Kivy).
+
+The Kivy screens (and the tests) feed hub data and live events in, and read a
+`WallView` / `CounterView` of ready-to-show strings out: Persian digits, Jalali date,
+translated labels (gettext domain "display"). A call or recall yields an
+`Announcement` for the queue; a stale call replayed after an outage does not.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from counter_display.announce import Announcement
+from navbat.i18n import gettext_for
+from navbat.persian import digits, format_date
+
+CALL_EVENTS = ("ticket.called", "ticket.recalled")
+ANNOUNCE_WITHIN_S = 90  # calls older than this (caught up after an outage) are shown, not spoken
+HISTORY = 7
+
+
+def _parse(at: str | None) -> dt.datetime | None:
+    return dt.datetime.fromisoformat(at) if at else None
+
+
+@dataclass
+class Call:
+    ticket: int
+    number: str
+    counter: int
+    service: str
+    at: dt.datetime | None
+    recalls: int = 0
+
+
+@dataclass
+class Reaction:
+    """What the app must do after an event: speak, and/or re-read the waiting counts."""
+
+    announce: Announcement | None = None
+    refresh_services: bool = False
+    refresh_counter: bool = False
+
+
+@dataclass
+class UnitRow:
+    name: str
+    waiting: str
+    estimate: str
+
+
+@dataclass
+class WallView:
+    branch: str
+    date: str
+    clock: str
+    has_call: bool
+    number: str
+    window: str
+    arrow: str
+    recall: bool
+    previous: list[tuple[str, str]] = field(default_factory=list)
+    units: list[UnitRow] = field(default_factory=list)
+    online: bool = True
+    status: str = ""
+    labels: dict[str, str] = field(default_factory=dict)
+
+
+class WallModel:
+    def __init__(self, lang: str = "fa", tz: str = "Asia/Tehran", history: int = HISTORY) -> None:
+        self.lang, self.tz, self.history = lang, ZoneInfo(tz), history
+        self._ = gettext_for("display", lang)
+        self.branch_name = ""
+        self.units: list[dict[str, Any]] = []  # from /branch: code, name, services
+        self.services: list[dict[str, Any]] = []  # from /services
+        self.calls: list[Call] = []  # newest first
+        self.online = False
+
+    # ---- data in ---------------------------------------------------------------
+
+    def load_branch(self, branch: dict[str, Any]) -> None:
+        self.branch_name = branch["name"].get(self.lang) or branch["name"]["fa"]
+        self.tz = ZoneInfo(branch.get("timezone") or "Asia/Tehran")
+        self.units = branch["units"]
+
+    def load_services(self, services: list[dict[str, Any]]) -> None:
+        self.services = services
+
+    def load_counters(self, counters: list[dict[str, Any]]) -> None:
+        """Seeds the board with the tickets windows are serving now (no announcement)."""
+        seeded = []
+        for c in counters:
+            t = c.get("current_ticket")
+            if t and not any(call.ticket == t["id"] for call in self.calls):
+                seeded.append(Call(t["id"], t["number"], c["number"], t["service"], _parse(t.get("called_at")),
+                                   t.get("recalls") or 0))
+        self.calls = sorted(self.calls + seeded, key=lambda c: c.at or dt.datetime.min.replace(tzinfo=dt.UTC),
+                            reverse=True)[: self.history + 1]
+
+    def set_online(self, online: bool) -> None:
+        self.online = online
+
+    def handle(self, event: dict[str, Any], now: dt.datetime | None = None) -> Reaction:
+        kind = event.get("type", "")
+        reaction = Reaction(refresh_services=kind.startswith("ticket.") or kind == "counter.changed")
+        if kind in CALL_EVENTS:
+            at = _parse(event.get("at"))
+            previous = next((c for c in self.calls if c.ticket == event["ticket"]), None)
+            self.calls = [c for c in self.calls if c.ticket != event["ticket"]]
+            call = Call(event["ticket"], event["number"], event["counter"], event.get("service", ""), at,
+                        (previous.recalls + 1) if (previous and kind == "ticket.recalled") else 0)
+            self.calls = [call, *self.calls][: self.history + 1]
+            now = now or dt.datetime.now(dt.UTC)
+            if at is None or (now - at).total_seconds() <= ANNOUNCE_WITHIN_S:
+                reaction.announce = Announcement(call.number, call.counter, recall=kind == "ticket.recalled")
+        elif kind == "ticket.cancelled":
+            self.calls = [c for c in self.calls if c.ticket != event.get("ticket")]
+        return reaction
+
+    # ---- view out --------------------------------------------------------------
+
+    def _unit_rows(self) -> list[UnitRow]:
+        _ = self._
+        rows = []
+        by_code = {s["code"]: s for s in self.services}
+        for unit in self.units:
+            svcs = [by_code[c] for c in unit["services"] if c in by_code]
+            if not svcs:
+                continue
+            waiting = sum(s["waiting"] for s in svcs)
+            waits = [s["estimated_wait_minutes"] for s in svcs if s.get("available")
+                     and s.get("estimated_wait_minutes") is not None]
+            if not any(s.get("available") for s in svcs):
+                estimate = _("not served today")
+            elif not waits or max(waits) < 1:
+                estimate = _("no wait")
+            elif min(waits) == max(waits):
+                estimate = _("about {minutes} min").format(minutes=digits(max(waits), self.lang))
+            else:
+                estimate = _("{low}–{high} min").format(low=digits(min(waits), self.lang),
+                                                        high=digits(max(waits), self.lang))
+            rows.append(UnitRow(unit["name"].get(self.lang) or unit["name"]["fa"],
+                                _("{count} waiting").format(count=digits(waiting, self.lang)), estimate))
+        return rows
+
+    def window_text(self, counter: int) -> str:
+        return self._("Window {number}").format(number=digits(counter, self.lang))
+
+    def view(self, now: dt.datetime | None = None) -> WallView:
+        _ = self._
+        local = (now or dt.datetime.now(dt.UTC)).astimezone(self.tz)
+        current = self.calls[0] if self.calls else None
+        return WallView(
+            branch=self.branch_name,
+            date=format_date(local, self.lang),
+            clock=digits(local.strftime("%H:%M"), self.lang),
+            has_call=current is not None,
+            number=digits(current.number, self.lang) if current else "",
+            window=self.window_text(current.counter) if current else "",
+            arrow=_("→"),
+            recall=bool(current and current.recalls),
+            previous=[(digits(c.number, self.lang), self.window_text(c.counter)) for c in self.calls[1:]],
+            units=self._unit_rows(),
+            online=self.online,
+            status="" if self.online else _("No connection to the hub; reconnecting…"),
+            labels={"now": _("Now calling"), "previous": _("Previous calls"), "waiting": _("Waiting now"),
+                    "number": _("Number"), "window": _("Window"), "none": _("Please take a ticket from the kiosk")},
+        )
+
+
+@dataclass
+class CounterView:
+    title: str
+    state: str
+    number: str
+    ticket_label: str
+    services: list[str]
+    services_label: str
+    online: bool
+    status: str
+
+
+class CounterModel:
+    """The screen above one window (D4): its number, the ticket at it, its sub-services."""
+
+    def __init__(self, number: int, lang: str = "fa") -> None:
+        self.number, self.lang = number, lang
+        self._ = gettext_for("display", lang)
+        self.counter: dict[str, Any] | None = None
+        self.names: dict[str, str] = {}
+        self.online = False
+
+    def load_services(self, services: list[dict[str, Any]]) -> None:
+        self.names = {s["code"]: s["name"].get(self.lang) or s["name"]["fa"] for s in services}
+
+    def load_counter(self, counter: dict[str, Any]) -> None:
+        self.counter = counter
+
+    def set_online(self, online: bool) -> None:
+        self.online = online
+
+    def handle(self, event: dict[str, Any]) -> Reaction:
+        mine = event.get("counter") == self.number
+        return Reaction(refresh_counter=mine)
+
+    def view(self) -> CounterView:
+        _ = self._
+        c = self.counter or {}
+        ticket = c.get("current_ticket")
+        state = c.get("state", "closed")
+        state_text = {"open": "", "paused": _("Paused"), "closed": _("Closed")}.get(state, state)
+        if ticket:
+            label = _("Please come in") if ticket["state"] == "called" else _("Now serving")
+        else:
+            label = _("Waiting for the next number") if state == "open" else state_text
+        return CounterView(
+            title=_("Window {number}").format(number=digits(self.number, self.lang)),
+            state=state_text,
+            number=digits(ticket["number"], self.lang) if ticket else "—",
+            ticket_label=label,
+            services=[self.names.get(s["code"], s["code"])  # primary ones first, then backups
+                      for s in sorted(c.get("services", []), key=lambda s: -s.get("weight", 1))],
+            services_label=_("Served at this window"),
+            online=self.online,
+            status="" if self.online else _("No connection to the hub; reconnecting…"),
+        )
