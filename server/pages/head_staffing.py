@@ -1,0 +1,184 @@
+"""Staffing for the rest of the day (D3) and the branch head's what-if, from the engine.
+
+- `advice`: for each remaining hour, the open windows needed so that 85 % of visitors are
+  called within their target (Erlang C, with square-root staffing as a check) and the
+  expected wait with the windows open now. Arrivals per hour come from the branch's own
+  last four weeks when it has at least three days of history, else from the engine's
+  busy-day profile (queueing.profiles.busy_day).
+- `what_if`: the same live state twice, as is and with the head's changes (a window's
+  sub-services, opening or closing it): the engine's forward replay (estimate_waits) for
+  the people waiting now and a newcomer per sub-service, and the engine's simulator
+  (queueing.simulate.run_policy) for the rest of the day on the same random visitors.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+from typing import Any
+
+import queueing
+from queueing.erlang import allen_cunneen_wait, prob_wait_within, sqrt_staffing
+from queueing.profiles import DayProfile, busy_day
+from server.floor import Floor, FloorError, iso
+
+TARGET_SHARE = 0.85
+HISTORY_DAYS = 28
+MIN_HISTORY_DAYS = 3
+
+
+def day_profile(floor: Floor) -> tuple[DayProfile, str]:
+    """Arrivals per hour and sub-service mix: the branch's history, or the engine's busy day."""
+    model = busy_day(floor.branch, floor.rules)
+    tz = floor.branch.tz
+    today = floor.branch.branch_day(floor.clock())
+    since = iso(dt.datetime.combine(today - dt.timedelta(days=HISTORY_DAYS), dt.time(0), tzinfo=tz))
+    until = iso(dt.datetime.combine(today, dt.time(0), tzinfo=tz))
+    rows = floor.db.execute("SELECT issued_at, first_service, priority FROM tickets "
+                            "WHERE issued_at >= ? AND issued_at < ?", [since, until]).fetchall()
+    days = {dt.datetime.fromisoformat(r[0]).astimezone(tz).date() for r in rows}
+    if len(days) < MIN_HISTORY_DAYS:
+        return model, "model"
+    n_hours = len(model.hours)
+    per_hour = [0] * n_hours
+    mix: dict[str, float] = {}
+    for issued, service, _ in rows:
+        local = dt.datetime.fromisoformat(issued).astimezone(tz)
+        h = (local.hour * 60 + local.minute - model.open_minute) // 60
+        if 0 <= h < n_hours:
+            per_hour[h] += 1
+        mix[service] = mix.get(service, 0) + 1
+    mean = sum(per_hour) / n_hours / len(days)
+    if mean <= 0:
+        return model, "model"
+    hours = tuple(c / len(days) / mean for c in per_hour)
+    total = sum(mix.values())
+    learned = floor.service_minutes()
+    service_min = {c: learned.get(c, floor.rules.expected(c)) for c in mix}
+    profile = dataclasses.replace(model, name="history", hours=hours, visitors_per_hour=mean,
+                                  service_mix={c: v / total for c, v in mix.items()},
+                                  priority_mix={c: model.priority_mix.get(c, {}) for c in mix},
+                                  service_min=service_min)
+    return profile, "history"
+
+
+def _hour_index(floor: Floor, profile: DayProfile) -> int:
+    """Hours since opening; after closing (or on a demo at night) the whole day ahead, from 0."""
+    local = floor.clock().astimezone(floor.branch.tz)
+    h = (local.hour * 60 + local.minute - profile.open_minute) // 60
+    return h if 0 <= h < len(profile.hours) else 0
+
+
+def advice(floor: Floor, share: float = TARGET_SHARE) -> dict[str, Any]:
+    profile, source = day_profile(floor)
+    mean, cs2 = profile.job_moments()
+    target = sum(p * floor.rules.target(s) for s, p in profile.service_mix.items())
+    open_now = sum(1 for w in floor.queue_state().windows if w.state == "open")
+    hours = []
+    for h in range(_hour_index(floor, profile), len(profile.hours)):
+        load = profile.rate(h) / 60 * mean  # Erlangs: arrivals per minute × minutes per visitor
+        needed = next(c for c in range(max(1, math.ceil(load)), 1000)
+                      if prob_wait_within(c, load, mean, target, cs2) >= share)
+        wait = allen_cunneen_wait(open_now, load, mean, cs2) if open_now else math.inf
+        start = profile.open_minute + 60 * h
+        hours.append({"hour": f"{start // 60:02d}:{start % 60:02d}", "arrivals": round(profile.rate(h), 1),
+                      "load": round(load, 2), "windows_needed": needed,
+                      "sqrt_staffing": sqrt_staffing(load, mean, target, share, cs2),
+                      "open_now": open_now, "expected_wait_minutes": None if math.isinf(wait) else round(wait, 1)})
+    return {"source": source, "share": share, "target_wait_minutes": round(target, 1),
+            "minutes_per_visitor": round(mean, 1), "windows": len(floor.branch.counters), "hours": hours}
+
+
+def _apply_changes(floor: Floor, windows: list[queueing.Window], changes: Any) -> list[queueing.Window]:
+    if not isinstance(changes, list) or not changes:
+        raise FloorError(400, "bad_changes", 'changes must be a list like [{"counter": 4, "services": ["PN1"]}]')
+    by_number = {w.number: w for w in windows}
+    for change in changes:
+        if not isinstance(change, dict) or not isinstance(change.get("counter"), int):
+            raise FloorError(400, "bad_changes", "each change needs a window number: {\"counter\": 4, ...}")
+        number = change["counter"]
+        if number not in by_number:
+            raise FloorError(404, "unknown_counter", f"no window {number}")
+        w = by_number[number]
+        services = change.get("services")
+        if services is not None:
+            if isinstance(services, list) and all(isinstance(s, str) for s in services):
+                services = {s: 1.0 for s in services}
+            if not isinstance(services, dict) or not services:
+                raise FloorError(400, "bad_services", 'services must be a list of codes or {"code": weight}')
+            for code, weight in services.items():
+                if floor.branch.service(code) is None:
+                    raise FloorError(400, "unknown_service", f'unknown service "{code}"')
+                if not isinstance(weight, int | float) or not 0 < weight <= 1:
+                    raise FloorError(400, "bad_weight", f"{code}: weight must be in (0, 1]")
+            w = dataclasses.replace(w, skills={k: float(v) for k, v in services.items()})
+        state = change.get("state")
+        if state is not None:
+            if state not in ("open", "closed"):
+                raise FloorError(400, "bad_state", "state must be open or closed")
+            w = dataclasses.replace(w, state=state)
+        by_number[number] = w
+    return list(by_number.values())
+
+
+def _live(floor: Floor, state: queueing.QueueState) -> dict[str, dict[str, Any]]:
+    """Per sub-service: the replayed waits of those waiting now, and a newcomer's wait."""
+    est = queueing.estimate_waits(state, floor.rules)
+    out: dict[str, dict[str, Any]] = {}
+    for s in floor.branch.services:
+        mine = [est[t.id].minutes for t in state.waiting if t.service == s.code and t.id in est]
+        probe = queueing.WaitingTicket(-1, s.code, state.now)
+        served = any(w.serves(s.code) for w in state.windows if w.state != "closed")
+        newcomer = queueing.estimate_waits(dataclasses.replace(state, waiting=[*state.waiting, probe]),
+                                           floor.rules).get(-1) if served else None
+        out[s.code] = {"waiting": len(mine), "mean_wait": sum(mine) / len(mine) if mine else None,
+                       "max_wait": max(mine) if mine else None,
+                       "newcomer_wait": round(newcomer.minutes, 1) if newcomer else None,
+                       "served": served}
+    return out
+
+
+def _rest_of_day(floor: Floor, windows: list[queueing.Window], profile: DayProfile, seed: int) -> dict[str, Any]:
+    from queueing.simulate import draw_visitors, run_policy
+
+    start = _hour_index(floor, profile)
+    rest = dataclasses.replace(profile, hours=profile.hours[start:])
+    open_windows = [dataclasses.replace(w, state="open", busy_since=None, busy_service=None)
+                    for w in windows if w.state == "open"]
+    visitors = draw_visitors(rest, 1, seed)
+    servable = [v for v in visitors if any(w.serves(v.service) for w in open_windows)]
+    if not servable:
+        return {"visitors": len(visitors), "unserved": len(visitors), "mean_wait": None, "p90_wait": None,
+                "within_target_pct": None}
+    outcomes, _ = run_policy("navbat", servable, open_windows, floor.rules, rest, estimate=False)
+    waits = sorted((o.called_at - o.visitor.arrival) / 60 for o in outcomes
+                   if not o.visitor.no_show and math.isfinite(o.called_at))
+    within = sum(1 for o in outcomes if not o.visitor.no_show and math.isfinite(o.called_at)
+                 and (o.called_at - o.visitor.arrival) / 60 <= floor.rules.target(o.visitor.service))
+    return {"visitors": len(visitors), "unserved": len(visitors) - len(servable),
+            "mean_wait": round(sum(waits) / len(waits), 1) if waits else None,
+            "p90_wait": round(waits[max(math.ceil(0.9 * len(waits)) - 1, 0)], 1) if waits else None,
+            "within_target_pct": round(100 * within / len(waits), 1) if waits else None}
+
+
+def what_if(floor: Floor, changes: Any, seed: int = 1) -> dict[str, Any]:
+    """Expected waits before and after the head's changes; nothing on the floor changes."""
+    with floor.lock:
+        before = floor.queue_state()
+    after = dataclasses.replace(before, windows=_apply_changes(floor, before.windows, changes))
+    now_before, now_after = _live(floor, before), _live(floor, after)
+    profile, source = day_profile(floor)
+    services = []
+    for s in floor.branch.services:
+        b, a = now_before[s.code], now_after[s.code]
+        services.append({"code": s.code, "name": s.name.model_dump(), "waiting": b["waiting"],
+                         "before": {k: _r(v) for k, v in b.items() if k != "waiting"},
+                         "after": {k: _r(v) for k, v in a.items() if k != "waiting"}})
+    return {"changes": changes, "services": services, "profile": source,
+            "rest_of_day": {"before": _rest_of_day(floor, before.windows, profile, seed),
+                            "after": _rest_of_day(floor, after.windows, profile, seed)}}
+
+
+def _r(value: Any) -> Any:
+    return round(value, 1) if isinstance(value, float) else value
