@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
@@ -79,8 +82,59 @@ def m001_initial(db: sqlite_utils.Database) -> None:
             detail TEXT, at TEXT NOT NULL)""")
 
 
+class Rows:
+    """A finished statement's rows, read under the lock (stands in for the cursor)."""
+
+    def __init__(self, cursor: sqlite3.Cursor) -> None:
+        self.description, self.lastrowid, self.rowcount = cursor.description, cursor.lastrowid, cursor.rowcount
+        self._rows = cursor.fetchall() if cursor.description else []
+        self._next = 0
+
+    def fetchone(self) -> tuple | None:
+        if self._next >= len(self._rows):
+            return None
+        self._next += 1
+        return self._rows[self._next - 1]
+
+    def fetchall(self) -> list[tuple]:
+        rest, self._next = self._rows[self._next:], len(self._rows)
+        return rest
+
+    def __iter__(self) -> Iterator[tuple]:
+        return iter(self.fetchall())
+
+    def close(self) -> None:
+        self._rows = []
+
+
+class SharedDatabase(sqlite_utils.Database):
+    """One connection shared by the hub's threads, so every statement runs under `lock`.
+
+    sqlite-utils' query() wraps each SELECT in SAVEPOINT/RELEASE on the connection; from an
+    unlocked thread that opens (and RELEASE commits) a transaction in the middle of another
+    thread's BEGIN IMMEDIATE ... COMMIT. The floor's write path holds the same (re-entrant) lock,
+    so readers see only committed states and never touch a transaction in flight.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.lock = threading.RLock()
+        super().__init__(*args, **kwargs)
+
+    def execute(self, sql: str, parameters: Any = None) -> Rows:  # type: ignore[override]
+        with self.lock:
+            return Rows(super().execute(sql, parameters))
+
+    def executescript(self, sql: str) -> sqlite3.Cursor:
+        with self.lock:
+            return super().executescript(sql)
+
+    def query(self, sql: str, params: Any = None) -> Iterator[dict[str, Any]]:
+        with self.lock:
+            return iter(list(super().query(sql, params)))
+
+
 def open_db(path: str | Path) -> sqlite_utils.Database:
-    """One connection, shared by the hub's threads under the floor's lock.
+    """One connection, shared by the hub's threads under one lock (the floor's; see SharedDatabase).
 
     isolation_level=None: transactions are explicit (BEGIN IMMEDIATE in the one
     write path), so sqlite-utils' own helpers nest inside them as savepoints.
@@ -89,7 +143,7 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
     if str(path) != ":memory:":
         path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
-    db = sqlite_utils.Database(conn)
+    db = SharedDatabase(conn)
     if str(path) != ":memory:":
         db.enable_wal()
     conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives a process kill

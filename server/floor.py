@@ -54,7 +54,7 @@ class Floor:
     def __init__(self, db: sqlite_utils.Database, branch: Branch, clock: Clock = utcnow,
                  ignore_hours: bool = False) -> None:
         self.db, self.branch, self.clock, self.ignore_hours = db, branch, clock, ignore_hours
-        self.lock = threading.RLock()
+        self.lock = getattr(db, "lock", None) or threading.RLock()  # the db's own lock (server/db.py)
         self.rules = queueing.rules_from_branch(branch)
         self.bus = EventBus(self.events_since)
         self.bus.last_id = db.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
