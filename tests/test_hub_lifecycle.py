@@ -11,6 +11,8 @@ import re
 
 import requests
 
+from server.api import BLUEPRINTS
+
 API = "/api/v1"
 
 
@@ -185,11 +187,11 @@ def test_counters_list(client, actions, branch):  # noqa: ANN001
     assert all(c["state"] == "closed" and c["current_ticket"] is None for c in counters if c["number"] != 4)
 
 
-def _api_paths(app) -> set[tuple[str, str]]:  # noqa: ANN001
-    """Every (method, path) the app routes under /api/v1, in OpenAPI spelling."""
+def _api_paths(app, blueprints: set[str] | None = None) -> set[tuple[str, str]]:  # noqa: ANN001
+    """Every (method, path) routed under /api/v1 (by these blueprints), in OpenAPI spelling."""
     out = set()
     for rule in app.url_map.iter_rules():
-        if not rule.rule.startswith(API):
+        if not rule.rule.startswith(API) or (blueprints and rule.endpoint.split(".")[0] not in blueprints):
             continue
         path = rule.rule.removeprefix(API)
         path = re.sub(r"<int:\w+>", "{n}", path)
@@ -205,9 +207,10 @@ def test_openapi_lists_every_path(client, app):  # noqa: ANN001
     spec = client.get(f"{API}/openapi.json").json
     assert spec["openapi"].startswith("3.") and spec["servers"] == [{"url": API}]
     documented = {(m, p) for p, ops in spec["paths"].items() for m in ops}
-    routed = _api_paths(app) - {("get", "/openapi.json")}
+    # Every route of API v1's own blueprints (server/api) is documented, and nothing else is made up.
+    routed = _api_paths(app, {bp.name for bp in BLUEPRINTS}) - {("get", "/openapi.json")}
     assert routed - documented == set()
-    assert documented - routed == set()
+    assert documented - _api_paths(app) == set()
     for path, ops in spec["paths"].items():
         for op in ops.values():
             assert op["summary"] and "200" in op["responses"], path
