@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from navbat.config import Branch
@@ -27,5 +28,9 @@ def demo_ticket(branch: Branch, when: dt.datetime | None = None) -> dict:
     }
 
 
-def demo_slip(branch: Branch, when: dt.datetime | None = None, hub_url: str = DEMO_HUB, lang: str = "fa") -> TicketSlip:
-    return slip_from_ticket(demo_ticket(branch, when), branch, hub_url, lang)
+def demo_slip(
+    branch: Branch, when: dt.datetime | None = None, hub_url: str = DEMO_HUB, lang: str = "fa", specimen: bool = False
+) -> TicketSlip:
+    """The demo ticket; `specimen` adds the "printer test: not a valid ticket" line."""
+    slip = slip_from_ticket(demo_ticket(branch, when), branch, hub_url, lang)
+    return dataclasses.replace(slip, specimen=True) if specimen else slip

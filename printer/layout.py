@@ -63,9 +63,10 @@ class Paper:
     def columns(self) -> int:
         return self.dots // FONT_A[0]
 
-    @property
-    def big_scale(self) -> int:
-        return 5 if self.width_mm == 80 else 4
+    def big_scale(self, text: str) -> int:
+        """How many times font A the ticket number can be and still fit on one line (ESC/POS allows 1..8)."""
+        wanted = 5 if self.width_mm == 80 else 4
+        return max(1, min(wanted, self.dots // (FONT_A[0] * max(1, len(text)))))
 
 
 def _profile(profile: object) -> BaseProfile:
@@ -92,7 +93,8 @@ class Feed:
 
 @dataclasses.dataclass(frozen=True)
 class Big:
-    text: str  # ASCII, printed in text mode at `scale` x
+    text: str  # ASCII, printed in text mode
+    scale: int  # character width and height multiplier
 
 
 @dataclasses.dataclass(frozen=True)
@@ -152,16 +154,19 @@ def ticket_blocks(slip: TicketSlip, paper: Paper) -> list[Block]:
         size = paper.px(size)
         room = paper.dots - (size if checkbox else 0)
         for line in raster.wrap(value, room, size, bold, rtl):
-            img = raster.render_line(line, size, bold, rtl)
+            img = raster.render_line(line, size, bold, rtl, max_width=room)
             if checkbox:
                 img = raster.with_checkbox(img, size, rtl)
             blocks.append(Raster(img, align))
             blocks.append(Feed(max(4, size * 2 // 5)))
 
+    if slip.specimen:
+        text(_("Printer test: not a valid ticket"), SIZE_BODY, bold=True)
+        blocks.append(Rule())
     text(slip.branch_name.get(lang), SIZE_BODY, bold=True)
     blocks.append(Rule())
     text(_("Your number"), SIZE_SMALL)
-    blocks.append(Big(slip.number))
+    blocks.append(Big(slip.number, paper.big_scale(slip.number)))
     blocks.append(Feed(paper.px(8)))
     text(slip.service_name.get(lang), SIZE_TITLE, bold=True)
     text(slip.unit_name.get(lang), SIZE_SMALL)
@@ -210,7 +215,7 @@ def render_ticket(printer: Escpos, slip: TicketSlip, width_mm: int) -> None:
         elif isinstance(block, Feed):
             _feed(printer, block.dots)
         elif isinstance(block, Big):
-            printer.set(align="center", bold=True, custom_size=True, width=paper.big_scale, height=paper.big_scale)
+            printer.set(align="center", bold=True, custom_size=True, width=block.scale, height=block.scale)
             printer.textln(block.text)
             printer.set(normal_textsize=True, bold=False)
         elif isinstance(block, Rule):
@@ -265,9 +270,10 @@ def barcode_image(code: str, paper: Paper) -> Image.Image:
     return img
 
 
-def _big_image(text: str, paper: Paper) -> Image.Image:
-    """The printer's font A at `big_scale`, approximated with the bold font for the preview."""
-    cell_w, cell_h = (c * paper.big_scale for c in FONT_A)
+def _big_image(block: Big, paper: Paper) -> Image.Image:
+    """The printer's font A at `block.scale`, approximated with the bold font for the preview."""
+    text = block.text
+    cell_w, cell_h = (c * block.scale for c in FONT_A)
     size = int(cell_h * 0.78)
     line = raster.render_line(text, size, bold=True, rtl=False)
     width = min(paper.dots, max(line.width, cell_w * len(text)))
@@ -287,7 +293,7 @@ def preview_png(slip: TicketSlip, width_mm: int, profile: object = "TM-T88V") ->
         elif isinstance(block, Feed):
             parts.append((None, "", block.dots))
         elif isinstance(block, Big):
-            img = _big_image(block.text, paper)
+            img = _big_image(block, paper)
             parts.append((img, "center", img.height))
         elif isinstance(block, Rule):
             img = Image.new("L", (paper.columns * FONT_A[0], FONT_A[1] + 6), 255)

@@ -1,14 +1,21 @@
 """The print queue: tickets are printed by a worker thread, never inside a request or on the UI thread.
 
-Jobs live in a small SQLite file, so a restart loses nothing. The job id is the
-ticket id: submitting the same ticket twice makes one job, and a job is marked done
-only after its bytes were handed to the printer (and flushed), so retries after an
-offline printer never print it twice. The one window left is a crash *during* the
-write: such a job is printed again on restart, since a lost ticket is worse than a
-second slip of paper.
+    queue = PrintQueue("var/print-kiosk-1.sqlite", branch.printer("kiosk-1-printer"), on_status).start()
+    queue.submit(ticket["id"], slip_from_ticket(ticket, branch, hub_url))   # returns at once
+
+Jobs live in a small SQLite file, so a restart loses nothing. A job is one ticket:
+(ticket id, tracking code) is its key, so submitting the same ticket twice makes one
+job (a hub whose database was reset may reuse an id, but not with the same tracking
+code, so that new ticket still prints). A reprint is submitted under its own job id,
+e.g. "41/reprint-1". A job is marked done only after its bytes were handed to the
+printer and flushed, so retrying an offline printer never prints a ticket twice. The
+one window left is a crash *during* the write: that job is printed again on restart,
+as a lost ticket is worse than a second slip of paper.
 
 Status changes (ok / offline / paper_out / paper_near_end) go to `on_status(printer,
-status, detail)`; the kiosk forwards them to the hub (POST /api/v1/devices/status).
+status, detail)` on the worker thread (a Kivy kiosk hops to the UI with @mainthread and
+forwards them to the hub: POST /api/v1/devices/status). When idle, the worker asks the
+printer every `probe_every` seconds, so an empty roll shows before the next visitor.
 """
 
 from __future__ import annotations
@@ -34,20 +41,28 @@ from printer.slip import TicketSlip
 log = logging.getLogger(__name__)
 
 StatusCallback = Callable[[str, str, str], None]
+OFFLINE_ERRORS = (OSError, DeviceNotFoundError)  # PrinterOffline and serial/socket errors are OSErrors
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL UNIQUE,
+    id TEXT NOT NULL,
+    tracking_code TEXT NOT NULL,
     slip TEXT NOT NULL,
     state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sending', 'done', 'failed')),
     attempts INTEGER NOT NULL DEFAULT 0,
     created_at REAL NOT NULL,
     printed_at REAL,
     bytes INTEGER,
-    last_error TEXT
+    last_error TEXT,
+    UNIQUE (id, tracking_code)
 )
 """
+_WAITING = "state IN ('pending', 'sending')"
+
+
+class _Held(Exception):
+    """The printer answered but cannot print now (no paper, cover open)."""
 
 
 class PrintQueue:
@@ -63,6 +78,8 @@ class PrintQueue:
         retry_first: float = 1.0,
         retry_max: float = 30.0,
         status_timeout: float = 0.5,
+        probe_every: float | None = 60.0,
+        keep_days: float = 30.0,
     ) -> None:
         self.db_path = Path(db_path)
         self.printer = printer
@@ -70,16 +87,18 @@ class PrintQueue:
         self._opener = opener
         self._retry_first, self._retry_max = retry_first, retry_max
         self._status_timeout = status_timeout
+        self._probe_every = probe_every
         self._answers_status = True  # until the printer shows it does not
         self._last_status: tuple[str, str] | None = None
         self._wake = threading.Event()
         self._stop = threading.Event()
-        self._idle = threading.Condition()
         self._thread: threading.Thread | None = None
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
         with closing(self._db()) as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute(_SCHEMA)
+            # Printed tickets are history after a while; waiting ones are never dropped.
+            db.execute("DELETE FROM jobs WHERE state = 'done' AND printed_at < ?", (time.time() - keep_days * 86400,))
 
     def _db(self) -> sqlite3.Connection:
         # A connection per call: the kiosk submits from one thread, the worker prints from another.
@@ -87,11 +106,11 @@ class PrintQueue:
 
     # -- the caller's side -------------------------------------------------------------
     def submit(self, job_id: str | int, slip: TicketSlip) -> bool:
-        """Queue a ticket; False if that job id was queued before (it is not printed again)."""
+        """Queue a ticket and return at once; False if this ticket was queued before (it prints once)."""
         with closing(self._db()) as db:
             cur = db.execute(
-                "INSERT OR IGNORE INTO jobs (id, slip, created_at) VALUES (?, ?, ?)",
-                (str(job_id), json.dumps(slip.to_json(), ensure_ascii=False), time.time()),
+                "INSERT OR IGNORE INTO jobs (id, tracking_code, slip, created_at) VALUES (?, ?, ?, ?)",
+                (str(job_id), slip.tracking_code, json.dumps(slip.to_json(), ensure_ascii=False), time.time()),
             )
         self._wake.set()
         return cur.rowcount == 1
@@ -100,11 +119,15 @@ class PrintQueue:
         """Every job, oldest first (for status pages and tests)."""
         with closing(self._db()) as db:
             db.row_factory = sqlite3.Row
-            rows = db.execute("SELECT id, state, attempts, printed_at, bytes, last_error FROM jobs ORDER BY seq")
+            rows = db.execute(
+                "SELECT id, tracking_code, state, attempts, printed_at, bytes, last_error FROM jobs ORDER BY seq"
+            )
             return [dict(r) for r in rows]
 
     def pending(self) -> list[str]:
-        return [j["id"] for j in self.jobs() if j["state"] in ("pending", "sending")]
+        """Ids of the jobs still to print, oldest first."""
+        with closing(self._db()) as db:
+            return [r[0] for r in db.execute(f"SELECT id FROM jobs WHERE {_WAITING} ORDER BY seq")]
 
     def start(self) -> PrintQueue:
         if self._thread is None or not self._thread.is_alive():
@@ -123,29 +146,61 @@ class PrintQueue:
     def wait_idle(self, timeout: float) -> bool:
         """Block until no job is waiting; False on timeout."""
         deadline = time.monotonic() + timeout
-        with self._idle:
-            while self.pending():
-                left = deadline - time.monotonic()
-                if left <= 0:
-                    return False
-                self._idle.wait(min(left, 0.2))
+        while self.pending():
+            if time.monotonic() >= deadline:
+                return False
+            time.sleep(0.05)
         return True
 
     # -- the worker --------------------------------------------------------------------
-    def _next_job(self) -> tuple[str, str] | None:
+    def _run(self) -> None:
+        delay = self._retry_first
+        next_probe = time.monotonic()  # say how the printer is as soon as the kiosk starts
+        while not self._stop.is_set():
+            job = self._next_job()
+            if job is None:
+                if self._probe_every is not None and time.monotonic() >= next_probe:
+                    self._probe()
+                    next_probe = time.monotonic() + self._probe_every
+                self._wake.wait(1.0)
+                self._wake.clear()
+                continue
+            seq, job_id, stored = job
+            try:
+                self._print_one(seq, stored)
+                delay = self._retry_first
+                continue
+            except _Held as exc:
+                why = str(exc)
+                self._set(seq, "state = 'pending', last_error = ?", why)
+            except OFFLINE_ERRORS as exc:
+                why = str(exc)
+                self._set(seq, "state = 'pending', last_error = ?", why)
+                self._report(st.OFFLINE, why)
+            except Exception as exc:
+                # Not the printer: this job cannot be rendered and would fail again, so it must not
+                # hold up the tickets behind it. It stays in the file; the hub can reprint the ticket.
+                log.exception("printer %s: job %s cannot be printed", self.printer.name, job_id)
+                self._set(seq, "state = 'failed', last_error = ?", f"{type(exc).__name__}: {exc}")
+                continue
+            log.info("printer %s: job %s waits %.1fs (%s)", self.printer.name, job_id, delay, why)
+            self._stop.wait(delay)
+            delay = min(delay * 2, self._retry_max)
+            next_probe = time.monotonic() + (self._probe_every or 0)  # the attempt was a probe
+
+    def _next_job(self) -> tuple[int, str, str] | None:
         with closing(self._db()) as db:
-            row = db.execute(
-                "SELECT id, slip, state FROM jobs WHERE state IN ('pending', 'sending') ORDER BY seq LIMIT 1"
-            ).fetchone()
+            row = db.execute(f"SELECT seq, id, slip, state FROM jobs WHERE {_WAITING} ORDER BY seq LIMIT 1").fetchone()
         if row is None:
             return None
-        if row[2] == "sending":
-            log.warning("ticket job %s was being sent when the kiosk stopped; printing it again", row[0])
-        return row[0], row[1]
+        if row[3] == "sending":
+            log.warning("printer %s: job %s was being sent when the kiosk stopped; printing it again",
+                        self.printer.name, row[1])
+        return row[0], row[1], row[2]
 
-    def _set(self, job_id: str, sql: str, *args: object) -> None:
+    def _set(self, seq: int, sql: str, *args: object) -> None:
         with closing(self._db()) as db:
-            db.execute(f"UPDATE jobs SET {sql} WHERE id = ?", (*args, job_id))
+            db.execute(f"UPDATE jobs SET {sql} WHERE seq = ?", (*args, seq))
 
     def _report(self, status: str, detail: str = "") -> None:
         if (status, detail) == self._last_status:
@@ -155,66 +210,46 @@ class PrintQueue:
             try:
                 self.on_status(self.printer.name, status, detail)
             except Exception:  # a broken callback must not stop printing
-                log.exception("status callback failed")
+                log.exception("printer %s: status callback failed", self.printer.name)
 
-    def _print_one(self, job_id: str, stored: str) -> None:
-        """Print a job or raise PrinterOffline; marks it done only after the printer has the bytes."""
+    def _ask(self, device: Escpos) -> tuple[str, str] | None:
+        if not self._answers_status:
+            return None
+        answer = st.query_status(device, self._status_timeout)
+        if answer is None and self.printer.type in ("serial", "network"):
+            self._answers_status = False  # do not wait for a silent printer before every ticket
+        return answer
+
+    def _probe(self) -> None:
+        try:
+            device = self._opener(self.printer)
+        except OFFLINE_ERRORS as exc:
+            self._report(st.OFFLINE, str(exc))
+            return
+        try:
+            answer = self._ask(device)
+        except OFFLINE_ERRORS as exc:
+            answer = (st.OFFLINE, str(exc))
+        finally:
+            with contextlib.suppress(Exception):
+                device.close()
+        self._report(*(answer or (st.OK, "")))
+
+    def _print_one(self, seq: int, stored: str) -> None:
+        """Print one job, or raise; the job is marked done only once the printer has all its bytes."""
         slip = TicketSlip.from_json(json.loads(stored))
         device = self._opener(self.printer)
         try:
-            answer = None
-            if self._answers_status:
-                answer = st.query_status(device, self._status_timeout)
-                if answer is None and self.printer.type in ("usb", "serial", "network"):
-                    self._answers_status = False  # do not wait for a silent printer before every ticket
+            answer = self._ask(device)
             if answer is not None and answer[0] in (st.PAPER_OUT, st.OFFLINE):
                 self._report(*answer)
                 raise _Held(answer[1])
-            self._set(job_id, "state = 'sending', attempts = attempts + 1")
+            self._set(seq, "state = 'sending', attempts = attempts + 1")
             sent = send_ticket(device, slip, self.printer.width_mm)
             device.close()  # flushes a serial line before the job counts as printed
-            self._set(job_id, "state = 'done', printed_at = ?, bytes = ?, last_error = NULL", time.time(), sent)
         except BaseException:
-            with contextlib.suppress(Exception):  # it already failed; keep the first error
+            with contextlib.suppress(Exception):  # it failed already; keep the first error
                 device.close()
             raise
-        self._report(*(answer if answer is not None else (st.OK, "")))
-
-    def _run(self) -> None:
-        delay = self._retry_first
-        while not self._stop.is_set():
-            job = self._next_job()
-            if job is None:
-                with self._idle:
-                    self._idle.notify_all()
-                self._wake.wait(1.0)
-                self._wake.clear()
-                continue
-            job_id, slip = job
-            try:
-                self._print_one(job_id, slip)
-                delay = self._retry_first
-            except _Held as exc:
-                self._back_off(job_id, str(exc), delay)
-                delay = min(delay * 2, self._retry_max)
-            except (OSError, DeviceNotFoundError) as exc:  # PrinterOffline is an OSError
-                self._set(job_id, "state = 'pending', last_error = ?", str(exc))
-                self._report(st.OFFLINE, str(exc))
-                self._back_off(job_id, str(exc), delay)
-                delay = min(delay * 2, self._retry_max)
-            except Exception as exc:
-                # Not the printer: this job cannot be rendered (it would fail again), so it must not
-                # hold up the tickets behind it. It stays in the file; the hub can reprint the ticket.
-                log.exception("printing job %s failed", job_id)
-                self._set(job_id, "state = 'failed', last_error = ?", f"{type(exc).__name__}: {exc}")
-        with self._idle:
-            self._idle.notify_all()
-
-    def _back_off(self, job_id: str, why: str, delay: float) -> None:
-        log.info("printer %s: job %s waits %.1fs (%s)", self.printer.name, job_id, delay, why)
-        self._stop.wait(delay)
-
-
-class _Held(Exception):
-    """The printer answered but cannot print now (no paper, cover open)."""
-
+        self._set(seq, "state = 'done', printed_at = ?, bytes = ?, last_error = NULL", time.time(), sent)
+        self._report(*(answer or (st.OK, "")))

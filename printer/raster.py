@@ -8,6 +8,7 @@ it a second time here. Images are cropped to the ink so few bytes go down the wi
 
 from __future__ import annotations
 
+import threading
 from functools import cache
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from PIL import Image, ImageDraw, ImageFont, features
 FONT_DIR = Path(__file__).resolve().parent.parent / "assets" / "fonts"
 FONTS = {False: FONT_DIR / "Vazirmatn-Regular.ttf", True: FONT_DIR / "Vazirmatn-Bold.ttf"}
 INK_THRESHOLD = 150  # grey below this prints; a little bolder than 50 % suits thermal heads
+# One FreeType face is shared by every thread (kiosk print worker, hub reprints); FreeType faces are not thread-safe.
+_FT_LOCK = threading.Lock()
 
 
 class FontError(RuntimeError):
@@ -37,7 +40,8 @@ def _direction(rtl: bool) -> str:
 
 
 def text_width(text: str, size: int, bold: bool = False, rtl: bool = True) -> float:
-    return font(size, bold).getlength(text, direction=_direction(rtl))
+    with _FT_LOCK:
+        return font(size, bold).getlength(text, direction=_direction(rtl))
 
 
 def wrap(text: str, max_width: int, size: int, bold: bool = False, rtl: bool = True) -> list[str]:
@@ -56,15 +60,23 @@ def wrap(text: str, max_width: int, size: int, bold: bool = False, rtl: bool = T
     return lines or [""]
 
 
-def render_line(text: str, size: int, bold: bool = False, rtl: bool = True) -> Image.Image:
-    """One line as a black-on-white 'L' image (0 or 255 only), cropped to its ink."""
+def render_line(
+    text: str, size: int, bold: bool = False, rtl: bool = True, max_width: int | None = None
+) -> Image.Image:
+    """One line as a black-on-white 'L' image (0 or 255 only), cropped to its ink.
+
+    A line wider than `max_width` (one very long word) is squeezed to fit rather than cut off.
+    """
     f = font(size, bold)
     direction = _direction(rtl)
-    left, top, right, bottom = f.getbbox(text, direction=direction, anchor="ls")
     pad = 2
-    width, height = int(right - left) + 2 * pad, int(bottom - top) + 2 * pad
-    img = Image.new("L", (max(width, 1), max(height, 1)), 255)
-    ImageDraw.Draw(img).text((pad - left, pad - top), text, font=f, fill=0, anchor="ls", direction=direction)
+    with _FT_LOCK:
+        left, top, right, bottom = f.getbbox(text, direction=direction, anchor="ls")
+        width, height = int(right - left) + 2 * pad, int(bottom - top) + 2 * pad
+        img = Image.new("L", (max(width, 1), max(height, 1)), 255)
+        ImageDraw.Draw(img).text((pad - left, pad - top), text, font=f, fill=0, anchor="ls", direction=direction)
+    if max_width is not None and img.width > max_width:
+        img = img.resize((max_width, img.height), Image.Resampling.LANCZOS)
     img = img.point(lambda v: 0 if v < INK_THRESHOLD else 255)
     ink = Image.eval(img, lambda v: 255 - v).getbbox()
     return img.crop(ink) if ink else Image.new("L", (1, 1), 255)

@@ -33,6 +33,7 @@ class TicketSlip:
     tracking_code: str
     tracking_url: str
     lang: str = "fa"
+    specimen: bool = False  # a printer test: the paper says it is not a valid ticket
 
     def __post_init__(self) -> None:
         if self.issued_at.tzinfo is None:

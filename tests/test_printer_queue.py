@@ -165,3 +165,37 @@ def test_file_printer_queue(tmp_path, monkeypatch, slips):
     assert (tmp_path / "var/tickets/A-001.bin").read_bytes() == ticket_bytes(slips[0], 58, "TM-T88V")
     assert (tmp_path / "var/tickets/A-001.png").exists()
     assert statuses == [("kiosk-1-printer", "ok")]
+
+
+def test_idle_queue_keeps_an_eye_on_the_printer(tmp_path, port):
+    """The branch head sees a nearly empty roll, or a printer switched off, before the next visitor."""
+    statuses = Statuses()
+    cfg = Printer(name="lobby", type="network", host="127.0.0.1", port=port)
+    with FakeNetworkPrinter(port=port) as fake:
+        fake.paper = "near_end"
+        queue = PrintQueue(tmp_path / "spool.sqlite", cfg, statuses, probe_every=0.1).start()
+        try:
+            assert statuses.wait_for("paper_near_end")
+            fake.stop()
+            assert statuses.wait_for("offline")
+            fake.paper = "ok"
+            fake.start()
+            assert statuses.wait_for("ok")
+        finally:
+            queue.stop()
+    assert fake.jobs == []  # probing prints nothing
+    assert [s for _, s in statuses] == ["paper_near_end", "offline", "ok"]
+
+
+def test_reused_ticket_id_with_a_new_tracking_code_still_prints(tmp_path, port, slips):
+    """After the hub's database is reset, ticket ids start again; those tickets are new and must print."""
+    queue = make_queue(tmp_path, port)
+    assert queue.submit(1, slips[0])
+    assert not queue.submit(1, slips[0])
+    assert queue.submit(1, slips[1])  # same id, another ticket
+    assert queue.submit("1/reprint-1", slips[0])  # a reprint asked for on purpose
+    with FakeNetworkPrinter(port=port) as fake:
+        queue.start()
+        assert queue.wait_idle(15) and fake.wait_for_jobs(3)
+        queue.stop()
+    assert fake.jobs == expected([slips[0], slips[1], slips[0]])

@@ -45,7 +45,7 @@ def run_test(args: argparse.Namespace) -> int:
         names = ", ".join(p.name for p in branch.printers)
         print(f'navbat printer test: no printer "{args.printer}" (the branch has: {names})', file=sys.stderr)
         return 2
-    slip = demo_slip(branch, lang=args.lang)
+    slip = demo_slip(branch, lang=args.lang, specimen=True)
     try:
         device = open_printer(cfg)
         answer = query_status(device)
