@@ -2,7 +2,7 @@
 
 `ticket_blocks` decides what goes on the paper; `render_ticket` turns the blocks into
 printer commands and `preview_png` draws the same blocks, so the preview is the paper.
-Persian lines are raster images (no printer has a Persian code page); the big number,
+Persian lines are raster images (ordinary printers have no Persian code page); the big number,
 rules and the tracking code use the printer's own text mode, QR and CODE128 commands,
 which cost a few bytes each (a ticket stays well under 10 KB, so under 1 s at 115,200 baud).
 """
@@ -10,110 +10,32 @@ which cost a few bytes each (a ticket stays well under 10 KB, so under 1 s at 11
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import io
 import math
 
-import barcode
-import qrcode
-from barcode.writer import ImageWriter
-from escpos.capabilities import BaseProfile, get_profile
 from escpos.constants import QR_ECLEVEL_M
 from escpos.escpos import Escpos
 from escpos.printer import Dummy
-from PIL import Image, ImageDraw, ImageOps
+from PIL import Image
 
 from navbat.i18n import gettext_for
 from navbat.persian import digits, format_datetime
 from printer import raster
+from printer.paper import (
+    BARCODE_HEIGHT,
+    BARCODE_MODULE,
+    QR,
+    Barcode,
+    Big,
+    Block,
+    Feed,
+    Paper,
+    Raster,
+    Rule,
+    profile_of,
+)
+from printer.preview import barcode_image, draw_blocks, qr_image
 from printer.slip import TicketSlip
-
-BASE_DPI = 203
-DOTS = {58: 384, 80: 576}  # printable width of common heads at 203 dpi
-FONT_A = (12, 24)  # ESC/POS font A cell in dots
-BARCODE_MODULE = 2  # dots per CODE128 module (python-escpos accepts 2..6)
-BARCODE_HEIGHT = 64
-
-
-@dataclasses.dataclass(frozen=True)
-class Paper:
-    """What a roll and a printer model allow: printable dots, resolution, text columns."""
-
-    width_mm: int
-    dots: int
-    dpi: int
-
-    @classmethod
-    def of(cls, width_mm: int, profile: object = None) -> Paper:
-        if width_mm not in DOTS:
-            raise ValueError(f"paper width must be 58 or 80 mm, not {width_mm}")
-        media = _profile(profile).profile_data.get("media", {})
-        dots = DOTS[width_mm]
-        pixels = media.get("width", {}).get("pixels")
-        if isinstance(pixels, int):
-            dots = min(dots, pixels)  # e.g. a TM-T88V prints 512 dots on 80 mm
-        dpi = media.get("dpi")
-        return cls(width_mm, dots, dpi if isinstance(dpi, int) else BASE_DPI)
-
-    def px(self, size_at_203: int) -> int:
-        """A font size chosen at 203 dpi, scaled so it keeps its size in mm."""
-        return round(size_at_203 * self.dpi / BASE_DPI)
-
-    @property
-    def columns(self) -> int:
-        return self.dots // FONT_A[0]
-
-    def big_scale(self, text: str) -> int:
-        """How many times font A the ticket number can be and still fit on one line (ESC/POS allows 1..8)."""
-        wanted = 5 if self.width_mm == 80 else 4
-        return max(1, min(wanted, self.dots // (FONT_A[0] * max(1, len(text)))))
-
-
-def _profile(profile: object) -> BaseProfile:
-    """A python-escpos profile from a name (an unknown name is a clear error) or a profile object."""
-    if isinstance(profile, BaseProfile):
-        return profile
-    try:
-        return get_profile(profile)
-    except KeyError:
-        raise ValueError(f'unknown printer profile "{profile}" (see python-escpos capabilities)') from None
-
-
-# The blocks a ticket is made of. eq=False: blocks hold Pillow images.
-@dataclasses.dataclass(frozen=True, eq=False)
-class Raster:
-    image: Image.Image  # 'L' with only 0/255
-    align: str  # left | center | right
-
-
-@dataclasses.dataclass(frozen=True)
-class Feed:
-    dots: int
-
-
-@dataclasses.dataclass(frozen=True)
-class Big:
-    text: str  # ASCII, printed in text mode
-    scale: int  # character width and height multiplier
-
-
-@dataclasses.dataclass(frozen=True)
-class Rule:
-    pass
-
-
-@dataclasses.dataclass(frozen=True)
-class QR:
-    data: str
-    module: int  # dots per QR module
-
-
-@dataclasses.dataclass(frozen=True)
-class Barcode:
-    code: str  # CODE128 set B, printed with its text below
-
-
-Block = Raster | Feed | Big | Rule | QR | Barcode
 
 # Font sizes in pixels at 203 dpi.
 SIZE_TITLE, SIZE_BODY, SIZE_SMALL = 28, 24, 21
@@ -207,34 +129,43 @@ def render_ticket(printer: Escpos, slip: TicketSlip, width_mm: int) -> None:
     """Issue the ESC/POS commands of one ticket on any python-escpos printer."""
     paper = Paper.of(width_mm, printer.profile)
     caps = printer.profile
+    aligned = "left"  # ESC @ resets to left
+
+    def align(where: str) -> None:
+        nonlocal aligned
+        if where != aligned:
+            printer.set(align=where)
+            aligned = where
+
     printer.hw("INIT")
     for block in ticket_blocks(slip, paper):
         if isinstance(block, Raster):
-            printer.set(align=block.align)  # ESC a applies to GS v 0 raster images
+            align(block.align)  # ESC a applies to GS v 0 raster images too
             printer.image(block.image, impl="bitImageRaster")
         elif isinstance(block, Feed):
             _feed(printer, block.dots)
         elif isinstance(block, Big):
-            printer.set(align="center", bold=True, custom_size=True, width=block.scale, height=block.scale)
+            align("center")
+            printer.set(bold=True, custom_size=True, width=block.scale, height=block.scale)
             printer.textln(block.text)
             printer.set(normal_textsize=True, bold=False)
         elif isinstance(block, Rule):
-            printer.set(align="left")
+            align("left")
             printer.textln("-" * paper.columns)
         elif isinstance(block, QR):
-            printer.set(align="center")
+            align("center")
             if caps.supports("qrCode"):
                 printer.qr(block.data, ec=QR_ECLEVEL_M, size=block.module, native=True)
             else:
                 printer.image(qr_image(block), impl="bitImageRaster")
             printer.ln()
         elif isinstance(block, Barcode):
-            printer.set(align="center")
+            align("center")
             if caps.supports("barcodeB") and _barcode_fits(block.code, paper):
                 # python-escpos announces its renderer on stdout; keep the kiosk's console clean.
                 with contextlib.redirect_stdout(io.StringIO()):
                     printer.barcode("{B" + block.code, "CODE128", height=BARCODE_HEIGHT, width=BARCODE_MODULE,
-                                    pos="BELOW", font="B", align_ct=True, function_type="B")
+                                    pos="BELOW", font="B", align_ct=False, function_type="B")
             else:
                 printer.image(barcode_image(block.code, paper), impl="bitImageRaster")
             printer.ln()
@@ -244,79 +175,12 @@ def render_ticket(printer: Escpos, slip: TicketSlip, width_mm: int) -> None:
 def ticket_bytes(slip: TicketSlip, width_mm: int, profile: object = "TM-T88V") -> bytes:
     """The whole ticket as ESC/POS bytes (rendered on python-escpos' Dummy printer)."""
     dummy = Dummy()
-    dummy.profile = _profile(profile)  # Dummy(profile=...) only takes a name
+    dummy.profile = profile_of(profile)  # Dummy(profile=...) only takes a name
     render_ticket(dummy, slip, width_mm)
     return dummy.output
 
 
-def qr_image(block: QR) -> Image.Image:
-    qr = qrcode.QRCode(box_size=block.module, border=0, error_correction=qrcode.constants.ERROR_CORRECT_M)
-    qr.add_data(block.data)
-    qr.make(fit=True)
-    return qr.make_image().get_image().convert("L")
-
-
-def barcode_image(code: str, paper: Paper) -> Image.Image:
-    """CODE128 drawn by python-barcode at the printer's resolution, text below."""
-    mm_per_dot = 25.4 / paper.dpi
-    writer = ImageWriter(mode="L", dpi=paper.dpi)
-    img = barcode.get_barcode_class("code128")(code, writer=writer).render(
-        writer_options={"module_width": BARCODE_MODULE * mm_per_dot, "module_height": BARCODE_HEIGHT * mm_per_dot,
-                        "quiet_zone": 0, "font_size": 9, "text_distance": 5}
-    )
-    img = img.point(lambda v: 0 if v < raster.INK_THRESHOLD else 255)
-    if img.width > paper.dots:
-        img = img.resize((paper.dots, img.height))
-    return img
-
-
-def _big_image(block: Big, paper: Paper) -> Image.Image:
-    """The printer's font A at `block.scale`, approximated with the bold font for the preview."""
-    text = block.text
-    cell_w, cell_h = (c * block.scale for c in FONT_A)
-    size = int(cell_h * 0.78)
-    line = raster.render_line(text, size, bold=True, rtl=False)
-    width = min(paper.dots, max(line.width, cell_w * len(text)))
-    out = Image.new("L", (width, cell_h), 255)
-    out.paste(line, ((width - line.width) // 2, (cell_h - line.height) // 2))
-    return out
-
-
 def preview_png(slip: TicketSlip, width_mm: int, profile: object = "TM-T88V") -> Image.Image:
-    """The ticket drawn dot for dot as the printer lays it out, on a grey margin."""
+    """The ticket as a picture a person can read: the same blocks, drawn as the printer lays them out."""
     paper = Paper.of(width_mm, profile)
-    margin = 24
-    parts: list[tuple[Image.Image | None, str, int]] = []  # image, alignment, height
-    for block in ticket_blocks(slip, paper):
-        if isinstance(block, Raster):
-            parts.append((block.image, block.align, block.image.height))
-        elif isinstance(block, Feed):
-            parts.append((None, "", block.dots))
-        elif isinstance(block, Big):
-            img = _big_image(block, paper)
-            parts.append((img, "center", img.height))
-        elif isinstance(block, Rule):
-            img = Image.new("L", (paper.columns * FONT_A[0], FONT_A[1] + 6), 255)
-            draw = ImageDraw.Draw(img)
-            for x in range(0, img.width, FONT_A[0]):
-                draw.line((x + 2, img.height // 2, x + FONT_A[0] - 3, img.height // 2), fill=0, width=2)
-            parts.append((img, "left", img.height))
-        elif isinstance(block, QR):
-            img = qr_image(block)
-            parts.append((img, "center", img.height + FONT_A[1]))
-        elif isinstance(block, Barcode):
-            img = barcode_image(block.code, paper)
-            parts.append((img, "center", img.height + FONT_A[1]))
-    cut_feed = 6 * 30  # cut() feeds six lines first
-    height = sum(h for _, _, h in parts) + cut_feed
-    paper_img = Image.new("L", (paper.dots, height), 255)
-    y = 0
-    for img, align, h in parts:
-        if img is not None:
-            x = {"left": 0, "center": (paper.dots - img.width) // 2, "right": paper.dots - img.width}[align]
-            paper_img.paste(img, (x, y))
-        y += h
-    # The roll is wider than what the head can print: show its white edges, then a grey surround.
-    edge = max(8, round((width_mm * paper.dpi / 25.4 - paper.dots) / 2))
-    paper_img = ImageOps.expand(paper_img, border=(edge, edge // 2, edge, edge // 2), fill=255)
-    return ImageOps.expand(paper_img, border=margin, fill=200).convert("RGB")
+    return draw_blocks(ticket_blocks(slip, paper), paper)
