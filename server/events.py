@@ -18,8 +18,9 @@ EVENT_TYPES = (
     "ticket.no_show", "ticket.transferred", "ticket.cancelled", "counter.changed",
     "device.status",
 )
-# Never sent to displays: they are public (F1 codes are the visitor's key; no personal data).
-PRIVATE_FIELDS = frozenset({"tracking_code", "idempotency_key", "device", "clerk", "priority", "pin"})
+# Never sent to displays: they are public (F1 codes are the visitor's key; no personal data). The call
+# reason names the priority class ("disability ×3"), so it stays with the clerk (the /next answer).
+PRIVATE_FIELDS = frozenset({"tracking_code", "idempotency_key", "device", "clerk", "priority", "pin", "reason"})
 
 
 @dataclass(frozen=True)
