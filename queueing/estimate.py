@@ -1,153 +1,188 @@
 """When each waiting visitor can expect to be called (D6), with a p10–p90 range.
 
-The estimate replays the call rule forward from the live state: busy windows finish after
-their expected remaining time, free windows call at once, paused windows come back after
-a typical break, every service takes its learned mean, and visitors keep arriving at the
-rate of the last hour (so a regular visitor expects some later elderly visitors to go
-ahead). The ticket's call time in that replay is the central value; the range treats
-the wait as the sum of the k service completions it needs (a gamma with shape k).
+The estimate replays the call rule forward from the live state, several times with
+random service times: busy windows finish after a remaining time drawn given how long
+they have been busy, free windows call at once, paused windows come back after a typical
+break, services take log-normal times around their learned means, and visitors keep
+arriving at the rate of the last hour (so a regular visitor expects some later elderly
+visitors to go ahead). Each ticket's median call time over the replays is the estimate
+(the median minimises the mean absolute error), p10 and p90 the range.
 """
 
 from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Callable, Sequence
+import random
+from bisect import bisect_right
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
+from itertools import accumulate
+from statistics import NormalDist
 
 from queueing.lines import WaitingLines
 from queueing.model import Choice, Estimate, QueueState, Rules, WaitingTicket, Window
-from queueing.policy import choose_next
+from queueing.policy import choose_next, pick
 
 Chooser = Callable[[Window, Sequence[WaitingTicket], float, Rules], Choice | None]
-_Z90 = 1.2815515655446004
 _VIRTUAL_ID = -(10**12)  # ids of the expected future visitors; far from the hub's -1 probe
+_NORMAL = NormalDist()
 
 
-def residual_minutes(mean: float, elapsed: float, cv: float) -> float:
-    """Expected remaining minutes of a service that has run `elapsed` minutes (log-normal times).
+class _Times:
+    """Log-normal service times with a given mean and spread (sd / mean)."""
 
-    Unlike `max(mean - elapsed, 0)` this never says "done any second now": a visit that has
-    overrun is one of the long ones and is likely to run on a while.
-    """
-    if elapsed <= 0:
-        return mean
-    s2 = math.log(1 + cv * cv)
-    s = math.sqrt(s2)
-    mu = math.log(mean) - s2 / 2
-    z = (math.log(elapsed) - mu) / s
-    survive = 0.5 * math.erfc(z / math.sqrt(2))
-    if survive < 1e-12:
-        return mean * cv  # far beyond any plausible visit: a forgotten "done"; assume some more
-    partial = mean * 0.5 * math.erfc((z - s) / math.sqrt(2))  # E[S; S > elapsed]
-    return max(partial / survive - elapsed, 0.0)
+    def __init__(self, cv: float) -> None:
+        self.s2 = math.log(1 + cv * cv)
+        self.s = math.sqrt(self.s2)
 
+    def draw(self, mean: float, rng: random.Random) -> float:
+        return rng.lognormvariate(math.log(mean) - self.s2 / 2, self.s)
 
-def gamma_range(mean: float, k: int) -> Estimate:
-    """Median, p10 and p90 of a gamma with shape k and this mean (Wilson–Hilferty)."""
-    if mean <= 0 or k <= 0:
-        return Estimate(0.0, 0.0, 0.0)
-    a = 1 - 1 / (9 * k)
-    b = 1 / (3 * math.sqrt(k))
+    def remaining(self, mean: float, elapsed: float, rng: random.Random) -> float:
+        """A remaining time for a service that has already run `elapsed` minutes.
 
-    def q(z: float) -> float:
-        return mean * max(a + z * b, 0.0) ** 3
-
-    return Estimate(q(0.0), q(-_Z90), q(_Z90))
+        A visit that has overrun is one of the long ones and is likely to run on a while,
+        so this never says "done any second now" just because the mean has passed.
+        """
+        if elapsed <= 0:
+            return self.draw(mean, rng)
+        mu = math.log(mean) - self.s2 / 2
+        done = _NORMAL.cdf((math.log(elapsed) - mu) / self.s)
+        if done > 1 - 1e-9:  # far beyond any plausible visit (a forgotten "done"): some more
+            return self.draw(mean, rng) * 0.5
+        u = done + (1 - done) * rng.random()
+        u = min(max(u, 1e-12), 1 - 1e-12)
+        return max(math.exp(mu + self.s * _NORMAL.inv_cdf(u)) - elapsed, 0.0)
 
 
-class _FutureArrivals:
-    """Visitors expected to arrive: the last hour's mix, evenly spaced, each kind in proportion."""
+class _Arrivals:
+    """Visitors expected to arrive after `now`: a Poisson stream with the recent mix."""
 
-    def __init__(self, recent: Sequence[WaitingTicket], now: float, rules: Rules) -> None:
+    def __init__(self, state: QueueState, rules: Rules) -> None:
         counts: dict[tuple[str, str | None], int] = {}
-        for t in recent:
+        for t in state.recent_arrivals:
             counts[(t.service, t.priority)] = counts.get((t.service, t.priority), 0) + 1
         self.kinds = list(counts)
-        total = sum(counts.values())
-        self.share = [counts[k] / total for k in self.kinds] if total else []
-        self.gap = rules.rate_window_min * 60 / total if total else math.inf  # seconds between arrivals
-        self.now = now
-        self.issued = [0] * len(self.kinds)
-        self.n = 0
+        self.cum = list(accumulate(counts[k] for k in self.kinds))
+        span = rules.rate_window_min * 60
+        if state.opened_at is not None:  # open for less than the window: the rate is per minute open
+            span = min(span, max(state.now - state.opened_at, 15 * 60))
+        self.rate = len(state.recent_arrivals) / span  # per second
+        self.until = state.closes_at if state.closes_at is not None else math.inf
 
-    def next_time(self) -> float:
-        return self.now + (self.n + 0.5) * self.gap if self.kinds else math.inf
+    def stream(self, now: float, rng: random.Random) -> Iterator[WaitingTicket]:
+        """One random future; ends at once (infinitely far) when nobody came recently."""
+        if not self.rate:
+            return
+        at, n, total = now, 0, self.cum[-1]
+        while True:
+            at += rng.expovariate(self.rate)
+            if at >= self.until:
+                return
+            n += 1
+            service, priority = self.kinds[bisect_right(self.cum, rng.random() * total)]
+            yield WaitingTicket(_VIRTUAL_ID - n, service, at, priority)
 
-    def pop(self) -> WaitingTicket:
-        at = self.next_time()
-        self.n += 1
-        # the kind furthest behind its share so far (deterministic weighted round-robin)
-        i = max(range(len(self.kinds)), key=lambda j: self.share[j] * self.n - self.issued[j])
-        self.issued[i] += 1
-        service, priority = self.kinds[i]
-        return WaitingTicket(_VIRTUAL_ID - self.n, service, at, priority)
+
+def _windows(state: QueueState) -> list[Window]:
+    """Open and paused windows; closed ones too for sub-services nobody else serves (assumed opening now)."""
+    windows = [w for w in state.windows if w.state in ("open", "paused")]
+    covered = {s for w in windows for s, v in w.skills.items() if v > 0}
+    uncovered = {t.service for t in state.waiting} - covered
+    return windows + [replace(w, state="open", busy_since=None, busy_service=None) for w in state.windows
+                      if w.state == "closed" and any(w.serves(s) for s in uncovered)]
+
+
+def replay(state: QueueState, rules: Rules, choose: Chooser, rng: random.Random,
+           windows: Sequence[Window] | None = None, arrivals: _Arrivals | None = None) -> dict[int, float]:
+    """One random future: minutes until each waiting ticket is called (missing if never)."""
+    now = state.now
+    minutes = {**rules.expected_service_min, **state.service_min}
+    fallback = sum(minutes.values()) / len(minutes) if minutes else rules.default_service_min
+    times = _Times(rules.service_cv)
+    windows = _windows(state) if windows is None else windows
+    arrivals = _Arrivals(state, rules) if arrivals is None else arrivals
+    if choose is choose_next:
+        choose = pick  # same choice, without composing the clerk's explanation
+    free: list[tuple[float, int]] = []
+    for i, w in enumerate(windows):
+        at = now
+        if w.busy_since is not None:
+            mean = minutes.get(w.busy_service, fallback) if w.busy_service else fallback
+            at += times.remaining(mean, max(0.0, now - w.busy_since) / 60, rng) * 60
+        if w.state == "paused":
+            at = max(at, now + rules.pause_minutes * 60)
+        free.append((at, i))
+    heapq.heapify(free)
+
+    pool = WaitingLines(state.waiting)
+    pending = {t.id for t in state.waiting}
+    future = arrivals.stream(now, rng)
+    coming = next(future, None)
+    called: dict[int, float] = {}
+    no_show = state.no_show_share
+    guard = 50 * len(pending) + 10 * len(windows) + 1000
+    while pending and free and guard > 0:
+        guard -= 1
+        at, i = heapq.heappop(free)
+        while coming is not None and coming.arrived_at <= at:
+            pool.add(coming)
+            coming = next(future, None)
+        choice = choose(windows[i], pool, at, rules)
+        if choice is None:
+            if coming is not None:
+                heapq.heappush(free, (coming.arrived_at, i))  # idle until the next visitor comes in
+            continue
+        ticket = pool.remove(choice.ticket.id)
+        if ticket.id in pending:
+            pending.discard(ticket.id)
+            called[ticket.id] = (at - now) / 60
+        if no_show and rng.random() < no_show:
+            took = rules.no_show_minutes
+        else:
+            took = times.draw(minutes.get(ticket.service, fallback), rng)
+        heapq.heappush(free, (at + took * 60, i))
+    return called
+
+
+def _quantile(sorted_values: Sequence[float], q: float) -> float:
+    pos = q * (len(sorted_values) - 1)
+    lo = math.floor(pos)
+    hi = min(lo + 1, len(sorted_values) - 1)
+    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (pos - lo)
 
 
 def estimate_waits(state: QueueState, rules: Rules, choose: Chooser = choose_next) -> dict[int, Estimate]:
     """Minutes until each waiting ticket is called (every id in state.waiting gets an estimate).
 
-    `choose` is the call rule being replayed (the simulator passes its baselines). Windows
-    are used as they are (open, paused, busy); if no open or paused window serves a
-    waiting ticket's sub-service, the closed windows that serve it are assumed to open now
-    (tickets are taken before the clerks sit down).
+    `choose` is the call rule being replayed (the simulator passes its baselines). If no
+    open or paused window serves a ticket's sub-service, the closed windows that serve it
+    are assumed to open now (tickets are taken before the clerks sit down). The replays are
+    seeded from the state, so the same state always gives the same answer.
     """
     if not state.waiting:
         return {}
-    now = state.now
-    minutes = {**rules.expected_service_min, **state.service_min}
-    fallback = sum(minutes.values()) / len(minutes) if minutes else rules.default_service_min
-
-    def service_min(code: str | None) -> float:
-        return minutes.get(code, fallback) if code else fallback
-
-    windows = [w for w in state.windows if w.state in ("open", "paused")]
-    uncovered = {t.service for t in state.waiting} - {s for w in windows for s, v in w.skills.items() if v > 0}
-    windows += [replace(w, state="open", busy_since=None, busy_service=None) for w in state.windows
-                if w.state == "closed" and any(w.serves(s) for s in uncovered)]
-
-    # (time the window is free, index, whether a service ends then); idle wake-ups do not count
-    free: list[tuple[float, int, bool]] = []
-    for i, w in enumerate(windows):
-        at = now
-        if w.busy_since is not None:
-            elapsed = max(0.0, now - w.busy_since) / 60
-            at += residual_minutes(service_min(w.busy_service), elapsed, rules.service_cv) * 60
-        if w.state == "paused":
-            at = max(at, now + rules.pause_minutes * 60)
-        free.append((at, i, w.busy_since is not None))
-    heapq.heapify(free)
-
-    pool = WaitingLines(state.waiting)
-    pending = {t.id for t in state.waiting}
-    future = _FutureArrivals(state.recent_arrivals, now, rules)
-    called: dict[int, tuple[float, int]] = {}
-    completions = 0  # window-free events after `now`: what a ticket's wait is made of
-    guard = 50 * len(pending) + 10 * len(windows) + 1000
-    while pending and free and guard > 0:
-        guard -= 1
-        at, i, ends = heapq.heappop(free)
-        while future.next_time() <= at:
-            pool.add(future.pop())
-        completions += ends
-        choice = choose(windows[i], pool, at, rules)
-        if choice is None:
-            nxt = future.next_time()
-            if math.isfinite(nxt):
-                heapq.heappush(free, (nxt, i, False))  # idle until the next expected arrival
-            continue
-        ticket = pool.remove(choice.ticket.id)
-        if ticket.id in pending:
-            pending.discard(ticket.id)
-            called[ticket.id] = ((at - now) / 60, completions)
-        heapq.heappush(free, (at + service_min(ticket.service) * 60, i, True))
-
-    out = {tid: gamma_range(wait, k) for tid, (wait, k) in called.items()}
+    rng = random.Random(hash((round(state.now), len(state.waiting), len(state.windows))))
+    runs = max(1, rules.estimate_runs)
+    samples: dict[int, list[float]] = {t.id: [] for t in state.waiting}
+    windows, arrivals = _windows(state), _Arrivals(state, rules)
+    for _ in range(runs):
+        for tid, wait in replay(state, rules, choose, rng, windows, arrivals).items():
+            samples[tid].append(wait)
+    out: dict[int, Estimate] = {}
     for t in state.waiting:
-        if t.id not in out:  # no window can ever serve it: fall back to the naive figure
-            ahead = sum(1 for o in state.waiting if o.service == t.service and o.arrived_at < t.arrived_at)
-            mid = (ahead + 1) * service_min(t.service)
-            out[t.id] = Estimate(mid, mid * 0.5, mid * 2.0)
+        waits = sorted(samples[t.id])
+        if len(waits) * 2 > runs:  # called in most futures (missing ones count as very late)
+            waits += [math.inf] * (runs - len(waits))
+            lo, mid, hi = (_quantile(waits, q) for q in (0.1, 0.5, 0.9))
+            if math.isfinite(hi):
+                out[t.id] = Estimate(mid, lo, hi)
+                continue
+        # no window can serve it: people ahead × expected minutes, a wide range
+        ahead = sum(1 for o in state.waiting if o.service == t.service and (o.arrived_at, o.id) < (t.arrived_at, t.id))
+        mid = (ahead + 1) * rules.expected(t.service)
+        out[t.id] = Estimate(mid, mid * 0.5, mid * 2.0)
     return out
 
 

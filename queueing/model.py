@@ -34,12 +34,15 @@ class Rules:
     target_wait_min: dict[str, float] = field(default_factory=dict)  # per sub-service
     expected_service_min: dict[str, float] = field(default_factory=dict)  # per sub-service
     backup_skill_weight: float = 0.5  # for a window's skills outside its own unit
+    priority_head_start: float = 0.2  # a priority class starts as if it had waited this share of the target
     default_target_min: float = 20.0  # a sub-service missing from target_wait_min
     default_service_min: float = 8.0  # a sub-service missing from expected_service_min
     service_cv: float = 0.6  # assumed spread of service times (sd / mean) for residual times
     pause_minutes: float = 10.0  # a paused window is assumed back after this long
     rate_window_min: float = 60.0  # QueueState.recent_arrivals covers this many minutes
     prior_samples: float = 5.0  # learned service times: weight of the configured value, in samples
+    estimate_runs: int = 24  # random replays behind each wait estimate
+    no_show_minutes: float = 1.0  # a window's time lost calling a ticket whose holder has gone
 
     def target(self, service: str) -> float:
         return self.target_wait_min.get(service) or self.default_target_min
@@ -77,3 +80,9 @@ class QueueState:
     # tickets issued in the last Rules.rate_window_min minutes, in any state: the estimate
     # expects that many more to come (a later elderly visitor may go ahead of you)
     recent_arrivals: list[WaitingTicket] = field(default_factory=list)
+    # share of called tickets whose holder had gone (learned from history; 0 if unknown)
+    no_show_share: float = 0.0
+    # today's opening hours (epoch seconds), if known: no arrivals are expected after
+    # closing, and early in the day the recent rate is per minute open, not per hour
+    opened_at: float | None = None
+    closes_at: float | None = None

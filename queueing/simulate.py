@@ -1,0 +1,308 @@
+"""The branch simulator behind `navbat simulate`: the same visitors, several call rules.
+
+Each simulated day draws visitors from a day profile (arrivals per hour per sub-service,
+priority mix, log-normal service times, no-shows) once; every policy then serves exactly
+those visitors with the branch's windows, so differences come from the rule alone:
+
+- navbat: one pooled line per sub-service, accumulating priority (`choose_next`);
+- lines: one line per window, each visitor joining the shortest line among the windows
+  whose sign lists their sub-service (a branch without a system, D4);
+- oldest_first: pooled, the longest-waiting ticket among the window's sub-services (FQM);
+- strict_priority: pooled, priority classes always first.
+
+At every ticket's issue the simulator asks `estimate_waits` what the hub would show
+(learning service times from the days so far, with some wrongly recorded durations) and
+compares it with the real wait, next to the naive people-ahead estimate.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import random
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from queueing.baselines import oldest_first, own_line, strict_priority
+from queueing.erlang import allen_cunneen_wait
+from queueing.estimate import Chooser, estimate_waits, naive_estimate
+from queueing.learn import learn_service_minutes
+from queueing.lines import WaitingLines
+from queueing.model import Estimate, QueueState, Rules, WaitingTicket, Window
+from queueing.policy import choose_next
+from queueing.profiles import DayProfile
+
+DAY = 86400.0
+POLICIES: dict[str, Chooser] = {
+    "navbat": choose_next,
+    "lines": own_line,
+    "oldest_first": oldest_first,
+    "strict_priority": strict_priority,
+}
+LEARN_EVERY = 30 * 60.0  # seconds between refreshes of the learned service times
+
+
+@dataclass(frozen=True)
+class Visitor:
+    id: int
+    arrival: float  # seconds; day d opens at d × DAY
+    service: str
+    priority: str | None
+    minutes: float  # true service minutes
+    no_show: bool
+    recorded: float  # minutes the hub records (called -> done), sometimes wrong
+
+
+@dataclass
+class Outcome:
+    visitor: Visitor
+    called_at: float = math.nan
+    estimate: Estimate | None = None
+    naive: float | None = None
+
+
+def draw_visitors(profile: DayProfile, days: int, seed: int) -> list[Visitor]:
+    """The visitors of `days` branch days; the same seed gives the same visitors."""
+    rng = random.Random(seed)
+    codes = list(profile.service_mix)
+    weights = [profile.service_mix[c] for c in codes]
+    s2 = math.log(1 + profile.service_cv**2)
+    out: list[Visitor] = []
+    for day in range(days):
+        for hour in range(len(profile.hours)):
+            rate = profile.rate(hour) / 3600.0
+            if rate <= 0:
+                continue
+            t = day * DAY + hour * 3600.0
+            end = t + 3600.0
+            while True:
+                t += rng.expovariate(rate)
+                if t >= end:
+                    break
+                code = rng.choices(codes, weights)[0]
+                u, priority = rng.random(), None
+                for cls, share in profile.priority_mix.get(code, {}).items():
+                    if u < share:
+                        priority = cls
+                        break
+                    u -= share
+                mean = profile.service_min[code]
+                minutes = rng.lognormvariate(math.log(mean) - s2 / 2, math.sqrt(s2))
+                recorded = minutes * 6 if rng.random() < profile.record_error else minutes
+                out.append(Visitor(len(out) + 1, t, code, priority, minutes, rng.random() < profile.no_show, recorded))
+    return out
+
+
+class _Run:
+    """One policy serving one list of visitors."""
+
+    def __init__(self, policy: str, visitors: Sequence[Visitor], windows: Sequence[Window], rules: Rules,
+                 profile: DayProfile, estimate: bool) -> None:
+        self.lines = policy == "lines"
+        self.choose = POLICIES[policy]
+        self.visitors, self.rules, self.profile, self.estimate = visitors, rules, profile, estimate
+        self.windows = {w.number: w for w in windows}
+        self.pool = WaitingLines()
+        self.busy: dict[int, tuple[float, str]] = {}  # window -> (called at, sub-service)
+        self.idle: dict[int, float] = {n: 0.0 for n in self.windows}  # window -> idle since
+        self.line_len = {n: 0 for n in self.windows}  # people standing in each window's line
+        self.free: list[tuple[float, int]] = []
+        self.outcomes = {v.id: Outcome(v) for v in visitors}
+        self.samples: dict[str, list[float]] = {}
+        self.learned = learn_service_minutes({}, rules)
+        self.learned_at = -math.inf
+        self.recent: deque[WaitingTicket] = deque()
+        self.busy_minutes = 0.0
+        self.called = self.no_shows = 0  # history the hub would have: tickets called, holders gone
+
+    def run(self) -> list[Outcome]:
+        for v in self.visitors:
+            while self.free and self.free[0][0] <= v.arrival:
+                self._finish(*heapq.heappop(self.free))
+            self._arrive(v)
+        while self.free:
+            self._finish(*heapq.heappop(self.free))
+        return list(self.outcomes.values())
+
+    def _finish(self, at: float, number: int) -> None:
+        called, service = self.busy.pop(number)
+        o = self.outcomes[self._serving.pop(number)]
+        if not o.visitor.no_show:
+            self.samples.setdefault(service, []).append(o.visitor.recorded)
+        self.idle[number] = at
+        self._call(number, at)
+
+    def _call(self, number: int, at: float) -> bool:
+        choice = self.choose(self.windows[number], self.pool, at, self.rules)
+        if choice is None:
+            return False
+        ticket = self.pool.remove(choice.ticket.id)
+        if ticket.line is not None:
+            self.line_len[ticket.line] -= 1
+        o = self.outcomes[ticket.id]
+        o.called_at = at
+        v = o.visitor
+        self.called += 1
+        self.no_shows += v.no_show
+        if v.no_show:  # a ticket holder who left; someone who left a line costs nothing
+            minutes = 0.0 if self.lines else self.profile.no_show_min
+        else:
+            minutes = v.minutes
+        self.busy_minutes += minutes
+        self.idle.pop(number, None)
+        self.busy[number] = (at, v.service)
+        self._serving[number] = v.id
+        heapq.heappush(self.free, (at + minutes * 60, number))
+        return True
+
+    _serving: dict[int, int]
+
+    def _arrive(self, v: Visitor) -> None:
+        t = v.arrival
+        if t - self.learned_at >= LEARN_EVERY:
+            self.learned = learn_service_minutes(self.samples, self.rules)
+            self.learned_at = t
+        while self.recent and self.recent[0].arrived_at < t - self.rules.rate_window_min * 60:
+            self.recent.popleft()
+        line = self._pick_line(v) if self.lines else None
+        ticket = WaitingTicket(v.id, v.service, t, v.priority, line)
+        o = self.outcomes[v.id]
+        if self.estimate:
+            o.naive = self._naive(ticket)
+        self.pool.add(ticket)
+        self.recent.append(WaitingTicket(v.id, v.service, t, v.priority))
+        if line is not None:
+            self.line_len[line] += 1
+        if self.estimate:
+            share = self.no_shows / self.called if self.called and not self.lines else 0.0
+            opened = t // DAY * DAY
+            state = QueueState(list(self.pool), self._window_state(), t, self.learned,
+                               [] if self.lines else list(self.recent), share, opened,
+                               opened + self.profile.minutes * 60)
+            o.estimate = estimate_waits(state, self.rules, self.choose)[v.id]
+        # idle windows that serve it: the line's own window, else primary skill first, then longest idle
+        if line is not None:
+            candidates = [line] if line in self.idle else []
+        else:
+            candidates = sorted((n for n in self.idle if self.windows[n].serves(v.service)),
+                                key=lambda n: (-self.windows[n].skills[v.service], self.idle[n], n))
+        for n in candidates:
+            if self._call(n, t):
+                break
+
+    def _pick_line(self, v: Visitor) -> int:
+        serving = [w for w in self.windows.values() if w.serves(v.service)]
+        best = min(serving, key=lambda w: (self.line_len[w.number] + (w.number in self.busy),
+                                           -w.skills[v.service], w.number))
+        return best.number
+
+    def _naive(self, ticket: WaitingTicket) -> float:
+        mean = self.learned.get(ticket.service, self.rules.expected(ticket.service))
+        if ticket.line is not None:
+            return naive_estimate(self.line_len[ticket.line], mean, 1)
+        ahead = sum(1 for t in self.pool if t.service == ticket.service)
+        return naive_estimate(ahead, mean, sum(1 for w in self.windows.values() if w.serves(ticket.service)))
+
+    def _window_state(self) -> list[Window]:
+        out = []
+        for n, w in self.windows.items():
+            since, service = self.busy.get(n, (None, None))
+            out.append(Window(n, w.skills, "open", since, service))
+        return out
+
+
+def run_policy(policy: str, visitors: Sequence[Visitor], windows: Sequence[Window], rules: Rules,
+               profile: DayProfile, estimate: bool = True) -> tuple[list[Outcome], float]:
+    """Outcomes of every visitor and the windows' busy minutes."""
+    run = _Run(policy, visitors, windows, rules, profile, estimate)
+    run._serving = {}
+    outcomes = run.run()
+    return outcomes, run.busy_minutes
+
+
+def _pct(values: Sequence[float], q: float) -> float:
+    if not values:
+        return 0.0
+    s = sorted(values)
+    return s[min(len(s) - 1, max(0, math.ceil(q * len(s)) - 1))]
+
+
+def _mean(values: Sequence[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+def summarise(outcomes: Sequence[Outcome], busy_minutes: float, windows: int, days: int, profile: DayProfile,
+              rules: Rules) -> dict[str, Any]:
+    """The per-policy figures of the JSON report (waits of visitors who showed up, in minutes)."""
+    served = [o for o in outcomes if not o.visitor.no_show]
+    waits = [(o.called_at - o.visitor.arrival) / 60 for o in served]
+    prio = [w for w, o in zip(waits, served, strict=True) if o.visitor.priority]
+    regular = [w for w, o in zip(waits, served, strict=True) if not o.visitor.priority]
+    ratios = [w / rules.target(o.visitor.service) for w, o in zip(waits, served, strict=True)]
+    within = sum(1 for r in ratios if r <= 1.0)
+    est = [(o.estimate, w) for w, o in zip(waits, served, strict=True) if o.estimate is not None]
+    naive = [abs(o.naive - w) for w, o in zip(waits, served, strict=True) if o.naive is not None]
+    covered = sum(1 for e, w in est if e.low - 1e-9 <= w <= e.high + 1e-9)
+    return {
+        "visitors": len(served),
+        "mean_wait_min": round(_mean(waits), 2),
+        "p90_wait_min": round(_pct(waits, 0.9), 2),
+        "max_wait_min": round(max(waits, default=0.0), 2),
+        "max_wait_over_target": round(max(ratios, default=0.0), 2),
+        "sla_pct": round(100 * within / len(served), 1) if served else 100.0,
+        "priority_mean_wait_min": round(_mean(prio), 2),
+        "regular_mean_wait_min": round(_mean(regular), 2),
+        "utilisation": round(busy_minutes / (windows * profile.minutes * days), 3),
+        "estimate_mae_min": round(_mean([abs(e.minutes - w) for e, w in est]), 2) if est else None,
+        "naive_estimate_mae_min": round(_mean(naive), 2) if naive else None,
+        "estimate_range_coverage_pct": round(100 * covered / len(est), 1) if est else None,
+    }
+
+
+def pooled_bound(profile: DayProfile, windows: int) -> float:
+    """Mean wait of one pooled line served by every window at the day's mean load (Allen–Cunneen).
+
+    No call rule beats one line that every window serves; as the wait is convex in the load,
+    the day's peaks only make a real day worse than this figure.
+    """
+    mean, cs2 = profile.job_moments()
+    load = profile.visitors_per_hour * sum(profile.hours) / len(profile.hours) / 60 * mean
+    return allen_cunneen_wait(windows, load, mean, cs2)
+
+
+def simulate(profile: DayProfile, windows: Sequence[Window], rules: Rules, days: int = 1, seed: int = 1,
+             policies: Sequence[str] = tuple(POLICIES), estimate: bool = True,
+             progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """Run every policy on the same visitors; the dict `navbat simulate --json` prints."""
+    visitors = draw_visitors(profile, days, seed)
+    out: dict[str, Any] = {"bound_mean_wait_min": round(pooled_bound(profile, len(windows)), 2), "policies": {}}
+    for name in policies:
+        if progress:
+            progress(name)
+        outcomes, busy = run_policy(name, visitors, windows, rules, profile, estimate)
+        out["policies"][name] = summarise(outcomes, busy, len(windows), days, profile, rules)
+    return out
+
+
+def simulate_branch(branch: Any, seed: int = 1, days: int = 5, backups: int | None = 2, utilisation: float = 0.85,
+                    estimate: bool = True, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """`navbat simulate` on a branch file: its busy day, windows with `backups` backup units each."""
+    from queueing.branch import rules_from_branch, windows_from_branch
+    from queueing.profiles import busy_day
+
+    if days < 1:
+        raise ValueError("days must be at least 1")
+    if not 0 < utilisation < 1:
+        raise ValueError("utilisation must be between 0 and 1 (e.g. 0.85)")
+    rules = rules_from_branch(branch)
+    windows = windows_from_branch(branch, backups)
+    profile = busy_day(branch, rules, utilisation)
+    out = simulate(profile, windows, rules, days, seed, estimate=estimate, progress=progress)
+    out["run"] = {
+        "branch": branch.branch.id, "profile": profile.name, "seed": seed, "days": days, "backups": backups,
+        "windows": len(windows), "utilisation_target": utilisation,
+        "visitors_per_hour": round(profile.visitors_per_hour, 1),
+    }
+    return out
