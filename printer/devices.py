@@ -21,7 +21,6 @@ from printer.layout import preview_png, ticket_bytes
 from printer.slip import TicketSlip
 
 NETWORK_TIMEOUT = 5.0  # seconds to connect or write; a kiosk must not hang on a dead printer
-STATUS_TIMEOUT = 0.5  # seconds to wait for a DLE EOT answer
 
 
 class PrinterOffline(OSError):

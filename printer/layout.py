@@ -41,9 +41,11 @@ from printer.slip import TicketSlip
 SIZE_TITLE, SIZE_BODY, SIZE_SMALL = 28, 24, 21
 
 
-def wait_text(slip: TicketSlip) -> str:
+def wait_text(slip: TicketSlip) -> str | None:
     """'7 to 18 minutes' (the range widened to whole minutes), or 'about 12 minutes' for a single estimate."""
     _ = gettext_for("printer", slip.lang)
+    if slip.wait_low is None or slip.wait_high is None:
+        return None
     if slip.wait_high < 1:
         return _("Estimated wait: under a minute")
     low, high = max(0, math.floor(slip.wait_low)), math.ceil(slip.wait_high)
@@ -56,8 +58,10 @@ def wait_text(slip: TicketSlip) -> str:
     )
 
 
-def people_text(slip: TicketSlip) -> str:
+def people_text(slip: TicketSlip) -> str | None:
     _ = gettext_for("printer", slip.lang)
+    if slip.people_ahead is None:
+        return None
     if slip.people_ahead == 0:
         return _("You are next")
     if slip.people_ahead == 1:
@@ -95,8 +99,9 @@ def ticket_blocks(slip: TicketSlip, paper: Paper) -> list[Block]:
     if slip.priority_name is not None:
         text(_("Priority: {name}").format(name=slip.priority_name.get(lang)), SIZE_BODY, bold=True)
     blocks.append(Rule())
-    text(people_text(slip), SIZE_BODY, align=start)
-    text(wait_text(slip), SIZE_BODY, align=start)
+    for line in (people_text(slip), wait_text(slip)):
+        if line is not None:
+            text(line, SIZE_BODY, align=start)
     when = format_datetime(slip.local_issued_at(), lang)
     text(_("Issued: {when}").format(when=when), SIZE_BODY, align=start)
     if slip.documents:

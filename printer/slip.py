@@ -9,8 +9,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from navbat.config import Branch, Text
+from navbat.i18n import LANGUAGES
 
 
 class SlipError(ValueError):
@@ -24,9 +26,9 @@ class TicketSlip:
     service_name: Text
     unit_name: Text
     priority_name: Text | None
-    people_ahead: int
-    wait_low: float  # minutes
-    wait_high: float
+    people_ahead: int | None  # None: not waiting any more (a reprint), the line is left out
+    wait_low: float | None  # minutes; None when the hub has no estimate (no window serves it now)
+    wait_high: float | None
     issued_at: dt.datetime  # aware
     timezone: str
     documents: tuple[Text, ...]
@@ -43,12 +45,14 @@ class TicketSlip:
         if not all(" " < c < "\x7f" for c in self.tracking_code + self.number):
             raise SlipError(f"number and tracking code must be printable ASCII (CODE128, text mode): "
                             f"{self.number!r}, {self.tracking_code!r}")
+        if (self.wait_low is None) != (self.wait_high is None):
+            raise SlipError("give both ends of the wait range, or neither")
+        if self.lang not in LANGUAGES:
+            raise SlipError(f"ticket language must be one of {', '.join(LANGUAGES)}, not {self.lang!r}")
         # Callers may pass a list; a tuple keeps the frozen slip hashable and immutable.
         object.__setattr__(self, "documents", tuple(self.documents))
 
     def local_issued_at(self) -> dt.datetime:
-        from zoneinfo import ZoneInfo
-
         return self.issued_at.astimezone(ZoneInfo(self.timezone))
 
     def to_json(self) -> dict[str, Any]:
@@ -77,8 +81,11 @@ def _field(ticket: dict[str, Any], name: str) -> Any:
     return ticket[name]
 
 
-def _wait_range(ticket: dict[str, Any]) -> tuple[float, float]:
-    """The estimate range; a bare `estimated_wait_minutes` is printed as one value, not invented into a range."""
+def _wait_range(ticket: dict[str, Any]) -> tuple[float | None, float | None]:
+    """The estimate range; a bare `estimated_wait_minutes` is printed as one value, not invented into a range.
+
+    No estimate at all (no window serves the sub-service right now) is not an error: the line is left out.
+    """
     est = ticket.get("estimated_wait")
     if isinstance(est, dict) and est.get("low") is not None and est.get("high") is not None:
         raw = (est["low"], est["high"])
@@ -87,7 +94,7 @@ def _wait_range(ticket: dict[str, Any]) -> tuple[float, float]:
         if minutes is None and isinstance(est, dict):
             minutes = est.get("minutes")
         if minutes is None:
-            raise SlipError('ticket JSON has no "estimated_wait" or "estimated_wait_minutes"')
+            return None, None
         raw = (minutes, minutes)
     try:
         low, high = (float(v) for v in raw)
@@ -118,8 +125,8 @@ def slip_from_ticket(ticket: dict[str, Any], branch: Branch, hub_url: str, lang:
         raise SlipError(f"issued_at is not an ISO 8601 time: {raw_time!r}") from None
     if issued.tzinfo is None:
         issued = issued.replace(tzinfo=dt.UTC)  # the hub speaks UTC
-    people = _field(ticket, "people_ahead")
-    if not isinstance(people, int) or isinstance(people, bool) or people < 0:
+    people = ticket.get("people_ahead")
+    if people is not None and (not isinstance(people, int) or isinstance(people, bool) or people < 0):
         raise SlipError(f"people_ahead must be a whole number >= 0, not {people!r}")
     low, high = _wait_range(ticket)
     tracking = str(_field(ticket, "tracking_code"))

@@ -13,7 +13,7 @@ from PIL import Image
 from navbat.config import load_config
 from printer import raster
 from printer.demo import demo_slip
-from printer.layout import Paper, preview_png, ticket_blocks, ticket_bytes
+from printer.layout import SIZE_BODY, Paper, preview_png, ticket_blocks, ticket_bytes
 from printer.slip import slip_from_ticket
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -167,3 +167,17 @@ def test_document_checkbox_stands_where_reading_starts():
 
 def _full_column(img: Image.Image, x: int) -> bool:
     return sum(img.getpixel((x, y)) == 0 for y in range(img.height)) >= 10
+
+
+def test_raster_bytes_are_the_persian_line_dot_for_dot(slip):
+    """Decode the first GS v 0 image of the ticket: set bits are the ink of the branch name as drawn."""
+    data = ticket_bytes(slip, 80, "TM-T88V")
+    m = next(GS_V0.finditer(data))
+    width_bytes, height = int.from_bytes(m[1], "little"), int.from_bytes(m[2], "little")
+    dots = Image.frombytes("1", (width_bytes * 8, height), data[m.end():m.end() + width_bytes * height])
+    paper = Paper.of(80, "TM-T88V")
+    expected = raster.render_line(slip.branch_name.fa, paper.px(SIZE_BODY), bold=True, max_width=paper.dots)
+    printed = dots.crop((0, 0, expected.width, expected.height))
+    assert [printed.getpixel((x, y)) != 0 for y in range(height) for x in range(expected.width)] == [
+        expected.getpixel((x, y)) == 0 for y in range(height) for x in range(expected.width)
+    ]

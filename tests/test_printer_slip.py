@@ -7,7 +7,8 @@ import datetime as dt
 import pytest
 
 from navbat.config import load_config
-from printer.layout import people_text, wait_text
+from printer.layout import Paper, people_text, ticket_blocks, ticket_bytes, wait_text
+from printer.paper import Raster
 from printer.slip import SlipError, TicketSlip, slip_from_ticket
 
 HUB = "http://127.0.0.1:8080/"
@@ -63,7 +64,6 @@ def test_wait_and_people_texts(branch):
     ({"issued_at": "yesterday"}, "ISO 8601"),
     ({"tracking_code": None}, '"tracking_code"'),
     ({"estimated_wait": {"low": 9, "high": 3}}, "not a range"),
-    ({"estimated_wait": None, "estimated_wait_minutes": None}, "estimated_wait"),
     ({"tracking_code": "کد۱۲"}, "tracking code"),
 ])
 def test_bad_tickets_get_a_clear_error(branch, changes, message):
@@ -71,6 +71,33 @@ def test_bad_tickets_get_a_clear_error(branch, changes, message):
         slip_from_ticket(ticket(**changes), branch, HUB)
 
 
+def test_ticket_without_queue_figures_still_prints(branch):
+    """No window serves the sub-service yet (no estimate), or a reprint of a called ticket: never refuse it."""
+    slip = slip_from_ticket(ticket(people_ahead=None, estimated_wait=None, estimated_wait_minutes=None), branch, HUB)
+    assert slip.people_ahead is None and slip.wait_low is None
+    assert people_text(slip) is None and wait_text(slip) is None
+    full = ticket_blocks(slip_from_ticket(ticket(), branch, HUB), Paper.of(80, "TM-T88V"))
+    bare = ticket_blocks(slip, Paper.of(80, "TM-T88V"))
+    assert sum(isinstance(b, Raster) for b in full) - sum(isinstance(b, Raster) for b in bare) == 2
+    assert len(ticket_bytes(slip, 80)) > 5000
+
+
 def test_json_round_trip(branch):
     slip = slip_from_ticket(ticket(priority="veteran"), branch, HUB)
     assert TicketSlip.from_json(slip.to_json()) == slip
+
+
+def test_slip_from_the_hubs_own_answer(actions, branch, tmp_path):
+    """What POST /api/v1/tickets really returns prints: before any window opens (no estimate) and after."""
+    first = actions.issue("PR1", "elderly")
+    assert first.status_code == 201, first.json
+    slip = slip_from_ticket(first.json, branch, "http://127.0.0.1:8080")
+    assert slip.number == first.json["number"] and slip.priority_name.en == "Elderly (60+)"
+    assert slip.tracking_url.endswith("/t/" + first.json["tracking_code"])
+    actions.open_counter(1)
+    second = actions.issue("PR1")
+    slip2 = slip_from_ticket(second.json, branch, "http://127.0.0.1:8080")
+    assert slip2.people_ahead == second.json["people_ahead"]
+    assert slip2.wait_high == second.json["estimated_wait"]["high"]
+    for s in (slip, slip2):
+        assert len(ticket_bytes(s, 80)) < 10_000
