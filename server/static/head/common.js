@@ -2,6 +2,7 @@
 "use strict";
 const N = window.NAVBAT;
 const FA_DIGITS = "۰۱۲۳۴۵۶۷۸۹";
+const PCT = N.lang === "fa" ? "٪" : "%";
 
 function t(msgid, values) {
   let text = (N.strings && N.strings[msgid]) || msgid;
@@ -92,7 +93,7 @@ function setupLogin(onReady) {
 }
 
 function clockText(date) {
-  const opts = {dateStyle: "medium", timeStyle: "short", timeZone: "Asia/Tehran"};
+  const opts = {dateStyle: "medium", timeStyle: "short", timeZone: N.tz || "Asia/Tehran"};
   try {
     return new Intl.DateTimeFormat(N.lang === "fa" ? "fa-IR-u-ca-persian" : "en-GB", opts).format(date);
   } catch (err) {

@@ -1,0 +1,225 @@
+// The live floor (D8): queues against targets, windows, alerts, staffing and what-if.
+"use strict";
+const EVENT_TYPES = ["ticket.issued", "ticket.called", "ticket.recalled", "ticket.started", "ticket.done",
+  "ticket.no_show", "ticket.transferred", "ticket.cancelled", "counter.changed", "device.status"];
+let state = null;
+let timer = null;
+let source = null;
+
+function name(obj) { return (obj && (obj[N.lang] || obj.en)) || ""; }
+
+function scheduleRefresh(delay) {
+  clearTimeout(timer);
+  timer = setTimeout(refresh, delay === undefined ? 250 : delay);
+}
+
+async function refresh() {
+  try {
+    state = await api("GET", "/head/floor");
+    render(state);
+  } catch (err) {
+    if (err.status !== 401) showAlerts([{level: "danger", text: t("Could not load: {error}", {error: err.message})}]);
+  }
+  scheduleRefresh(30000);  // waits grow even without events
+}
+
+function listen() {
+  if (source) source.close();
+  source = new EventSource("/api/v1/events");
+  const live = document.getElementById("live");
+  source.onopen = () => { live.className = "live on"; live.title = t("Live"); scheduleRefresh(0); };
+  source.onerror = () => { live.className = "live off"; live.title = t("Reconnecting…"); };
+  for (const type of EVENT_TYPES) {
+    source.addEventListener(type, () => {
+      scheduleRefresh();
+      if (type === "counter.changed") loadStaffing();
+    });
+  }
+}
+
+function render(s) {
+  document.getElementById("clock").textContent = clockText(new Date(s.now));
+  document.getElementById("k-waiting").textContent = num(s.totals.waiting);
+  document.getElementById("k-served").textContent = num(s.totals.served_today);
+  document.getElementById("k-open").textContent = digits(`${s.totals.open_windows}/${s.totals.windows}`);
+  const sat = s.satisfaction_today;
+  document.getElementById("k-sat").textContent = sat.ratings ? num(sat.satisfied_pct) + PCT : "–";
+  showAlerts(s.alerts.map(alertText));
+  renderServices(s.services);
+  renderWindows(s.windows);
+}
+
+function alertText(a) {
+  if (a.kind === "wait_over_target") {
+    return {level: a.level, text: `${name(a.name)}: ` + t("Wait {minutes} min past the {target} min target",
+      {minutes: num(a.minutes), target: num(a.target)})};
+  }
+  if (a.kind === "no_open_window") {
+    return {level: a.level, text: `${name(a.name)}: ` + t("Nobody can serve {waiting} waiting", {waiting: num(a.waiting)})};
+  }
+  return {level: a.level, text: t("{device} is {status}", {device: a.device, status: t(a.status)}) + (a.detail ? ` (${a.detail})` : "")};
+}
+
+function showAlerts(list) {
+  const box = document.getElementById("alerts");
+  box.replaceChildren(...(list.length ? list.map((a) => el("div", {class: "alert " + a.level}, a.text))
+    : [el("div", {class: "alert ok"}, t("No alerts"))]));
+}
+
+function renderServices(services) {
+  const body = document.querySelector("#services tbody");
+  body.replaceChildren(...services.map((s) => {
+    const ratio = s.longest_wait_minutes === null ? 0 : s.longest_wait_minutes / s.target_wait_minutes;
+    const bar = el("div", {class: "meter"}, el("i", {class: ratio > 1 ? "over" : ratio > 0.75 ? "near" : "",
+      style: `width:${Math.min(ratio, 1.5) / 1.5 * 100}%`}));
+    const est = s.estimated_wait ? `${num(s.estimated_wait.minutes)} ${t("min")}` : "–";
+    return el("tr", {class: s.over_target ? "over" : "", "data-service": s.code},
+      el("td", {}, el("b", {}, s.code), " ", name(s.name)),
+      el("td", {class: "n"}, num(s.waiting)),
+      el("td", {}, bar, el("small", {}, `${num(s.longest_wait_minutes)} / ${num(s.target_wait_minutes)} ${t("min")}`)),
+      el("td", {class: "n"}, est),
+      el("td", {class: "n"}, num(s.served_today)),
+      el("td", {class: "n"}, s.windows.length ? digits(s.windows.join("،")) : t("no window")));
+  }));
+}
+
+function renderWindows(windows) {
+  const box = document.getElementById("windows");
+  box.replaceChildren(...windows.map((w) => {
+    const cur = w.current_ticket;
+    const toggle = w.state === "open"
+      ? el("button", {class: "danger", "data-action": "close", onclick: () => setState(w.number, "close")}, t("Close"))
+      : el("button", {class: "primary", "data-action": "open", onclick: () => setState(w.number, "open")}, t("Open"));
+    return el("article", {class: "window " + w.state, "data-window": w.number},
+      el("header", {}, el("b", {}, name(w.name)), el("span", {class: "badge state"}, t(w.state))),
+      el("div", {class: "clerk"}, w.clerk || "—"),
+      el("div", {class: "current"}, cur ? `${digits(cur.number)} · ${cur.service} · ${num(w.busy_minutes)} ${t("min")}` : t("idle")),
+      el("div", {class: "stats"}, `${t("Served today")}: ${num(w.served_today)} · ${t("Mean service")}: ${num(w.avg_service_minutes, 1)} ${t("min")}`),
+      el("div", {class: "skills-line muted"}, w.services.map((s) => s.weight >= 1 ? s.code : `(${s.code})`).join(" ")),
+      el("div", {class: "actions"}, toggle,
+        el("button", {onclick: () => editSkills(w)}, t("Services"))),
+      el("p", {class: "error", "data-error": w.number}));
+  }));
+}
+
+async function setState(number, action) {
+  try {
+    await api("POST", `/counters/${number}/${action}`);
+    scheduleRefresh(0);
+  } catch (err) {
+    const box = document.querySelector(`[data-error="${number}"]`);
+    if (box) box.textContent = err.message;
+  }
+}
+
+// A per-sub-service chooser: not served / primary (weight 1) / backup (0.5).
+function skillsEditor(container, skills) {
+  container.replaceChildren(...N.units.map((u) => el("fieldset", {},
+    el("legend", {}, u.name),
+    u.services.map((s) => {
+      const w = skills[s.code] || 0;
+      const select = el("select", {name: s.code},
+        el("option", {value: "0", selected: w === 0}, t("not served")),
+        el("option", {value: "1", selected: w >= 1}, t("primary")),
+        el("option", {value: "0.5", selected: w > 0 && w < 1}, t("backup")));
+      return el("label", {class: "skill"}, el("span", {}, `${s.code} ${s.name}`), select);
+    }))));
+}
+
+function readSkills(container) {
+  const out = {};
+  for (const sel of container.querySelectorAll("select")) if (Number(sel.value) > 0) out[sel.name] = Number(sel.value);
+  return out;
+}
+
+function editSkills(w) {
+  const dialog = document.getElementById("skills-dialog");
+  const box = dialog.querySelector("[data-skills=edit]");
+  document.getElementById("skills-title").textContent = `${t("Services")} · ${name(w.name)}`;
+  document.getElementById("skills-error").textContent = "";
+  skillsEditor(box, Object.fromEntries(w.services.map((s) => [s.code, s.weight])));
+  dialog.dataset.window = w.number;
+  dialog.showModal();
+}
+
+async function saveSkills(ev) {
+  const dialog = document.getElementById("skills-dialog");
+  if (ev.submitter && ev.submitter.value !== "save") return;
+  ev.preventDefault();
+  try {
+    await api("PUT", `/counters/${dialog.dataset.window}/services`, {services: readSkills(dialog.querySelector("[data-skills=edit]"))});
+    dialog.close();
+    scheduleRefresh(0);
+    loadStaffing();
+  } catch (err) {
+    document.getElementById("skills-error").textContent = err.message;
+  }
+}
+
+async function loadStaffing() {
+  try {
+    const s = await api("GET", "/head/staffing");
+    document.getElementById("staffing-note").textContent =
+      `${s.source === "history" ? t("from history") : t("from the busy-day model")} · ${t("Target")}: ${num(s.share * 100)}${PCT} ≤ ${num(s.target_wait_minutes)} ${t("min")}`;
+    const table = document.getElementById("staffing");
+    table.tHead.replaceChildren(el("tr", {}, [t("Hour"), t("Arrivals"), t("Windows needed"), t("Open now"), t("Expected wait")].map((h) => el("th", {}, h))));
+    table.tBodies[0].replaceChildren(...s.hours.map((h) => el("tr", {class: h.windows_needed > h.open_now ? "over" : ""},
+      el("td", {}, digits(h.hour)), el("td", {class: "n"}, num(h.arrivals)), el("td", {class: "n"}, num(h.windows_needed)),
+      el("td", {class: "n"}, num(h.open_now)),
+      el("td", {class: "n"}, h.expected_wait_minutes === null ? "∞" : `${num(h.expected_wait_minutes, 1)} ${t("min")}`))));
+    document.getElementById("staffing-chart").replaceChildren(barChart(
+      s.hours.map((h) => ({label: digits(h.hour.slice(0, 2)), a: h.windows_needed, b: h.open_now})),
+      [t("Windows needed"), t("Open now")], s.windows));
+  } catch (err) { /* shown on the next refresh */ }
+}
+
+function setupWhatIf() {
+  const form = document.getElementById("whatif");
+  const box = form.querySelector("[data-skills=whatif]");
+  const fill = () => {
+    const w = state && state.windows.find((x) => x.number === Number(form.counter.value));
+    skillsEditor(box, w ? Object.fromEntries(w.services.map((s) => [s.code, s.weight])) : {});
+  };
+  form.counter.addEventListener("change", fill);
+  form.querySelector("details").addEventListener("toggle", () => { if (!box.children.length) fill(); });
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const out = document.getElementById("whatif-result");
+    const change = {counter: Number(form.counter.value)};
+    if (form.state.value) change.state = form.state.value;
+    if (box.children.length) change.services = readSkills(box);
+    out.textContent = "…";
+    try {
+      renderWhatIf(await api("POST", "/head/what-if", {changes: [change]}));
+    } catch (err) {
+      out.replaceChildren(el("p", {class: "error"}, err.message));
+    }
+  });
+}
+
+function renderWhatIf(r) {
+  const changed = r.services.filter((s) => s.waiting || JSON.stringify(s.before) !== JSON.stringify(s.after));
+  const fmt = (v) => (v === null || v === undefined ? "–" : `${num(v, 1)}`);
+  const table = el("table", {class: "data"},
+    el("thead", {}, el("tr", {}, el("th", {}, t("Sub-service")), el("th", {}, t("Waiting now")),
+      el("th", {colspan: 2}, t("Mean wait")), el("th", {colspan: 2}, t("Newcomer's wait"))),
+    el("tr", {}, el("th"), el("th"), el("th", {}, t("Before")), el("th", {}, t("After")), el("th", {}, t("Before")), el("th", {}, t("After")))),
+    el("tbody", {}, changed.map((s) => el("tr", {class: (s.after.newcomer_wait || 0) > (s.before.newcomer_wait || 0) + 0.5 ? "worse" : ""},
+      el("td", {}, `${s.code} ${name(s.name)}`), el("td", {class: "n"}, num(s.waiting)),
+      el("td", {class: "n"}, fmt(s.before.mean_wait)), el("td", {class: "n"}, fmt(s.after.mean_wait)),
+      el("td", {class: "n"}, s.before.served ? fmt(s.before.newcomer_wait) : t("no window")),
+      el("td", {class: "n"}, s.after.served ? fmt(s.after.newcomer_wait) : t("no window"))))));
+  const day = r.rest_of_day;
+  const line = (k, label, unit) => el("tr", {}, el("td", {}, label), el("td", {class: "n"}, `${fmt(day.before[k])}${unit}`),
+    el("td", {class: "n"}, `${fmt(day.after[k])}${unit}`));
+  const rest = el("table", {class: "data"},
+    el("thead", {}, el("tr", {}, el("th", {}, t("Rest of the day")), el("th", {}, t("Before")), el("th", {}, t("After")))),
+    el("tbody", {}, line("mean_wait", t("Mean wait"), ` ${t("min")}`), line("p90_wait", t("P90 wait"), ` ${t("min")}`),
+      line("within_target_pct", t("Within target"), PCT),
+      el("tr", {}, el("td", {}, t("Visitors not served by any open window")), el("td", {class: "n"}, num(day.before.unserved)),
+        el("td", {class: "n"}, num(day.after.unserved)))));
+  document.getElementById("whatif-result").replaceChildren(table, rest);
+}
+
+document.getElementById("skills-form").addEventListener("submit", saveSkills);
+setupLogin(() => { refresh(); listen(); loadStaffing(); setupWhatIf(); });

@@ -1,0 +1,205 @@
+"""The branch head's live floor (D8) after a simulated busy morning, driven through the hub's API.
+
+Run as a script to refresh the README's screenshot:
+    .venv/bin/python tests/test_head_console.py --out docs/head-console.png
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+import sys
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from conftest import PINS, make_app, serve_in_thread  # noqa: E402
+
+from navbat.config import Branch, load_config  # noqa: E402
+from queueing.bridge import rules_from_branch  # noqa: E402
+from queueing.profiles import busy_day  # noqa: E402
+
+TEHRAN = ZoneInfo("Asia/Tehran")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+class Clock:
+    """The hub's clock, moved by the test (the busy morning takes no real time)."""
+
+    def __init__(self, start: dt.datetime) -> None:
+        self.now = start
+
+    def advance(self, minutes: float) -> None:
+        self.now += dt.timedelta(minutes=minutes)
+
+    def __call__(self) -> dt.datetime:
+        return self.now.astimezone(dt.UTC)
+
+
+def morning_start(day: dt.date | None = None) -> dt.datetime:
+    day = day or dt.datetime.now(TEHRAN).date()
+    return dt.datetime.combine(day, dt.time(7, 30), tzinfo=TEHRAN)
+
+
+def busy_morning(app, clock: Clock, branch: Branch, minutes: int = 150, seed: int = 7,  # noqa: ANN001
+                 open_windows: tuple[int, ...] = (1, 2, 3, 4, 5, 6)) -> dict[str, int]:
+    """07:30 onwards: arrivals a little above what the open windows can serve, clerks calling,
+    serving (some documents incomplete, some no-shows, a transfer), visitors rating at the
+    window tablets, a printer low on paper and a display gone offline."""
+    rnd = random.Random(seed)
+    client = app.test_client()
+    profile = busy_day(branch, rules_from_branch(branch))
+    codes, weights = list(profile.service_mix), list(profile.service_mix.values())
+    kiosk = {"Authorization": f"Bearer {app.config['KIOSK_TOKEN']}"}
+    display = {"Authorization": f"Bearer {app.config['DISPLAY_TOKEN']}"}
+    clerks = {}
+    for n in open_windows:
+        r = client.post("/api/v1/login", json={"username": f"clerk{n}", "pin": PINS[f"clerk{n}"], "counter": n})
+        clerks[n] = {"Authorization": f"Bearer {r.json['token']}"}
+        assert client.post(f"/api/v1/counters/{n}/open", headers=clerks[n]).status_code == 200
+    busy_until: dict[int, float] = {}
+    counts = {"issued": 0, "done": 0, "no_show": 0, "rated": 0, "transferred": 0}
+    per_minute = 1.25 * len(open_windows) / profile.work_per_visitor()
+    for minute in range(minutes):
+        for _ in range(_poisson(rnd, per_minute * profile.hours[min(minute // 60, len(profile.hours) - 1)])):
+            code = rnd.choices(codes, weights)[0]
+            priority = "elderly" if rnd.random() < profile.priority_mix.get(code, {}).get("elderly", 0) else None
+            r = client.post("/api/v1/tickets", json={"service": code, "priority": priority},
+                            headers={**kiosk, "Idempotency-Key": f"m{minute}-{counts['issued']}"})
+            assert r.status_code == 201, r.json
+            counts["issued"] += 1
+        for n, auth in clerks.items():
+            current = client.get(f"/api/v1/counters/{n}").json["current_ticket"]
+            if current and minute >= busy_until[n]:
+                if current["state"] == "called" and rnd.random() < 0.05:
+                    client.post(f"/api/v1/counters/{n}/no-show", headers=auth)
+                    counts["no_show"] += 1
+                elif counts["transferred"] < 2 and current["service"].startswith("IN") and rnd.random() < 0.2:
+                    client.post(f"/api/v1/counters/{n}/transfer", json={"service": "PN1"}, headers=auth)
+                    counts["transferred"] += 1
+                else:
+                    outcome = "documents_incomplete" if rnd.random() < 0.08 else "served"
+                    assert client.post(f"/api/v1/counters/{n}/done", json={"outcome": outcome},
+                                       headers=auth).status_code == 200
+                    counts["done"] += 1
+                    if rnd.random() < 0.4:
+                        score = rnd.choice((5, 5, 5, 4, 3, 3, 1))
+                        r = client.post("/api/v1/ratings", json={"counter": n, "ticket": current["id"], "score": score})
+                        assert r.status_code == 201, r.json
+                        counts["rated"] += 1
+                current = None
+            if current is None:
+                r = client.post(f"/api/v1/counters/{n}/next", headers=auth)
+                if r.status_code == 200:
+                    client.post(f"/api/v1/counters/{n}/start", headers=auth)
+                    mean = profile.service_min[r.json["service"]]
+                    busy_until[n] = minute + max(1.0, rnd.lognormvariate(0, 0.5) * mean)
+        if minute == 40:
+            client.post("/api/v1/devices/status", json={"printer": "kiosk-1-printer", "status": "paper_near_end"},
+                        headers=kiosk)
+        if minute == 120:
+            client.post("/api/v1/devices/status", json={"status": "offline", "detail": "no heartbeat"},
+                        headers=display)
+        clock.advance(1)
+    return counts
+
+
+def _poisson(rnd: random.Random, mean: float) -> int:
+    count, t = 0, rnd.expovariate(1.0)
+    while t < mean:
+        count += 1
+        t += rnd.expovariate(1.0)
+    return count
+
+
+def head_token(client) -> dict[str, str]:  # noqa: ANN001
+    r = client.post("/api/v1/login", json={"username": "head", "pin": PINS["head"]})
+    return {"Authorization": f"Bearer {r.json['token']}"}
+
+
+def screenshot(url: str, out: Path, width: int = 1440, height: int = 1500) -> None:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.goto(f"{url}/head")
+            page.fill("input[name=pin]", PINS["head"])
+            page.click("#login button[type=submit]")
+            page.wait_for_selector("#windows article[data-window='8']")
+            page.wait_for_selector("#staffing tbody tr")
+            page.select_option("#whatif select[name=counter]", "7")
+            page.select_option("#whatif select[name=state]", "open")
+            page.click("#whatif button[type=submit]")
+            page.wait_for_selector("#whatif-result table")
+            page.wait_for_timeout(300)
+            page.screenshot(path=str(out), full_page=True)
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def morning(branch: Branch, tmp_path: Path):  # noqa: ANN201
+    clock = Clock(morning_start())
+    app = make_app(branch, tmp_path / "morning.sqlite", CLOCK=clock)
+    counts = busy_morning(app, clock, branch, minutes=90)
+    return app, clock, counts
+
+
+def test_floor_after_a_busy_morning_agrees_with_the_report(morning) -> None:  # noqa: ANN001
+    app, clock, counts = morning
+    client = app.test_client()
+    head = head_token(client)
+    assert client.get("/api/v1/head/floor").status_code == 401
+    floor = client.get("/api/v1/head/floor", headers=head).json
+    assert floor["totals"]["served_today"] == counts["done"] > 0
+    assert floor["totals"]["open_windows"] == 6
+    day = dt.datetime.fromisoformat(floor["day"]).date()
+    report = client.get(f"/api/v1/reports/daily?date={day.isoformat()}", headers=head).json
+    assert report["total"]["visitors"] == counts["issued"]
+    assert report["total"]["served"] == counts["done"]
+    assert report["total"]["no_shows"] == counts["no_show"]
+    assert report["total"]["ratings"] == counts["rated"] == floor["satisfaction_today"]["ratings"]
+    served = {w["number"]: w["served_today"] for w in floor["windows"]}
+    assert served == {int(w["key"]): w["served"] for w in report["windows"]}
+    waiting = {s["code"]: s["waiting"] for s in floor["services"]}
+    assert sum(waiting.values()) == floor["totals"]["waiting"] > 0
+    # arrivals beyond capacity: some sub-service's oldest visitor is past its target, and the page says so
+    assert any(s["over_target"] for s in floor["services"])
+    kinds = {a["kind"] for a in floor["alerts"]}
+    assert {"wait_over_target", "device_warning"} <= kinds
+    over = next(s for s in floor["services"] if s["over_target"])
+    assert over["longest_wait_minutes"] > over["target_wait_minutes"]
+
+
+def main() -> int:
+    import argparse
+    import tempfile
+
+    ap = argparse.ArgumentParser(description="Screenshot of the head console after a busy morning")
+    ap.add_argument("--out", default="docs/head-console.png")
+    ap.add_argument("--minutes", type=int, default=150)
+    args = ap.parse_args()
+    branch = load_config()
+    with tempfile.TemporaryDirectory() as tmp:
+        clock = Clock(morning_start())
+        app = make_app(branch, Path(tmp) / "morning.sqlite", CLOCK=clock)
+        counts = busy_morning(app, clock, branch, minutes=args.minutes)
+        print(counts)
+        url, stop = serve_in_thread(app)
+        try:
+            screenshot(url, Path(args.out))
+        finally:
+            stop()
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
