@@ -79,7 +79,7 @@ class PrintQueue:
         retry_max: float = 30.0,
         status_timeout: float = 0.5,
         probe_every: float | None = 60.0,
-        keep_days: float = 30.0,
+        keep_days: float = 7.0,
     ) -> None:
         self.db_path = Path(db_path)
         self.printer = printer
@@ -123,6 +123,16 @@ class PrintQueue:
                 "SELECT id, tracking_code, state, attempts, printed_at, bytes, last_error FROM jobs ORDER BY seq"
             )
             return [dict(r) for r in rows]
+
+    def job(self, job_id: str | int) -> dict | None:
+        """One job's state (the latest under that id), without reading the whole history."""
+        with closing(self._db()) as db:
+            db.row_factory = sqlite3.Row
+            row = db.execute(
+                "SELECT id, tracking_code, state, attempts, printed_at, bytes, last_error FROM jobs"
+                " WHERE id = ? ORDER BY seq DESC LIMIT 1", (str(job_id),)
+            ).fetchone()
+        return dict(row) if row is not None else None
 
     def pending(self) -> list[str]:
         """Ids of the jobs still to print, oldest first."""

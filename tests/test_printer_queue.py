@@ -199,3 +199,5 @@ def test_reused_ticket_id_with_a_new_tracking_code_still_prints(tmp_path, port, 
         assert queue.wait_idle(15) and fake.wait_for_jobs(3)
         queue.stop()
     assert fake.jobs == expected([slips[0], slips[1], slips[0]])
+    assert queue.job("1")["tracking_code"] == slips[1].tracking_code  # the latest ticket under that id
+    assert queue.job("1/reprint-1")["state"] == "done" and queue.job("nope") is None
