@@ -22,7 +22,7 @@ from typing import Any
 from kiosk import text
 from kiosk.hub import HubClient, HubRefused, HubUnreachable
 from kiosk.printing import KioskPrinter, PrintOutcome
-from navbat.persian import digits
+from navbat.persian import digits, format_date
 
 HOME, UNIT, SERVICE, TICKET = "home", "unit", "service", "ticket"
 SCREENS = (HOME, UNIT, SERVICE, TICKET)
@@ -317,6 +317,13 @@ class KioskModel:
 
     def branch_name(self) -> str:
         return (self.branch or {}).get("name", {}).get(self.lang, "")
+
+    def today(self) -> str:
+        """Today's date in the branch's zone (Jalali, Persian digits in fa)."""
+        from zoneinfo import ZoneInfo
+
+        zone = ZoneInfo((self.branch or {}).get("timezone") or "Asia/Tehran")
+        return format_date(dt.datetime.now(zone), self.lang)
 
     def home_cards(self) -> list[UnitCard]:
         """One card per unit: its waiting total and the shortest wait among its sub-services."""

@@ -1,0 +1,166 @@
+"""The Kivy layer of the kiosk: screens from kiosk/kv, state from KioskModel.
+
+Everything that waits (the hub, the printer) runs on a worker thread; results come back
+on Kivy's main thread through @mainthread, where the view-model changes and the screens
+redraw. Import this module only after `kiosk.launch.configure()` has set up Kivy.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from kivy.app import App
+from kivy.clock import Clock, mainthread
+from kivy.core.window import Window
+from kivy.lang import Builder
+from kivy.properties import BooleanProperty, StringProperty
+from kivy.uix.screenmanager import NoTransition, ScreenManager
+
+from kiosk import text
+from kiosk.hub import HubRefused, HubUnreachable
+from kiosk.screens import HomeScreen, ProblemView, ServiceScreen, TicketScreen, UnitScreen
+from kiosk.viewmodel import HOME, SERVICE, TICKET, KioskModel
+from navbat.persian import digits
+
+KV = Path(__file__).resolve().parent / "kv"
+FONTS = Path(__file__).resolve().parent.parent / "assets" / "fonts"
+REFRESH_SECONDS = 15.0  # waiting counts and estimates on the home and unit screens
+RETRY_SECONDS = 3.0  # while the hub cannot be reached
+
+
+class KioskApp(App):
+    lang = StringProperty("fa")
+    rtl = BooleanProperty(True)
+    font = StringProperty(str(FONTS / "Vazirmatn-Regular.ttf"))
+    font_bold = StringProperty(str(FONTS / "Vazirmatn-Bold.ttf"))
+
+    def __init__(self, model: KioskModel, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.vm = model
+        self.lang, self.rtl = model.lang, model.lang == "fa"
+        self.title = "Navbat kiosk"
+        self.problem_view: ProblemView | None = None
+        self.marks: dict[str, float] = {}  # perf_counter() times of milestones (benchmarks)
+        self._last_fetch = 0.0
+
+    # ---- building -----------------------------------------------------------------
+    def build(self) -> ScreenManager:
+        for name in ("common", "home", "unit", "service", "ticket"):
+            Builder.load_file(str(KV / f"{name}.kv"))
+        sm = ScreenManager(transition=NoTransition())
+        for screen in (HomeScreen(), UnitScreen(), ServiceScreen(), TicketScreen()):
+            sm.add_widget(screen)
+        self.vm.listeners.append(self.redraw)
+        Window.bind(on_touch_down=lambda *_: self.vm.touch())
+        Window.clearcolor = (0.96, 0.97, 0.98, 1)
+        return sm
+
+    def on_start(self) -> None:
+        self.redraw()
+        self.reload()
+        Clock.schedule_interval(self._tick, 1.0)
+
+    def on_stop(self) -> None:
+        if self.vm.printer is not None:
+            self.vm.printer.stop()
+
+    def tr(self, msgid: str, lang: str) -> str:
+        """A fixed label in `lang` (kv rules pass app.lang so they redraw on the language toggle)."""
+        return text.translator(lang)(msgid)
+
+    # ---- threads ----------------------------------------------------------------
+    def in_background(self, work: Callable[[], Any], done: Callable[[Any], None]) -> None:
+        """Run `work` on a worker thread and hand its result (or exception) to `done` on the main thread."""
+        deliver = mainthread(done)
+
+        def run() -> None:
+            try:
+                result = work()
+            except (HubUnreachable, HubRefused) as exc:
+                result = exc
+            deliver(result)
+
+        threading.Thread(target=run, daemon=True).start()
+
+    def reload(self) -> None:
+        self._last_fetch = time.monotonic()
+        self.in_background(self.vm.fetch, self.vm.finish_fetch)
+
+    def _tick(self, _dt: float) -> None:
+        self.vm.tick()
+        since = time.monotonic() - self._last_fetch
+        problem = self.vm.load_problem
+        if self.vm.screen != TICKET and not self.vm.busy and (
+                since >= REFRESH_SECONDS or (problem and problem.can_retry and since >= RETRY_SECONDS)):
+            self.reload()
+        if self.vm.screen == TICKET:
+            left = max(0, round(self.vm.ticket_seconds - (self.vm.clock() - self.vm.last_touch)))
+            self.root.get_screen("ticket").countdown = self.tr("Going back to the start in {seconds} s",
+                                                               self.lang).format(seconds=digits(left, self.lang))
+
+    # ---- what the visitor does (bound in the .kv files and screens) -----------------
+    def open_unit(self, code: str) -> None:
+        self.vm.open_unit(code)
+
+    def open_service(self, code: str) -> None:
+        self.vm.open_service(code)
+
+    def choose_priority(self, code: str | None) -> None:
+        self.vm.choose_priority(code)
+
+    def go_back(self) -> None:
+        self.vm.back()
+
+    def go_home(self) -> None:
+        self.vm.home()
+
+    def toggle_lang(self) -> None:
+        self.vm.toggle_lang()
+
+    def take_ticket(self) -> None:
+        self.marks["touch"] = time.perf_counter()
+        job = self.vm.begin_ticket()
+        if job is None:
+            return  # a double tap, or a request already under way
+        self.in_background(lambda: self.vm.request_ticket(job), self._ticket_answered)
+
+    def _ticket_answered(self, result: dict[str, Any] | Exception) -> None:
+        ticket = self.vm.finish_ticket(result)
+        if ticket is not None:
+            self.marks["ticket"] = time.perf_counter()
+            self.in_background(lambda: self.vm.print_ticket(ticket), lambda out: self._printed(ticket, out))
+
+    def _printed(self, ticket: dict[str, Any], outcome: Any) -> None:
+        self.marks["printed"] = time.perf_counter()
+        self.vm.finish_print(ticket, outcome)
+
+    # ---- drawing -----------------------------------------------------------------
+    def redraw(self) -> None:
+        """Copy the view-model into the screens (main thread only)."""
+        if self.root is None:
+            return
+        vm = self.vm
+        if vm.lang != self.lang:
+            self.lang, self.rtl = vm.lang, vm.lang == "fa"
+        screen = self.root.get_screen(vm.screen)
+        screen.show(vm, self)
+        self.root.current = vm.screen
+        if vm.screen == HOME and vm.branch is not None and "home_ready" not in self.marks:
+            self.marks["home_ready"] = time.perf_counter()
+        self._show_problem(vm.problem if vm.screen == SERVICE else None)
+
+    def _show_problem(self, problem: Any) -> None:
+        if problem is None:
+            if self.problem_view is not None:
+                self.problem_view.dismiss(animation=False)
+                self.problem_view = None
+            return
+        if self.problem_view is None:
+            self.problem_view = ProblemView()
+            self.problem_view.open(animation=False)
+        self.problem_view.message = self.vm.message(problem)
+        self.problem_view.can_retry = problem.can_retry
