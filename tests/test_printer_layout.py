@@ -46,6 +46,42 @@ def _without_rasters(data: bytes) -> bytes:
     return b"".join(out)
 
 
+_COMMANDS = [  # (pattern, how to show it) for the commands a ticket uses
+    (rb"\x1b@", lambda m: "ESC @ (reset)"),
+    (rb"\x1ba(.)", lambda m: f"ESC a {m[1][0]} (align {['left', 'centre', 'right'][m[1][0]]})"),
+    (rb"\x1dv0\x00(..)(..)<\d+x\d+>", lambda m: "GS v 0 raster image {} x {} dots".format(
+        8 * int.from_bytes(m[1], "little"), int.from_bytes(m[2], "little"))),
+    (rb"\x1bJ(.)", lambda m: f"ESC J {m[1][0]} (feed dots)"),
+    (rb"\x1bd(.)", lambda m: f"ESC d {m[1][0]} (feed lines)"),
+    (rb"\x1d!(.)", lambda m: f"GS ! 0x{m[1][0]:02x} (character size)"),
+    (rb"\x1b!(.)", lambda m: f"ESC ! 0x{m[1][0]:02x} (print mode)"),
+    (rb"\x1bE(.)", lambda m: f"ESC E {m[1][0]} (bold)"),
+    (rb"\x1bt(.)", lambda m: f"ESC t {m[1][0]} (code page)"),
+    (rb"\x1d\(k(..)1(.)", lambda m: f"GS ( k QR fn {chr(m[2][0])}"),
+    (rb"\x1d[hwfH](.)", lambda m: f"barcode setting {m[0][:2]!r} {m[1][0]}"),
+    (rb"\x1dkI(.)", lambda m: f"GS k CODE128, {m[1][0]} bytes"),
+    (rb"\x1dV(.)", lambda m: f"GS V {m[1][0]} (cut)"),
+    (rb"[\x20-\x7e]+\n?|\n", lambda m: f"text {m[0].decode()!r}"),
+]
+
+
+def describe(data: bytes) -> str:
+    """The ticket as a readable list of ESC/POS commands: golden failures show what changed."""
+    skeleton, pos, lines = _without_rasters(data), 0, []
+    while pos < len(skeleton):
+        for pattern, show in _COMMANDS:
+            m = re.compile(pattern, re.S).match(skeleton, pos)
+            if m:
+                lines.append(show(m))
+                # QR store carries its data after the header; skip it with the declared length.
+                pos = m.end() if not pattern.startswith(rb"\x1d\(k") else m.start() + 5 + int.from_bytes(m[1], "little")
+                break
+        else:
+            lines.append(f"byte 0x{skeleton[pos]:02x}")
+            pos += 1
+    return "\n".join(lines) + "\n"
+
+
 def _raster_alignments(data: bytes) -> list[int]:
     """The ESC a justification (0 left, 1 centre, 2 right) in force for each raster image."""
     skeleton = _without_rasters(data)
@@ -63,12 +99,14 @@ def test_golden_bytes(slip, width):
     """The whole ticket, byte for byte. After a deliberate layout change: NAVBAT_UPDATE_GOLDEN=1 pytest ..."""
     data = ticket_bytes(slip, width, "TM-T88V")
     golden = GOLDEN / f"ticket-{width}mm.bin"
+    listing = GOLDEN / f"ticket-{width}mm.txt"
     if UPDATE:
         golden.write_bytes(data)
-    expected = golden.read_bytes()
-    # Compare the skeleton first: a failure there names the command that changed, not a pixel.
-    assert _without_rasters(data) == _without_rasters(expected)
-    assert data == expected
+        listing.write_text(describe(data), encoding="utf-8")
+    # The readable listing first: a failure there names the command that changed, not a pixel.
+    assert describe(data) == listing.read_text(encoding="utf-8")
+    assert describe(golden.read_bytes()) == listing.read_text(encoding="utf-8")
+    assert data == golden.read_bytes()
 
 
 def test_ticket_commands(slip):
