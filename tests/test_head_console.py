@@ -64,7 +64,7 @@ def busy_morning(app, clock: Clock, branch: Branch, minutes: int = 150, seed: in
         assert client.post(f"/api/v1/counters/{n}/open", headers=clerks[n]).status_code == 200
     busy_until: dict[int, float] = {}
     counts = {"issued": 0, "done": 0, "no_show": 0, "rated": 0, "transferred": 0}
-    per_minute = 1.25 * len(open_windows) / profile.work_per_visitor()
+    per_minute = 1.1 * len(open_windows) / profile.work_per_visitor()
     for minute in range(minutes):
         for _ in range(_poisson(rnd, per_minute * profile.hours[min(minute // 60, len(profile.hours) - 1)])):
             code = rnd.choices(codes, weights)[0]

@@ -33,7 +33,7 @@ JS_STRINGS = (
     "Sub-service", "Visitors", "Called", "Mean service", "No-shows", "Transfers", "Documents incomplete",
     "Ratings", "Satisfaction", "Total", "Window", "Clerk", "Unit", "No alerts", "Could not load: {error}",
     "Visitors not served by any open window", "ok", "offline", "paper_out", "paper_near_end", "error",
-    "from history", "from the busy-day model", "Day", "Satisfied",
+    "from history", "from the busy-day model", "Day", "Satisfied", "over capacity", "scaled to today's arrivals",
 )
 
 

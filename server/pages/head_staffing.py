@@ -63,6 +63,26 @@ def day_profile(floor: Floor) -> tuple[DayProfile, str]:
     return profile, "history"
 
 
+MIN_TODAY = 20  # visitors today before the day's own pace is trusted
+
+
+def scale_to_today(floor: Floor, profile: DayProfile) -> tuple[DayProfile, float | None]:
+    """Today's arrivals so far against what the profile expected by now: a quiet or a rush day
+    shifts the rest of the day the same way (once MIN_TODAY visitors have come)."""
+    now = floor.clock().astimezone(floor.branch.tz)
+    opened = now.replace(hour=profile.open_minute // 60, minute=profile.open_minute % 60, second=0, microsecond=0)
+    elapsed_h = (now - opened).total_seconds() / 3600
+    if elapsed_h <= 0.25 or elapsed_h >= len(profile.hours):
+        return profile, None
+    expected = sum(profile.rate(h) * min(1.0, max(0.0, elapsed_h - h)) for h in range(len(profile.hours)))
+    seen = floor.db.execute("SELECT count(*) FROM tickets WHERE issued_at >= ? AND issued_at <= ?",
+                            [iso(opened), iso(now)]).fetchone()[0]
+    if seen < MIN_TODAY or expected <= 0:
+        return profile, None
+    factor = seen / expected
+    return dataclasses.replace(profile, visitors_per_hour=profile.visitors_per_hour * factor), factor
+
+
 def _hour_index(floor: Floor, profile: DayProfile) -> int:
     """Hours since opening; after closing (or on a demo at night) the whole day ahead, from 0."""
     local = floor.clock().astimezone(floor.branch.tz)
@@ -72,6 +92,7 @@ def _hour_index(floor: Floor, profile: DayProfile) -> int:
 
 def advice(floor: Floor, share: float = TARGET_SHARE) -> dict[str, Any]:
     profile, source = day_profile(floor)
+    profile, factor = scale_to_today(floor, profile)
     mean, cs2 = profile.job_moments()
     target = sum(p * floor.rules.target(s) for s, p in profile.service_mix.items())
     open_now = sum(1 for w in floor.queue_state().windows if w.state == "open")
@@ -86,7 +107,8 @@ def advice(floor: Floor, share: float = TARGET_SHARE) -> dict[str, Any]:
                       "load": round(load, 2), "windows_needed": needed,
                       "sqrt_staffing": sqrt_staffing(load, mean, target, share, cs2),
                       "open_now": open_now, "expected_wait_minutes": None if math.isinf(wait) else round(wait, 1)})
-    return {"source": source, "share": share, "target_wait_minutes": round(target, 1),
+    return {"source": source, "scaled_to_today": round(factor, 2) if factor else None, "share": share,
+            "target_wait_minutes": round(target, 1),
             "minutes_per_visitor": round(mean, 1), "windows": len(floor.branch.counters), "hours": hours}
 
 
@@ -169,6 +191,7 @@ def what_if(floor: Floor, changes: Any, seed: int = 1) -> dict[str, Any]:
     after = dataclasses.replace(before, windows=_apply_changes(floor, before.windows, changes))
     now_before, now_after = _live(floor, before), _live(floor, after)
     profile, source = day_profile(floor)
+    profile, factor = scale_to_today(floor, profile)
     services = []
     for s in floor.branch.services:
         b, a = now_before[s.code], now_after[s.code]
@@ -176,6 +199,7 @@ def what_if(floor: Floor, changes: Any, seed: int = 1) -> dict[str, Any]:
                          "before": {k: _r(v) for k, v in b.items() if k != "waiting"},
                          "after": {k: _r(v) for k, v in a.items() if k != "waiting"}})
     return {"changes": changes, "services": services, "profile": source,
+            "scaled_to_today": round(factor, 2) if factor else None,
             "rest_of_day": {"before": _rest_of_day(floor, before.windows, profile, seed),
                             "after": _rest_of_day(floor, after.windows, profile, seed)}}
 

@@ -76,7 +76,8 @@ function renderServices(services) {
     return el("tr", {class: s.over_target ? "over" : "", "data-service": s.code},
       el("td", {}, el("b", {}, s.code), " ", name(s.name)),
       el("td", {class: "n"}, num(s.waiting)),
-      el("td", {}, bar, el("small", {}, `${num(s.longest_wait_minutes)} / ${num(s.target_wait_minutes)} ${t("min")}`)),
+      el("td", {class: "wait"}, bar, el("small", {}, s.longest_wait_minutes === null ? `${t("Target")} ${num(s.target_wait_minutes)}`
+        : `${num(s.longest_wait_minutes)} ${t("min")} · ${t("Target")} ${num(s.target_wait_minutes)}`)),
       el("td", {class: "n"}, est),
       el("td", {class: "n"}, num(s.served_today)),
       el("td", {class: "n"}, s.windows.length ? digits(s.windows.join("،")) : t("no window")));
@@ -93,7 +94,8 @@ function renderWindows(windows) {
     return el("article", {class: "window " + w.state, "data-window": w.number},
       el("header", {}, el("b", {}, name(w.name)), el("span", {class: "badge state"}, t(w.state))),
       el("div", {class: "clerk"}, w.clerk || "—"),
-      el("div", {class: "current"}, cur ? `${digits(cur.number)} · ${cur.service} · ${num(w.busy_minutes)} ${t("min")}` : t("idle")),
+      el("div", {class: "current"}, cur ? [el("bdi", {class: "ticket-no"}, digits(cur.number)), " · ", el("bdi", {}, cur.service),
+        " · ", el("bdi", {}, `${num(w.busy_minutes)} ${t("min")}`)] : t("idle")),
       el("div", {class: "stats"}, `${t("Served today")}: ${num(w.served_today)} · ${t("Mean service")}: ${num(w.avg_service_minutes, 1)} ${t("min")}`),
       el("div", {class: "skills-line muted"}, w.services.map((s) => s.weight >= 1 ? s.code : `(${s.code})`).join(" ")),
       el("div", {class: "actions"}, toggle,
@@ -160,13 +162,14 @@ async function loadStaffing() {
   try {
     const s = await api("GET", "/head/staffing");
     document.getElementById("staffing-note").textContent =
-      `${s.source === "history" ? t("from history") : t("from the busy-day model")} · ${t("Target")}: ${num(s.share * 100)}${PCT} ≤ ${num(s.target_wait_minutes)} ${t("min")}`;
+      `${s.source === "history" ? t("from history") : t("from the busy-day model")}`
+      + (s.scaled_to_today ? ` · ${t("scaled to today's arrivals")} ×${num(s.scaled_to_today, 2)}` : "") + ` · ${t("Target")}: ${num(s.share * 100)}${PCT} ≤ ${num(s.target_wait_minutes)} ${t("min")}`;
     const table = document.getElementById("staffing");
     table.tHead.replaceChildren(el("tr", {}, [t("Hour"), t("Arrivals"), t("Windows needed"), t("Open now"), t("Expected wait")].map((h) => el("th", {}, h))));
     table.tBodies[0].replaceChildren(...s.hours.map((h) => el("tr", {class: h.windows_needed > h.open_now ? "over" : ""},
       el("td", {}, digits(h.hour)), el("td", {class: "n"}, num(h.arrivals)), el("td", {class: "n"}, num(h.windows_needed)),
       el("td", {class: "n"}, num(h.open_now)),
-      el("td", {class: "n"}, h.expected_wait_minutes === null ? "∞" : `${num(h.expected_wait_minutes, 1)} ${t("min")}`))));
+      el("td", {class: "n"}, h.expected_wait_minutes === null || h.expected_wait_minutes > 120 ? t("over capacity") : `${num(h.expected_wait_minutes, 1)} ${t("min")}`))));
     document.getElementById("staffing-chart").replaceChildren(barChart(
       s.hours.map((h) => ({label: digits(h.hour.slice(0, 2)), a: h.windows_needed, b: h.open_now})),
       [t("Windows needed"), t("Open now")], s.windows));

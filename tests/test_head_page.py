@@ -1,0 +1,138 @@
+"""The head's pages in headless Chromium: the live floor follows the event stream (D8),
+the window tablet's faces store a rating (F2, S1), the report page draws its tables (D9)."""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+
+import pytest
+from conftest import PINS
+
+pytestmark = pytest.mark.browser
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture
+def browser():  # noqa: ANN201
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def post(url: str, path: str, body: dict | None = None, token: str | None = None) -> tuple[int, dict | None]:
+    req = urllib.request.Request(url + "/api/v1" + path, data=json.dumps(body or {}).encode(), method="POST",
+                                 headers={"Content-Type": "application/json",
+                                          **({"Authorization": f"Bearer {token}"} if token else {})})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        data = r.read()
+        return r.status, json.loads(data) if data else None
+
+
+def login(url: str, user: str, counter: int | None = None) -> str:
+    body = {"username": user, "pin": PINS[user], **({"counter": counter} if counter else {})}
+    return post(url, "/login", body)[1]["token"]
+
+
+def head_page(browser, url: str):  # noqa: ANN001, ANN201
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(f"{url}/head")
+    page.fill("input[name=pin]", PINS["head"])
+    page.click("#login button[type=submit]")
+    page.wait_for_selector("#windows article[data-window='8']")
+    page.wait_for_selector("#live.on")
+    return page
+
+
+def test_live_floor_changes_when_a_window_is_closed(browser, live_hub) -> None:  # noqa: ANN001
+    url = live_hub.url
+    clerks = {n: login(url, f"clerk{n}", n) for n in (1, 2, 3)}
+    for n, token in clerks.items():
+        post(url, f"/counters/{n}/open", token=token)
+    kiosk = live_hub.app.config["KIOSK_TOKEN"]
+    for i in range(3):
+        req = urllib.request.Request(url + "/api/v1/tickets", data=json.dumps({"service": "PR1"}).encode(),
+                                     method="POST", headers={"Content-Type": "application/json",
+                                                             "Authorization": f"Bearer {kiosk}",
+                                                             "Idempotency-Key": f"page-{i}"})
+        urllib.request.urlopen(req, timeout=10).close()
+    page = head_page(browser, url)
+    assert page.locator("#k-open").inner_text() == "۳/۸"
+    assert page.locator("#k-waiting").inner_text() == "۳"
+    assert "open" in page.get_attribute("#windows article[data-window='2']", "class")
+
+    # the head closes window 2 with its button
+    page.click("#windows article[data-window='2'] button[data-action=close]")
+    page.wait_for_selector("#windows article[data-window='2'].closed")
+    page.wait_for_function("document.querySelector('#k-open').textContent === '۲/۸'")
+
+    # a clerk elsewhere closes window 3: the page follows the event stream, no reload
+    post(url, "/counters/3/close", token=clerks[3])
+    page.wait_for_selector("#windows article[data-window='3'].closed")
+    page.wait_for_function("document.querySelector('#k-open').textContent === '۱/۸'")
+
+    # a call at window 1 shows its ticket and shortens the PR1 line
+    post(url, "/counters/1/next", token=clerks[1])
+    page.wait_for_function("document.querySelector(\"#windows article[data-window='1'] .current\")"
+                           ".textContent.includes('A-۰۰۱')")
+    page.wait_for_function("document.querySelector('#k-waiting').textContent === '۲'")
+
+    # closing a busy window is refused, and the card says why
+    page.click("#windows article[data-window='1'] button[data-action=close]")
+    page.wait_for_function("document.querySelector('[data-error=\"1\"]').textContent.length > 0")
+    assert "open" in page.get_attribute("#windows article[data-window='1']", "class")
+
+
+def test_window_tablet_faces_store_a_rating(browser, live_hub) -> None:  # noqa: ANN001
+    url = live_hub.url
+    clerk = login(url, "clerk4", 4)
+    post(url, "/counters/4/open", token=clerk)
+    kiosk = live_hub.app.config["KIOSK_TOKEN"]
+    req = urllib.request.Request(url + "/api/v1/tickets", data=json.dumps({"service": "IN1"}).encode(),
+                                 method="POST", headers={"Content-Type": "application/json",
+                                                         "Authorization": f"Bearer {kiosk}", "Idempotency-Key": "t1"})
+    urllib.request.urlopen(req, timeout=10).close()
+    page = browser.new_page(viewport={"width": 1024, "height": 700})
+    page.goto(f"{url}/rate/4")
+    page.wait_for_selector("#idle:not([hidden])")
+    _, ticket = post(url, "/counters/4/next", token=clerk)
+    post(url, "/counters/4/done", token=clerk)
+    page.wait_for_selector("#rate:not([hidden])")  # the faces come up by themselves after "done"
+    assert page.locator("#rate-ticket").inner_text() == ticket["number"].translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
+    assert page.locator(".face").count() == 3
+    page.fill("textarea[name=comment]", "خیلی خوب بود")
+    page.click(".face[value='5']")
+    page.wait_for_selector("#thanks:not([hidden])")
+    db = live_hub.app.extensions["navbat.floor"].db
+    row = db.execute("SELECT ticket_id, score, comment, source, counter, clerk FROM ratings").fetchall()
+    assert row == [(ticket["id"], 5, "خیلی خوب بود", "tablet", 4, "clerk4")]
+
+
+def test_report_page_shows_the_month(browser, live_hub) -> None:  # noqa: ANN001
+    url = live_hub.url
+    clerk = login(url, "clerk1", 1)
+    post(url, "/counters/1/open", token=clerk)
+    kiosk = live_hub.app.config["KIOSK_TOKEN"]
+    for i, service in enumerate(("PR1", "PR2")):
+        req = urllib.request.Request(url + "/api/v1/tickets", data=json.dumps({"service": service}).encode(),
+                                     method="POST", headers={"Content-Type": "application/json",
+                                                             "Authorization": f"Bearer {kiosk}",
+                                                             "Idempotency-Key": f"r{i}"})
+        urllib.request.urlopen(req, timeout=10).close()
+        post(url, "/counters/1/next", token=clerk)
+        post(url, "/counters/1/done", token=clerk)
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page.goto(f"{url}/head/reports")
+    page.fill("input[name=pin]", PINS["head"])
+    page.click("#login button[type=submit]")
+    page.wait_for_selector("#t-services tfoot tr[data-key=total]")
+    total = page.locator("#t-services tfoot tr[data-key=total] td").all_inner_texts()
+    assert total[1:3] == ["۲", "۲"]  # visitors, called
+    assert page.locator("#chart-hourly svg rect.a").count() >= 1
+    assert page.locator("#t-windows tbody tr[data-key='1'] td").nth(2).inner_text() == "۲"  # served at window 1
