@@ -1,0 +1,115 @@
+"""Wait estimates (D6): hand-checkable states, the hub's newcomer probe, learned service times,
+and accuracy against simulated branch days."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from navbat.config import load_config
+from queueing import (
+    QueueState,
+    Rules,
+    WaitingTicket,
+    Window,
+    estimate_waits,
+    learn_service_minutes,
+    rules_from_branch,
+    windows_from_branch,
+)
+from queueing.profiles import busy_day
+from queueing.simulate import draw_visitors, run_policy, summarise
+
+NOW = 1_800_000_000.0
+# near-deterministic service times make the replay hand-checkable
+EXACT = Rules(target_wait_min={"A": 20.0, "B": 20.0}, expected_service_min={"A": 10.0, "B": 4.0}, service_cv=1e-4,
+              priority_weights={"elderly": 3.0})
+
+
+def waiting(*specs: tuple[int, str, float]) -> list[WaitingTicket]:
+    return [WaitingTicket(i, s, NOW - m * 60) for i, s, m in specs]
+
+
+def test_free_window_means_no_wait() -> None:
+    state = QueueState(waiting((1, "A", 0)), [Window(1, {"A": 1.0})], NOW)
+    est = estimate_waits(state, EXACT)[1]
+    assert (est.minutes, est.low, est.high) == (0, 0, 0)
+
+
+def test_busy_window_hand_worked() -> None:
+    # window busy for 4 of 10 minutes -> free in 6; three tickets of 10 minutes each then
+    window = Window(1, {"A": 1.0}, busy_since=NOW - 240, busy_service="A")
+    state = QueueState(waiting((1, "A", 3), (2, "A", 2), (3, "A", 1)), [window], NOW)
+    est = estimate_waits(state, EXACT)
+    assert [round(est[i].minutes, 2) for i in (1, 2, 3)] == [6.0, 16.0, 26.0]
+
+
+def test_newcomer_probe_and_two_windows() -> None:
+    windows = [Window(1, {"A": 1.0}, busy_since=NOW - 60, busy_service="B"),  # B: 4 min, free in 3
+               Window(2, {"A": 1.0}, busy_since=NOW - 120, busy_service="A")]  # free in 8
+    probe = WaitingTicket(-1, "A", NOW)
+    state = QueueState(waiting((1, "A", 5)) + [probe], windows, NOW)
+    est = estimate_waits(state, EXACT)
+    assert est[1].minutes == pytest.approx(3.0, abs=0.01)
+    assert est[-1].minutes == pytest.approx(8.0, abs=0.01)
+    assert set(est) == {1, -1}
+
+
+def test_paused_and_closed_windows() -> None:
+    paused = QueueState(waiting((1, "A", 0)), [Window(1, {"A": 1.0}, state="paused")], NOW)
+    assert estimate_waits(paused, EXACT)[1].minutes == pytest.approx(EXACT.pause_minutes)
+    # before any window opens, the ones that serve the sub-service are assumed to open now
+    closed = QueueState(waiting((1, "A", 2), (2, "A", 1)), [Window(1, {"A": 1.0}, state="closed")], NOW)
+    assert [round(e.minutes, 2) for e in estimate_waits(closed, EXACT).values()] == [0.0, 10.0]
+    # nobody serves B at all: a naive figure rather than nothing
+    orphan = QueueState(waiting((1, "B", 0)), [Window(1, {"A": 1.0})], NOW)
+    assert estimate_waits(orphan, EXACT)[1].minutes == pytest.approx(4.0)
+
+
+def test_later_elderly_visitors_are_expected_to_go_ahead() -> None:
+    window = Window(1, {"A": 1.0}, busy_since=NOW, busy_service="A")
+    regular = WaitingTicket(1, "A", NOW)
+    recent = [WaitingTicket(100 + i, "A", NOW - i * 600, "elderly") for i in range(6)]  # 6 elderly an hour
+    alone = estimate_waits(QueueState([regular], [window], NOW), EXACT)[1].minutes
+    with_stream = estimate_waits(QueueState([regular], [window], NOW, recent_arrivals=recent), EXACT)[1].minutes
+    assert alone == pytest.approx(10.0, abs=0.01)
+    assert with_stream > alone
+    # and an elderly newcomer is estimated ahead of the regular visitor who came just before
+    elderly = WaitingTicket(-1, "A", NOW, "elderly")
+    est = estimate_waits(QueueState([regular, elderly], [window], NOW), EXACT)
+    assert est[-1].minutes < est[1].minutes
+
+
+def test_same_state_same_answer_and_ordered_range() -> None:
+    rules = dataclasses.replace(EXACT, service_cv=0.6)
+    windows = [Window(n, {"A": 1.0, "B": 0.5}, busy_since=NOW - 60 * n, busy_service="A") for n in (1, 2, 3)]
+    state = QueueState(waiting(*[(i, "AB"[i % 2], 10 - i) for i in range(10)]), windows, NOW)
+    first, again = estimate_waits(state, rules), estimate_waits(state, rules)
+    assert first == again
+    for e in first.values():
+        assert 0 <= e.low <= e.minutes <= e.high
+
+
+def test_learned_service_minutes() -> None:
+    rules = Rules(expected_service_min={"A": 10.0, "B": 6.0, "C": 5.0}, prior_samples=5)
+    typical = [6.0, 7.0, 8.0, 9.0, 10.0] * 20  # mean 8; then two forgotten "done" presses and a misclick
+    learned = learn_service_minutes({"A": typical + [240.0, 300.0, 0.01], "B": [9.0],
+                                     "C": [], "D": [7.0, 7.0, 7.0, 7.0, 7.0]}, rules)
+    assert learned["A"] == pytest.approx((100 * 8.0 + 5 * 10.0) / 105)  # outliers dropped, mild shrinkage
+    assert learned["B"] == pytest.approx((9.0 + 5 * 6.0) / 6)  # one sample barely moves it
+    assert learned["C"] == 5.0  # no history: the configured value
+    assert learned["D"] == pytest.approx((35.0 + 5 * rules.default_service_min) / 10)  # unknown to the config
+    assert learn_service_minutes({"A": [float("nan"), -3.0]}, rules)["A"] == 10.0
+
+
+def test_estimates_on_a_simulated_day() -> None:
+    """On a simulated busy day the estimate beats the naive one and its range covers about 80 %."""
+    branch = load_config()
+    rules = rules_from_branch(branch)
+    profile = busy_day(branch, rules, 0.85)
+    outcomes, busy = run_policy("navbat", draw_visitors(profile, 1, 7), windows_from_branch(branch), rules, profile)
+    m = summarise(outcomes, busy, len(branch.counters), 1, profile, rules)
+    assert m["estimate_mae_min"] < 0.6 * m["naive_estimate_mae_min"]
+    assert m["estimate_mae_min"] < 0.5 * m["mean_wait_min"]
+    assert 65 <= m["estimate_range_coverage_pct"] <= 95
