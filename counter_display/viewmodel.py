@@ -135,7 +135,9 @@ class WallModel:
                      and s.get("estimated_wait_minutes") is not None]
             if not any(s.get("available") for s in svcs):
                 estimate = _("not served today")
-            elif not waits or max(waits) < 1:
+            elif not waits:
+                estimate = ""  # no open window yet: no honest estimate
+            elif max(waits) < 1:
                 estimate = _("no wait")
             elif min(waits) == max(waits):
                 estimate = _("about {minutes} min").format(minutes=digits(max(waits), self.lang))
