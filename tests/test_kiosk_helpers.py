@@ -30,9 +30,10 @@ class AnswerDropper:
     """A TCP proxy to the hub that forwards requests but, while `drop` is set, closes the
     connection instead of passing the answer back: the hub acted, the kiosk never heard."""
 
-    def __init__(self, upstream_port: int) -> None:
+    def __init__(self, upstream_port: int, drop: bool = True, drop_ticket_answers: int = 0) -> None:
         self.upstream = ("127.0.0.1", upstream_port)
-        self.drop = True
+        self.drop = drop
+        self.ticket_answers_to_drop = drop_ticket_answers  # only answers to POST /api/v1/tickets
         self.sock = socket.create_server(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
         self._stop = False
@@ -47,20 +48,28 @@ class AnswerDropper:
             threading.Thread(target=self._pipe, args=(client,), daemon=True).start()
 
     def _pipe(self, client: socket.socket) -> None:
+        asked: dict[str, bool] = {"ticket": False}
         with client, socket.create_connection(self.upstream) as up:
-            threading.Thread(target=self._copy, args=(client, up), daemon=True).start()
+            threading.Thread(target=self._copy, args=(client, up, asked), daemon=True).start()
             try:
                 while data := up.recv(65536):
                     if self.drop:
                         return  # the hub answered, so it acted; the answer is lost on the way back
+                    if asked["ticket"] and self.ticket_answers_to_drop > 0:
+                        self.ticket_answers_to_drop -= 1
+                        return
                     client.sendall(data)
             except OSError:
                 pass
 
     @staticmethod
-    def _copy(src: socket.socket, dst: socket.socket) -> None:
+    def _copy(src: socket.socket, dst: socket.socket, asked: dict[str, bool]) -> None:
         try:
             while data := src.recv(65536):
+                if data.startswith(b"POST "):
+                    asked["ticket"] = data.startswith(b"POST /api/v1/tickets ")
+                elif data[:4] in (b"GET ", b"PUT "):
+                    asked["ticket"] = False
                 dst.sendall(data)
         except OSError:
             pass

@@ -72,7 +72,8 @@ def run(args: argparse.Namespace) -> int:
 
         problem = prepare(model, args.screen, args.unit, args.service)
         if problem:
-            print(f"navbat kiosk: {problem}", file=sys.stderr)
+            # sys.__stderr__: with KIVY_NO_CONSOLELOG set, Kivy sends sys.stderr to its log file.
+            print(f"navbat kiosk: {problem}", file=sys.__stderr__)
             if printer is not None:
                 printer.stop()
             return 1

@@ -1,0 +1,187 @@
+"""Scripted visitors for the real window: taps go through Kivy's input pipeline like a finger's.
+
+Used by the window tests and benchmarks/kiosk.py:
+
+    python -m kiosk.autopilot --hub URL --token T --unit pension --service PN1 [--printer-folder DIR]
+
+starts the kiosk, walks home -> unit -> service -> "take a ticket" (tapped twice, as a
+hurried visitor does; "try again" when the hub did not answer) -> ticket -> home, and
+prints one JSON line: what it saw, the ticket number, the print outcome and timings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable, Generator
+from typing import Any
+
+Script = Generator[Any, None, None]  # yields a widget to tap, or a predicate to wait for
+
+
+def tap(widget: Any) -> None:
+    from kivy.tests.common import UnitTestTouch
+
+    x, y = widget.to_window(*widget.center)
+    touch = UnitTestTouch(x, y)
+    touch.touch_down()
+    touch.touch_up()
+
+
+def drive(script: Script, done: Callable[[str | None], None], timeout: float = 60.0) -> None:
+    """Run `script` one step per frame; `done(None)` at its end or `done(error)`."""
+    from kivy.clock import Clock
+
+    deadline = time.monotonic() + timeout
+    state: dict[str, Any] = {"wait": None, "what": "start"}
+
+    def frame(_dt: float) -> bool:
+        if time.monotonic() > deadline:
+            done(f"timed out waiting for: {state['what']}")
+            return False
+        wait = state["wait"]
+        if wait is not None and not wait():
+            return True
+        state["wait"] = None
+        try:
+            item = next(script)
+        except StopIteration:
+            done(None)
+            return False
+        except Exception as exc:  # a broken expectation ends the run with its message
+            done(f"{type(exc).__name__}: {exc}")
+            return False
+        if callable(item):
+            state["wait"], state["what"] = item, getattr(item, "__doc__", None) or repr(item)
+        else:
+            tap(item)
+        return True
+
+    Clock.schedule_interval(frame, 0)
+
+
+def _find(root: Any, cls_name: str, **attrs: Any) -> Any | None:
+    for w in root.walk():
+        if type(w).__name__ == cls_name and all(getattr(w, k, None) == v for k, v in attrs.items()):
+            return w
+    return None
+
+
+def visit(app: Any, unit: str, service: str, priority: str | None, log: dict[str, Any]) -> Script:
+    """One visitor, three touches (plus a second, hurried tap on "take a ticket")."""
+    from kivy.core.window import Window
+
+    sm = app.root
+
+    def seen(name: str) -> Callable[[], bool]:
+        def check() -> bool:
+            return sm.current == name
+        check.__doc__ = f"the {name} screen"
+        return check
+
+    def home_ready() -> bool:
+        """the home screen's unit tiles"""
+        return _find(sm.get_screen("home"), "UnitTile", code=unit) is not None
+
+    yield home_ready
+    log["screens"].append(sm.current)
+    yield _find(sm.get_screen("home"), "UnitTile", code=unit)
+    yield seen("unit")
+    log["screens"].append(sm.current)
+    yield _find(sm.get_screen("unit"), "ServiceTile", code=service)
+    yield seen("service")
+    log["screens"].append(sm.current)
+    screen = sm.get_screen("service")
+    if priority:
+        yield _find(screen, "ChoiceTile", code=priority)
+    log["touch"] = time.perf_counter()
+    log["touch_epoch"] = time.time()
+    take = screen.ids.take
+    tap(take)
+    yield take  # the same button again, one frame later: must not make a second ticket
+    while True:
+        def answered() -> bool:
+            """a ticket or a problem"""
+            return sm.current == "ticket" or app.problem_view is not None
+        yield answered
+        if sm.current == "ticket":
+            break
+        log["problems"].append(app.problem_view.message)
+        retry = app.problem_view.ids.retry
+        yield retry
+    log["screens"].append(sm.current)
+    ticket_screen = sm.get_screen("ticket")
+
+    def printed() -> bool:
+        """the printer's answer"""
+        return ticket_screen.print_state != "printing"
+
+    yield printed
+    log.update(number=ticket_screen.number, ahead=ticket_screen.ahead, print_state=ticket_screen.print_state,
+               note=ticket_screen.note)
+    yield ticket_screen.ids.done
+    yield seen("home")
+    log["screens"].append(sm.current)
+    log["window"] = list(Window.size)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m kiosk.autopilot")
+    p.add_argument("--hub", required=True)
+    p.add_argument("--token", required=True)
+    p.add_argument("--config", default=None)
+    p.add_argument("--printer-folder", help="write tickets here instead of the file printer's own folder")
+    p.add_argument("--queue-db", default="var/print-queue-autopilot.sqlite")
+    p.add_argument("--unit", default="pension")
+    p.add_argument("--service", default="PN1")
+    p.add_argument("--priority", default=None)
+    p.add_argument("--lang", default="fa")
+    p.add_argument("--timeout", type=float, default=60.0)
+    args = p.parse_args(argv)
+    started = time.perf_counter()
+
+    from kiosk.launch import configure
+
+    configure()
+    from kiosk.hub import HubClient
+    from kiosk.printing import KioskPrinter
+    from kiosk.viewmodel import KioskModel
+    from navbat.config import load_config
+
+    branch = load_config(args.config)
+    hub = HubClient(args.hub, args.token)
+    cfg = branch.printer(branch.kiosks[0].printer)
+    if args.printer_folder:
+        cfg = cfg.model_copy(update={"path": args.printer_folder})
+    printer = KioskPrinter(cfg, branch, args.hub, args.queue_db, report=hub.report_printer).start()
+    from kiosk.app import KioskApp
+
+    app = KioskApp(KioskModel(hub, printer, lang=args.lang))
+    log: dict[str, Any] = {"screens": [], "problems": [], "error": None}
+
+    def finish(error: str | None) -> None:
+        log["error"] = error
+        marks = app.marks
+        log["timings_ms"] = {
+            "start_to_home": round((marks.get("home_ready", 0) - started) * 1000, 1),
+            "touch_to_ticket": round((marks.get("ticket", 0) - log.get("touch", 0)) * 1000, 1),
+            "touch_to_printed": round((marks.get("printed", 0) - log.get("touch", 0)) * 1000, 1),
+        }
+        if "home_ready" in marks:
+            log["home_ready_epoch"] = time.time() - (time.perf_counter() - marks["home_ready"])
+        app.stop()
+
+    from kivy.clock import Clock
+
+    Clock.schedule_once(lambda _dt: drive(visit(app, args.unit, args.service, args.priority, log), finish,
+                                          args.timeout), 0)
+    app.run()
+    log.pop("touch", None)
+    print(json.dumps(log, ensure_ascii=False), flush=True)
+    return 0 if log["error"] is None else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""The kiosk in a real window (Xvfb): a visitor taps through a whole visit (issue 6, V2).
+
+Kivy runs in a subprocess under `timeout` (python -m kiosk.autopilot), so a hung window
+cannot block pytest; the hub runs here, on a real socket, so the test counts its tickets.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+from test_kiosk_helpers import AnswerDropper
+
+ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.gui
+
+
+def gui_env(tmp_path: Path) -> dict[str, str]:
+    home = tmp_path / "kivy-home"
+    home.mkdir(exist_ok=True)
+    return {**os.environ, "KIVY_NO_ARGS": "1", "KIVY_NO_CONSOLELOG": "1", "SDL_AUDIODRIVER": "dummy",
+            "KIVY_HOME": str(home), "PYTHONPATH": str(ROOT)}
+
+
+def with_display(cmd: list[str]) -> list[str]:
+    """Under `make test` a display exists (xvfb-run); alone, bring our own."""
+    if os.environ.get("DISPLAY"):
+        return cmd
+    return ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", *cmd]
+
+
+def run_kiosk(args: list[str], tmp_path: Path, limit: int = 90) -> subprocess.CompletedProcess:
+    cmd = with_display(["timeout", "-k", "5", str(limit), sys.executable, *args])
+    return subprocess.run(cmd, cwd=ROOT, env=gui_env(tmp_path), capture_output=True, text=True, timeout=limit + 20)
+
+
+def autopilot(hub_url: str, token: str, tmp_path: Path, printer_folder: Path, *extra: str) -> dict:
+    out = run_kiosk(["-m", "kiosk.autopilot", "--hub", hub_url, "--token", token,
+                     "--printer-folder", str(printer_folder), "--queue-db", str(tmp_path / "queue.sqlite"),
+                     *extra], tmp_path)
+    lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
+    assert lines, f"no result from the kiosk (exit {out.returncode}):\n{out.stderr[-3000:]}"
+    return json.loads(lines[-1])
+
+
+def tickets(app) -> list[dict]:  # noqa: ANN001
+    return list(app.extensions["navbat.floor"].db.query("SELECT * FROM tickets"))
+
+
+def test_a_visit_in_the_window_issues_once_and_prints_once(live_hub, tmp_path) -> None:  # noqa: ANN001
+    folder = tmp_path / "tickets"
+    log = autopilot(live_hub.url, live_hub.app.config["KIOSK_TOKEN"], tmp_path, folder, "--priority", "elderly")
+    assert log["error"] is None, log
+    assert log["screens"] == ["home", "unit", "service", "ticket", "home"]
+    assert log["number"] == "۵۰۱" and log["print_state"] == "ok" and log["problems"] == []
+    rows = tickets(live_hub.app)  # "take a ticket" was tapped twice: one ticket
+    assert len(rows) == 1 and rows[0]["service"] == "PN1" and rows[0]["priority"] == "elderly"
+    assert sorted(p.name for p in folder.iterdir()) == ["501.bin", "501.png"]  # printed once
+    assert (folder / "501.bin").read_bytes().startswith(b"\x1b@")  # ESC @: a real ESC/POS job
+    assert log["window"] == [1280, 800]
+
+
+def test_lost_answer_in_the_window_then_try_again_gives_one_ticket(live_hub, tmp_path) -> None:  # noqa: ANN001
+    port = int(live_hub.url.rsplit(":", 1)[1])
+    proxy = AnswerDropper(port, drop=False, drop_ticket_answers=1)
+    try:
+        folder = tmp_path / "tickets"
+        log = autopilot(proxy.url, live_hub.app.config["KIOSK_TOKEN"], tmp_path, folder,
+                        "--unit", "finance", "--service", "FN1")
+    finally:
+        proxy.close()
+    assert log["error"] is None, log
+    assert len(log["problems"]) == 1 and "پاسخ نمی‌دهد" in log["problems"][0]  # "not answering", in Persian
+    assert log["number"] == "F-۰۰۱" and log["print_state"] == "ok"
+    assert len(tickets(live_hub.app)) == 1  # the retry reused the key
+    assert sorted(p.name for p in folder.iterdir()) == ["F-001.bin", "F-001.png"]
+
+
+def test_printer_down_in_the_window_says_note_the_number(live_hub, tmp_path) -> None:  # noqa: ANN001
+    blocker = tmp_path / "no-paper"
+    blocker.write_text("a file where the printer's folder should be: the printer cannot be opened")
+    log = autopilot(live_hub.url, live_hub.app.config["KIOSK_TOKEN"], tmp_path, blocker,
+                    "--unit", "insured", "--service", "IN2", "--lang", "en")
+    assert log["error"] is None, log
+    assert log["print_state"] == "failed" and "note your number" in log["note"]
+    assert log["number"] == "201" and len(tickets(live_hub.app)) == 1
+    status = list(live_hub.app.extensions["navbat.floor"].db.query(
+        "SELECT status FROM device_status WHERE name='kiosk-1-printer'"))
+    assert status == [{"status": "offline"}]
+
+
+@pytest.mark.parametrize(("screen", "lang"), [("home", "fa"), ("service", "en")])
+def test_screenshot_mode_writes_the_screen(live_hub, tmp_path, screen, lang) -> None:  # noqa: ANN001
+    png = tmp_path / f"kiosk-{screen}-{lang}.png"
+    out = run_kiosk(["-m", "navbat", "kiosk", "--hub", live_hub.url, "--token", live_hub.app.config["KIOSK_TOKEN"],
+                     "--no-printer", "--screenshot", str(png), "--screen", screen, "--lang", lang], tmp_path, 60)
+    assert out.returncode == 0, out.stderr[-3000:]
+    with Image.open(png) as img:
+        assert img.size == (1280, 800)
+        colours = img.convert("RGB").getcolors(maxcolors=1 << 20)
+        assert colours is not None and len(colours) > 50  # drawn, not a blank window
+
+
+def test_screenshot_of_a_dead_hub_is_a_clear_error(tmp_path) -> None:  # noqa: ANN001
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    out = run_kiosk(["-m", "navbat", "kiosk", "--hub", f"http://127.0.0.1:{port}", "--token", "x", "--no-printer",
+                     "--screenshot", str(tmp_path / "x.png")], tmp_path, 60)
+    assert out.returncode == 1 and "did not answer" in out.stderr
