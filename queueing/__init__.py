@@ -8,7 +8,7 @@ simulator (`simulate`) and staffing advice (`staffing`).
 """
 
 from queueing.branch import rules_from_branch, windows_from_branch
-from queueing.estimate import estimate_waits
+from queueing.estimate import estimate_newcomers, estimate_waits
 from queueing.learn import learn_service_minutes
 from queueing.lines import WaitingLines
 from queueing.model import Choice, Estimate, QueueState, Rules, WaitingTicket, Window
@@ -16,5 +16,6 @@ from queueing.policy import choose_next
 
 __all__ = [
     "Choice", "Estimate", "QueueState", "Rules", "WaitingLines", "WaitingTicket", "Window",
-    "choose_next", "estimate_waits", "learn_service_minutes", "rules_from_branch", "windows_from_branch",
+    "choose_next", "estimate_newcomers", "estimate_waits", "learn_service_minutes",
+    "rules_from_branch", "windows_from_branch",
 ]

@@ -15,7 +15,7 @@ import heapq
 import math
 import random
 from bisect import bisect_right
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import replace
 from itertools import accumulate
 from statistics import NormalDist
@@ -26,6 +26,7 @@ from queueing.policy import choose_next, pick
 
 Chooser = Callable[[Window, Sequence[WaitingTicket], float, Rules], Choice | None]
 _VIRTUAL_ID = -(10**12)  # ids of the expected future visitors; far from the hub's -1 probe
+_PROBE_ID = -(10**11)  # ids of estimate_newcomers' probes
 _NORMAL = NormalDist()
 
 
@@ -95,8 +96,13 @@ def _windows(state: QueueState) -> list[Window]:
 
 
 def replay(state: QueueState, rules: Rules, choose: Chooser, rng: random.Random,
-           windows: Sequence[Window] | None = None, arrivals: _Arrivals | None = None) -> dict[int, float]:
-    """One random future: minutes until each waiting ticket is called (missing if never)."""
+           windows: Sequence[Window] | None = None, arrivals: _Arrivals | None = None,
+           ghosts: frozenset[int] = frozenset()) -> dict[int, float]:
+    """One random future: minutes until each waiting ticket is called (missing if never).
+
+    `ghosts` are probe tickets that take no window time when called: several newcomers can
+    be estimated in one replay without delaying each other or anybody else.
+    """
     now = state.now
     minutes = {**rules.expected_service_min, **state.service_min}
     fallback = sum(minutes.values()) / len(minutes) if minutes else rules.default_service_min
@@ -138,7 +144,9 @@ def replay(state: QueueState, rules: Rules, choose: Chooser, rng: random.Random,
         if ticket.id in pending:
             pending.discard(ticket.id)
             called[ticket.id] = (at - now) / 60
-        if no_show and rng.random() < no_show:
+        if ticket.id in ghosts:
+            took = 0.0
+        elif no_show and rng.random() < no_show:
             took = rules.no_show_minutes
         else:
             took = times.draw(minutes.get(ticket.service, fallback), rng)
@@ -161,6 +169,26 @@ def estimate_waits(state: QueueState, rules: Rules, choose: Chooser = choose_nex
     are assumed to open now (tickets are taken before the clerks sit down). The replays are
     seeded from the state, so the same state always gives the same answer.
     """
+    return _estimate(state, rules, choose, frozenset())
+
+
+def estimate_newcomers(state: QueueState, rules: Rules, services: Iterable[str],
+                       priority: str | None = None) -> dict[str, Estimate]:
+    """The wait a visitor taking a ticket now would be told, for each sub-service, in one go.
+
+    The same as adding one newcomer ticket to state.waiting per sub-service and calling
+    estimate_waits for each, but the probes take no window time, so one set of replays
+    answers for every sub-service (the kiosk's menu and GET /api/v1/services).
+    """
+    probes = {code: WaitingTicket(_PROBE_ID - i, code, state.now, priority) for i, code in enumerate(services)}
+    if not probes:
+        return {}
+    probed = replace(state, waiting=list(state.waiting) + list(probes.values()))
+    found = _estimate(probed, rules, choose_next, frozenset(t.id for t in probes.values()))
+    return {code: found[t.id] for code, t in probes.items()}
+
+
+def _estimate(state: QueueState, rules: Rules, choose: Chooser, ghosts: frozenset[int]) -> dict[int, Estimate]:
     if not state.waiting:
         return {}
     rng = random.Random(hash((round(state.now), len(state.waiting), len(state.windows))))
@@ -168,7 +196,7 @@ def estimate_waits(state: QueueState, rules: Rules, choose: Chooser = choose_nex
     samples: dict[int, list[float]] = {t.id: [] for t in state.waiting}
     windows, arrivals = _windows(state), _Arrivals(state, rules)
     for _ in range(runs):
-        for tid, wait in replay(state, rules, choose, rng, windows, arrivals).items():
+        for tid, wait in replay(state, rules, choose, rng, windows, arrivals, ghosts).items():
             samples[tid].append(wait)
     out: dict[int, Estimate] = {}
     for t in state.waiting:
@@ -180,7 +208,8 @@ def estimate_waits(state: QueueState, rules: Rules, choose: Chooser = choose_nex
                 out[t.id] = Estimate(mid, lo, hi)
                 continue
         # no window can serve it: people ahead × expected minutes, a wide range
-        ahead = sum(1 for o in state.waiting if o.service == t.service and (o.arrived_at, o.id) < (t.arrived_at, t.id))
+        ahead = sum(1 for o in state.waiting if o.service == t.service and (o.arrived_at, o.id) < (t.arrived_at, t.id)
+                    and o.id not in ghosts)
         mid = (ahead + 1) * rules.expected(t.service)
         out[t.id] = Estimate(mid, mid * 0.5, mid * 2.0)
     return out

@@ -13,6 +13,7 @@ from queueing import (
     Rules,
     WaitingTicket,
     Window,
+    estimate_newcomers,
     estimate_waits,
     learn_service_minutes,
     rules_from_branch,
@@ -113,3 +114,18 @@ def test_estimates_on_a_simulated_day() -> None:
     assert m["estimate_mae_min"] < 0.6 * m["naive_estimate_mae_min"]
     assert m["estimate_mae_min"] < 0.5 * m["mean_wait_min"]
     assert 65 <= m["estimate_range_coverage_pct"] <= 95
+
+
+def test_newcomers_for_every_sub_service_at_once() -> None:
+    # window 1 (A only) busy for 6 more minutes; window 2 (A and B) free now
+    windows = [Window(1, {"A": 1.0}, busy_since=NOW - 240, busy_service="A"), Window(2, {"A": 1.0, "B": 1.0})]
+    state = QueueState(waiting((1, "A", 3)), windows, NOW)
+    both = estimate_newcomers(state, EXACT, ["A", "B"])
+    # A: ticket 1 takes window 2 now, the newcomer gets window 1 in 6 min; B: window 2 after ticket 1, 10 min
+    assert both["A"].minutes == pytest.approx(6.0, abs=0.01)
+    assert both["B"].minutes == pytest.approx(10.0, abs=0.01)
+    for code in ("A", "B"):  # the same as probing one newcomer at a time
+        probed = dataclasses.replace(state, waiting=state.waiting + [WaitingTicket(-1, code, NOW)])
+        alone = estimate_waits(probed, EXACT)
+        assert alone[-1].minutes == pytest.approx(both[code].minutes, abs=0.01)
+    assert estimate_newcomers(state, EXACT, []) == {}

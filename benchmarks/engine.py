@@ -1,0 +1,107 @@
+"""Speed of the queueing engine: `python benchmarks/engine.py [--quick]`.
+
+- choose_next with 5,000 waiting tickets and 40 windows (target: under 1 ms), over a plain
+  list (what the hub passes today) and over a WaitingLines index;
+- estimate_waits for a busy hall (the kiosk asks for one per sub-service);
+- the simulator: visitors simulated per second, with and without the wait estimates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from navbat.config import load_config  # noqa: E402
+from queueing import (  # noqa: E402
+    QueueState,
+    Rules,
+    WaitingLines,
+    WaitingTicket,
+    Window,
+    choose_next,
+    estimate_waits,
+    rules_from_branch,
+    windows_from_branch,
+)
+from queueing.profiles import busy_day  # noqa: E402
+from queueing.simulate import draw_visitors, run_policy  # noqa: E402
+
+NOW = 1_800_000_000.0
+
+
+def big_hall(n_waiting: int, n_windows: int, rng: random.Random) -> tuple[list[WaitingTicket], list[Window], Rules]:
+    services = [f"S{i}" for i in range(40)]
+    rules = Rules(priority_weights={"elderly": 3.0, "disability": 3.0, "veteran": 2.0},
+                  target_wait_min={s: rng.choice([15.0, 20.0, 25.0]) for s in services},
+                  expected_service_min={s: rng.uniform(4, 14) for s in services})
+    windows = []
+    for n in range(n_windows):
+        own = services[(n * 3) % 40:(n * 3) % 40 + 3]
+        backup = rng.sample(services, 7)
+        windows.append(Window(n + 1, {**{s: 0.5 for s in backup}, **{s: 1.0 for s in own}}))
+    classes = [None] * 8 + ["elderly", "disability", "veteran"]
+    waiting = [WaitingTicket(i, rng.choice(services), NOW - rng.uniform(0, 4 * 3600), rng.choice(classes))
+               for i in range(n_waiting)]
+    return waiting, windows, rules
+
+
+def time_per_call(fn, repeat: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
+    """Median and p99 seconds per call."""
+    samples = []
+    for i in range(repeat):
+        t = time.perf_counter()
+        fn(i)
+        samples.append(time.perf_counter() - t)
+    samples.sort()
+    return statistics.median(samples), samples[int(0.99 * (len(samples) - 1))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
+    args = parser.parse_args()
+    rng = random.Random(1)
+    repeat = 200 if args.quick else 1000
+
+    waiting, windows, rules = big_hall(5000, 40, rng)
+    lines = WaitingLines(waiting)
+    for label, pool in (("plain list", waiting), ("WaitingLines index", lines)):
+        med, p99 = time_per_call(lambda i, pool=pool: choose_next(windows[i % 40], pool, NOW, rules), repeat)
+        print(f"choose_next, 5,000 waiting, 40 windows, {label:18}: median {med * 1e3:.3f} ms, p99 {p99 * 1e3:.3f} ms")
+    build_med, _ = time_per_call(lambda i: WaitingLines(waiting), 20 if args.quick else 50)
+    print(f"building a WaitingLines index of 5,000 tickets: {build_med * 1e3:.1f} ms (once; then add/remove each)")
+
+    branch = load_config()
+    demo_rules = rules_from_branch(branch)
+    demo_windows = windows_from_branch(branch)
+    codes = [s.code for s in branch.services]
+    for n in (10, 40, 100):
+        hall = [WaitingTicket(i, rng.choice(codes), NOW - rng.uniform(0, 1800), rng.choice([None] * 6 + ["elderly"]))
+                for i in range(n)]
+        busy = [Window(w.number, w.skills, "open", NOW - rng.uniform(0, 600), rng.choice(codes)) for w in demo_windows]
+        recent = [WaitingTicket(10_000 + i, rng.choice(codes), NOW - rng.uniform(0, 3600)) for i in range(50)]
+        state = QueueState(hall + [WaitingTicket(-1, "PN1", NOW)], busy, NOW, recent_arrivals=recent)
+        med, p99 = time_per_call(lambda i, state=state: estimate_waits(state, demo_rules), 10 if args.quick else 30)
+        print(f"estimate_waits, demo branch, {n:3} waiting + newcomer, {demo_rules.estimate_runs} replays: "
+              f"median {med * 1e3:.1f} ms, p99 {p99 * 1e3:.1f} ms")
+
+    profile = busy_day(branch, demo_rules, 0.85)
+    days = 2 if args.quick else 5
+    visitors = draw_visitors(profile, days, 1)
+    for estimate in (False, True):
+        t = time.perf_counter()
+        run_policy("navbat", visitors, demo_windows, demo_rules, profile, estimate=estimate)
+        dt = time.perf_counter() - t
+        what = "with a wait estimate at every issue" if estimate else "call rule only"
+        print(f"simulator, demo branch, {len(visitors)} visitors ({days} days), {what}: "
+              f"{len(visitors) / dt:,.0f} visitors/s")
+
+
+if __name__ == "__main__":
+    main()
