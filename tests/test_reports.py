@@ -218,7 +218,7 @@ def test_empty_month_is_a_report_not_an_error(day_floor: Floor) -> None:
     assert len(lines) == 1 + 17 + 1 and lines[-1].startswith("total,Total,,0,0,,")
 
 
-def _cell(value: object) -> object:
+def cell_value(value: object) -> object:
     """A CSV cell or an XLSX value, compared as numbers where they are numbers."""
     if value is None or value == "":
         return ""
@@ -238,10 +238,10 @@ def test_csv_and_xlsx_agree(day_report, branch) -> None:  # noqa: ANN001
     assert pn1[3:9] == ["2", "2", "3.5", "5.0", "100.0", "3"]
     wb = load_workbook(io.BytesIO(to_xlsx(day_report)))
     assert wb.sheetnames == ["sub-services", "units", "windows", "clerks", "hourly", "daily"]
-    sheet = [[_cell(v) for v in r] for r in wb["sub-services"].iter_rows(values_only=True)]
-    assert sheet == [[_cell(v) for v in r] for r in rows]
+    sheet = [[cell_value(v) for v in r] for r in wb["sub-services"].iter_rows(values_only=True)]
+    assert sheet == [[cell_value(v) for v in r] for r in rows]
     assert len(sheet) == 19 and isinstance(wb["sub-services"]["D2"].value, int)  # numbers stay numbers
     assert [list(r) for r in wb["hourly"].iter_rows(values_only=True)] == [["hour", "arrivals", "served"],
                                                                           [8, 4, 3], [9, 2, 1]]
     w6 = next(r for r in wb["windows"].iter_rows(values_only=True) if r[0] == "6")
-    assert [_cell(v) for v in w6[2:8]] == [0, 3, "", "", "", 3]  # visitors, called, no waits per window, served
+    assert [cell_value(v) for v in w6[2:8]] == [0, 3, "", "", "", 3]  # visitors, called, no waits per window, served

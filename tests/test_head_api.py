@@ -1,0 +1,204 @@
+"""The head's API: live floor, staffing advice, what-if, ratings and reports over HTTP (D8, D9, F2)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+from openpyxl import load_workbook
+
+from server.floor import Floor
+
+
+@pytest.fixture
+def head(actions) -> dict[str, str]:  # noqa: ANN001
+    return actions.login("head")
+
+
+def test_head_endpoints_need_the_head(client, actions) -> None:  # noqa: ANN001
+    clerk = actions.login("clerk1", 1)
+    for path in ("/api/v1/head/floor", "/api/v1/head/staffing", "/api/v1/reports/daily", "/api/v1/reports/monthly"):
+        assert client.get(path).status_code == 401
+        r = client.get(path, headers=clerk)
+        assert r.status_code == 403 and r.json["error"] == "forbidden"
+    assert client.post("/api/v1/head/what-if", json={"counter": 1, "state": "open"}, headers=clerk).status_code == 403
+
+
+def test_floor_view(client, actions, head, floor: Floor) -> None:  # noqa: ANN001
+    clerk = actions.open_counter(3)
+    for _ in range(3):
+        actions.issue("IN1")
+    actions.issue("FN1")  # window 3 does not serve it
+    client.post("/api/v1/counters/3/next", headers=clerk)
+    client.post("/api/v1/counters/3/done", headers=clerk)
+    second = client.post("/api/v1/counters/3/next", headers=clerk).json
+    body = client.get("/api/v1/head/floor", headers=head).json
+    in1 = next(s for s in body["services"] if s["code"] == "IN1")
+    assert (in1["waiting"], in1["served_today"], in1["open_windows"]) == (1, 1, 1)
+    assert in1["longest_wait_minutes"] is not None and in1["estimated_wait"]["minutes"] >= 0
+    w3 = next(w for w in body["windows"] if w["number"] == 3)
+    assert (w3["state"], w3["clerk"], w3["served_today"]) == ("open", "clerk3", 1)
+    assert w3["current_ticket"]["id"] == second["id"] and w3["busy_minutes"] is not None
+    assert "tracking_code" not in w3["current_ticket"]
+    assert body["totals"] == {"waiting": 2, "served_today": 1, "open_windows": 1, "windows": 8}
+    fn1 = next(s for s in body["services"] if s["code"] == "FN1")
+    assert (fn1["waiting"], fn1["open_windows"]) == (1, 0)
+    assert [a["kind"] for a in body["alerts"] if a.get("service") == "FN1"] == ["no_open_window"]
+    assert not [a for a in body["alerts"] if a.get("service") == "IN1"]
+
+
+def test_device_alerts(client, actions, head, app) -> None:  # noqa: ANN001
+    kiosk = {"Authorization": f"Bearer {app.config['KIOSK_TOKEN']}"}
+    display = {"Authorization": f"Bearer {app.config['DISPLAY_TOKEN']}"}
+    client.post("/api/v1/devices/status", json={"printer": "kiosk-1-printer", "status": "paper_out"}, headers=kiosk)
+    client.post("/api/v1/devices/status", json={"status": "ok"}, headers=display)
+    alerts = client.get("/api/v1/head/floor", headers=head).json["alerts"]
+    assert alerts == [{"kind": "device_down", "level": "danger", "device": "kiosk-1-printer", "device_kind": "printer",
+                       "status": "paper_out", "detail": ""}]
+    client.post("/api/v1/devices/status", json={"printer": "kiosk-1-printer", "status": "ok"}, headers=kiosk)
+    assert client.get("/api/v1/head/floor", headers=head).json["alerts"] == []
+
+
+def test_wait_over_target_alert(branch, tmp_path) -> None:  # noqa: ANN001
+    from conftest import make_app
+
+    now = [dt.datetime(2025, 10, 5, 6, 0, tzinfo=dt.UTC)]
+    app = make_app(branch, tmp_path / "t.sqlite", CLOCK=lambda: now[0])
+    client = app.test_client()
+    floor = app.extensions["navbat.floor"]
+    floor.set_counter_state(1, "open", "clerk1")
+    floor.issue_ticket("PR2", None, "k1", "kiosk-1")  # target 15 min
+    now[0] += dt.timedelta(minutes=16)
+    token = client.post("/api/v1/login", json={"username": "head", "pin": "1404"}).json["token"]
+    body = client.get("/api/v1/head/floor", headers={"Authorization": f"Bearer {token}"}).json
+    pr2 = next(s for s in body["services"] if s["code"] == "PR2")
+    assert pr2["over_target"] and round(pr2["longest_wait_minutes"]) == 16
+    assert {"kind": "wait_over_target", "level": "danger", "service": "PR2", "name": pr2["name"], "minutes": 16,
+            "target": 15.0} in body["alerts"]
+
+
+def test_staffing_advice(client, head) -> None:  # noqa: ANN001
+    body = client.get("/api/v1/head/staffing", headers=head).json
+    assert body["source"] == "model" and body["share"] == 0.85 and body["hours"]
+    for h in body["hours"]:
+        assert 1 <= h["windows_needed"] <= 20 and abs(h["sqrt_staffing"] - h["windows_needed"]) <= 1
+        assert h["open_now"] == 0 and h["expected_wait_minutes"] is None  # nothing open: no finite wait
+    # more arrivals need at least as many windows
+    by_load = sorted(body["hours"], key=lambda h: h["load"])
+    assert [h["windows_needed"] for h in by_load] == sorted(h["windows_needed"] for h in by_load)
+    assert client.get("/api/v1/head/staffing?share=2", headers=head).status_code == 400
+
+
+def test_what_if_changes_nothing_and_compares(client, actions, head, floor: Floor) -> None:  # noqa: ANN001
+    actions.open_counter(6)
+    for _ in range(6):
+        actions.issue("PN1")
+    before_events = floor.bus.last_id
+    r = client.post("/api/v1/head/what-if", headers=head,
+                    json={"changes": [{"counter": 7, "state": "open", "services": ["PN1", "PN2"]}]})
+    assert r.status_code == 200, r.json
+    pn1 = next(s for s in r.json["services"] if s["code"] == "PN1")
+    assert pn1["waiting"] == 6
+    assert pn1["after"]["mean_wait"] < pn1["before"]["mean_wait"]  # a second window halves the line
+    assert pn1["after"]["newcomer_wait"] < pn1["before"]["newcomer_wait"]
+    rest = r.json["rest_of_day"]
+    assert rest["after"]["mean_wait"] <= rest["before"]["mean_wait"]
+    assert floor.bus.last_id == before_events  # a what-if is not an event
+    assert next(c for c in floor.counters() if c["number"] == 7)["state"] == "closed"
+    # closing the only PN1 window: nobody serves PN1 any more
+    r = client.post("/api/v1/head/what-if", headers=head, json={"counter": 6, "state": "closed"})
+    pn1 = next(s for s in r.json["services"] if s["code"] == "PN1")
+    assert pn1["before"]["served"] and not pn1["after"]["served"] and pn1["after"]["newcomer_wait"] is None
+
+
+@pytest.mark.parametrize("body, status, error", [
+    ({}, 400, "bad_changes"),
+    ({"changes": [{"counter": 99, "state": "open"}]}, 404, "unknown_counter"),
+    ({"changes": [{"counter": 1, "services": ["XX9"]}]}, 400, "unknown_service"),
+    ({"changes": [{"counter": 1, "services": {"PR1": 2}}]}, 400, "bad_weight"),
+    ({"changes": [{"counter": 1, "state": "paused"}]}, 400, "bad_state"),
+    ({"changes": "window 4"}, 400, "bad_changes"),
+])
+def test_what_if_rejects_bad_input(client, head, body, status, error) -> None:  # noqa: ANN001
+    r = client.post("/api/v1/head/what-if", headers=head, json=body)
+    assert (r.status_code, r.json["error"]) == (status, error)
+    assert r.json["message"]
+
+
+def test_tablet_rating_rules(client, actions, floor: Floor) -> None:  # noqa: ANN001
+    clerk = actions.open_counter(2)
+    actions.issue("PR1")
+    actions.issue("PR1")
+    assert client.get("/api/v1/ratings/pending?counter=2").status_code == 204
+    first = client.post("/api/v1/counters/2/next", headers=clerk).json
+    client.post("/api/v1/counters/2/done", headers=clerk)
+    pending = client.get("/api/v1/ratings/pending?counter=2").json
+    assert pending["ticket"] == first["id"] and pending["number"] == first["number"]
+    assert client.get("/api/v1/ratings/pending?counter=3").status_code == 204  # another window: nothing
+    bad = client.post("/api/v1/ratings", json={"counter": 3, "ticket": first["id"], "score": 5})
+    assert (bad.status_code, bad.json["error"]) == (409, "not_rateable")
+    assert client.post("/api/v1/ratings", json={"counter": 2, "ticket": first["id"], "score": 0}).status_code == 400
+    assert client.post("/api/v1/ratings", json={"counter": 2, "ticket": first["id"], "score": True}).status_code == 400
+    ok = client.post("/api/v1/ratings", json={"counter": 2, "ticket": first["id"], "score": 4, "comment": "x" * 900})
+    assert ok.status_code == 201 and ok.json["source"] == "tablet" and len(ok.json["comment"]) == 500
+    assert client.get("/api/v1/ratings/pending?counter=2").status_code == 204  # rated: faces go away
+    again = client.post("/api/v1/ratings", json={"counter": 2, "ticket": first["id"], "score": 5})
+    assert again.status_code == 409
+    # once the next visitor is called, the previous one can no longer be rated at the tablet
+    second = client.post("/api/v1/counters/2/next", headers=clerk).json
+    client.post("/api/v1/counters/2/done", headers=clerk)
+    client.post("/api/v1/counters/2/next", headers=clerk)  # nobody waiting: 204, the window stays free
+    assert client.get("/api/v1/ratings/pending?counter=2").json["ticket"] == second["id"]
+    assert client.post("/api/v1/ratings", json={"score": 5}).json["error"] == "missing_field"
+    assert client.get("/api/v1/ratings/pending").status_code == 400
+    assert client.get("/api/v1/ratings/pending?counter=42").status_code == 404
+
+
+def test_tablet_rating_expires(branch, tmp_path) -> None:  # noqa: ANN001
+    from conftest import make_app
+
+    now = [dt.datetime(2025, 10, 5, 6, 0, tzinfo=dt.UTC)]
+    app = make_app(branch, tmp_path / "t.sqlite", CLOCK=lambda: now[0])
+    floor, client = app.extensions["navbat.floor"], app.test_client()
+    floor.set_counter_state(1, "open", "clerk1")
+    floor.issue_ticket("PR1", None, "k1", "kiosk-1")
+    floor.call_next(1, "clerk1")
+    floor.act(1, "done", "clerk1")
+    now[0] += dt.timedelta(minutes=11)
+    assert client.get("/api/v1/ratings/pending?counter=1").status_code == 204
+
+
+def test_reports_over_http(client, actions, head, floor: Floor) -> None:  # noqa: ANN001
+    clerk = actions.open_counter(1)
+    actions.issue("PR1")
+    client.post("/api/v1/counters/1/next", headers=clerk)
+    client.post("/api/v1/counters/1/done", json={"outcome": "documents_incomplete"}, headers=clerk)
+    day = client.get("/api/v1/reports/daily", headers=head).json
+    assert day["period"]["kind"] == "day" and day["total"]["visitors"] == 1 and day["total"]["docs_incomplete"] == 1
+    month = client.get("/api/v1/reports/monthly", headers=head).json
+    assert month["total"]["served"] == 1 and len(month["daily"]) in (29, 30, 31)
+    text = client.get(f"/api/v1/reports/monthly?month={month['period']['label']}&format=csv", headers=head)
+    assert text.mimetype == "text/csv" and "attachment" in text.headers["Content-Disposition"]
+    rows = list(csv.reader(io.StringIO(text.get_data(as_text=True))))
+    assert rows[-1][:4] == ["total", "Total", "", "1"]
+    xlsx = client.get(f"/api/v1/reports/monthly?month={month['period']['label']}&format=xlsx&lang=fa", headers=head)
+    wb = load_workbook(io.BytesIO(xlsx.data))
+    sheet = list(wb["sub-services"].iter_rows(values_only=True))
+    assert sheet[1][1] == floor.branch.services[0].name.fa and sheet[-1][3] == 1
+    for bad in ("month=1404-13", "month=abc", "format=pdf"):
+        r = client.get(f"/api/v1/reports/monthly?{bad}", headers=head)
+        assert r.status_code == 400 and r.json["error"] in ("bad_period", "bad_format")
+    assert client.get("/api/v1/reports/daily?date=1404-02-32", headers=head).status_code == 400
+
+
+def test_pages_render(client) -> None:  # noqa: ANN001
+    for path in ("/head", "/head/reports", "/rate/3", "/rate/3?faces=5", "/head?lang=en"):
+        r = client.get(path)
+        assert r.status_code == 200, path
+    assert "وضعیت زنده" in client.get("/head/reports").get_data(as_text=True)  # Persian first
+    assert client.get("/rate/3?faces=5").get_data(as_text=True).count('class="face"') == 5
+    assert client.get("/rate/99").status_code == 404
+    assert client.get("/head/fonts/Vazirmatn-Regular.ttf").status_code == 200
+    assert client.get("/head/fonts/..%2Fsetup.cfg").status_code == 404
