@@ -46,9 +46,29 @@ class KioskPrinter:
     def name(self) -> str:
         return self.cfg.name
 
-    def start(self) -> KioskPrinter:
+    def start(self, warm_up: bool = True) -> KioskPrinter:
         self.queue.start()
+        if warm_up:
+            threading.Thread(target=self.warm_up, name="print-warm-up", daemon=True).start()
         return self
+
+    def warm_up(self) -> None:
+        """Lay out one ticket without sending it, so fonts, QR and barcode code are loaded before the first
+        visitor (otherwise the first ticket of the day pays for them)."""
+        import datetime as dt
+
+        from printer.layout import ticket_bytes
+
+        service = self.branch.services[0]
+        sample = {"id": 0, "number": service.numbering.format(1), "service": service.code, "priority": None,
+                  "people_ahead": 0, "estimated_wait": {"minutes": 0, "low": 0, "high": 0},
+                  "issued_at": dt.datetime.now(dt.UTC).isoformat(), "tracking_code": "WARMUP00"}
+        try:
+            for lang in ("fa", "en"):
+                ticket_bytes(slip_from_ticket(sample, self.branch, self.hub_url, lang), self.cfg.width_mm,
+                             self.cfg.profile)
+        except Exception as exc:  # only a head start; printing itself reports real problems
+            log.warning("printer warm-up failed: %s", exc)
 
     def stop(self) -> None:
         self.queue.stop()
