@@ -202,3 +202,35 @@ def test_pages_render(client) -> None:  # noqa: ANN001
     assert client.get("/rate/99").status_code == 404
     assert client.get("/head/fonts/Vazirmatn-Regular.ttf").status_code == 200
     assert client.get("/head/fonts/..%2Fsetup.cfg").status_code == 404
+
+
+def test_staffing_learns_from_history_and_today(branch, tmp_path) -> None:  # noqa: ANN001
+    """Three past days with 6 visitors at 08:00 each: the 07:30 hour expects 6; a rush this
+    morning (30 by 08:30) scales the rest of the day by 5."""
+    from zoneinfo import ZoneInfo
+
+    from conftest import make_app
+
+    from server.pages import head_staffing
+
+    tz = ZoneInfo("Asia/Tehran")
+    today = dt.date(2025, 10, 8)
+    now = [dt.datetime.combine(today - dt.timedelta(days=3), dt.time(8, 0), tzinfo=tz)]
+    app = make_app(branch, tmp_path / "h.sqlite", CLOCK=lambda: now[0].astimezone(dt.UTC))
+    floor = app.extensions["navbat.floor"]
+    for back in (3, 2, 1):
+        for i in range(6):
+            now[0] = dt.datetime.combine(today - dt.timedelta(days=back), dt.time(8, i), tzinfo=tz)
+            floor.issue_ticket("PR1" if i % 2 else "IN1", None, f"d{back}-{i}", "kiosk-1")
+    now[0] = dt.datetime.combine(today, dt.time(7, 20), tzinfo=tz)
+    advice = head_staffing.advice(floor)
+    assert advice["source"] == "history" and advice["scaled_to_today"] is None
+    assert advice["hours"][0]["hour"] == "07:30-08:30" and advice["hours"][0]["arrivals"] == 6.0
+    assert all(h["arrivals"] == 0 for h in advice["hours"][1:])
+    for i in range(30):
+        now[0] = dt.datetime.combine(today, dt.time(7, 31), tzinfo=tz) + dt.timedelta(minutes=i * 1.5)
+        floor.issue_ticket("PR1", None, f"t-{i}", "kiosk-1")
+    now[0] = dt.datetime.combine(today, dt.time(8, 30), tzinfo=tz)
+    advice = head_staffing.advice(floor)
+    assert advice["scaled_to_today"] == 5.0
+    assert advice["hours"][0]["hour"] == "08:30-09:30"  # the hours left today

@@ -1,14 +1,16 @@
 """Staffing for the rest of the day (D3) and the branch head's what-if, from the engine.
 
-- `advice`: for each remaining hour, the open windows needed so that 85 % of visitors are
-  called within their target (Erlang C, with square-root staffing as a check) and the
-  expected wait with the windows open now. Arrivals per hour come from the branch's own
-  last four weeks when it has at least three days of history, else from the engine's
-  busy-day profile (queueing.profiles.busy_day).
+- `advice`: the engine's staffing advice (queueing.staffing) for each remaining hour: the
+  open windows needed so that 85 % of visitors are called within their target (Erlang C,
+  square-root staffing as a check) and the expected wait with the windows open now.
+  Arrivals per hour come from the branch's own last four weeks when it has at least
+  three days of history, else from the engine's busy-day profile; either is scaled to
+  today's pace once 20 visitors have come.
 - `what_if`: the same live state twice, as is and with the head's changes (a window's
-  sub-services, opening or closing it): the engine's forward replay (estimate_waits) for
-  the people waiting now and a newcomer per sub-service, and the engine's simulator
-  (queueing.simulate.run_policy) for the rest of the day on the same random visitors.
+  sub-services, opening or closing it): the engine's forward replay (estimate_waits,
+  estimate_newcomers) for the people waiting now and a newcomer per sub-service, and the
+  engine's simulator (queueing.simulate.run_policy) for the rest of the day on the same
+  random visitors.
 """
 
 from __future__ import annotations
@@ -19,8 +21,8 @@ import math
 from typing import Any
 
 import queueing
-from queueing.erlang import allen_cunneen_wait, prob_wait_within, sqrt_staffing
 from queueing.profiles import DayProfile, busy_day
+from queueing.staffing import staffing_advice
 from server.floor import Floor, FloorError, iso
 
 TARGET_SHARE = 0.85
@@ -91,25 +93,20 @@ def _hour_index(floor: Floor, profile: DayProfile) -> int:
 
 
 def advice(floor: Floor, share: float = TARGET_SHARE) -> dict[str, Any]:
+    """The engine's staffing advice (queueing.staffing) for the hours left today."""
     profile, source = day_profile(floor)
     profile, factor = scale_to_today(floor, profile)
-    mean, cs2 = profile.job_moments()
-    target = sum(p * floor.rules.target(s) for s, p in profile.service_mix.items())
     open_now = sum(1 for w in floor.queue_state().windows if w.state == "open")
-    hours = []
-    for h in range(_hour_index(floor, profile), len(profile.hours)):
-        load = profile.rate(h) / 60 * mean  # Erlangs: arrivals per minute × minutes per visitor
-        needed = next(c for c in range(max(1, math.ceil(load)), 1000)
-                      if prob_wait_within(c, load, mean, target, cs2) >= share)
-        wait = allen_cunneen_wait(open_now, load, mean, cs2) if open_now else math.inf
-        start = profile.open_minute + 60 * h
-        hours.append({"hour": f"{start // 60:02d}:{start % 60:02d}", "arrivals": round(profile.rate(h), 1),
-                      "load": round(load, 2), "windows_needed": needed,
-                      "sqrt_staffing": sqrt_staffing(load, mean, target, share, cs2),
-                      "open_now": open_now, "expected_wait_minutes": None if math.isinf(wait) else round(wait, 1)})
+    hours = staffing_advice(profile, floor.rules, open_now, share)[_hour_index(floor, profile):]
+    mean, _ = profile.job_moments()
+    target = sum(p * floor.rules.target(s) for s, p in profile.service_mix.items())
     return {"source": source, "scaled_to_today": round(factor, 2) if factor else None, "share": share,
-            "target_wait_minutes": round(target, 1),
-            "minutes_per_visitor": round(mean, 1), "windows": len(floor.branch.counters), "hours": hours}
+            "target_wait_minutes": round(target, 1), "minutes_per_visitor": round(mean, 1),
+            "windows": len(floor.branch.counters),
+            "hours": [{"hour": h.hour, "arrivals": h.arrivals_per_hour, "load": h.load_erlangs,
+                       "windows_needed": h.windows_needed, "sqrt_staffing": h.windows_sqrt_rule, "open_now": open_now,
+                       "expected_wait_minutes": h.expected_wait_min, "within_target_pct": h.within_target_pct}
+                      for h in hours]}
 
 
 def _apply_changes(floor: Floor, windows: list[queueing.Window], changes: Any) -> list[queueing.Window]:
@@ -147,17 +144,18 @@ def _apply_changes(floor: Floor, windows: list[queueing.Window], changes: Any) -
 def _live(floor: Floor, state: queueing.QueueState) -> dict[str, dict[str, Any]]:
     """Per sub-service: the replayed waits of those waiting now, and a newcomer's wait."""
     est = queueing.estimate_waits(state, floor.rules)
+    served = {s.code for s in floor.branch.services
+              if any(w.serves(s.code) for w in state.windows if w.state != "closed")}
+    newcomers = queueing.estimate_newcomers(state, floor.rules, sorted(served))
     out: dict[str, dict[str, Any]] = {}
     for s in floor.branch.services:
         mine = [est[t.id].minutes for t in state.waiting if t.service == s.code and t.id in est]
-        probe = queueing.WaitingTicket(-1, s.code, state.now)
-        served = any(w.serves(s.code) for w in state.windows if w.state != "closed")
-        newcomer = queueing.estimate_waits(dataclasses.replace(state, waiting=[*state.waiting, probe]),
-                                           floor.rules).get(-1) if served else None
+        newcomer = newcomers.get(s.code)
+        served_now = s.code in served
         out[s.code] = {"waiting": len(mine), "mean_wait": sum(mine) / len(mine) if mine else None,
                        "max_wait": max(mine) if mine else None,
                        "newcomer_wait": round(newcomer.minutes, 1) if newcomer else None,
-                       "served": served}
+                       "served": served_now}
     return out
 
 

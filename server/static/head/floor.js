@@ -165,11 +165,12 @@ async function loadStaffing() {
       `${s.source === "history" ? t("from history") : t("from the busy-day model")}`
       + (s.scaled_to_today ? ` · ${t("scaled to today's arrivals")} ×${num(s.scaled_to_today, 2)}` : "") + ` · ${t("Target")}: ${num(s.share * 100)}${PCT} ≤ ${num(s.target_wait_minutes)} ${t("min")}`;
     const table = document.getElementById("staffing");
-    table.tHead.replaceChildren(el("tr", {}, [t("Hour"), t("Arrivals"), t("Windows needed"), t("Open now"), t("Expected wait")].map((h) => el("th", {}, h))));
+    table.tHead.replaceChildren(el("tr", {}, [t("Hour"), t("Arrivals"), t("Windows needed"), t("Open now"), t("Expected wait"), t("Within target")].map((h) => el("th", {}, h))));
     table.tBodies[0].replaceChildren(...s.hours.map((h) => el("tr", {class: h.windows_needed > h.open_now ? "over" : ""},
-      el("td", {}, digits(h.hour)), el("td", {class: "n"}, num(h.arrivals)), el("td", {class: "n"}, num(h.windows_needed)),
+      el("td", {class: "hour"}, digits(h.hour)), el("td", {class: "n"}, num(h.arrivals)), el("td", {class: "n"}, num(h.windows_needed)),
       el("td", {class: "n"}, num(h.open_now)),
-      el("td", {class: "n"}, h.expected_wait_minutes === null || h.expected_wait_minutes > 120 ? t("over capacity") : `${num(h.expected_wait_minutes, 1)} ${t("min")}`))));
+      el("td", {class: "n"}, h.expected_wait_minutes === null || h.expected_wait_minutes > 120 ? t("over capacity") : `${num(h.expected_wait_minutes, 1)} ${t("min")}`),
+      el("td", {class: "n"}, num(h.within_target_pct) + PCT))));
     document.getElementById("staffing-chart").replaceChildren(barChart(
       s.hours.map((h) => ({label: digits(h.hour.slice(0, 2)), a: h.windows_needed, b: h.open_now})),
       [t("Windows needed"), t("Open now")], s.windows));
