@@ -122,7 +122,8 @@ def head_token(client) -> dict[str, str]:  # noqa: ANN001
     return {"Authorization": f"Bearer {r.json['token']}"}
 
 
-def screenshot(url: str, out: Path, width: int = 1440, height: int = 1500) -> None:
+def screenshot(url: str, out: Path, width: int = 1440, height: int = 1500,
+               extras: dict[str, str] | None = None) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
@@ -140,8 +141,31 @@ def screenshot(url: str, out: Path, width: int = 1440, height: int = 1500) -> No
             page.wait_for_selector("#whatif-result table")
             page.wait_for_timeout(300)
             page.screenshot(path=str(out), full_page=True)
+            if extras:
+                _extras(browser, url, out.parent, extras)
         finally:
             browser.close()
+
+
+def _extras(browser, url: str, folder: Path, extras: dict[str, str]) -> None:  # noqa: ANN001
+    """The day's report, a visitor's tracking page and a window tablet, beside the console."""
+    page = browser.new_page(viewport={"width": 1280, "height": 1200})
+    page.goto(f"{url}/head/reports?date={extras['date']}")
+    page.fill("input[name=pin]", PINS["head"])
+    page.click("#login button[type=submit]")
+    page.wait_for_selector("#t-services tfoot tr[data-key=total]")
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(folder / "head-report.png"), full_page=True)
+    phone = browser.new_page(viewport={"width": 400, "height": 820}, device_scale_factor=1)
+    for name, code in (("head-tracking-waiting.png", extras["waiting"]), ("head-tracking-done.png", extras["done"])):
+        phone.goto(f"{url}/t/{code}")
+        phone.wait_for_timeout(300)
+        phone.screenshot(path=str(folder / name), full_page=True)
+    tablet = browser.new_page(viewport={"width": 1024, "height": 700})
+    tablet.goto(f"{url}/rate/{extras['window']}")
+    tablet.wait_for_selector("#rate:not([hidden])")
+    tablet.wait_for_timeout(300)
+    tablet.screenshot(path=str(folder / "head-tablet.png"))
 
 
 @pytest.fixture
@@ -178,6 +202,24 @@ def test_floor_after_a_busy_morning_agrees_with_the_report(morning) -> None:  # 
     assert over["longest_wait_minutes"] > over["target_wait_minutes"]
 
 
+def _extras_for(app, clock: Clock) -> dict[str, str]:  # noqa: ANN001
+    """A waiting ticket, a done and unrated one, and a window with its visitor just finished."""
+    floor = app.extensions["navbat.floor"]
+    waiting = floor.db.execute("SELECT tracking_code FROM tickets WHERE state='waiting' ORDER BY arrived_at DESC"
+                               ).fetchone()[0]
+    done = floor.db.execute("""SELECT tracking_code FROM tickets WHERE state='done'
+                               AND id NOT IN (SELECT ticket_id FROM ratings) ORDER BY finished_at DESC""").fetchone()[0]
+    client = app.test_client()
+    token = client.post("/api/v1/login", json={"username": "head", "pin": PINS["head"]}).json["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    window = next(w["number"] for w in floor.counters() if w["current_ticket"])
+    client.post(f"/api/v1/counters/{window}/done", headers=auth)
+    from server.reports import parse_day
+
+    return {"date": parse_day(floor.branch.branch_day(clock()).isoformat()).label, "waiting": waiting, "done": done,
+            "window": str(window)}
+
+
 def main() -> int:
     import argparse
     import tempfile
@@ -185,6 +227,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description="Screenshot of the head console after a busy morning")
     ap.add_argument("--out", default="docs/head-console.png")
     ap.add_argument("--minutes", type=int, default=150)
+    ap.add_argument("--all", action="store_true", help="also the report, tracking and tablet pages, beside --out")
     args = ap.parse_args()
     branch = load_config()
     with tempfile.TemporaryDirectory() as tmp:
@@ -192,9 +235,10 @@ def main() -> int:
         app = make_app(branch, Path(tmp) / "morning.sqlite", CLOCK=clock)
         counts = busy_morning(app, clock, branch, minutes=args.minutes)
         print(counts)
+        extras = _extras_for(app, clock) if args.all else None
         url, stop = serve_in_thread(app)
         try:
-            screenshot(url, Path(args.out))
+            screenshot(url, Path(args.out), extras=extras)
         finally:
             stop()
     print(f"wrote {args.out}")

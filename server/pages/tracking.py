@@ -38,7 +38,7 @@ def _render(code: str, error: str | None = None, status: int = 200):  # noqa: AN
     issued = parse_iso(ticket["issued_at"]).astimezone(f.branch.tz)
     called = parse_iso(ticket["called_at"]).astimezone(f.branch.tz) if ticket["called_at"] else None
     rated = ticket["state"] == "done" and ratings.rated(f, ticket["id"])
-    faces = [(1, "🙁", _("Bad")), (3, "😐", _("So-so")), (5, "😀", _("Good"))]
+    faces = [(1, _("Bad")), (3, _("So-so")), (5, _("Good"))]
     return render_template(
         "tracking/ticket.html", _=_, lang=lang, dir="rtl" if lang == "fa" else "ltr", t=ticket,
         code=ticket["tracking_code"], branch=f.branch, service=service, counter=counter, d=lambda v: digits(v, lang),

@@ -6,7 +6,7 @@ function barChart(rows, legend, max) {
   const W = 420, H = 150, pad = 24, bw = (W - pad * 2) / Math.max(rows.length, 1);
   const top = Math.max(max || 0, ...rows.map((r) => Math.max(r.a, r.b)), 1);
   const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
-  svg.setAttribute("viewBox", `0 0 ${W} ${H + 30}`);
+  svg.setAttribute("viewBox", `0 0 ${W} ${H + 44}`);
   svg.setAttribute("class", "chart");
   svg.setAttribute("direction", "ltr");
   const add = (tag, attrs, text) => {
@@ -27,10 +27,10 @@ function barChart(rows, legend, max) {
     add("rect", {x: x + bw * 0.52, y: H - hb + 4, width: bw * 0.38, height: hb, class: "b"});
     if (i % every === 0) add("text", {x: x + bw / 2, y: H + 18, "text-anchor": "middle"}, r.label);
   });
-  add("rect", {x: pad, y: H + 22, width: 10, height: 8, class: "a"});
-  add("text", {x: pad + 14, y: H + 30}, legend[0]);
-  add("rect", {x: W / 2, y: H + 22, width: 10, height: 8, class: "b"});
-  add("text", {x: W / 2 + 14, y: H + 30}, legend[1]);
+  add("rect", {x: pad, y: H + 32, width: 10, height: 8, class: "a"});
+  add("text", {x: pad + 14, y: H + 40}, legend[0]);
+  add("rect", {x: W / 2, y: H + 32, width: 10, height: 8, class: "b"});
+  add("text", {x: W / 2 + 14, y: H + 40}, legend[1]);
   return svg;
 }
 

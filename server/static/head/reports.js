@@ -30,12 +30,12 @@ const COLS = [
 ];
 const WORK = new Set(["called", "served", "mean_service", "no_shows", "transfers", "docs_incomplete_pct", "ratings", "satisfaction", "satisfied_pct"]);
 
-function table(id, first, rows, total, cols) {
+function table(id, first, rows, total, cols, withCode) {
   const cells = (r) => cols.map(([k, , d, suffix]) => el("td", {class: "n"}, r[k] === null ? "–" : num(r[k], d) + (suffix || "")));
   const node = document.getElementById(id);
   node.replaceChildren(
     el("thead", {}, el("tr", {}, el("th", {}, t(first)), cols.map(([, h]) => el("th", {}, t(h))))),
-    el("tbody", {}, rows.map((r) => el("tr", {"data-key": r.key}, el("td", {}, r.key === r.label.en ? r.key : `${r.key} ${label(r.label)}`), cells(r)))),
+    el("tbody", {}, rows.map((r) => el("tr", {"data-key": r.key}, el("td", {}, withCode ? `${r.key} ${label(r.label)}` : label(r.label)), cells(r)))),
     total ? el("tfoot", {}, el("tr", {"data-key": "total"}, el("td", {}, t("Total")), cells(total))) : "");
 }
 
@@ -68,7 +68,7 @@ function render(r) {
     second.replaceChildren(barChart(r.units.map((u) => ({label: label(u.label).split(" ")[0], a: u.visitors, b: u.served})),
       [t("Visitors"), t("Served")]));
   }
-  table("t-services", "Sub-service", r.services, r.total, COLS);
+  table("t-services", "Sub-service", r.services, r.total, COLS, true);
   table("t-units", "Unit", r.units, r.total, COLS);
   table("t-windows", "Window", r.windows, null, COLS.filter(([k]) => WORK.has(k)));
   table("t-clerks", "Clerk", r.clerks, null, COLS.filter(([k]) => WORK.has(k)));
