@@ -109,6 +109,7 @@ class CounterScreen(Screen):
         self.number, self.ticket_label = shaped(v.number, lang), shaped(v.ticket_label, lang)
         self.services_label, self.status = shaped(v.services_label, lang), shaped(v.status, lang)
         grid = self.ids.services
+        grid.orientation = "rl-tb" if lang == "fa" else "lr-tb"
         grid.clear_widgets()
         for name in v.services:
             grid.add_widget(Label(text=shaped(name, lang), font_name=FONT_REGULAR, font_size="20sp"))
@@ -139,9 +140,10 @@ class DisplayApp(App):
         Builder.load_file(str(KV / ("wall.kv" if self.wall else "counter.kv")))
         sm = ScreenManager(transition=NoTransition())
         self.screen = WallScreen(name="wall") if self.wall else CounterScreen(name="counter")
-        if self.wall and self.lang == "fa":
-            for box in (self.screen.ids.top, self.screen.ids.middle, self.screen.ids.window_row):
-                box.children.reverse()  # right to left: the first item of a row sits on the right
+        if self.lang == "fa":
+            rows = ("top", "middle", "window_row") if self.wall else ("top",)
+            for row in rows:
+                self.screen.ids[row].children.reverse()  # right to left: a row's first item sits on the right
         sm.add_widget(self.screen)
         return sm
 

@@ -9,16 +9,19 @@ from counter_display.hub import DisplayHub, HubError
 from counter_display.led import LedFollower
 
 
-def follow(hub_url: str, follower: LedFollower, stop: threading.Event | None = None) -> int:
-    """Blocks until stop is set (or Ctrl-C); reconnects by itself."""
+def follow(hub_url: str, follower: LedFollower, stop: threading.Event | None = None,
+           ready: threading.Event | None = None) -> int:
+    """Blocks until stop is set (or Ctrl-C); reconnects by itself. `ready` is set once the
+    board is seeded and the event stream is live."""
     stop = stop or threading.Event()
+    live = threading.Event()
     lock = threading.Lock()  # events and the seeding write to the same port
 
     def on_event(event: dict) -> None:
         with lock:
             follower.handle(event)
 
-    stream = EventStream(hub_url, on_event).start()
+    stream = EventStream(hub_url, on_event, lambda up: live.set() if up else live.clear()).start()
     hub = DisplayHub(hub_url)
     while not stop.is_set():
         try:
@@ -28,6 +31,10 @@ def follow(hub_url: str, follower: LedFollower, stop: threading.Event | None = N
             break
         except HubError:
             stop.wait(2)
+    while ready is not None and not stop.is_set() and not live.wait(0.2):
+        pass
+    if ready is not None:
+        ready.set()
     try:
         while not stop.wait(0.5):
             pass

@@ -76,12 +76,13 @@ def test_clerk_calls_next_and_the_web_display_shows_it_within_a_second(browser, 
     assert display.evaluate("window.navbatDisplay.announced") == [{"number": called["number"], "counter": 3}]
 
     # The console shows the ticket, its sub-service, priority, wait and why it was chosen.
-    console.wait_for_function(f"document.querySelector('#ticket-number').textContent === '{called['number'].translate(FA)}'")
+    shown = called["number"].translate(FA)
+    console.wait_for_function(f"document.querySelector('#ticket-number').textContent === '{shown}'")
     assert console.text_content("#ticket-reason")  # the policy's explanation, translated
     assert console.text_content("#ticket-priority") in ("عادی", "سالمند (۶۰ سال به بالا)")
     docs = floor.branch.service(called["service"]).documents
     assert console.locator("#documents li").count() == len(docs)
-    assert console.text_content("#documents li:first-child") .strip() == docs[0].fa
+    assert console.text_content("#documents li:first-child").strip() == docs[0].fa
     console.wait_for_timeout(300)
     console.screenshot(path=str(DOCS / "counter-console-fa.png"))
     display.wait_for_timeout(300)
