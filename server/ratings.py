@@ -63,6 +63,14 @@ def _finished(floor: Floor, where: str, args: list[Any]) -> dict[str, Any] | Non
     return rows[0] if rows else None
 
 
+def _ticket(floor: Floor, where: str, arg: object) -> dict[str, Any]:
+    rows = list(floor.db.query(f"SELECT id, state, service, counter, clerk, finished_at FROM tickets WHERE {where} = ?",
+                               [arg]))
+    if not rows:
+        raise FloorError(404, "unknown_ticket", "no such ticket")
+    return rows[0]
+
+
 def rated(floor: Floor, ticket_id: int) -> bool:
     return floor.db.execute("SELECT 1 FROM ratings WHERE ticket_id=?", [ticket_id]).fetchone() is not None
 
@@ -96,7 +104,7 @@ def rate(floor: Floor, body: dict[str, Any]) -> dict[str, Any]:
     now = floor.clock()
     if body.get("tracking_code") is not None:
         code = str(body["tracking_code"]).strip().upper()
-        ticket = floor._ticket_row(tracking_code=code)  # 404 unknown_ticket
+        ticket = _ticket(floor, "tracking_code", code)
         if ticket["state"] != "done":
             raise FloorError(409, "not_finished", "a visit can be rated once it is done")
         if parse_iso(ticket["finished_at"]) < now - dt.timedelta(days=TRACKING_DAYS):
@@ -109,7 +117,7 @@ def rate(floor: Floor, body: dict[str, Any]) -> dict[str, Any]:
         pending = pending_at_counter(floor, counter)
         if pending is None or pending["ticket"] != ticket_id:
             raise FloorError(409, "not_rateable", "this window has no visitor to rate now")
-        ticket = floor._ticket_row(id_=ticket_id)
+        ticket = _ticket(floor, "id", ticket_id)
         source = "tablet"
     else:
         raise FloorError(400, "missing_field", "send tracking_code, or counter and ticket")
