@@ -98,7 +98,7 @@ class KioskApp(App):
                 since >= REFRESH_SECONDS or (problem and problem.can_retry and since >= RETRY_SECONDS)):
             self.reload()
         if self.vm.screen == TICKET:
-            left = max(0, round(self.vm.ticket_seconds - (self.vm.clock() - self.vm.last_touch)))
+            left = round(self.vm.time_left())
             self.root.get_screen("ticket").countdown = self.tr("Going back to the start in {seconds} s",
                                                                self.lang).format(seconds=digits(left, self.lang))
 

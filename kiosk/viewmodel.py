@@ -233,11 +233,18 @@ class KioskModel:
         self.service, self.priority, self.key, self.problem = None, None, None, None
         self.ticket, self.printed = None, None
 
+    def time_left(self) -> float:
+        """Seconds until the kiosk goes home by itself (idle, or the ticket was shown long enough)."""
+        if self.screen == TICKET:
+            # Without paper the visitor must copy the number down: give them longer.
+            limit = self.ticket_seconds * (3 if self.printed is not None and not self.printed.printed else 1)
+        else:
+            limit = self.idle_seconds
+        return max(0.0, limit - (self.clock() - self.last_touch))
+
     def tick(self) -> bool:
         """Called every second: back home after idling or after the ticket was shown. True if it went home."""
-        now = self.clock()
-        limit = self.ticket_seconds if self.screen == TICKET else self.idle_seconds
-        if self.screen != HOME and not self.busy and now - self.last_touch >= limit:
+        if self.screen != HOME and not self.busy and self.time_left() <= 0:
             self.home()
             return True
         return False

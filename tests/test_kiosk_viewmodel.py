@@ -210,6 +210,7 @@ def test_printer_offline_tells_visitor_and_hub(branch, live_hub, tmp_path) -> No
         tv = m.ticket_view()
         assert tv.print_ok is False and "شماره" in tv.print_note  # "note your number"
         assert tv.number == "۱۰۱"
+        assert m.time_left() > vm.TICKET_SECONDS * 2  # longer on screen: the visitor copies the number down
         deadline = time.monotonic() + 5
         status = None
         while time.monotonic() < deadline and status is None:
