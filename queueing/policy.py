@@ -28,18 +28,23 @@ from collections.abc import Sequence
 from queueing.lines import group_heads
 from queueing.model import Choice, Rules, WaitingTicket, Window
 
-_cache: list[object] = [None, None]  # (rules, tables): choose_next runs thousands of times per estimate
+Tables = tuple[dict[str, float], dict[str | None, tuple[float, float]]]
+# (rules, tables) of the last Rules seen: choose_next runs thousands of times per estimate.
+# One tuple, replaced whole, so threads of the hub never see one rule set with another's tables.
+_cached: tuple[Rules, Tables] | None = None
 
 
-def _tables(rules: Rules) -> tuple[dict[str, float], dict[str | None, tuple[float, float]]]:
+def _tables(rules: Rules) -> Tables:
     """1 / target minutes per sub-service; (weight, head start) per priority class."""
-    if _cache[0] is not rules:
+    global _cached
+    cached = _cached
+    if cached is None or cached[0] is not rules:
         inv_target = {s: 1.0 / rules.target(s) for s in rules.target_wait_min}
         classes: dict[str | None, tuple[float, float]] = {None: (1.0, 0.0)}
         for code, w in rules.priority_weights.items():
             classes[code] = (w, rules.priority_head_start if w > 1 else 0.0)
-        _cache[0], _cache[1] = rules, (inv_target, classes)
-    return _cache[1]  # type: ignore[return-value]
+        cached = _cached = (rules, (inv_target, classes))
+    return cached[1]
 
 
 def _best(window: Window, waiting: Sequence[WaitingTicket], now: float,

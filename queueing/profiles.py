@@ -75,14 +75,15 @@ class DayProfile:
 
 
 def _opening(branch: Any) -> tuple[int, int]:
-    spans = list(branch.branch.opening_hours.values())
+    """Opening minute and whole hours of the branch's longest day (08:00, 6 hours if unknown)."""
+    spans = []
+    for span in branch.branch.opening_hours.values():
+        start, end = (int(x[:2]) * 60 + int(x[3:]) for x in span.split("-"))
+        spans.append((end - start, start))
     if not spans:
         return 8 * 60, 6
-    longest = max(spans, key=lambda s: s)  # any full day will do; pick the latest closing
-    start, end = longest.split("-")
-    a = int(start[:2]) * 60 + int(start[3:])
-    b = int(end[:2]) * 60 + int(end[3:])
-    return a, max(1, math.ceil((b - a) / 60))
+    length, start = max(spans)
+    return start, max(1, math.ceil(length / 60))
 
 
 def busy_day(branch: Any, rules: Rules, utilisation: float = 0.85) -> DayProfile:

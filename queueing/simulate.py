@@ -106,6 +106,7 @@ class _Run:
         self.windows = {w.number: w for w in windows}
         self.pool = WaitingLines()
         self.busy: dict[int, tuple[float, str]] = {}  # window -> (called at, sub-service)
+        self.serving: dict[int, int] = {}  # window -> visitor id
         self.idle: dict[int, float] = {n: 0.0 for n in self.windows}  # window -> idle since
         self.line_len = {n: 0 for n in self.windows}  # people standing in each window's line
         self.free: list[tuple[float, int]] = []
@@ -128,7 +129,7 @@ class _Run:
 
     def _finish(self, at: float, number: int) -> None:
         called, service = self.busy.pop(number)
-        o = self.outcomes[self._serving.pop(number)]
+        o = self.outcomes[self.serving.pop(number)]
         if not o.visitor.no_show:
             self.samples.setdefault(service, []).append(o.visitor.recorded)
         self.idle[number] = at
@@ -153,11 +154,9 @@ class _Run:
         self.busy_minutes += minutes
         self.idle.pop(number, None)
         self.busy[number] = (at, v.service)
-        self._serving[number] = v.id
+        self.serving[number] = v.id
         heapq.heappush(self.free, (at + minutes * 60, number))
         return True
-
-    _serving: dict[int, int]
 
     def _arrive(self, v: Visitor) -> None:
         t = v.arrival
@@ -217,7 +216,6 @@ def run_policy(policy: str, visitors: Sequence[Visitor], windows: Sequence[Windo
                profile: DayProfile, estimate: bool = True) -> tuple[list[Outcome], float]:
     """Outcomes of every visitor and the windows' busy minutes."""
     run = _Run(policy, visitors, windows, rules, profile, estimate)
-    run._serving = {}
     outcomes = run.run()
     return outcomes, run.busy_minutes
 
@@ -262,14 +260,16 @@ def summarise(outcomes: Sequence[Outcome], busy_minutes: float, windows: int, da
 
 
 def pooled_bound(profile: DayProfile, windows: int) -> float:
-    """Mean wait of one pooled line served by every window at the day's mean load (Allen–Cunneen).
+    """Mean wait of one pooled line that every window serves, at the day's mean load (Erlang C
+    with the Allen–Cunneen correction for the spread of service times).
 
-    No call rule beats one line that every window serves; as the wait is convex in the load,
-    the day's peaks only make a real day worse than this figure.
+    No call rule beats one line that every window serves, and as the wait is convex in the
+    load, the day's peaks only make a real day worse. It is the stationary figure for the
+    profile's load: single simulated weeks scatter around it (their visitors are random).
     """
     mean, cs2 = profile.job_moments()
-    load = profile.visitors_per_hour * sum(profile.hours) / len(profile.hours) / 60 * mean
-    return allen_cunneen_wait(windows, load, mean, cs2)
+    per_minute = profile.visitors_per_hour * sum(profile.hours) / len(profile.hours) / 60
+    return allen_cunneen_wait(windows, per_minute * mean, mean, cs2)
 
 
 def simulate(profile: DayProfile, windows: Sequence[Window], rules: Rules, days: int = 1, seed: int = 1,
@@ -277,12 +277,20 @@ def simulate(profile: DayProfile, windows: Sequence[Window], rules: Rules, days:
              progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Run every policy on the same visitors; the dict `navbat simulate --json` prints."""
     visitors = draw_visitors(profile, days, seed)
-    out: dict[str, Any] = {"bound_mean_wait_min": round(pooled_bound(profile, len(windows)), 2), "policies": {}}
+    bound = pooled_bound(profile, len(windows))
+    out: dict[str, Any] = {"bound_mean_wait_min": round(bound, 2), "policies": {}}
     for name in policies:
         if progress:
             progress(name)
         outcomes, busy = run_policy(name, visitors, windows, rules, profile, estimate)
         out["policies"][name] = summarise(outcomes, busy, len(windows), days, profile, rules)
+    # The bound's own assumption, simulated on the same visitors: every window serves every
+    # sub-service from one first-come line. Days start empty and last 7 hours, so this can
+    # differ from the stationary Erlang figure either way.
+    everything = {code: 1.0 for code in profile.service_mix}
+    pooled = [Window(w.number, everything) for w in windows]
+    outcomes, busy = run_policy("oldest_first", visitors, pooled, rules, profile, estimate=False)
+    out["pooled_fcfs_mean_wait_min"] = summarise(outcomes, busy, len(windows), days, profile, rules)["mean_wait_min"]
     return out
 
 

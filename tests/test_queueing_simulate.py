@@ -66,6 +66,7 @@ def test_pooled_bound(demo) -> None:  # type: ignore[no-untyped-def]
     mean, cs2 = profile.job_moments()
     assert 0.3 < cs2 < 1.0  # log-normal spread 0.6 plus the mix of sub-services
     assert pooled_bound(profile, 8) == pytest.approx(allen_cunneen_wait(8, 0.85 * 8, mean, cs2))
+    assert pooled_bound(profile, 9) < pooled_bound(profile, 8) / 2  # one more window halves it and more
 
 
 def test_cross_training_variants(demo) -> None:  # type: ignore[no-untyped-def]
@@ -84,6 +85,8 @@ def test_simulate_branch_shape_and_seed(demo) -> None:  # type: ignore[no-untype
     assert set(first["policies"]) == {"navbat", "lines", "oldest_first", "strict_priority"}
     assert all(KEYS <= set(m) for m in first["policies"].values())
     assert first["bound_mean_wait_min"] > 0
+    # the bound's assumption simulated on the same visitors: no call rule on the real skills beats it by much
+    assert first["pooled_fcfs_mean_wait_min"] <= 1.05 * first["policies"]["navbat"]["mean_wait_min"]
     with pytest.raises(ValueError):
         simulate_branch(branch, days=0)
 

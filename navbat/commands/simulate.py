@@ -73,7 +73,8 @@ def table(result: dict[str, Any], alt: dict[str, Any] | None = None) -> str:
         f"Branch {r['branch']}: {r['profile']}, {r['days']} day(s), seed {r['seed']}; {r['windows']} windows, "
         f"{r['backups']} backup unit(s) each; {r['visitors_per_hour']} visitors/hour, "
         f"utilisation target {r['utilisation_target']}",
-        f"Pooled bound (Erlang C with Allen–Cunneen, same load and windows): {result['bound_mean_wait_min']:.2f} min",
+        f"Pooled bound (Erlang C with Allen–Cunneen, same load and windows): {result['bound_mean_wait_min']:.2f} min; "
+        f"one pooled first-come line simulated on the same visitors: {result['pooled_fcfs_mean_wait_min']:.2f} min",
         "Waits in minutes, from ticket to call, of visitors who showed up.",
         "",
     ]
