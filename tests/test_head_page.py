@@ -83,6 +83,25 @@ def test_live_floor_changes_when_a_window_is_closed(browser, live_hub) -> None: 
                            ".textContent.includes('A-۰۰۱')")
     page.wait_for_function("document.querySelector('#k-waiting').textContent === '۲'")
 
+    # the head moves window 5 to pension services: effective at its next call, shown on its card
+    page.click("#windows article[data-window='5'] button:has-text('خدمات')")
+    page.select_option("#skills-dialog select[name=PN1]", "1")
+    page.select_option("#skills-dialog select[name=RG1]", "0")
+    page.click("#skills-save")
+    page.wait_for_function("document.querySelector(\"#windows article[data-window='5'] .skills-line\")"
+                           ".textContent.split(' ').includes('PN1')")
+    skills = live_hub.app.extensions["navbat.floor"].counter_view(5)["services"]
+    assert {"code": "PN1", "weight": 1.0} in skills and all(s["code"] != "RG1" for s in skills)
+    assert "PN1" in page.locator("#windows article[data-window='5'] .skills-line").inner_text().split()
+
+    # a what-if: opening window 7 for PR1 halves the PR1 line (nothing changes on the floor)
+    page.select_option("#whatif select[name=counter]", "7")
+    page.select_option("#whatif select[name=state]", "open")
+    page.click("#whatif button[type=submit]")
+    page.wait_for_selector("#whatif-result table")
+    assert "PR1" in page.locator("#whatif-result").inner_text()
+    assert "closed" in page.get_attribute("#windows article[data-window='7']", "class")
+
     # closing a busy window is refused, and the card says why
     page.click("#windows article[data-window='1'] button[data-action=close]")
     page.wait_for_function("document.querySelector('[data-error=\"1\"]').textContent.length > 0")
