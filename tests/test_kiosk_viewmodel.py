@@ -227,3 +227,47 @@ def test_printer_offline_tells_visitor_and_hub(branch, live_hub, tmp_path) -> No
         assert len(tickets(live_hub.app)) == 2
     finally:
         m.printer.stop()
+
+
+def _device_status(app, name: str) -> str | None:  # noqa: ANN001
+    rows = list(app.extensions["navbat.floor"].db.query("SELECT status FROM device_status WHERE name=?", [name]))
+    return rows[0]["status"] if rows else None
+
+
+def _wait_for(check, timeout: float = 10.0) -> bool:  # noqa: ANN001
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_paper_out_tells_visitor_and_hub_and_prints_once_refilled(branch, live_hub, tmp_path) -> None:  # noqa: ANN001
+    from kiosk.printing import KioskPrinter
+    from printer.fakes import FakeNetworkPrinter
+
+    hub = HubClient(live_hub.url, live_hub.app.config["KIOSK_TOKEN"])
+    with FakeNetworkPrinter() as device:
+        device.paper = "out"
+        cfg = branch.printer("kiosk-1-printer").model_copy(
+            update={"type": "network", "host": "127.0.0.1", "port": device.port, "path": None})
+        printer = KioskPrinter(cfg, branch, hub.url, tmp_path / "q.sqlite", report=hub.report_printer,
+                               retry_first=0.2, retry_max=0.5).start()
+        m = KioskModel(hub, printer)
+        try:
+            m.refresh()
+            m.open_unit("finance")
+            m.open_service("FN3")
+            ticket = m.take_ticket()
+            assert ticket["number"] == "H-001" and m.printed.status == "paper_out"
+            assert m.ticket_view().print_ok is False
+            assert _wait_for(lambda: _device_status(live_hub.app, "kiosk-1-printer") == "paper_out")
+            assert device.jobs == []
+            device.paper = "ok"  # a clerk puts a new roll in: the held ticket comes out, once
+            assert device.wait_for_jobs(1)
+            assert _wait_for(lambda: _device_status(live_hub.app, "kiosk-1-printer") == "ok")
+            time.sleep(0.5)
+            assert len(device.jobs) == 1 and len(tickets(live_hub.app)) == 1
+        finally:
+            printer.stop()
