@@ -76,7 +76,7 @@ def busy_morning(app, clock: Clock, branch: Branch, minutes: int = 150, seed: in
         for n, auth in clerks.items():
             current = client.get(f"/api/v1/counters/{n}").json["current_ticket"]
             if current and minute >= busy_until[n]:
-                if current["state"] == "called" and rnd.random() < 0.05:
+                if current["state"] == "called":  # the holder never came to the window
                     client.post(f"/api/v1/counters/{n}/no-show", headers=auth)
                     counts["no_show"] += 1
                 elif counts["transferred"] < 2 and current["service"].startswith("IN") and rnd.random() < 0.2:
@@ -95,7 +95,9 @@ def busy_morning(app, clock: Clock, branch: Branch, minutes: int = 150, seed: in
                 current = None
             if current is None:
                 r = client.post(f"/api/v1/counters/{n}/next", headers=auth)
-                if r.status_code == 200:
+                if r.status_code == 200 and rnd.random() < 0.05:
+                    busy_until[n] = minute + 2  # called twice over two minutes, then a no-show
+                elif r.status_code == 200:
                     client.post(f"/api/v1/counters/{n}/start", headers=auth)
                     mean = profile.service_min[r.json["service"]]
                     busy_until[n] = minute + max(1.0, rnd.lognormvariate(0, 0.5) * mean)
