@@ -3,12 +3,25 @@ duplicate a ticket; two clerks calling next at the same instant never get the sa
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections import Counter, defaultdict
 
+import pytest
 import requests
 
+import server.auth
+
 API = "/api/v1"
+
+
+_hash_once = functools.cache(server.auth.generate_password_hash)
+
+
+@pytest.fixture(autouse=True)
+def _each_pin_hashed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """conftest's make_app hashes nine PINs (scrypt) for every test; one real hash per PIN will do."""
+    monkeypatch.setattr(server.auth, "generate_password_hash", _hash_once)
 KIOSKS = 8
 TICKETS = 500
 

@@ -3,9 +3,22 @@ and changes nothing (house rule: bad input gets a clear error; never lose or dup
 
 from __future__ import annotations
 
+import functools
+
 import pytest
 
+import server.auth
+
 API = "/api/v1"
+
+
+_hash_once = functools.cache(server.auth.generate_password_hash)
+
+
+@pytest.fixture(autouse=True)
+def _each_pin_hashed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """conftest's make_app hashes nine PINs (scrypt) for every test; one real hash per PIN will do."""
+    monkeypatch.setattr(server.auth, "generate_password_hash", _hash_once)
 
 
 def assert_error(r, status: int, code: str) -> None:  # noqa: ANN001

@@ -6,14 +6,26 @@ Each flow runs through Flask's test client; the core flow runs again over a real
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 
+import pytest
 import requests
 
+import server.auth
 from server.api import BLUEPRINTS
 
 API = "/api/v1"
+
+
+_hash_once = functools.cache(server.auth.generate_password_hash)
+
+
+@pytest.fixture(autouse=True)
+def _each_pin_hashed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """conftest's make_app hashes nine PINs (scrypt) for every test; one real hash per PIN will do."""
+    monkeypatch.setattr(server.auth, "generate_password_hash", _hash_once)
 
 
 def sse_events(body: str) -> list[dict]:

@@ -3,15 +3,27 @@ gets exactly what it missed, in order; public events carry no tracking code, pri
 
 from __future__ import annotations
 
+import functools
 import http.client
 import json
 from urllib.parse import urlparse
 
+import pytest
 import requests
 
+import server.auth
 from server.events import PRIVATE_FIELDS
 
 API = "/api/v1"
+
+
+_hash_once = functools.cache(server.auth.generate_password_hash)
+
+
+@pytest.fixture(autouse=True)
+def _each_pin_hashed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """conftest's make_app hashes nine PINs (scrypt) for every test; one real hash per PIN will do."""
+    monkeypatch.setattr(server.auth, "generate_password_hash", _hash_once)
 
 
 class SSEClient:
