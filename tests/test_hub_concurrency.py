@@ -13,6 +13,8 @@ import requests
 import server.auth
 
 API = "/api/v1"
+KIOSKS = 8
+TICKETS = 500
 
 
 _hash_once = functools.cache(server.auth.generate_password_hash)
@@ -22,8 +24,6 @@ _hash_once = functools.cache(server.auth.generate_password_hash)
 def _each_pin_hashed_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """conftest's make_app hashes nine PINs (scrypt) for every test; one real hash per PIN will do."""
     monkeypatch.setattr(server.auth, "generate_password_hash", _hash_once)
-KIOSKS = 8
-TICKETS = 500
 
 
 def test_eight_kiosks_issue_500_tickets_with_retries(live_hub, branch):  # noqa: ANN001

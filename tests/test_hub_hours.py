@@ -14,6 +14,7 @@ from conftest import make_app
 import server.auth
 
 API = "/api/v1"
+TEHRAN = ZoneInfo("Asia/Tehran")
 
 
 _hash_once = functools.cache(server.auth.generate_password_hash)
@@ -23,7 +24,6 @@ _hash_once = functools.cache(server.auth.generate_password_hash)
 def _each_pin_hashed_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """conftest's make_app hashes nine PINs (scrypt) for every test; one real hash per PIN will do."""
     monkeypatch.setattr(server.auth, "generate_password_hash", _hash_once)
-TEHRAN = ZoneInfo("Asia/Tehran")
 
 
 class Clock:
