@@ -122,8 +122,10 @@ def replay(state: QueueState, rules: Rules, choose: Chooser, rng: random.Random,
         free.append((at, i))
     heapq.heapify(free)
 
-    pool = WaitingLines(state.waiting)
-    pending = {t.id for t in state.waiting}
+    unique = {t.id: t for t in state.waiting}  # a duplicated ticket must not break the kiosk's estimate
+    pool = WaitingLines(unique.values())
+    # tickets no window serves are never called: do not replay until the guard for them
+    pending = {t.id for t in unique.values() if any(w.serves(t.service) for w in windows)}
     future = arrivals.stream(now, rng)
     coming = next(future, None)
     called: dict[int, float] = {}

@@ -129,3 +129,13 @@ def test_newcomers_for_every_sub_service_at_once() -> None:
         alone = estimate_waits(probed, EXACT)
         assert alone[-1].minutes == pytest.approx(both[code].minutes, abs=0.01)
     assert estimate_newcomers(state, EXACT, []) == {}
+
+
+def test_odd_states_do_not_break_the_estimate() -> None:
+    window = Window(1, {"A": 1.0})
+    twice = WaitingTicket(1, "A", NOW - 60)
+    recent = [WaitingTicket(100 + i, "B", NOW - i * 60) for i in range(30)]  # B visitors keep coming
+    state = QueueState([twice, twice, WaitingTicket(2, "B", NOW)], [window], NOW, recent_arrivals=recent)
+    est = estimate_waits(state, EXACT)
+    assert est[1].minutes == 0.0
+    assert est[2].minutes == pytest.approx(4.0)  # nobody serves B: the naive figure, at once
