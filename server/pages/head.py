@@ -34,6 +34,7 @@ JS_STRINGS = (
     "Ratings", "Satisfaction", "Total", "Window", "Clerk", "Unit", "No alerts", "Could not load: {error}",
     "Visitors not served by any open window", "ok", "offline", "paper_out", "paper_near_end", "error",
     "from history", "from the busy-day model", "Day", "Satisfied", "over capacity", "scaled to today's arrivals",
+    "Visitors and served per day", "Visitors and served per unit",
 )
 
 

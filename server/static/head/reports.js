@@ -61,11 +61,13 @@ function render(r) {
   document.getElementById("chart-hourly").replaceChildren(barChart(
     r.hourly.map((h) => ({label: digits(h.hour), a: h.arrivals, b: h.served})), [t("Arrivals"), t("Served")]));
   const second = document.getElementById("chart-daily");
+  document.getElementById("chart-second-title").textContent =
+    t(r.period.kind === "month" ? "Visitors and served per day" : "Visitors and served per unit");
   if (r.period.kind === "month") {
     second.replaceChildren(barChart(r.daily.map((d) => ({label: digits(Number(d.date.slice(8))), a: d.visitors, b: d.served})),
       [t("Visitors"), t("Served")]));
   } else {
-    second.replaceChildren(barChart(r.units.map((u) => ({label: label(u.label).split(" ")[0], a: u.visitors, b: u.served})),
+    second.replaceChildren(barChart(r.units.map((u) => ({label: label(u.label).slice(0, 14), a: u.visitors, b: u.served})),
       [t("Visitors"), t("Served")]));
   }
   table("t-services", "Sub-service", r.services, r.total, COLS, true);
