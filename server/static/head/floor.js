@@ -57,7 +57,7 @@ function alertText(a) {
   if (a.kind === "no_open_window") {
     return {level: a.level, text: `${name(a.name)}: ` + t("Nobody can serve {waiting} waiting", {waiting: num(a.waiting)})};
   }
-  return {level: a.level, text: t("{device} is {status}", {device: a.device, status: t(a.status)}) + (a.detail ? ` (${a.detail})` : "")};
+  return {level: a.level, text: t("{device} is {status}", {device: a.device, status: t(a.status).replace(/_/g, " ")}) + (a.detail ? ` (${a.detail})` : "")};
 }
 
 function showAlerts(list) {
@@ -80,7 +80,7 @@ function renderServices(services) {
         : `${num(s.longest_wait_minutes)} ${t("min")} · ${t("Target")} ${num(s.target_wait_minutes)}`)),
       el("td", {class: "n"}, est),
       el("td", {class: "n"}, num(s.served_today)),
-      el("td", {class: "n"}, s.windows.length ? digits(s.windows.join("،")) : t("no window")));
+      el("td", {class: "n"}, s.windows.length ? digits(s.windows.join(N.lang === "fa" ? "،" : ", ")) : t("no window")));
   }));
 }
 
