@@ -25,6 +25,7 @@ from queueing import (  # noqa: E402
     WaitingTicket,
     Window,
     choose_next,
+    estimate_newcomers,
     estimate_waits,
     rules_from_branch,
     windows_from_branch,
@@ -81,15 +82,21 @@ def main() -> None:
     demo_rules = rules_from_branch(branch)
     demo_windows = windows_from_branch(branch)
     codes = [s.code for s in branch.services]
-    for n in (10, 40, 100):
+    for n in (10, 40, 100, 1000):
         hall = [WaitingTicket(i, rng.choice(codes), NOW - rng.uniform(0, 1800), rng.choice([None] * 6 + ["elderly"]))
                 for i in range(n)]
         busy = [Window(w.number, w.skills, "open", NOW - rng.uniform(0, 600), rng.choice(codes)) for w in demo_windows]
         recent = [WaitingTicket(10_000 + i, rng.choice(codes), NOW - rng.uniform(0, 3600)) for i in range(50)]
         state = QueueState(hall + [WaitingTicket(-1, "PN1", NOW)], busy, NOW, recent_arrivals=recent)
-        med, p99 = time_per_call(lambda i, state=state: estimate_waits(state, demo_rules), 10 if args.quick else 30)
-        print(f"estimate_waits, demo branch, {n:3} waiting + newcomer, {demo_rules.estimate_runs} replays: "
-              f"median {med * 1e3:.1f} ms, p99 {p99 * 1e3:.1f} ms")
+        reps = 3 if n > 200 else 10 if args.quick else 30
+        med, p99 = time_per_call(lambda i, state=state: estimate_waits(state, demo_rules), reps)
+        print(f"estimate_waits, demo branch, {n:4} waiting + newcomer: median {med * 1e3:.1f} ms, "
+              f"p99 {p99 * 1e3:.1f} ms")
+        if n <= 100:
+            plain = QueueState(hall, busy, NOW, recent_arrivals=recent)
+            med, _ = time_per_call(lambda i, plain=plain: estimate_newcomers(plain, demo_rules, codes), reps)
+            print(f"estimate_newcomers, demo branch, {n:4} waiting, all {len(codes)} sub-services at once: "
+                  f"median {med * 1e3:.1f} ms")
 
     profile = busy_day(branch, demo_rules, 0.85)
     days = 2 if args.quick else 5
