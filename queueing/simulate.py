@@ -128,7 +128,7 @@ class _Run:
         return list(self.outcomes.values())
 
     def _finish(self, at: float, number: int) -> None:
-        called, service = self.busy.pop(number)
+        _, service = self.busy.pop(number)
         o = self.outcomes[self.serving.pop(number)]
         if not o.visitor.no_show:
             self.samples.setdefault(service, []).append(o.visitor.recorded)
