@@ -9,7 +9,7 @@ the demo get a generic profile: each unit's load in proportion to its primary wi
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from queueing.branch import unit_of_services, windows_from_branch
@@ -70,8 +70,7 @@ class DayProfile:
 
     def scaled(self, utilisation: float, windows: int) -> DayProfile:
         """The same day with arrivals scaled so the windows are busy `utilisation` of the day."""
-        per_hour = utilisation * windows * 60 / self.work_per_visitor()
-        return DayProfile(**{**self.__dict__, "visitors_per_hour": per_hour})
+        return replace(self, visitors_per_hour=utilisation * windows * 60 / self.work_per_visitor())
 
 
 def _opening(branch: Any) -> tuple[int, int]:

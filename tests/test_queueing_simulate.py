@@ -7,7 +7,7 @@ import json
 import pytest
 
 from navbat.cli import main
-from navbat.config import load_config
+from navbat.config import load_config, parse_config
 from queueing import rules_from_branch, windows_from_branch
 from queueing.erlang import allen_cunneen_wait
 from queueing.profiles import busy_day
@@ -110,3 +110,28 @@ def test_cli_staffing_and_bad_input(capsys) -> None:  # type: ignore[no-untyped-
     assert main(["simulate", "--utilisation", "1.5"]) == 2
     assert "--utilisation must be between 0 and 1" in capsys.readouterr().err
     assert main(["simulate", "--days", "0"]) == 2
+
+
+def _text(s: str) -> dict[str, str]:
+    return {"fa": s, "en": s}
+
+
+def _service(code: str, minutes: float) -> dict[str, object]:
+    return {"code": code, "name": _text(code), "numbering": {"prefix": code[0]}, "expected_minutes": minutes,
+            "target_wait_minutes": 15}
+
+
+def test_any_branch_file_gets_a_generic_day() -> None:
+    text, service = _text, _service
+    branch = parse_config({
+        "branch": {"id": "small", "name": text("small"), "opening_hours": {"sat": "08:00-12:00"}},
+        "units": [{"code": "u1", "name": text("u1"), "services": [service("A1", 4), service("A2", 6)]},
+                  {"code": "u2", "name": text("u2"), "services": [service("B1", 10)]}],
+        "counters": [{"number": 1, "name": text("1"), "unit": "u1", "services": ["A1", "A2", "B1"]},
+                     {"number": 2, "name": text("2"), "unit": "u2", "services": ["B1", "A1"]},
+                     {"number": 3, "name": text("3"), "unit": "u2", "services": ["B1"]}],
+    })
+    result = simulate_branch(branch, seed=3, days=2, estimate=False)
+    assert result["run"]["profile"] == "generic day" and result["run"]["windows"] == 3
+    for m in result["policies"].values():
+        assert 0.6 < m["utilisation"] < 1.0 and m["visitors"] > 50
