@@ -4,7 +4,7 @@ The estimate replays the call rule forward from the live state, several times wi
 random service times: busy windows finish after a remaining time drawn given how long
 they have been busy, free windows call at once, paused windows come back after a typical
 break, services take log-normal times around their learned means, and visitors keep
-arriving at the rate of the last hour (so a regular visitor expects some later elderly
+arriving at the rate of the last two hours (so a regular visitor expects some later elderly
 visitors to go ahead). Each ticket's median call time over the replays is the estimate
 (the median minimises the mean absolute error), p10 and p90 the range.
 """

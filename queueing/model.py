@@ -39,7 +39,7 @@ class Rules:
     default_service_min: float = 8.0  # a sub-service missing from expected_service_min
     service_cv: float = 0.6  # assumed spread of service times (sd / mean) for residual times
     pause_minutes: float = 10.0  # a paused window is assumed back after this long
-    rate_window_min: float = 60.0  # QueueState.recent_arrivals covers this many minutes
+    rate_window_min: float = 120.0  # QueueState.recent_arrivals covers this many minutes
     prior_samples: float = 5.0  # learned service times: weight of the configured value, in samples
     estimate_runs: int = 24  # random replays behind each wait estimate
     no_show_minutes: float = 1.0  # a window's time lost calling a ticket whose holder has gone
