@@ -13,11 +13,14 @@ from queueing.model import Rules, Window
 def rules_from_branch(branch: Any) -> Rules:
     """Priority weights, target waits and expected minutes from config/branches.yaml (D6, V2)."""
     services = list(branch.services)
+    policy = branch.policy
     return Rules(
         priority_weights={p.code: float(p.weight) for p in branch.priority_classes},
         target_wait_min={s.code: float(s.target_wait_minutes) for s in services},
         expected_service_min={s.code: float(s.expected_minutes) for s in services},
-        backup_skill_weight=float(branch.policy.backup_skill_weight),
+        backup_skill_weight=float(policy.backup_skill_weight),
+        # not in the branch schema yet; picked up if the file ever sets it
+        priority_head_start=float(getattr(policy, "priority_head_start", Rules.priority_head_start)),
     )
 
 
