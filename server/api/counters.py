@@ -2,22 +2,35 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Response, g, jsonify
 
-from server.api.common import floor, json_body, may_act_on_counter, require
+from server.api.common import caller, floor, json_body, may_act_on_counter, require
 from server.floor import FloorError
 
 bp = Blueprint("counters", __name__)
 
 
+STAFF_ONLY = ("priority", "reason")  # the current visitor's class ("disability") is not for the wall display
+
+
+def _for_caller(view: dict[str, Any]) -> dict[str, Any]:
+    """Window views are public (displays read them without a login); clerks and heads see the whole ticket."""
+    who = caller()
+    if view["current_ticket"] is not None and (who is None or who.role not in ("clerk", "head")):
+        view["current_ticket"] = {k: v for k, v in view["current_ticket"].items() if k not in STAFF_ONLY}
+    return view
+
+
 @bp.get("/counters")
 def counters():  # noqa: ANN201
-    return jsonify({"counters": floor().counters()})
+    return jsonify({"counters": [_for_caller(v) for v in floor().counters()]})
 
 
 @bp.get("/counters/<int:number>")
 def counter(number: int):  # noqa: ANN201
-    return jsonify(floor().counter_view(number))
+    return jsonify(_for_caller(floor().counter_view(number)))
 
 
 @bp.post("/counters/<int:number>/<any(open, close, pause, resume):action>")
