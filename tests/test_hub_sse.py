@@ -160,3 +160,22 @@ def test_public_events_carry_no_private_data(live_hub):  # noqa: ANN001
     assert issued["tracking_code"] == ticket["tracking_code"] and issued["priority"] == "disability"
     assert call["clerk"] == "clerk1"
     assert {"tracking_code", "priority", "clerk", "reason"} <= PRIVATE_FIELDS and "disability" in call["reason"]
+
+
+def test_public_window_list_hides_who_the_visitor_is(client, actions, app):  # noqa: ANN001
+    """GET /counters feeds the wall display without a login: the current visitor's priority class and the
+    call reason that names it are for staff only (the clerk's console sends its token)."""
+    clerk = actions.open_counter(2)
+    actions.issue("PR2", priority="disability")
+    client.post(f"{API}/counters/2/next", headers=clerk)
+    display = {"Authorization": f"Bearer {app.config['DISPLAY_TOKEN']}"}
+    for headers in ({}, display, {"Authorization": "Bearer forged"}):
+        for body in (client.get(f"{API}/counters/2", headers=headers).json,
+                     client.get(f"{API}/counters", headers=headers).json["counters"][1]):
+            current = body["current_ticket"]
+            assert current["number"] == "B-001" and current["state"] == "called"
+            assert not {"priority", "reason", "tracking_code"} & current.keys(), headers
+    staff = client.get(f"{API}/counters/2", headers=clerk).json["current_ticket"]
+    assert staff["priority"] == "disability" and "disability" in staff["reason"] and "tracking_code" not in staff
+    head = client.get(f"{API}/counters", headers=actions.login("head")).json["counters"][1]["current_ticket"]
+    assert head["priority"] == "disability"
