@@ -22,6 +22,9 @@ def stream():  # noqa: ANN201
             last = int(raw)
         except ValueError:
             raise FloorError(400, "bad_last_event_id", "Last-Event-ID must be an event id") from None
+        # An id this log never reached comes from another database (the hub was reset): carry on from
+        # now, or the display would stay silent until the new log caught up with it.
+        last = min(last, f.bus.last_id)
     heartbeat = current_app.config.get("SSE_HEARTBEAT_S", HEARTBEAT_S)
     once = request.args.get("once") == "1"  # send what is missed and close (tests, catch-up polls)
 
