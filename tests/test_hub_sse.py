@@ -179,3 +179,14 @@ def test_public_window_list_hides_who_the_visitor_is(client, actions, app):  # n
     assert staff["priority"] == "disability" and "disability" in staff["reason"] and "tracking_code" not in staff
     head = client.get(f"{API}/counters", headers=actions.login("head")).json["counters"][1]["current_ticket"]
     assert head["priority"] == "disability"
+
+
+def test_an_id_from_another_database_does_not_silence_the_display(live_hub):  # noqa: ANN001
+    """A display that kept its Last-Event-ID across a hub reset (a new database) must not wait for
+    that id to come round again: it carries on from now."""
+    floor = Floor(live_hub.url, live_hub.app.config["KIOSK_TOKEN"])
+    display = SSEClient(live_hub.url, last_event_id=100_000, timeout=5)
+    ticket = floor.issue("PR3")
+    ev = display.next_event()
+    assert (ev["type"], ev["ticket"], ev["number"]) == ("ticket.issued", ticket["id"], "C-001")
+    display.close()
