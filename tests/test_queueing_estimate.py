@@ -139,3 +139,27 @@ def test_odd_states_do_not_break_the_estimate() -> None:
     est = estimate_waits(state, EXACT)
     assert est[1].minutes == 0.0
     assert est[2].minutes == pytest.approx(4.0)  # nobody serves B: the naive figure, at once
+
+
+def test_random_halls_always_get_sane_estimates() -> None:
+    """Whatever the hub sends (paused, closed, busy windows, unknown codes), every ticket gets an ordered range."""
+    import random
+
+    rng = random.Random(9)
+    rules = dataclasses.replace(EXACT, service_cv=0.6, estimate_runs=6)
+    codes = ["A", "B", "X"]  # X is in no rule table
+    for _ in range(60):
+        windows = [Window(n, {c: rng.choice([1.0, 0.5]) for c in rng.sample(codes, rng.randint(1, 3))},
+                          rng.choice(["open", "open", "paused", "closed"]),
+                          NOW - rng.uniform(0, 3000) if rng.random() < 0.6 else None, rng.choice(codes + [None]))
+                   for n in range(rng.randint(0, 4))]
+        classes = [None, "elderly", "odd"]  # "odd" is no configured class
+        tickets = [WaitingTicket(i, rng.choice(codes), NOW - rng.uniform(-60, 3600), rng.choice(classes))
+                   for i in range(rng.randint(0, 25))]
+        recent = [WaitingTicket(1000 + i, rng.choice(codes), NOW - rng.uniform(0, 7200))
+                  for i in range(rng.randint(0, 30))]
+        state = QueueState(tickets, windows, NOW, recent_arrivals=recent, no_show_share=rng.choice([0.0, 0.1]))
+        est = estimate_waits(state, rules)
+        assert set(est) == {t.id for t in tickets}
+        for e in est.values():
+            assert 0 <= e.low <= e.minutes <= e.high < 10_000
