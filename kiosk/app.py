@@ -126,7 +126,14 @@ class KioskApp(App):
         job = self.vm.begin_ticket()
         if job is None:
             return  # a double tap, or a request already under way
-        self.in_background(lambda: self.vm.request_ticket(job), self._ticket_answered)
+        self.in_background(lambda: self._request_and_queue(job), self._ticket_answered)
+
+    def _request_and_queue(self, job: tuple[str, str | None, str]) -> Any:
+        """Worker thread: ask the hub, and queue the paper before the screen redraws."""
+        result = self.vm.request_ticket(job)
+        if isinstance(result, dict):
+            self.vm.submit_print(result)
+        return result
 
     def _ticket_answered(self, result: dict[str, Any] | Exception) -> None:
         ticket = self.vm.finish_ticket(result)

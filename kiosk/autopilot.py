@@ -69,6 +69,36 @@ def _find(root: Any, cls_name: str, **attrs: Any) -> Any | None:
     return None
 
 
+def _visible(widget: Any) -> bool:
+    while widget is not None and widget is not widget.parent:
+        if widget.opacity == 0 or min(widget.size) <= 0:
+            return False
+        widget = widget.parent
+    return True
+
+
+def inspect(screen: Any, log: dict[str, Any]) -> None:
+    """Record the smallest touch target and any text that does not fit its box on this screen."""
+    from kiosk.widgets import KLabel, Tile
+
+    targets = [w for w in screen.walk() if isinstance(w, Tile) and not w.disabled and _visible(w)]
+    smallest = min((min(w.size) for w in targets), default=None)
+    if smallest is not None:
+        log["smallest_target_px"] = min(log.get("smallest_target_px", smallest), smallest)
+    from kivy.uix.boxlayout import BoxLayout
+
+    for box in screen.walk():  # fixed-height rows that add up to more than their column spill over others
+        if (isinstance(box, BoxLayout) and box.orientation == "vertical" and _visible(box)
+                and box.minimum_height > box.height + 2):
+            log["overflow"].append(f"{screen.name}: a column needs {box.minimum_height:.0f} px, has {box.height:.0f}")
+    for label in screen.walk():
+        if isinstance(label, KLabel) and label.logical and _visible(label):
+            tw, th = label.texture_size
+            if tw > label.width + 2 or th > label.height + 2:
+                log["overflow"].append(f"{screen.name}: {label.logical[:40]!r} needs {tw:.0f}x{th:.0f}, "
+                                       f"has {label.width:.0f}x{label.height:.0f}")
+
+
 def visit(app: Any, unit: str, service: str, priority: str | None, log: dict[str, Any]) -> Script:
     """One visitor, three touches (plus a second, hurried tap on "take a ticket")."""
     from kivy.core.window import Window
@@ -76,8 +106,15 @@ def visit(app: Any, unit: str, service: str, priority: str | None, log: dict[str
     sm = app.root
 
     def seen(name: str) -> Callable[[], bool]:
+        frames = [0]
+
         def check() -> bool:
-            return sm.current == name
+            # Two frames on the screen, so layout has settled before it is inspected.
+            frames[0] = frames[0] + 1 if sm.current == name else 0
+            if frames[0] < 3:
+                return False
+            inspect(sm.current_screen, log)
+            return True
         check.__doc__ = f"the {name} screen"
         return check
 
@@ -86,6 +123,7 @@ def visit(app: Any, unit: str, service: str, priority: str | None, log: dict[str
         return _find(sm.get_screen("home"), "UnitTile", code=unit) is not None
 
     yield home_ready
+    yield seen("home")
     log["screens"].append(sm.current)
     yield _find(sm.get_screen("home"), "UnitTile", code=unit)
     yield seen("unit")
@@ -119,12 +157,52 @@ def visit(app: Any, unit: str, service: str, priority: str | None, log: dict[str
         return ticket_screen.print_state != "printing"
 
     yield printed
+    yield seen("ticket")
     log.update(number=ticket_screen.number, ahead=ticket_screen.ahead, print_state=ticket_screen.print_state,
                note=ticket_screen.note)
     yield ticket_screen.ids.done
     yield seen("home")
     log["screens"].append(sm.current)
     log["window"] = list(Window.size)
+
+
+def tour(app: Any, log: dict[str, Any]) -> Script:
+    """Every unit and every sub-service screen, tapped in turn and inspected (no tickets taken)."""
+    sm = app.root
+    home = sm.get_screen("home")
+
+    def on(name: str, count: int = 3) -> Callable[[], bool]:
+        frames = [0]
+
+        def check() -> bool:
+            frames[0] = frames[0] + 1 if sm.current == name else 0
+            return frames[0] >= count
+        check.__doc__ = f"the {name} screen"
+        return check
+
+    def home_ready() -> bool:
+        """the home screen's unit tiles"""
+        return _find(home, "UnitTile") is not None
+
+    yield home_ready
+    yield on("home")
+    inspect(sm.current_screen, log)
+    for unit in [c.code for c in app.vm.home_cards()]:
+        yield _find(home, "UnitTile", code=unit)
+        yield on("unit")
+        inspect(sm.current_screen, log)
+        log["screens"].append(f"unit:{unit}")
+        for row in app.vm.service_rows():
+            if not row.available:
+                continue
+            yield _find(sm.get_screen("unit"), "ServiceTile", code=row.code)
+            yield on("service")
+            inspect(sm.current_screen, log)
+            log["screens"].append(f"service:{row.code}")
+            yield sm.get_screen("service").children[0].children[-1].ids.back  # the top bar's back
+            yield on("unit")
+        yield sm.get_screen("unit").children[0].children[-1].ids.back
+        yield on("home")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -139,12 +217,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--priority", default=None)
     p.add_argument("--lang", default="fa")
     p.add_argument("--timeout", type=float, default=60.0)
+    p.add_argument("--tour", action="store_true", help="visit every unit and sub-service screen instead")
+    p.add_argument("--size", default="1280x800", help="window size WxH (default 1280x800)")
     args = p.parse_args(argv)
     started = time.perf_counter()
 
     from kiosk.launch import configure
 
-    configure()
+    width, height = (int(v) for v in args.size.lower().split("x"))
+    configure(width=width, height=height)
     from kiosk.hub import HubClient
     from kiosk.printing import KioskPrinter
     from kiosk.viewmodel import KioskModel
@@ -159,7 +240,7 @@ def main(argv: list[str] | None = None) -> int:
     from kiosk.app import KioskApp
 
     app = KioskApp(KioskModel(hub, printer, lang=args.lang))
-    log: dict[str, Any] = {"screens": [], "problems": [], "error": None}
+    log: dict[str, Any] = {"screens": [], "problems": [], "overflow": [], "error": None}
 
     def finish(error: str | None) -> None:
         log["error"] = error
@@ -175,8 +256,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from kivy.clock import Clock
 
-    Clock.schedule_once(lambda _dt: drive(visit(app, args.unit, args.service, args.priority, log), finish,
-                                          args.timeout), 0)
+    script = tour(app, log) if args.tour else visit(app, args.unit, args.service, args.priority, log)
+    Clock.schedule_once(lambda _dt: drive(script, finish, args.timeout), 0)
     app.run()
     log.pop("touch", None)
     print(json.dumps(log, ensure_ascii=False), flush=True)

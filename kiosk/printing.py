@@ -36,7 +36,7 @@ class KioskPrinter:
 
     def __init__(self, cfg: Printer, branch: Branch, hub_url: str, queue_db: str | Path,
                  report: Reporter | None = None, wait: float = 4.0, **queue_options: Any) -> None:
-        self.cfg, self.branch, self.hub_url, self.wait = cfg, branch, hub_url, wait
+        self.cfg, self.branch, self.hub_url, self.wait_seconds = cfg, branch, hub_url, wait
         self._report = report
         self.status, self.detail = "ok", ""
         self._changed = threading.Condition()
@@ -92,13 +92,16 @@ class KioskPrinter:
         # The tracking code is unique for ever (ticket ids restart with a fresh hub database).
         return f"{ticket['id']}-{ticket['tracking_code']}"
 
-    def print_ticket(self, ticket: dict[str, Any], lang: str = "fa") -> PrintOutcome:
-        """Queue the ticket (once, however often called) and wait briefly for the paper. Blocking:
-        call it off the UI thread."""
+    def submit(self, ticket: dict[str, Any], lang: str = "fa") -> str:
+        """Queue the ticket for printing (once, however often called); returns its job id. Any thread."""
         job = self.job_id(ticket)
         self.queue.submit(job, slip_from_ticket(ticket, self.branch, self.hub_url, lang))
+        return job
+
+    def wait(self, job: str) -> PrintOutcome:
+        """Wait briefly for the paper to come out. Blocking: call it off the UI thread."""
         start = time.monotonic()
-        deadline = start + self.wait
+        deadline = start + self.wait_seconds
         while True:
             row = next((j for j in self.queue.jobs() if j["id"] == job), None)
             if row is None or row["state"] == "failed":
@@ -113,7 +116,11 @@ class KioskPrinter:
             if left <= 0:
                 return PrintOutcome(False, "slow", "the printer did not print in time")
             with self._changed:
-                self._changed.wait(min(left, 0.05))
+                self._changed.wait(min(left, 0.02))
+
+    def print_ticket(self, ticket: dict[str, Any], lang: str = "fa") -> PrintOutcome:
+        """Submit and wait: the whole print, blocking."""
+        return self.wait(self.submit(ticket, lang))
 
 
 def kiosk_printer(branch: Branch, name: str | None, hub_url: str, queue_db: str | Path,

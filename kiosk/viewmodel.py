@@ -282,8 +282,19 @@ class KioskModel:
         self.changed()
         return result
 
+    def submit_print(self, ticket: dict[str, Any]) -> str | None:
+        """Hand the ticket to the print queue at once (any thread; the worker that got the answer calls
+        it, so paper does not wait for the screen). Returns the job id, or None without a printer."""
+        if self.printer is None:
+            return None
+        try:
+            return self.printer.submit(ticket, self.lang)
+        except Exception:  # a ticket that cannot be laid out: reported by print_ticket
+            return None
+
     def print_ticket(self, ticket: dict[str, Any]) -> PrintOutcome:
-        """Print through the kiosk's printer (any thread; blocks up to the printer's wait)."""
+        """Print through the kiosk's printer and wait for the outcome (any thread; blocks up to the
+        printer's wait). Submitting again is harmless: the queue keeps one job per ticket."""
         if self.printer is None:
             return PrintOutcome(False, "none", "this kiosk has no printer")
         try:

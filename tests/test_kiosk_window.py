@@ -63,6 +63,7 @@ def test_a_visit_in_the_window_issues_once_and_prints_once(live_hub, tmp_path) -
     assert sorted(p.name for p in folder.iterdir()) == ["501.bin", "501.png"]  # printed once
     assert (folder / "501.bin").read_bytes().startswith(b"\x1b@")  # ESC @: a real ESC/POS job
     assert log["window"] == [1280, 800]
+    assert log["overflow"] == [] and log["smallest_target_px"] >= 90  # 9 mm at 96 dpi is 34 px
 
 
 def test_lost_answer_in_the_window_then_try_again_gives_one_ticket(live_hub, tmp_path) -> None:  # noqa: ANN001
@@ -92,6 +93,19 @@ def test_printer_down_in_the_window_says_note_the_number(live_hub, tmp_path) -> 
     status = list(live_hub.app.extensions["navbat.floor"].db.query(
         "SELECT status FROM device_status WHERE name='kiosk-1-printer'"))
     assert status == [{"status": "offline"}]
+
+
+@pytest.mark.parametrize("lang", ["fa", "en"])
+def test_every_unit_and_sub_service_screen_fits(live_hub, tmp_path, lang) -> None:  # noqa: ANN001
+    """Each of the 17 sub-services' confirm screens and the 5 unit screens: no text cut off or spilling
+    over other widgets, and every touch target far above 9 mm."""
+    log = autopilot(live_hub.url, live_hub.app.config["KIOSK_TOKEN"], tmp_path, tmp_path / "t", "--tour",
+                    "--lang", lang)
+    assert log["error"] is None, log
+    assert len([s for s in log["screens"] if s.startswith("service:")]) == 17
+    assert log["overflow"] == []
+    assert log["smallest_target_px"] >= 90
+    assert tickets(live_hub.app) == []
 
 
 @pytest.mark.parametrize(("screen", "lang"), [("home", "fa"), ("service", "en")])
