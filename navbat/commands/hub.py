@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from navbat.commands._common import add_config, add_db
 
@@ -23,5 +24,10 @@ def run(args: argparse.Namespace) -> int:
     from server.serve import serve
 
     branch = load_config(args.config)  # refused here, before anything starts, if it is bad
-    serve(branch, args.db, args.host, args.port, threads=args.threads, ignore_hours=args.ignore_hours)
+    try:
+        serve(branch, args.db, args.host, args.port, threads=args.threads, ignore_hours=args.ignore_hours)
+    except OSError as exc:  # the port is taken, the address is not this machine's, the db folder is read-only
+        where = exc.filename or f"cannot listen on {args.host}:{args.port}"
+        print(f"navbat hub: {where} ({exc.strerror or exc})", file=sys.stderr)
+        return 2
     return 0
