@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import re
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -105,3 +106,13 @@ def test_unreadable_branch_files(tmp_path: Path) -> None:
     garbled.write_text("branch: [unclosed\n", encoding="utf-8")
     r = navbat("hub", "--config", str(garbled), "--db", str(tmp_path / "x.sqlite"))
     assert r.returncode == 2 and "garbled.yaml: not valid YAML" in r.stderr
+
+
+def test_a_busy_port_is_one_readable_line(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        r = navbat("hub", "--db", str(tmp_path / "hub.sqlite"), "--port", str(port), "--ignore-hours")
+    assert r.returncode == 2 and r.stdout == ""  # no "hub on http://..." for a hub that never listened
+    assert r.stderr.strip().splitlines() == [f"navbat hub: cannot listen on 127.0.0.1:{port} (Address already in use)"]
