@@ -188,6 +188,8 @@ class Policy(_Model):
     """Knobs of the call-next policy; the defaults need no tuning."""
 
     backup_skill_weight: float = Field(default=0.5, gt=0, le=1)
+    # a priority class starts as if it had already waited this share of its target
+    priority_head_start: float = Field(default=0.2, ge=0, le=2)
 
 
 class BranchInfo(_Model):
@@ -274,27 +276,24 @@ class Branch(_Model):
         return when.astimezone(self.tz).date()
 
     def is_open(self, when: dt.datetime) -> bool:
-        local = when.astimezone(self.tz)
-        if local.date() in self.branch.holidays:
-            return False
-        span = self.branch.opening_hours.get(WEEKDAYS[local.weekday()])
-        if span is None:
-            return False
-        start, end = span.split("-")
-        return start <= local.strftime("%H:%M") < end
+        span = self.opening_span(when.astimezone(self.tz).date())
+        return span is not None and span[0] <= when < span[1]
+
+    def opening_span(self, day: dt.date) -> tuple[dt.datetime, dt.datetime] | None:
+        """That day's opening and closing time (aware, branch time), or None if closed."""
+        span = self.branch.opening_hours.get(WEEKDAYS[day.weekday()])
+        if span is None or day in self.branch.holidays:
+            return None
+        start, end = (dt.time(*map(int, part.split(":"))) for part in span.split("-"))
+        return dt.datetime.combine(day, start, tzinfo=self.tz), dt.datetime.combine(day, end, tzinfo=self.tz)
 
     def next_opening(self, when: dt.datetime) -> dt.datetime | None:
         """When the branch next opens (aware, branch time), or None if never."""
         local = when.astimezone(self.tz)
         for ahead in range(0, 15):
-            day = local.date() + dt.timedelta(days=ahead)
-            span = self.branch.opening_hours.get(WEEKDAYS[day.weekday()])
-            if span is None or day in self.branch.holidays:
-                continue
-            h, m = map(int, span.split("-")[0].split(":"))
-            start = dt.datetime.combine(day, dt.time(h, m), tzinfo=self.tz)
-            if start > local:
-                return start
+            span = self.opening_span(local.date() + dt.timedelta(days=ahead))
+            if span is not None and span[0] > local:
+                return span[0]
         return None
 
 

@@ -60,7 +60,7 @@ class Floor:
         self.bus.last_id = db.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
         self._version = 0  # bumped on every write; keys the estimate cache
         self._estimates: tuple[tuple[int, int], dict[int, queueing.Estimate]] | None = None
-        self._service_min: tuple[float, dict[str, float]] | None = None
+        self._learned: tuple[float, tuple[dict[str, float], float]] | None = None
         self._services: tuple[tuple[int, int], list[dict[str, Any]]] | None = None
         self._ensure_counters()
 
@@ -405,8 +405,9 @@ class Floor:
 
     # ---- estimates (queueing engine) -----------------------------------------
 
-    def queue_state(self, extra: list[queueing.WaitingTicket] | None = None) -> queueing.QueueState:
-        now = self.clock().timestamp()
+    def queue_state(self) -> queueing.QueueState:
+        """The live floor as the engine sees it, with what history says about arrivals."""
+        now = self.clock()
         waiting = [queueing.WaitingTicket(r[0], r[1], parse_iso(r[2]).timestamp(), r[3]) for r in self.db.execute(
             "SELECT id, service, arrived_at, priority FROM tickets WHERE state='waiting'")]
         windows = []
@@ -414,21 +415,35 @@ class Floor:
                                   LEFT JOIN tickets t ON t.id = c.current_ticket"""):
             busy_since = parse_iso(r["called_at"]).timestamp() if r["called_at"] else None
             windows.append(queueing.Window(r["number"], self.skills(r), r["state"], busy_since, r["busy_service"]))
-        return queueing.QueueState(waiting + (extra or []), windows, now, self.service_minutes())
+        since = iso(now - dt.timedelta(minutes=self.rules.rate_window_min))
+        recent = [queueing.WaitingTicket(r[0], r[1], parse_iso(r[2]).timestamp(), r[3]) for r in self.db.execute(
+            "SELECT id, first_service, issued_at, priority FROM tickets WHERE issued_at >= ?", [since])]
+        span = self.branch.opening_span(self.branch.branch_day(now))
+        return queueing.QueueState(
+            waiting, windows, now.timestamp(), self.service_minutes(), recent_arrivals=recent,
+            no_show_share=self._history()[1],
+            opened_at=span[0].timestamp() if span else None, closes_at=span[1].timestamp() if span else None)
 
     def service_minutes(self) -> dict[str, float]:
-        """Service times learned from the last 30 days (called -> finished), cached for a minute."""
+        return self._history()[0]
+
+    def _history(self) -> tuple[dict[str, float], float]:
+        """Service minutes learned from the last 30 days (called -> finished) and the share of
+        calls that were no-shows; cached for a minute."""
         now = time.monotonic()
-        if self._service_min and now - self._service_min[0] < 60:
-            return self._service_min[1]
+        if self._learned and now - self._learned[0] < 60:
+            return self._learned[1]
         since = iso(self.clock() - dt.timedelta(days=30))
         samples: dict[str, list[float]] = {}
         for r in self.db.query("""SELECT service, called_at, finished_at FROM tickets
                                   WHERE state='done' AND called_at IS NOT NULL AND finished_at >= ?""", [since]):
             minutes = (parse_iso(r["finished_at"]) - parse_iso(r["called_at"])).total_seconds() / 60
             samples.setdefault(r["service"], []).append(minutes)
-        learned = queueing.learn_service_minutes(samples, self.rules)
-        self._service_min = (now, learned)
+        no_shows, finished = self.db.execute(
+            """SELECT sum(state='no_show'), count(*) FROM tickets
+               WHERE state IN ('done', 'no_show') AND finished_at >= ?""", [since]).fetchone()
+        learned = (queueing.learn_service_minutes(samples, self.rules), (no_shows or 0) / finished if finished else 0.0)
+        self._learned = (now, learned)
         return learned
 
     def estimates(self) -> dict[int, queueing.Estimate]:
@@ -438,11 +453,9 @@ class Floor:
                 self._estimates = (key, queueing.estimate_waits(self.queue_state(), self.rules))
             return self._estimates[1]
 
-    def newcomer_estimate(self, service: str, priority: str | None = None) -> queueing.Estimate | None:
-        if not self.serving_counters(service):
-            return None
-        probe = queueing.WaitingTicket(-1, service, self.clock().timestamp(), priority)
-        return queueing.estimate_waits(self.queue_state([probe]), self.rules).get(-1)
+    def newcomer_estimates(self, services: list[str], priority: str | None = None) -> dict[str, queueing.Estimate]:
+        """What a visitor taking a ticket now would be told, per sub-service, in one go."""
+        return queueing.estimate_newcomers(self.queue_state(), self.rules, services, priority) if services else {}
 
     def services(self) -> list[dict[str, Any]]:
         """Every sub-service with its live figures; cached like the estimates (kiosks poll it)."""
@@ -455,20 +468,22 @@ class Floor:
     def _compute_services(self) -> list[dict[str, Any]]:
         counts = dict(self.db.execute("SELECT service, count(*) FROM tickets WHERE state='waiting' GROUP BY service"))
         rows = list(self.db.query("SELECT * FROM counters"))
+        serving = {s.code: [r for r in rows if self.skills(r).get(s.code, 0) > 0] if s.enabled else []
+                   for s in self.branch.services}
+        estimates = self.newcomer_estimates([code for code, windows in serving.items() if windows])
         out = []
         for unit in self.branch.units:
             for s in unit.services:
-                serving = [r for r in rows if self.skills(r).get(s.code, 0) > 0] if s.enabled else []
-                est = self.newcomer_estimate(s.code) if serving else None
+                est = estimates.get(s.code)
                 out.append({
                     "code": s.code, "name": s.name.model_dump(), "unit": unit.code, "unit_name": unit.name.model_dump(),
                     "documents": [d.model_dump() for d in s.documents], "steps": [d.model_dump() for d in s.steps],
                     "responsible": s.responsible.model_dump() if s.responsible else None,
                     "expected_minutes": s.expected_minutes, "target_wait_minutes": s.target_wait_minutes,
                     "waiting": counts.get(s.code, 0),
-                    "available": bool(serving),
-                    "open_windows": sum(1 for r in serving if r["state"] == "open"),
-                    "windows": [r["number"] for r in serving],
+                    "available": bool(serving[s.code]),
+                    "open_windows": sum(1 for r in serving[s.code] if r["state"] == "open"),
+                    "windows": [r["number"] for r in serving[s.code]],
                     "estimated_wait_minutes": round(est.minutes) if est else None,
                     "estimated_wait": _range(est) if est else None,
                 })
