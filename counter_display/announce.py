@@ -58,25 +58,37 @@ class FilePlayer(Player):
 
 
 class KivyPlayer(Player):
-    """The hall's speakers through Kivy's audio (SDL2); waits for the sound's length."""
+    """The hall's speakers through Kivy's audio (SDL2). Sounds are loaded and started on the
+    UI thread (Kivy's rule); the announcer thread only waits for the sound's length."""
 
     def __init__(self) -> None:
         self._dir = tempfile.TemporaryDirectory(prefix="navbat-voice-")
+        self.count = 0
 
     def play(self, wav: bytes, announcement: Announcement) -> None:
+        from kivy.clock import Clock
         from kivy.core.audio import SoundLoader
 
-        path = Path(self._dir.name) / "call.wav"
+        self.count += 1
+        path = Path(self._dir.name) / f"call-{self.count % 4}.wav"
         path.write_bytes(wav)
-        sound = SoundLoader.load(str(path))
-        length = speech.duration(wav)
-        if sound is None:  # no audio device: keep the pacing anyway
-            time.sleep(length)
-            return
-        sound.play()
-        time.sleep(length + 0.1)
-        sound.stop()
-        sound.unload()
+        holder: dict[str, object] = {}
+
+        def start(_dt: float) -> None:
+            sound = SoundLoader.load(str(path))
+            if sound is not None:  # None: no audio device; the pacing is kept anyway
+                sound.play()
+                holder["sound"] = sound
+
+        def stop(_dt: float) -> None:
+            sound = holder.get("sound")
+            if sound is not None:
+                sound.stop()
+                sound.unload()
+
+        Clock.schedule_once(start)
+        time.sleep(speech.duration(wav) + 0.15)
+        Clock.schedule_once(stop)
 
 
 class AnnouncementQueue:

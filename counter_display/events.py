@@ -90,7 +90,7 @@ class EventStream:
         data: list[str] = []
         try:
             while not self._stop.is_set():
-                raw = resp.fp.readline()
+                raw = resp.readline()  # de-chunks: waitress streams with Transfer-Encoding: chunked
                 if not raw:
                     return  # the hub closed the stream (restart): reconnect
                 line = raw.decode("utf-8").rstrip("\r\n")

@@ -141,7 +141,7 @@
       if (part === "primary skill") return T["primary skill"];
       if (part.startsWith("backup skill")) return T["backup skill"] + part.slice("backup skill".length).replace(/[\d.]+/g, fa);
       return part;
-    }).join("؛ ".slice(lang === "fa" ? 0 : 1));
+    }).join(lang === "fa" ? "؛ " : "; ");
   }
 
   function render() {
@@ -203,7 +203,7 @@
   function renderMissing(docs, checks) {
     const missing = docs.filter((_, i) => !checks.has(i)).map(name);
     $("missing").hidden = false;
-    $("missing").textContent = missing.length ? T["Tell the visitor what is missing:"] + " " + missing.join("، ") : T["All documents present"];
+    $("missing").textContent = missing.length ? T["Tell the visitor what is missing:"] + " " + missing.join(lang === "fa" ? "، " : ", ") : T["All documents present"];
   }
 
   function renderWaiting() {
