@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 
 import pytest
+import requests
 
 import server.auth
 
@@ -189,3 +190,28 @@ def test_device_status_is_checked(client, actions):  # noqa: ANN001
                     headers=actions.kiosk)
     assert r.status_code == 200
     assert client.get(f"{API}/devices/status").json["devices"][0]["status"] == "paper_out"
+
+
+def test_errors_over_a_real_socket(live_hub):  # noqa: ANN001
+    """The same JSON errors reach a device through waitress, not only through the test client."""
+    url, app = live_hub.url + API, live_hub.app
+    kiosk = {"Authorization": f"Bearer {app.config['KIOSK_TOKEN']}"}
+    with requests.Session() as s:
+        cases = [
+            (s.post(f"{url}/tickets", data="{oops", headers={**kiosk, "Idempotency-Key": "w1",
+                                                             "Content-Type": "application/json"}, timeout=5),
+             400, "malformed_json"),
+            (s.post(f"{url}/tickets", json={"service": "PR1"}, headers=kiosk, timeout=5), 400,
+             "idempotency_key_required"),
+            (s.post(f"{url}/tickets", json={"service": "P9"}, headers={**kiosk, "Idempotency-Key": "w2"}, timeout=5),
+             404, "unknown_service"),
+            (s.post(f"{url}/counters/1/next", headers=kiosk, timeout=5), 403, "forbidden"),
+            (s.post(f"{url}/counters/1/next", timeout=5), 401, "unauthorized"),
+            (s.get(f"{url}/events", headers={"Last-Event-ID": "soon"}, timeout=5), 400, "bad_last_event_id"),
+            (s.get(f"{url}/counters/0", timeout=5), 404, "unknown_counter"),
+            (s.put(f"{url}/health", timeout=5), 405, "method_not_allowed"),
+        ]
+        for r, status, code in cases:
+            assert (r.status_code, r.headers["Content-Type"], r.json()["error"]) == (status, "application/json",
+                                                                                      code), r.text
+            assert r.json()["message"]
