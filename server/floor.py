@@ -22,8 +22,9 @@ from typing import Any
 import sqlite_utils
 
 import queueing
-from navbat.config import Branch
+from navbat.config import Branch, Service
 from server.events import Event, EventBus
+from server.recent import Recent
 
 TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
 ACTIVE = ("called", "serving")
@@ -59,9 +60,9 @@ class Floor:
         self.bus = EventBus(self.events_since)
         self.bus.last_id = db.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
         self._version = 0  # bumped on every write; keys the estimate cache
-        self._estimates: tuple[tuple[int, int], dict[int, queueing.Estimate]] | None = None
+        self._estimates = Recent(lambda: queueing.estimate_waits(self.queue_state(), self.rules), settle=2)
+        self._newcomers = Recent(lambda: self.newcomer_estimates(self.served_services()), settle=2)
         self._learned: tuple[float, tuple[dict[str, float], float]] | None = None
-        self._services: tuple[tuple[int, int], list[dict[str, Any]]] | None = None
         self._ensure_counters()
 
     # ---- the one write path -------------------------------------------------
@@ -180,25 +181,32 @@ class Floor:
                 if row["first_service"] != service or row["priority"] != priority:
                     raise FloorError(409, "idempotency_conflict",
                                      "this Idempotency-Key was already used for a different ticket")
-                return self.ticket_view(row), False
-            now = self.clock()
-            if not svc.enabled or not self.serving_counters(service):
-                raise FloorError(409, "service_unavailable", f'no window serves "{service}" today')
-            if not self.ignore_hours and not self.branch.is_open(now):
-                opens = self.branch.next_opening(now)
-                raise FloorError(409, "branch_closed", "the branch is closed"
-                                 + (f"; it opens at {opens.isoformat(timespec='minutes')}" if opens else ""))
-            day = self.branch.branch_day(now).isoformat()
-            last = self.db.execute("SELECT last FROM sequences WHERE service=? AND branch_day=?",
-                                   [service, day]).fetchone()
-            seq = (last[0] if last else 0) + 1
-            ticket_id = self.db.execute("SELECT coalesce(max(id), 0) + 1 FROM tickets").fetchone()[0]
-            self._emit(pending, "ticket.issued", {
-                "ticket": ticket_id, "number": svc.numbering.format(seq), "seq": seq, "service": service,
-                "priority": priority, "tracking_code": self._new_tracking_code(), "idempotency_key": key,
-                "device": device, "branch_day": day,
-            }, actor=device, at=now)
-        return self.ticket_view(self._ticket_row(id_=ticket_id)), True
+                ticket_id, created = row["id"], False
+            else:
+                ticket_id, created = self._issue(pending, svc, priority, key, device), True
+        # The view (with its estimate) is built outside the write lock: replays are slow.
+        return self.ticket_view(self._ticket_row(id_=ticket_id)), created
+
+    def _issue(self, pending: list[Event], svc: Service, priority: str | None, key: str, device: str) -> int:
+        service = svc.code
+        now = self.clock()
+        if not svc.enabled or not self.serving_counters(service):
+            raise FloorError(409, "service_unavailable", f'no window serves "{service}" today')
+        if not self.ignore_hours and not self.branch.is_open(now):
+            opens = self.branch.next_opening(now)
+            raise FloorError(409, "branch_closed", "the branch is closed"
+                             + (f"; it opens at {opens.isoformat(timespec='minutes')}" if opens else ""))
+        day = self.branch.branch_day(now).isoformat()
+        last = self.db.execute("SELECT last FROM sequences WHERE service=? AND branch_day=?",
+                               [service, day]).fetchone()
+        seq = (last[0] if last else 0) + 1
+        ticket_id = self.db.execute("SELECT coalesce(max(id), 0) + 1 FROM tickets").fetchone()[0]
+        self._emit(pending, "ticket.issued", {
+            "ticket": ticket_id, "number": svc.numbering.format(seq), "seq": seq, "service": service,
+            "priority": priority, "tracking_code": self._new_tracking_code(), "idempotency_key": key,
+            "device": device, "branch_day": day,
+        }, actor=device, at=now)
+        return ticket_id
 
     def _new_tracking_code(self) -> str:
         while True:
@@ -231,7 +239,10 @@ class Floor:
                 "SELECT count(*) FROM tickets WHERE state='waiting' AND service=? AND (arrived_at, id) < (?, ?)",
                 [row["service"], row["arrived_at"], row["id"]]).fetchone()[0]
             out["people_ahead"], out["position"] = ahead, ahead + 1
-            est = self.estimates().get(row["id"])
+            # A ticket newer than the last replay asks for a new one; if another thread is
+            # already replaying, it is told what a newcomer was told a moment ago.
+            est = (self._estimates.get(self._version, lambda known: row["id"] in known).get(row["id"])
+                   or self._newcomers.get(self._version).get(row["service"]))
             if est is not None:
                 out["estimated_wait_minutes"] = round(est.minutes)
                 out["estimated_wait"] = _range(est)
@@ -447,30 +458,27 @@ class Floor:
         return learned
 
     def estimates(self) -> dict[int, queueing.Estimate]:
-        key = (self._version, int(self.clock().timestamp() // 15))  # refresh at least every 15 s
-        with self.lock:
-            if self._estimates is None or self._estimates[0] != key:
-                self._estimates = (key, queueing.estimate_waits(self.queue_state(), self.rules))
-            return self._estimates[1]
+        """Every waiting ticket's estimate, recomputed a few seconds after the floor changes."""
+        return self._estimates.get(self._version)
 
     def newcomer_estimates(self, services: list[str], priority: str | None = None) -> dict[str, queueing.Estimate]:
         """What a visitor taking a ticket now would be told, per sub-service, in one go."""
         return queueing.estimate_newcomers(self.queue_state(), self.rules, services, priority) if services else {}
 
-    def services(self) -> list[dict[str, Any]]:
-        """Every sub-service with its live figures; cached like the estimates (kiosks poll it)."""
-        key = (self._version, int(self.clock().timestamp() // 15))
-        with self.lock:
-            if self._services is None or self._services[0] != key:
-                self._services = (key, self._compute_services())
-            return self._services[1]
+    def served_services(self) -> list[str]:
+        """Sub-services some window serves today (open or not yet open)."""
+        served: set[str] = set()
+        for row in self.db.query("SELECT * FROM counters"):
+            served.update(code for code, weight in self.skills(row).items() if weight > 0)
+        return [s.code for s in self.branch.services if s.enabled and s.code in served]
 
-    def _compute_services(self) -> list[dict[str, Any]]:
+    def services(self) -> list[dict[str, Any]]:
+        """Every sub-service with its live waiting count and a newcomer's estimate."""
         counts = dict(self.db.execute("SELECT service, count(*) FROM tickets WHERE state='waiting' GROUP BY service"))
         rows = list(self.db.query("SELECT * FROM counters"))
         serving = {s.code: [r for r in rows if self.skills(r).get(s.code, 0) > 0] if s.enabled else []
                    for s in self.branch.services}
-        estimates = self.newcomer_estimates([code for code, windows in serving.items() if windows])
+        estimates = self._newcomers.get(self._version)
         out = []
         for unit in self.branch.units:
             for s in unit.services:
