@@ -20,8 +20,9 @@ import http.client
 import json
 import os
 import random
+import re
+import select
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -40,12 +41,6 @@ from navbat.config import DEFAULT_CONFIG, load_config  # noqa: E402
 from navbat.persian import fa_digits  # noqa: E402
 
 API = "/api/v1"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def branch_file(folder: Path, windows: int) -> Path:
@@ -234,22 +229,17 @@ def main(argv: list[str] | None = None) -> int:
     config = branch_file(folder, args.clerks)
     tokens = prepare(db, args.clerks, args.kiosks)
     services = [s.code for s in load_config(config).services]
-    port = free_port()
-    url = f"http://127.0.0.1:{port}{API}"
     log = (folder / "hub.log").open("wb")
+    # --port 0: the hub binds a free port itself and prints it (no race with other servers on this machine).
     hub = subprocess.Popen([sys.executable, "-m", "navbat", "hub", "--config", str(config), "--db", str(db),
-                            "--port", str(port), "--ignore-hours"], stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+                            "--port", "0", "--ignore-hours"], stdout=subprocess.PIPE, stderr=log, cwd=ROOT)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if requests.get(f"{url}/health", timeout=1).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            if hub.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit(f"the hub did not start; see {folder / 'hub.log'}")
-            time.sleep(0.1)
+        ready_line = select.select([hub.stdout], [], [], 30)[0] and hub.stdout.readline().decode()
+        match = re.match(r"navbat hub on (http://127\.0\.0\.1:\d+) ", ready_line or "")
+        if not match:
+            raise SystemExit(f"the hub did not start; see {folder / 'hub.log'}")
+        url = match[1] + API
+        requests.get(f"{url}/health", timeout=10).raise_for_status()
 
         rec = Recorder()
         rec.seen = [{} for _ in range(args.subscribers)]
@@ -282,6 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         hub.terminate()
         hub.wait(10)
+        hub.stdout.close()
         log.close()
     for t in subs:
         t.join(5)
