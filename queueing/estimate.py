@@ -60,7 +60,7 @@ class _Times:
 class _Arrivals:
     """Visitors expected to arrive after `now`: a Poisson stream with the recent mix."""
 
-    def __init__(self, state: QueueState, rules: Rules) -> None:
+    def __init__(self, state: QueueState, rules: Rules, windows: Sequence[Window] = ()) -> None:
         counts: dict[tuple[str, str | None], int] = {}
         for t in state.recent_arrivals:
             counts[(t.service, t.priority)] = counts.get((t.service, t.priority), 0) + 1
@@ -70,6 +70,12 @@ class _Arrivals:
         if state.opened_at is not None:  # open for less than the window: the rate is per minute open
             span = min(span, max(state.now - state.opened_at, 15 * 60))
         self.rate = len(state.recent_arrivals) / span  # per second
+        if windows:
+            # More arrivals than the windows can serve only pile up behind those waiting now;
+            # replaying them would cost time (a burst of tickets) without changing the answer much.
+            minutes = {**rules.expected_service_min, **state.service_min}
+            mean = sum(minutes.values()) / len(minutes) if minutes else rules.default_service_min
+            self.rate = min(self.rate, len(windows) / (mean * 60))
         self.until = state.closes_at if state.closes_at is not None else math.inf
 
     def stream(self, now: float, rng: random.Random) -> Iterator[WaitingTicket]:
@@ -108,7 +114,7 @@ def replay(state: QueueState, rules: Rules, choose: Chooser, rng: random.Random,
     fallback = sum(minutes.values()) / len(minutes) if minutes else rules.default_service_min
     times = _Times(rules.service_cv)
     windows = _windows(state) if windows is None else windows
-    arrivals = _Arrivals(state, rules) if arrivals is None else arrivals
+    arrivals = _Arrivals(state, rules, windows) if arrivals is None else arrivals
     if choose is choose_next:
         choose = pick  # same choice, without composing the clerk's explanation
     free: list[tuple[float, int]] = []
@@ -200,7 +206,8 @@ def _estimate(state: QueueState, rules: Rules, choose: Chooser, ghosts: frozense
     if len(state.waiting) > 200:
         runs = max(min(runs, 6), runs * 200 // len(state.waiting))
     samples: dict[int, list[float]] = {t.id: [] for t in state.waiting}
-    windows, arrivals = _windows(state), _Arrivals(state, rules)
+    windows = _windows(state)
+    arrivals = _Arrivals(state, rules, windows)
     for _ in range(runs):
         for tid, wait in replay(state, rules, choose, rng, windows, arrivals, ghosts).items():
             samples[tid].append(wait)

@@ -430,6 +430,8 @@ class Floor:
         recent = [queueing.WaitingTicket(r[0], r[1], parse_iso(r[2]).timestamp(), r[3]) for r in self.db.execute(
             "SELECT id, first_service, issued_at, priority FROM tickets WHERE issued_at >= ?", [since])]
         span = self.branch.opening_span(self.branch.branch_day(now))
+        if span is not None and not span[0] <= now < span[1]:
+            span = None  # before opening or after closing (hours ignored): no day to scale by
         return queueing.QueueState(
             waiting, windows, now.timestamp(), self.service_minutes(), recent_arrivals=recent,
             no_show_share=self._history()[1],
