@@ -10,7 +10,7 @@ from navbat.config import Branch
 from server.app import create_app
 
 
-def serve(branch: Branch, db_path: str, host: str, port: int, threads: int = 64, ignore_hours: bool = False) -> None:
+def serve(branch: Branch, db_path: str, host: str, port: int, threads: int = 100, ignore_hours: bool = False) -> None:
     app = create_app({"BRANCH": branch, "DB_PATH": db_path, "IGNORE_HOURS": ignore_hours})
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     # waitress sends each chunk as soon as it is written (send_bytes defaults to 1), so live
