@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import subprocess
 import sys
 
@@ -44,6 +45,8 @@ def run(args: argparse.Namespace) -> int:
     for name, token in tokens.items():
         print(f"  device {name}: {token}")
     children = [] if args.no_gui else _start_gui(url, tokens)
+    # SIGTERM (make's Ctrl-C, a service manager) must also stop the kiosk and display.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
         serve(branch, args.db, args.host, args.port, ignore_hours=True)
     finally:
