@@ -24,7 +24,7 @@ import sqlite_utils
 import queueing
 from navbat.config import Branch, Service
 from server.events import Event, EventBus
-from server.recent import Recent
+from server.waits import WaitKeeper
 
 TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
 ACTIVE = ("called", "serving")
@@ -59,9 +59,9 @@ class Floor:
         self.rules = queueing.rules_from_branch(branch)
         self.bus = EventBus(self.events_since)
         self.bus.last_id = db.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
-        self._version = 0  # bumped on every write; keys the estimate cache
-        self._estimates = Recent(lambda: queueing.estimate_waits(self.queue_state(), self.rules), settle=2)
-        self._newcomers = Recent(lambda: self.newcomer_estimates(self.served_services()), settle=2)
+        # Estimates for those waiting and for a newcomer per sub-service, kept fresh off the request path.
+        self.waits: WaitKeeper[tuple[dict[int, queueing.Estimate], dict[str, queueing.Estimate]]] = \
+            WaitKeeper(self._replay)
         self._learned: tuple[float, tuple[dict[str, float], float]] | None = None
         self._ensure_counters()
 
@@ -78,8 +78,8 @@ class Floor:
             except BaseException:
                 self.db.execute("ROLLBACK")
                 raise
-            self._version += 1
             self.bus.publish(pending)  # under the lock, so subscribers see ids in order
+            self.waits.changed()
 
     def _emit(self, pending: list[Event], type_: str, data: dict[str, Any], actor: str | None = None,
               at: dt.datetime | None = None) -> Event:
@@ -149,7 +149,7 @@ class Floor:
             except BaseException:
                 self.db.execute("ROLLBACK")
                 raise
-            self._version += 1
+            self.waits.changed()
             self._ensure_counters()
             return count
 
@@ -239,10 +239,9 @@ class Floor:
                 "SELECT count(*) FROM tickets WHERE state='waiting' AND service=? AND (arrived_at, id) < (?, ?)",
                 [row["service"], row["arrived_at"], row["id"]]).fetchone()[0]
             out["people_ahead"], out["position"] = ahead, ahead + 1
-            # A ticket newer than the last replay asks for a new one; if another thread is
-            # already replaying, it is told what a newcomer was told a moment ago.
-            est = (self._estimates.get(self._version, lambda known: row["id"] in known).get(row["id"])
-                   or self._newcomers.get(self._version).get(row["service"]))
+            # A ticket newer than the last replay is told what a newcomer was told a moment ago.
+            waiting, newcomers = self.waits.get()
+            est = waiting.get(row["id"]) or newcomers.get(row["service"])
             if est is not None:
                 out["estimated_wait_minutes"] = round(est.minutes)
                 out["estimated_wait"] = _range(est)
@@ -460,12 +459,14 @@ class Floor:
         return learned
 
     def estimates(self) -> dict[int, queueing.Estimate]:
-        """Every waiting ticket's estimate, recomputed a few seconds after the floor changes."""
-        return self._estimates.get(self._version)
+        """Every waiting ticket's estimate, as of the last replay (a moment after the last change)."""
+        return self.waits.get()[0]
 
-    def newcomer_estimates(self, services: list[str], priority: str | None = None) -> dict[str, queueing.Estimate]:
-        """What a visitor taking a ticket now would be told, per sub-service, in one go."""
-        return queueing.estimate_newcomers(self.queue_state(), self.rules, services, priority) if services else {}
+    def _replay(self) -> tuple[dict[int, queueing.Estimate], dict[str, queueing.Estimate]]:
+        state = self.queue_state()
+        served = self.served_services()
+        newcomers = queueing.estimate_newcomers(state, self.rules, served) if served else {}
+        return queueing.estimate_waits(state, self.rules), newcomers
 
     def served_services(self) -> list[str]:
         """Sub-services some window serves today (open or not yet open)."""
@@ -480,7 +481,7 @@ class Floor:
         rows = list(self.db.query("SELECT * FROM counters"))
         serving = {s.code: [r for r in rows if self.skills(r).get(s.code, 0) > 0] if s.enabled else []
                    for s in self.branch.services}
-        estimates = self._newcomers.get(self._version)
+        estimates = self.waits.get()[1]
         out = []
         for unit in self.branch.units:
             for s in unit.services:

@@ -1,0 +1,85 @@
+"""Keeps the floor's wait estimates fresh in a background thread.
+
+Replaying the floor forward for estimates takes tens of milliseconds in a busy hall.
+Done in request threads it would put that cost on every ticket (and, with the GIL,
+on every other request). Here one daemon thread recomputes shortly after the floor
+changes (a burst of changes settles first) and every `period` seconds anyway, since
+waits move with the clock; requests read the latest result and never wait for it.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+
+class WaitKeeper(Generic[T]):
+    def __init__(self, compute: Callable[[], T], settle: float = 0.2, period: float = 15.0) -> None:
+        self._compute, self.settle, self.period = compute, settle, period
+        self._cond = threading.Condition()
+        self._version = 0  # bumped by changed()
+        self._done = -1  # the version the current value was computed for
+        self._value: T | None = None
+        self._stopped = False
+        self._thread: threading.Thread | None = None
+
+    def changed(self) -> None:
+        with self._cond:
+            self._version += 1
+            self._cond.notify_all()
+
+    def get(self) -> T:
+        """The latest value; the first call computes it in the caller's thread."""
+        if self._value is None:
+            self._refresh()
+            self._start()
+        return self._value  # type: ignore[return-value]
+
+    def settle_now(self, timeout: float = 10.0) -> T:
+        """Wait until the value reflects every change so far (tests, reports)."""
+        self.get()
+        with self._cond:
+            target = self._version
+            self._cond.wait_for(lambda: self._done >= target or self._stopped, timeout)
+        return self._value  # type: ignore[return-value]
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopped = True
+            self._cond.notify_all()
+
+    def _refresh(self) -> None:
+        with self._cond:
+            version = self._version
+        value = self._compute()
+        with self._cond:
+            self._value, self._done = value, max(self._done, version)
+            self._cond.notify_all()
+
+    def _start(self) -> None:
+        with self._cond:
+            if self._thread is None and not self._stopped:
+                self._thread = threading.Thread(target=self._run, name="navbat-waits", daemon=True)
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                self._cond.wait_for(lambda: self._stopped or self._version > self._done, self.period)
+                if self._stopped:
+                    return
+                changed = self._version > self._done
+            if changed:
+                with self._cond:  # let a burst of changes land before replaying
+                    self._cond.wait_for(lambda: self._stopped, self.settle)
+            try:
+                self._refresh()
+            except Exception:  # a broken replay must not kill the thread (nor the hub)
+                log.exception("wait estimates could not be computed")
+                with self._cond:
+                    self._cond.wait_for(lambda: self._stopped, self.period)
