@@ -73,6 +73,7 @@ class Floor:
             self.db.execute("BEGIN IMMEDIATE")
             pending: list[Event] = []
             try:
+                self._expire_old_days(pending)
                 yield pending
                 self.db.execute("COMMIT")
             except BaseException:
@@ -80,6 +81,15 @@ class Floor:
                 raise
             self.bus.publish(pending)  # under the lock, so subscribers see ids in order
             self.waits.changed()
+
+    def _expire_old_days(self, pending: list[Event]) -> None:
+        """Tickets left open when a branch day ended expire at the first change of the next
+        day: numbers restart each day, so yesterday's 101 must not be called beside today's."""
+        today = self.branch.branch_day(self.clock()).isoformat()
+        for row in self.db.query("SELECT id, number, service FROM tickets WHERE state IN ('waiting', 'called', "
+                                 "'serving') AND branch_day < ?", [today]):
+            self._emit(pending, "ticket.cancelled", {"ticket": row["id"], "number": row["number"],
+                                                     "service": row["service"], "outcome": "expired"}, actor="hub")
 
     def _emit(self, pending: list[Event], type_: str, data: dict[str, Any], actor: str | None = None,
               at: dt.datetime | None = None) -> Event:
@@ -294,8 +304,10 @@ class Floor:
             if previous is not None and previous != number:
                 old = self.counter_row(previous)
                 if old["clerk"] == clerk:
-                    self._change_counter(pending, old, clerk, clerk=None,
-                                         state="closed" if old["current_ticket"] is None else old["state"])
+                    if old["current_ticket"] is not None:  # it would be left with nobody to finish it
+                        raise FloorError(409, "ticket_in_progress",
+                                         f"finish the current ticket at window {previous} first")
+                    self._change_counter(pending, old, clerk, clerk=None, state="closed")
             if number is not None:
                 row = self.counter_row(number)
                 if row["clerk"] not in (None, clerk):

@@ -108,9 +108,6 @@ def test_numeric_block_wraps(branch, tmp_path):  # noqa: ANN001
     assert seqs == list(range(1, 102))  # the day's count keeps going: no two tickets share a sequence
 
 
-@pytest.mark.xfail(strict=True, reason="hub bug, reported to the lead: tickets left waiting when a branch day ends "
-                                       "are still queued the next day, ahead of (and with the same numbers as) "
-                                       "the new day's tickets")
 def test_yesterdays_leftovers_are_not_called_today(branch, tmp_path):  # noqa: ANN001
     clock = Clock(tehran(21, 13))  # Saturday, 13:00: a visitor takes 101 and goes home before it is called
     app = make_app(branch, tmp_path / "hub.sqlite", IGNORE_HOURS=False, CLOCK=clock)

@@ -285,3 +285,18 @@ def test_lifecycle_over_a_real_socket(live_hub):  # noqa: ANN001
     win = s.get(f"{url}/counters/6", timeout=5).json()
     assert (win["state"], win["clerk"]) == ("closed", None)  # logging out frees and closes the window
     s.close()
+
+
+def test_a_clerk_cannot_walk_away_from_a_visitor(client, actions) -> None:  # noqa: ANN001
+    """Logging in elsewhere or out with a visitor at the window would orphan the ticket."""
+    auth = actions.open_counter(3)
+    actions.issue("IN1")
+    called = client.post("/api/v1/counters/3/next", headers=auth).json
+    r = client.post("/api/v1/login", json={"username": "clerk3", "pin": "3333", "counter": 4})
+    assert r.status_code == 409 and r.json["error"] == "ticket_in_progress"
+    r = client.post("/api/v1/logout", headers=auth)
+    assert r.status_code == 409 and r.json["error"] == "ticket_in_progress"
+    assert client.post("/api/v1/counters/3/done", headers=auth).json["id"] == called["id"]
+    assert client.post("/api/v1/logout", headers=auth).status_code == 200
+    window = client.get("/api/v1/counters/3").json
+    assert window["clerk"] is None and window["state"] == "closed"
