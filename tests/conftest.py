@@ -3,6 +3,7 @@ client or on a real socket (waitress on 127.0.0.1, a free port)."""
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -11,14 +12,25 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from waitress import wasyncore
 from waitress.server import create_server
 
+import server.auth
 from navbat.config import Branch, load_config
 from server.app import create_app
 from server.auth import add_device, add_user
 from server.floor import Floor
 
 PINS = {"head": "1404", **{f"clerk{n}": f"{n}{n}{n}{n}" for n in range(1, 9)}}
+
+
+_hash_once = functools.cache(server.auth.generate_password_hash)
+
+
+@pytest.fixture(autouse=True)
+def _each_pin_hashed_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """make_app adds nine users; one real scrypt hash per PIN for the whole run will do."""
+    monkeypatch.setattr(server.auth, "generate_password_hash", _hash_once)
 
 
 @pytest.fixture(scope="session")
@@ -37,8 +49,10 @@ def make_app(branch: Branch, db_path: Path, **config: object) -> Flask:
 
 
 @pytest.fixture
-def app(branch: Branch, tmp_path: Path) -> Flask:
-    return make_app(branch, tmp_path / "navbat.sqlite")
+def app(branch: Branch, tmp_path: Path) -> Iterator[Flask]:
+    app = make_app(branch, tmp_path / "navbat.sqlite")
+    yield app
+    app.extensions["navbat.floor"].waits.stop()
 
 
 @pytest.fixture
@@ -95,7 +109,17 @@ def serve_in_thread(app: Flask, threads: int = 16) -> tuple[str, callable]:
     server = create_server(app, host="127.0.0.1", port=0, threads=threads)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    return f"http://127.0.0.1:{server.effective_port}", server.close
+
+    def stop() -> None:
+        # Close every channel from inside waitress' own loop, not just the listening socket:
+        # a loop left polling old client sockets would answer later tests whose sockets reuse
+        # those file descriptors, with this test's app.
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        thread.join(5)
+        server.task_dispatcher.shutdown(timeout=1)
+        app.extensions["navbat.floor"].waits.stop()
+
+    return f"http://127.0.0.1:{server.effective_port}", stop
 
 
 @pytest.fixture

@@ -3,44 +3,10 @@ and changes nothing (house rule: bad input gets a clear error; never lose or dup
 
 from __future__ import annotations
 
-import functools
-import threading
-from collections.abc import Iterator
-
 import pytest
 import requests
-from conftest import LiveHub
-from flask import Flask
-from waitress import wasyncore
-from waitress.server import create_server
-
-import server.auth
 
 API = "/api/v1"
-
-
-_hash_once = functools.cache(server.auth.generate_password_hash)
-
-
-@pytest.fixture(autouse=True)
-def _each_pin_hashed_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """conftest's make_app hashes nine PINs (scrypt) for every test; one real hash per PIN will do."""
-    monkeypatch.setattr(server.auth, "generate_password_hash", _hash_once)
-
-
-@pytest.fixture
-def live_hub(app: Flask) -> Iterator[LiveHub]:
-    """conftest's live_hub, but stopped from inside waitress' own loop: closing only the listening socket
-    (conftest) leaves the loop polling its client channels; once their file descriptors are reused by
-    later sockets in this process, that zombie loop answers other tests' requests with this app."""
-    server = create_server(app, host="127.0.0.1", port=0, threads=16)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield LiveHub(app, f"http://127.0.0.1:{server.effective_port}")
-    server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))  # the loop ends with an empty map
-    thread.join(5)
-    assert not thread.is_alive(), "the server loop did not stop"
-    server.task_dispatcher.shutdown(timeout=1)
 
 
 def assert_error(r, status: int, code: str) -> None:  # noqa: ANN001

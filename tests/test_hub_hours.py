@@ -5,25 +5,12 @@ day in the branch's time zone, and a numeric block wraps (199 -> 101)."""
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from zoneinfo import ZoneInfo
 
-import pytest
 from conftest import make_app
-
-import server.auth
 
 API = "/api/v1"
 TEHRAN = ZoneInfo("Asia/Tehran")
-
-
-_hash_once = functools.cache(server.auth.generate_password_hash)
-
-
-@pytest.fixture(autouse=True)
-def _each_pin_hashed_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """conftest's make_app hashes nine PINs (scrypt) for every test; one real hash per PIN will do."""
-    monkeypatch.setattr(server.auth, "generate_password_hash", _hash_once)
 
 
 class Clock:

@@ -3,24 +3,11 @@ rebuilt from the log alone equal the ones the hub kept (issue 3, Storage)."""
 
 from __future__ import annotations
 
-import functools
 import random
 
-import pytest
-
-import server.auth
 from server.floor import FloorError
 
 TABLES = ("tickets", "sequences", "counters", "device_status")
-
-
-_hash_once = functools.cache(server.auth.generate_password_hash)
-
-
-@pytest.fixture(autouse=True)
-def _each_pin_hashed_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """conftest's make_app hashes nine PINs (scrypt) for every test; one real hash per PIN will do."""
-    monkeypatch.setattr(server.auth, "generate_password_hash", _hash_once)
 
 
 def snapshot(db) -> dict[str, list[tuple]]:  # noqa: ANN001

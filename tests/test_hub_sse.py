@@ -3,48 +3,15 @@ gets exactly what it missed, in order; public events carry no tracking code, pri
 
 from __future__ import annotations
 
-import functools
 import http.client
 import json
-import threading
-from collections.abc import Iterator
 from urllib.parse import urlparse
 
-import pytest
 import requests
-from conftest import LiveHub
-from flask import Flask
-from waitress import wasyncore
-from waitress.server import create_server
 
-import server.auth
 from server.events import PRIVATE_FIELDS
 
 API = "/api/v1"
-
-
-_hash_once = functools.cache(server.auth.generate_password_hash)
-
-
-@pytest.fixture(autouse=True)
-def _each_pin_hashed_once(monkeypatch: pytest.MonkeyPatch) -> None:
-    """conftest's make_app hashes nine PINs (scrypt) for every test; one real hash per PIN will do."""
-    monkeypatch.setattr(server.auth, "generate_password_hash", _hash_once)
-
-
-@pytest.fixture
-def live_hub(app: Flask) -> Iterator[LiveHub]:
-    """conftest's live_hub, but stopped from inside waitress' own loop: closing only the listening socket
-    (conftest) leaves the loop polling its client channels; once their file descriptors are reused by
-    later sockets in this process, that zombie loop answers other tests' requests with this app."""
-    server = create_server(app, host="127.0.0.1", port=0, threads=16)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield LiveHub(app, f"http://127.0.0.1:{server.effective_port}")
-    server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))  # the loop ends with an empty map
-    thread.join(5)
-    assert not thread.is_alive(), "the server loop did not stop"
-    server.task_dispatcher.shutdown(timeout=1)
 
 
 class SSEClient:
