@@ -97,8 +97,11 @@ def _windows(state: QueueState) -> list[Window]:
     windows = [w for w in state.windows if w.state in ("open", "paused")]
     covered = {s for w in windows for s, v in w.skills.items() if v > 0}
     uncovered = {t.service for t in state.waiting} - covered
-    return windows + [replace(w, state="open", busy_since=None, busy_service=None) for w in state.windows
-                      if w.state == "closed" and any(w.serves(s) for s in uncovered)]
+    # A closed window assumed open serves only what nobody else covers: it must not absorb the
+    # load of the open windows (a newcomer would then be told "no wait" beside two waiting).
+    return windows + [replace(w, state="open", busy_since=None, busy_service=None,
+                              skills={s: v for s, v in w.skills.items() if s in uncovered})
+                      for w in state.windows if w.state == "closed" and any(w.serves(s) for s in uncovered)]
 
 
 def replay(state: QueueState, rules: Rules, choose: Chooser, rng: random.Random,

@@ -232,12 +232,13 @@ class Floor:
         return rows[0]
 
     def ticket(self, tracking_code: str) -> dict[str, Any]:
-        return self.ticket_view(self._ticket_row(tracking_code=tracking_code))
+        """A visitor looking up their ticket (F1) may wait a moment for the latest estimate."""
+        return self.ticket_view(self._ticket_row(tracking_code=tracking_code), settle=True)
 
     def ticket_by_id(self, ticket_id: int) -> dict[str, Any]:
         return self.ticket_view(self._ticket_row(id_=ticket_id))
 
-    def ticket_view(self, row: dict[str, Any]) -> dict[str, Any]:
+    def ticket_view(self, row: dict[str, Any], settle: bool = False) -> dict[str, Any]:
         """The API's ticket: state, position and estimate while waiting, window when called (F1)."""
         out = {k: row[k] for k in ("id", "number", "service", "priority", "state", "tracking_code", "issued_at",
                                    "counter", "called_at", "recalls", "transfers", "outcome", "reason")}
@@ -250,7 +251,7 @@ class Floor:
                 [row["service"], row["arrived_at"], row["id"]]).fetchone()[0]
             out["people_ahead"], out["position"] = ahead, ahead + 1
             # A ticket newer than the last replay is told what a newcomer was told a moment ago.
-            waiting, newcomers = self.waits.get()
+            waiting, newcomers = self.waits.settle_now(1.0) if settle else self.waits.get()
             est = waiting.get(row["id"]) or newcomers.get(row["service"])
             if est is not None:
                 out["estimated_wait_minutes"] = round(est.minutes)
@@ -493,7 +494,7 @@ class Floor:
         rows = list(self.db.query("SELECT * FROM counters"))
         serving = {s.code: [r for r in rows if self.skills(r).get(s.code, 0) > 0] if s.enabled else []
                    for s in self.branch.services}
-        estimates = self.waits.get()[1]
+        estimates = self.waits.settle_now(1.0)[1]  # kiosks poll this: a fresh answer beats a fast one
         out = []
         for unit in self.branch.units:
             for s in unit.services:
