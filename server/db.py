@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -147,6 +148,26 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
     if str(path) != ":memory:":
         db.enable_wal()
     conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives a process kill
+
     conn.execute("PRAGMA foreign_keys=ON")
     migrations.apply(db)
     return db
+
+
+def checkpoint_in_background(db: sqlite_utils.Database, path: Path, every: float = 10.0) -> None:
+    """For the running hub: checkpoints (copying the WAL back, with an fsync) would otherwise
+    run inside some request's commit, under the floor's lock. A daemon thread with its own
+    connection does PASSIVE checkpoints instead, which never block the writer."""
+    db.execute("PRAGMA wal_autocheckpoint=0")
+
+    def run() -> None:
+        conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=5)
+        while True:
+            time.sleep(every)
+            try:
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            except sqlite3.Error:  # busy, or the file is gone (a test's temporary folder): try later
+                if not path.exists():
+                    return
+
+    threading.Thread(target=run, name="navbat-checkpoint", daemon=True).start()
