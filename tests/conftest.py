@@ -4,8 +4,11 @@ client or on a real socket (waitress on 127.0.0.1, a free port)."""
 from __future__ import annotations
 
 import functools
+import os
+import tempfile
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +24,9 @@ from server.app import create_app
 from server.auth import add_device, add_user
 from server.floor import Floor
 
+# Debian's chromium as root, with nothing dialling out (only loopback, ever).
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
 PINS = {"head": "1404", **{f"clerk{n}": f"{n}{n}{n}{n}" for n in range(1, 9)}}
 
 
@@ -127,3 +133,30 @@ def live_hub(app: Flask) -> Iterator[LiveHub]:
     url, stop = serve_in_thread(app)
     yield LiveHub(app, url)
     stop()
+
+
+@contextmanager
+def chromium() -> Iterator[object]:
+    """Headless Debian chromium driven by Playwright (which cannot download its own here)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    with chromium() as b:
+        yield b
+
+
+def docs_dir() -> Path:
+    """Where tests write their screenshots: docs/ with NAVBAT_UPDATE_DOCS=1 (to refresh the
+    README's pictures), otherwise a temporary folder, so a test run leaves the tree clean."""
+    if os.environ.get("NAVBAT_UPDATE_DOCS"):
+        return Path(__file__).resolve().parent.parent / "docs"
+    return Path(tempfile.mkdtemp(prefix="navbat-shots-"))

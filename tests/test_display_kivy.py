@@ -14,6 +14,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from conftest import docs_dir
 from PIL import Image
 
 from counter_display import speech
@@ -22,7 +23,7 @@ from counter_display.events import wait_until
 pytestmark = [pytest.mark.gui,
               pytest.mark.skipif(not os.environ.get("DISPLAY"), reason="needs a display: run under xvfb-run")]
 ROOT = Path(__file__).resolve().parent.parent
-DOCS = ROOT / "docs"
+DOCS = docs_dir()
 FA = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
 

@@ -17,15 +17,13 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from conftest import PINS, make_app, serve_in_thread  # noqa: E402
+from conftest import PINS, chromium, make_app, serve_in_thread  # noqa: E402
 
 from navbat.config import Branch, load_config  # noqa: E402
 from queueing.bridge import rules_from_branch  # noqa: E402
 from queueing.profiles import busy_day  # noqa: E402
 
 TEHRAN = ZoneInfo("Asia/Tehran")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
 
 
 class Clock:
@@ -126,27 +124,21 @@ def head_token(client) -> dict[str, str]:  # noqa: ANN001
 
 def screenshot(url: str, out: Path, width: int = 1440, height: int = 1500,
                extras: dict[str, str] | None = None) -> None:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": width, "height": height})
-            page.goto(f"{url}/head")
-            page.fill("input[name=pin]", PINS["head"])
-            page.click("#login button[type=submit]")
-            page.wait_for_selector("#windows article[data-window='8']")
-            page.wait_for_selector("#staffing tbody tr")
-            page.select_option("#whatif select[name=counter]", "7")
-            page.select_option("#whatif select[name=state]", "open")
-            page.click("#whatif button[type=submit]")
-            page.wait_for_selector("#whatif-result table")
-            page.wait_for_timeout(300)
-            page.screenshot(path=str(out), full_page=True)
-            if extras:
-                _extras(browser, url, out.parent, extras)
-        finally:
-            browser.close()
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": width, "height": height})
+        page.goto(f"{url}/head")
+        page.fill("input[name=pin]", PINS["head"])
+        page.click("#login button[type=submit]")
+        page.wait_for_selector("#windows article[data-window='8']")
+        page.wait_for_selector("#staffing tbody tr")
+        page.select_option("#whatif select[name=counter]", "7")
+        page.select_option("#whatif select[name=state]", "open")
+        page.click("#whatif button[type=submit]")
+        page.wait_for_selector("#whatif-result table")
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(out), full_page=True)
+        if extras:
+            _extras(browser, url, out.parent, extras)
 
 
 def _extras(browser, url: str, folder: Path, extras: dict[str, str]) -> None:  # noqa: ANN001
