@@ -55,6 +55,26 @@ _paths: dict[str, Any] = {
         "get": _op("Last known state of every device", auth=False, errors=())},
     "/events": {"get": {"summary": "Server-Sent Events; Last-Event-ID resumes", "responses": {
         "200": {"description": "text/event-stream"}}}},
+    # The branch head's console (server/pages/head_api.py)
+    "/head/floor": {"get": _op("Live floor: per sub-service and per window, with alerts (branch head)")},
+    "/head/staffing": {"get": {**_op("Windows needed per hour for the rest of the day (branch head)"),
+                               "parameters": [{"name": "share", "in": "query", "schema": {"type": "number"}}]}},
+    "/head/what-if": {"post": _op("Expected waits before and after a staffing change (branch head)", body={
+        "type": "object", "properties": {"changes": {"type": "array"}, "counter": {"type": "integer"},
+                                         "services": {}, "state": {"type": "string"}}})},
+    "/ratings/pending": {"get": {**_op("The visitor a window's tablet may rate now", auth=False, errors=(400,)),
+                                 "parameters": [{"name": "counter", "in": "query", "required": True,
+                                                 "schema": {"type": "integer"}}]}},
+    "/ratings": {"post": _op("A satisfaction rating, 1-5 faces (F2, V4)", auth=False, body={
+        "type": "object", "required": ["score"], "properties": {
+            "score": {"type": "integer", "minimum": 1, "maximum": 5}, "counter": {"type": "integer"},
+            "tracking_code": {"type": "string"}, "comment": {"type": "string"}}})},
+    "/reports/daily": {"get": {**_op("The day's report (branch head); format json|csv|xlsx"), "parameters": [
+        {"name": "date", "in": "query", "schema": {"type": "string"}},
+        {"name": "format", "in": "query", "schema": {"enum": ["json", "csv", "xlsx"]}}]}},
+    "/reports/monthly": {"get": {**_op("A Jalali month's report (D9); format json|csv|xlsx"), "parameters": [
+        {"name": "month", "in": "query", "schema": {"type": "string", "example": "1404-07"}},
+        {"name": "format", "in": "query", "schema": {"enum": ["json", "csv", "xlsx"]}}]}},
 }
 for _action in ("open", "close", "pause", "resume", "next", "recall", "start", "done", "no-show", "transfer"):
     _body = {"type": "object", "required": ["service"], "properties": {"service": {"type": "string"}}} \
