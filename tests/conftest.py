@@ -120,7 +120,10 @@ def serve_in_thread(app: Flask, threads: int = 16) -> tuple[str, callable]:
         # Close every channel from inside waitress' own loop, not just the listening socket:
         # a loop left polling old client sockets would answer later tests whose sockets reuse
         # those file descriptors, with this test's app.
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        try:
+            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        except OSError:  # the loop already ended (its trigger is closed): close what is left here
+            wasyncore.close_all(server._map)
         thread.join(5)
         server.task_dispatcher.shutdown(timeout=1)
         app.extensions["navbat.floor"].waits.stop()
