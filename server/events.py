@@ -11,6 +11,7 @@ import json
 import threading
 from collections import deque
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 EVENT_TYPES = (
@@ -33,7 +34,9 @@ class Event:
     def public(self) -> dict[str, Any]:
         return {k: v for k, v in self.data.items() if k not in PRIVATE_FIELDS}
 
+    @cached_property
     def sse(self) -> str:
+        """The event as an SSE message; made once, however many displays receive it."""
         body = json.dumps({"id": self.id, "type": self.type, "at": self.at, **self.public()}, ensure_ascii=False)
         return f"id: {self.id}\nevent: {self.type}\ndata: {body}\n\n"
 

@@ -33,9 +33,9 @@ def stream():  # noqa: ANN201
         yield f"retry: 2000\n: connected at event {last}\n\n"  # flushes headers at once
         while True:
             events = f.bus.wait(last, 0 if once else heartbeat)
-            for ev in events:
-                last = ev.id
-                yield ev.sse()
+            if events:
+                last = events[-1].id
+                yield "".join(ev.sse for ev in events)  # one write per wake-up, not per event
             if once:
                 return
             if not events:
