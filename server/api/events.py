@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from flask import Blueprint, Response, current_app, request, stream_with_context
 
 from server.api.common import floor
@@ -9,6 +11,7 @@ from server.floor import FloorError
 
 bp = Blueprint("events", __name__)
 HEARTBEAT_S = 15.0
+COALESCE_S = 0.02
 
 
 @bp.get("/events")
@@ -33,6 +36,11 @@ def stream():  # noqa: ANN201
         yield f"retry: 2000\n: connected at event {last}\n\n"  # flushes headers at once
         while True:
             events = f.bus.wait(last, 0 if once else heartbeat)
+            if events and not once:
+                # Let the events of the next few milliseconds join this write: with dozens of
+                # displays, one wake-up and one write per burst instead of per event.
+                time.sleep(COALESCE_S)
+                events = f.bus.since(last)
             if events:
                 last = events[-1].id
                 yield "".join(ev.sse for ev in events)  # one write per wake-up, not per event
