@@ -200,7 +200,7 @@ class Floor:
     def _issue(self, pending: list[Event], svc: Service, priority: str | None, key: str, device: str) -> int:
         service = svc.code
         now = self.clock()
-        if not svc.enabled or not self.serving_counters(service):
+        if not self.serving()[service]:
             raise FloorError(409, "service_unavailable", f'no window serves "{service}" today')
         if not self.ignore_hours and not self.branch.is_open(now):
             opens = self.branch.next_opening(now)
@@ -272,12 +272,12 @@ class Floor:
         cfg = self.branch.counter(row["number"])
         return {s.code: s.weight for s in cfg.services} if cfg else {}
 
-    def serving_counters(self, service: str) -> list[int]:
-        """Windows that serve a sub-service today, open or not yet open (D4)."""
-        svc = self.branch.service(service)
-        if svc is None or not svc.enabled:
-            return []
-        return [r["number"] for r in self.db.query("SELECT * FROM counters") if self.skills(r).get(service, 0) > 0]
+    def serving(self) -> dict[str, list[dict[str, Any]]]:
+        """Per sub-service, the windows (counter rows) that serve it today, open or not yet
+        open (D4); empty for a sub-service closed in the config."""
+        rows = list(self.db.query("SELECT * FROM counters"))
+        return {s.code: [r for r in rows if self.skills(r).get(s.code, 0) > 0] if s.enabled else []
+                for s in self.branch.services}
 
     def _change_counter(self, pending: list[Event], row: dict[str, Any], actor: str | None, **changes: Any) -> None:
         data = {"counter": row["number"], "state": row["state"], "clerk": row["clerk"],
@@ -477,23 +477,14 @@ class Floor:
 
     def _replay(self) -> tuple[dict[int, queueing.Estimate], dict[str, queueing.Estimate]]:
         state = self.queue_state()
-        served = self.served_services()
+        served = [code for code, windows in self.serving().items() if windows]
         newcomers = queueing.estimate_newcomers(state, self.rules, served) if served else {}
         return queueing.estimate_waits(state, self.rules), newcomers
-
-    def served_services(self) -> list[str]:
-        """Sub-services some window serves today (open or not yet open)."""
-        served: set[str] = set()
-        for row in self.db.query("SELECT * FROM counters"):
-            served.update(code for code, weight in self.skills(row).items() if weight > 0)
-        return [s.code for s in self.branch.services if s.enabled and s.code in served]
 
     def services(self) -> list[dict[str, Any]]:
         """Every sub-service with its live waiting count and a newcomer's estimate."""
         counts = dict(self.db.execute("SELECT service, count(*) FROM tickets WHERE state='waiting' GROUP BY service"))
-        rows = list(self.db.query("SELECT * FROM counters"))
-        serving = {s.code: [r for r in rows if self.skills(r).get(s.code, 0) > 0] if s.enabled else []
-                   for s in self.branch.services}
+        serving = self.serving()
         estimates = self.waits.settle_now(1.0)[1]  # kiosks poll this: a fresh answer beats a fast one
         out = []
         for unit in self.branch.units:
