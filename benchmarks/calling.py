@@ -4,7 +4,7 @@
 
 Starts `navbat hub` (waitress, as in production) in a subprocess on a temporary
 database, connects N display clients to GET /api/v1/events with the displays' own SSE
-client (counter_display.events.EventStream), opens the 8 windows and calls tickets one
+client (foundation.hub_events.EventStream), opens the 8 windows and calls tickets one
 after another. For every call and every display it measures the time from just before
 POST /counters/<n>/next is sent to the moment that display has parsed the
 ticket.called event. Target: p99 under 200 ms on the 2-core branch machine.
@@ -27,8 +27,8 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from counter_display.events import EventStream, wait_until  # noqa: E402
-from navbat.config import load_config  # noqa: E402
+from foundation.config import load_config  # noqa: E402
+from foundation.hub_events import EventStream, wait_until  # noqa: E402
 from server.app import create_app  # noqa: E402
 from server.auth import add_device, add_user  # noqa: E402
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from navbat.config import load_config  # noqa: E402
+from foundation.config import load_config  # noqa: E402
 from queueing import (  # noqa: E402
     QueueState,
     Rules,

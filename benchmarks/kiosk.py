@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 def start_hub(db: Path) -> tuple[str, str, object]:
     from waitress.server import create_server
 
-    from navbat.config import load_config
+    from foundation.config import load_config
     from server.app import create_app
     from server.auth import add_device
 
@@ -62,7 +62,7 @@ def window_run(url: str, token: str, work: Path, n: int) -> dict:
         raise SystemExit(f"kiosk run failed: {log['error']}")
     with sqlite3.connect(queue_db) as db:
         printed_at = db.execute("SELECT printed_at FROM jobs WHERE state='done'").fetchone()[0]
-    from navbat.persian import latin_digits
+    from foundation.persian import latin_digits
 
     written = bin_written(work / "tickets", latin_digits(log["number"]))
     return {"start": log["home_ready_epoch"] - spawned,
@@ -77,10 +77,10 @@ def bin_written(folder: Path, number: str) -> float:
 
 
 def windowless(url: str, token: str, work: Path, loops: int) -> list[float]:
-    from kiosk.hub import HubClient
+    from foundation.config import load_config
+    from foundation.hub_client import HubClient
     from kiosk.printing import KioskPrinter
     from kiosk.viewmodel import KioskModel
-    from navbat.config import load_config
 
     branch = load_config()
     hub = HubClient(url, token)

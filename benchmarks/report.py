@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from navbat.config import load_config  # noqa: E402
+from foundation.config import load_config  # noqa: E402
 from server import ratings  # noqa: E402
 from server.db import open_db  # noqa: E402
 from server.floor import iso  # noqa: E402

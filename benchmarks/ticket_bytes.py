@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import serial  # noqa: E402
 
-from navbat.config import Printer, load_config  # noqa: E402
+from foundation.config import Printer, load_config  # noqa: E402
 from printer.demo import demo_slip  # noqa: E402
 from printer.devices import open_printer, send_ticket  # noqa: E402
 from printer.layout import ticket_bytes  # noqa: E402

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from counter_display import speech
+from foundation import speech
 
 
 @dataclass(frozen=True)

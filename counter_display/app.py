@@ -22,10 +22,11 @@ from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
 from kivy.uix.widget import Widget
 
 from counter_display.announce import Announcement, AnnouncementQueue, Player
-from counter_display.events import EventStream
-from counter_display.hub import DisplayHub, HubError
-from counter_display.text import FONT_REGULAR, shaped
 from counter_display.viewmodel import CounterModel, WallModel
+from foundation.assets import FONT_REGULAR
+from foundation.hub_client import HubClient, HubError
+from foundation.hub_events import EventStream
+from foundation.shaping import shaped
 
 KV = Path(__file__).resolve().parent / "kv"
 FLASH_S = 4.0
@@ -123,7 +124,7 @@ class DisplayApp(App):
                  screenshot: Path | None = None, screenshot_delay: float = 2.0, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.hub_url, self.counter, self.lang = hub_url, counter, lang
-        self.hub = DisplayHub(hub_url)
+        self.hub = HubClient(hub_url)
         self.wall = WallModel(lang) if counter is None else None
         self.counter_model = CounterModel(counter, lang) if counter is not None else None
         self.screenshot, self.screenshot_delay = screenshot, screenshot_delay

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import threading
 
-from counter_display.events import EventStream
-from counter_display.hub import DisplayHub, HubError
 from counter_display.led import LedFollower
+from foundation.hub_client import HubClient, HubError
+from foundation.hub_events import EventStream
 
 
 def follow(hub_url: str, follower: LedFollower, stop: threading.Event | None = None,
@@ -22,7 +22,7 @@ def follow(hub_url: str, follower: LedFollower, stop: threading.Event | None = N
             follower.handle(event)
 
     stream = EventStream(hub_url, on_event, lambda up: live.set() if up else live.clear()).start()
-    hub = DisplayHub(hub_url)
+    hub = HubClient(hub_url)
     while not stop.is_set():
         try:
             view = hub.counter(follower.counter)

@@ -14,8 +14,8 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from counter_display.announce import Announcement
-from navbat.i18n import gettext_for
-from navbat.persian import digits, format_date
+from foundation.i18n import gettext_for
+from foundation.persian import digits, format_date
 
 CALL_EVENTS = ("ticket.called", "ticket.recalled")
 ANNOUNCE_WITHIN_S = 90  # calls older than this (caught up after an outage) are shown, not spoken

@@ -20,14 +20,14 @@ from kivy.lang import Builder
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
+from foundation.assets import FONT_BOLD, FONT_REGULAR
+from foundation.hub_client import HubRefused, HubUnreachable
+from foundation.persian import digits
 from kiosk import text
-from kiosk.hub import HubRefused, HubUnreachable
 from kiosk.screens import HomeScreen, ProblemView, ServiceScreen, TicketScreen, UnitScreen
 from kiosk.viewmodel import HOME, SERVICE, TICKET, KioskModel
-from navbat.persian import digits
 
 KV = Path(__file__).resolve().parent / "kv"
-FONTS = Path(__file__).resolve().parent.parent / "assets" / "fonts"
 REFRESH_SECONDS = 15.0  # waiting counts and estimates on the home and unit screens
 RETRY_SECONDS = 3.0  # while the hub cannot be reached
 
@@ -35,8 +35,8 @@ RETRY_SECONDS = 3.0  # while the hub cannot be reached
 class KioskApp(App):
     lang = StringProperty("fa")
     rtl = BooleanProperty(True)
-    font = StringProperty(str(FONTS / "Vazirmatn-Regular.ttf"))
-    font_bold = StringProperty(str(FONTS / "Vazirmatn-Bold.ttf"))
+    font = StringProperty(FONT_REGULAR)
+    font_bold = StringProperty(FONT_BOLD)
 
     def __init__(self, model: KioskModel, **kwargs: Any) -> None:
         super().__init__(**kwargs)

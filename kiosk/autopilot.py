@@ -226,10 +226,10 @@ def main(argv: list[str] | None = None) -> int:
 
     width, height = (int(v) for v in args.size.lower().split("x"))
     configure(width=width, height=height)
-    from kiosk.hub import HubClient
+    from foundation.config import load_config
+    from foundation.hub_client import HubClient
     from kiosk.printing import KioskPrinter
     from kiosk.viewmodel import KioskModel
-    from navbat.config import load_config
 
     branch = load_config(args.config)
     hub = HubClient(args.hub, args.token)

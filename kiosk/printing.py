@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from navbat.config import Branch, Printer
+from foundation.config import Branch, Printer
 from printer.queue import PrintQueue
 from printer.slip import slip_from_ticket
 

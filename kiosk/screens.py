@@ -5,19 +5,17 @@ Layout is in kiosk/kv/<screen>.kv; no decisions are made here.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.modalview import ModalView
 from kivy.uix.screenmanager import Screen
 from kivy.uix.widget import Widget
 
+from foundation.assets import ICONS
+from foundation.persian import digits
 from kiosk.viewmodel import KioskModel
 from kiosk.widgets import KLabel, Tile
-from navbat.persian import digits
 
-ICONS = Path(__file__).resolve().parent.parent / "assets" / "icons"
 UNIT_COLOURS = {  # dark enough for white text at more than 7:1
     "premium": (0.0, 0.36, 0.33, 1), "insured": (0.05, 0.28, 0.63, 1), "registration": (0.29, 0.08, 0.55, 1),
     "pension": (0.11, 0.37, 0.13, 1), "finance": (0.45, 0.2, 0.0, 1),

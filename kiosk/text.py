@@ -1,7 +1,7 @@
 """Words and numbers as the visitor reads them: the kiosk's catalogue, Persian digits, ranges.
 
-Message ids are English (navbat/locale/fa/LC_MESSAGES/kiosk.po holds the Persian).
-Nothing here shapes Persian for the screen; that is the Kivy layer's job (kiosk.bidi).
+Message ids are English (foundation/locale/fa/LC_MESSAGES/kiosk.po holds the Persian).
+Nothing here shapes Persian for the screen; that is the Kivy layer's job (foundation.shaping).
 """
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from navbat.i18n import gettext_for
-from navbat.persian import digits, format_date
+from foundation.i18n import gettext_for
+from foundation.persian import digits, format_date
 
 DOMAIN = "kiosk"
 WEEKDAYS_FA = ("دوشنبه", "سه‌شنبه", "چهارشنبه", "پنجشنبه", "جمعه", "شنبه", "یکشنبه")  # datetime.weekday() order

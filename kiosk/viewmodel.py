@@ -19,10 +19,10 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+from foundation.hub_client import HubClient, HubRefused, HubUnreachable
+from foundation.persian import digits, format_date
 from kiosk import text
-from kiosk.hub import HubClient, HubRefused, HubUnreachable
 from kiosk.printing import KioskPrinter, PrintOutcome
-from navbat.persian import digits, format_date
 
 HOME, UNIT, SERVICE, TICKET = "home", "unit", "service", "ticket"
 SCREENS = (HOME, UNIT, SERVICE, TICKET)

@@ -11,7 +11,7 @@ from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 
-from kiosk.bidi import wrap
+from foundation.shaping import wrap
 
 
 class KLabel(Label):

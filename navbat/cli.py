@@ -6,7 +6,7 @@ import argparse
 import importlib
 import sys
 
-from navbat.config import ConfigError
+from foundation.config import ConfigError
 
 # name -> module; each module defines register(subparsers) and keeps heavy imports
 # (Kivy, Flask) inside its run function so `navbat --help` stays quick.
@@ -27,13 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="navbat", description="Navbat queue and service-desk system")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in COMMANDS.values():
-        try:
-            mod = importlib.import_module(module)
-        except ModuleNotFoundError as exc:
-            if exc.name != module:
-                raise
-            continue  # a command another issue has not built yet
-        mod.register(sub)
+        importlib.import_module(module).register(sub)
     return parser
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from navbat.config import Branch
+from foundation.config import Branch
 from printer.slip import TicketSlip, slip_from_ticket
 
 DEMO_HUB = "http://127.0.0.1:8080"

@@ -16,7 +16,7 @@ from escpos.escpos import Escpos
 from escpos.exceptions import DeviceNotFoundError
 from escpos.printer import Dummy, Network, Serial
 
-from navbat.config import Printer
+from foundation.config import Printer
 from printer.layout import preview_png, ticket_bytes
 from printer.slip import TicketSlip
 

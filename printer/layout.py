@@ -18,8 +18,8 @@ from escpos.escpos import Escpos
 from escpos.printer import Dummy
 from PIL import Image
 
-from navbat.i18n import gettext_for
-from navbat.persian import digits, format_datetime
+from foundation.i18n import gettext_for
+from foundation.persian import digits, format_datetime
 from printer import raster
 from printer.paper import (
     BARCODE_HEIGHT,

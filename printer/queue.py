@@ -33,7 +33,7 @@ from pathlib import Path
 from escpos.escpos import Escpos
 from escpos.exceptions import DeviceNotFoundError
 
-from navbat.config import Printer
+from foundation.config import Printer
 from printer import status as st
 from printer.devices import open_printer, send_ticket
 from printer.slip import TicketSlip

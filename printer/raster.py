@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import threading
 from functools import cache
-from pathlib import Path
 
 from PIL import Image, ImageDraw, ImageFont, features
 
-FONT_DIR = Path(__file__).resolve().parent.parent / "assets" / "fonts"
-FONTS = {False: FONT_DIR / "Vazirmatn-Regular.ttf", True: FONT_DIR / "Vazirmatn-Bold.ttf"}
+from foundation.assets import font_path
+
 INK_THRESHOLD = 150  # grey below this prints; a little bolder than 50 % suits thermal heads
 # One FreeType face is shared by every thread (kiosk print worker, hub reprints); FreeType faces are not thread-safe.
 _FT_LOCK = threading.Lock()
@@ -29,7 +28,7 @@ class FontError(RuntimeError):
 def font(size: int, bold: bool = False) -> ImageFont.FreeTypeFont:
     if not features.check("raqm"):
         raise FontError("Pillow was built without raqm; Persian cannot be shaped (use the Pillow wheel from PyPI)")
-    path = FONTS[bold]
+    path = font_path(bold)
     if not path.exists():
         raise FontError(f"missing font {path}")
     return ImageFont.truetype(str(path), size, layout_engine=ImageFont.Layout.RAQM)

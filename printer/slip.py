@@ -11,8 +11,8 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from navbat.config import Branch, Text
-from navbat.i18n import LANGUAGES
+from foundation.config import Branch, Text
+from foundation.i18n import LANGUAGES
 
 
 class SlipError(ValueError):

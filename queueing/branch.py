@@ -1,4 +1,4 @@
-"""Bridge from the branch file (navbat.config.Branch, duck-typed) to the queueing rules.
+"""Bridge from the branch file (foundation.config.Branch, duck-typed) to the queueing rules.
 
 Only attributes are read, so the engine stays importable without pydantic.
 """

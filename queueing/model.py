@@ -11,19 +11,19 @@ class WaitingTicket:
     service: str
     arrived_at: float  # epoch seconds; a transfer keeps the original arrival
     priority: str | None = None
-    line: int | None = None  # only for the "one line per window" baseline of the simulator
+    line: int | None = None  # only for the "one line per counter" baseline of the simulator
 
 
 @dataclass(frozen=True)
-class Window:
+class Counter:
     number: int
-    skills: dict[str, float]  # sub-service code -> skill weight (1.0 primary, <1 backup)
+    services: dict[str, float]  # sub-service code -> weight (1.0 its own unit, < 1 backup)
     state: str = "open"  # open | paused | closed
     busy_since: float | None = None  # when the current visitor was called, if any
     busy_service: str | None = None
 
     def serves(self, service: str) -> bool:
-        return self.skills.get(service, 0.0) > 0
+        return self.services.get(service, 0.0) > 0
 
 
 @dataclass(frozen=True)
@@ -33,16 +33,16 @@ class Rules:
     priority_weights: dict[str, float] = field(default_factory=dict)
     target_wait_min: dict[str, float] = field(default_factory=dict)  # per sub-service
     expected_service_min: dict[str, float] = field(default_factory=dict)  # per sub-service
-    backup_skill_weight: float = 0.5  # for a window's skills outside its own unit
+    backup_weight: float = 0.5  # for a counter's services outside its own unit
     priority_head_start: float = 0.2  # a priority class starts as if it had waited this share of the target
     default_target_min: float = 20.0  # a sub-service missing from target_wait_min
     default_service_min: float = 8.0  # a sub-service missing from expected_service_min
     service_cv: float = 0.6  # assumed spread of service times (sd / mean) for residual times
-    pause_minutes: float = 10.0  # a paused window is assumed back after this long
+    pause_minutes: float = 10.0  # a paused counter is assumed back after this long
     rate_window_min: float = 120.0  # QueueState.recent_arrivals covers this many minutes
     prior_samples: float = 5.0  # learned service times: weight of the configured value, in samples
     estimate_runs: int = 24  # random replays behind each wait estimate
-    no_show_minutes: float = 1.0  # a window's time lost calling a ticket whose holder has gone
+    no_show_minutes: float = 1.0  # a counter's time lost calling a ticket whose holder has gone
 
     def target(self, service: str) -> float:
         return self.target_wait_min.get(service) or self.default_target_min
@@ -73,7 +73,7 @@ class Estimate:
 @dataclass(frozen=True)
 class QueueState:
     waiting: list[WaitingTicket]
-    windows: list[Window]
+    counters: list[Counter]
     now: float
     # learned service minutes per sub-service (falls back to Rules.expected_service_min)
     service_min: dict[str, float] = field(default_factory=dict)

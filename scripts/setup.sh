@@ -20,4 +20,4 @@ PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/pip install -q --upgrade pip >/dev/null
 .venv/bin/pip install -q -e ".[dev]"
-.venv/bin/python -m navbat.i18n compile
+.venv/bin/python -m foundation.i18n compile

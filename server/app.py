@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from navbat.config import Branch, load_config
+from foundation.config import Branch, load_config
 from server import api, errors
 from server.db import open_db
 from server.floor import Floor, utcnow

@@ -22,7 +22,7 @@ from typing import Any
 import sqlite_utils
 
 import queueing
-from navbat.config import Branch, Service
+from foundation.config import Branch, Service
 from server.events import Event, EventBus
 from server.waits import WaitKeeper
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from waitress.server import create_server
 
-from navbat.config import Branch
+from foundation.config import Branch
 from server.app import create_app
 from server.db import checkpoint_in_background
 

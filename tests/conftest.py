@@ -19,7 +19,7 @@ from waitress import wasyncore
 from waitress.server import create_server
 
 import server.auth
-from navbat.config import Branch, load_config
+from foundation.config import Branch, load_config
 from server.app import create_app
 from server.auth import add_device, add_user
 from server.floor import Floor

@@ -17,8 +17,8 @@ import pytest
 from conftest import docs_dir
 from PIL import Image
 
-from counter_display import speech
-from counter_display.events import wait_until
+from foundation import speech
+from foundation.hub_events import wait_until
 
 pytestmark = [pytest.mark.gui,
               pytest.mark.skipif(not os.environ.get("DISPLAY"), reason="needs a display: run under xvfb-run")]

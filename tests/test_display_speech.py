@@ -7,7 +7,7 @@ import wave
 
 import pytest
 
-from counter_display import speech
+from foundation import speech
 
 
 @pytest.mark.parametrize(("n", "fa", "en"), [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from counter_display import speech
+from foundation import speech
 from tests.conftest import make_app
 
 

@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from conftest import PINS, chromium, make_app, serve_in_thread  # noqa: E402
 
-from navbat.config import Branch, load_config  # noqa: E402
+from foundation.config import Branch, load_config  # noqa: E402
 from queueing import rules_from_branch  # noqa: E402
 from queueing.profiles import busy_day  # noqa: E402
 

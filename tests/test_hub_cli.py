@@ -14,7 +14,7 @@ import pytest
 import yaml
 from werkzeug.security import check_password_hash
 
-from navbat.config import DEFAULT_CONFIG
+from foundation.config import DEFAULT_CONFIG
 from server.app import create_app
 from server.db import open_db
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from kiosk.hub import HubClient, HubRefused, HubUnreachable
+from foundation.hub_client import HubClient, HubRefused, HubUnreachable
 from kiosk.viewmodel import KioskModel
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from foundation.shaping import shape, wrap
 from kiosk import text
-from kiosk.bidi import shape, wrap
 
 
 def test_shape_joins_letters_and_orders_right_to_left() -> None:

@@ -9,8 +9,8 @@ import pytest
 from conftest import make_app, serve_in_thread
 from test_kiosk_helpers import AnswerDropper, HubProcess, kiosk
 
+from foundation.hub_client import HubClient
 from kiosk import viewmodel as vm
-from kiosk.hub import HubClient
 from kiosk.viewmodel import KioskModel
 
 

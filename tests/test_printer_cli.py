@@ -6,8 +6,8 @@ from pathlib import Path
 
 import yaml
 
+from foundation.config import DEFAULT_CONFIG
 from navbat.cli import main
-from navbat.config import DEFAULT_CONFIG
 from printer.fakes import FakeNetworkPrinter
 
 

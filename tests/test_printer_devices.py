@@ -14,7 +14,7 @@ import pytest
 import serial
 from PIL import Image
 
-from navbat.config import Printer, load_config
+from foundation.config import Printer, load_config
 from printer import status as st
 from printer.demo import demo_slip
 from printer.devices import PrinterOffline, TicketFolder, open_printer, send_ticket

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from navbat.config import load_config
+from foundation.config import load_config
 from printer import raster
 from printer.demo import demo_slip
 from printer.layout import SIZE_BODY, Paper, preview_png, ticket_blocks, ticket_bytes

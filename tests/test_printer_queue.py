@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from navbat.config import Printer, load_config
+from foundation.config import Printer, load_config
 from printer.demo import demo_slip
 from printer.fakes import FakeNetworkPrinter
 from printer.layout import ticket_bytes

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from navbat.config import load_config
+from foundation.config import load_config
 from printer.layout import Paper, people_text, ticket_blocks, ticket_bytes, wait_text
 from printer.paper import Raster
 from printer.slip import SlipError, TicketSlip, slip_from_ticket

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from navbat.config import load_config, parse_config
+from foundation.config import load_config, parse_config
 from queueing import rules_from_branch, windows_from_branch
 from queueing.branch import unit_of_services
 

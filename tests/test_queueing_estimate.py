@@ -7,7 +7,7 @@ import dataclasses
 
 import pytest
 
-from navbat.config import load_config
+from foundation.config import load_config
 from queueing import (
     QueueState,
     Rules,

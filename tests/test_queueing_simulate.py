@@ -6,8 +6,8 @@ import json
 
 import pytest
 
+from foundation.config import load_config, parse_config
 from navbat.cli import main
-from navbat.config import load_config, parse_config
 from queueing import rules_from_branch, windows_from_branch
 from queueing.erlang import allen_cunneen_wait
 from queueing.profiles import busy_day

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from navbat.config import load_config
+from foundation.config import load_config
 from queueing import rules_from_branch
 from queueing.erlang import allen_cunneen_wait
 from queueing.profiles import busy_day

@@ -4,7 +4,7 @@
 
 Voice clips come from espeak-ng (`-v fa`, `-v en`), trimmed of silence and stored as
 16 kHz mono 16-bit WAV so the committed set stays small. A call is assembled from
-them by counter_display.speech: "شماره" + number words + "باجه" + number words.
+them by foundation.speech: "شماره" + number words + "باجه" + number words.
 The chime is two decaying bell tones made with the wave module (no sox needed).
 """
 

@@ -25,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from navbat.config import load_config
+    from foundation.config import load_config
     from server.auth import add_device, add_user
     from server.db import open_db
     from server.serve import serve

@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
 def _run_led(args: argparse.Namespace) -> int:
     from counter_display.led import LedBoard, LedFollower, open_serial
     from counter_display.ledrun import follow
-    from navbat.config import load_config
+    from foundation.config import load_config
 
     branch = load_config(args.config)
     cfg = next((d for d in branch.displays if d.name == args.led), None)

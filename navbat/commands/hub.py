@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from navbat.config import load_config
+    from foundation.config import load_config
     from server.serve import serve
 
     branch = load_config(args.config)  # refused here, before anything starts, if it is bad

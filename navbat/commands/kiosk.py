@@ -45,10 +45,10 @@ def run(args: argparse.Namespace) -> int:
 
     configure(fullscreen=args.fullscreen and not args.screenshot)
 
-    from kiosk.hub import HubClient
+    from foundation.config import load_config
+    from foundation.hub_client import HubClient
     from kiosk.printing import kiosk_printer
     from kiosk.viewmodel import KioskModel
-    from navbat.config import load_config
 
     branch = load_config(args.config)
     hub = HubClient(args.hub, args.token)

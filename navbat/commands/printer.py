@@ -31,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_test(args: argparse.Namespace) -> int:
-    from navbat.config import load_config
+    from foundation.config import load_config
     from printer.demo import demo_slip
     from printer.devices import PrinterOffline, TicketFolder, open_printer, send_ticket
     from printer.status import query_status
@@ -69,7 +69,7 @@ def run_test(args: argparse.Namespace) -> int:
 def run_preview(args: argparse.Namespace) -> int:
     import datetime as dt
 
-    from navbat.config import load_config
+    from foundation.config import load_config
     from printer.demo import demo_slip
     from printer.layout import preview_png, ticket_bytes
 

@@ -23,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import sqlite_utils
 
-    from navbat.config import load_config
+    from foundation.config import load_config
     from server.reports import build_report, parse_month
     from server.reports.export import to_csv, to_xlsx
 

@@ -41,7 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from navbat.config import load_config
+    from foundation.config import load_config
     from queueing.simulate import simulate_branch
 
     branch = load_config(args.config)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
-from navbat.i18n import gettext_for
+from foundation.i18n import gettext_for
 from server.floor import FloorError
 
 bp = Blueprint("counter", __name__, url_prefix="/counter")

@@ -1,8 +1,8 @@
 """The web wall display at /display for smart TVs: one page, EventSource, no build step.
 
 The page reads the public API (branch, services, counters, events); this blueprint only
-serves it, the Jalali date and clock (navbat.persian), and each call's spoken WAV,
-assembled offline from the same clips as the Kivy display (counter_display.speech).
+serves it, the Jalali date and clock (foundation.persian), and each call's spoken WAV,
+assembled offline from the same clips as the Kivy display (foundation.speech).
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from pathlib import Path
 
 from flask import Blueprint, Response, jsonify, render_template, request, send_from_directory
 
-from counter_display import speech
-from navbat.i18n import gettext_for
-from navbat.persian import digits, format_date
+from foundation import speech
+from foundation.i18n import gettext_for
+from foundation.persian import digits, format_date
 from server.api.common import floor
 from server.floor import FloorError
 

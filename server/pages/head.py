@@ -12,7 +12,7 @@ from pathlib import Path
 
 from flask import Blueprint, abort, render_template, request, send_from_directory
 
-from navbat.i18n import gettext_for
+from foundation.i18n import gettext_for
 from server import ratings
 from server.api.common import floor
 from server.pages import head_api

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
-from navbat.i18n import gettext_for
-from navbat.persian import digits, format_datetime
+from foundation.i18n import gettext_for
+from foundation.persian import digits, format_datetime
 from server import ratings
 from server.api.common import floor
 from server.floor import FloorError, parse_iso

@@ -18,7 +18,7 @@ from typing import Any
 
 import sqlite_utils
 
-from navbat.config import Branch
+from foundation.config import Branch
 from server.reports.period import Period
 from server.reports.visits import Segment, Visit, attach_ratings, fold, load_rows
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import jdatetime
 
-from navbat.persian import JALALI_MONTHS, fa_digits, jalali_month_range, latin_digits
+from foundation.persian import JALALI_MONTHS, fa_digits, jalali_month_range, latin_digits
 
 
 @dataclass(frozen=True)

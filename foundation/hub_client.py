@@ -1,4 +1,4 @@
-"""The hub's API v1 as the kiosk uses it: plain requests with short timeouts.
+"""The hub's API v1 as kiosks, displays and LED boards use it: plain requests with short timeouts.
 
 Errors come back as two exceptions: HubUnreachable (no answer: network, timeout,
 hub restarting) and HubRefused (the hub answered with an error JSON). The kiosk
@@ -15,11 +15,15 @@ CONNECT_TIMEOUT = 2.0  # seconds; the hub is on the branch LAN
 READ_TIMEOUT = 5.0
 
 
-class HubUnreachable(Exception):
+class HubError(Exception):
+    """The hub could not give an answer (either kind below)."""
+
+
+class HubUnreachable(HubError):
     """No answer from the hub (down, network cut, timed out)."""
 
 
-class HubRefused(Exception):
+class HubRefused(HubError):
     """The hub answered with an error: `code` is its machine-readable error (e.g. branch_closed)."""
 
     def __init__(self, status: int, code: str, message: str) -> None:
@@ -63,6 +67,13 @@ class HubClient:
     def services(self) -> list[dict[str, Any]]:
         """Every sub-service with waiting count, availability and estimate."""
         return self._request("GET", "/services")["services"]
+
+    def counters(self) -> list[dict[str, Any]]:
+        """Every counter: state, the sub-services it serves, the ticket at it."""
+        return self._request("GET", "/counters")["counters"]
+
+    def counter(self, number: int) -> dict[str, Any]:
+        return self._request("GET", f"/counters/{number}")
 
     def issue_ticket(self, service: str, priority: str | None, idempotency_key: str) -> dict[str, Any]:
         """POST /tickets; the same key always returns the same ticket, so retries are safe."""

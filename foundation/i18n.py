@@ -1,7 +1,7 @@
-"""Translations from gettext catalogues (navbat/locale/<lang>/LC_MESSAGES/<domain>.po).
+"""Translations from gettext catalogues (foundation/locale/<lang>/LC_MESSAGES/<domain>.po).
 
 Message ids are English; each part of the product has its own domain (server,
-kiosk, display, printer) so catalogues stay small. `python -m navbat.i18n compile`
+kiosk, display, printer) so catalogues stay small. `python -m foundation.i18n compile`
 turns the .po files into .mo (setup does this); when a .mo is missing the .po is
 read directly, so a fresh checkout still shows Persian.
 """
@@ -60,5 +60,5 @@ if __name__ == "__main__":
     if sys.argv[1:] == ["compile"]:
         print(f"compiled {compile_all()} catalogue(s)")
     else:
-        print("usage: python -m navbat.i18n compile", file=sys.stderr)
+        print("usage: python -m foundation.i18n compile", file=sys.stderr)
         sys.exit(2)

@@ -13,7 +13,8 @@ import wave
 from functools import cache
 from pathlib import Path
 
-SOUNDS = Path(__file__).resolve().parent.parent / "assets" / "sounds"
+from foundation.assets import SOUNDS
+
 LANGS = ("fa", "en")
 RATE = 16000
 WORD_GAP_S = 0.06

@@ -28,6 +28,11 @@ def shape(text: str, rtl: bool = True) -> str:
     return get_display(_reshaper.reshape(text), base_dir="R")
 
 
+def shaped(text: str, lang: str) -> str:
+    """Logical text -> what Kivy must draw, for the screen's language."""
+    return shape(text, lang == "fa")
+
+
 def wrap(text: str, width: float, measure: Callable[[str], float], rtl: bool = True) -> list[str]:
     """Greedy word wrap of logical text into lines no wider than `width`, then shaped per line."""
     lines: list[str] = []
