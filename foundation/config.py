@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from pydantic import (
+    AliasChoices,
     BaseModel,
     ConfigDict,
     Field,
@@ -105,7 +106,9 @@ class PriorityClass(_Model):
     weight: float = Field(gt=0, le=100)
 
 
-class Skill(_Model):
+class CounterService(_Model):
+    """A sub-service a counter serves, with its weight: 1.0 its own unit's, < 1 a backup."""
+
     code: Code
     weight: float = Field(default=1.0, gt=0, le=1)
 
@@ -122,7 +125,7 @@ class Counter(_Model):
     number: int = Field(ge=1, le=999)
     name: Text
     unit: Code | None = None
-    services: list[Skill] = Field(min_length=1)
+    services: list[CounterService] = Field(min_length=1)
 
     @field_validator("services", mode="before")
     @classmethod
@@ -140,8 +143,8 @@ class Counter(_Model):
             raise PydanticCustomError("unknown_unit", 'unknown unit "{unit}"', {"unit": unit})
         return unit
 
-    def skill(self, service: str) -> float:
-        """The window's weight for a sub-service; 0 when it does not serve it."""
+    def weight_of(self, service: str) -> float:
+        """The counter's weight for a sub-service; 0 when it does not serve it."""
         return next((s.weight for s in self.services if s.code == service), 0.0)
 
 
@@ -187,7 +190,9 @@ class Display(_Model):
 class Policy(_Model):
     """Knobs of the call-next policy; the defaults need no tuning."""
 
-    backup_skill_weight: float = Field(default=0.5, gt=0, le=1)
+    # the weight of a service outside the counter's own unit; the file's old key is still read
+    backup_weight: float = Field(default=0.5, gt=0, le=1,
+                                 validation_alias=AliasChoices("backup_weight", "backup_skill_weight"))
     # a priority class starts as if it had already waited this share of its target
     priority_head_start: float = Field(default=0.2, ge=0, le=2)
 

@@ -19,6 +19,19 @@ LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 LANGUAGES = ("fa", "en")
 
 
+def parse_lang(value: str | None, default: str = "fa") -> str:
+    """A language asked for by a user (a query string, a cookie, a flag); ValueError if unknown."""
+    if value is None or value == "":
+        return default
+    if value not in LANGUAGES:
+        raise ValueError(f"lang must be {' or '.join(LANGUAGES)}, not {value!r}")
+    return value
+
+
+def direction(lang: str) -> str:
+    return "rtl" if lang == "fa" else "ltr"
+
+
 @cache
 def translation(domain: str, lang: str) -> gettext.NullTranslations:
     if lang == "en":

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import importlib
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
 from foundation.config import Branch, load_config
 from server import api, errors
-from server.db import open_db
-from server.floor import Floor, utcnow
+from server.hub import EXTENSION, open_hub
+from server.pages import common, counter, display, head, tracking
+from server.times import utcnow
 
-PAGES = ("tracking", "display", "counter", "head")  # optional page blueprints: server/pages/<name>.py
+PAGES = (common.bp, tracking.bp, display.bp, counter.bp, head.bp)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -25,17 +24,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False
     app.json.sort_keys = False
     branch: Branch = app.config.get("BRANCH") or load_config(app.config["CONFIG_PATH"])
-    db = open_db(Path(app.config["DB_PATH"]))
-    app.extensions["navbat.floor"] = Floor(db, branch, clock=app.config["CLOCK"],
-                                           ignore_hours=app.config["IGNORE_HOURS"])
+    app.extensions[EXTENSION] = open_hub(branch, app.config["DB_PATH"], app.config["CLOCK"],
+                                         app.config["IGNORE_HOURS"])
     errors.init_app(app)
     api.init_app(app)
-    for name in PAGES:
-        try:
-            module = importlib.import_module(f"server.pages.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"server.pages.{name}":
-                raise
-            continue
-        app.register_blueprint(module.bp)
+    for bp in PAGES:
+        app.register_blueprint(bp)
     return app

@@ -1,6 +1,8 @@
 """Who may do what: clerks and branch heads log in with a PIN, devices carry tokens.
 
 PINs are stored hashed (werkzeug's scrypt); tokens are random and stored as SHA-256.
+Sessions are written through the floor's one write path, in the same transaction as
+seating the clerk at their counter.
 """
 
 from __future__ import annotations
@@ -12,7 +14,10 @@ from dataclasses import dataclass
 import sqlite_utils
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from server.floor import Floor, FloorError, iso, utcnow
+from server.floor import Floor
+from server.queries import counter_row
+from server.refusals import Invalid, Unauthorized
+from server.times import iso, utcnow
 
 ROLES = ("clerk", "head")
 DEVICE_ROLES = ("kiosk", "display")
@@ -31,6 +36,7 @@ def _hash(token: str) -> str:
 
 
 def add_user(db: sqlite_utils.Database, username: str, role: str, pin: str, display_name: str | None = None) -> None:
+    """From the command line, before or beside a running hub (users are not part of the floor)."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
     if not (pin.isdigit() and 4 <= len(pin) <= 12):
@@ -49,35 +55,34 @@ def add_device(db: sqlite_utils.Database, name: str, role: str) -> str:
     return token
 
 
-def login(floor: Floor, username: str, pin: str, counter: int | None) -> str:
-    user = floor.db.execute("SELECT role, pin_hash FROM users WHERE username=?", [username]).fetchone()
+def login(floor: Floor, db: sqlite_utils.Database, username: str, pin: str, counter: int | None) -> str:
+    """A new session token; `db` is a reader for the PIN check (scrypt is slow: not under the lock)."""
+    user = db.execute("SELECT role, pin_hash FROM users WHERE username=?", [username]).fetchone()
     if user is None or not check_password_hash(user[1], pin):
-        raise FloorError(401, "bad_credentials", "unknown user or wrong PIN")
-    role = user[0]
-    if role == "clerk" and counter is None:
-        raise FloorError(400, "counter_required", "a clerk must name the window they sit at")
+        raise Unauthorized("bad_credentials", "unknown user or wrong PIN")
+    if user[0] == "clerk" and counter is None:
+        raise Invalid("counter_required", "a clerk must name the counter they sit at")
     if counter is not None:
-        floor.counter_row(counter)  # 404 for an unknown window
-    with floor.lock:
-        previous = floor.db.execute(
+        counter_row(db, floor.branch, counter)  # 404 for an unknown counter
+    token = secrets.token_urlsafe(24)
+    with floor.write() as tx:
+        previous = tx.db.execute(
             "SELECT counter FROM sessions WHERE username=? AND ended_at IS NULL AND counter IS NOT NULL",
             [username]).fetchone()
         if counter is not None:
             floor.set_clerk(counter, username, previous[0] if previous else None)
-        # One window at a time: a new login ends the clerk's other sessions.
-        floor.db.execute("UPDATE sessions SET ended_at=? WHERE username=? AND ended_at IS NULL",
-                         [iso(utcnow()), username])
-        token = secrets.token_urlsafe(24)
-        floor.db.execute("INSERT INTO sessions (token_hash, username, counter, created_at) VALUES (?, ?, ?, ?)",
-                         [_hash(token), username, counter, iso(utcnow())])
+        # One counter at a time: a new login ends the clerk's other sessions.
+        tx.db.execute("UPDATE sessions SET ended_at=? WHERE username=? AND ended_at IS NULL", [iso(tx.now), username])
+        tx.db.execute("INSERT INTO sessions (token_hash, username, counter, created_at) VALUES (?, ?, ?, ?)",
+                      [_hash(token), username, counter, iso(tx.now)])
     return token
 
 
 def logout(floor: Floor, who: Principal) -> None:
-    with floor.lock:
+    with floor.write() as tx:
         if who.counter is not None:
             floor.set_clerk(None, who.name, previous=who.counter)
-        floor.db.execute("UPDATE sessions SET ended_at=? WHERE token_hash=?", [iso(utcnow()), who.token_hash])
+        tx.db.execute("UPDATE sessions SET ended_at=? WHERE token_hash=?", [iso(tx.now), who.token_hash])
 
 
 def authenticate(db: sqlite_utils.Database, token: str) -> Principal | None:

@@ -1,4 +1,4 @@
-"""The hub's SQLite file: opened through sqlite-utils, WAL on, migrations applied."""
+"""The hub's SQLite file: the one list of migrations, the writer and the readers."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
@@ -83,82 +83,104 @@ def m001_initial(db: sqlite_utils.Database) -> None:
             detail TEXT, at TEXT NOT NULL)""")
 
 
-class Rows:
-    """A finished statement's rows, read under the lock (stands in for the cursor)."""
-
-    def __init__(self, cursor: sqlite3.Cursor) -> None:
-        self.description, self.lastrowid, self.rowcount = cursor.description, cursor.lastrowid, cursor.rowcount
-        self._rows = cursor.fetchall() if cursor.description else []
-        self._next = 0
-
-    def fetchone(self) -> tuple | None:
-        if self._next >= len(self._rows):
-            return None
-        self._next += 1
-        return self._rows[self._next - 1]
-
-    def fetchall(self) -> list[tuple]:
-        rest, self._next = self._rows[self._next:], len(self._rows)
-        return rest
-
-    def __iter__(self) -> Iterator[tuple]:
-        return iter(self.fetchall())
-
-    def close(self) -> None:
-        self._rows = []
+@migrations()
+def m002_ratings(db: sqlite_utils.Database) -> None:
+    # Satisfaction ratings (F2, V4), one per visit. IF NOT EXISTS: hubs from before this list
+    # made the table through a second migration set of their own ("navbat-ratings").
+    db.execute("""
+        CREATE TABLE IF NOT EXISTS ratings (
+            ticket_id INTEGER PRIMARY KEY,     -- one rating per visit
+            score INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
+            comment TEXT,
+            source TEXT NOT NULL,              -- tablet | tracking
+            counter INTEGER,                   -- the counter that finished the visit
+            clerk TEXT,
+            service TEXT,
+            at TEXT NOT NULL)""")
+    db.execute("CREATE INDEX IF NOT EXISTS ratings_at ON ratings(at)")
 
 
-class SharedDatabase(sqlite_utils.Database):
-    """One connection shared by the hub's threads, so every statement runs under `lock`.
+@migrations()
+def m003_counter_services(db: sqlite_utils.Database) -> None:
+    # One word for what a counter serves, as in the branch file and the API.
+    db.execute("ALTER TABLE counters RENAME COLUMN skills TO services")
 
-    sqlite-utils' query() wraps each SELECT in SAVEPOINT/RELEASE on the connection; from an
-    unlocked thread that opens (and RELEASE commits) a transaction in the middle of another
-    thread's BEGIN IMMEDIATE ... COMMIT. The floor's write path holds the same (re-entrant) lock,
-    so readers see only committed states and never touch a transaction in flight.
+
+def _connect(path: Path) -> sqlite3.Connection:
+    # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE in the one write path,
+    # BEGIN for a reader's snapshot), so sqlite-utils' helpers nest inside them as savepoints.
+    conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
+    conn.execute("PRAGMA foreign_keys=ON")
+    return conn
+
+
+class Store:
+    """The hub's SQLite file, WAL on, migrations applied.
+
+    One writer connection, used only inside the floor's write path (server/floor.py), which
+    holds the lock around it. Every other thread reads through a connection of its own
+    (`read()`): WAL lets readers see the last commit while a write is under way, so a month's
+    report or a page never waits for, nor holds up, a kiosk's ticket.
     """
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.lock = threading.RLock()
-        super().__init__(*args, **kwargs)
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.writer = sqlite_utils.Database(_connect(self.path))
+        self.writer.enable_wal()
+        self.writer.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives a process kill
+        migrations.apply(self.writer)
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
 
-    def execute(self, sql: str, parameters: Any = None) -> Rows:  # type: ignore[override]
-        with self.lock:
-            return Rows(super().execute(sql, parameters))
+    def _reader(self) -> sqlite_utils.Database:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            conn = _connect(self.path)
+            conn.execute("PRAGMA query_only=ON")  # a reader that tries to write is a bug: fail loudly
+            db = self._local.db = sqlite_utils.Database(conn)
+            self._local.depth = 0
+            with self._readers_lock:
+                self._readers.append(conn)
+        return db
 
-    def executescript(self, sql: str) -> sqlite3.Cursor:
-        with self.lock:
-            return super().executescript(sql)
+    @contextmanager
+    def read(self) -> Iterator[sqlite_utils.Database]:
+        """This thread's reader, inside one snapshot (a read transaction) for the whole block."""
+        db = self._reader()
+        outer = self._local.depth == 0
+        if outer:
+            db.execute("BEGIN")
+        self._local.depth += 1
+        try:
+            yield db
+        finally:
+            self._local.depth -= 1
+            if outer:
+                db.execute("COMMIT")  # ends the read snapshot; nothing was written
 
-    def query(self, sql: str, params: Any = None) -> Iterator[dict[str, Any]]:
-        with self.lock:
-            return iter(list(super().query(sql, params)))
+    def close(self) -> None:
+        with self._readers_lock:
+            for conn in self._readers:
+                conn.close()
+            self._readers.clear()
+        self.writer.conn.close()
 
 
 def open_db(path: str | Path) -> sqlite_utils.Database:
-    """One connection, shared by the hub's threads under one lock (the floor's; see SharedDatabase).
-
-    isolation_level=None: transactions are explicit (BEGIN IMMEDIATE in the one
-    write path), so sqlite-utils' own helpers nest inside them as savepoints.
-    """
-    path = Path(path)
-    if str(path) != ":memory:":
-        path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=30)
-    db = SharedDatabase(conn)
-    if str(path) != ":memory:":
-        db.enable_wal()
-    conn.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives a process kill
-
-    conn.execute("PRAGMA foreign_keys=ON")
-    migrations.apply(db)
-    return db
+    """The hub's database for the command line (users, devices): migrated, WAL on. A running
+    hub writes through its floor instead; these tables are not part of the floor."""
+    store = Store(path)
+    return store.writer
 
 
-def checkpoint_in_background(db: sqlite_utils.Database, path: Path, every: float = 10.0) -> None:
+def checkpoint_in_background(store: Store, every: float = 10.0) -> None:
     """For the running hub: checkpoints (copying the WAL back, with an fsync) would otherwise
     run inside some request's commit, under the floor's lock. A daemon thread with its own
     connection does PASSIVE checkpoints instead, which never block the writer."""
-    db.execute("PRAGMA wal_autocheckpoint=0")
+    store.writer.execute("PRAGMA wal_autocheckpoint=0")
+    path = store.path
 
     def run() -> None:
         conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=5)

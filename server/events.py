@@ -1,24 +1,24 @@
 """Live events: the append-only log's public face, fanned out to SSE subscribers.
 
 Every state change is written to the `events` table in the same transaction as the
-change itself (see floor.py); after the commit it is published here. Subscribers
-that fall behind, or reconnect with Last-Event-ID, read the table.
+change itself (see floor.py); after the commit it is published here, with the queue
+summaries of the sub-services it touched (`queue`, derived, never stored). Subscribers
+that fall behind, or reconnect with Last-Event-ID, read the table (without `queue`).
+When the background estimate refresh changes the summaries, the bus also carries a
+`queue.changed` message: it has no event id, since it is not part of the log.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-EVENT_TYPES = (
-    "ticket.issued", "ticket.called", "ticket.recalled", "ticket.started", "ticket.done",
-    "ticket.no_show", "ticket.transferred", "ticket.cancelled", "counter.changed",
-    "device.status",
-)
 # Never sent to displays: they are public (F1 codes are the visitor's key; no personal data). The call
 # reason names the priority class ("disability ×3"), so it stays with the clerk (the /next answer).
 PRIVATE_FIELDS = frozenset({"tracking_code", "idempotency_key", "device", "clerk", "priority", "pin", "reason"})
@@ -30,9 +30,13 @@ class Event:
     type: str
     at: str
     data: dict[str, Any]
+    queue: dict[str, Any] | None = None  # summaries of what it touched, when published live
 
     def public(self) -> dict[str, Any]:
-        return {k: v for k, v in self.data.items() if k not in PRIVATE_FIELDS}
+        out = {k: v for k, v in self.data.items() if k not in PRIVATE_FIELDS}
+        if self.queue is not None:
+            out["queue"] = self.queue
+        return out
 
     @cached_property
     def sse(self) -> str:
@@ -45,20 +49,36 @@ class Event:
         return cls(row["id"], row["type"], row["at"], json.loads(row["data"]))
 
 
+def queue_message(queue: dict[str, Any]) -> str:
+    """The summaries after an estimate refresh, as an SSE message without an id (not in the log)."""
+    at = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+    body = json.dumps({"type": "queue.changed", "at": at, "queue": queue}, ensure_ascii=False)
+    return f"event: queue.changed\ndata: {body}\n\n"
+
+
 class EventBus:
     """Keeps the recent events in memory and wakes subscribers when new ones arrive."""
 
-    def __init__(self, load_since, keep: int = 5000) -> None:  # noqa: ANN001 - callable(id) -> list[Event]
+    def __init__(self, load_since: Callable[[int], list[Event]], last_id: int = 0, keep: int = 5000) -> None:
         self._load_since = load_since
         self._recent: deque[Event] = deque(maxlen=keep)
         self._cond = threading.Condition()
-        self.last_id = 0
+        self.last_id = last_id
+        self.queue_version = 0
+        self._queue_sse = ""
 
     def publish(self, events: list[Event]) -> None:
         with self._cond:
             for ev in events:
                 self._recent.append(ev)
                 self.last_id = max(self.last_id, ev.id)
+            self._cond.notify_all()
+
+    def publish_queue(self, queue: dict[str, Any]) -> None:
+        """New summaries from the estimate refresh; a subscriber gets only the latest."""
+        with self._cond:
+            self.queue_version += 1
+            self._queue_sse = queue_message(queue)
             self._cond.notify_all()
 
     def since(self, last_id: int) -> list[Event]:
@@ -69,8 +89,14 @@ class EventBus:
                 return [e for e in self._recent if e.id > last_id]
         return self._load_since(last_id)  # older than memory: read the log
 
-    def wait(self, last_id: int, timeout: float) -> list[Event]:
-        """Events after last_id, waiting up to timeout seconds for the first one."""
+    def queue_since(self, version: int) -> tuple[int, str]:
+        """(the current version, its message) if newer than `version`, else (version, "")."""
         with self._cond:
-            self._cond.wait_for(lambda: self.last_id > last_id, timeout)
-        return self.since(last_id)
+            if self.queue_version > version:
+                return self.queue_version, self._queue_sse
+            return version, ""
+
+    def wait(self, last_id: int, queue_version: int, timeout: float) -> None:
+        """Until an event after last_id or newer summaries arrive, or timeout seconds pass."""
+        with self._cond:
+            self._cond.wait_for(lambda: self.last_id > last_id or self.queue_version > queue_version, timeout)

@@ -19,8 +19,10 @@ log = logging.getLogger(__name__)
 
 
 class WaitKeeper(Generic[T]):
-    def __init__(self, compute: Callable[[], T], settle: float = 0.2, period: float = 15.0) -> None:
+    def __init__(self, compute: Callable[[], T], settle: float = 0.2, period: float = 15.0,
+                 on_value: Callable[[T], None] | None = None) -> None:
         self._compute, self.settle, self.period = compute, settle, period
+        self._on_value = on_value  # told of each new value, on the thread that computed it
         self._cond = threading.Condition()
         self._version = 0  # bumped by changed()
         self._done = -1  # the version the current value was computed for
@@ -39,6 +41,11 @@ class WaitKeeper(Generic[T]):
             self._refresh()
             self._start()
         return self._value  # type: ignore[return-value]
+
+    def peek(self) -> T | None:
+        """The latest value, or None before the first; never computes in the caller's thread."""
+        self._start()
+        return self._value
 
     def settle_now(self, timeout: float = 10.0) -> T:
         """Wait until the value reflects every change so far (tests, reports)."""
@@ -60,6 +67,8 @@ class WaitKeeper(Generic[T]):
         with self._cond:
             self._value, self._done = value, max(self._done, version)
             self._cond.notify_all()
+        if self._on_value is not None:
+            self._on_value(value)
 
     def _start(self) -> None:
         with self._cond:

@@ -23,6 +23,7 @@ from foundation.config import Branch, load_config
 from server.app import create_app
 from server.auth import add_device, add_user
 from server.floor import Floor
+from server.hub import EXTENSION, Hub
 
 # Debian's chromium as root, with nothing dialling out (only loopback, ever).
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -46,7 +47,7 @@ def branch() -> Branch:
 
 def make_app(branch: Branch, db_path: Path, **config: object) -> Flask:
     app = create_app({"BRANCH": branch, "DB_PATH": str(db_path), "IGNORE_HOURS": True, "TESTING": True, **config})
-    db = app.extensions["navbat.floor"].db
+    db = app.extensions[EXTENSION].store.writer  # set-up, before any request
     for name, pin in PINS.items():
         add_user(db, name, "head" if name == "head" else "clerk", pin)
     app.config["KIOSK_TOKEN"] = add_device(db, "kiosk-1", "kiosk")
@@ -58,12 +59,17 @@ def make_app(branch: Branch, db_path: Path, **config: object) -> Flask:
 def app(branch: Branch, tmp_path: Path) -> Iterator[Flask]:
     app = make_app(branch, tmp_path / "navbat.sqlite")
     yield app
-    app.extensions["navbat.floor"].waits.stop()
+    app.extensions[EXTENSION].stop()
 
 
 @pytest.fixture
-def floor(app: Flask) -> Floor:
-    return app.extensions["navbat.floor"]
+def hub(app: Flask) -> Hub:
+    return app.extensions[EXTENSION]
+
+
+@pytest.fixture
+def floor(hub: Hub) -> Floor:
+    return hub.floor
 
 
 @pytest.fixture
@@ -126,7 +132,7 @@ def serve_in_thread(app: Flask, threads: int = 16) -> tuple[str, callable]:
             wasyncore.close_all(server._map)
         thread.join(5)
         server.task_dispatcher.shutdown(timeout=1)
-        app.extensions["navbat.floor"].waits.stop()
+        app.extensions[EXTENSION].stop()
 
     return f"http://127.0.0.1:{server.effective_port}", stop
 

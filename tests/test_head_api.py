@@ -9,6 +9,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from server import views
 from server.floor import Floor
 
 
@@ -36,16 +37,16 @@ def test_floor_view(client, actions, head, floor: Floor) -> None:  # noqa: ANN00
     second = client.post("/api/v1/counters/3/next", headers=clerk).json
     body = client.get("/api/v1/head/floor", headers=head).json
     in1 = next(s for s in body["services"] if s["code"] == "IN1")
-    assert (in1["waiting"], in1["served_today"], in1["open_windows"]) == (1, 1, 1)
+    assert (in1["waiting"], in1["served_today"], in1["open_counters"]) == (1, 1, 1)
     assert in1["longest_wait_minutes"] is not None and in1["estimated_wait"]["minutes"] >= 0
-    w3 = next(w for w in body["windows"] if w["number"] == 3)
+    w3 = next(w for w in body["counters"] if w["number"] == 3)
     assert (w3["state"], w3["clerk"], w3["served_today"]) == ("open", "clerk3", 1)
     assert w3["current_ticket"]["id"] == second["id"] and w3["busy_minutes"] is not None
     assert "tracking_code" not in w3["current_ticket"]
-    assert body["totals"] == {"waiting": 2, "served_today": 1, "open_windows": 1, "windows": 8}
+    assert body["totals"] == {"waiting": 2, "served_today": 1, "open_counters": 1, "counters": 8}
     fn1 = next(s for s in body["services"] if s["code"] == "FN1")
-    assert (fn1["waiting"], fn1["open_windows"]) == (1, 0)
-    assert [a["kind"] for a in body["alerts"] if a.get("service") == "FN1"] == ["no_open_window"]
+    assert (fn1["waiting"], fn1["open_counters"]) == (1, 0)
+    assert [a["kind"] for a in body["alerts"] if a.get("service") == "FN1"] == ["no_open_counter"]
     assert not [a for a in body["alerts"] if a.get("service") == "IN1"]
 
 
@@ -67,7 +68,7 @@ def test_wait_over_target_alert(branch, tmp_path) -> None:  # noqa: ANN001
     now = [dt.datetime(2025, 10, 5, 6, 0, tzinfo=dt.UTC)]
     app = make_app(branch, tmp_path / "t.sqlite", CLOCK=lambda: now[0])
     client = app.test_client()
-    floor = app.extensions["navbat.floor"]
+    floor = app.extensions["navbat.hub"].floor
     floor.set_counter_state(1, "open", "clerk1")
     floor.issue_ticket("PR2", None, "k1", "kiosk-1")  # target 15 min
     now[0] += dt.timedelta(minutes=16)
@@ -83,15 +84,15 @@ def test_staffing_advice(client, head) -> None:  # noqa: ANN001
     body = client.get("/api/v1/head/staffing", headers=head).json
     assert body["source"] == "model" and body["share"] == 0.85 and body["hours"]
     for h in body["hours"]:
-        assert 1 <= h["windows_needed"] <= 20 and abs(h["sqrt_staffing"] - h["windows_needed"]) <= 1
+        assert 1 <= h["counters_needed"] <= 20 and abs(h["sqrt_staffing"] - h["counters_needed"]) <= 1
         assert h["open_now"] == 0 and h["expected_wait_minutes"] is None  # nothing open: no finite wait
     # more arrivals need at least as many windows
     by_load = sorted(body["hours"], key=lambda h: h["load"])
-    assert [h["windows_needed"] for h in by_load] == sorted(h["windows_needed"] for h in by_load)
+    assert [h["counters_needed"] for h in by_load] == sorted(h["counters_needed"] for h in by_load)
     assert client.get("/api/v1/head/staffing?share=2", headers=head).status_code == 400
 
 
-def test_what_if_changes_nothing_and_compares(client, actions, head, floor: Floor) -> None:  # noqa: ANN001
+def test_what_if_changes_nothing_and_compares(client, actions, head, floor: Floor, hub) -> None:  # noqa: ANN001
     actions.open_counter(6)
     for _ in range(6):
         actions.issue("PN1")
@@ -106,7 +107,7 @@ def test_what_if_changes_nothing_and_compares(client, actions, head, floor: Floo
     rest = r.json["rest_of_day"]
     assert rest["after"]["mean_wait"] <= rest["before"]["mean_wait"]
     assert floor.bus.last_id == before_events  # a what-if is not an event
-    assert next(c for c in floor.counters() if c["number"] == 7)["state"] == "closed"
+    assert next(c for c in views.counters(hub) if c["number"] == 7)["state"] == "closed"
     # closing the only PN1 window: nobody serves PN1 any more
     r = client.post("/api/v1/head/what-if", headers=head, json={"counter": 6, "state": "closed"})
     pn1 = next(s for s in r.json["services"] if s["code"] == "PN1")
@@ -161,7 +162,7 @@ def test_tablet_rating_expires(branch, tmp_path) -> None:  # noqa: ANN001
 
     now = [dt.datetime(2025, 10, 5, 6, 0, tzinfo=dt.UTC)]
     app = make_app(branch, tmp_path / "t.sqlite", CLOCK=lambda: now[0])
-    floor, client = app.extensions["navbat.floor"], app.test_client()
+    floor, client = app.extensions["navbat.hub"].floor, app.test_client()
     floor.set_counter_state(1, "open", "clerk1")
     floor.issue_ticket("PR1", None, "k1", "kiosk-1")
     floor.call_next(1, "clerk1")
@@ -200,8 +201,8 @@ def test_pages_render(client) -> None:  # noqa: ANN001
     assert "وضعیت زنده" in client.get("/head/reports").get_data(as_text=True)  # Persian first
     assert client.get("/rate/3?faces=5").get_data(as_text=True).count('class="face" name="score"') == 5
     assert client.get("/rate/99").status_code == 404
-    assert client.get("/head/fonts/Vazirmatn-Regular.ttf").status_code == 200
-    assert client.get("/head/fonts/..%2Fsetup.cfg").status_code == 404
+    assert client.get("/fonts/Vazirmatn-Regular.ttf").status_code == 200
+    assert client.get("/fonts/..%2Fsetup.cfg").status_code == 404
 
 
 def test_staffing_learns_from_history_and_today(branch, tmp_path) -> None:  # noqa: ANN001
@@ -211,19 +212,20 @@ def test_staffing_learns_from_history_and_today(branch, tmp_path) -> None:  # no
 
     from conftest import make_app
 
-    from server.pages import head_staffing
+    from server import staffing
 
     tz = ZoneInfo("Asia/Tehran")
     today = dt.date(2025, 10, 8)
     now = [dt.datetime.combine(today - dt.timedelta(days=3), dt.time(8, 0), tzinfo=tz)]
     app = make_app(branch, tmp_path / "h.sqlite", CLOCK=lambda: now[0].astimezone(dt.UTC))
-    floor = app.extensions["navbat.floor"]
+    hub = app.extensions["navbat.hub"]
+    floor = hub.floor
     for back in (3, 2, 1):
         for i in range(6):
             now[0] = dt.datetime.combine(today - dt.timedelta(days=back), dt.time(8, i), tzinfo=tz)
             floor.issue_ticket("PR1" if i % 2 else "IN1", None, f"d{back}-{i}", "kiosk-1")
     now[0] = dt.datetime.combine(today, dt.time(7, 20), tzinfo=tz)
-    advice = head_staffing.advice(floor)
+    advice = staffing.advice(hub)
     assert advice["source"] == "history" and advice["scaled_to_today"] is None
     assert advice["hours"][0]["hour"] == "07:30-08:30" and advice["hours"][0]["arrivals"] == 6.0
     assert all(h["arrivals"] == 0 for h in advice["hours"][1:])
@@ -231,6 +233,6 @@ def test_staffing_learns_from_history_and_today(branch, tmp_path) -> None:  # no
         now[0] = dt.datetime.combine(today, dt.time(7, 31), tzinfo=tz) + dt.timedelta(minutes=i * 1.5)
         floor.issue_ticket("PR1", None, f"t-{i}", "kiosk-1")
     now[0] = dt.datetime.combine(today, dt.time(8, 30), tzinfo=tz)
-    advice = head_staffing.advice(floor)
+    advice = staffing.advice(hub)
     assert advice["scaled_to_today"] == 5.0
     assert advice["hours"][0]["hour"] == "08:30-09:30"  # the hours left today

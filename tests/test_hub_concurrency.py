@@ -63,7 +63,7 @@ def test_eight_kiosks_issue_500_tickets_with_retries(live_hub, branch):  # noqa:
         assert len({b["tracking_code"] for _, b in replies}) == 1, key
     assert sum(len(r) > 1 for r in by_key.values()) >= 60  # the retries really happened
 
-    db = app.extensions["navbat.floor"].db
+    db = app.extensions["navbat.hub"].floor.db
     assert db.execute("SELECT count(*) FROM tickets").fetchone()[0] == TICKETS
     assert db.execute("SELECT count(*) FROM events WHERE type='ticket.issued'").fetchone()[0] == TICKETS
     dupes = db.execute("""SELECT service, number, count(*) FROM tickets GROUP BY branch_day, service, number
@@ -86,7 +86,7 @@ def _clerk(url: str, user: str, pin: str, window: int) -> tuple[requests.Session
 def test_two_clerks_calling_at_the_same_instant(live_hub):  # noqa: ANN001
     """Windows 1 and 2 both serve PR1-PR3; they press next together, round after round."""
     url, app = live_hub.url + API, live_hub.app
-    floor = app.extensions["navbat.floor"]
+    floor = app.extensions["navbat.hub"].floor
     services = ["PR1", "PR2", "PR3"]
     issued = {floor.issue_ticket(services[i % 3], None, f"two-{i}", "kiosk-1")[0]["id"] for i in range(60)}
     got: dict[int, list[int]] = {1: [], 2: []}

@@ -102,7 +102,7 @@ def test_roles_and_windows(client, actions, app):  # noqa: ANN001
     actions.issue("PR1")
     r = client.post(f"{API}/counters/2/open", headers=clerk1)
     assert_error(r, 403, "wrong_counter")
-    assert "window 1" in r.json["message"]
+    assert "counter 1" in r.json["message"]
     assert_error(client.post(f"{API}/counters/2/next", headers=clerk1), 403, "wrong_counter")
     assert_error(client.post(f"{API}/counters/1/next", headers=actions.kiosk), 403, "forbidden")
     display = {"Authorization": f"Bearer {app.config['DISPLAY_TOKEN']}", "Idempotency-Key": "d1"}

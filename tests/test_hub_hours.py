@@ -46,7 +46,7 @@ def test_closed_on_friday_and_at_night(branch, tmp_path):  # noqa: ANN001
         clock.now = when
         r = issue(client, app, "PR1", f"late-{when.isoformat()}")
         assert r.status_code == 409 and r.json["error"] == "branch_closed", when
-    assert app.extensions["navbat.floor"].db.execute("SELECT count(*) FROM tickets").fetchone()[0] == 0
+    assert app.extensions["navbat.hub"].floor.db.execute("SELECT count(*) FROM tickets").fetchone()[0] == 0
 
 
 def test_open_hours_issue_with_every_window_closed(branch, tmp_path):  # noqa: ANN001
@@ -80,14 +80,14 @@ def test_numbers_restart_each_branch_day(branch, tmp_path):  # noqa: ANN001
     assert [t["number"] for t in sunday] == ["101", "102"]
     assert issue(client, app, "PR3", "sun-pr3").json["number"] == "C-001"
     # The day before's waiting tickets keep their own numbers and are still in the queue.
-    db = app.extensions["navbat.floor"].db
+    db = app.extensions["navbat.hub"].floor.db
     days = db.execute("SELECT branch_day, count(*) FROM tickets GROUP BY branch_day ORDER BY 1").fetchall()
     assert days == [("2026-11-21", 4), ("2026-11-22", 3)]
 
 
 def test_numeric_block_wraps(branch, tmp_path):  # noqa: ANN001
     app = make_app(branch, tmp_path / "hub.sqlite", CLOCK=Clock(tehran(21, 9)))
-    floor = app.extensions["navbat.floor"]
+    floor = app.extensions["navbat.hub"].floor
     numbers = [floor.issue_ticket("IN1", None, f"k{i}", "kiosk-1")[0]["number"] for i in range(101)]
     assert numbers[0] == "101" and numbers[98] == "199"
     assert numbers[99:] == ["101", "102"]  # the 100th ticket of the day wraps to the start of 101-199

@@ -159,15 +159,18 @@ def test_services_shape(client, actions, branch):  # noqa: ANN001
     services = client.get(f"{API}/services").json["services"]
     assert [s["code"] for s in services] == [s.code for s in branch.services]
     keys = {"code", "name", "unit", "unit_name", "documents", "steps", "expected_minutes", "target_wait_minutes",
-            "waiting", "available", "open_windows", "windows", "estimated_wait_minutes", "estimated_wait"}
+            "waiting", "available", "open_counters", "counters", "note", "estimated_wait_minutes", "estimated_wait"}
     for s in services:
         assert keys <= s.keys(), s["code"]
         assert s["name"]["fa"] and s["name"]["en"] and s["unit"] == branch.unit_of(s["code"]).code
         assert s["documents"] and all(d["fa"] and d["en"] for d in s["documents"] + s["steps"])  # D6
-        assert s["available"] and s["windows"] == [c.number for c in branch.counters if c.skill(s["code"]) > 0]
-        assert isinstance(s["estimated_wait_minutes"], int)
+        assert s["available"] and s["counters"] == [c.number for c in branch.counters if c.weight_of(s["code"]) > 0]
+        if s["open_counters"]:
+            assert isinstance(s["estimated_wait_minutes"], int) and s["note"] in (None, "no_wait")
+        else:  # served today, but no counter open for it yet: no number, and the reason why
+            assert s["estimated_wait"] is None and s["note"] == "not_open"
     rg1 = next(s for s in services if s["code"] == "RG1")
-    assert rg1["waiting"] == 3 and rg1["open_windows"] == 1
+    assert rg1["waiting"] == 3 and rg1["open_counters"] == 1
     assert sum(s["waiting"] for s in services) == 3
 
 

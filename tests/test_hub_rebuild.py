@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import random
 
-from server.floor import FloorError
+from server.queries import counter_row
+from server.refusals import Refused
 
 TABLES = ("tickets", "sequences", "counters", "device_status")
 
@@ -20,7 +21,7 @@ def snapshot(db) -> dict[str, list[tuple]]:  # noqa: ANN001
 
 def _clerk_action(floor, w: int, rng: random.Random) -> str:  # noqa: ANN001
     """What the clerk at window w would do next, now and then something the floor refuses."""
-    row = floor.counter_row(w)
+    row = counter_row(floor.db, floor.branch, w)
     if rng.random() < 0.05:
         return rng.choice(["next", "close", "pause", "recall", "start", "done"])
     if row["clerk"] is None:
@@ -38,7 +39,7 @@ def _clerk_action(floor, w: int, rng: random.Random) -> str:  # noqa: ANN001
 
 
 def busy_day(floor, branch, rng: random.Random, steps: int) -> dict[str, int]:  # noqa: ANN001
-    """Random kiosk, clerk and head actions; refused ones (FloorError) are part of a real day too."""
+    """Random kiosk, clerk and head actions; refused ones (Refused) are part of a real day too."""
     codes = [s.code for s in branch.services]
     priorities = [None, None, None] + [p.code for p in branch.priority_classes]
     windows = [c.number for c in branch.counters]
@@ -68,13 +69,13 @@ def busy_day(floor, branch, rng: random.Random, steps: int) -> dict[str, int]:  
             elif action == "cancel":
                 floor.cancel(rng.randint(1, step + 1), "head")
             elif action == "skills":
-                floor.set_skills(w, {c: rng.choice([0.5, 1.0]) for c in rng.sample(codes, 4)}, "head")
+                floor.set_services(w, {c: rng.choice([0.5, 1.0]) for c in rng.sample(codes, 4)}, "head")
             elif action == "device":
                 floor.report_device("kiosk-1-printer", "printer", rng.choice(["ok", "paper_near_end"]), "", "kiosk-1")
             else:
                 floor.act(w, action, f"clerk{w}")
             done[action] = done.get(action, 0) + 1
-        except FloorError:
+        except Refused:
             done["refused"] = done.get("refused", 0) + 1
     return done
 

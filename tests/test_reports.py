@@ -26,8 +26,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import load_workbook
 
-from server import ratings
+from server import ratings, views
 from server.floor import Floor
+from server.hub import Hub
 from server.reports import build_report, parse_day, parse_month
 from server.reports.export import to_csv, to_xlsx
 from server.reports.figures import p90
@@ -48,8 +49,9 @@ class FakeClock:
         return self.now.astimezone(dt.UTC)
 
 
-def build_day(floor: Floor, clock: FakeClock) -> dict[str, int]:
+def build_day(hub: Hub, clock: FakeClock) -> dict[str, int]:
     """The day above; returns ticket ids by name."""
+    floor = hub.floor
     ids: dict[str, int] = {}
 
     def issue(name: str, hhmm: str, service: str, priority: str | None = None) -> None:
@@ -62,8 +64,8 @@ def build_day(floor: Floor, clock: FakeClock) -> dict[str, int]:
         return fn(*args, **kw)
 
     clock.at("07:50")
-    floor.set_skills(1, {"PR1": 1.0, "PR2": 1.0, "PR3": 1.0}, "head")
-    floor.set_skills(6, {"PN1": 1.0}, "head")
+    floor.set_services(1, {"PR1": 1.0, "PR2": 1.0, "PR3": 1.0}, "head")
+    floor.set_services(6, {"PN1": 1.0}, "head")
     floor.set_counter_state(1, "open", "clerk1")
     floor.set_counter_state(6, "open", "clerk6")
     issue("T1", "08:00", "PR1")
@@ -75,18 +77,18 @@ def build_day(floor: Floor, clock: FakeClock) -> dict[str, int]:
     assert at("08:15", floor.call_next, 6, "clerk6")["id"] == ids["T3"]
     issue("T4", "08:20", "PR2")
     at("08:22", floor.act, 1, "done", "clerk1", outcome="served")
-    at("08:23", ratings.rate, floor, {"counter": 1, "ticket": ids["T1"], "score": 5})
+    at("08:23", ratings.rate, hub, {"counter": 1, "ticket": ids["T1"], "score": 5})
     at("08:25", floor.act, 6, "done", "clerk6", outcome="documents_incomplete")
-    t3 = floor.ticket_by_id(ids["T3"])["tracking_code"]
-    at("08:26", ratings.rate, floor, {"tracking_code": t3, "score": 2, "comment": "مدارک را زودتر بگویید"})
+    t3 = views.ticket_by_id(hub, ids["T3"])["tracking_code"]
+    at("08:26", ratings.rate, hub, {"tracking_code": t3, "score": 2, "comment": "مدارک را زودتر بگویید"})
     assert at("08:30", floor.call_next, 1, "clerk1")["id"] == ids["T2"]
     at("08:31", floor.act, 1, "transfer", "clerk1", service="PN1")
     assert at("08:35", floor.call_next, 6, "clerk6")["id"] == ids["T2"]
     assert at("08:40", floor.call_next, 1, "clerk1")["id"] == ids["T4"]
     at("08:41", floor.act, 1, "no-show", "clerk1")
     at("08:50", floor.act, 6, "done", "clerk6")
-    t2 = floor.ticket_by_id(ids["T2"])["tracking_code"]
-    at("08:55", ratings.rate, floor, {"tracking_code": t2, "score": 4})
+    t2 = views.ticket_by_id(hub, ids["T2"])["tracking_code"]
+    at("08:55", ratings.rate, hub, {"tracking_code": t2, "score": 4})
     issue("T5", "09:10", "PN1")
     assert at("09:12", floor.call_next, 6, "clerk6")["id"] == ids["T5"]
     at("09:20", floor.act, 6, "done", "clerk6")
@@ -103,9 +105,9 @@ def day_floor(branch, tmp_path: Path) -> Floor:
 
     clock = FakeClock()
     app = make_app(branch, tmp_path / "day.sqlite", CLOCK=clock)
-    floor = app.extensions["navbat.floor"]
-    build_day(floor, clock)
-    return floor
+    hub = app.extensions["navbat.hub"]
+    build_day(hub, clock)
+    return hub.floor
 
 
 @pytest.fixture

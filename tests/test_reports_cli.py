@@ -19,7 +19,7 @@ def make_db(branch, tmp_path: Path) -> Path:  # noqa: ANN001
 
     clock = FakeClock()
     app = make_app(branch, tmp_path / "hub.sqlite", CLOCK=clock)
-    build_day(app.extensions["navbat.floor"], clock)
+    build_day(app.extensions["navbat.hub"], clock)
     return tmp_path / "hub.sqlite"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from server import views
 from server.floor import Floor
 
 FA = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
@@ -19,17 +20,17 @@ def issue(actions, service: str = "PN1") -> dict:  # noqa: ANN001
     return r.json
 
 
-def test_waiting_ticket_shows_position_and_estimate_in_persian(client, actions, floor: Floor) -> None:  # noqa: ANN001
+def test_waiting_ticket_shows_position_and_estimate_in_persian(client, actions, floor: Floor, hub) -> None:  # noqa: ANN001
     actions.open_counter(6)
     first, second = issue(actions), issue(actions)
-    floor.waits.settle_now()  # the page and the check below read the same replay
+    floor.estimates.settled()  # the page and the check below read the same replay
     page = client.get(f"/t/{second['tracking_code']}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert 'dir="rtl"' in html and 'http-equiv="refresh"' in html
     assert fa(second["number"]) in html and "لطفاً منتظر بمانید" in html
     assert "۱ نفر جلوتر از شما" in html
-    est = floor.ticket(second["tracking_code"])["estimated_wait"]
+    est = views.ticket_by_code(hub, second["tracking_code"])["estimated_wait"]
     assert f"حدود {fa(est['minutes'])} دقیقه" in html
     assert re.search(r"[۰-۹]+ (فروردین|اردیبهشت|خرداد|تیر|مرداد|شهریور|مهر|آبان|آذر|دی|بهمن|اسفند) ۱۴[۰-۹]{2}", html)
     assert floor.branch.service("PN1").name.fa in html

@@ -1,4 +1,4 @@
-"""Helpers the API blueprints share: the floor, the caller, the JSON body."""
+"""Helpers the API blueprints share: the caller, the roles they need, the JSON body."""
 
 from __future__ import annotations
 
@@ -6,21 +6,19 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, g, request
+from flask import g, request
 
 from server.auth import Principal, authenticate
-from server.floor import Floor, FloorError
-
-
-def floor() -> Floor:
-    return current_app.extensions["navbat.floor"]
+from server.hub import current
+from server.refusals import Forbidden, Invalid, Unauthorized
 
 
 def caller() -> Principal | None:
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
-    return authenticate(floor().db, header.removeprefix("Bearer ").strip())
+    with current().read() as db:
+        return authenticate(db, header.removeprefix("Bearer ").strip())
 
 
 def require(*roles: str) -> Callable:
@@ -30,9 +28,9 @@ def require(*roles: str) -> Callable:
         def inner(*args: Any, **kwargs: Any) -> Any:
             who = caller()
             if who is None:
-                raise FloorError(401, "unauthorized", "log in or send a device token (Authorization: Bearer ...)")
+                raise Unauthorized("unauthorized", "log in or send a device token (Authorization: Bearer ...)")
             if who.role not in roles:
-                raise FloorError(403, "forbidden", f"a {who.role} may not do this")
+                raise Forbidden("forbidden", f"a {who.role} may not do this")
             g.who = who
             return view(*args, **kwargs)
         return inner
@@ -40,10 +38,10 @@ def require(*roles: str) -> Callable:
 
 
 def may_act_on_counter(number: int) -> None:
-    """A clerk acts only at the window they are logged in at; a branch head anywhere."""
+    """A clerk acts only at the counter they are logged in at; a branch head anywhere."""
     who: Principal = g.who
     if who.role == "clerk" and who.counter != number:
-        raise FloorError(403, "wrong_counter", f"you are logged in at window {who.counter}, not {number}")
+        raise Forbidden("wrong_counter", f"you are logged in at counter {who.counter}, not {number}")
 
 
 def json_body(required: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -52,8 +50,8 @@ def json_body(required: tuple[str, ...] = ()) -> dict[str, Any]:
     raw = request.get_data(cache=True)
     data = request.get_json(force=True, silent=True) if raw.strip() else {}
     if not isinstance(data, dict):
-        raise FloorError(400, "malformed_json", "the body must be a JSON object")
+        raise Invalid("malformed_json", "the body must be a JSON object")
     missing = [f for f in required if f not in data]
     if missing:
-        raise FloorError(400, "missing_field", f"missing field: {', '.join(missing)}")
+        raise Invalid("missing_field", f"missing field: {', '.join(missing)}")
     return data

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, Response, jsonify
 
 from server.openapi import SPEC
 
@@ -10,10 +10,10 @@ bp = Blueprint("meta", __name__)
 
 
 @bp.get("/health")
-def health():  # noqa: ANN201
+def health() -> Response:
     return jsonify({"status": "ok"})
 
 
 @bp.get("/openapi.json")
-def openapi():  # noqa: ANN201
+def openapi() -> Response:
     return jsonify(SPEC)

@@ -1,29 +1,29 @@
-"""The branch's sub-services with their live waiting counts and estimates (D6)."""
+"""The branch and its sub-services with their live summaries (D6)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, Response, jsonify
 
-from server.api.common import floor
+from server import views
+from server.hub import current
 
 bp = Blueprint("services", __name__)
 
 
 @bp.get("/services")
-def services():  # noqa: ANN201
-    return jsonify({"services": floor().services()})
+def services() -> Response:
+    return jsonify(views.services(current()))
 
 
 @bp.get("/branch")
-def branch():  # noqa: ANN201
+def branch() -> Response:
     """What a kiosk or display needs to draw itself: names, units, priority classes, hours."""
-    f = floor()
-    b = f.branch
-    now = f.clock()
+    hub = current()
+    b, now = hub.branch, hub.clock()
     opens = b.next_opening(now)
     return jsonify({
         "id": b.branch.id, "name": b.branch.name.model_dump(), "timezone": b.branch.timezone,
-        "open_now": f.ignore_hours or b.is_open(now),
+        "open_now": hub.ignore_hours or b.is_open(now),
         "next_opening": opens.isoformat() if opens else None,
         "opening_hours": b.branch.opening_hours,
         "units": [{"code": u.code, "name": u.name.model_dump(), "icon": u.icon,

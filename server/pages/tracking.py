@@ -9,39 +9,38 @@ from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
 
-from foundation.i18n import gettext_for
+from foundation.i18n import direction, gettext_for
 from foundation.persian import digits, format_datetime
-from server import ratings
-from server.api.common import floor
-from server.floor import FloorError, parse_iso
+from server import ratings, views
+from server.errors import status_of
+from server.hub import current
+from server.pages.common import lang as _lang
+from server.refusals import Refused
+from server.times import parse_iso
 
 bp = Blueprint("tracking", __name__)
 LIVE_STATES = ("waiting", "called", "serving")
 REFRESH_S = 20
 
 
-def _lang() -> str:
-    chosen = request.args.get("lang") or "fa"
-    return chosen if chosen in ("fa", "en") else "fa"
-
-
-def _render(code: str, error: str | None = None, status: int = 200):  # noqa: ANN202
+def _render(code: str, error: str | None = None, status: int = 200) -> tuple[str, int]:
     lang = _lang()
     _ = gettext_for("head", lang)
-    f = floor()
+    hub = current()
     try:
-        ticket = f.ticket(code.strip().upper())
-    except FloorError:
-        return render_template("tracking/unknown.html", _=_, lang=lang, code=code, branch=f.branch), 404
-    service = f.branch.service(ticket["service"])
-    counter = f.branch.counter(ticket["counter"]) if ticket["counter"] else None
-    issued = parse_iso(ticket["issued_at"]).astimezone(f.branch.tz)
-    called = parse_iso(ticket["called_at"]).astimezone(f.branch.tz) if ticket["called_at"] else None
-    rated = ticket["state"] == "done" and ratings.rated(f, ticket["id"])
+        ticket = views.ticket_by_code(hub, code.strip().upper())
+    except Refused:
+        return render_template("tracking/unknown.html", _=_, lang=lang, code=code, branch=hub.branch), 404
+    service = hub.branch.service(ticket["service"])
+    counter = hub.branch.counter(ticket["counter"]) if ticket["counter"] else None
+    issued = parse_iso(ticket["issued_at"]).astimezone(hub.branch.tz)
+    called = parse_iso(ticket["called_at"]).astimezone(hub.branch.tz) if ticket["called_at"] else None
+    with hub.read() as db:
+        rated = ticket["state"] == "done" and ratings.rated(db, ticket["id"])
     faces = [(1, _("Bad")), (3, _("So-so")), (5, _("Good"))]
     return render_template(
-        "tracking/ticket.html", _=_, lang=lang, dir="rtl" if lang == "fa" else "ltr", t=ticket,
-        code=ticket["tracking_code"], branch=f.branch, service=service, counter=counter, d=lambda v: digits(v, lang),
+        "tracking/ticket.html", _=_, lang=lang, dir=direction(lang), t=ticket,
+        code=ticket["tracking_code"], branch=hub.branch, service=service, counter=counter, d=lambda v: digits(v, lang),
         issued=format_datetime(issued, lang), called=format_datetime(called, lang) if called else None,
         refresh=REFRESH_S if ticket["state"] in LIVE_STATES else None, rated=rated, faces=faces, error=error,
         thanks=request.args.get("rated") == "1"), status
@@ -57,9 +56,9 @@ def rate(code: str):  # noqa: ANN201
     _ = gettext_for("head", _lang())
     score = request.form.get("score", type=int)
     try:
-        ratings.rate(floor(), {"tracking_code": code, "score": score, "comment": request.form.get("comment")})
-    except FloorError as exc:
+        ratings.rate(current(), {"tracking_code": code, "score": score, "comment": request.form.get("comment")})
+    except Refused as exc:
         messages = {"already_rated": _("Thank you, this visit has already been rated."),
                     "not_finished": _("You can rate the visit once it is done.")}
-        return _render(code, messages.get(exc.code, exc.message), 409 if exc.status == 409 else 400)
+        return _render(code, messages.get(exc.code, exc.message), 409 if status_of(exc) == 409 else 400)
     return redirect(url_for("tracking.track", code=code, lang=_lang(), rated=1), 303)

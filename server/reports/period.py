@@ -69,12 +69,3 @@ def parse_day(text: str) -> Period:
     except ValueError as exc:
         raise ValueError(f'no such date "{text}"') from exc
     return Period("day", f"{j.year}-{j.month:02d}-{j.day:02d}", g, g + dt.timedelta(days=1))
-
-
-def day_of(when: dt.date) -> Period:
-    return parse_day(when.isoformat())
-
-
-def month_of(when: dt.date) -> Period:
-    j = jdatetime.date.fromgregorian(date=when)
-    return parse_month(f"{j.year}-{j.month:02d}")

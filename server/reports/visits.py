@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
-from server.floor import iso
+from server import transitions
+from server.times import iso
 
 
 @dataclass
@@ -53,7 +54,7 @@ class Visit:
         return (self.first_call - self.issued).total_seconds() / 60 if self.first_call else None
 
 
-# (at, type, ticket_id, counter, actor, service, outcome, priority)
+# (at, type, ticket_id, counter, clerk, service, outcome, priority)
 Row = tuple[str, str, int, int | None, str | None, str | None, str | None, str | None]
 
 
@@ -63,8 +64,9 @@ def load_rows(db: sqlite_utils.Database, start: dt.datetime, end: dt.datetime) -
     json_extract in SQL keeps a busy month (100,000+ events) well under a second.
     """
     sql = """
-        SELECT e.at, e.type, e.ticket_id, e.counter, e.actor, json_extract(e.data, '$.service'),
-               json_extract(e.data, '$.outcome'), json_extract(e.data, '$.priority')
+        SELECT e.at, e.type, e.ticket_id, e.counter, coalesce(json_extract(e.data, '$.clerk'), e.actor),
+               json_extract(e.data, '$.service'), json_extract(e.data, '$.outcome'),
+               json_extract(e.data, '$.priority')
         FROM events e
         WHERE e.ticket_id IN (SELECT ticket_id FROM events
                               WHERE type = 'ticket.issued' AND at >= ? AND at < ?)
@@ -74,42 +76,36 @@ def load_rows(db: sqlite_utils.Database, start: dt.datetime, end: dt.datetime) -
 
 
 def fold(rows: Iterable[Row]) -> dict[int, Visit]:
-    """Replays ticket events into visits (the same transitions as server.floor._apply)."""
+    """Replays ticket events into visits through the floor's own transitions (server.transitions)."""
     visits: dict[int, Visit] = {}
-    open_seg: dict[int, Segment] = {}
+    tickets: dict[int, dict] = {}
     parse = dt.datetime.fromisoformat
-    for at_s, type_, ticket, counter, actor, service, outcome, priority in rows:
+    for at_s, type_, ticket, counter, clerk, service, outcome, priority in rows:
         if type_ == "ticket.issued":
+            tickets[ticket] = transitions.issued({"ticket": ticket, "service": service, "number": "",
+                                                  "priority": priority}, at_s)
             visits[ticket] = Visit(ticket, service, priority, parse(at_s))
             continue
-        v = visits.get(ticket)
-        if v is None:
+        before = tickets.get(ticket)
+        if before is None:
             continue  # a ticket issued outside the period
-        at = parse(at_s)
+        after = tickets[ticket] = transitions.ticket_after(
+            before, type_, {"counter": counter, "clerk": clerk, "service": service, "outcome": outcome}, at_s)
+        v, at = visits[ticket], parse(at_s)
         if type_ == "ticket.called":
-            if v.first_call is None:
-                v.first_call = at
-            seg = Segment(ticket, counter, actor, service or v.service, at)
-            v.segments.append(seg)
-            open_seg[ticket] = seg
-            v.state = "called"
-        elif type_ == "ticket.recalled":
-            v.recalls += 1
-        elif type_ == "ticket.started":
-            v.state = "serving"
-        else:  # done | no_show | transferred | cancelled
-            kind = type_.removeprefix("ticket.")
-            seg = open_seg.pop(ticket, None)
-            if seg is not None:
-                seg.end, seg.end_kind = at, kind
-                seg.outcome = (outcome or "served") if kind == "done" else None
-            v.state = "waiting" if kind == "transferred" else kind
+            v.first_call = v.first_call or at
+            v.segments.append(Segment(ticket, after["counter"], after["clerk"], after["service"], at))
+        elif transitions.leaves_counter(before, after) and v.segments:
+            seg = v.segments[-1]
+            seg.end, seg.end_kind = at, type_.removeprefix("ticket.")
+            seg.outcome = (after["outcome"] or "served") if seg.end_kind == "done" else None
+        v.state, v.recalls = after["state"], after["recalls"]
     return visits
 
 
 def attach_ratings(db: sqlite_utils.Database, visits: dict[int, Visit]) -> None:
     """Puts each rating on its visit and on the segment that finished the visit."""
-    if not visits or "ratings" not in db.table_names():
+    if not visits:
         return
     lo, hi = min(visits), max(visits)
     for ticket, score in db.execute("SELECT ticket_id, score FROM ratings WHERE ticket_id BETWEEN ? AND ?", [lo, hi]):

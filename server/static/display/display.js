@@ -1,5 +1,9 @@
 // The web wall display: calls from the hub's event stream, spoken one after another.
 // Plain browser JavaScript, no build step; EventSource resends Last-Event-ID by itself.
+// Waiting counts and estimates per unit are the hub's (UnitSummary): from GET /services at
+// the start and after a reconnect, then from each event's "queue" and from "queue.changed"
+// (sent without an id, so Last-Event-ID stays put). Only an event without "queue" (replayed
+// from the log after a reconnect) makes the page re-read /services, once for a burst.
 "use strict";
 (function () {
   const lang = document.body.dataset.lang;
@@ -10,9 +14,23 @@
   const $ = (id) => document.getElementById(id);
   const fa = (v) => (lang === "fa" ? String(v).replace(/\d/g, (d) => "۰۱۲۳۴۵۶۷۸۹"[d]) : String(v));
   const fmt = (text, vals) => text.replace(/\{(\w+)\}/g, (_, k) => vals[k]);
-  const windowText = (n) => fmt(T["Window {number}"], { number: fa(n) });
+  const counterText = (n) => fmt(T["Counter {number}"], { number: fa(n) });
 
-  const state = { calls: [], units: [], services: [], online: false, announced: [], played: [] };
+  // How a wait is said: the same rules as foundation/wording.py wait_text (the page's TEXTS
+  // carry its translated words).
+  function waitText(estimate, note) {
+    if (note === "not_served") return T["not served today"];
+    if (note === "not_open") return T["counters not open yet"];
+    if (note === "no_wait") return T["no wait"];
+    if (!estimate || estimate.low == null || estimate.high == null) return T["no estimate yet"];
+    const low = Math.round(estimate.low), high = Math.round(estimate.high);
+    if (high <= 0) return T["no wait"];
+    if (low === high) return fmt(T["about {minutes} min"], { minutes: fa(high) });
+    return fmt(T["{low}–{high} min"], { low: fa(low), high: fa(high) });
+  }
+
+  // units: the hub's UnitSummary list, in the branch's order; requests: /services reads made
+  const state = { calls: [], units: [], online: false, announced: [], played: [], requests: 0 };
   window.navbatDisplay = state; // for tests and for a curious technician's console
 
   async function getJSON(path) {
@@ -27,7 +45,7 @@
     $("now").classList.toggle("has-call", !!current);
     $("now-label").textContent = current ? T["Now calling"] : T["Please take a ticket from the kiosk"];
     $("now-number").textContent = current ? fa(current.number) : "";
-    $("now-counter").textContent = current ? windowText(current.counter) : "";
+    $("now-counter").textContent = current ? counterText(current.counter) : "";
     const ol = $("previous");
     ol.replaceChildren(...previous.map((c) => {
       const li = document.createElement("li");
@@ -36,7 +54,7 @@
       n.className = "n";
       n.textContent = fa(c.number);
       const w = document.createElement("span");
-      w.textContent = windowText(c.counter);
+      w.textContent = counterText(c.counter);
       li.append(n, w);
       return li;
     }));
@@ -45,32 +63,20 @@
   }
 
   function renderUnits() {
-    const byCode = Object.fromEntries(state.services.map((s) => [s.code, s]));
-    const boxes = [];
-    for (const u of state.units) {
-      const svcs = u.services.map((c) => byCode[c]).filter(Boolean);
-      if (!svcs.length) continue;
-      const waiting = svcs.reduce((a, s) => a + s.waiting, 0);
-      const waits = svcs.filter((s) => s.available && s.estimated_wait_minutes !== null)
-        .map((s) => s.estimated_wait_minutes);
-      let estimate;
-      if (!svcs.some((s) => s.available)) estimate = T["not served today"];
-      else if (!waits.length) estimate = "";  // no open window yet: no honest estimate
-      else if (Math.max(...waits) < 1) estimate = T["no wait"];
-      else if (Math.min(...waits) === Math.max(...waits)) estimate = fmt(T["about {minutes} min"], { minutes: fa(waits[0]) });
-      else estimate = fmt(T["{low}–{high} min"], { low: fa(Math.min(...waits)), high: fa(Math.max(...waits)) });
+    const boxes = state.units.filter((u) => u.services.length).map((u) => {
       const box = document.createElement("div");
       box.className = "unit";
       box.dataset.unit = u.code;
       for (const [cls, text] of [["name", u.name[lang] || u.name.fa],
-        ["waiting", fmt(T["{count} waiting"], { count: fa(waiting) })], ["estimate", estimate]]) {
+        ["waiting", fmt(T["{count} waiting"], { count: fa(u.waiting) })],
+        ["estimate", waitText(u.estimated_wait, u.note)]]) {
         const d = document.createElement("div");
         d.className = cls;
         d.textContent = text;
         box.append(d);
       }
-      boxes.push(box);
-    }
+      return box;
+    });
     $("units").replaceChildren(...boxes);
   }
 
@@ -110,12 +116,29 @@
   $("sound").addEventListener("click", () => { soundAllowed = true; $("sound").hidden = true; playNext(); });
 
   // ---- live data ----------------------------------------------------------------------
+  async function readQueue() {
+    state.requests += 1;
+    return getJSON("/services");
+  }
+
   let refreshTimer = null;
-  function refreshServices() { // bursts of events collapse into one request
-    clearTimeout(refreshTimer);
+  function refreshQueue() { // a burst of events without "queue" makes one request
+    if (refreshTimer !== null) return;
     refreshTimer = setTimeout(async () => {
-      try { state.services = (await getJSON("/services")).services; renderUnits(); } catch (e) { /* next event retries */ }
+      refreshTimer = null;
+      try { state.units = (await readQueue()).units; renderUnits(); } catch (e) { /* the next event retries */ }
     }, 200);
+  }
+
+  function mergeQueue(queue) { // the units an event touched; others stay as they are
+    const changed = Object.fromEntries((queue.units || []).map((u) => [u.code, u]));
+    state.units = state.units.map((u) => changed[u.code] || u);
+    renderUnits();
+  }
+
+  function onQueue(ev) { // every ticket.* and counter.changed event
+    if (ev.queue) mergeQueue(ev.queue);
+    else refreshQueue();
   }
 
   function onCall(ev, recall) {
@@ -132,26 +155,31 @@
 
   function connect() {
     const source = new EventSource("/api/v1/events");
-    source.onopen = () => { state.online = true; render(); refreshServices(); };
+    source.onopen = () => { // back after an outage: queue.changed events are not replayed, so re-read
+      state.online = true;
+      render();
+      if (state.loaded) refreshQueue();
+    };
     source.onerror = () => { state.online = false; render(); }; // EventSource retries with Last-Event-ID
-    source.addEventListener("ticket.called", (m) => onCall(JSON.parse(m.data), false));
-    source.addEventListener("ticket.recalled", (m) => onCall(JSON.parse(m.data), true));
-    source.addEventListener("ticket.cancelled", (m) => {
-      const ev = JSON.parse(m.data);
+    const on = (type, handle) => source.addEventListener(type, (m) => handle(JSON.parse(m.data)));
+    on("ticket.called", (ev) => { onCall(ev, false); onQueue(ev); });
+    on("ticket.recalled", (ev) => { onCall(ev, true); onQueue(ev); });
+    on("ticket.cancelled", (ev) => {
       state.calls = state.calls.filter((c) => c.ticket !== ev.ticket);
       render();
+      onQueue(ev);
     });
     for (const type of ["ticket.issued", "ticket.started", "ticket.done", "ticket.no_show", "ticket.transferred",
-      "ticket.cancelled", "counter.changed"]) {
-      source.addEventListener(type, refreshServices);
+      "counter.changed"]) {
+      on(type, onQueue);
     }
+    on("queue.changed", (ev) => mergeQueue(ev.queue || {}));
   }
 
   async function load() {
     try {
-      const [branch, services, counters] = await Promise.all([getJSON("/branch"), getJSON("/services"), getJSON("/counters")]);
-      state.units = branch.units;
-      state.services = services.services;
+      const [queue, counters] = await Promise.all([readQueue(), getJSON("/counters")]);
+      state.units = queue.units;
       const seeded = counters.counters.filter((c) => c.current_ticket && !state.calls.some((x) => x.ticket === c.current_ticket.id))
         .map((c) => ({ ticket: c.current_ticket.id, number: c.current_ticket.number, counter: c.number, at: c.current_ticket.called_at }))
         .sort((a, b) => (b.at || "").localeCompare(a.at || ""));
@@ -164,7 +192,7 @@
     state.loaded = true;
   }
 
-  // The clock ticks here; the Jalali date comes from the hub (navbat.persian) every minute.
+  // The clock ticks here; the Jalali date comes from the hub (foundation.persian) every minute.
   async function clock() {
     try {
       const r = await fetch("/display/clock?lang=" + lang, { cache: "no-store" });

@@ -1,0 +1,37 @@
+"""The branch head's live floor, staffing advice and what-if (D8, D3)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify, request
+
+from server import live_floor, staffing
+from server.api.common import json_body, require
+from server.hub import current
+from server.refusals import Invalid
+
+bp = Blueprint("head_api", __name__)
+
+
+@bp.get("/head/floor")
+@require("head")
+def floor() -> Response:
+    return jsonify(live_floor.floor_view(current()))
+
+
+@bp.get("/head/staffing")
+@require("head")
+def advice() -> Response:
+    share = request.args.get("share", type=float) or staffing.TARGET_SHARE
+    if not 0.5 <= share < 1:
+        raise Invalid("bad_share", "share must be between 0.5 and 0.99")
+    return jsonify(staffing.advice(current(), share))
+
+
+@bp.post("/head/what-if")
+@require("head")
+def what_if() -> Response:
+    body = json_body()
+    changes = body.get("changes")
+    if changes is None and "counter" in body:  # one change: {"counter": 4, "services": [...]}
+        changes = [body]
+    return jsonify(staffing.what_if(current(), changes))

@@ -1,0 +1,80 @@
+"""The running hub's parts, made once per app and reached through `current()`.
+
+`Store` (the SQLite file), `Floor` (the one write path and the actions), `EventBus` (live
+events), `Estimates` (the engine, off the request path). Views, reports and the head's
+tools read through `hub.read()`, a snapshot on a connection of their own; they change
+nothing except through `hub.floor`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from flask import current_app
+
+from foundation.config import Branch
+from server import summaries
+from server.db import Store
+from server.estimates import Estimates, Waits
+from server.events import Event, EventBus
+from server.floor import Floor
+from server.queries import last_event_id
+from server.times import Clock
+
+EXTENSION = "navbat.hub"
+
+
+@dataclass
+class Hub:
+    branch: Branch
+    clock: Clock
+    ignore_hours: bool
+    store: Store
+    bus: EventBus
+    estimates: Estimates
+    floor: Floor
+    _published: dict[str, Any] = field(default_factory=dict)
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite_utils.Database]:
+        with self.store.read() as db:
+            yield db
+
+    def events_since(self, last_id: int, limit: int = 10000) -> list[Event]:
+        with self.read() as db:
+            rows = db.query("SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?", [last_id, limit])
+            return [Event.from_row(r) for r in rows]
+
+    def _estimates_refreshed(self, waits: Waits) -> None:
+        """After each replay: if any summary moved, displays get the new ones (queue.changed)."""
+        with self.read() as db:
+            queue = summaries.summarise(self.branch, summaries.Facts.read(db, self.branch, waits[1]))
+        if queue != self._published:
+            self._published = queue
+            self.bus.publish_queue(queue)
+
+    def stop(self) -> None:
+        self.estimates.stop()
+
+
+def open_hub(branch: Branch, db_path: str | Path, clock: Clock, ignore_hours: bool = False) -> Hub:
+    store = Store(db_path)
+    estimates = Estimates(store, branch, clock)
+    with store.read() as db:
+        last = last_event_id(db)
+    hub: Hub
+    bus = EventBus(lambda since: hub.events_since(since), last)
+    floor = Floor(store, branch, bus, estimates, clock, ignore_hours)
+    hub = Hub(branch, clock, ignore_hours, store, bus, estimates, floor)
+    estimates.on_refresh = hub._estimates_refreshed
+    return hub
+
+
+def current() -> Hub:
+    """The hub of the app handling this request."""
+    return current_app.extensions[EXTENSION]

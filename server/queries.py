@@ -1,0 +1,67 @@
+"""Read queries about tickets and counters, on whichever connection the caller holds.
+
+Inside the write path that is the writer (it must see its own changes); everywhere
+else it is a reader's snapshot (Store.read()). Pages and APIs never run SQL: they call
+these, or the views built on them.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlite_utils
+
+from foundation.config import Branch
+from server.refusals import NotFound
+
+Row = dict[str, Any]
+
+
+def ticket_row(db: sqlite_utils.Database, ticket_id: int | None = None, tracking_code: str | None = None) -> Row:
+    where, arg = ("id=?", ticket_id) if ticket_id is not None else ("tracking_code=?", tracking_code)
+    rows = list(db.query(f"SELECT * FROM tickets WHERE {where}", [arg]))
+    if not rows:
+        raise NotFound("unknown_ticket", "no such ticket")
+    return rows[0]
+
+
+def counter_row(db: sqlite_utils.Database, branch: Branch, number: int) -> Row:
+    if branch.counter(number) is None:
+        raise NotFound("unknown_counter", f"no counter {number}")
+    return next(db.query("SELECT * FROM counters WHERE number=?", [number]))
+
+
+def counter_services(row: Row, branch: Branch) -> dict[str, float]:
+    """Which sub-services a counter serves now, with weights (the branch head may have changed them)."""
+    if row.get("services"):
+        return json.loads(row["services"])
+    cfg = branch.counter(row["number"])
+    return {s.code: s.weight for s in cfg.services} if cfg else {}
+
+
+def serving(db: sqlite_utils.Database, branch: Branch) -> dict[str, list[Row]]:
+    """Per sub-service, the counters (rows) that serve it today, open or not yet open (D4);
+    empty for a sub-service closed in the branch file."""
+    rows = list(db.query("SELECT * FROM counters"))
+    return {s.code: [r for r in rows if counter_services(r, branch).get(s.code, 0) > 0] if s.enabled else []
+            for s in branch.services}
+
+
+def waiting_counts(db: sqlite_utils.Database) -> dict[str, int]:
+    return dict(db.execute("SELECT service, count(*) FROM tickets WHERE state='waiting' GROUP BY service").fetchall())
+
+
+def people_ahead(db: sqlite_utils.Database, ticket: Row) -> int:
+    """Waiting for the same sub-service and in line before this ticket."""
+    return db.execute(
+        "SELECT count(*) FROM tickets WHERE state='waiting' AND service=? AND (arrived_at, id) < (?, ?)",
+        [ticket["service"], ticket["arrived_at"], ticket["id"]]).fetchone()[0]
+
+
+def device_statuses(db: sqlite_utils.Database) -> list[Row]:
+    return list(db.query("SELECT name, kind, status, detail, at FROM device_status ORDER BY name"))
+
+
+def last_event_id(db: sqlite_utils.Database) -> int:
+    return db.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]

@@ -1,0 +1,104 @@
+"""Per sub-service and per unit: how many wait, how long a newcomer waits, and why there is
+no honest number when there is none. Derived here, once, and shipped: GET /services, every
+ticket and counter event, and the `queue.changed` message after each estimate refresh carry
+these, and the kiosk, the wall and the phone only word them (foundation/wording.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import sqlite_utils
+
+import queueing
+from foundation.config import Branch
+from server.events import Event
+from server.queries import Row, serving, waiting_counts
+
+Summary = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What a summary is made of: waiting counts, the counters serving each sub-service, estimates."""
+
+    waiting: dict[str, int]
+    serving: dict[str, list[Row]]
+    newcomers: dict[str, queueing.Estimate]
+
+    @classmethod
+    def read(cls, db: sqlite_utils.Database, branch: Branch, newcomers: dict[str, queueing.Estimate]) -> Facts:
+        # every sub-service's count, even for a few summaries: a unit's total needs them all
+        return cls(waiting_counts(db), serving(db, branch), newcomers)
+
+
+def estimate_json(est: queueing.Estimate) -> dict[str, int]:
+    return {"minutes": round(est.minutes), "low": round(est.low), "high": round(est.high)}
+
+
+def service_summary(code: str, unit: str, facts: Facts) -> Summary:
+    rows = facts.serving.get(code, [])
+    open_counters = sum(1 for r in rows if r["state"] == "open")
+    est = facts.newcomers.get(code) if open_counters else None  # nobody serving now: no honest number
+    shown = estimate_json(est) if est is not None else None
+    if not rows:
+        note = "not_served"
+    elif not open_counters:
+        note = "not_open"
+    elif shown is not None and shown["high"] <= 0:
+        note = "no_wait"
+    else:
+        note = None
+    return {"code": code, "unit": unit, "waiting": facts.waiting.get(code, 0), "available": bool(rows),
+            "open_counters": open_counters, "estimated_wait_minutes": shown["minutes"] if shown else None,
+            "estimated_wait": shown, "note": note}
+
+
+def unit_summary(unit: Any, services: list[Summary], facts: Facts) -> Summary:
+    """A unit's summary from its sub-services': the range of their newcomers' waits."""
+    minutes = [s["estimated_wait"]["minutes"] for s in services if s["estimated_wait"] is not None]
+    open_counters = len({r["number"] for s in unit.services for r in facts.serving.get(s.code, [])
+                         if r["state"] == "open"})
+    estimate = {"low": min(minutes), "high": max(minutes)} if minutes else None
+    if not any(s["available"] for s in services):
+        note = "not_served"
+    elif not open_counters:
+        note = "not_open"
+    elif estimate is not None and estimate["high"] <= 0:
+        note = "no_wait"
+    else:
+        note = None
+    return {"code": unit.code, "name": unit.name.model_dump(), "services": [s.code for s in unit.services],
+            "waiting": sum(s["waiting"] for s in services), "available": any(s["available"] for s in services),
+            "open_counters": open_counters, "estimated_wait": estimate, "note": note}
+
+
+def summarise(branch: Branch, facts: Facts, services: Iterable[str] | None = None) -> dict[str, list[Summary]]:
+    """{"services": [...], "units": [...]} for the given sub-services (all when None) and their units.
+
+    A unit's summary needs all of its sub-services, so `facts` must cover them."""
+    wanted = set(services) if services is not None else None
+    out: dict[str, list[Summary]] = {"services": [], "units": []}
+    for unit in branch.units:
+        if wanted is not None and not any(s.code in wanted for s in unit.services):
+            continue
+        mine = [service_summary(s.code, unit.code, facts) for s in unit.services]
+        out["services"] += [s for s in mine if wanted is None or s["code"] in wanted]
+        out["units"].append(unit_summary(unit, mine, facts))
+    return out
+
+
+def touched(branch: Branch, events: list[Event]) -> set[str]:
+    """The sub-services whose summaries these events may change."""
+    codes: set[str] = set()
+    for ev in events:
+        d = ev.data
+        if ev.type.startswith("ticket."):
+            codes.update(c for c in (d.get("service"), d.get("from_service")) if c)
+        elif ev.type == "counter.changed":
+            cfg = branch.counter(d["counter"])
+            codes.update(d.get("services") or {})
+            codes.update(s.code for s in (cfg.services if cfg else []))
+    return {c for c in codes if branch.service(c) is not None}

@@ -1,0 +1,50 @@
+"""How a ticket changes with each event: the floor's one set of state transitions.
+
+Pure functions over plain dicts (a `tickets` row). The floor's projection writes their
+result to the `tickets` table; the reports fold a month of events through the same
+functions, so a report can never count a visit differently from how the floor saw it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+ACTIVE = ("called", "serving")  # at a counter
+LIVE = ("waiting", *ACTIVE)
+FINAL = {"ticket.done": "done", "ticket.no_show": "no_show", "ticket.cancelled": "cancelled"}
+
+
+def issued(data: dict[str, Any], at: str) -> dict[str, Any]:
+    """A new ticket's row from its ticket.issued event."""
+    return {
+        "id": data["ticket"], "branch_day": data.get("branch_day"), "service": data["service"],
+        "first_service": data["service"], "seq": data.get("seq"), "number": data["number"],
+        "priority": data.get("priority"), "state": "waiting", "tracking_code": data.get("tracking_code"),
+        "idempotency_key": data.get("idempotency_key"), "device": data.get("device"),
+        "issued_at": at, "arrived_at": at, "called_at": None, "started_at": None, "finished_at": None,
+        "counter": None, "clerk": None, "recalls": 0, "transfers": 0, "outcome": None, "reason": None,
+    }
+
+
+def ticket_after(ticket: dict[str, Any], type_: str, data: dict[str, Any], at: str) -> dict[str, Any]:
+    """The ticket after one of its events (other than ticket.issued); the input is not changed."""
+    t = dict(ticket)
+    if type_ == "ticket.called":
+        t.update(state="called", counter=data["counter"], clerk=data.get("clerk"), called_at=at, started_at=None,
+                 reason=data.get("reason"))
+    elif type_ == "ticket.recalled":
+        t["recalls"] += 1
+    elif type_ == "ticket.started":
+        t.update(state="serving", started_at=at)
+    elif type_ in FINAL:
+        t.update(state=FINAL[type_], finished_at=at, outcome=data.get("outcome"))
+    elif type_ == "ticket.transferred":
+        # back in line for the other sub-service, keeping its place (arrived_at is unchanged)
+        t.update(state="waiting", service=data["service"], counter=None, called_at=None, started_at=None,
+                 transfers=t["transfers"] + 1)
+    return t
+
+
+def leaves_counter(before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """The event ended the ticket's stretch at a counter (done, no-show, transfer, cancel)."""
+    return before["state"] in ACTIVE and (after["state"] not in ACTIVE)

@@ -1,0 +1,94 @@
+"""The API's JSON views of tickets, counters and sub-services, read from a snapshot."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server import summaries
+from server.hub import Hub
+from server.queries import Row, counter_row, counter_services, people_ahead, serving, ticket_row, waiting_counts
+
+TICKET_FIELDS = ("id", "number", "service", "priority", "state", "tracking_code", "issued_at", "counter", "called_at",
+                 "recalls", "transfers", "outcome", "reason")
+
+
+def ticket(hub: Hub, row: Row, settle: bool = False) -> dict[str, Any]:
+    """A ticket: state, position and estimate while waiting, counter when called (F1)."""
+    out = {k: row[k] for k in TICKET_FIELDS}
+    out["unit"] = (u.code if (u := hub.branch.unit_of(row["service"])) else None)
+    out["position"] = out["people_ahead"] = None
+    out["estimated_wait_minutes"] = out["estimated_wait"] = None
+    if row["state"] == "waiting":
+        with hub.read() as db:
+            ahead = people_ahead(db, row)
+        out["people_ahead"], out["position"] = ahead, ahead + 1
+        # A ticket newer than the last replay is told what a newcomer was told a moment ago.
+        waiting, newcomers = hub.estimates.settled(1.0) if settle else hub.estimates.latest()
+        est = waiting.get(row["id"]) or newcomers.get(row["service"])
+        if est is not None:
+            out["estimated_wait"] = summaries.estimate_json(est)
+            out["estimated_wait_minutes"] = out["estimated_wait"]["minutes"]
+    return out
+
+
+def visitor_ticket(hub: Hub, row: Row, settle: bool = False) -> dict[str, Any]:
+    """The ticket as its holder gets it (the kiosk's answer, the tracking code's lookup): with
+    the names a printed slip shows, so every copy of the slip says what the hub says."""
+    out = ticket(hub, row, settle)
+    b = hub.branch
+    service, unit = b.service(row["first_service"]) or b.service(row["service"]), b.unit_of(row["first_service"])
+    pclass = b.priority(row["priority"]) if row["priority"] else None
+    out.update(branch_name=b.branch.name.model_dump(), service_name=service.name.model_dump() if service else None,
+               unit_name=unit.name.model_dump() if unit else None,
+               priority_name=pclass.name.model_dump() if pclass else None,
+               documents=[d.model_dump() for d in service.documents] if service else [],
+               timezone=b.branch.timezone)
+    return out
+
+
+def ticket_by_code(hub: Hub, tracking_code: str) -> dict[str, Any]:
+    """A visitor looking up their ticket (F1) may wait a moment for the latest estimate."""
+    with hub.read() as db:
+        row = ticket_row(db, tracking_code=tracking_code)
+    return visitor_ticket(hub, row, settle=True)
+
+
+def ticket_by_id(hub: Hub, ticket_id: int) -> dict[str, Any]:
+    with hub.read() as db:
+        return ticket(hub, ticket_row(db, ticket_id))
+
+
+def counter(hub: Hub, number: int) -> dict[str, Any]:
+    with hub.read() as db:
+        row = counter_row(db, hub.branch, number)
+        current = ticket(hub, ticket_row(db, row["current_ticket"])) if row["current_ticket"] else None
+    if current:
+        current.pop("tracking_code", None)
+    cfg = hub.branch.counter(number)
+    return {"number": number, "name": cfg.name.model_dump(), "unit": cfg.unit,
+            "services": [{"code": c, "weight": w} for c, w in counter_services(row, hub.branch).items()],
+            "state": row["state"], "clerk": row["clerk"], "current_ticket": current}
+
+
+def counters(hub: Hub) -> list[dict[str, Any]]:
+    with hub.read():  # one snapshot for the whole list
+        return [counter(hub, c.number) for c in hub.branch.counters]
+
+
+def services(hub: Hub) -> dict[str, Any]:
+    """Every sub-service's catalogue entry (D6) with its live summary, and every unit's summary."""
+    newcomers = hub.estimates.settled(1.0)[1]  # kiosks poll this: a fresh answer beats a fast one
+    with hub.read() as db:
+        facts = summaries.Facts(waiting_counts(db), serving(db, hub.branch), newcomers)
+    queue = summaries.summarise(hub.branch, facts)
+    live = {s["code"]: s for s in queue["services"]}
+    items = []
+    for unit in hub.branch.units:
+        for s in unit.services:
+            items.append({
+                "code": s.code, "name": s.name.model_dump(), "unit": unit.code, "unit_name": unit.name.model_dump(),
+                "documents": [d.model_dump() for d in s.documents], "steps": [d.model_dump() for d in s.steps],
+                "responsible": s.responsible.model_dump() if s.responsible else None,
+                "expected_minutes": s.expected_minutes, "target_wait_minutes": s.target_wait_minutes,
+                "counters": [r["number"] for r in facts.serving[s.code]], **live[s.code]})
+    return {"services": items, "units": queue["units"]}
