@@ -25,44 +25,46 @@ _T_OK = {"description": "the ticket", "content": {"application/json": {"schema":
 
 _paths: dict[str, Any] = {
     "/health": {"get": _op("Liveness", auth=False, errors=())},
-    "/login": {"post": _op("Log in with a PIN (clerks name their window)", auth=False, body={
+    "/login": {"post": _op("Log in with a PIN (clerks name their counter)", auth=False, body={
         "type": "object", "required": ["username", "pin"],
         "properties": {"username": {"type": "string"}, "pin": {"type": "string"}, "counter": {"type": "integer"}}})},
-    "/logout": {"post": _op("End this session and free the window")},
-    "/me": {"get": _op("Who this token belongs to: name, role, window", errors=(401,))},
+    "/logout": {"post": _op("End this session and free the counter")},
+    "/me": {"get": _op("Who this token belongs to: name, role, counter", errors=(401,))},
     "/branch": {"get": _op("Branch names, units, priority classes, opening hours", auth=False, errors=())},
-    "/services": {"get": _op("Sub-services with documents, steps, waiting count and estimate", auth=False,
-                             errors=())},
+    "/services": {"get": _op("Sub-services with documents, steps and their live summary (waiting, estimate, note); "
+                             "units' summaries", auth=False, errors=())},
     "/tickets": {"post": {**_op("Issue a ticket (kiosk token); same Idempotency-Key returns the same ticket",
                                 ok=_T_OK, body={"type": "object", "required": ["service"], "properties": {
                                     "service": {"type": "string"}, "priority": {"type": ["string", "null"]}}}),
                           "parameters": [{"name": "Idempotency-Key", "in": "header", "required": True,
                                           "schema": {"type": "string", "maxLength": 100}}]}},
-    "/tickets/{code}": {"get": {**_op("A ticket by tracking code: state, position, estimate, window", ok=_T_OK,
+    "/tickets/{code}": {"get": {**_op("A ticket by tracking code: state, position, estimate, counter", ok=_T_OK,
                                       auth=False, errors=(404,)),
                                 "parameters": [{"name": "code", "in": "path", "required": True,
                                                 "schema": {"type": "string"}}]}},
     "/tickets/{n}/cancel": {"post": {**_op("Cancel a waiting ticket (branch head)", ok=_T_OK), "parameters": [_N]}},
-    "/counters": {"get": _op("Every window's state, clerk, services and current ticket", auth=False, errors=())},
-    "/counters/{n}": {"get": {**_op("One window's state, clerk, services and current ticket", auth=False,
+    "/counters": {"get": _op("Every counter's state, clerk, services and current ticket", auth=False, errors=())},
+    "/counters/{n}": {"get": {**_op("One counter's state, clerk, services and current ticket", auth=False,
                                     errors=(404,)), "parameters": [_N]}},
-    "/counters/{n}/services": {"put": {**_op("Change which sub-services a window serves (branch head)", body={
+    "/counters/{n}/services": {"put": {**_op("Change which sub-services a counter serves (branch head)", body={
         "type": "object", "properties": {"services": {}}}), "parameters": [_N]}},
     "/devices/status": {"post": _op("A device reports its printer's state", body={
         "type": "object", "required": ["status"], "properties": {
             "status": {"enum": ["ok", "offline", "paper_out", "paper_near_end", "error"]},
             "printer": {"type": "string"}, "detail": {"type": "string"}}}),
         "get": _op("Last known state of every device", auth=False, errors=())},
-    "/events": {"get": {"summary": "Server-Sent Events; Last-Event-ID resumes", "responses": {
+    "/events": {"get": {"summary": "Server-Sent Events; Last-Event-ID resumes. Live ticket and counter events carry "
+                               "`queue` (the summaries they changed); `queue.changed` (no id) follows estimate refreshes",
+                        "responses": {
         "200": {"description": "text/event-stream"}}}},
     # The branch head's console (server/pages/head_api.py)
-    "/head/floor": {"get": _op("Live floor: per sub-service and per window, with alerts (branch head)")},
-    "/head/staffing": {"get": {**_op("Windows needed per hour for the rest of the day (branch head)"),
+    "/head/floor": {"get": _op("Live floor: per sub-service and per counter, with alerts (branch head)")},
+    "/head/staffing": {"get": {**_op("Counters needed per hour for the rest of the day (branch head)"),
                                "parameters": [{"name": "share", "in": "query", "schema": {"type": "number"}}]}},
     "/head/what-if": {"post": _op("Expected waits before and after a staffing change (branch head)", body={
         "type": "object", "properties": {"changes": {"type": "array"}, "counter": {"type": "integer"},
                                          "services": {}, "state": {"type": "string"}}})},
-    "/ratings/pending": {"get": {**_op("The visitor a window's tablet may rate now", auth=False, errors=(400,)),
+    "/ratings/pending": {"get": {**_op("The visitor a counter's tablet may rate now", auth=False, errors=(400,)),
                                  "parameters": [{"name": "counter", "in": "query", "required": True,
                                                  "schema": {"type": "integer"}}]}},
     "/ratings": {"post": _op("A satisfaction rating, 1-5 faces (F2, V4)", auth=False, body={
@@ -80,9 +82,9 @@ for _action in ("open", "close", "pause", "resume", "next", "recall", "start", "
     _body = {"type": "object", "required": ["service"], "properties": {"service": {"type": "string"}}} \
         if _action == "transfer" else None
     _ok = _T_OK if _action not in ("open", "close", "pause", "resume") else None
-    op = _op(f"Window action: {_action} (clerk of that window or branch head)", ok=_ok, body=_body)
+    op = _op(f"Counter action: {_action} (clerk of that counter or branch head)", ok=_ok, body=_body)
     if _action == "next":
-        op["responses"]["204"] = {"description": "nobody waits for this window"}
+        op["responses"]["204"] = {"description": "nobody waits for this counter"}
     _paths[f"/counters/{{n}}/{_action}"] = {"post": {**op, "parameters": [_N]}}
 
 SPEC: dict[str, Any] = {

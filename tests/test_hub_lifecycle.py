@@ -182,7 +182,7 @@ def test_counters_list(client, actions, branch):  # noqa: ANN001
     assert [c["number"] for c in counters] == [c.number for c in branch.counters]
     four = next(c for c in counters if c["number"] == 4)
     assert (four["state"], four["clerk"], four["unit"]) == ("open", "clerk4", "insured")
-    assert four["name"] == {"fa": "باجه ۴", "en": "Window 4"}
+    assert four["name"] == {"fa": "باجه ۴", "en": "Counter 4"}
     assert {"code": "IN2", "weight": 1.0} in four["services"] and {"code": "RG1", "weight": 0.5} in four["services"]
     assert four["current_ticket"]["number"] == "201" and "tracking_code" not in four["current_ticket"]
     assert all(c["state"] == "closed" and c["current_ticket"] is None for c in counters if c["number"] != 4)
