@@ -53,8 +53,9 @@ _paths: dict[str, Any] = {
             "status": {"enum": ["ok", "offline", "paper_out", "paper_near_end", "error"]},
             "printer": {"type": "string"}, "detail": {"type": "string"}}}),
         "get": _op("Last known state of every device", auth=False, errors=())},
-    "/events": {"get": {"summary": "Server-Sent Events; Last-Event-ID resumes. Live ticket and counter events carry "
-                               "`queue` (the summaries they changed); `queue.changed` (no id) follows estimate refreshes",
+    "/events": {"get": {"summary": "Server-Sent Events; Last-Event-ID resumes. Live ticket and counter events "
+                               "carry `queue` (the summaries they changed); `queue.changed` (no id) follows "
+                               "estimate refreshes",
                         "responses": {
         "200": {"description": "text/event-stream"}}}},
     # The branch head's console (server/pages/head_api.py)

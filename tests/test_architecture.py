@@ -1,0 +1,49 @@
+"""The house rules that code review alone lets slip: imports run one way (foundation and the
+engine at the bottom, the commands on top, docs/architecture.md) and modules stay small."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+# What each package may import of ours, besides itself.
+ALLOWED = {
+    "foundation": set(),
+    "queueing": set(),
+    "printer": {"foundation"},
+    "server": {"foundation", "queueing"},
+    "counter_display": {"foundation"},
+    "kiosk": {"foundation", "printer"},
+    "navbat": {"foundation", "queueing", "printer", "server", "counter_display", "kiosk"},
+}
+MAX_LINES = 400
+
+
+def _modules() -> list[tuple[str, Path]]:
+    return [(package, path) for package in ALLOWED for path in sorted((ROOT / package).rglob("*.py"))]
+
+
+def _imported(path: Path) -> set[str]:
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            out.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            out.add(node.module.split(".")[0])
+    return out
+
+
+def test_imports_run_one_way() -> None:
+    wrong = []
+    for package, path in _modules():
+        for top in _imported(path) & set(ALLOWED):
+            if top != package and top not in ALLOWED[package]:
+                wrong.append(f"{path.relative_to(ROOT)} imports {top}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_no_module_is_a_whole_application() -> None:
+    long = [f"{path.relative_to(ROOT)}: {n} lines" for _, path in _modules()
+            if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES]
+    assert not long, "\n".join(long)
