@@ -1,7 +1,8 @@
-"""The Kivy layer: a wall display for the hall, or the screen above one window.
+"""The Kivy layer: a wall display for the hall, or the screen above one counter.
 
-Everything shown comes from a view-model (counter_display.viewmodel); this module only
-moves hub data in (on threads) and view strings out (on the UI thread, @mainthread).
+Everything shown comes from a view-model (counter_display.viewmodel), kept in step with
+the hub by counter_display.feed; this module only moves hub data in (on threads) and
+view strings out (on the UI thread, @mainthread).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
 from kivy.uix.widget import Widget
 
 from counter_display.announce import Announcement, AnnouncementQueue, Player
+from counter_display.feed import Feed, Refresher
 from counter_display.viewmodel import CounterModel, WallModel
 from foundation.assets import FONT_REGULAR
 from foundation.hub_client import HubClient, HubError
@@ -56,7 +58,7 @@ class WallScreen(Screen):
     status = StringProperty("")
     now_label = StringProperty("")
     number = StringProperty("")
-    window_line = StringProperty("")
+    counter_line = StringProperty("")
     previous_label = StringProperty("")
     waiting_label = StringProperty("")
     start_align = StringProperty("right")
@@ -72,14 +74,14 @@ class WallScreen(Screen):
         self.status = shaped(v.status, lang)
         self.now_label = shaped(v.labels["now"] if v.has_call else v.labels["none"], lang)
         self.number = shaped(v.number, lang)
-        self.window_line = shaped(v.window, lang) if v.has_call else ""
+        self.counter_line = shaped(v.counter, lang) if v.has_call else ""
         self.previous_label = shaped(v.labels["previous"], lang)
         self.waiting_label = shaped(v.labels["waiting"], lang)
         prev = self.ids.previous
         prev.clear_widgets()
-        for number, window in v.previous:
+        for number, counter in v.previous:
             row = PreviousRow()
-            row.ids.first.text, row.ids.second.text = shaped(number, lang), shaped(window, lang)
+            row.ids.first.text, row.ids.second.text = shaped(number, lang), shaped(counter, lang)
             if rtl:
                 row.children.reverse()
             prev.add_widget(row)
@@ -88,7 +90,6 @@ class WallScreen(Screen):
         for u in (reversed(v.units) if rtl else v.units):
             units.add_widget(UnitBox(name=shaped(u.name, lang), waiting=shaped(u.waiting, lang),
                                      estimate=shaped(u.estimate, lang)))
-
 
     def show_clock(self, model: WallModel) -> None:
         v = model.view()
@@ -127,13 +128,13 @@ class DisplayApp(App):
         self.hub = HubClient(hub_url)
         self.wall = WallModel(lang) if counter is None else None
         self.counter_model = CounterModel(counter, lang) if counter is not None else None
+        fetch = self.hub.queue if self.wall else (lambda: self.hub.counter(self.counter))
+        self.feed = Feed(self.wall or self.counter_model, Refresher(fetch, self._refreshed))
         self.screenshot, self.screenshot_delay = screenshot, screenshot_delay
         self.announcer = (AnnouncementQueue(player, voice_langs, on_start=self._on_announce)
                           if player is not None and counter is None else None)
         self.stream: EventStream | None = None
         self.loaded = False
-        self._refresh_lock = threading.Lock()
-        self._refresh_pending = False
 
     # ---- Kivy life cycle ----------------------------------------------------------
 
@@ -142,7 +143,7 @@ class DisplayApp(App):
         sm = ScreenManager(transition=NoTransition())
         self.screen = WallScreen(name="wall") if self.wall else CounterScreen(name="counter")
         if self.lang == "fa":
-            rows = ("top", "middle", "window_row") if self.wall else ("top",)
+            rows = ("top", "middle", "counter_row") if self.wall else ("top",)
             for row in rows:
                 self.screen.ids[row].children.reverse()  # right to left: a row's first item sits on the right
         sm.add_widget(self.screen)
@@ -164,13 +165,13 @@ class DisplayApp(App):
     # ---- hub data, off the UI thread -------------------------------------------------
 
     def _load(self) -> None:
-        """First picture: branch, waiting counts, what windows serve now; retried until the hub answers."""
+        """First picture: branch, waiting counts, what counters serve now; retried until the hub answers."""
         while True:
             try:
                 if self.wall:
-                    data = (self.hub.branch(), self.hub.services(), self.hub.counters())
+                    data = (self.hub.branch(), self.hub.queue(), self.hub.counters())
                 else:
-                    data = (None, self.hub.services(), self.hub.counter(self.counter))
+                    data = (None, self.hub.queue(), self.hub.counter(self.counter))
                 break
             except HubError as exc:
                 log(f"hub not reachable yet ({exc}); retrying")
@@ -178,43 +179,25 @@ class DisplayApp(App):
         self._loaded(*data)
 
     @mainthread
-    def _loaded(self, branch: dict | None, services: list, counters: Any) -> None:
+    def _loaded(self, branch: dict | None, queue: dict, counters: Any) -> None:
         if self.wall:
             self.wall.load_branch(branch)
-            self.wall.load_services(services)
+            self.wall.load_queue(queue)
             self.wall.load_counters(counters)
         else:
-            self.counter_model.load_services(services)
+            self.counter_model.load_services(queue["services"])
             self.counter_model.load_counter(counters)
-        self.loaded = True
+        self.loaded = self.feed.loaded = True
         log("loaded")
         self._render()
         if self.screenshot:
             Clock.schedule_once(lambda _dt: self._take_screenshot(), self.screenshot_delay)
 
-    def _refresh(self) -> None:
-        """Re-reads the waiting counts (or this window) after events; bursts collapse into one request."""
-        with self._refresh_lock:
-            if self._refresh_pending:
-                return
-            self._refresh_pending = True
-
-        def work() -> None:
-            time.sleep(0.2)
-            with self._refresh_lock:
-                self._refresh_pending = False
-            try:
-                data = self.hub.services() if self.wall else self.hub.counter(self.counter)
-            except HubError:
-                return
-            self._refreshed(data)
-
-        threading.Thread(target=work, daemon=True).start()
-
     @mainthread
     def _refreshed(self, data: Any) -> None:
+        """A re-read from the Refresher's thread: the whole queue (wall) or this counter."""
         if self.wall:
-            self.wall.load_services(data)
+            self.wall.load_queue(data)
         else:
             self.counter_model.load_counter(data)
         self._render()
@@ -224,18 +207,15 @@ class DisplayApp(App):
 
     @mainthread
     def _on_event(self, event: dict) -> None:
-        model = self.wall or self.counter_model
-        reaction = model.handle(event)
+        reaction = self.feed.event(event)
         if reaction.announce:
-            log(f"call {reaction.announce.number} -> window {reaction.announce.counter}"
+            log(f"call {reaction.announce.number} -> counter {reaction.announce.counter}"
                 + (" (recall)" if reaction.announce.recall else ""))
             if self.announcer:
                 self.announcer.say(reaction.announce)
             else:
                 self._flash()
-        if reaction.refresh_services or reaction.refresh_counter:
-            self._refresh()
-        if self.counter_model and reaction.refresh_counter and event["type"] in ("ticket.called", "ticket.recalled"):
+        if self.counter_model and reaction.refresh and event["type"] in ("ticket.called", "ticket.recalled"):
             self._flash()
         self._render()
 
@@ -244,7 +224,7 @@ class DisplayApp(App):
 
     @mainthread
     def _on_status(self, online: bool) -> None:
-        (self.wall or self.counter_model).set_online(online)
+        self.feed.status(online)
         log("connected to the hub" if online else "hub unreachable; reconnecting")
         self._render()
 

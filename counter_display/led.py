@@ -1,12 +1,12 @@
-"""Serial LED number boards above the windows (RS-232/RS-485), driven with pyserial.
+"""Serial LED number boards above the counters (RS-232/RS-485), driven with pyserial.
 
 The protocol is named in the branch file (displays[].serial.protocol):
   plain  the number as ASCII then CR LF ("102\\r\\n"); a blank board is "\\r\\n".
-  stx    STX, 2-digit board address (the window number), the number right-aligned
+  stx    STX, 2-digit board address (the counter number), the number right-aligned
          in 4 characters, ETX, then an XOR checksum of the bytes between STX and ETX;
          the framing most Chinese/Iranian number boards accept.
 Boards show Latin digits and letters ("A-012" is sent as "A012").
-`LedFollower` keeps one board in step with its window from the hub's events.
+`LedFollower` keeps one board in step with its counter from the hub's events.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ def open_serial(port: str, baudrate: int) -> Port:
 
 
 class LedFollower:
-    """Feeds one window's board from hub events: a call shows its number, the end blanks it."""
+    """Feeds one counter's board from hub events: a call shows its number, the end blanks it."""
 
     SHOW = ("ticket.called", "ticket.recalled")
     CLEAR = ("ticket.done", "ticket.no_show", "ticket.transferred", "ticket.cancelled")

@@ -4,6 +4,10 @@ The Kivy screens (and the tests) feed hub data and live events in, and read a
 `WallView` / `CounterView` of ready-to-show strings out: Persian digits, Jalali date,
 translated labels (gettext domain "display"). A call or recall yields an
 `Announcement` for the queue; a stale call replayed after an outage does not.
+
+The waiting counts and estimates per unit are the hub's (its UnitSummary, from GET
+/services and then from each event's "queue"); the wall only words them
+(foundation.wording). An event that comes without "queue" asks for one re-read.
 """
 
 from __future__ import annotations
@@ -16,8 +20,10 @@ from zoneinfo import ZoneInfo
 from counter_display.announce import Announcement
 from foundation.i18n import gettext_for
 from foundation.persian import digits, format_date
+from foundation.wording import wait_text
 
 CALL_EVENTS = ("ticket.called", "ticket.recalled")
+QUEUE_CHANGED = "queue.changed"  # the hub's estimates moved; no id, not in the log
 ANNOUNCE_WITHIN_S = 90  # calls older than this (caught up after an outage) are shown, not spoken
 HISTORY = 7
 
@@ -38,15 +44,15 @@ class Call:
 
 @dataclass
 class Reaction:
-    """What the app must do after an event: speak, and/or re-read the waiting counts."""
+    """What the app must do after an event: speak, and/or re-read the hub once (`refresh`)."""
 
     announce: Announcement | None = None
-    refresh_services: bool = False
-    refresh_counter: bool = False
+    refresh: bool = False
 
 
 @dataclass
 class UnitRow:
+    code: str
     name: str
     waiting: str
     estimate: str
@@ -59,7 +65,7 @@ class WallView:
     clock: str
     has_call: bool
     number: str
-    window: str
+    counter: str
     arrow: str
     recall: bool
     previous: list[tuple[str, str]] = field(default_factory=list)
@@ -74,8 +80,7 @@ class WallModel:
         self.lang, self.tz, self.history = lang, ZoneInfo(tz), history
         self._ = gettext_for("display", lang)
         self.branch_name = ""
-        self.units: list[dict[str, Any]] = []  # from /branch: code, name, services
-        self.services: list[dict[str, Any]] = []  # from /services
+        self.units: dict[str, dict[str, Any]] = {}  # the hub's UnitSummary by code, in the branch's order
         self.calls: list[Call] = []  # newest first
         self.online = False
 
@@ -84,13 +89,20 @@ class WallModel:
     def load_branch(self, branch: dict[str, Any]) -> None:
         self.branch_name = branch["name"].get(self.lang) or branch["name"]["fa"]
         self.tz = ZoneInfo(branch.get("timezone") or "Asia/Tehran")
-        self.units = branch["units"]
 
-    def load_services(self, services: list[dict[str, Any]]) -> None:
-        self.services = services
+    def load_queue(self, queue: dict[str, Any]) -> None:
+        """The whole picture from GET /services: every unit's summary, replacing what was known."""
+        self.units = {u["code"]: u for u in queue.get("units", [])}
+
+    def merge_queue(self, queue: dict[str, Any]) -> None:
+        """An event's "queue": the summaries of the units it touched. Units not loaded yet are
+        left to the first GET /services (it brings them all, in order)."""
+        for u in queue.get("units", []):
+            if u["code"] in self.units:
+                self.units[u["code"]] = u
 
     def load_counters(self, counters: list[dict[str, Any]]) -> None:
-        """Seeds the board with the tickets windows are serving now (no announcement)."""
+        """Seeds the board with the tickets counters are serving now (no announcement)."""
         seeded = []
         for c in counters:
             t = c.get("current_ticket")
@@ -105,7 +117,10 @@ class WallModel:
 
     def handle(self, event: dict[str, Any], now: dt.datetime | None = None) -> Reaction:
         kind = event.get("type", "")
-        reaction = Reaction(refresh_services=kind.startswith("ticket.") or kind == "counter.changed")
+        if "queue" in event:
+            self.merge_queue(event["queue"])
+        # a ticket or counter event replayed from the log (after a reconnect) may lack "queue"
+        reaction = Reaction(refresh=(kind.startswith("ticket.") or kind == "counter.changed") and "queue" not in event)
         if kind in CALL_EVENTS:
             at = _parse(event.get("at"))
             previous = next((c for c in self.calls if c.ticket == event["ticket"]), None)
@@ -124,32 +139,13 @@ class WallModel:
 
     def _unit_rows(self) -> list[UnitRow]:
         _ = self._
-        rows = []
-        by_code = {s["code"]: s for s in self.services}
-        for unit in self.units:
-            svcs = [by_code[c] for c in unit["services"] if c in by_code]
-            if not svcs:
-                continue
-            waiting = sum(s["waiting"] for s in svcs)
-            waits = [s["estimated_wait_minutes"] for s in svcs if s.get("available")
-                     and s.get("estimated_wait_minutes") is not None]
-            if not any(s.get("available") for s in svcs):
-                estimate = _("not served today")
-            elif not waits:
-                estimate = ""  # no open window yet: no honest estimate
-            elif max(waits) < 1:
-                estimate = _("no wait")
-            elif min(waits) == max(waits):
-                estimate = _("about {minutes} min").format(minutes=digits(max(waits), self.lang))
-            else:
-                estimate = _("{low}–{high} min").format(low=digits(min(waits), self.lang),
-                                                        high=digits(max(waits), self.lang))
-            rows.append(UnitRow(unit["name"].get(self.lang) or unit["name"]["fa"],
-                                _("{count} waiting").format(count=digits(waiting, self.lang)), estimate))
-        return rows
+        return [UnitRow(u["code"], u["name"].get(self.lang) or u["name"]["fa"],
+                        _("{count} waiting").format(count=digits(u["waiting"], self.lang)),
+                        wait_text(u.get("estimated_wait"), u.get("note"), self.lang))
+                for u in self.units.values() if u.get("services")]
 
-    def window_text(self, counter: int) -> str:
-        return self._("Window {number}").format(number=digits(counter, self.lang))
+    def counter_text(self, counter: int) -> str:
+        return self._("Counter {number}").format(number=digits(counter, self.lang))
 
     def view(self, now: dt.datetime | None = None) -> WallView:
         _ = self._
@@ -161,15 +157,15 @@ class WallModel:
             clock=digits(local.strftime("%H:%M"), self.lang),
             has_call=current is not None,
             number=digits(current.number, self.lang) if current else "",
-            window=self.window_text(current.counter) if current else "",
+            counter=self.counter_text(current.counter) if current else "",
             arrow=_("→"),
             recall=bool(current and current.recalls),
-            previous=[(digits(c.number, self.lang), self.window_text(c.counter)) for c in self.calls[1:]],
+            previous=[(digits(c.number, self.lang), self.counter_text(c.counter)) for c in self.calls[1:]],
             units=self._unit_rows(),
             online=self.online,
             status="" if self.online else _("No connection to the hub; reconnecting…"),
             labels={"now": _("Now calling"), "previous": _("Previous calls"), "waiting": _("Waiting now"),
-                    "number": _("Number"), "window": _("Window"), "none": _("Please take a ticket from the kiosk")},
+                    "none": _("Please take a ticket from the kiosk")},
         )
 
 
@@ -186,7 +182,7 @@ class CounterView:
 
 
 class CounterModel:
-    """The screen above one window (D4): its number, the ticket at it, its sub-services."""
+    """The screen above one counter (D4): its number, the ticket at it, its sub-services."""
 
     def __init__(self, number: int, lang: str = "fa") -> None:
         self.number, self.lang = number, lang
@@ -205,8 +201,7 @@ class CounterModel:
         self.online = online
 
     def handle(self, event: dict[str, Any]) -> Reaction:
-        mine = event.get("counter") == self.number
-        return Reaction(refresh_counter=mine)
+        return Reaction(refresh=event.get("counter") == self.number)
 
     def view(self) -> CounterView:
         _ = self._
@@ -219,13 +214,13 @@ class CounterModel:
         else:
             label = _("Waiting for the next number") if state == "open" else state_text
         return CounterView(
-            title=_("Window {number}").format(number=digits(self.number, self.lang)),
+            title=_("Counter {number}").format(number=digits(self.number, self.lang)),
             state=state_text,
             number=digits(ticket["number"], self.lang) if ticket else "—",
             ticket_label=label,
             services=[self.names.get(s["code"], s["code"])  # primary ones first, then backups
                       for s in sorted(c.get("services", []), key=lambda s: -s.get("weight", 1))],
-            services_label=_("Served at this window"),
+            services_label=_("Served at this counter"),
             online=self.online,
             status="" if self.online else _("No connection to the hub; reconnecting…"),
         )

@@ -65,8 +65,12 @@ class HubClient:
         return self._request("GET", "/branch")
 
     def services(self) -> list[dict[str, Any]]:
-        """Every sub-service with waiting count, availability and estimate."""
+        """Every sub-service with its catalogue entry and live summary (waiting, estimate, note)."""
         return self._request("GET", "/services")["services"]
+
+    def queue(self) -> dict[str, Any]:
+        """GET /services whole: {"services": [...], "units": [...]}, the shape of an event's "queue"."""
+        return self._request("GET", "/services")
 
     def counters(self) -> list[dict[str, Any]]:
         """Every counter: state, the sub-services it serves, the ticket at it."""

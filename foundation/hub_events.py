@@ -4,6 +4,10 @@
 event (a dict) to `on_event`, and remembers the last id. When the hub goes away it
 says so through `on_status(False)`, retries with a growing pause, and on return asks
 for everything after the last id it saw, so no call is missed and none is repeated.
+
+An event without an `id:` line (the hub's "queue.changed": estimates moved, nothing
+logged) is delivered like any other but leaves the last id as it was: it is not in
+the hub's log, so it can be neither asked for again nor skipped past.
 """
 
 from __future__ import annotations
@@ -87,6 +91,7 @@ class EventStream:
             raise http.client.HTTPException(f"events: HTTP {resp.status}")
         self.connects += 1
         event_id: str | None = None
+        name = ""
         data: list[str] = []
         try:
             while not self._stop.is_set():
@@ -101,23 +106,27 @@ class EventStream:
                     self._set_status(True)
                 elif line == "":
                     if data:
-                        self._dispatch(event_id, "\n".join(data))
-                    event_id, data = None, []
+                        self._dispatch(event_id, name, "\n".join(data))
+                    event_id, name, data = None, "", []
                 else:
-                    name, _, value = line.partition(":")
+                    field, _, value = line.partition(":")
                     value = value.removeprefix(" ")
-                    if name == "id":
+                    if field == "id":
                         event_id = value
-                    elif name == "data":
+                    elif field == "event":
+                        name = value
+                    elif field == "data":
                         data.append(value)
-                    elif name == "retry" and value.isdigit():
+                    elif field == "retry" and value.isdigit():
                         self.retry_s = int(value) / 1000
         finally:
             conn.close()
 
-    def _dispatch(self, event_id: str | None, payload: str) -> None:
+    def _dispatch(self, event_id: str | None, name: str, payload: str) -> None:
         event = json.loads(payload)
-        if event_id is not None:
+        if name and "type" not in event:
+            event["type"] = name
+        if event_id:  # no id line: delivered, but the position in the log stays where it was
             self.last_event_id = int(event_id)
         try:
             self.on_event(event)

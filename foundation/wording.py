@@ -12,6 +12,14 @@ from foundation.i18n import gettext_for
 from foundation.persian import digits
 
 NOTES = ("not_served", "not_open", "no_wait")  # the hub's `note` on a summary, when there is one
+# The words wait_text uses, for a page whose script words waits the same way (the web wall).
+WAIT_WORDS = ("about {minutes} min", "{low}–{high} min", "no wait", "not served today", "counters not open yet",
+              "no estimate yet")
+
+
+def wait_words(lang: str) -> dict[str, str]:
+    _ = gettext_for("common", lang)
+    return {w: _(w) for w in WAIT_WORDS}
 
 
 def wait_text(estimate: dict[str, Any] | None, note: str | None, lang: str) -> str:

@@ -1,6 +1,8 @@
 """The displays' event stream across a hub outage: the hub process is killed, calls are
 made meanwhile (another writer on the same database), the hub comes back, and the
-stream resumes with Last-Event-ID: every call once, in order, nothing repeated."""
+stream resumes with Last-Event-ID: every call once, in order, nothing repeated.
+Also the SSE details on a scripted server: an event without an `id:` line
+("queue.changed") is delivered and leaves Last-Event-ID where it was."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -113,7 +116,9 @@ def test_stream_resumes_after_the_hub_is_killed_and_misses_nothing(hub_process) 
 
     calls = [e["number"] for e in got if e["type"] == "ticket.called"]
     assert calls == before + during + after
-    ids = [e["id"] for e in got]
+    logged = [e for e in got if e["type"] != "queue.changed"]  # the hub's estimate changes have no id
+    assert all("id" in e for e in logged) and not any("id" in e for e in got if e not in logged)
+    ids = [e["id"] for e in logged]
     assert ids == sorted(set(ids))  # in order, none twice
     assert status[:3] == [True, False, True] and stream.connects >= 2
     assert all("tracking_code" not in e and "clerk" not in e for e in got)  # public events only
@@ -139,3 +144,57 @@ def test_stream_refuses_a_bad_url_and_reports_an_absent_hub() -> None:
     finally:
         stream.stop()
     assert status == [] and stream.connects == 0
+
+
+class ScriptedHub(BaseHTTPRequestHandler):
+    """GET /api/v1/events answered from `script`: one SSE body per connection, in turn; the
+    last connection is held open until `release` is set. Records each Last-Event-ID sent."""
+
+    script: list[str] = []
+    seen: list[str | None] = []
+    release = threading.Event()
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        turn = len(self.seen)
+        self.seen.append(self.headers.get("Last-Event-ID"))
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        self.wfile.write(self.script[min(turn, len(self.script) - 1)].encode())
+        self.wfile.flush()
+        if turn >= len(self.script) - 1:
+            self.release.wait(10)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_an_event_without_id_is_delivered_and_keeps_last_event_id() -> None:
+    queue = '{"services": [], "units": [{"code": "insured", "waiting": 2}]}'
+    at = "2026-11-22T08:00:00+00:00"
+    ScriptedHub.script = [
+        ": connected at event 4\n\n"
+        'id: 5\nevent: ticket.called\ndata: {"type": "ticket.called", "id": 5, "number": "101", "counter": 3}\n\n'
+        f'event: queue.changed\ndata: {{"type": "queue.changed", "at": "{at}", "queue": {queue}}}\n\n',
+        # the hub is back: it goes on after id 5, then sends an estimate change of its own
+        ": connected at event 5\n\n"
+        'id: 6\nevent: ticket.issued\ndata: {"type": "ticket.issued", "id": 6, "number": "102"}\n\n'
+        'event: queue.changed\ndata: {"queue": {"services": [], "units": []}}\n\n',
+    ]
+    ScriptedHub.seen, ScriptedHub.release = [], threading.Event()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), ScriptedHub)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    got: list[tuple[str, int | None]] = []
+    stream = EventStream(f"http://127.0.0.1:{server.server_port}", lambda e: None, retry_s=0.05)
+    stream.on_event = lambda e: got.append((e["type"], stream.last_event_id))
+    stream.start()
+    try:
+        assert wait_until(lambda: len(got) == 4, 5), got
+    finally:
+        ScriptedHub.release.set()
+        stream.stop()
+        server.shutdown()
+        server.server_close()
+    assert got == [("ticket.called", 5), ("queue.changed", 5), ("ticket.issued", 6), ("queue.changed", 6)]
+    assert ScriptedHub.seen[:2] == [None, "5"]  # the id-less event did not move the resume point
+    assert stream.last_event_id == 6 and not stream.handler_errors

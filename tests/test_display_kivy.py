@@ -1,5 +1,5 @@
 """The Kivy wall display in a real window (Xvfb) against a live hub: it receives the calls,
-shows the latest one large, and speaks them in order. Also the screen above one window.
+shows the latest one large, and speaks them in order. Also the screen above one counter.
 
 Kivy runs in a subprocess (`python -m navbat display`) with a timeout; announcements go
 to WAV files (--audio-out) so the test hears exactly what the hall would.
@@ -73,8 +73,8 @@ def test_wall_display_window_receives_calls_and_speaks_them_in_order(live_hub, a
         display.finish(5)
     assert rc == 0, display.lines
     calls = [line for line in display.lines if line.startswith("navbat display: call ")]
-    assert calls == [f"navbat display: call {first} -> window 3", f"navbat display: call {second} -> window 5",
-                     f"navbat display: call {first} -> window 3 (recall)"]
+    assert calls == [f"navbat display: call {first} -> counter 3", f"navbat display: call {second} -> counter 5",
+                     f"navbat display: call {first} -> counter 3 (recall)"]
     heard = sorted(audio.glob("*.wav"))
     assert [p.name for p in heard] == [f"001-{first}-3.wav", f"002-{second}-5.wav", f"003-{first}-3.wav"]
     for path, (number, counter) in zip(heard, [(first, 3), (second, 5), (first, 3)], strict=True):
@@ -88,7 +88,7 @@ def test_wall_display_window_receives_calls_and_speaks_them_in_order(live_hub, a
         assert colours is not None and len(colours) > 20  # drawn, not a blank window
 
 
-def test_window_display_shows_its_ticket_and_sub_services(live_hub, actions, tmp_path: Path) -> None:
+def test_counter_display_shows_its_ticket_and_sub_services(live_hub, actions, tmp_path: Path) -> None:
     auth = actions.open_counter(6)
     actions.issue("PN4")
     number = actions.client.post("/api/v1/counters/6/next", headers=auth).json["number"]

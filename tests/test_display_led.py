@@ -70,7 +70,7 @@ def test_board_receives_numbers_over_a_real_serial_line(pty_pair, protocol: str)
     assert got == want
 
 
-def test_follower_shows_calls_at_its_window_and_blanks_when_done(pty_pair, live_hub, actions) -> None:  # noqa: ANN001
+def test_follower_shows_calls_at_its_counter_and_blanks_when_done(pty_pair, live_hub, actions) -> None:  # noqa: ANN001
     path, board_end = pty_pair
     auth = actions.open_counter(1)
     actions.issue("PR1")
@@ -83,10 +83,10 @@ def test_follower_shows_calls_at_its_window_and_blanks_when_done(pty_pair, live_
     runner.start()
     try:
         assert ready.wait(10)
-        assert read_all(board_end, b"\r\n") == b"\r\n"  # seeded: nobody at window 1 yet
+        assert read_all(board_end, b"\r\n") == b"\r\n"  # seeded: nobody at counter 1 yet
         client = actions.client
         first = client.post("/api/v1/counters/1/next", headers=auth).json["number"]
-        client.post("/api/v1/counters/2/next", headers=other)  # another window: not on this board
+        client.post("/api/v1/counters/2/next", headers=other)  # another counter: not on this board
         client.post("/api/v1/counters/1/recall", headers=auth)
         client.post("/api/v1/counters/1/done", headers=auth)
         second = client.post("/api/v1/counters/1/next", headers=auth).json["number"]
@@ -95,6 +95,6 @@ def test_follower_shows_calls_at_its_window_and_blanks_when_done(pty_pair, live_
         stop.set()
         runner.join(10)
     lines = re.findall(rb"([^\r\n]*)\r\n", wire)
-    # call, recall (shown again), done (blank), next call; window 2's call never reaches this board
+    # call, recall (shown again), done (blank), next call; counter 2's call never reaches this board
     assert [line.decode() for line in lines] == [first.replace("-", ""), first.replace("-", ""), "",
                                                  second.replace("-", "")]

@@ -1,11 +1,22 @@
-"""The web wall display's server side: the page, the Jalali clock, and each call's WAV."""
+"""The web wall display: the page, the Jalali clock, each call's WAV, and in Chromium how
+the page keeps its waiting counts from the hub's summaries (the API is scripted there,
+so each /services read is counted)."""
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
 
 from foundation import speech
-from tests.conftest import make_app
+from foundation.config import Branch
+from foundation.persian import digits
+from foundation.wording import wait_text
+from tests.conftest import chromium, make_app
 
 
 def test_page_is_persian_rtl_with_branch_name_and_jalali_date(branch, tmp_path) -> None:  # noqa: ANN001
@@ -36,9 +47,146 @@ def test_announcement_refuses_bad_input_with_json_errors(client) -> None:  # noq
 
 
 def test_fonts_and_static_files_are_served(client) -> None:  # noqa: ANN001
-    assert client.get("/display/fonts/Vazirmatn-Bold.ttf").status_code == 200
+    assert client.get("/fonts/Vazirmatn-Bold.ttf").status_code == 200
+    assert client.get("/display/fonts/Vazirmatn-Bold.ttf").status_code == 200  # the old path, pages cached on a TV
     assert client.get("/display/fonts/../../setup.cfg").status_code == 404
     assert client.get("/static/display/display.js").status_code == 200
     assert client.get("/static/counter/counter.js").status_code == 200
     page = client.get("/counter").get_data(as_text=True)
     assert 'dir="rtl"' in page and "میز کار باجه" in page
+
+
+def page_texts(client, lang: str) -> dict[str, str]:  # noqa: ANN001
+    html = client.get(f"/display?lang={lang}").get_data(as_text=True)
+    return json.loads(html.split('<script id="texts" type="application/json">')[1].split("</script>")[0])
+
+
+def test_page_carries_the_words_of_waits_as_foundation_wording_says_them(client) -> None:  # noqa: ANN001
+    for lang in ("fa", "en"):
+        texts = page_texts(client, lang)
+        assert texts["Counter {number}"] == ("باجه {number}" if lang == "fa" else "Counter {number}")
+        # display.js words a wait with these, by the same rules as wait_text
+        assert texts["no estimate yet"] == wait_text(None, None, lang)
+        assert texts["counters not open yet"] == wait_text(None, "not_open", lang)
+        assert texts["not served today"] == wait_text(None, "not_served", lang)
+        assert texts["no wait"] == wait_text(None, "no_wait", lang)
+        assert texts["about {minutes} min"].format(minutes=digits(7, lang)) == \
+            wait_text({"low": 7, "high": 7}, None, lang)
+        assert texts["{low}–{high} min"].format(low=digits(3, lang), high=digits(9, lang)) == \
+            wait_text({"low": 3, "high": 9}, None, lang)
+
+
+# ---- the page in Chromium, against a scripted API ----------------------------------------
+
+# Replaces the browser's EventSource so the test decides when each event arrives.
+FAKE_EVENT_SOURCE = """
+window.EventSource = class {
+  constructor(url) {
+    this.url = url; this.listeners = {};
+    window.fakeSource = this;
+    setTimeout(() => this.onopen && this.onopen(), 0);
+  }
+  addEventListener(type, fn) { (this.listeners[type] = this.listeners[type] || []).push(fn); }
+  close() {}
+  emit(type, data) { for (const fn of this.listeners[type] || []) fn({ type, data: JSON.stringify(data) }); }
+};
+"""
+
+
+def unit_summary(branch: Branch, code: str, waiting: int = 0, low: int | None = None, high: int | None = None,
+                 note: str | None = None) -> dict[str, Any]:
+    u = next(u for u in branch.units if u.code == code)
+    return {"code": u.code, "name": u.name.model_dump(), "services": [s.code for s in u.services],
+            "waiting": waiting, "available": note != "not_served", "open_counters": 0 if note else 1,
+            "estimated_wait": None if low is None else {"low": low, "high": high}, "note": note}
+
+
+class ScriptedApi:
+    """GET /api/v1/services and /counters for the page, from dicts; counts the /services reads."""
+
+    def __init__(self, branch: Branch) -> None:
+        self.services = {"services": [], "units": [unit_summary(branch, u.code, note="not_open")
+                                                  for u in branch.units]}
+        self.services["units"][1] = unit_summary(branch, "insured", 3, 5, 12)
+        self.reads = 0
+
+    def attach(self, page) -> None:  # noqa: ANN001
+        page.add_init_script(FAKE_EVENT_SOURCE)
+        page.route("**/api/v1/services", self._services)
+        page.route("**/api/v1/counters", lambda route: route.fulfill(json={"counters": []}))
+
+    def _services(self, route) -> None:  # noqa: ANN001
+        self.reads += 1
+        route.fulfill(json=copy.deepcopy(self.services))
+
+
+def units_shown(page) -> dict[str, list[str]]:  # noqa: ANN001
+    return page.evaluate("""Object.fromEntries([...document.querySelectorAll('#units .unit')].map(
+        (u) => [u.dataset.unit, [...u.children].map((d) => d.textContent)]))""")
+
+
+@pytest.mark.browser
+def test_web_display_takes_unit_rows_from_event_queues_and_reads_services_only_when_needed(
+        branch, live_hub, tmp_path: Path) -> None:  # noqa: ANN001
+    api = ScriptedApi(branch)
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        api.attach(page)
+        page.goto(f"{live_hub.url}/display?lang=en&voice=")
+        page.wait_for_function("window.navbatDisplay && window.navbatDisplay.loaded && window.navbatDisplay.online")
+        page.wait_for_timeout(400)
+        assert api.reads == 1
+        shown = units_shown(page)
+        assert list(shown) == [u.code for u in branch.units]
+        assert shown["insured"] == ["Insured persons' affairs", "3 waiting", "5–12 min"]
+        assert shown["premium"][1:] == ["0 waiting", "counters not open yet"]
+
+        # (1) a live event carries "queue": the row changes, nothing is read
+        now = dt.datetime.now(dt.UTC).isoformat()
+        page.evaluate("(ev) => window.fakeSource.emit('ticket.called', ev)", {
+            "id": 7, "type": "ticket.called", "at": now, "ticket": 1, "number": "101", "service": "IN1",
+            "counter": 3, "queue": {"services": [], "units": [unit_summary(branch, "insured", 2, 4, 4)]}})
+        assert page.text_content("#now-counter") == "Counter 3"
+        assert units_shown(page)["insured"][1:] == ["2 waiting", "about 4 min"]
+        # (3) the hub's estimates moved: an id-less queue.changed, nothing is read
+        page.evaluate("(ev) => window.fakeSource.emit('queue.changed', ev)", {
+            "type": "queue.changed", "at": now, "queue": {"services": [], "units": [
+                unit_summary(branch, "registration", 1, note="no_wait"),
+                unit_summary(branch, "finance", note="not_served")]}})
+        shown = units_shown(page)
+        assert shown["registration"][1:] == ["1 waiting", "no wait"]
+        assert shown["finance"][1:] == ["0 waiting", "not served today"]
+        page.wait_for_timeout(400)
+        assert api.reads == 1
+
+        # (2) a catch-up from the log: three events without "queue" make one read
+        api.services["units"][1] = unit_summary(branch, "insured", 6, 10, 15)
+        for ev in ({"id": 8, "type": "ticket.done", "ticket": 1, "number": "101", "counter": 3},
+                   {"id": 9, "type": "ticket.issued", "ticket": 2, "number": "102", "service": "IN1"},
+                   {"id": 10, "type": "counter.changed", "counter": 3, "state": "paused", "services": None}):
+            page.evaluate("(ev) => window.fakeSource.emit(ev.type, ev)", ev)
+        page.wait_for_function("document.querySelector('#units [data-unit=insured] .waiting').textContent"
+                               " === '6 waiting'")
+        page.wait_for_timeout(400)
+        assert api.reads == 1 + 1
+        assert units_shown(page)["registration"][1:] == ["0 waiting", "counters not open yet"]  # the hub's word
+
+        # back after an outage: queue.changed events are not replayed, so the page re-reads once
+        page.evaluate("window.fakeSource.onerror(); window.fakeSource.onopen()")
+        page.wait_for_timeout(400)
+        assert api.reads == 3 and page.evaluate("window.navbatDisplay.requests") == 3
+        page.close()
+
+        fa = browser.new_page(viewport={"width": 1280, "height": 720})
+        ScriptedApi(branch).attach(fa)
+        fa.goto(f"{live_hub.url}/display?voice=")
+        fa.wait_for_function("window.navbatDisplay && window.navbatDisplay.loaded")
+        fa.evaluate("(ev) => window.fakeSource.emit('ticket.called', ev)", {
+            "id": 7, "type": "ticket.called", "at": "2020-01-01T00:00:00+00:00", "ticket": 1, "number": "101",
+            "service": "IN1", "counter": 3,
+            "queue": {"services": [], "units": [unit_summary(branch, "premium", 1, 2, 2)]}})
+        fa.screenshot(path=str(tmp_path / "display-web-units-fa.png"))
+        assert fa.text_content("#now-counter") == "باجه ۳"
+        shown = units_shown(fa)
+        assert shown["insured"][1:] == ["۳ نفر در انتظار", "۵ تا ۱۲ دقیقه"]
+        assert shown["premium"][1:] == ["۱ نفر در انتظار", "حدود ۲ دقیقه"]

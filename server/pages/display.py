@@ -15,6 +15,7 @@ from flask import Blueprint, Response, jsonify, render_template, request
 from foundation import speech
 from foundation.i18n import direction, gettext_for
 from foundation.persian import digits, format_date
+from foundation.wording import wait_words
 from server.hub import current
 from server.pages.common import lang as _lang
 from server.refusals import Invalid, NotFound
@@ -22,10 +23,7 @@ from server.refusals import Invalid, NotFound
 bp = Blueprint("display", __name__, url_prefix="/display")
 TICKET_NUMBER = re.compile(r"^[A-Z]{0,2}-?\d{1,4}$")
 TEXTS = ("Now calling", "Previous calls", "Waiting now", "{count} waiting", "Please take a ticket from the kiosk",
-         "No connection to the hub; reconnecting…", "Counter {number}", "→", "Sound on", "Recall",
-         # how a wait is said, as foundation.wording says it; their Persian is in common.po
-         "about {minutes} min", "{low}–{high} min", "no wait", "not served today", "counters not open yet",
-         "no estimate yet")
+         "No connection to the hub; reconnecting…", "Counter {number}", "→", "Sound on", "Recall")
 
 
 def _now(lang: str) -> dict[str, str]:
@@ -41,9 +39,9 @@ def page() -> str:
     _ = gettext_for("display", lang)
     b = current().branch
     voice = [v for v in request.args.get("voice", "fa").split(",") if v in speech.LANGS]
-    return render_template("display/index.html", lang=lang, dir=direction(lang),
-                           branch=b.branch.name.get(lang), now=_now(lang), texts={t: _(t) for t in TEXTS},
-                           title=_("Wall display"), voice=",".join(voice))
+    texts = {t: _(t) for t in TEXTS} | wait_words(lang)  # waits worded as on every screen (common.po)
+    return render_template("display/index.html", lang=lang, dir=direction(lang), branch=b.branch.name.get(lang),
+                           now=_now(lang), texts=texts, title=_("Wall display"), voice=",".join(voice))
 
 
 @bp.get("/clock")
