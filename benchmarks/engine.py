@@ -1,6 +1,6 @@
 """Speed of the queueing engine: `python benchmarks/engine.py [--quick]`.
 
-- choose_next with 5,000 waiting tickets and 40 windows (target: under 1 ms), over a plain
+- choose_next with 5,000 waiting tickets and 40 counters (target: under 1 ms), over a plain
   list (what the hub passes today) and over a WaitingLines index;
 - estimate_waits for a busy hall (the kiosk asks for one per sub-service);
 - the simulator: visitors simulated per second, with and without the wait estimates.
@@ -19,16 +19,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from foundation.config import load_config  # noqa: E402
 from queueing import (  # noqa: E402
+    Counter,
     QueueState,
     Rules,
     WaitingLines,
     WaitingTicket,
-    Window,
     choose_next,
+    counters_from_branch,
     estimate_newcomers,
     estimate_waits,
     rules_from_branch,
-    windows_from_branch,
 )
 from queueing.profiles import busy_day  # noqa: E402
 from queueing.simulate import draw_visitors, run_policy  # noqa: E402
@@ -36,20 +36,20 @@ from queueing.simulate import draw_visitors, run_policy  # noqa: E402
 NOW = 1_800_000_000.0
 
 
-def big_hall(n_waiting: int, n_windows: int, rng: random.Random) -> tuple[list[WaitingTicket], list[Window], Rules]:
+def big_hall(n_waiting: int, n_counters: int, rng: random.Random) -> tuple[list[WaitingTicket], list[Counter], Rules]:
     services = [f"S{i}" for i in range(40)]
     rules = Rules(priority_weights={"elderly": 3.0, "disability": 3.0, "veteran": 2.0},
                   target_wait_min={s: rng.choice([15.0, 20.0, 25.0]) for s in services},
                   expected_service_min={s: rng.uniform(4, 14) for s in services})
-    windows = []
-    for n in range(n_windows):
+    counters = []
+    for n in range(n_counters):
         own = services[(n * 3) % 40:(n * 3) % 40 + 3]
         backup = rng.sample(services, 7)
-        windows.append(Window(n + 1, {**{s: 0.5 for s in backup}, **{s: 1.0 for s in own}}))
+        counters.append(Counter(n + 1, {**{s: 0.5 for s in backup}, **{s: 1.0 for s in own}}))
     classes = [None] * 8 + ["elderly", "disability", "veteran"]
     waiting = [WaitingTicket(i, rng.choice(services), NOW - rng.uniform(0, 4 * 3600), rng.choice(classes))
                for i in range(n_waiting)]
-    return waiting, windows, rules
+    return waiting, counters, rules
 
 
 def time_per_call(fn, repeat: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
@@ -70,22 +70,23 @@ def main() -> None:
     rng = random.Random(1)
     repeat = 200 if args.quick else 1000
 
-    waiting, windows, rules = big_hall(5000, 40, rng)
+    waiting, counters, rules = big_hall(5000, 40, rng)
     lines = WaitingLines(waiting)
     for label, pool in (("plain list", waiting), ("WaitingLines index", lines)):
-        med, p99 = time_per_call(lambda i, pool=pool: choose_next(windows[i % 40], pool, NOW, rules), repeat)
-        print(f"choose_next, 5,000 waiting, 40 windows, {label:18}: median {med * 1e3:.3f} ms, p99 {p99 * 1e3:.3f} ms")
+        med, p99 = time_per_call(lambda i, pool=pool: choose_next(counters[i % 40], pool, NOW, rules), repeat)
+        print(f"choose_next, 5,000 waiting, 40 counters, {label:18}: median {med * 1e3:.3f} ms, p99 {p99 * 1e3:.3f} ms")
     build_med, _ = time_per_call(lambda i: WaitingLines(waiting), 20 if args.quick else 50)
     print(f"building a WaitingLines index of 5,000 tickets: {build_med * 1e3:.1f} ms (once; then add/remove each)")
 
     branch = load_config()
     demo_rules = rules_from_branch(branch)
-    demo_windows = windows_from_branch(branch)
+    demo_counters = counters_from_branch(branch)
     codes = [s.code for s in branch.services]
     for n in (10, 40, 100, 1000):
         hall = [WaitingTicket(i, rng.choice(codes), NOW - rng.uniform(0, 1800), rng.choice([None] * 6 + ["elderly"]))
                 for i in range(n)]
-        busy = [Window(w.number, w.skills, "open", NOW - rng.uniform(0, 600), rng.choice(codes)) for w in demo_windows]
+        busy = [Counter(c.number, c.services, "open", NOW - rng.uniform(0, 600), rng.choice(codes))
+                for c in demo_counters]
         recent = [WaitingTicket(10_000 + i, rng.choice(codes), NOW - rng.uniform(0, 3600)) for i in range(50)]
         state = QueueState(hall + [WaitingTicket(-1, "PN1", NOW)], busy, NOW, recent_arrivals=recent)
         reps = 3 if n > 200 else 10 if args.quick else 30
@@ -103,7 +104,7 @@ def main() -> None:
     visitors = draw_visitors(profile, days, 1)
     for estimate in (False, True):
         t = time.perf_counter()
-        run_policy("navbat", visitors, demo_windows, demo_rules, profile, estimate=estimate)
+        run_policy("navbat", visitors, demo_counters, demo_rules, profile, estimate=estimate)
         dt = time.perf_counter() - t
         what = "with a wait estimate at every issue" if estimate else "call rule only"
         print(f"simulator, demo branch, {len(visitors)} visitors ({days} days), {what}: "

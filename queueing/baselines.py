@@ -32,4 +32,4 @@ def own_line(counter: Counter, waiting: Sequence[WaitingTicket], now: float, rul
     if not mine:
         return None
     t = min(mine, key=lambda t: (t.arrived_at, t.id))
-    return Choice(t, (now - t.arrived_at) / 60.0, "first in this window's line")
+    return Choice(t, (now - t.arrived_at) / 60.0, "first in this counter's line")

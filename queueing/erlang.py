@@ -1,7 +1,7 @@
 """Erlang B/C, the Allen–Cunneen correction and square-root staffing (D3).
 
 `a` is the offered load in Erlangs (arrivals per minute × mean service minutes), `c` the
-number of windows. A pooled line served by c windows is the best any call rule can do for
+number of counters. A pooled line served by c counters is the best any call rule can do for
 the same load, so these give the bound `navbat simulate` compares against.
 """
 
@@ -66,7 +66,7 @@ def halfin_whitt_delay(beta: float) -> float:
 
 
 def sqrt_staffing(a: float, mean_service: float, t: float, share: float, cs2: float = 1.0) -> int:
-    """Windows by square-root staffing c = ceil(a + beta·sqrt(a)), beta chosen (Halfin–Whitt) so that
+    """Counters by square-root staffing c = ceil(a + beta·sqrt(a)), beta chosen (Halfin–Whitt) so that
     P(wait > t) <= 1 - share. An independent check on the exact Erlang C search."""
     if a <= 0:
         return 0

@@ -1,8 +1,8 @@
 """When each waiting visitor can expect to be called (D6), with a p10–p90 range.
 
 The estimate replays the call rule forward from the live state, several times with
-random service times: busy windows finish after a remaining time drawn given how long
-they have been busy, free windows call at once, paused windows come back after a typical
+random service times: busy counters finish after a remaining time drawn given how long
+they have been busy, free counters call at once, paused counters come back after a typical
 break, services take log-normal times around their learned means, and visitors keep
 arriving at the rate of the last two hours (so a regular visitor expects some later elderly
 visitors to go ahead). Each ticket's median call time over the replays is the estimate
@@ -21,10 +21,10 @@ from itertools import accumulate
 from statistics import NormalDist
 
 from queueing.lines import WaitingLines
-from queueing.model import Choice, Estimate, QueueState, Rules, WaitingTicket, Window
+from queueing.model import Choice, Counter, Estimate, QueueState, Rules, WaitingTicket
 from queueing.policy import choose_next, pick
 
-Chooser = Callable[[Window, Sequence[WaitingTicket], float, Rules], Choice | None]
+Chooser = Callable[[Counter, Sequence[WaitingTicket], float, Rules], Choice | None]
 _VIRTUAL_ID = -(10**12)  # ids of the expected future visitors; far from the hub's -1 probe
 _PROBE_ID = -(10**11)  # ids of estimate_newcomers' probes
 _NORMAL = NormalDist()
@@ -60,22 +60,22 @@ class _Times:
 class _Arrivals:
     """Visitors expected to arrive after `now`: a Poisson stream with the recent mix."""
 
-    def __init__(self, state: QueueState, rules: Rules, windows: Sequence[Window] = ()) -> None:
+    def __init__(self, state: QueueState, rules: Rules, counters: Sequence[Counter] = ()) -> None:
         counts: dict[tuple[str, str | None], int] = {}
         for t in state.recent_arrivals:
             counts[(t.service, t.priority)] = counts.get((t.service, t.priority), 0) + 1
         self.kinds = list(counts)
         self.cum = list(accumulate(counts[k] for k in self.kinds))
         span = rules.rate_window_min * 60
-        if state.opened_at is not None:  # open for less than the window: the rate is per minute open
+        if state.opened_at is not None:  # open for less than the rate window: the rate is per minute open
             span = min(span, max(state.now - state.opened_at, 15 * 60))
         self.rate = len(state.recent_arrivals) / span  # per second
-        if windows:
-            # More arrivals than the windows can serve only pile up behind those waiting now;
+        if counters:
+            # More arrivals than the counters can serve only pile up behind those waiting now;
             # replaying them would cost time (a burst of tickets) without changing the answer much.
             minutes = {**rules.expected_service_min, **state.service_min}
             mean = sum(minutes.values()) / len(minutes) if minutes else rules.default_service_min
-            self.rate = min(self.rate, len(windows) / (mean * 60))
+            self.rate = min(self.rate, len(counters) / (mean * 60))
         self.until = state.closes_at if state.closes_at is not None else math.inf
 
     def stream(self, now: float, rng: random.Random) -> Iterator[WaitingTicket]:
@@ -92,61 +92,61 @@ class _Arrivals:
             yield WaitingTicket(_VIRTUAL_ID - n, service, at, priority)
 
 
-def _windows(state: QueueState) -> list[Window]:
-    """Open and paused windows; closed ones too for sub-services nobody else serves (assumed opening now)."""
-    windows = [w for w in state.windows if w.state in ("open", "paused")]
-    covered = {s for w in windows for s, v in w.skills.items() if v > 0}
+def _counters(state: QueueState) -> list[Counter]:
+    """Open and paused counters; closed ones too for sub-services nobody else serves (assumed opening now)."""
+    counters = [c for c in state.counters if c.state in ("open", "paused")]
+    covered = {s for c in counters for s, v in c.services.items() if v > 0}
     uncovered = {t.service for t in state.waiting} - covered
-    # A closed window assumed open serves only what nobody else covers: it must not absorb the
-    # load of the open windows (a newcomer would then be told "no wait" beside two waiting).
-    return windows + [replace(w, state="open", busy_since=None, busy_service=None,
-                              skills={s: v for s, v in w.skills.items() if s in uncovered})
-                      for w in state.windows if w.state == "closed" and any(w.serves(s) for s in uncovered)]
+    # A closed counter assumed open serves only what nobody else covers: it must not absorb the
+    # load of the open counters (a newcomer would then be told "no wait" beside two waiting).
+    return counters + [replace(c, state="open", busy_since=None, busy_service=None,
+                               services={s: v for s, v in c.services.items() if s in uncovered})
+                       for c in state.counters if c.state == "closed" and any(c.serves(s) for s in uncovered)]
 
 
 def replay(state: QueueState, rules: Rules, choose: Chooser, rng: random.Random,
-           windows: Sequence[Window] | None = None, arrivals: _Arrivals | None = None,
+           counters: Sequence[Counter] | None = None, arrivals: _Arrivals | None = None,
            ghosts: frozenset[int] = frozenset()) -> dict[int, float]:
     """One random future: minutes until each waiting ticket is called (missing if never).
 
-    `ghosts` are probe tickets that take no window time when called: several newcomers can
+    `ghosts` are probe tickets that take no counter time when called: several newcomers can
     be estimated in one replay without delaying each other or anybody else.
     """
     now = state.now
     minutes = {**rules.expected_service_min, **state.service_min}
     fallback = sum(minutes.values()) / len(minutes) if minutes else rules.default_service_min
     times = _Times(rules.service_cv)
-    windows = _windows(state) if windows is None else windows
-    arrivals = _Arrivals(state, rules, windows) if arrivals is None else arrivals
+    counters = _counters(state) if counters is None else counters
+    arrivals = _Arrivals(state, rules, counters) if arrivals is None else arrivals
     if choose is choose_next:
         choose = pick  # same choice, without composing the clerk's explanation
     free: list[tuple[float, int]] = []
-    for i, w in enumerate(windows):
+    for i, c in enumerate(counters):
         at = now
-        if w.busy_since is not None:
-            mean = minutes.get(w.busy_service, fallback) if w.busy_service else fallback
-            at += times.remaining(mean, max(0.0, now - w.busy_since) / 60, rng) * 60
-        if w.state == "paused":
+        if c.busy_since is not None:
+            mean = minutes.get(c.busy_service, fallback) if c.busy_service else fallback
+            at += times.remaining(mean, max(0.0, now - c.busy_since) / 60, rng) * 60
+        if c.state == "paused":
             at = max(at, now + rules.pause_minutes * 60)
         free.append((at, i))
     heapq.heapify(free)
 
     unique = {t.id: t for t in state.waiting}  # a duplicated ticket must not break the kiosk's estimate
     pool = WaitingLines(unique.values())
-    # tickets no window serves are never called: do not replay until the guard for them
-    pending = {t.id for t in unique.values() if any(w.serves(t.service) for w in windows)}
+    # tickets no counter serves are never called: do not replay until the guard for them
+    pending = {t.id for t in unique.values() if any(c.serves(t.service) for c in counters)}
     future = arrivals.stream(now, rng)
     coming = next(future, None)
     called: dict[int, float] = {}
     no_show = state.no_show_share
-    guard = 50 * len(pending) + 10 * len(windows) + 1000
+    guard = 50 * len(pending) + 10 * len(counters) + 1000
     while pending and free and guard > 0:
         guard -= 1
         at, i = heapq.heappop(free)
         while coming is not None and coming.arrived_at <= at:
             pool.add(coming)
             coming = next(future, None)
-        choice = choose(windows[i], pool, at, rules)
+        choice = choose(counters[i], pool, at, rules)
         if choice is None:
             if coming is not None:
                 heapq.heappush(free, (coming.arrived_at, i))  # idle until the next visitor comes in
@@ -176,7 +176,7 @@ def estimate_waits(state: QueueState, rules: Rules, choose: Chooser = choose_nex
     """Minutes until each waiting ticket is called (every id in state.waiting gets an estimate).
 
     `choose` is the call rule being replayed (the simulator passes its baselines). If no
-    open or paused window serves a ticket's sub-service, the closed windows that serve it
+    open or paused counter serves a ticket's sub-service, the closed counters that serve it
     are assumed to open now (tickets are taken before the clerks sit down). The replays are
     seeded from the state, so the same state always gives the same answer.
     """
@@ -188,7 +188,7 @@ def estimate_newcomers(state: QueueState, rules: Rules, services: Iterable[str],
     """The wait a visitor taking a ticket now would be told, for each sub-service, in one go.
 
     The same as adding one newcomer ticket to state.waiting per sub-service and calling
-    estimate_waits for each, but the probes take no window time, so one set of replays
+    estimate_waits for each, but the probes take no counter time, so one set of replays
     answers for every sub-service (the kiosk's menu and GET /api/v1/services).
     """
     probes = {code: WaitingTicket(_PROBE_ID - i, code, state.now, priority) for i, code in enumerate(services)}
@@ -202,17 +202,17 @@ def estimate_newcomers(state: QueueState, rules: Rules, services: Iterable[str],
 def _estimate(state: QueueState, rules: Rules, choose: Chooser, ghosts: frozenset[int]) -> dict[int, Estimate]:
     if not state.waiting:
         return {}
-    rng = random.Random(hash((round(state.now), len(state.waiting), len(state.windows))))
+    rng = random.Random(hash((round(state.now), len(state.waiting), len(state.counters))))
     # A long hall needs fewer futures: each wait is then the sum of many services and varies
     # less; this keeps a 1,000-ticket estimate to about a second.
     runs = max(1, rules.estimate_runs)
     if len(state.waiting) > 200:
         runs = max(min(runs, 6), runs * 200 // len(state.waiting))
     samples: dict[int, list[float]] = {t.id: [] for t in state.waiting}
-    windows = _windows(state)
-    arrivals = _Arrivals(state, rules, windows)
+    counters = _counters(state)
+    arrivals = _Arrivals(state, rules, counters)
     for _ in range(runs):
-        for tid, wait in replay(state, rules, choose, rng, windows, arrivals, ghosts).items():
+        for tid, wait in replay(state, rules, choose, rng, counters, arrivals, ghosts).items():
             samples[tid].append(wait)
     out: dict[int, Estimate] = {}
     for t in state.waiting:
@@ -223,7 +223,7 @@ def _estimate(state: QueueState, rules: Rules, choose: Chooser, ghosts: frozense
             if math.isfinite(hi):
                 out[t.id] = Estimate(mid, lo, hi)
                 continue
-        # no window can serve it: people ahead × expected minutes, a wide range
+        # no counter can serve it: people ahead × expected minutes, a wide range
         ahead = sum(1 for o in state.waiting if o.service == t.service and (o.arrived_at, o.id) < (t.arrived_at, t.id)
                     and o.id not in ghosts)
         mid = (ahead + 1) * rules.expected(t.service)
@@ -231,6 +231,6 @@ def _estimate(state: QueueState, rules: Rules, choose: Chooser, ghosts: frozense
     return out
 
 
-def naive_estimate(ahead: int, mean_service: float, windows: int) -> float:
-    """What most queue systems show: people ahead × mean service time ÷ open windows."""
-    return ahead * mean_service / max(windows, 1)
+def naive_estimate(ahead: int, mean_service: float, counters: int) -> float:
+    """What most queue systems show: people ahead × mean service time ÷ open counters."""
+    return ahead * mean_service / max(counters, 1)

@@ -18,7 +18,7 @@ def robust_mean(values: Iterable[float]) -> tuple[float, int] | None:
 
     Service times are skewed (log-normal-like), so outliers are judged on a log scale around
     the median; the mean (not the median) of what is left is returned, because the mean is
-    what sets how fast a window gets through its line.
+    what sets how fast a counter gets through its line.
     """
     clean = [v for v in values if isinstance(v, (int, float)) and math.isfinite(v) and v > 0]
     if not clean:

@@ -1,7 +1,7 @@
 """An index of waiting tickets by (sub-service, priority class, line), each kept oldest first.
 
 Within one group every ticket's score grows at the same rate, so the oldest ticket of a
-group always outranks the rest of it: a window only has to compare group heads. The
+group always outranks the rest of it: a counter only has to compare group heads. The
 simulator and the estimator keep one of these up to date instead of rescanning every
 waiting ticket at each call; the hub may do the same (`choose_next` accepts either).
 """
@@ -59,13 +59,13 @@ class WaitingLines(Sequence[WaitingTicket]):
         return list(self._by_id.values())[index]
 
 
-def group_heads(waiting: Sequence[WaitingTicket], skills: dict[str, float] | None = None) -> Iterable[WaitingTicket]:
-    """Group heads of a plain sequence in one pass (optionally only sub-services in `skills`)."""
+def group_heads(waiting: Sequence[WaitingTicket], services: dict[str, float] | None = None) -> Iterable[WaitingTicket]:
+    """Group heads of a plain sequence in one pass (optionally only sub-services in `services`)."""
     if isinstance(waiting, WaitingLines):
         return waiting.heads()
     heads: dict[Group, WaitingTicket] = {}
     for t in waiting:
-        if skills is not None and t.service not in skills:
+        if services is not None and t.service not in services:
             continue
         key = (t.service, t.priority, t.line)
         h = heads.get(key)

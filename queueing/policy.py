@@ -1,24 +1,24 @@
-"""Which waiting visitor a window calls next: accumulating priority (V1, V2, D3).
+"""Which waiting visitor a counter calls next: accumulating priority (V1, V2, D3).
 
 Every waiting ticket's score grows linearly with its wait:
 
     urgency = minutes waited / target wait of its sub-service
-    score   = (urgency + head start) × priority class weight × skill weight
+    score   = (urgency + head start) × priority class weight × service weight
 
 - priority class weight: elderly 3, veteran 2, everyone else 1 (config/branches.yaml);
 - head start: a visitor of a priority class starts as if they had already waited
   `Rules.priority_head_start` of their target (0.2: 4 min of a 20-min target), so an
   elderly visitor goes ahead of the regular visitors who have waited less than
   (0.2 × 3 =) 60 % of their target, right on arrival;
-- skill weight: 1 at a window's own unit, 0.5 as a backup; a visitor already past their
-  target counts as primary everywhere, so backup windows pitch in fully for them.
+- service weight: 1 at a counter's own unit, 0.5 as a backup; a visitor already past their
+  target counts as primary everywhere, so backup counters pitch in fully for them.
 
-The window calls the highest score among the sub-services it serves, all of a
-sub-service's visitors forming one pooled line across windows. A regular visitor's score
+The counter calls the highest score among the sub-services it serves, all of a
+sub-service's visitors forming one pooled line across counters. A regular visitor's score
 keeps growing without limit while a head start is fixed, so nobody is starved (the
 classic complaint about strict priority). Without the head start, pure accumulation
 left the elderly waiting 53–60 % as long as everyone else in the demo simulation, mostly
-the wait until the first window frees up; with it, about a third.
+the wait until the first counter frees up; with it, about a third.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from queueing.lines import group_heads
-from queueing.model import Choice, Rules, WaitingTicket, Window
+from queueing.model import Choice, Counter, Rules, WaitingTicket
 
 Tables = tuple[dict[str, float], dict[str | None, tuple[float, float]]]
 # (rules, tables) of the last Rules seen: choose_next runs thousands of times per estimate.
@@ -47,16 +47,16 @@ def _tables(rules: Rules) -> Tables:
     return cached[1]
 
 
-def _best(window: Window, waiting: Sequence[WaitingTicket], now: float,
+def _best(counter: Counter, waiting: Sequence[WaitingTicket], now: float,
           rules: Rules) -> tuple[WaitingTicket, float] | None:
     inv_target, classes = _tables(rules)
     default_inv = 1.0 / rules.default_target_min
-    skills = window.skills
+    services = counter.services
     best: WaitingTicket | None = None
     best_key: tuple[float, float, float, int] = (-1.0, 0.0, 0.0, 0)
-    for t in group_heads(waiting, skills):
-        skill = skills.get(t.service, 0.0)
-        if skill <= 0:
+    for t in group_heads(waiting, services):
+        service_weight = services.get(t.service, 0.0)
+        if service_weight <= 0:
             continue
         inv = inv_target.get(t.service, default_inv)
         weight, head = classes.get(t.priority) or (rules.weight(t.priority), 0.0)
@@ -64,41 +64,45 @@ def _best(window: Window, waiting: Sequence[WaitingTicket], now: float,
         if urgency < 0:
             urgency = 0.0
         elif urgency >= 1.0:
-            skill = 1.0  # past target: backup windows count in full
-        key = ((urgency + head) * weight * skill, weight * skill * inv, -t.arrived_at, -t.id)
+            service_weight = 1.0  # past target: backup counters count in full
+        key = ((urgency + head) * weight * service_weight, weight * service_weight * inv, -t.arrived_at, -t.id)
         if key > best_key:
             best, best_key = t, key
     return None if best is None else (best, best_key[0])
 
 
-def score(ticket: WaitingTicket, skill: float, now: float, rules: Rules) -> float:
-    """The ticket's score at a window with this skill weight (see the module docstring)."""
-    found = _best(Window(0, {ticket.service: skill}), [ticket], now, rules)
+def score(ticket: WaitingTicket, service_weight: float, now: float, rules: Rules) -> float:
+    """The ticket's score at a counter with this service weight (see the module docstring)."""
+    found = _best(Counter(0, {ticket.service: service_weight}), [ticket], now, rules)
     return found[1] if found else 0.0
 
 
-def pick(window: Window, waiting: Sequence[WaitingTicket], now: float, rules: Rules) -> Choice | None:
+def pick(counter: Counter, waiting: Sequence[WaitingTicket], now: float, rules: Rules) -> Choice | None:
     """choose_next without the explanation (for the estimator's replays)."""
-    found = _best(window, waiting, now, rules)
+    found = _best(counter, waiting, now, rules)
     return None if found is None else Choice(found[0], found[1], "")
 
 
-def choose_next(window: Window, waiting: Sequence[WaitingTicket], now: float, rules: Rules) -> Choice | None:
-    """The ticket `window` should call now, with the reason shown to the clerk; None if nobody waits.
+def choose_next(counter: Counter, waiting: Sequence[WaitingTicket], now: float, rules: Rules) -> Choice | None:
+    """The ticket `counter` should call now, with the reason shown to the clerk; None if nobody waits.
 
     Ties (e.g. visitors who arrived this second) go to the faster-growing score, then the
     earlier arrival, then the lower id, so the choice is deterministic. `waiting` may be a
     plain sequence or a `WaitingLines` index (much faster with thousands waiting).
     """
-    found = _best(window, waiting, now, rules)
+    found = _best(counter, waiting, now, rules)
     if found is None:
         return None
     ticket, value = found
-    return Choice(ticket, value, explain(ticket, window.skills[ticket.service], now, rules))
+    return Choice(ticket, value, explain(ticket, counter.services[ticket.service], now, rules))
 
 
-def explain(ticket: WaitingTicket, skill: float, now: float, rules: Rules) -> str:
-    """E.g. "waited 23 min of 20 target; elderly ×3 +4 min head start; primary skill"."""
+def explain(ticket: WaitingTicket, service_weight: float, now: float, rules: Rules) -> str:
+    """E.g. "waited 23 min of 20 target; elderly ×3 +4 min head start; primary skill".
+
+    The wording ("primary skill", "backup skill ×0.5") is what the counter page matches and
+    translates, so it stays as it is.
+    """
     target = rules.target(ticket.service)
     waited = max(0.0, now - ticket.arrived_at) / 60.0
     parts = [f"waited {waited:.0f} min of {target:g} target"]
@@ -106,10 +110,10 @@ def explain(ticket: WaitingTicket, skill: float, now: float, rules: Rules) -> st
         weight = rules.weight(ticket.priority)
         head = f" +{rules.priority_head_start * target:.0f} min head start" if weight > 1 else ""
         parts.append(f"{ticket.priority} ×{weight:g}{head}")
-    if skill >= 1.0:
+    if service_weight >= 1.0:
         parts.append("primary skill")
     elif waited >= target:
         parts.append("backup skill, in full past target")
     else:
-        parts.append(f"backup skill ×{skill:g}")
+        parts.append(f"backup skill ×{service_weight:g}")
     return "; ".join(parts)

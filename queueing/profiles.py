@@ -3,7 +3,7 @@
 The demo branch's busy day is modelled on a social-security service desk: visitors start
 queueing at opening, the peak is mid-morning (09:30–11:30) and it eases off towards the
 end of the day; pension visitors are much more often elderly (V2). Branches other than
-the demo get a generic profile: each unit's load in proportion to its primary windows.
+the demo get a generic profile: each unit's load in proportion to its primary counters.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from queueing.branch import unit_of_services, windows_from_branch
+from queueing.branch import counters_from_branch, unit_of_services
 from queueing.model import Rules
 
 # Relative arrival intensity per hour from opening (mean 1.0): rising to a mid-morning peak.
@@ -44,7 +44,7 @@ class DayProfile:
     service_min: dict[str, float]  # true mean service minutes in the simulation
     service_cv: float = 0.6  # log-normal spread of service times (sd / mean)
     no_show: float = 0.05  # share of tickets whose holder is gone when called
-    no_show_min: float = 1.0  # minutes a window loses calling and recalling a no-show
+    no_show_min: float = 1.0  # minutes a counter loses calling and recalling a no-show
     record_error: float = 0.02  # share of recorded durations that are wrong (forgotten "done")
     meta: dict[str, Any] = field(default_factory=dict)
 
@@ -57,20 +57,20 @@ class DayProfile:
         return self.visitors_per_hour * self.hours[hour]
 
     def work_per_visitor(self) -> float:
-        """Mean window minutes per ticket, no-shows included."""
+        """Mean counter minutes per ticket, no-shows included."""
         mean = sum(p * self.service_min[s] for s, p in self.service_mix.items())
         return (1 - self.no_show) * mean + self.no_show * self.no_show_min
 
     def job_moments(self) -> tuple[float, float]:
-        """Mean and squared coefficient of variation of window minutes per ticket."""
+        """Mean and squared coefficient of variation of counter minutes per ticket."""
         m1 = self.work_per_visitor()
         served = sum(p * self.service_min[s] ** 2 for s, p in self.service_mix.items()) * (1 + self.service_cv**2)
         m2 = (1 - self.no_show) * served + self.no_show * self.no_show_min**2
         return m1, m2 / (m1 * m1) - 1
 
-    def scaled(self, utilisation: float, windows: int) -> DayProfile:
-        """The same day with arrivals scaled so the windows are busy `utilisation` of the day."""
-        return replace(self, visitors_per_hour=utilisation * windows * 60 / self.work_per_visitor())
+    def scaled(self, utilisation: float, counters: int) -> DayProfile:
+        """The same day with arrivals scaled so the counters are busy `utilisation` of the day."""
+        return replace(self, visitors_per_hour=utilisation * counters * 60 / self.work_per_visitor())
 
 
 def _opening(branch: Any) -> tuple[int, int]:
@@ -86,19 +86,19 @@ def _opening(branch: Any) -> tuple[int, int]:
 
 
 def busy_day(branch: Any, rules: Rules, utilisation: float = 0.85) -> DayProfile:
-    """The busy-day profile of `branch` at the given window utilisation."""
+    """The busy-day profile of `branch` at the given counter utilisation."""
     codes = [s.code for s in branch.services if getattr(s, "enabled", True)]
     unit_of = unit_of_services(branch)
     demo = set(codes) == set(_DEMO_VISITORS) and set(unit_of.values()) == set(_DEMO_UNIT_LOAD)
     true_min = {c: rules.expected(c) * (_DEMO_TRUE_FACTOR.get(c, 1.0) if demo else 1.0) for c in codes}
     if demo:
         unit_load, visitors = _DEMO_UNIT_LOAD, _DEMO_VISITORS
-    else:  # each unit's load in proportion to its primary windows, its sub-services equally popular
+    else:  # each unit's load in proportion to its primary counters, its sub-services equally popular
         primaries: dict[str, float] = {}
-        for w in windows_from_branch(branch):
-            for code, weight in w.skills.items():
+        for counter in counters_from_branch(branch):
+            for code, weight in counter.services.items():
                 if weight >= 1.0:
-                    primaries[unit_of[code]] = primaries.get(unit_of[code], 0.0) + 1 / len(w.skills)
+                    primaries[unit_of[code]] = primaries.get(unit_of[code], 0.0) + 1 / len(counter.services)
         total = sum(primaries.values()) or 1.0
         unit_load = {u: primaries.get(u, 0.0) / total for u in set(unit_of.values())}
         if not any(unit_load.values()):

@@ -2,12 +2,12 @@
 
 Each simulated day draws visitors from a day profile (arrivals per hour per sub-service,
 priority mix, log-normal service times, no-shows) once; every policy then serves exactly
-those visitors with the branch's windows, so differences come from the rule alone:
+those visitors with the branch's counters, so differences come from the rule alone:
 
 - navbat: one pooled line per sub-service, accumulating priority (`choose_next`);
-- lines: one line per window, each visitor joining the shortest line among the windows
+- lines: one line per counter, each visitor joining the shortest line among the counters
   whose sign lists their sub-service (a branch without a system, D4);
-- oldest_first: pooled, the longest-waiting ticket among the window's sub-services (FQM);
+- oldest_first: pooled, the longest-waiting ticket among the counter's sub-services (FQM);
 - strict_priority: pooled, priority classes always first.
 
 At every ticket's issue the simulator asks `estimate_waits` what the hub would show
@@ -30,7 +30,7 @@ from queueing.erlang import allen_cunneen_wait
 from queueing.estimate import Chooser, estimate_waits, naive_estimate
 from queueing.learn import learn_service_minutes
 from queueing.lines import WaitingLines
-from queueing.model import Estimate, QueueState, Rules, WaitingTicket, Window
+from queueing.model import Counter, Estimate, QueueState, Rules, WaitingTicket
 from queueing.policy import choose_next
 from queueing.profiles import DayProfile
 
@@ -98,17 +98,17 @@ def draw_visitors(profile: DayProfile, days: int, seed: int) -> list[Visitor]:
 class _Run:
     """One policy serving one list of visitors."""
 
-    def __init__(self, policy: str, visitors: Sequence[Visitor], windows: Sequence[Window], rules: Rules,
+    def __init__(self, policy: str, visitors: Sequence[Visitor], counters: Sequence[Counter], rules: Rules,
                  profile: DayProfile, estimate: bool) -> None:
         self.lines = policy == "lines"
         self.choose = POLICIES[policy]
         self.visitors, self.rules, self.profile, self.estimate = visitors, rules, profile, estimate
-        self.windows = {w.number: w for w in windows}
+        self.counters = {c.number: c for c in counters}
         self.pool = WaitingLines()
-        self.busy: dict[int, tuple[float, str]] = {}  # window -> (called at, sub-service)
-        self.serving: dict[int, int] = {}  # window -> visitor id
-        self.idle: dict[int, float] = {n: 0.0 for n in self.windows}  # window -> idle since
-        self.line_len = {n: 0 for n in self.windows}  # people standing in each window's line
+        self.busy: dict[int, tuple[float, str]] = {}  # counter -> (called at, sub-service)
+        self.serving: dict[int, int] = {}  # counter -> visitor id
+        self.idle: dict[int, float] = {n: 0.0 for n in self.counters}  # counter -> idle since
+        self.line_len = {n: 0 for n in self.counters}  # people standing in each counter's line
         self.free: list[tuple[float, int]] = []
         self.outcomes = {v.id: Outcome(v) for v in visitors}
         self.samples: dict[str, list[float]] = {}
@@ -136,7 +136,7 @@ class _Run:
         self._call(number, at)
 
     def _call(self, number: int, at: float) -> bool:
-        choice = self.choose(self.windows[number], self.pool, at, self.rules)
+        choice = self.choose(self.counters[number], self.pool, at, self.rules)
         if choice is None:
             return False
         ticket = self.pool.remove(choice.ticket.id)
@@ -177,24 +177,24 @@ class _Run:
         if self.estimate:
             share = self.no_shows / self.called if self.called and not self.lines else 0.0
             opened = t // DAY * DAY
-            state = QueueState(list(self.pool), self._window_state(), t, self.learned,
+            state = QueueState(list(self.pool), self._counter_state(), t, self.learned,
                                [] if self.lines else list(self.recent), share, opened,
                                opened + self.profile.minutes * 60)
             o.estimate = estimate_waits(state, self.rules, self.choose)[v.id]
-        # idle windows that serve it: the line's own window, else primary skill first, then longest idle
+        # idle counters that serve it: the line's own counter, else the highest weight first, then longest idle
         if line is not None:
             candidates = [line] if line in self.idle else []
         else:
-            candidates = sorted((n for n in self.idle if self.windows[n].serves(v.service)),
-                                key=lambda n: (-self.windows[n].skills[v.service], self.idle[n], n))
+            candidates = sorted((n for n in self.idle if self.counters[n].serves(v.service)),
+                                key=lambda n: (-self.counters[n].services[v.service], self.idle[n], n))
         for n in candidates:
             if self._call(n, t):
                 break
 
     def _pick_line(self, v: Visitor) -> int:
-        serving = [w for w in self.windows.values() if w.serves(v.service)]
-        best = min(serving, key=lambda w: (self.line_len[w.number] + (w.number in self.busy),
-                                           -w.skills[v.service], w.number))
+        serving = [c for c in self.counters.values() if c.serves(v.service)]
+        best = min(serving, key=lambda c: (self.line_len[c.number] + (c.number in self.busy),
+                                           -c.services[v.service], c.number))
         return best.number
 
     def _naive(self, ticket: WaitingTicket) -> float:
@@ -202,20 +202,20 @@ class _Run:
         if ticket.line is not None:
             return naive_estimate(self.line_len[ticket.line], mean, 1)
         ahead = sum(1 for t in self.pool if t.service == ticket.service)
-        return naive_estimate(ahead, mean, sum(1 for w in self.windows.values() if w.serves(ticket.service)))
+        return naive_estimate(ahead, mean, sum(1 for c in self.counters.values() if c.serves(ticket.service)))
 
-    def _window_state(self) -> list[Window]:
+    def _counter_state(self) -> list[Counter]:
         out = []
-        for n, w in self.windows.items():
+        for n, c in self.counters.items():
             since, service = self.busy.get(n, (None, None))
-            out.append(Window(n, w.skills, "open", since, service))
+            out.append(Counter(n, c.services, "open", since, service))
         return out
 
 
-def run_policy(policy: str, visitors: Sequence[Visitor], windows: Sequence[Window], rules: Rules,
+def run_policy(policy: str, visitors: Sequence[Visitor], counters: Sequence[Counter], rules: Rules,
                profile: DayProfile, estimate: bool = True) -> tuple[list[Outcome], float]:
-    """Outcomes of every visitor and the windows' busy minutes."""
-    run = _Run(policy, visitors, windows, rules, profile, estimate)
+    """Outcomes of every visitor and the counters' busy minutes."""
+    run = _Run(policy, visitors, counters, rules, profile, estimate)
     outcomes = run.run()
     return outcomes, run.busy_minutes
 
@@ -231,7 +231,7 @@ def _mean(values: Sequence[float]) -> float:
     return sum(values) / len(values) if values else 0.0
 
 
-def summarise(outcomes: Sequence[Outcome], busy_minutes: float, windows: int, days: int, profile: DayProfile,
+def summarise(outcomes: Sequence[Outcome], busy_minutes: float, counters: int, days: int, profile: DayProfile,
               rules: Rules) -> dict[str, Any]:
     """The per-policy figures of the JSON report (waits of visitors who showed up, in minutes)."""
     served = [o for o in outcomes if not o.visitor.no_show]
@@ -252,52 +252,52 @@ def summarise(outcomes: Sequence[Outcome], busy_minutes: float, windows: int, da
         "sla_pct": round(100 * within / len(served), 1) if served else 100.0,
         "priority_mean_wait_min": round(_mean(prio), 2),
         "regular_mean_wait_min": round(_mean(regular), 2),
-        "utilisation": round(busy_minutes / (windows * profile.minutes * days), 3),
+        "utilisation": round(busy_minutes / (counters * profile.minutes * days), 3),
         "estimate_mae_min": round(_mean([abs(e.minutes - w) for e, w in est]), 2) if est else None,
         "naive_estimate_mae_min": round(_mean(naive), 2) if naive else None,
         "estimate_range_coverage_pct": round(100 * covered / len(est), 1) if est else None,
     }
 
 
-def pooled_bound(profile: DayProfile, windows: int) -> float:
-    """Mean wait of one pooled line that every window serves, at the day's mean load (Erlang C
+def pooled_bound(profile: DayProfile, counters: int) -> float:
+    """Mean wait of one pooled line that every counter serves, at the day's mean load (Erlang C
     with the Allen–Cunneen correction for the spread of service times).
 
-    No call rule beats one line that every window serves, and as the wait is convex in the
+    No call rule beats one line that every counter serves, and as the wait is convex in the
     load, the day's peaks only make a real day worse. It is the stationary figure for the
     profile's load: single simulated weeks scatter around it (their visitors are random).
     """
     mean, cs2 = profile.job_moments()
     per_minute = profile.visitors_per_hour * sum(profile.hours) / len(profile.hours) / 60
-    return allen_cunneen_wait(windows, per_minute * mean, mean, cs2)
+    return allen_cunneen_wait(counters, per_minute * mean, mean, cs2)
 
 
-def simulate(profile: DayProfile, windows: Sequence[Window], rules: Rules, days: int = 1, seed: int = 1,
+def simulate(profile: DayProfile, counters: Sequence[Counter], rules: Rules, days: int = 1, seed: int = 1,
              policies: Sequence[str] = tuple(POLICIES), estimate: bool = True,
              progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     """Run every policy on the same visitors; the dict `navbat simulate --json` prints."""
     visitors = draw_visitors(profile, days, seed)
-    bound = pooled_bound(profile, len(windows))
+    bound = pooled_bound(profile, len(counters))
     out: dict[str, Any] = {"bound_mean_wait_min": round(bound, 2), "policies": {}}
     for name in policies:
         if progress:
             progress(name)
-        outcomes, busy = run_policy(name, visitors, windows, rules, profile, estimate)
-        out["policies"][name] = summarise(outcomes, busy, len(windows), days, profile, rules)
-    # The bound's own assumption, simulated on the same visitors: every window serves every
+        outcomes, busy = run_policy(name, visitors, counters, rules, profile, estimate)
+        out["policies"][name] = summarise(outcomes, busy, len(counters), days, profile, rules)
+    # The bound's own assumption, simulated on the same visitors: every counter serves every
     # sub-service from one first-come line. Days start empty and last 7 hours, so this can
     # differ from the stationary Erlang figure either way.
     everything = {code: 1.0 for code in profile.service_mix}
-    pooled = [Window(w.number, everything) for w in windows]
+    pooled = [Counter(c.number, everything) for c in counters]
     outcomes, busy = run_policy("oldest_first", visitors, pooled, rules, profile, estimate=False)
-    out["pooled_fcfs_mean_wait_min"] = summarise(outcomes, busy, len(windows), days, profile, rules)["mean_wait_min"]
+    out["pooled_fcfs_mean_wait_min"] = summarise(outcomes, busy, len(counters), days, profile, rules)["mean_wait_min"]
     return out
 
 
 def simulate_branch(branch: Any, seed: int = 1, days: int = 5, backups: int | None = 2, utilisation: float = 0.85,
                     estimate: bool = True, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
-    """`navbat simulate` on a branch file: its busy day, windows with `backups` backup units each."""
-    from queueing.branch import rules_from_branch, windows_from_branch
+    """`navbat simulate` on a branch file: its busy day, counters with `backups` backup units each."""
+    from queueing.branch import counters_from_branch, rules_from_branch
     from queueing.profiles import busy_day
 
     if days < 1:
@@ -305,12 +305,12 @@ def simulate_branch(branch: Any, seed: int = 1, days: int = 5, backups: int | No
     if not 0 < utilisation < 1:
         raise ValueError("utilisation must be between 0 and 1 (e.g. 0.85)")
     rules = rules_from_branch(branch)
-    windows = windows_from_branch(branch, backups)
+    counters = counters_from_branch(branch, backups)
     profile = busy_day(branch, rules, utilisation)
-    out = simulate(profile, windows, rules, days, seed, estimate=estimate, progress=progress)
+    out = simulate(profile, counters, rules, days, seed, estimate=estimate, progress=progress)
     out["run"] = {
         "branch": branch.branch.id, "profile": profile.name, "seed": seed, "days": days, "backups": backups,
-        "windows": len(windows), "utilisation_target": utilisation,
+        "counters": len(counters), "utilisation_target": utilisation,
         "visitors_per_hour": round(profile.visitors_per_hour, 1),
     }
     return out

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from foundation.config import load_config, parse_config
-from queueing import rules_from_branch, windows_from_branch
+from queueing import counters_from_branch, rules_from_branch
 from queueing.branch import unit_of_services
 
 
@@ -12,27 +12,27 @@ def test_rules_from_the_demo_branch() -> None:
     rules = rules_from_branch(branch)
     assert rules.priority_weights == {"elderly": 3.0, "disability": 3.0, "veteran": 2.0}
     assert rules.target("PR1") == 20 and rules.expected("PN1") == 14
-    assert rules.backup_skill_weight == 0.5
+    assert rules.backup_weight == 0.5
     assert set(rules.target_wait_min) == {s.code for s in branch.services}
 
 
-def test_demo_windows_primary_in_one_unit_backup_in_two_chained() -> None:
+def test_demo_counters_primary_in_one_unit_backup_in_two_chained() -> None:
     branch = load_config()
     unit_of = unit_of_services(branch)
     backed_up: dict[str, int] = {}
-    for w in windows_from_branch(branch):
-        primary = {unit_of[s] for s, v in w.skills.items() if v == 1.0}
-        backup = {unit_of[s] for s, v in w.skills.items() if v < 1.0}
+    for c in counters_from_branch(branch):
+        primary = {unit_of[s] for s, v in c.services.items() if v == 1.0}
+        backup = {unit_of[s] for s, v in c.services.items() if v < 1.0}
         assert len(primary) == 1 and len(backup) == 2 and not primary & backup
         for u in backup:
             backed_up[u] = backed_up.get(u, 0) + 1
     assert set(backed_up) == {u.code for u in branch.units}  # every unit has backups
 
 
-def test_bare_code_outside_the_unit_is_a_backup_skill() -> None:
+def test_bare_code_outside_the_unit_is_served_as_a_backup() -> None:
     raw = {
         "branch": {"id": "t", "name": {"fa": "ت", "en": "t"}},
-        "policy": {"backup_skill_weight": 0.4},
+        "policy": {"backup_weight": 0.4},
         "units": [
             {"code": "u1", "name": {"fa": "ی", "en": "u1"},
              "services": [{"code": "S1", "name": {"fa": "خ", "en": "s1"}, "numbering": {"prefix": "A"},
@@ -47,8 +47,8 @@ def test_bare_code_outside_the_unit_is_a_backup_skill() -> None:
                       "services": ["S1", "S2", {"code": "S3", "weight": 0.7}]},
                      {"number": 2, "name": {"fa": "۲", "en": "2"}, "services": ["S1", "S3"]}],
     }
-    w1, w2 = windows_from_branch(parse_config(raw))
-    assert w1.skills == {"S1": 1.0, "S3": 0.7}  # S2 is disabled; an explicit weight is kept
-    assert w2.skills == {"S1": 1.0, "S3": 1.0}  # no unit: every skill is its own
+    c1, c2 = counters_from_branch(parse_config(raw))
+    assert c1.services == {"S1": 1.0, "S3": 0.7}  # S2 is disabled; an explicit weight is kept
+    assert c2.services == {"S1": 1.0, "S3": 1.0}  # no unit: every sub-service is its own
     raw["counters"][0]["services"] = ["S1", "S3"]
-    assert windows_from_branch(parse_config(raw))[0].skills == {"S1": 1.0, "S3": 0.4}
+    assert counters_from_branch(parse_config(raw))[0].services == {"S1": 1.0, "S3": 0.4}

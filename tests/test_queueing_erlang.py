@@ -49,7 +49,7 @@ def test_mean_waits() -> None:
     assert math.isinf(mmc_wait(5, 5.0, 1.0))
 
 
-def test_allen_cunneen_is_exact_for_one_window() -> None:
+def test_allen_cunneen_is_exact_for_one_counter() -> None:
     # M/G/1 (Pollaczek–Khinchine): Wq = rho × S × (1 + cs²) / (2 (1 - rho)); M/D/1 has cs² = 0
     rho, s = 0.7, 6.0
     assert allen_cunneen_wait(1, rho, s, cs2=0.0) == pytest.approx(rho * s / (2 * (1 - rho)))

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from queueing import Rules, WaitingLines, WaitingTicket, Window, choose_next
+from queueing import Counter, Rules, WaitingLines, WaitingTicket, choose_next
 from queueing.baselines import oldest_first, strict_priority
 
 NOW = 1_800_000_000.0
@@ -15,24 +15,24 @@ RULES = Rules(
     target_wait_min={"A": 20.0, "B": 20.0, "Q": 15.0, "L": 25.0},
     expected_service_min={"A": 5.0, "B": 5.0, "Q": 5.0, "L": 5.0},
 )
-PRIMARY_A = Window(1, {"A": 1.0, "B": 0.5})  # A is this window's own unit, B a backup
+PRIMARY_A = Counter(1, {"A": 1.0, "B": 0.5})  # A is this counter's own unit, B a backup
 
 
 def ticket(id_: int, service: str, waited_min: float, priority: str | None = None) -> WaitingTicket:
     return WaitingTicket(id_, service, NOW - waited_min * 60, priority)
 
 
-def called(window: Window, tickets: list[WaitingTicket], now: float = NOW) -> int | None:
-    choice = choose_next(window, tickets, now, RULES)
+def called(counter: Counter, tickets: list[WaitingTicket], now: float = NOW) -> int | None:
+    choice = choose_next(counter, tickets, now, RULES)
     return None if choice is None else choice.ticket.id
 
 
-def test_nobody_waiting_or_nothing_this_window_serves() -> None:
+def test_nobody_waiting_or_nothing_this_counter_serves() -> None:
     assert choose_next(PRIMARY_A, [], NOW, RULES) is None
     assert choose_next(PRIMARY_A, [ticket(1, "Q", 30)], NOW, RULES) is None
 
 
-def test_primary_skill_first_when_waits_are_alike() -> None:
+def test_own_unit_first_when_waits_are_alike() -> None:
     # A: 8/20 × 1 = 0.40; B: 10/20 × 0.5 = 0.25 -> the own unit's visitor although B waited longer
     assert called(PRIMARY_A, [ticket(1, "B", 10), ticket(2, "A", 8)]) == 2
 
@@ -49,9 +49,9 @@ def test_past_target_a_backup_visitor_counts_in_full() -> None:
 
 
 def test_urgency_is_relative_to_the_sub_service_target() -> None:
-    window = Window(2, {"Q": 1.0, "L": 1.0})
+    counter = Counter(2, {"Q": 1.0, "L": 1.0})
     # Q: 9/15 = 0.60 beats L: 12/25 = 0.48 although L has waited longer
-    assert called(window, [ticket(1, "L", 12), ticket(2, "Q", 9)]) == 2
+    assert called(counter, [ticket(1, "L", 12), ticket(2, "Q", 9)]) == 2
 
 
 def test_elderly_goes_ahead_of_a_short_wait_but_not_a_long_one() -> None:
@@ -63,13 +63,13 @@ def test_elderly_goes_ahead_of_a_short_wait_but_not_a_long_one() -> None:
 
 
 def test_a_stream_of_elderly_visitors_does_not_starve_a_regular_one() -> None:
-    """One window calling every 5 minutes; before each call a new elderly visitor arrives.
+    """One counter calling every 5 minutes; before each call a new elderly visitor arrives.
 
     Hand-worked: at each call the elderly visitor has waited 1 min, score (1/20 + 0.2) × 3 =
     0.75; the regular visitor's score t/20 passes that once t > 15 min, so they are called at
     the call at t = 20 min. Strict priority never calls them.
     """
-    window = Window(1, {"A": 1.0})
+    counter = Counter(1, {"A": 1.0})
 
     def run(rule) -> float | None:  # type: ignore[no-untyped-def]
         waiting = WaitingLines([WaitingTicket(0, "A", NOW)])
@@ -78,7 +78,7 @@ def test_a_stream_of_elderly_visitors_does_not_starve_a_regular_one() -> None:
             now = NOW + k * 5 * 60
             waiting.add(WaitingTicket(next_id, "A", now - 60, "elderly"))  # arrived a minute ago
             next_id += 1
-            choice = rule(window, waiting, now, RULES)
+            choice = rule(counter, waiting, now, RULES)
             waiting.remove(choice.ticket.id)
             if choice.ticket.id == 0:
                 return (now - NOW) / 60
@@ -90,10 +90,10 @@ def test_a_stream_of_elderly_visitors_does_not_starve_a_regular_one() -> None:
 
 def test_every_score_keeps_growing() -> None:
     for prio in (None, "elderly", "veteran"):
-        for skill in (1.0, 0.5):
-            window = Window(1, {"A": skill})
-            scores = [choose_next(window, [ticket(1, "A", 0, prio)], NOW + m * 60, RULES).score for m in range(0, 120)]
-            assert all(b > a for a, b in zip(scores, scores[1:], strict=False)), (prio, skill)
+        for weight in (1.0, 0.5):
+            counter = Counter(1, {"A": weight})
+            scores = [choose_next(counter, [ticket(1, "A", 0, prio)], NOW + m * 60, RULES).score for m in range(0, 120)]
+            assert all(b > a for a, b in zip(scores, scores[1:], strict=False)), (prio, weight)
 
 
 def test_reason_tells_the_clerk_why() -> None:
@@ -108,7 +108,7 @@ def test_ties_are_deterministic() -> None:
     same = [WaitingTicket(5, "A", NOW), WaitingTicket(3, "A", NOW), WaitingTicket(4, "A", NOW)]
     assert called(PRIMARY_A, same) == 3  # same arrival: lowest id
     fresh = [WaitingTicket(1, "A", NOW), WaitingTicket(2, "B", NOW)]
-    assert called(PRIMARY_A, fresh) == 1  # both at zero: the primary skill's score grows faster
+    assert called(PRIMARY_A, fresh) == 1  # both at zero: the own unit's score grows faster
 
 
 def test_indexed_lines_choose_like_a_plain_list() -> None:
@@ -118,13 +118,13 @@ def test_indexed_lines_choose_like_a_plain_list() -> None:
         classes = [None, None, None, "elderly", "veteran"]
         tickets = [WaitingTicket(i, rng.choice(services), NOW - rng.uniform(0, 3600), rng.choice(classes))
                    for i in range(rng.randint(1, 40))]
-        window = Window(1, {s: rng.choice([1.0, 0.5]) for s in rng.sample(services, rng.randint(1, 4))})
-        plain = choose_next(window, tickets, NOW, RULES)
-        indexed = choose_next(window, WaitingLines(tickets), NOW, RULES)
+        counter = Counter(1, {s: rng.choice([1.0, 0.5]) for s in rng.sample(services, rng.randint(1, 4))})
+        plain = choose_next(counter, tickets, NOW, RULES)
+        indexed = choose_next(counter, WaitingLines(tickets), NOW, RULES)
         assert (plain and plain.ticket) == (indexed and indexed.ticket)
-        if plain:  # and it is the true maximum of the score over every ticket the window serves
+        if plain:  # and it is the true maximum of the score over every ticket the counter serves
             from queueing.policy import score
-            best = max(score(t, window.skills[t.service], NOW, RULES) for t in tickets if window.serves(t.service))
+            best = max(score(t, counter.services[t.service], NOW, RULES) for t in tickets if counter.serves(t.service))
             assert plain.score == pytest.approx(best)
 
 

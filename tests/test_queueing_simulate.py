@@ -8,7 +8,7 @@ import pytest
 
 from foundation.config import load_config, parse_config
 from navbat.cli import main
-from queueing import rules_from_branch, windows_from_branch
+from queueing import counters_from_branch, rules_from_branch
 from queueing.erlang import allen_cunneen_wait
 from queueing.profiles import busy_day
 from queueing.simulate import POLICIES, draw_visitors, pooled_bound, run_policy, simulate_branch
@@ -30,7 +30,7 @@ def test_busy_day_profile(demo) -> None:  # type: ignore[no-untyped-def]
     assert set(profile.service_mix) == {s.code for s in branch.services}
     peak = max(range(len(profile.hours)), key=profile.hours.__getitem__)
     assert profile.open_minute == 7 * 60 + 30 and 1 <= peak <= 3  # peaks mid-morning
-    # scaled so the 8 windows are busy 85 % of the 7-hour day
+    # scaled so the 8 counters are busy 85 % of the 7-hour day
     work = profile.visitors_per_hour * len(profile.hours) * profile.work_per_visitor()
     assert work / (8 * profile.minutes) == pytest.approx(0.85)
     assert profile.priority_mix["PN1"]["elderly"] > profile.priority_mix["PR1"]["elderly"]
@@ -48,10 +48,10 @@ def test_visitors_are_repeatable(demo) -> None:  # type: ignore[no-untyped-def]
 def test_every_policy_calls_every_visitor_once(demo) -> None:  # type: ignore[no-untyped-def]
     branch, rules, profile = demo
     visitors = draw_visitors(profile, 3, 11)  # single days vary a lot (1 to 11 min mean waits)
-    windows = windows_from_branch(branch)
+    counters = counters_from_branch(branch)
     means = {}
     for name in POLICIES:
-        outcomes, busy = run_policy(name, visitors, windows, rules, profile, estimate=False)
+        outcomes, busy = run_policy(name, visitors, counters, rules, profile, estimate=False)
         assert sorted(o.visitor.id for o in outcomes) == [v.id for v in visitors]
         assert all(o.called_at >= o.visitor.arrival for o in outcomes)
         served = [o for o in outcomes if not o.visitor.no_show]
@@ -66,16 +66,16 @@ def test_pooled_bound(demo) -> None:  # type: ignore[no-untyped-def]
     mean, cs2 = profile.job_moments()
     assert 0.3 < cs2 < 1.0  # log-normal spread 0.6 plus the mix of sub-services
     assert pooled_bound(profile, 8) == pytest.approx(allen_cunneen_wait(8, 0.85 * 8, mean, cs2))
-    assert pooled_bound(profile, 9) < pooled_bound(profile, 8) / 2  # one more window halves it and more
+    assert pooled_bound(profile, 9) < pooled_bound(profile, 8) / 2  # one more counter halves it and more
 
 
 def test_cross_training_variants(demo) -> None:  # type: ignore[no-untyped-def]
     branch, _, _ = demo
-    two, one, none = (windows_from_branch(branch, k) for k in (2, 1, 0))
+    two, one, none = (counters_from_branch(branch, k) for k in (2, 1, 0))
     for a, b, c in zip(two, one, none, strict=True):
-        assert set(c.skills) < set(b.skills) < set(a.skills)
-        assert all(v == 1.0 for v in c.skills.values())
-    assert windows_from_branch(branch, None) == two
+        assert set(c.services) < set(b.services) < set(a.services)
+        assert all(v == 1.0 for v in c.services.values())
+    assert counters_from_branch(branch, None) == two
 
 
 def test_simulate_branch_shape_and_seed(demo) -> None:  # type: ignore[no-untyped-def]
@@ -85,7 +85,7 @@ def test_simulate_branch_shape_and_seed(demo) -> None:  # type: ignore[no-untype
     assert set(first["policies"]) == {"navbat", "lines", "oldest_first", "strict_priority"}
     assert all(KEYS <= set(m) for m in first["policies"].values())
     assert first["bound_mean_wait_min"] > 0
-    # the bound's assumption simulated on the same visitors: no call rule on the real skills beats it by much
+    # the bound's assumption simulated on the same visitors: no call rule on the real services beats it by much
     assert first["pooled_fcfs_mean_wait_min"] <= 1.05 * first["policies"]["navbat"]["mean_wait_min"]
     with pytest.raises(ValueError):
         simulate_branch(branch, days=0)
@@ -104,7 +104,7 @@ def test_cli_json(capsys) -> None:  # type: ignore[no-untyped-def]
 def test_cli_staffing_and_bad_input(capsys) -> None:  # type: ignore[no-untyped-def]
     assert main(["simulate", "--staffing", "--json"]) == 0
     advice = json.loads(capsys.readouterr().out)
-    assert advice["windows_now"] == 8 and len(advice["hours"]) == 7
+    assert advice["counters_now"] == 8 and len(advice["hours"]) == 7
     assert main(["simulate", "--staffing"]) == 0
     assert "09:30-10:30" in capsys.readouterr().out
     assert main(["simulate", "--utilisation", "1.5"]) == 2
@@ -132,6 +132,6 @@ def test_any_branch_file_gets_a_generic_day() -> None:
                      {"number": 3, "name": text("3"), "unit": "u2", "services": ["B1"]}],
     })
     result = simulate_branch(branch, seed=3, days=2, estimate=False)
-    assert result["run"]["profile"] == "generic day" and result["run"]["windows"] == 3
+    assert result["run"]["profile"] == "generic day" and result["run"]["counters"] == 3
     for m in result["policies"].values():
         assert 0.6 < m["utilisation"] < 1.0 and m["visitors"] > 50

@@ -20,7 +20,7 @@ COLUMNS = (
     ("estimate_mae_min", "est. MAE"), ("naive_estimate_mae_min", "naive MAE"),
 )
 LABELS = {
-    "navbat": "navbat (ours)", "lines": "one line per window", "oldest_first": "oldest first (FQM)",
+    "navbat": "navbat (ours)", "lines": "one line per counter", "oldest_first": "oldest first (FQM)",
     "strict_priority": "strict priority",
 }
 
@@ -31,10 +31,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=1, help="random seed; the same seed gives the same run (default 1)")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.add_argument("--days", type=int, default=5, help="branch days to simulate (default 5, a working week)")
-    p.add_argument("--staffing", action="store_true", help="windows needed per hour instead of the comparison")
+    p.add_argument("--staffing", action="store_true", help="counters needed per hour instead of the comparison")
     p.add_argument("--backups", type=int, choices=(0, 1, 2), default=2,
-                   help="backup units each window serves (default 2, as in the branch file; 1 drops the second)")
-    p.add_argument("--utilisation", type=float, default=0.85, help="share of the day windows are busy (default 0.85)")
+                   help="backup units each counter serves (default 2, as in the branch file; 1 drops the second)")
+    p.add_argument("--utilisation", type=float, default=0.85, help="share of the day counters are busy (default 0.85)")
     p.add_argument("--share", type=float, default=0.85,
                    help="with --staffing: share of visitors to call within target (default 0.85)")
     p.set_defaults(run=run)
@@ -70,10 +70,10 @@ def table(result: dict[str, Any], alt: dict[str, Any] | None = None) -> str:
     """The readable report: one row per call rule, then the issue's checks."""
     r = result["run"]
     lines = [
-        f"Branch {r['branch']}: {r['profile']}, {r['days']} day(s), seed {r['seed']}; {r['windows']} windows, "
+        f"Branch {r['branch']}: {r['profile']}, {r['days']} day(s), seed {r['seed']}; {r['counters']} counters, "
         f"{r['backups']} backup unit(s) each; {r['visitors_per_hour']} visitors/hour, "
         f"utilisation target {r['utilisation_target']}",
-        f"Pooled bound (Erlang C with Allen–Cunneen, same load and windows): {result['bound_mean_wait_min']:.2f} min; "
+        f"Pooled bound (Erlang C with Allen–Cunneen, same load and counters): {result['bound_mean_wait_min']:.2f} min; "
         f"one pooled first-come line simulated on the same visitors: {result['pooled_fcfs_mean_wait_min']:.2f} min",
         "Waits in minutes, from ticket to call, of visitors who showed up.",
         "",
@@ -89,7 +89,7 @@ def table(result: dict[str, Any], alt: dict[str, Any] | None = None) -> str:
     checks = [
         (f"mean wait {ours['mean_wait_min']:.2f} = {ours['mean_wait_min'] / bound:.2f}× the bound", "≤ 1.25×",
          ours["mean_wait_min"] <= 1.25 * bound),
-        (f"one line per window waits {p['lines']['mean_wait_min'] / max(ours['mean_wait_min'], 1e-9):.2f}× longer",
+        (f"one line per counter waits {p['lines']['mean_wait_min'] / max(ours['mean_wait_min'], 1e-9):.2f}× longer",
          "≥ 2×", p["lines"]["mean_wait_min"] >= 2 * ours["mean_wait_min"]),
         (f"priority visitors wait {100 * ratio:.0f} % of regular", "≤ 40 %", ratio <= 0.4),
         (f"longest wait {ours['max_wait_over_target']:.2f}× its target", "≤ 2×", ours["max_wait_over_target"] <= 2),
@@ -120,13 +120,13 @@ def _staffing(branch: Any, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(advice_json(advice, now, args.share), indent=2))
         return 0
-    print(f"Staffing for {branch.branch.id} ({profile.name}, utilisation {args.utilisation} with {now} windows): "
-          f"windows needed so {100 * args.share:.0f} % are called within target")
+    print(f"Staffing for {branch.branch.id} ({profile.name}, utilisation {args.utilisation} with {now} counters): "
+          f"counters needed so {100 * args.share:.0f} % are called within target")
     print(f"{'hour':13}{'arrivals/h':>11}{'load':>7}{'needed':>8}{'sqrt rule':>10}"
           f"{f'wait@{now}':>9}{f'in target@{now}':>15}")
     for a in advice:
         wait = "overload" if a.expected_wait_min is None else f"{a.expected_wait_min:.1f}"
-        print(f"{a.hour:13}{a.arrivals_per_hour:>11.1f}{a.load_erlangs:>7.2f}{a.windows_needed:>8}"
-              f"{a.windows_sqrt_rule:>10}{wait:>9}{a.within_target_pct:>14.1f}%")
-    print("Assumes one pooled line (Erlang C, Allen–Cunneen); see `navbat simulate` for the real skills.")
+        print(f"{a.hour:13}{a.arrivals_per_hour:>11.1f}{a.load_erlangs:>7.2f}{a.counters_needed:>8}"
+              f"{a.counters_sqrt_rule:>10}{wait:>9}{a.within_target_pct:>14.1f}%")
+    print("Assumes one pooled line (Erlang C, Allen–Cunneen); see `navbat simulate` for the counters' real services.")
     return 0
