@@ -47,7 +47,7 @@ def window_run(url: str, token: str, work: Path, n: int) -> dict:
     env = {**os.environ, "KIVY_NO_ARGS": "1", "KIVY_NO_CONSOLELOG": "1", "SDL_AUDIODRIVER": "dummy",
            "KIVY_HOME": str(work / "kivy-home"), "PYTHONPATH": str(ROOT)}
     queue_db = work / f"queue-{n}.sqlite"
-    cmd = ["timeout", "-k", "5", "90", sys.executable, "-m", "kiosk.autopilot", "--hub", url, "--token", token,
+    cmd = ["timeout", "-k", "5", "90", sys.executable, "-m", "kiosk.autopilot", "--hub", url, f"--token={token}",
            "--printer-folder", str(work / "tickets"), "--queue-db", str(queue_db),
            "--unit", "pension", "--service", "PN1"]
     if not os.environ.get("DISPLAY"):

@@ -33,7 +33,7 @@ def month_of_events(branch, month: str, visits: int, seed: int = 1) -> tuple[lis
     period = parse_month(month)
     days = [d for d in period.days() if d.weekday() != 4]  # Fridays closed
     services = branch.services
-    serving = {s.code: [c.number for c in branch.counters if c.skill(s.code) > 0] for s in services}
+    serving = {s.code: [c.number for c in branch.counters if c.weight_of(s.code) > 0] for s in services}
     events, rates = [], []
     for ticket in range(1, visits + 1):
         day = rnd.choice(days)

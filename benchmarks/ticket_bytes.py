@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import serial  # noqa: E402
 
 from foundation.config import Printer, load_config  # noqa: E402
-from printer.demo import demo_slip  # noqa: E402
+from printer.demo import demo_slip, hub_ticket  # noqa: E402
 from printer.devices import open_printer, send_ticket  # noqa: E402
 from printer.layout import ticket_bytes  # noqa: E402
 from printer.slip import TicketSlip, slip_from_ticket  # noqa: E402
@@ -41,10 +41,10 @@ def largest_slip(profile: str) -> TicketSlip:
     """The demo branch's biggest ticket: every sub-service tried with a priority class and long figures."""
     branch = load_config()
     slips = [
-        slip_from_ticket({"id": 1, "number": s.numbering.format(999), "service": s.code, "priority": "disability",
-                          "people_ahead": 123, "estimated_wait": {"low": 95, "high": 240},
-                          "tracking_code": "ABCD2345WXYZ", "issued_at": WHEN.isoformat()},
-                         branch, "http://127.0.0.1:8080")
+        slip_from_ticket(hub_ticket(branch, s.code, "disability", id=1, number=s.numbering.format(999),
+                                    people_ahead=123, estimated_wait={"low": 95, "high": 240},
+                                    tracking_code="ABCD2345WXYZ", issued_at=WHEN.isoformat()),
+                         "http://127.0.0.1:8080")
         for s in branch.services
     ]
     return max(slips, key=lambda s: len(ticket_bytes(s, 80, profile)))

@@ -1,5 +1,6 @@
 """The touchscreen kiosk (Kivy): unit -> sub-service -> ticket in three touches (issue 6).
 
-Screen logic lives in plain view-model classes (`kiosk.viewmodel`) that tests drive
-without a window; `kiosk.app` is the thin Kivy layer with one .kv file per screen.
+The visitor's steps and the kiosk's state live in a plain view-model (`kiosk.viewmodel`),
+what each screen shows in `kiosk.views` (worded from the hub's summaries); tests drive
+both without a window. `kiosk.app` is the thin Kivy layer with one .kv file per screen.
 """

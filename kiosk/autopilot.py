@@ -133,7 +133,7 @@ def visit(app: Any, unit: str, service: str, priority: str | None, log: dict[str
     log["screens"].append(sm.current)
     screen = sm.get_screen("service")
     if priority:
-        yield _find(screen, "ChoiceTile", code=priority)
+        yield _find(screen, "PriorityTile", code=priority)
     log["touch"] = time.perf_counter()
     log["touch_epoch"] = time.time()
     take = screen.ids.take

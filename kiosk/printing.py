@@ -1,5 +1,9 @@
 """The kiosk's own printer: tickets go through printer/'s queue, the visitor hears the outcome.
 
+The paper is laid out from the hub's ticket JSON alone (names included), so it says what
+the screen says; the kiosk's branch file only picks the printer and, for the warm-up
+before the first visitor, a sample ticket.
+
 The queue prints from its own worker and retries an offline printer, so no ticket is
 lost; the kiosk only waits a moment to tell the visitor whether paper came out. If it
 did not, the screen says to note the number, and the hub is told (POST /devices/status).
@@ -32,7 +36,10 @@ class PrintOutcome:
 
 
 class KioskPrinter:
-    """Prints one visitor's ticket and says within `wait` seconds whether it came out."""
+    """Prints one visitor's ticket and says within `wait` seconds whether it came out.
+
+    `cfg` is the printer from the kiosk's branch file; `branch` is used only for the warm-up sample.
+    """
 
     def __init__(self, cfg: Printer, branch: Branch, hub_url: str, queue_db: str | Path,
                  report: Reporter | None = None, wait: float = 4.0, **queue_options: Any) -> None:
@@ -55,18 +62,14 @@ class KioskPrinter:
     def warm_up(self) -> None:
         """Lay out one ticket without sending it, so fonts, QR and barcode code are loaded before the first
         visitor (otherwise the first ticket of the day pays for them)."""
-        import datetime as dt
-
+        from printer.demo import hub_ticket
         from printer.layout import ticket_bytes
 
-        service = self.branch.services[0]
-        sample = {"id": 0, "number": service.numbering.format(1), "service": service.code, "priority": None,
-                  "people_ahead": 0, "estimated_wait": {"minutes": 0, "low": 0, "high": 0},
-                  "issued_at": dt.datetime.now(dt.UTC).isoformat(), "tracking_code": "WARMUP00"}
         try:
+            sample = hub_ticket(self.branch, self.branch.services[0].code, tracking_code="WARMUP00",
+                                estimated_wait={"minutes": 0, "low": 0, "high": 0})
             for lang in ("fa", "en"):
-                ticket_bytes(slip_from_ticket(sample, self.branch, self.hub_url, lang), self.cfg.width_mm,
-                             self.cfg.profile)
+                ticket_bytes(slip_from_ticket(sample, self.hub_url, lang), self.cfg.width_mm, self.cfg.profile)
         except Exception as exc:  # only a head start; printing itself reports real problems
             log.warning("printer warm-up failed: %s", exc)
 
@@ -95,7 +98,7 @@ class KioskPrinter:
     def submit(self, ticket: dict[str, Any], lang: str = "fa") -> str:
         """Queue the ticket for printing (once, however often called); returns its job id. Any thread."""
         job = self.job_id(ticket)
-        self.queue.submit(job, slip_from_ticket(ticket, self.branch, self.hub_url, lang))
+        self.queue.submit(job, slip_from_ticket(ticket, self.hub_url, lang))
         return job
 
     def wait(self, job: str) -> PrintOutcome:

@@ -40,7 +40,7 @@ class ServiceTile(Tile):
     available = BooleanProperty(True)
 
 
-class ChoiceTile(Tile):
+class PriorityTile(Tile):
     label = StringProperty("")
     selected = BooleanProperty(False)
 
@@ -103,7 +103,7 @@ class ServiceScreen(Screen):
         steps = [f"{digits(i, vm.lang)}. {step}" for i, step in enumerate(view.steps, 1)]
         for box, heading, items in (
             (self.ids.documents, vm.label("Documents to bring"), [f"• {d}" for d in view.documents]),
-            (self.ids.steps, vm.label("What happens at the window"), steps),
+            (self.ids.steps, vm.label("What happens at the counter"), steps),
         ):
             box.clear_widgets()
             box.add_widget(_item(heading, app.font_bold, "30sp"))
@@ -112,8 +112,8 @@ class ServiceScreen(Screen):
             box.add_widget(Widget())  # pushes the list to the top
         grid = self.ids.priorities
         grid.clear_widgets()
-        for choice in view.priorities:
-            tile = ChoiceTile(code=choice.code or "", label=choice.label, selected=choice.selected)
+        for option in view.priorities:
+            tile = PriorityTile(code=option.code or "", label=option.label, selected=option.selected)
             tile.bind(on_release=lambda t: app.choose_priority(t.code or None))
             grid.add_widget(tile)
 

@@ -1,6 +1,7 @@
-"""Words and numbers as the visitor reads them: the kiosk's catalogue, Persian digits, ranges.
+"""Words and numbers as the visitor reads them: the kiosk's catalogue, Persian digits, opening times.
 
 Message ids are English (foundation/locale/fa/LC_MESSAGES/kiosk.po holds the Persian).
+Waits are not worded here: foundation.wording.wait_text says them for every screen.
 Nothing here shapes Persian for the screen; that is the Kivy layer's job (foundation.shaping).
 """
 
@@ -18,19 +19,6 @@ WEEKDAYS_FA = ("دوشنبه", "سه‌شنبه", "چهارشنبه", "پنجش�
 
 def translator(lang: str) -> Callable[[str], str]:
     return gettext_for(DOMAIN, lang)
-
-
-def minutes_range(low: float | None, high: float | None, lang: str) -> str:
-    """'about 5–10 min' (Persian digits in fa); a single value when low == high."""
-    _ = translator(lang)
-    if low is None or high is None:
-        return _("no estimate yet")
-    lo, hi = round(low), round(high)
-    if hi <= 0:
-        return _("no wait")
-    if lo == hi:
-        return _("about {minutes} min").format(minutes=digits(hi, lang))
-    return _("{low}–{high} min").format(low=digits(lo, lang), high=digits(hi, lang))
 
 
 def waiting_count(count: int, lang: str) -> str:

@@ -1,9 +1,11 @@
-"""What the kiosk shows and does, without Kivy: tests drive this class directly.
+"""What the kiosk does, without Kivy: its state and the visitor's steps; tests drive this class directly.
 
 Screens: home (units) -> unit (its sub-services) -> service (documents, steps, priority,
-"take a ticket") -> ticket (number, people ahead, estimate). The visit's Idempotency-Key
-is made once when the visitor first presses "take a ticket" and reused for every retry,
-so a double tap, a timeout or a hub restart never makes two tickets (issue 6).
+"take a ticket") -> ticket (number, people ahead, estimate). What each screen shows is
+worded by kiosk.views from the hub's answers; the kiosk derives no figure of its own.
+The visit's Idempotency-Key is made once when the visitor first presses "take a ticket"
+and reused for every retry, so a double tap, a timeout or a hub restart never makes two
+tickets (issue 6).
 
 Network and printing are split in three steps so the Kivy layer can run the middle one
 on a worker thread: `begin_*` (UI thread, decides), `fetch_*`/`request_*` (any thread,
@@ -20,62 +22,15 @@ from collections.abc import Callable
 from typing import Any
 
 from foundation.hub_client import HubClient, HubRefused, HubUnreachable
-from foundation.persian import digits, format_date
-from kiosk import text
+from foundation.persian import format_date
+from kiosk import text, views
 from kiosk.printing import KioskPrinter, PrintOutcome
+from kiosk.views import ServiceRow, ServiceView, TicketView, UnitCard
 
 HOME, UNIT, SERVICE, TICKET = "home", "unit", "service", "ticket"
 SCREENS = (HOME, UNIT, SERVICE, TICKET)
 IDLE_SECONDS = 60.0  # a visitor who walks away leaves the kiosk on home for the next one
 TICKET_SECONDS = 20.0  # the ticket screen stays this long, then home
-
-
-@dataclasses.dataclass(frozen=True)
-class UnitCard:
-    code: str
-    title: str
-    icon: str | None
-    waiting: str
-    estimate: str
-    enabled: bool
-
-
-@dataclasses.dataclass(frozen=True)
-class ServiceRow:
-    code: str
-    title: str
-    waiting: str
-    estimate: str
-    available: bool
-    reason: str  # why it is unavailable; "" when available
-
-
-@dataclasses.dataclass(frozen=True)
-class Choice:
-    code: str | None
-    label: str
-    selected: bool
-
-
-@dataclasses.dataclass(frozen=True)
-class ServiceView:
-    title: str
-    unit: str
-    documents: list[str]
-    steps: list[str]
-    expected: str
-    estimate: str
-    priorities: list[Choice]
-
-
-@dataclasses.dataclass(frozen=True)
-class TicketView:
-    number: str
-    service: str
-    ahead: str
-    estimate: str
-    print_note: str
-    print_ok: bool | None  # None while printing
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,8 +52,9 @@ class KioskModel:
         self.new_key = new_key or (lambda: uuid.uuid4().hex)
         self.idle_seconds, self.ticket_seconds = idle_seconds, ticket_seconds
         self.screen = HOME
-        self.branch: dict[str, Any] | None = None
-        self.services: list[dict[str, Any]] = []
+        self.branch: dict[str, Any] | None = None  # GET /branch: names, units' icons, priority classes, hours
+        self.services: list[dict[str, Any]] = []  # GET /services "services": catalogue + ServiceSummary
+        self.units: list[dict[str, Any]] = []  # GET /services "units": UnitSummary
         self.unit: str | None = None
         self.service: str | None = None
         self.priority: str | None = None
@@ -121,16 +77,18 @@ class KioskModel:
         return text.translator(self.lang)
 
     # ---- loading the branch and the live counts --------------------------------
-    def fetch(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-        """GET /branch and /services (any thread); raises HubUnreachable / HubRefused."""
-        return self.hub.branch(), self.hub.services()
+    def fetch(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """GET /branch and /services (sub-services and units with the hub's summaries), any thread;
+        raises HubUnreachable / HubRefused."""
+        return self.hub.branch(), self.hub.queue()
 
-    def finish_fetch(self, result: tuple[dict[str, Any], list[dict[str, Any]]] | Exception) -> None:
+    def finish_fetch(self, result: tuple[dict[str, Any], dict[str, Any]] | Exception) -> None:
         if isinstance(result, Exception):
             if self.branch is None or isinstance(result, HubRefused):
                 self.load_problem = self._problem_for(result)
         else:
-            self.branch, self.services = result
+            self.branch, queue = result
+            self.services, self.units = queue["services"], queue["units"]
             self.load_problem = None
             if not self.branch.get("open_now", True):
                 self.load_problem = Problem("closed", "branch_closed", can_retry=False)
@@ -167,7 +125,7 @@ class KioskModel:
         if problem.kind == "closed":
             return self._closed_text()
         if problem.code == "service_unavailable":
-            return _("No window gives this service today. Please ask at the information desk.")
+            return _("No counter gives this service today. Please ask at the information desk.")
         return _("The ticket could not be issued ({reason}). Please ask at the information desk.").format(
             reason=problem.code)
 
@@ -186,7 +144,7 @@ class KioskModel:
     def open_unit(self, code: str) -> None:
         if self.load_problem and self.load_problem.kind == "closed":
             return
-        if not any(u["code"] == code for u in self._units()):
+        if not any(u["code"] == code for u in self.units):
             raise KeyError(code)
         self.unit, self.screen = code, UNIT
         self.touch()
@@ -318,20 +276,11 @@ class KioskModel:
         return ticket
 
     # ---- what each screen shows ------------------------------------------------------
-    def _units(self) -> list[dict[str, Any]]:
-        return (self.branch or {}).get("units", [])
-
     def _service(self, code: str) -> dict[str, Any]:
         for s in self.services:
             if s["code"] == code:
                 return s
         raise KeyError(code)
-
-    def _estimate(self, s: dict[str, Any]) -> str:
-        if not s.get("open_windows"):
-            return self._("windows not open yet")  # tickets are still given (visitors come early)
-        est = s.get("estimated_wait") or {}
-        return text.minutes_range(est.get("low"), est.get("high"), self.lang)
 
     def branch_name(self) -> str:
         return (self.branch or {}).get("name", {}).get(self.lang, "")
@@ -344,67 +293,23 @@ class KioskModel:
         return format_date(dt.datetime.now(zone), self.lang)
 
     def home_cards(self) -> list[UnitCard]:
-        """One card per unit: its waiting total and the shortest wait among its sub-services."""
-        cards = []
-        for u in self._units():
-            svcs = [s for s in self.services if s["unit"] == u["code"]]
-            open_ = [s for s in svcs if s["available"]]
-            waiting = sum(s["waiting"] for s in svcs)
-            ests = [s["estimated_wait"] for s in open_ if s.get("estimated_wait") and s.get("open_windows")]
-            if open_ and not any(s.get("open_windows") for s in open_):
-                estimate = self._("windows not open yet")
-            elif ests:
-                estimate = text.minutes_range(min(e["low"] for e in ests), max(e["high"] for e in ests), self.lang)
-            else:
-                estimate = self._("no service today") if not open_ else text.minutes_range(None, None, self.lang)
-            cards.append(UnitCard(u["code"], u["name"][self.lang], u.get("icon"),
-                                  text.waiting_count(waiting, self.lang), estimate, bool(open_)))
-        return cards
+        """One card per unit, as the hub sums it up (waiting total, estimate, note)."""
+        icons = {u["code"]: u.get("icon") for u in (self.branch or {}).get("units", [])}
+        return [views.unit_card(u, icons.get(u["code"]), self.lang) for u in self.units]
 
     def unit_title(self) -> str:
-        unit = next((u for u in self._units() if u["code"] == self.unit), None)
+        unit = next((u for u in self.units if u["code"] == self.unit), None)
         return unit["name"][self.lang] if unit else ""
 
     def service_rows(self) -> list[ServiceRow]:
-        rows = []
-        for s in self.services:
-            if s["unit"] != self.unit:
-                continue
-            reason = "" if s["available"] else self._("No window gives this service today")
-            rows.append(ServiceRow(s["code"], s["name"][self.lang], text.waiting_count(s["waiting"], self.lang),
-                                   self._estimate(s) if s["available"] else "", s["available"], reason))
-        return rows
+        return [views.service_row(s, self.lang) for s in self.services if s["unit"] == self.unit]
 
     def service_view(self) -> ServiceView:
-        s = self._service(self.service or "")
-        _ = self._
-        choices = [Choice(None, _("No priority"), self.priority is None)]
-        choices += [Choice(p["code"], p["name"][self.lang], self.priority == p["code"])
-                    for p in (self.branch or {}).get("priority_classes", [])]
-        expected = _("Service takes about {minutes} minutes at the window").format(
-            minutes=digits(round(s["expected_minutes"]), self.lang))
-        return ServiceView(s["name"][self.lang], s["unit_name"][self.lang],
-                           [d[self.lang] for d in s["documents"]], [d[self.lang] for d in s["steps"]],
-                           expected, self._estimate(s), choices)
+        return views.service_view(self._service(self.service or ""), (self.branch or {}).get("priority_classes", []),
+                                  self.priority, self.lang)
 
     def ticket_view(self) -> TicketView:
-        t = self.ticket or {}
-        _ = self._
-        svc = next((s for s in self.services if s["code"] == t.get("service")), None)
-        est = t.get("estimated_wait") or {}
-        if self.printed is None:
-            note, ok = _("Printing your ticket…"), None
-        elif self.printed.printed:
-            note, ok = _("Please take your printed ticket."), True
-        else:
-            note, ok = _("The printer is not working. Please note your number or ask at the information desk."), False
-        return TicketView(
-            number=digits(t.get("number", ""), self.lang),
-            service=svc["name"][self.lang] if svc else t.get("service", ""),
-            ahead=text.people_ahead(t.get("people_ahead") or 0, self.lang),
-            estimate=_("Estimated wait: {range}").format(
-                range=text.minutes_range(est.get("low"), est.get("high"), self.lang)),
-            print_note=note, print_ok=ok)
+        return views.ticket_view(self.ticket or {}, None if self.printed is None else self.printed.printed, self.lang)
 
     def label(self, msgid: str) -> str:
         """A fixed label of the screens (buttons, headings), translated."""

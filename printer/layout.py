@@ -41,7 +41,7 @@ from printer.slip import TicketSlip
 SIZE_TITLE, SIZE_BODY, SIZE_SMALL = 28, 24, 21
 
 
-def wait_text(slip: TicketSlip) -> str | None:
+def wait_line(slip: TicketSlip) -> str | None:
     """'7 to 18 minutes' (the range widened to whole minutes), or 'about 12 minutes' for a single estimate."""
     _ = gettext_for("printer", slip.lang)
     if slip.wait_low is None or slip.wait_high is None:
@@ -58,7 +58,7 @@ def wait_text(slip: TicketSlip) -> str | None:
     )
 
 
-def people_text(slip: TicketSlip) -> str | None:
+def people_line(slip: TicketSlip) -> str | None:
     _ = gettext_for("printer", slip.lang)
     if slip.people_ahead is None:
         return None
@@ -99,7 +99,7 @@ def ticket_blocks(slip: TicketSlip, paper: Paper) -> list[Block]:
     if slip.priority_name is not None:
         text(_("Priority: {name}").format(name=slip.priority_name.get(lang)), SIZE_BODY, bold=True)
     blocks.append(Rule())
-    for line in (people_text(slip), wait_text(slip)):
+    for line in (people_line(slip), wait_line(slip)):
         if line is not None:
             text(line, SIZE_BODY, align=start)
     when = format_datetime(slip.local_issued_at(), lang)

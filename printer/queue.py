@@ -1,7 +1,7 @@
 """The print queue: tickets are printed by a worker thread, never inside a request or on the UI thread.
 
     queue = PrintQueue("var/print-kiosk-1.sqlite", branch.printer("kiosk-1-printer"), on_status).start()
-    queue.submit(ticket["id"], slip_from_ticket(ticket, branch, hub_url))   # returns at once
+    queue.submit(ticket["id"], slip_from_ticket(ticket, hub_url))   # returns at once
 
 Jobs live in a small SQLite file, so a restart loses nothing. A job is one ticket:
 (ticket id, tracking code) is its key, so submitting the same ticket twice makes one

@@ -1,7 +1,9 @@
-"""What a printed ticket shows (D5, D6, D7, F1), built from the hub's ticket JSON.
+"""What a printed ticket shows (D5, D6, D7, F1), built from the hub's ticket JSON alone.
 
-The slip carries texts in both languages and raw numbers; the layout decides how
-they look (Persian digits, Jalali date), so the hub and the kiosk print the same paper.
+The hub's ticket carries every name the paper needs (branch, sub-service, unit, priority
+class, documents, time zone); the slip holds them in both languages with the raw numbers,
+and the layout decides how they look (Persian digits, Jalali date), so the hub and the
+kiosk print the same paper.
 """
 
 from __future__ import annotations
@@ -9,9 +11,9 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from foundation.config import Branch, Text
+from foundation.config import Text
 from foundation.i18n import LANGUAGES
 
 
@@ -27,7 +29,7 @@ class TicketSlip:
     unit_name: Text
     priority_name: Text | None
     people_ahead: int | None  # None: not waiting any more (a reprint), the line is left out
-    wait_low: float | None  # minutes; None when the hub has no estimate (no window serves it now)
+    wait_low: float | None  # minutes; None when the hub has no estimate (no counter serves it now)
     wait_high: float | None
     issued_at: dt.datetime  # aware
     timezone: str
@@ -81,10 +83,30 @@ def _field(ticket: dict[str, Any], name: str) -> Any:
     return ticket[name]
 
 
+def _text(ticket: dict[str, Any], name: str, value: Any = None) -> Text:
+    """A {fa, en} name the hub sent (branch_name, service_name, a document ...)."""
+    raw = _field(ticket, name) if value is None else value
+    if not isinstance(raw, dict):
+        raise SlipError(f'"{name}" must be {{"fa": ..., "en": ...}}, not {raw!r}')
+    try:
+        return Text(**raw)
+    except (TypeError, ValueError):
+        raise SlipError(f'"{name}" must be {{"fa": ..., "en": ...}}, not {raw!r}') from None
+
+
+def _timezone(ticket: dict[str, Any]) -> str:
+    zone = str(_field(ticket, "timezone"))
+    try:
+        ZoneInfo(zone)
+    except (ValueError, ZoneInfoNotFoundError):
+        raise SlipError(f"unknown time zone {zone!r}") from None
+    return zone
+
+
 def _wait_range(ticket: dict[str, Any]) -> tuple[float | None, float | None]:
     """The estimate range; a bare `estimated_wait_minutes` is printed as one value, not invented into a range.
 
-    No estimate at all (no window serves the sub-service right now) is not an error: the line is left out.
+    No estimate at all (no counter serves the sub-service right now) is not an error: the line is left out.
     """
     est = ticket.get("estimated_wait")
     if isinstance(est, dict) and est.get("low") is not None and est.get("high") is not None:
@@ -105,19 +127,23 @@ def _wait_range(ticket: dict[str, Any]) -> tuple[float | None, float | None]:
     return low, high
 
 
-def slip_from_ticket(ticket: dict[str, Any], branch: Branch, hub_url: str, lang: str = "fa") -> TicketSlip:
-    """Build the slip from POST /api/v1/tickets' answer and the branch file."""
-    code = _field(ticket, "service")
-    service = branch.service(code)
-    unit = branch.unit_of(code)
-    if service is None or unit is None:
-        raise SlipError(f'unknown service "{code}"')
+def slip_from_ticket(ticket: dict[str, Any], hub_url: str, lang: str = "fa") -> TicketSlip:
+    """Build the slip from the hub's ticket JSON (POST /api/v1/tickets or GET /tickets/<code>).
+
+    Every name on the paper (branch, sub-service, unit, priority class, documents) and the
+    time zone come from the hub, so the paper says what the screens say; the kiosk's own
+    branch file only chooses the printer.
+    """
     priority = None
     if ticket.get("priority"):
-        pclass = branch.priority(ticket["priority"])
-        if pclass is None:
-            raise SlipError(f'unknown priority class "{ticket["priority"]}"')
-        priority = pclass.name
+        if ticket.get("priority_name") is None:
+            raise SlipError(f'ticket has priority "{ticket["priority"]}" but no "priority_name"')
+        priority = _text(ticket, "priority_name")
+    documents = ticket.get("documents")
+    if documents is None:
+        raise SlipError('ticket JSON has no "documents"')
+    if not isinstance(documents, list):
+        raise SlipError(f'"documents" must be a list, not {documents!r}')
     raw_time = _field(ticket, "issued_at")
     try:
         issued = dt.datetime.fromisoformat(str(raw_time).replace("Z", "+00:00"))
@@ -131,17 +157,17 @@ def slip_from_ticket(ticket: dict[str, Any], branch: Branch, hub_url: str, lang:
     low, high = _wait_range(ticket)
     tracking = str(_field(ticket, "tracking_code"))
     return TicketSlip(
-        branch_name=branch.branch.name,
+        branch_name=_text(ticket, "branch_name"),
         number=str(_field(ticket, "number")),
-        service_name=service.name,
-        unit_name=unit.name,
+        service_name=_text(ticket, "service_name"),
+        unit_name=_text(ticket, "unit_name"),
         priority_name=priority,
         people_ahead=people,
         wait_low=low,
         wait_high=high,
         issued_at=issued,
-        timezone=branch.branch.timezone,
-        documents=tuple(service.documents),
+        timezone=_timezone(ticket),
+        documents=tuple(_text(ticket, "documents", d) for d in documents),
         tracking_code=tracking,
         tracking_url=f"{hub_url.rstrip('/')}/t/{tracking}",
         lang=lang,

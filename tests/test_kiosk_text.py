@@ -1,4 +1,8 @@
-"""Persian on the kiosk screen: shaping, right-to-left order, wrapping, digits and ranges (issue 6, V2)."""
+"""Persian on the kiosk screen: shaping, right-to-left order, wrapping, digits and counts (issue 6, V2).
+
+Waits are worded by foundation.wording.wait_text, not here; tests/test_kiosk_views.py checks that the
+kiosk shows exactly its words.
+"""
 
 from __future__ import annotations
 
@@ -31,11 +35,7 @@ def test_wrap_keeps_the_first_words_on_the_first_line() -> None:
     assert lines[-1] in suffixes  # and ends on the bottom one
 
 
-def test_numbers_and_ranges_in_both_languages() -> None:
-    assert text.minutes_range(5, 12, "fa") == "۵ تا ۱۲ دقیقه"
-    assert text.minutes_range(5, 12, "en") == "5–12 min"
-    assert text.minutes_range(7, 7, "fa") == "حدود ۷ دقیقه"
-    assert text.minutes_range(None, None, "en") == "no estimate yet"
+def test_counts_in_both_languages() -> None:
     assert text.waiting_count(0, "fa") == "کسی در انتظار نیست"
     assert text.waiting_count(1, "en") == "1 person waiting"
     assert text.people_ahead(12, "fa") == "۱۲ نفر پیش از شما"

@@ -10,12 +10,13 @@ from conftest import make_app, serve_in_thread
 from test_kiosk_helpers import AnswerDropper, HubProcess, kiosk
 
 from foundation.hub_client import HubClient
+from foundation.wording import wait_text
 from kiosk import viewmodel as vm
 from kiosk.viewmodel import KioskModel
 
 
 def tickets(app) -> list[dict]:  # noqa: ANN001
-    return list(app.extensions["navbat.floor"].db.query("SELECT * FROM tickets"))
+    return list(app.extensions["navbat.hub"].floor.db.query("SELECT * FROM tickets"))
 
 
 @pytest.fixture
@@ -26,6 +27,12 @@ def model(branch, live_hub, tmp_path):  # noqa: ANN001, ANN201
     m.printer.stop()
 
 
+def hub_summaries(actions) -> dict:  # noqa: ANN001
+    r = actions.client.get("/api/v1/services", headers=actions.kiosk)
+    assert r.status_code == 200, r.json
+    return r.json
+
+
 def test_home_shows_five_units_with_counts_and_estimates(model, actions) -> None:  # noqa: ANN001
     actions.issue("IN1")
     actions.issue("IN2")
@@ -34,6 +41,9 @@ def test_home_shows_five_units_with_counts_and_estimates(model, actions) -> None
     actions.open_counter(3)
     model.refresh()
     cards = model.home_cards()
+    units = hub_summaries(actions)["units"]
+    assert [(c.code, c.estimate) for c in cards] == [(u["code"], wait_text(u["estimated_wait"], u["note"], "fa"))
+                                                     for u in units]
     assert [c.code for c in cards] == ["premium", "insured", "registration", "pension", "finance"]
     insured = cards[1]
     assert insured.title == "امور بیمه‌شدگان" and insured.icon == "insured.png"
@@ -44,10 +54,13 @@ def test_home_shows_five_units_with_counts_and_estimates(model, actions) -> None
     assert model.home_cards()[1].title == "Insured persons' affairs"
 
 
-def test_a_whole_visit_issues_one_ticket_and_prints_it(model, live_hub, tmp_path) -> None:  # noqa: ANN001
+def test_a_whole_visit_issues_one_ticket_and_prints_it(model, live_hub, actions, tmp_path) -> None:  # noqa: ANN001
     model.open_unit("pension")
     assert model.screen == vm.UNIT
     assert [r.code for r in model.service_rows()] == ["PN1", "PN2", "PN3", "PN4"]
+    summaries = {s["code"]: s for s in hub_summaries(actions)["services"]}
+    assert all(r.estimate == wait_text(summaries[r.code]["estimated_wait"], summaries[r.code]["note"], "fa")
+               for r in model.service_rows())
     model.open_service("PN1")
     view = model.service_view()
     assert view.documents[0] == "شناسنامه و کارت ملی" and len(view.steps) == 3
@@ -140,7 +153,7 @@ def test_hub_down_at_start_says_so_in_persian(branch, tmp_path) -> None:  # noqa
 
 def test_unavailable_service_is_shown_greyed_not_hidden(model, actions, branch) -> None:  # noqa: ANN001
     head = actions.login("head")
-    for c in branch.counters:  # the branch head takes IN3 off every window today
+    for c in branch.counters:  # the branch head takes IN3 off every counter today
         skills = {s.code: s.weight for s in c.services if s.code != "IN3"}
         assert actions.client.put(f"/api/v1/counters/{c.number}/services", json={"services": skills},
                                   headers=head).status_code == 200
@@ -214,7 +227,7 @@ def test_printer_offline_tells_visitor_and_hub(branch, live_hub, tmp_path) -> No
         deadline = time.monotonic() + 5
         status = None
         while time.monotonic() < deadline and status is None:
-            rows = live_hub.app.extensions["navbat.floor"].db.query(
+            rows = live_hub.app.extensions["navbat.hub"].floor.db.query(
                 "SELECT * FROM device_status WHERE name='kiosk-1-printer'")
             status = next(iter(rows), None)
             time.sleep(0.05)
@@ -230,7 +243,7 @@ def test_printer_offline_tells_visitor_and_hub(branch, live_hub, tmp_path) -> No
 
 
 def _device_status(app, name: str) -> str | None:  # noqa: ANN001
-    rows = list(app.extensions["navbat.floor"].db.query("SELECT status FROM device_status WHERE name=?", [name]))
+    rows = list(app.extensions["navbat.hub"].floor.db.query("SELECT status FROM device_status WHERE name=?", [name]))
     return rows[0]["status"] if rows else None
 
 

@@ -40,7 +40,8 @@ def run_kiosk(args: list[str], tmp_path: Path, limit: int = 90) -> subprocess.Co
 
 
 def autopilot(hub_url: str, token: str, tmp_path: Path, printer_folder: Path, *extra: str) -> dict:
-    out = run_kiosk(["-m", "kiosk.autopilot", "--hub", hub_url, "--token", token,
+    # --token=: a token may start with "-", which argparse would take for an option.
+    out = run_kiosk(["-m", "kiosk.autopilot", "--hub", hub_url, f"--token={token}",
                      "--printer-folder", str(printer_folder), "--queue-db", str(tmp_path / "queue.sqlite"),
                      *extra], tmp_path)
     lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
@@ -49,7 +50,7 @@ def autopilot(hub_url: str, token: str, tmp_path: Path, printer_folder: Path, *e
 
 
 def tickets(app) -> list[dict]:  # noqa: ANN001
-    return list(app.extensions["navbat.floor"].db.query("SELECT * FROM tickets"))
+    return list(app.extensions["navbat.hub"].floor.db.query("SELECT * FROM tickets"))
 
 
 def test_a_visit_in_the_window_issues_once_and_prints_once(live_hub, tmp_path) -> None:  # noqa: ANN001
@@ -90,7 +91,7 @@ def test_printer_down_in_the_window_says_note_the_number(live_hub, tmp_path) -> 
     assert log["error"] is None, log
     assert log["print_state"] == "failed" and "note your number" in log["note"]
     assert log["number"] == "201" and len(tickets(live_hub.app)) == 1
-    status = list(live_hub.app.extensions["navbat.floor"].db.query(
+    status = list(live_hub.app.extensions["navbat.hub"].floor.db.query(
         "SELECT status FROM device_status WHERE name='kiosk-1-printer'"))
     assert status == [{"status": "offline"}]
 
@@ -111,7 +112,7 @@ def test_every_unit_and_sub_service_screen_fits(live_hub, tmp_path, lang) -> Non
 @pytest.mark.parametrize(("screen", "lang"), [("home", "fa"), ("service", "en")])
 def test_screenshot_mode_writes_the_screen(live_hub, tmp_path, screen, lang) -> None:  # noqa: ANN001
     png = tmp_path / f"kiosk-{screen}-{lang}.png"
-    out = run_kiosk(["-m", "navbat", "kiosk", "--hub", live_hub.url, "--token", live_hub.app.config["KIOSK_TOKEN"],
+    out = run_kiosk(["-m", "navbat", "kiosk", "--hub", live_hub.url, f"--token={live_hub.app.config['KIOSK_TOKEN']}",
                      "--no-printer", "--screenshot", str(png), "--screen", screen, "--lang", lang], tmp_path, 60)
     assert out.returncode == 0, out.stderr[-3000:]
     with Image.open(png) as img:

@@ -12,7 +12,7 @@ from PIL import Image
 
 from foundation.config import load_config
 from printer import raster
-from printer.demo import demo_slip
+from printer.demo import demo_slip, hub_ticket
 from printer.layout import SIZE_BODY, Paper, preview_png, ticket_blocks, ticket_bytes
 from printer.slip import slip_from_ticket
 
@@ -136,10 +136,10 @@ def test_rasters_fit_the_paper(slip):
 def test_every_demo_ticket_is_under_10_kb(branch, profile, width):
     """Target from the issue: a full Persian ticket under 10 KB, so under 1 s at 115,200 baud."""
     for service in branch.services:
-        ticket = {"id": 1, "number": service.numbering.format(999), "service": service.code,
-                  "priority": "disability", "people_ahead": 123, "estimated_wait": {"low": 95, "high": 240},
-                  "tracking_code": "ABCD2345WXYZ", "issued_at": "2026-11-22T06:35:00Z"}
-        size = len(ticket_bytes(slip_from_ticket(ticket, branch, "http://127.0.0.1:8080"), width, profile))
+        ticket = hub_ticket(branch, service.code, "disability", id=1, number=service.numbering.format(999),
+                            people_ahead=123, estimated_wait={"low": 95, "high": 240},
+                            tracking_code="ABCD2345WXYZ", issued_at="2026-11-22T06:35:00Z")
+        size = len(ticket_bytes(slip_from_ticket(ticket, "http://127.0.0.1:8080"), width, profile))
         assert size < 10_000, (service.code, size)
 
 

@@ -1,4 +1,4 @@
-"""The slip: built from the hub's ticket JSON (POST /api/v1/tickets) and the branch file (D6, F1)."""
+"""The slip: built from the hub's ticket JSON alone (POST /api/v1/tickets), names included (D6, F1)."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ import datetime as dt
 import pytest
 
 from foundation.config import load_config
-from printer.layout import Paper, people_text, ticket_blocks, ticket_bytes, wait_text
+from printer.layout import Paper, people_line, ticket_blocks, ticket_bytes, wait_line
 from printer.paper import Raster
 from printer.slip import SlipError, TicketSlip, slip_from_ticket
 
 HUB = "http://127.0.0.1:8080/"
+ELDERLY = {"fa": "سالمند (۶۰ سال به بالا)", "en": "Elderly (60+)"}
 
 
 @pytest.fixture(scope="module")
@@ -20,15 +21,26 @@ def branch():
 
 
 def ticket(**changes):
-    base = {"id": 7, "number": "A-007", "service": "PR1", "priority": None, "people_ahead": 2,
-            "estimated_wait_minutes": 10.0, "estimated_wait": {"minutes": 10.0, "low": 6.0, "high": 15.0},
-            "tracking_code": "Q7K2M9XP", "issued_at": "2026-11-22T06:35:00Z"}
+    """A ticket as the hub returns it (see the hub -> devices contract), for PR1 of the demo branch."""
+    base = {"id": 7, "number": "A-007", "service": "PR1", "unit": "premium", "priority": None, "state": "waiting",
+            "people_ahead": 2, "estimated_wait_minutes": 10.0,
+            "estimated_wait": {"minutes": 10.0, "low": 6.0, "high": 15.0},
+            "tracking_code": "Q7K2M9XP", "issued_at": "2026-11-22T06:35:00Z",
+            "branch_name": {"fa": "شعبه ۱۴ تأمین اجتماعی تهران", "en": "Social Security Branch 14, Tehran"},
+            "service_name": {"fa": "صدور مفاصاحساب قرارداد", "en": "Contract clearance certificate"},
+            "unit_name": {"fa": "وصول حق بیمه", "en": "Premium collection"}, "priority_name": None,
+            "documents": [{"fa": "اصل و تصویر قرارداد", "en": "Original contract and a copy"},
+                          {"fa": "فهرست بیمه کارکنان پروژه", "en": "Insurance list of the project's staff"},
+                          {"fa": "معرفی‌نامه کارفرما", "en": "Employer's letter of introduction"}],
+            "timezone": "Asia/Tehran"}
+    if changes.get("priority") == "elderly":
+        base["priority_name"] = ELDERLY
     base.update(changes)
     return base
 
 
-def test_slip_from_hub_ticket(branch):
-    slip = slip_from_ticket(ticket(priority="elderly"), branch, HUB)
+def test_slip_from_hub_ticket():
+    slip = slip_from_ticket(ticket(priority="elderly"), HUB)
     assert slip.number == "A-007"
     assert slip.service_name.fa == "صدور مفاصاحساب قرارداد"
     assert slip.unit_name.en == "Premium collection"
@@ -40,25 +52,30 @@ def test_slip_from_hub_ticket(branch):
     assert slip.local_issued_at().strftime("%H:%M") == "10:05"  # Tehran time on the paper
 
 
-def test_bare_minutes_are_one_value_not_an_invented_range(branch):
-    slip = slip_from_ticket(ticket(estimated_wait=None, estimated_wait_minutes=12.4), branch, HUB)
+def test_bare_minutes_are_one_value_not_an_invented_range():
+    slip = slip_from_ticket(ticket(estimated_wait=None, estimated_wait_minutes=12.4), HUB)
     assert slip.wait_low == slip.wait_high == 12.4
-    assert wait_text(slip) == "زمان تقریبی انتظار: حدود ۱۲ دقیقه"
+    assert wait_line(slip) == "زمان تقریبی انتظار: حدود ۱۲ دقیقه"
 
 
-def test_wait_and_people_texts(branch):
-    slip = slip_from_ticket(ticket(), branch, HUB)
-    assert wait_text(slip) == "زمان تقریبی انتظار: ۶ تا ۱۵ دقیقه"
-    assert people_text(slip) == "۲ نفر جلوتر از شما"
-    assert people_text(slip_from_ticket(ticket(people_ahead=0), branch, HUB)) == "نفر بعدی شما هستید"
-    en = slip_from_ticket(ticket(people_ahead=1, estimated_wait={"low": 0.1, "high": 0.4}), branch, HUB, lang="en")
-    assert people_text(en) == "1 person ahead of you"
-    assert wait_text(en) == "Estimated wait: under a minute"
+def test_wait_and_people_lines():
+    slip = slip_from_ticket(ticket(), HUB)
+    assert wait_line(slip) == "زمان تقریبی انتظار: ۶ تا ۱۵ دقیقه"
+    assert people_line(slip) == "۲ نفر جلوتر از شما"
+    assert people_line(slip_from_ticket(ticket(people_ahead=0), HUB)) == "نفر بعدی شما هستید"
+    en = slip_from_ticket(ticket(people_ahead=1, estimated_wait={"low": 0.1, "high": 0.4}), HUB, lang="en")
+    assert people_line(en) == "1 person ahead of you"
+    assert wait_line(en) == "Estimated wait: under a minute"
 
 
 @pytest.mark.parametrize("changes,message", [
-    ({"service": "ZZ9"}, 'unknown service "ZZ9"'),
-    ({"priority": "vip"}, 'unknown priority class "vip"'),
+    ({"service_name": None}, '"service_name"'),
+    ({"unit_name": "Premium"}, '"unit_name" must be'),
+    ({"branch_name": {"fa": "شعبه"}}, '"branch_name" must be'),
+    ({"documents": None}, '"documents"'),
+    ({"documents": [{"fa": "", "en": "x"}]}, '"documents" must be'),
+    ({"timezone": "Mars/Olympus"}, "unknown time zone"),
+    ({"priority": "vip"}, 'priority "vip" but no "priority_name"'),
     ({"people_ahead": -1}, "people_ahead"),
     ({"people_ahead": "3"}, "people_ahead"),
     ({"issued_at": "yesterday"}, "ISO 8601"),
@@ -66,37 +83,37 @@ def test_wait_and_people_texts(branch):
     ({"estimated_wait": {"low": 9, "high": 3}}, "not a range"),
     ({"tracking_code": "کد۱۲"}, "tracking code"),
 ])
-def test_bad_tickets_get_a_clear_error(branch, changes, message):
+def test_bad_tickets_get_a_clear_error(changes, message):
     with pytest.raises(SlipError, match=message):
-        slip_from_ticket(ticket(**changes), branch, HUB)
+        slip_from_ticket(ticket(**changes), HUB)
 
 
-def test_ticket_without_queue_figures_still_prints(branch):
-    """No window serves the sub-service yet (no estimate), or a reprint of a called ticket: never refuse it."""
-    slip = slip_from_ticket(ticket(people_ahead=None, estimated_wait=None, estimated_wait_minutes=None), branch, HUB)
+def test_ticket_without_queue_figures_still_prints():
+    """No counter serves the sub-service yet (no estimate), or a reprint of a called ticket: never refuse it."""
+    slip = slip_from_ticket(ticket(people_ahead=None, estimated_wait=None, estimated_wait_minutes=None), HUB)
     assert slip.people_ahead is None and slip.wait_low is None
-    assert people_text(slip) is None and wait_text(slip) is None
-    full = ticket_blocks(slip_from_ticket(ticket(), branch, HUB), Paper.of(80, "TM-T88V"))
+    assert people_line(slip) is None and wait_line(slip) is None
+    full = ticket_blocks(slip_from_ticket(ticket(), HUB), Paper.of(80, "TM-T88V"))
     bare = ticket_blocks(slip, Paper.of(80, "TM-T88V"))
     assert sum(isinstance(b, Raster) for b in full) - sum(isinstance(b, Raster) for b in bare) == 2
     assert len(ticket_bytes(slip, 80)) > 5000
 
 
-def test_json_round_trip(branch):
-    slip = slip_from_ticket(ticket(priority="veteran"), branch, HUB)
+def test_json_round_trip():
+    slip = slip_from_ticket(ticket(priority="veteran", priority_name={"fa": "ایثارگر و جانباز", "en": "Veteran"}), HUB)
     assert TicketSlip.from_json(slip.to_json()) == slip
 
 
 def test_slip_from_the_hubs_own_answer(actions, branch, tmp_path):
-    """What POST /api/v1/tickets really returns prints: before any window opens (no estimate) and after."""
+    """What POST /api/v1/tickets really returns prints: before any counter opens (no estimate) and after."""
     first = actions.issue("PR1", "elderly")
     assert first.status_code == 201, first.json
-    slip = slip_from_ticket(first.json, branch, "http://127.0.0.1:8080")
+    slip = slip_from_ticket(first.json, "http://127.0.0.1:8080")
     assert slip.number == first.json["number"] and slip.priority_name.en == "Elderly (60+)"
     assert slip.tracking_url.endswith("/t/" + first.json["tracking_code"])
     actions.open_counter(1)
     second = actions.issue("PR1")
-    slip2 = slip_from_ticket(second.json, branch, "http://127.0.0.1:8080")
+    slip2 = slip_from_ticket(second.json, "http://127.0.0.1:8080")
     assert slip2.people_ahead == second.json["people_ahead"]
     assert slip2.wait_high == second.json["estimated_wait"]["high"]
     for s in (slip, slip2):

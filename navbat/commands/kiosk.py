@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
     from kiosk.printing import kiosk_printer
     from kiosk.viewmodel import KioskModel
 
-    branch = load_config(args.config)
+    branch = load_config(args.config)  # only for this kiosk's printer; every name shown comes from the hub
     hub = HubClient(args.hub, args.token)
     printer = None
     if not args.no_printer:
