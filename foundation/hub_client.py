@@ -84,6 +84,10 @@ class HubClient:
         return self._request("POST", "/tickets", json={"service": service, "priority": priority},
                              headers={"Idempotency-Key": idempotency_key})
 
+    def ticket(self, tracking_code: str) -> dict[str, Any]:
+        """GET /tickets/<code>: the ticket as its holder sees it, with what its slip prints (reprints)."""
+        return self._request("GET", f"/tickets/{tracking_code}")
+
     def report_printer(self, printer: str, status: str, detail: str = "") -> None:
         """Tell the hub (and so the branch head) how the kiosk's printer is."""
         self._request("POST", "/devices/status", json={"printer": printer, "status": status, "detail": detail})
