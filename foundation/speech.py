@@ -1,6 +1,6 @@
 """A call, spoken offline: "شماره ۱۰۲، باجه ۳" assembled from the clips in assets/sounds.
 
-`phrase()` turns a ticket number and a window into clip names; `render()` joins the
+`phrase()` turns a ticket number and a counter into clip names; `render()` joins the
 chime and the clips into one WAV (16 kHz mono), with short pauses where a speaker
 would breathe. The same WAV is played by the Kivy display and served to the web one.
 """
@@ -18,7 +18,7 @@ from foundation.assets import SOUNDS
 LANGS = ("fa", "en")
 RATE = 16000
 WORD_GAP_S = 0.06
-PHRASE_GAP_S = 0.25  # after the chime, between "number 102" and "window 3", between languages
+PHRASE_GAP_S = 0.25  # after the chime, between "number 102" and "counter 3", between languages
 
 
 def number_words(n: int, lang: str) -> list[str]:
@@ -58,10 +58,10 @@ def ticket_words(number: str, lang: str) -> list[str]:
 
 
 def phrase(number: str, counter: int, lang: str) -> list[str]:
-    """The clip names of one call in one language: number … window …  ('|' marks a pause)."""
+    """The clip names of one call in one language: number … counter …  ('|' marks a pause)."""
     if lang not in LANGS:
         raise ValueError(f"no voice for language {lang!r}")
-    return ["number", *ticket_words(number, lang), "|", "window", *number_words(counter, lang)]
+    return ["number", *ticket_words(number, lang), "|", "counter", *number_words(counter, lang)]
 
 
 def clips(number: str, counter: int, langs: tuple[str, ...] = ("fa",), chime: bool = True) -> list[Path | None]:

@@ -35,8 +35,8 @@ def test_every_number_up_to_999_has_its_clips_in_both_languages() -> None:
 
 
 def test_phrase_of_a_call_says_number_then_window() -> None:
-    assert speech.phrase("102", 3, "fa") == ["number", "100", "and", "2", "|", "window", "3"]
-    assert speech.phrase("A-012", 14, "en") == ["number", "letter-A", "12", "|", "window", "14"]
+    assert speech.phrase("102", 3, "fa") == ["number", "100", "and", "2", "|", "counter", "3"]
+    assert speech.phrase("A-012", 14, "en") == ["number", "letter-A", "12", "|", "counter", "14"]
     with pytest.raises(ValueError):
         speech.phrase("102", 3, "de")
 

@@ -4,7 +4,7 @@
 
 Voice clips come from espeak-ng (`-v fa`, `-v en`), trimmed of silence and stored as
 16 kHz mono 16-bit WAV so the committed set stays small. A call is assembled from
-them by foundation.speech: "شماره" + number words + "باجه" + number words.
+them by foundation.speech: "شماره" + number words + "باجه" + number words (the "counter" clip).
 The chime is two decaying bell tones made with the wave module (no sox needed).
 """
 
@@ -28,7 +28,7 @@ FA_WORDS = {
     "15": "پانزده", "16": "شانزده", "17": "هفده", "18": "هجده", "19": "نوزده", "20": "بیست", "30": "سی",
     "40": "چهل", "50": "پنجاه", "60": "شصت", "70": "هفتاد", "80": "هشتاد", "90": "نود", "100": "صد",
     "200": "دویست", "300": "سیصد", "400": "چهارصد", "500": "پانصد", "600": "ششصد", "700": "هفتصد",
-    "800": "هشتصد", "900": "نهصد", "and": "و", "number": "شماره", "window": "باجه",
+    "800": "هشتصد", "900": "نهصد", "and": "و", "number": "شماره", "counter": "باجه",
 }
 # Ticket prefixes (A-012) are Latin letters; Persian speakers say their English names.
 FA_LETTERS = {
@@ -41,7 +41,7 @@ EN_WORDS = {
         "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
         "sixteen seventeen eighteen nineteen".split())},
     "20": "twenty", "30": "thirty", "40": "forty", "50": "fifty", "60": "sixty", "70": "seventy",
-    "80": "eighty", "90": "ninety", "hundred": "hundred", "number": "number", "window": "window",
+    "80": "eighty", "90": "ninety", "hundred": "hundred", "number": "number", "counter": "counter",
 }
 EN_LETTERS = {c: c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
 
