@@ -1,6 +1,6 @@
 """The clerk's console at /counter in headless Chromium, with the web wall display beside it.
 
-A clerk logs in with a PIN at a window, calls next, and /display shows the call within
+A clerk logs in with a PIN at a counter, calls next, and /display shows the call within
 a second; recall (keyboard) and transfer work; the documents checklist records
 "documents incomplete" (D7); pages are right to left in Persian. Screenshots go to docs/.
 """
@@ -13,6 +13,8 @@ from collections.abc import Iterator
 import pytest
 from conftest import PINS, chromium, docs_dir
 
+from server import views
+
 pytestmark = pytest.mark.browser
 DOCS = docs_dir()
 FA = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
@@ -24,12 +26,12 @@ def browser(live_hub) -> Iterator[object]:  # noqa: ANN001 - closes before the h
         yield b
 
 
-def login(page, url: str, user: str, window: int, lang: str = "fa") -> None:  # noqa: ANN001
+def login(page, url: str, user: str, counter: int, lang: str = "fa") -> None:  # noqa: ANN001
     page.goto(f"{url}/counter?lang={lang}")
-    page.wait_for_selector("#window option[value='8']", state="attached")
+    page.wait_for_selector("#counter option[value='8']", state="attached")
     page.fill("#username", user)
     page.fill("#pin", PINS[user])
-    page.select_option("#window", str(window))
+    page.select_option("#counter", str(counter))
     page.click("#login-button")
     page.wait_for_selector("#console:not([hidden])")
     page.wait_for_selector("#waiting tr")
@@ -42,7 +44,7 @@ def open_display(browser, url: str):  # noqa: ANN001, ANN201
     return page
 
 
-def test_clerk_calls_next_and_the_web_display_shows_it_within_a_second(browser, live_hub, actions, floor):  # noqa: ANN001
+def test_clerk_calls_next_and_the_web_display_shows_it_within_a_second(browser, live_hub, actions, floor, hub):  # noqa: ANN001
     for service in ("IN1", "IN2", "PR1", "IN1"):
         assert actions.issue(service).status_code == 201
     actions.issue("PN1", "elderly")
@@ -59,7 +61,7 @@ def test_clerk_calls_next_and_the_web_display_shows_it_within_a_second(browser, 
     console.click("#next")
     display.wait_for_function("window.navbatDisplay.calls.length > 0", timeout=1000)
     elapsed = time.monotonic() - started
-    called = floor.counter_view(3)["current_ticket"]
+    called = views.counter(hub, 3)["current_ticket"]
     assert called is not None and elapsed < 1.0
     assert display.text_content("#now-number") == called["number"].translate(FA)
     assert display.text_content("#now-counter") == "باجه ۳"
@@ -83,7 +85,7 @@ def sessionStorage_token(page) -> str | None:  # noqa: ANN001, N802
     return page.evaluate("sessionStorage.getItem('navbat.token')")
 
 
-def test_recall_by_keyboard_and_transfer_to_another_sub_service(browser, live_hub, actions, floor):  # noqa: ANN001
+def test_recall_by_keyboard_and_transfer_to_another_sub_service(browser, live_hub, actions, floor, hub):  # noqa: ANN001
     actions.issue("IN1")
     actions.issue("IN2")
     display = open_display(browser, live_hub.url)
@@ -93,29 +95,29 @@ def test_recall_by_keyboard_and_transfer_to_another_sub_service(browser, live_hu
     console.wait_for_selector("#next:not([disabled])")
     console.keyboard.press("n")  # shortcuts by key position: work with the Persian layout too
     console.wait_for_selector("#recall:not([disabled])")
-    first = floor.counter_view(4)["current_ticket"]
+    first = views.counter(hub, 4)["current_ticket"]
 
     console.keyboard.press("r")
     display.wait_for_function("window.navbatDisplay.announced.length === 2", timeout=2000)
-    assert floor.ticket_by_id(first["id"])["recalls"] == 1
+    assert views.ticket_by_id(hub, first["id"])["recalls"] == 1
     assert display.evaluate("window.navbatDisplay.calls[0].recall") is True
     console.wait_for_function("document.querySelector('#ticket-recalls').textContent === '۱'")
 
     console.select_option("#transfer-to", "PN2")
     console.click("#transfer")
     console.wait_for_selector("#no-ticket:not([hidden])")
-    moved = floor.ticket_by_id(first["id"])
+    moved = views.ticket_by_id(hub, first["id"])
     assert (moved["state"], moved["service"], moved["transfers"]) == ("waiting", "PN2", 1)
     assert "ارجاع" in console.text_content("#message")
     # the next call picks the other visitor; the waiting table follows live
     console.keyboard.press("n")
     console.wait_for_selector("#recall:not([disabled])")
-    assert floor.counter_view(4)["current_ticket"]["id"] != first["id"]
+    assert views.counter(hub, 4)["current_ticket"]["id"] != first["id"]
     console.wait_for_function(
         "document.querySelector('#waiting tr[data-service=\"PN2\"] td.count').textContent === '۱'")
 
 
-def test_documents_checklist_records_incomplete_and_tells_what_is_missing(browser, live_hub, actions, floor):  # noqa: ANN001
+def test_documents_checklist_records_incomplete_and_tells_what_is_missing(browser, live_hub, actions, floor, hub):  # noqa: ANN001
     actions.issue("PN1")
     console = browser.new_page()
     login(console, live_hub.url, "clerk6", 6)
@@ -128,24 +130,24 @@ def test_documents_checklist_records_incomplete_and_tells_what_is_missing(browse
     console.check("#documents li:nth-child(2) input")
     missing = console.text_content("#missing")
     assert docs[2].fa in missing and docs[3].fa in missing and docs[0].fa not in missing
-    ticket = floor.counter_view(6)["current_ticket"]
+    ticket = views.counter(hub, 6)["current_ticket"]
     console.keyboard.press("i")
     console.wait_for_selector("#no-ticket:not([hidden])")
-    done = floor.ticket_by_id(ticket["id"])
+    done = views.ticket_by_id(hub, ticket["id"])
     assert (done["state"], done["outcome"]) == ("done", "documents_incomplete")
     # nobody left: "next" says so instead of failing
     console.click("#next")
     console.wait_for_function("document.querySelector('#message').textContent.includes('کسی در انتظار نیست')")
 
 
-def test_pause_resume_and_errors_in_english(browser, live_hub, actions, floor):  # noqa: ANN001
+def test_pause_resume_and_errors_in_english(browser, live_hub, actions, floor, hub):  # noqa: ANN001
     actions.issue("FN1")
     console = browser.new_page(viewport={"width": 1280, "height": 800})
     console.goto(f"{live_hub.url}/counter?lang=en")
-    console.wait_for_selector("#window option[value='8']", state="attached")
+    console.wait_for_selector("#counter option[value='8']", state="attached")
     console.fill("#username", "clerk8")
     console.fill("#pin", "0000")
-    console.select_option("#window", "8")
+    console.select_option("#counter", "8")
     console.click("#login-button")
     console.wait_for_function("document.querySelector('#message').textContent.includes('wrong PIN')")
     assert console.get_attribute("html", "dir") == "ltr"
@@ -154,16 +156,16 @@ def test_pause_resume_and_errors_in_english(browser, live_hub, actions, floor): 
     console.wait_for_selector("#pause:not([disabled])")
     console.keyboard.press("p")
     console.wait_for_selector("#resume:not([hidden])")
-    assert floor.counter_view(8)["state"] == "paused"
+    assert views.counter(hub, 8)["state"] == "paused"
     assert console.is_disabled("#next")
     console.keyboard.press("p")
     console.wait_for_selector("#next:not([disabled])")
-    assert floor.counter_view(8)["state"] == "open"
+    assert views.counter(hub, 8)["state"] == "open"
     console.keyboard.press("n")
     console.wait_for_selector("#start:not([disabled])")
     console.keyboard.press("s")
     console.wait_for_function("document.querySelector('#message').textContent.startsWith('Started')")
-    assert floor.counter_view(8)["current_ticket"]["state"] == "serving"
+    assert views.counter(hub, 8)["current_ticket"]["state"] == "serving"
     console.wait_for_timeout(200)
     console.screenshot(path=str(DOCS / "counter-console-en.png"))
     console.keyboard.press("d")
@@ -173,4 +175,4 @@ def test_pause_resume_and_errors_in_english(browser, live_hub, actions, floor): 
     console.wait_for_selector("#console:not([hidden])")
     console.click("#logout")
     console.wait_for_selector("#login:not([hidden])")
-    assert floor.counter_view(8)["clerk"] is None
+    assert views.counter(hub, 8)["clerk"] is None

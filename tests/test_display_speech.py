@@ -57,8 +57,8 @@ def test_announcement_wav_is_the_chime_then_the_clips_in_order() -> None:
     parts = speech.clips("102", 3, ("fa", "en"))
     assert parts[0].name == "chime.wav"
     names = [f"{p.parent.name}/{p.stem}" for p in parts if p is not None][1:]
-    assert names == ["fa/number", "fa/100", "fa/and", "fa/2", "fa/window", "fa/3",
-                     "en/number", "en/1", "en/hundred", "en/2", "en/window", "en/3"]
+    assert names == ["fa/number", "fa/100", "fa/and", "fa/2", "fa/counter", "fa/3",
+                     "en/number", "en/1", "en/hundred", "en/2", "en/counter", "en/3"]
     # every clip is found in the output, each after the one before it
     position = 0
     for p in parts:

@@ -14,6 +14,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from server import views
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -45,10 +47,10 @@ def morning_start(day: dt.date | None = None) -> dt.datetime:
 
 
 def busy_morning(app, clock: Clock, branch: Branch, minutes: int = 150, seed: int = 7,  # noqa: ANN001
-                 open_windows: tuple[int, ...] = (1, 2, 3, 4, 5, 6)) -> dict[str, int]:
-    """07:30 onwards: arrivals a little above what the open windows can serve, clerks calling,
+                 open_counters: tuple[int, ...] = (1, 2, 3, 4, 5, 6)) -> dict[str, int]:
+    """07:30 onwards: arrivals a little above what the open counters can serve, clerks calling,
     serving (some documents incomplete, some no-shows, a transfer), visitors rating at the
-    window tablets, a printer low on paper and a display gone offline."""
+    counter tablets, a printer low on paper and a display gone offline."""
     rnd = random.Random(seed)
     client = app.test_client()
     profile = busy_day(branch, rules_from_branch(branch))
@@ -56,13 +58,13 @@ def busy_morning(app, clock: Clock, branch: Branch, minutes: int = 150, seed: in
     kiosk = {"Authorization": f"Bearer {app.config['KIOSK_TOKEN']}"}
     display = {"Authorization": f"Bearer {app.config['DISPLAY_TOKEN']}"}
     clerks = {}
-    for n in open_windows:
+    for n in open_counters:
         r = client.post("/api/v1/login", json={"username": f"clerk{n}", "pin": PINS[f"clerk{n}"], "counter": n})
         clerks[n] = {"Authorization": f"Bearer {r.json['token']}"}
         assert client.post(f"/api/v1/counters/{n}/open", headers=clerks[n]).status_code == 200
     busy_until: dict[int, float] = {}
     counts = {"issued": 0, "done": 0, "no_show": 0, "rated": 0, "transferred": 0}
-    per_minute = 1.1 * len(open_windows) / profile.work_per_visitor()
+    per_minute = 1.1 * len(open_counters) / profile.work_per_visitor()
     for minute in range(minutes):
         for _ in range(_poisson(rnd, per_minute * profile.hours[min(minute // 60, len(profile.hours) - 1)])):
             code = rnd.choices(codes, weights)[0]
@@ -74,7 +76,7 @@ def busy_morning(app, clock: Clock, branch: Branch, minutes: int = 150, seed: in
         for n, auth in clerks.items():
             current = client.get(f"/api/v1/counters/{n}").json["current_ticket"]
             if current and minute >= busy_until[n]:
-                if current["state"] == "called":  # the holder never came to the window
+                if current["state"] == "called":  # the holder never came to the counter
                     client.post(f"/api/v1/counters/{n}/no-show", headers=auth)
                     counts["no_show"] += 1
                 elif counts["transferred"] < 2 and current["service"].startswith("IN") and rnd.random() < 0.2:
@@ -129,7 +131,7 @@ def screenshot(url: str, out: Path, width: int = 1440, height: int = 1500,
         page.goto(f"{url}/head")
         page.fill("input[name=pin]", PINS["head"])
         page.click("#login button[type=submit]")
-        page.wait_for_selector("#windows article[data-window='8']")
+        page.wait_for_selector("#counters article[data-counter='8']")
         page.wait_for_selector("#staffing tbody tr")
         page.select_option("#whatif select[name=counter]", "7")
         page.select_option("#whatif select[name=state]", "open")
@@ -142,7 +144,7 @@ def screenshot(url: str, out: Path, width: int = 1440, height: int = 1500,
 
 
 def _extras(browser, url: str, folder: Path, extras: dict[str, str]) -> None:  # noqa: ANN001
-    """The day's report, a visitor's tracking page and a window tablet, beside the console."""
+    """The day's report, a visitor's tracking page and a counter tablet, beside the console."""
     page = browser.new_page(viewport={"width": 1280, "height": 1200})
     page.goto(f"{url}/head/reports?date={extras['date']}")
     page.fill("input[name=pin]", PINS["head"])
@@ -156,7 +158,7 @@ def _extras(browser, url: str, folder: Path, extras: dict[str, str]) -> None:  #
         phone.wait_for_timeout(300)
         phone.screenshot(path=str(folder / name), full_page=True)
     tablet = browser.new_page(viewport={"width": 1024, "height": 700})
-    tablet.goto(f"{url}/rate/{extras['window']}")
+    tablet.goto(f"{url}/rate/{extras['counter']}")
     tablet.wait_for_selector("#rate:not([hidden])")
     tablet.wait_for_timeout(300)
     tablet.screenshot(path=str(folder / "head-tablet.png"))
@@ -177,14 +179,14 @@ def test_floor_after_a_busy_morning_agrees_with_the_report(morning) -> None:  # 
     assert client.get("/api/v1/head/floor").status_code == 401
     floor = client.get("/api/v1/head/floor", headers=head).json
     assert floor["totals"]["served_today"] == counts["done"] > 0
-    assert floor["totals"]["open_windows"] == 6
+    assert floor["totals"]["open_counters"] == 6
     day = dt.datetime.fromisoformat(floor["day"]).date()
     report = client.get(f"/api/v1/reports/daily?date={day.isoformat()}", headers=head).json
     assert report["total"]["visitors"] == counts["issued"]
     assert report["total"]["served"] == counts["done"]
     assert report["total"]["no_shows"] == counts["no_show"]
     assert report["total"]["ratings"] == counts["rated"] == floor["satisfaction_today"]["ratings"]
-    served = {w["number"]: w["served_today"] for w in floor["windows"]}
+    served = {w["number"]: w["served_today"] for w in floor["counters"]}
     assert served == {int(w["key"]): w["served"] for w in report["windows"]}
     waiting = {s["code"]: s["waiting"] for s in floor["services"]}
     assert sum(waiting.values()) == floor["totals"]["waiting"] > 0
@@ -197,8 +199,9 @@ def test_floor_after_a_busy_morning_agrees_with_the_report(morning) -> None:  # 
 
 
 def _extras_for(app, clock: Clock) -> dict[str, str]:  # noqa: ANN001
-    """A waiting ticket, a done and unrated one, and a window with its visitor just finished."""
-    floor = app.extensions["navbat.floor"]
+    """A waiting ticket, a done and unrated one, and a counter with its visitor just finished."""
+    hub = app.extensions["navbat.hub"]
+    floor = hub.floor
     waiting = floor.db.execute("SELECT tracking_code FROM tickets WHERE state='waiting' ORDER BY arrived_at DESC"
                                ).fetchone()[0]
     done = floor.db.execute("""SELECT tracking_code FROM tickets WHERE state='done'
@@ -206,12 +209,12 @@ def _extras_for(app, clock: Clock) -> dict[str, str]:  # noqa: ANN001
     client = app.test_client()
     token = client.post("/api/v1/login", json={"username": "head", "pin": PINS["head"]}).json["token"]
     auth = {"Authorization": f"Bearer {token}"}
-    window = next(w["number"] for w in floor.counters() if w["current_ticket"])
-    client.post(f"/api/v1/counters/{window}/done", headers=auth)
+    counter = next(c["number"] for c in views.counters(hub) if c["current_ticket"])
+    client.post(f"/api/v1/counters/{counter}/done", headers=auth)
     from server.reports import parse_day
 
     return {"date": parse_day(floor.branch.branch_day(clock()).isoformat()).label, "waiting": waiting, "done": done,
-            "window": str(window)}
+            "counter": str(counter)}
 
 
 def main() -> int:

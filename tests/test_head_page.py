@@ -1,5 +1,5 @@
 """The head's pages in headless Chromium: the live floor follows the event stream (D8),
-the window tablet's faces store a rating (F2, S1), the report page draws its tables (D9)."""
+the counter tablet's faces store a rating (F2, S1), the report page draws its tables (D9)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import urllib.request
 
 import pytest
 from conftest import PINS
+
+from server import views
 
 pytestmark = pytest.mark.browser
 
@@ -31,12 +33,12 @@ def head_page(browser, url: str):  # noqa: ANN001, ANN201
     page.goto(f"{url}/head")
     page.fill("input[name=pin]", PINS["head"])
     page.click("#login button[type=submit]")
-    page.wait_for_selector("#windows article[data-window='8']")
+    page.wait_for_selector("#counters article[data-counter='8']")
     page.wait_for_selector("#live.on")
     return page
 
 
-def test_live_floor_changes_when_a_window_is_closed(browser, live_hub) -> None:  # noqa: ANN001
+def test_live_floor_changes_when_a_counter_is_closed(browser, live_hub) -> None:  # noqa: ANN001
     url = live_hub.url
     clerks = {n: login(url, f"clerk{n}", n) for n in (1, 2, 3)}
     for n, token in clerks.items():
@@ -51,50 +53,50 @@ def test_live_floor_changes_when_a_window_is_closed(browser, live_hub) -> None: 
     page = head_page(browser, url)
     assert page.locator("#k-open").inner_text() == "۳/۸"
     assert page.locator("#k-waiting").inner_text() == "۳"
-    assert "open" in page.get_attribute("#windows article[data-window='2']", "class")
+    assert "open" in page.get_attribute("#counters article[data-counter='2']", "class")
 
-    # the head closes window 2 with its button
-    page.click("#windows article[data-window='2'] button[data-action=close]")
-    page.wait_for_selector("#windows article[data-window='2'].closed")
+    # the head closes counter 2 with its button
+    page.click("#counters article[data-counter='2'] button[data-action=close]")
+    page.wait_for_selector("#counters article[data-counter='2'].closed")
     page.wait_for_function("document.querySelector('#k-open').textContent === '۲/۸'")
 
-    # a clerk elsewhere closes window 3: the page follows the event stream, no reload
+    # a clerk elsewhere closes counter 3: the page follows the event stream, no reload
     post(url, "/counters/3/close", token=clerks[3])
-    page.wait_for_selector("#windows article[data-window='3'].closed")
+    page.wait_for_selector("#counters article[data-counter='3'].closed")
     page.wait_for_function("document.querySelector('#k-open').textContent === '۱/۸'")
 
-    # a call at window 1 shows its ticket and shortens the PR1 line
+    # a call at counter 1 shows its ticket and shortens the PR1 line
     post(url, "/counters/1/next", token=clerks[1])
-    page.wait_for_function("document.querySelector(\"#windows article[data-window='1'] .current\")"
+    page.wait_for_function("document.querySelector(\"#counters article[data-counter='1'] .current\")"
                            ".textContent.includes('A-۰۰۱')")
     page.wait_for_function("document.querySelector('#k-waiting').textContent === '۲'")
 
-    # the head moves window 5 to pension services: effective at its next call, shown on its card
-    page.click("#windows article[data-window='5'] button:has-text('خدمات')")
-    page.select_option("#skills-dialog select[name=PN1]", "1")
-    page.select_option("#skills-dialog select[name=RG1]", "0")
-    page.click("#skills-save")
-    page.wait_for_function("document.querySelector(\"#windows article[data-window='5'] .skills-line\")"
+    # the head moves counter 5 to pension services: effective at its next call, shown on its card
+    page.click("#counters article[data-counter='5'] button:has-text('خدمات')")
+    page.select_option("#services-dialog select[name=PN1]", "1")
+    page.select_option("#services-dialog select[name=RG1]", "0")
+    page.click("#services-save")
+    page.wait_for_function("document.querySelector(\"#counters article[data-counter='5'] .services-line\")"
                            ".textContent.split(' ').includes('PN1')")
-    skills = live_hub.app.extensions["navbat.floor"].counter_view(5)["services"]
-    assert {"code": "PN1", "weight": 1.0} in skills and all(s["code"] != "RG1" for s in skills)
-    assert "PN1" in page.locator("#windows article[data-window='5'] .skills-line").inner_text().split()
+    services = views.counter(live_hub.app.extensions["navbat.hub"], 5)["services"]
+    assert {"code": "PN1", "weight": 1.0} in services and all(s["code"] != "RG1" for s in services)
+    assert "PN1" in page.locator("#counters article[data-counter='5'] .services-line").inner_text().split()
 
-    # a what-if: opening window 7 for PR1 halves the PR1 line (nothing changes on the floor)
+    # a what-if: opening counter 7 for PR1 halves the PR1 line (nothing changes on the floor)
     page.select_option("#whatif select[name=counter]", "7")
     page.select_option("#whatif select[name=state]", "open")
     page.click("#whatif button[type=submit]")
     page.wait_for_selector("#whatif-result table")
     assert "PR1" in page.locator("#whatif-result").inner_text()
-    assert "closed" in page.get_attribute("#windows article[data-window='7']", "class")
+    assert "closed" in page.get_attribute("#counters article[data-counter='7']", "class")
 
-    # closing a busy window is refused, and the card says why
-    page.click("#windows article[data-window='1'] button[data-action=close]")
+    # closing a busy counter is refused, and the card says why
+    page.click("#counters article[data-counter='1'] button[data-action=close]")
     page.wait_for_function("document.querySelector('[data-error=\"1\"]').textContent.length > 0")
-    assert "open" in page.get_attribute("#windows article[data-window='1']", "class")
+    assert "open" in page.get_attribute("#counters article[data-counter='1']", "class")
 
 
-def test_window_tablet_faces_store_a_rating(browser, live_hub) -> None:  # noqa: ANN001
+def test_counter_tablet_faces_store_a_rating(browser, live_hub) -> None:  # noqa: ANN001
     url = live_hub.url
     clerk = login(url, "clerk4", 4)
     post(url, "/counters/4/open", token=clerk)
@@ -115,7 +117,7 @@ def test_window_tablet_faces_store_a_rating(browser, live_hub) -> None:  # noqa:
     page.fill("textarea[name=comment]", "خیلی خوب بود")
     page.click(".face[value='5']")
     page.wait_for_selector("#thanks:not([hidden])")
-    db = live_hub.app.extensions["navbat.floor"].db
+    db = live_hub.app.extensions["navbat.hub"].floor.db
     row = db.execute("SELECT ticket_id, score, comment, source, counter, clerk FROM ratings").fetchall()
     assert row == [(ticket["id"], 5, "خیلی خوب بود", "tablet", 4, "clerk4")]
 
@@ -141,4 +143,4 @@ def test_report_page_shows_the_month(browser, live_hub) -> None:  # noqa: ANN001
     total = page.locator("#t-services tfoot tr[data-key=total] td").all_inner_texts()
     assert total[1:3] == ["۲", "۲"]  # visitors, called
     assert page.locator("#chart-hourly svg rect.a").count() >= 1
-    assert page.locator("#t-windows tbody tr[data-key='1'] td").nth(2).inner_text() == "۲"  # served at window 1
+    assert page.locator("#t-counters tbody tr[data-key='1'] td").nth(2).inner_text() == "۲"  # served at counter 1

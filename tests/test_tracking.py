@@ -39,14 +39,14 @@ def test_waiting_ticket_shows_position_and_estimate_in_persian(client, actions, 
     assert client.get(f"/t/{first['tracking_code'].lower()}").status_code == 200
 
 
-def test_called_ticket_names_the_window(client, actions) -> None:  # noqa: ANN001
+def test_called_ticket_names_the_counter(client, actions) -> None:  # noqa: ANN001
     clerk = actions.open_counter(6)
     ticket = issue(actions)
     actions.client.post("/api/v1/counters/6/next", headers=clerk)
     html = client.get(f"/t/{ticket['tracking_code']}").get_data(as_text=True)
     assert "نوبت شماست!" in html and "لطفاً به باجه ۶ بروید" in html
     english = client.get(f"/t/{ticket['tracking_code']}?lang=en").get_data(as_text=True)
-    assert "It is your turn!" in english and "Please go to Window 6" in english
+    assert "It is your turn!" in english and "Please go to Counter 6" in english
 
 
 def test_done_ticket_offers_faces_once(client, actions, floor: Floor) -> None:  # noqa: ANN001

@@ -16,14 +16,14 @@ bp = Blueprint("head", __name__)
 # Strings the page scripts show, translated once per request and handed over as JSON.
 JS_STRINGS = (
     "open", "paused", "closed", "Open", "Close", "Services", "Save", "Cancel", "idle", "min",
-    "Waiting", "Longest wait", "Target", "Newcomer", "Served today", "Windows", "no window",
+    "Waiting", "Longest wait", "Target", "Newcomer", "Served today", "Counters", "no counter",
     "Live", "Reconnecting…", "Wrong PIN or user", "Wait {minutes} min past the {target} min target",
     "Nobody can serve {waiting} waiting", "{device} is {status}", "primary", "backup", "not served",
-    "Windows needed", "Open now", "Expected wait", "Hour", "Arrivals", "Served", "Before", "After",
+    "Counters needed", "Open now", "Expected wait", "Hour", "Arrivals", "Served", "Before", "After",
     "Waiting now", "Mean wait", "Newcomer's wait", "Rest of the day", "Within target", "P90 wait",
     "Sub-service", "Visitors", "Called", "Mean service", "No-shows", "Transfers", "Documents incomplete",
-    "Ratings", "Satisfaction", "Total", "Window", "Clerk", "Unit", "No alerts", "Could not load: {error}",
-    "Visitors not served by any open window", "ok", "offline", "paper_out", "paper_near_end", "error",
+    "Ratings", "Satisfaction", "Total", "Counter", "Clerk", "Unit", "No alerts", "Could not load: {error}",
+    "Visitors not served by any open counter", "ok", "offline", "paper_out", "paper_near_end", "error",
     "from history", "from the busy-day model", "Day", "Satisfied", "over capacity", "scaled to today's arrivals",
     "Visitors and served per day", "Visitors and served per unit",
 )

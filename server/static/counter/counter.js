@@ -1,4 +1,4 @@
-// The clerk's console: log in with a PIN at a window, then call, recall, start, finish,
+// The clerk's console: log in with a PIN at a counter, then call, recall, start, finish,
 // mark a no-show, transfer, pause. Plain JavaScript against the JSON API; the token is
 // kept in sessionStorage (this tab only). Shortcuts use KeyboardEvent.code so they work
 // with the Persian keyboard layout too.
@@ -46,10 +46,10 @@
     $("live").hidden = true;
     $("login").hidden = false;
     $("who").textContent = "";
-    $("title-window").textContent = "";
+    $("title-counter").textContent = "";
     try {
       const { counters } = await api("GET", "/counters");
-      const select = $("window");
+      const select = $("counter");
       select.replaceChildren(select.options[0]);
       for (const c of counters) {
         const o = document.createElement("option");
@@ -65,7 +65,7 @@
   $("login").addEventListener("submit", async (ev) => {
     ev.preventDefault();
     try {
-      const counter = Number($("window").value);
+      const counter = Number($("counter").value);
       const r = await api("POST", "/login", { username: $("username").value.trim(), pin: $("pin").value, counter });
       S.token = r.token;
       S.counter = counter;
@@ -147,7 +147,7 @@
   function render() {
     const v = S.view;
     const t = v.current_ticket;
-    $("title-window").textContent = "— " + name(v.name) + " (" + T[v.state] + ")";
+    $("title-counter").textContent = "— " + name(v.name) + " (" + T[v.state] + ")";
     const show = (id, on) => { $(id).hidden = !on; };
     const enable = (id, on) => { $(id).disabled = !on; };
     show("open", v.state === "closed");
@@ -233,7 +233,7 @@
       let r;
       if (action === "next") {
         r = await api("POST", `/counters/${S.counter}/next`);
-        say(r ? fmt(T["Called {number}"], { number: fa(r.number) }) : T["Nobody is waiting for this window's sub-services."]);
+        say(r ? fmt(T["Called {number}"], { number: fa(r.number) }) : T["Nobody is waiting for this counter's sub-services."]);
       } else if (action === "done" || action === "incomplete") {
         const outcome = action === "done" ? "served" : "documents_incomplete";
         await api("POST", `/counters/${S.counter}/done`, { outcome });
@@ -245,7 +245,7 @@
       } else {
         await api("POST", `/counters/${S.counter}/${action}`);
         const done = { recall: "Recalled {number}", start: "Started {number}", "no-show": "{number} did not come",
-          pause: "Window paused", resume: "Window open", open: "Window open", close: "Window closed" }[action];
+          pause: "Counter paused", resume: "Counter open", open: "Counter open", close: "Counter closed" }[action];
         say(fmt(T[done], { number }));
       }
     } catch (e) {

@@ -1,4 +1,4 @@
-// The live floor (D8): queues against targets, windows, alerts, staffing and what-if.
+// The live floor (D8): queues against targets, counters, alerts, staffing and what-if.
 "use strict";
 const EVENT_TYPES = ["ticket.issued", "ticket.called", "ticket.recalled", "ticket.started", "ticket.done",
   "ticket.no_show", "ticket.transferred", "ticket.cancelled", "counter.changed", "device.status"];
@@ -41,12 +41,12 @@ function render(s) {
   document.getElementById("clock").textContent = clockText(new Date(s.now));
   document.getElementById("k-waiting").textContent = num(s.totals.waiting);
   document.getElementById("k-served").textContent = num(s.totals.served_today);
-  document.getElementById("k-open").textContent = digits(`${s.totals.open_windows}/${s.totals.windows}`);
+  document.getElementById("k-open").textContent = digits(`${s.totals.open_counters}/${s.totals.counters}`);
   const sat = s.satisfaction_today;
   document.getElementById("k-sat").textContent = sat.ratings ? num(sat.satisfied_pct) + PCT : "–";
   showAlerts(s.alerts.map(alertText));
   renderServices(s.services);
-  renderWindows(s.windows);
+  renderCounters(s.counters);
 }
 
 function alertText(a) {
@@ -54,7 +54,7 @@ function alertText(a) {
     return {level: a.level, text: `${name(a.name)}: ` + t("Wait {minutes} min past the {target} min target",
       {minutes: num(a.minutes), target: num(a.target)})};
   }
-  if (a.kind === "no_open_window") {
+  if (a.kind === "no_open_counter") {
     return {level: a.level, text: `${name(a.name)}: ` + t("Nobody can serve {waiting} waiting", {waiting: num(a.waiting)})};
   }
   return {level: a.level, text: t("{device} is {status}", {device: a.device, status: t(a.status).replace(/_/g, " ")}) + (a.detail ? ` (${a.detail})` : "")};
@@ -80,27 +80,27 @@ function renderServices(services) {
         : `${num(s.longest_wait_minutes)} ${t("min")} · ${t("Target")} ${num(s.target_wait_minutes)}`)),
       el("td", {class: "n"}, est),
       el("td", {class: "n"}, num(s.served_today)),
-      el("td", {class: "n"}, s.windows.length ? digits(s.windows.join(N.lang === "fa" ? "،" : ", ")) : t("no window")));
+      el("td", {class: "n"}, s.counters.length ? digits(s.counters.join(N.lang === "fa" ? "،" : ", ")) : t("no counter")));
   }));
 }
 
-function renderWindows(windows) {
-  const box = document.getElementById("windows");
-  box.replaceChildren(...windows.map((w) => {
-    const cur = w.current_ticket;
-    const toggle = w.state === "open"
-      ? el("button", {class: "danger", "data-action": "close", onclick: () => setState(w.number, "close")}, t("Close"))
-      : el("button", {class: "primary", "data-action": "open", onclick: () => setState(w.number, "open")}, t("Open"));
-    return el("article", {class: "window " + w.state, "data-window": w.number},
-      el("header", {}, el("b", {}, name(w.name)), el("span", {class: "badge state"}, t(w.state))),
-      el("div", {class: "clerk"}, w.clerk || "—"),
+function renderCounters(counters) {
+  const box = document.getElementById("counters");
+  box.replaceChildren(...counters.map((c) => {
+    const cur = c.current_ticket;
+    const toggle = c.state === "open"
+      ? el("button", {class: "danger", "data-action": "close", onclick: () => setState(c.number, "close")}, t("Close"))
+      : el("button", {class: "primary", "data-action": "open", onclick: () => setState(c.number, "open")}, t("Open"));
+    return el("article", {class: "counter " + c.state, "data-counter": c.number},
+      el("header", {}, el("b", {}, name(c.name)), el("span", {class: "badge state"}, t(c.state))),
+      el("div", {class: "clerk"}, c.clerk || "—"),
       el("div", {class: "current"}, cur ? [el("bdi", {class: "ticket-no"}, digits(cur.number)), " · ", el("bdi", {}, cur.service),
-        " · ", el("bdi", {}, `${num(w.busy_minutes)} ${t("min")}`)] : t("idle")),
-      el("div", {class: "stats"}, `${t("Served today")}: ${num(w.served_today)} · ${t("Mean service")}: ${num(w.avg_service_minutes, 1)} ${t("min")}`),
-      el("div", {class: "skills-line muted"}, w.services.map((s) => s.weight >= 1 ? s.code : `(${s.code})`).join(" ")),
+        " · ", el("bdi", {}, `${num(c.busy_minutes)} ${t("min")}`)] : t("idle")),
+      el("div", {class: "stats"}, `${t("Served today")}: ${num(c.served_today)} · ${t("Mean service")}: ${num(c.avg_service_minutes, 1)} ${t("min")}`),
+      el("div", {class: "services-line muted"}, c.services.map((s) => s.weight >= 1 ? s.code : `(${s.code})`).join(" ")),
       el("div", {class: "actions"}, toggle,
-        el("button", {onclick: () => editSkills(w)}, t("Services"))),
-      el("p", {class: "error", "data-error": w.number}));
+        el("button", {"data-action": "services", onclick: () => editServices(c)}, t("Services"))),
+      el("p", {class: "error", "data-error": c.number}));
   }));
 }
 
@@ -115,46 +115,46 @@ async function setState(number, action) {
 }
 
 // A per-sub-service chooser: not served / primary (weight 1) / backup (0.5).
-function skillsEditor(container, skills) {
+function servicesEditor(container, services) {
   container.replaceChildren(...N.units.map((u) => el("fieldset", {},
     el("legend", {}, u.name),
     u.services.map((s) => {
-      const w = skills[s.code] || 0;
+      const w = services[s.code] || 0;
       const select = el("select", {name: s.code},
         el("option", {value: "0", selected: w === 0}, t("not served")),
         el("option", {value: "1", selected: w >= 1}, t("primary")),
         el("option", {value: "0.5", selected: w > 0 && w < 1}, t("backup")));
-      return el("label", {class: "skill"}, el("span", {}, `${s.code} ${s.name}`), select);
+      return el("label", {class: "service"}, el("span", {}, `${s.code} ${s.name}`), select);
     }))));
 }
 
-function readSkills(container) {
+function readServices(container) {
   const out = {};
   for (const sel of container.querySelectorAll("select")) if (Number(sel.value) > 0) out[sel.name] = Number(sel.value);
   return out;
 }
 
-function editSkills(w) {
-  const dialog = document.getElementById("skills-dialog");
-  const box = dialog.querySelector("[data-skills=edit]");
-  document.getElementById("skills-title").textContent = `${t("Services")} · ${name(w.name)}`;
-  document.getElementById("skills-error").textContent = "";
-  skillsEditor(box, Object.fromEntries(w.services.map((s) => [s.code, s.weight])));
-  dialog.dataset.window = w.number;
+function editServices(c) {
+  const dialog = document.getElementById("services-dialog");
+  const box = dialog.querySelector("[data-services=edit]");
+  document.getElementById("services-title").textContent = `${t("Services")} · ${name(c.name)}`;
+  document.getElementById("services-error").textContent = "";
+  servicesEditor(box, Object.fromEntries(c.services.map((s) => [s.code, s.weight])));
+  dialog.dataset.counter = c.number;
   dialog.showModal();
 }
 
-async function saveSkills(ev) {
-  const dialog = document.getElementById("skills-dialog");
+async function saveServices(ev) {
+  const dialog = document.getElementById("services-dialog");
   if (ev.submitter && ev.submitter.value !== "save") return;
   ev.preventDefault();
   try {
-    await api("PUT", `/counters/${dialog.dataset.window}/services`, {services: readSkills(dialog.querySelector("[data-skills=edit]"))});
+    await api("PUT", `/counters/${dialog.dataset.counter}/services`, {services: readServices(dialog.querySelector("[data-services=edit]"))});
     dialog.close();
     scheduleRefresh(0);
     loadStaffing();
   } catch (err) {
-    document.getElementById("skills-error").textContent = err.message;
+    document.getElementById("services-error").textContent = err.message;
   }
 }
 
@@ -165,24 +165,24 @@ async function loadStaffing() {
       `${s.source === "history" ? t("from history") : t("from the busy-day model")}`
       + (s.scaled_to_today ? ` · ${t("scaled to today's arrivals")} ×${num(s.scaled_to_today, 2)}` : "") + ` · ${t("Target")}: ${num(s.share * 100)}${PCT} ≤ ${num(s.target_wait_minutes)} ${t("min")}`;
     const table = document.getElementById("staffing");
-    table.tHead.replaceChildren(el("tr", {}, [t("Hour"), t("Arrivals"), t("Windows needed"), t("Open now"), t("Expected wait"), t("Within target")].map((h) => el("th", {}, h))));
-    table.tBodies[0].replaceChildren(...s.hours.map((h) => el("tr", {class: h.windows_needed > h.open_now ? "over" : ""},
-      el("td", {class: "hour"}, digits(h.hour)), el("td", {class: "n"}, num(h.arrivals)), el("td", {class: "n"}, num(h.windows_needed)),
+    table.tHead.replaceChildren(el("tr", {}, [t("Hour"), t("Arrivals"), t("Counters needed"), t("Open now"), t("Expected wait"), t("Within target")].map((h) => el("th", {}, h))));
+    table.tBodies[0].replaceChildren(...s.hours.map((h) => el("tr", {class: h.counters_needed > h.open_now ? "over" : ""},
+      el("td", {class: "hour"}, digits(h.hour)), el("td", {class: "n"}, num(h.arrivals)), el("td", {class: "n"}, num(h.counters_needed)),
       el("td", {class: "n"}, num(h.open_now)),
       el("td", {class: "n"}, h.expected_wait_minutes === null || h.expected_wait_minutes > 120 ? t("over capacity") : `${num(h.expected_wait_minutes, 1)} ${t("min")}`),
       el("td", {class: "n"}, num(h.within_target_pct) + PCT))));
     document.getElementById("staffing-chart").replaceChildren(barChart(
-      s.hours.map((h) => ({label: digits(h.hour.slice(0, 2)), a: h.windows_needed, b: h.open_now})),
-      [t("Windows needed"), t("Open now")], s.windows));
+      s.hours.map((h) => ({label: digits(h.hour.slice(0, 2)), a: h.counters_needed, b: h.open_now})),
+      [t("Counters needed"), t("Open now")], s.counters));
   } catch (err) { /* shown on the next refresh */ }
 }
 
 function setupWhatIf() {
   const form = document.getElementById("whatif");
-  const box = form.querySelector("[data-skills=whatif]");
+  const box = form.querySelector("[data-services=whatif]");
   const fill = () => {
-    const w = state && state.windows.find((x) => x.number === Number(form.counter.value));
-    skillsEditor(box, w ? Object.fromEntries(w.services.map((s) => [s.code, s.weight])) : {});
+    const c = state && state.counters.find((x) => x.number === Number(form.counter.value));
+    servicesEditor(box, c ? Object.fromEntries(c.services.map((s) => [s.code, s.weight])) : {});
   };
   form.counter.addEventListener("change", fill);
   form.querySelector("details").addEventListener("toggle", () => { if (!box.children.length) fill(); });
@@ -191,7 +191,7 @@ function setupWhatIf() {
     const out = document.getElementById("whatif-result");
     const change = {counter: Number(form.counter.value)};
     if (form.state.value) change.state = form.state.value;
-    if (box.children.length) change.services = readSkills(box);
+    if (box.children.length) change.services = readServices(box);
     out.textContent = "…";
     try {
       renderWhatIf(await api("POST", "/head/what-if", {changes: [change]}));
@@ -211,8 +211,8 @@ function renderWhatIf(r) {
     el("tbody", {}, changed.map((s) => el("tr", {class: (s.after.newcomer_wait || 0) > (s.before.newcomer_wait || 0) + 0.5 ? "worse" : ""},
       el("td", {}, `${s.code} ${name(s.name)}`), el("td", {class: "n"}, num(s.waiting)),
       el("td", {class: "n"}, fmt(s.before.mean_wait)), el("td", {class: "n"}, fmt(s.after.mean_wait)),
-      el("td", {class: "n"}, s.before.served ? fmt(s.before.newcomer_wait) : t("no window")),
-      el("td", {class: "n"}, s.after.served ? fmt(s.after.newcomer_wait) : t("no window"))))));
+      el("td", {class: "n"}, s.before.served ? fmt(s.before.newcomer_wait) : t("no counter")),
+      el("td", {class: "n"}, s.after.served ? fmt(s.after.newcomer_wait) : t("no counter"))))));
   const day = r.rest_of_day;
   const line = (k, label, unit) => el("tr", {}, el("td", {}, label), el("td", {class: "n"}, `${fmt(day.before[k])}${unit}`),
     el("td", {class: "n"}, `${fmt(day.after[k])}${unit}`));
@@ -220,10 +220,10 @@ function renderWhatIf(r) {
     el("thead", {}, el("tr", {}, el("th", {}, t("Rest of the day")), el("th", {}, t("Before")), el("th", {}, t("After")))),
     el("tbody", {}, line("mean_wait", t("Mean wait"), ` ${t("min")}`), line("p90_wait", t("P90 wait"), ` ${t("min")}`),
       line("within_target_pct", t("Within target"), PCT),
-      el("tr", {}, el("td", {}, t("Visitors not served by any open window")), el("td", {class: "n"}, num(day.before.unserved)),
+      el("tr", {}, el("td", {}, t("Visitors not served by any open counter")), el("td", {class: "n"}, num(day.before.unserved)),
         el("td", {class: "n"}, num(day.after.unserved)))));
   document.getElementById("whatif-result").replaceChildren(table, rest);
 }
 
-document.getElementById("skills-form").addEventListener("submit", saveSkills);
+document.getElementById("services-form").addEventListener("submit", saveServices);
 setupLogin(() => { refresh(); listen(); loadStaffing(); setupWhatIf(); });

@@ -1,4 +1,4 @@
-// The window tablet (F2, S1): after "done" at this window, faces to tap; nothing to read.
+// The counter tablet (F2, S1): after "done" at this counter, faces to tap; nothing to read.
 "use strict";
 const COUNTER = N.counter;
 let pending = null;
