@@ -187,7 +187,7 @@ def test_floor_after_a_busy_morning_agrees_with_the_report(morning) -> None:  # 
     assert report["total"]["no_shows"] == counts["no_show"]
     assert report["total"]["ratings"] == counts["rated"] == floor["satisfaction_today"]["ratings"]
     served = {w["number"]: w["served_today"] for w in floor["counters"]}
-    assert served == {int(w["key"]): w["served"] for w in report["windows"]}
+    assert served == {int(w["key"]): w["served"] for w in report["counters"]}
     waiting = {s["code"]: s["waiting"] for s in floor["services"]}
     assert sum(waiting.values()) == floor["totals"]["waiting"] > 0
     # arrivals beyond capacity: some sub-service's oldest visitor is past its target, and the page says so

@@ -186,12 +186,12 @@ def test_unit_figures(day_report) -> None:  # noqa: ANN001
 
 
 def test_window_and_clerk_figures(day_report) -> None:  # noqa: ANN001
-    w1, w6 = row(day_report.windows, "1"), row(day_report.windows, "6")
+    w1, w6 = row(day_report.counters, "1"), row(day_report.counters, "6")
     assert (w1.called, w1.served, w1.mean_service, w1.transfers, w1.no_shows, w1.ratings, w1.satisfaction) == \
         (3, 1, 12.0, 1, 1, 1, 5.0)
     assert (w6.called, w6.served, w6.mean_service, w6.docs_incomplete, w6.ratings, w6.satisfaction) == \
         (3, 3, 11.0, 1, 2, 3.0)
-    assert all(w.called == 0 for w in day_report.windows if w.key not in ("1", "6"))
+    assert all(w.called == 0 for w in day_report.counters if w.key not in ("1", "6"))
     assert [c.key for c in day_report.clerks] == ["clerk1", "clerk6"]
     c1, c6 = day_report.clerks
     assert (c1.called, c1.served, c1.mean_service) == (3, 1, 12.0)
@@ -239,11 +239,11 @@ def test_csv_and_xlsx_agree(day_report, branch) -> None:  # noqa: ANN001
     assert pn1[1] == branch.service("PN1").name.en and pn1[2] == "pension"
     assert pn1[3:9] == ["2", "2", "3.5", "5.0", "100.0", "3"]
     wb = load_workbook(io.BytesIO(to_xlsx(day_report)))
-    assert wb.sheetnames == ["sub-services", "units", "windows", "clerks", "hourly", "daily"]
+    assert wb.sheetnames == ["sub-services", "units", "counters", "clerks", "hourly", "daily"]
     sheet = [[cell_value(v) for v in r] for r in wb["sub-services"].iter_rows(values_only=True)]
     assert sheet == [[cell_value(v) for v in r] for r in rows]
     assert len(sheet) == 19 and isinstance(wb["sub-services"]["D2"].value, int)  # numbers stay numbers
     assert [list(r) for r in wb["hourly"].iter_rows(values_only=True)] == [["hour", "arrivals", "served"],
                                                                           [8, 4, 3], [9, 2, 1]]
-    w6 = next(r for r in wb["windows"].iter_rows(values_only=True) if r[0] == "6")
+    w6 = next(r for r in wb["counters"].iter_rows(values_only=True) if r[0] == "6")
     assert [cell_value(v) for v in w6[2:8]] == [0, 3, "", "", "", 3]  # visitors, called, no waits per window, served

@@ -1,7 +1,7 @@
 """CSV and XLSX of a report: one row per sub-service plus a total (D9).
 
 The XLSX's first sheet holds exactly the CSV's rows (numbers as numbers); further
-sheets add units, windows, clerks and the hourly arrivals.
+sheets add units, counters, clerks and the hourly arrivals.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def to_xlsx(report: Report, lang: str = "en") -> bytes:
     ws.title = "sub-services"
     for values in table(report, lang):
         ws.append(values)
-    sheets = (("units", "unit", report.units + [report.total]), ("windows", "window", report.windows),
+    sheets = (("units", "unit", report.units + [report.total]), ("counters", "counter", report.counters),
               ("clerks", "clerk", report.clerks))
     for title, what, rows in sheets:
         sheet = wb.create_sheet(title)

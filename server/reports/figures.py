@@ -1,12 +1,12 @@
-"""The report's figures: per sub-service and unit, per window and clerk, per hour and day.
+"""The report's figures: per sub-service and unit, per counter and clerk, per hour and day.
 
 Two kinds of figure, kept apart on purpose:
 - about visitors (counted once per ticket, under the sub-service they asked for):
   visitors, called, mean and p90 wait (issued -> first call), share within the target;
-- about work at windows (one segment per call of a ticket to a window, under the
+- about work at counters (one segment per call of a ticket to a counter, under the
   sub-service it was called for): served, mean service time (call -> done), no-shows,
   transfers, documents-incomplete rate, and satisfaction (on the segment that finished
-  the visit, so it goes to the window and clerk who served it).
+  the visit, so it goes to the counter and clerk who served it).
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def pct(part: int, whole: int) -> float | None:
 
 @dataclass
 class Row:
-    key: str  # sub-service code, unit code, window number, clerk, or "total"
+    key: str  # sub-service code, unit code, counter number, clerk, or "total"
     label: dict[str, str]  # {"fa": ..., "en": ...}
     group: str | None = None  # for a sub-service: its unit
     visitors: int = 0
@@ -92,7 +92,7 @@ class Report:
     services: list[Row]
     units: list[Row]
     total: Row
-    windows: list[Row]
+    counters: list[Row]
     clerks: list[Row]
     hourly: list[dict[str, int]]  # [{"hour": 7, "arrivals": n, "served": m}, ...]
     daily: list[dict[str, Any]] = field(default_factory=list)  # per branch day of the period
@@ -102,7 +102,7 @@ class Report:
                            "start": self.period.start.isoformat(), "end": self.period.end.isoformat()},
                 "branch": self.branch_name,
                 "services": [r.as_dict() for r in self.services], "units": [r.as_dict() for r in self.units],
-                "total": self.total.as_dict(), "windows": [r.as_dict() for r in self.windows],
+                "total": self.total.as_dict(), "counters": [r.as_dict() for r in self.counters],
                 "clerks": [r.as_dict() for r in self.clerks], "hourly": self.hourly, "daily": self.daily}
 
 
@@ -138,13 +138,13 @@ def compute(visits: list[Visit], branch: Branch, period: Period) -> Report:
              for u in branch.units]
     total = make_row("total", {"fa": "جمع", "en": "Total"}, visits, segments, targets)
 
-    # Windows and clerks: work figures only, plus "called" = calls to that window.
+    # Counters and clerks: work figures only, plus "called" = calls to that counter.
     s_win = by(segments, lambda s: s.counter)
-    windows = []
+    counters = []
     for c in branch.counters:
         row = make_row(str(c.number), c.name.model_dump(), [], s_win.get(c.number, []), targets)
         row.called = len(s_win.get(c.number, []))
-        windows.append(row)
+        counters.append(row)
     clerks = []
     for clerk, segs in sorted(by(segments, lambda s: s.clerk or "").items()):
         row = make_row(clerk or "-", {"fa": clerk or "-", "en": clerk or "-"}, [], segs, targets)
@@ -165,5 +165,5 @@ def compute(visits: list[Visit], branch: Branch, period: Period) -> Report:
                        targets)
         daily.append({"date": day.isoformat(), "visitors": row.visitors, "served": row.served,
                       "mean_wait": row.mean_wait, "within_target_pct": row.within_target_pct})
-    return Report(period, branch.branch.name.model_dump(), services, units, total, windows, clerks, hourly, daily)
+    return Report(period, branch.branch.name.model_dump(), services, units, total, counters, clerks, hourly, daily)
 

@@ -1,8 +1,8 @@
-"""From the event log to visits: one per ticket, with the stretches spent at windows.
+"""From the event log to visits: one per ticket, with the stretches spent at counters.
 
 Reading the events (not the tickets table) keeps the report true to what happened:
 a recalled ticket is still one visit with one wait, a transferred ticket is one visit
-whose wait ends at its first call, and each window it was called to is one segment.
+whose wait ends at its first call, and each counter it was called to is one segment.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from server.times import iso
 
 @dataclass
 class Segment:
-    """A ticket at one window: from its call to done, no-show, transfer or cancel."""
+    """A ticket at one counter: from its call to done, no-show, transfer or cancel."""
 
     ticket: int
     counter: int

@@ -72,7 +72,7 @@ function render(r) {
   }
   table("t-services", "Sub-service", r.services, r.total, COLS, true);
   table("t-units", "Unit", r.units, r.total, COLS);
-  table("t-counters", "Counter", r.counters || r.windows, null, COLS.filter(([k]) => WORK.has(k)));
+  table("t-counters", "Counter", r.counters, null, COLS.filter(([k]) => WORK.has(k)));
   table("t-clerks", "Clerk", r.clerks, null, COLS.filter(([k]) => WORK.has(k)));
 }
 
