@@ -29,8 +29,8 @@ sys.path.insert(0, str(ROOT))
 
 from foundation.config import load_config  # noqa: E402
 from foundation.hub_events import EventStream, wait_until  # noqa: E402
-from server.app import create_app  # noqa: E402
 from server.auth import add_device, add_user  # noqa: E402
+from server.db import open_db  # noqa: E402
 
 TARGET_P99_MS = 200.0
 
@@ -49,8 +49,7 @@ def percentile(values: list[float], p: float) -> float:
 
 def prepare(db: Path) -> str:
     """Users clerk1..8 (PIN 1111..8888) and a kiosk token, written before the hub starts."""
-    app = create_app({"BRANCH": load_config(), "DB_PATH": str(db), "IGNORE_HOURS": True})
-    floor_db = app.extensions["navbat.floor"].db
+    floor_db = open_db(db)
     for n in range(1, 9):
         add_user(floor_db, f"clerk{n}", "clerk", str(n) * 4)
     token = add_device(floor_db, "kiosk-1", "kiosk")

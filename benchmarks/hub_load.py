@@ -1,16 +1,24 @@
-"""Load on the hub over real sockets: kiosks issuing, clerks calling, displays listening.
+"""Load on the hub over real sockets: kiosks issuing, clerks calling, displays listening, a head reading reports.
 
     .venv/bin/python benchmarks/hub_load.py [--seconds 60] [--kiosks 8] [--clerks 20] [--subscribers 30]
+                                            [--report-every S] [--no-displays-poll]
 
 Starts `navbat hub` in a subprocess on 127.0.0.1 (a fresh database in a temporary folder,
 --ignore-hours) on a branch file derived from config/branches.yaml with as many windows
 as clerks (the demo branch has 8; window n gets the skills of demo window ((n-1) % 8) + 1).
 Kiosks issue at a steady (Poisson) pace and refresh GET /services every 15 s; each clerk
-calls next, starts, finishes and calls again; every subscriber reads GET /api/v1/events.
-Prints throughput, p50/p99 latency of issue and call-next, and the delay from a call to its
-ticket.called event reaching every subscriber. Clients connect and clerks log in and open
-their windows before the measured period starts.
+calls next, starts, finishes and calls again; every subscriber reads GET /api/v1/events and,
+like the wall displays, re-reads GET /services after ticket.* and counter.changed events
+that carry no "queue" summary (a burst within 0.2 s costs one request, as in the Kivy wall).
+With --report-every S a branch head asks for last (Jalali) month's report every S seconds;
+that month is seeded with --report-visits visits written straight into the events table.
+Prints throughput, p50/p99 latency of issue, call-next and the report, the delay from a call
+to its ticket.called event reaching every subscriber, and the hub's requests per call.
+Clients connect and clerks log in and open their windows before the measured period starts.
 Targets (issue 3, 2-core machine): issue and next p99 < 50 ms at 50 requests/s; event delivery p99 < 100 ms.
+
+The script imports nothing from the project (only the HTTP API, the command line and the events
+table's schema are relied on): copied into another checkout, it benchmarks that tree.
 """
 
 from __future__ import annotations
@@ -30,64 +38,105 @@ import threading
 import time
 from collections import defaultdict
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import requests
 import yaml
+from seed_month import branch_services, last_jalali_month, month_of_events, seed_events
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from navbat.config import DEFAULT_CONFIG, load_config  # noqa: E402
-from navbat.persian import fa_digits  # noqa: E402
-
+BRANCHES = ROOT / "config" / "branches.yaml"
 API = "/api/v1"
+FA_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+HEAD_PIN = "1404"
+SEED_TICKET = 10_000_000  # seeded tickets' ids start here, far above what the live hub issues
+DISPLAY_KINDS = ("ticket.", "counter.changed")
 
 
-def branch_file(folder: Path, windows: int) -> Path:
+def fa_digits(value: object) -> str:
+    return str(value).translate(FA_DIGITS)
+
+
+def child_env() -> dict[str, str]:
+    """The hub and the CLI run this checkout's code (PYTHONPATH=ROOT), whatever the venv has installed."""
+    return {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def navbat(*args: str) -> str:
+    """Runs `python -m navbat ARGS` on this checkout; its standard output, stripped."""
+    done = subprocess.run([sys.executable, "-m", "navbat", *args], cwd=ROOT, env=child_env(),
+                          capture_output=True, text=True, timeout=120)
+    if done.returncode != 0:
+        raise SystemExit(f"navbat {' '.join(args)} failed ({done.returncode}):\n{done.stderr}")
+    return done.stdout.strip()
+
+
+def branch_file(folder: Path, windows: int) -> tuple[Path, dict]:
     """The demo branch with `windows` windows, skills repeated from the demo's eight."""
-    raw = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
+    raw = yaml.safe_load(BRANCHES.read_text(encoding="utf-8"))
     demo = raw["counters"]
     raw["counters"] = [{**demo[(n - 1) % len(demo)], "number": n,
                         "name": {"fa": f"باجه {fa_digits(n)}", "en": f"Window {n}"}} for n in range(1, windows + 1)]
     path = folder / "branch.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
-    load_config(path)  # refuse to benchmark a broken file
-    return path
+    return path, raw  # a broken file is refused by the hub itself, before it prints its address
 
 
-def prepare(db: Path, clerks: int, kiosks: int) -> dict[str, str]:
-    """Users clerk1..N (PIN n repeated) and kiosk tokens, written before the hub starts."""
-    from server.auth import add_device, add_user
-    from server.db import open_db
-
-    database = open_db(db)
+def prepare(db: Path, clerks: int, kiosks: int, head: bool) -> dict[str, str]:
+    """Users clerk1..N (PIN n repeated), the head, kiosk tokens: through the CLI, which also creates the database."""
     for n in range(1, clerks + 1):
-        add_user(database, f"clerk{n}", "clerk", pin(n))
-    tokens = {f"kiosk-{k}": add_device(database, f"kiosk-{k}", "kiosk") for k in range(1, kiosks + 1)}
-    database.conn.close()
-    return tokens
+        navbat("user", "add", f"clerk{n}", "--role", "clerk", "--pin", pin(n), "--db", str(db))
+    if head:
+        navbat("user", "add", "head", "--role", "head", "--pin", HEAD_PIN, "--db", str(db))
+    return {f"kiosk-{k}": navbat("device", "add", f"kiosk-{k}", "--role", "kiosk", "--db", str(db)).splitlines()[-1]
+            for k in range(1, kiosks + 1)}
 
 
 def pin(n: int) -> str:
     return f"{n:04d}"
 
 
+# ---- the clients ------------------------------------------------------------------------------
+
+
 class Recorder:
-    """Latencies and counts from every client thread."""
+    """Latencies and counts from every client thread, for requests sent during the measured period."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.latency: dict[str, list[float]] = defaultdict(list)  # kind -> seconds
         self.status: dict[str, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+        self.sent: dict[str, int] = defaultdict(int)  # kind -> requests sent (answered or not)
         self.calls: list[tuple[int, float, float]] = []  # (ticket id, sent at, answered at)
         self.seen: list[dict[int, float]] = []  # per subscriber: ticket id of a call -> received at
         self.issued: set[int] = set()
         self.errors: list[str] = []
+        self.display_events = [0, 0]  # subscriber 0: ticket.*/counter.changed events, of which with "queue"
+        self.report_visitors: object = None
+        self.start = float("inf")  # the measured period, perf_counter
+        self.end = float("inf")
+
+    def begin(self) -> None:
+        self.start = time.perf_counter()
+
+    def measured(self, started: float) -> bool:
+        return self.start <= started < self.end
 
     def request(self, kind: str, started: float, status: int) -> None:
+        if not self.measured(started):
+            return  # displays refreshing after the windows opened, or after the end
         with self.lock:
             self.latency[kind].append(time.perf_counter() - started)
             self.status[kind][status] += 1
+            self.sent[kind] += 1
+
+    def fail(self, kind: str, started: float, message: str, quiet: bool = False) -> None:
+        if not self.measured(started):
+            return
+        with self.lock:
+            self.sent[kind] += 1
+            if not quiet:
+                self.errors.append(f"{kind}: {message}")
 
 
 def kiosk(url: str, token: str, name: str, rate: float, refresh_s: float, services: list[str],
@@ -107,8 +156,7 @@ def kiosk(url: str, token: str, name: str, rate: float, refresh_s: float, servic
             try:
                 rec.request("services", t0, s.get(f"{url}/services", timeout=10).status_code)
             except requests.RequestException as exc:
-                if not stop.is_set():
-                    rec.errors.append(f"services: {exc}")
+                rec.fail("services", t0, str(exc), quiet=stop.is_set())
             continue
         time.sleep(max(0.0, next_at - time.perf_counter()))
         next_at += rng.expovariate(rate)  # Poisson arrivals
@@ -118,8 +166,7 @@ def kiosk(url: str, token: str, name: str, rate: float, refresh_s: float, servic
         try:
             r = s.post(f"{url}/tickets", json=body, headers={**auth, "Idempotency-Key": f"{name}-{n}"}, timeout=10)
         except requests.RequestException as exc:
-            if not stop.is_set():
-                rec.errors.append(f"issue: {exc}")
+            rec.fail("issue", t0, str(exc), quiet=stop.is_set())
             continue
         rec.request("issue", t0, r.status_code)
         if r.status_code == 201:
@@ -143,8 +190,7 @@ def clerk(url: str, n: int, serve_s: float, go: threading.Barrier, stop: threadi
         try:
             r = s.post(f"{url}/counters/{n}/{action}", headers=auth, timeout=10)
         except requests.RequestException as exc:
-            if not stop.is_set():
-                rec.errors.append(f"{action}: {exc}")
+            rec.fail(kind, t0, str(exc), quiet=stop.is_set())
             return None
         rec.request(kind, t0, r.status_code)
         return r
@@ -165,8 +211,69 @@ def clerk(url: str, n: int, serve_s: float, go: threading.Barrier, stop: threadi
     s.close()
 
 
-def subscriber(url: str, index: int, ready: threading.Barrier, rec: Recorder) -> None:
-    """Reads the event stream until the hub goes away; notes when each call arrives."""
+def head(url: str, month: str, every: float, go: threading.Barrier, stop: threading.Event, rec: Recorder) -> None:
+    """The branch head's report page: last month's report every `every` seconds, one request at a time."""
+    s = requests.Session()
+    token = s.post(f"{url}/login", json={"username": "head", "pin": HEAD_PIN}, timeout=30).json()["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    go.wait()
+    next_at = time.perf_counter()
+    while not stop.wait(max(0.0, next_at - time.perf_counter())):
+        next_at += every
+        t0 = time.perf_counter()
+        try:
+            r = s.get(f"{url}/reports/monthly", params={"month": month}, headers=auth, timeout=120)
+        except requests.RequestException as exc:
+            rec.fail("report", t0, str(exc), quiet=stop.is_set())
+            continue
+        rec.request("report", t0, r.status_code)
+        if r.status_code == 200 and rec.report_visitors is None:
+            try:
+                rec.report_visitors = r.json().get("total", {}).get("visitors")
+            except (ValueError, AttributeError):
+                rec.report_visitors = "?"
+        next_at = max(next_at, time.perf_counter())  # a slow report delays the next one; never two at once
+    s.close()
+
+
+class DisplayRefresh:
+    """A wall display's waiting counts: an event asks for GET /services; the events of the next `delay`
+    seconds (and those arriving during the request) join that request, as in the Kivy wall."""
+
+    def __init__(self, url: str, delay: float, rec: Recorder) -> None:
+        self.url, self.delay, self.rec = url, delay, rec
+        self.wake = threading.Event()
+        self.closed = False
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def poke(self) -> None:
+        self.wake.set()
+
+    def close(self) -> None:
+        self.closed = True
+        self.wake.set()
+
+    def run(self) -> None:
+        s = requests.Session()
+        while True:
+            self.wake.wait()
+            if self.closed:
+                break
+            time.sleep(self.delay)
+            self.wake.clear()
+            if self.closed:
+                break
+            t0 = time.perf_counter()
+            try:
+                self.rec.request("display_services", t0, s.get(f"{self.url}/services", timeout=10).status_code)
+            except requests.RequestException as exc:
+                self.rec.fail("display_services", t0, str(exc), quiet=self.closed)
+        s.close()
+
+
+def subscriber(url: str, index: int, ready: threading.Barrier, rec: Recorder, refresh: DisplayRefresh | None) -> None:
+    """Reads the event stream until the hub goes away; notes when each call arrives; refreshes like a display."""
     host, port = url.removeprefix("http://").split("/")[0].split(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=120)
     conn.request("GET", f"{API}/events", headers={"Accept": "text/event-stream"})
@@ -184,13 +291,25 @@ def subscriber(url: str, index: int, ready: threading.Barrier, rec: Recorder) ->
             elif line == b"\n" and data is not None:
                 now = time.perf_counter()
                 ev = json.loads(data)
-                if ev["type"] == "ticket.called":
+                kind = ev["type"]
+                if kind == "ticket.called":
                     seen[ev["ticket"]] = now
+                if kind.startswith(DISPLAY_KINDS):
+                    if "queue" not in ev and refresh is not None:
+                        refresh.poke()
+                    if index == 0 and rec.measured(now):
+                        rec.display_events[0] += 1
+                        rec.display_events[1] += "queue" in ev
                 data = None
     except (OSError, http.client.HTTPException):
         pass  # the hub was stopped
     finally:
         conn.close()
+        if refresh is not None:
+            refresh.close()
+
+
+# ---- figures ----------------------------------------------------------------------------------
 
 
 def pct(values: list[float], q: float) -> float:
@@ -221,18 +340,37 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--issue-rate", type=float, default=12.0, help="tickets per second, all kiosks together")
     p.add_argument("--serve-seconds", type=float, default=1.3, help="a clerk's cycle: next, start, done")
     p.add_argument("--refresh-seconds", type=float, default=15.0, help="each kiosk's GET /services period")
+    p.add_argument("--report-every", type=float, default=0, metavar="S",
+                   help="a head reads last month's report every S seconds (0: no head)")
+    p.add_argument("--report-visits", type=int, default=25000, help="visits seeded into the reported month")
+    p.add_argument("--report-month", help="Jalali month to seed and report, e.g. 1405-07 (default: last month)")
+    p.add_argument("--displays-poll", action=argparse.BooleanOptionalAction, default=True,
+                   help="subscribers re-read GET /services after events without a queue summary, as displays do")
+    p.add_argument("--display-delay", type=float, default=0.2,
+                   help="a display's wait before that request; events meanwhile join it")
     p.add_argument("--keep", action="store_true", help="keep the temporary folder (database, hub log)")
     args = p.parse_args(argv)
 
     folder = Path(tempfile.mkdtemp(prefix="navbat-load-"))
     db = folder / "hub.sqlite"
-    config = branch_file(folder, args.clerks)
-    tokens = prepare(db, args.clerks, args.kiosks)
-    services = [s.code for s in load_config(config).services]
+    config, raw = branch_file(folder, args.clerks)
+    reporting = args.report_every > 0
+    t_prep = time.perf_counter()
+    tokens = prepare(db, args.clerks, args.kiosks, reporting)
+    print(f"users and devices through the CLI in {time.perf_counter() - t_prep:.1f} s", flush=True)
+    services = [s["code"] for s in branch_services(raw)]
+    month = args.report_month or last_jalali_month(ZoneInfo(raw["branch"].get("timezone", "Asia/Tehran")))
+    if reporting:
+        t_seed = time.perf_counter()
+        rows, _ = month_of_events(raw, month, args.report_visits, first_ticket=SEED_TICKET + 1)
+        seed_events(db, rows)
+        print(f"seeded {month}: {args.report_visits:,} visits = {len(rows):,} events "
+              f"in {time.perf_counter() - t_seed:.1f} s", flush=True)
     log = (folder / "hub.log").open("wb")
     # --port 0: the hub binds a free port itself and prints it (no race with other servers on this machine).
     hub = subprocess.Popen([sys.executable, "-m", "navbat", "hub", "--config", str(config), "--db", str(db),
-                            "--port", "0", "--ignore-hours"], stdout=subprocess.PIPE, stderr=log, cwd=ROOT)
+                            "--port", "0", "--ignore-hours"], stdout=subprocess.PIPE, stderr=log, cwd=ROOT,
+                           env=child_env())
     try:
         ready_line = select.select([hub.stdout], [], [], 30)[0] and hub.stdout.readline().decode()
         match = re.match(r"navbat hub on (http://127\.0\.0\.1:\d+) ", ready_line or "")
@@ -245,28 +383,33 @@ def main(argv: list[str] | None = None) -> int:
         rec.seen = [{} for _ in range(args.subscribers)]
         stop = threading.Event()
         ready = threading.Barrier(args.subscribers + 1)
-        subs = [threading.Thread(target=subscriber, args=(url, i, ready, rec), daemon=True)
+        refreshers = [DisplayRefresh(url, args.display_delay, rec) if args.displays_poll else None
+                      for _ in range(args.subscribers)]
+        subs = [threading.Thread(target=subscriber, args=(url, i, ready, rec, refreshers[i]), daemon=True)
                 for i in range(args.subscribers)]
         for t in subs:
             t.start()
         ready.wait(30)
-        go = threading.Barrier(args.kiosks + args.clerks + 1)
+        go = threading.Barrier(args.kiosks + args.clerks + reporting + 1, action=rec.begin)
         workers = [threading.Thread(target=kiosk, args=(url, tokens[name], name, args.issue_rate / args.kiosks,
                                                           args.refresh_seconds, services, go, stop, rec))
                    for name in tokens]
         workers += [threading.Thread(target=clerk, args=(url, n, args.serve_seconds, go, stop, rec))
                     for n in range(1, args.clerks + 1)]
+        if reporting:
+            workers.append(threading.Thread(target=head, args=(url, month, args.report_every, go, stop, rec)))
         for t in workers:
             t.start()
         go.wait(120)  # every window open, every client connected
         load = os.getloadavg()[0]
         cpu0, me0, t0 = cpu_seconds(hub.pid), time.process_time(), time.perf_counter()
         time.sleep(args.seconds)
+        rec.end = time.perf_counter()
         stop.set()
         elapsed = time.perf_counter() - t0
         cpu, mine = cpu_seconds(hub.pid) - cpu0, time.process_time() - me0
         for t in workers:
-            t.join(15)
+            t.join(130 if reporting else 15)
         time.sleep(0.5)  # let the last events reach the displays
         waiting = requests.get(f"{url}/services", timeout=10).json()["services"]
     finally:
@@ -283,7 +426,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"throughput      {total / elapsed:6.1f} requests/s  ("
           + ", ".join(f"{k} {len(v) / elapsed:.1f}/s" for k, v in sorted(rec.latency.items())) + ")")
     print(f"CPU             hub {cpu / elapsed * 100:.0f} %, load clients {mine / elapsed * 100:.0f} % of one core")
-    for kind in ("issue", "next", "start", "done", "services"):
+    kinds = ["issue", "next", "start", "done", "services"]
+    kinds += ["display_services"] * args.displays_poll + ["report"] * reporting
+    for kind in kinds:
         v = rec.latency.get(kind, [])
         codes = dict(sorted(rec.status[kind].items()))
         print(f"{kind:<8} latency  p50 {ms(pct(v, 50))}  p90 {ms(pct(v, 90))}  p99 {ms(pct(v, 99))}"
@@ -303,12 +448,31 @@ def main(argv: list[str] | None = None) -> int:
           f"  p99 {ms(pct(delays_answered, 99))}  (negative: the displays had it before the clerk's answer)")
     print(f"calls some subscriber never received: {missing}; client errors: {len(rec.errors)}; "
           f"tickets issued {len(rec.issued)}, still waiting {sum(s['waiting'] for s in waiting)}")
+    if reporting:
+        r = rec.latency.get("report", [])
+        print(f"report {month} ({args.report_visits:,} seeded visits; the hub counted {rec.report_visitors}) every "
+              f"{args.report_every:g} s: p50 {ms(pct(r, 50))}  p99 {ms(pct(r, 99))}  max {ms(max(r, default=0))}"
+              f"  n={len(r)}")
+    calls = sum(1 for _, sent, _ in rec.calls if rec.measured(sent))
+    requests_all = sum(rec.sent.values())
+    by_displays = rec.sent.get("display_services", 0)
+    per_call = (lambda n: n / calls) if calls else (lambda n: float("nan"))
+    with_queue, display_events = rec.display_events[1], rec.display_events[0]
+    print(f"display events (ticket.*, counter.changed) per subscriber: {display_events}, with a queue summary "
+          f"{with_queue}; displays {'poll' if args.displays_poll else 'do not poll'} GET /services")
+    print(f"requests per call: {calls} calls made; displays {by_displays} requests = {per_call(by_displays):.2f} per "
+          f"call; all hub requests {requests_all} = {per_call(requests_all):.2f} per call (SSE streams not counted; "
+          + ", ".join(f"{k} {n}" for k, n in sorted(rec.sent.items())) + ")")
     issue_p99, next_p99 = pct(rec.latency["issue"], 99), pct(rec.latency["next"], 99)
     ok = issue_p99 < 0.05 and next_p99 < 0.05 and pct(delays_sent, 99) < 0.1 and not missing
     print(f"targets (issue/next p99 < 50 ms, event p99 < 100 ms): {'met' if ok else 'NOT met'}"
           f" ({args.issue_rate:g} tickets/s offered)")
     for e in rec.errors[:5]:
         print("  error:", e)
+    report_p99 = f"{pct(rec.latency['report'], 99) * 1000:.1f}" if reporting else "off"
+    print(f"RESULT issue_p50={pct(rec.latency['issue'], 50) * 1000:.1f} issue_p99={issue_p99 * 1000:.1f}"
+          f" next_p99={next_p99 * 1000:.1f} report_p99={report_p99}"
+          f" display_requests_per_call={per_call(by_displays):.2f} hub_requests_per_call={per_call(requests_all):.2f}")
     if args.keep:
         print(f"kept {folder}")
     else:

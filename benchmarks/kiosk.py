@@ -37,7 +37,7 @@ def start_hub(db: Path) -> tuple[str, str, object]:
     from server.auth import add_device
 
     app = create_app({"BRANCH": load_config(), "DB_PATH": str(db), "IGNORE_HOURS": True})
-    token = add_device(app.extensions["navbat.floor"].db, "kiosk-1", "kiosk")
+    token = add_device(app.extensions["navbat.hub"].store.writer, "kiosk-1", "kiosk")
     server = create_server(app, host="127.0.0.1", port=0, threads=16)
     threading.Thread(target=server.run, daemon=True).start()
     return f"http://127.0.0.1:{server.effective_port}", token, server

@@ -38,19 +38,23 @@ def estimate_json(est: queueing.Estimate) -> dict[str, int]:
     return {"minutes": round(est.minutes), "low": round(est.low), "high": round(est.high)}
 
 
+def _note(served_today: bool, open_counters: int, estimate: dict[str, int] | None) -> str | None:
+    """Why a summary shows no number, or that the number is nothing: not_served | not_open | no_wait."""
+    if not served_today:
+        return "not_served"
+    if not open_counters:
+        return "not_open"
+    if estimate is not None and estimate["high"] <= 0:
+        return "no_wait"
+    return None
+
+
 def service_summary(code: str, unit: str, facts: Facts) -> Summary:
     rows = facts.serving.get(code, [])
     open_counters = sum(1 for r in rows if r["state"] == "open")
     est = facts.newcomers.get(code) if open_counters else None  # nobody serving now: no honest number
     shown = estimate_json(est) if est is not None else None
-    if not rows:
-        note = "not_served"
-    elif not open_counters:
-        note = "not_open"
-    elif shown is not None and shown["high"] <= 0:
-        note = "no_wait"
-    else:
-        note = None
+    note = _note(bool(rows), open_counters, shown)
     return {"code": code, "unit": unit, "waiting": facts.waiting.get(code, 0), "available": bool(rows),
             "open_counters": open_counters, "estimated_wait_minutes": shown["minutes"] if shown else None,
             "estimated_wait": shown, "note": note}
@@ -62,14 +66,7 @@ def unit_summary(unit: Any, services: list[Summary], facts: Facts) -> Summary:
     open_counters = len({r["number"] for s in unit.services for r in facts.serving.get(s.code, [])
                          if r["state"] == "open"})
     estimate = {"low": min(minutes), "high": max(minutes)} if minutes else None
-    if not any(s["available"] for s in services):
-        note = "not_served"
-    elif not open_counters:
-        note = "not_open"
-    elif estimate is not None and estimate["high"] <= 0:
-        note = "no_wait"
-    else:
-        note = None
+    note = _note(any(s["available"] for s in services), open_counters, estimate)
     return {"code": unit.code, "name": unit.name.model_dump(), "services": [s.code for s in unit.services],
             "waiting": sum(s["waiting"] for s in services), "available": any(s["available"] for s in services),
             "open_counters": open_counters, "estimated_wait": estimate, "note": note}
