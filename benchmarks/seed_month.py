@@ -117,7 +117,8 @@ def seed_events(db: Path, rows: list[tuple], ratings: list[tuple] = ()) -> None:
         with conn:
             conn.executemany("INSERT INTO events (at, type, actor, ticket_id, counter, data) VALUES (?,?,?,?,?,?)",
                              rows)
-            conn.executemany("INSERT INTO ratings VALUES (?,?,?,?,?,?,?,?)", ratings)
+            if ratings:
+                conn.executemany("INSERT INTO ratings VALUES (?,?,?,?,?,?,?,?)", ratings)
     finally:
         conn.close()
 

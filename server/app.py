@@ -16,10 +16,11 @@ PAGES = (common.bp, tracking.bp, display.bp, counter.bp, head.bp)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """config keys: BRANCH (a Branch) or CONFIG_PATH, DB_PATH, IGNORE_HOURS, CLOCK (tests)."""
+    """config keys: BRANCH (a Branch) or CONFIG_PATH, DB_PATH, IGNORE_HOURS, CLOCK (tests),
+    REPORTS_IN_PROCESS (build reports in the hub's own process: tests that look inside one)."""
     app = Flask(__name__)
     app.config.update(DB_PATH="var/navbat.sqlite", CONFIG_PATH=None, IGNORE_HOURS=False, CLOCK=utcnow,
-                      JSON_SORT_KEYS=False)
+                      REPORTS_IN_PROCESS=False, JSON_SORT_KEYS=False)
     app.config.update(config or {})
     app.json.ensure_ascii = False
     app.json.sort_keys = False

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import secrets
 import threading
 from collections.abc import Iterator
@@ -34,6 +35,7 @@ from server.transitions import ACTIVE
 
 TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
 OUTCOMES = ("served", "documents_incomplete", "referred")
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -80,23 +82,30 @@ class Floor:
             try:
                 self._expire_old_days(tx)
                 yield tx
-                published = self._with_queue(tx.events)
                 self.db.execute("COMMIT")
             except BaseException:
                 self.db.execute("ROLLBACK")
                 raise
             finally:
                 self._tx = None
-            self.bus.publish(published)  # under the lock, so subscribers see ids in order
+            self.bus.publish(self._with_queue(tx.events))  # under the lock, so subscribers see ids in order
             if tx.events:
                 self.estimates.changed()
 
     def _with_queue(self, events: list[Event]) -> list[Event]:
         """Each ticket and counter event with the summaries of the sub-services it touched: the
-        waiting counts as of this transaction, the estimates of the latest replay."""
+        waiting counts as just committed, the estimates of the latest replay. Derived after the
+        commit, so a fault here can cost a display one re-read, never a ticket."""
         touched = summaries.touched(self.branch, events)
         if not touched:
             return events
+        try:
+            return self._summarised(events)
+        except Exception:  # noqa: BLE001 - the events are committed; they leave without summaries
+            log.exception("queue summaries could not be derived")
+            return events
+
+    def _summarised(self, events: list[Event]) -> list[Event]:
         facts = summaries.Facts.read(self.db, self.branch, self.estimates.latest_newcomers())
         out = []
         for ev in events:

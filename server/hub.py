@@ -8,6 +8,7 @@ nothing except through `hub.floor`.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ from server.queries import last_event_id
 from server.times import Clock
 
 EXTENSION = "navbat.hub"
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -52,8 +54,12 @@ class Hub:
 
     def _estimates_refreshed(self, waits: Waits) -> None:
         """After each replay: if any summary moved, displays get the new ones (queue.changed)."""
-        with self.read() as db:
-            queue = summaries.summarise(self.branch, summaries.Facts.read(db, self.branch, waits[1]))
+        try:
+            with self.read() as db:
+                queue = summaries.summarise(self.branch, summaries.Facts.read(db, self.branch, waits[1]))
+        except Exception:  # noqa: BLE001 - displays keep what they have; the next replay tries again
+            log.exception("queue summaries could not be derived")
+            return
         if queue != self._published:
             self._published = queue
             self.bus.publish_queue(queue)

@@ -7,8 +7,8 @@ import threading
 
 import requests
 
-import server.api.reports
-from server.reports import build_report
+import server.reports.worker
+from server.reports import build_report, parse_month
 
 API = "/api/v1"
 
@@ -31,7 +31,8 @@ def test_kiosks_issue_while_a_monthly_report_is_running(live_hub, actions, monke
         counted.append(build_report(db, branch, period).total.visitors)
         return report
 
-    monkeypatch.setattr(server.api.reports, "build_report", slow_report)
+    monkeypatch.setattr(server.reports.worker, "build_report", slow_report)
+    live_hub.app.config["REPORTS_IN_PROCESS"] = True  # to look inside the report while it runs
     head = actions.login("head")
     answer: list[requests.Response] = []
     reporter = threading.Thread(target=lambda: answer.append(requests.get(
@@ -60,3 +61,17 @@ def test_a_reader_cannot_write(hub) -> None:  # noqa: ANN001
 
     with hub.read() as db, pytest.raises(sqlite3.OperationalError, match="readonly"):
         db.execute("DELETE FROM tickets")
+
+
+def test_a_report_from_the_worker_process_equals_one_built_here(client, actions, hub) -> None:  # noqa: ANN001
+    clerk = actions.open_counter(1)
+    for _ in range(4):
+        actions.issue("PR1")
+    client.post(f"{API}/counters/1/next", headers=clerk)
+    client.post(f"{API}/counters/1/done", headers=clerk)
+    head = actions.login("head")
+    from_worker = client.get(f"{API}/reports/monthly", headers=head).json
+    with hub.read() as db:
+        here = build_report(db, hub.branch, parse_month(from_worker["period"]["label"])).as_dict()
+    from_worker.pop("generated_at")
+    assert from_worker == here and here["total"]["visitors"] == 4 and here["total"]["served"] == 1

@@ -1,17 +1,18 @@
-"""Daily and monthly reports (D9) as JSON, CSV or XLSX, read off a snapshot: a month's report
-never holds the write lock, so kiosks and clerks carry on while it runs."""
+"""Daily and monthly reports (D9) as JSON, CSV or XLSX. A report is built in a worker process
+from its own snapshot (server/reports/worker.py): it never holds the write lock, nor the
+hub's interpreter, so kiosks and clerks carry on while it runs."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 import jdatetime
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
 from server.api.common import require
 from server.hub import current
 from server.refusals import Invalid
-from server.reports import Period, build_report, parse_day, parse_month
+from server.reports import Period, parse_day, parse_month, worker
 from server.reports.export import to_csv, to_xlsx
 
 bp = Blueprint("reports_api", __name__)
@@ -37,8 +38,7 @@ def _report(kind: str) -> Response:
         raise Invalid("bad_format", "format must be json, csv or xlsx; lang en or fa")
     period = _period(kind)
     hub = current()
-    with hub.read() as db:
-        report = build_report(db, hub.branch, period)
+    report = worker.report(hub.store, hub.branch, period, in_process=current_app.config["REPORTS_IN_PROCESS"])
     name = f"navbat-{period.label}"
     if fmt == "csv":
         return Response(to_csv(report, lang), mimetype="text/csv",
