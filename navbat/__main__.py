@@ -1,5 +1,8 @@
+"""`python -m navbat`: the same as the `navbat` command."""
+
 import sys
 
 from navbat.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,4 +1,4 @@
-"""`navbat display`: the hall's wall display, the screen above one window, or an LED board."""
+"""`navbat display`: the hall's wall display, the screen above one counter, or an LED board."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("display", help="wall display (calls, voice), window display or serial LED board")
+    p = sub.add_parser("display", help="wall display (calls, voice), counter display or serial LED board")
     p.add_argument("--hub", default="http://127.0.0.1:8080", help="hub URL (default http://127.0.0.1:8080)")
-    p.add_argument("--counter", type=int, metavar="N", help="the screen above window N (its number, ticket, "
+    p.add_argument("--counter", type=int, metavar="N", help="the screen above counter N (its number, ticket, "
                    "sub-services) instead of the hall display")
     p.add_argument("--fullscreen", action="store_true")
     p.add_argument("--lang", choices=("fa", "en"), default="fa", help="screen language (default fa)")

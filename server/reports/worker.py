@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import sqlite3
 import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
@@ -32,8 +34,20 @@ def _executor() -> ProcessPoolExecutor:
     with _pool_lock:
         if _pool is None:
             # spawn, not fork: the hub has threads (and their locks) that a forked child would inherit mid-use
-            _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"))
+            _pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
+                                        initializer=_leave_with, initargs=(os.getpid(),))
         return _pool
+
+
+def _leave_with(hub_pid: int) -> None:
+    """In the worker: exit when the hub is gone. A hub killed by a signal never tells its pool, and
+    the worker would wait on its queue for ever."""
+    def watch() -> None:
+        while os.getppid() == hub_pid:
+            time.sleep(1)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="navbat-report-parent", daemon=True).start()
 
 
 def _build(db_path: str, branch: Branch, period: Period) -> Report:
