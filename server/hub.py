@@ -24,7 +24,7 @@ from server.db import Store
 from server.estimates import Estimates, Waits
 from server.events import Event, EventBus
 from server.floor import Floor
-from server.queries import last_event_id
+from server.queries import events_after, last_event_id
 from server.times import Clock
 
 EXTENSION = "navbat.hub"
@@ -47,10 +47,10 @@ class Hub:
         with self.store.read() as db:
             yield db
 
-    def events_since(self, last_id: int, limit: int = 10000) -> list[Event]:
+    def events_since(self, last_id: int) -> list[Event]:
+        """From the log, for a subscriber that fell behind what the bus keeps in memory."""
         with self.read() as db:
-            rows = db.query("SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?", [last_id, limit])
-            return [Event.from_row(r) for r in rows]
+            return [Event.from_row(r) for r in events_after(db, last_id)]
 
     def _estimates_refreshed(self, waits: Waits) -> None:
         """After each replay: if any summary moved, displays get the new ones (queue.changed)."""

@@ -65,3 +65,7 @@ def device_statuses(db: sqlite_utils.Database) -> list[Row]:
 
 def last_event_id(db: sqlite_utils.Database) -> int:
     return db.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
+
+
+def events_after(db: sqlite_utils.Database, last_id: int, limit: int = 10000) -> list[Row]:
+    return list(db.query("SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?", [last_id, limit]))
