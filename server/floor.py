@@ -44,12 +44,10 @@ class Write:
 
     db: sqlite_utils.Database
     now: dt.datetime
-    floor: Floor
     events: list[Event] = field(default_factory=list)
 
-    def emit(self, type_: str, data: dict[str, Any], actor: str | None = None,
-             at: dt.datetime | None = None) -> Event:
-        at_s = iso(at or self.now)
+    def emit(self, type_: str, data: dict[str, Any], actor: str | None = None) -> Event:
+        at_s = iso(self.now)
         cur = self.db.execute(
             "INSERT INTO events (at, type, actor, ticket_id, counter, data) VALUES (?, ?, ?, ?, ?, ?)",
             [at_s, type_, actor, data.get("ticket"), data.get("counter"), json.dumps(data, ensure_ascii=False)])
@@ -78,7 +76,7 @@ class Floor:
                 yield self._tx
                 return
             self.db.execute("BEGIN IMMEDIATE")
-            tx = self._tx = Write(self.db, self.clock(), self)
+            tx = self._tx = Write(self.db, self.clock())
             try:
                 self._expire_old_days(tx)
                 yield tx
