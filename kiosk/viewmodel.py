@@ -126,6 +126,8 @@ class KioskModel:
             return self._closed_text()
         if problem.code == "service_unavailable":
             return _("No counter gives this service today. Please ask at the information desk.")
+        if problem.code == "numbers_exhausted":
+            return _("Every number of this service is in use right now. Please try again in a few minutes.")
         return _("The ticket could not be issued ({reason}). Please ask at the information desk.").format(
             reason=problem.code)
 

@@ -23,7 +23,7 @@ from typing import Any
 import sqlite_utils
 
 import queueing
-from foundation.config import Branch
+from foundation.config import Branch, Numbering
 from server import projection, summaries
 from server.db import Store
 from server.estimates import Estimates
@@ -31,7 +31,7 @@ from server.events import Event, EventBus
 from server.queries import Row, counter_row, counter_services, serving, ticket_row
 from server.refusals import Conflict, Invalid, NotFound
 from server.times import Clock, iso, parse_iso
-from server.transitions import ACTIVE
+from server.transitions import ACTIVE, LIVE
 
 TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
 OUTCOMES = ("served", "documents_incomplete", "referred")
@@ -178,13 +178,47 @@ class Floor:
         last = self.db.execute("SELECT last FROM sequences WHERE service=? AND branch_day=?",
                                [service, day]).fetchone()
         seq = (last[0] if last else 0) + 1
+        number = self._free_number(service, day, seq)
         ticket_id = self.db.execute("SELECT coalesce(max(id), 0) + 1 FROM tickets").fetchone()[0]
         tx.emit("ticket.issued", {
-            "ticket": ticket_id, "number": self.branch.service(service).numbering.format(seq), "seq": seq,
+            "ticket": ticket_id, "number": number, "seq": seq,
             "service": service, "priority": priority, "tracking_code": self._new_tracking_code(),
             "idempotency_key": key, "device": device, "branch_day": day,
         }, actor=device)
         return ticket_id
+
+    def _free_number(self, service: str, day: str, seq: int) -> str:
+        """The printed number for the day's `seq`-th ticket of `service`: the block's next number
+        after the last one printed, skipping every number an open ticket still holds. Until the
+        block wraps this is `numbering.format(seq)`; `seq` itself always counts on.
+
+        Held means an open ticket (waiting, called, serving) issued today *for this sub-service*
+        (first_service): a transferred ticket keeps its number, so 101 of IN1 sent on to IN2 still
+        holds IN1's 101 and holds nothing of IN2's block. Refused with `numbers_exhausted`
+        (nothing issued, the key unused) when the whole block is held."""
+        numbering = self.branch.service(service).numbering
+        held = {r[0] for r in self.db.execute(
+            "SELECT number FROM tickets WHERE first_service=? AND branch_day=? AND state IN (?, ?, ?)",
+            [service, day, *LIVE])}
+        previous = self.db.execute("SELECT number FROM tickets WHERE first_service=? AND branch_day=? "
+                                   "ORDER BY seq DESC LIMIT 1", [service, day]).fetchone()
+        after = self._slot(numbering, previous[0]) if previous else None
+        first = (seq - 1 if after is None else after + 1) % numbering.size  # 0-based slot to try first
+        for k in range(numbering.size):
+            number = numbering.format(first + k + 1)
+            if number not in held:
+                return number
+        raise Conflict("numbers_exhausted", f"every number of {service} ({numbering.format(1)}–"
+                       f"{numbering.format(numbering.size)}) is held by an open ticket; finish or cancel old tickets")
+
+    @staticmethod
+    def _slot(numbering: Numbering, number: str) -> int | None:
+        """Where a printed number sits in its block (0-based), or None if it is not of this block."""
+        text = number.removeprefix(f"{numbering.prefix}-") if numbering.prefix is not None else number
+        if not (text.isascii() and text.isdigit()):
+            return None
+        slot = int(text) - (1 if numbering.prefix is not None else numbering.start)  # type: ignore[operator]
+        return slot if 0 <= slot < numbering.size and numbering.format(slot + 1) == number else None
 
     def _new_tracking_code(self) -> str:
         while True:

@@ -12,9 +12,11 @@ from server import ratings, views
 from server.hub import Hub
 from server.queries import device_statuses
 from server.times import iso, parse_iso
+from server.transitions import LIVE
 
 DEVICE_OK = ("ok",)
 DEVICE_WARN = ("paper_near_end",)
+NUMBERS_LOW = 0.1  # warn when fewer than this share of a sub-service's block is free
 
 
 def _today_start(hub: Hub) -> str:
@@ -34,9 +36,15 @@ def _floor_view(hub: Hub, db: Any) -> dict[str, Any]:
         "SELECT service, min(arrived_at) FROM tickets WHERE state='waiting' GROUP BY service")}
     served = dict(db.execute(
         "SELECT service, count(*) FROM tickets WHERE state='done' AND finished_at >= ? GROUP BY service", [since]))
+    # Numbers held today, per block: open tickets by the sub-service they were issued for (a
+    # transferred ticket keeps its number), as the floor counts them when it issues (Floor._free_number).
+    held = dict(db.execute(
+        "SELECT first_service, count(DISTINCT number) FROM tickets WHERE branch_day=? AND state IN (?, ?, ?) "
+        "GROUP BY first_service", [hub.branch.branch_day(now).isoformat(), *LIVE]))
     services = []
     for s in views.services(hub)["services"]:
         first = longest.get(s["code"])
+        block = hub.branch.service(s["code"]).numbering.size
         wait = (now - parse_iso(first)).total_seconds() / 60 if first else None
         services.append({
             "code": s["code"], "name": s["name"], "unit": s["unit"], "unit_name": s["unit_name"],
@@ -44,7 +52,7 @@ def _floor_view(hub: Hub, db: Any) -> dict[str, Any]:
             "over_target": wait is not None and wait > s["target_wait_minutes"],
             "estimated_wait": s["estimated_wait"], "served_today": served.get(s["code"], 0),
             "open_counters": s["open_counters"], "counters": s["counters"], "available": s["available"],
-            "note": s["note"],
+            "note": s["note"], "numbers_total": block, "numbers_free": max(block - held.get(s["code"], 0), 0),
         })
     per_counter = {r[0]: (r[1], r[2]) for r in db.execute(
         """SELECT counter, count(*), avg((julianday(finished_at) - julianday(called_at)) * 1440) FROM tickets
@@ -69,7 +77,8 @@ def _floor_view(hub: Hub, db: Any) -> dict[str, Any]:
 
 
 def alerts(services: list[dict[str, Any]], devices: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Waits past their target, sub-services nobody can serve, printers and displays down."""
+    """Waits past their target, sub-services nobody can serve or with (almost) every number held, printers and
+    displays down."""
     out = []
     for s in services:
         if s["over_target"]:
@@ -78,6 +87,12 @@ def alerts(services: list[dict[str, Any]], devices: list[dict[str, Any]]) -> lis
         if s["waiting"] and not s["open_counters"]:
             out.append({"kind": "no_open_counter", "level": "danger", "service": s["code"], "name": s["name"],
                         "waiting": s["waiting"]})
+        if not s["numbers_free"]:
+            out.append({"kind": "numbers_exhausted", "level": "danger", "service": s["code"], "name": s["name"],
+                        "total": s["numbers_total"]})
+        elif s["numbers_free"] < NUMBERS_LOW * s["numbers_total"]:
+            out.append({"kind": "numbers_low", "level": "warning", "service": s["code"], "name": s["name"],
+                        "free": s["numbers_free"], "total": s["numbers_total"]})
     for d in devices:
         if d["status"] not in DEVICE_OK:
             out.append({"kind": "device_down" if d["status"] not in DEVICE_WARN else "device_warning",

@@ -36,6 +36,10 @@ _paths: dict[str, Any] = {
     "/tickets": {"post": {**_op("Issue a ticket (kiosk token); same Idempotency-Key returns the same ticket",
                                 ok=_T_OK, body={"type": "object", "required": ["service"], "properties": {
                                     "service": {"type": "string"}, "priority": {"type": ["string", "null"]}}}),
+                          "description": "409 `numbers_exhausted` when every number of the sub-service's block "
+                                         "is held by an open ticket today: nothing is issued, and the same "
+                                         "Idempotency-Key issues normally once a number is free. Other 409s: "
+                                         "`service_unavailable`, `branch_closed`, `idempotency_conflict`.",
                           "parameters": [{"name": "Idempotency-Key", "in": "header", "required": True,
                                           "schema": {"type": "string", "maxLength": 100}}]}},
     "/tickets/{code}": {"get": {**_op("A ticket by tracking code: state, position, estimate, counter", ok=_T_OK,

@@ -88,8 +88,11 @@ def test_numbers_restart_each_branch_day(branch, tmp_path):  # noqa: ANN001
 def test_numeric_block_wraps(branch, tmp_path):  # noqa: ANN001
     app = make_app(branch, tmp_path / "hub.sqlite", CLOCK=Clock(tehran(21, 9)))
     floor = app.extensions["navbat.hub"].floor
-    numbers = [floor.issue_ticket("IN1", None, f"k{i}", "kiosk-1")[0]["number"] for i in range(101)]
+    numbers = [floor.issue_ticket("IN1", None, f"k{i}", "kiosk-1")[0]["number"] for i in range(99)]
     assert numbers[0] == "101" and numbers[98] == "199"
+    floor.cancel(1, "head")  # 101 and 102 are free again; everyone else still holds theirs
+    floor.cancel(2, "head")
+    numbers += [floor.issue_ticket("IN1", None, f"k{i}", "kiosk-1")[0]["number"] for i in range(99, 101)]
     assert numbers[99:] == ["101", "102"]  # the 100th ticket of the day wraps to the start of 101-199
     seqs = [r[0] for r in floor.db.execute("SELECT seq FROM tickets WHERE service='IN1' ORDER BY id")]
     assert seqs == list(range(1, 102))  # the day's count keeps going: no two tickets share a sequence

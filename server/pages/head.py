@@ -26,6 +26,8 @@ JS_STRINGS = (
     "Visitors not served by any open counter", "ok", "offline", "paper_out", "paper_near_end", "error",
     "from history", "from the busy-day model", "Day", "Satisfied", "over capacity", "scaled to today's arrivals",
     "Visitors and served per day", "Visitors and served per unit",
+    "Numbers of {name} are all in use: finish or cancel old tickets",
+    "Only {free} of the {total} numbers of {name} are free",
 )
 
 

@@ -57,6 +57,13 @@ function alertText(a) {
   if (a.kind === "no_open_counter") {
     return {level: a.level, text: `${name(a.name)}: ` + t("Nobody can serve {waiting} waiting", {waiting: num(a.waiting)})};
   }
+  if (a.kind === "numbers_exhausted") {
+    return {level: a.level, text: t("Numbers of {name} are all in use: finish or cancel old tickets", {name: name(a.name)})};
+  }
+  if (a.kind === "numbers_low") {
+    return {level: a.level, text: t("Only {free} of the {total} numbers of {name} are free",
+      {free: num(a.free), total: num(a.total), name: name(a.name)})};
+  }
   return {level: a.level, text: t("{device} is {status}", {device: a.device, status: t(a.status).replace(/_/g, " ")}) + (a.detail ? ` (${a.detail})` : "")};
 }
 
