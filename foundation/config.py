@@ -29,6 +29,11 @@ DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "branches.y
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # datetime.weekday() order
 _HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
 Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,16}$")]
+# A host name the hub answers to: a name, "*.suffix", an IP address, "<ip>" (any IP address),
+# "<hostname>" (this machine's name) or "*" (any host: the check is off).
+_HOST = re.compile(r"^(<ip>|<hostname>|\*|(\*\.)?[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*"
+                   r"|[0-9a-f:.]+)$")
+DEFAULT_HOSTS = ("localhost", "*.localhost", "<ip>", "<hostname>", "*.local")
 
 
 class ConfigError(Exception):
@@ -204,6 +209,18 @@ class BranchInfo(_Model):
     timezone: str = "Asia/Tehran"
     opening_hours: dict[Literal[WEEKDAYS], str] = Field(default_factory=dict)  # type: ignore[valid-type]
     holidays: list[dt.date] = Field(default_factory=list)
+    # The Host names browsers may reach the hub by; any other gets 400 bad_host (DNS rebinding).
+    allowed_hosts: list[str] = Field(default_factory=lambda: list(DEFAULT_HOSTS), min_length=1)
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _hosts(cls, hosts: list[str]) -> list[str]:
+        out = [h.strip().lower().rstrip(".") for h in hosts]
+        for host in out:
+            if not _HOST.match(host):
+                raise PydanticCustomError("host", '"{host}" is not a host name, "*.suffix", "<ip>" or "<hostname>"',
+                                          {"host": host[:60]})
+        return out
 
     @field_validator("timezone")
     @classmethod

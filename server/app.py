@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask
 
 from foundation.config import Branch, load_config
-from server import api, errors
+from server import api, errors, guards
 from server.hub import EXTENSION, open_hub
 from server.pages import common, counter, display, head, tracking
 from server.times import utcnow
@@ -28,6 +28,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions[EXTENSION] = open_hub(branch, app.config["DB_PATH"], app.config["CLOCK"],
                                          app.config["IGNORE_HOURS"])
     errors.init_app(app)
+    guards.init_app(app)  # before the blueprints: their <int:...> routes take its bounded converter
     api.init_app(app)
     for bp in PAGES:
         app.register_blueprint(bp)

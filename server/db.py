@@ -106,6 +106,43 @@ def m003_counter_services(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE counters RENAME COLUMN skills TO services")
 
 
+@migrations()
+def m004_login_limits(db: sqlite_utils.Database) -> None:
+    # Wrong PINs (server/auth.py): one row per attempt not (yet) proven right, and the lockouts
+    # they led to, per username and per address. Kept in the file: a restart forgets nothing.
+    db.execute("""
+        CREATE TABLE login_failures (
+            id INTEGER PRIMARY KEY,
+            username TEXT NOT NULL,
+            address TEXT NOT NULL,
+            at TEXT NOT NULL)""")
+    db.execute("CREATE INDEX login_failures_username ON login_failures(username, at)")
+    db.execute("CREATE INDEX login_failures_address ON login_failures(address, at)")
+    db.execute("""
+        CREATE TABLE login_lockouts (
+            kind TEXT NOT NULL,                -- username | address
+            name TEXT NOT NULL,                -- the username or the address
+            lockouts INTEGER NOT NULL,         -- in a row: each one lasts twice the last
+            since TEXT NOT NULL,               -- failures before this no longer count
+            until TEXT NOT NULL,
+            address TEXT,                      -- the last address that failed
+            PRIMARY KEY (kind, name))""")
+
+
+@migrations()
+def m005_sessions_end_tablets(db: sqlite_utils.Database) -> None:
+    # A session ends when its user's credential changes (PIN reset, role change, disable):
+    # the session keeps the user's credential version it was made with.
+    db.execute("ALTER TABLE users ADD COLUMN credential INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE users ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE sessions ADD COLUMN credential INTEGER NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE sessions ADD COLUMN last_used_at TEXT")
+    db.execute("ALTER TABLE devices ADD COLUMN counter INTEGER")  # a tablet's own counter
+    # The public sees a clerk's display name, never the username: a display name that is the
+    # username was only the old default (`navbat user add --name` gives a real one).
+    db.execute("UPDATE users SET display_name=NULL WHERE display_name=username")
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE in the one write path,
     # BEGIN for a reader's snapshot), so sqlite-utils' helpers nest inside them as savepoints.

@@ -14,6 +14,8 @@ def _op(summary: str, ok: dict[str, Any] | None = None, body: dict[str, Any] | N
         op["responses"][str(code)] = _ERR
     if body:
         op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+        for code in (400, 413, 415):  # server/guards.py: bad JSON, too big, not JSON
+            op["responses"][str(code)] = _ERR
     if auth:
         op["security"] = [{"bearer": []}]
     return op
@@ -25,7 +27,8 @@ _T_OK = {"description": "the ticket", "content": {"application/json": {"schema":
 
 _paths: dict[str, Any] = {
     "/health": {"get": _op("Liveness", auth=False, errors=())},
-    "/login": {"post": _op("Log in with a PIN (clerks name their counter)", auth=False, body={
+    "/login": {"post": _op("Log in with a PIN (clerks name their counter); 429 too_many_attempts with Retry-After "
+                           "after repeated wrong PINs", auth=False, errors=(400, 401, 404, 409, 429), body={
         "type": "object", "required": ["username", "pin"],
         "properties": {"username": {"type": "string"}, "pin": {"type": "string"}, "counter": {"type": "integer"}}})},
     "/logout": {"post": _op("End this session and free the counter")},
@@ -69,10 +72,12 @@ _paths: dict[str, Any] = {
     "/head/what-if": {"post": _op("Expected waits before and after a staffing change (branch head)", body={
         "type": "object", "properties": {"changes": {"type": "array"}, "counter": {"type": "integer"},
                                          "services": {}, "state": {"type": "string"}}})},
-    "/ratings/pending": {"get": {**_op("The visitor a counter's tablet may rate now", auth=False, errors=(400,)),
+    "/ratings/pending": {"get": {**_op("The visitor a counter's tablet may rate now (that counter's tablet token)",
+                                       errors=(400, 401, 403, 404)),
                                  "parameters": [{"name": "counter", "in": "query", "required": True,
                                                  "schema": {"type": "integer"}}]}},
-    "/ratings": {"post": _op("A satisfaction rating, 1-5 faces (F2, V4)", auth=False, body={
+    "/ratings": {"post": _op("A satisfaction rating, 1-5 faces (F2, V4): the visitor's tracking code, or "
+                             "{counter, ticket} from that counter's tablet token", auth=False, body={
         "type": "object", "required": ["score"], "properties": {
             "score": {"type": "integer", "minimum": 1, "maximum": 5}, "counter": {"type": "integer"},
             "tracking_code": {"type": "string"}, "comment": {"type": "string"}}})},

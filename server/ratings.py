@@ -1,8 +1,9 @@
 """Visitors' satisfaction ratings (F2, V4): faces on a counter's tablet or the tracking page.
 
-A rating needs no login: from the tracking page the tracking code is the key (F1);
-at a counter's tablet only the visitor that counter has just finished may be rated,
-for a few minutes, once. Ratings are written through the floor's one write path.
+From the tracking page the tracking code is the key (F1), no login; at a counter's tablet
+only the visitor that counter has just finished may be rated, for a few minutes, once, and
+only by that counter's own tablet (its device token: server/api/ratings.py checks it).
+Ratings are written through the floor's one write path.
 """
 
 from __future__ import annotations

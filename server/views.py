@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from server import summaries
+from server import auth, summaries
 from server.hub import Hub
 from server.queries import Row, counter_row, counter_services, people_ahead, serving, ticket_row, waiting_counts
 
@@ -59,15 +59,18 @@ def ticket_by_id(hub: Hub, ticket_id: int) -> dict[str, Any]:
 
 
 def counter(hub: Hub, number: int) -> dict[str, Any]:
+    """A counter: its clerk's username for staff (the API strips it for anyone else) and the
+    display name the branch gave the clerk, for everyone."""
     with hub.read() as db:
         row = counter_row(db, hub.branch, number)
         current = ticket(hub, ticket_row(db, row["current_ticket"])) if row["current_ticket"] else None
+        clerk_name = auth.display_name(db, row["clerk"])
     if current:
         current.pop("tracking_code", None)
     cfg = hub.branch.counter(number)
     return {"number": number, "name": cfg.name.model_dump(), "unit": cfg.unit,
             "services": [{"code": c, "weight": w} for c, w in counter_services(row, hub.branch).items()],
-            "state": row["state"], "clerk": row["clerk"], "current_ticket": current}
+            "state": row["state"], "clerk": row["clerk"], "clerk_name": clerk_name, "current_ticket": current}
 
 
 def counters(hub: Hub) -> list[dict[str, Any]]:

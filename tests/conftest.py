@@ -52,6 +52,9 @@ def make_app(branch: Branch, db_path: Path, **config: object) -> Flask:
         add_user(db, name, "head" if name == "head" else "clerk", pin)
     app.config["KIOSK_TOKEN"] = add_device(db, "kiosk-1", "kiosk")
     app.config["DISPLAY_TOKEN"] = add_device(db, "hall", "display")
+    # Each counter's satisfaction tablet (/rate/<n>): rates only that counter's visitors.
+    app.config["TABLET_TOKENS"] = {c.number: add_device(db, f"tablet-{c.number}", "tablet", c.number)
+                                   for c in branch.counters}
     return app
 
 
@@ -84,6 +87,10 @@ class Actions:
         self.client, self.app = client, app
         self.kiosk = {"Authorization": f"Bearer {app.config['KIOSK_TOKEN']}"}
         self._keys = 0
+
+    def tablet(self, counter: int) -> dict[str, str]:
+        """The headers of that counter's satisfaction tablet."""
+        return {"Authorization": f"Bearer {self.app.config['TABLET_TOKENS'][counter]}"}
 
     def login(self, username: str, counter: int | None = None) -> dict[str, str]:
         body = {"username": username, "pin": PINS[username]}

@@ -40,7 +40,7 @@ def login(page, url: str, user: str, counter: int, lang: str = "fa") -> None:  #
 def open_display(browser, url: str):  # noqa: ANN001, ANN201
     page = browser.new_page(viewport={"width": 1280, "height": 720})
     page.goto(f"{url}/display")
-    page.wait_for_function("window.navbatDisplay && window.navbatDisplay.loaded && window.navbatDisplay.online")
+    page.wait_for_function("() => window.navbatDisplay && window.navbatDisplay.loaded && window.navbatDisplay.online")
     return page
 
 
@@ -59,7 +59,7 @@ def test_clerk_calls_next_and_the_web_display_shows_it_within_a_second(browser, 
 
     started = time.monotonic()
     console.click("#next")
-    display.wait_for_function("window.navbatDisplay.calls.length > 0", timeout=1000)
+    display.wait_for_function("() => window.navbatDisplay.calls.length > 0", timeout=1000)
     elapsed = time.monotonic() - started
     called = views.counter(hub, 3)["current_ticket"]
     assert called is not None and elapsed < 1.0
@@ -69,7 +69,7 @@ def test_clerk_calls_next_and_the_web_display_shows_it_within_a_second(browser, 
 
     # The console shows the ticket, its sub-service, priority, wait and why it was chosen.
     shown = called["number"].translate(FA)
-    console.wait_for_function(f"document.querySelector('#ticket-number').textContent === '{shown}'")
+    console.wait_for_function(f"() => document.querySelector('#ticket-number').textContent === '{shown}'")
     assert console.text_content("#ticket-reason")  # the policy's explanation, translated
     assert console.text_content("#ticket-priority") in ("عادی", "سالمند (۶۰ سال به بالا)")
     docs = floor.branch.service(called["service"]).documents
@@ -98,10 +98,10 @@ def test_recall_by_keyboard_and_transfer_to_another_sub_service(browser, live_hu
     first = views.counter(hub, 4)["current_ticket"]
 
     console.keyboard.press("r")
-    display.wait_for_function("window.navbatDisplay.announced.length === 2", timeout=2000)
+    display.wait_for_function("() => window.navbatDisplay.announced.length === 2", timeout=2000)
     assert views.ticket_by_id(hub, first["id"])["recalls"] == 1
     assert display.evaluate("window.navbatDisplay.calls[0].recall") is True
-    console.wait_for_function("document.querySelector('#ticket-recalls').textContent === '۱'")
+    console.wait_for_function("() => document.querySelector('#ticket-recalls').textContent === '۱'")
 
     console.select_option("#transfer-to", "PN2")
     console.click("#transfer")
@@ -114,7 +114,7 @@ def test_recall_by_keyboard_and_transfer_to_another_sub_service(browser, live_hu
     console.wait_for_selector("#recall:not([disabled])")
     assert views.counter(hub, 4)["current_ticket"]["id"] != first["id"]
     console.wait_for_function(
-        "document.querySelector('#waiting tr[data-service=\"PN2\"] td.count').textContent === '۱'")
+        "() => document.querySelector('#waiting tr[data-service=\"PN2\"] td.count').textContent === '۱'")
 
 
 def test_documents_checklist_records_incomplete_and_tells_what_is_missing(browser, live_hub, actions, floor, hub):  # noqa: ANN001
@@ -137,7 +137,7 @@ def test_documents_checklist_records_incomplete_and_tells_what_is_missing(browse
     assert (done["state"], done["outcome"]) == ("done", "documents_incomplete")
     # nobody left: "next" says so instead of failing
     console.click("#next")
-    console.wait_for_function("document.querySelector('#message').textContent.includes('کسی در انتظار نیست')")
+    console.wait_for_function("() => document.querySelector('#message').textContent.includes('کسی در انتظار نیست')")
 
 
 def test_pause_resume_and_errors_in_english(browser, live_hub, actions, floor, hub):  # noqa: ANN001
@@ -149,7 +149,7 @@ def test_pause_resume_and_errors_in_english(browser, live_hub, actions, floor, h
     console.fill("#pin", "0000")
     console.select_option("#counter", "8")
     console.click("#login-button")
-    console.wait_for_function("document.querySelector('#message').textContent.includes('wrong PIN')")
+    console.wait_for_function("() => document.querySelector('#message').textContent.includes('wrong PIN')")
     assert console.get_attribute("html", "dir") == "ltr"
     login(console, live_hub.url, "clerk8", 8, lang="en")
     console.click("#open")
@@ -164,7 +164,7 @@ def test_pause_resume_and_errors_in_english(browser, live_hub, actions, floor, h
     console.keyboard.press("n")
     console.wait_for_selector("#start:not([disabled])")
     console.keyboard.press("s")
-    console.wait_for_function("document.querySelector('#message').textContent.startsWith('Started')")
+    console.wait_for_function("() => document.querySelector('#message').textContent.startsWith('Started')")
     assert views.counter(hub, 8)["current_ticket"]["state"] == "serving"
     console.wait_for_timeout(200)
     console.screenshot(path=str(DOCS / "counter-console-en.png"))

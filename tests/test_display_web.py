@@ -133,7 +133,8 @@ def test_web_display_takes_unit_rows_from_event_queues_and_reads_services_only_w
         page = browser.new_page(viewport={"width": 1280, "height": 720})
         api.attach(page)
         page.goto(f"{live_hub.url}/display?lang=en&voice=")
-        page.wait_for_function("window.navbatDisplay && window.navbatDisplay.loaded && window.navbatDisplay.online")
+        page.wait_for_function(
+            "() => window.navbatDisplay && window.navbatDisplay.loaded && window.navbatDisplay.online")
         page.wait_for_timeout(400)
         assert api.reads == 1
         shown = units_shown(page)
@@ -165,7 +166,7 @@ def test_web_display_takes_unit_rows_from_event_queues_and_reads_services_only_w
                    {"id": 9, "type": "ticket.issued", "ticket": 2, "number": "102", "service": "IN1"},
                    {"id": 10, "type": "counter.changed", "counter": 3, "state": "paused", "services": None}):
             page.evaluate("(ev) => window.fakeSource.emit(ev.type, ev)", ev)
-        page.wait_for_function("document.querySelector('#units [data-unit=insured] .waiting').textContent"
+        page.wait_for_function("() => document.querySelector('#units [data-unit=insured] .waiting').textContent"
                                " === '6 waiting'")
         page.wait_for_timeout(400)
         assert api.reads == 1 + 1
@@ -180,7 +181,7 @@ def test_web_display_takes_unit_rows_from_event_queues_and_reads_services_only_w
         fa = browser.new_page(viewport={"width": 1280, "height": 720})
         ScriptedApi(branch).attach(fa)
         fa.goto(f"{live_hub.url}/display?voice=")
-        fa.wait_for_function("window.navbatDisplay && window.navbatDisplay.loaded")
+        fa.wait_for_function("() => window.navbatDisplay && window.navbatDisplay.loaded")
         fa.evaluate("(ev) => window.fakeSource.emit('ticket.called', ev)", {
             "id": 7, "type": "ticket.called", "at": "2020-01-01T00:00:00+00:00", "ticket": 1, "number": "101",
             "service": "IN1", "counter": 3,

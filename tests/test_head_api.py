@@ -130,31 +130,49 @@ def test_what_if_rejects_bad_input(client, head, body, status, error) -> None:  
 
 def test_tablet_rating_rules(client, actions, floor: Floor) -> None:  # noqa: ANN001
     clerk = actions.open_counter(2)
+    tablet, tablet3 = actions.tablet(2), actions.tablet(3)  # each counter's own tablet token
     actions.issue("PR1")
     actions.issue("PR1")
-    assert client.get("/api/v1/ratings/pending?counter=2").status_code == 204
+    assert client.get("/api/v1/ratings/pending?counter=2", headers=tablet).status_code == 204
     first = client.post("/api/v1/counters/2/next", headers=clerk).json
     client.post("/api/v1/counters/2/done", headers=clerk)
-    pending = client.get("/api/v1/ratings/pending?counter=2").json
+    pending = client.get("/api/v1/ratings/pending?counter=2", headers=tablet).json
     assert pending["ticket"] == first["id"] and pending["number"] == first["number"]
-    assert client.get("/api/v1/ratings/pending?counter=3").status_code == 204  # another window: nothing
-    bad = client.post("/api/v1/ratings", json={"counter": 3, "ticket": first["id"], "score": 5})
+    assert client.get("/api/v1/ratings/pending", headers=tablet).json == pending  # its own counter by default
+    assert client.get("/api/v1/ratings/pending?counter=3", headers=tablet3).status_code == 204  # another window
+    bad = client.post("/api/v1/ratings", json={"counter": 3, "ticket": first["id"], "score": 5}, headers=tablet3)
     assert (bad.status_code, bad.json["error"]) == (409, "not_rateable")
-    assert client.post("/api/v1/ratings", json={"counter": 2, "ticket": first["id"], "score": 0}).status_code == 400
-    assert client.post("/api/v1/ratings", json={"counter": 2, "ticket": first["id"], "score": True}).status_code == 400
-    ok = client.post("/api/v1/ratings", json={"counter": 2, "ticket": first["id"], "score": 4, "comment": "x" * 900})
+    rate = {"counter": 2, "ticket": first["id"]}
+    assert client.post("/api/v1/ratings", json={**rate, "score": 0}, headers=tablet).status_code == 400
+    assert client.post("/api/v1/ratings", json={**rate, "score": True}, headers=tablet).status_code == 400
+    ok = client.post("/api/v1/ratings", json={**rate, "score": 4, "comment": "x" * 900}, headers=tablet)
     assert ok.status_code == 201 and ok.json["source"] == "tablet" and len(ok.json["comment"]) == 500
-    assert client.get("/api/v1/ratings/pending?counter=2").status_code == 204  # rated: faces go away
-    again = client.post("/api/v1/ratings", json={"counter": 2, "ticket": first["id"], "score": 5})
+    assert client.get("/api/v1/ratings/pending?counter=2", headers=tablet).status_code == 204  # rated: faces go
+    again = client.post("/api/v1/ratings", json={**rate, "score": 5}, headers=tablet)
     assert again.status_code == 409
     # once the next visitor is called, the previous one can no longer be rated at the tablet
     second = client.post("/api/v1/counters/2/next", headers=clerk).json
     client.post("/api/v1/counters/2/done", headers=clerk)
     client.post("/api/v1/counters/2/next", headers=clerk)  # nobody waiting: 204, the window stays free
-    assert client.get("/api/v1/ratings/pending?counter=2").json["ticket"] == second["id"]
+    assert client.get("/api/v1/ratings/pending?counter=2", headers=tablet).json["ticket"] == second["id"]
     assert client.post("/api/v1/ratings", json={"score": 5}).json["error"] == "missing_field"
-    assert client.get("/api/v1/ratings/pending").status_code == 400
-    assert client.get("/api/v1/ratings/pending?counter=42").status_code == 404
+    assert client.get("/api/v1/ratings/pending?counter=x", headers=tablet).status_code == 400
+
+
+def test_only_the_counters_own_tablet_rates_there(client, actions) -> None:  # noqa: ANN001
+    clerk = actions.open_counter(2)
+    actions.issue("PR1")
+    first = client.post("/api/v1/counters/2/next", headers=clerk).json
+    client.post("/api/v1/counters/2/done", headers=clerk)
+    rate = {"counter": 2, "ticket": first["id"], "score": 1}
+    for headers, status, error in (({}, 401, "unauthorized"), (clerk, 403, "forbidden"),
+                                   (actions.kiosk, 403, "forbidden"), (actions.tablet(3), 403, "wrong_counter")):
+        r = client.get("/api/v1/ratings/pending?counter=2", headers=headers)
+        assert (r.status_code, r.json["error"]) == (status, error)
+        r = client.post("/api/v1/ratings", json=rate, headers=headers)
+        assert (r.status_code, r.json["error"]) == (status, error)
+    assert client.get("/api/v1/ratings/pending?counter=42", headers=actions.tablet(3)).status_code == 403
+    assert client.post("/api/v1/ratings", json={**rate, "score": 5}, headers=actions.tablet(2)).status_code == 201
 
 
 def test_tablet_rating_expires(branch, tmp_path) -> None:  # noqa: ANN001
@@ -168,7 +186,8 @@ def test_tablet_rating_expires(branch, tmp_path) -> None:  # noqa: ANN001
     floor.call_next(1, "clerk1")
     floor.act(1, "done", "clerk1")
     now[0] += dt.timedelta(minutes=11)
-    assert client.get("/api/v1/ratings/pending?counter=1").status_code == 204
+    tablet = {"Authorization": f"Bearer {app.config['TABLET_TOKENS'][1]}"}
+    assert client.get("/api/v1/ratings/pending?counter=1", headers=tablet).status_code == 204
 
 
 def test_reports_over_http(client, actions, head, floor: Floor) -> None:  # noqa: ANN001

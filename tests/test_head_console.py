@@ -89,7 +89,8 @@ def busy_morning(app, clock: Clock, branch: Branch, minutes: int = 150, seed: in
                     counts["done"] += 1
                     if rnd.random() < 0.4:
                         score = rnd.choice((5, 5, 5, 4, 3, 3, 1))
-                        r = client.post("/api/v1/ratings", json={"counter": n, "ticket": current["id"], "score": score})
+                        r = client.post("/api/v1/ratings", json={"counter": n, "ticket": current["id"], "score": score},
+                                        headers={"Authorization": f"Bearer {app.config['TABLET_TOKENS'][n]}"})
                         assert r.status_code == 201, r.json
                         counts["rated"] += 1
                 current = None
@@ -158,7 +159,7 @@ def _extras(browser, url: str, folder: Path, extras: dict[str, str]) -> None:  #
         phone.wait_for_timeout(300)
         phone.screenshot(path=str(folder / name), full_page=True)
     tablet = browser.new_page(viewport={"width": 1024, "height": 700})
-    tablet.goto(f"{url}/rate/{extras['counter']}")
+    tablet.goto(f"{url}/rate/{extras['counter']}?token={extras['tablet_token']}")  # the counter's own tablet
     tablet.wait_for_selector("#rate:not([hidden])")
     tablet.wait_for_timeout(300)
     tablet.screenshot(path=str(folder / "head-tablet.png"))
@@ -214,7 +215,7 @@ def _extras_for(app, clock: Clock) -> dict[str, str]:  # noqa: ANN001
     from server.reports import parse_day
 
     return {"date": parse_day(floor.branch.branch_day(clock()).isoformat()).label, "waiting": waiting, "done": done,
-            "counter": str(counter)}
+            "counter": str(counter), "tablet_token": app.config["TABLET_TOKENS"][counter]}
 
 
 def main() -> int:

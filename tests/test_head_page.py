@@ -58,25 +58,25 @@ def test_live_floor_changes_when_a_counter_is_closed(browser, live_hub) -> None:
     # the head closes counter 2 with its button
     page.click("#counters article[data-counter='2'] button[data-action=close]")
     page.wait_for_selector("#counters article[data-counter='2'].closed")
-    page.wait_for_function("document.querySelector('#k-open').textContent === '۲/۸'")
+    page.wait_for_function("() => document.querySelector('#k-open').textContent === '۲/۸'")
 
     # a clerk elsewhere closes counter 3: the page follows the event stream, no reload
     post(url, "/counters/3/close", token=clerks[3])
     page.wait_for_selector("#counters article[data-counter='3'].closed")
-    page.wait_for_function("document.querySelector('#k-open').textContent === '۱/۸'")
+    page.wait_for_function("() => document.querySelector('#k-open').textContent === '۱/۸'")
 
     # a call at counter 1 shows its ticket and shortens the PR1 line
     post(url, "/counters/1/next", token=clerks[1])
-    page.wait_for_function("document.querySelector(\"#counters article[data-counter='1'] .current\")"
+    page.wait_for_function("() => document.querySelector(\"#counters article[data-counter='1'] .current\")"
                            ".textContent.includes('A-۰۰۱')")
-    page.wait_for_function("document.querySelector('#k-waiting').textContent === '۲'")
+    page.wait_for_function("() => document.querySelector('#k-waiting').textContent === '۲'")
 
     # the head moves counter 5 to pension services: effective at its next call, shown on its card
     page.click("#counters article[data-counter='5'] button:has-text('خدمات')")
     page.select_option("#services-dialog select[name=PN1]", "1")
     page.select_option("#services-dialog select[name=RG1]", "0")
     page.click("#services-save")
-    page.wait_for_function("document.querySelector(\"#counters article[data-counter='5'] .services-line\")"
+    page.wait_for_function("() => document.querySelector(\"#counters article[data-counter='5'] .services-line\")"
                            ".textContent.split(' ').includes('PN1')")
     services = views.counter(live_hub.app.extensions["navbat.hub"], 5)["services"]
     assert {"code": "PN1", "weight": 1.0} in services and all(s["code"] != "RG1" for s in services)
@@ -92,7 +92,7 @@ def test_live_floor_changes_when_a_counter_is_closed(browser, live_hub) -> None:
 
     # closing a busy counter is refused, and the card says why
     page.click("#counters article[data-counter='1'] button[data-action=close]")
-    page.wait_for_function("document.querySelector('[data-error=\"1\"]').textContent.length > 0")
+    page.wait_for_function("() => document.querySelector('[data-error=\"1\"]').textContent.length > 0")
     assert "open" in page.get_attribute("#counters article[data-counter='1']", "class")
 
 
@@ -106,7 +106,8 @@ def test_counter_tablet_faces_store_a_rating(browser, live_hub) -> None:  # noqa
                                                          "Authorization": f"Bearer {kiosk}", "Idempotency-Key": "t1"})
     urllib.request.urlopen(req, timeout=10).close()
     page = browser.new_page(viewport={"width": 1024, "height": 700})
-    page.goto(f"{url}/rate/4")
+    page.goto(f"{url}/rate/4?token={live_hub.app.config['TABLET_TOKENS'][4]}")  # once: the page keeps it
+    assert page.evaluate("location.search") == ""  # and takes it out of the address bar
     page.wait_for_selector("#idle:not([hidden])")
     _, ticket = post(url, "/counters/4/next", token=clerk)
     post(url, "/counters/4/done", token=clerk)

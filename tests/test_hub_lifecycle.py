@@ -178,10 +178,11 @@ def test_counters_list(client, actions, branch):  # noqa: ANN001
     clerk = actions.open_counter(4)
     actions.issue("IN2")
     client.post(f"{API}/counters/4/next", headers=clerk)
-    counters = client.get(f"{API}/counters").json["counters"]
+    counters = client.get(f"{API}/counters", headers=clerk).json["counters"]  # staff see usernames
     assert [c["number"] for c in counters] == [c.number for c in branch.counters]
     four = next(c for c in counters if c["number"] == 4)
     assert (four["state"], four["clerk"], four["unit"]) == ("open", "clerk4", "insured")
+    assert "clerk" not in client.get(f"{API}/counters/4").json  # the public does not (issue 15)
     assert four["name"] == {"fa": "باجه ۴", "en": "Counter 4"}
     assert {"code": "IN2", "weight": 1.0} in four["services"] and {"code": "RG1", "weight": 0.5} in four["services"]
     assert four["current_ticket"]["number"] == "201" and "tracking_code" not in four["current_ticket"]
@@ -251,7 +252,7 @@ def test_lifecycle_over_a_real_socket(live_hub):  # noqa: ANN001
     assert s.post(f"{url}/logout", headers=clerk, timeout=5).json() == {"status": "logged_out"}
     assert s.get(f"{url}/me", headers=clerk, timeout=5).status_code == 401
     win = s.get(f"{url}/counters/6", timeout=5).json()
-    assert (win["state"], win["clerk"]) == ("closed", None)  # logging out frees and closes the window
+    assert (win["state"], win["clerk_name"]) == ("closed", None)  # logging out frees and closes the window
     s.close()
 
 
@@ -267,4 +268,4 @@ def test_a_clerk_cannot_walk_away_from_a_visitor(client, actions) -> None:  # no
     assert client.post("/api/v1/counters/3/done", headers=auth).json["id"] == called["id"]
     assert client.post("/api/v1/logout", headers=auth).status_code == 200
     window = client.get("/api/v1/counters/3").json
-    assert window["clerk"] is None and window["state"] == "closed"
+    assert window["clerk_name"] is None and window["state"] == "closed"

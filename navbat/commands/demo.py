@@ -12,6 +12,9 @@ import sys
 from navbat.commands._common import add_config, add_db
 
 DEMO_USERS = [("head", "head", "1404"), *[(f"clerk{n}", "clerk", f"{n}{n}{n}{n}") for n in range(1, 9)]]
+# What visitors see of a clerk (never the username): clerk1 is Maryam, and so on.
+DISPLAY_NAMES = {"head": "رئیس شعبه", **{f"clerk{n}": name for n, name in enumerate(
+    ("مریم", "علی", "زهرا", "رضا", "فاطمه", "حسین", "نرگس", "مهدی"), start=1)}}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,9 +36,10 @@ def run(args: argparse.Namespace) -> int:
     branch = load_config(args.config)
     db = open_db(args.db)
     for name, role, pin in DEMO_USERS:
-        add_user(db, name, role, pin)
+        add_user(db, name, role, pin, DISPLAY_NAMES[name])
     tokens = {name: add_device(db, name, "kiosk") for name in [k.name for k in branch.kiosks] or ["kiosk-1"]}
     tokens["hall"] = add_device(db, "hall", "display")
+    tablets = {c.number: add_device(db, f"tablet-{c.number}", "tablet", c.number) for c in branch.counters}
     db.conn.close()
     url = f"http://{args.host}:{args.port}"
     print(f"Navbat demo: {branch.branch.name.en}")
@@ -44,6 +48,8 @@ def run(args: argparse.Namespace) -> int:
     print("  users (PIN):   " + ", ".join(f"{n} ({p})" for n, _, p in DEMO_USERS))
     for name, token in tokens.items():
         print(f"  device {name}: {token}")
+    for number, token in tablets.items():  # open once on the counter's tablet; it keeps the token
+        print(f"  tablet of counter {number}: {url}/rate/{number}?token={token}")
     children = [] if args.no_gui else _start_gui(url, tokens)
     # SIGTERM (make's Ctrl-C, a service manager) must also stop the kiosk and display.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))

@@ -1,4 +1,6 @@
-"""`navbat user add NAME --role clerk|head --pin PIN`."""
+"""`navbat user add NAME --role clerk|head --pin PIN [--name "Display name"]`, `user disable NAME`,
+`user list`. Adding a user again resets their PIN and role; that, and disabling, ends every
+session they have."""
 
 from __future__ import annotations
 
@@ -11,12 +13,18 @@ from navbat.commands._common import add_db
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("user", help="manage clerks and branch heads")
     actions = p.add_subparsers(dest="action", required=True)
-    add = actions.add_parser("add", help="add a user or reset their PIN")
+    add = actions.add_parser("add", help="add a user, or reset their PIN and role (their sessions end)")
     add.add_argument("name")
     add.add_argument("--role", required=True, choices=("clerk", "head"))
     add.add_argument("--pin", required=True, help="4 to 12 digits; stored hashed")
+    add.add_argument("--display-name", dest="display_name",
+                     help="the name the public sees at the counter (never the username); kept if not given")
     add_db(add)
     add.set_defaults(run=run_add)
+    disable = actions.add_parser("disable", help="no more logins for this user; their sessions end at once")
+    disable.add_argument("name")
+    add_db(disable)
+    disable.set_defaults(run=run_disable)
     ls = actions.add_parser("list", help="list users")
     add_db(ls)
     ls.set_defaults(run=run_list)
@@ -27,7 +35,7 @@ def run_add(args: argparse.Namespace) -> int:
     from server.db import open_db
 
     try:
-        add_user(open_db(args.db), args.name, args.role, args.pin)
+        add_user(open_db(args.db), args.name, args.role, args.pin, args.display_name)
     except ValueError as exc:
         print(f"navbat user add: {exc}", file=sys.stderr)
         return 2
@@ -35,9 +43,22 @@ def run_add(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_disable(args: argparse.Namespace) -> int:
+    from server.auth import disable_user
+    from server.db import open_db
+
+    if not disable_user(open_db(args.db), args.name):
+        print(f"navbat user disable: no user {args.name}", file=sys.stderr)
+        return 2
+    print(f"user {args.name} disabled; their sessions have ended (`navbat user add` enables them again)")
+    return 0
+
+
 def run_list(args: argparse.Namespace) -> int:
     from server.db import open_db
 
-    for row in open_db(args.db).query("SELECT username, role, created_at FROM users ORDER BY username"):
-        print(f"{row['username']}\t{row['role']}\t{row['created_at']}")
+    for row in open_db(args.db).query("SELECT username, role, display_name, disabled, created_at FROM users "
+                                      "ORDER BY username"):
+        state = "disabled" if row["disabled"] else "active"
+        print(f"{row['username']}\t{row['role']}\t{state}\t{row['display_name'] or '-'}\t{row['created_at']}")
     return 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, g, jsonify
+from flask import Blueprint, Response, g, jsonify, request
 
 from server import auth
 from server.api.common import json_body, require
@@ -21,8 +21,17 @@ def login() -> Response:
     if not isinstance(body["username"], str) or not isinstance(body["pin"], str | int):
         raise Invalid("bad_credentials_format", "username and pin must be strings")
     hub = current()
-    with hub.read() as db:
-        token = auth.login(hub.floor, db, body["username"], str(body["pin"]), counter)
+    try:
+        with hub.read() as db:
+            # The address is waitress' TCP peer: the hub is reached directly on the LAN, not
+            # through a proxy (behind one, every login would share the proxy's address).
+            token = auth.login(hub.floor, db, body["username"], str(body["pin"]), counter,
+                               request.remote_addr or "unknown")
+    except auth.TooManyAttempts as exc:
+        response = jsonify({"error": exc.code, "message": exc.message})
+        response.status_code = 429
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
     return jsonify({"token": token, "counter": counter})
 
 
@@ -34,6 +43,6 @@ def logout() -> Response:
 
 
 @bp.get("/me")
-@require("clerk", "head", "kiosk", "display")
+@require("clerk", "head", "kiosk", "display", "tablet")
 def me() -> Response:
     return jsonify({"name": g.who.name, "role": g.who.role, "counter": g.who.counter})

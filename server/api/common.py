@@ -8,17 +8,24 @@ from typing import Any
 
 from flask import g, request
 
-from server.auth import Principal, authenticate
+from server import guards
+from server.auth import Principal, SessionExpired, identify
 from server.hub import current
 from server.refusals import Forbidden, Invalid, Unauthorized
 
 
-def caller() -> Principal | None:
+def caller(strict: bool = False) -> Principal | None:
+    """Who sent this request, or None. A session that has ended is nobody here (a public read
+    answers as to anyone); `strict` raises its 401 session_expired instead (`require`)."""
     header = request.headers.get("Authorization", "")
     if not header.startswith("Bearer "):
         return None
-    with current().read() as db:
-        return authenticate(db, header.removeprefix("Bearer ").strip())
+    try:
+        return identify(current(), header.removeprefix("Bearer ").strip())
+    except SessionExpired:
+        if strict:
+            raise
+        return None
 
 
 def require(*roles: str) -> Callable:
@@ -26,7 +33,7 @@ def require(*roles: str) -> Callable:
     def wrap(view: Callable) -> Callable:
         @functools.wraps(view)
         def inner(*args: Any, **kwargs: Any) -> Any:
-            who = caller()
+            who = caller(strict=True)
             if who is None:
                 raise Unauthorized("unauthorized", "log in or send a device token (Authorization: Bearer ...)")
             if who.role not in roles:
@@ -45,10 +52,9 @@ def may_act_on_counter(number: int) -> None:
 
 
 def json_body(required: tuple[str, ...] = ()) -> dict[str, Any]:
-    # The raw body, read before Flask parses forms: a form-encoded body is malformed here,
-    # not an empty one with "missing fields".
-    raw = request.get_data(cache=True)
-    data = request.get_json(force=True, silent=True) if raw.strip() else {}
+    """The body as a JSON object, already checked by server.guards (size, depth, text, numbers);
+    a body that is no object is malformed here, not an empty one with "missing fields"."""
+    data = guards.body()
     if not isinstance(data, dict):
         raise Invalid("malformed_json", "the body must be a JSON object")
     missing = [f for f in required if f not in data]

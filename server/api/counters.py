@@ -17,9 +17,15 @@ STAFF_ONLY = ("priority", "reason")  # the current visitor's class ("disability"
 
 
 def _for_caller(view: dict[str, Any]) -> dict[str, Any]:
-    """Counter views are public (displays read them without a login); clerks and heads see the whole ticket."""
-    who = caller()
-    if view["current_ticket"] is not None and (who is None or who.role not in ("clerk", "head")):
+    """Counter views are public (displays read them without a login): the clerk by display name
+    only, the visitor without their class. Clerks and heads see the username and the whole ticket."""
+    if "counters_caller" not in g:  # once per request, not once per counter of the list
+        g.counters_caller = caller()
+    who = g.counters_caller
+    if who is not None and who.role in ("clerk", "head"):
+        return view
+    view.pop("clerk", None)  # a username is half a login
+    if view["current_ticket"] is not None:
         view["current_ticket"] = {k: v for k, v in view["current_ticket"].items() if k not in STAFF_ONLY}
     return view
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from flask import Blueprint, Response, g, jsonify
 
 from server.api.common import json_body, require
@@ -11,17 +13,25 @@ from server.refusals import Invalid
 
 bp = Blueprint("devices", __name__)
 STATUSES = ("ok", "offline", "paper_out", "paper_near_end", "error")
+PRINTER_NAME = re.compile(r"^[A-Za-z0-9_-]{1,16}$")  # a printer's name in the branch file (config.Code)
+MAX_DETAIL = 200
 
 
 @bp.post("/devices/status")
 @require("kiosk", "display")
 def report() -> Response:
     body = json_body(("status",))
-    name = body.get("printer") or g.who.name
-    if body["status"] not in STATUSES or not isinstance(name, str):
+    printer, detail = body.get("printer"), body.get("detail")
+    if body["status"] not in STATUSES:
         raise Invalid("bad_status", f"status must be one of {', '.join(STATUSES)}")
-    kind = "printer" if body.get("printer") else g.who.role
-    current().floor.report_device(name, kind, body["status"], str(body.get("detail") or "")[:200], g.who.name)
+    if printer is not None and (not isinstance(printer, str) or not PRINTER_NAME.match(printer)):
+        raise Invalid("bad_printer", "printer must be a printer's name from the branch file (1-16 of A-Z a-z 0-9 _ -)")
+    if detail is not None and not isinstance(detail, str):
+        raise Invalid("bad_field", "detail must be text")
+    name = printer or g.who.name
+    kind = "printer" if printer else g.who.role
+    # Every device status is public (GET below) and in the event log for good: a short detail only.
+    current().floor.report_device(name, kind, body["status"], (detail or "").strip()[:MAX_DETAIL], g.who.name)
     return jsonify({"name": name, "status": body["status"]})
 
 

@@ -8,6 +8,7 @@ assembled offline from the same clips as the Kivy display (foundation.speech).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 
 from flask import Blueprint, Response, jsonify, render_template, request
@@ -22,6 +23,7 @@ from server.refusals import Invalid, NotFound
 
 bp = Blueprint("display", __name__, url_prefix="/display")
 TICKET_NUMBER = re.compile(r"^[A-Z]{0,2}-?\d{1,4}$")
+WAV_CACHE = 32  # calls; one in both voices is 0.25 MB, so at most 8 MB
 TEXTS = ("Now calling", "Previous calls", "Waiting now", "{count} waiting", "Please take a ticket from the kiosk",
          "No connection to the hub; reconnecting…", "Counter {number}", "→", "Sound on", "Recall")
 
@@ -38,7 +40,7 @@ def page() -> str:
     lang = _lang()
     _ = gettext_for("display", lang)
     b = current().branch
-    voice = [v for v in request.args.get("voice", "fa").split(",") if v in speech.LANGS]
+    voice = dict.fromkeys(v for v in request.args.get("voice", "fa").split(",") if v in speech.LANGS)  # each once
     texts = {t: _(t) for t in TEXTS} | wait_words(lang)  # waits worded as on every screen (common.po)
     return render_template("display/index.html", lang=lang, dir=direction(lang), branch=b.branch.name.get(lang),
                            now=_now(lang), texts=texts, title=_("Wall display"), voice=",".join(voice))
@@ -55,17 +57,22 @@ def announce() -> Response:
     number = request.args.get("number", "")
     if not TICKET_NUMBER.match(number):
         raise Invalid("bad_number", "number must be a ticket number like 102 or A-012")
-    try:
-        counter = int(request.args.get("counter", ""))
-    except ValueError:
-        raise Invalid("bad_counter", "counter must be a counter number") from None
+    raw = request.args.get("counter", "")
+    if not raw.isdigit() or len(raw) > 3:  # counters are numbered 1-999 (the branch file)
+        raise Invalid("bad_counter", "counter must be a counter number")
+    counter = int(raw)
     if current().branch.counter(counter) is None:
         raise NotFound("unknown_counter", f"no counter {counter}")
     langs = tuple(v for v in request.args.get("voice", "fa").split(",") if v)
-    if not langs or any(v not in speech.LANGS for v in langs):
-        raise Invalid("bad_voice", "voice must be fa, en or fa,en")
-    wav = speech.announcement_wav(number, counter, langs)
-    resp = Response(wav, mimetype="audio/wav")
+    if not langs or not set(langs) <= set(speech.LANGS) or len(set(langs)) != len(langs):
+        raise Invalid("bad_voice", f"voice is the languages the branch speaks, each once: {', '.join(speech.LANGS)}")
+    resp = Response(_wav(number, counter, langs), mimetype="audio/wav")
     resp.headers["Cache-Control"] = "public, max-age=86400"  # the same call always sounds the same
     resp.last_modified = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     return resp
+
+
+@functools.lru_cache(maxsize=WAV_CACHE)
+def _wav(number: str, counter: int, langs: tuple[str, ...]) -> bytes:
+    """Every wall in the hall asks for the same call at once: built once, kept for the next few calls."""
+    return speech.announcement_wav(number, counter, langs)

@@ -1,6 +1,7 @@
 // Shared by the head's pages: translation, Persian digits, the API with the head's token.
 "use strict";
-const N = window.NAVBAT;
+// The page's settings and texts, as data (<script type="application/json">): the CSP allows no inline script.
+const N = JSON.parse(document.getElementById("navbat").textContent);
 const FA_DIGITS = "۰۱۲۳۴۵۶۷۸۹";
 const PCT = N.lang === "fa" ? "٪" : "%";
 

@@ -89,6 +89,8 @@ async function download(form, format) {
   }
 }
 
+document.querySelector("[data-print]").addEventListener("click", () => window.print());
+
 setupLogin(() => {
   const form = document.getElementById("period");
   const today = jalaliToday();
