@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from server import ratings, views
+from server import auth, ratings, views
 from server.hub import Hub
 from server.queries import device_statuses
 from server.times import iso, parse_iso
@@ -67,13 +67,19 @@ def _floor_view(hub: Hub, db: Any) -> dict[str, Any]:
     return {
         "now": iso(now), "day": hub.branch.branch_day(now).isoformat(), "last_event_id": hub.bus.last_id,
         "services": services, "counters": counters, "devices": devices,
-        "alerts": alerts(services, devices),
+        "alerts": alerts(services, devices) + lockout_alerts(auth.lockouts(db, now)),
         "totals": {"waiting": sum(s["waiting"] for s in services),
                    "served_today": sum(served.values()),
                    "open_counters": sum(1 for c in counters if c["state"] == "open"),
                    "counters": len(counters)},
         "satisfaction_today": ratings.summary_today(hub, db),
     }
+
+
+def lockout_alerts(lockouts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Someone is guessing PINs: the user (or address) locked out, and until when (D8)."""
+    return [{"kind": "login_locked", "level": "warning", "username": lo["username"], "address": lo["address"],
+             "until": lo["until"]} for lo in lockouts]
 
 
 def alerts(services: list[dict[str, Any]], devices: list[dict[str, Any]]) -> list[dict[str, Any]]:

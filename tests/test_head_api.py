@@ -255,3 +255,15 @@ def test_staffing_learns_from_history_and_today(branch, tmp_path) -> None:  # no
     advice = staffing.advice(hub)
     assert advice["scaled_to_today"] == 5.0
     assert advice["hours"][0]["hour"] == "08:30-09:30"  # the hours left today
+
+
+def test_pin_guessing_shows_on_the_live_floor(client, head) -> None:  # noqa: ANN001
+    for _ in range(5):
+        r = client.post("/api/v1/login", json={"username": "clerk2", "pin": "0000", "counter": 2})
+        assert r.status_code == 401
+    assert client.post("/api/v1/login", json={"username": "clerk2", "pin": "2222", "counter": 2}).status_code == 429
+    alerts = client.get("/api/v1/head/floor", headers=head).json["alerts"]
+    locked = [a for a in alerts if a["kind"] == "login_locked"]
+    assert locked and locked[0]["username"] == "clerk2" and locked[0]["until"]
+    page = client.get("/head?lang=fa").get_data(as_text=True)
+    assert "ورود تا {until} پذیرفته نمی‌شود" in page  # the console's text for it, translated

@@ -54,7 +54,7 @@
       for (const c of counters) {
         const o = document.createElement("option");
         o.value = c.number;
-        o.textContent = name(c.name) + " — " + T[c.state] + (c.clerk ? " — " + fmt(T["taken by {clerk}"], { clerk: c.clerk }) : "");
+        o.textContent = name(c.name) + " — " + T[c.state] + (c.clerk_name || c.clerk ? " — " + fmt(T["taken by {clerk}"], { clerk: c.clerk_name || c.clerk }) : "");
         select.append(o);
       }
       if (S.counter) select.value = S.counter;

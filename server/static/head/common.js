@@ -38,7 +38,10 @@ const auth = {
 };
 
 class ApiError extends Error {
-  constructor(status, body) { super((body && body.message) || "HTTP " + status); this.status = status; this.body = body; }
+  constructor(status, body, retryAfter) {
+    super((body && body.message) || "HTTP " + status);
+    this.status = status; this.body = body; this.retryAfter = retryAfter;
+  }
 }
 
 async function api(method, path, body) {
@@ -51,7 +54,7 @@ async function api(method, path, body) {
   const data = type.includes("json") ? await r.json() : await r.blob();
   if (!r.ok) {
     if (r.status === 401) { auth.token = null; showLogin(); }
-    throw new ApiError(r.status, data);
+    throw new ApiError(r.status, data, r.headers.get("Retry-After"));
   }
   return data;
 }
@@ -76,7 +79,9 @@ function setupLogin(onReady) {
       auth.token = r.token;
       start();
     } catch (err) {
-      document.getElementById("login-error").textContent = t("Wrong PIN or user");
+      document.getElementById("login-error").textContent = err.status === 429
+        ? t("Too many wrong PINs; try again in {seconds} s", {seconds: digits(err.retryAfter || "…")})
+        : t("Wrong PIN or user");
     }
   });
   document.getElementById("logout").addEventListener("click", async () => {

@@ -60,6 +60,12 @@ function alertText(a) {
   if (a.kind === "numbers_exhausted") {
     return {level: a.level, text: t("Numbers of {name} are all in use: finish or cancel old tickets", {name: name(a.name)})};
   }
+  if (a.kind === "login_locked") {
+    const until = new Date(a.until).toLocaleTimeString(N.lang === "fa" ? "fa-IR" : "en-GB",
+      {hour: "2-digit", minute: "2-digit", timeZone: N.tz || "Asia/Tehran"});  // the branch's clock
+    return {level: a.level, text: t("Wrong PINs for {who}: logins refused until {until}",
+      {who: a.username || a.address, until})};
+  }
   if (a.kind === "numbers_low") {
     return {level: a.level, text: t("Only {free} of the {total} numbers of {name} are free",
       {free: num(a.free), total: num(a.total), name: name(a.name)})};
