@@ -3,6 +3,7 @@ client or on a real socket (waitress on 127.0.0.1, a free port)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import os
 import tempfile
@@ -38,6 +39,19 @@ _hash_once = functools.cache(server.auth.generate_password_hash)
 def _each_pin_hashed_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """make_app adds nine users; one real scrypt hash per PIN for the whole run will do."""
     monkeypatch.setattr(server.auth, "generate_password_hash", _hash_once)
+
+
+class HandClock:
+    """The hub's clock (the app's CLOCK), moved by the test."""
+
+    def __init__(self, when: dt.datetime) -> None:
+        self.now = when
+
+    def __call__(self) -> dt.datetime:
+        return self.now.astimezone(dt.UTC)
+
+    def advance(self, **delta: float) -> None:
+        self.now += dt.timedelta(**delta)
 
 
 @pytest.fixture(scope="session")

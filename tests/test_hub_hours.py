@@ -7,20 +7,13 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from conftest import HandClock as Clock
 from conftest import make_app
 
 API = "/api/v1"
 TEHRAN = ZoneInfo("Asia/Tehran")
 
 
-class Clock:
-    """A clock the test moves by hand (the app's CLOCK)."""
-
-    def __init__(self, when: dt.datetime) -> None:
-        self.now = when
-
-    def __call__(self) -> dt.datetime:
-        return self.now.astimezone(dt.UTC)
 
 
 def tehran(day: int, hour: int, minute: int = 0) -> dt.datetime:

@@ -17,25 +17,13 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 from conftest import PINS, make_app, serve_in_thread
+from conftest import HandClock as Clock
 
 import server.auth
 from server.db import open_db
 
 API = "/api/v1"
 TEHRAN = ZoneInfo("Asia/Tehran")
-
-
-class Clock:
-    """The hub's clock, moved by hand."""
-
-    def __init__(self, when: dt.datetime) -> None:
-        self.now = when
-
-    def __call__(self) -> dt.datetime:
-        return self.now.astimezone(dt.UTC)
-
-    def advance(self, **delta: float) -> None:
-        self.now += dt.timedelta(**delta)
 
 
 class Hub:
