@@ -31,6 +31,7 @@ import random
 import re
 import select
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -88,8 +89,11 @@ def prepare(db: Path, clerks: int, kiosks: int, head: bool) -> dict[str, str]:
         navbat("user", "add", f"clerk{n}", "--role", "clerk", "--pin", pin(n), "--db", str(db))
     if head:
         navbat("user", "add", "head", "--role", "head", "--pin", HEAD_PIN, "--db", str(db))
-    return {f"kiosk-{k}": navbat("device", "add", f"kiosk-{k}", "--role", "kiosk", "--db", str(db)).splitlines()[-1]
-            for k in range(1, kiosks + 1)}
+    tokens = {f"kiosk-{k}": navbat("device", "add", f"kiosk-{k}", "--role", "kiosk", "--db", str(db)).splitlines()[-1]
+              for k in range(1, kiosks + 1)}
+    # the displays' token: registered streams are never refused for anonymous ones (a hub before that ignores it)
+    tokens["hall"] = navbat("device", "add", "hall", "--role", "display", "--db", str(db)).splitlines()[-1]
+    return tokens
 
 
 def pin(n: int) -> str:
@@ -272,11 +276,12 @@ class DisplayRefresh:
         s.close()
 
 
-def subscriber(url: str, index: int, ready: threading.Barrier, rec: Recorder, refresh: DisplayRefresh | None) -> None:
+def subscriber(url: str, index: int, ready: threading.Barrier, rec: Recorder, refresh: DisplayRefresh | None,
+               token: str) -> None:
     """Reads the event stream until the hub goes away; notes when each call arrives; refreshes like a display."""
     host, port = url.removeprefix("http://").split("/")[0].split(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=120)
-    conn.request("GET", f"{API}/events", headers={"Accept": "text/event-stream"})
+    conn.request("GET", f"{API}/events", headers={"Accept": "text/event-stream", "Authorization": f"Bearer {token}"})
     resp = conn.getresponse()
     seen = rec.seen[index]
     ready.wait()
@@ -307,6 +312,25 @@ def subscriber(url: str, index: int, ready: threading.Barrier, rec: Recorder, re
         conn.close()
         if refresh is not None:
             refresh.close()
+
+
+def idle_streams(url: str, n: int) -> tuple[list[socket.socket], dict[str, int], float]:
+    """An attacker's idle anonymous streams: opened, answered (200 or 503), then left open and silent.
+    Returns the open sockets, the answers by status and the slowest answer in seconds."""
+    host, port = url.removeprefix("http://").split("/")[0].split(":")
+    held, codes, slowest = [], defaultdict(int), 0.0
+    for _ in range(n):
+        t0 = time.perf_counter()
+        sock = socket.create_connection((host, int(port)), timeout=10)
+        sock.sendall(f"GET {API}/events HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\n\r\n".encode())
+        try:
+            status = sock.recv(64).split(b" ")[1].decode()
+        except (OSError, IndexError):
+            status = "no answer"
+        slowest = max(slowest, time.perf_counter() - t0)
+        codes[status] += 1
+        held.append(sock)  # kept open either way: a refused one costs the hub a socket, not a thread
+    return held, dict(codes), slowest
 
 
 # ---- figures ----------------------------------------------------------------------------------
@@ -348,6 +372,8 @@ def main(argv: list[str] | None = None) -> int:
                    help="subscribers re-read GET /services after events without a queue summary, as displays do")
     p.add_argument("--display-delay", type=float, default=0.2,
                    help="a display's wait before that request; events meanwhile join it")
+    p.add_argument("--idle-streams", type=int, default=0, metavar="N",
+                   help="an attacker's N idle anonymous event streams, opened before the measured period")
     p.add_argument("--keep", action="store_true", help="keep the temporary folder (database, hub log)")
     args = p.parse_args(argv)
 
@@ -385,15 +411,21 @@ def main(argv: list[str] | None = None) -> int:
         ready = threading.Barrier(args.subscribers + 1)
         refreshers = [DisplayRefresh(url, args.display_delay, rec) if args.displays_poll else None
                       for _ in range(args.subscribers)]
-        subs = [threading.Thread(target=subscriber, args=(url, i, ready, rec, refreshers[i]), daemon=True)
+        subs = [threading.Thread(target=subscriber, args=(url, i, ready, rec, refreshers[i], tokens["hall"]),
+                                 daemon=True)
                 for i in range(args.subscribers)]
         for t in subs:
             t.start()
         ready.wait(30)
+        attack: tuple[list, dict[str, int], float] = ([], {}, 0.0)
+        if args.idle_streams:
+            attack = idle_streams(url, args.idle_streams)
+            print(f"{args.idle_streams} idle anonymous streams: answers {attack[1]}, slowest {ms(attack[2])}",
+                  flush=True)
         go = threading.Barrier(args.kiosks + args.clerks + reporting + 1, action=rec.begin)
         workers = [threading.Thread(target=kiosk, args=(url, tokens[name], name, args.issue_rate / args.kiosks,
                                                           args.refresh_seconds, services, go, stop, rec))
-                   for name in tokens]
+                   for name in tokens if name.startswith("kiosk-")]
         workers += [threading.Thread(target=clerk, args=(url, n, args.serve_seconds, go, stop, rec))
                     for n in range(1, args.clerks + 1)]
         if reporting:

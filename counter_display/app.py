@@ -122,9 +122,11 @@ class DisplayApp(App):
 
     def __init__(self, hub_url: str, counter: int | None = None, lang: str = "fa",
                  voice_langs: tuple[str, ...] = ("fa",), player: Player | None = None,
-                 screenshot: Path | None = None, screenshot_delay: float = 2.0, **kwargs: Any) -> None:
+                 screenshot: Path | None = None, screenshot_delay: float = 2.0, token: str | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.hub_url, self.counter, self.lang = hub_url, counter, lang
+        self.token = token  # the display's device token: its stream takes a slot anonymous ones cannot
         self.hub = HubClient(hub_url)
         self.wall = WallModel(lang) if counter is None else None
         self.counter_model = CounterModel(counter, lang) if counter is not None else None
@@ -150,7 +152,8 @@ class DisplayApp(App):
         return sm
 
     def on_start(self) -> None:
-        self.stream = EventStream(self.hub_url, self._event_from_thread, self._status_from_thread).start()
+        self.stream = EventStream(self.hub_url, self._event_from_thread, self._status_from_thread,
+                                  token=self.token).start()
         threading.Thread(target=self._load, name="hub-load", daemon=True).start()
         if self.wall:
             Clock.schedule_interval(lambda _dt: self.screen.show_clock(self.wall), 1.0)  # the clock on the wall
@@ -253,9 +256,9 @@ class DisplayApp(App):
 
 
 def run(hub_url: str, counter: int | None, lang: str, voice_langs: tuple[str, ...], player: Player | None,
-        screenshot: Path | None = None, screenshot_delay: float = 2.0) -> int:
+        screenshot: Path | None = None, screenshot_delay: float = 2.0, token: str | None = None) -> int:
     """Window size and full screen are set through kivy.config before this module is imported."""
-    DisplayApp(hub_url, counter, lang, voice_langs, player, screenshot, screenshot_delay).run()
+    DisplayApp(hub_url, counter, lang, voice_langs, player, screenshot, screenshot_delay, token=token).run()
     return 0
 
 

@@ -10,9 +10,9 @@ from foundation.hub_events import EventStream
 
 
 def follow(hub_url: str, follower: LedFollower, stop: threading.Event | None = None,
-           ready: threading.Event | None = None) -> int:
+           ready: threading.Event | None = None, token: str | None = None) -> int:
     """Blocks until stop is set (or Ctrl-C); reconnects by itself. `ready` is set once the
-    board is seeded and the event stream is live."""
+    board is seeded and the event stream is live. `token`: the board's device token."""
     stop = stop or threading.Event()
     live = threading.Event()
     lock = threading.Lock()  # events and the seeding write to the same port
@@ -21,7 +21,7 @@ def follow(hub_url: str, follower: LedFollower, stop: threading.Event | None = N
         with lock:
             follower.handle(event)
 
-    stream = EventStream(hub_url, on_event, lambda up: live.set() if up else live.clear()).start()
+    stream = EventStream(hub_url, on_event, lambda up: live.set() if up else live.clear(), token=token).start()
     hub = HubClient(hub_url)
     while not stop.is_set():
         try:

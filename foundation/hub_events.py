@@ -8,6 +8,10 @@ for everything after the last id it saw, so no call is missed and none is repeat
 An event without an `id:` line (the hub's "queue.changed": estimates moved, nothing
 logged) is delivered like any other but leaves the last id as it was: it is not in
 the hub's log, so it can be neither asked for again nor skipped past.
+
+A device sends its token (`Authorization: Bearer`): the hub keeps stream slots for registered
+devices that anonymous subscribers cannot take. A hub at its cap answers 503 with Retry-After;
+the stream waits that long before it tries again.
 """
 
 from __future__ import annotations
@@ -26,15 +30,24 @@ READ_TIMEOUT_S = 45.0  # the hub sends a keep-alive every 15 s; silence this lon
 _CONNECTED = re.compile(r"connected at event (\d+)")
 
 
+class _Busy(http.client.HTTPException):
+    """503: the hub serves as many streams as it may; try again after `retry_after` seconds."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"events: HTTP 503, retry after {retry_after:g} s")
+        self.retry_after = retry_after
+
+
 class EventStream:
     def __init__(self, hub_url: str, on_event: Callable[[dict[str, Any]], None],
                  on_status: Callable[[bool], None] | None = None, last_event_id: int | None = None,
-                 retry_s: float = 1.0, max_retry_s: float = 10.0) -> None:
+                 retry_s: float = 1.0, max_retry_s: float = 10.0, token: str | None = None) -> None:
         parts = urlsplit(hub_url.rstrip("/"))
         if parts.scheme != "http" or not parts.hostname:
             raise ValueError(f"hub URL must look like http://host:port, not {hub_url!r}")
         self.host, self.port, self.prefix = parts.hostname, parts.port or 80, parts.path
         self.on_event, self.on_status = on_event, on_status
+        self.token = token
         self.last_event_id = last_event_id
         self.retry_s, self.max_retry_s = retry_s, max_retry_s
         self.connected = False
@@ -70,6 +83,8 @@ class EventStream:
             try:
                 self._follow()
                 pause = self.retry_s
+            except _Busy as busy:
+                pause = max(pause, min(busy.retry_after, 4 * self.max_retry_s))
             except (OSError, http.client.HTTPException, ValueError):
                 pass
             finally:
@@ -85,9 +100,15 @@ class EventStream:
         headers = {"Accept": "text/event-stream", "Cache-Control": "no-cache"}
         if self.last_event_id is not None:
             headers["Last-Event-ID"] = str(self.last_event_id)
+        if self.token:
+            headers["Authorization"] = f"Bearer {self.token}"
         conn.request("GET", f"{self.prefix}/api/v1/events", headers=headers)
         resp = conn.getresponse()
         if resp.status != 200:
+            conn.close()
+            retry = resp.getheader("Retry-After", "")
+            if resp.status == 503:
+                raise _Busy(float(retry) if retry.isdigit() else self.max_retry_s)
             raise http.client.HTTPException(f"events: HTTP {resp.status}")
         self.connects += 1
         event_id: str | None = None

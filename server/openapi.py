@@ -60,11 +60,25 @@ _paths: dict[str, Any] = {
             "status": {"enum": ["ok", "offline", "paper_out", "paper_near_end", "error"]},
             "printer": {"type": "string"}, "detail": {"type": "string"}}}),
         "get": _op("Last known state of every device", auth=False, errors=())},
-    "/events": {"get": {"summary": "Server-Sent Events; Last-Event-ID resumes. Live ticket and counter events "
-                               "carry `queue` (the summaries they changed); `queue.changed` (no id) follows "
-                               "estimate refreshes",
-                        "responses": {
-        "200": {"description": "text/event-stream"}}}},
+    "/events": {"get": {
+        "summary": "Server-Sent Events; Last-Event-ID resumes. Live ticket and counter events "
+                   "carry `queue` (the summaries they changed); `queue.changed` (no id) follows "
+                   "estimate refreshes",
+        "description": "Anonymous subscribers are served, within a few slots in total and per address; a device "
+                       "or session token (`Authorization: Bearer`, or `token` in the query for a browser's "
+                       "EventSource) earns a slot anonymous ones cannot take. Over a cap: `503 "
+                       "too_many_streams` at once, with Retry-After. `once=1` sends what was missed and closes.",
+        "security": [{}, {"bearer": []}],
+        "parameters": [
+            {"name": "token", "in": "query", "schema": {"type": "string", "maxLength": 200},
+             "description": "a device or session token, for clients that cannot send headers"},
+            {"name": "last_event_id", "in": "query", "schema": {"type": "integer"}},
+            {"name": "Last-Event-ID", "in": "header", "schema": {"type": "integer"}},
+            {"name": "once", "in": "query", "schema": {"enum": ["1"]}}],
+        "responses": {
+            "200": {"description": "text/event-stream"}, "400": _ERR,
+            "503": {**_ERR, "description": "too_many_streams: every stream slot this caller may take is in use",
+                    "headers": {"Retry-After": {"schema": {"type": "integer"}}}}}}},
     # The branch head's console (server/pages/head_api.py)
     "/head/floor": {"get": _op("Live floor: per sub-service and per counter, with alerts (branch head)")},
     "/head/staffing": {"get": {**_op("Counters needed per hour for the rest of the day (branch head)"),

@@ -23,6 +23,7 @@ MAX_BODY_BYTES = 256 * 1024
 
 
 def hub_server(app: Flask, host: str, port: int, threads: int = 100):  # noqa: ANN201 - waitress' server
+    app.config["THREADS"] = threads  # live event streams may take all but server.streams.RESERVE of them
     return create_server(app, host=host, port=port, threads=threads, channel_timeout=120, connection_limit=400,
                          ident="navbat", max_request_header_size=MAX_HEADER_BYTES,
                          max_request_body_size=MAX_BODY_BYTES)

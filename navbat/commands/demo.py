@@ -44,7 +44,8 @@ def run(args: argparse.Namespace) -> int:
     url = f"http://{args.host}:{args.port}"
     print(f"Navbat demo: {branch.branch.name.en}")
     print(f"  hub            {url}   (API {url}/api/v1/openapi.json)")
-    print(f"  clerk console  {url}/counter    wall display {url}/display    branch head {url}/head")
+    print(f"  clerk console  {url}/counter    wall display {url}/display?token={tokens['hall']}    "
+          f"branch head {url}/head")
     print("  users (PIN):   " + ", ".join(f"{n} ({p})" for n, _, p in DEMO_USERS))
     for name, token in tokens.items():
         print(f"  device {name}: {token}")
@@ -69,7 +70,8 @@ def _start_gui(url: str, tokens: dict[str, str]) -> list[subprocess.Popen]:
     navbat = shutil.which("navbat") or sys.argv[0]
     kiosk_token = next(t for n, t in tokens.items() if n != "hall")
     children = []
-    for cmd in ([navbat, "kiosk", "--hub", url, "--token", kiosk_token], [navbat, "display", "--hub", url]):
+    for cmd in ([navbat, "kiosk", "--hub", url, "--token", kiosk_token],
+                [navbat, "display", "--hub", url, "--token", tokens["hall"]]):
         if subprocess.run([navbat, cmd[1], "--help"], capture_output=True).returncode == 0:
             children.append(subprocess.Popen(cmd))
     return children

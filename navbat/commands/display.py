@@ -11,6 +11,9 @@ from pathlib import Path
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("display", help="wall display (calls, voice), counter display or serial LED board")
     p.add_argument("--hub", default="http://127.0.0.1:8080", help="hub URL (default http://127.0.0.1:8080)")
+    p.add_argument("--token", default=os.environ.get("NAVBAT_DISPLAY_TOKEN"),
+                   help="the display's device token (`navbat device add hall --role display`; default "
+                        "$NAVBAT_DISPLAY_TOKEN); without one its live events share the few anonymous slots")
     p.add_argument("--counter", type=int, metavar="N", help="the screen above counter N (its number, ticket, "
                    "sub-services) instead of the hall display")
     p.add_argument("--fullscreen", action="store_true")
@@ -67,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         player = SilentPlayer()
     return run_app(args.hub, args.counter, args.lang, voice or ("fa",), player,
-                   screenshot=args.screenshot, screenshot_delay=args.screenshot_delay)
+                   screenshot=args.screenshot, screenshot_delay=args.screenshot_delay, token=args.token)
 
 
 def _run_led(args: argparse.Namespace) -> int:
@@ -88,4 +91,4 @@ def _run_led(args: argparse.Namespace) -> int:
         print(f"navbat display: cannot open {cfg.serial.port}: {exc}", file=sys.stderr)
         return 1
     follower = LedFollower(LedBoard(port, cfg.serial.protocol, address=cfg.counter), cfg.counter)
-    return follow(args.hub, follower)
+    return follow(args.hub, follower, token=args.token)

@@ -3,20 +3,60 @@
 Live events carry the queue summaries of what they touched; after an estimate refresh
 the stream also sends `queue.changed` (no id: it is not in the log). A display needs
 no request per event.
+
+A subscriber sends its device or session token as `Authorization: Bearer` or, from a browser's
+EventSource (which cannot send headers), as `?token=`. Each open stream holds a thread, so
+it takes a slot of `server.streams` first; over a cap the answer is an immediate
+`503 too_many_streams` with Retry-After. A `once=1` catch-up is one short read and takes none.
 """
 
 from __future__ import annotations
 
 import time
 
-from flask import Blueprint, Response, current_app, request, stream_with_context
+from flask import Blueprint, Flask, Response, current_app, request, stream_with_context
+from flask.blueprints import BlueprintSetupState
 
+from server.auth import Principal, SessionExpired, identify
+from server.errors import error
 from server.hub import current
 from server.refusals import Invalid
+from server.streams import RETRY_AFTER_S, Limits, Slot, Streams
 
 bp = Blueprint("events", __name__)
 HEARTBEAT_S = 15.0
 COALESCE_S = 0.02
+STREAMS = "navbat.streams"  # app.extensions[STREAMS]: the streams open now
+
+
+@bp.record_once
+def _count_streams(state: BlueprintSetupState) -> None:
+    state.app.extensions[STREAMS] = Streams()
+
+
+def streams(app: Flask) -> Streams:
+    return app.extensions[STREAMS]
+
+
+def subscriber() -> Principal | None:
+    """The device or session behind the header's or the query's token; unknown or ended: anonymous
+    (a stream is public, the token only earns a slot that anonymous subscribers cannot take)."""
+    header = request.headers.get("Authorization", "")
+    token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else request.args.get("token")
+    if not token:
+        return None
+    try:
+        return identify(current(), token)
+    except SessionExpired:
+        return None
+
+
+def _too_many(anonymous: bool) -> Response:
+    response, status = error(503, "too_many_streams", "too many live event streams are open; try again later"
+                             + (" or send a device token" if anonymous else ""))
+    response.status_code = status
+    response.headers["Retry-After"] = str(RETRY_AFTER_S)
+    return response
 
 
 @bp.get("/events")
@@ -36,26 +76,41 @@ def stream() -> Response:
     heartbeat = current_app.config.get("SSE_HEARTBEAT_S", HEARTBEAT_S)
     once = request.args.get("once") == "1"  # send what is missed and close (tests, catch-up polls)
     seen_queue = bus.queue_version  # it read GET /services when it started; only newer summaries
+    slot: Slot | None = None
+    if not once:
+        address = None if subscriber() is not None else (request.remote_addr or "unknown")
+        slot = streams(current_app).admit(Limits.of(current_app.config), address)
+        if slot is None:
+            return _too_many(address is not None)
 
     def generate():  # noqa: ANN202 - a generator of SSE text
         nonlocal last, seen_queue
-        yield f"retry: 2000\n: connected at event {last}\n\n"  # flushes headers at once
-        while True:
-            if not once:
-                bus.wait(last, seen_queue, heartbeat)
-                # Let the events of the next few milliseconds join this write: with dozens of
-                # displays, one wake-up and one write per burst instead of per event.
-                time.sleep(COALESCE_S)
-            events = bus.since(last)
-            seen_queue, queue = bus.queue_since(seen_queue) if not once else (seen_queue, "")
-            if events:
-                last = events[-1].id
-            if events or queue:
-                yield "".join(ev.sse for ev in events) + queue  # one write per wake-up, not per event
-            if once:
-                return
-            if not events and not queue:
-                yield ": keep-alive\n\n"
+        try:
+            yield f"retry: 2000\n: connected at event {last}\n\n"  # flushes headers at once
+            while True:
+                if not once:
+                    bus.wait(last, seen_queue, heartbeat)
+                    # Let the events of the next few milliseconds join this write: with dozens of
+                    # displays, one wake-up and one write per burst instead of per event.
+                    time.sleep(COALESCE_S)
+                events = bus.since(last)
+                seen_queue, queue = bus.queue_since(seen_queue) if not once else (seen_queue, "")
+                if events:
+                    last = events[-1].id
+                if events or queue:
+                    yield "".join(ev.sse for ev in events) + queue  # one write per wake-up, not per event
+                if once:
+                    return
+                if not events and not queue:
+                    yield ": keep-alive\n\n"
+        finally:  # the stream ended, or the client went away (waitress closes the iterator)
+            if slot is not None:
+                slot.release()
 
     headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    return Response(stream_with_context(generate()), mimetype="text/event-stream", headers=headers)
+    response = Response(stream_with_context(generate()), mimetype="text/event-stream", headers=headers)
+    if slot is not None:
+        # A generator never iterated (HEAD, a client gone before the first write) never reaches
+        # its finally; waitress still closes the response, and so the slot is given back.
+        response.call_on_close(slot.release)
+    return response

@@ -271,10 +271,15 @@
   let timer = null;
   function connect() {
     if (S.source) S.source.close();
-    const source = (S.source = new EventSource("/api/v1/events"));
+    // EventSource cannot send headers: the session token goes in the query, and earns this
+    // console a stream slot anonymous subscribers cannot take.
+    const source = (S.source = new EventSource("/api/v1/events?token=" + encodeURIComponent(S.token || "")));
     const live = (on) => { $("live").className = "live " + (on ? "on" : "off"); $("live").textContent = on ? T["Live"] : T["Offline"]; };
     source.onopen = () => live(true);
-    source.onerror = () => live(false);
+    source.onerror = () => { // EventSource retries by itself, unless the hub refused the stream (503)
+      live(false);
+      if (source.readyState === 2) setTimeout(() => { if (S.source === source && S.token) connect(); }, 30000); // CLOSED
+    };
     source.onmessage = null;
     for (const type of ["ticket.issued", "ticket.called", "ticket.recalled", "ticket.started", "ticket.done",
       "ticket.no_show", "ticket.transferred", "ticket.cancelled", "counter.changed"]) {

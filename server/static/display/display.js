@@ -30,8 +30,23 @@
   }
 
   // units: the hub's UnitSummary list, in the branch's order; requests: /services reads made
-  const state = { calls: [], units: [], online: false, announced: [], played: [], requests: 0 };
+  const state = { calls: [], units: [], online: false, announced: [], played: [], requests: 0, lastId: null };
   window.navbatDisplay = state; // for tests and for a curious technician's console
+
+  // The display's device token, given once as /display?token=… and kept in localStorage; it
+  // leaves the address bar at once. EventSource cannot send headers, so the stream gets it as
+  // ?token=: with it the hub keeps this display a slot anonymous subscribers cannot take.
+  const TOKEN_KEY = "navbat.display.token";
+  (function takeToken() {
+    const params = new URLSearchParams(location.search);
+    const token = params.get("token");
+    if (!token) return;
+    localStorage.setItem(TOKEN_KEY, token);
+    params.delete("token");
+    const rest = params.toString();
+    history.replaceState(null, "", location.pathname + (rest ? "?" + rest : "") + location.hash);
+  })();
+  const RETRY_MS = 30000; // a refused stream (503, Retry-After 30) is not retried by EventSource itself
 
   async function getJSON(path) {
     const r = await fetch("/api/v1" + path, { cache: "no-store" });
@@ -153,15 +168,31 @@
     return old;
   }
 
+  function streamURL() {
+    const params = new URLSearchParams();
+    const token = localStorage.getItem(TOKEN_KEY);
+    if (token) params.set("token", token);
+    if (state.lastId) params.set("last_event_id", state.lastId); // a new EventSource: resume by hand
+    const query = params.toString();
+    return "/api/v1/events" + (query ? "?" + query : "");
+  }
+
   function connect() {
-    const source = new EventSource("/api/v1/events");
+    const source = new EventSource(streamURL());
     source.onopen = () => { // back after an outage: queue.changed events are not replayed, so re-read
       state.online = true;
       render();
       if (state.loaded) refreshQueue();
     };
-    source.onerror = () => { state.online = false; render(); }; // EventSource retries with Last-Event-ID
-    const on = (type, handle) => source.addEventListener(type, (m) => handle(JSON.parse(m.data)));
+    source.onerror = () => { // EventSource retries with Last-Event-ID, unless the hub refused (503)
+      state.online = false;
+      render();
+      if (source.readyState === 2) setTimeout(connect, RETRY_MS); // 2: EventSource.CLOSED
+    };
+    const on = (type, handle) => source.addEventListener(type, (m) => {
+      if (m.lastEventId) state.lastId = m.lastEventId;
+      handle(JSON.parse(m.data));
+    });
     on("ticket.called", (ev) => { onCall(ev, false); onQueue(ev); });
     on("ticket.recalled", (ev) => { onCall(ev, true); onQueue(ev); });
     on("ticket.cancelled", (ev) => {

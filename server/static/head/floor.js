@@ -25,10 +25,14 @@ async function refresh() {
 
 function listen() {
   if (source) source.close();
-  source = new EventSource("/api/v1/events");
+  // EventSource cannot send headers: the head's session token goes in the query.
+  const mine = (source = new EventSource("/api/v1/events?token=" + encodeURIComponent(auth.token || "")));
   const live = document.getElementById("live");
   source.onopen = () => { live.className = "live on"; live.title = t("Live"); scheduleRefresh(0); };
-  source.onerror = () => { live.className = "live off"; live.title = t("Reconnecting…"); };
+  source.onerror = () => { // EventSource retries by itself, unless the hub refused the stream (503)
+    live.className = "live off"; live.title = t("Reconnecting…");
+    if (mine.readyState === 2) setTimeout(() => { if (source === mine) listen(); }, 30000);  // 2: CLOSED
+  };
   for (const type of EVENT_TYPES) {
     source.addEventListener(type, () => {
       scheduleRefresh();
