@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -52,6 +53,15 @@ class HandClock:
 
     def advance(self, **delta: float) -> None:
         self.now += dt.timedelta(**delta)
+
+
+def unit_summary(branch: Branch, code: str, waiting: int = 0, low: int | None = None, high: int | None = None,
+                 note: str | None = None) -> dict[str, Any]:
+    """A UnitSummary as the hub sends it (see the hub -> devices contract)."""
+    u = next(u for u in branch.units if u.code == code)
+    return {"code": u.code, "name": u.name.model_dump(), "services": [s.code for s in u.services],
+            "waiting": waiting, "available": note != "not_served", "open_counters": 0 if note else 1,
+            "estimated_wait": None if low is None else {"low": low, "high": high}, "note": note}
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,7 @@ import time
 from typing import Any
 
 import pytest
+from conftest import unit_summary
 
 from counter_display.feed import Feed, Refresher
 from counter_display.viewmodel import CounterModel, WallModel
@@ -27,15 +28,6 @@ SETTLE_S = 0.3  # longer than the Refresher's 0.05 s pause in these tests: any r
 def call(ticket: int, number: str, counter: int, at: dt.datetime = NOW, kind: str = "ticket.called") -> dict:
     return {"id": ticket * 10, "type": kind, "at": at.isoformat(), "ticket": ticket, "number": number,
             "service": "IN1", "counter": counter}
-
-
-def unit_summary(branch: Branch, code: str, waiting: int = 0, low: int | None = None, high: int | None = None,
-                 note: str | None = None) -> dict[str, Any]:
-    """A UnitSummary as the hub sends it (see the hub -> devices contract)."""
-    u = next(u for u in branch.units if u.code == code)
-    return {"code": u.code, "name": u.name.model_dump(), "services": [s.code for s in u.services],
-            "waiting": waiting, "available": note != "not_served", "open_counters": 0 if note else 1,
-            "estimated_wait": None if low is None else {"low": low, "high": high}, "note": note}
 
 
 def services_body(branch: Branch, **units: dict[str, Any]) -> dict[str, Any]:

@@ -8,9 +8,9 @@ import copy
 import datetime as dt
 import json
 from pathlib import Path
-from typing import Any
 
 import pytest
+from conftest import unit_summary
 
 from foundation import speech
 from foundation.config import Branch
@@ -91,14 +91,6 @@ window.EventSource = class {
   emit(type, data) { for (const fn of this.listeners[type] || []) fn({ type, data: JSON.stringify(data) }); }
 };
 """
-
-
-def unit_summary(branch: Branch, code: str, waiting: int = 0, low: int | None = None, high: int | None = None,
-                 note: str | None = None) -> dict[str, Any]:
-    u = next(u for u in branch.units if u.code == code)
-    return {"code": u.code, "name": u.name.model_dump(), "services": [s.code for s in u.services],
-            "waiting": waiting, "available": note != "not_served", "open_counters": 0 if note else 1,
-            "estimated_wait": None if low is None else {"low": low, "high": high}, "note": note}
 
 
 class ScriptedApi:
