@@ -37,15 +37,7 @@
   // leaves the address bar at once. EventSource cannot send headers, so the stream gets it as
   // ?token=: with it the hub keeps this display a slot anonymous subscribers cannot take.
   const TOKEN_KEY = "navbat.display.token";
-  (function takeToken() {
-    const params = new URLSearchParams(location.search);
-    const token = params.get("token");
-    if (!token) return;
-    localStorage.setItem(TOKEN_KEY, token);
-    params.delete("token");
-    const rest = params.toString();
-    history.replaceState(null, "", location.pathname + (rest ? "?" + rest : "") + location.hash);
-  })();
+  keepDeviceToken(TOKEN_KEY);  // shared/device_token.js
   const RETRY_MS = 30000; // a refused stream (503, Retry-After 30) is not retried by EventSource itself
 
   async function getJSON(path) {

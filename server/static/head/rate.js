@@ -7,15 +7,7 @@ const TOKEN_KEY = `navbat.tablet.${COUNTER}`;
 let pending = null;
 let thanksTimer = null;
 
-(function takeToken() {
-  const params = new URLSearchParams(location.search);
-  const token = params.get("token");
-  if (!token) return;
-  localStorage.setItem(TOKEN_KEY, token);
-  params.delete("token");
-  const rest = params.toString();
-  history.replaceState(null, "", location.pathname + (rest ? "?" + rest : "") + location.hash);
-})();
+keepDeviceToken(TOKEN_KEY);  // shared/device_token.js
 
 function tabletHeaders(extra) {
   const token = localStorage.getItem(TOKEN_KEY);
