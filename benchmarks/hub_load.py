@@ -314,22 +314,27 @@ def subscriber(url: str, index: int, ready: threading.Barrier, rec: Recorder, re
             refresh.close()
 
 
-def idle_streams(url: str, n: int) -> tuple[list[socket.socket], dict[str, int], float]:
-    """An attacker's idle anonymous streams: opened, answered (200 or 503), then left open and silent.
-    Returns the open sockets, the answers by status and the slowest answer in seconds."""
+def idle_streams(url: str, n: int, wait_s: float = 5.0) -> tuple[list[socket.socket], dict[str, int], float]:
+    """An attacker's idle anonymous streams: all opened at once, then left open and silent. Returns the
+    sockets, the answers by status within `wait_s` ("no answer": the hub never answered) and the slowest."""
     host, port = url.removeprefix("http://").split("/")[0].split(":")
-    held, codes, slowest = [], defaultdict(int), 0.0
+    request = f"GET {API}/events HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\n\r\n".encode()
+    held = []
+    t0 = time.perf_counter()
     for _ in range(n):
-        t0 = time.perf_counter()
         sock = socket.create_connection((host, int(port)), timeout=10)
-        sock.sendall(f"GET {API}/events HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\n\r\n".encode())
+        sock.sendall(request)
+        held.append(sock)  # kept open either way: a refused one costs the hub a socket, not a thread
+    codes: dict[str, int] = defaultdict(int)
+    slowest, deadline = 0.0, t0 + wait_s
+    for sock in held:
+        sock.settimeout(max(0.01, deadline - time.perf_counter()))
         try:
             status = sock.recv(64).split(b" ")[1].decode()
+            slowest = max(slowest, time.perf_counter() - t0)
         except (OSError, IndexError):
             status = "no answer"
-        slowest = max(slowest, time.perf_counter() - t0)
         codes[status] += 1
-        held.append(sock)  # kept open either way: a refused one costs the hub a socket, not a thread
     return held, dict(codes), slowest
 
 
