@@ -8,9 +8,12 @@ _ERR = {"description": "error", "content": {"application/json": {"schema": {"$re
 
 
 def _op(summary: str, ok: dict[str, Any] | None = None, body: dict[str, Any] | None = None,
-        auth: bool = True, errors: tuple[int, ...] = (400, 401, 403, 404, 409)) -> dict[str, Any]:
+        auth: bool = True, errors: tuple[int, ...] = (400, 401, 403, 404, 409),
+        created: dict[str, Any] | None = None) -> dict[str, Any]:
     op: dict[str, Any] = {"summary": summary, "responses": {"200": ok or {"description": "ok"}}}
-    for code in errors:
+    if created:
+        op["responses"]["201"] = created
+    for code in (*errors, 413, 431):  # server/guards.py: any request may be too big, or its headers
         op["responses"][str(code)] = _ERR
     if body:
         op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
@@ -21,7 +24,20 @@ def _op(summary: str, ok: dict[str, Any] | None = None, body: dict[str, Any] | N
     return op
 
 
-_N = {"name": "n", "in": "path", "required": True, "schema": {"type": "integer"}}
+_N = {"name": "n", "in": "path", "required": True, "schema": {"type": "integer", "minimum": 1}, "example": 1}
+_EVENT_ID = {"type": "integer", "minimum": 0, "maximum": 2**63 - 1}
+_PENDING = {"description": "the visitor to rate", "content": {"application/json": {"schema": {
+    "type": "object", "required": ["ticket", "number", "service", "counter"],
+    "properties": {"ticket": {"type": "integer"}, "number": {"type": "string"}, "service": {"type": "string"},
+                   "counter": {"type": "integer"}}}}}}
+_RATED = {"description": "the rating, stored", "content": {"application/json": {"schema": {
+    "type": "object", "required": ["ticket", "score", "comment", "source"],
+    "properties": {"ticket": {"type": "integer"}, "score": {"type": "integer", "minimum": 1, "maximum": 5},
+                   "comment": {"type": ["string", "null"]}, "source": {"enum": ["tracking", "tablet"]}}}}}}
+_SSE = {"type": "object", "description": "one event: `data` is its JSON; logged events have an `id`",
+        "required": ["data"], "properties": {"id": {"type": "string"}, "event": {"type": "string"},
+                                             "data": {"type": "string", "contentMediaType": "application/json"}}}
+_LANG = {"name": "lang", "in": "query", "schema": {"enum": ["en", "fa"]}, "description": "CSV and XLSX headings"}
 _TICKET = {"$ref": "#/components/schemas/Ticket"}
 _T_OK = {"description": "the ticket", "content": {"application/json": {"schema": _TICKET}}}
 
@@ -36,15 +52,17 @@ _paths: dict[str, Any] = {
     "/branch": {"get": _op("Branch names, units, priority classes, opening hours", auth=False, errors=())},
     "/services": {"get": _op("Sub-services with documents, steps and their live summary (waiting, estimate, note); "
                              "units' summaries", auth=False, errors=())},
-    "/tickets": {"post": {**_op("Issue a ticket (kiosk token); same Idempotency-Key returns the same ticket",
-                                ok=_T_OK, body={"type": "object", "required": ["service"], "properties": {
-                                    "service": {"type": "string"}, "priority": {"type": ["string", "null"]}}}),
+    "/tickets": {"post": {**_op("Issue a ticket (kiosk token): 201 when issued, 200 with the same ticket when "
+                                "its Idempotency-Key was seen", ok=_T_OK, created=_T_OK, body={
+                                    "type": "object", "required": ["service"], "properties": {
+                                        "service": {"type": "string"}, "priority": {"type": ["string", "null"]}}}),
                           "description": "409 `numbers_exhausted` when every number of the sub-service's block "
                                          "is held by an open ticket today: nothing is issued, and the same "
                                          "Idempotency-Key issues normally once a number is free. Other 409s: "
                                          "`service_unavailable`, `branch_closed`, `idempotency_conflict`.",
                           "parameters": [{"name": "Idempotency-Key", "in": "header", "required": True,
-                                          "schema": {"type": "string", "maxLength": 100}}]}},
+                                          "schema": {"type": "string", "minLength": 1, "maxLength": 100,
+                                                     "pattern": r"^\S"}}]}},
     "/tickets/{code}": {"get": {**_op("A ticket by tracking code: state, position, estimate, counter", ok=_T_OK,
                                       auth=False, errors=(404,)),
                                 "parameters": [{"name": "code", "in": "path", "required": True,
@@ -58,7 +76,8 @@ _paths: dict[str, Any] = {
     "/devices/status": {"post": _op("A device reports its printer's state", body={
         "type": "object", "required": ["status"], "properties": {
             "status": {"enum": ["ok", "offline", "paper_out", "paper_near_end", "error"]},
-            "printer": {"type": "string"}, "detail": {"type": "string"}}}),
+            "printer": {"type": ["string", "null"], "pattern": "^[A-Za-z0-9_-]{1,16}$"},
+            "detail": {"type": ["string", "null"]}}}),
         "get": _op("Last known state of every device", auth=False, errors=())},
     "/events": {"get": {
         "summary": "Server-Sent Events; Last-Event-ID resumes. Live ticket and counter events "
@@ -72,36 +91,49 @@ _paths: dict[str, Any] = {
         "parameters": [
             {"name": "token", "in": "query", "schema": {"type": "string", "maxLength": 200},
              "description": "a device or session token, for clients that cannot send headers"},
-            {"name": "last_event_id", "in": "query", "schema": {"type": "integer"}},
-            {"name": "Last-Event-ID", "in": "header", "schema": {"type": "integer"}},
+            {"name": "last_event_id", "in": "query", "schema": _EVENT_ID},
+            {"name": "Last-Event-ID", "in": "header", "schema": _EVENT_ID},
             {"name": "once", "in": "query", "schema": {"enum": ["1"]}}],
         "responses": {
-            "200": {"description": "text/event-stream"}, "400": _ERR,
+            "200": {"description": "the stream", "content": {"text/event-stream": {"schema": _SSE}}},
+            "400": _ERR, "413": _ERR, "431": _ERR,
             "503": {**_ERR, "description": "too_many_streams: every stream slot this caller may take is in use",
                     "headers": {"Retry-After": {"schema": {"type": "integer"}}}}}}},
     # The branch head's console (server/pages/head_api.py)
     "/head/floor": {"get": _op("Live floor: per sub-service and per counter, with alerts (branch head)")},
     "/head/staffing": {"get": {**_op("Counters needed per hour for the rest of the day (branch head)"),
-                               "parameters": [{"name": "share", "in": "query", "schema": {"type": "number"}}]}},
+                               "parameters": [{"name": "share", "in": "query", "schema": {
+                                   "type": "number", "minimum": 0.5, "exclusiveMaximum": 1}}]}},
     "/head/what-if": {"post": _op("Expected waits before and after a staffing change (branch head)", body={
         "type": "object", "properties": {"changes": {"type": "array"}, "counter": {"type": "integer"},
                                          "services": {}, "state": {"type": "string"}}})},
-    "/ratings/pending": {"get": {**_op("The visitor a counter's tablet may rate now (that counter's tablet token)",
-                                       errors=(400, 401, 403, 404)),
-                                 "parameters": [{"name": "counter", "in": "query", "required": True,
+    "/ratings/pending": {"get": {**_op("The visitor a counter's tablet may rate now (that counter's tablet token; "
+                                       "`counter`, if sent, must be its own); 204 when there is none",
+                                       ok=_PENDING, errors=(400, 401, 403, 404)),
+                                 "parameters": [{"name": "counter", "in": "query",
                                                  "schema": {"type": "integer"}}]}},
-    "/ratings": {"post": _op("A satisfaction rating, 1-5 faces (F2, V4): the visitor's tracking code, or "
-                             "{counter, ticket} from that counter's tablet token", auth=False, body={
+    "/ratings": {"post": {**_op("A satisfaction rating, 1-5 faces (F2, V4): the visitor's tracking code, or "
+                                "{counter, ticket} from that counter's tablet token", auth=False, errors=(
+                                    400, 401, 403, 404, 409), created=_RATED, body={
         "type": "object", "required": ["score"], "properties": {
             "score": {"type": "integer", "minimum": 1, "maximum": 5}, "counter": {"type": "integer"},
-            "tracking_code": {"type": "string"}, "comment": {"type": "string"}}})},
+            "ticket": {"type": "integer"}, "tracking_code": {"type": "string"}, "comment": {"type": "string"}}}),
+        "security": [{}, {"bearer": []}]}},
     "/reports/daily": {"get": {**_op("The day's report (branch head); format json|csv|xlsx"), "parameters": [
         {"name": "date", "in": "query", "schema": {"type": "string"}},
-        {"name": "format", "in": "query", "schema": {"enum": ["json", "csv", "xlsx"]}}]}},
+        {"name": "format", "in": "query", "schema": {"enum": ["json", "csv", "xlsx"]}}, _LANG]}},
     "/reports/monthly": {"get": {**_op("A Jalali month's report (D9); format json|csv|xlsx"), "parameters": [
         {"name": "month", "in": "query", "schema": {"type": "string", "example": "1404-07"}},
-        {"name": "format", "in": "query", "schema": {"enum": ["json", "csv", "xlsx"]}}]}},
+        {"name": "format", "in": "query", "schema": {"enum": ["json", "csv", "xlsx"]}}, _LANG]}},
 }
+_paths["/login"]["post"]["responses"]["429"] = {**_ERR, "description": "too_many_attempts: wait Retry-After seconds",
+                                               "headers": {"Retry-After": {"schema": {"type": "integer"}}}}
+for _report in ("/reports/daily", "/reports/monthly"):
+    _paths[_report]["get"]["responses"]["200"] = {"description": "the report, in the format asked for", "content": {
+        "application/json": {"schema": {"type": "object"}}, "text/csv": {"schema": {"type": "string"}},
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string"}}}}
+del _paths["/ratings"]["post"]["responses"]["200"]  # a rating is always new: 201
+_paths["/ratings/pending"]["get"]["responses"]["204"] = {"description": "nobody to rate at this counter now"}
 for _action in ("open", "close", "pause", "resume", "next", "recall", "start", "done", "no-show", "transfer"):
     _body = {"type": "object", "required": ["service"], "properties": {"service": {"type": "string"}}} \
         if _action == "transfer" else None

@@ -215,7 +215,7 @@ def test_openapi_lists_every_path(client, app):  # noqa: ANN001
     assert documented - _api_paths(app) == set()
     for path, ops in spec["paths"].items():
         for op in ops.values():
-            assert op["summary"] and "200" in op["responses"], path
+            assert op["summary"] and any(code.startswith("2") for code in op["responses"]), path
 
 
 def test_lifecycle_over_a_real_socket(live_hub):  # noqa: ANN001

@@ -19,6 +19,7 @@ from flask.blueprints import BlueprintSetupState
 
 from server.auth import Principal, SessionExpired, identify
 from server.errors import error
+from server.guards import MAX_INT
 from server.hub import current
 from server.refusals import Invalid
 from server.streams import RETRY_AFTER_S, Limits, Slot, Streams
@@ -26,6 +27,7 @@ from server.streams import RETRY_AFTER_S, Limits, Slot, Streams
 bp = Blueprint("events", __name__)
 HEARTBEAT_S = 15.0
 COALESCE_S = 0.02
+MAX_TOKEN = 200  # a device or session token is far shorter
 STREAMS = "navbat.streams"  # app.extensions[STREAMS]: the streams open now
 
 
@@ -45,6 +47,8 @@ def subscriber() -> Principal | None:
     token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else request.args.get("token")
     if not token:
         return None
+    if len(token) > MAX_TOKEN:
+        raise Invalid("bad_token", f"a token has at most {MAX_TOKEN} characters")
     try:
         return identify(current(), token)
     except SessionExpired:
@@ -59,20 +63,26 @@ def _too_many(anonymous: bool) -> Response:
     return response
 
 
+def _event_id(raw: str) -> int:
+    try:
+        last = int(raw)
+    except ValueError:
+        raise Invalid("bad_last_event_id", "Last-Event-ID must be an event id") from None
+    if not 0 <= last <= MAX_INT:  # SQLite compares no integer past 64 bits: the stream would break
+        raise Invalid("bad_last_event_id", "Last-Event-ID must be an event id (0 or more, 64 bits)")
+    return last
+
+
 @bp.get("/events")
 def stream() -> Response:
-    raw = request.headers.get("Last-Event-ID") or request.args.get("last_event_id")
+    # A browser sends no Last-Event-ID rather than an empty one; the header wins over the query,
+    # but neither may be malformed.
+    ids = [_event_id(raw) for raw in (request.headers.get("Last-Event-ID"), request.args.get("last_event_id"))
+           if raw is not None]
     bus = current().bus
-    if raw is None:
-        last = bus.last_id  # a new subscriber starts from now
-    else:
-        try:
-            last = int(raw)
-        except ValueError:
-            raise Invalid("bad_last_event_id", "Last-Event-ID must be an event id") from None
-        # An id this log never reached comes from another database (the hub was reset): carry on from
-        # now, or the display would stay silent until the new log caught up with it.
-        last = min(last, bus.last_id)
+    # An id this log never reached comes from another database (the hub was reset): carry on from
+    # now, or the display would stay silent until the new log caught up with it.
+    last = min(ids[0], bus.last_id) if ids else bus.last_id  # a new subscriber starts from now
     heartbeat = current_app.config.get("SSE_HEARTBEAT_S", HEARTBEAT_S)
     once = request.args.get("once") == "1"  # send what is missed and close (tests, catch-up polls)
     seen_queue = bus.queue_version  # it read GET /services when it started; only newer summaries

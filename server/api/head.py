@@ -21,7 +21,11 @@ def floor() -> Response:
 @bp.get("/head/staffing")
 @require("head")
 def advice() -> Response:
-    share = request.args.get("share", type=float) or staffing.TARGET_SHARE
+    raw = request.args.get("share")
+    try:
+        share = staffing.TARGET_SHARE if raw is None else float(raw)
+    except ValueError:
+        raise Invalid("bad_share", "share must be a number between 0.5 and 0.99") from None
     if not 0.5 <= share < 1:
         raise Invalid("bad_share", "share must be between 0.5 and 0.99")
     return jsonify(staffing.advice(current(), share))
