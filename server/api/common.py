@@ -14,14 +14,21 @@ from server.hub import current
 from server.refusals import Forbidden, Invalid, Unauthorized
 
 
-def caller(strict: bool = False) -> Principal | None:
-    """Who sent this request, or None. A session that has ended is nobody here (a public read
-    answers as to anyone); `strict` raises its 401 session_expired instead (`require`)."""
+def bearer() -> str | None:
+    """The token of the Authorization: Bearer header, if any."""
     header = request.headers.get("Authorization", "")
-    if not header.startswith("Bearer "):
+    return header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else None
+
+
+def caller(strict: bool = False, token: str | None = None) -> Principal | None:
+    """Who sent this request (the header's token, or `token`), or None. A session that has ended is
+    nobody here (a public read answers as to anyone); `strict` raises its 401 session_expired
+    instead (`require`)."""
+    token = token or bearer()
+    if not token:
         return None
     try:
-        return identify(current(), header.removeprefix("Bearer ").strip())
+        return identify(current(), token)
     except SessionExpired:
         if strict:
             raise

@@ -17,7 +17,8 @@ import time
 from flask import Blueprint, Flask, Response, current_app, request, stream_with_context
 from flask.blueprints import BlueprintSetupState
 
-from server.auth import Principal, SessionExpired, identify
+from server.api.common import bearer, caller
+from server.auth import Principal
 from server.errors import error
 from server.guards import MAX_INT
 from server.hub import current
@@ -43,16 +44,10 @@ def streams(app: Flask) -> Streams:
 def subscriber() -> Principal | None:
     """The device or session behind the header's or the query's token; unknown or ended: anonymous
     (a stream is public, the token only earns a slot that anonymous subscribers cannot take)."""
-    header = request.headers.get("Authorization", "")
-    token = header.removeprefix("Bearer ").strip() if header.startswith("Bearer ") else request.args.get("token")
-    if not token:
-        return None
-    if len(token) > MAX_TOKEN:
+    token = bearer() or request.args.get("token")
+    if token and len(token) > MAX_TOKEN:
         raise Invalid("bad_token", f"a token has at most {MAX_TOKEN} characters")
-    try:
-        return identify(current(), token)
-    except SessionExpired:
-        return None
+    return caller(token=token)
 
 
 def _too_many(anonymous: bool) -> Response:
