@@ -38,7 +38,9 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import requests
@@ -314,15 +316,20 @@ def subscriber(url: str, index: int, ready: threading.Barrier, rec: Recorder, re
             refresh.close()
 
 
-def idle_streams(url: str, n: int, wait_s: float = 5.0) -> tuple[list[socket.socket], dict[str, int], float]:
-    """An attacker's idle anonymous streams: all opened at once, then left open and silent. Returns the
-    sockets, the answers by status within `wait_s` ("no answer": the hub never answered) and the slowest."""
+def idle_streams(url: str, n: int, wait_s: float = 5.0, per_address: int = 0, first_group: int = 0,
+                 ) -> tuple[list[socket.socket], dict[str, int], float]:
+    """An attacker's idle anonymous streams: all opened at once, then left open and silent (never
+    read). With `per_address`, each group of that many comes from an address of its own (127.0.x.y,
+    all loopback: phones on a guest Wi-Fi), else all from 127.0.0.1. Returns the sockets, the
+    answers by status within `wait_s` ("no answer": the hub never answered) and the slowest."""
     host, port = url.removeprefix("http://").split("/")[0].split(":")
     request = f"GET {API}/events HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\n\r\n".encode()
     held = []
     t0 = time.perf_counter()
-    for _ in range(n):
-        sock = socket.create_connection((host, int(port)), timeout=10)
+    for i in range(n):
+        group = first_group + i // per_address if per_address else -1
+        source = (f"127.0.{1 + group // 200}.{2 + group % 200}", 0) if per_address else None
+        sock = socket.create_connection((host, int(port)), timeout=10, source_address=source)
         sock.sendall(request)
         held.append(sock)  # kept open either way: a refused one costs the hub a socket, not a thread
     codes: dict[str, int] = defaultdict(int)
@@ -360,8 +367,36 @@ def cpu_seconds(pid: int) -> float:
         return float("nan")
 
 
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def peak_memory_mb(pid: int) -> float:
+    """The highest resident memory the process and its children (the report worker) reached, in MB."""
+    pids = [pid]
+    try:
+        pids += [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        pass
+    total = 0
+    for each in pids:
+        try:
+            total += next(int(line.split()[1]) for line in Path(f"/proc/{each}/status").read_text().splitlines()
+                          if line.startswith("VmHWM:"))
+        except (OSError, StopIteration):
+            pass
+    return total / 1024
+
+
+class Extra(Protocol):
+    """More clients during the measured period (benchmarks/abuse.py): started once every window is
+    open, stopped at its end; its own lines and 5xx count join the figures."""
+
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+    def lines(self) -> list[str]: ...
+    def server_errors(self) -> int: ...
+
+
+def main(argv: list[str] | None = None, extra: Callable[[str, dict[str, str]], Extra] | None = None,
+         description: str | None = None) -> int:
+    p = argparse.ArgumentParser(description=description or __doc__.splitlines()[0])
     p.add_argument("--seconds", type=float, default=60)
     p.add_argument("--kiosks", type=int, default=8)
     p.add_argument("--clerks", type=int, default=20)
@@ -438,6 +473,9 @@ def main(argv: list[str] | None = None) -> int:
         for t in workers:
             t.start()
         go.wait(120)  # every window open, every client connected
+        more = extra(url, tokens) if extra is not None else None
+        if more is not None:
+            more.start()
         load = os.getloadavg()[0]
         cpu0, me0, t0 = cpu_seconds(hub.pid), time.process_time(), time.perf_counter()
         time.sleep(args.seconds)
@@ -445,6 +483,9 @@ def main(argv: list[str] | None = None) -> int:
         stop.set()
         elapsed = time.perf_counter() - t0
         cpu, mine = cpu_seconds(hub.pid) - cpu0, time.process_time() - me0
+        peak_mb = peak_memory_mb(hub.pid)
+        if more is not None:
+            more.stop()
         for t in workers:
             t.join(130 if reporting else 15)
         time.sleep(0.5)  # let the last events reach the displays
@@ -500,6 +541,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"requests per call: {calls} calls made; displays {by_displays} requests = {per_call(by_displays):.2f} per "
           f"call; all hub requests {requests_all} = {per_call(requests_all):.2f} per call (SSE streams not counted; "
           + ", ".join(f"{k} {n}" for k, n in sorted(rec.sent.items())) + ")")
+    server_errors = sum(n for codes in rec.status.values() for code, n in codes.items() if code >= 500)
+    if more is not None:
+        for line in more.lines():
+            print(line)
+        server_errors += more.server_errors()
+    print(f"hub peak memory {peak_mb:.0f} MB (with its report worker); 5xx answers {server_errors}")
     issue_p99, next_p99 = pct(rec.latency["issue"], 99), pct(rec.latency["next"], 99)
     ok = issue_p99 < 0.05 and next_p99 < 0.05 and pct(delays_sent, 99) < 0.1 and not missing
     print(f"targets (issue/next p99 < 50 ms, event p99 < 100 ms): {'met' if ok else 'NOT met'}"
@@ -508,7 +555,8 @@ def main(argv: list[str] | None = None) -> int:
         print("  error:", e)
     report_p99 = f"{pct(rec.latency['report'], 99) * 1000:.1f}" if reporting else "off"
     print(f"RESULT issue_p50={pct(rec.latency['issue'], 50) * 1000:.1f} issue_p99={issue_p99 * 1000:.1f}"
-          f" next_p99={next_p99 * 1000:.1f} report_p99={report_p99}"
+          f" next_p99={next_p99 * 1000:.1f} call_p99={pct(delays_sent, 99) * 1000:.1f} report_p99={report_p99}"
+          f" peak_mb={peak_mb:.0f} server_errors={server_errors}"
           f" display_requests_per_call={per_call(by_displays):.2f} hub_requests_per_call={per_call(requests_all):.2f}")
     if args.keep:
         print(f"kept {folder}")

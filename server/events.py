@@ -14,7 +14,7 @@ import datetime as dt
 import json
 import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -66,6 +66,13 @@ class EventBus:
         self.last_id = last_id
         self.queue_version = 0
         self._queue_sse = ""
+        self._listeners: list[Callable[[], None]] = []
+
+    def listen(self, wake: Callable[[], None]) -> Callable[[], None]:
+        """Calls wake() after each publish (from the publishing thread); returns what stops it.
+        The asynchronous stream server (server.asgi) waits this way, not on the condition."""
+        self._listeners.append(wake)
+        return lambda: self._listeners.remove(wake)
 
     def publish(self, events: list[Event]) -> None:
         with self._cond:
@@ -73,6 +80,7 @@ class EventBus:
                 self._recent.append(ev)
                 self.last_id = max(self.last_id, ev.id)
             self._cond.notify_all()
+        self._wake()
 
     def publish_queue(self, queue: dict[str, Any]) -> None:
         """New summaries from the estimate refresh; a subscriber gets only the latest."""
@@ -80,13 +88,25 @@ class EventBus:
             self.queue_version += 1
             self._queue_sse = queue_message(queue)
             self._cond.notify_all()
+        self._wake()
+
+    def _wake(self) -> None:
+        for wake in list(self._listeners):
+            wake()
+
+    def in_memory(self, last_id: int) -> bool:
+        """Whether since(last_id) is answered from memory (no read of the log)."""
+        with self._cond:
+            return last_id >= self.last_id or (bool(self._recent) and self._recent[0].id <= last_id + 1)
 
     def since(self, last_id: int) -> list[Event]:
         with self._cond:
             if last_id >= self.last_id:
                 return []
             if self._recent and self._recent[0].id <= last_id + 1:
-                return [e for e in self._recent if e.id > last_id]
+                # From the newest back: a subscriber that is nearly up to date (thousands of
+                # them wake on each event) costs the few new events, not the whole deque.
+                return list(_newer_than(self._recent, last_id))[::-1]
         return self._load_since(last_id)  # older than memory: read the log
 
     def queue_since(self, version: int) -> tuple[int, str]:
@@ -100,3 +120,38 @@ class EventBus:
         """Until an event after last_id or newer summaries arrive, or timeout seconds pass."""
         with self._cond:
             self._cond.wait_for(lambda: self.last_id > last_id or self.queue_version > queue_version, timeout)
+
+
+def _newer_than(recent: deque[Event], last_id: int) -> Iterator[Event]:
+    for ev in reversed(recent):
+        if ev.id <= last_id:
+            return
+        yield ev
+
+
+class Cursor:
+    """Where one subscriber stands: the last event and the summaries' version it has had.
+    take() gives what it has not had yet, as SSE text; the threaded and the asynchronous
+    stream both read the bus through it."""
+
+    def __init__(self, bus: EventBus, last_id: int, queue_version: int, with_queue: bool = True) -> None:
+        self.bus, self.last_id, self.queue_version = bus, last_id, queue_version
+        self.with_queue = with_queue  # a catch-up (once=1) replays the log only
+
+    def opening(self) -> str:
+        return f"retry: 2000\n: connected at event {self.last_id}\n\n"  # flushes the headers at once
+
+    def pending(self) -> bool:
+        return self.bus.last_id > self.last_id or self.with_queue and self.bus.queue_version > self.queue_version
+
+    def in_memory(self) -> bool:
+        return self.bus.in_memory(self.last_id)
+
+    def take(self) -> str:
+        events = self.bus.since(self.last_id)
+        queue = ""
+        if self.with_queue:
+            self.queue_version, queue = self.bus.queue_since(self.queue_version)
+        if events:
+            self.last_id = events[-1].id
+        return "".join(ev.sse for ev in events) + queue  # one write per wake-up, not per event

@@ -9,8 +9,8 @@ here, once; `server.api.common.json_body()` hands it over.
 After: the browser-safety headers (a Content-Security-Policy without inline script, nosniff,
 no framing, no referrer).
 
-waitress has limits of its own (server/serve.py) set above these, so a request between the two
-still gets the hub's JSON answer; past waitress' limits it answers by itself, in plain text.
+The server has a limit on the request head of its own (server/serve.py), set above this one, and
+answers past it with the same JSON 431.
 """
 
 from __future__ import annotations
@@ -71,8 +71,10 @@ class Int64(IntegerConverter):
 def init_app(app: Flask) -> None:
     """Before any blueprint is registered: its <int:...> routes take the bounded converter."""
     app.url_map.converters["int"] = Int64
-    if app.config.get("MAX_CONTENT_LENGTH") is None:  # werkzeug's own limit, for a body of unknown length
-        app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
+    if app.config.get("MAX_CONTENT_LENGTH") is None:
+        # werkzeug's own limit for a body of unknown length (chunked) cuts it short without a word:
+        # one byte more than we allow, so that _data() can tell a body that was too long.
+        app.config["MAX_CONTENT_LENGTH"] = MAX_BODY + 1
     app.before_request(check_request)
     app.after_request(add_safety_headers)
 
@@ -89,21 +91,32 @@ def check_request() -> None:
                        f"the request line and headers must stay under {MAX_HEADERS // 1024} KB")
     length = request.content_length
     if length is not None and length > MAX_BODY:
-        raise Rejected(413, "request_entity_too_large", f"the body must stay under {MAX_BODY // 1024} KB")
+        raise _too_large()
     if request.routing_exception is not None or request.method not in WRITES or not request.path.startswith(API):
         return
     if not length and environ.get("HTTP_TRANSFER_ENCODING", "").lower() != "chunked":
         return  # no body: POST /counters/3/next
     if request.mimetype != "application/json":
         raise Rejected(415, "unsupported_media_type", "send the body as JSON (Content-Type: application/json)")
-    g.navbat_body = parse_body(request.get_data(cache=True))
+    g.navbat_body = parse_body(_data())
 
 
 def body() -> Any:
     """The request's JSON body, checked (check_request did it before the view); {} when there is none."""
     if "navbat_body" not in g:
-        g.navbat_body = parse_body(request.get_data(cache=True))
+        g.navbat_body = parse_body(_data())
     return g.navbat_body
+
+
+def _too_large() -> Rejected:
+    return Rejected(413, "request_entity_too_large", f"the body must stay under {MAX_BODY // 1024} KB")
+
+
+def _data() -> bytes:
+    data = request.get_data(cache=True)
+    if len(data) > MAX_BODY:  # a chunked body, read up to werkzeug's limit (init_app)
+        raise _too_large()
+    return data
 
 
 def host_allowed(host: str, allowed: list[str]) -> bool:

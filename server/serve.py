@@ -1,41 +1,136 @@
-"""Runs the hub on waitress, the production WSGI server."""
+"""Runs the hub on uvicorn: one event loop for the sockets and live streams, a pool of threads for Flask.
+
+Why not a thread per connection (waitress, before issue 15): an idle event-stream subscriber
+held a thread, so a hundred of them stopped the branch. Here a subscriber is a coroutine and a
+socket (server.asgi); requests run on `threads` threads whatever the number of streams.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
+import resource
+import socket
+import threading
+from collections.abc import Callable
 
+import h11
+import uvicorn
 from flask import Flask
-from waitress.server import create_server
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from foundation.config import Branch
 from server.app import create_app
+from server.asgi import HubASGI
 from server.db import checkpoint_in_background
+from server.guards import MAX_HEADERS
 from server.hub import EXTENSION
 
-# waitress' own limits, above the hub's (server.guards: 32 KB of headers, 64 KB of body), so a
-# request between the two still gets the hub's JSON 431 or 413. Past these, waitress answers by
-# itself (plain text: "431 Request Header Fields Too Large", or 413 on the Content-Length alone,
-# before reading the body) and closes the connection; a client still sending then sees a reset,
-# unless it reads the answer despite the failed send, as requests does. They also bound what
-# one connection may make waitress buffer: 400 of them hold at most 400 x 320 KB.
+# uvicorn's limit on a request's head, above the hub's (server.guards: 32 KB), so a request
+# between the two gets the hub's JSON 431 from Flask; past it, the protocol below answers the
+# same JSON 431 itself and closes. Bodies are bounded by Flask (server.guards, MAX_CONTENT_LENGTH),
+# which reads no more of a body than it allows; uvicorn stops reading a socket whose body
+# is not being read (64 KB of buffer).
 MAX_HEADER_BYTES = 64 * 1024
-MAX_BODY_BYTES = 256 * 1024
+# Connections (streams included) past which uvicorn answers 503 at once: bounds memory, far above
+# the streams' own caps (server.streams) so that a stream is refused by those, in JSON, first.
+CONNECTION_LIMIT = 8000
+KEEP_ALIVE_S = 60  # a kiosk's connection kept between tickets
+BACKLOG = 2048
+THREADS = 32  # Flask's pool: requests are short (reports run in their own process)
 
 
-def hub_server(app: Flask, host: str, port: int, threads: int = 100):  # noqa: ANN201 - waitress' server
-    app.config["THREADS"] = threads  # live event streams may take all but server.streams.RESERVE of them
-    return create_server(app, host=host, port=port, threads=threads, channel_timeout=120, connection_limit=400,
-                         ident="navbat", max_request_header_size=MAX_HEADER_BYTES,
-                         max_request_body_size=MAX_BODY_BYTES)
+LINGER_S = 2.0
+LINGER_BYTES = 4 * 1024 * 1024
 
 
-def serve(branch: Branch, db_path: str, host: str, port: int, threads: int = 100, ignore_hours: bool = False) -> None:
+class HubProtocol(H11Protocol):
+    """uvicorn's HTTP/1.1 protocol, but a request head past MAX_HEADER_BYTES is answered 431 (in the
+    hub's JSON), not uvicorn's plain 400, so a client knows which limit it hit; and the connection
+    is closed gently: what the client is still sending is read and dropped for a moment, since
+    closing a socket with unread data resets it and the client would lose the answer."""
+
+    _discard: int | None = None  # bytes still to drop before closing; None: not closing
+
+    def data_received(self, data: bytes) -> None:
+        if self._discard is None:
+            return super().data_received(data)
+        self._discard -= len(data)
+        if self._discard < 0:
+            self.transport.close()
+
+    def send_400_response(self, msg: str) -> None:
+        if len(self.conn.trailing_data[0]) <= MAX_HEADER_BYTES:
+            return super().send_400_response(msg)
+        body = json.dumps({"error": "request_header_fields_too_large",
+                           "message": f"the request line and headers must stay under {MAX_HEADERS // 1024} KB"})
+        headers = [(b"content-type", b"application/json"), (b"connection", b"close")]
+        for event in (h11.Response(status_code=431, headers=headers, reason=b"Request Header Fields Too Large"),
+                      h11.Data(data=body.encode()), h11.EndOfMessage()):
+            self.transport.write(self.conn.send(event))
+        self._discard = LINGER_BYTES
+        self.transport.write_eof()  # the answer, then our end closed; theirs read until they stop
+        self.loop.call_later(LINGER_S, self.transport.close)
+
+
+class HubServer:
+    """The hub's HTTP server, bound before it runs (OSError at once if the port is taken)."""
+
+    def __init__(self, app: Flask, host: str, port: int, threads: int = THREADS) -> None:
+        self.app = app
+        self.asgi = HubASGI(app, threads)
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.socket = socket.socket(family, socket.SOCK_STREAM)
+        self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            self.socket.bind((host, port))
+            self.socket.listen(BACKLOG)  # a client connecting before the loop runs waits rather than being refused
+        except OSError:
+            self.socket.close()
+            raise
+        self.port = self.socket.getsockname()[1]
+        config = uvicorn.Config(self.asgi, http=HubProtocol, lifespan="on", loop="asyncio", proxy_headers=False,
+                                server_header=False, access_log=False, log_level="warning", backlog=BACKLOG,
+                                limit_concurrency=CONNECTION_LIMIT, timeout_keep_alive=KEEP_ALIVE_S,
+                                timeout_graceful_shutdown=2, h11_max_incomplete_event_size=MAX_HEADER_BYTES)
+        self.server = uvicorn.Server(config)
+
+    def run(self) -> None:
+        self.server.run(sockets=[self.socket])
+
+    def stop(self) -> None:
+        """From another thread: ends the live streams, then the server."""
+        self.asgi.close_streams()
+        self.server.should_exit = True
+
+    def start_in_thread(self) -> Callable[[], None]:
+        """Runs in a daemon thread (tests); returns what stops it and waits for it."""
+        thread = threading.Thread(target=self.run, daemon=True, name="hub-server")
+        thread.start()
+        while not self.server.started and thread.is_alive():
+            thread.join(0.01)
+
+        def stop() -> None:
+            self.stop()
+            thread.join(10)
+            self.asgi.executor.shutdown(wait=False, cancel_futures=True)
+        return stop
+
+
+def _more_files() -> None:
+    """Every connection is a file descriptor: allow as many as the system lets this user have."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = CONNECTION_LIMIT + 1024
+    if soft < wanted:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(wanted, hard), hard))
+
+
+def serve(branch: Branch, db_path: str, host: str, port: int, threads: int = THREADS,
+          ignore_hours: bool = False) -> None:
     app = create_app({"BRANCH": branch, "DB_PATH": db_path, "IGNORE_HOURS": ignore_hours})
     checkpoint_in_background(app.extensions[EXTENSION].store)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    # waitress sends each chunk as soon as it is written (send_bytes defaults to 1), so live
-    # events are not held back in a buffer. Bound first (OSError if the port is taken), announced after.
-    server = hub_server(app, host, port, threads)
-    bound = getattr(server, "effective_port", port)  # a host with several addresses gets a multi-socket server
-    print(f"navbat hub on http://{host}:{bound} ({branch.branch.id}, db {db_path})", flush=True)
+    _more_files()
+    server = HubServer(app, host, port, threads)  # bound first (OSError if the port is taken), announced after
+    print(f"navbat hub on http://{host}:{server.port} ({branch.branch.id}, db {db_path})", flush=True)
     server.run()

@@ -1,12 +1,12 @@
 """How many live event streams the hub serves at once, counted in this process.
 
-Until the stream is served asynchronously (issue 15), each subscriber holds one of waitress'
-request threads for as long as it listens. So streams get at most `STREAMS_MAX` of them and
-the rest (`RESERVE`) always stay for kiosks, clerks and /health. Of those slots, anonymous
-subscribers (no token, or one the hub does not know) get at most `ANON_MAX` in total and
-`ANON_PER_ADDRESS` per address, so devices and staff consoles always have
-`STREAMS_MAX - ANON_MAX` to themselves: a registered display is never refused because of
-anonymous ones. Each limit is an app config value; the defaults are below.
+A stream is a coroutine and a socket (server.asgi), not a thread, so the caps bound memory and
+fairness, not threads: at most `STREAMS_MAX` streams in all (about 4000 x 50 KB), of which
+anonymous subscribers (no token, or one the hub does not know: a phone following its ticket)
+get at most `ANON_MAX` in total and `ANON_PER_ADDRESS` per address. So devices and staff
+consoles always have `STREAMS_MAX - ANON_MAX` to themselves: a registered display is never
+refused because of anonymous ones. Each limit is an app config value; the defaults are below.
+A guest Wi-Fi that puts every phone behind one address (NAT) needs a larger ANON_PER_ADDRESS.
 """
 
 from __future__ import annotations
@@ -17,10 +17,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-DEFAULT_THREADS = 100  # waitress' threads when the config does not say (server.serve sets THREADS)
-RESERVE = 25  # threads no stream may take: kiosks issuing, clerks calling, heads, /health
-ANON_MAX = 10
-ANON_PER_ADDRESS = 2
+STREAMS_MAX = 4000
+ANON_MAX = 3000
+ANON_PER_ADDRESS = 8  # a phone's tabs; a NAT in front of many phones needs more
 RETRY_AFTER_S = 30
 
 
@@ -32,7 +31,7 @@ class Limits:
 
     @classmethod
     def of(cls, config: Mapping[str, Any]) -> Limits:
-        total = config.get("STREAMS_MAX") or max(1, config.get("THREADS", DEFAULT_THREADS) - RESERVE)
+        total = config.get("STREAMS_MAX", STREAMS_MAX)
         anonymous = min(config.get("ANON_MAX", ANON_MAX), total)
         return cls(total, anonymous, min(config.get("ANON_PER_ADDRESS", ANON_PER_ADDRESS), anonymous))
 

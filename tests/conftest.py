@@ -1,5 +1,5 @@
 """Fixtures every test shares: a hub on a temporary database, through Flask's test
-client or on a real socket (waitress on 127.0.0.1, a free port)."""
+client or on a real socket (the hub's own server, server.serve, on 127.0.0.1, a free port)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import datetime as dt
 import functools
 import os
 import tempfile
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,8 +16,6 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from waitress import wasyncore
-from waitress.server import create_server
 
 import server.auth
 from foundation.config import Branch, load_config
@@ -26,6 +23,7 @@ from server.app import create_app
 from server.auth import add_device, add_user
 from server.floor import Floor
 from server.hub import EXTENSION, Hub
+from server.serve import HubServer
 
 # Debian's chromium as root, with nothing dialling out (only loopback, ever).
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -148,24 +146,16 @@ class LiveHub:
 
 
 def serve_in_thread(app: Flask, threads: int = 16) -> tuple[str, callable]:
-    """Runs the app on waitress at 127.0.0.1:<free port>; returns (url, stop)."""
-    server = create_server(app, host="127.0.0.1", port=0, threads=threads)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
+    """Runs the app as `navbat hub` serves it (server.serve: uvicorn) at 127.0.0.1:<free port>;
+    returns (url, stop)."""
+    server = HubServer(app, "127.0.0.1", 0, threads)
+    stop_server = server.start_in_thread()
 
     def stop() -> None:
-        # Close every channel from inside waitress' own loop, not just the listening socket:
-        # a loop left polling old client sockets would answer later tests whose sockets reuse
-        # those file descriptors, with this test's app.
-        try:
-            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
-        except OSError:  # the loop already ended (its trigger is closed): close what is left here
-            wasyncore.close_all(server._map)
-        thread.join(5)
-        server.task_dispatcher.shutdown(timeout=1)
+        stop_server()
         app.extensions[EXTENSION].stop()
 
-    return f"http://127.0.0.1:{server.effective_port}", stop
+    return f"http://127.0.0.1:{server.port}", stop
 
 
 @pytest.fixture

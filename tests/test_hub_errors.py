@@ -180,7 +180,7 @@ def test_device_status_is_checked(client, actions):  # noqa: ANN001
 
 
 def test_errors_over_a_real_socket(live_hub):  # noqa: ANN001
-    """The same JSON errors reach a device through waitress, not only through the test client."""
+    """The same JSON errors reach a device over a real socket, not only through the test client."""
     url, app = live_hub.url + API, live_hub.app
     kiosk = {"Authorization": f"Bearer {app.config['KIOSK_TOKEN']}"}
     with requests.Session() as s:

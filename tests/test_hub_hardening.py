@@ -1,11 +1,10 @@
 """Issue 15, "Bounded everything" and "Browser safety": the issue's attacks, each over a real
-socket against a live hub on waitress. "Before:" says what the hub did at commit 9359239."""
+socket against a live hub as `navbat hub` serves it. "Before:" says what the hub did at commit 9359239."""
 
 from __future__ import annotations
 
 import http.client
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from html.parser import HTMLParser
@@ -13,14 +12,13 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import PINS, LiveHub, make_app
-from waitress import wasyncore
+from conftest import PINS, LiveHub, make_app, serve_in_thread
 
 from foundation.config import Branch
 from server.guards import MAX_BODY, MAX_DEPTH, MAX_HEADERS, machine_names
 from server.hub import EXTENSION
 from server.pages import display
-from server.serve import MAX_HEADER_BYTES, hub_server
+from server.serve import MAX_HEADER_BYTES
 
 API = "/api/v1"
 JSON = {"Content-Type": "application/json"}
@@ -238,10 +236,9 @@ def test_the_announcement_speaks_each_voice_once_and_is_cached(hub: Hub) -> None
 
 
 def test_big_headers_get_431(hub: Hub) -> None:
-    """Before: a header block between 32 KB and waitress' 256 KB was taken (200). Past waitress'
-    limit, waitress answered 431 itself, before and after (in plain text); on this machine a
-    300 KB header got that 431 rather than a reset, which needs a client still sending when
-    waitress closes (below)."""
+    """Before: a header block between 32 KB and waitress' 256 KB was taken (200). Past the
+    server's limit, a 300 KB header gets the same JSON 431, not a reset: the server reads and
+    drops what the client still sends before it closes (server.serve.HubProtocol)."""
     r = hub.s.get(f"{hub.url}{API}/health", headers={"X-Big": "a" * (MAX_HEADERS + 1)}, timeout=10)
     error_of(r, 431, "request_header_fields_too_large")
     r = hub.s.get(f"{hub.url}{API}/health", headers={f"X-{i}": "a" * 1000 for i in range(40)}, timeout=10)
@@ -387,7 +384,7 @@ def test_a_branch_names_its_own_hosts(branch: Branch, tmp_path: Path) -> None:
     info = branch.branch.model_copy(update={"allowed_hosts": ["navbat.branch14.example"]})
     app = make_app(branch.model_copy(update={"branch": info}), tmp_path / "n.sqlite")
     try:
-        url, stop = _serve(app, threads=4)
+        url, stop = serve_in_thread(app, threads=4)
         try:
             assert _get_with_header(url, 0, "navbat.branch14.example")[0] == 200
             assert _get_with_header(url, 0, "127.0.0.1")[0] == 400
@@ -397,40 +394,26 @@ def test_a_branch_names_its_own_hosts(branch: Branch, tmp_path: Path) -> None:
         app.extensions[EXTENSION].stop()
 
 
-# ---- the hub as `navbat hub` serves it (server.serve.hub_server) --------------------------------
+# ---- the server's own limits (server.serve) --------------------------------------------------
 
-def _serve(app, threads: int = 8):  # noqa: ANN001, ANN202 - (url, stop)
-    """The app on waitress with the production settings (conftest's live_hub has waitress' defaults)."""
-    server = hub_server(app, "127.0.0.1", 0, threads)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-
-    def stop() -> None:  # as conftest.serve_in_thread: close every channel inside waitress' loop
-        try:
-            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
-        except OSError:
-            wasyncore.close_all(server._map)
-        thread.join(5)
-        server.task_dispatcher.shutdown(timeout=1)
-
-    return f"http://127.0.0.1:{server.effective_port}", stop
-
-
-def test_waitress_limits_as_served(app) -> None:  # noqa: ANN001
-    """Between the hub's limits and waitress', the hub answers (JSON); past waitress', waitress
-    answers by itself in plain text and closes. Before: waitress ran with its defaults (1 GB of
-    body, 256 KB of headers) and the hub had no limits of its own."""
-    url, stop = _serve(app)
+def test_server_limits_as_served(app) -> None:  # noqa: ANN001
+    """Between the hub's limits and the server's, Flask answers (JSON); past the server's header
+    limit, the server answers the same JSON 431 itself and closes. Before: waitress ran with its
+    defaults (1 GB of body, 256 KB of headers) and the hub had no limits of its own."""
+    url, stop = serve_in_thread(app)
     try:
-        status, ctype, _ = _get_with_header(url, MAX_HEADERS + 1)
-        assert (status, ctype) == (431, "application/json")
-        status, ctype, body = _get_with_header(url, MAX_HEADER_BYTES + 1)
-        assert (status, ctype) == (431, "text/plain; charset=utf-8") and b"Request Header Fields Too Large" in body
-        # A client still sending when waitress closes: requests reads the answer despite the failed send.
+        for size in (MAX_HEADERS + 1, MAX_HEADER_BYTES + 1):
+            status, ctype, body = _get_with_header(url, size)
+            assert (status, ctype) == (431, "application/json"), (size, status, body[:200])
+            assert b"request_header_fields_too_large" in body
+        # A client still sending when the server closes: requests reads the answer despite the failed send.
         r = requests.get(f"{url}{API}/health", headers={"X-Big": "a" * 2_000_000}, timeout=10)
         assert r.status_code == 431
         r = requests.post(f"{url}{API}/login", data=b"x" * TEN_MB, headers=JSON, timeout=10)
         assert r.status_code == 413
+        chunks = (b"x" * 65536 for _ in range(TEN_MB // 65536))  # no Content-Length: chunked
+        r = requests.post(f"{url}{API}/login", data=chunks, headers=JSON, timeout=10)
+        assert r.status_code == 413 and r.json()["error"] == "request_entity_too_large", r.text[:200]
         r = requests.post(f"{url}{API}/login", data=b" " * (MAX_BODY + 1), headers=JSON, timeout=10)
         assert r.status_code == 413 and r.json()["error"] == "request_entity_too_large"
         assert requests.get(f"{url}{API}/health", timeout=10).status_code == 200  # and it carries on

@@ -219,7 +219,7 @@ def test_openapi_lists_every_path(client, app):  # noqa: ANN001
 
 
 def test_lifecycle_over_a_real_socket(live_hub):  # noqa: ANN001
-    """The same visit through waitress on 127.0.0.1, as the kiosk and the clerk's console make it."""
+    """The same visit over a real socket on 127.0.0.1, as the kiosk and the clerk's console make it."""
     url, app = live_hub.url + API, live_hub.app
     s = requests.Session()
     kiosk = {"Authorization": f"Bearer {app.config['KIOSK_TOKEN']}"}

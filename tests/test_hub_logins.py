@@ -1,4 +1,4 @@
-"""Issue 15, over a real socket (waitress on 127.0.0.1): PINs that cannot be guessed, usernames
+"""Issue 15, over a real socket (the hub's server on 127.0.0.1): PINs that cannot be guessed, usernames
 that are not public, sessions that end, ratings only from the visitor or the counter's own tablet.
 
 Every test here failed on the hub as it was before issue 15 (main at 9359239), at the assertion

@@ -1,4 +1,4 @@
-"""`navbat hub`: run the hub on waitress."""
+"""`navbat hub`: run the hub (uvicorn; see server.serve)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_db(p)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8080)
-    p.add_argument("--threads", type=int, default=100, help="each live event subscriber holds one thread")
+    p.add_argument("--threads", type=int, default=32, help="threads for requests (live event streams take none)")
     p.add_argument("--ignore-hours", action="store_true", help="issue tickets outside opening hours (demos, tests)")
     p.set_defaults(run=run)
 

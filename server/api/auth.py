@@ -23,7 +23,7 @@ def login() -> Response:
     hub = current()
     try:
         with hub.read() as db:
-            # The address is waitress' TCP peer: the hub is reached directly on the LAN, not
+            # The address is the TCP peer (uvicorn trusts no proxy header): the hub is reached directly on the LAN, not
             # through a proxy (behind one, every login would share the proxy's address).
             token = auth.login(hub.floor, db, body["username"], str(body["pin"]), counter,
                                request.remote_addr or "unknown")

@@ -5,14 +5,21 @@ the stream also sends `queue.changed` (no id: it is not in the log). A display n
 no request per event.
 
 A subscriber sends its device or session token as `Authorization: Bearer` or, from a browser's
-EventSource (which cannot send headers), as `?token=`. Each open stream holds a thread, so
-it takes a slot of `server.streams` first; over a cap the answer is an immediate
-`503 too_many_streams` with Retry-After. A `once=1` catch-up is one short read and takes none.
+EventSource (which cannot send headers), as `?token=`. An open stream takes a slot of
+`server.streams` first; over a cap the answer is an immediate `503 too_many_streams` with
+Retry-After. A `once=1` catch-up (or a HEAD) is one short read and takes none.
+
+This view decides everything about a stream (who asks, from which event, whether it may open).
+Served by the hub (server.asgi), it then hands the stream over in the request's environ
+(`LIVE`) and the asynchronous server sends it, holding no thread while it waits. Under any
+other WSGI server (Flask's test client) the view streams by itself, one thread per subscriber.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 from flask import Blueprint, Flask, Response, current_app, request, stream_with_context
 from flask.blueprints import BlueprintSetupState
@@ -20,6 +27,7 @@ from flask.blueprints import BlueprintSetupState
 from server.api.common import bearer, caller
 from server.auth import Principal
 from server.errors import error
+from server.events import Cursor
 from server.guards import MAX_INT
 from server.hub import current
 from server.refusals import Invalid
@@ -30,6 +38,21 @@ HEARTBEAT_S = 15.0
 COALESCE_S = 0.02
 MAX_TOKEN = 200  # a device or session token is far shorter
 STREAMS = "navbat.streams"  # app.extensions[STREAMS]: the streams open now
+LIVE = "navbat.live"  # environ[LIVE]: a list the asynchronous server gives, for the view to put the stream in
+HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+
+@dataclass
+class Subscription:
+    """An admitted stream: what to send (the cursor), how often to say it is alive, its slot."""
+
+    cursor: Cursor
+    heartbeat_s: float
+    slot: Slot | None
+
+    def release(self) -> None:
+        if self.slot is not None:
+            self.slot.release()
 
 
 @bp.record_once
@@ -68,7 +91,7 @@ def _event_id(raw: str) -> int:
     return last
 
 
-@bp.get("/events")
+@bp.route("/events", methods=["GET", "HEAD"])
 def stream() -> Response:
     # A browser sends no Last-Event-ID rather than an empty one; the header wins over the query,
     # but neither may be malformed.
@@ -78,44 +101,37 @@ def stream() -> Response:
     # An id this log never reached comes from another database (the hub was reset): carry on from
     # now, or the display would stay silent until the new log caught up with it.
     last = min(ids[0], bus.last_id) if ids else bus.last_id  # a new subscriber starts from now
-    heartbeat = current_app.config.get("SSE_HEARTBEAT_S", HEARTBEAT_S)
-    once = request.args.get("once") == "1"  # send what is missed and close (tests, catch-up polls)
-    seen_queue = bus.queue_version  # it read GET /services when it started; only newer summaries
-    slot: Slot | None = None
-    if not once:
-        address = None if subscriber() is not None else (request.remote_addr or "unknown")
-        slot = streams(current_app).admit(Limits.of(current_app.config), address)
-        if slot is None:
-            return _too_many(address is not None)
-
-    def generate():  # noqa: ANN202 - a generator of SSE text
-        nonlocal last, seen_queue
-        try:
-            yield f"retry: 2000\n: connected at event {last}\n\n"  # flushes headers at once
-            while True:
-                if not once:
-                    bus.wait(last, seen_queue, heartbeat)
-                    # Let the events of the next few milliseconds join this write: with dozens of
-                    # displays, one wake-up and one write per burst instead of per event.
-                    time.sleep(COALESCE_S)
-                events = bus.since(last)
-                seen_queue, queue = bus.queue_since(seen_queue) if not once else (seen_queue, "")
-                if events:
-                    last = events[-1].id
-                if events or queue:
-                    yield "".join(ev.sse for ev in events) + queue  # one write per wake-up, not per event
-                if once:
-                    return
-                if not events and not queue:
-                    yield ": keep-alive\n\n"
-        finally:  # the stream ended, or the client went away (waitress closes the iterator)
-            if slot is not None:
-                slot.release()
-
-    headers = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-    response = Response(stream_with_context(generate()), mimetype="text/event-stream", headers=headers)
-    if slot is not None:
-        # A generator never iterated (HEAD, a client gone before the first write) never reaches
-        # its finally; waitress still closes the response, and so the slot is given back.
-        response.call_on_close(slot.release)
+    once = request.args.get("once") == "1" or request.method == "HEAD"  # what is missed, then close
+    # It read GET /services when it started: only newer summaries.
+    cursor = Cursor(bus, last, bus.queue_version, with_queue=not once)
+    if once:
+        return Response(cursor.opening() + cursor.take(), mimetype="text/event-stream", headers=HEADERS)
+    address = None if subscriber() is not None else (request.remote_addr or "unknown")
+    slot = streams(current_app).admit(Limits.of(current_app.config), address)
+    if slot is None:
+        return _too_many(address is not None)
+    subscription = Subscription(cursor, current_app.config.get("SSE_HEARTBEAT_S", HEARTBEAT_S), slot)
+    live = request.environ.get(LIVE)
+    if live is not None:  # the asynchronous server sends it
+        live.append(subscription)
+        return Response(mimetype="text/event-stream", headers=HEADERS)
+    response = Response(stream_with_context(_threaded(subscription)), mimetype="text/event-stream", headers=HEADERS)
+    # A generator never iterated (a client gone before the first write) never reaches its finally;
+    # the server still closes the response, and so the slot is given back.
+    response.call_on_close(subscription.release)
     return response
+
+
+def _threaded(sub: Subscription) -> Iterator[str]:
+    """The stream on a thread of its own, for WSGI servers other than the hub's."""
+    cursor = sub.cursor
+    try:
+        yield cursor.opening()
+        while True:
+            cursor.bus.wait(cursor.last_id, cursor.queue_version, sub.heartbeat_s)
+            # Let the events of the next few milliseconds join this write: with dozens of
+            # displays, one wake-up and one write per burst instead of per event.
+            time.sleep(COALESCE_S)
+            yield cursor.take() or ": keep-alive\n\n"
+    finally:  # the client went away (the server closes the iterator)
+        sub.release()
