@@ -4,10 +4,10 @@
                                          [hub_load.py's options]
 
 The branch's load is hub_load.py's (8 kiosks issuing, 20 clerks calling, 30 wall displays on
-their display token). Once every window is open, the attackers start, each from loopback
-addresses of its own:
-- 2,000 idle anonymous event streams (8 per address, as phones on a guest Wi-Fi; never read)
-  and 100 more from one address (past its cap: 503 at once);
+their display token). Once the displays listen, 2,000 idle anonymous event streams are opened
+(8 per address, as phones on a guest Wi-Fi; never read) and 100 more from one address (past its
+cap: 503 at once); they stay open through the measured period. Once every window is open, the
+other attackers start, each from loopback addresses of its own:
 - PIN guessing from 4 clients, each a steady --guess-rate of wrong PINs for the clerks' usernames;
 - 10 MB bodies posted to /tickets, /login and /ratings (--body-rate per second);
 - spoken-call requests: a fresh call each time, and one with 2,000 voices.
@@ -107,7 +107,7 @@ class Attack:
 
     # ---- the run ---------------------------------------------------------------------------
 
-    def start(self) -> None:
+    def prepare(self) -> None:
         url = f"http://{self.host}:{self.port}{API}"
         t0 = time.perf_counter()
         held, self.stream_answers, _ = hub_load.idle_streams(url, self.args.idle_anonymous, per_address=8)
@@ -115,6 +115,8 @@ class Attack:
                                                         first_group=1000)
         self.held = held + over
         self.open_s = time.perf_counter() - t0
+
+    def start(self) -> None:
         self.threads = [threading.Thread(target=self.guesser, args=(i,), daemon=True)
                         for i in range(self.args.guessers)]
         self.threads += [threading.Thread(target=self.big_bodies, daemon=True),
@@ -133,7 +135,7 @@ class Attack:
         return [
             f"attack: {self.args.idle_anonymous} idle anonymous streams from {self.args.idle_anonymous // 8} addresses"
             f" answered {self.stream_answers}; {self.args.over_cap} more from one address {self.over_cap}"
-            f" (all opened in {self.open_s:.1f} s, while the branch worked)",
+            f" (all opened in {self.open_s:.1f} s, before the measured period, held open through it)",
             f"attack: PIN guesses from {self.args.guessers} clients {dict(self.answers['guess'])}",
             f"attack: 10 MB bodies {dict(self.answers['body'])} ({self.sent_bytes / 2**20:,.0f} MB sent)",
             f"attack: spoken calls {dict(self.answers['announce'])}",

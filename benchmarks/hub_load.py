@@ -385,9 +385,11 @@ def peak_memory_mb(pid: int) -> float:
 
 
 class Extra(Protocol):
-    """More clients during the measured period (benchmarks/abuse.py): started once every window is
-    open, stopped at its end; its own lines and 5xx count join the figures."""
+    """More clients (benchmarks/abuse.py): prepared once the displays listen (before the branch's
+    clients connect), started once every window is open, stopped at the measured period's end;
+    its own lines and 5xx count join the figures."""
 
+    def prepare(self) -> None: ...
     def start(self) -> None: ...
     def stop(self) -> None: ...
     def lines(self) -> list[str]: ...
@@ -462,6 +464,9 @@ def main(argv: list[str] | None = None, extra: Callable[[str, dict[str, str]], E
             attack = idle_streams(url, args.idle_streams)
             print(f"{args.idle_streams} idle anonymous streams: answers {attack[1]}, slowest {ms(attack[2])}",
                   flush=True)
+        more = extra(url, tokens) if extra is not None else None
+        if more is not None:
+            more.prepare()
         go = threading.Barrier(args.kiosks + args.clerks + reporting + 1, action=rec.begin)
         workers = [threading.Thread(target=kiosk, args=(url, tokens[name], name, args.issue_rate / args.kiosks,
                                                           args.refresh_seconds, services, go, stop, rec))
@@ -473,7 +478,6 @@ def main(argv: list[str] | None = None, extra: Callable[[str, dict[str, str]], E
         for t in workers:
             t.start()
         go.wait(120)  # every window open, every client connected
-        more = extra(url, tokens) if extra is not None else None
         if more is not None:
             more.start()
         load = os.getloadavg()[0]

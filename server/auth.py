@@ -23,6 +23,7 @@ import functools
 import hashlib
 import math
 import secrets
+import threading
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,6 +37,10 @@ from server.queries import counter_row
 from server.refusals import Invalid, Refused, Unauthorized
 from server.times import iso, parse_iso, utcnow
 
+# scrypt takes 32 MB and ~50 ms of a core per check (outside the GIL): one at a time, so that a
+# crowd of logins or guesses queues for them instead of taking the hub's memory (32 threads x 32 MB)
+# and both cores of a branch PC from the kiosks.
+PIN_CHECKS = threading.BoundedSemaphore(1)
 ROLES = ("clerk", "head")
 DEVICE_ROLES = ("kiosk", "display", "tablet")  # a tablet rates the visitors of its own counter
 
@@ -139,7 +144,8 @@ def login(floor: Floor, db: sqlite_utils.Database, username: str, pin: str, coun
     attempt = _admit(floor, username, address)
     user = db.execute("SELECT role, pin_hash, disabled, credential FROM users WHERE username=?",
                       [username]).fetchone()
-    right = check_password_hash(user[1] if user else _no_user_hash(), pin)
+    with PIN_CHECKS:
+        right = check_password_hash(user[1] if user else _no_user_hash(), pin)
     if not right or user is None or user[2]:
         _failed(floor, username, address)
         raise Unauthorized("bad_credentials", "unknown user or wrong PIN")

@@ -32,16 +32,25 @@ class Event:
     data: dict[str, Any]
     queue: dict[str, Any] | None = None  # summaries of what it touched, when published live
 
-    def public(self) -> dict[str, Any]:
+    def public(self, summaries: bool = True) -> dict[str, Any]:
         out = {k: v for k, v in self.data.items() if k not in PRIVATE_FIELDS}
-        if self.queue is not None:
+        if self.queue is not None and summaries:
             out["queue"] = self.queue
         return out
 
     @cached_property
     def sse(self) -> str:
         """The event as an SSE message; made once, however many displays receive it."""
-        body = json.dumps({"id": self.id, "type": self.type, "at": self.at, **self.public()}, ensure_ascii=False)
+        return self._sse(summaries=True)
+
+    @cached_property
+    def sse_bare(self) -> str:
+        """The same without the queue summaries: what anonymous subscribers get (a fraction of the bytes)."""
+        return self._sse(summaries=False)
+
+    def _sse(self, summaries: bool) -> str:
+        body = json.dumps({"id": self.id, "type": self.type, "at": self.at, **self.public(summaries)},
+                          ensure_ascii=False)
         return f"id: {self.id}\nevent: {self.type}\ndata: {body}\n\n"
 
     @classmethod
@@ -67,6 +76,9 @@ class EventBus:
         self.queue_version = 0
         self._queue_sse = ""
         self._listeners: list[Callable[[], None]] = []
+        # What a subscriber at (last id, summaries' version) is sent next, made once for all those
+        # standing there (thousands of streams wake on each burst); emptied on each publish.
+        self._chunks: dict[tuple[int, int, bool, bool], tuple[int, int, bytes]] = {}
 
     def listen(self, wake: Callable[[], None]) -> Callable[[], None]:
         """Calls wake() after each publish (from the publishing thread); returns what stops it.
@@ -79,6 +91,7 @@ class EventBus:
             for ev in events:
                 self._recent.append(ev)
                 self.last_id = max(self.last_id, ev.id)
+            self._chunks = {}
             self._cond.notify_all()
         self._wake()
 
@@ -87,6 +100,7 @@ class EventBus:
         with self._cond:
             self.queue_version += 1
             self._queue_sse = queue_message(queue)
+            self._chunks = {}
             self._cond.notify_all()
         self._wake()
 
@@ -116,6 +130,24 @@ class EventBus:
                 return self.queue_version, self._queue_sse
             return version, ""
 
+    def chunk(self, last_id: int, queue_version: int, with_queue: bool, summaries: bool = True,
+              ) -> tuple[int, int, bytes]:
+        """(the last id, the summaries' version, the SSE bytes) a subscriber at (last_id,
+        queue_version) is sent next: the events after last_id (with their summaries, or bare) and,
+        with_queue, newer summaries."""
+        key = (last_id, queue_version, with_queue, summaries)
+        chunks = self._chunks
+        if key in chunks:
+            return chunks[key]
+        events = self.since(last_id)
+        version, queue = self.queue_since(queue_version) if with_queue else (queue_version, "")
+        text = "".join(ev.sse if summaries else ev.sse_bare for ev in events) + queue  # one write per wake-up
+        result = (events[-1].id if events else last_id, version, text.encode())
+        with self._cond:
+            if chunks is self._chunks:  # nothing published meanwhile: still what they are sent
+                chunks[key] = result
+        return result
+
     def wait(self, last_id: int, queue_version: int, timeout: float) -> None:
         """Until an event after last_id or newer summaries arrive, or timeout seconds pass."""
         with self._cond:
@@ -129,17 +161,22 @@ def _newer_than(recent: deque[Event], last_id: int) -> Iterator[Event]:
         yield ev
 
 
+KEEP_ALIVE = b": keep-alive\n\n"  # an SSE comment: tells the client (and any proxy) the stream lives
+
+
 class Cursor:
     """Where one subscriber stands: the last event and the summaries' version it has had.
-    take() gives what it has not had yet, as SSE text; the threaded and the asynchronous
+    take() gives what it has not had yet, as SSE bytes; the threaded and the asynchronous
     stream both read the bus through it."""
 
-    def __init__(self, bus: EventBus, last_id: int, queue_version: int, with_queue: bool = True) -> None:
+    def __init__(self, bus: EventBus, last_id: int, queue_version: int, with_queue: bool = True,
+                 summaries: bool = True) -> None:
         self.bus, self.last_id, self.queue_version = bus, last_id, queue_version
         self.with_queue = with_queue  # a catch-up (once=1) replays the log only
+        self.summaries = summaries  # anonymous subscribers get bare events, and no queue.changed
 
-    def opening(self) -> str:
-        return f"retry: 2000\n: connected at event {self.last_id}\n\n"  # flushes the headers at once
+    def opening(self) -> bytes:
+        return f"retry: 2000\n: connected at event {self.last_id}\n\n".encode()  # flushes the headers at once
 
     def pending(self) -> bool:
         return self.bus.last_id > self.last_id or self.with_queue and self.bus.queue_version > self.queue_version
@@ -147,11 +184,7 @@ class Cursor:
     def in_memory(self) -> bool:
         return self.bus.in_memory(self.last_id)
 
-    def take(self) -> str:
-        events = self.bus.since(self.last_id)
-        queue = ""
-        if self.with_queue:
-            self.queue_version, queue = self.bus.queue_since(self.queue_version)
-        if events:
-            self.last_id = events[-1].id
-        return "".join(ev.sse for ev in events) + queue  # one write per wake-up, not per event
+    def take(self) -> bytes:
+        self.last_id, self.queue_version, data = self.bus.chunk(self.last_id, self.queue_version, self.with_queue,
+                                                                       self.summaries)
+        return data

@@ -83,10 +83,12 @@ _paths: dict[str, Any] = {
         "summary": "Server-Sent Events; Last-Event-ID resumes. Live ticket and counter events "
                    "carry `queue` (the summaries they changed); `queue.changed` (no id) follows "
                    "estimate refreshes",
-        "description": "Anonymous subscribers are served, within a few slots in total and per address; a device "
+        "description": "Anonymous subscribers are served, within caps in total and per address, the same "
+                       "events without `queue` and without `queue.changed`, gathered once a second; a device "
                        "or session token (`Authorization: Bearer`, or `token` in the query for a browser's "
-                       "EventSource) earns a slot anonymous ones cannot take. Over a cap: `503 "
-                       "too_many_streams` at once, with Retry-After. `once=1` sends what was missed and closes.",
+                       "EventSource) earns the full stream and a slot anonymous ones cannot take. Over a cap: "
+                       "`503 too_many_streams` at once, with Retry-After. `once=1` sends what was missed and "
+                       "closes.",
         "security": [{}, {"bearer": []}],
         "parameters": [
             {"name": "token", "in": "query", "schema": {"type": "string", "maxLength": 200},

@@ -10,6 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import subprocess
 import sys
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -288,3 +290,29 @@ def test_the_counters_tablet_rates_with_its_own_token(hub: Hub) -> None:
     no_counter = subprocess.run([sys.executable, "-m", "navbat", "device", "add", "t", "--role", "tablet",
                                  "--db", str(hub.path)], capture_output=True, text=True, timeout=60)
     assert no_counter.returncode == 2 and "--counter" in no_counter.stderr
+
+
+def test_pin_checks_run_one_at_a_time(hub: Hub, monkeypatch) -> None:  # noqa: ANN001
+    """scrypt takes 32 MB and a core per check: a crowd of logins (20 clerks at opening, or guesses
+    from many addresses) queues for it. Before: each of the hub's threads could hash at once (the
+    attacked hub reached 700 MB)."""
+    running, most, lock = [0], [0], threading.Lock()
+    real = server.auth.check_password_hash
+
+    def counted(pin_hash: str, pin: str) -> bool:
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.02)
+        try:
+            return real(pin_hash, pin)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(server.auth, "check_password_hash", counted)
+    names = [n for n in PINS if n.startswith("clerk")]
+    with ThreadPoolExecutor(len(names)) as pool:
+        answers = list(pool.map(lambda n: requests.post(f"{hub.api}/login", timeout=30, json={
+            "username": n, "pin": PINS[n], "counter": names.index(n) + 1}).status_code, names))
+    assert answers == [200] * len(names) and most[0] == 1

@@ -2,7 +2,8 @@
 
 Live events carry the queue summaries of what they touched; after an estimate refresh
 the stream also sends `queue.changed` (no id: it is not in the log). A display needs
-no request per event.
+no request per event. Anonymous subscribers get the same events without summaries (and
+no `queue.changed`), gathered once a second (server.asgi).
 
 A subscriber sends its device or session token as `Authorization: Bearer` or, from a browser's
 EventSource (which cannot send headers), as `?token=`. An open stream takes a slot of
@@ -27,7 +28,7 @@ from flask.blueprints import BlueprintSetupState
 from server.api.common import bearer, caller
 from server.auth import Principal
 from server.errors import error
-from server.events import Cursor
+from server.events import KEEP_ALIVE, Cursor
 from server.guards import MAX_INT
 from server.hub import current
 from server.refusals import Invalid
@@ -49,6 +50,10 @@ class Subscription:
     cursor: Cursor
     heartbeat_s: float
     slot: Slot | None
+
+    @property
+    def anonymous(self) -> bool:
+        return self.slot is not None and self.slot.address is not None
 
     def release(self) -> None:
         if self.slot is not None:
@@ -102,11 +107,14 @@ def stream() -> Response:
     # now, or the display would stay silent until the new log caught up with it.
     last = min(ids[0], bus.last_id) if ids else bus.last_id  # a new subscriber starts from now
     once = request.args.get("once") == "1" or request.method == "HEAD"  # what is missed, then close
-    # It read GET /services when it started: only newer summaries.
-    cursor = Cursor(bus, last, bus.queue_version, with_queue=not once)
     if once:
+        cursor = Cursor(bus, last, bus.queue_version, with_queue=False)
         return Response(cursor.opening() + cursor.take(), mimetype="text/event-stream", headers=HEADERS)
     address = None if subscriber() is not None else (request.remote_addr or "unknown")
+    # It read GET /services when it started: only newer summaries. An anonymous subscriber (a phone)
+    # gets the events bare: it reads its own ticket when one concerns it, and a thousand phones do
+    # not each take every counter's summaries, many times a second, from the guest Wi-Fi.
+    cursor = Cursor(bus, last, bus.queue_version, with_queue=address is None, summaries=address is None)
     slot = streams(current_app).admit(Limits.of(current_app.config), address)
     if slot is None:
         return _too_many(address is not None)
@@ -132,6 +140,6 @@ def _threaded(sub: Subscription) -> Iterator[str]:
             # Let the events of the next few milliseconds join this write: with dozens of
             # displays, one wake-up and one write per burst instead of per event.
             time.sleep(COALESCE_S)
-            yield cursor.take() or ": keep-alive\n\n"
+            yield cursor.take() or KEEP_ALIVE
     finally:  # the client went away (the server closes the iterator)
         sub.release()
