@@ -18,9 +18,12 @@
 
   // How a wait is said: the same rules as foundation/wording.py wait_text (the page's TEXTS
   // carry its translated words).
-  function waitText(estimate, note) {
+  function waitText(estimate, note, waitNote, opensAt) {
     if (note === "not_served") return T["not served today"];
-    if (note === "not_open") return T["counters not open yet"];
+    if (waitNote === "before_opening" && opensAt) {
+      return fmt(T["counters open at {time}: {wait}"], { time: fa(opensAt.slice(11, 16)), wait: waitText(estimate, null) });
+    }
+    if (waitNote === "no_open_window" || note === "not_open") return T["no counter serves this right now"];
     if (note === "no_wait") return T["no wait"];
     if (!estimate || estimate.low == null || estimate.high == null) return T["no estimate yet"];
     const low = Math.round(estimate.low), high = Math.round(estimate.high);
@@ -76,7 +79,7 @@
       box.dataset.unit = u.code;
       for (const [cls, text] of [["name", u.name[lang] || u.name.fa],
         ["waiting", fmt(T["{count} waiting"], { count: fa(u.waiting) })],
-        ["estimate", waitText(u.estimated_wait, u.note)]]) {
+        ["estimate", waitText(u.estimated_wait, u.note, u.wait_note, u.opens_at)]]) {
         const d = document.createElement("div");
         d.className = cls;
         d.textContent = text;
