@@ -162,7 +162,8 @@ def test_web_display_takes_unit_rows_from_event_queues_and_reads_services_only_w
                                " === '6 waiting'")
         page.wait_for_timeout(400)
         assert api.reads == 1 + 1
-        assert units_shown(page)["registration"][1:] == ["0 waiting", "no counter serves this right now"]  # the hub's word
+        # the hub's word
+        assert units_shown(page)["registration"][1:] == ["0 waiting", "no counter serves this right now"]
 
         # back after an outage: queue.changed events are not replayed, so the page re-reads once
         page.evaluate("window.fakeSource.onerror(); window.fakeSource.onopen()")
