@@ -15,6 +15,7 @@
   const fa = (v) => (lang === "fa" ? String(v).replace(/\d/g, (d) => "۰۱۲۳۴۵۶۷۸۹"[d]) : String(v));
   const fmt = (text, vals) => text.replace(/\{(\w+)\}/g, (_, k) => vals[k]);
   const counterText = (n) => fmt(T["Counter {number}"], { number: fa(n) });
+  const ARROWS = JSON.parse(document.getElementById("arrows").textContent); // counter -> arrow, or none
 
   // How a wait is said: the same rules as foundation/wording.py wait_text (the page's TEXTS
   // carry its translated words).
@@ -53,9 +54,13 @@
   function render() {
     const [current, ...previous] = state.calls;
     $("now").classList.toggle("has-call", !!current);
-    $("now-label").textContent = current ? T["Now calling"] : T["Please take a ticket from the kiosk"];
     $("now-number").textContent = current ? fa(current.number) : "";
     $("now-counter").textContent = current ? counterText(current.counter) : "";
+    $("arrow").textContent = current ? ARROWS[current.counter] || "" : "";
+    // offline: the whole screen says so, and the big number is marked as the last one known
+    document.body.classList.toggle("offline", !state.online);
+    $("now-label").textContent = !current ? T["Please take a ticket from the kiosk"]
+      : state.online ? T["Now calling"] : T["Last number called before the connection was lost"];
     const ol = $("previous");
     ol.replaceChildren(...previous.map((c) => {
       const li = document.createElement("li");
@@ -204,11 +209,10 @@
 
   async function load() {
     try {
-      const [queue, counters] = await Promise.all([readQueue(), getJSON("/counters")]);
+      // the day's calls from the hub: a reload or a restart shows what was on the wall before
+      const [queue, recent] = await Promise.all([readQueue(), getJSON("/calls?limit=" + (HISTORY + 1))]);
       state.units = queue.units;
-      const seeded = counters.counters.filter((c) => c.current_ticket && !state.calls.some((x) => x.ticket === c.current_ticket.id))
-        .map((c) => ({ ticket: c.current_ticket.id, number: c.current_ticket.number, counter: c.number, at: c.current_ticket.called_at }))
-        .sort((a, b) => (b.at || "").localeCompare(a.at || ""));
+      const seeded = recent.calls.filter((c) => !state.calls.some((x) => x.ticket === c.ticket));
       state.calls = [...state.calls, ...seeded].slice(0, HISTORY + 1);
       render();
     } catch (e) {
