@@ -71,8 +71,8 @@ def honest_wait(code: str, facts: Facts, est: queueing.Estimate | None, ahead: i
     if rows and facts.opens_at is not None and facts.now is not None:
         until = max(0, math.ceil((facts.opens_at - facts.now).total_seconds() / 60))
         per = (facts.expected or {}).get(code) or 0
-        queue = math.ceil(ahead * per / len(rows))
-        return ({"minutes": until + queue, "low": until + queue, "high": until + queue + math.ceil(per)},
+        queue = math.ceil(ahead * per / len(rows))  # those ahead, shared by the counters planned for it
+        return ({"minutes": until + queue, "low": until + queue, "high": until + queue},
                 "before_opening", facts.opens_at.isoformat(timespec="minutes"))
     return None, "no_open_window", None
 
