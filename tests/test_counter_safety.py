@@ -9,12 +9,13 @@ from collections.abc import Iterator
 
 import pytest
 from axe import assert_accessible, axe_context
-from conftest import PINS, chromium
+from conftest import PINS, chromium, docs_dir
 
 from server import views
 
 pytestmark = pytest.mark.browser
 API = "/api/v1"
+DOCS = docs_dir()
 
 
 @pytest.fixture
@@ -58,6 +59,7 @@ def test_wrong_pin_and_a_taken_counter_are_said_in_persian(page, actions) -> Non
     assert page.is_visible("#message") and page.get_attribute("#message", "role") == "status"
     assert "PIN" not in message(page) and "unknown user" not in message(page)  # all in the clerk's language
     assert focused(page) == "pin"  # back where the typo is
+    page.screenshot(path=str(DOCS / "counter-login-failed-fa.png"))
     assert_accessible(page, "/counter login failed")
 
     actions.login("clerk1", 2)  # another clerk sits at counter 2
@@ -123,6 +125,7 @@ def test_ending_a_visit_can_be_undone(page, actions, hub) -> None:  # noqa: ANN0
     page.wait_for_selector("#undo-bar:not([hidden])")
     assert focused(page) == "undo"
     assert_accessible(page, "/counter undo bar")
+    page.screenshot(path=str(DOCS / "counter-undo-fa.png"))
     page.click("#undo")
     wait_message(page, "برگردانده شد")
     assert views.ticket_by_id(hub, ticket["id"])["state"] == "called"  # the hub never heard of it

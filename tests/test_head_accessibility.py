@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from axe import assert_accessible, axe_context
-from conftest import PINS, chromium
+from conftest import PINS, chromium, docs_dir
 
 pytestmark = pytest.mark.browser
 API = "/api/v1"
@@ -60,6 +60,7 @@ def test_rate_tablet_fits_a_phone_and_waits_for_send(live_hub, actions) -> None:
         page.check(".face input[value='1']")
         assert page.is_visible("#send") and page.is_visible("textarea[name=comment]")
         assert_accessible(page, "/rate after a face")
+        page.screenshot(path=str(docs_dir() / "rate-tablet-390-fa.png"), full_page=True)
         db = live_hub.app.extensions["navbat.hub"].floor.db
         assert db.execute("SELECT count(*) FROM ratings").fetchone()[0] == 0
         page.fill("textarea[name=comment]", "صف طولانی بود")

@@ -7,9 +7,10 @@ from __future__ import annotations
 import pytest
 from axe import assert_accessible, axe_context
 
-from tests.conftest import chromium
+from tests.conftest import chromium, docs_dir
 
 API = "/api/v1"
+DOCS = docs_dir()
 CALLED = "نوبت شماست!"
 
 
@@ -32,7 +33,7 @@ MIN_FONT = """() => Math.min(...[...document.querySelectorAll('main *')]
 
 
 @pytest.mark.browser
-def test_phone_page_follows_the_stream_without_reloading(phone_hub, actions, tmp_path) -> None:  # noqa: ANN001
+def test_phone_page_follows_the_stream_without_reloading(phone_hub, actions) -> None:  # noqa: ANN001
     clerk = actions.open_counter(6)
     issue(actions)
     mine = issue(actions)
@@ -48,7 +49,7 @@ def test_phone_page_follows_the_stream_without_reloading(phone_hub, actions, tmp
         assert page.evaluate("document.documentElement.scrollWidth") <= 320  # no sideways scroll
         assert page.evaluate(MIN_FONT) >= 16
         assert_accessible(page, "/t waiting")
-        page.screenshot(path=str(tmp_path / "phone-waiting.png"))
+        page.screenshot(path=str(DOCS / "phone-waiting-fa.png"), full_page=True)
 
         # the one ahead is called: the count changes, then this ticket is called
         actions.client.post(f"{API}/counters/6/next", headers=clerk)
@@ -61,6 +62,7 @@ def test_phone_page_follows_the_stream_without_reloading(phone_hub, actions, tmp
         assert page.evaluate("window.navbatTrack.alerts") == 1  # the tone and the vibration
         assert page.evaluate(MIN_FONT) >= 16
         assert_accessible(page, "/t called")
+        page.screenshot(path=str(DOCS / "phone-called-fa.png"), full_page=True)
 
         actions.client.post(f"{API}/counters/6/done", headers=clerk)
         page.wait_for_selector("#live form.rate")
@@ -72,9 +74,10 @@ def test_phone_page_follows_the_stream_without_reloading(phone_hub, actions, tmp
         # a face sends nothing by itself; the comment, then send
         page.get_by_role("radio", name="بد").check()
         assert_accessible(page, "/t done, a face chosen")
+        page.get_by_label("نظر شما (اختیاری)").fill("صف طولانی بود")
+        page.screenshot(path=str(DOCS / "phone-rate-fa.png"), full_page=True)
         db = phone_hub.app.extensions["navbat.hub"].floor.db
         assert db.execute("SELECT count(*) FROM ratings").fetchone()[0] == 0
-        page.get_by_label("نظر شما (اختیاری)").fill("صف طولانی بود")
         page.get_by_role("button", name="ارسال").click()
         page.wait_for_function("() => document.body.textContent.includes('از نظر شما سپاسگزاریم')")
         assert db.execute("SELECT score, comment FROM ratings").fetchall() == [(1, "صف طولانی بود")]

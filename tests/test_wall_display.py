@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import pytest
 from axe import assert_accessible, axe_context
-from conftest import chromium, make_app, serve_in_thread
+from conftest import chromium, docs_dir, make_app, serve_in_thread
 
 from server.hub import EXTENSION
 
 pytestmark = pytest.mark.browser
 API = "/api/v1"
+DOCS = docs_dir()
 FA = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
 # WCAG contrast of the big number's colour against the first opaque background behind it.
@@ -61,6 +62,7 @@ def test_the_called_number_stays_readable_and_comes_back_after_a_reload(live_hub
         assert wall.evaluate(CONTRAST) >= 7  # during the flash, not only after it
         assert wall.text_content("#arrow") == ""  # no direction in the branch file: no arrow
         assert_accessible(wall, "/display calling (flash)")
+        wall.screenshot(path=str(DOCS / "display-web-calling-fa.png"))
 
         wall.reload()
         wall.wait_for_function("() => window.navbatDisplay.loaded")
@@ -95,6 +97,7 @@ def test_a_lost_hub_is_said_across_the_screen_and_the_number_marked_stale(branch
             assert wall.text_content("#now-number") == number
             assert wall.evaluate(CONTRAST) >= 7
             assert_accessible(wall, "/display disconnected")
+            wall.screenshot(path=str(DOCS / "display-web-disconnected-fa.png"))
     finally:
         if not stopped:
             stop()
