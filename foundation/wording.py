@@ -18,7 +18,7 @@ NOTES = ("not_served", "not_open", "no_wait")  # the hub's `note` on a summary, 
 WAIT_NOTES = ("no_open_window", "before_opening")
 # The words wait_text uses, for a page whose script words waits the same way (the web wall).
 WAIT_WORDS = ("about {minutes} min", "{low}–{high} min", "no wait", "not served today", "no estimate yet",
-              "no counter serves this right now", "counters open at {time}: {wait}")
+              "no counter open now", "counters open at {time}: {wait}")
 
 
 def wait_words(lang: str) -> dict[str, str]:
@@ -52,7 +52,7 @@ def wait_text(estimate: dict[str, Any] | None, note: str | None, lang: str, wait
         wait = wait_text(estimate, None, lang)
         return _("counters open at {time}: {wait}").format(time=clock_time(opens_at, lang), wait=wait)
     if wait_note == "no_open_window" or note == "not_open":
-        return _("no counter serves this right now")
+        return _("no counter open now")
     if note == "no_wait":
         return _("no wait")
     if not estimate or estimate.get("low") is None or estimate.get("high") is None:

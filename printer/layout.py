@@ -46,7 +46,7 @@ def wait_line(slip: TicketSlip) -> str | None:
     """'7 to 18 minutes' (the range widened to whole minutes), or 'about 12 minutes' for a single estimate."""
     _ = gettext_for("printer", slip.lang)
     if slip.wait_note == "no_open_window":  # said in words, never as a number nobody stands behind
-        return _("Estimated wait: no counter serves this right now")
+        return _("Estimated wait: no counter open now")
     if slip.wait_low is None or slip.wait_high is None:
         return None
     if slip.wait_note == "before_opening" and slip.opens_at:

@@ -74,7 +74,7 @@ def test_before_the_planned_opening_the_wait_counts_from_it(branch, tmp_path) ->
 
 
 def test_wording_of_the_notes() -> None:
-    assert wait_text(None, None, "en", "no_open_window") == "no counter serves this right now"
+    assert wait_text(None, None, "en", "no_open_window") == "no counter open now"
     assert wait_text(None, "not_served", "en", "no_open_window") == "not served today"  # the stronger word
     assert wait_text({"low": 5, "high": 9}, None, "en", "before_opening", "2026-11-21T07:30+03:30") == \
         "counters open at 07:30: 5–9 min"

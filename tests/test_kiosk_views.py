@@ -119,7 +119,7 @@ def test_unit_card_words(model) -> None:  # noqa: ANN001
     assert pension.estimate == "امروز ارائه نمی‌شود" and not pension.enabled
     assert finance.estimate == "هنوز برآوردی نیست"
     model.set_lang("en")
-    assert [c.estimate for c in model.home_cards()] == ["3–4 min", "no counter serves this right now",
+    assert [c.estimate for c in model.home_cards()] == ["3–4 min", "no counter open now",
                                                       "not served today", "no estimate yet"]
     assert model.home_cards()[0].waiting == "7 people waiting"  # the kiosk's own wording of the count
 

@@ -24,7 +24,7 @@
     if (waitNote === "before_opening" && opensAt) {
       return fmt(T["counters open at {time}: {wait}"], { time: fa(opensAt.slice(11, 16)), wait: waitText(estimate, null) });
     }
-    if (waitNote === "no_open_window" || note === "not_open") return T["no counter serves this right now"];
+    if (waitNote === "no_open_window" || note === "not_open") return T["no counter open now"];
     if (note === "no_wait") return T["no wait"];
     if (!estimate || estimate.low == null || estimate.high == null) return T["no estimate yet"];
     const low = Math.round(estimate.low), high = Math.round(estimate.high);
