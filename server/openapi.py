@@ -162,7 +162,11 @@ SPEC: dict[str, Any] = {
                 "priority": {"type": ["string", "null"]}, "state": {"type": "string"},
                 "people_ahead": {"type": ["integer", "null"]}, "position": {"type": ["integer", "null"]},
                 "estimated_wait_minutes": {"type": ["integer", "null"]},
-                "estimated_wait": {"type": ["object", "null"]}, "tracking_code": {"type": "string"},
+                "estimated_wait": {"type": ["object", "null"]},
+                # no open counter serves it: no number (no_open_window); before the planned opening:
+                # counted from it (before_opening, opens_at)
+                "wait_note": {"enum": ["no_open_window", "before_opening", None]},
+                "opens_at": {"type": ["string", "null"]}, "tracking_code": {"type": "string"},
                 "issued_at": {"type": "string", "format": "date-time"}, "counter": {"type": ["integer", "null"]}}},
         },
     },
