@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 from counter_display.announce import Announcement
 from foundation.i18n import gettext_for
 from foundation.persian import digits, format_date
-from foundation.wording import wait_text
+from foundation.wording import wait_of
 
 CALL_EVENTS = ("ticket.called", "ticket.recalled")
 QUEUE_CHANGED = "queue.changed"  # the hub's estimates moved; no id, not in the log
@@ -141,7 +141,7 @@ class WallModel:
         _ = self._
         return [UnitRow(u["code"], u["name"].get(self.lang) or u["name"]["fa"],
                         _("{count} waiting").format(count=digits(u["waiting"], self.lang)),
-                        wait_text(u.get("estimated_wait"), u.get("note"), self.lang))
+                        wait_of(u, self.lang))
                 for u in self.units.values() if u.get("services")]
 
     def counter_text(self, counter: int) -> str:

@@ -185,11 +185,17 @@ class SerialPort(_Model):
     protocol: str = "plain"
 
 
+Direction = Literal["left", "right", "ahead", "behind", "upstairs", "downstairs"]
+
+
 class Display(_Model):
     name: Code
     kind: Literal["wall", "counter", "led"] = "wall"
     counter: int | None = None
     serial: SerialPort | None = None
+    # Which way each counter is from where this wall hangs (counter number -> direction). A
+    # counter not listed gets no arrow: a wrong arrow sends an elderly visitor the wrong way.
+    directions: dict[int, Direction] = Field(default_factory=dict)
 
 
 class Policy(_Model):
@@ -285,6 +291,9 @@ class Branch(_Model):
 
     def priority(self, code: str) -> PriorityClass | None:
         return next((p for p in self.priority_classes if p.code == code), None)
+
+    def display(self, name: str) -> Display | None:
+        return next((d for d in self.displays if d.name == name), None)
 
     def printer(self, name: str) -> Printer | None:
         return next((p for p in self.printers if p.name == name), None)

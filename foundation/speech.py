@@ -110,3 +110,22 @@ def announcement_wav(number: str, counter: int, langs: tuple[str, ...] = ("fa",)
 def duration(wav_bytes: bytes) -> float:
     with wave.open(io.BytesIO(wav_bytes), "rb") as w:
         return w.getnframes() / w.getframerate()
+
+
+SCREENS = ("home", "unit", "service", "ticket")
+
+
+def guidance(screen: str, lang: str, number: str | None = None) -> list[Path | None]:
+    """The kiosk's "read aloud" for a screen (S1): its guidance clip; on the ticket screen the
+    number itself ("your number is A 12") and what to do next. Unknown screens say the home one."""
+    if lang not in LANGS:
+        raise ValueError(f"no voice for language {lang!r}")
+    folder = SOUNDS / lang
+    if screen == "ticket" and number:
+        return [folder / "guide-ticket.wav", *(folder / f"{w}.wav" for w in ticket_words(number, lang)), None,
+                folder / "guide-after.wav"]
+    return [folder / f"guide-{screen if screen in SCREENS[:3] else 'home'}.wav"]
+
+
+def guidance_wav(screen: str, lang: str, number: str | None = None) -> bytes:
+    return render(guidance(screen, lang, number))

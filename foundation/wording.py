@@ -6,15 +6,19 @@ word them, through this one function (gettext domain "common").
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from foundation.i18n import gettext_for
 from foundation.persian import digits
 
 NOTES = ("not_served", "not_open", "no_wait")  # the hub's `note` on a summary, when there is one
+# The hub's `wait_note`: no open counter serves it (no number), or the day has not begun (a number
+# counted from the planned opening, `opens_at`).
+WAIT_NOTES = ("no_open_window", "before_opening")
 # The words wait_text uses, for a page whose script words waits the same way (the web wall).
-WAIT_WORDS = ("about {minutes} min", "{low}–{high} min", "no wait", "not served today", "counters not open yet",
-              "no estimate yet")
+WAIT_WORDS = ("about {minutes} min", "{low}–{high} min", "no wait", "not served today", "no estimate yet",
+              "no counter open now", "counters open at {time}: {wait}")
 
 
 def wait_words(lang: str) -> dict[str, str]:
@@ -22,17 +26,33 @@ def wait_words(lang: str) -> dict[str, str]:
     return {w: _(w) for w in WAIT_WORDS}
 
 
-def wait_text(estimate: dict[str, Any] | None, note: str | None, lang: str) -> str:
+def wait_of(item: dict[str, Any], lang: str) -> str:
+    """wait_text of a hub summary or ticket, with every field the hub sent for it."""
+    return wait_text(item.get("estimated_wait"), item.get("note"), lang, item.get("wait_note"), item.get("opens_at"))
+
+
+def clock_time(iso: str, lang: str) -> str:
+    """'07:30' of an ISO time, in its own offset (the branch's), with the language's digits."""
+    return digits(dt.datetime.fromisoformat(iso).strftime("%H:%M"), lang)
+
+
+def wait_text(estimate: dict[str, Any] | None, note: str | None, lang: str, wait_note: str | None = None,
+              opens_at: str | None = None) -> str:
     """A summary's or a ticket's wait in words: 'about 5 min', '5–12 min', 'no wait', ...
 
     `estimate` is the hub's {"low", "high"} (and maybe "minutes"); `note` explains why
-    there is no honest number: no counter serves it today, or none is open yet.
+    there is no honest number: no counter serves it today, or none is open yet; `wait_note`
+    is the ticket's and summary's word for the same: `no_open_window`, or `before_opening`
+    with the estimate counted from `opens_at`.
     """
     _ = gettext_for("common", lang)
     if note == "not_served":
         return _("not served today")
-    if note == "not_open":
-        return _("counters not open yet")
+    if wait_note == "before_opening" and opens_at:
+        wait = wait_text(estimate, None, lang)
+        return _("counters open at {time}: {wait}").format(time=clock_time(opens_at, lang), wait=wait)
+    if wait_note == "no_open_window" or note == "not_open":
+        return _("no counter open now")
     if note == "no_wait":
         return _("no wait")
     if not estimate or estimate.get("low") is None or estimate.get("high") is None:

@@ -26,6 +26,7 @@ from foundation.persian import digits
 from kiosk import text
 from kiosk.screens import HomeScreen, ProblemView, ServiceScreen, TicketScreen, UnitScreen
 from kiosk.viewmodel import HOME, SERVICE, TICKET, KioskModel
+from kiosk.voice import Reader
 
 KV = Path(__file__).resolve().parent / "kv"
 REFRESH_SECONDS = 15.0  # waiting counts and estimates on the home and unit screens
@@ -45,6 +46,7 @@ class KioskApp(App):
         self.title = "Navbat kiosk"
         self.problem_view: ProblemView | None = None
         self.marks: dict[str, float] = {}  # perf_counter() times of milestones (benchmarks)
+        self.reader = Reader()
         self._last_fetch = 0.0
 
     # ---- building -----------------------------------------------------------------
@@ -120,6 +122,11 @@ class KioskApp(App):
 
     def toggle_lang(self) -> None:
         self.vm.toggle_lang()
+
+    def read_aloud(self) -> None:
+        """The speaker button on every screen: this screen's guidance, spoken."""
+        ticket = self.vm.ticket if self.vm.screen == TICKET else None
+        self.reader.read(self.vm.screen, self.vm.lang, ticket.get("number") if ticket else None)
 
     def take_ticket(self) -> None:
         self.marks["touch"] = time.perf_counter()

@@ -99,6 +99,11 @@ def inspect(screen: Any, log: dict[str, Any]) -> None:
                                        f"has {label.width:.0f}x{label.height:.0f}")
 
 
+def _read_aloud(screen: Any) -> Any:
+    """The screen's speaker button (in its top bar)."""
+    return next(w.ids["read_aloud"] for w in screen.walk() if "read_aloud" in getattr(w, "ids", {}))
+
+
 def visit(app: Any, unit: str, service: str, priority: str | None, log: dict[str, Any]) -> Script:
     """One visitor, three touches (plus a second, hurried tap on "take a ticket")."""
     from kivy.core.window import Window
@@ -125,6 +130,7 @@ def visit(app: Any, unit: str, service: str, priority: str | None, log: dict[str
     yield home_ready
     yield seen("home")
     log["screens"].append(sm.current)
+    yield _read_aloud(sm.get_screen("home"))
     yield _find(sm.get_screen("home"), "UnitTile", code=unit)
     yield seen("unit")
     log["screens"].append(sm.current)
@@ -160,6 +166,8 @@ def visit(app: Any, unit: str, service: str, priority: str | None, log: dict[str
     yield seen("ticket")
     log.update(number=ticket_screen.number, ahead=ticket_screen.ahead, print_state=ticket_screen.print_state,
                note=ticket_screen.note)
+    yield _read_aloud(ticket_screen)
+    log["spoken"] = app.reader.spoken
     yield ticket_screen.ids.done
     yield seen("home")
     log["screens"].append(sm.current)

@@ -12,7 +12,7 @@ import dataclasses
 from typing import Any
 
 from foundation.persian import digits
-from foundation.wording import wait_text
+from foundation.wording import wait_of
 from kiosk import text
 
 
@@ -67,7 +67,7 @@ class TicketView:
 def unit_card(unit: dict[str, Any], icon: str | None, lang: str) -> UnitCard:
     """A home-screen card from the hub's UnitSummary."""
     return UnitCard(unit["code"], unit["name"][lang], icon, text.waiting_count(unit["waiting"], lang),
-                    wait_text(unit.get("estimated_wait"), unit.get("note"), lang), bool(unit["available"]))
+                    wait_of(unit, lang), bool(unit["available"]))
 
 
 def service_row(service: dict[str, Any], lang: str) -> ServiceRow:
@@ -75,7 +75,7 @@ def service_row(service: dict[str, Any], lang: str) -> ServiceRow:
     _ = text.translator(lang)
     available = bool(service["available"])
     return ServiceRow(service["code"], service["name"][lang], text.waiting_count(service["waiting"], lang),
-                      wait_text(service.get("estimated_wait"), service.get("note"), lang), available,
+                      wait_of(service, lang), available,
                       "" if available else _("No counter gives this service today"))
 
 
@@ -89,7 +89,7 @@ def service_view(service: dict[str, Any], priority_classes: list[dict[str, Any]]
         minutes=digits(round(service["expected_minutes"]), lang))
     return ServiceView(service["name"][lang], service["unit_name"][lang],
                        [d[lang] for d in service["documents"]], [d[lang] for d in service["steps"]],
-                       expected, wait_text(service.get("estimated_wait"), service.get("note"), lang), options)
+                       expected, wait_of(service, lang), options)
 
 
 def ticket_view(ticket: dict[str, Any], printed: bool | None, lang: str) -> TicketView:
@@ -106,5 +106,5 @@ def ticket_view(ticket: dict[str, Any], printed: bool | None, lang: str) -> Tick
         number=digits(ticket.get("number", ""), lang),
         service=name.get(lang) or ticket.get("service", ""),
         ahead=text.people_ahead(ticket.get("people_ahead") or 0, lang),
-        estimate=_("Estimated wait: {range}").format(range=wait_text(ticket.get("estimated_wait"), None, lang)),
+        estimate=_("Estimated wait: {range}").format(range=wait_of(ticket, lang)),
         print_note=note, print_ok=printed)

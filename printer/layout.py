@@ -10,6 +10,7 @@ which cost a few bytes each (a ticket stays well under 10 KB, so under 1 s at 11
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import io
 import math
 
@@ -44,8 +45,14 @@ SIZE_TITLE, SIZE_BODY, SIZE_SMALL = 28, 24, 21
 def wait_line(slip: TicketSlip) -> str | None:
     """'7 to 18 minutes' (the range widened to whole minutes), or 'about 12 minutes' for a single estimate."""
     _ = gettext_for("printer", slip.lang)
+    if slip.wait_note == "no_open_window":  # said in words, never as a number nobody stands behind
+        return _("Estimated wait: no counter open now")
     if slip.wait_low is None or slip.wait_high is None:
         return None
+    if slip.wait_note == "before_opening" and slip.opens_at:
+        when = digits(dt.datetime.fromisoformat(slip.opens_at).strftime("%H:%M"), slip.lang)
+        return _("Counters open at {time}; then about {minutes} minutes").format(
+            time=when, minutes=digits(math.ceil(slip.wait_high), slip.lang))
     if slip.wait_high < 1:
         return _("Estimated wait: under a minute")
     low, high = max(0, math.floor(slip.wait_low)), math.ceil(slip.wait_high)
@@ -56,6 +63,17 @@ def wait_line(slip: TicketSlip) -> str | None:
     return _("Estimated wait: {low} to {high} minutes").format(
         low=digits(low, slip.lang), high=digits(high, slip.lang)
     )
+
+
+def big_number(slip: TicketSlip, paper: Paper) -> Big:
+    """The number exactly as the screens show it: Persian digits on a Persian slip. The printer's
+    text mode has no Persian digits, so those are a small raster printed at double size."""
+    scale = paper.big_scale(slip.number)
+    shown = digits(slip.number, slip.lang)
+    if shown == slip.number:
+        return Big(slip.number, scale)
+    image = raster.render_line(shown, paper.px(50), bold=True, rtl=False, max_width=paper.dots // 2)
+    return Big(slip.number, scale, image)
 
 
 def people_line(slip: TicketSlip) -> str | None:
@@ -92,7 +110,7 @@ def ticket_blocks(slip: TicketSlip, paper: Paper) -> list[Block]:
     text(slip.branch_name.get(lang), SIZE_BODY, bold=True)
     blocks.append(Rule())
     text(_("Your number"), SIZE_SMALL)
-    blocks.append(Big(slip.number, paper.big_scale(slip.number)))
+    blocks.append(big_number(slip, paper))
     blocks.append(Feed(paper.px(8)))
     text(slip.service_name.get(lang), SIZE_TITLE, bold=True)
     text(slip.unit_name.get(lang), SIZE_SMALL)
@@ -130,6 +148,14 @@ def _feed(printer: Escpos, dots: int) -> None:
         dots -= 255
 
 
+def _double_raster(image: Image.Image) -> bytes:
+    """GS v 0 in mode 3 (double width and height): the image printed at twice its size."""
+    bits = image.point(lambda v: 255 - v).convert("1")  # ink -> 1, rows padded to whole bytes
+    width_bytes = (bits.width + 7) // 8
+    return (b"\x1dv0\x03" + width_bytes.to_bytes(2, "little") + bits.height.to_bytes(2, "little")
+            + bits.tobytes())
+
+
 def render_ticket(printer: Escpos, slip: TicketSlip, width_mm: int) -> None:
     """Issue the ESC/POS commands of one ticket on any python-escpos printer."""
     paper = Paper.of(width_mm, printer.profile)
@@ -149,6 +175,9 @@ def render_ticket(printer: Escpos, slip: TicketSlip, width_mm: int) -> None:
             printer.image(block.image, impl="bitImageRaster")
         elif isinstance(block, Feed):
             _feed(printer, block.dots)
+        elif isinstance(block, Big) and block.image is not None:
+            align("center")
+            printer._raw(_double_raster(block.image))
         elif isinstance(block, Big):
             align("center")
             printer.set(bold=True, custom_size=True, width=block.scale, height=block.scale)

@@ -74,10 +74,13 @@ class Feed:
     dots: int
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)
 class Big:
-    text: str  # ASCII, printed in text mode
+    text: str  # ASCII, printed in text mode when there is no `image`
     scale: int  # character width and height multiplier
+    # The number as the screens show it (Persian digits), drawn at half size and printed at
+    # double width and height (GS v 0, mode 3): a quarter of the bytes of a full-size image.
+    image: Image.Image | None = None
 
 
 @dataclasses.dataclass(frozen=True)

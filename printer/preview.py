@@ -38,6 +38,8 @@ def barcode_image(code: str, paper: Paper) -> Image.Image:
 
 def _big_image(block: Big, paper: Paper) -> Image.Image:
     """The printer's font A at `block.scale`, approximated with the bold font for the preview."""
+    if block.image is not None:  # printed at double width and height
+        return block.image.resize((block.image.width * 2, block.image.height * 2), Image.Resampling.NEAREST)
     text = block.text
     cell_w, cell_h = (c * block.scale for c in FONT_A)
     size = int(cell_h * 0.78)

@@ -38,6 +38,8 @@ class TicketSlip:
     tracking_url: str
     lang: str = "fa"
     specimen: bool = False  # a printer test: the paper says it is not a valid ticket
+    wait_note: str | None = None  # the hub's: no_open_window (no number), before_opening (counted from opens_at)
+    opens_at: str | None = None  # ISO, the branch's time
 
     def __post_init__(self) -> None:
         if self.issued_at.tzinfo is None:
@@ -171,4 +173,6 @@ def slip_from_ticket(ticket: dict[str, Any], hub_url: str, lang: str = "fa") -> 
         tracking_code=tracking,
         tracking_url=f"{hub_url.rstrip('/')}/t/{tracking}",
         lang=lang,
+        wait_note=ticket.get("wait_note") if ticket.get("wait_note") in ("no_open_window", "before_opening") else None,
+        opens_at=str(ticket["opens_at"]) if ticket.get("opens_at") else None,
     )

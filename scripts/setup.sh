@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(python3-venv xvfb xauth libgl1 libegl1 libgl1-mesa-dri chromium socat espeak-ng sox)
+APT_PACKAGES=(python3-venv xvfb xauth libgl1 libegl1 libgl1-mesa-dri chromium socat espeak-ng sox npm)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -21,3 +21,17 @@ PYTHON=${PYTHON:-python3}
 .venv/bin/pip install -q --upgrade pip >/dev/null
 .venv/bin/pip install -q -e ".[dev]"
 .venv/bin/python -m foundation.i18n compile
+
+# axe-core, the accessibility engine the browser tests inject into each page (tests/axe.py):
+# only its one file, from the npm registry, pinned.
+AXE_VERSION=4.14.1
+AXE_DIR=var/axe-core
+if [ ! -f "$AXE_DIR/axe-$AXE_VERSION.min.js" ]; then
+  tmp=$(mktemp -d)
+  (cd "$tmp" && npm pack --silent "axe-core@$AXE_VERSION" >/dev/null)
+  mkdir -p "$AXE_DIR"
+  tar -xzf "$tmp"/axe-core-*.tgz -C "$tmp" package/axe.min.js package/LICENSE
+  mv "$tmp/package/axe.min.js" "$AXE_DIR/axe-$AXE_VERSION.min.js"
+  mv "$tmp/package/LICENSE" "$AXE_DIR/LICENSE"
+  rm -rf "$tmp"
+fi

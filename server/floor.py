@@ -104,7 +104,8 @@ class Floor:
             return events
 
     def _summarised(self, events: list[Event]) -> list[Event]:
-        facts = summaries.Facts.read(self.db, self.branch, self.estimates.latest_newcomers())
+        facts = summaries.Facts.read(self.db, self.branch, self.estimates.latest_newcomers(), self.clock(),
+                                     not self.ignore_hours)
         out = []
         for ev in events:
             codes = summaries.touched(self.branch, [ev])

@@ -69,6 +69,10 @@ _paths: dict[str, Any] = {
                                                 "schema": {"type": "string"}}]}},
     "/tickets/{n}/cancel": {"post": {**_op("Cancel a waiting ticket (branch head)", ok=_T_OK), "parameters": [_N]}},
     "/counters": {"get": _op("Every counter's state, clerk, services and current ticket", auth=False, errors=())},
+    "/calls": {"get": {**_op("The day's latest calls, one per ticket, newest first (cancelled ones left out): "
+                             "a reloaded wall display shows them again", auth=False, errors=(400,)),
+                       "parameters": [{"name": "limit", "in": "query",
+                                       "schema": {"type": "integer", "minimum": 1, "maximum": 20}}]}},
     "/counters/{n}": {"get": {**_op("One counter's state, clerk, services and current ticket", auth=False,
                                     errors=(404,)), "parameters": [_N]}},
     "/counters/{n}/services": {"put": {**_op("Change which sub-services a counter serves (branch head)", body={
@@ -160,7 +164,11 @@ SPEC: dict[str, Any] = {
                 "priority": {"type": ["string", "null"]}, "state": {"type": "string"},
                 "people_ahead": {"type": ["integer", "null"]}, "position": {"type": ["integer", "null"]},
                 "estimated_wait_minutes": {"type": ["integer", "null"]},
-                "estimated_wait": {"type": ["object", "null"]}, "tracking_code": {"type": "string"},
+                "estimated_wait": {"type": ["object", "null"]},
+                # no open counter serves it: no number (no_open_window); before the planned opening:
+                # counted from it (before_opening, opens_at)
+                "wait_note": {"enum": ["no_open_window", "before_opening", None]},
+                "opens_at": {"type": ["string", "null"]}, "tracking_code": {"type": "string"},
                 "issued_at": {"type": "string", "format": "date-time"}, "counter": {"type": ["integer", "null"]}}},
         },
     },

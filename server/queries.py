@@ -69,3 +69,23 @@ def last_event_id(db: sqlite_utils.Database) -> int:
 
 def events_after(db: sqlite_utils.Database, last_id: int, limit: int = 10000) -> list[Row]:
     return list(db.query("SELECT * FROM events WHERE id > ? ORDER BY id LIMIT ?", [last_id, limit]))
+
+
+def recent_calls(db: sqlite_utils.Database, since: str, limit: int) -> list[dict[str, Any]]:
+    """The latest call of each ticket since `since` (UTC ISO), newest first; a call since
+    cancelled is left out. A wall restarted mid-day shows what it showed before."""
+    out: dict[int, dict[str, Any]] = {}
+    gone: set[int] = set()
+    for r in db.execute("""SELECT id, at, type, data FROM events
+                           WHERE type IN ('ticket.called', 'ticket.recalled', 'ticket.cancelled') AND at >= ?
+                           ORDER BY id DESC LIMIT 2000""", [since]):
+        data = json.loads(r[3])
+        ticket = data.get("ticket")
+        if r[2] == "ticket.cancelled":
+            gone.add(ticket)
+        elif ticket not in out and ticket not in gone:
+            out[ticket] = {"id": r[0], "at": r[1], "ticket": ticket, "number": data.get("number"),
+                           "counter": data.get("counter"), "recall": r[2] == "ticket.recalled"}
+        if len(out) >= limit:
+            break
+    return list(out.values())

@@ -6,6 +6,8 @@ these, and the kiosk, the wall and the phone only word them (foundation/wording.
 
 from __future__ import annotations
 
+import datetime as dt
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +18,7 @@ import queueing
 from foundation.config import Branch
 from server.events import Event
 from server.queries import Row, serving, waiting_counts
+from server.times import iso
 
 Summary = dict[str, Any]
 
@@ -27,11 +30,51 @@ class Facts:
     waiting: dict[str, int]
     serving: dict[str, list[Row]]
     newcomers: dict[str, queueing.Estimate]
+    opens_at: dt.datetime | None = None  # the day's planned opening, while it is ahead and no counter is open
+    expected: dict[str, float] | None = None  # sub-service -> its expected minutes (the branch file)
+    now: dt.datetime | None = None
 
     @classmethod
-    def read(cls, db: sqlite_utils.Database, branch: Branch, newcomers: dict[str, queueing.Estimate]) -> Facts:
+    def read(cls, db: sqlite_utils.Database, branch: Branch, newcomers: dict[str, queueing.Estimate],
+             now: dt.datetime | None = None, hours: bool = False) -> Facts:
+        """`hours`: the hub keeps the branch's opening hours, so its planned opening means something."""
         # every sub-service's count, even for a few summaries: a unit's total needs them all
-        return cls(waiting_counts(db), serving(db, branch), newcomers)
+        rows = serving(db, branch)
+        opens_at = planned_opening(db, branch, now) if hours and now is not None else None
+        return cls(waiting_counts(db), rows, newcomers, opens_at, {s.code: s.expected_minutes for s in branch.services},
+                   now)
+
+
+def planned_opening(db: sqlite_utils.Database, branch: Branch, now: dt.datetime) -> dt.datetime | None:
+    """The branch's opening time today while it is still ahead and no counter has been touched
+    today: then a wait is counted from it (the first counters open then), not from now."""
+    span = branch.opening_span(branch.branch_day(now))
+    if span is None or now >= span[0]:
+        return None
+    day_start = iso(dt.datetime.combine(span[0].date(), dt.time(), tzinfo=branch.tz))
+    begun = db.execute("SELECT count(*) FROM counters WHERE state != 'closed' OR changed_at >= ?",
+                       [day_start]).fetchone()[0]
+    return None if begun else span[0]
+
+
+Wait = tuple[dict[str, int] | None, str | None, str | None]  # (estimate, wait_note, opens_at)
+
+
+def honest_wait(code: str, facts: Facts, est: queueing.Estimate | None, ahead: int) -> Wait:
+    """(estimate, wait_note, opens_at) for a sub-service: what POST /tickets, GET /tickets/<code> and
+    GET /services all say. No open counter serves it: no number (`no_open_window`), unless the day
+    has not begun: then from the planned opening (`before_opening`), with `ahead` visitors to serve
+    first at the counters planned for it."""
+    rows = facts.serving.get(code, [])
+    if any(r["state"] == "open" for r in rows):
+        return (estimate_json(est) if est is not None else None), None, None
+    if rows and facts.opens_at is not None and facts.now is not None:
+        until = max(0, math.ceil((facts.opens_at - facts.now).total_seconds() / 60))
+        per = (facts.expected or {}).get(code) or 0
+        queue = math.ceil(ahead * per / len(rows))  # those ahead, shared by the counters planned for it
+        return ({"minutes": until + queue, "low": until + queue, "high": until + queue},
+                "before_opening", facts.opens_at.isoformat(timespec="minutes"))
+    return None, "no_open_window", None
 
 
 def estimate_json(est: queueing.Estimate) -> dict[str, int]:
@@ -52,12 +95,12 @@ def _note(served_today: bool, open_counters: int, estimate: dict[str, int] | Non
 def service_summary(code: str, unit: str, facts: Facts) -> Summary:
     rows = facts.serving.get(code, [])
     open_counters = sum(1 for r in rows if r["state"] == "open")
-    est = facts.newcomers.get(code) if open_counters else None  # nobody serving now: no honest number
-    shown = estimate_json(est) if est is not None else None
+    waiting = facts.waiting.get(code, 0)
+    shown, wait_note, opens_at = honest_wait(code, facts, facts.newcomers.get(code), waiting)
     note = _note(bool(rows), open_counters, shown)
-    return {"code": code, "unit": unit, "waiting": facts.waiting.get(code, 0), "available": bool(rows),
+    return {"code": code, "unit": unit, "waiting": waiting, "available": bool(rows),
             "open_counters": open_counters, "estimated_wait_minutes": shown["minutes"] if shown else None,
-            "estimated_wait": shown, "note": note}
+            "estimated_wait": shown, "note": note, "wait_note": wait_note, "opens_at": opens_at}
 
 
 def unit_summary(unit: Any, services: list[Summary], facts: Facts) -> Summary:
@@ -67,9 +110,14 @@ def unit_summary(unit: Any, services: list[Summary], facts: Facts) -> Summary:
                          if r["state"] == "open"})
     estimate = {"low": min(minutes), "high": max(minutes)} if minutes else None
     note = _note(any(s["available"] for s in services), open_counters, estimate)
+    opens_at = next((s["opens_at"] for s in services if s["opens_at"]), None)
+    if not open_counters and opens_at is None:
+        estimate = None  # nobody serves any of it now: no number on the wall either
     return {"code": unit.code, "name": unit.name.model_dump(), "services": [s.code for s in unit.services],
             "waiting": sum(s["waiting"] for s in services), "available": any(s["available"] for s in services),
-            "open_counters": open_counters, "estimated_wait": estimate, "note": note}
+            "open_counters": open_counters, "estimated_wait": estimate, "note": note,
+            "wait_note": None if open_counters else ("before_opening" if opens_at else "no_open_window"),
+            "opens_at": opens_at}
 
 
 def summarise(branch: Branch, facts: Facts, services: Iterable[str] | None = None) -> dict[str, list[Summary]]:

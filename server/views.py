@@ -6,7 +6,7 @@ from typing import Any
 
 from server import auth, summaries
 from server.hub import Hub
-from server.queries import Row, counter_row, counter_services, people_ahead, serving, ticket_row, waiting_counts
+from server.queries import Row, counter_row, counter_services, people_ahead, ticket_row
 
 TICKET_FIELDS = ("id", "number", "service", "priority", "state", "tracking_code", "issued_at", "counter", "called_at",
                  "recalls", "transfers", "outcome", "reason")
@@ -17,17 +17,18 @@ def ticket(hub: Hub, row: Row, settle: bool = False) -> dict[str, Any]:
     out = {k: row[k] for k in TICKET_FIELDS}
     out["unit"] = (u.code if (u := hub.branch.unit_of(row["service"])) else None)
     out["position"] = out["people_ahead"] = None
-    out["estimated_wait_minutes"] = out["estimated_wait"] = None
+    out["estimated_wait_minutes"] = out["estimated_wait"] = out["wait_note"] = out["opens_at"] = None
     if row["state"] == "waiting":
-        with hub.read() as db:
-            ahead = people_ahead(db, row)
-        out["people_ahead"], out["position"] = ahead, ahead + 1
         # A ticket newer than the last replay is told what a newcomer was told a moment ago.
         waiting, newcomers = hub.estimates.settled(1.0) if settle else hub.estimates.latest()
+        with hub.read() as db:
+            ahead = people_ahead(db, row)
+            facts = summaries.Facts.read(db, hub.branch, newcomers, hub.clock(), not hub.ignore_hours)
+        out["people_ahead"], out["position"] = ahead, ahead + 1
         est = waiting.get(row["id"]) or newcomers.get(row["service"])
-        if est is not None:
-            out["estimated_wait"] = summaries.estimate_json(est)
-            out["estimated_wait_minutes"] = out["estimated_wait"]["minutes"]
+        shown, out["wait_note"], out["opens_at"] = summaries.honest_wait(row["service"], facts, est, ahead)
+        if shown is not None:
+            out["estimated_wait"], out["estimated_wait_minutes"] = shown, shown["minutes"]
     return out
 
 
@@ -82,7 +83,7 @@ def services(hub: Hub) -> dict[str, Any]:
     """Every sub-service's catalogue entry (D6) with its live summary, and every unit's summary."""
     newcomers = hub.estimates.settled(1.0)[1]  # kiosks poll this: a fresh answer beats a fast one
     with hub.read() as db:
-        facts = summaries.Facts(waiting_counts(db), serving(db, hub.branch), newcomers)
+        facts = summaries.Facts.read(db, hub.branch, newcomers, hub.clock(), not hub.ignore_hours)
     queue = summaries.summarise(hub.branch, facts)
     live = {s["code"]: s for s in queue["services"]}
     items = []

@@ -81,6 +81,13 @@ def test_clerk_calls_next_and_the_web_display_shows_it_within_a_second(browser, 
     display.screenshot(path=str(DOCS / "display-web-fa.png"))
 
 
+def commit(page) -> None:  # noqa: ANN001
+    """Sends the action waiting in the undo bar now, and waits for the hub's answer."""
+    before = page.evaluate("window.navbatConsole.committed || 0")
+    page.click("#undo-now")
+    page.wait_for_function(f"() => (window.navbatConsole.committed || 0) > {before}")
+
+
 def sessionStorage_token(page) -> str | None:  # noqa: ANN001, N802
     return page.evaluate("sessionStorage.getItem('navbat.token')")
 
@@ -93,11 +100,11 @@ def test_recall_by_keyboard_and_transfer_to_another_sub_service(browser, live_hu
     login(console, live_hub.url, "clerk4", 4)
     console.click("#open")
     console.wait_for_selector("#next:not([disabled])")
-    console.keyboard.press("n")  # shortcuts by key position: work with the Persian layout too
+    console.keyboard.press("Alt+n")  # shortcuts by key position: work with the Persian layout too
     console.wait_for_selector("#recall:not([disabled])")
     first = views.counter(hub, 4)["current_ticket"]
 
-    console.keyboard.press("r")
+    console.keyboard.press("Alt+r")
     display.wait_for_function("() => window.navbatDisplay.announced.length === 2", timeout=2000)
     assert views.ticket_by_id(hub, first["id"])["recalls"] == 1
     assert display.evaluate("window.navbatDisplay.calls[0].recall") is True
@@ -106,11 +113,12 @@ def test_recall_by_keyboard_and_transfer_to_another_sub_service(browser, live_hu
     console.select_option("#transfer-to", "PN2")
     console.click("#transfer")
     console.wait_for_selector("#no-ticket:not([hidden])")
+    commit(console)
     moved = views.ticket_by_id(hub, first["id"])
     assert (moved["state"], moved["service"], moved["transfers"]) == ("waiting", "PN2", 1)
     assert "ارجاع" in console.text_content("#message")
     # the next call picks the other visitor; the waiting table follows live
-    console.keyboard.press("n")
+    console.keyboard.press("Alt+n")
     console.wait_for_selector("#recall:not([disabled])")
     assert views.counter(hub, 4)["current_ticket"]["id"] != first["id"]
     console.wait_for_function(
@@ -131,8 +139,9 @@ def test_documents_checklist_records_incomplete_and_tells_what_is_missing(browse
     missing = console.text_content("#missing")
     assert docs[2].fa in missing and docs[3].fa in missing and docs[0].fa not in missing
     ticket = views.counter(hub, 6)["current_ticket"]
-    console.keyboard.press("i")
+    console.keyboard.press("Alt+i")
     console.wait_for_selector("#no-ticket:not([hidden])")
+    commit(console)
     done = views.ticket_by_id(hub, ticket["id"])
     assert (done["state"], done["outcome"]) == ("done", "documents_incomplete")
     # nobody left: "next" says so instead of failing
@@ -149,27 +158,28 @@ def test_pause_resume_and_errors_in_english(browser, live_hub, actions, floor, h
     console.fill("#pin", "0000")
     console.select_option("#counter", "8")
     console.click("#login-button")
-    console.wait_for_function("() => document.querySelector('#message').textContent.includes('wrong PIN')")
+    console.wait_for_function("() => document.querySelector('#message').textContent.includes('Wrong username or PIN')")
     assert console.get_attribute("html", "dir") == "ltr"
     login(console, live_hub.url, "clerk8", 8, lang="en")
     console.click("#open")
     console.wait_for_selector("#pause:not([disabled])")
-    console.keyboard.press("p")
+    console.keyboard.press("Alt+p")
     console.wait_for_selector("#resume:not([hidden])")
     assert views.counter(hub, 8)["state"] == "paused"
     assert console.is_disabled("#next")
-    console.keyboard.press("p")
+    console.keyboard.press("Alt+p")
     console.wait_for_selector("#next:not([disabled])")
     assert views.counter(hub, 8)["state"] == "open"
-    console.keyboard.press("n")
+    console.keyboard.press("Alt+n")
     console.wait_for_selector("#start:not([disabled])")
-    console.keyboard.press("s")
+    console.keyboard.press("Alt+s")
     console.wait_for_function("() => document.querySelector('#message').textContent.startsWith('Started')")
     assert views.counter(hub, 8)["current_ticket"]["state"] == "serving"
     console.wait_for_timeout(200)
     console.screenshot(path=str(DOCS / "counter-console-en.png"))
-    console.keyboard.press("d")
+    console.keyboard.press("Alt+d")
     console.wait_for_selector("#no-ticket:not([hidden])")
+    commit(console)
     # a reload keeps the session (sessionStorage), logging out ends it
     console.reload()
     console.wait_for_selector("#console:not([hidden])")

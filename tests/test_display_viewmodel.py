@@ -155,7 +155,7 @@ def test_unit_rows_are_the_hubs_summaries_in_words(branch) -> None:  # noqa: ANN
     assert [u.name for u in m.view(NOW).units][:2] == ["وصول حق بیمه", "امور بیمه‌شدگان"]
     assert rows(m) == {"premium": ("۱ نفر در انتظار", "حدود ۴ دقیقه"),
                        "insured": ("۳ نفر در انتظار", "۵ تا ۱۲ دقیقه"),
-                       "registration": ("۰ نفر در انتظار", "باجه‌ها هنوز باز نشده‌اند"),
+                       "registration": ("۰ نفر در انتظار", "اکنون باجهٔ بازی ندارد"),
                        "pension": ("۰ نفر در انتظار", "بدون انتظار"),
                        "finance": ("۰ نفر در انتظار", "امروز ارائه نمی‌شود")}
     en = wall(branch, "en", insured=unit_summary(branch, "insured", 3, 5, 12))
@@ -180,7 +180,7 @@ def test_an_event_with_queue_updates_the_row_without_a_hub_request(branch) -> No
     assert not feed.event(issued).refresh
     assert rows(m)["insured"] == ("۴ نفر در انتظار", "حدود ۹ دقیقه")
     assert rows(m)["premium"] == ("۱ نفر در انتظار", "۲ تا ۶ دقیقه")
-    assert rows(m)["pension"] == ("۰ نفر در انتظار", "باجه‌ها هنوز باز نشده‌اند")  # untouched
+    assert rows(m)["pension"] == ("۰ نفر در انتظار", "اکنون باجهٔ بازی ندارد")  # untouched
     time.sleep(SETTLE_S)
     assert hub.requests == 0
 

@@ -67,7 +67,7 @@ def test_page_carries_the_words_of_waits_as_foundation_wording_says_them(client)
         assert texts["Counter {number}"] == ("باجه {number}" if lang == "fa" else "Counter {number}")
         # display.js words a wait with these, by the same rules as wait_text
         assert texts["no estimate yet"] == wait_text(None, None, lang)
-        assert texts["counters not open yet"] == wait_text(None, "not_open", lang)
+        assert texts["no counter open now"] == wait_text(None, "not_open", lang)
         assert texts["not served today"] == wait_text(None, "not_served", lang)
         assert texts["no wait"] == wait_text(None, "no_wait", lang)
         assert texts["about {minutes} min"].format(minutes=digits(7, lang)) == \
@@ -132,7 +132,7 @@ def test_web_display_takes_unit_rows_from_event_queues_and_reads_services_only_w
         shown = units_shown(page)
         assert list(shown) == [u.code for u in branch.units]
         assert shown["insured"] == ["Insured persons' affairs", "3 waiting", "5–12 min"]
-        assert shown["premium"][1:] == ["0 waiting", "counters not open yet"]
+        assert shown["premium"][1:] == ["0 waiting", "no counter open now"]
 
         # (1) a live event carries "queue": the row changes, nothing is read
         now = dt.datetime.now(dt.UTC).isoformat()
@@ -162,7 +162,8 @@ def test_web_display_takes_unit_rows_from_event_queues_and_reads_services_only_w
                                " === '6 waiting'")
         page.wait_for_timeout(400)
         assert api.reads == 1 + 1
-        assert units_shown(page)["registration"][1:] == ["0 waiting", "counters not open yet"]  # the hub's word
+        # the hub's word
+        assert units_shown(page)["registration"][1:] == ["0 waiting", "no counter open now"]
 
         # back after an outage: queue.changed events are not replayed, so the page re-reads once
         page.evaluate("window.fakeSource.onerror(); window.fakeSource.onopen()")

@@ -218,7 +218,7 @@ def test_pages_render(client) -> None:  # noqa: ANN001
         r = client.get(path)
         assert r.status_code == 200, path
     assert "وضعیت زنده" in client.get("/head/reports").get_data(as_text=True)  # Persian first
-    assert client.get("/rate/3?faces=5").get_data(as_text=True).count('class="face" name="score"') == 5
+    assert client.get("/rate/3?faces=5").get_data(as_text=True).count('type="radio" name="score"') == 5
     assert client.get("/rate/99").status_code == 404
     assert client.get("/fonts/Vazirmatn-Regular.ttf").status_code == 200
     assert client.get("/fonts/..%2Fsetup.cfg").status_code == 404

@@ -115,8 +115,10 @@ def test_counter_tablet_faces_store_a_rating(browser, live_hub) -> None:  # noqa
     fa_number = ticket["number"].translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
     assert page.locator("#rate-ticket").inner_text() == fa_number
     assert page.locator(".face").count() == 3
+    assert page.is_hidden("#send")  # a face first: nothing to send before it
+    page.check(".face input[value='5']")
     page.fill("textarea[name=comment]", "خیلی خوب بود")
-    page.click(".face[value='5']")
+    page.click("#send")
     page.wait_for_selector("#thanks:not([hidden])")
     db = live_hub.app.extensions["navbat.hub"].floor.db
     row = db.execute("SELECT ticket_id, score, comment, source, counter, clerk FROM ratings").fetchall()

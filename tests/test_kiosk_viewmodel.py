@@ -37,7 +37,7 @@ def test_home_shows_five_units_with_counts_and_estimates(model, actions) -> None
     actions.issue("IN1")
     actions.issue("IN2")
     model.refresh()
-    assert model.home_cards()[1].estimate == "باجه‌ها هنوز باز نشده‌اند"  # tickets still given before opening
+    assert model.home_cards()[1].estimate == "اکنون باجهٔ بازی ندارد"  # tickets still given before opening
     actions.open_counter(3)
     model.refresh()
     cards = model.home_cards()

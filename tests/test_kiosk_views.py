@@ -115,12 +115,12 @@ def test_unit_cards_show_the_hubs_unit_summaries(model, lang) -> None:  # noqa: 
 def test_unit_card_words(model) -> None:  # noqa: ANN001
     premium, insured, pension, finance = model.home_cards()
     assert (premium.waiting, premium.estimate) == ("۷ نفر در انتظار", "۳ تا ۴ دقیقه")  # the hub's sums, not 2 / 8-14
-    assert insured.estimate == "باجه‌ها هنوز باز نشده‌اند"
+    assert insured.estimate == "اکنون باجهٔ بازی ندارد"
     assert pension.estimate == "امروز ارائه نمی‌شود" and not pension.enabled
     assert finance.estimate == "هنوز برآوردی نیست"
     model.set_lang("en")
-    assert [c.estimate for c in model.home_cards()] == ["3–4 min", "counters not open yet", "not served today",
-                                                      "no estimate yet"]
+    assert [c.estimate for c in model.home_cards()] == ["3–4 min", "no counter open now",
+                                                      "not served today", "no estimate yet"]
     assert model.home_cards()[0].waiting == "7 people waiting"  # the kiosk's own wording of the count
 
 

@@ -59,6 +59,8 @@ def test_a_visit_in_the_window_issues_once_and_prints_once(live_hub, tmp_path) -
     assert log["error"] is None, log
     assert log["screens"] == ["home", "unit", "service", "ticket", "home"]
     assert log["number"] == "۵۰۱" and log["print_state"] == "ok" and log["problems"] == []
+    # read aloud (S1): the home screen's guidance, then the number itself and what to do next
+    assert log["spoken"] == [["guide-home"], ["guide-ticket", "500", "and", "1", "|", "guide-after"]]
     rows = tickets(live_hub.app)  # "take a ticket" was tapped twice: one ticket
     assert len(rows) == 1 and rows[0]["service"] == "PN1" and rows[0]["priority"] == "elderly"
     assert sorted(p.name for p in folder.iterdir()) == ["501.bin", "501.png"]  # printed once

@@ -112,8 +112,13 @@ def test_golden_bytes(slip, width):
 def test_ticket_commands(slip):
     data = ticket_bytes(slip, 80, "TM-T88V")
     assert data.startswith(b"\x1b@")  # ESC @ resets the printer first
-    big = data.index(b"\x1d!\x44")  # GS ! : characters 5 x 5
-    assert data.index(b"A-012\n") - big < 10  # the number follows in text mode, not as an image
+    # the number as the screens show it ("A-۰۱۲"): a half-size raster printed at double size (GS v 0, mode 3)
+    assert b"A-012" not in data and data.count(b"\x1dv0\x03") == 1
+    english = ticket_bytes(slip_from_ticket({**hub_ticket(load_config(), "PR1", "elderly", id=1, number="A-012",
+                                                           tracking_code="TEST0012"), "lang": "en"},
+                                            "http://127.0.0.1:8080", "en"), 80, "TM-T88V")
+    big = english.index(b"\x1d!\x44")  # GS ! : characters 5 x 5
+    assert english.index(b"A-012\n") - big < 10  # Latin digits: text mode, not an image
     url = b"http://127.0.0.1:8080/t/TEST0012"
     assert b"\x1d(k" + (len(url) + 3).to_bytes(2, "little") + b"1P0" + url in data  # native QR, store data
     assert b"\x1d(k\x03\x001Q0" in data  # native QR, print

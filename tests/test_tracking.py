@@ -27,7 +27,7 @@ def test_waiting_ticket_shows_position_and_estimate_in_persian(client, actions, 
     page = client.get(f"/t/{second['tracking_code']}")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert 'dir="rtl"' in html and 'http-equiv="refresh"' in html
+    assert 'dir="rtl"' in html and 'http-equiv="refresh"' not in html and "tracking/track.js" in html
     assert fa(second["number"]) in html and "لطفاً منتظر بمانید" in html
     assert "۱ نفر جلوتر از شما" in html
     est = views.ticket_by_code(hub, second["tracking_code"])["estimated_wait"]
@@ -59,7 +59,7 @@ def test_done_ticket_offers_faces_once(client, actions, floor: Floor) -> None:  
     client.post("/api/v1/counters/6/done", headers=clerk)
     html = client.get(f"/t/{code}").get_data(as_text=True)
     assert "خدمت شما انجام شد" in html and 'http-equiv="refresh"' not in html
-    assert html.count('name="score"') == 3 and html.count('class="face-svg"') == 3
+    assert html.count('name="score"') == 3 and html.count('class="face-svg"') == 3 and "track.js" not in html
     r = client.post(f"/t/{code}/rate", data={"score": "3", "comment": "  صف طولانی بود "})
     assert r.status_code == 303 and r.headers["Location"].endswith(f"/t/{code}?lang=fa&rated=1")
     assert "از نظر شما سپاسگزاریم" in client.get(r.headers["Location"]).get_data(as_text=True)

@@ -1,6 +1,7 @@
 """Synthesise the wall display's sounds OFFLINE: a chime and the voice clips.
 
     python assets/sounds/generate.py          # (re)writes chime.wav, fa/*.wav, en/*.wav
+    python assets/sounds/generate.py --guide  # only the kiosk's guidance clips (guide-*.wav)
 
 Voice clips come from espeak-ng (`-v fa`, `-v en`), trimmed of silence and stored as
 16 kHz mono 16-bit WAV so the committed set stays small. A call is assembled from
@@ -44,6 +45,26 @@ EN_WORDS = {
     "80": "eighty", "90": "ninety", "hundred": "hundred", "number": "number", "counter": "counter",
 }
 EN_LETTERS = {c: c for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+# The kiosk's "read aloud" guidance, one clip per screen (S1: many visitors cannot read well);
+# foundation.speech.guidance() puts the ticket's number between the two ticket clips.
+FA_GUIDE = {
+    "guide-home": "خوش آمدید. برای گرفتن نوبت، بخش کار خود را روی صفحه لمس کنید. "
+                  "اگر نمی‌دانید کدام است، از میز اطلاعات بپرسید.",
+    "guide-unit": "کار خود را از فهرست روی صفحه لمس کنید. برای برگشتن، دکمهٔ بازگشت را بزنید.",
+    "guide-service": "مدارک لازم روی صفحه نوشته شده است. اگر سالمند یا دارای معلولیت هستید، آن را انتخاب کنید. "
+                     "سپس دکمهٔ سبزِ دریافت نوبت را لمس کنید.",
+    "guide-ticket": "نوبت شما",
+    "guide-after": "برگهٔ نوبت را بردارید و منتظر بمانید. وقتی شمارهٔ شما خوانده شد، به باجه‌ای که گفته می‌شود بروید.",
+}
+EN_GUIDE = {
+    "guide-home": "Welcome. To take a ticket, touch the kind of business you came for. "
+                  "If you are not sure, ask at the information desk.",
+    "guide-unit": "Touch the service you need in the list. To go back, press Back.",
+    "guide-service": "The documents you need are listed on the screen. If you are elderly or have a disability, "
+                     "choose it. Then touch the green button to take your ticket.",
+    "guide-ticket": "Your number is",
+    "guide-after": "Take your ticket and please wait. When your number is called, go to the counter it names.",
+}
 
 
 def speak(text: str, voice: str, out: Path) -> None:
@@ -79,10 +100,16 @@ def main() -> int:
     if not shutil.which("espeak-ng") or not shutil.which("sox"):
         print("needs espeak-ng and sox (apt-get install espeak-ng sox)", file=sys.stderr)
         return 1
-    chime(HERE / "chime.wav")
+    only_guide = "--guide" in sys.argv  # just the kiosk's guidance clips
+    if not only_guide:
+        chime(HERE / "chime.wav")
     for lang, voice, words, letters in (("fa", "fa", FA_WORDS, FA_LETTERS), ("en", "en", EN_WORDS, EN_LETTERS)):
         folder = HERE / lang
         folder.mkdir(exist_ok=True)
+        for name, text in (FA_GUIDE if lang == "fa" else EN_GUIDE).items():
+            speak(text, voice, folder / f"{name}.wav")
+        if only_guide:
+            continue
         for name, text in words.items():
             speak(text, voice, folder / f"{name}.wav")
         for letter, text in letters.items():

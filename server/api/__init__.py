@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Flask
 
-from server.api import auth, counters, devices, events, head, meta, ratings, reports, services, tickets
+from server.api import auth, calls, counters, devices, events, head, meta, ratings, reports, services, tickets
 
-BLUEPRINTS = (meta.bp, auth.bp, services.bp, tickets.bp, counters.bp, events.bp, devices.bp, head.bp, ratings.bp,
-              reports.bp)
+BLUEPRINTS = (meta.bp, auth.bp, services.bp, tickets.bp, counters.bp, calls.bp, events.bp, devices.bp, head.bp,
+              ratings.bp, reports.bp)
 
 
 def init_app(app: Flask) -> None:

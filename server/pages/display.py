@@ -25,7 +25,10 @@ bp = Blueprint("display", __name__, url_prefix="/display")
 TICKET_NUMBER = re.compile(r"^[A-Z]{0,2}-?\d{1,4}$")
 WAV_CACHE = 32  # calls; one in both voices is 0.25 MB, so at most 8 MB
 TEXTS = ("Now calling", "Previous calls", "Waiting now", "{count} waiting", "Please take a ticket from the kiosk",
-         "No connection to the hub; reconnecting…", "Counter {number}", "→", "Sound on", "Recall")
+         "No connection to the hub; reconnecting…", "Counter {number}", "Sound on", "Recall",
+         "Last number called before the connection was lost", "The numbers on this screen may be out of date.")
+# The arrow for each direction of the branch file, as seen on the wall (not mirrored in RTL).
+ARROWS = {"left": "←", "right": "→", "ahead": "↑", "behind": "↓", "upstairs": "↑", "downstairs": "↓"}
 
 
 def _now(lang: str) -> dict[str, str]:
@@ -42,8 +45,11 @@ def page() -> str:
     b = current().branch
     voice = dict.fromkeys(v for v in request.args.get("voice", "fa").split(",") if v in speech.LANGS)  # each once
     texts = {t: _(t) for t in TEXTS} | wait_words(lang)  # waits worded as on every screen (common.po)
+    # ?display=NAME: this wall's directions from the branch file; none named, no arrows at all
+    wall = b.display(request.args.get("display", "")[:40])
+    arrows = {str(n): ARROWS[d] for n, d in wall.directions.items()} if wall else {}
     return render_template("display/index.html", lang=lang, dir=direction(lang), branch=b.branch.name.get(lang),
-                           now=_now(lang), texts=texts, title=_("Wall display"), voice=",".join(voice))
+                           now=_now(lang), texts=texts, title=_("Wall display"), voice=",".join(voice), arrows=arrows)
 
 
 @bp.get("/clock")

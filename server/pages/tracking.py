@@ -1,8 +1,10 @@
 """The visitor's tracking page /t/<tracking_code> (F1): the QR on the ticket opens it.
 
-Persian first (Persian digits, Jalali time), no script needed: while the ticket is live
-the page refreshes itself; once done it shows the satisfaction faces (F2, S1), a plain
-form that any phone can send.
+Persian first (Persian digits, Jalali time). While the ticket is live a small script follows
+the hub's event stream and swaps in the changing part from /t/<code>/live (no reload, so a
+screen reader does not start over); with no script the page still reads right once. Once done
+it shows the satisfaction faces (F2, S1): a face, an optional comment, then send, a plain form
+that any phone can send.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from flask import Blueprint, redirect, render_template, request, url_for
 
 from foundation.i18n import direction, gettext_for
 from foundation.persian import digits, format_datetime
+from foundation.wording import wait_of
 from server import ratings, views
 from server.errors import status_of
 from server.hub import current
@@ -20,10 +23,9 @@ from server.times import parse_iso
 
 bp = Blueprint("tracking", __name__)
 LIVE_STATES = ("waiting", "called", "serving")
-REFRESH_S = 20
 
 
-def _render(code: str, error: str | None = None, status: int = 200) -> tuple[str, int]:
+def _render(code: str, error: str | None = None, status: int = 200, part: bool = False) -> tuple[str, int]:
     lang = _lang()
     _ = gettext_for("head", lang)
     hub = current()
@@ -39,16 +41,22 @@ def _render(code: str, error: str | None = None, status: int = 200) -> tuple[str
         rated = ticket["state"] == "done" and ratings.rated(db, ticket["id"])
     faces = [(1, _("Bad")), (3, _("So-so")), (5, _("Good"))]
     return render_template(
-        "tracking/ticket.html", _=_, lang=lang, dir=direction(lang), t=ticket,
+        "tracking/status.html" if part else "tracking/ticket.html", _=_, lang=lang, dir=direction(lang), t=ticket,
         code=ticket["tracking_code"], branch=hub.branch, service=service, counter=counter, d=lambda v: digits(v, lang),
         issued=format_datetime(issued, lang), called=format_datetime(called, lang) if called else None,
-        refresh=REFRESH_S if ticket["state"] in LIVE_STATES else None, rated=rated, faces=faces, error=error,
+        follow=ticket["state"] in LIVE_STATES, rated=rated, faces=faces, error=error, wait=wait_of(ticket, lang),
         thanks=request.args.get("rated") == "1"), status
 
 
 @bp.get("/t/<code>")
 def track(code: str):  # noqa: ANN201
     return _render(code)
+
+
+@bp.get("/t/<code>/live")
+def live(code: str):  # noqa: ANN201
+    """The changing part of the page, for its script (after an event on the hub's stream)."""
+    return _render(code, part=True)
 
 
 @bp.post("/t/<code>/rate")

@@ -14,28 +14,52 @@
   const S = {
     token: sessionStorage.getItem("navbat.token"),
     counter: Number(sessionStorage.getItem("navbat.counter")) || null,
-    view: null, services: [], branch: null, checks: {}, source: null,
+    view: null, services: [], branch: null, checks: {}, source: null, pending: null, transferFor: null,
   };
   window.navbatConsole = S; // for tests and support
 
-  async function api(method, path, body) {
+  async function api(method, path, body, keepalive) {
     const headers = { Accept: "application/json" };
     if (S.token) headers.Authorization = "Bearer " + S.token;
     if (body !== undefined) headers["Content-Type"] = "application/json";
     let r;
     try {
-      r = await fetch("/api/v1" + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), cache: "no-store" });
+      r = await fetch("/api/v1" + path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+        cache: "no-store", keepalive: !!keepalive });
     } catch (e) {
-      throw { status: 0, error: "unreachable", message: T["The hub did not answer; try again."] };
+      throw { status: 0, error: "unreachable", message: "" };
     }
     if (r.status === 204) return null;
     const data = await r.json().catch(() => ({}));
-    if (!r.ok) throw { status: r.status, error: data.error || "error", message: data.message || "HTTP " + r.status };
+    if (!r.ok) {
+      throw { status: r.status, error: data.error || "error", message: data.message || "HTTP " + r.status,
+        retry: Number(r.headers.get("Retry-After")) || 0 };
+    }
     return data;
   }
 
+  // Every refusal in the clerk's words, with what to do next; the hub's own (English) text only
+  // for what the console does not know.
+  const REFUSALS = {
+    bad_credentials: "Wrong username or PIN. Check both and try again.",
+    bad_credentials_format: "Wrong username or PIN. Check both and try again.",
+    counter_required: "Choose your counter, then log in.",
+    counter_taken: "Another clerk holds this counter. Choose your own counter, or ask the branch head to free it.",
+    ticket_in_progress: "A visitor is still at the counter: finish, transfer or mark a no-show first.",
+    counter_closed: "The counter is closed: open it first.",
+    counter_paused: "The counter is paused: resume it first.",
+    no_current_ticket: "There is no visitor at the counter.",
+    same_service: "The visitor is already at that sub-service: choose another.",
+    unreachable: "The hub did not answer; try again.",
+  };
+  function explain(e) {
+    if (e.error === "too_many_attempts") return fmt(T["Too many wrong PINs. Try again in {minutes} minutes, or ask the branch head."], { minutes: fa(Math.max(1, Math.ceil((e.retry || 60) / 60))) });
+    if (REFUSALS[e.error]) return T[REFUSALS[e.error]];
+    return fmt(T["Not done ({message}). Try again, or ask the branch head."], { message: e.message });
+  }
+
   function say(text, isError) {
-    $("message").textContent = text;
+    $("message").textContent = text ? (isError ? "⚠ " : "") + text : "";
     $("message").className = isError ? "error" : "";
   }
 
@@ -58,7 +82,7 @@
         select.append(o);
       }
       if (S.counter) select.value = S.counter;
-    } catch (e) { say(e.message, true); }
+    } catch (e) { say(explain(e), true); }
     $("username").focus();
   }
 
@@ -74,10 +98,16 @@
       $("pin").value = "";
       say("");
       await showConsole();
-    } catch (e) { say(T["Log in failed"] + ": " + e.message, true); }
+    } catch (e) {
+      say(T["Log in failed"] + ": " + explain(e), true);
+      // back to the field to mend: the PIN after a wrong one, the counter when it is taken
+      const field = { counter_taken: "counter", counter_required: "counter", bad_credentials: "pin" }[e.error];
+      if (field) { $(field).focus(); if (field === "pin") $("pin").select(); }
+    }
   });
 
   $("logout").addEventListener("click", async () => {
+    await commitPending();
     try { await api("POST", "/logout"); } catch (e) { /* the session ends here anyway */ }
     sessionStorage.removeItem("navbat.token");
     S.token = null;
@@ -95,11 +125,15 @@
       [S.branch, S.services] = await Promise.all([api("GET", "/branch"), api("GET", "/services").then((r) => r.services)]);
     } catch (e) {
       if (e.status === 401) { sessionStorage.removeItem("navbat.token"); S.token = null; return showLogin(); }
-      say(e.message, true);
+      say(explain(e), true);
       return;
     }
     const select = $("transfer-to");
-    select.replaceChildren(...S.branch.units.map((u) => {
+    // transfer never goes to a default nobody chose: the list starts at "choose"
+    const none = document.createElement("option");
+    none.value = "";
+    none.textContent = T["Choose a sub-service"];
+    select.replaceChildren(none, ...S.branch.units.map((u) => {
       const g = document.createElement("optgroup");
       g.label = name(u.name);
       for (const code of u.services) {
@@ -117,12 +151,13 @@
     $("live").hidden = false;
     connect();
     await refresh();
+    focusPrimary();
   }
 
   async function refresh() {
     try {
       S.view = await api("GET", "/counters/" + S.counter);
-    } catch (e) { say(e.message, true); return; }
+    } catch (e) { say(explain(e), true); return; }
     render();
   }
 
@@ -144,22 +179,45 @@
     }).join(lang === "fa" ? "؛ " : "; ");
   }
 
+  // The one action that makes sense now is the primary button, and where focus lands.
+  function primaryAction() {
+    const v = S.view, t = v && v.current_ticket;
+    if (!v) return null;
+    if (v.state === "closed") return "open";
+    if (v.state === "paused") return "resume";
+    if (!t || S.pending) return "next";
+    return t.state === "called" ? "start" : "done";
+  }
+
+  function focusPrimary() {
+    const a = document.activeElement;
+    if (a && (a.tagName === "TEXTAREA" || (a.tagName === "INPUT" && a.type !== "checkbox"))) return;
+    const b = document.querySelector(`#actions button[data-action="${primaryAction()}"]`);
+    if (b && !b.hidden && !b.disabled) b.focus();
+  }
+
   function render() {
     const v = S.view;
-    const t = v.current_ticket;
+    const t = S.pending ? null : v.current_ticket; // a finishing visit waits for undo: it is over here
     $("title-counter").textContent = "— " + name(v.name) + " (" + T[v.state] + ")";
     const show = (id, on) => { $(id).hidden = !on; };
     const enable = (id, on) => { $(id).disabled = !on; };
     show("open", v.state === "closed");
     show("pause", v.state !== "paused");
     show("resume", v.state === "paused");
-    enable("next", v.state === "open" && !t);
+    enable("next", v.state === "open" && (!v.current_ticket || !!S.pending));
     enable("recall", !!t && t.state === "called");
     enable("start", !!t && t.state === "called");
     enable("no-show", !!t && t.state === "called");
-    for (const id of ["done", "incomplete", "transfer", "transfer-to"]) enable(id, !!t);
-    enable("pause", v.state === "open" && !t);
-    enable("close", v.state !== "closed" && !t);
+    for (const id of ["done", "incomplete", "transfer-to"]) enable(id, !!t);
+    const to = $("transfer-to").value;
+    enable("transfer", !!t && !!to && to !== t.service);
+    enable("pause", v.state === "open" && !v.current_ticket);
+    enable("close", v.state !== "closed" && !v.current_ticket);
+    const primary = primaryAction();
+    for (const b of document.querySelectorAll("#actions button[data-action]")) {
+      b.classList.toggle("primary", b.dataset.action === primary);
+    }
 
     show("no-ticket", !t);
     show("ticket-body", !!t);
@@ -174,11 +232,9 @@
       $("ticket-recalls").textContent = fa(t.recalls || 0);
       $("ticket-reason").textContent = reasonText(t.reason);
       renderDocuments(t, svc);
-      if ([...$("transfer-to").options].some((o) => o.value === t.service)) {
-        // default the transfer target to something else than where it is now
-        if ($("transfer-to").value === t.service) $("transfer-to").selectedIndex = ($("transfer-to").selectedIndex + 1) % $("transfer-to").options.length;
-      }
     }
+    const key = t ? t.id + ":" + t.service : null;
+    if (key !== S.transferFor) { S.transferFor = key; $("transfer-to").value = ""; enable("transfer", false); }
     renderWaiting();
   }
 
@@ -202,7 +258,8 @@
 
   function renderMissing(docs, checks) {
     const missing = docs.filter((_, i) => !checks.has(i)).map(name);
-    $("missing").hidden = false;
+    $("missing").hidden = checks.size === 0; // nothing ticked yet: reception has not begun
+
     $("missing").textContent = missing.length ? T["Tell the visitor what is missing:"] + " " + missing.join(lang === "fa" ? "، " : ", ") : T["All documents present"];
   }
 
@@ -226,45 +283,128 @@
   }
 
   // ---- actions ---------------------------------------------------------------------
-  async function act(action) {
+  // Done, documents incomplete, no-show and transfer end a visit: each waits UNDO_MS with an
+  // undo bar before it reaches the hub (any other action, or leaving the page, sends it at once).
+  const UNDOABLE = ["done", "incomplete", "no-show", "transfer"];
+  S.undoMs = 6000;
+
+  function request(action) {
     const t = S.view && S.view.current_ticket;
     const number = t ? fa(t.number) : "";
-    try {
-      let r;
-      if (action === "next") {
-        r = await api("POST", `/counters/${S.counter}/next`);
-        say(r ? fmt(T["Called {number}"], { number: fa(r.number) }) : T["Nobody is waiting for this counter's sub-services."]);
-      } else if (action === "done" || action === "incomplete") {
-        const outcome = action === "done" ? "served" : "documents_incomplete";
-        await api("POST", `/counters/${S.counter}/done`, { outcome });
-        say(action === "done" ? fmt(T["Finished {number}"], { number }) : fmt(T["{number}: documents incomplete, recorded"], { number }));
-      } else if (action === "transfer") {
-        const to = $("transfer-to").value;
-        await api("POST", `/counters/${S.counter}/transfer`, { service: to });
-        say(fmt(T["{number} transferred to {service}"], { number, service: name(serviceOf(to).name) }));
-      } else {
-        await api("POST", `/counters/${S.counter}/${action}`);
-        const done = { recall: "Recalled {number}", start: "Started {number}", "no-show": "{number} did not come",
-          pause: "Counter paused", resume: "Counter open", open: "Counter open", close: "Counter closed" }[action];
-        say(fmt(T[done], { number }));
-      }
-    } catch (e) {
-      if (e.status === 401) { sessionStorage.removeItem("navbat.token"); S.token = null; return showLogin(); }
-      say(e.message, true);
+    const path = `/counters/${S.counter}/`;
+    if (action === "done" || action === "incomplete") {
+      return { path: path + "done", body: { outcome: action === "done" ? "served" : "documents_incomplete" },
+        text: fmt(T[action === "done" ? "Finished {number}" : "{number}: documents incomplete, recorded"], { number }) };
     }
-    await refresh();
+    if (action === "transfer") {
+      const to = $("transfer-to").value;
+      return { path: path + "transfer", body: { service: to },
+        text: fmt(T["{number} transferred to {service}"], { number, service: name(serviceOf(to).name) }) };
+    }
+    const done = { recall: "Recalled {number}", start: "Started {number}", "no-show": "{number} did not come",
+      pause: "Counter paused", resume: "Counter open", open: "Counter open", close: "Counter closed" }[action];
+    return { path: path + action, body: undefined, text: fmt(T[done], { number }) };
   }
+
+  function failed(e) {
+    if (e.status === 401) { sessionStorage.removeItem("navbat.token"); S.token = null; showLogin(); say(T["Your session has ended: log in again."], true); return; }
+    say(explain(e), true);
+  }
+
+  async function act(action) {
+    if (S.pending) await commitPending(); // the visit before is over: send it first
+    if (UNDOABLE.includes(action)) return defer(action);
+    try {
+      if (action === "next") {
+        const r = await api("POST", `/counters/${S.counter}/next`);
+        say(r ? fmt(T["Called {number}"], { number: fa(r.number) }) : T["Nobody is waiting for this counter's sub-services."]);
+      } else {
+        const { path, body, text } = request(action);
+        await api("POST", path, body);
+        say(text);
+      }
+    } catch (e) { failed(e); }
+    await refresh();
+    focusPrimary();
+  }
+
+  function defer(action) {
+    const req = request(action);
+    S.pending = { ...req, action, timer: setTimeout(commitPending, S.undoMs) };
+    $("undo-text").textContent = req.text;
+    $("undo-bar").hidden = false;
+    say(req.text + " — " + T["Undo within a few seconds if this was a mistake."]);
+    render();
+    $("undo").focus();
+  }
+
+  async function commitPending(keepalive) {
+    const p = S.pending;
+    if (!p) return;
+    clearTimeout(p.timer);
+    S.pending = null;
+    $("undo-bar").hidden = true;
+    try {
+      await api("POST", p.path, p.body, keepalive);
+      say(p.text);
+    } catch (e) { failed(e); }
+    S.committed = (S.committed || 0) + 1;
+    if (keepalive) return;
+    await refresh();
+    if (!document.activeElement || document.activeElement === document.body || document.activeElement.id === "undo") focusPrimary();
+  }
+
+  function undo() {
+    const p = S.pending;
+    if (!p) return;
+    clearTimeout(p.timer);
+    S.pending = null;
+    $("undo-bar").hidden = true;
+    say(fmt(T["Undone: {number} is still at the counter."], { number: fa(S.view.current_ticket.number) }));
+    render();
+    $(p.action).focus();
+  }
+
+  $("undo").addEventListener("click", undo);
+  $("undo-now").addEventListener("click", () => commitPending());
+  window.addEventListener("pagehide", () => commitPending(true));
+  $("transfer-to").addEventListener("change", () => { if (S.view) render(); });
 
   for (const b of document.querySelectorAll("#actions button[data-action]")) {
     b.addEventListener("click", () => act(b.dataset.action));
   }
 
+  // Why a shortcut's button cannot act now, in words, rather than nothing at all.
+  function whyNot(action) {
+    const v = S.view, t = v.current_ticket;
+    if (v.state === "closed" && action !== "open") return T["The counter is closed: open it first."];
+    if (v.state === "paused" && action !== "resume") return T["The counter is paused: resume it first."];
+    if (["next", "pause", "close"].includes(action) && t) return T["A visitor is still at the counter: finish, transfer or mark a no-show first."];
+    if (!t) return T["There is no visitor at the counter."];
+    if (action === "transfer") return T["Choose where to transfer the visitor first."];
+    return T["The visitor is already being served."];
+  }
+
+  // Shortcuts need Alt (WCAG 2.1.4: a stray key never acts) and can be turned off; they go by
+  // key position (KeyboardEvent.code), so they work with the Persian layout too.
+  S.shortcuts = localStorage.getItem("navbat.shortcuts") !== "off";
+  const applyShortcuts = () => { $("shortcuts-on").checked = S.shortcuts; document.body.classList.toggle("no-shortcuts", !S.shortcuts); };
+  $("shortcuts-on").addEventListener("change", () => {
+    S.shortcuts = $("shortcuts-on").checked;
+    localStorage.setItem("navbat.shortcuts", S.shortcuts ? "on" : "off");
+    applyShortcuts();
+  });
+  applyShortcuts();
+
   document.addEventListener("keydown", (ev) => {
-    if ($("console").hidden || ev.ctrlKey || ev.altKey || ev.metaKey) return;
-    const t = ev.target;
-    if (t.tagName === "SELECT" || t.tagName === "TEXTAREA" || (t.tagName === "INPUT" && !["checkbox", "radio"].includes(t.type))) return;
-    const button = [...document.querySelectorAll(`#actions button[data-key="${ev.code}"]`)].find((b) => !b.hidden && !b.disabled);
-    if (button) { ev.preventDefault(); button.click(); }
+    if ($("console").hidden || !S.shortcuts || !ev.altKey || ev.ctrlKey || ev.metaKey || ev.shiftKey) return;
+    if (ev.code === "KeyZ") { ev.preventDefault(); undo(); return; }
+    const buttons = [...document.querySelectorAll(`#actions button[data-key="${ev.code}"]`)].filter((b) => !b.hidden);
+    if (!buttons.length) return;
+    ev.preventDefault();
+    const button = buttons.find((b) => !b.disabled);
+    if (button) button.click();
+    else if (!S.pending) say(whyNot(buttons[0].dataset.action), true);
   });
 
   // ---- live waiting counts -------------------------------------------------------------

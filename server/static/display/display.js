@@ -15,12 +15,16 @@
   const fa = (v) => (lang === "fa" ? String(v).replace(/\d/g, (d) => "۰۱۲۳۴۵۶۷۸۹"[d]) : String(v));
   const fmt = (text, vals) => text.replace(/\{(\w+)\}/g, (_, k) => vals[k]);
   const counterText = (n) => fmt(T["Counter {number}"], { number: fa(n) });
+  const ARROWS = JSON.parse(document.getElementById("arrows").textContent); // counter -> arrow, or none
 
   // How a wait is said: the same rules as foundation/wording.py wait_text (the page's TEXTS
   // carry its translated words).
-  function waitText(estimate, note) {
+  function waitText(estimate, note, waitNote, opensAt) {
     if (note === "not_served") return T["not served today"];
-    if (note === "not_open") return T["counters not open yet"];
+    if (waitNote === "before_opening" && opensAt) {
+      return fmt(T["counters open at {time}: {wait}"], { time: fa(opensAt.slice(11, 16)), wait: waitText(estimate, null) });
+    }
+    if (waitNote === "no_open_window" || note === "not_open") return T["no counter open now"];
     if (note === "no_wait") return T["no wait"];
     if (!estimate || estimate.low == null || estimate.high == null) return T["no estimate yet"];
     const low = Math.round(estimate.low), high = Math.round(estimate.high);
@@ -50,9 +54,13 @@
   function render() {
     const [current, ...previous] = state.calls;
     $("now").classList.toggle("has-call", !!current);
-    $("now-label").textContent = current ? T["Now calling"] : T["Please take a ticket from the kiosk"];
     $("now-number").textContent = current ? fa(current.number) : "";
     $("now-counter").textContent = current ? counterText(current.counter) : "";
+    $("arrow").textContent = current ? ARROWS[current.counter] || "" : "";
+    // offline: the whole screen says so, and the big number is marked as the last one known
+    document.body.classList.toggle("offline", !state.online);
+    $("now-label").textContent = !current ? T["Please take a ticket from the kiosk"]
+      : state.online ? T["Now calling"] : T["Last number called before the connection was lost"];
     const ol = $("previous");
     ol.replaceChildren(...previous.map((c) => {
       const li = document.createElement("li");
@@ -76,7 +84,7 @@
       box.dataset.unit = u.code;
       for (const [cls, text] of [["name", u.name[lang] || u.name.fa],
         ["waiting", fmt(T["{count} waiting"], { count: fa(u.waiting) })],
-        ["estimate", waitText(u.estimated_wait, u.note)]]) {
+        ["estimate", waitText(u.estimated_wait, u.note, u.wait_note, u.opens_at)]]) {
         const d = document.createElement("div");
         d.className = cls;
         d.textContent = text;
@@ -201,11 +209,10 @@
 
   async function load() {
     try {
-      const [queue, counters] = await Promise.all([readQueue(), getJSON("/counters")]);
+      // the day's calls from the hub: a reload or a restart shows what was on the wall before
+      const [queue, recent] = await Promise.all([readQueue(), getJSON("/calls?limit=" + (HISTORY + 1))]);
       state.units = queue.units;
-      const seeded = counters.counters.filter((c) => c.current_ticket && !state.calls.some((x) => x.ticket === c.current_ticket.id))
-        .map((c) => ({ ticket: c.current_ticket.id, number: c.current_ticket.number, counter: c.number, at: c.current_ticket.called_at }))
-        .sort((a, b) => (b.at || "").localeCompare(a.at || ""));
+      const seeded = recent.calls.filter((c) => !state.calls.some((x) => x.ticket === c.ticket));
       state.calls = [...state.calls, ...seeded].slice(0, HISTORY + 1);
       render();
     } catch (e) {

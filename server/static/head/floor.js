@@ -106,8 +106,10 @@ function renderCounters(counters) {
   box.replaceChildren(...counters.map((c) => {
     const cur = c.current_ticket;
     const toggle = c.state === "open"
-      ? el("button", {class: "danger", "data-action": "close", onclick: () => setState(c.number, "close")}, t("Close"))
-      : el("button", {class: "primary", "data-action": "open", onclick: () => setState(c.number, "open")}, t("Open"));
+      ? el("button", {class: "danger", "data-action": "close", "aria-label": `${t("Close")} · ${name(c.name)}`,
+        onclick: () => setState(c.number, "close")}, t("Close"))
+      : el("button", {class: "primary", "data-action": "open", "aria-label": `${t("Open")} · ${name(c.name)}`,
+        onclick: () => setState(c.number, "open")}, t("Open"));
     return el("article", {class: "counter " + c.state, "data-counter": c.number},
       el("header", {}, el("b", {}, name(c.name)), el("span", {class: "badge state"}, t(c.state))),
       el("div", {class: "clerk"}, c.clerk || "—"),
@@ -116,7 +118,8 @@ function renderCounters(counters) {
       el("div", {class: "stats"}, `${t("Served today")}: ${num(c.served_today)} · ${t("Mean service")}: ${num(c.avg_service_minutes, 1)} ${t("min")}`),
       el("div", {class: "services-line muted"}, c.services.map((s) => s.weight >= 1 ? s.code : `(${s.code})`).join(" ")),
       el("div", {class: "actions"}, toggle,
-        el("button", {"data-action": "services", onclick: () => editServices(c)}, t("Services"))),
+        el("button", {"data-action": "services", "aria-label": `${t("Services")} · ${name(c.name)}`,
+          onclick: () => editServices(c)}, t("Services"))),
       el("p", {class: "error", "data-error": c.number}));
   }));
 }

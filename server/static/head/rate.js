@@ -30,6 +30,7 @@ async function check() {
   }
   document.getElementById("no-token").hidden = !refused;  // for whoever sets the tablet up
   if (pending) {
+    if (document.getElementById("rate").hidden) resetForm(); // a new visitor starts with no face chosen
     document.getElementById("rate-ticket").textContent = digits(pending.number);
     show("rate");
   } else {
@@ -37,15 +38,29 @@ async function check() {
   }
 }
 
-document.getElementById("rate").addEventListener("submit", async (ev) => {
+const form = document.getElementById("rate");
+// a face chosen: the comment box and the send button come up; nothing is sent yet
+form.addEventListener("change", (ev) => {
+  if (ev.target.name !== "score") return;
+  document.getElementById("comment-box").hidden = false;
+  document.getElementById("send").hidden = false;
+});
+
+function resetForm() {
+  form.reset();
+  document.getElementById("comment-box").hidden = true;
+  document.getElementById("send").hidden = true;
+}
+
+form.addEventListener("submit", async (ev) => {
   ev.preventDefault();
-  if (!pending) return;
-  const body = {counter: COUNTER, ticket: pending.ticket, score: Number(ev.submitter.value)};
-  const comment = ev.target.comment.value.trim();
+  if (!pending || !form.score.value) return;
+  const body = {counter: COUNTER, ticket: pending.ticket, score: Number(form.score.value)};
+  const comment = form.comment.value.trim();
   if (comment) body.comment = comment;
   await fetch("/api/v1/ratings", {method: "POST", headers: tabletHeaders({"Content-Type": "application/json"}),
     body: JSON.stringify(body)});
-  ev.target.comment.value = "";
+  resetForm();
   pending = null;
   show("thanks");
   thanksTimer = setTimeout(() => { thanksTimer = null; check(); }, 4000);

@@ -14,11 +14,14 @@ function jalaliToday() {
   }
 }
 
+// The date fields show the language's digits (Persian in fa); the API takes Latin ones.
+const latin = (v) => String(v).trim().replace(/[۰-۹]/g, (d) => "۰۱۲۳۴۵۶۷۸۹".indexOf(d)).replace(/[٠-٩]/g, (d) => "٠١٢٣٤٥٦٧٨٩".indexOf(d));
+
 function query(form, format) {
   const daily = form.kind.value === "daily";
   const params = new URLSearchParams({format, lang: N.lang});
-  if (daily && form.date.value) params.set("date", form.date.value.trim());
-  if (!daily && form.month.value) params.set("month", form.month.value.trim());
+  if (daily && form.date.value) params.set("date", latin(form.date.value));
+  if (!daily && form.month.value) params.set("month", latin(form.month.value));
   return `/reports/${daily ? "daily" : "monthly"}?${params}`;
 }
 
@@ -80,7 +83,7 @@ async function download(form, format) {
   const err = document.getElementById("report-error");
   try {
     const blob = await api("GET", query(form, format));
-    const a = el("a", {href: URL.createObjectURL(blob), download: `navbat-${form.kind.value === "daily" ? form.date.value : form.month.value}.${format}`});
+    const a = el("a", {href: URL.createObjectURL(blob), download: `navbat-${latin(form.kind.value === "daily" ? form.date.value : form.month.value)}.${format}`});
     document.body.append(a);
     a.click();
     a.remove();
@@ -95,8 +98,10 @@ setupLogin(() => {
   const form = document.getElementById("period");
   const today = jalaliToday();
   const params = new URLSearchParams(location.search);
-  form.month.value = params.get("month") || today.month;
-  form.date.value = params.get("date") || today.date;
+  form.month.value = digits(params.get("month") || today.month);
+  form.date.value = digits(params.get("date") || today.date);
+  form.month.placeholder = digits(form.month.placeholder);
+  form.date.placeholder = digits(form.date.placeholder);
   if (params.get("date")) form.kind.value = "daily";
   form.addEventListener("submit", (ev) => { ev.preventDefault(); load(form); });
   for (const b of form.querySelectorAll("[data-download]")) b.addEventListener("click", () => download(form, b.dataset.download));

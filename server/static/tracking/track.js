@@ -1,0 +1,88 @@
+// The visitor's tracking page follows its ticket on the hub's event stream (anonymous
+// EventSource): an event about this ticket swaps in the page's changing part at once; other
+// tickets' events (people ahead, estimates) at most every 10 s: a hall of phones reading their
+// page on every call would be hundreds of requests a second. No reload, so a screen
+// reader keeps its place. Called: a tone and a vibration, where the browser lets the page.
+// A refused stream (503: too many anonymous ones) falls back to reading every 20 s.
+"use strict";
+(function () {
+  const body = document.body;
+  const code = body.dataset.code, lang = body.dataset.lang, ticket = Number(body.dataset.ticket);
+  const live = document.getElementById("live");
+  const LIVE_STATES = ["waiting", "called", "serving"];
+  const OTHERS_MS = 10000, POLL_MS = 20000, RETRY_MS = 30000;
+  const stateOf = (root) => { const s = root.querySelector("[data-state]"); return s ? s.dataset.state : null; };
+  const S = { state: stateOf(live), updates: 0, alerts: 0, source: null, following: true };
+  window.navbatTrack = S; // for tests
+  let audio = null, othersTimer = null, pollTimer = null;
+
+  async function update() {
+    let r;
+    try {
+      r = await fetch("/t/" + encodeURIComponent(code) + "/live?lang=" + lang, { cache: "no-store" });
+    } catch (e) { return; }
+    if (!r.ok) return;
+    const part = new DOMParser().parseFromString(await r.text(), "text/html").body;
+    const next = stateOf(part);
+    live.replaceChildren(...part.childNodes);
+    S.updates++;
+    if (next === "called" && S.state !== "called") alertCalled();
+    S.state = next;
+    if (!LIVE_STATES.includes(next)) stop();
+  }
+
+  function alertCalled() {
+    S.alerts++;
+    document.title = "🔔 " + document.title.replace(/^🔔 /, "");
+    if (navigator.vibrate) navigator.vibrate([400, 150, 400, 150, 400]);
+    if (!audio) return; // no tap yet: a browser keeps a page silent until its visitor touches it
+    const t = audio.currentTime;
+    for (const [start, freq] of [[0, 880], [0.35, 660], [0.7, 880]]) {
+      const o = audio.createOscillator(), g = audio.createGain();
+      o.frequency.value = freq;
+      g.gain.setValueAtTime(0.25, t + start);
+      g.gain.exponentialRampToValueAtTime(0.001, t + start + 0.3);
+      o.connect(g).connect(audio.destination);
+      o.start(t + start);
+      o.stop(t + start + 0.32);
+    }
+  }
+
+  const sound = document.getElementById("sound");
+  if (sound) {
+    sound.addEventListener("click", () => {
+      const Ctx = window.AudioContext || window.webkitAudioContext;
+      if (!Ctx) return;
+      audio = audio || new Ctx();
+      audio.resume();
+      sound.setAttribute("aria-pressed", "true");
+    });
+  }
+
+  function stop() {
+    S.following = false;
+    if (S.source) S.source.close();
+    clearInterval(pollTimer);
+    for (const id of ["sound", "follow-note"]) { const el = document.getElementById(id); if (el) el.hidden = true; }
+  }
+
+  function follow() {
+    const source = (S.source = new EventSource("/api/v1/events"));
+    const mine = (ev) => { try { return JSON.parse(ev.data).ticket === ticket; } catch (e) { return false; } };
+    for (const type of ["ticket.issued", "ticket.called", "ticket.recalled", "ticket.started", "ticket.done",
+      "ticket.no_show", "ticket.transferred", "ticket.cancelled", "counter.changed", "queue.changed"]) {
+      source.addEventListener(type, (ev) => {
+        if (mine(ev)) { clearTimeout(othersTimer); othersTimer = null; update(); return; }
+        if (!othersTimer) othersTimer = setTimeout(() => { othersTimer = null; update(); }, OTHERS_MS);
+      });
+    }
+    source.onopen = () => { clearInterval(pollTimer); pollTimer = null; update(); }; // catch up after a gap
+    source.onerror = () => {
+      if (source.readyState !== 2 || !S.following) return; // EventSource retries by itself unless refused
+      if (!pollTimer) pollTimer = setInterval(update, POLL_MS);
+      setTimeout(() => { if (S.following && S.source === source) follow(); }, RETRY_MS);
+    };
+  }
+
+  if (LIVE_STATES.includes(S.state)) follow();
+})();

@@ -1,0 +1,153 @@
+"""The clerk's console keeps a clerk from harm and says what happened (issue 12): failures in
+the clerk's language in a live region, shortcuts only with Alt (a stray key does nothing),
+an undo bar for what ends a visit, no transfer to a default nobody chose, the primary button
+that makes sense now with focus on it, and axe-core on every state."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from axe import assert_accessible, axe_context
+from conftest import PINS, chromium, docs_dir
+
+from server import views
+
+pytestmark = pytest.mark.browser
+API = "/api/v1"
+DOCS = docs_dir()
+
+
+@pytest.fixture
+def page(live_hub) -> Iterator[object]:  # noqa: ANN001
+    with chromium() as browser:
+        ctx = axe_context(browser, viewport={"width": 1280, "height": 800})
+        p = ctx.new_page()
+        p.goto(f"{live_hub.url}/counter")
+        p.wait_for_selector("#counter option[value='8']", state="attached")
+        yield p
+        ctx.close()
+
+
+def try_login(page, user: str, pin: str, counter: int) -> None:  # noqa: ANN001
+    page.fill("#username", user)
+    page.fill("#pin", pin)
+    page.select_option("#counter", str(counter))
+    page.click("#login-button")
+
+
+def message(page) -> str:  # noqa: ANN001
+    return page.text_content("#message")
+
+
+def primary(page) -> str:  # noqa: ANN001
+    return page.evaluate("document.querySelector('#actions button.primary:not([hidden])').id")
+
+
+def focused(page) -> str:  # noqa: ANN001
+    return page.evaluate("document.activeElement.id")
+
+
+def wait_message(page, text: str) -> None:  # noqa: ANN001
+    page.wait_for_function("(t) => document.querySelector('#message').textContent.includes(t)", arg=text)
+
+
+def test_wrong_pin_and_a_taken_counter_are_said_in_persian(page, actions) -> None:  # noqa: ANN001
+    assert_accessible(page, "/counter login")
+    try_login(page, "clerk2", "0000", 2)
+    wait_message(page, "نام کاربری یا رمز نادرست است")
+    assert page.is_visible("#message") and page.get_attribute("#message", "role") == "status"
+    assert "PIN" not in message(page) and "unknown user" not in message(page)  # all in the clerk's language
+    assert focused(page) == "pin"  # back where the typo is
+    page.screenshot(path=str(DOCS / "counter-login-failed-fa.png"))
+    assert_accessible(page, "/counter login failed")
+
+    actions.login("clerk1", 2)  # another clerk sits at counter 2
+    try_login(page, "clerk2", PINS["clerk2"], 2)
+    wait_message(page, "این باجه در دست کارمند دیگری است")
+    assert focused(page) == "counter"
+
+
+def test_stray_keys_do_nothing_and_alt_shortcuts_say_why_not(page, actions, hub) -> None:  # noqa: ANN001
+    actions.issue("PN1")
+    actions.issue("PN1")
+    try_login(page, "clerk6", PINS["clerk6"], 6)
+    page.wait_for_selector("#console:not([hidden])")
+    # closed: Open is the main action and has focus; Alt+N says what to do instead of nothing
+    assert primary(page) == "open" and focused(page) == "open"
+    assert_accessible(page, "/counter closed")
+    page.keyboard.press("Alt+n")
+    wait_message(page, "باجه بسته است: اول آن را باز کنید.")
+    page.keyboard.press("Alt+o")
+    page.wait_for_selector("#next:not([disabled])")
+    assert primary(page) == "next" and focused(page) == "next"
+    page.keyboard.press("Alt+n")
+    page.wait_for_selector("#start:not([disabled])")
+    assert primary(page) == "start" and focused(page) == "start"
+    assert_accessible(page, "/counter calling")
+    ticket = views.counter(hub, 6)["current_ticket"]
+
+    # bare letters never act: no-show, done, documents incomplete, transfer, next
+    for key in ("x", "d", "i", "t", "n", "X"):
+        page.keyboard.press(key)
+    page.keyboard.press("Alt+r")  # a shortcut with its modifier does; once it lands, nothing else had
+    page.wait_for_function("() => document.querySelector('#ticket-recalls').textContent === '۱'")
+    now = views.ticket_by_id(hub, ticket["id"])
+    assert (now["state"], now["recalls"]) == ("called", 1)
+    # a visitor at the counter: Alt+N says to finish first
+    page.keyboard.press("Alt+n")
+    wait_message(page, "هنوز مراجعی پشت باجه است")
+    page.keyboard.press("Alt+s")
+    page.wait_for_function("() => document.querySelector('#done.primary')")
+    assert focused(page) == "done"
+    assert_accessible(page, "/counter serving")
+
+    # shortcuts can be turned off, and stay off
+    page.uncheck("#shortcuts-on")
+    page.keyboard.press("Alt+d")  # the handler runs within the key press: an action would show the undo bar
+    assert views.ticket_by_id(hub, ticket["id"])["state"] == "serving" and page.is_hidden("#undo-bar")
+    assert page.evaluate("localStorage.getItem('navbat.shortcuts')") == "off"
+    assert page.is_hidden("#actions kbd")
+
+
+def test_ending_a_visit_can_be_undone(page, actions, hub) -> None:  # noqa: ANN001
+    actions.issue("PN1")
+    actions.issue("PN1")
+    try_login(page, "clerk6", PINS["clerk6"], 6)
+    page.wait_for_selector("#console:not([hidden])")
+    page.click("#open")
+    page.wait_for_selector("#next.primary:not([disabled])")
+    page.click("#next")
+    page.wait_for_selector("#no-show:not([disabled])")
+    ticket = views.counter(hub, 6)["current_ticket"]
+
+    page.keyboard.press("Alt+x")  # no-show, by a slip of the hand
+    page.wait_for_selector("#undo-bar:not([hidden])")
+    assert focused(page) == "undo"
+    assert_accessible(page, "/counter undo bar")
+    page.screenshot(path=str(DOCS / "counter-undo-fa.png"))
+    page.click("#undo")
+    wait_message(page, "برگردانده شد")
+    assert views.ticket_by_id(hub, ticket["id"])["state"] == "called"  # the hub never heard of it
+    assert focused(page) == "no-show"
+
+    # the missing-documents line waits for the first tick
+    assert page.is_hidden("#missing")
+    page.check("#documents li:nth-child(1) input")
+    assert page.is_visible("#missing")
+
+    # transfer never goes to a default: nothing chosen, nothing to press
+    assert page.input_value("#transfer-to") == "" and page.is_disabled("#transfer")
+    page.select_option("#transfer-to", "PN2")
+    assert page.is_enabled("#transfer")
+
+    # done, then Next at once: the done is sent first, and the next visitor called
+    page.click("#done")
+    page.wait_for_selector("#undo-bar:not([hidden])")
+    assert primary(page) == "next"
+    page.click("#next")
+    page.wait_for_function(f"() => window.navbatConsole.view.current_ticket"
+                           f" && window.navbatConsole.view.current_ticket.id !== {ticket['id']}")
+    done = views.ticket_by_id(hub, ticket["id"])
+    assert (done["state"], done["outcome"]) == ("done", "served")
+    assert page.input_value("#transfer-to") == ""  # a new visitor: the choice starts over
