@@ -15,12 +15,13 @@ API = "/api/v1"
 
 
 class Stream:
-    """Reads SSE messages, with or without an id, from a live hub."""
+    """Reads SSE messages, with or without an id, from a live hub, as a wall display does (with its
+    token: anonymous subscribers get the events without summaries)."""
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, token: str) -> None:
         u = urlparse(base_url)
         self.conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
-        self.conn.request("GET", f"{API}/events")
+        self.conn.request("GET", f"{API}/events", headers={"Authorization": f"Bearer {token}"})
         self.resp = self.conn.getresponse()
 
     def next(self) -> dict:
@@ -53,7 +54,7 @@ def by_code(items: list[dict]) -> dict[str, dict]:
 
 def test_ticket_events_carry_the_waiting_count_and_the_units_summary(live_hub, actions) -> None:  # noqa: ANN001
     clerk = actions.open_counter(1)  # counter 1 serves the premium unit (PR1..PR3)
-    stream = Stream(live_hub.url)
+    stream = Stream(live_hub.url, live_hub.app.config["DISPLAY_TOKEN"])
     try:
         for _ in range(3):
             actions.issue("PR1")
@@ -92,7 +93,7 @@ def test_ticket_events_carry_the_waiting_count_and_the_units_summary(live_hub, a
 def test_estimate_refreshes_arrive_as_queue_changed_without_an_id(live_hub, actions) -> None:  # noqa: ANN001
     hub = live_hub.app.extensions["navbat.hub"]
     actions.open_counter(3)
-    stream = Stream(live_hub.url)
+    stream = Stream(live_hub.url, live_hub.app.config["DISPLAY_TOKEN"])
     try:
         actions.issue("IN1")
         msg = stream.until("queue.changed")
