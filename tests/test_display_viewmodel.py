@@ -87,7 +87,7 @@ def test_a_call_shows_large_and_is_announced_the_older_ones_move_down(client) ->
     r2 = m.handle(call(2, "A-001", 1), now=NOW)
     assert r1.announce.number == "101" and r2.announce.counter == 1
     v = m.view(NOW)
-    assert (v.number, v.counter, v.arrow) == ("A-۰۰۱", "باجه ۱", "←")
+    assert (v.number, v.counter, v.direction) == ("A-۰۰۱", "باجه ۱", "")  # no direction given: no arrow
     assert v.previous == [("۱۰۱", "باجه ۳")]
     assert v.branch == "شعبه ۱۴ تأمین اجتماعی تهران"
     assert (v.date, v.clock) == ("۱ آذر ۱۴۰۵", "۱۱:۳۰")
