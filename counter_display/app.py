@@ -2,7 +2,10 @@
 
 Everything shown comes from a view-model (counter_display.viewmodel), kept in step with
 the hub by counter_display.feed; this module only moves hub data in (on threads) and
-view strings out (on the UI thread, @mainthread).
+view strings out (on the UI thread, @mainthread). Whether the hub is there is the
+feed's `Watch` (the event stream and a GET /health each second): when it is gone the wall
+turns grey with a band across it within about 2 s, and the big number is marked as the last one
+known; when it is back, the wall re-reads the queue and the day's calls and is itself again.
 """
 
 from __future__ import annotations
@@ -16,15 +19,15 @@ from typing import Any
 from kivy.app import App
 from kivy.clock import Clock, mainthread
 from kivy.lang import Builder
-from kivy.properties import BooleanProperty, StringProperty
+from kivy.properties import BooleanProperty, NumericProperty, StringProperty
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
 from kivy.uix.widget import Widget
 
 from counter_display.announce import Announcement, AnnouncementQueue, Player
-from counter_display.feed import Feed, Refresher
-from counter_display.viewmodel import CounterModel, WallModel
+from counter_display.feed import Feed, Refresher, Watch
+from counter_display.viewmodel import HISTORY, CounterModel, WallModel
 from foundation.assets import FONT_REGULAR
 from foundation.hub_client import HubClient, HubError
 from foundation.hub_events import EventStream
@@ -32,6 +35,11 @@ from foundation.shaping import shaped
 
 KV = Path(__file__).resolve().parent / "kv"
 FLASH_S = 4.0
+PROBE_TIMEOUT = (1.0, 1.0)  # GET /health: a hub that takes longer than this is as good as gone
+STREAM_MAX_RETRY_S = 2.0  # back on the wall soon after the hub is
+# The angle of the drawn arrow (pointing right at 0) for each direction of the branch file, as
+# seen on the wall: never mirrored for a right-to-left screen.
+ANGLES = {"right": 0, "ahead": 90, "upstairs": 90, "left": 180, "behind": 270, "downstairs": 270}
 
 
 def log(message: str) -> None:
@@ -39,7 +47,7 @@ def log(message: str) -> None:
 
 
 class Arrow(Widget):
-    left = BooleanProperty(False)
+    angle = NumericProperty(0)
 
 
 class PreviousRow(BoxLayout):
@@ -64,6 +72,11 @@ class WallScreen(Screen):
     start_align = StringProperty("right")
     end_align = StringProperty("left")
     flash = BooleanProperty(False)
+    offline = BooleanProperty(False)  # the whole screen says the hub is gone
+    stale = BooleanProperty(False)  # the big number is the last one known
+    stale_note = StringProperty("")
+    direction = StringProperty("")  # "": no arrow
+    arrow_angle = NumericProperty(0)
 
     def show(self, model: WallModel) -> None:
         v, lang = model.view(), model.lang
@@ -72,6 +85,9 @@ class WallScreen(Screen):
         self.branch = shaped(v.branch, lang)
         self.show_clock(model)
         self.status = shaped(v.status, lang)
+        self.offline, self.stale = not v.online, v.stale
+        self.stale_note = shaped(v.labels["stale"], lang)
+        self.direction, self.arrow_angle = v.direction, ANGLES.get(v.direction, 0)
         self.now_label = shaped(v.labels["now"] if v.has_call else v.labels["none"], lang)
         self.number = shaped(v.number, lang)
         self.counter_line = shaped(v.counter, lang) if v.has_call else ""
@@ -123,16 +139,20 @@ class DisplayApp(App):
     def __init__(self, hub_url: str, counter: int | None = None, lang: str = "fa",
                  voice_langs: tuple[str, ...] = ("fa",), player: Player | None = None,
                  screenshot: Path | None = None, screenshot_delay: float = 2.0, token: str | None = None,
-                 **kwargs: Any) -> None:
+                 display: str | None = None, screenshot_when: str = "loaded", **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.hub_url, self.counter, self.lang = hub_url, counter, lang
         self.token = token  # the display's device token: its stream takes a slot anonymous ones cannot
         self.hub = HubClient(hub_url)
-        self.wall = WallModel(lang) if counter is None else None
+        self.probe = HubClient(hub_url, timeout=PROBE_TIMEOUT)  # a session of its own: never behind a slow read
+        self.wall = WallModel(lang, display=display) if counter is None else None
         self.counter_model = CounterModel(counter, lang) if counter is not None else None
-        fetch = self.hub.queue if self.wall else (lambda: self.hub.counter(self.counter))
+        fetch = self._wall_data if self.wall else (lambda: self.hub.counter(self.counter))
         self.feed = Feed(self.wall or self.counter_model, Refresher(fetch, self._refreshed))
-        self.screenshot, self.screenshot_delay = screenshot, screenshot_delay
+        self.watch = Watch(self.probe.health, self._status_from_thread)
+        # "offline": the picture is taken once the hub is gone, and the app ends when it is back
+        self.screenshot, self.screenshot_delay, self.screenshot_when = screenshot, screenshot_delay, screenshot_when
+        self.shot_taken = False
         self.announcer = (AnnouncementQueue(player, voice_langs, on_start=self._on_announce)
                           if player is not None and counter is None else None)
         self.stream: EventStream | None = None
@@ -152,14 +172,16 @@ class DisplayApp(App):
         return sm
 
     def on_start(self) -> None:
-        self.stream = EventStream(self.hub_url, self._event_from_thread, self._status_from_thread,
-                                  token=self.token).start()
+        self.watch.start()
+        self.stream = EventStream(self.hub_url, self._event_from_thread, self.watch.stream,
+                                  max_retry_s=STREAM_MAX_RETRY_S, token=self.token).start()
         threading.Thread(target=self._load, name="hub-load", daemon=True).start()
         if self.wall:
             Clock.schedule_interval(lambda _dt: self.screen.show_clock(self.wall), 1.0)  # the clock on the wall
         self._render()
 
     def on_stop(self) -> None:
+        self.watch.stop()
         if self.stream:
             self.stream.stop()
         if self.announcer:
@@ -172,7 +194,7 @@ class DisplayApp(App):
         while True:
             try:
                 if self.wall:
-                    data = (self.hub.branch(), self.hub.queue(), self.hub.counters())
+                    data = (self.hub.branch(), self._wall_data(), self.hub.counters())
                 else:
                     data = (None, self.hub.queue(), self.hub.counter(self.counter))
                 break
@@ -181,11 +203,16 @@ class DisplayApp(App):
                 time.sleep(2)
         self._loaded(*data)
 
+    def _wall_data(self) -> tuple[dict, list[dict]]:
+        """The waiting counts and the day's calls: on start and after every outage (calls missed too)."""
+        return self.hub.queue(), self.hub.calls(HISTORY + 1)
+
     @mainthread
-    def _loaded(self, branch: dict | None, queue: dict, counters: Any) -> None:
+    def _loaded(self, branch: dict | None, queue: Any, counters: Any) -> None:
         if self.wall:
             self.wall.load_branch(branch)
-            self.wall.load_queue(queue)
+            self.wall.load_queue(queue[0])
+            self.wall.load_calls(queue[1])
             self.wall.load_counters(counters)
         else:
             self.counter_model.load_services(queue["services"])
@@ -193,14 +220,15 @@ class DisplayApp(App):
         self.loaded = self.feed.loaded = True
         log("loaded")
         self._render()
-        if self.screenshot:
+        if self.screenshot and self.screenshot_when == "loaded":
             Clock.schedule_once(lambda _dt: self._take_screenshot(), self.screenshot_delay)
 
     @mainthread
     def _refreshed(self, data: Any) -> None:
         """A re-read from the Refresher's thread: the whole queue (wall) or this counter."""
         if self.wall:
-            self.wall.load_queue(data)
+            self.wall.load_queue(data[0])
+            self.wall.load_calls(data[1])
         else:
             self.counter_model.load_counter(data)
         self._render()
@@ -230,6 +258,12 @@ class DisplayApp(App):
         self.feed.status(online)
         log("connected to the hub" if online else "hub unreachable; reconnecting")
         self._render()
+        if self.screenshot and self.screenshot_when == "offline":
+            if not online and self.loaded and not self.shot_taken:
+                self.shot_taken = True
+                Clock.schedule_once(lambda _dt: self._take_screenshot(stop=False), self.screenshot_delay)
+            elif online and self.shot_taken:
+                self.stop()
 
     # ---- showing ------------------------------------------------------------------
 
@@ -248,17 +282,24 @@ class DisplayApp(App):
     def _render(self) -> None:
         self.screen.show(self.wall or self.counter_model)
 
-    def _take_screenshot(self) -> None:
+    def _take_screenshot(self, stop: bool = True) -> None:
         self.screenshot.parent.mkdir(parents=True, exist_ok=True)
         self.root.export_to_png(str(self.screenshot))
-        log(f"screenshot {self.screenshot} shows number={self.screen.ids.big_number.text!r}")
-        self.stop()
+        shown = f"number={self.screen.ids.big_number.text!r}"
+        if self.wall:  # what a test checks: the stale mark, the arrow, the previous calls (in order)
+            v = self.wall.view()
+            shown += f" stale={v.stale} direction={v.direction or '-'} previous={[n for n, _c in v.previous]}"
+        log(f"screenshot {self.screenshot} shows {shown}")
+        if stop:
+            self.stop()
 
 
 def run(hub_url: str, counter: int | None, lang: str, voice_langs: tuple[str, ...], player: Player | None,
-        screenshot: Path | None = None, screenshot_delay: float = 2.0, token: str | None = None) -> int:
+        screenshot: Path | None = None, screenshot_delay: float = 2.0, token: str | None = None,
+        display: str | None = None, screenshot_when: str = "loaded") -> int:
     """Window size and full screen are set through kivy.config before this module is imported."""
-    DisplayApp(hub_url, counter, lang, voice_langs, player, screenshot, screenshot_delay, token=token).run()
+    DisplayApp(hub_url, counter, lang, voice_langs, player, screenshot, screenshot_delay, token=token,
+               display=display, screenshot_when=screenshot_when).run()
     return 0
 
 

@@ -6,6 +6,11 @@ all. Only an event the model cannot apply by itself (one replayed from the log a
 reconnect, without "queue"; a change at this counter) makes the display re-read the hub,
 and a burst of those makes one read. After a reconnect the display re-reads too: the
 hub's id-less "queue.changed" events are not in its log, so none are replayed.
+
+Whether the hub is there at all is the `Watch`'s to say: the event stream dropping says it at
+once, but a hub that hangs (or a cable pulled without a reset) leaves the stream silent for
+up to 45 s, so the watch also asks GET /health every second with a short timeout. Either
+failing is "gone" within about 2 s; both good again is "back".
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from counter_display.viewmodel import Reaction
 from foundation.hub_client import HubError
 
 COALESCE_S = 0.2  # events closer together than this share one re-read
+PROBE_EVERY_S = 1.0  # with a 1 s timeout on each probe, a silent hub is noticed within about 2 s
 
 
 class Model(Protocol):
@@ -74,3 +80,48 @@ class Feed:
         self.model.set_online(online)
         if online and not was and self.loaded:
             self.refresher.ask()  # back after an outage: what changed meanwhile
+
+
+class Watch:
+    """Stream status and a health probe into one "is the hub there" (`on_status`, on changes only).
+    `stream(up)` comes from the event stream's thread; the probe runs on a thread of its own."""
+
+    def __init__(self, probe: Callable[[], Any], on_status: Callable[[bool], None],
+                 every: float = PROBE_EVERY_S) -> None:
+        self.probe, self.on_status, self.every = probe, on_status, every
+        self._lock = threading.Lock()
+        self._stream_up = self._answers = False
+        self._up: bool | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="hub-watch", daemon=True)
+
+    def start(self) -> Watch:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def stream(self, up: bool) -> None:
+        with self._lock:
+            self._stream_up = up
+        self._tell()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.probe()
+                answers = True
+            except HubError:
+                answers = False
+            with self._lock:
+                self._answers = answers
+            self._tell()
+            self._stop.wait(self.every)
+
+    def _tell(self) -> None:
+        with self._lock:  # told under the lock, so two threads never report out of order
+            up = self._stream_up and self._answers
+            if up != self._up:
+                self._up = up
+                self.on_status(up)

@@ -5,6 +5,11 @@ The Kivy screens (and the tests) feed hub data and live events in, and read a
 translated labels (gettext domain "display"). A call or recall yields an
 `Announcement` for the queue; a stale call replayed after an outage does not.
 
+When the hub is gone the view says so (`online` False): the big number is then the last one
+known, marked stale, never shown as if current. The previous calls come back after a restart
+from GET /calls (`load_calls`), and an arrow points to a counter only where the branch file
+gives this wall's direction to it (`displays[].directions`, shipped in GET /branch).
+
 The waiting counts and estimates per unit are the hub's (its UnitSummary, from GET
 /services and then from each event's "queue"); the wall only words them
 (foundation.wording). An event that comes without "queue" asks for one re-read.
@@ -66,20 +71,24 @@ class WallView:
     has_call: bool
     number: str
     counter: str
-    arrow: str
+    direction: str  # left, right, ahead, behind, upstairs, downstairs; "" for no arrow
     recall: bool
     previous: list[tuple[str, str]] = field(default_factory=list)
     units: list[UnitRow] = field(default_factory=list)
     online: bool = True
     status: str = ""
+    stale: bool = False  # the big number is the last one known before the hub went away
     labels: dict[str, str] = field(default_factory=dict)
 
 
 class WallModel:
-    def __init__(self, lang: str = "fa", tz: str = "Asia/Tehran", history: int = HISTORY) -> None:
+    def __init__(self, lang: str = "fa", tz: str = "Asia/Tehran", history: int = HISTORY,
+                 display: str | None = None) -> None:
         self.lang, self.tz, self.history = lang, ZoneInfo(tz), history
+        self.display = display  # this wall's name in the branch file (its directions); None: no arrows
         self._ = gettext_for("display", lang)
         self.branch_name = ""
+        self.directions: dict[int, str] = {}
         self.units: dict[str, dict[str, Any]] = {}  # the hub's UnitSummary by code, in the branch's order
         self.calls: list[Call] = []  # newest first
         self.online = False
@@ -89,6 +98,8 @@ class WallModel:
     def load_branch(self, branch: dict[str, Any]) -> None:
         self.branch_name = branch["name"].get(self.lang) or branch["name"]["fa"]
         self.tz = ZoneInfo(branch.get("timezone") or "Asia/Tehran")
+        wall = next((d for d in branch.get("displays", []) if d["name"] == self.display), None)
+        self.directions = {int(n): way for n, way in (wall or {}).get("directions", {}).items()}
 
     def load_queue(self, queue: dict[str, Any]) -> None:
         """The whole picture from GET /services: every unit's summary, replacing what was known."""
@@ -109,7 +120,18 @@ class WallModel:
             if t and not any(call.ticket == t["id"] for call in self.calls):
                 seeded.append(Call(t["id"], t["number"], c["number"], t["service"], _parse(t.get("called_at")),
                                    t.get("recalls") or 0))
-        self.calls = sorted(self.calls + seeded, key=lambda c: c.at or dt.datetime.min.replace(tzinfo=dt.UTC),
+        self._keep(self.calls + seeded)
+
+    def load_calls(self, calls: list[dict[str, Any]]) -> None:
+        """GET /calls: the day's latest calls, newest first, shown again after a restart or an outage
+        (no announcement). A call the wall knows already keeps what it knows (its recalls)."""
+        known = {c.ticket for c in self.calls}
+        seeded = [Call(c["ticket"], c["number"], c["counter"], "", _parse(c.get("at")), int(bool(c.get("recall"))))
+                  for c in calls if c["ticket"] not in known]
+        self._keep(self.calls + seeded)
+
+    def _keep(self, calls: list[Call]) -> None:
+        self.calls = sorted(calls, key=lambda c: c.at or dt.datetime.min.replace(tzinfo=dt.UTC),
                             reverse=True)[: self.history + 1]
 
     def set_online(self, online: bool) -> None:
@@ -158,14 +180,17 @@ class WallModel:
             has_call=current is not None,
             number=digits(current.number, self.lang) if current else "",
             counter=self.counter_text(current.counter) if current else "",
-            arrow=_("→"),
+            direction=self.directions.get(current.counter, "") if current else "",
             recall=bool(current and current.recalls),
             previous=[(digits(c.number, self.lang), self.counter_text(c.counter)) for c in self.calls[1:]],
             units=self._unit_rows(),
             online=self.online,
             status="" if self.online else _("No connection to the hub; reconnecting…"),
-            labels={"now": _("Now calling"), "previous": _("Previous calls"), "waiting": _("Waiting now"),
-                    "none": _("Please take a ticket from the kiosk")},
+            stale=current is not None and not self.online,
+            labels={"now": _("Now calling") if self.online else _("Last number called before the connection was lost"),
+                    "previous": _("Previous calls"), "waiting": _("Waiting now"),
+                    "none": _("Please take a ticket from the kiosk"),
+                    "stale": _("The numbers on this screen may be out of date.")},
         )
 
 

@@ -79,6 +79,14 @@ class HubClient:
     def counter(self, number: int) -> dict[str, Any]:
         return self._request("GET", f"/counters/{number}")
 
+    def calls(self, limit: int = 8) -> list[dict[str, Any]]:
+        """GET /calls: the day's latest call of each ticket, newest first (a restarted wall shows them again)."""
+        return self._request("GET", "/calls", params={"limit": limit})["calls"]
+
+    def health(self) -> dict[str, Any]:
+        """GET /health: whether the hub answers at all (a display's watch on it)."""
+        return self._request("GET", "/health")
+
     def issue_ticket(self, service: str, priority: str | None, idempotency_key: str) -> dict[str, Any]:
         """POST /tickets; the same key always returns the same ticket, so retries are safe."""
         return self._request("POST", "/tickets", json={"service": service, "priority": priority},

@@ -49,7 +49,8 @@ _paths: dict[str, Any] = {
         "properties": {"username": {"type": "string"}, "pin": {"type": "string"}, "counter": {"type": "integer"}}})},
     "/logout": {"post": _op("End this session and free the counter")},
     "/me": {"get": _op("Who this token belongs to: name, role, counter", errors=(401,))},
-    "/branch": {"get": _op("Branch names, units, priority classes, opening hours", auth=False, errors=())},
+    "/branch": {"get": _op("Branch names, units, priority classes, opening hours, walls' directions",
+                           auth=False, errors=())},
     "/services": {"get": _op("Sub-services with documents, steps and their live summary (waiting, estimate, note); "
                              "units' summaries", auth=False, errors=())},
     "/tickets": {"post": {**_op("Issue a ticket (kiosk token): 201 when issued, 200 with the same ticket when "

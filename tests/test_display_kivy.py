@@ -81,7 +81,7 @@ def test_wall_display_window_receives_calls_and_speaks_them_in_order(live_hub, a
         assert path.read_bytes() == speech.announcement_wav(number, counter, ("fa",))
     # the recalled ticket is back on top of the screen, in Persian digits
     shown = next(line for line in display.lines if line.startswith("navbat display: screenshot"))
-    assert shown.endswith(f"number={first.translate(FA)!r}")
+    assert f"number={first.translate(FA)!r} stale=False direction=- previous=[{second.translate(FA)!r}]" in shown
     with Image.open(shot) as img:
         assert img.size == (1280, 800)
         colours = img.convert("RGB").resize((64, 40)).getcolors(64 * 40)

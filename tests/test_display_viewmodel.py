@@ -87,7 +87,7 @@ def test_a_call_shows_large_and_is_announced_the_older_ones_move_down(client) ->
     r2 = m.handle(call(2, "A-001", 1), now=NOW)
     assert r1.announce.number == "101" and r2.announce.counter == 1
     v = m.view(NOW)
-    assert (v.number, v.counter, v.arrow) == ("A-۰۰۱", "باجه ۱", "←")
+    assert (v.number, v.counter, v.direction) == ("A-۰۰۱", "باجه ۱", "")  # no direction given: no arrow
     assert v.previous == [("۱۰۱", "باجه ۳")]
     assert v.branch == "شعبه ۱۴ تأمین اجتماعی تهران"
     assert (v.date, v.clock) == ("۱ آذر ۱۴۰۵", "۱۱:۳۰")
@@ -296,3 +296,90 @@ def test_counter_display_shows_its_ticket_and_sub_services(client, actions) -> N
     assert not m.handle({"type": "queue.changed", "queue": {"services": [], "units": []}}).refresh
     m.load_counter(client.get("/api/v1/counters/2").json)
     assert (m.view().number, m.view().ticket_label) == ("B-۰۰۱", "لطفاً مراجعه کنید")
+
+
+# ---- issue 12: the hub gone, the day's calls back, arrows only from the branch file ------
+
+
+def test_a_lost_hub_marks_the_big_number_as_the_last_one_known(branch) -> None:  # noqa: ANN001
+    m = wall(branch)
+    m.set_online(True)
+    m.handle(call(1, "101", 3), now=NOW)
+    v = m.view(NOW)
+    assert (v.stale, v.status, v.labels["now"]) == (False, "", "شماره فراخوانده‌شده")
+    m.set_online(False)
+    v = m.view(NOW)
+    assert v.stale and v.number == "۱۰۱"
+    assert v.labels["now"] == "آخرین شماره پیش از قطع ارتباط"
+    assert v.status == "ارتباط با سرور قطع است؛ در حال اتصال دوباره…"
+    assert v.labels["stale"] == "شماره‌های این صفحه ممکن است قدیمی باشند."
+    m.set_online(True)
+    assert not m.view(NOW).stale
+
+
+def test_the_days_calls_come_back_after_a_restart_and_are_not_spoken(client, actions) -> None:  # noqa: ANN001
+    from foundation.hub_client import HubClient
+
+    auth = actions.open_counter(6)
+    numbers = []
+    for _ in range(3):
+        actions.issue("PN1")
+        numbers.append(client.post("/api/v1/counters/6/next", headers=auth).json["number"])
+        client.post("/api/v1/counters/6/done", headers=auth)
+    hub = HubClient("http://hub")
+    hub._request = lambda method, path, params=None: client.get(f"/api/v1{path}", query_string=params).json
+    m = loaded_wall(client)  # a wall started now: the counter serves nobody, the board comes from GET /calls
+    assert m.view(NOW).number == ""
+    m.load_calls(hub.calls(8))
+    v = m.view(NOW)
+    fa = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
+    assert v.number == numbers[2].translate(fa) and v.counter == "باجه ۶"
+    assert [n for n, _c in v.previous] == [numbers[1].translate(fa), numbers[0].translate(fa)]
+    m.load_calls(hub.calls(8))  # read again after an outage: nothing doubled
+    assert len(m.view(NOW).previous) == 2
+
+
+def test_arrows_only_where_the_branch_file_gives_this_walls_direction(branch, tmp_path) -> None:  # noqa: ANN001
+    from conftest import make_app
+
+    walls = [d.model_copy(update={"directions": {6: "right", 3: "upstairs"}}) if d.name == "hall" else d
+             for d in branch.displays]
+    app = make_app(branch.model_copy(update={"displays": walls}), tmp_path / "arrows.sqlite")
+    body = app.test_client().get("/api/v1/branch").json
+    assert body["displays"] == [{"name": "hall", "directions": {"6": "right", "3": "upstairs"}}]
+    ways = {}
+    for name in ("hall", None, "elsewhere"):
+        m = WallModel("fa", display=name)
+        m.load_branch(body)
+        ways[name] = []
+        for counter in (6, 3, 1):
+            m.handle(call(counter, f"10{counter}", counter), now=NOW)
+            ways[name].append(m.view(NOW).direction)
+    assert ways == {"hall": ["right", "upstairs", ""], None: ["", "", ""], "elsewhere": ["", "", ""]}
+
+
+def test_the_watch_says_gone_when_the_stream_drops_or_the_hub_stops_answering() -> None:
+    from counter_display.feed import Watch
+    from foundation.hub_client import HubUnreachable
+
+    answers = {"ok": True}
+
+    def probe() -> None:
+        if not answers["ok"]:
+            raise HubUnreachable("timed out")
+
+    said: list[bool] = []
+    watch = Watch(probe, said.append, every=0.02).start()
+    try:
+        assert wait_until(lambda: said == [False], 2)  # the probe answers, but no stream yet
+        watch.stream(True)
+        assert said == [False, True]
+        watch.stream(False)  # the stream dropped: at once
+        assert said == [False, True, False]
+        watch.stream(True)
+        answers["ok"] = False  # a hub that hangs: the stream stays "connected", the probe fails
+        assert wait_until(lambda: said == [False, True, False, True, False], 2), said
+        answers["ok"] = True
+        assert wait_until(lambda: said[-1] is True, 2), said
+    finally:
+        watch.stop()

@@ -16,6 +16,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "$NAVBAT_DISPLAY_TOKEN); without one its live events share the few anonymous slots")
     p.add_argument("--counter", type=int, metavar="N", help="the screen above counter N (its number, ticket, "
                    "sub-services) instead of the hall display")
+    p.add_argument("--display", metavar="NAME", help="this wall's name in the branch file (displays[].name): "
+                   "arrows to the counters from its directions; without it, no arrows")
     p.add_argument("--fullscreen", action="store_true")
     p.add_argument("--lang", choices=("fa", "en"), default="fa", help="screen language (default fa)")
     p.add_argument("--voice", default="fa", help="announcement languages in order, e.g. fa or fa,en; 'none' "
@@ -24,7 +26,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "instead of playing it")
     p.add_argument("--screenshot", type=Path, metavar="PATH", help="save a PNG of the screen once loaded, then exit")
     p.add_argument("--screenshot-delay", type=float, default=2.0, metavar="S",
-                   help="seconds after loading before the screenshot (default 2)")
+                   help="seconds after loading (or after losing the hub) before the screenshot (default 2)")
+    p.add_argument("--screenshot-when", choices=("loaded", "offline"), default="loaded",
+                   help="offline: picture the wall once the hub is gone, then exit when it is back")
     p.add_argument("--led", metavar="NAME", help="drive the serial LED board NAME from the branch file "
                    "(displays[].serial) instead of opening a window")
     p.add_argument("--config", default=None, help="branch file for --led (default config/branches.yaml)")
@@ -70,7 +74,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         player = SilentPlayer()
     return run_app(args.hub, args.counter, args.lang, voice or ("fa",), player,
-                   screenshot=args.screenshot, screenshot_delay=args.screenshot_delay, token=args.token)
+                   screenshot=args.screenshot, screenshot_delay=args.screenshot_delay, token=args.token,
+                   display=args.display, screenshot_when=args.screenshot_when)
 
 
 def _run_led(args: argparse.Namespace) -> int:

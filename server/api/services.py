@@ -17,7 +17,8 @@ def services() -> Response:
 
 @bp.get("/branch")
 def branch() -> Response:
-    """What a kiosk or display needs to draw itself: names, units, priority classes, hours."""
+    """What a kiosk or display needs to draw itself: names, units, priority classes, hours, and each
+    wall's directions to the counters (none given, no arrows)."""
     hub = current()
     b, now = hub.branch, hub.clock()
     opens = b.next_opening(now)
@@ -29,4 +30,6 @@ def branch() -> Response:
         "units": [{"code": u.code, "name": u.name.model_dump(), "icon": u.icon,
                    "services": [s.code for s in u.services]} for u in b.units],
         "priority_classes": [{"code": p.code, "name": p.name.model_dump()} for p in b.priority_classes],
+        "displays": [{"name": d.name, "directions": {str(n): way for n, way in d.directions.items()}}
+                     for d in b.displays if d.kind == "wall"],
     })
