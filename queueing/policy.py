@@ -3,6 +3,7 @@
 Every waiting ticket's score grows linearly with its wait:
 
     urgency = minutes waited / target wait of its sub-service
+              (with Rules.target_growth < 1, the targets count less: 0 is minutes / 20 for all)
     score   = (urgency + head start) × priority class weight × service weight
 
 - priority class weight: elderly 3, veteran 2, everyone else 1 (config/branches.yaml);
@@ -39,7 +40,8 @@ def _tables(rules: Rules) -> Tables:
     global _cached
     cached = _cached
     if cached is None or cached[0] is not rules:
-        inv_target = {s: 1.0 / rules.target(s) for s in rules.target_wait_min}
+        g, base = rules.target_growth, rules.default_target_min
+        inv_target = {s: rules.target(s) ** -g * base ** (g - 1) for s in rules.target_wait_min}
         classes: dict[str | None, tuple[float, float]] = {None: (1.0, 0.0)}
         for code, w in rules.priority_weights.items():
             classes[code] = (w, rules.priority_head_start if w > 1 else 0.0)
