@@ -69,7 +69,8 @@ def estimate_floor(state: QueueState, rules: Rules, services: Iterable[str],
     replays answers for every sub-service (the kiosk's menu, GET /api/v1/services) and for
     everyone waiting: the hub's refresh, and the head's what-if, cost one estimate, not two.
     """
-    probes = {code: WaitingTicket(_PROBE_ID - i, code, state.now, priority) for i, code in enumerate(services)}
+    # a newcomer takes their ticket after everyone who holds one: a millisecond later, so ties go the right way
+    probes = {code: WaitingTicket(_PROBE_ID - i, code, state.now + 1e-3, priority) for i, code in enumerate(services)}
     probed = replace(state, waiting=list(state.waiting) + list(probes.values()))
     found = _estimates(probed, rules, choose_next, frozenset(t.id for t in probes.values()))
     return ({t.id: found[t.id] for t in state.waiting}, {code: found[t.id] for code, t in probes.items()})

@@ -60,11 +60,12 @@ def hd_quantile(sorted_values: Sequence[float], q: float) -> float:
     n = len(sorted_values)
     if n == 1:
         return sorted_values[0]
-    total = 0.0
+    total = weight = 0.0
     for w, v in zip(hd_weights(n, q), sorted_values, strict=True):
-        if w > 1e-9:
+        if w > 1e-9:  # a far "never" (inf) with a negligible weight must not make the answer inf
             total += w * v
-    return total
+            weight += w
+    return total / weight
 
 
 def share_below(sorted_values: Sequence[float], x: float) -> float:

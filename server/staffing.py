@@ -149,10 +149,10 @@ def _apply_changes(hub: Hub, counters: list[queueing.Counter], changes: Any) -> 
 
 def _live(hub: Hub, state: queueing.QueueState) -> dict[str, dict[str, Any]]:
     """Per sub-service: the replayed waits of those waiting now, and a newcomer's wait."""
-    est = queueing.estimate_waits(state, hub.estimates.rules)
     served = {s.code for s in hub.branch.services
               if any(w.serves(s.code) for w in state.counters if w.state != "closed")}
-    newcomers = queueing.estimate_newcomers(state, hub.estimates.rules, sorted(served))
+    # the hub's own refresh call (server/estimates.py): the same calibrated ranges visitors are given
+    est, newcomers = queueing.estimate_floor(state, hub.estimates.rules, sorted(served))
     out: dict[str, dict[str, Any]] = {}
     for s in hub.branch.services:
         mine = [est[t.id].minutes for t in state.waiting if t.service == s.code and t.id in est]
@@ -161,6 +161,7 @@ def _live(hub: Hub, state: queueing.QueueState) -> dict[str, dict[str, Any]]:
         out[s.code] = {"waiting": len(mine), "mean_wait": sum(mine) / len(mine) if mine else None,
                        "max_wait": max(mine) if mine else None,
                        "newcomer_wait": round(newcomer.minutes, 1) if newcomer else None,
+                       "newcomer_range": [round(newcomer.low, 1), round(newcomer.high, 1)] if newcomer else None,
                        "served": served_now}
     return out
 

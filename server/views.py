@@ -16,18 +16,22 @@ def ticket(hub: Hub, row: Row, settle: bool = False) -> dict[str, Any]:
     """A ticket: state, position and estimate while waiting, counter when called (F1)."""
     out = {k: row[k] for k in TICKET_FIELDS}
     out["unit"] = (u.code if (u := hub.branch.unit_of(row["service"])) else None)
-    out["position"] = out["people_ahead"] = None
+    out["position"] = out["people_ahead"] = out["people_ahead_range"] = None
     out["estimated_wait_minutes"] = out["estimated_wait"] = None
     if row["state"] == "waiting":
-        with hub.read() as db:
-            ahead = people_ahead(db, row)
-        out["people_ahead"], out["position"] = ahead, ahead + 1
         # A ticket newer than the last replay is told what a newcomer was told a moment ago.
         waiting, newcomers = hub.estimates.settled(1.0) if settle else hub.estimates.latest()
         est = waiting.get(row["id"]) or newcomers.get(row["service"])
         if est is not None:
             out["estimated_wait"] = summaries.estimate_json(est)
             out["estimated_wait_minutes"] = out["estimated_wait"]["minutes"]
+            # the people the counters serving it will call first, later priority visitors included
+            ahead = round(est.people_ahead)
+            out["people_ahead_range"] = {"low": round(est.ahead_low), "high": round(est.ahead_high)}
+        else:
+            with hub.read() as db:
+                ahead = people_ahead(db, row)
+        out["people_ahead"], out["position"] = ahead, ahead + 1
     return out
 
 
