@@ -141,13 +141,14 @@ def replay(state: QueueState, rules: Rules, choose: Chooser, rng: random.Random,
 
     unique = {t.id: t for t in state.waiting}  # a duplicated ticket must not break the kiosk's estimate
     pool = WaitingLines(unique.values())
-    # tickets no counter serves are never called: do not replay until the guard for them
-    pending = {t.id for t in unique.values() if any(c.serves(t.service) for c in counters)}
+    # the counters that serve each sub-service waited for; tickets no counter serves are never
+    # called: do not replay until the guard for them
+    serving = {s: [i for i, c in enumerate(counters) if c.serves(s)] for s in {t.service for t in unique.values()}}
+    pending = {t.id for t in unique.values() if serving[t.service]}
     future = arrivals.stream(now, rng)
     coming = next(future, None)
     called: dict[int, Call] = {}
     calls = [0] * len(counters)  # people each counter has called so far in this future
-    serving = {t.service: [i for i, c in enumerate(counters) if c.serves(t.service)] for t in unique.values()}
     no_show = state.no_show_share
     guard = 50 * len(pending) + 10 * len(counters) + 1000
     while pending and free and guard > 0:
