@@ -72,9 +72,12 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--out", default="var/sweep.jsonl")
+    parser.add_argument("--settings", help="a JSON list of settings to run instead of the whole grid")
     args = parser.parse_args()
     seeds = seeds_from(args.seeds)
     settings = [dict(zip(GRID, values, strict=True)) for values in itertools.product(*GRID.values())]
+    if args.settings:
+        settings = json.loads(args.settings)
     jobs: list[tuple[str, dict[str, float] | None, int, int]] = [
         (p, None, s, args.days) for p in ("oldest_first", "pooled_fcfs") for s in seeds]
     jobs += [("navbat", k, s, args.days) for k in settings for s in seeds]
