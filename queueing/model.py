@@ -33,11 +33,12 @@ class Rules:
     priority_weights: dict[str, float] = field(default_factory=dict)
     target_wait_min: dict[str, float] = field(default_factory=dict)  # per sub-service
     expected_service_min: dict[str, float] = field(default_factory=dict)  # per sub-service
-    backup_weight: float = 0.5  # for a counter's services outside its own unit
+    backup_weight: float = 0.8  # for a counter's services outside its own unit
     priority_head_start: float = 0.2  # a priority class starts as if it had waited this share of the target
     # how a score's growth follows the sub-service's target: 1 = minutes ÷ target (a 10-min
-    # target grows twice as fast as a 20-min one), 0 = minutes ÷ default_target_min for all
-    target_growth: float = 1.0
+    # target grows twice as fast as a 20-min one), 0 = minutes ÷ default_target_min for all;
+    # 0.5 (issue 13's sweep) shortened the longest waits at the same mean wait
+    target_growth: float = 0.5
     default_target_min: float = 20.0  # a sub-service missing from target_wait_min
     default_service_min: float = 8.0  # a sub-service missing from expected_service_min
     service_cv: float = 0.6  # assumed spread of service times (sd / mean) for residual times

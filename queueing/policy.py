@@ -6,12 +6,13 @@ Every waiting ticket's score grows linearly with its wait:
               (with Rules.target_growth < 1, the targets count less: 0 is minutes / 20 for all)
     score   = (urgency + head start) × priority class weight × service weight
 
-- priority class weight: elderly 3, veteran 2, everyone else 1 (config/branches.yaml);
+- priority class weight: elderly and disability 2.5, veteran 1.75, everyone else 1
+  (config/branches.yaml; chosen on simulated weeks, README "The rule, tuned on evidence");
 - head start: a visitor of a priority class starts as if they had already waited
   `Rules.priority_head_start` of their target (0.2: 4 min of a 20-min target), so an
   elderly visitor goes ahead of the regular visitors who have waited less than
-  (0.2 × 3 =) 60 % of their target, right on arrival;
-- service weight: 1 at a counter's own unit, 0.5 as a backup; a visitor already past their
+  (0.2 × 2.5 =) 50 % of their target, right on arrival;
+- service weight: 1 at a counter's own unit, 0.8 as a backup; a visitor already past their
   target counts as primary everywhere, so backup counters pitch in fully for them.
 
 The counter calls the highest score among the sub-services it serves, all of a
