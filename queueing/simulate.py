@@ -68,8 +68,8 @@ class Outcome:
     called_at: float = math.nan
     estimate: Estimate | None = None
     naive: float | None = None
-    pit: float | None = None  # where the real wait fell among the replays (0..1), for calibrating the range
-    _replays: list[float] | None = None  # the estimate's replays, until the call
+    pit: float | None = None  # where the real wait fell among the replays (0..1)
+    replays: list[float] | None = None  # the estimate's replays (kept after the call only if asked)
 
 
 def draw_visitors(profile: DayProfile, days: int, seed: int) -> list[Visitor]:
@@ -108,8 +108,9 @@ class _Run:
     """One policy serving one list of visitors."""
 
     def __init__(self, policy: str, visitors: Sequence[Visitor], counters: Sequence[Counter], rules: Rules,
-                 profile: DayProfile, estimate: bool) -> None:
+                 profile: DayProfile, estimate: bool, keep_replays: bool = False) -> None:
         self.lines = policy == "lines"
+        self.keep_replays = keep_replays
         self.choose = POLICIES[policy]
         self.visitors, self.rules, self.profile, self.estimate = visitors, rules, profile, estimate
         if policy == "pooled_fcfs":
@@ -156,8 +157,10 @@ class _Run:
             self.line_len[ticket.line] -= 1
         o = self.outcomes[ticket.id]
         o.called_at = at
-        if o._replays is not None:
-            o.pit, o._replays = share_below(o._replays, (at - ticket.arrived_at) / 60), None
+        if o.replays is not None:
+            o.pit = share_below(o.replays, (at - ticket.arrived_at) / 60)
+            if not self.keep_replays:
+                o.replays = None
         v = o.visitor
         self.called += 1
         self.no_shows += v.no_show
@@ -197,7 +200,7 @@ class _Run:
             if o.estimate is None or not math.isfinite(o.estimate.high):
                 o.estimate = estimate_waits(state, self.rules, self.choose)[v.id]
             elif found is not None:
-                o._replays = found.waits
+                o.replays = found.waits
         # idle counters that serve it: the line's own counter, else the highest weight first, then longest idle
         if line is not None:
             candidates = [line] if line in self.idle else []
@@ -230,9 +233,10 @@ class _Run:
 
 
 def run_policy(policy: str, visitors: Sequence[Visitor], counters: Sequence[Counter], rules: Rules,
-               profile: DayProfile, estimate: bool = True) -> tuple[list[Outcome], float]:
-    """Outcomes of every visitor and the counters' busy minutes."""
-    run = _Run(policy, visitors, counters, rules, profile, estimate)
+               profile: DayProfile, estimate: bool = True, keep_replays: bool = False) -> tuple[list[Outcome], float]:
+    """Outcomes of every visitor and the counters' busy minutes (with the replays behind each
+    estimate if `keep_replays`: scripts/calibrate_range.py reads them)."""
+    run = _Run(policy, visitors, counters, rules, profile, estimate, keep_replays)
     outcomes = run.run()
     return outcomes, run.busy_minutes
 

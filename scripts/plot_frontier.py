@@ -41,7 +41,7 @@ def load(path: str) -> tuple[dict[str, dict[str, float]], list[dict[str, Any]]]:
             continue
         m = {k: mean(rows, k) for k in ("mean_wait_min", "max_wait_min", "priority_mean_wait_min",
                                         "regular_mean_wait_min", "estimate_mae_min", "range_coverage_waited_pct")}
-        points.append({"knobs": rows[0]["knobs"], "seeds": len(seeds),
+        points.append({"knobs": rows[0]["knobs"], "seeds": len(seeds), "days": rows[0]["days"],
                        "mean_ratio": m["mean_wait_min"] / refs["pooled_fcfs"]["mean_wait_min"],
                        "priority_pct": 100 * m["priority_mean_wait_min"] / m["regular_mean_wait_min"],
                        "longest_min": m["max_wait_min"],
@@ -99,10 +99,10 @@ def plot(refs: dict[str, dict[str, float]], points: list[dict[str, Any]], chosen
         ax.set_xlabel(xl + f" (aim ≤ {xa:g})")
         ax.set_ylabel(yl + (f" (aim ≤ {ya:g})" if ax is left else f" (oldest-first {ya:.1f})"))
     fig.colorbar(sc, ax=right, label="priority % of regular (aim ≤ 40)")
-    left.legend(fontsize=8, loc="upper right")
-    seeds = points[0]["seeds"] if points else 0
+    left.legend(fontsize=8, loc="best")
+    seeds, days = (points[0]["seeds"], points[0]["days"]) if points else (0, 0)
     fig.suptitle(f"The call rule's knobs on the demo branch's busy days: {len(points)} settings, each the mean of "
-                 f"{seeds} seeds (same visitors for every setting)", fontsize=11)
+                 f"{seeds} seeds × {days} days (the same visitors for every setting)", fontsize=11)
     fig.tight_layout()
     fig.savefig(out, dpi=110)
 

@@ -150,11 +150,11 @@ def test_rolling_learner_learns_what_a_full_reread_of_its_window_does() -> None:
 def test_simulator_unchanged_within_noise_after_the_speed_up() -> None:
     """Seeds 1-3, 2 days, our rule, before the rolling learner (commit cbb24ab): the calls are the
     same to the second; the estimates (now also Harrell–Davis, 32 replays) within noise."""
+    import dataclasses
+
     from queueing import counters_from_branch, rules_from_branch
     from queueing.profiles import busy_day
     from queueing.simulate import draw_visitors, run_policy
-
-    import dataclasses
 
     before = {1: (3.01, 27.58, 1.01), 2: (2.05, 20.44, 0.82), 3: (1.80, 20.56, 0.79)}  # mean, max, estimate MAE
     branch = load_config()
