@@ -36,12 +36,17 @@ class Forecast:
 
     def estimate(self, rules: Rules) -> Estimate:
         lo_q, hi_q = rules.range_levels
-        lo, mid, hi = (hd_quantile(self.waits, q) for q in (lo_q, 0.5, hi_q))
+        lo, mid, hi = _ordered(*(hd_quantile(self.waits, q) for q in (lo_q, 0.5, hi_q)))
         if self.ahead:
-            a_lo, a_mid, a_hi = (hd_quantile(self.ahead, q) for q in (lo_q, 0.5, hi_q))
+            a_lo, a_mid, a_hi = _ordered(*(hd_quantile(self.ahead, q) for q in (lo_q, 0.5, hi_q)))
         else:
             a_lo = a_mid = a_hi = 0.0
         return Estimate(mid, lo, hi, a_mid, a_lo, a_hi)
+
+
+def _ordered(lo: float, mid: float, hi: float) -> tuple[float, float, float]:
+    """low <= estimate <= high, also when rounding in the weighted sums says 9.999… against 10."""
+    return min(lo, mid), mid, max(hi, mid)
 
 
 def estimate_waits(state: QueueState, rules: Rules, choose: Chooser = choose_next) -> dict[int, Estimate]:
