@@ -57,6 +57,7 @@ def _best(counter: Counter, waiting: Sequence[WaitingTicket], now: float,
     services = counter.services
     best: WaitingTicket | None = None
     best_key: tuple[float, float, float, int] = (-1.0, 0.0, 0.0, 0)
+    best_value = -1.0
     for t in group_heads(waiting, services):
         service_weight = services.get(t.service, 0.0)
         if service_weight <= 0:
@@ -68,10 +69,13 @@ def _best(counter: Counter, waiting: Sequence[WaitingTicket], now: float,
             urgency = 0.0
         elif urgency >= 1.0:
             service_weight = 1.0  # past target: backup counters count in full
-        key = ((urgency + head) * weight * service_weight, weight * service_weight * inv, -t.arrived_at, -t.id)
+        value = (urgency + head) * weight * service_weight
+        if value < best_value:  # the common case: no tie-break needed (this runs thousands of times per estimate)
+            continue
+        key = (value, weight * service_weight * inv, -t.arrived_at, -t.id)
         if key > best_key:
-            best, best_key = t, key
-    return None if best is None else (best, best_key[0])
+            best, best_key, best_value = t, key, value
+    return None if best is None else (best, best_value)
 
 
 def score(ticket: WaitingTicket, service_weight: float, now: float, rules: Rules) -> float:
