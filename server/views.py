@@ -21,14 +21,16 @@ def ticket(hub: Hub, row: Row, settle: bool = False) -> dict[str, Any]:
     if row["state"] == "waiting":
         # A ticket newer than the last replay is told what a newcomer was told a moment ago.
         waiting, newcomers = hub.estimates.settled(1.0) if settle else hub.estimates.latest()
-        est = waiting.get(row["id"]) or newcomers.get(row["service"])
+        mine = waiting.get(row["id"])
+        est = mine or newcomers.get(row["service"])
         if est is not None:
             out["estimated_wait"] = summaries.estimate_json(est)
             out["estimated_wait_minutes"] = out["estimated_wait"]["minutes"]
+        if mine is not None:
             # the people the counters serving it will call first, later priority visitors included
-            ahead = round(est.people_ahead)
-            out["people_ahead_range"] = {"low": round(est.ahead_low), "high": round(est.ahead_high)}
-        else:
+            ahead = round(mine.people_ahead)
+            out["people_ahead_range"] = {"low": round(mine.ahead_low), "high": round(mine.ahead_high)}
+        else:  # not replayed yet (a moment): who waits before it for the same sub-service now
             with hub.read() as db:
                 ahead = people_ahead(db, row)
         out["people_ahead"], out["position"] = ahead, ahead + 1
