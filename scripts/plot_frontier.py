@@ -72,7 +72,7 @@ def plot(refs: dict[str, dict[str, float]], points: list[dict[str, Any]], chosen
 
     front = frontier(points)
     oldest = refs["oldest_first"]["max_wait_min"]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5.6))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(13, 6.2))
     for ax, (x, y, xl, yl, xa, ya) in zip((left, right), (
             ("mean_ratio", "error_pct", "mean wait ÷ pooled first-come's", "estimate error, % of the mean wait",
              1.10, 30),
@@ -99,7 +99,7 @@ def plot(refs: dict[str, dict[str, float]], points: list[dict[str, Any]], chosen
         ax.set_xlabel(xl + f" (aim ≤ {xa:g})")
         ax.set_ylabel(yl + (f" (aim ≤ {ya:g})" if ax is left else f" (oldest-first {ya:.1f})"))
     fig.colorbar(sc, ax=right, label="priority % of regular (aim ≤ 40)")
-    left.legend(fontsize=8, loc="best")
+    left.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=3)
     seeds, days = (points[0]["seeds"], points[0]["days"]) if points else (0, 0)
     fig.suptitle(f"The call rule's knobs on the demo branch's busy days: {len(points)} settings, each the mean of "
                  f"{seeds} seeds × {days} days (the same visitors for every setting)", fontsize=11)
