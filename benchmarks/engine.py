@@ -3,7 +3,10 @@
 - choose_next with 5,000 waiting tickets and 40 counters (target: under 1 ms), over a plain
   list (what the hub passes today) and over a WaitingLines index;
 - estimate_waits for a busy hall (the kiosk asks for one per sub-service);
-- the simulator: visitors simulated per second, with and without the wait estimates.
+- the hub's estimate thread per change: estimate_floor (everyone waiting and a newcomer per
+  sub-service from one set of replays), at 50, 200 and 400 waiting (budget: 100 ms at 200);
+- the simulator: visitors simulated per second, with and without the wait estimates, and a
+  365-day run of every policy without them (`navbat simulate --days 365 --no-estimates`).
 """
 
 from __future__ import annotations
@@ -26,12 +29,13 @@ from queueing import (  # noqa: E402
     WaitingTicket,
     choose_next,
     counters_from_branch,
+    estimate_floor,
     estimate_newcomers,
     estimate_waits,
     rules_from_branch,
 )
 from queueing.profiles import busy_day  # noqa: E402
-from queueing.simulate import draw_visitors, run_policy  # noqa: E402
+from queueing.simulate import draw_visitors, run_policy, simulate_branch  # noqa: E402
 
 NOW = 1_800_000_000.0
 
@@ -99,6 +103,18 @@ def main() -> None:
             print(f"estimate_newcomers, demo branch, {n:4} waiting, all {len(codes)} sub-services at once: "
                   f"median {med * 1e3:.1f} ms")
 
+    for n in (50, 200, 400):
+        hall = [WaitingTicket(i, rng.choice(codes), NOW - rng.uniform(0, 3600), rng.choice([None] * 6 + ["elderly"]))
+                for i in range(n)]
+        busy = [Counter(c.number, c.services, "open", NOW - rng.uniform(0, 600), rng.choice(codes))
+                for c in demo_counters]
+        recent = [WaitingTicket(10_000 + i, rng.choice(codes), NOW - rng.uniform(0, 7200)) for i in range(100)]
+        state = QueueState(hall, busy, NOW, recent_arrivals=recent)
+        reps = 5 if args.quick else 20
+        med, p99 = time_per_call(lambda i, state=state: estimate_floor(state, demo_rules, codes), reps)
+        print(f"hub refresh per change (estimate_floor, {demo_rules.estimate_runs} replays), {n:3} waiting + "
+              f"{len(codes)} newcomers: median {med * 1e3:.1f} ms, p99 {p99 * 1e3:.1f} ms")
+
     profile = busy_day(branch, demo_rules, 0.85)
     days = 2 if args.quick else 5
     visitors = draw_visitors(profile, days, 1)
@@ -109,6 +125,12 @@ def main() -> None:
         what = "with a wait estimate at every issue" if estimate else "call rule only"
         print(f"simulator, demo branch, {len(visitors)} visitors ({days} days), {what}: "
               f"{len(visitors) / dt:,.0f} visitors/s")
+    if not args.quick:
+        t = time.perf_counter()
+        result = simulate_branch(branch, 1, 365, estimate=False)
+        dt = time.perf_counter() - t
+        print(f"simulator, demo branch, 365 days ({result['policies']['navbat']['visitors']:,} visitors who showed "
+              f"up), all {len(result['policies'])} policies, no estimates: {dt:.1f} s")
 
 
 if __name__ == "__main__":

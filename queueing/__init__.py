@@ -2,13 +2,13 @@
 
 The hub, the simulator (`navbat simulate`) and the tests share this one
 implementation: who a counter calls next (`choose_next`), when each waiting
-visitor can expect to be called (`estimate_waits`), service times learned from
+visitor can expect to be called and how many go first (`estimate_waits`, `estimate_floor`), service times learned from
 history (`learn_service_minutes`), the pooled bound (`erlang`), the branch
 simulator (`simulate`) and staffing advice (`staffing`).
 """
 
 from queueing.branch import counters_from_branch, rules_from_branch
-from queueing.estimate import estimate_newcomers, estimate_waits
+from queueing.estimate import estimate_floor, estimate_newcomers, estimate_waits
 from queueing.learn import learn_service_minutes
 from queueing.lines import WaitingLines
 from queueing.model import Choice, Counter, Estimate, QueueState, Rules, WaitingTicket
@@ -16,6 +16,6 @@ from queueing.policy import choose_next
 
 __all__ = [
     "Choice", "Counter", "Estimate", "QueueState", "Rules", "WaitingLines", "WaitingTicket",
-    "choose_next", "counters_from_branch", "estimate_newcomers", "estimate_waits", "learn_service_minutes",
-    "rules_from_branch",
+    "choose_next", "counters_from_branch", "estimate_floor", "estimate_newcomers", "estimate_waits",
+    "learn_service_minutes", "rules_from_branch",
 ]

@@ -20,6 +20,7 @@ def rules_from_branch(branch: Any) -> Rules:
         expected_service_min={s.code: float(s.expected_minutes) for s in services},
         backup_weight=float(policy.backup_weight),
         priority_head_start=float(policy.priority_head_start),
+        target_growth=float(getattr(policy, "target_growth", 0.5)),
     )
 
 

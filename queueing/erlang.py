@@ -1,8 +1,12 @@
 """Erlang B/C, the Allen–Cunneen correction and square-root staffing (D3).
 
 `a` is the offered load in Erlangs (arrivals per minute × mean service minutes), `c` the
-number of counters. A pooled line served by c counters is the best any call rule can do for
-the same load, so these give the bound `navbat simulate` compares against.
+number of counters. Erlang C is exact for Poisson arrivals and exponential service at a steady
+load; the Allen–Cunneen correction for other service-time spreads is an approximation, and a
+branch day is not steady (it starts empty, its peaks come and go). So the pooled figure
+`navbat simulate` prints beside the rules is a yardstick, not a lower bound: simulated weeks
+come in under it as well as over, and the pooled first-come line simulated on the same
+visitors is the fair comparison.
 """
 
 from __future__ import annotations
@@ -38,7 +42,11 @@ def mmc_wait(c: int, a: float, mean_service: float) -> float:
 
 
 def allen_cunneen_wait(c: int, a: float, mean_service: float, cs2: float, ca2: float = 1.0) -> float:
-    """Mean wait in queue of G/G/c ≈ M/M/c wait × (ca² + cs²) / 2 (squared coefficients of variation)."""
+    """Mean wait in queue of G/G/c ≈ M/M/c wait × (ca² + cs²) / 2 (squared coefficients of variation).
+
+    The Allen–Cunneen approximation: exact only for M/M/c (ca² = cs² = 1), good to some per cent
+    at a steady load otherwise, and neither a lower nor an upper bound.
+    """
     return mmc_wait(c, a, mean_service) * (ca2 + cs2) / 2
 
 

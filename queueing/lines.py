@@ -19,6 +19,8 @@ Group = tuple[str, str | None, int | None]
 class WaitingLines(Sequence[WaitingTicket]):
     def __init__(self, tickets: Iterable[WaitingTicket] = ()) -> None:
         self._groups: dict[Group, list[tuple[float, int, WaitingTicket]]] = {}
+        # the same lists by sub-service, so a counter looks only at the groups it serves
+        self._by_service: dict[str, dict[Group, list[tuple[float, int, WaitingTicket]]]] = {}
         self._by_id: dict[int, WaitingTicket] = {}
         for t in tickets:
             self.add(t)
@@ -28,7 +30,10 @@ class WaitingLines(Sequence[WaitingTicket]):
             raise ValueError(f"ticket {ticket.id} is already waiting")
         self._by_id[ticket.id] = ticket
         key = (ticket.service, ticket.priority, ticket.line)
-        insort(self._groups.setdefault(key, []), (ticket.arrived_at, ticket.id, ticket))
+        group = self._groups.get(key)
+        if group is None:
+            group = self._groups[key] = self._by_service.setdefault(ticket.service, {})[key] = []
+        insort(group, (ticket.arrived_at, ticket.id, ticket))
 
     def remove(self, ticket_id: int) -> WaitingTicket:
         ticket = self._by_id.pop(ticket_id)
@@ -37,11 +42,18 @@ class WaitingLines(Sequence[WaitingTicket]):
         del group[bisect_left(group, (ticket.arrived_at, ticket.id))]
         if not group:
             del self._groups[key]
+            mine = self._by_service[ticket.service]
+            del mine[key]
+            if not mine:
+                del self._by_service[ticket.service]
         return ticket
 
-    def heads(self) -> Iterator[WaitingTicket]:
-        """The oldest ticket of every non-empty group."""
-        return (group[0][2] for group in self._groups.values())
+    def heads(self, services: dict[str, float] | None = None) -> Iterator[WaitingTicket]:
+        """The oldest ticket of every non-empty group (only of `services`, if given)."""
+        if services is None:
+            return (group[0][2] for group in self._groups.values())
+        by_service = self._by_service
+        return (group[0][2] for s in services if s in by_service for group in by_service[s].values())
 
     def get(self, ticket_id: int) -> WaitingTicket | None:
         return self._by_id.get(ticket_id)
@@ -62,7 +74,7 @@ class WaitingLines(Sequence[WaitingTicket]):
 def group_heads(waiting: Sequence[WaitingTicket], services: dict[str, float] | None = None) -> Iterable[WaitingTicket]:
     """Group heads of a plain sequence in one pass (optionally only sub-services in `services`)."""
     if isinstance(waiting, WaitingLines):
-        return waiting.heads()
+        return waiting.heads(services)
     heads: dict[Group, WaitingTicket] = {}
     for t in waiting:
         if services is not None and t.service not in services:

@@ -3,14 +3,16 @@
 Every waiting ticket's score grows linearly with its wait:
 
     urgency = minutes waited / target wait of its sub-service
+              (with Rules.target_growth < 1, the targets count less: 0 is minutes / 20 for all)
     score   = (urgency + head start) × priority class weight × service weight
 
-- priority class weight: elderly 3, veteran 2, everyone else 1 (config/branches.yaml);
+- priority class weight: elderly and disability 2.5, veteran 1.75, everyone else 1
+  (config/branches.yaml; chosen on simulated weeks, README "The rule, tuned on evidence");
 - head start: a visitor of a priority class starts as if they had already waited
   `Rules.priority_head_start` of their target (0.2: 4 min of a 20-min target), so an
   elderly visitor goes ahead of the regular visitors who have waited less than
-  (0.2 × 3 =) 60 % of their target, right on arrival;
-- service weight: 1 at a counter's own unit, 0.5 as a backup; a visitor already past their
+  (0.2 × 2.5 =) 50 % of their target, right on arrival;
+- service weight: 1 at a counter's own unit, 0.8 as a backup; a visitor already past their
   target counts as primary everywhere, so backup counters pitch in fully for them.
 
 The counter calls the highest score among the sub-services it serves, all of a
@@ -39,7 +41,8 @@ def _tables(rules: Rules) -> Tables:
     global _cached
     cached = _cached
     if cached is None or cached[0] is not rules:
-        inv_target = {s: 1.0 / rules.target(s) for s in rules.target_wait_min}
+        g, base = rules.target_growth, rules.default_target_min
+        inv_target = {s: rules.target(s) ** -g * base ** (g - 1) for s in rules.target_wait_min}
         classes: dict[str | None, tuple[float, float]] = {None: (1.0, 0.0)}
         for code, w in rules.priority_weights.items():
             classes[code] = (w, rules.priority_head_start if w > 1 else 0.0)
@@ -54,6 +57,7 @@ def _best(counter: Counter, waiting: Sequence[WaitingTicket], now: float,
     services = counter.services
     best: WaitingTicket | None = None
     best_key: tuple[float, float, float, int] = (-1.0, 0.0, 0.0, 0)
+    best_value = -1.0
     for t in group_heads(waiting, services):
         service_weight = services.get(t.service, 0.0)
         if service_weight <= 0:
@@ -65,10 +69,13 @@ def _best(counter: Counter, waiting: Sequence[WaitingTicket], now: float,
             urgency = 0.0
         elif urgency >= 1.0:
             service_weight = 1.0  # past target: backup counters count in full
-        key = ((urgency + head) * weight * service_weight, weight * service_weight * inv, -t.arrived_at, -t.id)
+        value = (urgency + head) * weight * service_weight
+        if value < best_value:  # the common case: no tie-break needed (this runs thousands of times per estimate)
+            continue
+        key = (value, weight * service_weight * inv, -t.arrived_at, -t.id)
         if key > best_key:
-            best, best_key = t, key
-    return None if best is None else (best, best_key[0])
+            best, best_key, best_value = t, key, value
+    return None if best is None else (best, best_value)
 
 
 def score(ticket: WaitingTicket, service_weight: float, now: float, rules: Rules) -> float:

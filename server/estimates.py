@@ -107,5 +107,6 @@ class Estimates:
         with self.store.read() as db:
             state = self.queue_state(db)
             served = [code for code, rows in serving(db, self.branch).items() if rows]
-        newcomers = queueing.estimate_newcomers(state, self.rules, served) if served else {}
-        return queueing.estimate_waits(state, self.rules), newcomers
+        # one set of replays for everyone waiting and a newcomer per sub-service (the engine's
+        # calibrated ranges and people ahead): the head's what-if makes the same call
+        return queueing.estimate_floor(state, self.rules, served)

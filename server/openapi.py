@@ -164,6 +164,8 @@ SPEC: dict[str, Any] = {
                 "id": {"type": "integer"}, "number": {"type": "string"}, "service": {"type": "string"},
                 "priority": {"type": ["string", "null"]}, "state": {"type": "string"},
                 "people_ahead": {"type": ["integer", "null"]}, "position": {"type": ["integer", "null"]},
+                "people_ahead_range": {"type": ["object", "null"], "properties": {
+                    "low": {"type": "integer"}, "high": {"type": "integer"}}},
                 "estimated_wait_minutes": {"type": ["integer", "null"]},
                 "estimated_wait": {"type": ["object", "null"]},
                 # no open counter serves it: no number (no_open_window); before the planned opening:

@@ -2,13 +2,15 @@
 
 - `advice`: the engine's staffing advice (queueing.staffing) for each remaining hour: the
   open counters needed so that 85 % of visitors are called within their target (Erlang C,
-  square-root staffing as a check) and the expected wait with the counters open now.
+  square-root staffing as a check) and the expected wait with the counters open now; beside
+  them, the calibrated wait a newcomer is told now per sub-service (the hub's last refresh).
   Arrivals per hour come from the branch's own last four weeks when it has at least
   three days of history, else from the engine's busy-day profile; either is scaled to
   today's pace once 20 visitors have come.
 - `what_if`: the same live state twice, as is and with the head's changes (a counter's
-  sub-services, opening or closing it): the engine's forward replay (estimate_waits,
-  estimate_newcomers) for the people waiting now and a newcomer per sub-service, and the
+  sub-services, opening or closing it): the engine's forward replay (estimate_floor, the call
+  the hub's refresh makes, so the same calibrated ranges) for the people waiting now and a
+  newcomer per sub-service, and the
   engine's simulator (queueing.simulate.run_policy) for the rest of the day on the same
   random visitors.
 """
@@ -25,6 +27,7 @@ from queueing.profiles import DayProfile, busy_day
 from queueing.staffing import staffing_advice
 from server.hub import Hub
 from server.refusals import Invalid, NotFound
+from server.summaries import estimate_json
 from server.times import iso
 
 TARGET_SHARE = 0.85
@@ -105,7 +108,10 @@ def advice(hub: Hub, share: float = TARGET_SHARE) -> dict[str, Any]:
     hours = staffing_advice(profile, hub.estimates.rules, open_now, share)[_hour_index(hub, profile):]
     mean, _ = profile.job_moments()
     target = sum(p * hub.estimates.rules.target(s) for s, p in profile.service_mix.items())
+    # beside the pooled-line figures, what visitors are told now: the hub's own calibrated estimates
+    waits_now = {code: estimate_json(e) for code, e in hub.estimates.latest()[1].items()}
     return {"source": source, "scaled_to_today": round(factor, 2) if factor else None, "share": share,
+            "newcomer_waits_now": waits_now,
             "target_wait_minutes": round(target, 1), "minutes_per_visitor": round(mean, 1),
             "counters": len(hub.branch.counters),
             "hours": [{"hour": h.hour, "arrivals": h.arrivals_per_hour, "load": h.load_erlangs,
@@ -149,10 +155,10 @@ def _apply_changes(hub: Hub, counters: list[queueing.Counter], changes: Any) -> 
 
 def _live(hub: Hub, state: queueing.QueueState) -> dict[str, dict[str, Any]]:
     """Per sub-service: the replayed waits of those waiting now, and a newcomer's wait."""
-    est = queueing.estimate_waits(state, hub.estimates.rules)
     served = {s.code for s in hub.branch.services
               if any(w.serves(s.code) for w in state.counters if w.state != "closed")}
-    newcomers = queueing.estimate_newcomers(state, hub.estimates.rules, sorted(served))
+    # the hub's own refresh call (server/estimates.py): the same calibrated ranges visitors are given
+    est, newcomers = queueing.estimate_floor(state, hub.estimates.rules, sorted(served))
     out: dict[str, dict[str, Any]] = {}
     for s in hub.branch.services:
         mine = [est[t.id].minutes for t in state.waiting if t.service == s.code and t.id in est]
@@ -161,6 +167,7 @@ def _live(hub: Hub, state: queueing.QueueState) -> dict[str, dict[str, Any]]:
         out[s.code] = {"waiting": len(mine), "mean_wait": sum(mine) / len(mine) if mine else None,
                        "max_wait": max(mine) if mine else None,
                        "newcomer_wait": round(newcomer.minutes, 1) if newcomer else None,
+                       "newcomer_range": [round(newcomer.low, 1), round(newcomer.high, 1)] if newcomer else None,
                        "served": served_now}
     return out
 

@@ -16,16 +16,22 @@ def ticket(hub: Hub, row: Row, settle: bool = False) -> dict[str, Any]:
     """A ticket: state, position and estimate while waiting, counter when called (F1)."""
     out = {k: row[k] for k in TICKET_FIELDS}
     out["unit"] = (u.code if (u := hub.branch.unit_of(row["service"])) else None)
-    out["position"] = out["people_ahead"] = None
+    out["position"] = out["people_ahead"] = out["people_ahead_range"] = None
     out["estimated_wait_minutes"] = out["estimated_wait"] = out["wait_note"] = out["opens_at"] = None
     if row["state"] == "waiting":
         # A ticket newer than the last replay is told what a newcomer was told a moment ago.
         waiting, newcomers = hub.estimates.settled(1.0) if settle else hub.estimates.latest()
+        mine = waiting.get(row["id"])
         with hub.read() as db:
-            ahead = people_ahead(db, row)
+            if mine is not None:
+                # the people the counters serving it will call first, later priority visitors included
+                ahead = round(mine.people_ahead)
+                out["people_ahead_range"] = {"low": round(mine.ahead_low), "high": round(mine.ahead_high)}
+            else:  # not replayed yet (a moment): who waits before it for the same sub-service now
+                ahead = people_ahead(db, row)
             facts = summaries.Facts.read(db, hub.branch, newcomers, hub.clock(), not hub.ignore_hours)
         out["people_ahead"], out["position"] = ahead, ahead + 1
-        est = waiting.get(row["id"]) or newcomers.get(row["service"])
+        est = mine or newcomers.get(row["service"])
         shown, out["wait_note"], out["opens_at"] = summaries.honest_wait(row["service"], facts, est, ahead)
         if shown is not None:
             out["estimated_wait"], out["estimated_wait_minutes"] = shown, shown["minutes"]

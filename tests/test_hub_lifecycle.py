@@ -269,3 +269,18 @@ def test_a_clerk_cannot_walk_away_from_a_visitor(client, actions) -> None:  # no
     assert client.post("/api/v1/logout", headers=auth).status_code == 200
     window = client.get("/api/v1/counters/3").json
     assert window["clerk_name"] is None and window["state"] == "closed"
+
+
+def test_people_ahead_are_the_people_called_first(client, actions):  # noqa: ANN001
+    """A later elderly visitor goes ahead of an earlier regular one: the ticket says so (issue 13)."""
+    clerk = actions.open_counter(3)
+    actions.issue("IN1")
+    assert client.post(f"{API}/counters/3/next", headers=clerk).status_code == 200  # counter 3 is busy
+    regular = actions.issue("IN1").json
+    elderly = actions.issue("IN1", priority="elderly").json
+    regular = client.get(f"{API}/tickets/{regular['tracking_code']}").json
+    elderly = client.get(f"{API}/tickets/{elderly['tracking_code']}").json
+    assert elderly["people_ahead"] == 0 and elderly["position"] == 1
+    assert regular["people_ahead"] >= 1 and regular["position"] == regular["people_ahead"] + 1
+    low, high = regular["people_ahead_range"]["low"], regular["people_ahead_range"]["high"]
+    assert low <= regular["people_ahead"] <= high

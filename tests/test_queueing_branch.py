@@ -10,9 +10,9 @@ from queueing.branch import unit_of_services
 def test_rules_from_the_demo_branch() -> None:
     branch = load_config()
     rules = rules_from_branch(branch)
-    assert rules.priority_weights == {"elderly": 3.0, "disability": 3.0, "veteran": 2.0}
+    assert rules.priority_weights == {"elderly": 2.5, "disability": 2.5, "veteran": 1.75}  # issue 13's sweep
     assert rules.target("PR1") == 20 and rules.expected("PN1") == 14
-    assert rules.backup_weight == 0.5
+    assert rules.backup_weight == 0.8 and rules.target_growth == 0.5
     assert set(rules.target_wait_min) == {s.code for s in branch.services}
 
 

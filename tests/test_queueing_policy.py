@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 
 import pytest
@@ -50,8 +51,15 @@ def test_past_target_a_backup_visitor_counts_in_full() -> None:
 
 def test_urgency_is_relative_to_the_sub_service_target() -> None:
     counter = Counter(2, {"Q": 1.0, "L": 1.0})
-    # Q: 9/15 = 0.60 beats L: 12/25 = 0.48 although L has waited longer
-    assert called(counter, [ticket(1, "L", 12), ticket(2, "Q", 9)]) == 2
+    full = dataclasses.replace(RULES, target_growth=1.0)
+    # in full: Q 9/15 = 0.60 beats L 12/25 = 0.48 although L has waited longer
+    assert choose_next(counter, [ticket(1, "L", 12), ticket(2, "Q", 9)], NOW, full).ticket.id == 2
+    # by default (0.5) the target counts by its square root: Q 9/√(15·20) = 0.52 < L 12/√(25·20) = 0.54
+    assert called(counter, [ticket(1, "L", 12), ticket(2, "Q", 9)]) == 1
+    assert called(counter, [ticket(1, "L", 12), ticket(2, "Q", 10)]) == 2  # Q 0.58
+    # not at all (0): minutes alone
+    none = dataclasses.replace(RULES, target_growth=0.0)
+    assert choose_next(counter, [ticket(1, "L", 12), ticket(2, "Q", 11.9)], NOW, none).ticket.id == 1
 
 
 def test_elderly_goes_ahead_of_a_short_wait_but_not_a_long_one() -> None:
