@@ -173,7 +173,9 @@ class HubASGI:
         try:
             await _send(send, cursor.opening())
             while not gone.done() and not self.closing:
-                if not cursor.pending():
+                # An anonymous stream always waits for its lane (once a second); a registered one only
+                # when it has had everything.
+                if sub.anonymous or not cursor.pending():
                     # Shielded: a stream cancelled (the server stopping) must not cancel the shared future.
                     await asyncio.shield(broadcaster.futures[lane])
                     if gone.done() or self.closing:
