@@ -172,10 +172,11 @@ class HubASGI:
         lane = broadcaster.lane()
         try:
             await _send(send, cursor.opening())
+            batched = False  # what it missed (Last-Event-ID) goes at once, whoever it is
             while not gone.done() and not self.closing:
-                # An anonymous stream always waits for its lane (once a second); a registered one only
-                # when it has had everything.
-                if sub.anonymous or not cursor.pending():
+                # After that, an anonymous stream always waits for its lane (once a second); a
+                # registered one only when it has had everything.
+                if batched or not cursor.pending():
                     # Shielded: a stream cancelled (the server stopping) must not cancel the shared future.
                     await asyncio.shield(broadcaster.futures[lane])
                     if gone.done() or self.closing:
@@ -187,6 +188,7 @@ class HubASGI:
                 data = cursor.take() if cursor.in_memory() else await loop.run_in_executor(self.executor, cursor.take)
                 if data:
                     await _send(send, data)
+                batched = sub.anonymous
         finally:
             gone.cancel()
 
