@@ -79,7 +79,8 @@ def test_phone_page_follows_the_stream_without_reloading(phone_hub, actions) -> 
         db = phone_hub.app.extensions["navbat.hub"].floor.db
         assert db.execute("SELECT count(*) FROM ratings").fetchone()[0] == 0
         page.get_by_role("button", name="ارسال").click()
-        page.wait_for_function("() => document.body.textContent.includes('از نظر شما سپاسگزاریم')")
+        # the form posts and a new page loads: its body may not be there yet
+        page.wait_for_function("() => document.body && document.body.textContent.includes('از نظر شما سپاسگزاریم')")
         assert db.execute("SELECT score, comment FROM ratings").fetchall() == [(1, "صف طولانی بود")]
         ctx.close()
 
