@@ -54,11 +54,8 @@ class Broadcaster:
         self._joined += 1
         return self._joined % len(self.futures)
 
-    def poke_threadsafe(self) -> None:
-        """From the bus, on the publishing thread: events arrived."""
-        self._loop.call_soon_threadsafe(self._poke)
-
-    def _poke(self) -> None:
+    def poke(self) -> None:
+        """Events arrived (on the loop's thread): a burst begins, unless one has."""
         if self._burst is None:
             self._burst = self._loop.call_later(self.coalesce_s, self.fire)
 
@@ -105,6 +102,7 @@ class HubASGI:
         self.broadcasters: dict[bool, Broadcaster] = {}  # anonymous? -> its broadcaster
         self.closing = False  # the server is stopping: every stream ends
         self._stop_listening: Callable[[], None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -115,20 +113,25 @@ class HubASGI:
             await self.wsgi(scope, receive, send)
 
     def _poke(self) -> None:
+        """From the bus, on the publishing thread: one hop to the loop for every broadcaster."""
+        self._loop.call_soon_threadsafe(self._poke_all)
+
+    def _poke_all(self) -> None:
         for broadcaster in self.broadcasters.values():
-            broadcaster.poke_threadsafe()
+            broadcaster.poke()
 
     def close_streams(self) -> None:
         """Ends every live stream (from any thread), so that the server can stop at once."""
         self.closing = True
-        for broadcaster in list(self.broadcasters.values()):
-            broadcaster._loop.call_soon_threadsafe(broadcaster.fire, True)
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(lambda: [b.fire(at_once=True) for b in self.broadcasters.values()])
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 loop, config = asyncio.get_running_loop(), self.app.config
+                self._loop = loop
                 heartbeat_s = config.get("SSE_HEARTBEAT_S", HEARTBEAT_S)
                 self.broadcasters = {
                     False: Broadcaster(loop, COALESCE_S, heartbeat_s),

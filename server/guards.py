@@ -34,6 +34,7 @@ MAX_HEADERS = 32 * 1024  # request line and headers; nginx allows 4 x 8 KB by de
 MAX_DEPTH = 8  # the deepest real body (what-if: {"changes": [{"services": {...}}]}) is 4
 MAX_STRING = 1000  # a rating's comment (500) is the longest text a body carries
 MAX_KEY = 64
+HEADERS_TOO_LARGE = f"the request line and headers must stay under {MAX_HEADERS // 1024} KB"
 MAX_INT = 2**63 - 1  # SQLite's INTEGER
 API = "/api/v1/"
 WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -87,8 +88,7 @@ def check_request() -> None:
     if host is not None and not host_allowed(host, current().branch.branch.allowed_hosts):
         raise Rejected(400, "bad_host", "this hub does not answer to that host name (allowed_hosts in the branch file)")
     if header_bytes(environ) > MAX_HEADERS:
-        raise Rejected(431, "request_header_fields_too_large",
-                       f"the request line and headers must stay under {MAX_HEADERS // 1024} KB")
+        raise Rejected(431, "request_header_fields_too_large", HEADERS_TOO_LARGE)
     length = request.content_length
     if length is not None and length > MAX_BODY:
         raise _too_large()

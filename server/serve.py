@@ -23,7 +23,7 @@ from foundation.config import Branch
 from server.app import create_app
 from server.asgi import HubASGI
 from server.db import checkpoint_in_background
-from server.guards import MAX_HEADERS
+from server.guards import HEADERS_TOO_LARGE
 from server.hub import EXTENSION
 
 # uvicorn's limit on a request's head, above the hub's (server.guards: 32 KB), so a request
@@ -62,8 +62,7 @@ class HubProtocol(H11Protocol):
     def send_400_response(self, msg: str) -> None:
         if len(self.conn.trailing_data[0]) <= MAX_HEADER_BYTES:
             return super().send_400_response(msg)
-        body = json.dumps({"error": "request_header_fields_too_large",
-                           "message": f"the request line and headers must stay under {MAX_HEADERS // 1024} KB"})
+        body = json.dumps({"error": "request_header_fields_too_large", "message": HEADERS_TOO_LARGE})
         headers = [(b"content-type", b"application/json"), (b"connection", b"close")]
         for event in (h11.Response(status_code=431, headers=headers, reason=b"Request Header Fields Too Large"),
                       h11.Data(data=body.encode()), h11.EndOfMessage()):

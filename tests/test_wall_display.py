@@ -72,18 +72,23 @@ def test_the_called_number_stays_readable_and_comes_back_after_a_reload(live_hub
         assert wall.evaluate(CONTRAST) >= 7
 
 
+def call_at_six(app) -> str:  # noqa: ANN001
+    """One ticket issued and called at counter 6; its number as the wall shows it."""
+    client = app.test_client()
+    kiosk = {"Authorization": f"Bearer {app.config['KIOSK_TOKEN']}", "Idempotency-Key": "k1"}
+    client.post(f"{API}/tickets", json={"service": "PN1"}, headers=kiosk)
+    token = client.post(f"{API}/login", json={"username": "clerk6", "pin": "6666", "counter": 6}).json["token"]
+    clerk = {"Authorization": f"Bearer {token}"}
+    client.post(f"{API}/counters/6/open", headers=clerk)
+    return client.post(f"{API}/counters/6/next", headers=clerk).json["number"].translate(FA)
+
+
 def test_a_lost_hub_is_said_across_the_screen_and_the_number_marked_stale(branch, tmp_path) -> None:  # noqa: ANN001
     app = make_app(branch, tmp_path / "wall.sqlite")
     url, stop = serve_in_thread(app)
     stopped = False
     try:
-        client = app.test_client()
-        kiosk = {"Authorization": f"Bearer {app.config['KIOSK_TOKEN']}", "Idempotency-Key": "k1"}
-        client.post(f"{API}/tickets", json={"service": "PN1"}, headers=kiosk)
-        token = client.post(f"{API}/login", json={"username": "clerk6", "pin": "6666", "counter": 6}).json["token"]
-        clerk = {"Authorization": f"Bearer {token}"}
-        client.post(f"{API}/counters/6/open", headers=clerk)
-        number = client.post(f"{API}/counters/6/next", headers=clerk).json["number"].translate(FA)
+        number = call_at_six(app)
         with chromium() as browser:
             wall = open_wall(browser, url)
             assert wall.text_content("#now-number") == number
@@ -109,13 +114,7 @@ def test_arrows_come_only_from_the_branch_file(branch, tmp_path) -> None:  # noq
     app = make_app(branch.model_copy(update={"displays": walls}), tmp_path / "arrows.sqlite")
     url, stop = serve_in_thread(app)
     try:
-        client = app.test_client()
-        kiosk = {"Authorization": f"Bearer {app.config['KIOSK_TOKEN']}", "Idempotency-Key": "k1"}
-        client.post(f"{API}/tickets", json={"service": "PN1"}, headers=kiosk)
-        token = client.post(f"{API}/login", json={"username": "clerk6", "pin": "6666", "counter": 6}).json["token"]
-        clerk = {"Authorization": f"Bearer {token}"}
-        client.post(f"{API}/counters/6/open", headers=clerk)
-        client.post(f"{API}/counters/6/next", headers=clerk)
+        call_at_six(app)
         with chromium() as browser:
             assert open_wall(browser, url, "&display=hall").text_content("#arrow") == "→"
             assert open_wall(browser, url).text_content("#arrow") == ""
