@@ -36,6 +36,12 @@ def try_login(page, user: str, pin: str, counter: int) -> None:  # noqa: ANN001
     page.click("#login-button")
 
 
+def wait_ready(page) -> None:  # noqa: ANN001
+    """The console shows before its first view arrives: ready is when its primary button has focus."""
+    page.wait_for_selector("#console:not([hidden])")
+    page.wait_for_selector("#actions button.primary:not([hidden]):focus")
+
+
 def message(page) -> str:  # noqa: ANN001
     return page.text_content("#message")
 
@@ -72,7 +78,7 @@ def test_stray_keys_do_nothing_and_alt_shortcuts_say_why_not(page, actions, hub)
     actions.issue("PN1")
     actions.issue("PN1")
     try_login(page, "clerk6", PINS["clerk6"], 6)
-    page.wait_for_selector("#console:not([hidden])")
+    wait_ready(page)
     # closed: Open is the main action and has focus; Alt+N says what to do instead of nothing
     assert primary(page) == "open" and focused(page) == "open"
     assert_accessible(page, "/counter closed")
@@ -114,7 +120,7 @@ def test_ending_a_visit_can_be_undone(page, actions, hub) -> None:  # noqa: ANN0
     actions.issue("PN1")
     actions.issue("PN1")
     try_login(page, "clerk6", PINS["clerk6"], 6)
-    page.wait_for_selector("#console:not([hidden])")
+    wait_ready(page)
     page.click("#open")
     page.wait_for_selector("#next.primary:not([disabled])")
     page.click("#next")
