@@ -27,10 +27,10 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from foundation.config import load_config  # noqa: E402
-from foundation.hub_events import EventStream, wait_until  # noqa: E402
-from server.auth import add_device, add_user  # noqa: E402
-from server.db import open_db  # noqa: E402
+from navbat.foundation.config import load_config  # noqa: E402
+from navbat.foundation.hub_events import EventStream, wait_until  # noqa: E402
+from navbat.server.auth import add_device, add_user  # noqa: E402
+from navbat.server.db import open_db  # noqa: E402
 
 TARGET_P99_MS = 200.0
 

@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from foundation.config import load_config  # noqa: E402
-from queueing import (  # noqa: E402
+from navbat.foundation.config import load_config  # noqa: E402
+from navbat.queueing import (  # noqa: E402
     Counter,
     QueueState,
     Rules,
@@ -34,8 +34,8 @@ from queueing import (  # noqa: E402
     estimate_waits,
     rules_from_branch,
 )
-from queueing.profiles import busy_day  # noqa: E402
-from queueing.simulate import draw_visitors, run_policy, simulate_branch  # noqa: E402
+from navbat.queueing.profiles import busy_day  # noqa: E402
+from navbat.queueing.simulate import draw_visitors, run_policy, simulate_branch  # noqa: E402
 
 NOW = 1_800_000_000.0
 

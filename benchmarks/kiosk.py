@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/kiosk.py [--runs 5] [--loops 30]
 
 A hub runs in this process on 127.0.0.1 (a fresh database); the kiosk runs as a real
-window in a subprocess (python -m kiosk.autopilot, under xvfb-run when there is no
+window in a subprocess (python -m navbat.kiosk.autopilot, under xvfb-run when there is no
 display) and taps through a visit. "Bytes sent" is when the demo's file printer
 received the ticket's ESC/POS bytes (its <number>.bin was written; the queue then also
 draws a PNG preview, reported separately as "job done"). A windowless loop then measures the same path through the
@@ -30,11 +30,10 @@ sys.path.insert(0, str(ROOT))
 
 
 def start_hub(db: Path) -> tuple[str, str, object]:
+    from navbat.foundation.config import load_config
+    from navbat.server.app import create_app
+    from navbat.server.auth import add_device
     from waitress.server import create_server
-
-    from foundation.config import load_config
-    from server.app import create_app
-    from server.auth import add_device
 
     app = create_app({"BRANCH": load_config(), "DB_PATH": str(db), "IGNORE_HOURS": True})
     token = add_device(app.extensions["navbat.hub"].store.writer, "kiosk-1", "kiosk")
@@ -47,7 +46,7 @@ def window_run(url: str, token: str, work: Path, n: int) -> dict:
     env = {**os.environ, "KIVY_NO_ARGS": "1", "KIVY_NO_CONSOLELOG": "1", "SDL_AUDIODRIVER": "dummy",
            "KIVY_HOME": str(work / "kivy-home"), "PYTHONPATH": str(ROOT)}
     queue_db = work / f"queue-{n}.sqlite"
-    cmd = ["timeout", "-k", "5", "90", sys.executable, "-m", "kiosk.autopilot", "--hub", url, f"--token={token}",
+    cmd = ["timeout", "-k", "5", "90", sys.executable, "-m", "navbat.kiosk.autopilot", "--hub", url, f"--token={token}",
            "--printer-folder", str(work / "tickets"), "--queue-db", str(queue_db),
            "--unit", "pension", "--service", "PN1"]
     if not os.environ.get("DISPLAY"):
@@ -62,7 +61,7 @@ def window_run(url: str, token: str, work: Path, n: int) -> dict:
         raise SystemExit(f"kiosk run failed: {log['error']}")
     with sqlite3.connect(queue_db) as db:
         printed_at = db.execute("SELECT printed_at FROM jobs WHERE state='done'").fetchone()[0]
-    from foundation.persian import latin_digits
+    from navbat.foundation.persian import latin_digits
 
     written = bin_written(work / "tickets", latin_digits(log["number"]))
     return {"start": log["home_ready_epoch"] - spawned,
@@ -77,10 +76,10 @@ def bin_written(folder: Path, number: str) -> float:
 
 
 def windowless(url: str, token: str, work: Path, loops: int) -> list[float]:
-    from foundation.config import load_config
-    from foundation.hub_client import HubClient
-    from kiosk.printing import KioskPrinter
-    from kiosk.viewmodel import KioskModel
+    from navbat.foundation.config import load_config
+    from navbat.foundation.hub_client import HubClient
+    from navbat.kiosk.printing import KioskPrinter
+    from navbat.kiosk.viewmodel import KioskModel
 
     branch = load_config()
     hub = HubClient(url, token)

@@ -26,12 +26,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import serial  # noqa: E402
-
-from foundation.config import Printer, load_config  # noqa: E402
-from printer.demo import demo_slip, hub_ticket  # noqa: E402
-from printer.devices import open_printer, send_ticket  # noqa: E402
-from printer.layout import ticket_bytes  # noqa: E402
-from printer.slip import TicketSlip, slip_from_ticket  # noqa: E402
+from navbat.foundation.config import Printer, load_config  # noqa: E402
+from navbat.printer.demo import demo_slip, hub_ticket  # noqa: E402
+from navbat.printer.devices import open_printer, send_ticket  # noqa: E402
+from navbat.printer.layout import ticket_bytes  # noqa: E402
+from navbat.printer.slip import TicketSlip, slip_from_ticket  # noqa: E402
 
 BAUDS = (9_600, 19_200, 115_200)
 WHEN = dt.datetime(2026, 11, 22, 6, 35, tzinfo=dt.UTC)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from foundation import speech
+from navbat.foundation import speech
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import sys
 import threading
 import time
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -24,16 +25,15 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
 from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
 from kivy.uix.widget import Widget
+from navbat.counter_display.announce import Announcement, AnnouncementQueue, Player
+from navbat.counter_display.feed import Feed, Refresher, Watch
+from navbat.counter_display.viewmodel import HISTORY, CounterModel, WallModel
+from navbat.foundation.assets import FONT_REGULAR
+from navbat.foundation.hub_client import HubClient, HubError
+from navbat.foundation.hub_events import EventStream
+from navbat.foundation.shaping import shaped
 
-from counter_display.announce import Announcement, AnnouncementQueue, Player
-from counter_display.feed import Feed, Refresher, Watch
-from counter_display.viewmodel import HISTORY, CounterModel, WallModel
-from foundation.assets import FONT_REGULAR
-from foundation.hub_client import HubClient, HubError
-from foundation.hub_events import EventStream
-from foundation.shaping import shaped
-
-KV = Path(__file__).resolve().parent / "kv"
+KV = Path(str(files(__package__))) / "kv"  # package data
 FLASH_S = 4.0
 PROBE_TIMEOUT = (1.0, 1.0)  # GET /health: a hub that takes longer than this is as good as gone
 STREAM_MAX_RETRY_S = 2.0  # back on the wall soon after the hub is
@@ -303,5 +303,5 @@ def run(hub_url: str, counter: int | None, lang: str, voice_langs: tuple[str, ..
     return 0
 
 
-if __name__ == "__main__":  # python -m counter_display.app http://127.0.0.1:8080
+if __name__ == "__main__":  # python -m navbat.counter_display.app http://127.0.0.1:8080
     sys.exit(run(sys.argv[1], None, "fa", ("fa",), None))

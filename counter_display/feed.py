@@ -20,8 +20,8 @@ import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
-from counter_display.viewmodel import Reaction
-from foundation.hub_client import HubError
+from navbat.counter_display.viewmodel import Reaction
+from navbat.foundation.hub_client import HubError
 
 COALESCE_S = 0.2  # events closer together than this share one re-read
 PROBE_EVERY_S = 1.0  # with a 1 s timeout on each probe, a silent hub is noticed within about 2 s

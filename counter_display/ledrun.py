@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import threading
 
-from counter_display.led import LedFollower
-from foundation.hub_client import HubClient, HubError
-from foundation.hub_events import EventStream
+from navbat.counter_display.led import LedFollower
+from navbat.foundation.hub_client import HubClient, HubError
+from navbat.foundation.hub_events import EventStream
 
 
 def follow(hub_url: str, follower: LedFollower, stop: threading.Event | None = None,

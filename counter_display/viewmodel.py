@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from counter_display.announce import Announcement
-from foundation.i18n import gettext_for
-from foundation.persian import digits, format_date
-from foundation.wording import wait_of
+from navbat.counter_display.announce import Announcement
+from navbat.foundation.i18n import gettext_for
+from navbat.foundation.persian import digits, format_date
+from navbat.foundation.wording import wait_of
 
 CALL_EVENTS = ("ticket.called", "ticket.recalled")
 QUEUE_CHANGED = "queue.changed"  # the hub's estimates moved; no id, not in the log

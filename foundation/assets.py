@@ -5,9 +5,12 @@ Every app finds them through these names, so the folder is named in one place.
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 
-ASSETS = Path(__file__).resolve().parent.parent / "assets"
+# Package data (navbat.assets): a real folder both in a checkout and in an installed wheel,
+# which Kivy, Pillow and the WAV reader need as plain paths.
+ASSETS = Path(str(files("navbat.assets")))
 FONTS = ASSETS / "fonts"
 SOUNDS = ASSETS / "sounds"
 ICONS = ASSETS / "icons"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -25,7 +26,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
-DEFAULT_CONFIG = Path(__file__).resolve().parent.parent / "config" / "branches.yaml"
+DEFAULT_CONFIG = Path(str(files("navbat.config"))) / "branches.yaml"  # the demo branch, package data
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # datetime.weekday() order
 _HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
 Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,16}$")]

@@ -1,7 +1,7 @@
 """Translations from gettext catalogues (foundation/locale/<lang>/LC_MESSAGES/<domain>.po).
 
 Message ids are English; each part of the product has its own domain (server,
-kiosk, display, printer) so catalogues stay small. `python -m foundation.i18n compile`
+kiosk, display, printer) so catalogues stay small. `python -m navbat.foundation.i18n compile`
 turns the .po files into .mo (setup does this); when a .mo is missing the .po is
 read directly, so a fresh checkout still shows Persian.
 """
@@ -11,11 +11,12 @@ from __future__ import annotations
 import gettext
 import sys
 from functools import cache
+from importlib.resources import files
 from pathlib import Path
 
 from babel.messages import mofile, pofile
 
-LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+LOCALE_DIR = Path(str(files("navbat.foundation"))) / "locale"  # package data
 LANGUAGES = ("fa", "en")
 
 
@@ -73,5 +74,5 @@ if __name__ == "__main__":
     if sys.argv[1:] == ["compile"]:
         print(f"compiled {compile_all()} catalogue(s)")
     else:
-        print("usage: python -m foundation.i18n compile", file=sys.stderr)
+        print("usage: python -m navbat.foundation.i18n compile", file=sys.stderr)
         sys.exit(2)

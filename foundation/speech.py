@@ -13,7 +13,7 @@ import wave
 from functools import cache
 from pathlib import Path
 
-from foundation.assets import SOUNDS
+from navbat.foundation.assets import SOUNDS
 
 LANGS = ("fa", "en")
 RATE = 16000

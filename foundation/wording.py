@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from foundation.i18n import gettext_for
-from foundation.persian import digits
+from navbat.foundation.i18n import gettext_for
+from navbat.foundation.persian import digits
 
 NOTES = ("not_served", "not_open", "no_wait")  # the hub's `note` on a summary, when there is one
 # The hub's `wait_note`: no open counter serves it (no number), or the day has not begun (a number

@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -19,16 +20,15 @@ from kivy.core.window import Window
 from kivy.lang import Builder
 from kivy.properties import BooleanProperty, StringProperty
 from kivy.uix.screenmanager import NoTransition, ScreenManager
+from navbat.foundation.assets import FONT_BOLD, FONT_REGULAR
+from navbat.foundation.hub_client import HubRefused, HubUnreachable
+from navbat.foundation.persian import digits
+from navbat.kiosk import text
+from navbat.kiosk.screens import HomeScreen, ProblemView, ServiceScreen, TicketScreen, UnitScreen
+from navbat.kiosk.viewmodel import HOME, SERVICE, TICKET, KioskModel
+from navbat.kiosk.voice import Reader
 
-from foundation.assets import FONT_BOLD, FONT_REGULAR
-from foundation.hub_client import HubRefused, HubUnreachable
-from foundation.persian import digits
-from kiosk import text
-from kiosk.screens import HomeScreen, ProblemView, ServiceScreen, TicketScreen, UnitScreen
-from kiosk.viewmodel import HOME, SERVICE, TICKET, KioskModel
-from kiosk.voice import Reader
-
-KV = Path(__file__).resolve().parent / "kv"
+KV = Path(str(files(__package__))) / "kv"  # package data
 REFRESH_SECONDS = 15.0  # waiting counts and estimates on the home and unit screens
 RETRY_SECONDS = 3.0  # while the hub cannot be reached
 

@@ -2,7 +2,7 @@
 
 Used by the window tests and benchmarks/kiosk.py:
 
-    python -m kiosk.autopilot --hub URL --token T --unit pension --service PN1 [--printer-folder DIR]
+    python -m navbat.kiosk.autopilot --hub URL --token T --unit pension --service PN1 [--printer-folder DIR]
 
 starts the kiosk, walks home -> unit -> service -> "take a ticket" (tapped twice, as a
 hurried visitor does; "try again" when the hub did not answer) -> ticket -> home, and
@@ -79,7 +79,7 @@ def _visible(widget: Any) -> bool:
 
 def inspect(screen: Any, log: dict[str, Any]) -> None:
     """Record the smallest touch target and any text that does not fit its box on this screen."""
-    from kiosk.widgets import KLabel, Tile
+    from navbat.kiosk.widgets import KLabel, Tile
 
     targets = [w for w in screen.walk() if isinstance(w, Tile) and not w.disabled and _visible(w)]
     smallest = min((min(w.size) for w in targets), default=None)
@@ -214,7 +214,7 @@ def tour(app: Any, log: dict[str, Any]) -> Script:
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(prog="python -m kiosk.autopilot")
+    p = argparse.ArgumentParser(prog="python -m navbat.kiosk.autopilot")
     p.add_argument("--hub", required=True)
     p.add_argument("--token", required=True)
     p.add_argument("--config", default=None)
@@ -230,14 +230,14 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     started = time.perf_counter()
 
-    from kiosk.launch import configure
+    from navbat.kiosk.launch import configure
 
     width, height = (int(v) for v in args.size.lower().split("x"))
     configure(width=width, height=height)
-    from foundation.config import load_config
-    from foundation.hub_client import HubClient
-    from kiosk.printing import KioskPrinter
-    from kiosk.viewmodel import KioskModel
+    from navbat.foundation.config import load_config
+    from navbat.foundation.hub_client import HubClient
+    from navbat.kiosk.printing import KioskPrinter
+    from navbat.kiosk.viewmodel import KioskModel
 
     branch = load_config(args.config)
     hub = HubClient(args.hub, args.token)
@@ -245,7 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.printer_folder:
         cfg = cfg.model_copy(update={"path": args.printer_folder})
     printer = KioskPrinter(cfg, branch, args.hub, args.queue_db, report=hub.report_printer).start()
-    from kiosk.app import KioskApp
+    from navbat.kiosk.app import KioskApp
 
     app = KioskApp(KioskModel(hub, printer, lang=args.lang))
     log: dict[str, Any] = {"screens": [], "problems": [], "overflow": [], "error": None}

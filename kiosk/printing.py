@@ -19,9 +19,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from foundation.config import Branch, Printer
-from printer.queue import PrintQueue
-from printer.slip import slip_from_ticket
+from navbat.foundation.config import Branch, Printer
+from navbat.printer.queue import PrintQueue
+from navbat.printer.slip import slip_from_ticket
 
 log = logging.getLogger(__name__)
 BAD = ("offline", "paper_out", "error")
@@ -62,8 +62,8 @@ class KioskPrinter:
     def warm_up(self) -> None:
         """Lay out one ticket without sending it, so fonts, QR and barcode code are loaded before the first
         visitor (otherwise the first ticket of the day pays for them)."""
-        from printer.demo import hub_ticket
-        from printer.layout import ticket_bytes
+        from navbat.printer.demo import hub_ticket
+        from navbat.printer.layout import ticket_bytes
 
         try:
             sample = hub_ticket(self.branch, self.branch.services[0].code, tracking_code="WARMUP00",

@@ -10,11 +10,10 @@ from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.modalview import ModalView
 from kivy.uix.screenmanager import Screen
 from kivy.uix.widget import Widget
-
-from foundation.assets import ICONS
-from foundation.persian import digits
-from kiosk.viewmodel import KioskModel
-from kiosk.widgets import KLabel, Tile
+from navbat.foundation.assets import ICONS
+from navbat.foundation.persian import digits
+from navbat.kiosk.viewmodel import KioskModel
+from navbat.kiosk.widgets import KLabel, Tile
 
 UNIT_COLOURS = {  # dark enough for white text at more than 7:1
     "premium": (0.0, 0.36, 0.33, 1), "insured": (0.05, 0.28, 0.63, 1), "registration": (0.29, 0.08, 0.55, 1),

@@ -6,7 +6,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from kiosk.viewmodel import HOME, SERVICE, TICKET, UNIT, KioskModel
+from navbat.kiosk.viewmodel import HOME, SERVICE, TICKET, UNIT, KioskModel
 
 SETTLE_SECONDS = 1.5  # frames for layout, fonts and icons before the picture
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from foundation.i18n import gettext_for
-from foundation.persian import digits, format_date
+from navbat.foundation.i18n import gettext_for
+from navbat.foundation.persian import digits, format_date
 
 DOMAIN = "kiosk"
 WEEKDAYS_FA = ("دوشنبه", "سه‌شنبه", "چهارشنبه", "پنجشنبه", "جمعه", "شنبه", "یکشنبه")  # datetime.weekday() order

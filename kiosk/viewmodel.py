@@ -21,11 +21,11 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from foundation.hub_client import HubClient, HubRefused, HubUnreachable
-from foundation.persian import format_date
-from kiosk import text, views
-from kiosk.printing import KioskPrinter, PrintOutcome
-from kiosk.views import ServiceRow, ServiceView, TicketView, UnitCard
+from navbat.foundation.hub_client import HubClient, HubRefused, HubUnreachable
+from navbat.foundation.persian import format_date
+from navbat.kiosk import text, views
+from navbat.kiosk.printing import KioskPrinter, PrintOutcome
+from navbat.kiosk.views import ServiceRow, ServiceView, TicketView, UnitCard
 
 HOME, UNIT, SERVICE, TICKET = "home", "unit", "service", "ticket"
 SCREENS = (HOME, UNIT, SERVICE, TICKET)

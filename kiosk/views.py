@@ -11,9 +11,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from foundation.persian import digits
-from foundation.wording import wait_of
-from kiosk import text
+from navbat.foundation.persian import digits
+from navbat.foundation.wording import wait_of
+from navbat.kiosk import text
 
 
 @dataclasses.dataclass(frozen=True)

@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from foundation import speech
+from navbat.foundation import speech
 
 
 class Reader:

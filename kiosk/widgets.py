@@ -10,8 +10,7 @@ from kivy.properties import BooleanProperty, ColorProperty, StringProperty
 from kivy.uix.behaviors import ButtonBehavior
 from kivy.uix.boxlayout import BoxLayout
 from kivy.uix.label import Label
-
-from foundation.shaping import wrap
+from navbat.foundation.shaping import wrap
 
 
 class KLabel(Label):

@@ -6,7 +6,7 @@ import argparse
 import importlib
 import sys
 
-from foundation.config import ConfigError
+from navbat.foundation.config import ConfigError
 
 # name -> module; each module defines register(subparsers) and keeps heavy imports
 # (Kivy, Flask) inside its run function so `navbat --help` stays quick.

@@ -10,8 +10,8 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from foundation.config import Branch
-from printer.slip import TicketSlip, slip_from_ticket
+from navbat.foundation.config import Branch
+from navbat.printer.slip import TicketSlip, slip_from_ticket
 
 DEMO_HUB = "http://127.0.0.1:8080"
 

@@ -15,10 +15,9 @@ from pathlib import Path
 from escpos.escpos import Escpos
 from escpos.exceptions import DeviceNotFoundError
 from escpos.printer import Dummy, Network, Serial
-
-from foundation.config import Printer
-from printer.layout import preview_png, ticket_bytes
-from printer.slip import TicketSlip
+from navbat.foundation.config import Printer
+from navbat.printer.layout import preview_png, ticket_bytes
+from navbat.printer.slip import TicketSlip
 
 NETWORK_TIMEOUT = 5.0  # seconds to connect or write; a kiosk must not hang on a dead printer
 

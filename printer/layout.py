@@ -17,12 +17,10 @@ import math
 from escpos.constants import QR_ECLEVEL_M
 from escpos.escpos import Escpos
 from escpos.printer import Dummy
-from PIL import Image
-
-from foundation.i18n import gettext_for
-from foundation.persian import digits, format_datetime
-from printer import raster
-from printer.paper import (
+from navbat.foundation.i18n import gettext_for
+from navbat.foundation.persian import digits, format_datetime
+from navbat.printer import raster
+from navbat.printer.paper import (
     BARCODE_HEIGHT,
     BARCODE_MODULE,
     QR,
@@ -35,8 +33,9 @@ from printer.paper import (
     Rule,
     profile_of,
 )
-from printer.preview import barcode_image, draw_blocks, qr_image
-from printer.slip import TicketSlip
+from navbat.printer.preview import barcode_image, draw_blocks, qr_image
+from navbat.printer.slip import TicketSlip
+from PIL import Image
 
 # Font sizes in pixels at 203 dpi.
 SIZE_TITLE, SIZE_BODY, SIZE_SMALL = 28, 24, 21

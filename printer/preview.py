@@ -9,10 +9,21 @@ from __future__ import annotations
 import barcode
 import qrcode
 from barcode.writer import ImageWriter
+from navbat.printer import raster
+from navbat.printer.paper import (
+    BARCODE_HEIGHT,
+    BARCODE_MODULE,
+    FONT_A,
+    QR,
+    Barcode,
+    Big,
+    Block,
+    Feed,
+    Paper,
+    Raster,
+    Rule,
+)
 from PIL import Image, ImageDraw, ImageOps
-
-from printer import raster
-from printer.paper import BARCODE_HEIGHT, BARCODE_MODULE, FONT_A, QR, Barcode, Big, Block, Feed, Paper, Raster, Rule
 
 
 def qr_image(block: QR) -> Image.Image:

@@ -32,11 +32,10 @@ from pathlib import Path
 
 from escpos.escpos import Escpos
 from escpos.exceptions import DeviceNotFoundError
-
-from foundation.config import Printer
-from printer import status as st
-from printer.devices import open_printer, send_ticket
-from printer.slip import TicketSlip
+from navbat.foundation.config import Printer
+from navbat.printer import status as st
+from navbat.printer.devices import open_printer, send_ticket
+from navbat.printer.slip import TicketSlip
 
 log = logging.getLogger(__name__)
 

@@ -11,9 +11,8 @@ from __future__ import annotations
 import threading
 from functools import cache
 
+from navbat.foundation.assets import font_path
 from PIL import Image, ImageDraw, ImageFont, features
-
-from foundation.assets import font_path
 
 INK_THRESHOLD = 150  # grey below this prints; a little bolder than 50 % suits thermal heads
 # One FreeType face is shared by every thread (kiosk print worker, hub reprints); FreeType faces are not thread-safe.

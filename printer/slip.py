@@ -13,8 +13,8 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from foundation.config import Text
-from foundation.i18n import LANGUAGES
+from navbat.foundation.config import Text
+from navbat.foundation.i18n import LANGUAGES
 
 
 class SlipError(ValueError):

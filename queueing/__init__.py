@@ -7,12 +7,12 @@ history (`learn_service_minutes`), the pooled bound (`erlang`), the branch
 simulator (`simulate`) and staffing advice (`staffing`).
 """
 
-from queueing.branch import counters_from_branch, rules_from_branch
-from queueing.estimate import estimate_floor, estimate_newcomers, estimate_waits
-from queueing.learn import learn_service_minutes
-from queueing.lines import WaitingLines
-from queueing.model import Choice, Counter, Estimate, QueueState, Rules, WaitingTicket
-from queueing.policy import choose_next
+from navbat.queueing.branch import counters_from_branch, rules_from_branch
+from navbat.queueing.estimate import estimate_floor, estimate_newcomers, estimate_waits
+from navbat.queueing.learn import learn_service_minutes
+from navbat.queueing.lines import WaitingLines
+from navbat.queueing.model import Choice, Counter, Estimate, QueueState, Rules, WaitingTicket
+from navbat.queueing.policy import choose_next
 
 __all__ = [
     "Choice", "Counter", "Estimate", "QueueState", "Rules", "WaitingLines", "WaitingTicket",

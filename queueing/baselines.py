@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from queueing.lines import group_heads
-from queueing.model import Choice, Counter, Rules, WaitingTicket
+from navbat.queueing.lines import group_heads
+from navbat.queueing.model import Choice, Counter, Rules, WaitingTicket
 
 
 def oldest_first(counter: Counter, waiting: Sequence[WaitingTicket], now: float, rules: Rules) -> Choice | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from queueing.model import Counter, Rules
+from navbat.queueing.model import Counter, Rules
 
 
 def rules_from_branch(branch: Any) -> Rules:

@@ -17,10 +17,10 @@ import random
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from queueing.model import Estimate, QueueState, Rules, WaitingTicket
-from queueing.policy import choose_next
-from queueing.quantiles import hd_quantile
-from queueing.replay import Arrivals, Chooser, counters_for, replay
+from navbat.queueing.model import Estimate, QueueState, Rules, WaitingTicket
+from navbat.queueing.policy import choose_next
+from navbat.queueing.quantiles import hd_quantile
+from navbat.queueing.replay import Arrivals, Chooser, counters_for, replay
 
 _PROBE_ID = -(10**11)  # ids of estimate_newcomers' probes
 __all__ = ["Chooser", "Forecast", "estimate_floor", "estimate_newcomers", "estimate_waits", "forecast",

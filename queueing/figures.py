@@ -9,8 +9,8 @@ from collections.abc import Sequence
 from statistics import NormalDist
 from typing import Any
 
-from queueing.model import Rules
-from queueing.profiles import DayProfile
+from navbat.queueing.model import Rules
+from navbat.queueing.profiles import DayProfile
 
 
 def _pct(values: Sequence[float], q: float) -> float:

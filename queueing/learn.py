@@ -8,7 +8,7 @@ from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from statistics import NormalDist
 
-from queueing.model import Rules
+from navbat.queueing.model import Rules
 
 # Durations further than this from the median, in log terms, are treated as recording
 # mistakes (a clerk forgot to press "done", or pressed it twice): ×/÷ 4 around the median.

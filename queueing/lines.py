@@ -11,7 +11,7 @@ from __future__ import annotations
 from bisect import bisect_left, insort
 from collections.abc import Iterable, Iterator, Sequence
 
-from queueing.model import WaitingTicket
+from navbat.queueing.model import WaitingTicket
 
 Group = tuple[str, str | None, int | None]
 

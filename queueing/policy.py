@@ -27,8 +27,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from queueing.lines import group_heads
-from queueing.model import Choice, Counter, Rules, WaitingTicket
+from navbat.queueing.lines import group_heads
+from navbat.queueing.model import Choice, Counter, Rules, WaitingTicket
 
 Tables = tuple[dict[str, float], dict[str | None, tuple[float, float]]]
 # (rules, tables) of the last Rules seen: choose_next runs thousands of times per estimate.

@@ -12,8 +12,8 @@ import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from queueing.branch import counters_from_branch, unit_of_services
-from queueing.model import Rules
+from navbat.queueing.branch import counters_from_branch, unit_of_services
+from navbat.queueing.model import Rules
 
 # Relative arrival intensity per hour from opening (mean 1.0): rising to a mid-morning peak.
 BUSY_DAY_HOURS = (0.90, 1.03, 1.09, 1.07, 1.02, 0.98, 0.91)

@@ -19,9 +19,9 @@ from itertools import accumulate
 from statistics import NormalDist
 from typing import NamedTuple
 
-from queueing.lines import WaitingLines
-from queueing.model import Choice, Counter, QueueState, Rules, WaitingTicket
-from queueing.policy import choose_next, pick
+from navbat.queueing.lines import WaitingLines
+from navbat.queueing.model import Choice, Counter, QueueState, Rules, WaitingTicket
+from navbat.queueing.policy import choose_next, pick
 
 Chooser = Callable[[Counter, Sequence[WaitingTicket], float, Rules], Choice | None]
 _VIRTUAL_ID = -(10**12)  # ids of the expected future visitors; far from the hub's -1 probe

@@ -28,16 +28,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from queueing.baselines import oldest_first, own_line, strict_priority
-from queueing.erlang import allen_cunneen_wait
-from queueing.estimate import Chooser, estimate_waits, forecast, naive_estimate
-from queueing.figures import summarise
-from queueing.learn import RollingLearner
-from queueing.lines import WaitingLines
-from queueing.model import Counter, Estimate, QueueState, Rules, WaitingTicket
-from queueing.policy import choose_next
-from queueing.profiles import DayProfile
-from queueing.quantiles import share_below
+from navbat.queueing.baselines import oldest_first, own_line, strict_priority
+from navbat.queueing.erlang import allen_cunneen_wait
+from navbat.queueing.estimate import Chooser, estimate_waits, forecast, naive_estimate
+from navbat.queueing.figures import summarise
+from navbat.queueing.learn import RollingLearner
+from navbat.queueing.lines import WaitingLines
+from navbat.queueing.model import Counter, Estimate, QueueState, Rules, WaitingTicket
+from navbat.queueing.policy import choose_next
+from navbat.queueing.profiles import DayProfile
+from navbat.queueing.quantiles import share_below
 
 DAY = 86400.0
 POLICIES: dict[str, Chooser] = {
@@ -276,8 +276,8 @@ def simulate_branch(branch: Any, seed: int = 1, days: int = 5, backups: int | No
                     estimate: bool = True, progress: Callable[[str], None] | None = None,
                     rules: Rules | None = None) -> dict[str, Any]:
     """`navbat simulate` on a branch file: its busy day, counters with `backups` backup units each."""
-    from queueing.branch import counters_from_branch, rules_from_branch
-    from queueing.profiles import busy_day
+    from navbat.queueing.branch import counters_from_branch, rules_from_branch
+    from navbat.queueing.profiles import busy_day
 
     if days < 1:
         raise ValueError("days must be at least 1")
@@ -303,7 +303,7 @@ def _one_seed(job: tuple[Any, int, dict[str, Any]]) -> dict[str, Any]:
 def simulate_seeds(branch: Any, seeds: Sequence[int], workers: int = 1, **kwargs: Any) -> dict[str, Any]:
     """simulate_branch over several seeds, averaged (queueing.figures.over_seeds); `workers`
     processes share the seeds (keep it to the machine's spare cores)."""
-    from queueing.figures import over_seeds
+    from navbat.queueing.figures import over_seeds
 
     jobs = [(branch, s, kwargs) for s in seeds]
     if workers > 1 and len(jobs) > 1:

@@ -13,9 +13,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from queueing.erlang import allen_cunneen_wait, prob_wait_within, sqrt_staffing
-from queueing.model import Rules
-from queueing.profiles import DayProfile
+from navbat.queueing.erlang import allen_cunneen_wait, prob_wait_within, sqrt_staffing
+from navbat.queueing.model import Rules
+from navbat.queueing.profiles import DayProfile
 
 
 @dataclass(frozen=True)

@@ -22,11 +22,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from foundation.config import load_config  # noqa: E402
-from queueing import counters_from_branch, rules_from_branch  # noqa: E402
-from queueing.profiles import busy_day  # noqa: E402
-from queueing.quantiles import hd_quantile  # noqa: E402
-from queueing.simulate import draw_visitors, run_policy  # noqa: E402
+from navbat.foundation.config import load_config  # noqa: E402
+from navbat.queueing import counters_from_branch, rules_from_branch  # noqa: E402
+from navbat.queueing.profiles import busy_day  # noqa: E402
+from navbat.queueing.quantiles import hd_quantile  # noqa: E402
+from navbat.queueing.simulate import draw_visitors, run_policy  # noqa: E402
 
 Waited = list[tuple[list[float], float]]  # (sorted replays, real wait) of each visitor who waited
 

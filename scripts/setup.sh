@@ -23,7 +23,7 @@ PYTHON=${PYTHON:-python3}
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/pip install -q --upgrade pip >/dev/null
 .venv/bin/pip install -q -e ".[dev]"
-.venv/bin/python -m foundation.i18n compile
+.venv/bin/python -m navbat.foundation.i18n compile
 
 # axe-core, the accessibility engine the browser tests inject into each page (tests/axe.py):
 # only its one file, from the npm registry, pinned.

@@ -24,11 +24,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from foundation.config import load_config  # noqa: E402
-from queueing import Counter, Rules, counters_from_branch, rules_from_branch  # noqa: E402
-from queueing.figures import summarise  # noqa: E402
-from queueing.profiles import busy_day  # noqa: E402
-from queueing.simulate import draw_visitors, run_policy  # noqa: E402
+from navbat.foundation.config import load_config  # noqa: E402
+from navbat.queueing import Counter, Rules, counters_from_branch, rules_from_branch  # noqa: E402
+from navbat.queueing.figures import summarise  # noqa: E402
+from navbat.queueing.profiles import busy_day  # noqa: E402
+from navbat.queueing.simulate import draw_visitors, run_policy  # noqa: E402
 
 GRID = {"scale": (0.5, 1.0, 1.5), "head_start": (0.0, 0.2, 0.4), "target_growth": (0.0, 1.0),
         "backup_weight": (0.5, 0.8)}

@@ -5,12 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask
-
-from foundation.config import Branch, load_config
-from server import api, errors, guards
-from server.hub import EXTENSION, open_hub
-from server.pages import common, counter, display, head, tracking
-from server.times import utcnow
+from navbat.foundation.config import Branch, load_config
+from navbat.server import api, errors, guards
+from navbat.server.hub import EXTENSION, open_hub
+from navbat.server.pages import common, counter, display, head, tracking
+from navbat.server.times import utcnow
 
 PAGES = (common.bp, tracking.bp, display.bp, counter.bp, head.bp)
 

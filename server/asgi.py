@@ -18,10 +18,9 @@ from typing import Any
 from a2wsgi import WSGIMiddleware
 from a2wsgi.wsgi import build_environ
 from flask import Flask
-
-from server.api.events import COALESCE_S, HEARTBEAT_S, LIVE, Subscription
-from server.events import KEEP_ALIVE
-from server.hub import EXTENSION
+from navbat.server.api.events import COALESCE_S, HEARTBEAT_S, LIVE, Subscription
+from navbat.server.events import KEEP_ALIVE
+from navbat.server.hub import EXTENSION
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]

@@ -28,14 +28,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlite_utils
+from navbat.foundation.config import Branch
+from navbat.server.floor import Floor, Write
+from navbat.server.hub import Hub
+from navbat.server.queries import counter_row
+from navbat.server.refusals import Invalid, Refused, Unauthorized
+from navbat.server.times import iso, parse_iso, utcnow
 from werkzeug.security import check_password_hash, generate_password_hash
-
-from foundation.config import Branch
-from server.floor import Floor, Write
-from server.hub import Hub
-from server.queries import counter_row
-from server.refusals import Invalid, Refused, Unauthorized
-from server.times import iso, parse_iso, utcnow
 
 # scrypt takes 32 MB and ~50 ms of a core per check (outside the GIL): one at a time, so that a
 # crowd of logins or guesses queues for them instead of taking the hub's memory (32 threads x 32 MB)

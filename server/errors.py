@@ -7,9 +7,8 @@ from __future__ import annotations
 import re
 
 from flask import Flask, Response, current_app, jsonify
+from navbat.server.refusals import Conflict, Forbidden, Invalid, NotFound, Refused, Unauthorized
 from werkzeug.exceptions import HTTPException
-
-from server.refusals import Conflict, Forbidden, Invalid, NotFound, Refused, Unauthorized
 
 STATUS: dict[type[Refused], int] = {Invalid: 400, Unauthorized: 401, Forbidden: 403, NotFound: 404, Conflict: 409}
 EXCERPT = 60  # characters of the caller's input an error may quote

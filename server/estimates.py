@@ -11,13 +11,13 @@ import time
 from collections.abc import Callable
 
 import sqlite_utils
+from navbat.foundation.config import Branch
+from navbat.server.db import Store
+from navbat.server.queries import counter_services, serving
+from navbat.server.times import Clock, iso, parse_iso
+from navbat.server.waits import WaitKeeper
 
-import queueing
-from foundation.config import Branch
-from server.db import Store
-from server.queries import counter_services, serving
-from server.times import Clock, iso, parse_iso
-from server.waits import WaitKeeper
+from navbat import queueing
 
 Waits = tuple[dict[int, queueing.Estimate], dict[str, queueing.Estimate]]  # (per waiting ticket, per newcomer)
 HISTORY_CACHE_S = 60

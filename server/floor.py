@@ -21,17 +21,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlite_utils
+from navbat.foundation.config import Branch, Numbering
+from navbat.server import projection, summaries
+from navbat.server.db import Store
+from navbat.server.estimates import Estimates
+from navbat.server.events import Event, EventBus
+from navbat.server.queries import Row, counter_row, counter_services, serving, ticket_row
+from navbat.server.refusals import Conflict, Invalid, NotFound
+from navbat.server.times import Clock, iso, parse_iso
+from navbat.server.transitions import ACTIVE, LIVE
 
-import queueing
-from foundation.config import Branch, Numbering
-from server import projection, summaries
-from server.db import Store
-from server.estimates import Estimates
-from server.events import Event, EventBus
-from server.queries import Row, counter_row, counter_services, serving, ticket_row
-from server.refusals import Conflict, Invalid, NotFound
-from server.times import Clock, iso, parse_iso
-from server.transitions import ACTIVE, LIVE
+from navbat import queueing
 
 TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
 OUTCOMES = ("served", "documents_incomplete", "referred")

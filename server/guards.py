@@ -24,10 +24,9 @@ import socket
 from typing import Any
 
 from flask import Flask, Response, g, request
+from navbat.server.errors import Rejected, excerpt
+from navbat.server.hub import current
 from werkzeug.routing import IntegerConverter, Map
-
-from server.errors import Rejected, excerpt
-from server.hub import current
 
 MAX_BODY = 64 * 1024  # the largest real body (a what-if over every counter) is a few KB
 MAX_HEADERS = 32 * 1024  # request line and headers; nginx allows 4 x 8 KB by default

@@ -17,15 +17,14 @@ from typing import Any
 
 import sqlite_utils
 from flask import current_app
-
-from foundation.config import Branch
-from server import summaries
-from server.db import Store
-from server.estimates import Estimates, Waits
-from server.events import Event, EventBus
-from server.floor import Floor
-from server.queries import events_after, last_event_id
-from server.times import Clock
+from navbat.foundation.config import Branch
+from navbat.server import summaries
+from navbat.server.db import Store
+from navbat.server.estimates import Estimates, Waits
+from navbat.server.events import Event, EventBus
+from navbat.server.floor import Floor
+from navbat.server.queries import events_after, last_event_id
+from navbat.server.times import Clock
 
 EXTENSION = "navbat.hub"
 log = logging.getLogger(__name__)

@@ -8,11 +8,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from server import auth, ratings, views
-from server.hub import Hub
-from server.queries import device_statuses
-from server.times import iso, parse_iso
-from server.transitions import LIVE
+from navbat.server import auth, ratings, views
+from navbat.server.hub import Hub
+from navbat.server.queries import device_statuses
+from navbat.server.times import iso, parse_iso
+from navbat.server.transitions import LIVE
 
 DEVICE_OK = ("ok",)
 DEVICE_WARN = ("paper_near_end",)

@@ -11,10 +11,9 @@ from __future__ import annotations
 import json
 
 import sqlite_utils
-
-from server import transitions
-from server.events import Event
-from server.queries import ticket_row
+from navbat.server import transitions
+from navbat.server.events import Event
+from navbat.server.queries import ticket_row
 
 TICKET_COLUMNS = tuple(transitions.issued({"ticket": 0, "service": "", "number": ""}, "").keys())
 _UPSERT_TICKET = (f"INSERT OR REPLACE INTO tickets ({', '.join(TICKET_COLUMNS)}) "

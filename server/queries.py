@@ -11,9 +11,8 @@ import json
 from typing import Any
 
 import sqlite_utils
-
-from foundation.config import Branch
-from server.refusals import NotFound
+from navbat.foundation.config import Branch
+from navbat.server.refusals import NotFound
 
 Row = dict[str, Any]
 

@@ -12,11 +12,10 @@ import datetime as dt
 from typing import Any
 
 import sqlite_utils
-
-from server.hub import Hub
-from server.queries import Row, counter_row
-from server.refusals import Conflict, Invalid, NotFound
-from server.times import iso, parse_iso
+from navbat.server.hub import Hub
+from navbat.server.queries import Row, counter_row
+from navbat.server.refusals import Conflict, Invalid, NotFound
+from navbat.server.times import iso, parse_iso
 
 SCORES = (1, 2, 3, 4, 5)  # 3 faces use 1, 3, 5
 TABLET_MINUTES = 10  # a counter's tablet may rate its last visitor this long after "done"

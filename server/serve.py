@@ -17,14 +17,13 @@ from collections.abc import Callable
 import h11
 import uvicorn
 from flask import Flask
+from navbat.foundation.config import Branch
+from navbat.server.app import create_app
+from navbat.server.asgi import HubASGI
+from navbat.server.db import checkpoint_in_background
+from navbat.server.guards import HEADERS_TOO_LARGE
+from navbat.server.hub import EXTENSION
 from uvicorn.protocols.http.h11_impl import H11Protocol
-
-from foundation.config import Branch
-from server.app import create_app
-from server.asgi import HubASGI
-from server.db import checkpoint_in_background
-from server.guards import HEADERS_TOO_LARGE
-from server.hub import EXTENSION
 
 # uvicorn's limit on a request's head, above the hub's (server.guards: 32 KB), so a request
 # between the two gets the hub's JSON 431 from Flask; past it, the protocol below answers the

@@ -22,13 +22,14 @@ import datetime as dt
 import math
 from typing import Any
 
-import queueing
-from queueing.profiles import DayProfile, busy_day
-from queueing.staffing import staffing_advice
-from server.hub import Hub
-from server.refusals import Invalid, NotFound
-from server.summaries import estimate_json
-from server.times import iso
+from navbat.queueing.profiles import DayProfile, busy_day
+from navbat.queueing.staffing import staffing_advice
+from navbat.server.hub import Hub
+from navbat.server.refusals import Invalid, NotFound
+from navbat.server.summaries import estimate_json
+from navbat.server.times import iso
+
+from navbat import queueing
 
 TARGET_SHARE = 0.85
 HISTORY_DAYS = 28
@@ -173,7 +174,7 @@ def _live(hub: Hub, state: queueing.QueueState) -> dict[str, dict[str, Any]]:
 
 
 def _rest_of_day(hub: Hub, counters: list[queueing.Counter], profile: DayProfile, seed: int) -> dict[str, Any]:
-    from queueing.simulate import draw_visitors, run_policy
+    from navbat.queueing.simulate import draw_visitors, run_policy
 
     start = _hour_index(hub, profile)
     rest = dataclasses.replace(profile, hours=profile.hours[start:])

@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlite_utils
+from navbat.foundation.config import Branch
+from navbat.server.events import Event
+from navbat.server.queries import Row, serving, waiting_counts
+from navbat.server.times import iso
 
-import queueing
-from foundation.config import Branch
-from server.events import Event
-from server.queries import Row, serving, waiting_counts
-from server.times import iso
+from navbat import queueing
 
 Summary = dict[str, Any]
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from server import auth, summaries
-from server.hub import Hub
-from server.queries import Row, counter_row, counter_services, people_ahead, ticket_row
+from navbat.server import auth, summaries
+from navbat.server.hub import Hub
+from navbat.server.queries import Row, counter_row, counter_services, people_ahead, ticket_row
 
 TICKET_FIELDS = ("id", "number", "service", "priority", "state", "tracking_code", "issued_at", "counter", "called_at",
                  "recalls", "transfers", "outcome", "reason")

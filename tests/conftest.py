@@ -13,17 +13,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import navbat.server.auth  # noqa: F401  (loads the submodule used as server.auth)
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from navbat.foundation.config import Branch, load_config
+from navbat.server.app import create_app
+from navbat.server.auth import add_device, add_user
+from navbat.server.floor import Floor
+from navbat.server.hub import EXTENSION, Hub
+from navbat.server.serve import HubServer
 
-import server.auth
-from foundation.config import Branch, load_config
-from server.app import create_app
-from server.auth import add_device, add_user
-from server.floor import Floor
-from server.hub import EXTENSION, Hub
-from server.serve import HubServer
+from navbat import server  # noqa: I001
 
 # Debian's chromium as root, with nothing dialling out (only loopback, ever).
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -12,9 +12,8 @@ from collections.abc import Iterator
 
 import pytest
 from conftest import PINS, chromium, docs_dir
-
-from foundation.hub_events import wait_until
-from server import views
+from navbat.foundation.hub_events import wait_until
+from navbat.server import views
 
 pytestmark = pytest.mark.browser
 DOCS = docs_dir()

@@ -10,8 +10,7 @@ from collections.abc import Iterator
 import pytest
 from axe import assert_accessible, axe_context
 from conftest import PINS, chromium, docs_dir
-
-from server import views
+from navbat.server import views
 
 pytestmark = pytest.mark.browser
 API = "/api/v1"

@@ -6,8 +6,8 @@ import threading
 import time
 from pathlib import Path
 
-from counter_display.announce import Announcement, AnnouncementQueue, FilePlayer, Player
-from foundation import speech
+from navbat.counter_display.announce import Announcement, AnnouncementQueue, FilePlayer, Player
+from navbat.foundation import speech
 
 
 class TimedPlayer(Player):

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 import requests
+from navbat.foundation.hub_events import EventStream, wait_until
 
-from foundation.hub_events import EventStream, wait_until
 from tests.conftest import PINS, make_app
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -15,10 +15,9 @@ from pathlib import Path
 
 import pytest
 from conftest import docs_dir
+from navbat.foundation import speech
+from navbat.foundation.hub_events import wait_until
 from PIL import Image
-
-from foundation import speech
-from foundation.hub_events import wait_until
 
 pytestmark = [pytest.mark.gui,
               pytest.mark.skipif(not os.environ.get("DISPLAY"), reason="needs a display: run under xvfb-run")]

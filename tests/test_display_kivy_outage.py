@@ -17,9 +17,8 @@ from pathlib import Path
 
 import pytest
 from conftest import docs_dir, make_app, serve_in_thread
+from navbat.foundation.hub_events import wait_until
 from test_display_kivy import FA, DisplayProcess
-
-from foundation.hub_events import wait_until
 
 pytestmark = [pytest.mark.gui,
               pytest.mark.skipif(not os.environ.get("DISPLAY"), reason="needs a display: run under xvfb-run")]

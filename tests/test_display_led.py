@@ -12,10 +12,9 @@ from pathlib import Path
 
 import pytest
 import serial
-
-from counter_display.led import LedBoard, LedFollower, encode_plain, encode_stx, open_serial
-from counter_display.ledrun import follow
-from foundation.hub_events import wait_until
+from navbat.counter_display.led import LedBoard, LedFollower, encode_plain, encode_stx, open_serial
+from navbat.counter_display.ledrun import follow
+from navbat.foundation.hub_events import wait_until
 
 pytestmark = pytest.mark.skipif(shutil.which("socat") is None, reason="needs socat (apt-get install socat)")
 

@@ -6,8 +6,7 @@ import io
 import wave
 
 import pytest
-
-from foundation import speech
+from navbat.foundation import speech
 
 
 @pytest.mark.parametrize(("n", "fa", "en"), [

@@ -14,12 +14,11 @@ from typing import Any
 
 import pytest
 from conftest import unit_summary
-
-from counter_display.feed import Feed, Refresher
-from counter_display.viewmodel import CounterModel, WallModel
-from foundation.config import Branch
-from foundation.hub_events import wait_until
-from foundation.wording import wait_text
+from navbat.counter_display.feed import Feed, Refresher
+from navbat.counter_display.viewmodel import CounterModel, WallModel
+from navbat.foundation.config import Branch
+from navbat.foundation.hub_events import wait_until
+from navbat.foundation.wording import wait_text
 
 NOW = dt.datetime(2026, 11, 22, 8, 0, tzinfo=dt.UTC)  # 11:30 in Tehran, 1 Azar 1405
 SETTLE_S = 0.3  # longer than the Refresher's 0.05 s pause in these tests: any re-read has happened
@@ -231,7 +230,7 @@ def test_a_reconnect_re_reads_once_a_first_connect_does_not(branch) -> None:  # 
 
 
 def test_a_failed_re_read_is_dropped_and_the_next_event_retries(branch) -> None:  # noqa: ANN001
-    from foundation.hub_client import HubUnreachable
+    from navbat.foundation.hub_client import HubUnreachable
 
     hub = FakeHub(services_body(branch, insured=unit_summary(branch, "insured", 2, 4, 4)))
     answers = [HubUnreachable("down")]
@@ -318,7 +317,7 @@ def test_a_lost_hub_marks_the_big_number_as_the_last_one_known(branch) -> None: 
 
 
 def test_the_days_calls_come_back_after_a_restart_and_are_not_spoken(client, actions) -> None:  # noqa: ANN001
-    from foundation.hub_client import HubClient
+    from navbat.foundation.hub_client import HubClient
 
     auth = actions.open_counter(6)
     numbers = []
@@ -359,8 +358,8 @@ def test_arrows_only_where_the_branch_file_gives_this_walls_direction(branch, tm
 
 
 def test_the_watch_says_gone_when_the_stream_drops_or_the_hub_stops_answering() -> None:
-    from counter_display.feed import Watch
-    from foundation.hub_client import HubUnreachable
+    from navbat.counter_display.feed import Watch
+    from navbat.foundation.hub_client import HubUnreachable
 
     answers = {"ok": True}
 

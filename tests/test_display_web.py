@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 from conftest import unit_summary
+from navbat.foundation import speech
+from navbat.foundation.config import Branch
+from navbat.foundation.persian import digits
+from navbat.foundation.wording import wait_text
 
-from foundation import speech
-from foundation.config import Branch
-from foundation.persian import digits
-from foundation.wording import wait_text
 from tests.conftest import chromium, make_app
 
 

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import re
 
-from counter_display.viewmodel import WallModel
-from foundation.hub_client import HubClient
-from foundation.wording import wait_text
-from kiosk.viewmodel import KioskModel
-from printer.slip import slip_from_ticket
+from navbat.counter_display.viewmodel import WallModel
+from navbat.foundation.hub_client import HubClient
+from navbat.foundation.wording import wait_text
+from navbat.kiosk.viewmodel import KioskModel
+from navbat.printer.slip import slip_from_ticket
 
 FA = str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789")
 

@@ -7,10 +7,9 @@ import datetime as dt
 import io
 
 import pytest
+from navbat.server import views
+from navbat.server.floor import Floor
 from openpyxl import load_workbook
-
-from server import views
-from server.floor import Floor
 
 
 @pytest.fixture
@@ -230,8 +229,7 @@ def test_staffing_learns_from_history_and_today(branch, tmp_path) -> None:  # no
     from zoneinfo import ZoneInfo
 
     from conftest import make_app
-
-    from server import staffing
+    from navbat.server import staffing
 
     tz = ZoneInfo("Asia/Tehran")
     today = dt.date(2025, 10, 8)

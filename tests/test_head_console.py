@@ -13,17 +13,15 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-
-from server import views
+from navbat.server import views
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from conftest import PINS, chromium, make_app, serve_in_thread  # noqa: E402
-
-from foundation.config import Branch, load_config  # noqa: E402
-from queueing import rules_from_branch  # noqa: E402
-from queueing.profiles import busy_day  # noqa: E402
+from navbat.foundation.config import Branch, load_config  # noqa: E402
+from navbat.queueing import rules_from_branch  # noqa: E402
+from navbat.queueing.profiles import busy_day  # noqa: E402
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 
@@ -212,7 +210,7 @@ def _extras_for(app, clock: Clock) -> dict[str, str]:  # noqa: ANN001
     auth = {"Authorization": f"Bearer {token}"}
     counter = next(c["number"] for c in views.counters(hub) if c["current_ticket"])
     client.post(f"/api/v1/counters/{counter}/done", headers=auth)
-    from server.reports import parse_day
+    from navbat.server.reports import parse_day
 
     return {"date": parse_day(floor.branch.branch_day(clock()).isoformat()).label, "waiting": waiting, "done": done,
             "counter": str(counter), "tablet_token": app.config["TABLET_TOKENS"][counter]}

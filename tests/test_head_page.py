@@ -8,8 +8,7 @@ import urllib.request
 
 import pytest
 from conftest import PINS
-
-from server import views
+from navbat.server import views
 
 pytestmark = pytest.mark.browser
 

@@ -10,14 +10,13 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from conftest import HandClock, make_app
-
-from counter_display.viewmodel import WallModel
-from foundation.wording import wait_of, wait_text
-from kiosk.views import service_row, ticket_view
-from printer.layout import ticket_blocks, wait_line
-from printer.paper import Paper
-from printer.slip import slip_from_ticket
-from server.hub import EXTENSION
+from navbat.counter_display.viewmodel import WallModel
+from navbat.foundation.wording import wait_of, wait_text
+from navbat.kiosk.views import service_row, ticket_view
+from navbat.printer.layout import ticket_blocks, wait_line
+from navbat.printer.paper import Paper
+from navbat.printer.slip import slip_from_ticket
+from navbat.server.hub import EXTENSION
 
 API = "/api/v1"
 NO_WINDOW = "اکنون باجهٔ بازی ندارد"

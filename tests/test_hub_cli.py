@@ -12,11 +12,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from navbat.foundation.config import DEFAULT_CONFIG
+from navbat.server.app import create_app
+from navbat.server.db import open_db
 from werkzeug.security import check_password_hash
-
-from foundation.config import DEFAULT_CONFIG
-from server.app import create_app
-from server.db import open_db
 
 
 def navbat(*args: str) -> subprocess.CompletedProcess:

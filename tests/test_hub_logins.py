@@ -16,13 +16,14 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import navbat.server.auth  # noqa: F401  (loads the submodule used as server.auth)
 import pytest
 import requests
 from conftest import PINS, make_app, serve_in_thread
 from conftest import HandClock as Clock
+from navbat.server.db import open_db
 
-import server.auth
-from server.db import open_db
+from navbat import server  # noqa: I001
 
 API = "/api/v1"
 TEHRAN = ZoneInfo("Asia/Tehran")

@@ -16,12 +16,11 @@ import pytest
 import requests
 import yaml
 from conftest import make_app
-
-from foundation.config import DEFAULT_CONFIG, Branch, parse_config
-from foundation.i18n import gettext_for
-from server.hub import EXTENSION
-from server.pages.head import JS_STRINGS
-from server.refusals import Conflict
+from navbat.foundation.config import DEFAULT_CONFIG, Branch, parse_config
+from navbat.foundation.i18n import gettext_for
+from navbat.server.hub import EXTENSION
+from navbat.server.pages.head import JS_STRINGS
+from navbat.server.refusals import Conflict
 
 API = "/api/v1"
 # Tiny blocks so a test can wrap them: IN1 101-103, IN2 201-212, IN3 301-320 and PR1 A-1..A-9.

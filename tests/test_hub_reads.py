@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import threading
 
+import navbat.server.reports.worker  # noqa: F401
 import requests
+from navbat.server.reports import build_report, parse_month
 
-import server.reports.worker
-from server.reports import build_report, parse_month
+from navbat import server
 
 API = "/api/v1"
 

@@ -18,11 +18,10 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 from conftest import PINS, LiveHub, chromium, make_app, serve_in_thread
-
-from foundation.config import Branch
-from foundation.hub_events import EventStream, wait_until
-from server.api.events import STREAMS
-from server.streams import RETRY_AFTER_S, Limits, Streams
+from navbat.foundation.config import Branch
+from navbat.foundation.hub_events import EventStream, wait_until
+from navbat.server.api.events import STREAMS
+from navbat.server.streams import RETRY_AFTER_S, Limits, Streams
 
 API = "/api/v1"
 THREADS = 4

@@ -8,8 +8,8 @@ import http.client
 import json
 from urllib.parse import urlparse
 
-from server.events import Event
-from server.summaries import Facts, summarise
+from navbat.server.events import Event
+from navbat.server.summaries import Facts, summarise
 
 API = "/api/v1"
 

@@ -6,10 +6,10 @@ import socket
 import threading
 from pathlib import Path
 
-from foundation.config import Branch
-from foundation.hub_client import HubClient
-from kiosk.printing import KioskPrinter
-from kiosk.viewmodel import KioskModel
+from navbat.foundation.config import Branch
+from navbat.foundation.hub_client import HubClient
+from navbat.kiosk.printing import KioskPrinter
+from navbat.kiosk.viewmodel import KioskModel
 
 
 def file_printer(branch: Branch, folder: Path, queue_db: Path, hub: HubClient, **options: object) -> KioskPrinter:

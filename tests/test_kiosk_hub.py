@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
-from foundation.hub_client import HubClient, HubRefused, HubUnreachable
-from kiosk.viewmodel import KioskModel
+from navbat.foundation.hub_client import HubClient, HubRefused, HubUnreachable
+from navbat.kiosk.viewmodel import KioskModel
 
 
 def test_issue_is_idempotent_per_key(live_hub) -> None:  # noqa: ANN001

@@ -11,14 +11,13 @@ import sqlite3
 from pathlib import Path
 
 import yaml
-
-from foundation.config import DEFAULT_CONFIG, Branch, load_config
-from foundation.hub_client import HubClient
-from kiosk.printing import KioskPrinter
-from kiosk.viewmodel import KioskModel
-from printer.demo import hub_ticket
-from printer.layout import ticket_bytes
-from printer.slip import slip_from_ticket
+from navbat.foundation.config import DEFAULT_CONFIG, Branch, load_config
+from navbat.foundation.hub_client import HubClient
+from navbat.kiosk.printing import KioskPrinter
+from navbat.kiosk.viewmodel import KioskModel
+from navbat.printer.demo import hub_ticket
+from navbat.printer.layout import ticket_bytes
+from navbat.printer.slip import slip_from_ticket
 
 HUB = "http://127.0.0.1:8080"
 KIOSKS_NAME = {"fa": "نام قدیمی در فایل کیوسک", "en": "Old name in the kiosk's file"}

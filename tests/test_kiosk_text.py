@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from foundation.shaping import shape, wrap
-from kiosk import text
+from navbat.foundation.shaping import shape, wrap
+from navbat.kiosk import text
 
 
 def test_shape_joins_letters_and_orders_right_to_left() -> None:

@@ -7,12 +7,11 @@ import time
 
 import pytest
 from conftest import make_app, serve_in_thread
+from navbat.foundation.hub_client import HubClient
+from navbat.foundation.wording import wait_text
+from navbat.kiosk import viewmodel as vm
+from navbat.kiosk.viewmodel import KioskModel
 from test_kiosk_helpers import AnswerDropper, HubProcess, kiosk
-
-from foundation.hub_client import HubClient
-from foundation.wording import wait_text
-from kiosk import viewmodel as vm
-from kiosk.viewmodel import KioskModel
 
 
 def tickets(app) -> list[dict]:  # noqa: ANN001
@@ -257,8 +256,8 @@ def _wait_for(check, timeout: float = 10.0) -> bool:  # noqa: ANN001
 
 
 def test_paper_out_tells_visitor_and_hub_and_prints_once_refilled(branch, live_hub, tmp_path) -> None:  # noqa: ANN001
-    from kiosk.printing import KioskPrinter
-    from printer.fakes import FakeNetworkPrinter
+    from navbat.kiosk.printing import KioskPrinter
+    from navbat.printer.fakes import FakeNetworkPrinter
 
     hub = HubClient(live_hub.url, live_hub.app.config["KIOSK_TOKEN"])
     with FakeNetworkPrinter() as device:

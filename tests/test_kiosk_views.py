@@ -11,11 +11,10 @@ import copy
 from typing import Any
 
 import pytest
-
-from foundation.wording import wait_text
-from kiosk import viewmodel as vm
-from kiosk.viewmodel import KioskModel
-from kiosk.views import PriorityOption
+from navbat.foundation.wording import wait_text
+from navbat.kiosk import viewmodel as vm
+from navbat.kiosk.viewmodel import KioskModel
+from navbat.kiosk.views import PriorityOption
 
 
 def _t(fa: str, en: str) -> dict[str, str]:

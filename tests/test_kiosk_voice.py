@@ -4,8 +4,7 @@ voices, and the ticket screen reads the number and what to do next."""
 from __future__ import annotations
 
 import pytest
-
-from foundation import speech
+from navbat.foundation import speech
 
 
 @pytest.mark.parametrize("lang", speech.LANGS)

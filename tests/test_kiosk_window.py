@@ -1,6 +1,6 @@
 """The kiosk in a real window (Xvfb): a visitor taps through a whole visit (issue 6, V2).
 
-Kivy runs in a subprocess under `timeout` (python -m kiosk.autopilot), so a hung window
+Kivy runs in a subprocess under `timeout` (python -m navbat.kiosk.autopilot), so a hung window
 cannot block pytest; the hub runs here, on a real socket, so the test counts its tickets.
 """
 
@@ -41,7 +41,7 @@ def run_kiosk(args: list[str], tmp_path: Path, limit: int = 90) -> subprocess.Co
 
 def autopilot(hub_url: str, token: str, tmp_path: Path, printer_folder: Path, *extra: str) -> dict:
     # --token=: a token may start with "-", which argparse would take for an option.
-    out = run_kiosk(["-m", "kiosk.autopilot", "--hub", hub_url, f"--token={token}",
+    out = run_kiosk(["-m", "navbat.kiosk.autopilot", "--hub", hub_url, f"--token={token}",
                      "--printer-folder", str(printer_folder), "--queue-db", str(tmp_path / "queue.sqlite"),
                      *extra], tmp_path)
     lines = [line for line in out.stdout.splitlines() if line.startswith("{")]

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
+from navbat.foundation.config import DEFAULT_CONFIG
+from navbat.printer.fakes import FakeNetworkPrinter
 
-from foundation.config import DEFAULT_CONFIG
 from navbat.cli import main
-from printer.fakes import FakeNetworkPrinter
 
 
 def test_default_printer_writes_the_demo_ticket(tmp_path, monkeypatch, capsys):

@@ -12,14 +12,13 @@ from pathlib import Path
 
 import pytest
 import serial
+from navbat.foundation.config import Printer, load_config
+from navbat.printer import status as st
+from navbat.printer.demo import demo_slip
+from navbat.printer.devices import PrinterOffline, TicketFolder, open_printer, send_ticket
+from navbat.printer.fakes import FakeNetworkPrinter
+from navbat.printer.layout import ticket_bytes
 from PIL import Image
-
-from foundation.config import Printer, load_config
-from printer import status as st
-from printer.demo import demo_slip
-from printer.devices import PrinterOffline, TicketFolder, open_printer, send_ticket
-from printer.fakes import FakeNetworkPrinter
-from printer.layout import ticket_bytes
 
 WHEN = dt.datetime(2026, 11, 22, 6, 35, tzinfo=dt.UTC)
 

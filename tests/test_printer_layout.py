@@ -8,13 +8,12 @@ import re
 from pathlib import Path
 
 import pytest
+from navbat.foundation.config import load_config
+from navbat.printer import raster
+from navbat.printer.demo import demo_slip, hub_ticket
+from navbat.printer.layout import SIZE_BODY, Paper, preview_png, ticket_blocks, ticket_bytes
+from navbat.printer.slip import slip_from_ticket
 from PIL import Image
-
-from foundation.config import load_config
-from printer import raster
-from printer.demo import demo_slip, hub_ticket
-from printer.layout import SIZE_BODY, Paper, preview_png, ticket_blocks, ticket_bytes
-from printer.slip import slip_from_ticket
 
 GOLDEN = Path(__file__).parent / "golden"
 WHEN = dt.datetime(2026, 11, 22, 6, 35, tzinfo=dt.UTC)  # 1 Azar 1405, 10:05 in Tehran

@@ -10,12 +10,11 @@ import sqlite3
 import time
 
 import pytest
-
-from foundation.config import Printer, load_config
-from printer.demo import demo_slip
-from printer.fakes import FakeNetworkPrinter
-from printer.layout import ticket_bytes
-from printer.queue import PrintQueue
+from navbat.foundation.config import Printer, load_config
+from navbat.printer.demo import demo_slip
+from navbat.printer.fakes import FakeNetworkPrinter
+from navbat.printer.layout import ticket_bytes
+from navbat.printer.queue import PrintQueue
 
 WHEN = dt.datetime(2026, 11, 22, 6, 35, tzinfo=dt.UTC)
 

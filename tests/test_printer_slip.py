@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-
-from foundation.config import load_config
-from printer.layout import Paper, people_line, ticket_blocks, ticket_bytes, wait_line
-from printer.paper import Raster
-from printer.slip import SlipError, TicketSlip, slip_from_ticket
+from navbat.foundation.config import load_config
+from navbat.printer.layout import Paper, people_line, ticket_blocks, ticket_bytes, wait_line
+from navbat.printer.paper import Raster
+from navbat.printer.slip import SlipError, TicketSlip, slip_from_ticket
 
 HUB = "http://127.0.0.1:8080/"
 ELDERLY = {"fa": "سالمند (۶۰ سال به بالا)", "en": "Elderly (60+)"}

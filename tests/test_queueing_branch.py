@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from foundation.config import load_config, parse_config
-from queueing import counters_from_branch, rules_from_branch
-from queueing.branch import unit_of_services
+from navbat.foundation.config import load_config, parse_config
+from navbat.queueing import counters_from_branch, rules_from_branch
+from navbat.queueing.branch import unit_of_services
 
 
 def test_rules_from_the_demo_branch() -> None:

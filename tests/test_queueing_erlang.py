@@ -5,8 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-
-from queueing.erlang import (
+from navbat.queueing.erlang import (
     allen_cunneen_wait,
     erlang_b,
     erlang_c,

@@ -6,9 +6,8 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-
-from foundation.config import load_config
-from queueing import (
+from navbat.foundation.config import load_config
+from navbat.queueing import (
     Counter,
     QueueState,
     Rules,
@@ -19,8 +18,8 @@ from queueing import (
     learn_service_minutes,
     rules_from_branch,
 )
-from queueing.profiles import busy_day
-from queueing.simulate import draw_visitors, run_policy, summarise
+from navbat.queueing.profiles import busy_day
+from navbat.queueing.simulate import draw_visitors, run_policy, summarise
 
 NOW = 1_800_000_000.0
 # near-deterministic service times make the replay hand-checkable

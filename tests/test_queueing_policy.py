@@ -6,9 +6,8 @@ import dataclasses
 import random
 
 import pytest
-
-from queueing import Counter, Rules, WaitingLines, WaitingTicket, choose_next
-from queueing.baselines import oldest_first, strict_priority
+from navbat.queueing import Counter, Rules, WaitingLines, WaitingTicket, choose_next
+from navbat.queueing.baselines import oldest_first, strict_priority
 
 NOW = 1_800_000_000.0
 RULES = Rules(
@@ -131,7 +130,7 @@ def test_indexed_lines_choose_like_a_plain_list() -> None:
         indexed = choose_next(counter, WaitingLines(tickets), NOW, RULES)
         assert (plain and plain.ticket) == (indexed and indexed.ticket)
         if plain:  # and it is the true maximum of the score over every ticket the counter serves
-            from queueing.policy import score
+            from navbat.queueing.policy import score
             best = max(score(t, counter.services[t.service], NOW, RULES) for t in tickets if counter.serves(t.service))
             assert plain.score == pytest.approx(best)
 

@@ -9,15 +9,15 @@ import math
 import random
 
 import pytest
+from navbat.foundation.config import load_config
+from navbat.queueing import Counter, Estimate, QueueState, Rules, WaitingTicket, estimate_floor, estimate_waits
+from navbat.queueing.figures import half_width, over_seeds, summarise, t_quantile
+from navbat.queueing.learn import RollingLearner, learn_service_minutes, robust_mean
+from navbat.queueing.profiles import DayProfile
+from navbat.queueing.quantiles import hd_quantile, share_below
+from navbat.queueing.simulate import Outcome, Visitor
 
-from foundation.config import load_config
 from navbat.cli import main
-from queueing import Counter, Estimate, QueueState, Rules, WaitingTicket, estimate_floor, estimate_waits
-from queueing.figures import half_width, over_seeds, summarise, t_quantile
-from queueing.learn import RollingLearner, learn_service_minutes, robust_mean
-from queueing.profiles import DayProfile
-from queueing.quantiles import hd_quantile, share_below
-from queueing.simulate import Outcome, Visitor
 
 NOW = 1_800_000_000.0
 EXACT = Rules(target_wait_min={"A": 20.0}, expected_service_min={"A": 10.0}, service_cv=1e-4,
@@ -152,9 +152,9 @@ def test_simulator_unchanged_within_noise_after_the_speed_up() -> None:
     same to the second; the estimates (now also Harrell–Davis, 32 replays) within noise."""
     import dataclasses
 
-    from queueing import counters_from_branch, rules_from_branch
-    from queueing.profiles import busy_day
-    from queueing.simulate import draw_visitors, run_policy
+    from navbat.queueing import counters_from_branch, rules_from_branch
+    from navbat.queueing.profiles import busy_day
+    from navbat.queueing.simulate import draw_visitors, run_policy
 
     before = {1: (3.01, 27.58, 1.01), 2: (2.05, 20.44, 0.82), 3: (1.80, 20.56, 0.79)}  # mean, max, estimate MAE
     branch = load_config()

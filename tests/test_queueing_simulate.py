@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 
 import pytest
+from navbat.foundation.config import load_config, parse_config
+from navbat.queueing import counters_from_branch, rules_from_branch
+from navbat.queueing.erlang import allen_cunneen_wait
+from navbat.queueing.profiles import busy_day
+from navbat.queueing.simulate import POLICIES, draw_visitors, pooled_bound, run_policy, simulate_branch
 
-from foundation.config import load_config, parse_config
 from navbat.cli import main
-from queueing import counters_from_branch, rules_from_branch
-from queueing.erlang import allen_cunneen_wait
-from queueing.profiles import busy_day
-from queueing.simulate import POLICIES, draw_visitors, pooled_bound, run_policy, simulate_branch
 
 KEYS = {"mean_wait_min", "p90_wait_min", "max_wait_min", "sla_pct", "priority_mean_wait_min", "regular_mean_wait_min",
         "utilisation", "estimate_mae_min", "naive_estimate_mae_min"}

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
-
-from foundation.config import load_config
-from queueing import rules_from_branch
-from queueing.erlang import allen_cunneen_wait
-from queueing.profiles import busy_day
-from queueing.staffing import share_within_target, staffing_advice
+from navbat.foundation.config import load_config
+from navbat.queueing import rules_from_branch
+from navbat.queueing.erlang import allen_cunneen_wait
+from navbat.queueing.profiles import busy_day
+from navbat.queueing.staffing import share_within_target, staffing_advice
 
 
 def test_advice_per_hour() -> None:

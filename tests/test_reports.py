@@ -24,14 +24,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from navbat.server import ratings, views
+from navbat.server.floor import Floor
+from navbat.server.hub import Hub
+from navbat.server.reports import build_report, parse_day, parse_month
+from navbat.server.reports.export import to_csv, to_xlsx
+from navbat.server.reports.figures import p90
 from openpyxl import load_workbook
-
-from server import ratings, views
-from server.floor import Floor
-from server.hub import Hub
-from server.reports import build_report, parse_day, parse_month
-from server.reports.export import to_csv, to_xlsx
-from server.reports.figures import p90
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 DAY = dt.date(2025, 10, 5)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from server import views
-from server.floor import Floor
+from navbat.server import views
+from navbat.server.floor import Floor
 
 FA = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 

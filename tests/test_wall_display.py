@@ -8,8 +8,7 @@ from __future__ import annotations
 import pytest
 from axe import assert_accessible, axe_context
 from conftest import chromium, docs_dir, make_app, serve_in_thread
-
-from server.hub import EXTENSION
+from navbat.server.hub import EXTENSION
 
 pytestmark = pytest.mark.browser
 API = "/api/v1"

@@ -28,10 +28,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from foundation.config import load_config
-    from server.auth import add_device, add_user
-    from server.db import open_db
-    from server.serve import serve
+    from navbat.foundation.config import load_config
+    from navbat.server.auth import add_device, add_user
+    from navbat.server.db import open_db
+    from navbat.server.serve import serve
 
     branch = load_config(args.config)
     db = open_db(args.db)

@@ -21,8 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_add(args: argparse.Namespace) -> int:
-    from server.auth import add_device
-    from server.db import open_db
+    from navbat.server.auth import add_device
+    from navbat.server.db import open_db
 
     try:
         token = add_device(open_db(args.db), args.name, args.role, args.counter)

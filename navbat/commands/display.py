@@ -64,8 +64,8 @@ def run(args: argparse.Namespace) -> int:
     else:
         Config.set("graphics", "width", "1280")
         Config.set("graphics", "height", "800")
-    from counter_display.announce import FilePlayer, KivyPlayer, SilentPlayer
-    from counter_display.app import run as run_app
+    from navbat.counter_display.announce import FilePlayer, KivyPlayer, SilentPlayer
+    from navbat.counter_display.app import run as run_app
 
     if args.audio_out:
         player = FilePlayer(args.audio_out, realtime=True)
@@ -79,9 +79,9 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_led(args: argparse.Namespace) -> int:
-    from counter_display.led import LedBoard, LedFollower, open_serial
-    from counter_display.ledrun import follow
-    from foundation.config import load_config
+    from navbat.counter_display.led import LedBoard, LedFollower, open_serial
+    from navbat.counter_display.ledrun import follow
+    from navbat.foundation.config import load_config
 
     branch = load_config(args.config)
     cfg = next((d for d in branch.displays if d.name == args.led), None)

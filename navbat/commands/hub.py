@@ -20,8 +20,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from foundation.config import load_config
-    from server.serve import serve
+    from navbat.foundation.config import load_config
+    from navbat.server.serve import serve
 
     branch = load_config(args.config)  # refused here, before anything starts, if it is bad
     try:

@@ -41,14 +41,14 @@ def run(args: argparse.Namespace) -> int:
         print("navbat kiosk: give the kiosk's device token with --token or NAVBAT_KIOSK_TOKEN "
               "(make one with `navbat device add kiosk-1 --role kiosk`)", file=sys.stderr)
         return 2
-    from kiosk.launch import configure
+    from navbat.kiosk.launch import configure
 
     configure(fullscreen=args.fullscreen and not args.screenshot)
 
-    from foundation.config import load_config
-    from foundation.hub_client import HubClient
-    from kiosk.printing import kiosk_printer
-    from kiosk.viewmodel import KioskModel
+    from navbat.foundation.config import load_config
+    from navbat.foundation.hub_client import HubClient
+    from navbat.kiosk.printing import kiosk_printer
+    from navbat.kiosk.viewmodel import KioskModel
 
     branch = load_config(args.config)  # only for this kiosk's printer; every name shown comes from the hub
     hub = HubClient(args.hub, args.token)
@@ -64,11 +64,11 @@ def run(args: argparse.Namespace) -> int:
             printer = kiosk_printer(branch, name, args.hub, queue_db, report=hub.report_printer).start()
     model = KioskModel(hub, printer, lang=args.lang)
 
-    from kiosk.app import KioskApp
+    from navbat.kiosk.app import KioskApp
 
     app = KioskApp(model)
     if args.screenshot:
-        from kiosk.snapshot import prepare, shoot
+        from navbat.kiosk.snapshot import prepare, shoot
 
         problem = prepare(model, args.screen, args.unit, args.service)
         if problem:

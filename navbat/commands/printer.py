@@ -31,10 +31,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_test(args: argparse.Namespace) -> int:
-    from foundation.config import load_config
-    from printer.demo import demo_slip
-    from printer.devices import PrinterOffline, TicketFolder, open_printer, send_ticket
-    from printer.status import query_status
+    from navbat.foundation.config import load_config
+    from navbat.printer.demo import demo_slip
+    from navbat.printer.devices import PrinterOffline, TicketFolder, open_printer, send_ticket
+    from navbat.printer.status import query_status
 
     branch = load_config(args.config)
     if not branch.printers:
@@ -69,9 +69,9 @@ def run_test(args: argparse.Namespace) -> int:
 def run_preview(args: argparse.Namespace) -> int:
     import datetime as dt
 
-    from foundation.config import load_config
-    from printer.demo import demo_slip
-    from printer.layout import preview_png, ticket_bytes
+    from navbat.foundation.config import load_config
+    from navbat.printer.demo import demo_slip
+    from navbat.printer.layout import preview_png, ticket_bytes
 
     when = None
     if args.at:

@@ -23,9 +23,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import sqlite_utils
 
-    from foundation.config import load_config
-    from server.reports import build_report, parse_month
-    from server.reports.export import to_csv, to_xlsx
+    from navbat.foundation.config import load_config
+    from navbat.server.reports import build_report, parse_month
+    from navbat.server.reports.export import to_csv, to_xlsx
 
     try:
         period = parse_month(args.month)

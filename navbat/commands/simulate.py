@@ -49,7 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from foundation.config import load_config
+    from navbat.foundation.config import load_config
 
     branch = load_config(args.config)
     if not 1 <= args.days <= 365:
@@ -75,7 +75,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(branch: Any, seeds: list[int], args: argparse.Namespace, backups: int, estimate: bool) -> dict[str, Any]:
-    from queueing.simulate import simulate_branch, simulate_seeds
+    from navbat.queueing.simulate import simulate_branch, simulate_seeds
 
     if not args.seeds:
         return simulate_branch(branch, seeds[0], args.days, backups, args.utilisation, estimate)
@@ -147,9 +147,9 @@ def aims(result: dict[str, Any]) -> list[tuple[str, str, bool]]:
 
 
 def _staffing(branch: Any, args: argparse.Namespace) -> int:
-    from queueing.branch import rules_from_branch
-    from queueing.profiles import busy_day
-    from queueing.staffing import advice_json, staffing_advice
+    from navbat.queueing.branch import rules_from_branch
+    from navbat.queueing.profiles import busy_day
+    from navbat.queueing.staffing import advice_json, staffing_advice
 
     if not 0 < args.share < 1:
         return _fail("--share must be between 0 and 1, e.g. 0.85")

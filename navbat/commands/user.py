@@ -31,8 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_add(args: argparse.Namespace) -> int:
-    from server.auth import add_user
-    from server.db import open_db
+    from navbat.server.auth import add_user
+    from navbat.server.db import open_db
 
     try:
         add_user(open_db(args.db), args.name, args.role, args.pin, args.display_name)
@@ -44,8 +44,8 @@ def run_add(args: argparse.Namespace) -> int:
 
 
 def run_disable(args: argparse.Namespace) -> int:
-    from server.auth import disable_user
-    from server.db import open_db
+    from navbat.server.auth import disable_user
+    from navbat.server.db import open_db
 
     if not disable_user(open_db(args.db), args.name):
         print(f"navbat user disable: no user {args.name}", file=sys.stderr)
@@ -55,7 +55,7 @@ def run_disable(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from server.db import open_db
+    from navbat.server.db import open_db
 
     for row in open_db(args.db).query("SELECT username, role, display_name, disabled, created_at FROM users "
                                       "ORDER BY username"):

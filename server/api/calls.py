@@ -6,11 +6,10 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, Response, jsonify, request
-
-from server.hub import current
-from server.queries import recent_calls
-from server.refusals import Invalid
-from server.times import iso
+from navbat.server.hub import current
+from navbat.server.queries import recent_calls
+from navbat.server.refusals import Invalid
+from navbat.server.times import iso
 
 bp = Blueprint("calls", __name__)
 MAX_CALLS = 20

@@ -7,11 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import g, request
-
-from server import guards
-from server.auth import Principal, SessionExpired, identify
-from server.hub import current
-from server.refusals import Forbidden, Invalid, Unauthorized
+from navbat.server import guards
+from navbat.server.auth import Principal, SessionExpired, identify
+from navbat.server.hub import current
+from navbat.server.refusals import Forbidden, Invalid, Unauthorized
 
 
 def bearer() -> str | None:

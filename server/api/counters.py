@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify
-
-from server import views
-from server.api.common import caller, json_body, may_act_on_counter, require
-from server.hub import current
-from server.refusals import Invalid
+from navbat.server import views
+from navbat.server.api.common import caller, json_body, may_act_on_counter, require
+from navbat.server.hub import current
+from navbat.server.refusals import Invalid
 
 bp = Blueprint("counters", __name__)
 

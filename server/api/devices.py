@@ -5,11 +5,10 @@ from __future__ import annotations
 import re
 
 from flask import Blueprint, Response, g, jsonify
-
-from server.api.common import json_body, require
-from server.hub import current
-from server.queries import device_statuses
-from server.refusals import Invalid
+from navbat.server.api.common import json_body, require
+from navbat.server.hub import current
+from navbat.server.queries import device_statuses
+from navbat.server.refusals import Invalid
 
 bp = Blueprint("devices", __name__)
 STATUSES = ("ok", "offline", "paper_out", "paper_near_end", "error")

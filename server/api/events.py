@@ -24,15 +24,14 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Flask, Response, current_app, request, stream_with_context
 from flask.blueprints import BlueprintSetupState
-
-from server.api.common import bearer, caller
-from server.auth import Principal
-from server.errors import error
-from server.events import KEEP_ALIVE, Cursor
-from server.guards import MAX_INT
-from server.hub import current
-from server.refusals import Invalid
-from server.streams import RETRY_AFTER_S, Limits, Slot, Streams
+from navbat.server.api.common import bearer, caller
+from navbat.server.auth import Principal
+from navbat.server.errors import error
+from navbat.server.events import KEEP_ALIVE, Cursor
+from navbat.server.guards import MAX_INT
+from navbat.server.hub import current
+from navbat.server.refusals import Invalid
+from navbat.server.streams import RETRY_AFTER_S, Limits, Slot, Streams
 
 bp = Blueprint("events", __name__)
 HEARTBEAT_S = 15.0

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
-
-from server import live_floor, staffing
-from server.api.common import json_body, require
-from server.hub import current
-from server.refusals import Invalid
+from navbat.server import live_floor, staffing
+from navbat.server.api.common import json_body, require
+from navbat.server.hub import current
+from navbat.server.refusals import Invalid
 
 bp = Blueprint("head_api", __name__)
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
-
-from server.openapi import SPEC
+from navbat.server.openapi import SPEC
 
 bp = Blueprint("meta", __name__)
 

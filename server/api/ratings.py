@@ -5,12 +5,11 @@ code, no login."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, g, jsonify, request
-
-from server import ratings
-from server.api.common import caller, json_body, require
-from server.auth import Principal
-from server.hub import current
-from server.refusals import Forbidden, Invalid, Unauthorized
+from navbat.server import ratings
+from navbat.server.api.common import caller, json_body, require
+from navbat.server.auth import Principal
+from navbat.server.hub import current
+from navbat.server.refusals import Forbidden, Invalid, Unauthorized
 
 bp = Blueprint("ratings_api", __name__)
 

@@ -8,12 +8,11 @@ import datetime as dt
 
 import jdatetime
 from flask import Blueprint, Response, current_app, jsonify, request
-
-from server.api.common import require
-from server.hub import current
-from server.refusals import Invalid
-from server.reports import Period, parse_day, parse_month, worker
-from server.reports.export import to_csv, to_xlsx
+from navbat.server.api.common import require
+from navbat.server.hub import current
+from navbat.server.refusals import Invalid
+from navbat.server.reports import Period, parse_day, parse_month, worker
+from navbat.server.reports.export import to_csv, to_xlsx
 
 bp = Blueprint("reports_api", __name__)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

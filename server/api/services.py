@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
-
-from server import views
-from server.hub import current
+from navbat.server import views
+from navbat.server.hub import current
 
 bp = Blueprint("services", __name__)
 

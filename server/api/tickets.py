@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, g, jsonify, request
-
-from server import views
-from server.api.common import json_body, require
-from server.hub import current
-from server.refusals import Invalid
+from navbat.server import views
+from navbat.server.api.common import json_body, require
+from navbat.server.hub import current
+from navbat.server.refusals import Invalid
 
 bp = Blueprint("tickets", __name__)
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, request, send_from_directory
-
-from foundation.assets import FONT_FILES, FONTS
-from foundation.i18n import parse_lang
-from server.refusals import Invalid, NotFound
+from navbat.foundation.assets import FONT_FILES, FONTS
+from navbat.foundation.i18n import parse_lang
+from navbat.server.refusals import Invalid, NotFound
 
 bp = Blueprint("assets", __name__)
 

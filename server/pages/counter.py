@@ -9,9 +9,8 @@ domain "counter"), Persian right to left by default, English with ?lang=en.
 from __future__ import annotations
 
 from flask import Blueprint, render_template
-
-from foundation.i18n import direction, gettext_for
-from server.pages.common import lang
+from navbat.foundation.i18n import direction, gettext_for
+from navbat.server.pages.common import lang
 
 bp = Blueprint("counter", __name__, url_prefix="/counter")
 

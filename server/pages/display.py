@@ -12,14 +12,13 @@ import functools
 import re
 
 from flask import Blueprint, Response, jsonify, render_template, request
-
-from foundation import speech
-from foundation.i18n import direction, gettext_for
-from foundation.persian import digits, format_date
-from foundation.wording import wait_words
-from server.hub import current
-from server.pages.common import lang as _lang
-from server.refusals import Invalid, NotFound
+from navbat.foundation import speech
+from navbat.foundation.i18n import direction, gettext_for
+from navbat.foundation.persian import digits, format_date
+from navbat.foundation.wording import wait_words
+from navbat.server.hub import current
+from navbat.server.pages.common import lang as _lang
+from navbat.server.refusals import Invalid, NotFound
 
 bp = Blueprint("display", __name__, url_prefix="/display")
 TICKET_NUMBER = re.compile(r"^[A-Z]{0,2}-?\d{1,4}$")

@@ -5,11 +5,10 @@ show comes from the API (server/api/head.py, ratings.py, reports.py)."""
 from __future__ import annotations
 
 from flask import Blueprint, render_template
-
-from foundation.i18n import direction, gettext_for
-from server.hub import current
-from server.pages.common import lang
-from server.refusals import NotFound
+from navbat.foundation.i18n import direction, gettext_for
+from navbat.server.hub import current
+from navbat.server.pages.common import lang
+from navbat.server.refusals import NotFound
 
 bp = Blueprint("head", __name__)
 

@@ -10,16 +10,15 @@ that any phone can send.
 from __future__ import annotations
 
 from flask import Blueprint, redirect, render_template, request, url_for
-
-from foundation.i18n import direction, gettext_for
-from foundation.persian import digits, format_datetime
-from foundation.wording import wait_of
-from server import ratings, views
-from server.errors import status_of
-from server.hub import current
-from server.pages.common import lang as _lang
-from server.refusals import Refused
-from server.times import parse_iso
+from navbat.foundation.i18n import direction, gettext_for
+from navbat.foundation.persian import digits, format_datetime
+from navbat.foundation.wording import wait_of
+from navbat.server import ratings, views
+from navbat.server.errors import status_of
+from navbat.server.hub import current
+from navbat.server.pages.common import lang as _lang
+from navbat.server.refusals import Refused
+from navbat.server.times import parse_iso
 
 bp = Blueprint("tracking", __name__)
 LIVE_STATES = ("waiting", "called", "serving")

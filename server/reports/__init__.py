@@ -5,7 +5,7 @@ event log into one visit per ticket (so recalls and transfers count once), `figu
 aggregates them, `export` writes CSV and XLSX.
 """
 
-from server.reports.figures import Report, build_report
-from server.reports.period import Period, parse_day, parse_month
+from navbat.server.reports.figures import Report, build_report
+from navbat.server.reports.period import Period, parse_day, parse_month
 
 __all__ = ["Period", "Report", "build_report", "parse_day", "parse_month"]

@@ -17,10 +17,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlite_utils
-
-from foundation.config import Branch
-from server.reports.period import Period
-from server.reports.visits import Segment, Visit, attach_ratings, fold, load_rows
+from navbat.foundation.config import Branch
+from navbat.server.reports.period import Period
+from navbat.server.reports.visits import Segment, Visit, attach_ratings, fold, load_rows
 
 SATISFIED = 4  # a score of 4 or 5 out of 5 counts as satisfied (F2: 80 % in person)
 

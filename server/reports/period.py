@@ -7,8 +7,7 @@ import re
 from dataclasses import dataclass
 
 import jdatetime
-
-from foundation.persian import JALALI_MONTHS, fa_digits, jalali_month_range, latin_digits
+from navbat.foundation.persian import JALALI_MONTHS, fa_digits, jalali_month_range, latin_digits
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import sqlite_utils
-
-from server import transitions
-from server.times import iso
+from navbat.server import transitions
+from navbat.server.times import iso
 
 
 @dataclass

@@ -18,11 +18,10 @@ from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 import sqlite_utils
-
-from foundation.config import Branch
-from server.db import Store
-from server.reports.figures import Report, build_report
-from server.reports.period import Period
+from navbat.foundation.config import Branch
+from navbat.server.db import Store
+from navbat.server.reports.figures import Report, build_report
+from navbat.server.reports.period import Period
 
 log = logging.getLogger(__name__)
 _pool: ProcessPoolExecutor | None = None
