@@ -24,13 +24,25 @@ def _modules() -> list[tuple[str, Path]]:
     return [(package, path) for package in ALLOWED for path in sorted((ROOT / package).rglob("*.py"))]
 
 
+def _package(dotted: str) -> str:
+    """Which of our folders a dotted name is in: installed, they all live under `navbat`
+    (navbat.server is server/), and `navbat` alone is the commands' package."""
+    parts = dotted.split(".")
+    if parts[0] == "navbat" and len(parts) > 1 and parts[1] in ALLOWED:
+        return parts[1]
+    return parts[0]
+
+
 def _imported(path: Path) -> set[str]:
     out = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
-            out.update(a.name.split(".")[0] for a in node.names)
+            out.update(_package(a.name) for a in node.names)
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            out.add(node.module.split(".")[0])
+            if node.module == "navbat":  # from navbat import queueing
+                out.update(_package(f"navbat.{a.name}") for a in node.names)
+            else:
+                out.add(_package(node.module))
     return out
 
 
