@@ -97,6 +97,10 @@ class Service(_Model):
     steps: list[Text] = Field(default_factory=list)
     responsible: Text | None = None  # D6: "who is responsible"
     enabled: bool = True
+    # F3: a request registered at the counter is answered within this many working days (never
+    # more than 10), by this unit or back office; None: the counter's answer is the final one.
+    answer_working_days: int | None = Field(default=None, ge=1, le=10)
+    answered_by: Text | None = None
 
 
 class Unit(_Model):
@@ -218,7 +222,8 @@ class BranchInfo(_Model):
     province: Text | None = None
     timezone: str = "Asia/Tehran"
     opening_hours: dict[Literal[WEEKDAYS], str] = Field(default_factory=dict)  # type: ignore[valid-type]
-    holidays: list[dt.date] = Field(default_factory=list)
+    holidays: list[dt.date] = Field(default_factory=list)  # the branch's own closures, besides the official ones
+    holidays_file: str | None = None  # the official holidays (foundation/workdays.py); None: the shipped file
     # The Host names browsers may reach the hub by; any other gets 400 bad_host (DNS rebinding).
     allowed_hosts: list[str] = Field(default_factory=lambda: list(DEFAULT_HOSTS), min_length=1)
 
@@ -378,4 +383,9 @@ def load_config(path: str | Path | None = None) -> Branch:
         raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML ({exc})") from None
-    return parse_config(raw)
+    branch = parse_config(raw)
+    holidays_file = branch.branch.holidays_file
+    if holidays_file and not Path(holidays_file).is_absolute():  # relative to the branch file
+        info = branch.branch.model_copy(update={"holidays_file": str(path.parent / holidays_file)})
+        branch = branch.model_copy(update={"branch": info})
+    return branch

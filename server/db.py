@@ -143,6 +143,29 @@ def m005_sessions_end_tablets(db: sqlite_utils.Database) -> None:
     db.execute("UPDATE users SET display_name=NULL WHERE display_name=username")
 
 
+@migrations()
+def m006_requests(db: sqlite_utils.Database) -> None:
+    # Requests answered later by a back office (F1, F3): one per visit that ended "registered",
+    # folded from the request.* events like tickets from ticket.* events.
+    db.execute("""
+        CREATE TABLE requests (
+            ticket_id INTEGER PRIMARY KEY,
+            tracking_code TEXT NOT NULL UNIQUE,
+            number TEXT NOT NULL,
+            service TEXT NOT NULL,
+            unit TEXT,
+            opened_at TEXT NOT NULL,           -- UTC
+            opened_day TEXT NOT NULL,          -- YYYY-MM-DD, branch day
+            due TEXT NOT NULL,                 -- YYYY-MM-DD, branch day: answered by its end
+            working_days INTEGER NOT NULL,
+            answered_at TEXT,                  -- UTC
+            result TEXT,
+            answered_by TEXT,                  -- who marked it answered
+            on_time INTEGER,
+            days_taken INTEGER)                -- working days from registration to answer""")
+    db.execute("CREATE INDEX requests_open ON requests(answered_at, due)")
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE in the one write path,
     # BEGIN for a reader's snapshot), so sqlite-utils' helpers nest inside them as savepoints.

@@ -20,8 +20,10 @@ from functools import cached_property
 from typing import Any
 
 # Never sent to displays: they are public (F1 codes are the visitor's key; no personal data). The call
-# reason names the priority class ("disability ×3"), so it stays with the clerk (the /next answer).
-PRIVATE_FIELDS = frozenset({"tracking_code", "idempotency_key", "device", "clerk", "priority", "pin", "reason"})
+# reason names the priority class ("disability ×3"), so it stays with the clerk (the /next answer); a
+# request's result is the visitor's own answer (F1).
+PRIVATE_FIELDS = frozenset({"tracking_code", "idempotency_key", "device", "clerk", "priority", "pin", "reason",
+                            "result"})
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from typing import Any
 
 import sqlite_utils
 from navbat.foundation.config import Branch, Numbering
-from navbat.server import projection, summaries
+from navbat.server import follow_up, projection, summaries
 from navbat.server.db import Store
 from navbat.server.estimates import Estimates
 from navbat.server.events import Event, EventBus
@@ -34,7 +34,7 @@ from navbat.server.transitions import ACTIVE, LIVE
 from navbat import queueing
 
 TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
-OUTCOMES = ("served", "documents_incomplete", "referred")
+OUTCOMES = ("served", "documents_incomplete", "referred", "registered")  # registered: answered later (F3)
 log = logging.getLogger(__name__)
 
 
@@ -127,7 +127,7 @@ class Floor:
         with self._lock:
             self.db.execute("BEGIN IMMEDIATE")
             try:
-                for table in ("tickets", "sequences", "counters", "device_status"):
+                for table in ("tickets", "sequences", "counters", "device_status", "requests"):
                     self.db.execute(f"DELETE FROM {table}")
                 count = 0
                 for row in self.db.query("SELECT * FROM events ORDER BY id"):
@@ -343,8 +343,11 @@ class Floor:
             elif action == "done":
                 outcome = extra.get("outcome")
                 if outcome is not None and outcome not in OUTCOMES:
-                    raise Invalid("bad_outcome", "outcome must be served, documents_incomplete or referred")
+                    raise Invalid("bad_outcome", "outcome must be served, documents_incomplete, referred or "
+                                  "registered")
                 tx.emit("ticket.done", {**base, "outcome": outcome or "served"}, actor=actor)
+                if outcome == "registered":
+                    follow_up.open_request(tx, self.branch, t, actor)
             else:
                 to = extra.get("service")
                 if not isinstance(to, str):

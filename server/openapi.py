@@ -145,10 +145,29 @@ for _action in ("open", "close", "pause", "resume", "next", "recall", "start", "
     _body = {"type": "object", "required": ["service"], "properties": {"service": {"type": "string"}}} \
         if _action == "transfer" else None
     _ok = _T_OK if _action not in ("open", "close", "pause", "resume") else None
-    op = _op(f"Counter action: {_action} (clerk of that counter or branch head)", ok=_ok, body=_body)
+    op = _op(f"Counter action: {_action} (clerk of that counter or branch head)"
+             + ('; {"outcome": served|documents_incomplete|referred|registered} (registered: a request answered '
+                'later, issue 16)' if _action == "done" else ""), ok=_ok, body=_body)
     if _action == "next":
         op["responses"]["204"] = {"description": "nobody waits for this counter"}
     _paths[f"/counters/{{n}}/{_action}"] = {"post": {**op, "parameters": [_N]}}
+
+# Requests answered later (issue 16: F1, F3): a visit that ends "registered" opens one with a due date.
+_REQUEST = {"type": ["object", "null"], "description": "a request answered later (visits that ended registered)",
+            "properties": {"state": {"enum": ["open", "answered", "overdue"]},
+                           "due": {"type": "string", "format": "date"},
+                           "answered_at": {"type": ["string", "null"]}, "result": {"type": ["string", "null"]},
+                           "days_left": {"type": ["integer", "null"],
+                                         "description": "working days to the due day; 0 due today, < 0 late"}}}
+_CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 32}}
+_paths["/requests/{code}/answer"] = {"post": {**_op(
+    "Mark a request answered with a short result (clerk or branch head); the same result again answers the same",
+    ok={"description": "the request", "content": {"application/json": {"schema": _REQUEST}}}, body={
+        "type": "object", "required": ["result"], "properties": {"result": {"type": "string", "minLength": 1,
+                                                                            "maxLength": 500}}}),
+    "parameters": [_CODE]}}
+_paths["/requests"] = {"get": _op("Open and overdue requests, oldest first, with counts per sub-service and unit "
+                                  "(branch head)", errors=(401, 403))}
 
 SPEC: dict[str, Any] = {
     "openapi": "3.1.0",
@@ -172,7 +191,8 @@ SPEC: dict[str, Any] = {
                 # counted from it (before_opening, opens_at)
                 "wait_note": {"enum": ["no_open_window", "before_opening", None]},
                 "opens_at": {"type": ["string", "null"]}, "tracking_code": {"type": "string"},
-                "issued_at": {"type": "string", "format": "date-time"}, "counter": {"type": ["integer", "null"]}}},
+                "issued_at": {"type": "string", "format": "date-time"}, "counter": {"type": ["integer", "null"]},
+                "request": _REQUEST}},
         },
     },
 }

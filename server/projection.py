@@ -1,5 +1,5 @@
 """The floor's state tables as a fold of the event log: one event in, rows of `tickets`,
-`sequences`, `counters` and `device_status` out.
+`sequences`, `counters`, `requests` and `device_status` out.
 
 The floor applies each event as it is written; `rebuild` in floor.py replays the whole
 log through the same function. Ticket states follow server/transitions.py, which the
@@ -42,6 +42,14 @@ def apply(db: sqlite_utils.Database, ev: Event) -> None:
              ON CONFLICT (number) DO UPDATE SET state=excluded.state, clerk=excluded.clerk,
                 services=excluded.services, changed_at=excluded.changed_at""",
           [d["counter"], d["state"], d.get("clerk"), json.dumps(services) if services else None, at])
+    elif ev.type == "request.opened":
+        x("""INSERT OR REPLACE INTO requests (ticket_id, tracking_code, number, service, unit, opened_at, opened_day,
+                 due, working_days) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+          [d["ticket"], d["tracking_code"], d["number"], d["service"], d.get("unit"), at, d["opened_day"], d["due"],
+           d["working_days"]])
+    elif ev.type == "request.answered":
+        x("UPDATE requests SET answered_at=?, result=?, answered_by=?, on_time=?, days_taken=? WHERE ticket_id=?",
+          [at, d["result"], d.get("clerk"), d["on_time"], d["days_taken"], d["ticket"]])
     elif ev.type == "device.status":
         x("""INSERT INTO device_status (name, kind, status, detail, at) VALUES (?, ?, ?, ?, ?)
              ON CONFLICT (name) DO UPDATE SET kind=excluded.kind, status=excluded.status,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from navbat.server import auth, summaries
+from navbat.server import auth, follow_up, summaries
 from navbat.server.hub import Hub
 from navbat.server.queries import Row, counter_row, counter_services, people_ahead, ticket_row
 
@@ -50,6 +50,8 @@ def visitor_ticket(hub: Hub, row: Row, settle: bool = False) -> dict[str, Any]:
                priority_name=pclass.name.model_dump() if pclass else None,
                documents=[d.model_dump() for d in service.documents] if service else [],
                timezone=b.branch.timezone)
+    with hub.read() as db:  # a visit that ended "registered": its request and due date (F1, F3)
+        out["request"] = follow_up.for_ticket(db, b, row, hub.clock())
     return out
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import sqlite_utils
 from navbat.foundation.config import Branch
 from navbat.server.reports.period import Period
+from navbat.server.reports.requests import load_events, request_figures
 from navbat.server.reports.visits import Segment, Visit, attach_ratings, fold, load_rows
 
 SATISFIED = 4  # a score of 4 or 5 out of 5 counts as satisfied (F2: 80 % in person)
@@ -95,6 +96,7 @@ class Report:
     clerks: list[Row]
     hourly: list[dict[str, int]]  # [{"hour": 7, "arrivals": n, "served": m}, ...]
     daily: list[dict[str, Any]] = field(default_factory=list)  # per branch day of the period
+    requests: dict[str, Any] = field(default_factory=dict)  # answered later: on time, days to answer (F3)
 
     def as_dict(self) -> dict[str, Any]:
         return {"period": {"kind": self.period.kind, "label": self.period.label, "title": self.period.title(),
@@ -102,7 +104,8 @@ class Report:
                 "branch": self.branch_name,
                 "services": [r.as_dict() for r in self.services], "units": [r.as_dict() for r in self.units],
                 "total": self.total.as_dict(), "counters": [r.as_dict() for r in self.counters],
-                "clerks": [r.as_dict() for r in self.clerks], "hourly": self.hourly, "daily": self.daily}
+                "clerks": [r.as_dict() for r in self.clerks], "hourly": self.hourly, "daily": self.daily,
+                "requests": self.requests}
 
 
 def build_report(db: sqlite_utils.Database, branch: Branch, period: Period) -> Report:
@@ -111,7 +114,9 @@ def build_report(db: sqlite_utils.Database, branch: Branch, period: Period) -> R
     start, end = period.bounds_utc(tz)
     visits = fold(load_rows(db, start, end))
     attach_ratings(db, visits)
-    return compute(list(visits.values()), branch, period)
+    report = compute(list(visits.values()), branch, period)
+    report.requests = request_figures(load_events(db, start, end, tz), period.start, period.end)
+    return report
 
 
 def compute(visits: list[Visit], branch: Branch, period: Period) -> Report:

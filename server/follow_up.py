@@ -1,0 +1,107 @@
+"""Requests that leave the counter (F1, F3): opened when a visit ends "registered", answered
+later by a back office, overdue after the end of their due day in the branch's time zone.
+
+The due date is counted once, when the request is opened, in the branch's working days
+(foundation/workdays.py), and kept in the `request.opened` event: a holidays file corrected
+later never moves a promise already made to a visitor. `request.answered` carries what a text
+message to the visitor needs (tracking code, number, result).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+import sqlite_utils
+from navbat.foundation.config import Branch
+from navbat.foundation.workdays import branch_calendar
+from navbat.server.queries import Row
+from navbat.server.refusals import Conflict, Invalid, NotFound
+
+if TYPE_CHECKING:
+    from navbat.server.floor import Floor, Write
+
+DEFAULT_WORKING_DAYS = 10  # F3: never more than 10 working days, for a sub-service with no deadline of its own
+RESULT_MAX = 500
+
+
+def open_request(tx: Write, branch: Branch, ticket: Row, actor: str | None) -> None:
+    """Inside the clerk's "done": the request with its due date, in the same transaction."""
+    service = branch.service(ticket["service"])
+    days = (service.answer_working_days if service else None) or DEFAULT_WORKING_DAYS
+    unit = branch.unit_of(ticket["service"])
+    opened = branch.branch_day(tx.now)
+    due = branch_calendar(branch).add_working_days(opened, days)
+    tx.emit("request.opened", {
+        "ticket": ticket["id"], "tracking_code": ticket["tracking_code"], "number": ticket["number"],
+        "service": ticket["service"], "unit": unit.code if unit else None, "clerk": actor,
+        "opened_day": opened.isoformat(), "due": due.isoformat(), "working_days": days,
+    }, actor=actor)
+
+
+def answer(floor: Floor, tracking_code: str, result: Any, actor: str | None) -> Row:
+    """Mark a request answered. A retry with the same result returns the same answer; another result is refused."""
+    if not isinstance(result, str) or not result.strip():
+        raise Invalid("bad_result", "result must be a short text (1-500 characters)")
+    result = " ".join(result.split())
+    if len(result) > RESULT_MAX:
+        raise Invalid("bad_result", "result must be a short text (1-500 characters)")
+    with floor.write() as tx:
+        req = request_row(floor.db, tracking_code)
+        if req is None:
+            raise NotFound("unknown_request", "no request has this tracking code")
+        if req["answered_at"] is not None:
+            if req["result"] == result:
+                return req
+            raise Conflict("already_answered", "this request was already answered")
+        answered = floor.branch.branch_day(tx.now)
+        due = dt.date.fromisoformat(req["due"])
+        days = branch_calendar(floor.branch).working_days_between(dt.date.fromisoformat(req["opened_day"]), answered)
+        tx.emit("request.answered", {
+            "ticket": req["ticket_id"], "tracking_code": req["tracking_code"], "number": req["number"],
+            "service": req["service"], "unit": req["unit"], "clerk": actor, "result": result,
+            "due": req["due"], "on_time": answered <= due, "days_taken": max(days, 0),
+        }, actor=actor)
+        # The visitor's text message (issue 18's server/sms.py) belongs after this commit: the
+        # request.answered event on the bus has the tracking code, the number and the result.
+        return request_row(floor.db, tracking_code)  # type: ignore[return-value]
+
+
+def request_row(db: sqlite_utils.Database, tracking_code: str) -> Row | None:
+    rows = list(db.query("SELECT * FROM requests WHERE tracking_code=?", [tracking_code]))
+    return rows[0] if rows else None
+
+
+def state(req: Row, branch: Branch, now: dt.datetime) -> dict[str, Any]:
+    """What the visitor and staff see: open | answered | overdue, the due day, working days left
+    (0: due today; negative: working days late). Overdue from the first instant after the due
+    day ends in the branch's time zone."""
+    today, due = branch.branch_day(now), dt.date.fromisoformat(req["due"])
+    answered = req["answered_at"] is not None
+    left = None if answered else branch_calendar(branch).working_days_between(today, due)
+    return {"state": "answered" if answered else ("overdue" if today > due else "open"), "due": req["due"],
+            "answered_at": req["answered_at"], "result": req["result"], "days_left": left,
+            "opened_day": req["opened_day"], "working_days": req["working_days"], "on_time":
+            None if req["on_time"] is None else bool(req["on_time"])}
+
+
+def for_ticket(db: sqlite_utils.Database, branch: Branch, ticket: Row, now: dt.datetime) -> dict[str, Any] | None:
+    req = request_row(db, ticket["tracking_code"])
+    return state(req, branch, now) if req is not None else None
+
+
+def unanswered(db: sqlite_utils.Database, branch: Branch, now: dt.datetime) -> dict[str, Any]:
+    """For the branch head: every open and overdue request, oldest first, and the counts per
+    sub-service and unit (`open` includes the overdue ones)."""
+    items, services, units = [], {}, {}
+    for req in db.query("SELECT * FROM requests WHERE answered_at IS NULL ORDER BY opened_at, ticket_id"):
+        view = {"tracking_code": req["tracking_code"], "number": req["number"], "service": req["service"],
+                "unit": req["unit"], "opened_at": req["opened_at"], **state(req, branch, now)}
+        items.append(view)
+        for key, table in ((req["service"], services), (req["unit"], units)):
+            counts = table.setdefault(key, {"open": 0, "overdue": 0})
+            counts["open"] += 1
+            counts["overdue"] += view["state"] == "overdue"
+    return {"requests": items, "services": [{"code": k, **v} for k, v in services.items()],
+            "units": [{"code": k, **v} for k, v in units.items()]}
+
