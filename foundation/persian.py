@@ -38,6 +38,14 @@ def format_date(when: dt.datetime, lang: str = "fa") -> str:
     return fa_digits(f"{j.day} {JALALI_MONTHS[j.month - 1]} {j.year}")
 
 
+def format_day(day: dt.date, lang: str = "fa") -> str:
+    """A calendar day (no time, no zone): '۱۳ اردیبهشت ۱۴۰۵' in Persian; '2026-05-03' otherwise."""
+    if lang != "fa":
+        return day.isoformat()
+    j = jdatetime.date.fromgregorian(date=day)
+    return fa_digits(f"{j.day} {JALALI_MONTHS[j.month - 1]} {j.year}")
+
+
 def format_datetime(when: dt.datetime, lang: str = "fa") -> str:
     return f"{format_date(when, lang)} {digits(when.strftime('%H:%M'), lang)}"
 

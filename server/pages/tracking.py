@@ -9,9 +9,11 @@ that any phone can send.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import Blueprint, redirect, render_template, request, url_for
 from navbat.foundation.i18n import direction, gettext_for
-from navbat.foundation.persian import digits, format_datetime
+from navbat.foundation.persian import digits, format_datetime, format_day
 from navbat.foundation.wording import wait_of
 from navbat.server import ratings, views
 from navbat.server.errors import status_of
@@ -39,12 +41,28 @@ def _render(code: str, error: str | None = None, status: int = 200, part: bool =
     with hub.read() as db:
         rated = ticket["state"] == "done" and ratings.rated(db, ticket["id"])
     faces = [(1, _("Bad")), (3, _("So-so")), (5, _("Good"))]
+    req = _request(ticket, lang)
     return render_template(
         "tracking/status.html" if part else "tracking/ticket.html", _=_, lang=lang, dir=direction(lang), t=ticket,
         code=ticket["tracking_code"], branch=hub.branch, service=service, counter=counter, d=lambda v: digits(v, lang),
         issued=format_datetime(issued, lang), called=format_datetime(called, lang) if called else None,
         follow=ticket["state"] in LIVE_STATES, rated=rated, faces=faces, error=error, wait=wait_of(ticket, lang),
-        thanks=request.args.get("rated") == "1"), status
+        thanks=request.args.get("rated") == "1", req=req), status
+
+
+def _request(ticket: dict, lang: str) -> dict | None:
+    """A registered visit's request as the page words it: due day in Jalali, who answers (F1, F3)."""
+    req = ticket.get("request")
+    if req is None:
+        return None
+    branch = current().branch
+    service = branch.service(ticket["service"])
+    unit = branch.unit_of(ticket["service"])
+    who = service.answered_by if service and service.answered_by else (unit.name if unit else None)
+    answered = parse_iso(req["answered_at"]).astimezone(branch.tz) if req["answered_at"] else None
+    return {**req, "due_text": format_day(dt.date.fromisoformat(req["due"]), lang),
+            "answered_text": format_datetime(answered, lang) if answered else None,
+            "answered_by": who.get(lang) if who else None}
 
 
 @bp.get("/t/<code>")
