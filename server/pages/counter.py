@@ -47,6 +47,8 @@ TEXTS = (
     "Undone: {number} is still at the counter.",
     "Choose where to transfer the visitor first.",
     "The visitor is already being served.",
+    "Register a request",  # issue 16: the visit ends with a request answered later (F3)
+    "{number}: request registered; the visitor follows the answer with the tracking code",
 )
 
 

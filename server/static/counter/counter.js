@@ -209,7 +209,7 @@
     enable("recall", !!t && t.state === "called");
     enable("start", !!t && t.state === "called");
     enable("no-show", !!t && t.state === "called");
-    for (const id of ["done", "incomplete", "transfer-to"]) enable(id, !!t);
+    for (const id of ["done", "incomplete", "registered", "transfer-to"]) enable(id, !!t);
     const to = $("transfer-to").value;
     enable("transfer", !!t && !!to && to !== t.service);
     enable("pause", v.state === "open" && !v.current_ticket);
@@ -285,16 +285,19 @@
   // ---- actions ---------------------------------------------------------------------
   // Done, documents incomplete, no-show and transfer end a visit: each waits UNDO_MS with an
   // undo bar before it reaches the hub (any other action, or leaving the page, sends it at once).
-  const UNDOABLE = ["done", "incomplete", "no-show", "transfer"];
+  const UNDOABLE = ["done", "incomplete", "registered", "no-show", "transfer"];
   S.undoMs = 6000;
 
   function request(action) {
     const t = S.view && S.view.current_ticket;
     const number = t ? fa(t.number) : "";
     const path = `/counters/${S.counter}/`;
-    if (action === "done" || action === "incomplete") {
-      return { path: path + "done", body: { outcome: action === "done" ? "served" : "documents_incomplete" },
-        text: fmt(T[action === "done" ? "Finished {number}" : "{number}: documents incomplete, recorded"], { number }) };
+    if (action === "done" || action === "incomplete" || action === "registered") {
+      // registered: a request a back office answers later, with its due date (issue 16, F3)
+      const outcome = { done: "served", incomplete: "documents_incomplete", registered: "registered" }[action];
+      const said = { done: "Finished {number}", incomplete: "{number}: documents incomplete, recorded",
+        registered: "{number}: request registered; the visitor follows the answer with the tracking code" }[action];
+      return { path: path + "done", body: { outcome }, text: fmt(T[said], { number }) };
     }
     if (action === "transfer") {
       const to = $("transfer-to").value;
