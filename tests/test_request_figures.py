@@ -5,9 +5,11 @@ figures in the hub's monthly report, from the event log."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 
 import jdatetime
 from navbat.server.reports.requests import request_figures
+from openpyxl import load_workbook
 
 
 def day(jalali: str) -> dt.date:
@@ -69,6 +71,9 @@ def test_the_monthly_report_has_them(branch, tmp_path) -> None:  # noqa: ANN001
         total = report["requests"]["total"]
         assert (total["opened"], total["answered"], total["on_time_pct"], total["mean_days_to_answer"]) == \
             (2, 1, 100.0, 2.0)
+        xlsx = desk.client.get("/api/v1/reports/monthly?month=1405-02&format=xlsx", headers=desk.login("head"))
+        sheet = load_workbook(io.BytesIO(xlsx.data))["requests"]
+        assert ["total", "total", 2, 1, 1, 100, 2] in [list(r) for r in sheet.iter_rows(values_only=True)]
         daily = desk.client.get("/api/v1/reports/daily?date=1405-02-12", headers=desk.login("head")).json
         assert daily["requests"]["total"]["answered"] == 1 and daily["requests"]["total"]["opened"] == 0
     finally:

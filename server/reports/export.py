@@ -1,7 +1,7 @@
 """CSV and XLSX of a report: one row per sub-service plus a total (D9).
 
 The XLSX's first sheet holds exactly the CSV's rows (numbers as numbers); further
-sheets add units, counters, clerks and the hourly arrivals.
+sheets add units, counters, clerks, the hourly arrivals and the requests answered later.
 """
 
 from __future__ import annotations
@@ -18,6 +18,8 @@ COLUMNS = ("visitors", "called", "mean_wait", "p90_wait", "within_target_pct", "
 HEADERS = ("visitors", "called", "mean_wait_min", "p90_wait_min", "within_target_pct", "served",
            "mean_service_min", "no_shows", "transfers", "documents_incomplete", "documents_incomplete_pct",
            "ratings", "satisfaction_1_5", "satisfied_pct")
+
+REQUEST_COLUMNS = ("opened", "answered", "answered_on_time", "on_time_pct", "mean_days_to_answer")
 
 
 def _value(v: Any) -> Any:
@@ -69,6 +71,14 @@ def to_xlsx(report: Report, lang: str = "en") -> bytes:
     daily.append(["date", "visitors", "served", "mean_wait_min", "within_target_pct"])
     for d in report.daily:
         daily.append([d["date"], d["visitors"], d["served"], _value(d["mean_wait"]), _value(d["within_target_pct"])])
+    if report.requests:  # requests answered later (issue 16, F3)
+        req = wb.create_sheet("requests")
+        req.append(["code", "kind", *REQUEST_COLUMNS])
+        figures = report.requests
+        for kind, rows in (("sub_service", figures["services"]), ("unit", figures["units"]),
+                           ("total", [{"code": "total", **figures["total"]}])):
+            for r in rows:
+                req.append([r["code"], kind, *(_value(r[c]) for c in REQUEST_COLUMNS)])
     for sheet in wb.worksheets:
         for cell in sheet[1]:
             cell.font = Font(bold=True)
