@@ -89,3 +89,16 @@ def test_a_bad_holidays_file_says_where(tmp_path) -> None:  # noqa: ANN001
     bad.write_text('holidays:\n  - {date: "1405-13-01"}\n', encoding="utf-8")
     with pytest.raises(ValueError, match=r"holidays\[0\]"):
         read_holidays(bad)
+
+
+def test_a_deadline_past_ten_working_days_is_refused() -> None:
+    import yaml
+    from navbat.foundation.config import ConfigError, parse_config
+
+    raw = yaml.safe_load((DEFAULT_HOLIDAYS.parent / "branches.yaml").read_text(encoding="utf-8"))
+    demo = parse_config(raw)
+    assert {s.code: s.answer_working_days for s in demo.services if s.answer_working_days} == \
+        {"RG3": 3, "PN1": 10, "PN2": 10, "PN3": 10, "PN4": 3, "FN2": 7}  # F3: 3 insurance, 7 medical, 10 at most
+    raw["units"][0]["services"][0]["answer_working_days"] = 11
+    with pytest.raises(ConfigError, match=r"units\[0\]\.services\[0\]\.answer_working_days"):
+        parse_config(raw)
