@@ -1,15 +1,17 @@
 """The clerk ends a visit as a request answered later (issue 16, F3) from the console: Alt+Q,
-with the undo bar like every other end of a visit; "Do it now" sends it and the request opens."""
+with the undo bar like every other end of a visit; "Do it now" sends it and the request opens.
+Later, any clerk types the tracking code and the result to answer it."""
 
 from __future__ import annotations
 
 import pytest
 from axe import assert_accessible
-from conftest import PINS
+from conftest import PINS, docs_dir
 from navbat.server import views
 from test_counter_safety import page, try_login, wait_message, wait_ready  # noqa: F401 - page is a fixture
 
 pytestmark = pytest.mark.browser
+DOCS = docs_dir()
 
 
 def test_alt_q_registers_a_request_after_the_undo_bar(page, actions, hub) -> None:  # noqa: ANN001, F811
@@ -30,3 +32,17 @@ def test_alt_q_registers_a_request_after_the_undo_bar(page, actions, hub) -> Non
     seen = views.ticket_by_code(hub, issued["tracking_code"])
     assert (seen["state"], seen["outcome"]) == ("done", "registered")
     assert seen["request"]["state"] == "open" and seen["request"]["days_left"] == 3  # PN4: 3 working days
+
+    # the back office's answer, typed at any counter by the tracking code (lower case will do)
+    page.fill("#answer-code", "NOSUCH99")
+    page.fill("#answer-result", "پذیرفته شد")
+    page.click("#answer-button")
+    wait_message(page, "درخواستی با این کد رهگیری نیست")
+    assert page.get_attribute("#message", "class") == "error"
+    page.fill("#answer-code", issued["tracking_code"].lower())
+    page.click("#answer-button")
+    wait_message(page, "پاسخ درخواست")
+    assert views.ticket_by_code(hub, issued["tracking_code"])["request"]["result"] == "پذیرفته شد"
+    assert page.input_value("#answer-code") == ""  # ready for the next one
+    assert_accessible(page, "/counter request answered")
+    page.screenshot(path=str(DOCS / "counter-answer-fa.png"))

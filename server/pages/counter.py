@@ -49,6 +49,11 @@ TEXTS = (
     "The visitor is already being served.",
     "Register a request",  # issue 16: the visit ends with a request answered later (F3)
     "{number}: request registered; the visitor follows the answer with the tracking code",
+    "Answer a request", "Tracking code", "Result", "Mark answered",
+    "Request {number} answered; the visitor sees the result with the tracking code.",
+    "No request has this tracking code: check it with the visitor.",
+    "This request was already answered with another result.",
+    "Write the result in a few words (at most 500 letters).",
 )
 
 

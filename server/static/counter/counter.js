@@ -51,6 +51,9 @@
     no_current_ticket: "There is no visitor at the counter.",
     same_service: "The visitor is already at that sub-service: choose another.",
     unreachable: "The hub did not answer; try again.",
+    unknown_request: "No request has this tracking code: check it with the visitor.",
+    already_answered: "This request was already answered with another result.",
+    bad_result: "Write the result in a few words (at most 500 letters).",
   };
   function explain(e) {
     if (e.error === "too_many_attempts") return fmt(T["Too many wrong PINs. Try again in {minutes} minutes, or ask the branch head."], { minutes: fa(Math.max(1, Math.ceil((e.retry || 60) / 60))) });
@@ -367,6 +370,21 @@
     render();
     $(p.action).focus();
   }
+
+  // Issue 16: answer a request registered earlier (any counter's), by its tracking code.
+  $("answer-request").addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const code = $("answer-code").value.trim().toUpperCase();
+    try {
+      const r = await api("POST", `/requests/${encodeURIComponent(code)}/answer`, { result: $("answer-result").value });
+      say(fmt(T["Request {number} answered; the visitor sees the result with the tracking code."], { number: fa(r.number) }));
+      $("answer-request").reset();
+    } catch (e) {
+      if (e.status === 401) return failed(e);
+      say(explain(e), true);
+      $(e.error === "bad_result" ? "answer-result" : "answer-code").focus();
+    }
+  });
 
   $("undo").addEventListener("click", undo);
   $("undo-now").addEventListener("click", () => commitPending());
