@@ -20,6 +20,11 @@ COMMANDS = {
     "kiosk": "navbat.commands.kiosk",
     "display": "navbat.commands.display",
     "report": "navbat.commands.report",
+    # issue 14: deploying a branch
+    "init-branch": "navbat.commands.init_branch",
+    "backup": "navbat.commands.backup",
+    "restore": "navbat.commands.restore",
+    "check": "navbat.commands.check",
 }
 
 
