@@ -25,6 +25,7 @@ COMMANDS = {
     "backup": "navbat.commands.backup",
     "restore": "navbat.commands.restore",
     "check": "navbat.commands.check",
+    "service": "navbat.commands.service",
 }
 
 
