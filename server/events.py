@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 # Never sent to displays: they are public (F1 codes are the visitor's key; no personal data). The call
 # reason names the priority class ("disability ×3"), so it stays with the clerk (the /next answer).
@@ -87,6 +90,8 @@ class EventBus:
         return lambda: self._listeners.remove(wake)
 
     def publish(self, events: list[Event]) -> None:
+        for ev in events if log.isEnabledFor(logging.INFO) else ():  # one line per event (journald), nothing private
+            log.info("event %d %s %s", ev.id, ev.type, json.dumps(ev.public(summaries=False), ensure_ascii=False))
         with self._cond:
             for ev in events:
                 self._recent.append(ev)

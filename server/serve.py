@@ -8,7 +8,6 @@ socket (server.asgi); requests run on `threads` threads whatever the number of s
 from __future__ import annotations
 
 import json
-import logging
 import resource
 import socket
 import threading
@@ -19,6 +18,7 @@ import h11
 import uvicorn
 from flask import Flask
 from navbat.foundation.config import Branch
+from navbat.server import logs
 from navbat.server.app import create_app
 from navbat.server.asgi import HubASGI
 from navbat.server.db import checkpoint_in_background
@@ -132,7 +132,7 @@ def serve(branch: Branch, db_path: str, host: str, port: int, threads: int = THR
     app = create_app({"BRANCH": branch, "DB_PATH": db_path, "IGNORE_HOURS": ignore_hours})
     app.extensions["navbat.holder"] = held
     checkpoint_in_background(app.extensions[EXTENSION].store)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logs.configure()  # one line per record on stdout: journald
     _more_files()
     server = HubServer(app, host, port, threads)  # bound first (OSError if the port is taken), announced after
     print(f"navbat hub on http://{host}:{server.port} ({branch.branch.id}, db {db_path})", flush=True)
