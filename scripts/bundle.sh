@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT=$(realpath -m "${1:-var/bundle}")
 PY=${PYTHON:-.venv/bin/python}
-EXTRAS=${EXTRAS:-gui}
+EXTRAS=${EXTRAS:-gui,printers}
 
 "$PY" -m navbat.foundation.i18n compile >/dev/null   # the .mo files go into the wheel
 rm -rf build "$OUT/dist" "$OUT/wheelhouse"             # setuptools' build/ keeps files deleted since

@@ -54,7 +54,8 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Install:
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
     began = time.monotonic()
     pip = subprocess.run([str(venv / "bin/pip"), "install", "-q", "--no-index", "--find-links",
-                          str(site / "wheelhouse"), "navbat[gui]"], capture_output=True, text=True, timeout=900,
+                          str(site / "wheelhouse"), "navbat[gui,printers]"],
+                         capture_output=True, text=True, timeout=900,
                          env={k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
                          | {"PIP_CONFIG_FILE": os.devnull})
     assert pip.returncode == 0, pip.stderr[-3000:]

@@ -23,7 +23,9 @@ SCREEN_STATE = f"/var/lib/{SCREEN_USER}"
 # systemd-sysusers: the hub's user, and the kiosk/display session's (its seat: video, input, render).
 SYSUSERS = (f'u {USER} - "Navbat hub" {STATE}\n'
             f'u {SCREEN_USER} - "Navbat kiosk and display screens" {SCREEN_STATE}\n'
-            f"m {SCREEN_USER} video\nm {SCREEN_USER} input\nm {SCREEN_USER} render\nm {SCREEN_USER} audio\n")
+            f"m {SCREEN_USER} video\nm {SCREEN_USER} input\nm {SCREEN_USER} render\nm {SCREEN_USER} audio\n"
+            # the kiosk's own printer: serial ports belong to dialout, USB printers to lp (udev rule)
+            f"m {SCREEN_USER} dialout\nm {SCREEN_USER} lp\n")
 ROLES = ("hub", "kiosk", "display", "hq", "backup")
 
 SANDBOX = """\
