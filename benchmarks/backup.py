@@ -55,10 +55,12 @@ def main() -> int:
         t1 = time.perf_counter()
         restore(copy, Path(tmp) / "restored.sqlite")
         t2 = time.perf_counter()
+        cpu = time.process_time()
         problems = check(copy)
         t3 = time.perf_counter()
+        cpu = time.process_time() - cpu
         print(f"{args.visits * args.months:,} tickets, {replayed:,} events, {size:.1f} MB")
-        print(f"backup {t1 - t0:.2f} s, restore {t2 - t1:.2f} s, check {t3 - t2:.2f} s "
+        print(f"backup {t1 - t0:.2f} s, restore {t2 - t1:.2f} s, check {t3 - t2:.2f} s ({cpu:.2f} s of CPU) "
               f"({'ok' if not problems else problems[:3]})")
     return 0
 
