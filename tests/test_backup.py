@@ -103,3 +103,9 @@ def test_check_reports_a_tampered_state_table(tmp_path, hub) -> None:  # noqa: A
     assert out.returncode == 1
     assert f"tickets id={first}: state is 'done', the event log says 'waiting'" in out.stdout
     assert "sequences service='PR1'" in out.stdout and "missing from the table" in out.stdout
+
+
+def test_a_second_hub_on_the_same_database_is_refused(hub) -> None:  # noqa: ANN001
+    _, db, _ = hub
+    out = run("hub", "--db", str(db), "--port", "0")
+    assert out.returncode == 2 and out.stderr == f"navbat hub: {db} is in use by a running hub\n"
