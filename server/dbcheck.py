@@ -14,9 +14,10 @@ import sqlite_utils
 from navbat.server import projection
 from navbat.server.events import Event
 
-# state table -> its key columns
+# The tables server/projection.py folds from the log (floor.rebuild's list) -> their key columns.
+# A table a database does not have yet (an older release's) is skipped.
 STATE_TABLES = {"tickets": ("id",), "sequences": ("service", "branch_day"), "counters": ("number",),
-                "device_status": ("name",)}
+                "device_status": ("name",), "requests": ("ticket_id",)}
 MAX_LINES = 50
 
 
@@ -46,21 +47,22 @@ def check(path: str | Path) -> list[str]:
     finally:
         source.close()
     db = sqlite_utils.Database(copy)
-    stored = {t: _rows(db, t) for t in STATE_TABLES}
+    tables = [t for t in STATE_TABLES if db[t].exists()]
+    stored = {t: _rows(db, t) for t in tables}
     db.execute("BEGIN")
-    for table in STATE_TABLES:
+    for table in tables:
         db.execute(f"DELETE FROM {table}")
     for row in db.query("SELECT * FROM events ORDER BY id"):
         projection.apply(db, Event.from_row(row))
-    rebuilt = {t: _rows(db, t) for t in STATE_TABLES}
+    rebuilt = {t: _rows(db, t) for t in tables}
     copy.close()
     return _differences(stored, rebuilt)[:MAX_LINES]
 
 
 def _differences(stored: dict[str, dict], rebuilt: dict[str, dict]) -> list[str]:
     out: list[str] = []
-    for table, keys in STATE_TABLES.items():
-        have, want = stored[table], rebuilt[table]
+    for table in stored:
+        have, want, keys = stored[table], rebuilt[table], STATE_TABLES[table]
         for key in sorted(set(have) | set(want), key=repr):
             name = f"{table} {', '.join(f'{k}={v!r}' for k, v in zip(keys, key, strict=True))}"
             if key not in want:

@@ -20,8 +20,6 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
-log = logging.getLogger(__name__)
-
 # Never sent to displays: they are public (F1 codes are the visitor's key; no personal data). The call
 # reason names the priority class ("disability ×3"), so it stays with the clerk (the /next answer).
 PRIVATE_FIELDS = frozenset({"tracking_code", "idempotency_key", "device", "clerk", "priority", "pin", "reason"})
@@ -59,6 +57,9 @@ class Event:
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Event:
         return cls(row["id"], row["type"], row["at"], json.loads(row["data"]))
+
+
+log = logging.getLogger(__name__)
 
 
 def queue_message(queue: dict[str, Any]) -> str:
