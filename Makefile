@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 GUI_ENV := KIVY_NO_ARGS=1 KIVY_NO_CONSOLELOG=1 SDL_AUDIODRIVER=dummy KIVY_HOME=$(CURDIR)/var/kivy-home
 
-.PHONY: setup demo test lint clean
+.PHONY: setup demo test lint clean bundle
 
 $(VENV)/.installed: setup.cfg pyproject.toml scripts/setup.sh
 	bash scripts/setup.sh
@@ -17,6 +17,10 @@ demo: setup
 test: setup
 	$(VENV)/bin/ruff check .
 	bash scripts/run-tests.sh
+
+# A wheelhouse tarball for a branch without internet (docs/deploy.md): var/bundle/navbat-bundle-<v>.tar.gz
+bundle: setup
+	bash scripts/bundle.sh var/bundle
 
 clean:
 	rm -rf $(VENV) var/*.sqlite* var/tickets

@@ -9,6 +9,7 @@ read directly, so a fresh checkout still shows Persian.
 from __future__ import annotations
 
 import gettext
+import io
 import sys
 from functools import cache
 from importlib.resources import files
@@ -40,7 +41,9 @@ def translation(domain: str, lang: str) -> gettext.NullTranslations:
     mo = LOCALE_DIR / lang / "LC_MESSAGES" / f"{domain}.mo"
     po = mo.with_suffix(".po")
     if po.exists() and (not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime):
-        _compile(po, mo)
+        # An installed wheel may be read-only (a hub under ProtectSystem=strict) and pip does not
+        # keep the files' times: read the .po itself rather than fall back to English.
+        return gettext.GNUTranslations(io.BytesIO(_compile(po, mo)))
     if not mo.exists():
         return gettext.NullTranslations()
     with mo.open("rb") as fh:
@@ -52,14 +55,17 @@ def gettext_for(domain: str, lang: str):  # noqa: ANN201 - a plain callable str 
     return translation(domain, lang).gettext
 
 
-def _compile(po: Path, mo: Path) -> None:
+def _compile(po: Path, mo: Path) -> bytes:
+    """The .po as .mo bytes, also written to `mo` when the folder is writable."""
     with po.open("rb") as fh:
         catalog = pofile.read_po(fh, locale=po.parent.parent.name)
+    buffer = io.BytesIO()
+    mofile.write_mo(buffer, catalog)
     try:
-        with mo.open("wb") as fh:
-            mofile.write_mo(fh, catalog)
+        mo.write_bytes(buffer.getvalue())
     except OSError:
-        pass  # read-only install: translation() then falls back to English
+        pass  # read-only install: the caller uses the bytes
+    return buffer.getvalue()
 
 
 def compile_all() -> int:

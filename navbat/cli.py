@@ -7,6 +7,7 @@ import importlib
 import sys
 
 from navbat.foundation.config import ConfigError
+from navbat.server.holder import HeldByHub
 
 # name -> module; each module defines register(subparsers) and keeps heavy imports
 # (Kivy, Flask) inside its run function so `navbat --help` stays quick.
@@ -20,6 +21,12 @@ COMMANDS = {
     "kiosk": "navbat.commands.kiosk",
     "display": "navbat.commands.display",
     "report": "navbat.commands.report",
+    # issue 14: deploying a branch
+    "init-branch": "navbat.commands.init_branch",
+    "backup": "navbat.commands.backup",
+    "restore": "navbat.commands.restore",
+    "check": "navbat.commands.check",
+    "service": "navbat.commands.service",
 }
 
 
@@ -37,6 +44,9 @@ def main(argv: list[str] | None = None) -> int:
         return int(args.run(args) or 0)
     except ConfigError as exc:
         print(f"navbat: bad branch file:\n{exc}", file=sys.stderr)
+        return 2
+    except HeldByHub as exc:  # `navbat demo` (or another hub) on a database a running hub holds
+        print(f"navbat: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(python3-venv xvfb xauth libgl1 libegl1 libgl1-mesa-dri chromium socat espeak-ng sox)
+# systemd and cage: `systemd-analyze verify` of the generated units needs their ExecStart binaries.
+APT_PACKAGES=(python3-venv xvfb xauth libgl1 libegl1 libgl1-mesa-dri chromium socat espeak-ng sox systemd cage)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

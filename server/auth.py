@@ -41,7 +41,8 @@ from werkzeug.security import check_password_hash, generate_password_hash
 # and both cores of a branch PC from the kiosks.
 PIN_CHECKS = threading.BoundedSemaphore(1)
 ROLES = ("clerk", "head")
-DEVICE_ROLES = ("kiosk", "display", "tablet")  # a tablet rates the visitors of its own counter
+DEVICE_ROLES = ("kiosk", "display", "tablet", "monitor")  # a tablet rates the visitors of its own counter;
+# a monitor (Prometheus) reads /metrics
 
 USER_LIMIT = 5  # wrong PINs for one username within WINDOW
 # Wrong PINs from one address (the TCP peer, request.remote_addr) within WINDOW, whichever
@@ -63,7 +64,7 @@ TOUCH_EVERY = dt.timedelta(minutes=1)  # last use is written at most this often 
 @dataclass(frozen=True)
 class Principal:
     name: str
-    role: str  # clerk | head | kiosk | display | tablet
+    role: str  # clerk | head | kiosk | display | tablet | monitor
     counter: int | None = None  # a clerk's counter, or a tablet's
     token_hash: str | None = None
 

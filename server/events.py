@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -60,6 +61,9 @@ class Event:
         return cls(row["id"], row["type"], row["at"], json.loads(row["data"]))
 
 
+log = logging.getLogger(__name__)
+
+
 def queue_message(queue: dict[str, Any]) -> str:
     """The summaries after an estimate refresh, as an SSE message without an id (not in the log)."""
     at = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
@@ -89,6 +93,8 @@ class EventBus:
         return lambda: self._listeners.remove(wake)
 
     def publish(self, events: list[Event]) -> None:
+        for ev in events if log.isEnabledFor(logging.INFO) else ():  # one line per event (journald), nothing private
+            log.info("event %d %s %s", ev.id, ev.type, json.dumps(ev.public(summaries=False), ensure_ascii=False))
         with self._cond:
             for ev in events:
                 self._recent.append(ev)

@@ -8,20 +8,22 @@ socket (server.asgi); requests run on `threads` threads whatever the number of s
 from __future__ import annotations
 
 import json
-import logging
 import resource
 import socket
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 import h11
 import uvicorn
 from flask import Flask
 from navbat.foundation.config import Branch
+from navbat.server import logs
 from navbat.server.app import create_app
 from navbat.server.asgi import HubASGI
 from navbat.server.db import checkpoint_in_background
 from navbat.server.guards import HEADERS_TOO_LARGE
+from navbat.server.holder import hold
 from navbat.server.hub import EXTENSION
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
@@ -125,9 +127,12 @@ def _more_files() -> None:
 
 def serve(branch: Branch, db_path: str, host: str, port: int, threads: int = THREADS,
           ignore_hours: bool = False) -> None:
+    Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+    held = hold(db_path)  # HeldByHub if another hub runs on this file; kept until the process ends
     app = create_app({"BRANCH": branch, "DB_PATH": db_path, "IGNORE_HOURS": ignore_hours})
+    app.extensions["navbat.holder"] = held
     checkpoint_in_background(app.extensions[EXTENSION].store)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logs.configure()  # one line per record on stdout: journald
     _more_files()
     server = HubServer(app, host, port, threads)  # bound first (OSError if the port is taken), announced after
     print(f"navbat hub on http://{host}:{server.port} ({branch.branch.id}, db {db_path})", flush=True)

@@ -14,7 +14,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     actions = p.add_subparsers(dest="action", required=True)
     add = actions.add_parser("add", help="register a device (or re-key it) and print its token")
     add.add_argument("name")
-    add.add_argument("--role", required=True, choices=("kiosk", "display", "tablet"))
+    add.add_argument("--role", required=True, choices=("kiosk", "display", "tablet", "monitor"))
     add.add_argument("--counter", type=int, help="a tablet's counter: it rates the visitors of this one only")
     add_db(add)
     add.set_defaults(run=run_add)

@@ -21,11 +21,15 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from navbat.foundation.config import load_config
+    from navbat.server.holder import HeldByHub
     from navbat.server.serve import serve
 
     branch = load_config(args.config)  # refused here, before anything starts, if it is bad
     try:
         serve(branch, args.db, args.host, args.port, threads=args.threads, ignore_hours=args.ignore_hours)
+    except HeldByHub as exc:
+        print(f"navbat hub: {exc}", file=sys.stderr)
+        return 2
     except OSError as exc:  # the port is taken, the address is not this machine's, the db folder is read-only
         where = exc.filename or f"cannot listen on {args.host}:{args.port}"
         print(f"navbat hub: {where} ({exc.strerror or exc})", file=sys.stderr)

@@ -28,6 +28,25 @@ def register(sub: argparse._SubParsersAction) -> None:
     preview.add_argument("--at", default=None, metavar="ISO_TIME", help="issue time (default now): 2026-11-22T06:35Z")
     add_config(preview)
     preview.set_defaults(run=run_preview)
+    listing = actions.add_parser("list", help="USB printers and serial ports here, with the line for the branch file")
+    listing.add_argument("--sysfs", default=None, help=argparse.SUPPRESS)  # tests: a sysfs tree of their own
+    listing.set_defaults(run=run_list)
+
+
+def run_list(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from navbat.printer.discover import SYSFS_USB, discover
+
+    found = discover(Path(args.sysfs) if args.sysfs else SYSFS_USB)
+    if not found:
+        print("no USB printer or serial port found", file=sys.stderr)
+        return 1
+    for f in found:
+        print(f"# {f.kind} {f.where}: {f.description}")
+        print(f"  {f.line()}")
+    print("# paste the lines under `printers:` in the branch file; set width_mm and profile to the printer's")
+    return 0
 
 
 def run_test(args: argparse.Namespace) -> int:

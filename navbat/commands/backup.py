@@ -1,0 +1,31 @@
+"""`navbat backup --db PATH --to DIR [--keep N]`: a consistent copy while the hub runs."""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import sys
+
+from navbat.commands._common import add_db
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("backup", help="copy the hub's database while it runs (prints the copy's path)")
+    add_db(p)
+    p.add_argument("--to", required=True, metavar="DIR", help="folder for the copies")
+    p.add_argument("--keep", type=int, default=None, metavar="N", help="keep only the newest N copies")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from navbat.server.backup import backup
+
+    if args.keep is not None and args.keep < 1:
+        print("navbat backup: --keep must be 1 or more", file=sys.stderr)
+        return 2
+    try:
+        print(backup(args.db, args.to, args.keep))
+    except (OSError, sqlite3.Error) as exc:
+        print(f"navbat backup: {exc}", file=sys.stderr)
+        return 1
+    return 0

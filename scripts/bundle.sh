@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# `make bundle`: the navbat wheel and a wheelhouse with every dependency (hub, kiosks, displays:
+# the gui extra), as one tarball to carry to a branch without internet. Usage: scripts/bundle.sh [OUT]
+# OUT/dist/navbat-<v>-py3-none-any.whl, OUT/wheelhouse/*.whl, OUT/navbat-bundle-<v>.tar.gz
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=$(realpath -m "${1:-var/bundle}")
+PY=${PYTHON:-.venv/bin/python}
+EXTRAS=${EXTRAS:-gui,printers}
+
+"$PY" -m navbat.foundation.i18n compile >/dev/null   # the .mo files go into the wheel
+rm -rf build "$OUT/dist" "$OUT/wheelhouse"             # setuptools' build/ keeps files deleted since
+"$PY" -m pip wheel -q --no-deps -w "$OUT/dist" .
+wheel=$(ls "$OUT"/dist/navbat-*.whl)
+version=$(basename "$wheel" | cut -d- -f2)
+# Every dependency as a wheel (from pip's cache when it has them), the navbat wheel among them.
+"$PY" -m pip wheel -q -w "$OUT/wheelhouse" "$wheel[$EXTRAS]"
+tar -czf "$OUT/navbat-bundle-$version.tar.gz" -C "$OUT" wheelhouse
+echo "$OUT/navbat-bundle-$version.tar.gz"

@@ -1,0 +1,102 @@
+"""`GET /metrics`: the running branch in Prometheus' text format (prometheus_client).
+
+Read at scrape time from what the hub already derives (the summaries the kiosks show, the state
+tables, the stream counters), so a figure here is the figure on the screens.
+
+Who may read it: a scraper on the hub PC itself (a loopback peer) with no token, or anyone with
+a `monitor` device's token (`navbat device add prometheus --role monitor`, sent as
+`Authorization: Bearer`) or a head's session. Not the whole LAN: the figures are not personal,
+but they list the devices and the counters' states to whoever sits on a guest Wi-Fi, and every
+scrape costs a few queries.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterator
+
+from flask import Blueprint, Response, current_app, request
+from navbat.server import views
+from navbat.server.api.common import require
+from navbat.server.api.events import streams
+from navbat.server.hub import Hub, current
+from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+bp = Blueprint("metrics", __name__)
+READERS = ("monitor", "head")
+
+
+class HubCollector:
+    """A prometheus_client collector over one hub; the Flask app holds one registry with it."""
+
+    def __init__(self, hub: Hub, app: object) -> None:
+        self.hub, self.app = hub, app
+
+    def collect(self) -> Iterator[Metric]:
+        hub = self.hub
+        shown = views.services(hub)["services"]  # what the kiosks show, through the same function
+        with hub.read() as db:
+            issued = db.execute("SELECT first_service, count(*) FROM tickets GROUP BY first_service").fetchall()
+            calls = db.execute("SELECT counter, type, count(*) FROM events WHERE type IN "
+                               "('ticket.called', 'ticket.recalled') GROUP BY counter, type").fetchall()
+            counters = db.execute("SELECT number, state FROM counters ORDER BY number").fetchall()
+            devices = db.execute("SELECT name, kind, status FROM device_status ORDER BY name").fetchall()
+
+        m = CounterMetricFamily("navbat_tickets_issued", "Tickets issued, by first sub-service", labels=["service"])
+        for service, n in issued:
+            m.add_metric([service], n)
+        yield m
+        waiting = GaugeMetricFamily("navbat_waiting", "Visitors waiting, by sub-service", labels=["service", "unit"])
+        estimate = GaugeMetricFamily("navbat_wait_estimate_minutes", "A newcomer's estimated wait (median and the "
+                                     "range shown), by sub-service; absent when no honest number",
+                                     labels=["service", "bound"])
+        for s in shown:
+            waiting.add_metric([s["code"], s["unit"]], s["waiting"])
+            if s["estimated_wait"]:
+                for bound, key in (("median", "minutes"), ("low", "low"), ("high", "high")):
+                    estimate.add_metric([s["code"], bound], s["estimated_wait"][key])
+        yield waiting
+        yield estimate
+        m = CounterMetricFamily("navbat_calls", "Calls of a visitor to a counter (first calls and recalls)",
+                                labels=["counter", "kind"])
+        for counter, kind, n in calls:
+            m.add_metric([str(counter), kind.removeprefix("ticket.")], n)
+        yield m
+        m = GaugeMetricFamily("navbat_counter_state", "1 for each counter's current state", labels=["counter", "state"])
+        for number, state in counters:
+            m.add_metric([str(number), state], 1)
+        yield m
+        m = GaugeMetricFamily("navbat_device_up", "1 when a device (printer, display, kiosk) last said it is ok",
+                              labels=["device", "kind", "status"])
+        for name, kind, status in devices:
+            m.add_metric([name, kind, status], 1 if status == "ok" else 0)
+        yield m
+        s = streams(self.app)
+        m = GaugeMetricFamily("navbat_event_stream_subscribers", "Open live event streams", labels=["kind"])
+        m.add_metric(["registered"], s.total - s.anonymous)
+        m.add_metric(["anonymous"], s.anonymous)
+        yield m
+        # The HQ outbox's backlog (events not yet sent to headquarters) is added here by the HQ link.
+
+
+def _loopback() -> bool:
+    try:
+        return ipaddress.ip_address(request.remote_addr or "").is_loopback
+    except ValueError:
+        return False
+
+
+@bp.get("/metrics")
+def metrics() -> Response:
+    return _metrics() if _loopback() else require(*READERS)(_metrics)()
+
+
+def _metrics() -> Response:
+    registry = current_app.extensions.get("navbat.metrics")
+    if registry is None:
+        registry = CollectorRegistry(auto_describe=False)
+        registry.register(HubCollector(current(), current_app))
+        current_app.extensions["navbat.metrics"] = registry
+    return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)

@@ -1,0 +1,103 @@
+"""`navbat service unit|install` (issue 14, Must show): every generated unit passes
+`systemd-analyze verify`, with its ExecStart pointing at this virtual environment's navbat."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+NAVBAT = str(Path(sys.executable).parent / "navbat")
+ROLES = {
+    "hub": ["--host", "0.0.0.0", "--port", "8080", "--config", "/etc/navbat/branches.yaml"],
+    "kiosk": ["--hub", "http://hub.local:8080", "--lang", "fa"],
+    "display": ["--hub", "http://hub.local:8080", "--display", "hall"],
+    "hq": [],
+    "backup": ["--keep", "30"],
+}
+
+
+def navbat(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([NAVBAT, *args], capture_output=True, text=True, timeout=60)
+
+
+def settings(text: str) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for line in text.splitlines():
+        if "=" in line and not line.startswith(("#", "[")):
+            key, value = line.split("=", 1)
+            out.setdefault(key, []).append(value)
+    return out
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("root")
+    for role, options in ROLES.items():
+        out = navbat("service", "install", "--root", str(root), role, *options)
+        assert out.returncode == 0, out.stderr
+    return root
+
+
+def test_every_unit_passes_systemd_analyze_verify(root: Path) -> None:
+    units = sorted((root / "etc/systemd/system").glob("navbat-*"))
+    assert [u.name for u in units] == ["navbat-backup.service", "navbat-backup.timer", "navbat-display.service",
+                                       "navbat-hq.service", "navbat-hub.service", "navbat-kiosk.service"]
+    for unit in units:
+        out = subprocess.run(["systemd-analyze", "verify", "--man=no", str(unit)], capture_output=True, text=True,
+                             timeout=60, env={**os.environ, "SYSTEMD_LOG_LEVEL": "notice"})
+        # verify exits 0 on a misspelt key or value and only says so: both must be silent.
+        assert (out.returncode, out.stdout, out.stderr) == (0, "", ""), unit.name
+
+
+def test_verify_would_catch_a_missing_command(tmp_path: Path) -> None:
+    unit = tmp_path / "navbat-hub.service"
+    unit.write_text(navbat("service", "unit", "--navbat", str(tmp_path / "nowhere/navbat"), "hub").stdout)
+    out = subprocess.run(["systemd-analyze", "verify", "--man=no", str(unit)], capture_output=True, text=True)
+    assert out.returncode != 0 and "nowhere/navbat is not executable" in out.stderr
+
+
+def test_install_enables_them_and_declares_the_users(root: Path) -> None:
+    system = root / "etc/systemd/system"
+    for link in ("multi-user.target.wants/navbat-hub.service", "multi-user.target.wants/navbat-hq.service",
+                 "graphical.target.wants/navbat-kiosk.service", "graphical.target.wants/navbat-display.service",
+                 "timers.target.wants/navbat-backup.timer"):
+        assert (system / link).is_symlink(), link
+    assert not (system / "multi-user.target.wants/navbat-backup.service").exists()  # the timer starts it
+    users = (root / "etc/sysusers.d/navbat.conf").read_text()
+    assert users.startswith('u navbat - "Navbat hub" /var/lib/navbat\n') and "m navbat-screen video" in users
+
+
+def test_hub_runs_unprivileged_sandboxed_and_restarts(root: Path) -> None:
+    hub = settings((root / "etc/systemd/system/navbat-hub.service").read_text())
+    assert hub["ExecStart"] == [f"{NAVBAT} hub --host 0.0.0.0 --port 8080 --config /etc/navbat/branches.yaml "
+                                "--db /var/lib/navbat/navbat.sqlite"]
+    assert (hub["User"], hub["StateDirectory"], hub["Restart"]) == (["navbat"], ["navbat"], ["on-failure"])
+    for key, value in (("ProtectSystem", "strict"), ("ProtectHome", "yes"), ("NoNewPrivileges", "yes"),
+                       ("PrivateTmp", "yes"), ("RestrictAddressFamilies", "AF_INET AF_INET6 AF_UNIX"),
+                       ("CapabilityBoundingSet", "")):
+        assert hub[key] == [value], key
+    low = settings(navbat("service", "unit", "hub", "--port", "80").stdout)  # port 80: that one capability only
+    assert low["AmbientCapabilities"] == ["CAP_NET_BIND_SERVICE"]
+
+
+def test_screens_run_fullscreen_in_cage_and_come_back(root: Path) -> None:
+    kiosk = settings((root / "etc/systemd/system/navbat-kiosk.service").read_text())
+    assert kiosk["ExecStart"] == [f"/usr/bin/cage -d -- {NAVBAT} kiosk --fullscreen --hub http://hub.local:8080 "
+                                  "--lang fa"]
+    assert (kiosk["Restart"], kiosk["TTYPath"], kiosk["PAMName"]) == (["always"], ["/dev/tty1"], ["login"])
+    assert "--blank 0 --powerdown 0" in kiosk["ExecStartPre"][0]
+    timer = settings((root / "etc/systemd/system/navbat-backup.timer").read_text())
+    backup = settings((root / "etc/systemd/system/navbat-backup.service").read_text())
+    assert timer["OnCalendar"] == ["*-*-* 02:30:00"] and timer["Persistent"] == ["true"]
+    assert backup["ExecStart"] == [f"{NAVBAT} backup --db /var/lib/navbat/navbat.sqlite --to "
+                                   "/var/lib/navbat/backups --keep 30"]
+
+
+def test_a_mistyped_option_is_refused_before_anything_is_written(tmp_path: Path) -> None:
+    out = navbat("service", "install", "--root", str(tmp_path), "hub", "--prot", "80")
+    assert out.returncode == 2 and "unrecognized arguments: --prot 80" in out.stderr
+    assert not (tmp_path / "etc").exists()
