@@ -20,6 +20,7 @@ COMMANDS = {
     "kiosk": "navbat.commands.kiosk",
     "display": "navbat.commands.display",
     "report": "navbat.commands.report",
+    "hq": "navbat.commands.hq",
 }
 
 

@@ -1,0 +1,128 @@
+"""HQ's API v1: login, branches, summary, health, and the branches' ingest endpoint."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Blueprint, Response, current_app, g, jsonify, request
+from navbat.hq import accounts, figures
+from navbat.hq.ingest import BadBatch, Gap, ingest
+from navbat.hq.openapi import SPEC
+from psycopg_pool import ConnectionPool
+
+bp = Blueprint("hq_api", __name__, url_prefix="/api/v1")
+MAX_RANGE_DAYS = 400
+
+
+def pool() -> ConnectionPool:
+    return current_app.extensions["navbat.hq"]
+
+
+def error(status: int, code: str, message: str, **extra: Any) -> tuple[Response, int]:
+    return jsonify({"error": code, "message": message, **extra}), status
+
+
+def _bearer() -> str | None:
+    head = request.headers.get("Authorization", "")
+    return head[7:].strip() if head.startswith("Bearer ") else None
+
+
+def _body() -> dict[str, Any] | None:
+    body = request.get_json(silent=True)
+    return body if isinstance(body, dict) else None
+
+
+@bp.get("/health")
+def health() -> Response:
+    return jsonify({"status": "ok"})
+
+
+@bp.get("/hq/openapi.json")
+def openapi() -> Response:
+    return jsonify(SPEC)
+
+
+@bp.post("/hq/login")
+def login() -> Any:
+    body = _body()
+    if body is None or not isinstance(body.get("username"), str) or not isinstance(body.get("pin"), str):
+        return error(400, "bad_request", "send {\"username\", \"pin\"} as JSON")
+    with pool().connection() as conn:
+        token = accounts.login(conn, body["username"], body["pin"])
+    if token is None:
+        return error(401, "bad_credentials", "unknown user or wrong PIN")
+    return jsonify({"token": token})
+
+
+def user() -> accounts.User | None:
+    if "hq_user" not in g:
+        token = _bearer()
+        with pool().connection() as conn:
+            g.hq_user = accounts.user_of(conn, token) if token else None
+    return g.hq_user
+
+
+def _scope() -> tuple[accounts.User | None, str | None, tuple[Response, int] | None]:
+    """The user and the province they may see (None: all); or the error to answer."""
+    who = user()
+    if who is None:
+        return None, None, error(401, "unauthorized", "log in first (Authorization: Bearer <token>)")
+    asked = request.args.get("province") or None
+    if who.role == "province":
+        if asked and asked != who.province:
+            return who, None, error(403, "forbidden", "a province manager sees only their own province")
+        return who, who.province, None
+    return who, asked, None
+
+
+def _day(name: str) -> dt.date:
+    text = request.args.get(name)
+    if not text:
+        raise ValueError(f"{name} is required (YYYY-MM-DD)")
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{name} must be a date YYYY-MM-DD, not {text[:20]!r}") from None
+
+
+@bp.get("/hq/branches")
+def branches() -> Any:
+    _, province, err = _scope()
+    if err:
+        return err
+    with pool().connection() as conn:
+        return jsonify({"branches": figures.branches(conn, province)})
+
+
+@bp.get("/hq/summary")
+def summary() -> Any:
+    _, province, err = _scope()
+    if err:
+        return err
+    try:
+        start, end = _day("from"), _day("to")
+    except ValueError as exc:
+        return error(400, "bad_date", str(exc))
+    if end < start or (end - start).days > MAX_RANGE_DAYS:
+        return error(400, "bad_range", f"to must be on or after from, at most {MAX_RANGE_DAYS} days on")
+    with pool().connection() as conn:
+        return jsonify(figures.summary(conn, start, end, province))
+
+
+@bp.post("/hq/ingest")
+def ingest_batch() -> Any:
+    token = _bearer()
+    with pool().connection() as conn:
+        branch = accounts.branch_of(conn, token) if token else None
+        if branch is None:
+            return error(401, "unauthorized", "a branch token is needed (navbat hq branch add)")
+        body = _body()
+        if body is None:
+            return error(400, "bad_request", "send the batch as a JSON object")
+        try:
+            return jsonify(ingest(conn, branch, body))
+        except BadBatch as exc:
+            return error(400, "bad_batch", str(exc))
+        except Gap as exc:
+            return error(409, "gap", "resend from HQ's marks", **exc.marks)
