@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from navbat.server.reports.figures import make_row
 from navbat.server.reports.visits import Visit, attach_ratings, fold
 from psycopg import Connection
+from psycopg.rows import tuple_row
 
 COMPLAINT = 2  # ratings in the lowest two faces (1 or 2 of 5) are complaints (F4)
 DEFAULT_TARGET = 20.0  # minutes, as server.reports.figures assumes for an unknown sub-service
@@ -45,7 +46,7 @@ def local_day(at: str, tz: str) -> dt.date:
 
 
 def visits_of(conn: Connection, branch: str, day: dt.date) -> list[Visit]:
-    with conn.cursor(row_factory=None) as cur:  # plain tuples: the branch's Row shape
+    with conn.cursor(row_factory=tuple_row) as cur:  # plain tuples: the branch's Row shape
         rows = cur.execute(_ROWS, [branch, day]).fetchall()
     visits = fold(rows)
     attach_ratings(_Ratings(conn, branch), visits)  # type: ignore[arg-type]

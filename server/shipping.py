@@ -56,19 +56,24 @@ def profile(branch: Branch) -> dict[str, Any]:
 
 class Shipper:
     def __init__(self, db_path: str | Path, branch: Branch, url: str, token: str, batch: int = BATCH,
-                 idle_s: float = IDLE_S, timeout_s: float = 30.0) -> None:
+                 idle_s: float = IDLE_S, timeout_s: float = 30.0, max_backoff_s: float = MAX_BACKOFF_S) -> None:
         self.db_path, self.url, self.token = str(db_path), url.rstrip("/") + "/api/v1/hq/ingest", token
         self.profile = profile(branch)
-        self.batch, self.idle_s, self.timeout_s = batch, idle_s, timeout_s
+        self.batch, self.idle_s, self.timeout_s, self.max_backoff_s = batch, idle_s, timeout_s, max_backoff_s
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.http = requests.Session()
         self.http.headers["Authorization"] = f"Bearer {token}"
 
-    def start(self) -> Shipper:
+    def open(self) -> Shipper:
+        """The shipper's own connection (ship_once works from here on, without the thread)."""
         self._conn = sqlite3.connect(self.db_path, check_same_thread=False, isolation_level=None, timeout=30)
         self.db = sqlite_utils.Database(self._conn)
         self._set(url=self.url.removesuffix("/api/v1/hq/ingest"))
+        return self
+
+    def start(self) -> Shipper:
+        self.open()
         self._thread = threading.Thread(target=self._run, name="navbat-hq-shipping", daemon=True)
         self._thread.start()
         return self
@@ -78,6 +83,8 @@ class Shipper:
         if self._thread:
             self._thread.join(self.timeout_s + 5)
         self.http.close()
+        if hasattr(self, "_conn"):
+            self._conn.close()
 
     def _set(self, **values: Any) -> None:
         # One short write on the shipper's own connection (WAL: readers are not held up).
@@ -88,11 +95,11 @@ class Shipper:
         self.db.execute("COMMIT")
 
     def _run(self) -> None:
-        backoff = 1.0
+        backoff = min(1.0, self.max_backoff_s)
         while not self._stop.is_set():
             try:
                 full = self.ship_once()
-                backoff = 1.0
+                backoff = min(1.0, self.max_backoff_s)
                 if not full:
                     self._stop.wait(self.idle_s)
             except (requests.RequestException, HQRefused) as exc:
@@ -102,10 +109,10 @@ class Shipper:
                 except sqlite3.Error:
                     pass
                 self._stop.wait(backoff)
-                backoff = min(backoff * 2, MAX_BACKOFF_S)
+                backoff = min(backoff * 2, self.max_backoff_s)
             except Exception:  # noqa: BLE001 - the thread must outlive any one bad batch
                 log.exception("shipping to headquarters failed")
-                self._stop.wait(MAX_BACKOFF_S)
+                self._stop.wait(self.max_backoff_s)
 
     def batch_after(self) -> dict[str, Any]:
         state = _state(self.db)
