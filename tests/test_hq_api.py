@@ -55,7 +55,8 @@ def test_summary_per_province_and_branch(hq: FlaskClient) -> None:
     assert r.status_code == 200
     assert {p["province"] for p in r.json["provinces"]} == {"تهران", "فارس"}
     row = next(b for b in r.json["branches"] if b["branch"] == "shiraz-01")
-    # the report test's day: 6 visitors, 4 served (T3 with documents incomplete); waits 10, 5, 25 (target 20), 20 (target 15), 2
+    # the report test's day: 6 visitors, 4 served (T3 with documents incomplete);
+    # waits 10, 5, 25 (target 20), 20 (target 15), 2
     assert (row["province"], row["region"], row["visitors"], row["served"]) == ("فارس", "شیراز", 6, 4)
     assert row["mean_wait_min"] == pytest.approx(62 / 5, abs=0.01)
     assert row["sla_pct"] == pytest.approx(60.0)
@@ -87,7 +88,8 @@ def test_refusals_are_clear_4xx(hq: FlaskClient) -> None:
     assert hq.post("/api/v1/hq/login", data="x", content_type="application/json").status_code == 400
     assert hq.get(f"/api/v1/hq/summary?from={DAY}&to={DAY}").status_code == 401
     boss = login(hq, "boss", "9999")
-    for query in ("", "from=2025-13-01&to=2025-10-01", "from=2025-10-05&to=2025-10-01", "from=2020-01-01&to=2025-01-01"):
+    for query in ("", "from=2025-13-01&to=2025-10-01", "from=2025-10-05&to=2025-10-01",
+                  "from=2020-01-01&to=2025-01-01"):
         r = hq.get(f"/api/v1/hq/summary?{query}", headers=boss)
         assert r.status_code == 400 and r.json["error"].startswith("bad_"), query
     assert hq.post("/api/v1/hq/ingest", json={"after": 0, "events": []}).status_code == 401
