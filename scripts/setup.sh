@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(python3-venv xvfb xauth libgl1 libegl1 libgl1-mesa-dri chromium socat espeak-ng sox)
+APT_PACKAGES=(python3-venv xvfb xauth libgl1 libegl1 libgl1-mesa-dri chromium socat espeak-ng sox postgresql)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -150,6 +150,14 @@ for _action in ("open", "close", "pause", "resume", "next", "recall", "start", "
         op["responses"]["204"] = {"description": "nobody waits for this counter"}
     _paths[f"/counters/{{n}}/{_action}"] = {"post": {**op, "parameters": [_N]}}
 
+# Store and forward to headquarters (issue 17, server/shipping.py): the backlog /head shows.
+_paths["/head/hq-link"] = {"get": _op("Events and ratings headquarters has not acknowledged yet (branch head)", ok={
+    "description": "the link's state", "content": {"application/json": {"schema": {
+        "type": "object", "required": ["configured", "events", "ratings"], "properties": {
+            "configured": {"type": "boolean"}, "url": {"type": ["string", "null"]},
+            "events": {"type": "integer", "minimum": 0}, "ratings": {"type": "integer", "minimum": 0},
+            "last_ok_at": {"type": ["string", "null"]}, "last_error": {"type": ["string", "null"]}}}}}})}
+
 SPEC: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {"title": "Navbat hub API", "version": "1.0.0"},

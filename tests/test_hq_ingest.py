@@ -29,7 +29,7 @@ def day_hub(branch, tmp_path: Path) -> Hub:  # noqa: ANN001
     clock = FakeClock()
     app = make_app(branch, tmp_path / "branch.sqlite", CLOCK=clock)
     hub = app.extensions["navbat.hub"]
-    hub.test_clock = clock
+    hub.test_clock, hub.test_app = clock, app
     build_day(hub, clock)
     yield hub
     hub.stop()
@@ -192,3 +192,22 @@ def test_wan_cut_for_a_day_then_restored(day_hub: Hub, hq_db: str) -> None:  # n
     assert hq_events(hq_db, "tehran-01") == branch_events(day_hub)
     assert_day_equal(day_hub, hq_db, "tehran-01", DAY)
     assert_day_equal(day_hub, hq_db, "tehran-01", next_day)
+
+
+def test_head_sees_the_backlog(day_hub: Hub, hq_db: str) -> None:  # noqa: F811
+    """/head's link card reads backlog(): everything is behind before the first batch, nothing after."""
+    token = register(hq_db)
+    client = day_hub.test_app.test_client()
+    r = client.post("/api/v1/login", json={"username": "head", "pin": "1404"})
+    head = {"Authorization": f"Bearer {r.json['token']}"}
+    assert client.get("/api/v1/head/hq-link", headers=head).json["configured"] is False
+    shipper = shipper_for(day_hub, "http://127.0.0.1:9", token).open()
+    link = client.get("/api/v1/head/hq-link", headers=head).json
+    assert link["configured"] and link["events"] == len(branch_events(day_hub)) and link["ratings"] == 3
+    with connect(hq_db) as conn:
+        marks = ingest(conn, "tehran-01", shipper.batch_after())
+    shipper._set(events_acked=marks["events_hwm"], ratings_acked=marks["ratings_hwm"])
+    link = client.get("/api/v1/head/hq-link", headers=head).json
+    assert (link["events"], link["ratings"]) == (0, 0)
+    assert 'id="hq-link"' in client.get("/head").text
+    shipper.stop()

@@ -38,3 +38,13 @@ def what_if() -> Response:
     if changes is None and "counter" in body:  # one change: {"counter": 4, "services": [...]}
         changes = [body]
     return jsonify(staffing.what_if(current(), changes))
+
+
+@bp.get("/head/hq-link")
+@require("head")
+def hq_link() -> Response:
+    """How far headquarters is behind this branch (server.shipping): the backlog, the last answer."""
+    from navbat.server.shipping import backlog
+
+    with current().read() as db:
+        return jsonify(backlog(db))
