@@ -101,13 +101,47 @@ def summary() -> Any:
     if err:
         return err
     try:
-        start, end = _day("from"), _day("to")
+        start, end = _span()
     except ValueError as exc:
         return error(400, "bad_date", str(exc))
-    if end < start or (end - start).days > MAX_RANGE_DAYS:
-        return error(400, "bad_range", f"to must be on or after from, at most {MAX_RANGE_DAYS} days on")
     with pool().connection() as conn:
         return jsonify(figures.summary(conn, start, end, province))
+
+
+def _span() -> tuple[dt.date, dt.date]:
+    start, end = _day("from"), _day("to")
+    if end < start or (end - start).days > MAX_RANGE_DAYS:
+        raise ValueError(f"to must be on or after from, at most {MAX_RANGE_DAYS} days on")
+    return start, end
+
+
+@bp.get("/hq/branches/<branch_id>/services")
+def branch_services(branch_id: str) -> Any:
+    who, _, err = _scope()
+    if err:
+        return err
+    try:
+        start, end = _span()
+    except ValueError as exc:
+        return error(400, "bad_date", str(exc))
+    with pool().connection() as conn:
+        row = conn.execute("SELECT province FROM branches WHERE id=%s", [branch_id]).fetchone()
+        if row is None or not who.sees(row["province"]):
+            return error(404, "not_found", "no such branch here")
+        return jsonify({"branch": branch_id, "services": figures.services(conn, branch_id, start, end)})
+
+
+@bp.get("/hq/complaints")
+def complaints() -> Any:
+    _, province, err = _scope()
+    if err:
+        return err
+    try:
+        start, end = _span()
+    except ValueError as exc:
+        return error(400, "bad_date", str(exc))
+    with pool().connection() as conn:
+        return jsonify({"complaints": figures.complaints(conn, start, end, province)})
 
 
 @bp.post("/hq/ingest")

@@ -67,3 +67,15 @@ def branches(conn: Connection, province: str | None = None) -> list[dict[str, An
 
 def _clean(row: dict[str, Any]) -> dict[str, Any]:
     return {k: (round(float(v), 2) if v is not None and not isinstance(v, (int, str)) else v) for k, v in row.items()}
+
+
+def complaints(conn: Connection, start: dt.date, end: dt.date, province: str | None = None,
+               limit: int = 50) -> list[dict[str, Any]]:
+    """The newest ratings in the lowest two faces that carry a comment, over the branch days (F4)."""
+    where, args = _scope(province)
+    rows = conn.execute(f"""SELECT r.branch, b.province, b.region, r.service, r.score, r.comment, r.at
+                            FROM ratings r JOIN branches b ON b.id = r.branch
+                            JOIN tickets t ON t.branch = r.branch AND t.ticket_id = r.ticket_id
+                            WHERE r.score <= 2 AND r.comment IS NOT NULL AND t.day BETWEEN %s AND %s {where}
+                            ORDER BY r.at DESC LIMIT %s""", [start, end, *args, limit]).fetchall()
+    return [dict(r) for r in rows]

@@ -106,3 +106,38 @@ def wait_until(condition, timeout: float = 30.0, every: float = 0.05) -> None:  
     while not condition():
         assert time.monotonic() < deadline, "timed out"
         time.sleep(every)
+
+
+# Branches for the dashboard's tests: (id, province, region, type, visitors a day)
+DEMO_BRANCHES = (
+    ("tehran-01", "تهران", "مرکزی", "premium", 160), ("tehran-07", "تهران", "شمال", "1", 120),
+    ("tehran-12", "تهران", "شرق", "3", 70), ("isfahan-01", "اصفهان", "اصفهان", "1", 110),
+    ("kashan-02", "اصفهان", "کاشان", "4", 40), ("shiraz-01", "فارس", "شیراز", "2", 90),
+    ("mashhad-01", "خراسان رضوی", "مشهد", "1", 130), ("tabriz-01", "آذربایجان شرقی", "تبریز", "2", 80),
+    ("ahvaz-01", "خوزستان", "اهواز", "3", 60), ("ahvaz-05", "خوزستان", "اهواز", "medical", 25),
+)
+
+
+def seed_branches(url: str, branch, days: list, lagging: str = "ahvaz-05") -> None:  # noqa: ANN001
+    """Registers DEMO_BRANCHES and ingests simulated days for each (all but `lagging`, which never reports)."""
+    from navbat.hq.accounts import add_branch
+    from navbat.hq.ingest import ingest
+    from navbat.hq.simulated import day_events, simulated_day
+    from navbat.server.shipping import profile
+
+    with connect(url) as conn:
+        for n, (bid, province, region, type_, size) in enumerate(DEMO_BRANCHES):
+            add_branch(conn, bid, province, region, type_)
+            if bid == lagging:
+                continue
+            after = ticket = rseq = 0
+            for d, day in enumerate(days):
+                events, ratings = day_events(branch, day, simulated_day(branch, size, 100 * n + d), after + 1,
+                                             ticket + 1, n + d)
+                for r in ratings:
+                    rseq += 1
+                    r["seq"] = rseq
+                body = {"after": after, "ratings_after": rseq - len(ratings), "events": events, "ratings": ratings,
+                        "profile": {**profile(branch), "name": {"fa": f"شعبه {region}", "en": bid}}}
+                ingest(conn, bid, body)
+                after, ticket = events[-1]["id"], ticket + sum(e["type"] == "ticket.issued" for e in events)
