@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
-from navbat.hq import accounts, figures
+from navbat.hq import accounts, figures, monthly
 from navbat.hq.ingest import BadBatch, Gap, ingest
 from navbat.hq.openapi import SPEC
 from psycopg_pool import ConnectionPool
@@ -142,6 +142,35 @@ def complaints() -> Any:
         return error(400, "bad_date", str(exc))
     with pool().connection() as conn:
         return jsonify({"complaints": figures.complaints(conn, start, end, province)})
+
+
+@bp.post("/hq/submissions")
+def submit_month() -> Any:
+    """A branch head's monthly report (D9), forwarded by their hub with the branch's token."""
+    token = _bearer()
+    body = _body()
+    with pool().connection() as conn:
+        branch = accounts.branch_of(conn, token) if token else None
+        if branch is None:
+            return error(401, "unauthorized", "a branch token is needed")
+        if body is None or not isinstance(body.get("month"), str) or not isinstance(body.get("note") or "", str):
+            return error(400, "bad_request", 'send {"month": "1404-07", "note": "..."}')
+        try:
+            return jsonify(monthly.submit(conn, branch, body["month"], body.get("note"), str(body.get("by") or "")))
+        except ValueError as exc:
+            return error(400, "bad_month", str(exc))
+
+
+@bp.get("/hq/submissions")
+def submissions() -> Any:
+    _, province, err = _scope()
+    if err:
+        return err
+    try:
+        with pool().connection() as conn:
+            return jsonify(monthly.late(conn, request.args.get("month", ""), province))
+    except ValueError as exc:
+        return error(400, "bad_month", str(exc))
 
 
 @bp.post("/hq/ingest")

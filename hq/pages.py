@@ -25,6 +25,7 @@ JS_STRINGS = (
     "Visitors", "Served", "Mean wait (min)", "Within target", "Satisfied", "Complaints", "Province", "Region",
     "Branch", "Sub-service", "Lagging: no batch for {minutes} min", "Never reported", "Backlog {events} events",
     "All provinces", "Wrong PIN or user", "Could not load: {error}", "No complaints with comments", "min",
+    "Every branch has submitted", "{count} branches have not submitted (due {due})", "late",
 )
 
 
@@ -35,7 +36,8 @@ def months(today: dt.date, lang: str) -> list[dict[str, str]]:
     for _ in range(MONTHS_SHOWN):
         period = parse_month(f"{year}-{month:02d}")
         name = f"{JALALI_MONTHS[month - 1]} {year}"
-        out.append({"label": fa_digits(name) if lang == "fa" else period.label, "from": period.start.isoformat(),
+        out.append({"code": period.label, "label": fa_digits(name) if lang == "fa" else period.label,
+                    "from": period.start.isoformat(),
                     "to": (period.end - dt.timedelta(days=1)).isoformat()})
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     return out

@@ -84,10 +84,18 @@ class Cluster:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
     def stop(self) -> None:
-        if self._proc and self._proc.poll() is None:
-            self._proc.send_signal(signal.SIGINT)  # "fast" shutdown: clients are cut, nothing is lost
-            try:
-                self._proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait()
+        """A "fast" shutdown (SIGINT: clients are cut, nothing committed is lost). The signal goes to
+        the postmaster itself (its pid is in postmaster.pid): as root, our child is runuser, which
+        would not pass it on."""
+        if self._proc is None:
+            return
+        try:
+            pid = int((self.data / "postmaster.pid").read_text().split("\n", 1)[0])
+            os.kill(pid, signal.SIGINT)
+        except (FileNotFoundError, ValueError, ProcessLookupError):
+            self._proc.send_signal(signal.SIGINT)
+        try:
+            self._proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self._proc.kill()
+            self._proc.wait()

@@ -157,6 +157,14 @@ _paths["/head/hq-link"] = {"get": _op("Events and ratings headquarters has not a
             "configured": {"type": "boolean"}, "url": {"type": ["string", "null"]},
             "events": {"type": "integer", "minimum": 0}, "ratings": {"type": "integer", "minimum": 0},
             "last_ok_at": {"type": ["string", "null"]}, "last_error": {"type": ["string", "null"]}}}}}})}
+_paths["/head/monthly-submission"] = {"post": _op(
+    "Submit a finished Jalali month's report to headquarters with a note (branch head, D9); 409 when the hub "
+    "ships nowhere or HQ does not answer", body={"type": "object", "required": ["month"], "properties": {
+        "month": {"type": "string", "example": "1404-07"}, "note": {"type": "string"}}}, ok={
+        "description": "HQ's record", "content": {"application/json": {"schema": {
+            "type": "object", "required": ["branch", "month", "submitted_at", "on_time"], "properties": {
+                "branch": {"type": "string"}, "month": {"type": "string"}, "submitted_at": {"type": "string"},
+                "on_time": {"type": "boolean"}}}}}})}
 
 SPEC: dict[str, Any] = {
     "openapi": "3.1.0",

@@ -54,6 +54,27 @@ def profile(branch: Branch) -> dict[str, Any]:
                           "target": s.target_wait_minutes} for u in branch.units for s in u.services]}
 
 
+ACTIVE: Shipper | None = None  # the running hub's shipper (navbat hub --hq): the head's monthly report uses its link
+
+
+class NotLinked(Exception):
+    pass
+
+
+def submit_month(month: str, note: str | None, by: str | None) -> dict[str, Any]:
+    """Sends the head's monthly report (D9) to HQ now; HQ answers its record of it. NotLinked if the
+    hub ships nowhere; requests' errors (HQ unreachable) and HQRefused go to the caller."""
+    if ACTIVE is None:
+        raise NotLinked("this hub does not ship to headquarters (navbat hub --hq URL --hq-token TOKEN)")
+    url = ACTIVE.url.removesuffix("/ingest") + "/submissions"
+    r = ACTIVE.http.post(url, json={"month": month, "note": note, "by": by}, timeout=15)
+    if r.status_code == 400:
+        raise ValueError(r.json().get("message", "refused"))
+    if r.status_code != 200:
+        raise HQRefused(f"HTTP {r.status_code}")
+    return r.json()
+
+
 class Shipper:
     def __init__(self, db_path: str | Path, branch: Branch, url: str, token: str, batch: int = BATCH,
                  idle_s: float = IDLE_S, timeout_s: float = 30.0, max_backoff_s: float = MAX_BACKOFF_S) -> None:
@@ -73,7 +94,9 @@ class Shipper:
         return self
 
     def start(self) -> Shipper:
+        global ACTIVE
         self.open()
+        ACTIVE = self
         self._thread = threading.Thread(target=self._run, name="navbat-hq-shipping", daemon=True)
         self._thread.start()
         return self

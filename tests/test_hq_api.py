@@ -116,3 +116,25 @@ def test_cli_registers_a_branch_and_a_user(hq_db: str) -> None:  # noqa: F811
 
         assert branch_of(conn, token) == "isfahan-03"
         assert hq_login(conn, "ali", "1234") is not None
+
+
+def test_monthly_reports_and_the_branches_late_by_the_5th(hq: FlaskClient, hq_db: str) -> None:  # noqa: F811
+    import datetime as dt
+
+    from navbat.hq import monthly
+
+    assert monthly.due("1404-07") == dt.date(2025, 10, 27)  # 5 Aban 1404
+    with connect(hq_db) as conn:
+        record = monthly.submit(conn, "tehran-01", "۱۴۰۴-۰۷", "ماه آرامی بود", "head", today=dt.date(2025, 10, 25))
+        assert record["month"] == "1404-07"
+        with pytest.raises(ValueError):
+            monthly.submit(conn, "tehran-01", "1404-08", None, "head", today=dt.date(2025, 11, 1))  # not over yet
+        report = monthly.late(conn, "1404-07", today=dt.date(2025, 10, 28))
+    assert report["overdue"] and [b["branch"] for b in report["missing"]] == ["shiraz-01"]
+    assert [b["branch"] for b in report["submitted"]] == ["tehran-01"]
+    boss, fars = login(hq, "boss", "9999"), login(hq, "fars", "1234")
+    assert len(hq.get("/api/v1/hq/submissions?month=1404-07", headers=boss).json["submitted"]) == 1
+    mine = hq.get("/api/v1/hq/submissions?month=1404-07", headers=fars).json
+    assert mine["submitted"] == [] and [b["branch"] for b in mine["missing"]] == ["shiraz-01"]
+    assert hq.get("/api/v1/hq/submissions?month=1404-13", headers=boss).status_code == 400
+    assert hq.post("/api/v1/hq/submissions", json={"month": "1404-07"}).status_code == 401

@@ -211,3 +211,26 @@ def test_head_sees_the_backlog(day_hub: Hub, hq_db: str) -> None:  # noqa: F811
     assert (link["events"], link["ratings"]) == (0, 0)
     assert 'id="hq-link"' in client.get("/head").text
     shipper.stop()
+
+
+def test_head_submits_the_month_through_the_hub(day_hub: Hub, hq_db: str, hq_process: HQProcess) -> None:  # noqa: F811
+    from navbat.server import shipping
+
+    token = register(hq_db)
+    client = day_hub.test_app.test_client()
+    head = {"Authorization": "Bearer " + client.post("/api/v1/login", json={"username": "head", "pin": "1404"}
+                                                     ).json["token"]}
+    body = {"month": "1404-07", "note": "همه چیز رو به راه بود"}
+    assert client.post("/api/v1/head/monthly-submission", json=body, headers=head).json["error"] == "no_headquarters"
+    shipper = shipper_for(day_hub, hq_process.url, token).start()
+    try:
+        r = client.post("/api/v1/head/monthly-submission", json=body, headers=head)
+        assert r.status_code == 200 and r.json["month"] == "1404-07"
+        bad = client.post("/api/v1/head/monthly-submission", json={"month": "1404-99"}, headers=head)
+        assert bad.status_code == 400
+    finally:
+        shipper.stop()
+        shipping.ACTIVE = None
+    with connect(hq_db) as conn:
+        row = conn.execute("SELECT note, submitted_by FROM submissions WHERE branch='tehran-01'").fetchone()
+    assert row == {"note": "همه چیز رو به راه بود", "submitted_by": "head"}

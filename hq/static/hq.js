@@ -61,9 +61,9 @@ function period() { const [from, to] = $("period").value.split("|"); return `fro
 
 async function load() {
   try {
-    const [summary, branches, complaints] = await Promise.all([api("/summary?" + period()), api("/branches"),
-      api("/complaints?" + period())]);
-    data = {summary, branches: branches.branches, complaints: complaints.complaints};
+    const [summary, branches, complaints, reports] = await Promise.all([api("/summary?" + period()), api("/branches"),
+      api("/complaints?" + period()), api("/submissions?month=" + $("late").dataset.month)]);
+    data = {summary, branches: branches.branches, complaints: complaints.complaints, reports};
     render();
   } catch (err) {
     if (err.status !== 401) $("bars").replaceChildren(el("p", {class: "error"}, t("Could not load: {error}", {error: err.message})));
@@ -113,6 +113,12 @@ function render() {
   $("lagging").replaceChildren(...data.branches.filter((b) => lagOf(b.branch) && (!state.province || b.province === state.province))
     .map((b) => el("li", {}, `${b.branch} · ${b.province}: ${lagOf(b.branch)}` +
       (b.backlog ? " · " + t("Backlog {events} events", {events: num(b.backlog)}) : ""))));
+  const missing = data.reports.missing.filter((b) => !state.province || b.province === state.province);
+  $("late-summary").textContent = missing.length ? t("{count} branches have not submitted (due {due})",
+    {count: num(missing.length), due: new Intl.DateTimeFormat(N.lang === "fa" ? "fa-IR-u-ca-persian" : "en-GB",
+      {dateStyle: "medium"}).format(new Date(data.reports.due))}) : t("Every branch has submitted");
+  $("late").replaceChildren(...missing.slice(0, 20).map((b) => el("li", {}, `${b.branch} · ${b.province} · ${b.region}` +
+    (data.reports.overdue ? " · " + t("late") : ""))));
   const said = data.complaints.filter((c) => !state.province || c.province === state.province);
   $("complaints").replaceChildren(...(said.length ? said.slice(0, 12).map((c) => el("li", {}, c.comment,
     el("small", {}, `${c.branch} · ${c.service || ""} · ${digits(c.score)}/۵`))) : [el("li", {class: "muted"}, t("No complaints with comments"))]));
