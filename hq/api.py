@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
-from navbat.hq import accounts, figures, monthly
+from navbat.hq import accounts, figures, monthly, national
 from navbat.hq.ingest import BadBatch, Gap, ingest
 from navbat.hq.openapi import SPEC
 from psycopg_pool import ConnectionPool
@@ -171,6 +171,31 @@ def submissions() -> Any:
             return jsonify(monthly.late(conn, request.args.get("month", ""), province))
     except ValueError as exc:
         return error(400, "bad_month", str(exc))
+
+
+@bp.get("/hq/report")
+def national_report() -> Any:
+    """The national (or, for a province manager, the province's) monthly report; format csv|xlsx|json."""
+    _, province, err = _scope()
+    if err:
+        return err
+    fmt = request.args.get("format", "csv")
+    if fmt not in ("csv", "xlsx", "json"):
+        return error(400, "bad_format", "format is csv, xlsx or json")
+    try:
+        with pool().connection() as conn:
+            label, table = national.rows(conn, request.args.get("month", ""), province)
+    except ValueError as exc:
+        return error(400, "bad_month", str(exc))
+    name = f"navbat-national-{label}"
+    if fmt == "json":
+        return jsonify({"month": label, "columns": list(national.HEADERS), "rows": table})
+    if fmt == "csv":
+        return Response(national.to_csv(table), mimetype="text/csv",
+                        headers={"Content-Disposition": f"attachment; filename={name}.csv"})
+    return Response(national.to_xlsx(table, label),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f"attachment; filename={name}.xlsx"})
 
 
 @bp.post("/hq/ingest")

@@ -138,3 +138,34 @@ def test_monthly_reports_and_the_branches_late_by_the_5th(hq: FlaskClient, hq_db
     assert mine["submitted"] == [] and [b["branch"] for b in mine["missing"]] == ["shiraz-01"]
     assert hq.get("/api/v1/hq/submissions?month=1404-13", headers=boss).status_code == 400
     assert hq.post("/api/v1/hq/submissions", json={"month": "1404-07"}).status_code == 401
+
+
+def test_national_monthly_report_as_csv_and_xlsx(hq: FlaskClient) -> None:
+    import csv
+    import io
+
+    from openpyxl import load_workbook
+
+    boss = login(hq, "boss", "9999")
+    r = hq.get("/api/v1/hq/report?month=1404-07&format=csv", headers=boss)  # DAY is 13 Mehr 1404
+    assert r.status_code == 200 and r.mimetype == "text/csv"
+    rows = list(csv.reader(io.StringIO(r.text)))
+    assert rows[0][:5] == ["province", "region", "branch", "sub_service", "visitors"]
+    by_level = {tuple(row[:4]): row for row in rows[1:]}
+    # two branches of 7 visitors in Mehr: the report test's day (6) and T7 the day after
+    assert by_level[("total", "", "", "")][4] == "14"
+    assert by_level[("فارس", "", "", "")][4] == "7" and by_level[("فارس", "شیراز", "shiraz-01", "")][4] == "7"
+    assert by_level[("فارس", "شیراز", "shiraz-01", "PR1")][4] == "3"  # T1, T2 and T7 asked for PR1
+    xlsx = hq.get("/api/v1/hq/report?month=1404-07&format=xlsx", headers=boss)
+    sheet = load_workbook(io.BytesIO(xlsx.data)).active
+    def cell(c: object) -> str:  # openpyxl gives 60.0 back as 60
+        return "" if c is None else str(float(c)) if isinstance(c, (int, float)) and not isinstance(c, bool) else c
+
+    def same(row: list) -> list[str]:
+        return [cell(float(v)) if v.replace(".", "", 1).isdigit() else v for v in row]
+
+    assert [[cell(c) for c in row] for row in sheet.iter_rows(values_only=True)] == [same(r) for r in rows]
+    fars = hq.get("/api/v1/hq/report?month=1404-07&format=json", headers=login(hq, "fars", "1234")).json
+    assert {row[0] for row in fars["rows"]} == {"فارس", "total"}
+    assert hq.get("/api/v1/hq/report?month=x&format=csv", headers=boss).status_code == 400
+    assert hq.get("/api/v1/hq/report?month=1404-07&format=pdf", headers=boss).status_code == 400
