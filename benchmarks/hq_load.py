@@ -147,6 +147,7 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=8, help="branches sending at once")
     ap.add_argument("--database", help="an empty PostgreSQL database (default: a cluster of our own)")
     ap.add_argument("--port", type=int, default=8097)
+    ap.add_argument("--hq-workers", type=int, default=2, help="HQ's processes (navbat hq --workers)")
     args = ap.parse_args()
 
     cluster = None
@@ -164,8 +165,8 @@ def main() -> int:
         for b in branches:
             fleet.tokens[b[0]] = add_branch(conn, b[0], b[1], b[2], b[3])
         add_user(conn, "bench", "national", "0000")
-    hq = subprocess.Popen([sys.executable, "-m", "navbat", "hq", "--database", args.database, "--port", str(args.port)],
-                          stdout=subprocess.DEVNULL)
+    hq = subprocess.Popen([sys.executable, "-m", "navbat", "hq", "--database", args.database, "--port", str(args.port),
+                           "--workers", str(args.hq_workers)], stdout=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{args.port}"
     try:
         for _ in range(100):
@@ -174,7 +175,8 @@ def main() -> int:
                     break
             except requests.ConnectionError:
                 time.sleep(0.2)
-        print(f"{args.branches} branches, {args.days} days, {args.workers} sending at once, "
+        print(f"{args.branches} branches, {args.days} days, {args.workers} sending at once, {args.hq_workers} HQ "
+              "processes, "
               f"{sum(b[4] for b in branches)} visitors a day nominal")
         cut = branches[: args.cut]
         sent, took = push(fleet, url, branches, range(args.days - 1), args.workers)

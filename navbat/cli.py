@@ -21,6 +21,7 @@ COMMANDS = {
     "display": "navbat.commands.display",
     "report": "navbat.commands.report",
     "hq": "navbat.commands.hq",
+    "hq-demo": "navbat.commands.hq_demo",
 }
 
 

@@ -18,6 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     _add_db(p)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8090)
+    p.add_argument("--workers", type=int, default=1, help="processes serving requests (one per core)")
     p.set_defaults(run=run)
     what = p.add_subparsers(dest="what", metavar="{branch,user}")
     b = what.add_parser("branch", help="branches").add_subparsers(dest="action", required=True)
@@ -83,11 +84,11 @@ def run_user_add(args: argparse.Namespace) -> int:
 
 def run(args: argparse.Namespace) -> int:
     import uvicorn
-    from a2wsgi import WSGIMiddleware
 
-    from navbat.hq.app import create_app
+    from navbat.hq.store import migrate
 
-    app = create_app({"DATABASE": _database(args)})
+    os.environ["NAVBAT_HQ_DATABASE"] = _database(args)
+    migrate(args.database)  # once, before the workers start
     print(f"navbat hq on http://{args.host}:{args.port}", flush=True)
-    uvicorn.run(WSGIMiddleware(app, workers=16), host=args.host, port=args.port, log_level="warning")
+    uvicorn.run("navbat.hq.asgi:app", host=args.host, port=args.port, workers=args.workers, log_level="warning")
     return 0
