@@ -68,6 +68,35 @@ SPEC: dict[str, Any] = {
             params=[{"name": "from", "in": "query", "required": True, "schema": _DATE},
                     {"name": "to", "in": "query", "required": True, "schema": _DATE},
                     {"name": "province", "in": "query", "schema": {"type": "string"}}])},
+        "/api/v1/hq/branches/{branch}/services": {"get": _op(
+            "One branch's sub-services over branch days (the drill-down's last step)",
+            {"type": "object", "properties": {"branch": {"type": "string"},
+                                              "services": {"type": "array", "items": {"type": "object"}}}},
+            errors=(400, 401, 403, 404),
+            params=[{"name": "branch", "in": "path", "required": True, "schema": {"type": "string"}},
+                    {"name": "from", "in": "query", "required": True, "schema": _DATE},
+                    {"name": "to", "in": "query", "required": True, "schema": _DATE}])},
+        "/api/v1/hq/complaints": {"get": _op(
+            "The newest ratings in the lowest two faces with a comment", {"type": "object", "properties": {
+                "complaints": {"type": "array", "items": {"type": "object"}}}},
+            params=[{"name": "from", "in": "query", "required": True, "schema": _DATE},
+                    {"name": "to", "in": "query", "required": True, "schema": _DATE},
+                    {"name": "province", "in": "query", "schema": {"type": "string"}}])},
+        "/api/v1/hq/submissions": {
+            "get": _op("A Jalali month's reports: submitted (on time or not) and missing (D9)", {
+                "type": "object", "required": ["month", "due", "overdue", "missing", "submitted"], "properties": {
+                    "month": {"type": "string"}, "due": _DATE, "overdue": {"type": "boolean"},
+                    "missing": {"type": "array"}, "submitted": {"type": "array"}}},
+                params=[{"name": "month", "in": "query", "required": True,
+                         "schema": {"type": "string", "example": "1404-07"}}]),
+            "post": _op("A branch head's monthly report, sent by their hub (branch token)", {
+                "type": "object", "required": ["branch", "month", "submitted_at", "on_time"]}, errors=(400, 401),
+                body={"type": "object", "required": ["month"], "properties": {
+                    "month": {"type": "string"}, "note": {"type": ["string", "null"]}, "by": {"type": "string"}}})},
+        "/api/v1/hq/report": {"get": {**_op(
+            "The national monthly report per province, region, branch and sub-service (D9)", {"type": "object"},
+            params=[{"name": "month", "in": "query", "required": True, "schema": {"type": "string"}},
+                    {"name": "format", "in": "query", "schema": {"enum": ["csv", "xlsx", "json"]}}])}},
         "/api/v1/hq/ingest": {"post": _op(
             "A branch's batch of events and ratings (branch token); answers HQ's high-water marks", _MARKS,
             errors=(400, 401, 409), body={"type": "object", "required": ["after", "events"], "properties": {

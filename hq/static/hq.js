@@ -162,7 +162,20 @@ $("login").addEventListener("submit", async (ev) => {
   } catch (err) { $("login-error").textContent = t("Wrong PIN or user"); }
 });
 $("logout").addEventListener("click", () => { token.set(null); showLogin(); });
-$("period").addEventListener("change", load);
+$("period").addEventListener("change", () => {
+  $("downloads").hidden = !$("period").selectedOptions[0].dataset.month;
+  load();
+});
+// The national (or the province's) monthly report, fetched with the token and saved as a file.
+document.querySelectorAll("[data-download]").forEach((button) => button.addEventListener("click", async () => {
+  const month = $("period").selectedOptions[0].dataset.month;
+  const r = await fetch(`/api/v1/hq/report?month=${month}&format=${button.dataset.download}`,
+    {headers: {Authorization: "Bearer " + token.get()}});
+  if (!r.ok) return;
+  const link = el("a", {href: URL.createObjectURL(await r.blob()), download: `navbat-${month}.${button.dataset.download}`});
+  link.click();
+  URL.revokeObjectURL(link.href);
+}));
 $("figure").addEventListener("change", () => data.summary && render());
 
 function start() {
