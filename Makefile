@@ -3,7 +3,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 GUI_ENV := KIVY_NO_ARGS=1 KIVY_NO_CONSOLELOG=1 SDL_AUDIODRIVER=dummy KIVY_HOME=$(CURDIR)/var/kivy-home
 
-.PHONY: setup demo test lint clean bundle
+.PHONY: setup demo hq-demo test lint clean bundle
 
 $(VENV)/.installed: setup.cfg pyproject.toml scripts/setup.sh
 	bash scripts/setup.sh
@@ -13,6 +13,10 @@ setup: $(VENV)/.installed
 
 demo: setup
 	$(GUI_ENV) $(VENV)/bin/navbat demo
+
+# Headquarters: PostgreSQL under var/hq-demo, HQ on :8090/hq, three branch hubs fed by the simulator.
+hq-demo: setup
+	$(VENV)/bin/navbat hq-demo
 
 test: setup
 	$(VENV)/bin/ruff check .

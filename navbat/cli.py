@@ -27,6 +27,8 @@ COMMANDS = {
     "restore": "navbat.commands.restore",
     "check": "navbat.commands.check",
     "service": "navbat.commands.service",
+    "hq": "navbat.commands.hq",
+    "hq-demo": "navbat.commands.hq_demo",
 }
 
 

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # systemd and cage: `systemd-analyze verify` of the generated units needs their ExecStart binaries.
-APT_PACKAGES=(python3-venv xvfb xauth libgl1 libegl1 libgl1-mesa-dri chromium socat espeak-ng sox systemd cage)
+APT_PACKAGES=(python3-venv xvfb xauth libgl1 libegl1 libgl1-mesa-dri chromium socat espeak-ng sox systemd cage postgresql)
 missing=()
 for p in "${APT_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

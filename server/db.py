@@ -166,6 +166,19 @@ def m006_requests(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX requests_open ON requests(answered_at, due)")
 
 
+@migrations()
+def m007_hq_shipping(db: sqlite_utils.Database) -> None:
+    # Store and forward to headquarters (server/shipping.py): what HQ has acknowledged, and an
+    # outbox of ratings (they are not in the event log), filled by a trigger in the rating's own
+    # transaction so none is missed, whatever writes it.
+    db.execute("CREATE TABLE IF NOT EXISTS hq_shipping (name TEXT PRIMARY KEY, value TEXT)")
+    db.execute("CREATE TABLE IF NOT EXISTS hq_rating_outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
+               "ticket_id INTEGER NOT NULL)")
+    db.execute("INSERT INTO hq_rating_outbox (ticket_id) SELECT ticket_id FROM ratings ORDER BY at, ticket_id")
+    db.execute("""CREATE TRIGGER IF NOT EXISTS hq_rating_outbox_fill AFTER INSERT ON ratings
+                  BEGIN INSERT INTO hq_rating_outbox (ticket_id) VALUES (new.ticket_id); END""")
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE in the one write path,
     # BEGIN for a reader's snapshot), so sqlite-utils' helpers nest inside them as savepoints.

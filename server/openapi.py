@@ -168,6 +168,21 @@ _paths["/requests/{code}/answer"] = {"post": {**_op(
     "parameters": [_CODE]}}
 _paths["/requests"] = {"get": _op("Open and overdue requests, oldest first, with counts per sub-service and unit "
                                   "(branch head)", errors=(401, 403))}
+# Store and forward to headquarters (issue 17, server/shipping.py): the backlog /head shows.
+_paths["/head/hq-link"] = {"get": _op("Events and ratings headquarters has not acknowledged yet (branch head)", ok={
+    "description": "the link's state", "content": {"application/json": {"schema": {
+        "type": "object", "required": ["configured", "events", "ratings"], "properties": {
+            "configured": {"type": "boolean"}, "url": {"type": ["string", "null"]},
+            "events": {"type": "integer", "minimum": 0}, "ratings": {"type": "integer", "minimum": 0},
+            "last_ok_at": {"type": ["string", "null"]}, "last_error": {"type": ["string", "null"]}}}}}})}
+_paths["/head/monthly-submission"] = {"post": _op(
+    "Submit a finished Jalali month's report to headquarters with a note (branch head, D9); 409 when the hub "
+    "ships nowhere or HQ does not answer", body={"type": "object", "required": ["month"], "properties": {
+        "month": {"type": "string", "example": "1404-07"}, "note": {"type": "string"}}}, ok={
+        "description": "HQ's record", "content": {"application/json": {"schema": {
+            "type": "object", "required": ["branch", "month", "submitted_at", "on_time"], "properties": {
+                "branch": {"type": "string"}, "month": {"type": "string"}, "submitted_at": {"type": "string"},
+                "on_time": {"type": "boolean"}}}}}})}
 
 SPEC: dict[str, Any] = {
     "openapi": "3.1.0",

@@ -16,6 +16,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--port", type=int, default=8080)
     p.add_argument("--threads", type=int, default=32, help="threads for requests (live event streams take none)")
     p.add_argument("--ignore-hours", action="store_true", help="issue tickets outside opening hours (demos, tests)")
+    p.add_argument("--hq", default=None, metavar="URL", help="headquarters to ship this branch's events to")
+    p.add_argument("--hq-token", default=None, help="this branch's HQ token (navbat hq branch add)")
     p.set_defaults(run=run)
 
 
@@ -25,6 +27,15 @@ def run(args: argparse.Namespace) -> int:
     from navbat.server.serve import serve
 
     branch = load_config(args.config)  # refused here, before anything starts, if it is bad
+    if bool(args.hq) != bool(args.hq_token):
+        print("navbat hub: --hq and --hq-token go together", file=sys.stderr)
+        return 2
+    if args.hq:
+        from navbat.server.db import Store
+        from navbat.server.shipping import Shipper
+
+        Store(args.db).close()  # migrated before the shipper reads it
+        Shipper(args.db, branch, args.hq, args.hq_token).start()
     try:
         serve(branch, args.db, args.host, args.port, threads=args.threads, ignore_hours=args.ignore_hours)
     except HeldByHub as exc:

@@ -38,3 +38,36 @@ def what_if() -> Response:
     if changes is None and "counter" in body:  # one change: {"counter": 4, "services": [...]}
         changes = [body]
     return jsonify(staffing.what_if(current(), changes))
+
+
+@bp.get("/head/hq-link")
+@require("head")
+def hq_link() -> Response:
+    """How far headquarters is behind this branch (server.shipping): the backlog, the last answer."""
+    from navbat.server.shipping import backlog
+
+    with current().read() as db:
+        return jsonify(backlog(db))
+
+
+@bp.post("/head/monthly-submission")
+@require("head")
+def monthly_submission() -> Response:
+    """The branch head submits a finished Jalali month's report to headquarters, with a note (D9)."""
+    import requests
+    from flask import g
+    from navbat.server import shipping
+    from navbat.server.refusals import Conflict
+
+    body = json_body()
+    month, note = body.get("month"), body.get("note")
+    if not isinstance(month, str) or (note is not None and not isinstance(note, str)):
+        raise Invalid("bad_field", 'send {"month": "1404-07", "note": "..."}')
+    try:
+        return jsonify(shipping.submit_month(month, note, g.who.name))
+    except shipping.NotLinked as exc:
+        raise Conflict("no_headquarters", str(exc)) from None
+    except ValueError as exc:
+        raise Invalid("bad_month", str(exc)) from None
+    except (requests.RequestException, shipping.HQRefused):
+        raise Conflict("headquarters_unreachable", "headquarters did not answer; submit again later") from None

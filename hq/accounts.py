@@ -1,0 +1,76 @@
+"""Branches and HQ users, and the tokens they present.
+
+Tokens are random and stored only as SHA-256 digests (as the hub does for devices); PINs are
+scrypt-hashed by werkzeug, as the hub's.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from psycopg import Connection
+from werkzeug.security import check_password_hash, generate_password_hash
+
+BRANCH_TYPES = ("premium", "1", "2", "3", "4", "5", "medical")  # D1
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def add_branch(conn: Connection, branch_id: str, province: str, region: str, type_: str) -> str:
+    """Registers the branch (or gives it a new token) and returns its token, shown only now."""
+    if type_ not in BRANCH_TYPES:
+        raise ValueError(f"type must be one of {', '.join(BRANCH_TYPES)}")
+    token = secrets.token_urlsafe(32)
+    conn.execute("""INSERT INTO branches (id, province, region, type, token_hash) VALUES (%s, %s, %s, %s, %s)
+                    ON CONFLICT (id) DO UPDATE SET province=excluded.province, region=excluded.region,
+                      type=excluded.type, token_hash=excluded.token_hash""",
+                 [branch_id, province, region, type_, digest(token)])
+    return token
+
+
+def add_user(conn: Connection, username: str, role: str, pin: str, province: str | None = None) -> None:
+    if role not in ("national", "province"):
+        raise ValueError("role must be national or province")
+    if role == "province" and not province:
+        raise ValueError("a province manager needs --province")
+    if len(pin) < 4:
+        raise ValueError("a PIN has at least 4 digits")
+    conn.execute("""INSERT INTO users (username, role, province, pin_hash) VALUES (%s, %s, %s, %s)
+                    ON CONFLICT (username) DO UPDATE SET role=excluded.role, province=excluded.province,
+                      pin_hash=excluded.pin_hash""",
+                 [username, role, province if role == "province" else None, generate_password_hash(pin)])
+    conn.execute("DELETE FROM sessions WHERE username=%s", [username])  # a changed PIN or role ends sessions
+
+
+@dataclass(frozen=True)
+class User:
+    username: str
+    role: str
+    province: str | None
+
+    def sees(self, province: str) -> bool:
+        return self.role == "national" or self.province == province
+
+
+def login(conn: Connection, username: str, pin: str) -> str | None:
+    row = conn.execute("SELECT pin_hash FROM users WHERE username=%s", [username]).fetchone()
+    if row is None or not check_password_hash(row["pin_hash"], pin):
+        return None
+    token = secrets.token_urlsafe(32)
+    conn.execute("INSERT INTO sessions (token_hash, username) VALUES (%s, %s)", [digest(token), username])
+    return token
+
+
+def user_of(conn: Connection, token: str) -> User | None:
+    row = conn.execute("""SELECT u.username, u.role, u.province FROM sessions s JOIN users u USING (username)
+                          WHERE s.token_hash=%s""", [digest(token)]).fetchone()
+    return User(row["username"], row["role"], row["province"]) if row else None
+
+
+def branch_of(conn: Connection, token: str) -> str | None:
+    row = conn.execute("SELECT id FROM branches WHERE token_hash=%s", [digest(token)]).fetchone()
+    return row["id"] if row else None

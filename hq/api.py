@@ -1,0 +1,216 @@
+"""HQ's API v1: login, branches, summary, health, and the branches' ingest endpoint."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from flask import Blueprint, Response, current_app, g, jsonify, request
+from navbat.hq import accounts, figures, monthly, national
+from navbat.hq.ingest import BadBatch, Gap, ingest
+from navbat.hq.openapi import SPEC
+from psycopg_pool import ConnectionPool
+
+bp = Blueprint("hq_api", __name__, url_prefix="/api/v1")
+MAX_RANGE_DAYS = 400
+
+
+def pool() -> ConnectionPool:
+    return current_app.extensions["navbat.hq"]
+
+
+def error(status: int, code: str, message: str, **extra: Any) -> tuple[Response, int]:
+    return jsonify({"error": code, "message": message, **extra}), status
+
+
+def _bearer() -> str | None:
+    head = request.headers.get("Authorization", "")
+    return head[7:].strip() if head.startswith("Bearer ") else None
+
+
+def _body() -> dict[str, Any] | None:
+    body = request.get_json(silent=True)
+    return body if isinstance(body, dict) else None
+
+
+@bp.get("/health")
+def health() -> Response:
+    return jsonify({"status": "ok"})
+
+
+@bp.get("/hq/openapi.json")
+def openapi() -> Response:
+    return jsonify(SPEC)
+
+
+@bp.post("/hq/login")
+def login() -> Any:
+    body = _body()
+    if body is None or not isinstance(body.get("username"), str) or not isinstance(body.get("pin"), str):
+        return error(400, "bad_request", "send {\"username\", \"pin\"} as JSON")
+    with pool().connection() as conn:
+        token = accounts.login(conn, body["username"], body["pin"])
+    if token is None:
+        return error(401, "bad_credentials", "unknown user or wrong PIN")
+    return jsonify({"token": token})
+
+
+def user() -> accounts.User | None:
+    if "hq_user" not in g:
+        token = _bearer()
+        with pool().connection() as conn:
+            g.hq_user = accounts.user_of(conn, token) if token else None
+    return g.hq_user
+
+
+def _scope() -> tuple[accounts.User | None, str | None, tuple[Response, int] | None]:
+    """The user and the province they may see (None: all); or the error to answer."""
+    who = user()
+    if who is None:
+        return None, None, error(401, "unauthorized", "log in first (Authorization: Bearer <token>)")
+    asked = request.args.get("province") or None
+    if who.role == "province":
+        if asked and asked != who.province:
+            return who, None, error(403, "forbidden", "a province manager sees only their own province")
+        return who, who.province, None
+    return who, asked, None
+
+
+def _day(name: str) -> dt.date:
+    text = request.args.get(name)
+    if not text:
+        raise ValueError(f"{name} is required (YYYY-MM-DD)")
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{name} must be a date YYYY-MM-DD, not {text[:20]!r}") from None
+
+
+@bp.get("/hq/branches")
+def branches() -> Any:
+    _, province, err = _scope()
+    if err:
+        return err
+    with pool().connection() as conn:
+        return jsonify({"branches": figures.branches(conn, province)})
+
+
+@bp.get("/hq/summary")
+def summary() -> Any:
+    _, province, err = _scope()
+    if err:
+        return err
+    try:
+        start, end = _span()
+    except ValueError as exc:
+        return error(400, "bad_date", str(exc))
+    with pool().connection() as conn:
+        return jsonify(figures.summary(conn, start, end, province))
+
+
+def _span() -> tuple[dt.date, dt.date]:
+    start, end = _day("from"), _day("to")
+    if end < start or (end - start).days > MAX_RANGE_DAYS:
+        raise ValueError(f"to must be on or after from, at most {MAX_RANGE_DAYS} days on")
+    return start, end
+
+
+@bp.get("/hq/branches/<branch_id>/services")
+def branch_services(branch_id: str) -> Any:
+    who, _, err = _scope()
+    if err:
+        return err
+    try:
+        start, end = _span()
+    except ValueError as exc:
+        return error(400, "bad_date", str(exc))
+    with pool().connection() as conn:
+        row = conn.execute("SELECT province FROM branches WHERE id=%s", [branch_id]).fetchone()
+        if row is None or not who.sees(row["province"]):
+            return error(404, "not_found", "no such branch here")
+        return jsonify({"branch": branch_id, "services": figures.services(conn, branch_id, start, end)})
+
+
+@bp.get("/hq/complaints")
+def complaints() -> Any:
+    _, province, err = _scope()
+    if err:
+        return err
+    try:
+        start, end = _span()
+    except ValueError as exc:
+        return error(400, "bad_date", str(exc))
+    with pool().connection() as conn:
+        return jsonify({"complaints": figures.complaints(conn, start, end, province)})
+
+
+@bp.post("/hq/submissions")
+def submit_month() -> Any:
+    """A branch head's monthly report (D9), forwarded by their hub with the branch's token."""
+    token = _bearer()
+    body = _body()
+    with pool().connection() as conn:
+        branch = accounts.branch_of(conn, token) if token else None
+        if branch is None:
+            return error(401, "unauthorized", "a branch token is needed")
+        if body is None or not isinstance(body.get("month"), str) or not isinstance(body.get("note") or "", str):
+            return error(400, "bad_request", 'send {"month": "1404-07", "note": "..."}')
+        try:
+            return jsonify(monthly.submit(conn, branch, body["month"], body.get("note"), str(body.get("by") or "")))
+        except ValueError as exc:
+            return error(400, "bad_month", str(exc))
+
+
+@bp.get("/hq/submissions")
+def submissions() -> Any:
+    _, province, err = _scope()
+    if err:
+        return err
+    try:
+        with pool().connection() as conn:
+            return jsonify(monthly.late(conn, request.args.get("month", ""), province))
+    except ValueError as exc:
+        return error(400, "bad_month", str(exc))
+
+
+@bp.get("/hq/report")
+def national_report() -> Any:
+    """The national (or, for a province manager, the province's) monthly report; format csv|xlsx|json."""
+    _, province, err = _scope()
+    if err:
+        return err
+    fmt = request.args.get("format", "csv")
+    if fmt not in ("csv", "xlsx", "json"):
+        return error(400, "bad_format", "format is csv, xlsx or json")
+    try:
+        with pool().connection() as conn:
+            label, table = national.rows(conn, request.args.get("month", ""), province)
+    except ValueError as exc:
+        return error(400, "bad_month", str(exc))
+    name = f"navbat-national-{label}"
+    if fmt == "json":
+        return jsonify({"month": label, "columns": list(national.HEADERS), "rows": table})
+    if fmt == "csv":
+        return Response(national.to_csv(table), mimetype="text/csv",
+                        headers={"Content-Disposition": f"attachment; filename={name}.csv"})
+    return Response(national.to_xlsx(table, label),
+                    mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f"attachment; filename={name}.xlsx"})
+
+
+@bp.post("/hq/ingest")
+def ingest_batch() -> Any:
+    token = _bearer()
+    with pool().connection() as conn:
+        branch = accounts.branch_of(conn, token) if token else None
+        if branch is None:
+            return error(401, "unauthorized", "a branch token is needed (navbat hq branch add)")
+        body = _body()
+        if body is None:
+            return error(400, "bad_request", "send the batch as a JSON object")
+        try:
+            return jsonify(ingest(conn, branch, body))
+        except BadBatch as exc:
+            return error(400, "bad_batch", str(exc))
+        except Gap as exc:
+            return error(409, "gap", "resend from HQ's marks", **exc.marks)

@@ -1,0 +1,28 @@
+"""The HQ app: Flask, its own blueprints, a psycopg pool on the app."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from navbat.hq.store import open_pool
+from werkzeug.exceptions import HTTPException
+
+
+def create_app(config: dict[str, Any]) -> Flask:
+    """config["DATABASE"]: postgresql://... (migrated on start)."""
+    from navbat.hq import api, pages
+
+    app = Flask(__name__, static_folder=None)  # the pages blueprint serves hq/static
+    app.config.update(MAX_CONTENT_LENGTH=16 * 1024 * 1024, JSON_AS_ASCII=False)
+    app.config.update(config)
+    app.json.ensure_ascii = False
+    app.extensions["navbat.hq"] = open_pool(config["DATABASE"], config.get("POOL", 8))
+    app.register_blueprint(api.bp)
+    app.register_blueprint(pages.bp)
+
+    @app.errorhandler(HTTPException)
+    def _http(exc: HTTPException) -> Any:  # JSON, not HTML, for every refusal
+        return api.error(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"), exc.description or "")
+
+    return app

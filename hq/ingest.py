@@ -1,0 +1,144 @@
+"""A branch's batch of events (and ratings) into HQ: idempotent, in order, acknowledged.
+
+The batch says after which event id it starts (`after`). HQ holds the branch's row locked for
+the transaction, keeps only what is past its high-water mark (a batch sent twice, or a retry
+of one whose answer was lost, adds nothing: the key is (branch, event id)), and answers the new
+mark. A batch that starts past the mark (HQ lost a commit, e.g. restored from a backup) is
+refused with the mark, and the branch resends from there: nothing is skipped.
+
+The same for ratings, which the branch keeps outside its event log: they come from its
+outbox (server.shipping), numbered by `seq`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from navbat.hq.rollup import local_day, refresh
+from psycopg import Connection
+from psycopg.types.json import Jsonb
+
+MAX_BATCH = 5000
+
+
+class Gap(Exception):
+    """The batch starts past HQ's mark: resend from `marks`."""
+
+    def __init__(self, marks: dict[str, int]) -> None:
+        super().__init__("the batch starts past what HQ has")
+        self.marks = marks
+
+
+class BadBatch(ValueError):
+    pass
+
+
+def _ints(body: dict[str, Any], *names: str) -> list[int]:
+    out = []
+    for name in names:
+        value = body.get(name, 0)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise BadBatch(f"{name} must be a whole number >= 0")
+        out.append(value)
+    return out
+
+
+def _check_events(events: Any) -> list[dict[str, Any]]:
+    if not isinstance(events, list) or len(events) > MAX_BATCH:
+        raise BadBatch(f"events must be a list of at most {MAX_BATCH}")
+    last = 0
+    for e in events:
+        if not isinstance(e, dict) or not isinstance(e.get("id"), int) or not isinstance(e.get("type"), str) \
+                or not isinstance(e.get("at"), str) or not isinstance(e.get("data"), dict):
+            raise BadBatch("each event needs id, at, type and data")
+        if e["id"] <= last:
+            raise BadBatch("events must come in increasing id order")
+        try:
+            dt.datetime.fromisoformat(e["at"])
+        except ValueError:
+            raise BadBatch(f"event {e['id']}: at is not an ISO time") from None
+        last = e["id"]
+    return events
+
+
+def _check_ratings(ratings: Any) -> list[dict[str, Any]]:
+    if not isinstance(ratings, list) or len(ratings) > MAX_BATCH:
+        raise BadBatch(f"ratings must be a list of at most {MAX_BATCH}")
+    for r in ratings:
+        if not isinstance(r, dict) or not all(isinstance(r.get(k), int) for k in ("seq", "ticket", "score")) \
+                or not isinstance(r.get("at"), str):
+            raise BadBatch("each rating needs seq, ticket, score and at")
+    return ratings
+
+
+def marks(conn: Connection, branch: str) -> dict[str, int]:
+    row = conn.execute("SELECT events_hwm, ratings_hwm FROM branches WHERE id=%s", [branch]).fetchone()
+    return {"events_hwm": row["events_hwm"], "ratings_hwm": row["ratings_hwm"]}
+
+
+def ingest(conn: Connection, branch: str, body: dict[str, Any]) -> dict[str, int]:
+    """Stores the batch in one transaction; returns the new marks (raises Gap or BadBatch)."""
+    after, ratings_after, last_id = _ints(body, "after", "ratings_after", "last_id")
+    events = _check_events(body.get("events", []))
+    ratings = _check_ratings(body.get("ratings", []))
+    profile = body.get("profile")
+    if profile is not None and not isinstance(profile, dict):
+        raise BadBatch("profile must be an object")
+    with conn.transaction():
+        row = conn.execute("SELECT events_hwm, ratings_hwm, profile FROM branches WHERE id=%s FOR UPDATE",
+                           [branch]).fetchone()
+        hwm, rhwm = row["events_hwm"], row["ratings_hwm"]
+        if after > hwm or ratings_after > rhwm:
+            raise Gap({"events_hwm": hwm, "ratings_hwm": rhwm})
+        profile = profile or row["profile"] or {}
+        tz = profile.get("timezone", "Asia/Tehran")
+        new = [e for e in events if e["id"] > hwm]
+        new_ratings = [r for r in ratings if r["seq"] > rhwm]
+        days = _store_events(conn, branch, new, tz) | _store_ratings(conn, branch, new_ratings)
+        hwm = new[-1]["id"] if new else hwm
+        rhwm = new_ratings[-1]["seq"] if new_ratings else rhwm
+        conn.execute("""UPDATE branches SET events_hwm=%s, ratings_hwm=%s, profile=%s, last_contact_at=now(),
+                          last_event_at=coalesce(%s, last_event_at), branch_last_id=greatest(%s, %s)
+                        WHERE id=%s""",
+                     [hwm, rhwm, Jsonb(profile), new[-1]["at"] if new else None, last_id, hwm, branch])
+        for day in sorted(days):
+            refresh(conn, branch, day, profile)
+    return {"events_hwm": hwm, "ratings_hwm": rhwm}
+
+
+def _store_events(conn: Connection, branch: str, events: list[dict[str, Any]], tz: str) -> set[dt.date]:
+    if not events:
+        return set()
+    with conn.cursor() as cur:
+        cur.executemany("""INSERT INTO events (branch, id, at, type, actor, ticket_id, counter, data)
+                           VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING""",
+                        [[branch, e["id"], e["at"], e["type"], e.get("actor"), e.get("ticket_id"), e.get("counter"),
+                          Jsonb(e["data"])] for e in events])
+        issued = [[branch, e["ticket_id"], local_day(e["at"], tz)] for e in events
+                  if e["type"] == "ticket.issued" and isinstance(e.get("ticket_id"), int)]
+        if issued:
+            cur.executemany("INSERT INTO tickets (branch, ticket_id, day) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+                            issued)
+    tickets = sorted({e["ticket_id"] for e in events if e["type"].startswith("ticket.")
+                      and isinstance(e.get("ticket_id"), int)})
+    return _days_of(conn, branch, tickets)
+
+
+def _store_ratings(conn: Connection, branch: str, ratings: list[dict[str, Any]]) -> set[dt.date]:
+    if not ratings:
+        return set()
+    with conn.cursor() as cur:
+        cur.executemany("""INSERT INTO ratings (branch, ticket_id, score, comment, source, counter, clerk, service, at)
+                           VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING""",
+                        [[branch, r["ticket"], r["score"], r.get("comment"), r.get("source"), r.get("counter"),
+                          r.get("clerk"), r.get("service"), r["at"]] for r in ratings])
+    return _days_of(conn, branch, sorted({r["ticket"] for r in ratings}))
+
+
+def _days_of(conn: Connection, branch: str, tickets: list[int]) -> set[dt.date]:
+    if not tickets:
+        return set()
+    rows = conn.execute("SELECT DISTINCT day FROM tickets WHERE branch=%s AND ticket_id = ANY(%s)",
+                        [branch, tickets]).fetchall()
+    return {r["day"] for r in rows}

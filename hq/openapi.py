@@ -1,0 +1,106 @@
+"""The OpenAPI description of HQ's API, served at /api/v1/hq/openapi.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_ERR = {"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+_NUM = {"type": ["number", "null"]}
+
+
+def _op(summary: str, ok: dict[str, Any], auth: bool = True, body: dict[str, Any] | None = None,
+        errors: tuple[int, ...] = (400, 401, 403), params: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    op: dict[str, Any] = {"summary": summary, "responses": {"200": {"description": "ok", "content": {
+        "application/json": {"schema": ok}}}, **{str(c): _ERR for c in errors}}}
+    if body:
+        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+    if auth:
+        op["security"] = [{"bearer": []}]
+    if params:
+        op["parameters"] = params
+    return op
+
+
+_FIGURES = {"visitors": {"type": "integer"}, "served": {"type": "integer"}, "called": {"type": "integer"},
+            "mean_wait_min": _NUM, "sla_pct": _NUM, "mean_service_min": _NUM, "no_shows": {"type": "integer"},
+            "transfers": {"type": "integer"}, "docs_incomplete_pct": _NUM, "ratings": {"type": "integer"},
+            "satisfaction_pct": _NUM, "complaints": {"type": "integer"}}
+_REQUIRED = ["visitors", "served", "mean_wait_min", "sla_pct", "satisfaction_pct", "complaints"]
+_DATE = {"type": "string", "format": "date"}
+_MARKS = {"type": "object", "required": ["events_hwm", "ratings_hwm"],
+          "properties": {"events_hwm": {"type": "integer"}, "ratings_hwm": {"type": "integer"}}}
+
+SPEC: dict[str, Any] = {
+    "openapi": "3.1.0",
+    "info": {"title": "Navbat headquarters API", "version": "1"},
+    "components": {
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        "schemas": {"Error": {"type": "object", "required": ["error", "message"],
+                              "properties": {"error": {"type": "string"}, "message": {"type": "string"}}}},
+    },
+    "paths": {
+        "/api/v1/health": {"get": _op("HQ is up", {"type": "object", "properties": {"status": {"const": "ok"}}},
+                                      auth=False, errors=())},
+        "/api/v1/hq/login": {"post": _op(
+            "An HQ user's token",
+            {"type": "object", "required": ["token"], "properties": {"token": {"type": "string"}}},
+            auth=False, errors=(400, 401), body={"type": "object", "required": ["username", "pin"], "properties": {
+                "username": {"type": "string"}, "pin": {"type": "string"}}})},
+        "/api/v1/hq/branches": {"get": _op(
+            "Branches the user may see, with their link state", {"type": "object", "properties": {"branches": {
+                "type": "array", "items": {"type": "object", "required": ["branch", "province", "region", "type"],
+                                           "properties": {"branch": {"type": "string"}, "province": {"type": "string"},
+                                                          "region": {"type": "string"}, "type": {"type": "string"},
+                                                          "last_event_at": {"type": ["string", "null"]},
+                                                          "backlog": {"type": "integer"},
+                                                          "lag_s": _NUM}}}}},
+            params=[{"name": "province", "in": "query", "schema": {"type": "string"}}])},
+        "/api/v1/hq/summary": {"get": _op(
+            "Figures per province and per branch over branch days (Gregorian, inclusive)",
+            {"type": "object", "required": ["provinces", "branches"], "properties": {
+                "provinces": {"type": "array", "items": {"type": "object", "required": ["province", *_REQUIRED],
+                                                        "properties": {"province": {"type": "string"}, **_FIGURES}}},
+                "branches": {"type": "array", "items": {"type": "object",
+                                                       "required": ["branch", "province", "region", *_REQUIRED],
+                                                       "properties": {"branch": {"type": "string"},
+                                                                      "province": {"type": "string"},
+                                                                      "region": {"type": "string"}, **_FIGURES}}}}},
+            params=[{"name": "from", "in": "query", "required": True, "schema": _DATE},
+                    {"name": "to", "in": "query", "required": True, "schema": _DATE},
+                    {"name": "province", "in": "query", "schema": {"type": "string"}}])},
+        "/api/v1/hq/branches/{branch}/services": {"get": _op(
+            "One branch's sub-services over branch days (the drill-down's last step)",
+            {"type": "object", "properties": {"branch": {"type": "string"},
+                                              "services": {"type": "array", "items": {"type": "object"}}}},
+            errors=(400, 401, 403, 404),
+            params=[{"name": "branch", "in": "path", "required": True, "schema": {"type": "string"}},
+                    {"name": "from", "in": "query", "required": True, "schema": _DATE},
+                    {"name": "to", "in": "query", "required": True, "schema": _DATE}])},
+        "/api/v1/hq/complaints": {"get": _op(
+            "The newest ratings in the lowest two faces with a comment", {"type": "object", "properties": {
+                "complaints": {"type": "array", "items": {"type": "object"}}}},
+            params=[{"name": "from", "in": "query", "required": True, "schema": _DATE},
+                    {"name": "to", "in": "query", "required": True, "schema": _DATE},
+                    {"name": "province", "in": "query", "schema": {"type": "string"}}])},
+        "/api/v1/hq/submissions": {
+            "get": _op("A Jalali month's reports: submitted (on time or not) and missing (D9)", {
+                "type": "object", "required": ["month", "due", "overdue", "missing", "submitted"], "properties": {
+                    "month": {"type": "string"}, "due": _DATE, "overdue": {"type": "boolean"},
+                    "missing": {"type": "array"}, "submitted": {"type": "array"}}},
+                params=[{"name": "month", "in": "query", "required": True,
+                         "schema": {"type": "string", "example": "1404-07"}}]),
+            "post": _op("A branch head's monthly report, sent by their hub (branch token)", {
+                "type": "object", "required": ["branch", "month", "submitted_at", "on_time"]}, errors=(400, 401),
+                body={"type": "object", "required": ["month"], "properties": {
+                    "month": {"type": "string"}, "note": {"type": ["string", "null"]}, "by": {"type": "string"}}})},
+        "/api/v1/hq/report": {"get": {**_op(
+            "The national monthly report per province, region, branch and sub-service (D9)", {"type": "object"},
+            params=[{"name": "month", "in": "query", "required": True, "schema": {"type": "string"}},
+                    {"name": "format", "in": "query", "schema": {"enum": ["csv", "xlsx", "json"]}}])}},
+        "/api/v1/hq/ingest": {"post": _op(
+            "A branch's batch of events and ratings (branch token); answers HQ's high-water marks", _MARKS,
+            errors=(400, 401, 409), body={"type": "object", "required": ["after", "events"], "properties": {
+                "after": {"type": "integer"}, "ratings_after": {"type": "integer"}, "last_id": {"type": "integer"},
+                "events": {"type": "array"}, "ratings": {"type": "array"}, "profile": {"type": "object"}}})},
+    },
+}

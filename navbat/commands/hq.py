@@ -1,0 +1,94 @@
+"""`navbat hq`: the headquarters service; `navbat hq branch add`, `navbat hq user add`."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+DB_HELP = "postgresql://USER@HOST/DB or postgresql://USER@/DB?host=SOCKETDIR (default $NAVBAT_HQ_DATABASE)"
+
+
+def _add_db(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--database", default=os.environ.get("NAVBAT_HQ_DATABASE"), help=DB_HELP)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("hq", help="run headquarters (all branches' figures, on PostgreSQL)")
+    _add_db(p)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8090)
+    p.add_argument("--workers", type=int, default=1, help="processes serving requests (one per core)")
+    p.set_defaults(run=run)
+    what = p.add_subparsers(dest="what", metavar="{branch,user}")
+    b = what.add_parser("branch", help="branches").add_subparsers(dest="action", required=True)
+    add = b.add_parser("add", help="register a branch; prints only its HQ token")
+    add.add_argument("branch_id")
+    add.add_argument("--province", required=True)
+    add.add_argument("--region", required=True)
+    add.add_argument("--type", required=True, help="premium, 1..5 or medical (D1)")
+    _add_db(add)
+    add.set_defaults(run=run_branch_add)
+    u = what.add_parser("user", help="HQ users").add_subparsers(dest="action", required=True)
+    add = u.add_parser("add", help="add (or change) an HQ user")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, choices=("national", "province"))
+    add.add_argument("--province")
+    add.add_argument("--pin", required=True)
+    _add_db(add)
+    add.set_defaults(run=run_user_add)
+
+
+def _database(args: argparse.Namespace) -> str:
+    if not args.database:
+        print("navbat hq: --database postgresql://... is needed", file=sys.stderr)
+        raise SystemExit(2)
+    return args.database
+
+
+def _connect(args: argparse.Namespace):  # noqa: ANN202 - a psycopg connection
+    import psycopg
+    from psycopg.rows import dict_row
+
+    from navbat.hq.store import migrate
+
+    url = _database(args)
+    migrate(url)
+    return psycopg.connect(url, row_factory=dict_row, autocommit=True)
+
+
+def run_branch_add(args: argparse.Namespace) -> int:
+    from navbat.hq.accounts import add_branch
+
+    with _connect(args) as conn:
+        try:
+            print(add_branch(conn, args.branch_id, args.province, args.region, args.type))
+        except ValueError as exc:
+            print(f"navbat hq branch add: {exc}", file=sys.stderr)
+            return 2
+    return 0
+
+
+def run_user_add(args: argparse.Namespace) -> int:
+    from navbat.hq.accounts import add_user
+
+    with _connect(args) as conn:
+        try:
+            add_user(conn, args.username, args.role, args.pin, args.province)
+        except ValueError as exc:
+            print(f"navbat hq user add: {exc}", file=sys.stderr)
+            return 2
+    print(f"{args.username}: {args.role}" + (f" ({args.province})" if args.province else ""))
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from navbat.hq.store import migrate
+
+    os.environ["NAVBAT_HQ_DATABASE"] = _database(args)
+    migrate(args.database)  # once, before the workers start
+    print(f"navbat hq on http://{args.host}:{args.port}", flush=True)
+    uvicorn.run("navbat.hq.asgi:app", host=args.host, port=args.port, workers=args.workers, log_level="warning")
+    return 0

@@ -1,0 +1,132 @@
+"""`navbat hq-demo` (make hq-demo): a national dashboard in one command.
+
+A PostgreSQL cluster under var/hq-demo/pg (Debian's binaries), `navbat hq` on :8090, and three
+branch hubs in three provinces on :8081-8083, each shipping to HQ; a driver per hub plays visitors
+(arrivals drawn from the queueing engine's busy-day profile of the branch file, sped up) and clerks
+(calling the next visitor and finishing after a drawn service time) over the hubs' own API.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+DEMO = (("tehran-01", "تهران", "مرکزی", "1", 8081), ("isfahan-01", "اصفهان", "اصفهان", "2", 8082),
+        ("shiraz-01", "فارس", "شیراز", "3", 8083))
+SPEED = 30  # simulated seconds per real second
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("hq-demo", help="PostgreSQL, HQ and three demo branches fed by the simulator")
+    p.add_argument("--folder", default="var/hq-demo")
+    p.add_argument("--port", type=int, default=8090)
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import psycopg
+    from psycopg.rows import dict_row
+
+    from navbat.hq.accounts import add_branch, add_user
+    from navbat.hq.pgcluster import Cluster
+    from navbat.hq.store import migrate
+
+    folder = Path(args.folder).resolve()
+    cluster = Cluster(folder / "pg")
+    cluster.start()
+    url = cluster.url("navbat_hq")
+    with psycopg.connect(cluster.url("postgres"), autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname='navbat_hq'").fetchone():
+            conn.execute("CREATE DATABASE navbat_hq")
+    migrate(url)
+    with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
+        tokens = {bid: add_branch(conn, bid, province, region, type_) for bid, province, region, type_, _ in DEMO}
+        add_user(conn, "boss", "national", "9999")
+        add_user(conn, "fars", "province", "1234", "فارس")
+    hq_url = f"http://127.0.0.1:{args.port}"
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # make's Ctrl-C, a service manager: stop them all
+    children = [subprocess.Popen([sys.executable, "-m", "navbat", "hq", "--database", url, "--port", str(args.port)])]
+    try:
+        for bid, _, _, _, port in DEMO:
+            db = folder / f"{bid}.sqlite"
+            kiosk = _prepare(db)
+            children.append(subprocess.Popen([sys.executable, "-m", "navbat", "hub", "--db", str(db), "--port",
+                                              str(port), "--ignore-hours", "--hq", hq_url, "--hq-token", tokens[bid]],
+                                             stdout=subprocess.DEVNULL))
+            threading.Thread(target=_drive, args=(f"http://127.0.0.1:{port}", kiosk, hash(bid)), daemon=True).start()
+        print(f"Navbat HQ demo: dashboard {hq_url}/hq  (national boss/9999, province فارس fars/1234)")
+        print("  branches: " + ", ".join(f"{bid} http://127.0.0.1:{port}/head" for bid, *_, port in DEMO)
+              + "  (head/1404)")
+        children[0].wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for child in children:
+            child.terminate()
+        for child in children:
+            child.wait(10)
+        cluster.stop()
+    return 0
+
+
+def _prepare(db: Path) -> str:
+    """The demo hub's users (head, clerks) and a kiosk; returns the kiosk's token."""
+    from navbat.commands.demo import DEMO_USERS, DISPLAY_NAMES
+    from navbat.server.auth import add_device, add_user
+    from navbat.server.db import open_db
+
+    hub_db = open_db(db)
+    for name, role, pin in DEMO_USERS:
+        add_user(hub_db, name, role, pin, DISPLAY_NAMES[name])
+    token = add_device(hub_db, "kiosk-1", "kiosk")
+    hub_db.conn.close()
+    return token
+
+
+def _drive(url: str, kiosk: str, seed: int) -> None:
+    """Visitors and four clerks on one hub, through its API, at SPEED times real time."""
+    import requests
+
+    from navbat.foundation.config import load_config
+    from navbat.queueing.branch import rules_from_branch
+    from navbat.queueing.profiles import busy_day
+
+    rng = random.Random(seed)
+    branch = load_config()
+    profile = busy_day(branch, rules_from_branch(branch))
+    codes, weights = list(profile.service_mix), list(profile.service_mix.values())
+    http = requests.Session()
+    for _ in range(100):  # the hub is starting
+        try:
+            http.get(f"{url}/api/v1/health", timeout=1)
+            break
+        except requests.ConnectionError:
+            time.sleep(0.3)
+    clerks = {}
+    for n in range(1, 5):
+        token = http.post(f"{url}/api/v1/login", json={"username": f"clerk{n}", "pin": f"{n}" * 4,
+                                                       "counter": n}).json()["token"]
+        clerks[n] = {"Authorization": f"Bearer {token}"}
+        http.post(f"{url}/api/v1/counters/{n}/open", headers=clerks[n])
+    busy: dict[int, float] = {}
+    rate = profile.visitors_per_hour * 0.8 / 3600 * SPEED  # arrivals per real second
+    while True:
+        time.sleep(1)
+        try:
+            if rng.random() < rate:
+                http.post(f"{url}/api/v1/tickets", json={"service": rng.choices(codes, weights)[0]},
+                          headers={"Authorization": f"Bearer {kiosk}", "Idempotency-Key": f"demo-{rng.random()}"})
+            for n, auth in clerks.items():
+                if n in busy and time.monotonic() >= busy[n]:
+                    http.post(f"{url}/api/v1/counters/{n}/done", json={"outcome": "served"}, headers=auth)
+                    del busy[n]
+                if n not in busy and http.post(f"{url}/api/v1/counters/{n}/next", headers=auth).status_code == 200:
+                    busy[n] = time.monotonic() + rng.expovariate(1 / (60 * 12)) / SPEED
+        except requests.RequestException:
+            time.sleep(2)  # the hub is restarting or gone

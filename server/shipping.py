@@ -1,0 +1,177 @@
+"""Store and forward to headquarters: the hub's events (and ratings), in order, in batches, over HTTP.
+
+A daemon thread with connections of its own reads the log past what HQ has acknowledged and posts
+it (navbat.hq's /api/v1/hq/ingest). HQ answers its high-water marks; the next batch starts there.
+Nothing here runs on the request path and nothing waits on HQ: a dead HQ or a cut WAN leaves
+the log as it is and the backlog grows (backlog(), shown on /head). A batch whose answer was lost
+is sent again; HQ keys events on (branch, event id), so it is stored once.
+
+The link is one-way for now; a branch-bound channel (turns relayed from HQ) would ride on the
+same answer (HQ can add fields beside its marks) or on a stream of its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import sqlite3
+import threading
+from pathlib import Path
+from typing import Any
+
+import requests
+import sqlite_utils
+from navbat.foundation.config import Branch
+
+log = logging.getLogger(__name__)
+BATCH = 1000
+IDLE_S = 2.0  # between looks at the log when there is nothing to send
+MAX_BACKOFF_S = 30.0
+
+
+def _state(db: sqlite_utils.Database) -> dict[str, str]:
+    return {r[0]: r[1] for r in db.execute("SELECT name, value FROM hq_shipping")}
+
+
+def backlog(db: sqlite_utils.Database) -> dict[str, Any]:
+    """What HQ has not acknowledged yet: events and ratings, and when HQ last answered.
+    (For /head, and a /metrics gauge later.)"""
+    state = _state(db)
+    last = db.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
+    last_rating = db.execute("SELECT coalesce(max(seq), 0) FROM hq_rating_outbox").fetchone()[0]
+    return {"configured": "url" in state, "url": state.get("url"),
+            "events": max(last - int(state.get("events_acked", 0)), 0),
+            "ratings": max(last_rating - int(state.get("ratings_acked", 0)), 0),
+            "last_ok_at": state.get("last_ok_at"), "last_error": state.get("last_error")}
+
+
+def profile(branch: Branch) -> dict[str, Any]:
+    """What HQ needs to make the branch's figures: its name, time zone, sub-services and targets."""
+    return {"name": branch.branch.name.model_dump(), "timezone": branch.branch.timezone,
+            "units": [{"code": u.code, "name": u.name.model_dump()} for u in branch.units],
+            "services": [{"code": s.code, "name": s.name.model_dump(), "unit": u.code,
+                          "target": s.target_wait_minutes} for u in branch.units for s in u.services]}
+
+
+ACTIVE: Shipper | None = None  # the running hub's shipper (navbat hub --hq): the head's monthly report uses its link
+
+
+class NotLinked(Exception):
+    pass
+
+
+def submit_month(month: str, note: str | None, by: str | None) -> dict[str, Any]:
+    """Sends the head's monthly report (D9) to HQ now; HQ answers its record of it. NotLinked if the
+    hub ships nowhere; requests' errors (HQ unreachable) and HQRefused go to the caller."""
+    if ACTIVE is None:
+        raise NotLinked("this hub does not ship to headquarters (navbat hub --hq URL --hq-token TOKEN)")
+    url = ACTIVE.url.removesuffix("/ingest") + "/submissions"
+    r = ACTIVE.http.post(url, json={"month": month, "note": note, "by": by}, timeout=15)
+    if r.status_code == 400:
+        raise ValueError(r.json().get("message", "refused"))
+    if r.status_code != 200:
+        raise HQRefused(f"HTTP {r.status_code}")
+    return r.json()
+
+
+class Shipper:
+    def __init__(self, db_path: str | Path, branch: Branch, url: str, token: str, batch: int = BATCH,
+                 idle_s: float = IDLE_S, timeout_s: float = 30.0, max_backoff_s: float = MAX_BACKOFF_S) -> None:
+        self.db_path, self.url, self.token = str(db_path), url.rstrip("/") + "/api/v1/hq/ingest", token
+        self.profile = profile(branch)
+        self.batch, self.idle_s, self.timeout_s, self.max_backoff_s = batch, idle_s, timeout_s, max_backoff_s
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.http = requests.Session()
+        self.http.headers["Authorization"] = f"Bearer {token}"
+
+    def open(self) -> Shipper:
+        """The shipper's own connection (ship_once works from here on, without the thread)."""
+        self._conn = sqlite3.connect(self.db_path, check_same_thread=False, isolation_level=None, timeout=30)
+        self.db = sqlite_utils.Database(self._conn)
+        self._set(url=self.url.removesuffix("/api/v1/hq/ingest"))
+        return self
+
+    def start(self) -> Shipper:
+        global ACTIVE
+        self.open()
+        ACTIVE = self
+        self._thread = threading.Thread(target=self._run, name="navbat-hq-shipping", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(self.timeout_s + 5)
+        self.http.close()
+        if hasattr(self, "_conn"):
+            self._conn.close()
+
+    def _set(self, **values: Any) -> None:
+        # One short write on the shipper's own connection (WAL: readers are not held up).
+        self.db.execute("BEGIN IMMEDIATE")
+        for name, value in values.items():
+            self.db.execute("INSERT OR REPLACE INTO hq_shipping (name, value) VALUES (?, ?)",
+                            [name, None if value is None else str(value)])
+        self.db.execute("COMMIT")
+
+    def _run(self) -> None:
+        backoff = min(1.0, self.max_backoff_s)
+        while not self._stop.is_set():
+            try:
+                full = self.ship_once()
+                backoff = min(1.0, self.max_backoff_s)
+                if not full:
+                    self._stop.wait(self.idle_s)
+            except (requests.RequestException, HQRefused) as exc:
+                log.warning("headquarters unreachable (%s); retrying in %.0f s", exc, backoff)
+                try:
+                    self._set(last_error=f"{dt.datetime.now(dt.UTC).isoformat(timespec='seconds')} {exc}"[:300])
+                except sqlite3.Error:
+                    pass
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, self.max_backoff_s)
+            except Exception:  # noqa: BLE001 - the thread must outlive any one bad batch
+                log.exception("shipping to headquarters failed")
+                self._stop.wait(self.max_backoff_s)
+
+    def batch_after(self) -> dict[str, Any]:
+        state = _state(self.db)
+        after, ratings_after = int(state.get("events_acked", 0)), int(state.get("ratings_acked", 0))
+        self.db.execute("BEGIN")  # one snapshot for the events and ratings of the batch
+        try:
+            events = [{"id": r[0], "at": r[1], "type": r[2], "actor": r[3], "ticket_id": r[4], "counter": r[5],
+                       "data": json.loads(r[6])} for r in self.db.execute(
+                "SELECT id, at, type, actor, ticket_id, counter, data FROM events WHERE id > ? ORDER BY id LIMIT ?",
+                [after, self.batch])]
+            ratings = [{"seq": r[0], "ticket": r[1], "score": r[2], "comment": r[3], "source": r[4], "counter": r[5],
+                        "clerk": r[6], "service": r[7], "at": r[8]} for r in self.db.execute(
+                """SELECT o.seq, r.ticket_id, r.score, r.comment, r.source, r.counter, r.clerk, r.service, r.at
+                   FROM hq_rating_outbox o JOIN ratings r ON r.ticket_id = o.ticket_id
+                   WHERE o.seq > ? ORDER BY o.seq LIMIT ?""", [ratings_after, self.batch])]
+            last_id = self.db.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
+        finally:
+            self.db.execute("COMMIT")
+        return {"after": after, "ratings_after": ratings_after, "last_id": last_id, "events": events,
+                "ratings": ratings, "profile": self.profile}
+
+    def ship_once(self) -> bool:
+        """Sends one batch (if there is anything, or to report the backlog); True if it was full."""
+        body = self.batch_after()
+        r = self.http.post(self.url, json=body, timeout=self.timeout_s)
+        if r.status_code == 409:  # HQ has less (or more) than we thought: resume from its marks
+            marks = r.json()
+            self._set(events_acked=marks["events_hwm"], ratings_acked=marks["ratings_hwm"])
+            return True
+        if r.status_code != 200:
+            raise HQRefused(f"HTTP {r.status_code}: {r.text[:200]}")
+        marks = r.json()
+        self._set(events_acked=marks["events_hwm"], ratings_acked=marks["ratings_hwm"],
+                  last_ok_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), last_error=None)
+        return len(body["events"]) >= self.batch or len(body["ratings"]) >= self.batch
+
+
+class HQRefused(Exception):
+    pass
