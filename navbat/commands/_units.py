@@ -68,7 +68,7 @@ def unit_name(role: str) -> str:
 
 
 def _server(role: str, navbat: str, args: list[str], description: str) -> str:
-    if _option(args, "--db") is None:
+    if role == "hub" and _option(args, "--db") is None:  # HQ's own options (its PostgreSQL) pass as given
         args = [*args, "--db", DB]
     port = _option(args, "--port")
     caps = "CAP_NET_BIND_SERVICE" if port is not None and port.isdigit() and int(port) < 1024 else ""
