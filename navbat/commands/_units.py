@@ -122,7 +122,8 @@ UtmpIdentifier=tty{tty}
 UtmpMode=user
 StateDirectory={SCREEN_USER}
 WorkingDirectory={SCREEN_STATE}
-Environment=XDG_SESSION_TYPE=wayland KIVY_NO_ARGS=1 KIVY_NO_CONSOLELOG=1 KIVY_HOME={SCREEN_STATE}/kivy
+# Kivy's log on the console: stderr, so the journal has it (journalctl -u navbat-kiosk)
+Environment=XDG_SESSION_TYPE=wayland KIVY_NO_ARGS=1 KIVY_HOME={SCREEN_STATE}/kivy
 # Tokens stay out of the command line (ps shows it to every user): NAVBAT_KIOSK_TOKEN=..., NAVBAT_DISPLAY_TOKEN=...
 EnvironmentFile=-/etc/navbat/{role}.env
 # The console never blanks behind the app (cage itself has no idle timer); as root ("+"), on that tty.
