@@ -106,3 +106,4 @@ def test_a_mistyped_option_is_refused_before_anything_is_written(tmp_path: Path)
 def test_hq_gets_its_own_options_only(root: Path) -> None:
     hq = settings((root / "etc/systemd/system/navbat-hq.service").read_text())
     assert hq["ExecStart"] == [f"{NAVBAT} hq"] and hq["ProtectSystem"] == ["strict"]
+    assert hq["EnvironmentFile"] == ["-/etc/navbat/hq.env"]  # NAVBAT_HQ_DATABASE stays off the command line

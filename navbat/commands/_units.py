@@ -72,10 +72,13 @@ def _server(role: str, navbat: str, args: list[str], description: str) -> str:
         args = [*args, "--db", DB]
     port = _option(args, "--port")
     caps = "CAP_NET_BIND_SERVICE" if port is not None and port.isdigit() and int(port) < 1024 else ""
+    after = " postgresql.service" if role == "hq" else ""  # HQ's database, when it is on this machine
+    # HQ's database URL may hold a password: NAVBAT_HQ_DATABASE=postgresql://... in a root-only file
+    env = "EnvironmentFile=-/etc/navbat/hq.env\n" if role == "hq" else ""
     return f"""\
 [Unit]
 Description={description}
-After=network-online.target
+After=network-online.target{after}
 Wants=network-online.target
 
 [Service]
@@ -86,7 +89,7 @@ StateDirectory=navbat
 StateDirectoryMode=0750
 WorkingDirectory={STATE}
 Environment=PYTHONUNBUFFERED=1
-ExecStart={shlex.join([navbat, role, *args])}
+{env}ExecStart={shlex.join([navbat, role, *args])}
 Restart=on-failure
 RestartSec=2
 TimeoutStopSec=15
