@@ -25,7 +25,7 @@ from PIL import Image, ImageChops
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parent.parent
 # The design card's folders: in the repository at the top, installed only under navbat.
-FOLDERS = ("server", "printer", "queueing", "kiosk", "foundation", "counter_display", "assets", "config")
+FOLDERS = ("server", "printer", "queueing", "kiosk", "foundation", "counter_display", "assets", "config", "hq")
 
 
 @dataclass

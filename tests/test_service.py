@@ -101,3 +101,9 @@ def test_a_mistyped_option_is_refused_before_anything_is_written(tmp_path: Path)
     out = navbat("service", "install", "--root", str(tmp_path), "hub", "--prot", "80")
     assert out.returncode == 2 and "unrecognized arguments: --prot 80" in out.stderr
     assert not (tmp_path / "etc").exists()
+
+
+def test_hq_gets_its_own_options_only(root: Path) -> None:
+    hq = settings((root / "etc/systemd/system/navbat-hq.service").read_text())
+    assert hq["ExecStart"] == [f"{NAVBAT} hq"] and hq["ProtectSystem"] == ["strict"]
+    assert hq["EnvironmentFile"] == ["-/etc/navbat/hq.env"]  # NAVBAT_HQ_DATABASE stays off the command line

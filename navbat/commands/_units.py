@@ -68,14 +68,17 @@ def unit_name(role: str) -> str:
 
 
 def _server(role: str, navbat: str, args: list[str], description: str) -> str:
-    if _option(args, "--db") is None:
+    if role == "hub" and _option(args, "--db") is None:  # HQ's own options (its PostgreSQL) pass as given
         args = [*args, "--db", DB]
     port = _option(args, "--port")
     caps = "CAP_NET_BIND_SERVICE" if port is not None and port.isdigit() and int(port) < 1024 else ""
+    after = " postgresql.service" if role == "hq" else ""  # HQ's database, when it is on this machine
+    # HQ's database URL may hold a password: NAVBAT_HQ_DATABASE=postgresql://... in a root-only file
+    env = "EnvironmentFile=-/etc/navbat/hq.env\n" if role == "hq" else ""
     return f"""\
 [Unit]
 Description={description}
-After=network-online.target
+After=network-online.target{after}
 Wants=network-online.target
 
 [Service]
@@ -86,7 +89,7 @@ StateDirectory=navbat
 StateDirectoryMode=0750
 WorkingDirectory={STATE}
 Environment=PYTHONUNBUFFERED=1
-ExecStart={shlex.join([navbat, role, *args])}
+{env}ExecStart={shlex.join([navbat, role, *args])}
 Restart=on-failure
 RestartSec=2
 TimeoutStopSec=15
@@ -122,7 +125,8 @@ UtmpIdentifier=tty{tty}
 UtmpMode=user
 StateDirectory={SCREEN_USER}
 WorkingDirectory={SCREEN_STATE}
-Environment=XDG_SESSION_TYPE=wayland KIVY_NO_ARGS=1 KIVY_NO_CONSOLELOG=1 KIVY_HOME={SCREEN_STATE}/kivy
+# Kivy's log on the console: stderr, so the journal has it (journalctl -u navbat-kiosk)
+Environment=XDG_SESSION_TYPE=wayland KIVY_NO_ARGS=1 KIVY_HOME={SCREEN_STATE}/kivy
 # Tokens stay out of the command line (ps shows it to every user): NAVBAT_KIOSK_TOKEN=..., NAVBAT_DISPLAY_TOKEN=...
 EnvironmentFile=-/etc/navbat/{role}.env
 # The console never blanks behind the app (cage itself has no idle timer); as root ("+"), on that tty.
