@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
+from navbat.foundation.appointments import Appointments
 from pydantic import (
     AliasChoices,
     BaseModel,
@@ -260,6 +261,7 @@ class Branch(_Model):
     printers: list[Printer] = Field(default_factory=list)
     kiosks: list[Kiosk] = Field(default_factory=list)
     displays: list[Display] = Field(default_factory=list)
+    appointments: Appointments = Appointments()  # issue 18: booked time slots
 
     @model_validator(mode="after")
     def _unique(self) -> Branch:
@@ -273,6 +275,9 @@ class Branch(_Model):
             dupes = sorted({str(c) for c in codes if codes.count(c) > 1})
             if dupes:
                 raise ValueError(f"duplicate {what}: {', '.join(dupes)}")
+        unknown = sorted(set(self.appointments.shares) - {s.code for s in self.services})
+        if unknown:
+            raise ValueError(f"appointments.shares: unknown service {', '.join(unknown)}")
         printers = {p.name for p in self.printers}
         for kiosk in self.kiosks:
             if kiosk.printer and kiosk.printer not in printers:

@@ -143,6 +143,28 @@ def m005_sessions_end_tablets(db: sqlite_utils.Database) -> None:
     db.execute("UPDATE users SET display_name=NULL WHERE display_name=username")
 
 
+@migrations()
+def m009_appointments(db: sqlite_utils.Database) -> None:
+    # Issue 18 B: a booked time slot (server/appointments.py). Written only through the floor's
+    # write path, so a slot's count and the new booking are one transaction (never overbooked).
+    db.execute("""
+        CREATE TABLE appointments (
+            id INTEGER PRIMARY KEY,
+            code TEXT NOT NULL UNIQUE,         -- the booking's code: cancel, check in
+            service TEXT NOT NULL,
+            day TEXT NOT NULL,                 -- YYYY-MM-DD, branch time
+            start TEXT NOT NULL,               -- HH:MM, branch time
+            due_at TEXT NOT NULL,              -- the slot's start, ISO 8601 UTC (the engine's due time)
+            phone TEXT NOT NULL,
+            state TEXT NOT NULL,               -- booked | cancelled | checked_in
+            booked_at TEXT NOT NULL,
+            cancelled_at TEXT,
+            checked_in_at TEXT,
+            ticket_id INTEGER UNIQUE)""")
+    db.execute("CREATE INDEX appointments_slot ON appointments(day, service, start, state)")
+    db.execute("CREATE INDEX appointments_phone ON appointments(phone, state)")
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE in the one write path,
     # BEGIN for a reader's snapshot), so sqlite-utils' helpers nest inside them as savepoints.

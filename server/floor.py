@@ -26,9 +26,9 @@ from navbat.server import projection, summaries
 from navbat.server.db import Store
 from navbat.server.estimates import Estimates
 from navbat.server.events import Event, EventBus
-from navbat.server.queries import Row, counter_row, counter_services, serving, ticket_row
+from navbat.server.queries import Row, counter_row, counter_services, serving, ticket_row, waiting_tickets
 from navbat.server.refusals import Conflict, Invalid, NotFound
-from navbat.server.times import Clock, iso, parse_iso
+from navbat.server.times import Clock, iso
 from navbat.server.transitions import ACTIVE, LIVE
 
 from navbat import queueing
@@ -168,7 +168,9 @@ class Floor:
                 return row, False
             return ticket_row(self.db, self._issue(tx, svc.code, priority, key, device)), True
 
-    def _issue(self, tx: Write, service: str, priority: str | None, key: str, device: str) -> int:
+    def _issue(self, tx: Write, service: str, priority: str | None, key: str, device: str,
+               extra: dict[str, Any] | None = None) -> int:
+        """`extra`: more facts for the event (an appointment's check-in: its channel and due time)."""
         if not serving(self.db, self.branch)[service]:
             raise Conflict("service_unavailable", f'no counter serves "{service}" today')
         if not self.ignore_hours and not self.branch.is_open(tx.now):
@@ -184,7 +186,7 @@ class Floor:
         tx.emit("ticket.issued", {
             "ticket": ticket_id, "number": number, "seq": seq,
             "service": service, "priority": priority, "tracking_code": self._new_tracking_code(),
-            "idempotency_key": key, "device": device, "branch_day": day,
+            "idempotency_key": key, "device": device, "branch_day": day, **(extra or {}),
         }, actor=device)
         return ticket_id
 
@@ -309,10 +311,7 @@ class Floor:
                 raise Conflict("ticket_in_progress", "finish, transfer or mark a no-show for the current ticket "
                                "first")
             services = counter_services(row, self.branch)
-            marks = ",".join("?" * len(services))
-            waiting = [queueing.WaitingTicket(r[0], r[1], parse_iso(r[2]).timestamp(), r[3]) for r in self.db.execute(
-                f"SELECT id, service, arrived_at, priority FROM tickets WHERE state='waiting' AND service IN ({marks})",
-                list(services))]
+            waiting = waiting_tickets(self.db, services)  # checked-in appointments with their due time
             choice = queueing.choose_next(queueing.Counter(number, services), waiting, tx.now.timestamp(), self.rules)
             if choice is None:
                 return None
