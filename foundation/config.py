@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
+from navbat.foundation.remote import Remote, Sms
 from pydantic import (
     AliasChoices,
     BaseModel,
@@ -260,6 +261,8 @@ class Branch(_Model):
     printers: list[Printer] = Field(default_factory=list)
     kiosks: list[Kiosk] = Field(default_factory=list)
     displays: list[Display] = Field(default_factory=list)
+    sms: Sms = Sms()  # issue 18: SMS gateway, remote turns
+    remote: Remote = Remote()
 
     @model_validator(mode="after")
     def _unique(self) -> Branch:
