@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from navbat.foundation.appointments import Appointments
+from navbat.foundation.remote import Remote, Sms
 from pydantic import (
     AliasChoices,
     BaseModel,
@@ -262,6 +263,8 @@ class Branch(_Model):
     kiosks: list[Kiosk] = Field(default_factory=list)
     displays: list[Display] = Field(default_factory=list)
     appointments: Appointments = Appointments()  # issue 18: booked time slots
+    sms: Sms = Sms()  # issue 18: SMS gateway, remote turns
+    remote: Remote = Remote()
 
     @model_validator(mode="after")
     def _unique(self) -> Branch:

@@ -124,8 +124,8 @@ def _more_files() -> None:
 
 
 def serve(branch: Branch, db_path: str, host: str, port: int, threads: int = THREADS,
-          ignore_hours: bool = False) -> None:
-    app = create_app({"BRANCH": branch, "DB_PATH": db_path, "IGNORE_HOURS": ignore_hours})
+          ignore_hours: bool = False, sms_log: str | None = None) -> None:
+    app = create_app({"BRANCH": branch, "DB_PATH": db_path, "IGNORE_HOURS": ignore_hours, "SMS_LOG": sms_log})
     checkpoint_in_background(app.extensions[EXTENSION].store)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     _more_files()

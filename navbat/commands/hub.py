@@ -16,6 +16,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--port", type=int, default=8080)
     p.add_argument("--threads", type=int, default=32, help="threads for requests (live event streams take none)")
     p.add_argument("--ignore-hours", action="store_true", help="issue tickets outside opening hours (demos, tests)")
+    p.add_argument("--sms-log", default=None, metavar="PATH",
+                   help="write SMS as JSON lines to PATH instead of the branch file's gateway "
+                        "(default without a gateway: var/sms.log)")
     p.set_defaults(run=run)
 
 
@@ -25,7 +28,8 @@ def run(args: argparse.Namespace) -> int:
 
     branch = load_config(args.config)  # refused here, before anything starts, if it is bad
     try:
-        serve(branch, args.db, args.host, args.port, threads=args.threads, ignore_hours=args.ignore_hours)
+        serve(branch, args.db, args.host, args.port, threads=args.threads, ignore_hours=args.ignore_hours,
+              sms_log=args.sms_log)
     except OSError as exc:  # the port is taken, the address is not this machine's, the db folder is read-only
         where = exc.filename or f"cannot listen on {args.host}:{args.port}"
         print(f"navbat hub: {where} ({exc.strerror or exc})", file=sys.stderr)
