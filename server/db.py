@@ -179,6 +179,7 @@ def m008_remote_turns(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TABLE remote_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL, at TEXT NOT NULL)")
 
 
+@migrations()
 def m009_appointments(db: sqlite_utils.Database) -> None:
     # Issue 18 B: a booked time slot (server/appointments.py). Written only through the floor's
     # write path, so a slot's count and the new booking are one transaction (never overbooked).

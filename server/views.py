@@ -16,6 +16,7 @@ def ticket(hub: Hub, row: Row, settle: bool = False) -> dict[str, Any]:
     """A ticket: state, position and estimate while waiting, counter when called (F1)."""
     out = {k: row[k] for k in TICKET_FIELDS}
     out["unit"] = (u.code if (u := hub.branch.unit_of(row["service"])) else None)
+    out["appointment"] = appointment_of(hub, row["id"])  # issue 18: the counter marks appointments
     out["position"] = out["people_ahead"] = out["people_ahead_range"] = None
     out["estimated_wait_minutes"] = out["estimated_wait"] = out["wait_note"] = out["opens_at"] = None
     if row["state"] == "waiting":
@@ -36,6 +37,13 @@ def ticket(hub: Hub, row: Row, settle: bool = False) -> dict[str, Any]:
         if shown is not None:
             out["estimated_wait"], out["estimated_wait_minutes"] = shown, shown["minutes"]
     return out
+
+
+def appointment_of(hub: Hub, ticket_id: int) -> dict[str, Any] | None:
+    """The booked slot a ticket was checked in for, if any: {"code", "date", "start"}."""
+    with hub.read() as db:
+        row = db.execute("SELECT code, day, start FROM appointments WHERE ticket_id=?", [ticket_id]).fetchone()
+    return {"code": row[0], "date": row[1], "start": row[2]} if row else None
 
 
 def visitor_ticket(hub: Hub, row: Row, settle: bool = False) -> dict[str, Any]:
