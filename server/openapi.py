@@ -150,6 +150,50 @@ for _action in ("open", "close", "pause", "resume", "next", "recall", "start", "
         op["responses"]["204"] = {"description": "nobody waits for this counter"}
     _paths[f"/counters/{{n}}/{_action}"] = {"post": {**op, "parameters": [_N]}}
 
+# ---- Appointments (issue 18 B: server/api/appointments.py) ----------------------------------
+_BOOKING_CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 40},
+                 "description": "the booking's code (8 letters and digits)"}
+_BOOKING = {"description": "the booking", "content": {"application/json": {"schema": {
+    "$ref": "#/components/schemas/Appointment"}}}}
+_SLOTS = {"description": "the day's coming slots", "content": {"application/json": {"schema": {
+    "type": "object", "required": ["slots"], "properties": {
+        "service": {"type": ["string", "null"]}, "date": {"type": ["string", "null"]},
+        "slots": {"type": "array", "items": {"type": "object", "required": ["start", "free"], "properties": {
+            "start": {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$"},
+            "free": {"type": "integer", "minimum": 0}}}}}}}}}
+_paths.update({
+    "/appointments/slots": {"get": {**_op(
+        "A sub-service's slots on a coming working day, with the places left (the branch's appointment share of "
+        "the plan); 409 booking_closed outside booking hours, branch_closed on a closed day, too_far_ahead, "
+        "day_past, no_appointments", ok=_SLOTS, auth=False, errors=(400, 404, 409)),
+        "parameters": [{"name": "service", "in": "query", "required": True, "schema": {"type": "string"}},
+                       {"name": "date", "in": "query", "required": True,
+                        "schema": {"type": "string", "format": "date"}}]}},
+    "/appointments": {"post": _op(
+        "Book a slot with the phone's one-time code (POST /remote/verify): 201 with the booking's code; 409 "
+        "slot_full, booking_exists (one open booking per phone), and the slots' refusals", auth=False,
+        errors=(400, 403, 404, 409), created=_BOOKING, body={
+            "type": "object", "required": ["service", "date", "start", "phone", "code"], "properties": {
+                "service": {"type": "string"}, "date": {"type": "string", "format": "date"},
+                "start": {"type": "string", "example": "09:30"}, "phone": {"type": "string"},
+                "code": {"type": "string"}}})},
+    "/appointments/{code}": {"get": {**_op("A booking by its code", ok=_BOOKING, auth=False, errors=(404,)),
+                                     "parameters": [_BOOKING_CODE]}},
+    "/appointments/{code}/cancel": {"post": {**_op(
+        "Cancel a booking (its code is the key): the slot is free again; 409 checked_in", ok=_BOOKING,
+        auth=False, errors=(404, 409)), "parameters": [_BOOKING_CODE]}},
+    "/appointments/{code}/check-in": {"post": {**_op(
+        "Check in at the branch (kiosk or clerk token) within the window around the slot: 201 with the new "
+        "ticket, which the engine calls at its slot; 200 with the same ticket on a retry; 409 "
+        "outside_check_in_window, appointment_cancelled", ok=_T_OK, created=_T_OK, errors=(401, 403, 404, 409)),
+        "parameters": [_BOOKING_CODE]}},
+})
+del _paths["/appointments"]["post"]["responses"]["200"]  # a booking is always new: 201
+_APPOINTMENT_SCHEMA = {"type": "object", "required": ["code", "service", "date", "start", "state"], "properties": {
+    "code": {"type": "string"}, "service": {"type": "string"}, "date": {"type": "string", "format": "date"},
+    "start": {"type": "string"}, "state": {"enum": ["booked", "cancelled", "checked_in"]},
+    "phone": {"type": "string", "description": "masked: the last four digits"}}}
+
 SPEC: dict[str, Any] = {
     "openapi": "3.1.0",
     "info": {"title": "Navbat hub API", "version": "1.0.0"},
@@ -172,7 +216,9 @@ SPEC: dict[str, Any] = {
                 # counted from it (before_opening, opens_at)
                 "wait_note": {"enum": ["no_open_window", "before_opening", None]},
                 "opens_at": {"type": ["string", "null"]}, "tracking_code": {"type": "string"},
-                "issued_at": {"type": "string", "format": "date-time"}, "counter": {"type": ["integer", "null"]}}},
+                "issued_at": {"type": "string", "format": "date-time"}, "counter": {"type": ["integer", "null"]},
+                "appointment": {"type": ["object", "null"], "description": "the booked slot it checked in for"}}},
+            "Appointment": _APPOINTMENT_SCHEMA,
         },
     },
 }
