@@ -1,0 +1,84 @@
+"""The booking page /book in Chromium at 390 px, Persian first (issue 18 B): pick the service
+and the day, a free time, the phone and its SMS code (from the file log); the booking's code,
+when to check in, and moving it (cancel + book again). axe-core finds nothing serious."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from axe import assert_accessible, axe_context
+from navbat.foundation.config import Branch
+from navbat.server import sms
+
+from tests.conftest import chromium, docs_dir
+from tests.test_appointments_hub import TEHRAN, Live, _live
+from tests.test_sms import code_from, read_log
+
+DOCS = docs_dir()
+PHONE = "09127654321"
+
+
+@pytest.fixture
+def live(branch: Branch, tmp_path: Path) -> Iterator[Live]:
+    # the demo branch's own appointment share (20 %, 15-minute slots), at 07:00 on a Saturday
+    yield from _live(branch, tmp_path, dt.datetime(2026, 11, 28, 7, 0, tzinfo=TEHRAN),
+                     **branch.appointments.model_dump())
+
+
+@pytest.mark.browser
+def test_book_on_a_phone_in_persian_then_move(live: Live) -> None:
+    with chromium() as browser:
+        ctx = axe_context(browser, viewport={"width": 390, "height": 844})
+        page = ctx.new_page()
+        page.goto(f"{live.url}/book")
+        assert page.locator("html").get_attribute("dir") == "rtl" and "گرفتن وقت" in page.text_content("h1")
+        assert_accessible(page, "/book")
+        page.select_option("#service", "PR2")
+        page.select_option("#date", "2026-11-28")
+        page.click("text=نمایش وقت‌های خالی")
+        slots = page.locator(".slot")
+        # PR2's two counters give it 1.7 visits a slot, 20 % of which is a place every third slot
+        assert slots.count() == 9 and "۰۸:۰۰" in slots.first.text_content()
+        before = live.free("08:00")
+        assert before == 1
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scroll
+        assert_accessible(page, "/book slots")
+        page.click(".slot:has-text('۰۸:۰۰')")
+        page.fill("#phone", "۰۹۱۲۷۶۵۴۳۲۱")  # Persian digits, as a phone keyboard types them
+        page.screenshot(path=str(DOCS / "book-slots-fa.png"), full_page=True)
+        page.click("text=ارسال کد")
+        assert "۴۳۲۱" in page.text_content("main")
+        assert_accessible(page, "/book code")
+        sms.of(live.app).wake()  # see Live.code
+        page.fill("#code", "00000" if (c := code_from(read_log(live.log)[-1])) != "00000" else "11111")
+        page.click("button:has-text('ثبت وقت')")
+        assert page.locator("[role=alert]").text_content().startswith("کد درست نیست")
+        page.fill("#code", c)
+        page.click("button:has-text('ثبت وقت')")
+        page.wait_for_url("**/book/*")
+        code = page.text_content(".booked .code").strip()
+        assert len(code) == 8 and "وقت شما" in page.text_content("h1")
+        text = page.text_content("main")
+        assert "۰۸:۰۰" in text and "۰۷:۳۰" in text and "۰۸:۱۵" in text  # the check-in window
+        assert_accessible(page, "/book/<code>")
+        page.screenshot(path=str(DOCS / "book-booked-fa.png"), full_page=True)
+        # the hub holds it: the slot has one place fewer
+        assert live.free("08:00") == before - 1
+        booked = live.app.extensions["navbat.hub"]
+        with booked.read() as db:
+            assert db.execute("SELECT state, phone, start FROM appointments WHERE code=?", [code]).fetchone() == \
+                ("booked", PHONE, "08:00")
+        # move: the booking is cancelled and the same service and day are offered again
+        page.click("text=جابه‌جایی وقت")
+        page.wait_for_selector(".slot")
+        assert page.locator("#service").input_value() == "PR2" and page.locator("#date").input_value() == "2026-11-28"
+        with booked.read() as db:
+            assert db.execute("SELECT state FROM appointments WHERE code=?", [code]).fetchone()[0] == "cancelled"
+        page.goto(f"{live.url}/book/{code}")
+        assert "وقت لغو شد" in page.text_content("h1")
+        page.goto(f"{live.url}/book/NOSUCHAP")
+        assert "چنین وقتی پیدا نشد" in page.text_content("h1")
+        ctx.close()
