@@ -176,3 +176,29 @@ def public(row: Row) -> dict[str, Any]:
     """What the booker sees (never the phone in full)."""
     return {"code": row["code"], "service": row["service"], "date": row["day"], "start": row["start"],
             "state": row["state"], "phone": "•" * 7 + row["phone"][-4:]}
+
+
+NO_SHOW_DAYS = 28
+
+
+def today_view(hub: Hub) -> dict[str, Any]:
+    """For the head: today's bookings per slot (booked, checked in, cancelled, no-shows so far)
+    and the no-show rate of the last four weeks' appointments whose check-in window has closed."""
+    now, cfg = hub.clock(), hub.branch.appointments
+    today = hub.branch.branch_day(now)
+    closed_before = iso(now - dt.timedelta(minutes=cfg.check_in_after_minutes))  # window over: came or not
+    since = (today - dt.timedelta(days=NO_SHOW_DAYS)).isoformat()
+    with hub.read() as db:
+        rows = db.execute("SELECT start, state, due_at < ? FROM appointments WHERE day=? ORDER BY start",
+                          [closed_before, today.isoformat()]).fetchall()
+        came, missed = db.execute(
+            "SELECT sum(state='checked_in'), sum(state='booked') FROM appointments WHERE day>=? AND due_at<? "
+            "AND state IN ('checked_in', 'booked')", [since, closed_before]).fetchone()
+    slots: dict[str, dict[str, int]] = {}
+    for start, state, over in rows:
+        s = slots.setdefault(start, {"booked": 0, "checked_in": 0, "cancelled": 0, "no_show": 0})
+        s["no_show" if state == "booked" and over else state] += 1
+    came, missed = came or 0, missed or 0
+    return {"date": today.isoformat(), "slots": [{"start": k, **v} for k, v in slots.items()],
+            "no_show": {"days": NO_SHOW_DAYS, "due": came + missed, "no_shows": missed,
+                        "pct": round(100 * missed / (came + missed), 1) if came + missed else None}}

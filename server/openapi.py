@@ -177,6 +177,9 @@ _paths.update({
                 "service": {"type": "string"}, "date": {"type": "string", "format": "date"},
                 "start": {"type": "string", "example": "09:30"}, "phone": {"type": "string"},
                 "code": {"type": "string"}}})},
+    "/appointments/today": {"get": _op("Today's bookings per slot (booked, checked in, cancelled, no-shows) and "
+                                       "the appointments' no-show rate over four weeks (branch head)",
+                                       errors=(401, 403))},
     "/appointments/{code}": {"get": {**_op("A booking by its code", ok=_BOOKING, auth=False, errors=(404,)),
                                      "parameters": [_BOOKING_CODE]}},
     "/appointments/{code}/cancel": {"post": {**_op(

@@ -182,3 +182,25 @@ def test_check_in_window_then_the_engine_calls_it_at_its_slot(live: Live) -> Non
     requests.post(f"{live.url}/api/v1/counters/1/done", headers=clerk, json={}, timeout=10)
     called = requests.post(f"{live.url}/api/v1/counters/1/next", headers=clerk, timeout=10).json()
     assert called["id"] == walk_in_2["id"] and called["appointment"] is None
+
+
+def test_the_head_sees_today_s_slots_and_the_no_show_rate(live: Live) -> None:
+    came = live.book("09125555555", "07:30").json()
+    live.book("09126666666", "07:30")  # never checks in
+    gone = live.book("09127777777", "08:30").json()
+    requests.post(f"{live.url}/api/v1/appointments/{gone['code']}/cancel", timeout=10)
+    kiosk = {"Authorization": f"Bearer {live.app.config['KIOSK_TOKEN']}"}
+    live.clock.now = dt.datetime(2026, 11, 28, 7, 25, tzinfo=TEHRAN)
+    assert requests.post(f"{live.url}/api/v1/appointments/{came['code']}/check-in", headers=kiosk,
+                         timeout=10).status_code == 201
+    login = requests.post(f"{live.url}/api/v1/login", json={"username": "head", "pin": PINS["head"]}, timeout=10)
+    head = {"Authorization": f"Bearer {login.json()['token']}"}
+    assert requests.get(f"{live.url}/api/v1/appointments/today", headers=kiosk, timeout=10).status_code == 403
+    view = requests.get(f"{live.url}/api/v1/appointments/today", headers=head, timeout=10).json()
+    assert view["slots"] == [{"start": "07:30", "booked": 1, "checked_in": 1, "cancelled": 0, "no_show": 0},
+                             {"start": "08:30", "booked": 0, "checked_in": 0, "cancelled": 1, "no_show": 0}]
+    assert view["no_show"]["due"] == 0 and view["no_show"]["pct"] is None  # the 07:30 window is still open
+    live.clock.now = dt.datetime(2026, 11, 28, 7, 46, tzinfo=TEHRAN)  # 07:30 + 15 min: the window closed
+    view = requests.get(f"{live.url}/api/v1/appointments/today", headers=head, timeout=10).json()
+    assert view["slots"][0] == {"start": "07:30", "booked": 0, "checked_in": 1, "cancelled": 0, "no_show": 1}
+    assert view["no_show"] == {"days": 28, "due": 2, "no_shows": 1, "pct": 50.0}

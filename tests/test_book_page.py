@@ -13,7 +13,7 @@ from axe import assert_accessible, axe_context
 from navbat.foundation.config import Branch
 from navbat.server import sms
 
-from tests.conftest import chromium, docs_dir
+from tests.conftest import PINS, chromium, docs_dir
 from tests.test_appointments_hub import TEHRAN, Live, _live
 from tests.test_sms import code_from, read_log
 
@@ -81,4 +81,23 @@ def test_book_on_a_phone_in_persian_then_move(live: Live) -> None:
         assert "وقت لغو شد" in page.text_content("h1")
         page.goto(f"{live.url}/book/NOSUCHAP")
         assert "چنین وقتی پیدا نشد" in page.text_content("h1")
+        ctx.close()
+
+
+@pytest.mark.browser
+def test_the_head_console_shows_today_s_appointments(live: Live) -> None:
+    for phone, start in (("09121000001", "08:00"), ("09121000002", "08:45")):
+        assert live.book(phone, start).status_code == 201
+    with chromium() as browser:
+        ctx = axe_context(browser, viewport={"width": 1280, "height": 900})
+        page = ctx.new_page()
+        page.goto(f"{live.url}/head")
+        page.fill("input[name=pin]", PINS["head"])
+        page.click("#login button[type=submit]")
+        page.wait_for_selector("#appointments-slots tbody tr")
+        rows = page.locator("#appointments-slots tbody tr")
+        assert rows.count() == 2 and rows.first.locator("td").first.text_content() == "۰۸:۰۰"
+        assert "روز گذشته وقت قبلی‌ای سررسید نشده" in page.text_content("#appointments-note")
+        assert_accessible(page, "/head with appointments")
+        page.locator("#appointments").screenshot(path=str(DOCS / "head-appointments-fa.png"))
         ctx.close()

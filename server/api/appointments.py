@@ -47,3 +47,10 @@ def check_in(code: str) -> tuple[Response, int]:
     hub = current()
     row, created = appointments.check_in(hub, code, g.who.name)
     return jsonify(views.visitor_ticket(hub, row)), 201 if created else 200
+
+
+@bp.get("/appointments/today")
+@require("head")
+def today() -> Response:
+    """Today's bookings per slot and the appointments' no-show rate (the head console)."""
+    return jsonify(appointments.today_view(current()))

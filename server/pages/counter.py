@@ -47,6 +47,8 @@ TEXTS = (
     "Undone: {number} is still at the counter.",
     "Choose where to transfer the visitor first.",
     "The visitor is already being served.",
+    # issue 18 B: a checked-in appointment
+    "appointment at {time}", "appointment, slot {m} min ago", "appointment, slot in {m} min",
 )
 
 
