@@ -204,3 +204,11 @@ def test_the_head_sees_today_s_slots_and_the_no_show_rate(live: Live) -> None:
     view = requests.get(f"{live.url}/api/v1/appointments/today", headers=head, timeout=10).json()
     assert view["slots"][0] == {"start": "07:30", "booked": 0, "checked_in": 1, "cancelled": 0, "no_show": 1}
     assert view["no_show"] == {"days": 28, "due": 2, "no_shows": 1, "pct": 50.0}
+    # the day's report counts the visits by channel
+    requests.post(f"{live.url}/api/v1/tickets", json={"service": "PR1"}, headers={**kiosk, "Idempotency-Key": "w"},
+                  timeout=10)
+    report = requests.get(f"{live.url}/api/v1/reports/daily", params={"date": "2026-11-28"}, headers=head,
+                          timeout=30).json()
+    by_channel = {r["key"]: r["visitors"] for r in report["channels"]}
+    assert by_channel == {"walk_in": 1, "remote": 0, "appointment": 1}
+    assert sum(by_channel.values()) == report["total"]["visitors"]

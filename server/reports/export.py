@@ -1,7 +1,7 @@
 """CSV and XLSX of a report: one row per sub-service plus a total (D9).
 
 The XLSX's first sheet holds exactly the CSV's rows (numbers as numbers); further
-sheets add units, counters, clerks and the hourly arrivals.
+sheets add units, counters, clerks, channels (walk-in, remote, appointment) and the hourly arrivals.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def to_xlsx(report: Report, lang: str = "en") -> bytes:
     for values in table(report, lang):
         ws.append(values)
     sheets = (("units", "unit", report.units + [report.total]), ("counters", "counter", report.counters),
-              ("clerks", "clerk", report.clerks))
+              ("clerks", "clerk", report.clerks), ("channels", "channel", report.channels))
     for title, what, rows in sheets:
         sheet = wb.create_sheet(title)
         sheet.append(["code", what, *HEADERS])

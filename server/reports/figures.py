@@ -95,6 +95,7 @@ class Report:
     clerks: list[Row]
     hourly: list[dict[str, int]]  # [{"hour": 7, "arrivals": n, "served": m}, ...]
     daily: list[dict[str, Any]] = field(default_factory=list)  # per branch day of the period
+    channels: list[Row] = field(default_factory=list)  # walk-in, remote, appointment (reports/channels.py)
 
     def as_dict(self) -> dict[str, Any]:
         return {"period": {"kind": self.period.kind, "label": self.period.label, "title": self.period.title(),
@@ -102,7 +103,8 @@ class Report:
                 "branch": self.branch_name,
                 "services": [r.as_dict() for r in self.services], "units": [r.as_dict() for r in self.units],
                 "total": self.total.as_dict(), "counters": [r.as_dict() for r in self.counters],
-                "clerks": [r.as_dict() for r in self.clerks], "hourly": self.hourly, "daily": self.daily}
+                "clerks": [r.as_dict() for r in self.clerks], "hourly": self.hourly, "daily": self.daily,
+                "channels": [r.as_dict() for r in self.channels]}
 
 
 def build_report(db: sqlite_utils.Database, branch: Branch, period: Period) -> Report:
@@ -111,7 +113,12 @@ def build_report(db: sqlite_utils.Database, branch: Branch, period: Period) -> R
     start, end = period.bounds_utc(tz)
     visits = fold(load_rows(db, start, end))
     attach_ratings(db, visits)
-    return compute(list(visits.values()), branch, period)
+    report = compute(list(visits.values()), branch, period)
+    from navbat.server.reports.channels import channel_rows, channels_of  # it imports this module
+
+    targets = {s.code: s.target_wait_minutes for s in branch.services}
+    report.channels = channel_rows(visits.values(), channels_of(db, start, end), targets)
+    return report
 
 
 def compute(visits: list[Visit], branch: Branch, period: Period) -> Report:
