@@ -55,7 +55,7 @@ def to_xlsx(report: Report, lang: str = "en") -> bytes:
     for values in table(report, lang):
         ws.append(values)
     sheets = (("units", "unit", report.units + [report.total]), ("counters", "counter", report.counters),
-              ("clerks", "clerk", report.clerks), ("channels", "channel", report.channels))
+              ("clerks", "clerk", report.clerks))
     for title, what, rows in sheets:
         sheet = wb.create_sheet(title)
         sheet.append(["code", what, *HEADERS])
@@ -69,6 +69,10 @@ def to_xlsx(report: Report, lang: str = "en") -> bytes:
     daily.append(["date", "visitors", "served", "mean_wait_min", "within_target_pct"])
     for d in report.daily:
         daily.append([d["date"], d["visitors"], d["served"], _value(d["mean_wait"]), _value(d["within_target_pct"])])
+    channels = wb.create_sheet("channels")  # issue 18: walk-in, remote turn, appointment
+    channels.append(["code", "channel", *HEADERS])
+    for r in report.channels:
+        channels.append([r.key, r.label.get(lang, r.label["en"]), *row_values(r)])
     for sheet in wb.worksheets:
         for cell in sheet[1]:
             cell.font = Font(bold=True)
