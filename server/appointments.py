@@ -117,9 +117,10 @@ def book(hub: Hub, service: object, day_text: object, start: object, phone: str,
         slot_start, cap = plan[start]
         if slot_start <= tx.now:
             raise Conflict("slot_past", "that slot has begun; pick a later one")
-        today = hub.branch.branch_day(tx.now).isoformat()
-        if tx.db.execute("SELECT 1 FROM appointments WHERE phone=? AND state='booked' AND day>=?",
-                         [phone, today]).fetchone():
+        # open: booked and its check-in window not yet over (a missed one no longer holds the phone)
+        over = iso(tx.now - dt.timedelta(minutes=hub.branch.appointments.check_in_after_minutes))
+        if tx.db.execute("SELECT 1 FROM appointments WHERE phone=? AND state='booked' AND due_at>=?",
+                         [phone, over]).fetchone():
             raise Conflict("booking_exists", "this phone already has a booking here; cancel or move it first")
         if _taken(tx.db, code, day).get(start, 0) >= cap:
             raise Conflict("slot_full", "that slot is full; pick another")
