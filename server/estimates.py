@@ -63,7 +63,8 @@ class Estimates:
         """The live floor as the engine sees it, with what history says about arrivals."""
         now = self.clock()
         waiting = [queueing.WaitingTicket(r[0], r[1], parse_iso(r[2]).timestamp(), r[3]) for r in db.execute(
-            "SELECT id, service, arrived_at, priority FROM tickets WHERE state='waiting'")]
+            # a remote turn (issue 18) holds its place from joining: those behind it count it
+            "SELECT id, service, arrived_at, priority FROM tickets WHERE state IN ('waiting', 'remote')")]
         counters = []
         for r in db.query("""SELECT c.*, t.service AS busy_service, t.called_at FROM counters c
                              LEFT JOIN tickets t ON t.id = c.current_ticket"""):
