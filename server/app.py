@@ -8,10 +8,10 @@ from flask import Flask
 from navbat.foundation.config import Branch, load_config
 from navbat.server import api, errors, guards, remote, sms
 from navbat.server.hub import EXTENSION, open_hub
-from navbat.server.pages import common, counter, display, head, tracking
+from navbat.server.pages import common, counter, display, head, join, tracking
 from navbat.server.times import utcnow
 
-PAGES = (common.bp, tracking.bp, display.bp, counter.bp, head.bp)
+PAGES = (common.bp, tracking.bp, display.bp, counter.bp, head.bp, join.bp)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
