@@ -19,7 +19,7 @@ EDITABLE = ("enabled", "hours", "grace_minutes", "come_now_people", "come_now_mi
 
 def current(db: sqlite_utils.Database, branch: Branch) -> Remote:
     stored = {r[0]: json.loads(r[1]) for r in db.execute("SELECT key, value FROM remote_settings")}
-    return branch.remote.model_copy(update={k: v for k, v in stored.items() if k in EDITABLE})
+    return Remote.model_validate(branch.remote.model_dump() | {k: v for k, v in stored.items() if k in EDITABLE})
 
 
 def save(floor: Any, branch: Branch, changes: dict[str, Any]) -> Remote:
@@ -30,13 +30,14 @@ def save(floor: Any, branch: Branch, changes: dict[str, Any]) -> Remote:
     with floor.write() as tx:
         merged = current(tx.db, branch).model_dump() | changes
         try:
-            Remote.model_validate(merged)
+            valid = Remote.model_validate(merged, strict=True)  # 20.0 is no number of days, "1" no count
         except ValidationError as exc:
             err = exc.errors()[0]
             raise Invalid("bad_setting", f"{'.'.join(map(str, err['loc']))}: {err['msg']}") from None
-        for key, value in changes.items():
+        for key in changes:
             tx.db.execute("INSERT INTO remote_settings (key, value, at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE "
-                          "SET value=excluded.value, at=excluded.at", [key, json.dumps(value), iso(tx.now)])
+                          "SET value=excluded.value, at=excluded.at",
+                          [key, json.dumps(getattr(valid, key)), iso(tx.now)])
         return current(tx.db, branch)
 
 
