@@ -6,13 +6,13 @@ from typing import Any
 
 from flask import Flask
 from navbat.foundation.config import Branch, load_config
-from navbat.server import api, errors, guards, sms
+from navbat.server import api, errors, guards, remote, sms
 from navbat.server.hub import EXTENSION, open_hub
 from navbat.server.pages import book as booking_page  # issue 18 B
-from navbat.server.pages import common, counter, display, head, tracking
+from navbat.server.pages import common, counter, display, head, join, tracking
 from navbat.server.times import utcnow
 
-PAGES = (common.bp, tracking.bp, display.bp, counter.bp, head.bp, booking_page.bp)
+PAGES = (common.bp, tracking.bp, display.bp, counter.bp, head.bp, join.bp, booking_page.bp)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -28,7 +28,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     branch: Branch = app.config.get("BRANCH") or load_config(app.config["CONFIG_PATH"])
     app.extensions[EXTENSION] = open_hub(branch, app.config["DB_PATH"], app.config["CLOCK"],
                                          app.config["IGNORE_HOURS"])
-    sms.init_app(app)  # issue 18: the SMS outbox and its worker
+    sms.init_app(app)  # issue 18: the SMS outbox and its worker, the remote turns' sweeper
+    remote.init_app(app)
     errors.init_app(app)
     guards.init_app(app)  # before the blueprints: their <int:...> routes take its bounded converter
     api.init_app(app)

@@ -173,7 +173,7 @@ def m008_remote_turns(db: sqlite_utils.Database) -> None:
     db.execute("""
         CREATE TABLE remote_turns (
             ticket_id INTEGER PRIMARY KEY, phone TEXT NOT NULL, branch_day TEXT NOT NULL, joined_at TEXT NOT NULL,
-            checked_in_at TEXT, passed_at TEXT, come_now_at TEXT, ended TEXT)""")
+            checked_in_at TEXT, passed_at TEXT, come_now_at TEXT, called_sms_at TEXT, ended TEXT)""")
     db.execute("CREATE INDEX remote_turns_phone ON remote_turns(phone, branch_day)")
     # Values the branch head set on /head (remote hours, grace, "come now"): key -> JSON.
     db.execute("CREATE TABLE remote_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL, at TEXT NOT NULL)")

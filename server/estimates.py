@@ -62,7 +62,9 @@ class Estimates:
     def queue_state(self, db: sqlite_utils.Database) -> queueing.QueueState:
         """The live floor as the engine sees it, with what history says about arrivals."""
         now = self.clock()
-        waiting = waiting_tickets(db)
+        # a remote turn (issue 18) holds its place from joining: those behind it count it; a checked-in
+        # appointment comes with its due time
+        waiting = waiting_tickets(db, states=("waiting", "remote"))
         counters = []
         for r in db.query("""SELECT c.*, t.service AS busy_service, t.called_at FROM counters c
                              LEFT JOIN tickets t ON t.id = c.current_ticket"""):

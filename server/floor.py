@@ -22,14 +22,14 @@ from typing import Any
 
 import sqlite_utils
 from navbat.foundation.config import Branch, Numbering
-from navbat.server import projection, summaries
+from navbat.server import projection, remote_sweep, summaries
 from navbat.server.db import Store
 from navbat.server.estimates import Estimates
 from navbat.server.events import Event, EventBus
 from navbat.server.queries import Row, counter_row, counter_services, serving, ticket_row, waiting_tickets
 from navbat.server.refusals import Conflict, Invalid, NotFound
 from navbat.server.times import Clock, iso
-from navbat.server.transitions import ACTIVE, LIVE
+from navbat.server.transitions import ACTIVE, HELD
 
 from navbat import queueing
 
@@ -117,8 +117,8 @@ class Floor:
         """Tickets left open when a branch day ended expire at the first change of the next
         day: numbers restart each day, so yesterday's 101 must not be called beside today's."""
         today = self.branch.branch_day(tx.now).isoformat()
-        for row in self.db.query("SELECT id, number, service FROM tickets WHERE state IN ('waiting', 'called', "
-                                 "'serving') AND branch_day < ?", [today]):
+        for row in self.db.query("SELECT id, number, service FROM tickets WHERE state IN (?, ?, ?, ?) "
+                                 "AND branch_day < ?", [*HELD, today]):
             tx.emit("ticket.cancelled", {"ticket": row["id"], "number": row["number"], "service": row["service"],
                                          "outcome": "expired"}, actor="hub")
 
@@ -201,8 +201,8 @@ class Floor:
         (nothing issued, the key unused) when the whole block is held."""
         numbering = self.branch.service(service).numbering
         held = {r[0] for r in self.db.execute(
-            "SELECT number FROM tickets WHERE first_service=? AND branch_day=? AND state IN (?, ?, ?)",
-            [service, day, *LIVE])}
+            "SELECT number FROM tickets WHERE first_service=? AND branch_day=? AND state IN (?, ?, ?, ?)",
+            [service, day, *HELD])}
         previous = self.db.execute("SELECT number FROM tickets WHERE first_service=? AND branch_day=? "
                                    "ORDER BY seq DESC LIMIT 1", [service, day]).fetchone()
         after = self._slot(numbering, previous[0]) if previous else None
@@ -232,7 +232,7 @@ class Floor:
     def cancel(self, ticket_id: int, actor: str | None) -> Row:
         with self.write() as tx:
             t = ticket_row(self.db, ticket_id)
-            if t["state"] not in ("waiting", "called"):
+            if t["state"] not in ("waiting", "called", "remote"):
                 raise Conflict("invalid_state", f"ticket {t['number']} is {t['state']}")
             tx.emit("ticket.cancelled", {"ticket": t["id"], "number": t["number"], "service": t["service"]},
                     actor=actor)
@@ -311,10 +311,20 @@ class Floor:
                 raise Conflict("ticket_in_progress", "finish, transfer or mark a no-show for the current ticket "
                                "first")
             services = counter_services(row, self.branch)
-            waiting = waiting_tickets(self.db, services)  # checked-in appointments with their due time
-            choice = queueing.choose_next(queueing.Counter(number, services), waiting, tx.now.timestamp(), self.rules)
-            if choice is None:
-                return None
+            marks = ",".join("?" * len(services))
+            # checked-in appointments come with their due time (queries.waiting_tickets)
+            waiting = waiting_tickets(self.db, services, ("waiting", "remote"))
+            unchecked = {r[0] for r in self.db.execute(
+                f"SELECT id FROM tickets WHERE state='remote' AND service IN ({marks})", list(services))}
+            while True:  # a remote turn not checked in is passed over, keeping its place (server/remote_sweep.py)
+                choice = queueing.choose_next(queueing.Counter(number, services), waiting, tx.now.timestamp(),
+                                              self.rules)
+                if choice is None:
+                    return None
+                if choice.ticket.id not in unchecked:
+                    break
+                remote_sweep.passed_over(tx, choice.ticket.id, number)
+                waiting.remove(choice.ticket)
             t = ticket_row(self.db, choice.ticket.id)
             tx.emit("ticket.called", {"ticket": t["id"], "number": t["number"], "service": t["service"],
                                       "counter": number, "clerk": actor, "reason": choice.reason}, actor=actor)

@@ -150,6 +150,41 @@ for _action in ("open", "close", "pause", "resume", "next", "recall", "start", "
         op["responses"]["204"] = {"description": "nobody waits for this counter"}
     _paths[f"/counters/{{n}}/{_action}"] = {"post": {**op, "parameters": [_N]}}
 
+# ---- issue 18 A: remote turns (server/api/remote.py) ------------------------------------------
+_TOO_MANY = {**_ERR, "description": "too_many_requests: wait Retry-After seconds",
+             "headers": {"Retry-After": {"schema": {"type": "integer"}}}}
+_SETTINGS = {"type": "object", "properties": {
+    "enabled": {"type": "boolean"}, "hours": {"type": ["string", "null"], "example": "08:00-12:00"},
+    "grace_minutes": {"type": "integer", "minimum": 1, "maximum": 240},
+    "come_now_people": {"type": ["integer", "null"], "minimum": 0, "maximum": 100},
+    "come_now_minutes": {"type": ["integer", "null"], "minimum": 0, "maximum": 240},
+    "daily_cap": {"type": "integer", "minimum": 1, "maximum": 50}}, "additionalProperties": False}
+_paths.update({
+    "/remote/verify": {"post": _op("Text a one-time code to a mobile number (202); it expires in 5 minutes and "
+                                   "allows 3 tries; one a minute and 5 an hour per phone, 20 an hour per address "
+                                   "(429 with Retry-After)", auth=False, errors=(400, 429), body={
+        "type": "object", "required": ["phone"],
+        "properties": {"phone": {"type": "string", "example": "09121234567"}}})},
+    "/remote/tickets": {"post": _op("Join the queue from afar with the SMS code (201, state `remote`): the turn holds "
+                                    "its place from now and is called once it checks in. 409 open_turn (the phone has "
+                                    "one here), daily_cap, remote_closed, branch_closed; 403 wrong_code or no_code",
+                                    auth=False, errors=(400, 403, 404, 409), created=_T_OK, body={
+        "type": "object", "required": ["service", "phone", "code"], "properties": {
+            "service": {"type": "string"}, "phone": {"type": "string"}, "code": {"type": "string"}}})},
+    "/tickets/{code}/check-in": {"post": {**_op(
+        "A remote turn is at the branch (kiosk or clerk): callable in its original place; again: 200, unchanged. "
+        "404 not_remote for any other code; 409 turn_over", ok=_T_OK),
+        "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}]}},
+    "/remote/settings": {"get": _op("Remote turns' settings and the last 30 days' turns and no-show rate (head)"),
+                         "put": _op("Change remote hours, grace time, \"come now\" threshold, daily cap (head)",
+                                    body=_SETTINGS)},
+    "/remote/sms-status": {"get": _op("SMS sent, retrying and failed, with the latest error (head)")},
+})
+del _paths["/remote/verify"]["post"]["responses"]["200"]
+_paths["/remote/verify"]["post"]["responses"]["202"] = {"description": "the code is on its way"}
+_paths["/remote/verify"]["post"]["responses"]["429"] = _TOO_MANY
+del _paths["/remote/tickets"]["post"]["responses"]["200"]
+
 # ---- Appointments (issue 18 B: server/api/appointments.py) ----------------------------------
 _BOOKING_CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 40},
                  "description": "the booking's code (8 letters and digits)"}

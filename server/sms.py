@@ -103,15 +103,21 @@ class Outbox:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
+        self._queued = False
 
     # ---- the interface ------------------------------------------------------------
 
     def queue(self, tx: Write, phone: str, text: str, kind: str | None = None) -> None:
-        """Inside a write: the message leaves after the commit (the worker is woken now and
-        finds it once the transaction is visible; a rolled-back one never leaves)."""
+        """Inside a write: the message leaves after the commit (the floor's publish, which follows
+        every commit, wakes the worker; a rolled-back message never leaves)."""
         tx.db.execute("INSERT INTO sms_outbox (phone, text, kind, created_at, next_try_at) VALUES (?, ?, ?, ?, ?)",
                       [phone, text, kind, iso(tx.now), iso(tx.now)])
-        self.wake()
+        self._queued = True
+
+    def _after_commit(self) -> None:
+        if self._queued:
+            self._queued = False
+            self.wake()
 
     def send(self, phone: str, text: str, kind: str | None = None) -> None:
         with self.floor.write() as tx:
@@ -197,6 +203,7 @@ def init_app(app: Flask) -> None:
     box = Outbox(hub.floor, hub.store, backend_for(hub.branch.sms.gateway, app.config.get("SMS_LOG")),
                  tuple(app.config.get("SMS_BACKOFF_S") or BACKOFF_S))
     app.extensions[EXT] = box
+    hub.bus.listen(box._after_commit)
     hub.on_stop.append(box.stop)
     with hub.read() as db:  # messages a previous run left unsent go out now
         if db.execute("SELECT 1 FROM sms_outbox WHERE sent_at IS NULL AND failed_at IS NULL LIMIT 1").fetchone():

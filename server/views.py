@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from navbat.server import auth, summaries
+from navbat.server import auth, remote_sweep, summaries
 from navbat.server.hub import Hub
 from navbat.server.queries import Row, counter_row, counter_services, people_ahead, ticket_row
 
@@ -19,7 +19,7 @@ def ticket(hub: Hub, row: Row, settle: bool = False) -> dict[str, Any]:
     out["appointment"] = appointment_of(hub, row["id"])  # issue 18: the counter marks appointments
     out["position"] = out["people_ahead"] = out["people_ahead_range"] = None
     out["estimated_wait_minutes"] = out["estimated_wait"] = out["wait_note"] = out["opens_at"] = None
-    if row["state"] == "waiting":
+    if row["state"] in ("waiting", "remote"):  # a remote turn (issue 18) waits away from the branch
         # A ticket newer than the last replay is told what a newcomer was told a moment ago.
         waiting, newcomers = hub.estimates.settled(1.0) if settle else hub.estimates.latest()
         mine = waiting.get(row["id"])
@@ -58,6 +58,8 @@ def visitor_ticket(hub: Hub, row: Row, settle: bool = False) -> dict[str, Any]:
                priority_name=pclass.name.model_dump() if pclass else None,
                documents=[d.model_dump() for d in service.documents] if service else [],
                timezone=b.branch.timezone)
+    with hub.read() as db:
+        out["remote"] = remote_sweep.info(db, hub.branch, row)  # None for a ticket from the kiosk
     return out
 
 
