@@ -212,3 +212,20 @@ def test_the_head_sees_today_s_slots_and_the_no_show_rate(live: Live) -> None:
     by_channel = {r["key"]: r["visitors"] for r in report["channels"]}
     assert by_channel == {"walk_in": 1, "remote": 0, "appointment": 1}
     assert sum(by_channel.values()) == report["total"]["visitors"]
+
+
+def test_the_kiosk_checks_a_booking_in_by_its_code(live: Live) -> None:
+    """The kiosk's "I have a turn" (kiosk/checkin.py) tries the code as a remote turn, then as a
+    booking: against the real hub, a booking's code gets its ticket."""
+    from navbat.foundation.hub_client import HubClient, HubRefused
+    from navbat.kiosk.checkin import CheckIn
+
+    booking = live.book("09128888888", "07:30").json()
+    model = CheckIn(HubClient(live.url, live.app.config["KIOSK_TOKEN"]))
+    ticket = model.request(booking["code"].lower())
+    assert isinstance(ticket, dict) and ticket["appointment"]["code"] == booking["code"], ticket
+    assert ticket["service"] == "PR2" and ticket["state"] == "waiting"
+    again = model.request(booking["code"])
+    assert isinstance(again, dict) and again["id"] == ticket["id"]
+    unknown = model.request("NOSUCHCODE")
+    assert isinstance(unknown, HubRefused) and unknown.status == 404
