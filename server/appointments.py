@@ -18,6 +18,7 @@ from typing import Any
 
 from navbat.queueing.appointments import slot_capacities, visits_per_slot
 from navbat.queueing.branch import counters_from_branch
+from navbat.server.appointment_shares import share_of
 from navbat.server.floor import TRACKING_ALPHABET, Write
 from navbat.server.hub import Hub
 from navbat.server.queries import Row, ticket_row
@@ -36,19 +37,21 @@ def parse_day(text: object) -> dt.date:
         raise Invalid("bad_date", "date must be YYYY-MM-DD") from None
 
 
-def _service(hub: Hub, code: object) -> str:
+def _service(hub: Hub, code: object, db: Any) -> tuple[str, float]:
+    """The sub-service's code and the share of its plan kept for appointments."""
     if not isinstance(code, str) or hub.branch.service(code) is None:
         raise NotFound("unknown_service", f'unknown service "{code}"')
-    if hub.branch.appointments.share_of(code) <= 0:
+    share = share_of(db, hub, code)
+    if share <= 0:
         raise Conflict("no_appointments", "this sub-service takes no appointments; take a turn at the kiosk")
-    return code
+    return code, share
 
 
 def _hm(when: dt.datetime) -> str:
     return when.strftime("%H:%M")
 
 
-def _plan(hub: Hub, service: str, day: dt.date) -> list[tuple[dt.datetime, int]]:
+def _plan(hub: Hub, service: str, day: dt.date, share: float) -> list[tuple[dt.datetime, int]]:
     """Every slot of that day (start, branch time) with the appointments it can take."""
     span = hub.branch.opening_span(day)
     if span is None:
@@ -57,7 +60,7 @@ def _plan(hub: Hub, service: str, day: dt.date) -> list[tuple[dt.datetime, int]]
     step = dt.timedelta(minutes=cfg.slot_minutes)
     count = int((span[1] - span[0]) / step)
     per_slot = visits_per_slot(counters_from_branch(hub.branch), service, cfg.slot_minutes, hub.estimates.rules)
-    caps = slot_capacities(per_slot, cfg.share_of(service), count)
+    caps = slot_capacities(per_slot, share, count)
     return [(span[0] + k * step, caps[k]) for k in range(count)]
 
 
@@ -87,12 +90,13 @@ def _taken(db: Any, service: str, day: dt.date) -> dict[str, int]:
 
 def slots(hub: Hub, service: object, day_text: object) -> list[dict[str, Any]]:
     """The day's coming slots with the places left: [{"start": "HH:MM", "free": n}]."""
-    code, day, now = _service(hub, service), parse_day(day_text), hub.clock()
-    _bookable_day(hub, day, now)
     with hub.read() as db:
+        code, share = _service(hub, service, db)
+        day, now = parse_day(day_text), hub.clock()
+        _bookable_day(hub, day, now)
         taken = _taken(db, code, day)
     return [{"start": _hm(start), "free": max(0, cap - taken.get(_hm(start), 0))}
-            for start, cap in _plan(hub, code, day) if start > now and cap > 0]
+            for start, cap in _plan(hub, code, day, share) if start > now and cap > 0]
 
 
 def _new_code(db: Any) -> str:
@@ -106,12 +110,13 @@ def book(hub: Hub, service: object, day_text: object, start: object, phone: str,
          prove: Callable[[Write], None] = lambda tx: None) -> Row:
     """Books the slot for `phone` (already checked; `prove` uses its code up in the same write).
     One open booking per phone; a slot never takes more than its capacity."""
-    code, day = _service(hub, service), parse_day(day_text)
+    day = parse_day(day_text)
     if not isinstance(start, str):
         raise Invalid("bad_start", "start must be HH:MM, one of the day's slots")
     with hub.floor.write() as tx:
+        code, share = _service(hub, service, tx.db)
         _bookable_day(hub, day, tx.now)
-        plan = {_hm(s): (s, cap) for s, cap in _plan(hub, code, day)}
+        plan = {_hm(s): (s, cap) for s, cap in _plan(hub, code, day, share)}
         if start not in plan or plan[start][1] <= 0:
             raise Invalid("bad_start", "start must be HH:MM, one of the day's slots")
         slot_start, cap = plan[start]

@@ -199,6 +199,8 @@ def m009_appointments(db: sqlite_utils.Database) -> None:
             ticket_id INTEGER UNIQUE)""")
     db.execute("CREATE INDEX appointments_slot ON appointments(day, service, start, state)")
     db.execute("CREATE INDEX appointments_phone ON appointments(phone, state)")
+    # The head's shares of the plan kept for appointments (server/appointment_shares.py); '*' = all.
+    db.execute("CREATE TABLE appointment_shares (service TEXT PRIMARY KEY, share REAL NOT NULL, at TEXT NOT NULL)")
 
 
 def _connect(path: Path) -> sqlite3.Connection:

@@ -215,6 +215,15 @@ _paths.update({
     "/appointments/today": {"get": _op("Today's bookings per slot (booked, checked in, cancelled, no-shows) and "
                                        "the appointments' no-show rate over four weeks (branch head)",
                                        errors=(401, 403))},
+    "/appointments/shares": {
+        "get": _op("The share of each sub-service's planned capacity kept for appointments (branch head)",
+                   errors=(401, 403)),
+        "put": _op("Set the share for all sub-services and any of their own, 0-0.9 (branch head); a lower share "
+                   "cancels no booking", errors=(400, 401, 403), body={
+                       "type": "object", "properties": {
+                           "share": {"type": ["number", "null"], "minimum": 0, "maximum": 0.9},
+                           "shares": {"type": "object", "additionalProperties": {
+                               "type": "number", "minimum": 0, "maximum": 0.9}}}})},
     "/appointments/{code}": {"get": {**_op("A booking by its code", ok=_BOOKING, auth=False, errors=(404,)),
                                      "parameters": [_BOOKING_CODE]}},
     "/appointments/{code}/cancel": {"post": {**_op(

@@ -229,3 +229,28 @@ def test_the_kiosk_checks_a_booking_in_by_its_code(live: Live) -> None:
     assert isinstance(again, dict) and again["id"] == ticket["id"]
     unknown = model.request("NOSUCHCODE")
     assert isinstance(unknown, HubRefused) and unknown.status == 404
+
+
+def test_the_head_sets_the_shares(live: Live) -> None:
+    login = requests.post(f"{live.url}/api/v1/login", json={"username": "head", "pin": PINS["head"]}, timeout=10)
+    head = {"Authorization": f"Bearer {login.json()['token']}"}
+    url = f"{live.url}/api/v1/appointments/shares"
+    view = requests.get(url, headers=head, timeout=10).json()
+    assert view["share"] == 0.2 and view["shares"]["PR2"] == 0.9 and view["shares"]["PR1"] == 0.2  # the file's
+    assert view["own"] == {"PR2": 0.9}
+    assert live.book("09129999999", "07:30").status_code == 201
+    # PR2 closed to appointments: no slots, and the booking made stays
+    r = requests.put(url, headers=head, json={"share": 0.3, "shares": {"PR2": 0}}, timeout=10)
+    assert r.status_code == 200 and r.json()["shares"]["PR1"] == 0.3 and r.json()["shares"]["PR2"] == 0
+    assert live.slots().json()["error"] == "no_appointments"
+    hub = live.app.extensions[EXTENSION]
+    with hub.read() as db:
+        assert db.execute("SELECT count(*) FROM appointments WHERE state='booked'").fetchone()[0] == 1
+    # halved: 3 places an hour, one of them taken at 07:30
+    assert requests.put(url, headers=head, json={"shares": {"PR2": 0.45}}, timeout=10).status_code == 200
+    assert live.free("07:30") == 2 and live.free("08:30") == 3
+    for bad in ({"share": 0.95}, {"shares": {"PR2": "half"}}, {"shares": {"NOPE": 0.1}}, {"shares": [1]}):
+        r = requests.put(url, headers=head, json=bad, timeout=10)
+        assert r.status_code == 400, (bad, r.text)
+    kiosk = {"Authorization": f"Bearer {live.app.config['KIOSK_TOKEN']}"}
+    assert requests.put(url, headers=kiosk, json={"share": 0.1}, timeout=10).status_code == 403

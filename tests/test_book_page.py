@@ -98,6 +98,18 @@ def test_the_head_console_shows_today_s_appointments(live: Live) -> None:
         rows = page.locator("#appointments-slots tbody tr")
         assert rows.count() == 2 and rows.first.locator("td").first.text_content() == "۰۸:۰۰"
         assert "روز گذشته وقت قبلی‌ای سررسید نشده" in page.text_content("#appointments-note")
+        # the head closes PR2 to new appointments and keeps 25 % for all the others
+        page.click("#shares summary")
+        page.wait_for_function("() => document.getElementById('shares-form').elements['*'].value === '20'")
+        assert page.locator("#shares-form input[name=PR2]").input_value() == ""  # the demo's share for all
+        page.fill("#shares-form input[name='*']", "25")
+        page.fill("#shares-form input[name=PR2]", "0")
+        page.click("#shares-form button[type=submit]")
+        page.wait_for_function("() => document.querySelector('#shares-error').textContent === 'ذخیره شد.'")
         assert_accessible(page, "/head with appointments")
         page.locator("#appointments").screenshot(path=str(DOCS / "head-appointments-fa.png"))
+        hub = live.app.extensions["navbat.hub"]
+        with hub.read() as db:
+            shares = dict(db.execute("SELECT service, share FROM appointment_shares").fetchall())
+        assert shares == {"*": 0.25, "PR2": 0.0} and live.slots("PR2").json()["error"] == "no_appointments"
         ctx.close()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, g, jsonify, request
-from navbat.server import appointments, verify, views
+from navbat.server import appointment_shares, appointments, verify, views
 from navbat.server.api.common import json_body, require
 from navbat.server.hub import current
 
@@ -54,3 +54,18 @@ def check_in(code: str) -> tuple[Response, int]:
 def today() -> Response:
     """Today's bookings per slot and the appointments' no-show rate (the head console)."""
     return jsonify(appointments.today_view(current()))
+
+
+@bp.get("/appointments/shares")
+@require("head")
+def shares() -> Response:
+    """The share of each sub-service's plan kept for appointments (the head console)."""
+    hub = current()
+    with hub.read() as db:
+        return jsonify(appointment_shares.view(db, hub))
+
+
+@bp.put("/appointments/shares")
+@require("head")
+def set_shares() -> Response:
+    return jsonify(appointment_shares.set_shares(current(), json_body()))

@@ -16,7 +16,7 @@ from typing import Any
 from flask import Blueprint, redirect, render_template, request, url_for
 from navbat.foundation.i18n import direction, gettext_for
 from navbat.foundation.persian import digits, format_date
-from navbat.server import appointments, sms, verify
+from navbat.server import appointment_shares, appointments, sms, verify
 from navbat.server.hub import current
 from navbat.server.pages.common import lang as _lang
 from navbat.server.refusals import Refused
@@ -67,8 +67,9 @@ def _page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
     lang = _lang()
     _ = gettext_for("book", lang)
     hub = current()
-    units = [(u, [s for s in u.services if s.enabled and hub.branch.appointments.share_of(s.code) > 0])
-             for u in hub.branch.units]
+    with hub.read() as db:
+        share = appointment_shares.shares(db, hub)
+    units = [(u, [s for s in u.services if s.enabled and share.get(s.code, 0) > 0]) for u in hub.branch.units]
     error = context.pop("error", None)
     if isinstance(error, Refused):
         error = _messages(_).get(error.code, error.message)

@@ -18,7 +18,37 @@
     document.getElementById("appointments-note").textContent = (rows.length ? "" : A.none + " ") + rate;
   }
 
+  // The head's shares, in whole percent: a sub-service's own share where one is typed.
+  const form = document.getElementById("shares-form");
+  async function loadShares() {
+    if (!auth.token) return;
+    let view;
+    try { view = await api("GET", "/appointments/shares"); } catch (err) { return; }
+    form.elements["*"].value = Math.round(view.share * 100);
+    for (const input of form.querySelectorAll(".shares-list input")) {  // blank: the share for all
+      const own = view.own[input.name];
+      input.value = own === undefined ? "" : Math.round(own * 100);
+      input.placeholder = digits(Math.round(view.share * 100));
+    }
+  }
+  form.addEventListener("submit", async (ev) => {
+    ev.preventDefault();
+    const all = Number(form.elements["*"].value);
+    const shares = {};
+    for (const input of form.querySelectorAll(".shares-list input")) {
+      if (input.value !== "") shares[input.name] = Number(input.value) / 100;
+    }
+    const out = document.getElementById("shares-error");
+    try {
+      await api("PUT", "/appointments/shares", {share: all / 100, shares});
+      out.textContent = A.saved;
+      await loadShares();
+      refresh();
+    } catch (err) { out.textContent = err.message; }
+  });
+
   refresh();
+  loadShares();
   setInterval(refresh, 60000);
-  document.getElementById("login").addEventListener("submit", () => setTimeout(refresh, 1000));
+  document.getElementById("login").addEventListener("submit", () => setTimeout(() => { refresh(); loadShares(); }, 1000));
 })();
