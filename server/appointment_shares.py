@@ -40,8 +40,10 @@ def _share(value: object, where: str) -> float:
 def set_shares(hub: Hub, body: dict[str, Any]) -> dict[str, Any]:
     """{"share": 0.2, "shares": {"PR1": 0.3}}: the share for all, and any of their own (replacing
     the head's earlier ones); either may be left out."""
+    if "share" not in body and "shares" not in body:
+        raise Invalid("missing_field", "send share, shares or both")
     default = _share(body["share"], "share") if body.get("share") is not None else None
-    own = body.get("shares") or {}
+    own = body.get("shares", {})
     if not isinstance(own, dict):
         raise Invalid("bad_share", "shares must be an object: sub-service code -> share")
     for code in own:

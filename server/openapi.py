@@ -220,7 +220,7 @@ _paths.update({
                    errors=(401, 403)),
         "put": _op("Set the share for all sub-services and any of their own, 0-0.9 (branch head); a lower share "
                    "cancels no booking", errors=(400, 401, 403), body={
-                       "type": "object", "properties": {
+                       "type": "object", "minProperties": 1, "properties": {
                            "share": {"type": ["number", "null"], "minimum": 0, "maximum": 0.9},
                            "shares": {"type": "object", "additionalProperties": {
                                "type": "number", "minimum": 0, "maximum": 0.9}}}})},
