@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import requests
 from axe import assert_accessible, axe_context
 from navbat.foundation.config import Branch
 from navbat.server import sms
@@ -113,3 +114,30 @@ def test_the_head_console_shows_today_s_appointments(live: Live) -> None:
             shares = dict(db.execute("SELECT service, share FROM appointment_shares").fetchall())
         assert shares == {"*": 0.25, "PR2": 0.0} and live.slots("PR2").json()["error"] == "no_appointments"
         ctx.close()
+
+
+@pytest.mark.browser
+def test_the_clerk_sees_an_appointment_and_why_it_was_called(live: Live) -> None:
+    booking = live.book("09121000003", "08:00").json()
+    kiosk = {"Authorization": f"Bearer {live.app.config['KIOSK_TOKEN']}"}
+    live.clock.now = dt.datetime(2026, 11, 28, 8, 2, tzinfo=TEHRAN)  # two minutes past the slot
+    walk_in = {**kiosk, "Idempotency-Key": "walk-in"}
+    assert requests.post(f"{live.url}/api/v1/tickets", json={"service": "PR2"}, headers=walk_in,
+                         timeout=10).status_code == 201
+    assert requests.post(f"{live.url}/api/v1/appointments/{booking['code']}/check-in", headers=kiosk,
+                         timeout=10).status_code == 201
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(f"{live.url}/counter?lang=fa")
+        page.wait_for_selector("#counter option[value='1']", state="attached")
+        page.fill("#username", "clerk1")
+        page.fill("#pin", PINS["clerk1"])
+        page.select_option("#counter", "1")
+        page.click("#login-button")
+        page.wait_for_selector("#console:not([hidden])")
+        page.click("#open")
+        page.wait_for_selector("#next:not([disabled])")
+        page.click("#next")
+        page.wait_for_function("() => document.querySelector('#ticket-priority').textContent.includes('وقت قبلی')")
+        assert "وقت قبلی ساعت ۰۸:۰۰" in page.text_content("#ticket-priority")
+        assert page.text_content("#ticket-reason").startswith("وقت قبلی، ۲ دقیقه از وقتش گذشته")
