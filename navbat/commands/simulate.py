@@ -48,8 +48,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="with --staffing: share of visitors to call within target (default 0.85)")
     p.add_argument("--channels", action="store_true",
                    help="walk-ins' waits with 0, 20 and 40 %% of visitors remote or booked (issue 18)")
-    p.add_argument("--remote", type=float, default=0.0, help="with --channels: one more mix, this share remote")
-    p.add_argument("--booked", type=float, default=0.0, help="with --channels: one more mix, this share booked")
+    p.add_argument("--remote", type=float, default=0.0, help="one more mix in the --channels table, this share remote")
+    p.add_argument("--booked", type=float, default=0.0, help="one more mix in the --channels table, this share booked")
     p.set_defaults(run=run)
 
 
@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
         if not (first.isdigit() and (last or first).isdigit()) or int(last or first) < int(first):
             return _fail("--seeds must be a range like 1-40")
         seeds = list(range(int(first), int(last or first) + 1))
-    if args.channels:
+    if args.channels or args.remote or args.booked:  # a share remote or booked is the channels' table
         if not (0 <= args.remote < 1 and 0 <= args.booked < 1 and args.remote + args.booked < 1):
             return _fail("--remote and --booked must be shares between 0 and 1 that sum to less than 1")
         from navbat.commands import channels
