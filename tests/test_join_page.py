@@ -13,6 +13,7 @@ from flask import Flask
 from navbat.foundation.config import Branch
 
 from tests.conftest import Actions, chromium, docs_dir, make_app, serve_in_thread
+from tests.test_counter_console import login
 from tests.test_sms import code_from, read_log
 
 API = "/api/v1"
@@ -98,5 +99,12 @@ def test_join_from_a_phone_then_check_in_and_be_called(branch: Branch, tmp_path:
             assert "باجه ۶" in page.text_content("#live")
             assert page.evaluate("window.navbatTrack.alerts") == 2  # and again when called
             assert_accessible(page, "/t called")
+
+            # the clerk's console marks the visitor at the counter as a remote turn
+            console = browser.new_page(viewport={"width": 1280, "height": 800})
+            login(console, url, "clerk6", 6)
+            console.wait_for_selector("#ticket-body:not([hidden])")
+            assert console.text_content("#ticket-channel") == "نوبت از راه دور، حضور ثبت‌شده"
+            console.screenshot(path=str(DOCS / "counter-remote-fa.png"))
     finally:
         stop()

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, g, jsonify, request
 from navbat.server import remote, remote_settings, sms, verify, views
 from navbat.server.api.common import json_body, require
 from navbat.server.hub import current
+from navbat.server.refusals import Invalid
 from navbat.server.times import iso
 
 bp = Blueprint("remote", __name__)
@@ -60,8 +61,10 @@ def get_settings() -> Response:
 @bp.put("/remote/settings")
 @require("head")
 def put_settings() -> Response:
-    hub = current()
-    return jsonify({"settings": remote_settings.save(hub.floor, hub.branch, json_body()).model_dump()})
+    hub, body = current(), json_body()
+    if not request.get_data() or not body:
+        raise Invalid("no_settings", "send the settings to change as a JSON object")
+    return jsonify({"settings": remote_settings.save(hub.floor, hub.branch, body).model_dump()})
 
 
 @bp.get("/remote/sms-status")

@@ -28,6 +28,7 @@ TEXTS = (
     "The hub did not answer; try again.", "primary skill", "backup skill", "waited {m} min of {t} target",
     "head start", "taken by {clerk}", "Est. wait", "Language", "Live", "Offline",
     "Actions",
+    "Came by", "Remote turn, checked in", "Kiosk",
     "Undo",
     "Do it now",
     "Keyboard shortcuts (Alt + letter)",

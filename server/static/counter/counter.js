@@ -227,6 +227,9 @@
       $("ticket-number").textContent = fa(t.number);
       $("ticket-service").textContent = svc ? name(svc.name) + " (" + svc.unit_name[lang] + ")" : t.service;
       $("ticket-priority").textContent = p ? name(p.name) : T["Regular"];
+      // a turn taken from a phone (issue 18 A): the clerk knows the visitor did not queue in the hall
+      $("ticket-channel").textContent = t.remote ? T["Remote turn, checked in"] : T["Kiosk"];
+      $("ticket-channel").classList.toggle("remote", !!t.remote);
       const waited = t.called_at ? Math.max(0, Math.round((Date.parse(t.called_at) - Date.parse(t.issued_at)) / 60000)) : 0;
       $("ticket-waited").textContent = fa(waited) + " " + T["min"];
       $("ticket-recalls").textContent = fa(t.recalls || 0);
