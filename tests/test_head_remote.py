@@ -26,7 +26,8 @@ def test_head_sets_remote_turns_and_sees_sms_failures(branch: Branch, tmp_path: 
     threading.Thread(target=gateway.serve_forever, daemon=True).start()
     FakeGateway.up, FakeGateway.received, FakeGateway.failures = False, [], 0
     cfg = SmsGateway(url=f"http://127.0.0.1:{gateway.server_address[1]}/send?to={{to}}&msg={{text}}", timeout_s=2)
-    app = make_app(branch.model_copy(update={"sms": Sms(gateway=cfg)}), tmp_path / "hub.sqlite", SMS_BACKOFF_S=(0.2, 60))
+    app = make_app(branch.model_copy(update={"sms": Sms(gateway=cfg)}), tmp_path / "hub.sqlite",
+                   SMS_BACKOFF_S=(0.2, 60))  # one quick retry, then a long wait: it shows as retrying
     url, stop = serve_in_thread(app)
     try:
         assert requests.post(f"{url}/api/v1/remote/verify", json={"phone": "09121234567"}, timeout=5).status_code == 202
