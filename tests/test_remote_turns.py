@@ -96,6 +96,20 @@ def test_join_with_the_sms_code_and_a_second_turn_is_refused(live: Live) -> None
     assert looked["state"] == "remote" and looked["remote"]["checked_in"] is False
 
 
+def test_a_retried_join_with_its_idempotency_key_returns_the_same_turn(live: Live) -> None:
+    live.clock.advance(seconds=61)
+    assert live.post("/remote/verify", {"phone": "09121110008"}).status_code == 202
+    code = code_from({"text": texts(live, "09121110008", "کد", wait=5)[0]})
+    body, key = {"service": SERVICE, "phone": "09121110008", "code": code}, {"Idempotency-Key": "join-1"}
+    first = live.post("/remote/tickets", body, key)
+    again = live.post("/remote/tickets", body, key)  # the answer was lost: the phone sends it again
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["tracking_code"] == first.json()["tracking_code"]
+    hub = live.app.extensions["navbat.hub"]
+    with hub.read() as db:
+        assert db.execute("SELECT count(*) FROM remote_turns").fetchone()[0] == 1
+
+
 def test_passed_over_then_called_in_its_place_after_check_in(live: Live) -> None:
     remote_turn = live.join("09121110001").json()
     walk1, walk2 = live.walk_in("w1"), live.walk_in("w2")

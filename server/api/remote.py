@@ -34,9 +34,12 @@ def send_code() -> tuple[Response, int]:
 @bp.post("/remote/tickets")
 def join() -> tuple[Response, int]:
     body = json_body(("service", "phone", "code"))
+    key = request.headers.get("Idempotency-Key", "").strip() or None
+    if key is not None and len(key) > 100:
+        raise Invalid("bad_idempotency_key", "an Idempotency-Key has 1-100 characters")
     hub = current()
-    row = remote.join(hub, sms.outbox(), body["service"], body["phone"], body["code"], request.host_url)
-    return jsonify(views.visitor_ticket(hub, row, settle=True)), 201
+    row, created = remote.join(hub, sms.outbox(), body["service"], body["phone"], body["code"], request.host_url, key)
+    return jsonify(views.visitor_ticket(hub, row, settle=True)), 201 if created else 200
 
 
 @bp.post("/tickets/<code>/check-in")

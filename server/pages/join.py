@@ -80,7 +80,7 @@ def ask_code():  # noqa: ANN201
 def take():  # noqa: ANN201
     service, phone, code = (request.form.get(k, "") for k in ("service", "phone", "code"))
     try:
-        row = remote.join(current(), sms.outbox(), service, phone, code, request.host_url)
+        row, _ = remote.join(current(), sms.outbox(), service, phone, code, request.host_url)
     except Refused as exc:
         step = "code" if exc.code in ("wrong_code", "bad_code") else "details"
         return _page(step, status_of(exc), _message(exc, _lang()), service=service, phone=phone)
