@@ -156,7 +156,8 @@ def test_gateway_down_then_back_delivers_after_retries(branch: Branch, tmp_path:
     cfg = SmsGateway(url=f"http://127.0.0.1:{port}/send?user={{username}}&key={{password}}&to={{to}}&msg={{text}}",
                      username="navbat", password="s3cret&x", timeout_s=2)
     custom = branch.model_copy(update={"sms": Sms(gateway=cfg)})
-    app = make_app(custom, tmp_path / "hub.sqlite", SMS_BACKOFF_S=(0.2, 0.2, 1.0))  # 12 tries take 10 s: still retrying when read
+    # twelve tries take 10 s: still retrying when the test reads the status
+    app = make_app(custom, tmp_path / "hub.sqlite", SMS_BACKOFF_S=(0.2, 0.2, 1.0))
     url, stop = serve_in_thread(app)
     try:
         started = time.monotonic()
