@@ -204,3 +204,19 @@ def test_daily_cap_and_the_heads_hours(live: Live) -> None:
     r = live.join("09121110005")
     assert r.status_code == 409 and r.json()["error"] == "remote_closed"
     assert "between" in r.json()["message"]
+
+
+def test_a_remote_turns_wait_in_the_reports_starts_at_check_in(live: Live) -> None:
+    from navbat.server.reports.visits import fold, load_rows
+
+    turn = live.join("09121110010").json()
+    live.clock.advance(minutes=40)  # at home for 40 minutes
+    assert live.post(f"/tickets/{turn['tracking_code']}/check-in", headers=live.kiosk).status_code == 200
+    live.clock.advance(minutes=3)
+    clerk = live.login("clerk1", 1)
+    live.post("/counters/1/open", headers=clerk)
+    assert live.post("/counters/1/next", headers=clerk).json()["number"] == turn["number"]
+    hub = live.app.extensions["navbat.hub"]
+    with hub.read() as db:
+        visits = fold(load_rows(db, live.clock() - dt.timedelta(days=1), live.clock()))
+    assert round(visits[turn["id"]].wait_minutes) == 3  # the 3 minutes in the hall, not 43
