@@ -220,3 +220,26 @@ def test_a_remote_turns_wait_in_the_reports_starts_at_check_in(live: Live) -> No
     with hub.read() as db:
         visits = fold(load_rows(db, live.clock() - dt.timedelta(days=1), live.clock()))
     assert round(visits[turn["id"]].wait_minutes) == 3  # the 3 minutes in the hall, not 43
+
+
+def test_come_now_by_minutes_of_wait(live: Live) -> None:
+    head = live.login("head")
+    assert requests.put(f"{live.url}/api/v1/remote/settings", json={"come_now_people": None, "come_now_minutes": 5},
+                        headers=head, timeout=5).status_code == 200
+    clerk = live.login("clerk1", 1)
+    live.post("/counters/1/open", headers=clerk)
+    for n in range(6):
+        live.walk_in(f"w{n}")
+    turn = live.join("09121110011").json()
+    hub = live.app.extensions["navbat.hub"]
+    hub.estimates.settled(5.0)
+    assert turn["estimated_wait_minutes"] > 5
+    live.sweep()
+    assert not texts(live, "09121110011", "اکنون به شعبه")  # the estimate is above 5 minutes
+    for _ in range(6):  # the six ahead are served
+        live.post("/counters/1/next", headers=clerk)
+        live.post("/counters/1/done", headers=clerk)
+    waits = hub.estimates.settled(5.0)[0]
+    assert waits[turn["id"]].minutes <= 5
+    live.sweep()
+    assert len(texts(live, "09121110011", "اکنون به شعبه", wait=5)) == 1
