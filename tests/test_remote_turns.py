@@ -70,7 +70,7 @@ def texts(live: Live, phone: str, word: str, wait: float = 0.0) -> list[str]:
     """The SMS to `phone` holding `word`; waits up to `wait` s for one (the worker sends after the commit)."""
     end = time.monotonic() + wait
     while True:
-        found = [m["text"] for m in read_log(live.log) if m["to"] == phone and word in m["text"]]
+        found = [m["text"] for m in read_log(live.log, 0) if m["to"] == phone and word in m["text"]]
         if found or time.monotonic() >= end:
             return found
         time.sleep(0.02)
@@ -243,3 +243,19 @@ def test_come_now_by_minutes_of_wait(live: Live) -> None:
     assert waits[turn["id"]].minutes <= 5
     live.sweep()
     assert len(texts(live, "09121110011", "اکنون به شعبه", wait=5)) == 1
+
+
+def test_the_join_forms_refuse_in_persian(live: Live) -> None:
+    """The /join forms without a browser: an unknown sub-service sends no code; a bad number, a second
+    code within the minute and a wrong code are said on the page with their status."""
+    r = requests.post(f"{live.url}/join/code", data={"service": "NOPE", "phone": "09121110013"}, timeout=5)
+    assert r.status_code == 404 and not texts(live, "09121110013", "کد")
+    r = requests.post(f"{live.url}/join/code", data={"service": SERVICE, "phone": "12"}, timeout=5)
+    assert r.status_code == 400 and "شماره همراه را مانند" in r.text
+    assert requests.post(f"{live.url}/join/code", data={"service": SERVICE, "phone": "09121110013"},
+                         timeout=5).status_code == 200
+    r = requests.post(f"{live.url}/join/code", data={"service": SERVICE, "phone": "09121110013"}, timeout=5)
+    assert r.status_code == 429 and "چند دقیقه دیگر" in r.text
+    r = requests.post(f"{live.url}/join/turn", data={"service": SERVICE, "phone": "09121110013", "code": "x"},
+                      timeout=5)
+    assert r.status_code == 403 and "کد درست نیست" in r.text
