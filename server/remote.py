@@ -22,12 +22,23 @@ from navbat.server.transitions import LIVE
 DEVICE = "remote"  # the ticket's device: joined from a phone
 
 
-def join(hub: Hub, outbox: sms.Outbox, service: object, phone: object, code: object, page_url: str) -> Row:
-    """A new remote turn for a phone whose SMS code is right. Refused (409) when the phone has an
-    open remote turn here, has used its daily cap, or turns are not taken now."""
+def join(hub: Hub, outbox: sms.Outbox, service: object, phone: object, code: object, page_url: str,
+         idempotency_key: str | None = None) -> tuple[Row, bool]:
+    """A new remote turn for a phone whose SMS code is right: (ticket, created). Refused (409) when
+    the phone has an open remote turn here, has used its daily cap, or turns are not taken now. A
+    retry with the same Idempotency-Key returns the turn it made (its code is used up by then)."""
     svc = hub.branch.service(service) if isinstance(service, str) else None
     if svc is None:
         raise NotFound("unknown_service", f'unknown service "{service}"')
+    key = f"{DEVICE}:{verify.normal_phone(phone)}:{idempotency_key}" if idempotency_key else None
+    if key is not None:
+        with hub.read() as db:
+            made = db.execute("SELECT id FROM tickets WHERE idempotency_key=?", [key]).fetchone()
+            if made is not None:
+                row = ticket_row(db, made[0])
+                if row["first_service"] != svc.code:
+                    raise Conflict("idempotency_conflict", "this Idempotency-Key was already used for another turn")
+                return row, False
     phone = verify.check_code(hub.floor, phone, code)
     floor = hub.floor
     with floor.write() as tx:
@@ -44,7 +55,7 @@ def join(hub: Hub, outbox: sms.Outbox, service: object, phone: object, code: obj
         if today >= settings.daily_cap:
             raise Conflict("daily_cap", f"a phone may take {settings.daily_cap} turns from afar a day")
         verify.use_code(tx, phone)
-        ticket_id = floor._issue(tx, svc.code, None, f"{DEVICE}:{secrets.token_hex(8)}", DEVICE,
+        ticket_id = floor._issue(tx, svc.code, None, key or f"{DEVICE}:{secrets.token_hex(8)}", DEVICE,
                                  {"channel": "remote"})
         tx.db.execute("INSERT INTO remote_turns (ticket_id, phone, branch_day, joined_at) VALUES (?, ?, ?, ?)",
                       [ticket_id, phone, day, iso(tx.now)])
@@ -57,7 +68,7 @@ def join(hub: Hub, outbox: sms.Outbox, service: object, phone: object, code: obj
         else:
             message = "Turn {number} is yours. Check in at the branch's kiosk before it comes; follow it at {link}"
         outbox.queue(tx, phone, remote_sweep.text(message, number=row["number"], ahead=ahead, link=link), "joined")
-        return row
+        return row, True
 
 
 def check_in(hub: Hub, tracking_code: str, actor: str) -> tuple[Row, bool]:

@@ -17,6 +17,8 @@ def ticket(hub: Hub, row: Row, settle: bool = False) -> dict[str, Any]:
     out = {k: row[k] for k in TICKET_FIELDS}
     out["unit"] = (u.code if (u := hub.branch.unit_of(row["service"])) else None)
     out["appointment"] = appointment_of(hub, row["id"])  # issue 18: the counter marks appointments
+    with hub.read() as db:
+        out["remote"] = remote_sweep.info(db, hub.branch, row)  # a turn taken from a phone (issue 18); else None
     out["position"] = out["people_ahead"] = out["people_ahead_range"] = None
     out["estimated_wait_minutes"] = out["estimated_wait"] = out["wait_note"] = out["opens_at"] = None
     if row["state"] in ("waiting", "remote"):  # a remote turn (issue 18) waits away from the branch
@@ -58,8 +60,6 @@ def visitor_ticket(hub: Hub, row: Row, settle: bool = False) -> dict[str, Any]:
                priority_name=pclass.name.model_dump() if pclass else None,
                documents=[d.model_dump() for d in service.documents] if service else [],
                timezone=b.branch.timezone)
-    with hub.read() as db:
-        out["remote"] = remote_sweep.info(db, hub.branch, row)  # None for a ticket from the kiosk
     return out
 
 

@@ -138,6 +138,6 @@ def test_the_clerk_sees_an_appointment_and_why_it_was_called(live: Live) -> None
         page.click("#open")
         page.wait_for_selector("#next:not([disabled])")
         page.click("#next")
-        page.wait_for_function("() => document.querySelector('#ticket-priority').textContent.includes('وقت قبلی')")
-        assert "وقت قبلی ساعت ۰۸:۰۰" in page.text_content("#ticket-priority")
+        page.wait_for_function("() => document.querySelector('#ticket-channel').textContent.includes('وقت قبلی')")
+        assert page.text_content("#ticket-channel") == "وقت قبلی ساعت ۰۸:۰۰"
         assert page.text_content("#ticket-reason").startswith("وقت قبلی، ۲ دقیقه از وقتش گذشته")

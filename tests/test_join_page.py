@@ -8,11 +8,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import requests
 from axe import assert_accessible, axe_context
 from flask import Flask
 from navbat.foundation.config import Branch
 
 from tests.conftest import Actions, chromium, docs_dir, make_app, serve_in_thread
+from tests.test_counter_console import login
+from tests.test_remote_turns import live  # noqa: F401 - the fixture
 from tests.test_sms import code_from, read_log
 
 API = "/api/v1"
@@ -98,5 +101,31 @@ def test_join_from_a_phone_then_check_in_and_be_called(branch: Branch, tmp_path:
             assert "باجه ۶" in page.text_content("#live")
             assert page.evaluate("window.navbatTrack.alerts") == 2  # and again when called
             assert_accessible(page, "/t called")
+
+            # the clerk's console marks the visitor at the counter as a remote turn
+            console = browser.new_page(viewport={"width": 1280, "height": 800})
+            login(console, url, "clerk6", 6)
+            console.wait_for_selector("#ticket-body:not([hidden])")
+            assert console.text_content("#ticket-channel") == "نوبت از راه دور، حضور ثبت‌شده"
+            console.screenshot(path=str(DOCS / "counter-remote-fa.png"))
     finally:
         stop()
+
+
+@pytest.mark.browser
+def test_the_clerk_at_reception_checks_a_remote_turn_in(live) -> None:  # noqa: ANN001, F811
+    turn = live.join("09121110012").json()
+    with chromium() as browser:
+        page = axe_context(browser, viewport={"width": 1280, "height": 900}).new_page()
+        login(page, live.url, "clerk1", 1)
+        page.fill("#checkin-code", "NOSUCH22")
+        page.click("#checkin-form button")
+        page.wait_for_function("() => document.getElementById('checkin-result').textContent !== ''")
+        assert page.text_content("#checkin-result") == "نوبت یا رزروی با این کد نیست."
+        page.fill("#checkin-code", f"{live.url}/t/{turn['tracking_code']}?lang=fa")  # a scanned QR link
+        page.click("#checkin-form button")
+        page.wait_for_function("() => document.getElementById('checkin-result').textContent.includes('ثبت شد')")
+        assert_accessible(page, "/counter check-in")
+        page.locator("#checkin").screenshot(path=str(DOCS / "counter-checkin-fa.png"))
+    looked = requests.get(f"{live.url}/api/v1/tickets/{turn['tracking_code']}", timeout=5).json()
+    assert looked["state"] == "waiting" and looked["remote"]["checked_in"] is True

@@ -70,7 +70,7 @@ def texts(live: Live, phone: str, word: str, wait: float = 0.0) -> list[str]:
     """The SMS to `phone` holding `word`; waits up to `wait` s for one (the worker sends after the commit)."""
     end = time.monotonic() + wait
     while True:
-        found = [m["text"] for m in read_log(live.log) if m["to"] == phone and word in m["text"]]
+        found = [m["text"] for m in read_log(live.log, 0) if m["to"] == phone and word in m["text"]]
         if found or time.monotonic() >= end:
             return found
         time.sleep(0.02)
@@ -94,6 +94,20 @@ def test_join_with_the_sms_code_and_a_second_turn_is_refused(live: Live) -> None
                      ).status_code == 403
     looked = requests.get(f"{live.url}/api/v1/tickets/{turn['tracking_code']}", timeout=5).json()
     assert looked["state"] == "remote" and looked["remote"]["checked_in"] is False
+
+
+def test_a_retried_join_with_its_idempotency_key_returns_the_same_turn(live: Live) -> None:
+    live.clock.advance(seconds=61)
+    assert live.post("/remote/verify", {"phone": "09121110008"}).status_code == 202
+    code = code_from({"text": texts(live, "09121110008", "کد", wait=5)[0]})
+    body, key = {"service": SERVICE, "phone": "09121110008", "code": code}, {"Idempotency-Key": "join-1"}
+    first = live.post("/remote/tickets", body, key)
+    again = live.post("/remote/tickets", body, key)  # the answer was lost: the phone sends it again
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["tracking_code"] == first.json()["tracking_code"]
+    hub = live.app.extensions["navbat.hub"]
+    with hub.read() as db:
+        assert db.execute("SELECT count(*) FROM remote_turns").fetchone()[0] == 1
 
 
 def test_passed_over_then_called_in_its_place_after_check_in(live: Live) -> None:
@@ -190,3 +204,58 @@ def test_daily_cap_and_the_heads_hours(live: Live) -> None:
     r = live.join("09121110005")
     assert r.status_code == 409 and r.json()["error"] == "remote_closed"
     assert "between" in r.json()["message"]
+
+
+def test_a_remote_turns_wait_in_the_reports_starts_at_check_in(live: Live) -> None:
+    from navbat.server.reports.visits import fold, load_rows
+
+    turn = live.join("09121110010").json()
+    live.clock.advance(minutes=40)  # at home for 40 minutes
+    assert live.post(f"/tickets/{turn['tracking_code']}/check-in", headers=live.kiosk).status_code == 200
+    live.clock.advance(minutes=3)
+    clerk = live.login("clerk1", 1)
+    live.post("/counters/1/open", headers=clerk)
+    assert live.post("/counters/1/next", headers=clerk).json()["number"] == turn["number"]
+    hub = live.app.extensions["navbat.hub"]
+    with hub.read() as db:
+        visits = fold(load_rows(db, live.clock() - dt.timedelta(days=1), live.clock()))
+    assert round(visits[turn["id"]].wait_minutes) == 3  # the 3 minutes in the hall, not 43
+
+
+def test_come_now_by_minutes_of_wait(live: Live) -> None:
+    head = live.login("head")
+    assert requests.put(f"{live.url}/api/v1/remote/settings", json={"come_now_people": None, "come_now_minutes": 5},
+                        headers=head, timeout=5).status_code == 200
+    clerk = live.login("clerk1", 1)
+    live.post("/counters/1/open", headers=clerk)
+    for n in range(6):
+        live.walk_in(f"w{n}")
+    turn = live.join("09121110011").json()
+    hub = live.app.extensions["navbat.hub"]
+    hub.estimates.settled(5.0)
+    assert turn["estimated_wait_minutes"] > 5
+    live.sweep()
+    assert not texts(live, "09121110011", "اکنون به شعبه")  # the estimate is above 5 minutes
+    for _ in range(6):  # the six ahead are served
+        live.post("/counters/1/next", headers=clerk)
+        live.post("/counters/1/done", headers=clerk)
+    waits = hub.estimates.settled(5.0)[0]
+    assert waits[turn["id"]].minutes <= 5
+    live.sweep()
+    assert len(texts(live, "09121110011", "اکنون به شعبه", wait=5)) == 1
+
+
+def test_the_join_forms_refuse_in_persian(live: Live) -> None:
+    """The /join forms without a browser: an unknown sub-service sends no code; a bad number, a second
+    code within the minute and a wrong code are said on the page with their status."""
+    r = requests.post(f"{live.url}/join/code", data={"service": "NOPE", "phone": "09121110013"}, timeout=5)
+    assert r.status_code == 404 and not texts(live, "09121110013", "کد")
+    r = requests.post(f"{live.url}/join/code", data={"service": SERVICE, "phone": "12"}, timeout=5)
+    assert r.status_code == 400 and "شماره همراه را مانند" in r.text
+    assert requests.post(f"{live.url}/join/code", data={"service": SERVICE, "phone": "09121110013"},
+                         timeout=5).status_code == 200
+    r = requests.post(f"{live.url}/join/code", data={"service": SERVICE, "phone": "09121110013"}, timeout=5)
+    assert r.status_code == 429 and "چند دقیقه دیگر" in r.text
+    r = requests.post(f"{live.url}/join/turn", data={"service": SERVICE, "phone": "09121110013", "code": "x"},
+                      timeout=5)
+    assert r.status_code == 403 and "کد درست نیست" in r.text

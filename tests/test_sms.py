@@ -156,7 +156,8 @@ def test_gateway_down_then_back_delivers_after_retries(branch: Branch, tmp_path:
     cfg = SmsGateway(url=f"http://127.0.0.1:{port}/send?user={{username}}&key={{password}}&to={{to}}&msg={{text}}",
                      username="navbat", password="s3cret&x", timeout_s=2)
     custom = branch.model_copy(update={"sms": Sms(gateway=cfg)})
-    app = make_app(custom, tmp_path / "hub.sqlite", SMS_BACKOFF_S=(0.2,))
+    # twelve tries take 10 s: still retrying when the test reads the status
+    app = make_app(custom, tmp_path / "hub.sqlite", SMS_BACKOFF_S=(0.2, 0.2, 1.0))
     url, stop = serve_in_thread(app)
     try:
         started = time.monotonic()
@@ -183,3 +184,26 @@ def test_gateway_down_then_back_delivers_after_retries(branch: Branch, tmp_path:
     finally:
         stop()
         gateway.shutdown()
+
+
+def test_navbat_hub_sms_log_writes_the_code_there(tmp_path: Path) -> None:
+    """`navbat hub --sms-log PATH`, the demo's SMS centre, as the command runs it."""
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = tmp_path / "sms.jsonl"
+    hub = subprocess.Popen([sys.executable, "-m", "navbat", "hub", "--db", str(tmp_path / "hub.sqlite"), "--port",
+                            str(port), "--ignore-hours", "--sms-log", str(log)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert f"http://127.0.0.1:{port}" in hub.stdout.readline()  # bound and announced
+        r = requests.post(f"http://127.0.0.1:{port}/api/v1/remote/verify", json={"phone": PHONE}, timeout=10)
+        assert r.status_code == 202
+        [message] = read_log(log, timeout=10)
+        assert message["to"] == PHONE and len(code_from(message)) == verify.CODE_DIGITS
+    finally:
+        hub.terminate()
+        hub.wait(10)

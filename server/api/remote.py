@@ -9,6 +9,7 @@ from flask import Blueprint, Response, g, jsonify, request
 from navbat.server import remote, remote_settings, sms, verify, views
 from navbat.server.api.common import json_body, require
 from navbat.server.hub import current
+from navbat.server.refusals import Invalid
 from navbat.server.times import iso
 
 bp = Blueprint("remote", __name__)
@@ -33,9 +34,12 @@ def send_code() -> tuple[Response, int]:
 @bp.post("/remote/tickets")
 def join() -> tuple[Response, int]:
     body = json_body(("service", "phone", "code"))
+    key = request.headers.get("Idempotency-Key", "").strip() or None
+    if key is not None and len(key) > 100:
+        raise Invalid("bad_idempotency_key", "an Idempotency-Key has 1-100 characters")
     hub = current()
-    row = remote.join(hub, sms.outbox(), body["service"], body["phone"], body["code"], request.host_url)
-    return jsonify(views.visitor_ticket(hub, row, settle=True)), 201
+    row, created = remote.join(hub, sms.outbox(), body["service"], body["phone"], body["code"], request.host_url, key)
+    return jsonify(views.visitor_ticket(hub, row, settle=True)), 201 if created else 200
 
 
 @bp.post("/tickets/<code>/check-in")
@@ -60,8 +64,10 @@ def get_settings() -> Response:
 @bp.put("/remote/settings")
 @require("head")
 def put_settings() -> Response:
-    hub = current()
-    return jsonify({"settings": remote_settings.save(hub.floor, hub.branch, json_body()).model_dump()})
+    hub, body = current(), json_body()
+    if not request.get_data() or not body:
+        raise Invalid("no_settings", "send the settings to change as a JSON object")
+    return jsonify({"settings": remote_settings.save(hub.floor, hub.branch, body).model_dump()})
 
 
 @bp.get("/remote/sms-status")

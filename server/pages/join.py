@@ -60,6 +60,10 @@ def _message(exc: Refused, lang: str) -> str:
     return words.get(exc.code, exc.message)
 
 
+def _status(exc: Refused) -> int:
+    return 429 if isinstance(exc, verify.TooMany) else status_of(exc)
+
+
 @bp.get("/join")
 def pick():  # noqa: ANN201
     return _page("details" if request.args.get("service") else "pick")
@@ -68,11 +72,12 @@ def pick():  # noqa: ANN201
 @bp.post("/join/code")
 def ask_code():  # noqa: ANN201
     service, phone = request.form.get("service", ""), request.form.get("phone", "")
+    if current().branch.service(service) is None:  # no code for a turn that cannot be taken
+        return _page("pick", 404)
     try:
         verify.send_code(current().floor, sms.outbox(), phone, request.remote_addr or "unknown")
     except Refused as exc:
-        return _page("details", status_of(exc) if status_of(exc) != 400 else 400, _message(exc, _lang()),
-                     service=service, phone=phone)
+        return _page("details", _status(exc), _message(exc, _lang()), service=service, phone=phone)
     return _page("code", service=service, phone=verify.normal_phone(phone))
 
 
@@ -80,8 +85,8 @@ def ask_code():  # noqa: ANN201
 def take():  # noqa: ANN201
     service, phone, code = (request.form.get(k, "") for k in ("service", "phone", "code"))
     try:
-        row = remote.join(current(), sms.outbox(), service, phone, code, request.host_url)
+        row, _ = remote.join(current(), sms.outbox(), service, phone, code, request.host_url)
     except Refused as exc:
         step = "code" if exc.code in ("wrong_code", "bad_code") else "details"
-        return _page(step, status_of(exc), _message(exc, _lang()), service=service, phone=phone)
+        return _page(step, _status(exc), _message(exc, _lang()), service=service, phone=phone)
     return redirect(url_for("tracking.track", code=row["tracking_code"], lang=_lang()), 303)

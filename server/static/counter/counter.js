@@ -228,8 +228,12 @@
       const p = t.priority && S.branch.priority_classes.find((c) => c.code === t.priority);
       $("ticket-number").textContent = fa(t.number);
       $("ticket-service").textContent = svc ? name(svc.name) + " (" + svc.unit_name[lang] + ")" : t.service;
-      $("ticket-priority").textContent = (p ? name(p.name) : T["Regular"])
-        + (t.appointment ? " · " + fmt(T["appointment at {time}"], { time: fa(t.appointment.start) }) : "");
+      $("ticket-priority").textContent = p ? name(p.name) : T["Regular"];
+      // how the turn was taken (issue 18): from a phone, by a booked time, or at the kiosk; the
+      // clerk knows the visitor did not queue in the hall
+      $("ticket-channel").textContent = t.remote ? T["Remote turn, checked in"]
+        : t.appointment ? fmt(T["appointment at {time}"], { time: fa(t.appointment.start) }) : T["Kiosk"];
+      $("ticket-channel").classList.toggle("remote", !!t.remote || !!t.appointment);
       const waited = t.called_at ? Math.max(0, Math.round((Date.parse(t.called_at) - Date.parse(t.issued_at)) / 60000)) : 0;
       $("ticket-waited").textContent = fa(waited) + " " + T["min"];
       $("ticket-recalls").textContent = fa(t.recalls || 0);
