@@ -12,7 +12,6 @@ import pytest
 import requests
 from axe import assert_accessible, axe_context
 from navbat.foundation.config import Branch
-from navbat.server import sms
 
 from tests.conftest import PINS, chromium, docs_dir
 from tests.test_appointments_hub import TEHRAN, Live, _live
@@ -53,7 +52,6 @@ def test_book_on_a_phone_in_persian_then_move(live: Live) -> None:
         page.click("text=ارسال کد")
         assert "۴۳۲۱" in page.text_content("main")
         assert_accessible(page, "/book code")
-        sms.of(live.app).wake()  # see Live.code
         page.fill("#code", "00000" if (c := code_from(read_log(live.log)[-1])) != "00000" else "11111")
         page.click("button:has-text('ثبت وقت')")
         assert page.locator("[role=alert]").text_content().startswith("کد درست نیست")
