@@ -14,6 +14,8 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
+from navbat.foundation.appointments import Appointments
+from navbat.foundation.remote import Remote, Sms
 from pydantic import (
     AliasChoices,
     BaseModel,
@@ -265,6 +267,9 @@ class Branch(_Model):
     printers: list[Printer] = Field(default_factory=list)
     kiosks: list[Kiosk] = Field(default_factory=list)
     displays: list[Display] = Field(default_factory=list)
+    appointments: Appointments = Appointments()  # issue 18: booked time slots
+    sms: Sms = Sms()  # issue 18: SMS gateway, remote turns
+    remote: Remote = Remote()
 
     @model_validator(mode="after")
     def _unique(self) -> Branch:
@@ -278,6 +283,9 @@ class Branch(_Model):
             dupes = sorted({str(c) for c in codes if codes.count(c) > 1})
             if dupes:
                 raise ValueError(f"duplicate {what}: {', '.join(dupes)}")
+        unknown = sorted(set(self.appointments.shares) - {s.code for s in self.services})
+        if unknown:
+            raise ValueError(f"appointments.shares: unknown service {', '.join(unknown)}")
         printers = {p.name for p in self.printers}
         for kiosk in self.kiosks:
             if kiosk.printer and kiosk.printer not in printers:

@@ -8,6 +8,7 @@ shows the first as "try again" and the second with its reason.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import requests
 
@@ -95,6 +96,14 @@ class HubClient:
     def ticket(self, tracking_code: str) -> dict[str, Any]:
         """GET /tickets/<code>: the ticket as its holder sees it, with what its slip prints (reprints)."""
         return self._request("GET", f"/tickets/{tracking_code}")
+
+    def check_in(self, tracking_code: str) -> dict[str, Any]:
+        """POST /tickets/<code>/check-in: a remote turn's visitor is at the branch (issue 18); 404 not_remote."""
+        return self._request("POST", f"/tickets/{quote(tracking_code, safe='')}/check-in")
+
+    def check_in_appointment(self, code: str) -> dict[str, Any]:
+        """POST /appointments/<code>/check-in (issue 18 B): 201 or 200 with the ticket, 404 unknown."""
+        return self._request("POST", f"/appointments/{quote(code, safe='')}/check-in")
 
     def report_printer(self, printer: str, status: str, detail: str = "") -> None:
         """Tell the hub (and so the branch head) how the kiosk's printer is."""

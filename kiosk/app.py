@@ -24,6 +24,8 @@ from navbat.foundation.assets import FONT_BOLD, FONT_REGULAR
 from navbat.foundation.hub_client import HubRefused, HubUnreachable
 from navbat.foundation.persian import digits
 from navbat.kiosk import text
+from navbat.kiosk.checkin import CheckIn
+from navbat.kiosk.checkin_screen import CHECKIN, CheckInScreen
 from navbat.kiosk.screens import HomeScreen, ProblemView, ServiceScreen, TicketScreen, UnitScreen
 from navbat.kiosk.viewmodel import HOME, SERVICE, TICKET, KioskModel
 from navbat.kiosk.voice import Reader
@@ -48,13 +50,14 @@ class KioskApp(App):
         self.marks: dict[str, float] = {}  # perf_counter() times of milestones (benchmarks)
         self.reader = Reader()
         self._last_fetch = 0.0
+        self.checkin = CheckIn(model.hub)  # "I have a turn" (issue 18 A)
 
     # ---- building -----------------------------------------------------------------
     def build(self) -> ScreenManager:
-        for name in ("common", "home", "unit", "service", "ticket"):
+        for name in ("common", "home", "unit", "service", "ticket", "checkin"):
             Builder.load_file(str(KV / f"{name}.kv"))
         sm = ScreenManager(transition=NoTransition())
-        for screen in (HomeScreen(), UnitScreen(), ServiceScreen(), TicketScreen()):
+        for screen in (HomeScreen(), UnitScreen(), ServiceScreen(), TicketScreen(), CheckInScreen()):
             sm.add_widget(screen)
         self.vm.listeners.append(self.redraw)
         Window.bind(on_touch_down=lambda *_: self.vm.touch())
@@ -151,6 +154,37 @@ class KioskApp(App):
     def _printed(self, ticket: dict[str, Any], outcome: Any) -> None:
         self.marks["printed"] = time.perf_counter()
         self.vm.finish_print(ticket, outcome)
+
+    # ---- "I have a turn" (issue 18 A) ------------------------------------------------
+    def open_checkin(self) -> None:
+        if self.vm.busy:
+            return
+        self.checkin.clear()
+        self.vm.screen = CHECKIN
+        self.vm.touch()
+        self.vm.changed()
+
+    def checkin_type(self, chars: str) -> None:
+        self.vm.touch()
+        self.checkin.type(chars)
+        self.redraw()
+
+    def checkin_erase(self) -> None:
+        self.vm.touch()
+        self.checkin.erase()
+        self.redraw()
+
+    def checkin_submit(self) -> None:
+        self.vm.touch()
+        code = self.checkin.begin()
+        self.redraw()
+        if code is not None:
+            self.in_background(lambda: self.checkin.request(code), self._checked_in)
+
+    def _checked_in(self, result: Any) -> None:
+        self.checkin.finish(result)
+        self.vm.touch()  # the answer stays on screen for the idle time, then home
+        self.redraw()
 
     # ---- drawing -----------------------------------------------------------------
     def redraw(self) -> None:

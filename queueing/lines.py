@@ -1,7 +1,8 @@
-"""An index of waiting tickets by (sub-service, priority class, line), each kept oldest first.
+"""An index of waiting tickets by (sub-service, priority class, line, appointment or not),
+each kept oldest first (appointments: earliest slot first).
 
 Within one group every ticket's score grows at the same rate, so the oldest ticket of a
-group always outranks the rest of it: a counter only has to compare group heads. The
+group (the earliest slot) always outranks the rest of it: a counter only has to compare group heads. The
 simulator and the estimator keep one of these up to date instead of rescanning every
 waiting ticket at each call; the hub may do the same (`choose_next` accepts either).
 """
@@ -13,7 +14,11 @@ from collections.abc import Iterable, Iterator, Sequence
 
 from navbat.queueing.model import WaitingTicket
 
-Group = tuple[str, str | None, int | None]
+Group = tuple[str, str | None, int | None, bool]  # sub-service, priority, line, appointment
+
+
+def _group(t: WaitingTicket) -> Group:
+    return (t.service, t.priority, t.line, t.due_at is not None)
 
 
 class WaitingLines(Sequence[WaitingTicket]):
@@ -29,17 +34,17 @@ class WaitingLines(Sequence[WaitingTicket]):
         if ticket.id in self._by_id:
             raise ValueError(f"ticket {ticket.id} is already waiting")
         self._by_id[ticket.id] = ticket
-        key = (ticket.service, ticket.priority, ticket.line)
+        key = _group(ticket)
         group = self._groups.get(key)
         if group is None:
             group = self._groups[key] = self._by_service.setdefault(ticket.service, {})[key] = []
-        insort(group, (ticket.arrived_at, ticket.id, ticket))
+        insort(group, (ticket.order, ticket.id, ticket))
 
     def remove(self, ticket_id: int) -> WaitingTicket:
         ticket = self._by_id.pop(ticket_id)
-        key = (ticket.service, ticket.priority, ticket.line)
+        key = _group(ticket)
         group = self._groups[key]
-        del group[bisect_left(group, (ticket.arrived_at, ticket.id))]
+        del group[bisect_left(group, (ticket.order, ticket.id))]
         if not group:
             del self._groups[key]
             mine = self._by_service[ticket.service]
@@ -79,8 +84,8 @@ def group_heads(waiting: Sequence[WaitingTicket], services: dict[str, float] | N
     for t in waiting:
         if services is not None and t.service not in services:
             continue
-        key = (t.service, t.priority, t.line)
+        key = _group(t)
         h = heads.get(key)
-        if h is None or t.arrived_at < h.arrived_at or (t.arrived_at == h.arrived_at and t.id < h.id):
+        if h is None or t.order < h.order or (t.order == h.order and t.id < h.id):
             heads[key] = t
     return heads.values()

@@ -12,6 +12,14 @@ class WaitingTicket:
     arrived_at: float  # epoch seconds; a transfer keeps the original arrival
     priority: str | None = None
     line: int | None = None  # only for the "one line per counter" baseline of the simulator
+    # a checked-in appointment: its slot's start (epoch seconds); called at it, ahead of
+    # walk-ins who have not yet waited Rules.due_score's worth (see queueing/policy.py)
+    due_at: float | None = None
+
+    @property
+    def order(self) -> float:
+        """Its place in its group: the slot of an appointment, else the arrival."""
+        return self.arrived_at if self.due_at is None else self.due_at
 
 
 @dataclass(frozen=True)
@@ -51,6 +59,9 @@ class Rules:
     # (16 simulated weeks, scripts/calibrate_range.py; README, "Ranges that hold")
     range_levels: tuple[float, float] = (0.08, 0.89)
     no_show_minutes: float = 1.0  # a counter's time lost calling a ticket whose holder has gone
+    # a due appointment scores this plus its lateness (as urgency): a walk-in goes first only
+    # once their own score passes it (a regular visitor at 3× target), so none is starved
+    due_score: float = 3.0
 
     def target(self, service: str) -> float:
         return self.target_wait_min.get(service) or self.default_target_min

@@ -21,6 +21,12 @@ keeps growing without limit while a head start is fixed, so nobody is starved (t
 classic complaint about strict priority). Without the head start, pure accumulation
 left the elderly waiting 53–60 % as long as everyone else in the demo simulation, mostly
 the wait until the first counter frees up; with it, about a third.
+
+A checked-in appointment (`due_at`, issue 18) is a due-time priority: from its slot on it
+scores `Rules.due_score` (3) plus its lateness, so the next counter serving it calls it,
+unless a walk-in has waited past three times their target (a regular visitor; an elderly one
+sooner). The bound on what appointments take is the plan: they can only book the share of
+each slot's capacity the head reserves for them, so walk-ins keep the rest and their aging.
 """
 
 from __future__ import annotations
@@ -64,18 +70,31 @@ def _best(counter: Counter, waiting: Sequence[WaitingTicket], now: float,
             continue
         inv = inv_target.get(t.service, default_inv)
         weight, head = classes.get(t.priority) or (rules.weight(t.priority), 0.0)
-        urgency = (now - t.arrived_at) * inv / 60.0
-        if urgency < 0:
-            urgency = 0.0
-        elif urgency >= 1.0:
-            service_weight = 1.0  # past target: backup counters count in full
-        value = (urgency + head) * weight * service_weight
+        if t.due_at is not None:  # a checked-in appointment
+            value, weight = _due_value(t.due_at, now, inv, rules) * service_weight, 1.0
+        else:
+            urgency = (now - t.arrived_at) * inv / 60.0
+            if urgency < 0:
+                urgency = 0.0
+            elif urgency >= 1.0:
+                service_weight = 1.0  # past target: backup counters count in full
+            value = (urgency + head) * weight * service_weight
         if value < best_value:  # the common case: no tie-break needed (this runs thousands of times per estimate)
             continue
-        key = (value, weight * service_weight * inv, -t.arrived_at, -t.id)
+        key = (value, weight * service_weight * inv, -t.order, -t.id)
         if key > best_key:
             best, best_key, best_value = t, key, value
     return None if best is None else (best, best_value)
+
+
+def _due_value(due_at: float, now: float, inv_target: float, rules: Rules) -> float:
+    """Before its slot an appointment is called only by a counter nobody else waits for
+    (-0.5 sits below every walk-in's score, all >= 0); from its slot on it scores
+    `due_score` plus its lateness as urgency, so it goes first until some walk-in has waited
+    longer than that (the bound on how long walk-ins can be held back)."""
+    if now < due_at:
+        return -0.5
+    return rules.due_score + (now - due_at) * inv_target / 60.0
 
 
 def score(ticket: WaitingTicket, service_weight: float, now: float, rules: Rules) -> float:
@@ -113,6 +132,9 @@ def explain(ticket: WaitingTicket, service_weight: float, now: float, rules: Rul
     target = rules.target(ticket.service)
     waited = max(0.0, now - ticket.arrived_at) / 60.0
     parts = [f"waited {waited:.0f} min of {target:g} target"]
+    if ticket.due_at is not None:
+        late = (now - ticket.due_at) / 60.0
+        parts = [f"appointment, slot {late:.0f} min ago" if late >= 0 else f"appointment, slot in {-late:.0f} min"]
     if ticket.priority:
         weight = rules.weight(ticket.priority)
         head = f" +{rules.priority_head_start * target:.0f} min head start" if weight > 1 else ""

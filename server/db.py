@@ -179,6 +179,66 @@ def m007_hq_shipping(db: sqlite_utils.Database) -> None:
                   BEGIN INSERT INTO hq_rating_outbox (ticket_id) VALUES (new.ticket_id); END""")
 
 
+@migrations()
+def m008_remote_turns(db: sqlite_utils.Database) -> None:
+    # Issue 18 A. SMS leave through an outbox written in the same transaction as what caused
+    # them (a "come now" is sent once), and a worker sends and retries them (server/sms.py).
+    db.execute("""
+        CREATE TABLE sms_outbox (
+            id INTEGER PRIMARY KEY,
+            phone TEXT NOT NULL,
+            text TEXT NOT NULL,
+            kind TEXT,                         -- code | joined | come_now | called | expired
+            created_at TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            next_try_at TEXT NOT NULL,
+            sent_at TEXT,
+            failed_at TEXT,                    -- given up after too many attempts
+            last_error TEXT)""")
+    db.execute("CREATE INDEX sms_outbox_due ON sms_outbox(sent_at, failed_at, next_try_at)")
+    # One-time codes proving a phone (server/verify.py): the latest code per phone, hashed.
+    db.execute("""
+        CREATE TABLE phone_codes (
+            phone TEXT PRIMARY KEY, code_hash TEXT NOT NULL, expires_at TEXT NOT NULL,
+            tries INTEGER NOT NULL DEFAULT 0)""")
+    db.execute("CREATE TABLE phone_code_sends (id INTEGER PRIMARY KEY, phone TEXT NOT NULL, address TEXT NOT NULL, "
+               "at TEXT NOT NULL)")
+    db.execute("CREATE INDEX phone_code_sends_phone ON phone_code_sends(phone, at)")
+    db.execute("CREATE INDEX phone_code_sends_address ON phone_code_sends(address, at)")
+    # A remote turn's own facts (server/remote.py); kept out of the event log, which displays see.
+    db.execute("""
+        CREATE TABLE remote_turns (
+            ticket_id INTEGER PRIMARY KEY, phone TEXT NOT NULL, branch_day TEXT NOT NULL, joined_at TEXT NOT NULL,
+            checked_in_at TEXT, passed_at TEXT, come_now_at TEXT, called_sms_at TEXT, ended TEXT)""")
+    db.execute("CREATE INDEX remote_turns_phone ON remote_turns(phone, branch_day)")
+    # Values the branch head set on /head (remote hours, grace, "come now"): key -> JSON.
+    db.execute("CREATE TABLE remote_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL, at TEXT NOT NULL)")
+
+
+@migrations()
+def m009_appointments(db: sqlite_utils.Database) -> None:
+    # Issue 18 B: a booked time slot (server/appointments.py). Written only through the floor's
+    # write path, so a slot's count and the new booking are one transaction (never overbooked).
+    db.execute("""
+        CREATE TABLE appointments (
+            id INTEGER PRIMARY KEY,
+            code TEXT NOT NULL UNIQUE,         -- the booking's code: cancel, check in
+            service TEXT NOT NULL,
+            day TEXT NOT NULL,                 -- YYYY-MM-DD, branch time
+            start TEXT NOT NULL,               -- HH:MM, branch time
+            due_at TEXT NOT NULL,              -- the slot's start, ISO 8601 UTC (the engine's due time)
+            phone TEXT NOT NULL,
+            state TEXT NOT NULL,               -- booked | cancelled | checked_in
+            booked_at TEXT NOT NULL,
+            cancelled_at TEXT,
+            checked_in_at TEXT,
+            ticket_id INTEGER UNIQUE)""")
+    db.execute("CREATE INDEX appointments_slot ON appointments(day, service, start, state)")
+    db.execute("CREATE INDEX appointments_phone ON appointments(phone, state)")
+    # The head's shares of the plan kept for appointments (server/appointment_shares.py); '*' = all.
+    db.execute("CREATE TABLE appointment_shares (service TEXT PRIMARY KEY, share REAL NOT NULL, at TEXT NOT NULL)")
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE in the one write path,
     # BEGIN for a reader's snapshot), so sqlite-utils' helpers nest inside them as savepoints.

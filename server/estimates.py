@@ -13,7 +13,7 @@ from collections.abc import Callable
 import sqlite_utils
 from navbat.foundation.config import Branch
 from navbat.server.db import Store
-from navbat.server.queries import counter_services, serving
+from navbat.server.queries import counter_services, serving, waiting_tickets
 from navbat.server.times import Clock, iso, parse_iso
 from navbat.server.waits import WaitKeeper
 
@@ -62,8 +62,9 @@ class Estimates:
     def queue_state(self, db: sqlite_utils.Database) -> queueing.QueueState:
         """The live floor as the engine sees it, with what history says about arrivals."""
         now = self.clock()
-        waiting = [queueing.WaitingTicket(r[0], r[1], parse_iso(r[2]).timestamp(), r[3]) for r in db.execute(
-            "SELECT id, service, arrived_at, priority FROM tickets WHERE state='waiting'")]
+        # a remote turn (issue 18) holds its place from joining: those behind it count it; a checked-in
+        # appointment comes with its due time
+        waiting = waiting_tickets(db, states=("waiting", "remote"))
         counters = []
         for r in db.query("""SELECT c.*, t.service AS busy_service, t.called_at FROM counters c
                              LEFT JOIN tickets t ON t.id = c.current_ticket"""):

@@ -22,14 +22,14 @@ from typing import Any
 
 import sqlite_utils
 from navbat.foundation.config import Branch, Numbering
-from navbat.server import follow_up, projection, summaries
+from navbat.server import follow_up, projection, remote_sweep, summaries
 from navbat.server.db import Store
 from navbat.server.estimates import Estimates
 from navbat.server.events import Event, EventBus
-from navbat.server.queries import Row, counter_row, counter_services, serving, ticket_row
+from navbat.server.queries import Row, counter_row, counter_services, serving, ticket_row, waiting_tickets
 from navbat.server.refusals import Conflict, Invalid, NotFound
-from navbat.server.times import Clock, iso, parse_iso
-from navbat.server.transitions import ACTIVE, LIVE
+from navbat.server.times import Clock, iso
+from navbat.server.transitions import ACTIVE, HELD
 
 from navbat import queueing
 
@@ -117,8 +117,8 @@ class Floor:
         """Tickets left open when a branch day ended expire at the first change of the next
         day: numbers restart each day, so yesterday's 101 must not be called beside today's."""
         today = self.branch.branch_day(tx.now).isoformat()
-        for row in self.db.query("SELECT id, number, service FROM tickets WHERE state IN ('waiting', 'called', "
-                                 "'serving') AND branch_day < ?", [today]):
+        for row in self.db.query("SELECT id, number, service FROM tickets WHERE state IN (?, ?, ?, ?) "
+                                 "AND branch_day < ?", [*HELD, today]):
             tx.emit("ticket.cancelled", {"ticket": row["id"], "number": row["number"], "service": row["service"],
                                          "outcome": "expired"}, actor="hub")
 
@@ -168,7 +168,9 @@ class Floor:
                 return row, False
             return ticket_row(self.db, self._issue(tx, svc.code, priority, key, device)), True
 
-    def _issue(self, tx: Write, service: str, priority: str | None, key: str, device: str) -> int:
+    def _issue(self, tx: Write, service: str, priority: str | None, key: str, device: str,
+               extra: dict[str, Any] | None = None) -> int:
+        """`extra`: more facts for the event (an appointment's check-in: its channel and due time)."""
         if not serving(self.db, self.branch)[service]:
             raise Conflict("service_unavailable", f'no counter serves "{service}" today')
         if not self.ignore_hours and not self.branch.is_open(tx.now):
@@ -184,7 +186,7 @@ class Floor:
         tx.emit("ticket.issued", {
             "ticket": ticket_id, "number": number, "seq": seq,
             "service": service, "priority": priority, "tracking_code": self._new_tracking_code(),
-            "idempotency_key": key, "device": device, "branch_day": day,
+            "idempotency_key": key, "device": device, "branch_day": day, **(extra or {}),
         }, actor=device)
         return ticket_id
 
@@ -199,8 +201,8 @@ class Floor:
         (nothing issued, the key unused) when the whole block is held."""
         numbering = self.branch.service(service).numbering
         held = {r[0] for r in self.db.execute(
-            "SELECT number FROM tickets WHERE first_service=? AND branch_day=? AND state IN (?, ?, ?)",
-            [service, day, *LIVE])}
+            "SELECT number FROM tickets WHERE first_service=? AND branch_day=? AND state IN (?, ?, ?, ?)",
+            [service, day, *HELD])}
         previous = self.db.execute("SELECT number FROM tickets WHERE first_service=? AND branch_day=? "
                                    "ORDER BY seq DESC LIMIT 1", [service, day]).fetchone()
         after = self._slot(numbering, previous[0]) if previous else None
@@ -230,7 +232,7 @@ class Floor:
     def cancel(self, ticket_id: int, actor: str | None) -> Row:
         with self.write() as tx:
             t = ticket_row(self.db, ticket_id)
-            if t["state"] not in ("waiting", "called"):
+            if t["state"] not in ("waiting", "called", "remote"):
                 raise Conflict("invalid_state", f"ticket {t['number']} is {t['state']}")
             tx.emit("ticket.cancelled", {"ticket": t["id"], "number": t["number"], "service": t["service"]},
                     actor=actor)
@@ -310,12 +312,19 @@ class Floor:
                                "first")
             services = counter_services(row, self.branch)
             marks = ",".join("?" * len(services))
-            waiting = [queueing.WaitingTicket(r[0], r[1], parse_iso(r[2]).timestamp(), r[3]) for r in self.db.execute(
-                f"SELECT id, service, arrived_at, priority FROM tickets WHERE state='waiting' AND service IN ({marks})",
-                list(services))]
-            choice = queueing.choose_next(queueing.Counter(number, services), waiting, tx.now.timestamp(), self.rules)
-            if choice is None:
-                return None
+            # checked-in appointments come with their due time (queries.waiting_tickets)
+            waiting = waiting_tickets(self.db, services, ("waiting", "remote"))
+            unchecked = {r[0] for r in self.db.execute(
+                f"SELECT id FROM tickets WHERE state='remote' AND service IN ({marks})", list(services))}
+            while True:  # a remote turn not checked in is passed over, keeping its place (server/remote_sweep.py)
+                choice = queueing.choose_next(queueing.Counter(number, services), waiting, tx.now.timestamp(),
+                                              self.rules)
+                if choice is None:
+                    return None
+                if choice.ticket.id not in unchecked:
+                    break
+                remote_sweep.passed_over(tx, choice.ticket.id, number)
+                waiting.remove(choice.ticket)
             t = ticket_row(self.db, choice.ticket.id)
             tx.emit("ticket.called", {"ticket": t["id"], "number": t["number"], "service": t["service"],
                                       "counter": number, "clerk": actor, "reason": choice.reason}, actor=actor)

@@ -9,7 +9,7 @@ nothing except through `hub.floor`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,6 +40,7 @@ class Hub:
     estimates: Estimates
     floor: Floor
     _published: dict[str, Any] = field(default_factory=dict)
+    on_stop: list[Callable[[], None]] = field(default_factory=list)  # workers of other parts (server/sms.py)
 
     @contextmanager
     def read(self) -> Iterator[sqlite_utils.Database]:
@@ -66,6 +67,8 @@ class Hub:
 
     def stop(self) -> None:
         self.estimates.stop()
+        for stop in self.on_stop:
+            stop()
 
 
 def open_hub(branch: Branch, db_path: str | Path, clock: Clock, ignore_hours: bool = False) -> Hub:

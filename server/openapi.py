@@ -183,6 +183,96 @@ _paths["/head/monthly-submission"] = {"post": _op(
             "type": "object", "required": ["branch", "month", "submitted_at", "on_time"], "properties": {
                 "branch": {"type": "string"}, "month": {"type": "string"}, "submitted_at": {"type": "string"},
                 "on_time": {"type": "boolean"}}}}}})}
+# ---- issue 18 A: remote turns (server/api/remote.py) ------------------------------------------
+_TOO_MANY = {**_ERR, "description": "too_many_requests: wait Retry-After seconds",
+             "headers": {"Retry-After": {"schema": {"type": "integer"}}}}
+_SETTINGS = {"type": "object", "properties": {
+    "enabled": {"type": "boolean"}, "hours": {"type": ["string", "null"], "example": "08:00-12:00"},
+    "grace_minutes": {"type": "integer", "minimum": 1, "maximum": 240},
+    "come_now_people": {"type": ["integer", "null"], "minimum": 0, "maximum": 100},
+    "come_now_minutes": {"type": ["integer", "null"], "minimum": 0, "maximum": 240},
+    "daily_cap": {"type": "integer", "minimum": 1, "maximum": 50}}, "additionalProperties": False}
+_paths.update({
+    "/remote/verify": {"post": _op("Text a one-time code to a mobile number (202); it expires in 5 minutes and "
+                                   "allows 3 tries; one a minute and 5 an hour per phone, 20 an hour per address "
+                                   "(429 with Retry-After)", auth=False, errors=(400, 429), body={
+        "type": "object", "required": ["phone"],
+        "properties": {"phone": {"type": "string", "example": "09121234567"}}})},
+    "/remote/tickets": {"post": _op("Join the queue from afar with the SMS code (201, state `remote`): the turn holds "
+                                    "its place from now and is called once it checks in. 409 open_turn (the phone has "
+                                    "one here), daily_cap, remote_closed, branch_closed; 403 wrong_code or no_code",
+                                    auth=False, errors=(400, 403, 404, 409), created=_T_OK, body={
+        "type": "object", "required": ["service", "phone", "code"], "properties": {
+            "service": {"type": "string"}, "phone": {"type": "string"}, "code": {"type": "string"}}})},
+    "/tickets/{code}/check-in": {"post": {**_op(
+        "A remote turn is at the branch (kiosk or clerk): callable in its original place; again: 200, unchanged. "
+        "404 not_remote for any other code; 409 turn_over", ok=_T_OK),
+        "parameters": [{"name": "code", "in": "path", "required": True, "schema": {"type": "string"}}]}},
+    "/remote/settings": {"get": _op("Remote turns' settings and the last 30 days' turns and no-show rate (head)"),
+                         "put": _op("Change remote hours, grace time, \"come now\" threshold, daily cap (head)",
+                                    body=_SETTINGS)},
+    "/remote/sms-status": {"get": _op("SMS sent, retrying and failed, with the latest error (head)")},
+})
+del _paths["/remote/verify"]["post"]["responses"]["200"]
+_paths["/remote/verify"]["post"]["responses"]["202"] = {"description": "the code is on its way"}
+_paths["/remote/verify"]["post"]["responses"]["429"] = _TOO_MANY
+del _paths["/remote/tickets"]["post"]["responses"]["200"]
+
+# ---- Appointments (issue 18 B: server/api/appointments.py) ----------------------------------
+_BOOKING_CODE = {"name": "code", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 40},
+                 "description": "the booking's code (8 letters and digits)"}
+_BOOKING = {"description": "the booking", "content": {"application/json": {"schema": {
+    "$ref": "#/components/schemas/Appointment"}}}}
+_SLOTS = {"description": "the day's coming slots", "content": {"application/json": {"schema": {
+    "type": "object", "required": ["slots"], "properties": {
+        "service": {"type": ["string", "null"]}, "date": {"type": ["string", "null"]},
+        "slots": {"type": "array", "items": {"type": "object", "required": ["start", "free"], "properties": {
+            "start": {"type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9]$"},
+            "free": {"type": "integer", "minimum": 0}}}}}}}}}
+_paths.update({
+    "/appointments/slots": {"get": {**_op(
+        "A sub-service's slots on a coming working day, with the places left (the branch's appointment share of "
+        "the plan); 409 booking_closed outside booking hours, branch_closed on a closed day, too_far_ahead, "
+        "day_past, no_appointments", ok=_SLOTS, auth=False, errors=(400, 404, 409)),
+        "parameters": [{"name": "service", "in": "query", "required": True, "schema": {"type": "string"}},
+                       {"name": "date", "in": "query", "required": True,
+                        "schema": {"type": "string", "format": "date"}}]}},
+    "/appointments": {"post": _op(
+        "Book a slot with the phone's one-time code (POST /remote/verify): 201 with the booking's code; 409 "
+        "slot_full, booking_exists (one open booking per phone), and the slots' refusals", auth=False,
+        errors=(400, 403, 404, 409), created=_BOOKING, body={
+            "type": "object", "required": ["service", "date", "start", "phone", "code"], "properties": {
+                "service": {"type": "string"}, "date": {"type": "string", "format": "date"},
+                "start": {"type": "string", "example": "09:30"}, "phone": {"type": "string"},
+                "code": {"type": "string"}}})},
+    "/appointments/today": {"get": _op("Today's bookings per slot (booked, checked in, cancelled, no-shows) and "
+                                       "the appointments' no-show rate over four weeks (branch head)",
+                                       errors=(401, 403))},
+    "/appointments/shares": {
+        "get": _op("The share of each sub-service's planned capacity kept for appointments (branch head)",
+                   errors=(401, 403)),
+        "put": _op("Set the share for all sub-services and any of their own, 0-0.9 (branch head); a lower share "
+                   "cancels no booking", errors=(400, 401, 403), body={
+                       "type": "object", "minProperties": 1, "properties": {
+                           "share": {"type": ["number", "null"], "minimum": 0, "maximum": 0.9},
+                           "shares": {"type": "object", "additionalProperties": {
+                               "type": "number", "minimum": 0, "maximum": 0.9}}}})},
+    "/appointments/{code}": {"get": {**_op("A booking by its code", ok=_BOOKING, auth=False, errors=(404,)),
+                                     "parameters": [_BOOKING_CODE]}},
+    "/appointments/{code}/cancel": {"post": {**_op(
+        "Cancel a booking (its code is the key): the slot is free again; 409 checked_in", ok=_BOOKING,
+        auth=False, errors=(404, 409)), "parameters": [_BOOKING_CODE]}},
+    "/appointments/{code}/check-in": {"post": {**_op(
+        "Check in at the branch (kiosk or clerk token) within the window around the slot: 201 with the new "
+        "ticket, which the engine calls at its slot; 200 with the same ticket on a retry; 409 "
+        "outside_check_in_window, appointment_cancelled", ok=_T_OK, created=_T_OK, errors=(401, 403, 404, 409)),
+        "parameters": [_BOOKING_CODE]}},
+})
+del _paths["/appointments"]["post"]["responses"]["200"]  # a booking is always new: 201
+_APPOINTMENT_SCHEMA = {"type": "object", "required": ["code", "service", "date", "start", "state"], "properties": {
+    "code": {"type": "string"}, "service": {"type": "string"}, "date": {"type": "string", "format": "date"},
+    "start": {"type": "string"}, "state": {"enum": ["booked", "cancelled", "checked_in"]},
+    "phone": {"type": "string", "description": "masked: the last four digits"}}}
 
 SPEC: dict[str, Any] = {
     "openapi": "3.1.0",
@@ -207,7 +297,9 @@ SPEC: dict[str, Any] = {
                 "wait_note": {"enum": ["no_open_window", "before_opening", None]},
                 "opens_at": {"type": ["string", "null"]}, "tracking_code": {"type": "string"},
                 "issued_at": {"type": "string", "format": "date-time"}, "counter": {"type": ["integer", "null"]},
-                "request": _REQUEST}},
+                "request": _REQUEST,
+                "appointment": {"type": ["object", "null"], "description": "the booked slot it checked in for"}}},
+            "Appointment": _APPOINTMENT_SCHEMA,
         },
     },
 }

@@ -8,11 +8,14 @@ these, or the views built on them.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 import sqlite_utils
 from navbat.foundation.config import Branch
+from navbat.queueing import WaitingTicket
 from navbat.server.refusals import NotFound
+from navbat.server.times import parse_iso
 
 Row = dict[str, Any]
 
@@ -49,6 +52,19 @@ def serving(db: sqlite_utils.Database, branch: Branch) -> dict[str, list[Row]]:
 
 def waiting_counts(db: sqlite_utils.Database) -> dict[str, int]:
     return dict(db.execute("SELECT service, count(*) FROM tickets WHERE state='waiting' GROUP BY service").fetchall())
+
+
+def waiting_tickets(db: sqlite_utils.Database, services: Iterable[str] | None = None,
+                    states: tuple[str, ...] = ("waiting",)) -> list[WaitingTicket]:
+    """Tickets in `states` as the engine sees them: a checked-in appointment (still at its booked
+    sub-service) with its slot's start as due time (issue 18)."""
+    codes = list(services) if services is not None else []
+    where = f" AND t.service IN ({','.join('?' * len(codes))})" if services is not None else ""
+    rows = db.execute("SELECT t.id, t.service, t.arrived_at, t.priority, a.due_at FROM tickets t "
+                      "LEFT JOIN appointments a ON a.ticket_id = t.id AND a.service = t.service "
+                      f"WHERE t.state IN ({','.join('?' * len(states))}){where}", [*states, *codes])
+    return [WaitingTicket(r[0], r[1], parse_iso(r[2]).timestamp(), r[3],
+                          due_at=parse_iso(r[4]).timestamp() if r[4] else None) for r in rows]
 
 
 def people_ahead(db: sqlite_utils.Database, ticket: Row) -> int:

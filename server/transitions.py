@@ -11,6 +11,7 @@ from typing import Any
 
 ACTIVE = ("called", "serving")  # at a counter
 LIVE = ("waiting", *ACTIVE)
+HELD = (*LIVE, "remote")  # hold their number: a remote turn (issue 18) waits to check in
 FINAL = {"ticket.done": "done", "ticket.no_show": "no_show", "ticket.cancelled": "cancelled"}
 
 
@@ -19,7 +20,8 @@ def issued(data: dict[str, Any], at: str) -> dict[str, Any]:
     return {
         "id": data["ticket"], "branch_day": data.get("branch_day"), "service": data["service"],
         "first_service": data["service"], "seq": data.get("seq"), "number": data["number"],
-        "priority": data.get("priority"), "state": "waiting", "tracking_code": data.get("tracking_code"),
+        "priority": data.get("priority"), "tracking_code": data.get("tracking_code"),
+        "state": "remote" if data.get("channel") == "remote" else "waiting",
         "idempotency_key": data.get("idempotency_key"), "device": data.get("device"),
         "issued_at": at, "arrived_at": at, "called_at": None, "started_at": None, "finished_at": None,
         "counter": None, "clerk": None, "recalls": 0, "transfers": 0, "outcome": None, "reason": None,
@@ -34,6 +36,8 @@ def ticket_after(ticket: dict[str, Any], type_: str, data: dict[str, Any], at: s
                  reason=data.get("reason"))
     elif type_ == "ticket.recalled":
         t["recalls"] += 1
+    elif type_ == "ticket.checked_in":  # a remote turn at the branch: callable, in the place it joined at
+        t["state"] = "waiting"
     elif type_ == "ticket.started":
         t.update(state="serving", started_at=at)
     elif type_ in FINAL:

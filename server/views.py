@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from navbat.server import auth, follow_up, summaries
+from navbat.server import auth, follow_up, remote_sweep, summaries
 from navbat.server.hub import Hub
 from navbat.server.queries import Row, counter_row, counter_services, people_ahead, ticket_row
 
@@ -16,9 +16,12 @@ def ticket(hub: Hub, row: Row, settle: bool = False) -> dict[str, Any]:
     """A ticket: state, position and estimate while waiting, counter when called (F1)."""
     out = {k: row[k] for k in TICKET_FIELDS}
     out["unit"] = (u.code if (u := hub.branch.unit_of(row["service"])) else None)
+    out["appointment"] = appointment_of(hub, row["id"])  # issue 18: the counter marks appointments
+    with hub.read() as db:
+        out["remote"] = remote_sweep.info(db, hub.branch, row)  # a turn taken from a phone (issue 18); else None
     out["position"] = out["people_ahead"] = out["people_ahead_range"] = None
     out["estimated_wait_minutes"] = out["estimated_wait"] = out["wait_note"] = out["opens_at"] = None
-    if row["state"] == "waiting":
+    if row["state"] in ("waiting", "remote"):  # a remote turn (issue 18) waits away from the branch
         # A ticket newer than the last replay is told what a newcomer was told a moment ago.
         waiting, newcomers = hub.estimates.settled(1.0) if settle else hub.estimates.latest()
         mine = waiting.get(row["id"])
@@ -36,6 +39,13 @@ def ticket(hub: Hub, row: Row, settle: bool = False) -> dict[str, Any]:
         if shown is not None:
             out["estimated_wait"], out["estimated_wait_minutes"] = shown, shown["minutes"]
     return out
+
+
+def appointment_of(hub: Hub, ticket_id: int) -> dict[str, Any] | None:
+    """The booked slot a ticket was checked in for, if any: {"code", "date", "start"}."""
+    with hub.read() as db:
+        row = db.execute("SELECT code, day, start FROM appointments WHERE ticket_id=?", [ticket_id]).fetchone()
+    return {"code": row[0], "date": row[1], "start": row[2]} if row else None
 
 
 def visitor_ticket(hub: Hub, row: Row, settle: bool = False) -> dict[str, Any]:

@@ -238,7 +238,8 @@ def test_csv_and_xlsx_agree(day_report, branch) -> None:  # noqa: ANN001
     assert pn1[1] == branch.service("PN1").name.en and pn1[2] == "pension"
     assert pn1[3:9] == ["2", "2", "3.5", "5.0", "100.0", "3"]
     wb = load_workbook(io.BytesIO(to_xlsx(day_report)))
-    assert wb.sheetnames == ["sub-services", "units", "counters", "clerks", "hourly", "daily", "requests"]
+    assert wb.sheetnames == ["sub-services", "units", "counters", "clerks", "hourly", "daily", "requests",
+                             "channels"]
     sheet = [[cell_value(v) for v in r] for r in wb["sub-services"].iter_rows(values_only=True)]
     assert sheet == [[cell_value(v) for v in r] for r in rows]
     assert len(sheet) == 19 and isinstance(wb["sub-services"]["D2"].value, int)  # numbers stay numbers

@@ -18,6 +18,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--ignore-hours", action="store_true", help="issue tickets outside opening hours (demos, tests)")
     p.add_argument("--hq", default=None, metavar="URL", help="headquarters to ship this branch's events to")
     p.add_argument("--hq-token", default=None, help="this branch's HQ token (navbat hq branch add)")
+    p.add_argument("--sms-log", default=None, metavar="PATH",
+                   help="write SMS as JSON lines to PATH instead of the branch file's gateway "
+                        "(default without a gateway: var/sms.log)")
     p.set_defaults(run=run)
 
 
@@ -37,7 +40,8 @@ def run(args: argparse.Namespace) -> int:
         Store(args.db).close()  # migrated before the shipper reads it
         Shipper(args.db, branch, args.hq, args.hq_token).start()
     try:
-        serve(branch, args.db, args.host, args.port, threads=args.threads, ignore_hours=args.ignore_hours)
+        serve(branch, args.db, args.host, args.port, threads=args.threads, ignore_hours=args.ignore_hours,
+              sms_log=args.sms_log)
     except HeldByHub as exc:
         print(f"navbat hub: {exc}", file=sys.stderr)
         return 2

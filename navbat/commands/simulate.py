@@ -2,6 +2,7 @@
 
     navbat simulate [--config PATH] [--seed N | --seeds 1-40 [--workers 2]] [--json] [--days N]
                     [--no-estimates] [--staffing] [--backups 1|2] [--utilisation 0.85]
+    navbat simulate --channels [--seeds 1-20] [--remote 0.1 --booked 0.1]   (navbat/commands/channels.py)
 
 With --seeds every figure is the mean over the seeds, with its 95 % confidence half-width
 (`ci95` in the JSON, ± in the table): one simulated week is mostly noise.
@@ -45,6 +46,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--utilisation", type=float, default=0.85, help="share of the day counters are busy (default 0.85)")
     p.add_argument("--share", type=float, default=0.85,
                    help="with --staffing: share of visitors to call within target (default 0.85)")
+    p.add_argument("--channels", action="store_true",
+                   help="walk-ins' waits with 0, 20 and 40 %% of visitors remote or booked (issue 18)")
+    p.add_argument("--remote", type=float, default=0.0, help="one more mix in the --channels table, this share remote")
+    p.add_argument("--booked", type=float, default=0.0, help="one more mix in the --channels table, this share booked")
     p.set_defaults(run=run)
 
 
@@ -64,6 +69,13 @@ def run(args: argparse.Namespace) -> int:
         if not (first.isdigit() and (last or first).isdigit()) or int(last or first) < int(first):
             return _fail("--seeds must be a range like 1-40")
         seeds = list(range(int(first), int(last or first) + 1))
+    if args.channels or args.remote or args.booked:  # a share remote or booked is the channels' table
+        if not (0 <= args.remote < 1 and 0 <= args.booked < 1 and args.remote + args.booked < 1):
+            return _fail("--remote and --booked must be shares between 0 and 1 that sum to less than 1")
+        from navbat.commands import channels
+
+        print(channels.run(branch, args, seeds))
+        return 0
     estimate = not args.no_estimates
     result = _run(branch, seeds, args, args.backups, estimate)
     if args.json:

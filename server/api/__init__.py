@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from flask import Flask
-from navbat.server.api import (
+from navbat.server.api import appointments as bookings  # noqa: I001  (issue 18 B)
+from navbat.server.api import (  # noqa: E501
     auth,
     calls,
     counters,
@@ -17,9 +18,10 @@ from navbat.server.api import (
     services,
     tickets,
 )
+from navbat.server.api import remote as remote_turns  # issue 18 A
 
 BLUEPRINTS = (meta.bp, auth.bp, services.bp, tickets.bp, counters.bp, calls.bp, events.bp, devices.bp, head.bp,
-              ratings.bp, reports.bp, requests.bp)
+              ratings.bp, reports.bp, requests.bp, remote_turns.bp, bookings.bp)
 
 
 def init_app(app: Flask) -> None:

@@ -28,6 +28,9 @@ TEXTS = (
     "The hub did not answer; try again.", "primary skill", "backup skill", "waited {m} min of {t} target",
     "head start", "taken by {clerk}", "Est. wait", "Language", "Live", "Offline",
     "Actions",
+    "Came by", "Remote turn, checked in", "Kiosk", "Check in a turn taken from a phone", "Tracking code",
+    "Check in", "{number} is checked in, in its place in line.", "No turn or booking has this code.",
+    "This turn is over.",
     "Undo",
     "Do it now",
     "Keyboard shortcuts (Alt + letter)",
@@ -54,6 +57,8 @@ TEXTS = (
     "No request has this tracking code: check it with the visitor.",
     "This request was already answered with another result.",
     "Write the result in a few words (at most 500 letters).",
+    # issue 18 B: a checked-in appointment
+    "appointment at {time}", "appointment, slot {m} min ago", "appointment, slot in {m} min",
 )
 
 

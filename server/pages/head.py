@@ -28,6 +28,7 @@ JS_STRINGS = (
     "Numbers of {name} are all in use: finish or cancel old tickets",
     "Only {free} of the {total} numbers of {name} are free",
     "Wrong PINs for {who}: logins refused until {until}", "Too many wrong PINs; try again in {seconds} s",
+    "Channel",  # issue 18: the report's visits by channel
 )
 
 

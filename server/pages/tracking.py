@@ -23,7 +23,7 @@ from navbat.server.refusals import Refused
 from navbat.server.times import parse_iso
 
 bp = Blueprint("tracking", __name__)
-LIVE_STATES = ("waiting", "called", "serving")
+LIVE_STATES = ("waiting", "called", "serving", "remote")
 
 
 def _render(code: str, error: str | None = None, status: int = 200, part: bool = False) -> tuple[str, int]:
@@ -47,7 +47,8 @@ def _render(code: str, error: str | None = None, status: int = 200, part: bool =
         code=ticket["tracking_code"], branch=hub.branch, service=service, counter=counter, d=lambda v: digits(v, lang),
         issued=format_datetime(issued, lang), called=format_datetime(called, lang) if called else None,
         follow=ticket["state"] in LIVE_STATES, rated=rated, faces=faces, error=error, wait=wait_of(ticket, lang),
-        thanks=request.args.get("rated") == "1", req=req), status
+        thanks=request.args.get("rated") == "1", req=req,
+        grace_ends=_grace_ends(ticket, hub.branch.tz, lang)), status
 
 
 def _request(ticket: dict, lang: str) -> dict | None:
@@ -63,6 +64,12 @@ def _request(ticket: dict, lang: str) -> dict | None:
     return {**req, "due_text": format_day(dt.date.fromisoformat(req["due"]), lang),
             "answered_text": format_datetime(answered, lang) if answered else None,
             "answered_by": who.get(lang) if who else None}
+
+
+def _grace_ends(ticket: dict, tz: object, lang: str) -> str | None:
+    """A remote turn passed over: the time its place is kept until (issue 18 A)."""
+    ends = (ticket.get("remote") or {}).get("grace_ends_at")
+    return digits(parse_iso(ends).astimezone(tz).strftime("%H:%M"), lang) if ends else None
 
 
 @bp.get("/t/<code>")

@@ -1,7 +1,8 @@
 """CSV and XLSX of a report: one row per sub-service plus a total (D9).
 
 The XLSX's first sheet holds exactly the CSV's rows (numbers as numbers); further
-sheets add units, counters, clerks, the hourly arrivals and the requests answered later.
+sheets add units, counters, clerks, the hourly arrivals, the requests answered later and the
+channels (walk-in, remote, appointment).
 """
 
 from __future__ import annotations
@@ -79,6 +80,10 @@ def to_xlsx(report: Report, lang: str = "en") -> bytes:
                            ("total", [{"code": "total", **figures["total"]}])):
             for r in rows:
                 req.append([r["code"], kind, *(_value(r[c]) for c in REQUEST_COLUMNS)])
+    channels = wb.create_sheet("channels")  # issue 18: walk-in, remote turn, appointment
+    channels.append(["code", "channel", *HEADERS])
+    for r in report.channels:
+        channels.append([r.key, r.label.get(lang, r.label["en"]), *row_values(r)])
     for sheet in wb.worksheets:
         for cell in sheet[1]:
             cell.font = Font(bold=True)

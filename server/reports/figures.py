@@ -97,6 +97,7 @@ class Report:
     hourly: list[dict[str, int]]  # [{"hour": 7, "arrivals": n, "served": m}, ...]
     daily: list[dict[str, Any]] = field(default_factory=list)  # per branch day of the period
     requests: dict[str, Any] = field(default_factory=dict)  # answered later: on time, days to answer (F3)
+    channels: list[Row] = field(default_factory=list)  # walk-in, remote, appointment (reports/channels.py)
 
     def as_dict(self) -> dict[str, Any]:
         return {"period": {"kind": self.period.kind, "label": self.period.label, "title": self.period.title(),
@@ -105,7 +106,7 @@ class Report:
                 "services": [r.as_dict() for r in self.services], "units": [r.as_dict() for r in self.units],
                 "total": self.total.as_dict(), "counters": [r.as_dict() for r in self.counters],
                 "clerks": [r.as_dict() for r in self.clerks], "hourly": self.hourly, "daily": self.daily,
-                "requests": self.requests}
+                "requests": self.requests, "channels": [r.as_dict() for r in self.channels]}
 
 
 def build_report(db: sqlite_utils.Database, branch: Branch, period: Period) -> Report:
@@ -116,6 +117,10 @@ def build_report(db: sqlite_utils.Database, branch: Branch, period: Period) -> R
     attach_ratings(db, visits)
     report = compute(list(visits.values()), branch, period)
     report.requests = request_figures(load_events(db, start, end, tz), period.start, period.end)
+    from navbat.server.reports.channels import channel_rows, channels_of  # it imports this module
+
+    targets = {s.code: s.target_wait_minutes for s in branch.services}
+    report.channels = channel_rows(visits.values(), channels_of(db, start, end), targets)
     return report
 
 

@@ -91,6 +91,8 @@ def fold(rows: Iterable[Row]) -> dict[int, Visit]:
         after = tickets[ticket] = transitions.ticket_after(
             before, type_, {"counter": counter, "clerk": clerk, "service": service, "outcome": outcome}, at_s)
         v, at = visits[ticket], parse(at_s)
+        if type_ == "ticket.checked_in":  # a remote turn (issue 18): its wait at the branch starts here
+            v.issued = at
         if type_ == "ticket.called":
             v.first_call = v.first_call or at
             v.segments.append(Segment(ticket, after["counter"], after["clerk"], after["service"], at))

@@ -176,6 +176,8 @@
         const p = S.branch.priority_classes.find((c) => c.code === m[1]);
         return (p ? name(p.name) : m[1]) + " ×" + fa(m[2]) + (m[3] ? " (+" + fa(m[3]) + " " + T["min"] + " " + T["head start"] + ")" : "");
       }
+      m = part.match(/^appointment, slot (in )?(\d+) min( ago)?$/); // issue 18 B
+      if (m) return fmt(T[m[1] ? "appointment, slot in {m} min" : "appointment, slot {m} min ago"], { m: fa(m[2]) });
       if (part === "primary skill") return T["primary skill"];
       if (part.startsWith("backup skill")) return T["backup skill"] + part.slice("backup skill".length).replace(/[\d.]+/g, fa);
       return part;
@@ -230,6 +232,11 @@
       $("ticket-number").textContent = fa(t.number);
       $("ticket-service").textContent = svc ? name(svc.name) + " (" + svc.unit_name[lang] + ")" : t.service;
       $("ticket-priority").textContent = p ? name(p.name) : T["Regular"];
+      // how the turn was taken (issue 18): from a phone, by a booked time, or at the kiosk; the
+      // clerk knows the visitor did not queue in the hall
+      $("ticket-channel").textContent = t.remote ? T["Remote turn, checked in"]
+        : t.appointment ? fmt(T["appointment at {time}"], { time: fa(t.appointment.start) }) : T["Kiosk"];
+      $("ticket-channel").classList.toggle("remote", !!t.remote || !!t.appointment);
       const waited = t.called_at ? Math.max(0, Math.round((Date.parse(t.called_at) - Date.parse(t.issued_at)) / 60000)) : 0;
       $("ticket-waited").textContent = fa(waited) + " " + T["min"];
       $("ticket-recalls").textContent = fa(t.recalls || 0);

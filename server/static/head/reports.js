@@ -77,6 +77,7 @@ function render(r) {
   table("t-units", "Unit", r.units, r.total, COLS);
   table("t-counters", "Counter", r.counters, null, COLS.filter(([k]) => WORK.has(k)));
   table("t-clerks", "Clerk", r.clerks, null, COLS.filter(([k]) => WORK.has(k)));
+  if (r.channels) table("t-channels", "Channel", r.channels, r.total, COLS); // issue 18
 }
 
 async function download(form, format) {

@@ -9,10 +9,11 @@
   const body = document.body;
   const code = body.dataset.code, lang = body.dataset.lang, ticket = Number(body.dataset.ticket);
   const live = document.getElementById("live");
-  const LIVE_STATES = ["waiting", "called", "serving"];
+  const LIVE_STATES = ["waiting", "called", "serving", "remote"];
   const OTHERS_MS = 10000, POLL_MS = 20000, RETRY_MS = 30000;
   const stateOf = (root) => { const s = root.querySelector("[data-state]"); return s ? s.dataset.state : null; };
-  const S = { state: stateOf(live), updates: 0, alerts: 0, source: null, following: true };
+  const S = { state: stateOf(live), updates: 0, alerts: 0, source: null, following: true,
+    comeNow: !!live.querySelector("[data-come-now]") };
   window.navbatTrack = S; // for tests
   let audio = null, othersTimer = null, pollTimer = null;
 
@@ -24,9 +25,12 @@
     if (!r.ok) return;
     const part = new DOMParser().parseFromString(await r.text(), "text/html").body;
     const next = stateOf(part);
+    const comeNow = !!part.querySelector("[data-come-now]"); // a remote turn told to come now (issue 18 A)
     live.replaceChildren(...part.childNodes);
     S.updates++;
     if (next === "called" && S.state !== "called") alertCalled();
+    else if (comeNow && !S.comeNow) alertCalled();
+    S.comeNow = comeNow;
     S.state = next;
     if (!LIVE_STATES.includes(next)) stop();
   }
@@ -70,7 +74,8 @@
     const source = (S.source = new EventSource("/api/v1/events"));
     const mine = (ev) => { try { return JSON.parse(ev.data).ticket === ticket; } catch (e) { return false; } };
     for (const type of ["ticket.issued", "ticket.called", "ticket.recalled", "ticket.started", "ticket.done",
-      "ticket.no_show", "ticket.transferred", "ticket.cancelled", "counter.changed", "queue.changed"]) {
+      "ticket.no_show", "ticket.transferred", "ticket.cancelled", "ticket.checked_in", "ticket.passed_over",
+      "counter.changed", "queue.changed"]) {
       source.addEventListener(type, (ev) => {
         if (mine(ev)) { clearTimeout(othersTimer); othersTimer = null; update(); return; }
         if (!othersTimer) othersTimer = setTimeout(() => { othersTimer = null; update(); }, OTHERS_MS);

@@ -1,0 +1,78 @@
+"""Remote turns (issue 18 A): a phone's one-time code, joining the queue from afar, checking in,
+and the head's settings."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, Response, g, jsonify, request
+from navbat.server import remote, remote_settings, sms, verify, views
+from navbat.server.api.common import json_body, require
+from navbat.server.hub import current
+from navbat.server.refusals import Invalid
+from navbat.server.times import iso
+
+bp = Blueprint("remote", __name__)
+
+
+@bp.app_errorhandler(verify.TooMany)
+def _too_many(exc: verify.TooMany) -> Response:
+    response = jsonify({"error": exc.code, "message": exc.message})
+    response.status_code = 429
+    response.headers["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+@bp.post("/remote/verify")
+def send_code() -> tuple[Response, int]:
+    body = json_body(("phone",))
+    # The address is the TCP peer, as for logins (server/api/auth.py): no proxy header is trusted.
+    verify.send_code(current().floor, sms.outbox(), body["phone"], request.remote_addr or "unknown")
+    return jsonify({"status": "sent", "expires_in_seconds": int(verify.CODE_TTL.total_seconds())}), 202
+
+
+@bp.post("/remote/tickets")
+def join() -> tuple[Response, int]:
+    body = json_body(("service", "phone", "code"))
+    key = request.headers.get("Idempotency-Key", "").strip() or None
+    if key is not None and len(key) > 100:
+        raise Invalid("bad_idempotency_key", "an Idempotency-Key has 1-100 characters")
+    hub = current()
+    row, created = remote.join(hub, sms.outbox(), body["service"], body["phone"], body["code"], request.host_url, key)
+    return jsonify(views.visitor_ticket(hub, row, settle=True)), 201 if created else 200
+
+
+@bp.post("/tickets/<code>/check-in")
+@require("kiosk", "clerk", "head")
+def check_in(code: str) -> Response:
+    hub = current()
+    row, _ = remote.check_in(hub, code.strip().upper(), g.who.name)
+    return jsonify(views.visitor_ticket(hub, row))
+
+
+@bp.get("/remote/settings")
+@require("head")
+def get_settings() -> Response:
+    hub = current()
+    with hub.read() as db:
+        settings = remote_settings.current(db, hub.branch)
+    since = iso(dt.datetime.combine(hub.branch.branch_day(hub.clock()) - dt.timedelta(days=29), dt.time(),
+                                    tzinfo=hub.branch.tz))
+    return jsonify({"settings": settings.model_dump(), "turns_30_days": remote.no_show_rate(hub, since)})
+
+
+@bp.put("/remote/settings")
+@require("head")
+def put_settings() -> Response:
+    hub, body = current(), json_body()
+    if not request.get_data() or not body:
+        raise Invalid("no_settings", "send the settings to change as a JSON object")
+    return jsonify({"settings": remote_settings.save(hub.floor, hub.branch, body).model_dump()})
+
+
+@bp.get("/remote/sms-status")
+@require("head")
+def sms_status() -> Response:
+    """SMS sent, being retried and given up on, with the latest error (the head console)."""
+    with current().read() as db:
+        return jsonify(sms.outbox().status(db))

@@ -1,0 +1,210 @@
+"""Appointments (issue 18, V3): book a sub-service at a time slot, cancel, check in.
+
+A slot's capacity is the share of the plan the branch head keeps for appointments
+(`appointments:` in the branch file; `queueing.appointments`): the sub-service's own
+counters' time in the slot ÷ its expected minutes, times the share, spread over the day.
+Booking counts the slot and adds the booking in one transaction of the floor's write path,
+so concurrent bookers can never overbook it. Checking in issues the ticket (through the
+same path, with an Idempotency-Key made from the booking's code, so a retry gets the same
+ticket) and the engine calls it at its slot (`due_at`, queueing/policy.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+from collections.abc import Callable
+from typing import Any
+
+from navbat.queueing.appointments import slot_capacities, visits_per_slot
+from navbat.queueing.branch import counters_from_branch
+from navbat.server.appointment_shares import share_of
+from navbat.server.floor import TRACKING_ALPHABET, Write
+from navbat.server.hub import Hub
+from navbat.server.queries import Row, ticket_row
+from navbat.server.refusals import Conflict, Invalid, NotFound
+from navbat.server.times import iso, parse_iso
+
+OPEN = ("booked", "checked_in")  # states that hold a place in a slot
+
+
+def parse_day(text: object) -> dt.date:
+    if not isinstance(text, str):
+        raise Invalid("bad_date", "date must be YYYY-MM-DD")
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise Invalid("bad_date", "date must be YYYY-MM-DD") from None
+
+
+def _service(hub: Hub, code: object, db: Any) -> tuple[str, float]:
+    """The sub-service's code and the share of its plan kept for appointments."""
+    if not isinstance(code, str) or hub.branch.service(code) is None:
+        raise NotFound("unknown_service", f'unknown service "{code}"')
+    share = share_of(db, hub, code)
+    if share <= 0:
+        raise Conflict("no_appointments", "this sub-service takes no appointments; take a turn at the kiosk")
+    return code, share
+
+
+def _hm(when: dt.datetime) -> str:
+    return when.strftime("%H:%M")
+
+
+def _plan(hub: Hub, service: str, day: dt.date, share: float) -> list[tuple[dt.datetime, int]]:
+    """Every slot of that day (start, branch time) with the appointments it can take."""
+    span = hub.branch.opening_span(day)
+    if span is None:
+        return []
+    cfg = hub.branch.appointments
+    step = dt.timedelta(minutes=cfg.slot_minutes)
+    count = int((span[1] - span[0]) / step)
+    per_slot = visits_per_slot(counters_from_branch(hub.branch), service, cfg.slot_minutes, hub.estimates.rules)
+    caps = slot_capacities(per_slot, share, count)
+    return [(span[0] + k * step, caps[k]) for k in range(count)]
+
+
+def _bookable_day(hub: Hub, day: dt.date, now: dt.datetime) -> None:
+    """Refuses, with a clear message, outside booking hours, a closed day, a past or too far day."""
+    b, cfg = hub.branch, hub.branch.appointments
+    local = now.astimezone(b.tz)
+    opens, closes = cfg.booking_span()
+    minute = local.hour * 60 + local.minute
+    if not opens <= minute < closes:
+        raise Conflict("booking_closed", f"bookings are taken between {cfg.booking_hours.replace('-', ' and ')}")
+    today = local.date()
+    if day < today:
+        raise Conflict("day_past", "that day is past; pick a coming working day")
+    if b.opening_span(day) is None:
+        raise Conflict("branch_closed", "the branch is closed that day; pick a working day")
+    working = [today + dt.timedelta(days=k) for k in range(0, 60) if b.opening_span(today + dt.timedelta(days=k))]
+    if day not in working[:cfg.booking_days]:
+        raise Conflict("too_far_ahead", f"bookings are taken for the coming {cfg.booking_days} working days")
+
+
+def _taken(db: Any, service: str, day: dt.date) -> dict[str, int]:
+    marks = ",".join("?" * len(OPEN))
+    return dict(db.execute(f"SELECT start, count(*) FROM appointments WHERE service=? AND day=? "  # noqa: S608
+                           f"AND state IN ({marks}) GROUP BY start", [service, day.isoformat(), *OPEN]).fetchall())
+
+
+def slots(hub: Hub, service: object, day_text: object) -> list[dict[str, Any]]:
+    """The day's coming slots with the places left: [{"start": "HH:MM", "free": n}]."""
+    with hub.read() as db:
+        code, share = _service(hub, service, db)
+        day, now = parse_day(day_text), hub.clock()
+        _bookable_day(hub, day, now)
+        taken = _taken(db, code, day)
+    return [{"start": _hm(start), "free": max(0, cap - taken.get(_hm(start), 0))}
+            for start, cap in _plan(hub, code, day, share) if start > now and cap > 0]
+
+
+def _new_code(db: Any) -> str:
+    while True:
+        code = "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(8))
+        if not db.execute("SELECT 1 FROM appointments WHERE code=?", [code]).fetchone():
+            return code
+
+
+def book(hub: Hub, service: object, day_text: object, start: object, phone: str,
+         prove: Callable[[Write], None] = lambda tx: None) -> Row:
+    """Books the slot for `phone` (already checked; `prove` uses its code up in the same write).
+    One open booking per phone; a slot never takes more than its capacity."""
+    day = parse_day(day_text)
+    if not isinstance(start, str):
+        raise Invalid("bad_start", "start must be HH:MM, one of the day's slots")
+    with hub.floor.write() as tx:
+        code, share = _service(hub, service, tx.db)
+        _bookable_day(hub, day, tx.now)
+        plan = {_hm(s): (s, cap) for s, cap in _plan(hub, code, day, share)}
+        if start not in plan or plan[start][1] <= 0:
+            raise Invalid("bad_start", "start must be HH:MM, one of the day's slots")
+        slot_start, cap = plan[start]
+        if slot_start <= tx.now:
+            raise Conflict("slot_past", "that slot has begun; pick a later one")
+        # open: booked and its check-in window not yet over (a missed one no longer holds the phone)
+        over = iso(tx.now - dt.timedelta(minutes=hub.branch.appointments.check_in_after_minutes))
+        if tx.db.execute("SELECT 1 FROM appointments WHERE phone=? AND state='booked' AND due_at>=?",
+                         [phone, over]).fetchone():
+            raise Conflict("booking_exists", "this phone already has a booking here; cancel or move it first")
+        if _taken(tx.db, code, day).get(start, 0) >= cap:
+            raise Conflict("slot_full", "that slot is full; pick another")
+        prove(tx)
+        booking = _new_code(tx.db)
+        tx.db.execute("INSERT INTO appointments (code, service, day, start, due_at, phone, state, booked_at) "
+                      "VALUES (?, ?, ?, ?, ?, ?, 'booked', ?)",
+                      [booking, code, day.isoformat(), start, iso(slot_start), phone, iso(tx.now)])
+        return appointment_row(tx.db, booking)
+
+
+def appointment_row(db: Any, code: str) -> Row:
+    rows = list(db.query("SELECT * FROM appointments WHERE code=?", [code.strip().upper()]))
+    if not rows:
+        raise NotFound("unknown_appointment", "no such appointment")
+    return rows[0]
+
+
+def cancel(hub: Hub, code: str) -> Row:
+    """Frees the slot; cancelling twice answers the same. A checked-in booking is a ticket now."""
+    with hub.floor.write() as tx:
+        row = appointment_row(tx.db, code)
+        if row["state"] == "checked_in":
+            raise Conflict("checked_in", "this appointment has checked in; its ticket is in the queue")
+        if row["state"] == "booked":
+            tx.db.execute("UPDATE appointments SET state='cancelled', cancelled_at=? WHERE id=?",
+                          [iso(tx.now), row["id"]])
+        return appointment_row(tx.db, code)
+
+
+def check_in(hub: Hub, code: str, actor: str) -> tuple[Row, bool]:
+    """The booking's ticket, issued now with its due time (created), or the one it already has."""
+    with hub.floor.write() as tx:
+        row = appointment_row(tx.db, code)
+        if row["state"] == "checked_in":
+            return ticket_row(tx.db, row["ticket_id"]), False
+        if row["state"] == "cancelled":
+            raise Conflict("appointment_cancelled", "this appointment was cancelled")
+        cfg, due = hub.branch.appointments, parse_iso(row["due_at"])
+        opens = due - dt.timedelta(minutes=cfg.check_in_before_minutes)
+        closes = due + dt.timedelta(minutes=cfg.check_in_after_minutes)
+        if not opens <= tx.now <= closes:
+            tz = hub.branch.tz
+            raise Conflict("outside_check_in_window", f"check in between {_hm(opens.astimezone(tz))} and "
+                           f"{_hm(closes.astimezone(tz))} on {row['day']}")
+        ticket_id = hub.floor._issue(tx, row["service"], None, f"appointment:{row['code']}", actor,
+                                     {"channel": "appointment", "due_at": row["due_at"]})
+        tx.db.execute("UPDATE appointments SET state='checked_in', checked_in_at=?, ticket_id=? WHERE id=?",
+                      [iso(tx.now), ticket_id, row["id"]])
+        return ticket_row(tx.db, ticket_id), True
+
+
+def public(row: Row) -> dict[str, Any]:
+    """What the booker sees (never the phone in full)."""
+    return {"code": row["code"], "service": row["service"], "date": row["day"], "start": row["start"],
+            "state": row["state"], "phone": "•" * 7 + row["phone"][-4:]}
+
+
+NO_SHOW_DAYS = 28
+
+
+def today_view(hub: Hub) -> dict[str, Any]:
+    """For the head: today's bookings per slot (booked, checked in, cancelled, no-shows so far)
+    and the no-show rate of the last four weeks' appointments whose check-in window has closed."""
+    now, cfg = hub.clock(), hub.branch.appointments
+    today = hub.branch.branch_day(now)
+    closed_before = iso(now - dt.timedelta(minutes=cfg.check_in_after_minutes))  # window over: came or not
+    since = (today - dt.timedelta(days=NO_SHOW_DAYS)).isoformat()
+    with hub.read() as db:
+        rows = db.execute("SELECT start, state, due_at < ? FROM appointments WHERE day=? ORDER BY start",
+                          [closed_before, today.isoformat()]).fetchall()
+        came, missed = db.execute(
+            "SELECT sum(state='checked_in'), sum(state='booked') FROM appointments WHERE day>=? AND due_at<? "
+            "AND state IN ('checked_in', 'booked')", [since, closed_before]).fetchone()
+    slots: dict[str, dict[str, int]] = {}
+    for start, state, over in rows:
+        s = slots.setdefault(start, {"booked": 0, "checked_in": 0, "cancelled": 0, "no_show": 0})
+        s["no_show" if state == "booked" and over else state] += 1
+    came, missed = came or 0, missed or 0
+    return {"date": today.isoformat(), "slots": [{"start": k, **v} for k, v in slots.items()],
+            "no_show": {"days": NO_SHOW_DAYS, "due": came + missed, "no_shows": missed,
+                        "pct": round(100 * missed / (came + missed), 1) if came + missed else None}}

@@ -1,0 +1,109 @@
+"""Remote turns (issue 18 A, V2, V3): a visitor joins the queue from a phone and checks in at the branch.
+
+A remote turn is a ticket in state `remote` from the moment it joins: its place in line is its
+arrival time, like any ticket's, but `call_next` passes it over until it checks in (kiosk or
+clerk: event `ticket.checked_in`, state `waiting`, the place unchanged). Passed over, it keeps
+its place for the grace time the branch sets, then expires (server/remote_sweep.py).
+Its phone is kept in `remote_turns`, never in the event log that displays read.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import Flask
+from navbat.server import remote_settings, remote_sweep, sms, verify
+from navbat.server.hub import EXTENSION, Hub
+from navbat.server.queries import Row, ticket_row
+from navbat.server.refusals import Conflict, NotFound
+from navbat.server.times import iso
+from navbat.server.transitions import LIVE
+
+DEVICE = "remote"  # the ticket's device: joined from a phone
+
+
+def join(hub: Hub, outbox: sms.Outbox, service: object, phone: object, code: object, page_url: str,
+         idempotency_key: str | None = None) -> tuple[Row, bool]:
+    """A new remote turn for a phone whose SMS code is right: (ticket, created). Refused (409) when
+    the phone has an open remote turn here, has used its daily cap, or turns are not taken now. A
+    retry with the same Idempotency-Key returns the turn it made (its code is used up by then)."""
+    svc = hub.branch.service(service) if isinstance(service, str) else None
+    if svc is None:
+        raise NotFound("unknown_service", f'unknown service "{service}"')
+    key = f"{DEVICE}:{verify.normal_phone(phone)}:{idempotency_key}" if idempotency_key else None
+    if key is not None:
+        with hub.read() as db:
+            made = db.execute("SELECT id FROM tickets WHERE idempotency_key=?", [key]).fetchone()
+            if made is not None:
+                row = ticket_row(db, made[0])
+                if row["first_service"] != svc.code:
+                    raise Conflict("idempotency_conflict", "this Idempotency-Key was already used for another turn")
+                return row, False
+    phone = verify.check_code(hub.floor, phone, code)
+    floor = hub.floor
+    with floor.write() as tx:
+        settings = remote_settings.current(tx.db, hub.branch)
+        remote_settings.refuse_if_closed(hub.branch, settings, tx.now, hub.ignore_hours)
+        day = hub.branch.branch_day(tx.now).isoformat()
+        marks = ",".join("?" * (len(LIVE) + 1))
+        if tx.db.execute(f"SELECT 1 FROM remote_turns r JOIN tickets t ON t.id=r.ticket_id WHERE r.phone=? "  # noqa: S608
+                         f"AND t.state IN ({marks})", [phone, *LIVE, "remote"]).fetchone():
+            raise Conflict("open_turn", "this phone already has a turn waiting here; it can take another once that "
+                           "one is over")
+        today = tx.db.execute("SELECT count(*) FROM remote_turns WHERE phone=? AND branch_day=?",
+                              [phone, day]).fetchone()[0]
+        if today >= settings.daily_cap:
+            raise Conflict("daily_cap", f"a phone may take {settings.daily_cap} turns from afar a day")
+        verify.use_code(tx, phone)
+        ticket_id = floor._issue(tx, svc.code, None, key or f"{DEVICE}:{secrets.token_hex(8)}", DEVICE,
+                                 {"channel": "remote"})
+        tx.db.execute("INSERT INTO remote_turns (ticket_id, phone, branch_day, joined_at) VALUES (?, ?, ?, ?)",
+                      [ticket_id, phone, day, iso(tx.now)])
+        row = ticket_row(tx.db, ticket_id)
+        ahead, link = remote_sweep.people_ahead(tx.db, row), f"{page_url.rstrip('/')}/t/{row['tracking_code']}"
+        if settings.come_now_people is not None and ahead <= settings.come_now_people:  # "come now" at once
+            tx.db.execute("UPDATE remote_turns SET come_now_at=? WHERE ticket_id=?", [iso(tx.now), ticket_id])
+            message = ("Turn {number} is yours; {ahead} people ahead: come to the branch now and check in at the "
+                       "kiosk. Follow it at {link}")
+        else:
+            message = "Turn {number} is yours. Check in at the branch's kiosk before it comes; follow it at {link}"
+        outbox.queue(tx, phone, remote_sweep.text(message, number=row["number"], ahead=ahead, link=link), "joined")
+        return row, True
+
+
+def check_in(hub: Hub, tracking_code: str, actor: str) -> tuple[Row, bool]:
+    """The visitor is at the branch: the turn becomes callable in its place. Returns (ticket,
+    changed); checking in twice is harmless. 404 not_remote for a code that is no remote turn's."""
+    with hub.floor.write() as tx:
+        rows = list(tx.db.query("SELECT t.* FROM tickets t JOIN remote_turns r ON r.ticket_id=t.id "
+                                "WHERE t.tracking_code=?", [tracking_code]))
+        if not rows:
+            raise NotFound("not_remote", "no remote turn has this code")
+        t = rows[0]
+        if t["state"] != "remote":
+            if t["state"] in LIVE:
+                return t, False
+            raise Conflict("turn_over", f"turn {t['number']} is over ({t['outcome'] or t['state']})")
+        tx.emit("ticket.checked_in", {"ticket": t["id"], "number": t["number"], "service": t["service"]},
+                actor=actor)
+        tx.db.execute("UPDATE remote_turns SET checked_in_at=? WHERE ticket_id=?", [iso(tx.now), t["id"]])
+        return ticket_row(tx.db, t["id"]), True
+
+
+def no_show_rate(hub: Hub, since: str) -> dict[str, object]:
+    """Remote turns since `since` (UTC ISO): how many joined, came, were served, never came."""
+    with hub.read() as db:
+        r = db.execute("""SELECT count(*), sum(r.checked_in_at IS NOT NULL), sum(r.ended='expired'),
+                                 sum(t.state='no_show'), sum(r.ended IS NULL)
+                          FROM remote_turns r JOIN tickets t ON t.id=r.ticket_id WHERE r.joined_at >= ?""",
+                       [since]).fetchone()
+    joined, came, expired, no_show, open_ = (v or 0 for v in r)
+    ended = joined - open_
+    return {"joined": joined, "checked_in": came, "expired": expired, "no_show": no_show, "open": open_,
+            "no_show_rate": round((expired + no_show) / ended, 3) if ended else None}
+
+
+def init_app(app: Flask) -> None:
+    hub: Hub = app.extensions[EXTENSION]
+    sweeper = remote_sweep.Sweeper(hub, sms.of(app), app.config.get("REMOTE_SWEEP_S", remote_sweep.SWEEP_EVERY_S))
+    hub.on_stop.append(sweeper.stop)

@@ -1,0 +1,149 @@
+"""What happens to a remote turn while it waits away from the branch (issue 18 A).
+
+- `passed_over` (from the floor's `call_next`, in its transaction): the turn reached the front
+  without checking in; it is skipped, keeps its place, and its grace time starts (once).
+- `sweep`: after each change on the floor and every few seconds (`Sweeper`): a turn passed over
+  longer than the grace time expires and the visitor is told; a turn with few enough people (or
+  minutes) ahead is told "come now", once; a called one is told its counter, once. Each SMS is
+  queued in the same transaction as the mark that it was sent, so none is sent twice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+from typing import TYPE_CHECKING, Any
+
+from navbat.foundation.i18n import gettext_for
+from navbat.foundation.persian import fa_digits
+from navbat.server import remote_settings
+from navbat.server.times import iso, parse_iso
+
+if TYPE_CHECKING:
+    from navbat.server.floor import Write
+    from navbat.server.hub import Hub
+    from navbat.server.sms import Outbox
+
+SWEEP_EVERY_S = 10.0
+log = logging.getLogger(__name__)
+
+
+def text(message: str, **values: Any) -> str:
+    """A Persian SMS (domain "remote"), numbers in Persian digits (a link keeps its own)."""
+    _ = gettext_for("remote", "fa")
+    return _(message).format(**{k: v if k == "link" else fa_digits(v) for k, v in values.items()})
+
+
+def passed_over(tx: Write, ticket_id: int, counter: int) -> None:
+    row = tx.db.execute("SELECT t.number, t.service, r.passed_at FROM tickets t JOIN remote_turns r "
+                        "ON r.ticket_id=t.id WHERE t.id=?", [ticket_id]).fetchone()
+    if row is None or row[2] is not None:
+        return  # its grace time already runs
+    tx.db.execute("UPDATE remote_turns SET passed_at=? WHERE ticket_id=?", [iso(tx.now), ticket_id])
+    tx.emit("ticket.passed_over", {"ticket": ticket_id, "number": row[0], "service": row[1], "counter": counter},
+            actor="hub")
+
+
+def people_ahead(db: Any, ticket: dict[str, Any]) -> int:
+    """Turns in line before this one for its sub-service, in the hall or still away."""
+    return db.execute("SELECT count(*) FROM tickets WHERE state IN ('waiting', 'remote') AND service=? AND "
+                      "(arrived_at, id) < (?, ?)", [ticket["service"], ticket["arrived_at"], ticket["id"]]
+                      ).fetchone()[0]
+
+
+def _open_turns(db: Any) -> list[dict[str, Any]]:
+    return list(db.query("""SELECT t.*, r.phone, r.passed_at, r.come_now_at, r.called_sms_at FROM remote_turns r
+                            JOIN tickets t ON t.id = r.ticket_id WHERE r.ended IS NULL"""))
+
+
+def sweep(hub: Hub, outbox: Outbox) -> int:
+    """One pass; returns how many turns it acted on."""
+    with hub.read() as db:
+        if not db.execute("SELECT 1 FROM remote_turns WHERE ended IS NULL LIMIT 1").fetchone():
+            return 0
+    per_ticket = hub.estimates.latest()[0]
+    acted = 0
+    with hub.floor.write() as tx:
+        s = remote_settings.current(tx.db, hub.branch)
+        for t in _open_turns(tx.db):
+            acted += _one(tx, t, s, per_ticket, outbox)
+    return acted
+
+
+def _one(tx: Write, t: dict[str, Any], s: Any, per_ticket: dict[int, Any], outbox: Outbox) -> int:
+    x, number = tx.db.execute, t["number"]
+    if t["state"] in ("done", "no_show", "cancelled"):
+        x("UPDATE remote_turns SET ended=? WHERE ticket_id=?", [t["state"], t["id"]])
+        return 0
+    if t["state"] == "remote" and t["passed_at"] and parse_iso(t["passed_at"]) + dt.timedelta(
+            minutes=s.grace_minutes) <= tx.now:
+        tx.emit("ticket.cancelled", {"ticket": t["id"], "number": number, "service": t["service"],
+                                     "outcome": "remote_expired"}, actor="hub")
+        x("UPDATE remote_turns SET ended='expired' WHERE ticket_id=?", [t["id"]])
+        outbox.queue(tx, t["phone"], text("Turn {number} has ended: you did not check in at the branch in time.",
+                                          number=number), "expired")
+        return 1
+    if t["state"] in ("called", "serving") and t["called_sms_at"] is None:
+        x("UPDATE remote_turns SET called_sms_at=? WHERE ticket_id=?", [iso(tx.now), t["id"]])
+        outbox.queue(tx, t["phone"], text("Turn {number}: please go to counter {counter} now.", number=number,
+                                          counter=t["counter"]), "called")
+        return 1
+    if t["state"] in ("remote", "waiting") and t["come_now_at"] is None and t["called_sms_at"] is None:
+        ahead = people_ahead(tx.db, t)
+        est = per_ticket.get(t["id"])
+        near = (s.come_now_people is not None and ahead <= s.come_now_people) or (
+            s.come_now_minutes is not None and est is not None and est.minutes <= s.come_now_minutes)
+        if near or t["passed_at"]:
+            x("UPDATE remote_turns SET come_now_at=? WHERE ticket_id=?", [iso(tx.now), t["id"]])
+            if t["state"] == "remote":  # one already in the hall needs no "come now"
+                outbox.queue(tx, t["phone"], text(
+                    "Turn {number}: {ahead} people ahead. Come to the branch now and check in; your place is kept "
+                    "{grace} minutes after your turn.", number=number, ahead=ahead, grace=s.grace_minutes), "come_now")
+            return 1
+    return 0
+
+
+class Sweeper:
+    """Runs `sweep` after each change on the floor (the event bus wakes it) and every few seconds."""
+
+    def __init__(self, hub: Hub, outbox: Outbox, every: float = SWEEP_EVERY_S) -> None:
+        self.hub, self.outbox, self.every = hub, outbox, every
+        self._wake, self._stop = threading.Event(), threading.Event()
+        self._seen = -1
+        self._unlisten = hub.bus.listen(self._on_publish)
+        self._thread = threading.Thread(target=self._run, name="navbat-remote", daemon=True)
+        self._thread.start()
+
+    def _on_publish(self) -> None:
+        if self.hub.bus.last_id != self._seen:  # a write without events (its own SMS marks) wakes nobody
+            self._wake.set()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            self._wake.clear()
+            self._seen = self.hub.bus.last_id
+            try:
+                sweep(self.hub, self.outbox)
+            except Exception:  # noqa: BLE001 - the next change or tick tries again
+                log.exception("remote turns sweep")
+            self._wake.wait(self.every)
+
+    def stop(self) -> None:
+        if not self._stop.is_set():  # a hub may be stopped twice (a test's server, then its app)
+            self._unlisten()
+        self._stop.set()
+        self._wake.set()
+
+
+def info(db: Any, branch: Any, row: dict[str, Any]) -> dict[str, Any] | None:
+    """A remote turn's own facts for its holder's page (None for any other ticket): whether it
+    has checked in, when its grace time ends if passed over, and whether "come now" was sent."""
+    r = db.execute("SELECT checked_in_at, passed_at, come_now_at FROM remote_turns WHERE ticket_id=?",
+                   [row["id"]]).fetchone()
+    if r is None:
+        return None
+    grace = remote_settings.current(db, branch).grace_minutes
+    ends = iso(parse_iso(r[1]) + dt.timedelta(minutes=grace)) if r[1] and row["state"] == "remote" else None
+    return {"checked_in": r[0] is not None, "checked_in_at": r[0], "passed_over_at": r[1],
+            "grace_ends_at": ends, "come_now": r[2] is not None}

@@ -1,0 +1,83 @@
+"""The kiosk's "I have a turn" screen in a real window (Xvfb, issue 18 A): a mistyped code is
+refused in Persian; the turn's tracking link, typed by a USB scanner, checks the remote turn in,
+and the hub then calls it in its place. Also the screen's model without a window."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from navbat.foundation.hub_client import HubRefused, HubUnreachable
+from navbat.kiosk.checkin import CheckIn, code_of
+
+from tests.conftest import docs_dir
+from tests.test_kiosk_window import run_kiosk
+from tests.test_remote_turns import Live, live  # noqa: F401 - the fixture
+
+DOCS = docs_dir()
+
+
+def test_a_scanned_link_or_a_typed_code_gives_the_code() -> None:
+    assert code_of("http://192.168.1.5:8080/t/ABCD2345?lang=fa") == "ABCD2345"
+    assert code_of(" abcd2345\n") == "ABCD2345"
+    assert code_of("https://hq.example/t/ABCD2345/") == "ABCD2345"
+
+
+class FakeHub:
+    def __init__(self, remote: Exception | dict, appointment: Exception | dict) -> None:
+        self.remote, self.appointment, self.calls = remote, appointment, []
+
+    def check_in(self, code: str) -> dict:
+        self.calls.append(("remote", code))
+        if isinstance(self.remote, Exception):
+            raise self.remote
+        return self.remote
+
+    def check_in_appointment(self, code: str) -> dict:
+        self.calls.append(("appointment", code))
+        if isinstance(self.appointment, Exception):
+            raise self.appointment
+        return self.appointment
+
+
+@pytest.mark.parametrize(("remote", "appointment", "problem", "calls"), [
+    (HubRefused(404, "not_remote", ""), {"number": "101", "people_ahead": 2}, None, 2),
+    (HubRefused(404, "not_remote", ""), HubRefused(404, "not_found", ""), "not_found", 2),
+    (HubRefused(409, "turn_over", ""), None, "over", 1),
+    (HubUnreachable("down"), None, "unreachable", 1),
+])
+def test_a_code_not_of_a_remote_turn_is_tried_as_a_booking(remote, appointment, problem, calls) -> None:  # noqa: ANN001
+    model = CheckIn(FakeHub(remote, appointment))  # type: ignore[arg-type]
+    model.type("ABCD2345\r")
+    code = model.begin()
+    assert code == "ABCD2345" and model.begin() is None  # a second press while sending does nothing
+    model.finish(model.request(code))
+    assert model.problem == problem and len(model.hub.calls) == calls
+    assert model.message("fa")
+    if problem is None:
+        assert "۱۰۱" in model.message("fa") and model.typed == ""
+
+
+@pytest.mark.gui
+def test_check_in_at_the_kiosk_window(live: Live, tmp_path: Path) -> None:  # noqa: F811
+    turn = live.join("09121110009").json()
+    live.walk_in("w1")
+    shot = DOCS / "kiosk-checkin-fa.png"
+    out = run_kiosk(["-m", "navbat.kiosk.checkin_pilot", "--hub", live.url, f"--token={live.app.config['KIOSK_TOKEN']}",
+                     "--typo", "ZZZZ2222", "--scan", f"{live.url}/t/{turn['tracking_code']}?lang=fa",
+                     "--screenshot", str(shot)], tmp_path)
+    lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
+    assert lines, (out.returncode, out.stdout[-2000:], out.stderr[-3000:])
+    log = json.loads(lines[-1])
+    assert log["error"] is None, log
+    assert log["screens"] == ["checkin"] and log["typed"] == "ZZZZ2222"
+    assert "نوبت یا رزروی با این کد نیست" in log["messages"][0]  # not a remote turn, nor a booking
+    assert log["scanned_code"] == turn["tracking_code"]
+    assert "حضور شما ثبت شد" in log["messages"][1] and log["number"] == turn["number"]
+    assert log["overflow"] == []
+    assert shot.exists()
+    # checked in: the hub calls it before the walk-in who came after it
+    clerk = live.login("clerk1", 1)
+    live.post("/counters/1/open", headers=clerk)
+    assert live.post("/counters/1/next", headers=clerk).json()["number"] == turn["number"]

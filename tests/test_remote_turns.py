@@ -1,0 +1,261 @@
+"""Remote turns over real sockets (issue 18 A): join with the code read from the SMS log; a second
+turn refused; an unchecked turn passed over by `next`, then called in its place after check-in;
+"come now" sent once at the threshold; grace expiry; the daily cap and the head's hours."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+from navbat.foundation.config import Branch
+from navbat.server import remote_sweep, sms
+
+from tests.conftest import PINS, HandClock, make_app, serve_in_thread
+from tests.test_sms import code_from, read_log
+
+SERVICE = "IN1"
+
+
+@dataclass
+class Live:
+    url: str
+    log: Path
+    app: object
+    kiosk: dict[str, str]
+    clock: HandClock
+
+    def post(self, path: str, body: dict | None = None, headers: dict | None = None) -> requests.Response:
+        return requests.post(f"{self.url}/api/v1{path}", json=body or {}, headers=headers or {}, timeout=10)
+
+    def login(self, name: str, counter: int | None = None) -> dict[str, str]:
+        r = self.post("/login", {"username": name, "pin": PINS[name], "counter": counter})
+        return {"Authorization": f"Bearer {r.json()['token']}"}
+
+    def messages(self, count: int) -> list[dict]:
+        return read_log(self.log, count)
+
+    def join(self, phone: str, service: str = SERVICE) -> requests.Response:
+        before = len(self.log.read_text(encoding="utf-8").splitlines()) if self.log.exists() else 0
+        self.clock.advance(seconds=61)  # one code a minute per phone
+        assert self.post("/remote/verify", {"phone": phone}).status_code == 202
+        code = code_from(self.messages(before + 1)[before])
+        return self.post("/remote/tickets", {"service": service, "phone": phone, "code": code})
+
+    def walk_in(self, key: str) -> dict:
+        r = self.post("/tickets", {"service": SERVICE}, {**self.kiosk, "Idempotency-Key": key})
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    def sweep(self) -> None:
+        """What the sweeper thread does after each change, run now (the test need not wait for it)."""
+        app = self.app
+        remote_sweep.sweep(app.extensions["navbat.hub"], sms.of(app))
+
+
+@pytest.fixture
+def live(branch: Branch, tmp_path: Path) -> Iterator[Live]:
+    log, clock = tmp_path / "sms.log", HandClock(dt.datetime(2026, 5, 2, 9, 0, tzinfo=dt.UTC))
+    app = make_app(branch, tmp_path / "hub.sqlite", SMS_LOG=str(log), CLOCK=clock)
+    url, stop = serve_in_thread(app)
+    yield Live(url, log, app, {"Authorization": f"Bearer {app.config['KIOSK_TOKEN']}"}, clock)
+    stop()
+
+
+def texts(live: Live, phone: str, word: str, wait: float = 0.0) -> list[str]:
+    """The SMS to `phone` holding `word`; waits up to `wait` s for one (the worker sends after the commit)."""
+    end = time.monotonic() + wait
+    while True:
+        found = [m["text"] for m in read_log(live.log, 0) if m["to"] == phone and word in m["text"]]
+        if found or time.monotonic() >= end:
+            return found
+        time.sleep(0.02)
+
+
+def test_join_with_the_sms_code_and_a_second_turn_is_refused(live: Live) -> None:
+    live.walk_in("w1")
+    r = live.join("09121110000")
+    assert r.status_code == 201, r.text
+    turn = r.json()
+    assert turn["state"] == "remote" and turn["number"] and len(turn["tracking_code"]) == 8
+    assert turn["people_ahead"] == 1  # the walk-in before it
+    assert "estimated_wait_minutes" in turn and turn["remote"]["checked_in"] is False
+    [joined] = texts(live, "09121110000", f"/t/{turn['tracking_code']}", wait=5)
+    assert turn["number"].replace("-", "") not in joined  # the number in Persian digits
+    assert "اکنون به شعبه بیایید" in joined  # one ahead: "come now" at once
+    again = live.join("09121110000")
+    assert again.status_code == 409 and again.json()["error"] == "open_turn"
+    # the code of a refused turn is not asked for twice: a wrong or used code is refused
+    assert live.post("/remote/tickets", {"service": SERVICE, "phone": "09121110000", "code": "12345"}
+                     ).status_code == 403
+    looked = requests.get(f"{live.url}/api/v1/tickets/{turn['tracking_code']}", timeout=5).json()
+    assert looked["state"] == "remote" and looked["remote"]["checked_in"] is False
+
+
+def test_a_retried_join_with_its_idempotency_key_returns_the_same_turn(live: Live) -> None:
+    live.clock.advance(seconds=61)
+    assert live.post("/remote/verify", {"phone": "09121110008"}).status_code == 202
+    code = code_from({"text": texts(live, "09121110008", "کد", wait=5)[0]})
+    body, key = {"service": SERVICE, "phone": "09121110008", "code": code}, {"Idempotency-Key": "join-1"}
+    first = live.post("/remote/tickets", body, key)
+    again = live.post("/remote/tickets", body, key)  # the answer was lost: the phone sends it again
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json()["tracking_code"] == first.json()["tracking_code"]
+    hub = live.app.extensions["navbat.hub"]
+    with hub.read() as db:
+        assert db.execute("SELECT count(*) FROM remote_turns").fetchone()[0] == 1
+
+
+def test_passed_over_then_called_in_its_place_after_check_in(live: Live) -> None:
+    remote_turn = live.join("09121110001").json()
+    walk1, walk2 = live.walk_in("w1"), live.walk_in("w2")
+    clerk = live.login("clerk1", 1)
+    assert live.post("/counters/1/open", headers=clerk).status_code == 200
+    called = live.post("/counters/1/next", headers=clerk).json()
+    assert called["number"] == walk1["number"]  # the remote turn, first in line, is passed over
+    looked = requests.get(f"{live.url}/api/v1/tickets/{remote_turn['tracking_code']}", timeout=5).json()
+    assert looked["state"] == "remote" and looked["remote"]["passed_over_at"] and looked["remote"]["grace_ends_at"]
+    assert live.post("/counters/1/done", headers=clerk).status_code == 200
+    r = live.post(f"/tickets/{remote_turn['tracking_code']}/check-in", headers=live.kiosk)
+    assert r.status_code == 200 and r.json()["state"] == "waiting"
+    assert live.post(f"/tickets/{remote_turn['tracking_code']}/check-in", headers=live.kiosk).status_code == 200
+    called = live.post("/counters/1/next", headers=clerk).json()
+    assert called["number"] == remote_turn["number"]  # before walk2: its place was kept
+    live.sweep()
+    assert texts(live, "09121110001", "باجه", wait=5)  # told where to go when called
+    assert walk2["number"] != called["number"]
+
+
+def test_check_in_needs_a_device_or_clerk_and_a_remote_code(live: Live) -> None:
+    walk = live.walk_in("w1")
+    assert live.post(f"/tickets/{walk['tracking_code']}/check-in").status_code == 401
+    r = live.post(f"/tickets/{walk['tracking_code']}/check-in", headers=live.kiosk)
+    assert r.status_code == 404 and r.json()["error"] == "not_remote"
+    assert live.post("/tickets/NOSUCH12/check-in", headers=live.kiosk).status_code == 404
+
+
+def test_come_now_is_sent_once_at_the_threshold(live: Live) -> None:
+    head = live.login("head")
+    r = requests.put(f"{live.url}/api/v1/remote/settings", json={"come_now_people": 1, "come_now_minutes": None},
+                     headers=head, timeout=5)
+    assert r.status_code == 200, r.text
+    for n in range(3):
+        live.walk_in(f"w{n}")
+    live.join("09121110002")
+    live.sweep()
+    assert not texts(live, "09121110002", "اکنون به شعبه")  # 3 ahead: not yet
+    clerk = live.login("clerk1", 1)
+    live.post("/counters/1/open", headers=clerk)
+    live.post("/counters/1/next", headers=clerk)
+    live.sweep()
+    assert not texts(live, "09121110002", "اکنون به شعبه")  # 2 ahead
+    live.post("/counters/1/done", headers=clerk)
+    live.post("/counters/1/next", headers=clerk)
+    [come] = texts(live, "09121110002", "اکنون به شعبه", wait=5)  # the sweeper runs after the change by itself
+    assert "۱ نفر جلوتر" in come and "۱۵ دقیقه" in come  # the number ahead and the window kept
+    live.post("/counters/1/done", headers=clerk)
+    live.sweep()
+    live.sweep()
+    assert len(texts(live, "09121110002", "اکنون به شعبه")) == 1  # once
+
+
+def test_a_passed_over_turn_expires_after_the_grace_time(live: Live) -> None:
+    turn = live.join("09121110003").json()
+    live.walk_in("w1")
+    clerk = live.login("clerk1", 1)
+    live.post("/counters/1/open", headers=clerk)
+    live.post("/counters/1/next", headers=clerk)  # passes the turn over: its grace time starts
+    live.sweep()
+    assert requests.get(f"{live.url}/api/v1/tickets/{turn['tracking_code']}", timeout=5).json()["state"] == "remote"
+    live.clock.advance(minutes=14)
+    live.sweep()
+    assert requests.get(f"{live.url}/api/v1/tickets/{turn['tracking_code']}", timeout=5).json()["state"] == "remote"
+    live.clock.advance(minutes=2)
+    live.sweep()
+    gone = requests.get(f"{live.url}/api/v1/tickets/{turn['tracking_code']}", timeout=5).json()
+    assert gone["state"] == "cancelled" and gone["outcome"] == "remote_expired"
+    assert texts(live, "09121110003", "به پایان رسید", wait=5)
+    r = live.post(f"/tickets/{turn['tracking_code']}/check-in", headers=live.kiosk)
+    assert r.status_code == 409 and r.json()["error"] == "turn_over"
+    # the phone may join again; its turns count against the daily cap
+    assert live.join("09121110003").status_code == 201
+
+
+def test_daily_cap_and_the_heads_hours(live: Live) -> None:
+    head = live.login("head")
+    assert requests.put(f"{live.url}/api/v1/remote/settings", json={"daily_cap": 1}, headers=head,
+                        timeout=5).status_code == 200
+    turn = live.join("09121110004").json()
+    # the head cancels it; the phone's cap of one a day is used up
+    assert live.post(f"/tickets/{turn['id']}/cancel", headers=head).status_code == 200
+    r = live.join("09121110004")
+    assert r.status_code == 409 and r.json()["error"] == "daily_cap"
+    bad = requests.put(f"{live.url}/api/v1/remote/settings", json={"hours": "25:00-26:00"}, headers=head, timeout=5)
+    assert bad.status_code == 400 and bad.json()["error"] == "bad_setting"
+    hub = live.app.extensions["navbat.hub"]
+    local = hub.clock().astimezone(hub.branch.tz)
+    closed = f"{(local.hour + 2) % 24:02d}:00-{(local.hour + 2) % 24:02d}:30"  # not now
+    assert requests.put(f"{live.url}/api/v1/remote/settings", json={"hours": closed}, headers=head,
+                        timeout=5).status_code == 200
+    r = live.join("09121110005")
+    assert r.status_code == 409 and r.json()["error"] == "remote_closed"
+    assert "between" in r.json()["message"]
+
+
+def test_a_remote_turns_wait_in_the_reports_starts_at_check_in(live: Live) -> None:
+    from navbat.server.reports.visits import fold, load_rows
+
+    turn = live.join("09121110010").json()
+    live.clock.advance(minutes=40)  # at home for 40 minutes
+    assert live.post(f"/tickets/{turn['tracking_code']}/check-in", headers=live.kiosk).status_code == 200
+    live.clock.advance(minutes=3)
+    clerk = live.login("clerk1", 1)
+    live.post("/counters/1/open", headers=clerk)
+    assert live.post("/counters/1/next", headers=clerk).json()["number"] == turn["number"]
+    hub = live.app.extensions["navbat.hub"]
+    with hub.read() as db:
+        visits = fold(load_rows(db, live.clock() - dt.timedelta(days=1), live.clock()))
+    assert round(visits[turn["id"]].wait_minutes) == 3  # the 3 minutes in the hall, not 43
+
+
+def test_come_now_by_minutes_of_wait(live: Live) -> None:
+    head = live.login("head")
+    assert requests.put(f"{live.url}/api/v1/remote/settings", json={"come_now_people": None, "come_now_minutes": 5},
+                        headers=head, timeout=5).status_code == 200
+    clerk = live.login("clerk1", 1)
+    live.post("/counters/1/open", headers=clerk)
+    for n in range(6):
+        live.walk_in(f"w{n}")
+    turn = live.join("09121110011").json()
+    hub = live.app.extensions["navbat.hub"]
+    hub.estimates.settled(5.0)
+    assert turn["estimated_wait_minutes"] > 5
+    live.sweep()
+    assert not texts(live, "09121110011", "اکنون به شعبه")  # the estimate is above 5 minutes
+    for _ in range(6):  # the six ahead are served
+        live.post("/counters/1/next", headers=clerk)
+        live.post("/counters/1/done", headers=clerk)
+    waits = hub.estimates.settled(5.0)[0]
+    assert waits[turn["id"]].minutes <= 5
+    live.sweep()
+    assert len(texts(live, "09121110011", "اکنون به شعبه", wait=5)) == 1
+
+
+def test_the_join_forms_refuse_in_persian(live: Live) -> None:
+    """The /join forms without a browser: an unknown sub-service sends no code; a bad number, a second
+    code within the minute and a wrong code are said on the page with their status."""
+    r = requests.post(f"{live.url}/join/code", data={"service": "NOPE", "phone": "09121110013"}, timeout=5)
+    assert r.status_code == 404 and not texts(live, "09121110013", "کد")
+    r = requests.post(f"{live.url}/join/code", data={"service": SERVICE, "phone": "12"}, timeout=5)
+    assert r.status_code == 400 and "شماره همراه را مانند" in r.text
+    assert requests.post(f"{live.url}/join/code", data={"service": SERVICE, "phone": "09121110013"},
+                         timeout=5).status_code == 200
+    r = requests.post(f"{live.url}/join/code", data={"service": SERVICE, "phone": "09121110013"}, timeout=5)
+    assert r.status_code == 429 and "چند دقیقه دیگر" in r.text
+    r = requests.post(f"{live.url}/join/turn", data={"service": SERVICE, "phone": "09121110013", "code": "x"},
+                      timeout=5)
+    assert r.status_code == 403 and "کد درست نیست" in r.text

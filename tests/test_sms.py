@@ -1,0 +1,209 @@
+"""SMS and phone codes over real sockets: the code arrives in the file log; a fake HTTP gateway on
+127.0.0.1 that is down and then back gets the message after retries, and /head's status shows it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from navbat.foundation.config import Branch
+from navbat.foundation.remote import Sms, SmsGateway
+from navbat.server import sms as sms_mod
+from navbat.server import verify
+
+from tests.conftest import HandClock, make_app, serve_in_thread
+
+PHONE = "09121234567"
+
+
+def read_log(path: Path, count: int = 1, timeout: float = 5.0) -> list[dict]:
+    """The SMS the file log holds, once it holds at least `count` (the worker sends after the commit)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+        if len(lines) >= count:
+            return [json.loads(line) for line in lines]
+        time.sleep(0.02)
+    raise AssertionError(f"{path} has fewer than {count} messages")
+
+
+def code_from(message: dict) -> str:
+    from navbat.foundation.persian import latin_digits
+    return "".join(ch for ch in latin_digits(message["text"]) if ch.isdigit())
+
+
+@pytest.fixture
+def live(branch: Branch, tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    log = tmp_path / "sms.log"
+    app = make_app(branch, tmp_path / "hub.sqlite", SMS_LOG=str(log))
+    url, stop = serve_in_thread(app)
+    yield url, log
+    stop()
+
+
+def test_verify_sends_a_code_to_the_file_log_and_checks_it(live: tuple[str, Path]) -> None:
+    url, log = live
+    r = requests.post(f"{url}/api/v1/remote/verify", json={"phone": "+98 912 123 4567"}, timeout=5)
+    assert r.status_code == 202, r.text
+    [message] = read_log(log)
+    assert message["to"] == PHONE and "کد" in message["text"]
+    assert len(code_from(message)) == verify.CODE_DIGITS
+    # a second code within the minute is refused, with Retry-After
+    again = requests.post(f"{url}/api/v1/remote/verify", json={"phone": PHONE}, timeout=5)
+    assert again.status_code == 429 and int(again.headers["Retry-After"]) > 0
+    assert again.json()["error"] == "too_many_requests"
+
+
+def test_bad_phone_is_a_clear_400(live: tuple[str, Path]) -> None:
+    url, _ = live
+    for phone in ("12345", 9121234567, "", "0912123456x"):
+        r = requests.post(f"{url}/api/v1/remote/verify", json={"phone": phone}, timeout=5)
+        assert r.status_code == 400 and r.json()["error"] == "bad_phone", (phone, r.text)
+
+
+def test_codes_expire_and_allow_a_few_tries(branch: Branch, tmp_path: Path) -> None:
+    clock = HandClock(dt.datetime(2026, 5, 2, 9, 0, tzinfo=dt.UTC))
+    log = tmp_path / "sms.log"
+    app = make_app(branch, tmp_path / "hub.sqlite", SMS_LOG=str(log), CLOCK=clock)
+    hub, box = app.extensions["navbat.hub"], sms_mod.of(app)
+    try:
+        verify.send_code(hub.floor, box, PHONE, "127.0.0.1")
+        code = code_from(read_log(log)[0])
+        wrong = "00000" if code != "00000" else "11111"
+        for left in range(verify.CODE_TRIES - 1, -1, -1):
+            with pytest.raises(verify.WrongCode) as exc:
+                verify.check_code(hub.floor, PHONE, wrong)
+            assert exc.value.tries_left == left
+        with pytest.raises(verify.Refused) as exc:  # out of tries: even the right code is refused
+            verify.check_code(hub.floor, PHONE, code)
+        assert exc.value.code == "no_code"
+        clock.advance(minutes=2)
+        verify.send_code(hub.floor, box, PHONE, "127.0.0.1")
+        code = code_from(read_log(log, 2)[1])
+        assert verify.check_code(hub.floor, "۰۹۱۲۱۲۳۴۵۶۷", code) == PHONE  # Persian digits too
+        clock.advance(minutes=6)
+        with pytest.raises(verify.Refused) as exc:
+            verify.check_code(hub.floor, PHONE, code)
+        assert exc.value.code == "no_code"  # expired
+    finally:
+        hub.stop()
+
+
+def test_a_code_is_used_once(branch: Branch, tmp_path: Path) -> None:
+    log = tmp_path / "sms.log"
+    app = make_app(branch, tmp_path / "hub.sqlite", SMS_LOG=str(log))
+    hub, box = app.extensions["navbat.hub"], sms_mod.of(app)
+    try:
+        verify.send_code(hub.floor, box, PHONE, "127.0.0.1")
+        code = code_from(read_log(log)[0])
+        assert verify.check_code(hub.floor, PHONE, code) == PHONE
+        with hub.floor.write() as tx:
+            verify.use_code(tx, PHONE)
+        with pytest.raises(verify.Refused):
+            verify.check_code(hub.floor, PHONE, code)
+    finally:
+        hub.stop()
+
+
+def test_addresses_are_rate_limited(branch: Branch, tmp_path: Path) -> None:
+    app = make_app(branch, tmp_path / "hub.sqlite", SMS_LOG=str(tmp_path / "sms.log"))
+    hub, box = app.extensions["navbat.hub"], sms_mod.of(app)
+    try:
+        for n in range(verify.ADDRESS_PER_HOUR):
+            verify.send_code(hub.floor, box, f"0912000{n:04d}", "10.0.0.9")
+        with pytest.raises(verify.TooMany):
+            verify.send_code(hub.floor, box, "09130000000", "10.0.0.9")
+        verify.send_code(hub.floor, box, "09130000000", "10.0.0.10")  # another address may
+    finally:
+        hub.stop()
+
+
+class FakeGateway(BaseHTTPRequestHandler):
+    """An SMS gateway as the Iranian ones answer: GET with the message in the query string."""
+
+    up = False
+    received: list[dict] = []
+    failures = 0
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's name
+        if not type(self).up:
+            type(self).failures += 1
+            self.send_response(503)
+            self.end_headers()
+            return
+        type(self).received.append({k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()})
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b'{"status": "ok"}')
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_gateway_down_then_back_delivers_after_retries(branch: Branch, tmp_path: Path) -> None:
+    gateway = ThreadingHTTPServer(("127.0.0.1", 0), FakeGateway)
+    threading.Thread(target=gateway.serve_forever, daemon=True).start()
+    FakeGateway.up, FakeGateway.received, FakeGateway.failures = False, [], 0
+    port = gateway.server_address[1]
+    cfg = SmsGateway(url=f"http://127.0.0.1:{port}/send?user={{username}}&key={{password}}&to={{to}}&msg={{text}}",
+                     username="navbat", password="s3cret&x", timeout_s=2)
+    custom = branch.model_copy(update={"sms": Sms(gateway=cfg)})
+    # twelve tries take 10 s: still retrying when the test reads the status
+    app = make_app(custom, tmp_path / "hub.sqlite", SMS_BACKOFF_S=(0.2, 0.2, 1.0))
+    url, stop = serve_in_thread(app)
+    try:
+        started = time.monotonic()
+        r = requests.post(f"{url}/api/v1/remote/verify", json={"phone": PHONE}, timeout=5)
+        assert r.status_code == 202  # answered at once, although the gateway is down
+        assert time.monotonic() - started < 2
+        head = {"Authorization": "Bearer " + requests.post(f"{url}/api/v1/login", json={
+            "username": "head", "pin": "1404"}, timeout=5).json()["token"]}
+        end = time.monotonic() + 5
+        while FakeGateway.failures < 2 and time.monotonic() < end:
+            time.sleep(0.05)
+        assert FakeGateway.failures >= 2  # retried
+        status = requests.get(f"{url}/api/v1/remote/sms-status", headers=head, timeout=5).json()
+        assert status["retrying"] == 1 and status["last_error"] == "gateway answered 503"
+        FakeGateway.up = True
+        end = time.monotonic() + 5
+        while not FakeGateway.received and time.monotonic() < end:
+            time.sleep(0.05)
+        [got] = FakeGateway.received
+        assert got["to"] == PHONE and got["user"] == "navbat" and got["key"] == "s3cret&x"
+        assert "کد" in got["msg"]
+        status = requests.get(f"{url}/api/v1/remote/sms-status", headers=head, timeout=5).json()
+        assert status == {**status, "sent": 1, "retrying": 0, "failed": 0}
+    finally:
+        stop()
+        gateway.shutdown()
+
+
+def test_navbat_hub_sms_log_writes_the_code_there(tmp_path: Path) -> None:
+    """`navbat hub --sms-log PATH`, the demo's SMS centre, as the command runs it."""
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = tmp_path / "sms.jsonl"
+    hub = subprocess.Popen([sys.executable, "-m", "navbat", "hub", "--db", str(tmp_path / "hub.sqlite"), "--port",
+                            str(port), "--ignore-hours", "--sms-log", str(log)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert f"http://127.0.0.1:{port}" in hub.stdout.readline()  # bound and announced
+        r = requests.post(f"http://127.0.0.1:{port}/api/v1/remote/verify", json={"phone": PHONE}, timeout=10)
+        assert r.status_code == 202
+        [message] = read_log(log, timeout=10)
+        assert message["to"] == PHONE and len(code_from(message)) == verify.CODE_DIGITS
+    finally:
+        hub.terminate()
+        hub.wait(10)
