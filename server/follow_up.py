@@ -17,9 +17,11 @@ from navbat.foundation.config import Branch
 from navbat.foundation.workdays import branch_calendar
 from navbat.server.queries import Row
 from navbat.server.refusals import Conflict, Invalid, NotFound
+from navbat.server.remote_sweep import text  # the Persian SMS wording (catalogue "remote")
 
 if TYPE_CHECKING:
     from navbat.server.floor import Floor, Write
+    from navbat.server.sms import Outbox
 
 DEFAULT_WORKING_DAYS = 10  # F3: never more than 10 working days, for a sub-service with no deadline of its own
 RESULT_MAX = 500
@@ -39,8 +41,10 @@ def open_request(tx: Write, branch: Branch, ticket: Row, actor: str | None) -> N
     }, actor=actor)
 
 
-def answer(floor: Floor, tracking_code: str, result: Any, actor: str | None) -> Row:
-    """Mark a request answered. A retry with the same result returns the same answer; another result is refused."""
+def answer(floor: Floor, tracking_code: str, result: Any, actor: str | None,
+           outbox: Outbox | None = None, page_url: str = "") -> Row:
+    """Mark a request answered. A retry with the same result returns the same answer; another result is refused.
+    A visitor who gave a mobile number (a remote turn, a booking) is told by SMS, queued in the same write."""
     if not isinstance(result, str) or not result.strip():
         raise Invalid("bad_result", "result must be a short text (1-500 characters)")
     result = " ".join(result.split())
@@ -62,9 +66,19 @@ def answer(floor: Floor, tracking_code: str, result: Any, actor: str | None) -> 
             "service": req["service"], "unit": req["unit"], "clerk": actor, "result": result,
             "due": req["due"], "on_time": answered <= due, "days_taken": max(days, 0),
         }, actor=actor)
-        # The visitor's text message (issue 18's server/sms.py) belongs after this commit: the
-        # request.answered event on the bus has the tracking code, the number and the result.
+        phone = visitor_phone(tx.db, req["ticket_id"])
+        if outbox is not None and phone:
+            link = f"{page_url.rstrip('/')}/t/{req['tracking_code']}"
+            outbox.queue(tx, phone, text("Your request {number} is answered: {result} Details: {link}",
+                                         number=req["number"], result=result, link=link), "answered")
         return request_row(floor.db, tracking_code)  # type: ignore[return-value]
+
+
+def visitor_phone(db: sqlite_utils.Database, ticket_id: int) -> str | None:
+    """The mobile number a visitor gave for this visit: a remote turn's or a booking's (walk-ins give none)."""
+    row = db.execute("SELECT phone FROM remote_turns WHERE ticket_id=? UNION ALL "
+                     "SELECT phone FROM appointments WHERE ticket_id=? LIMIT 1", [ticket_id, ticket_id]).fetchone()
+    return row[0] if row else None
 
 
 def request_row(db: sqlite_utils.Database, tracking_code: str) -> Row | None:

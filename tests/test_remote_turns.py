@@ -259,3 +259,27 @@ def test_the_join_forms_refuse_in_persian(live: Live) -> None:
     r = requests.post(f"{live.url}/join/turn", data={"service": SERVICE, "phone": "09121110013", "code": "x"},
                       timeout=5)
     assert r.status_code == 403 and "کد درست نیست" in r.text
+
+
+def test_a_request_registered_for_a_remote_turn_is_answered_by_sms(live: Live) -> None:
+    """Issue 16 meets 18: a visitor who gave a mobile number hears the answer to a request by SMS
+    (a walk-in gave none, and gets none)."""
+    turn = live.join("09121110020").json()
+    assert live.post(f"/tickets/{turn['tracking_code']}/check-in", headers=live.kiosk).status_code == 200
+    walk = live.walk_in("w-req")
+    clerk = live.login("clerk1", 1)
+    assert live.post("/counters/1/open", headers=clerk).status_code == 200
+    for _ in (turn, walk):  # each visit ends with a request registered for the back office
+        live.post("/counters/1/next", headers=clerk)
+        assert live.post("/counters/1/done", {"outcome": "registered"}, clerk).status_code == 200
+    head = live.login("head")
+    for ticket in (turn, walk):
+        r = live.post(f"/requests/{ticket['tracking_code']}/answer", {"result": "پرونده ادغام شد"}, head)
+        assert r.status_code == 200 and r.json()["state"] == "answered"
+    [told] = texts(live, "09121110020", "پرونده ادغام شد", wait=5)
+    assert f"/t/{turn['tracking_code']}" in told
+    again = live.post(f"/requests/{turn['tracking_code']}/answer", {"result": "پرونده ادغام شد"}, head)
+    assert again.status_code == 200  # a retried answer sends nothing more
+    time.sleep(0.3)
+    assert len(texts(live, "09121110020", "پرونده ادغام شد")) == 1
+    assert not [m for m in read_log(live.log, 0) if "پرونده ادغام شد" in m["text"] and m["to"] != "09121110020"]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, g, jsonify
-from navbat.server import follow_up
+from flask import Blueprint, Response, g, jsonify, request
+from navbat.server import follow_up, sms
 from navbat.server.api.common import json_body, require
 from navbat.server.hub import current
 
@@ -15,7 +15,8 @@ bp = Blueprint("requests_api", __name__)
 def answer(code: str) -> Response:
     body = json_body(("result",))
     hub = current()
-    req = follow_up.answer(hub.floor, code.strip().upper()[:32], body["result"], g.who.name)
+    req = follow_up.answer(hub.floor, code.strip().upper()[:32], body["result"], g.who.name,
+                           sms.outbox(), request.host_url)
     return jsonify({"tracking_code": req["tracking_code"], "number": req["number"], "service": req["service"],
                     **follow_up.state(req, hub.branch, hub.clock())})
 
