@@ -14,10 +14,8 @@ import sqlite_utils
 from navbat.server import projection
 from navbat.server.events import Event
 
-# The tables server/projection.py folds from the log (floor.rebuild's list) -> their key columns.
 # A table a database does not have yet (an older release's) is skipped.
-STATE_TABLES = {"tickets": ("id",), "sequences": ("service", "branch_day"), "counters": ("number",),
-                "device_status": ("name",), "requests": ("ticket_id",)}
+STATE_TABLES = projection.STATE_TABLES
 MAX_LINES = 50
 
 

@@ -127,7 +127,7 @@ class Floor:
         with self._lock:
             self.db.execute("BEGIN IMMEDIATE")
             try:
-                for table in ("tickets", "sequences", "counters", "device_status", "requests"):
+                for table in projection.STATE_TABLES:
                     self.db.execute(f"DELETE FROM {table}")
                 count = 0
                 for row in self.db.query("SELECT * FROM events ORDER BY id"):

@@ -20,6 +20,12 @@ _UPSERT_TICKET = (f"INSERT OR REPLACE INTO tickets ({', '.join(TICKET_COLUMNS)})
                   f"VALUES ({', '.join('?' * len(TICKET_COLUMNS))})")
 
 
+# The tables this fold writes, with their key columns: what a rebuild from the log clears and
+# refills (Floor.rebuild) and what `navbat check` compares (server/dbcheck.py).
+STATE_TABLES = {"tickets": ("id",), "sequences": ("service", "branch_day"), "counters": ("number",),
+                "device_status": ("name",), "requests": ("ticket_id",)}
+
+
 def apply(db: sqlite_utils.Database, ev: Event) -> None:
     d, at, x = ev.data, ev.at, db.execute
     if ev.type.startswith("ticket."):
