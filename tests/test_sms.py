@@ -207,3 +207,29 @@ def test_navbat_hub_sms_log_writes_the_code_there(tmp_path: Path) -> None:
     finally:
         hub.terminate()
         hub.wait(10)
+
+
+def test_a_message_not_sent_before_a_restart_leaves_after_it(branch: Branch, tmp_path: Path) -> None:
+    """The outbox is in the hub's file: a message the log could not take (here: the path is a folder)
+    is sent by the next run of the hub, once."""
+    blocked = tmp_path / "blocked"
+    blocked.mkdir()
+    app = make_app(branch, tmp_path / "hub.sqlite", SMS_LOG=str(blocked), SMS_BACKOFF_S=(0.1, 1.0))
+    hub = app.extensions["navbat.hub"]
+    verify.send_code(hub.floor, sms_mod.of(app), PHONE, "127.0.0.1")
+    end = time.monotonic() + 5
+    while time.monotonic() < end:
+        with hub.read() as db:
+            status = sms_mod.of(app).status(db)
+        if status["retrying"]:
+            break
+        time.sleep(0.05)
+    assert status["retrying"] == 1 and "cannot write" in status["last_error"]
+    hub.stop()
+    log = tmp_path / "sms.log"
+    again = make_app(branch, tmp_path / "hub.sqlite", SMS_LOG=str(log))
+    try:
+        [message] = read_log(log)
+        assert message["to"] == PHONE
+    finally:
+        again.extensions["navbat.hub"].stop()

@@ -39,7 +39,8 @@ def join() -> tuple[Response, int]:
         raise Invalid("bad_idempotency_key", "an Idempotency-Key has 1-100 characters")
     hub = current()
     row, created = remote.join(hub, sms.outbox(), body["service"], body["phone"], body["code"], request.host_url, key)
-    return jsonify(views.visitor_ticket(hub, row, settle=True)), 201 if created else 200
+    # as the kiosk's POST /tickets: the estimate of the latest replay, never waiting for one
+    return jsonify(views.visitor_ticket(hub, row)), 201 if created else 200
 
 
 @bp.post("/tickets/<code>/check-in")
