@@ -38,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from navbat.foundation.config import load_config  # noqa: E402
 from navbat.hq.accounts import add_branch, add_user  # noqa: E402
+from navbat.hq.months import refresh_month, split  # noqa: E402
 from navbat.hq.pgcluster import Cluster  # noqa: E402
 from navbat.hq.simulated import day_events, simulated_day  # noqa: E402
 from navbat.hq.store import migrate  # noqa: E402
@@ -147,7 +148,7 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=8, help="branches sending at once")
     ap.add_argument("--database", help="an empty PostgreSQL database (default: a cluster of our own)")
     ap.add_argument("--port", type=int, default=8097)
-    ap.add_argument("--hq-workers", type=int, default=2, help="HQ's processes (navbat hq --workers)")
+    ap.add_argument("--hq-workers", type=int, default=1, help="HQ's processes (navbat hq --workers)")
     args = ap.parse_args()
 
     cluster = None
@@ -197,8 +198,13 @@ def main() -> int:
                              "p90_wait, within_target, within_target_pct, served, mean_service, no_shows, transfers, "
                              "docs_incomplete, docs_incomplete_pct, ratings, satisfaction, satisfied, satisfied_pct, "
                              "complaints, waits FROM daily WHERE day >= %s", [31 * k, FIRST_DAY])
+            year_start = FIRST_DAY - dt.timedelta(days=31 * 11)
+            months, _ = split(year_start, end + dt.timedelta(days=31))
+            for month_start in months:  # and their monthly rollups, as ingest keeps them
+                refresh_month(conn, None, month_start)
             conn.execute("ANALYZE daily")
-        year = queries(url, token, FIRST_DAY - dt.timedelta(days=31 * 11), end, "تهران", busiest[0])
+            conn.execute("ANALYZE monthly")
+        year = queries(url, token, year_start, end, "تهران", busiest[0])
         print(f"rollup rows: {rows} for the month, {rows * 12} for the year")
         for label, result in (("month", month), ("year", year)):
             print(f"dashboard, {label}: " + ", ".join(f"{k} p50 {v[0]:.0f} ms p95 {v[1]:.0f} ms"

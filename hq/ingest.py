@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from navbat.hq.months import month_of, refresh_month
 from navbat.hq.rollup import local_day, refresh
 from psycopg import Connection
 from psycopg.types.json import Jsonb
@@ -104,6 +105,8 @@ def ingest(conn: Connection, branch: str, body: dict[str, Any]) -> dict[str, int
                      [hwm, rhwm, Jsonb(profile), new[-1]["at"] if new else None, last_id, hwm, branch])
         for day in sorted(days):
             refresh(conn, branch, day, profile)
+        for month_start in sorted({month_of(day).start for day in days}):
+            refresh_month(conn, branch, month_start)
     return {"events_hwm": hwm, "ratings_hwm": rhwm}
 
 

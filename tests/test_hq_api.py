@@ -3,6 +3,7 @@ branch, a province manager kept to their province, clear 4xx for bad input; and 
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import sys
 from pathlib import Path
@@ -169,3 +170,18 @@ def test_national_monthly_report_as_csv_and_xlsx(hq: FlaskClient) -> None:
     assert {row[0] for row in fars["rows"]} == {"فارس", "total"}
     assert hq.get("/api/v1/hq/report?month=x&format=csv", headers=boss).status_code == 400
     assert hq.get("/api/v1/hq/report?month=1404-07&format=pdf", headers=boss).status_code == 400
+
+
+def test_a_whole_month_from_monthly_rollups_equals_its_days(hq: FlaskClient, hq_db: str) -> None:  # noqa: F811
+    from navbat.hq.months import split
+
+    boss = login(hq, "boss", "9999")
+    month = hq.get("/api/v1/hq/summary?from=2025-09-23&to=2025-10-22", headers=boss).json  # Mehr 1404, whole
+    assert split(dt.date(2025, 9, 23), dt.date(2025, 10, 22)) == ([dt.date(2025, 9, 23)], [])
+    days = hq.get(f"/api/v1/hq/summary?from={DAY}&to={DAY + dt.timedelta(days=1)}", headers=boss).json  # loose days
+    assert month["branches"] == days["branches"] and month["provinces"] == days["provinces"]
+    assert month["branches"][0]["visitors"] == 7
+    with connect(hq_db) as conn:
+        assert conn.execute("SELECT count(*) AS n FROM monthly").fetchone()["n"] == 2
+    longer = hq.get("/api/v1/hq/summary?from=2025-09-01&to=2025-11-30", headers=boss).json  # loose + month + loose
+    assert longer["branches"] == days["branches"]
