@@ -96,7 +96,10 @@ _INSERT = (f"INSERT INTO daily (branch, day, {', '.join(COLUMNS)}) "
 
 def refresh(conn: Connection, branch: str, day: dt.date, profile: dict[str, Any]) -> None:
     """Replaces the branch day's rollup rows (inside the ingesting transaction)."""
-    rows = day_rows(visits_of(conn, branch, day), profile)
+    visits = visits_of(conn, branch, day)
     conn.execute("DELETE FROM daily WHERE branch=%s AND day=%s", [branch, day])
+    if not visits:  # every ticket of the day forgotten (a branch restored from a backup): no day at all
+        return
+    rows = day_rows(visits, profile)
     with conn.cursor() as cur:
         cur.executemany(_INSERT, [[branch, day, *(r[c] for c in COLUMNS)] for r in rows])
