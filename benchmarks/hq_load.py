@@ -5,8 +5,8 @@
 
 N simulated branches (31 provinces weighted by population, sizes by type: premium .. medical,
 about 12,000 visitors a day in all as F5 says) push `days` days of events into one `navbat hq`
-(its own process, over HTTP, as the branches' shippers do: one batch of at most 1,000 events per
-request, `workers` branches sending at once). The days come from the queueing simulator (the
+(its own process, over HTTP, as the branches' shippers drain a backlog: batches of at most 1,000
+events, `workers` branches sending at once). The days come from the queueing simulator (the
 hub's call rule on the demo branch file's counters), one simulated day per size class and seed,
 replayed under every branch's own ids and dates. Printed:
 - events/s ingested (rollups updated on each batch, as in production);
@@ -89,30 +89,33 @@ class Fleet:
         self.tokens: dict[str, str] = {}
 
     def send_days(self, url: str, branch: tuple, day_numbers: range) -> int:
-        """One branch's days, batch by batch; returns the events sent."""
+        """One branch's days as its shipper drains a backlog: the log in batches of at most 1,000
+        events, the ratings with the last batch; returns the events sent."""
         bid, size = branch[0], branch[4]
-        http = requests.Session()
-        http.headers["Authorization"] = f"Bearer {self.tokens[bid]}"
-        sent = 0
+        events, ratings = [], []
         for d in day_numbers:
             sim = self.sims[(size, (hash(bid) + d) % SEEDS)]
-            events, ratings = day_events(self.config, FIRST_DAY + dt.timedelta(days=d), sim, self.after[bid] + 1,
-                                         self.ticket[bid] + 1, d)
-            for r in ratings:
-                self.rseq[bid] += 1
-                r["seq"] = self.rseq[bid]
-            for start in range(0, max(len(events), 1), 1000):
-                chunk = events[start:start + 1000]
-                body = {"after": self.after[bid], "ratings_after": self.rseq[bid] - len(ratings),
-                        "last_id": events[-1]["id"] if events else self.after[bid], "events": chunk,
-                        "ratings": ratings if start + 1000 >= len(events) else [], "profile": self.profile}
-                r = http.post(f"{url}/api/v1/hq/ingest", json=body, timeout=120)
-                r.raise_for_status()
-                self.after[bid] = r.json()["events_hwm"]
-                sent += len(chunk)
-            self.ticket[bid] += sum(e["type"] == "ticket.issued" for e in events)
+            day, day_ratings = day_events(self.config, FIRST_DAY + dt.timedelta(days=d), sim,
+                                          self.after[bid] + len(events) + 1, self.ticket[bid] + 1, d)
+            self.ticket[bid] += sum(e["type"] == "ticket.issued" for e in day)
+            events += day
+            ratings += day_ratings
+        ratings_after = self.rseq[bid]
+        for r in ratings:
+            self.rseq[bid] += 1
+            r["seq"] = self.rseq[bid]
+        last_id = events[-1]["id"] if events else self.after[bid]
+        http = requests.Session()
+        http.headers["Authorization"] = f"Bearer {self.tokens[bid]}"
+        for start in range(0, max(len(events), 1), 1000):
+            chunk, final = events[start:start + 1000], start + 1000 >= len(events)
+            body = {"after": self.after[bid], "ratings_after": ratings_after, "last_id": last_id, "events": chunk,
+                    "ratings": ratings if final else [], "profile": self.profile}
+            r = http.post(f"{url}/api/v1/hq/ingest", json=body, timeout=300)
+            r.raise_for_status()
+            self.after[bid] = r.json()["events_hwm"]
         http.close()
-        return sent
+        return len(events)
 
 
 def push(fleet: Fleet, url: str, branches: list, days: range, workers: int) -> tuple[int, float]:
