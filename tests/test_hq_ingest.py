@@ -230,7 +230,7 @@ def test_head_submits_the_month_through_the_hub(day_hub: Hub, hq_db: str, hq_pro
         assert bad.status_code == 400
     finally:
         shipper.stop()
-        shipping.ACTIVE = None
+    assert shipping.ACTIVE is None
     with connect(hq_db) as conn:
         row = conn.execute("SELECT note, submitted_by FROM submissions WHERE branch='tehran-01'").fetchone()
     assert row == {"note": "همه چیز رو به راه بود", "submitted_by": "head"}
