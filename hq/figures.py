@@ -46,7 +46,9 @@ def services(conn: Connection, branch: str, start: dt.date, end: dt.date) -> lis
     rows = conn.execute(f"SELECT d.service AS service, min(d.unit) AS unit, {_SUMS} FROM daily d "
                         "WHERE d.branch = %s AND d.service <> '' AND d.day BETWEEN %s AND %s "
                         "GROUP BY d.service ORDER BY visitors DESC", [branch, start, end]).fetchall()
-    return [_clean(r) for r in rows]
+    profile = conn.execute("SELECT profile FROM branches WHERE id=%s", [branch]).fetchone()["profile"] or {}
+    names = {s["code"]: s.get("name") for s in profile.get("services", [])}
+    return [{**_clean(r), "name": names.get(r["service"])} for r in rows]
 
 
 def branches(conn: Connection, province: str | None = None) -> list[dict[str, Any]]:

@@ -149,7 +149,7 @@ async function services() {
   $("bars-title").textContent = t("Sub-service");
   $("detail").tHead.replaceChildren(el("tr", {}, el("th", {}, t("Sub-service")),
     ...["Visitors", "Served", "Mean wait (min)", "Within target", "Complaints"].map((h) => el("th", {}, t(h)))));
-  $("detail").tBodies[0].replaceChildren(...rows.map((r) => el("tr", {}, el("td", {}, r.service),
+  $("detail").tBodies[0].replaceChildren(...rows.map((r) => el("tr", {}, el("td", {}, r.name ? r.name[N.lang] || r.name.en : r.service),
     ...cols.map(([k, d]) => el("td", {class: "n"}, num(r[k], d))))));
 }
 
