@@ -165,7 +165,8 @@ def _store_events(conn: Connection, branch: str, events: list[dict[str, Any]], t
                             issued)
     tickets = sorted({e["ticket_id"] for e in events if e["type"].startswith("ticket.")
                       and isinstance(e.get("ticket_id"), int)})
-    return _days_of(conn, branch, tickets)
+    counters = {local_day(e["at"], tz) for e in events if e["type"] == "counter.changed"}  # open window-hours
+    return _days_of(conn, branch, tickets) | counters
 
 
 def _store_ratings(conn: Connection, branch: str, ratings: list[dict[str, Any]]) -> set[dt.date]:

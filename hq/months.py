@@ -17,9 +17,9 @@ DAILY_PARTS = """d.branch, d.visitors, d.served, d.called,
     coalesce(d.mean_wait * d.called, 0) AS wait_sum, CASE WHEN d.mean_wait IS NULL THEN 0 ELSE d.called END AS wait_n,
     d.within_target, coalesce(d.mean_service * d.served, 0) AS service_sum,
     CASE WHEN d.mean_service IS NULL THEN 0 ELSE d.served END AS service_n, d.no_shows, d.transfers,
-    d.docs_incomplete, d.ratings, d.satisfied, d.complaints"""
+    d.docs_incomplete, d.ratings, d.satisfied, d.complaints, d.open_hours"""
 MONTHLY_PARTS = """m.branch, m.visitors, m.served, m.called, m.wait_sum, m.wait_n, m.within_target, m.service_sum,
-    m.service_n, m.no_shows, m.transfers, m.docs_incomplete, m.ratings, m.satisfied, m.complaints"""
+    m.service_n, m.no_shows, m.transfers, m.docs_incomplete, m.ratings, m.satisfied, m.complaints, m.open_hours"""
 # The figures from parts (p): the same as figures._SUMS over days.
 PART_SUMS = """
     sum(p.visitors)::int AS visitors, sum(p.served)::int AS served, sum(p.called)::int AS called,
@@ -29,7 +29,8 @@ PART_SUMS = """
     sum(p.no_shows)::int AS no_shows, sum(p.transfers)::int AS transfers,
     100.0 * sum(p.docs_incomplete) / nullif(sum(p.served), 0) AS docs_incomplete_pct,
     sum(p.ratings)::int AS ratings, 100.0 * sum(p.satisfied) / nullif(sum(p.ratings), 0) AS satisfaction_pct,
-    sum(p.complaints)::int AS complaints"""
+    sum(p.complaints)::int AS complaints, sum(p.open_hours) AS open_hours,
+    sum(p.visitors) / nullif(sum(p.open_hours), 0) AS visitors_per_window_hour"""
 
 
 def month_of(day: dt.date) -> Period:
@@ -74,6 +75,7 @@ def refresh_month(conn: Connection, branch: str | None, day: dt.date) -> None:
     conn.execute(f"DELETE FROM monthly WHERE month_start = %s {where.replace('d.', '')}", [period.start, *args])
     conn.execute(f"""INSERT INTO monthly SELECT d.branch, %s, sum(visitors), sum(served), sum(called), sum(wait_sum),
                        sum(wait_n), sum(within_target), sum(service_sum), sum(service_n), sum(no_shows),
-                       sum(transfers), sum(docs_incomplete), sum(ratings), sum(satisfied), sum(complaints)
+                       sum(transfers), sum(docs_incomplete), sum(ratings), sum(satisfied), sum(complaints),
+                       sum(open_hours)
                      FROM (SELECT {DAILY_PARTS} FROM daily d WHERE d.service = '' AND d.day >= %s AND d.day < %s
                            {where}) d GROUP BY d.branch""", [period.start, period.start, period.end, *args])

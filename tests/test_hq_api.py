@@ -62,6 +62,9 @@ def test_summary_per_province_and_branch(hq: FlaskClient) -> None:
     assert row["mean_wait_min"] == pytest.approx(62 / 5, abs=0.01)
     assert row["sla_pct"] == pytest.approx(60.0)
     assert row["complaints"] == 1 and row["satisfaction_pct"] == pytest.approx(200 / 3, abs=0.01)
+    # counters 1 and 6 opened at 07:50; the day's last event is 09:40 (T6 cancelled): 2 x 110 min
+    assert row["open_hours"] == pytest.approx(2 * 110 / 60, abs=0.01)
+    assert row["visitors_per_window_hour"] == pytest.approx(6 / (220 / 60), abs=0.01)
     for key in ("visitors", "served", "mean_wait_min", "sla_pct", "satisfaction_pct", "complaints"):
         assert key in r.json["provinces"][0]
     empty = hq.get("/api/v1/hq/summary?from=2024-01-01&to=2024-01-31", headers=boss).json
