@@ -25,6 +25,7 @@ import argparse
 import concurrent.futures as cf
 import datetime as dt
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -217,6 +218,7 @@ def main() -> int:
         hq.wait(10)
         if cluster:
             cluster.stop()
+            shutil.rmtree(cluster.folder, ignore_errors=True)
     return 0
 
 
