@@ -5,8 +5,8 @@
 
 N simulated branches (31 provinces weighted by population, sizes by type: premium .. medical,
 about 12,000 visitors a day in all as F5 says) push `days` days of events into one `navbat hq`
-(its own process, over HTTP, as the branches' shippers do: one batch of at most 1,000 events per
-request, `workers` branches sending at once). The days come from the queueing simulator (the
+(its own process, over HTTP, as the branches' shippers drain a backlog: batches of at most 1,000
+events, `workers` branches sending at once). The days come from the queueing simulator (the
 hub's call rule on the demo branch file's counters), one simulated day per size class and seed,
 replayed under every branch's own ids and dates. Printed:
 - events/s ingested (rollups updated on each batch, as in production);
@@ -25,6 +25,7 @@ import argparse
 import concurrent.futures as cf
 import datetime as dt
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -38,6 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from navbat.foundation.config import load_config  # noqa: E402
 from navbat.hq.accounts import add_branch, add_user  # noqa: E402
+from navbat.hq.months import refresh_month, split  # noqa: E402
 from navbat.hq.pgcluster import Cluster  # noqa: E402
 from navbat.hq.simulated import day_events, simulated_day  # noqa: E402
 from navbat.hq.store import migrate  # noqa: E402
@@ -88,30 +90,33 @@ class Fleet:
         self.tokens: dict[str, str] = {}
 
     def send_days(self, url: str, branch: tuple, day_numbers: range) -> int:
-        """One branch's days, batch by batch; returns the events sent."""
+        """One branch's days as its shipper drains a backlog: the log in batches of at most 1,000
+        events, the ratings with the last batch; returns the events sent."""
         bid, size = branch[0], branch[4]
-        http = requests.Session()
-        http.headers["Authorization"] = f"Bearer {self.tokens[bid]}"
-        sent = 0
+        events, ratings = [], []
         for d in day_numbers:
             sim = self.sims[(size, (hash(bid) + d) % SEEDS)]
-            events, ratings = day_events(self.config, FIRST_DAY + dt.timedelta(days=d), sim, self.after[bid] + 1,
-                                         self.ticket[bid] + 1, d)
-            for r in ratings:
-                self.rseq[bid] += 1
-                r["seq"] = self.rseq[bid]
-            for start in range(0, max(len(events), 1), 1000):
-                chunk = events[start:start + 1000]
-                body = {"after": self.after[bid], "ratings_after": self.rseq[bid] - len(ratings),
-                        "last_id": events[-1]["id"] if events else self.after[bid], "events": chunk,
-                        "ratings": ratings if start + 1000 >= len(events) else [], "profile": self.profile}
-                r = http.post(f"{url}/api/v1/hq/ingest", json=body, timeout=120)
-                r.raise_for_status()
-                self.after[bid] = r.json()["events_hwm"]
-                sent += len(chunk)
-            self.ticket[bid] += sum(e["type"] == "ticket.issued" for e in events)
+            day, day_ratings = day_events(self.config, FIRST_DAY + dt.timedelta(days=d), sim,
+                                          self.after[bid] + len(events) + 1, self.ticket[bid] + 1, d)
+            self.ticket[bid] += sum(e["type"] == "ticket.issued" for e in day)
+            events += day
+            ratings += day_ratings
+        ratings_after = self.rseq[bid]
+        for r in ratings:
+            self.rseq[bid] += 1
+            r["seq"] = self.rseq[bid]
+        last_id = events[-1]["id"] if events else self.after[bid]
+        http = requests.Session()
+        http.headers["Authorization"] = f"Bearer {self.tokens[bid]}"
+        for start in range(0, max(len(events), 1), 1000):
+            chunk, final = events[start:start + 1000], start + 1000 >= len(events)
+            body = {"after": self.after[bid], "ratings_after": ratings_after, "last_id": last_id, "events": chunk,
+                    "ratings": ratings if final else [], "profile": self.profile}
+            r = http.post(f"{url}/api/v1/hq/ingest", json=body, timeout=300)
+            r.raise_for_status()
+            self.after[bid] = r.json()["events_hwm"]
         http.close()
-        return sent
+        return len(events)
 
 
 def push(fleet: Fleet, url: str, branches: list, days: range, workers: int) -> tuple[int, float]:
@@ -147,7 +152,7 @@ def main() -> int:
     ap.add_argument("--workers", type=int, default=8, help="branches sending at once")
     ap.add_argument("--database", help="an empty PostgreSQL database (default: a cluster of our own)")
     ap.add_argument("--port", type=int, default=8097)
-    ap.add_argument("--hq-workers", type=int, default=2, help="HQ's processes (navbat hq --workers)")
+    ap.add_argument("--hq-workers", type=int, default=1, help="HQ's processes (navbat hq --workers)")
     args = ap.parse_args()
 
     cluster = None
@@ -197,8 +202,13 @@ def main() -> int:
                              "p90_wait, within_target, within_target_pct, served, mean_service, no_shows, transfers, "
                              "docs_incomplete, docs_incomplete_pct, ratings, satisfaction, satisfied, satisfied_pct, "
                              "complaints, waits FROM daily WHERE day >= %s", [31 * k, FIRST_DAY])
+            year_start = FIRST_DAY - dt.timedelta(days=31 * 11)
+            months, _ = split(year_start, end + dt.timedelta(days=31))
+            for month_start in months:  # and their monthly rollups, as ingest keeps them
+                refresh_month(conn, None, month_start)
             conn.execute("ANALYZE daily")
-        year = queries(url, token, FIRST_DAY - dt.timedelta(days=31 * 11), end, "تهران", busiest[0])
+            conn.execute("ANALYZE monthly")
+        year = queries(url, token, year_start, end, "تهران", busiest[0])
         print(f"rollup rows: {rows} for the month, {rows * 12} for the year")
         for label, result in (("month", month), ("year", year)):
             print(f"dashboard, {label}: " + ", ".join(f"{k} p50 {v[0]:.0f} ms p95 {v[1]:.0f} ms"
@@ -208,6 +218,7 @@ def main() -> int:
         hq.wait(10)
         if cluster:
             cluster.stop()
+            shutil.rmtree(cluster.folder, ignore_errors=True)
     return 0
 
 

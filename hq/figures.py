@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from navbat.hq.months import PART_SUMS, parts_sql
 from psycopg import Connection
 
 _SUMS = """
@@ -30,11 +31,12 @@ def _scope(province: str | None) -> tuple[str, list[Any]]:
 def summary(conn: Connection, start: dt.date, end: dt.date, province: str | None = None) -> dict[str, Any]:
     """Per province and per branch over the branch days [start, end] (inclusive)."""
     where, args = _scope(province)
-    base = f"FROM daily d JOIN branches b ON b.id = d.branch WHERE d.service = '' AND d.day BETWEEN %s AND %s {where}"
-    provinces = conn.execute(f"SELECT b.province AS province, {_SUMS} {base} GROUP BY b.province "
-                             "ORDER BY visitors DESC, province", [start, end, *args]).fetchall()
-    branches = conn.execute(f"SELECT b.id AS branch, b.province AS province, b.region AS region, {_SUMS} {base} "
-                            "GROUP BY b.id ORDER BY b.province, visitors DESC, b.id", [start, end, *args]).fetchall()
+    parts, part_args = parts_sql(start, end)  # whole months from `monthly`, loose days from `daily`
+    base = f"FROM ({parts}) p JOIN branches b ON b.id = p.branch WHERE true {where}"
+    provinces = conn.execute(f"SELECT b.province AS province, {PART_SUMS} {base} GROUP BY b.province "
+                             "ORDER BY visitors DESC, province", [*part_args, *args]).fetchall()
+    branches = conn.execute(f"SELECT b.id AS branch, b.province AS province, b.region AS region, {PART_SUMS} {base} "
+                            "GROUP BY b.id ORDER BY b.province, visitors DESC, b.id", [*part_args, *args]).fetchall()
     return {"from": start.isoformat(), "to": end.isoformat(), "provinces": [_clean(r) for r in provinces],
             "branches": [_clean(r) for r in branches]}
 
@@ -44,7 +46,9 @@ def services(conn: Connection, branch: str, start: dt.date, end: dt.date) -> lis
     rows = conn.execute(f"SELECT d.service AS service, min(d.unit) AS unit, {_SUMS} FROM daily d "
                         "WHERE d.branch = %s AND d.service <> '' AND d.day BETWEEN %s AND %s "
                         "GROUP BY d.service ORDER BY visitors DESC", [branch, start, end]).fetchall()
-    return [_clean(r) for r in rows]
+    profile = conn.execute("SELECT profile FROM branches WHERE id=%s", [branch]).fetchone()["profile"] or {}
+    names = {s["code"]: s.get("name") for s in profile.get("services", [])}
+    return [{**_clean(r), "name": names.get(r["service"])} for r in rows]
 
 
 def branches(conn: Connection, province: str | None = None) -> list[dict[str, Any]]:

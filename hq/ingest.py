@@ -7,7 +7,12 @@ mark. A batch that starts past the mark (HQ lost a commit, e.g. restored from a 
 refused with the mark, and the branch resends from there: nothing is skipped.
 
 The same for ratings, which the branch keeps outside its event log: they come from its
-outbox (server.shipping), numbered by `seq`.
+outbox (server.shipping), numbered by `seq`, and a rating sent again replaces the stored one.
+
+A branch restored from a backup numbers its new events from where the backup ended, so ids HQ
+already has may now name other events: a replayed event that differs from HQ's, or a batch that
+reaches the branch's newest event below HQ's mark, makes HQ forget what follows and take the
+branch's log from there. HQ ends with exactly the branch's events.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from navbat.hq.months import month_of, refresh_month
 from navbat.hq.rollup import local_day, refresh
 from psycopg import Connection
 from psycopg.types.json import Jsonb
@@ -93,18 +99,55 @@ def ingest(conn: Connection, branch: str, body: dict[str, Any]) -> dict[str, int
             raise Gap({"events_hwm": hwm, "ratings_hwm": rhwm})
         profile = profile or row["profile"] or {}
         tz = profile.get("timezone", "Asia/Tehran")
+        days: set[dt.date] = set()
+        keep = _diverged(conn, branch, [e for e in events if e["id"] <= hwm])
+        reaches_end = events[-1]["id"] == last_id if events else after == last_id
+        if keep is None and reaches_end and last_id < hwm:
+            keep = last_id  # the branch's log ends before HQ's: it was restored from a backup
+        if keep is not None:
+            days |= _truncate(conn, branch, keep)
+            hwm = keep
         new = [e for e in events if e["id"] > hwm]
-        new_ratings = [r for r in ratings if r["seq"] > rhwm]
-        days = _store_events(conn, branch, new, tz) | _store_ratings(conn, branch, new_ratings)
+        days |= _store_events(conn, branch, new, tz) | _store_ratings(conn, branch, ratings)
         hwm = new[-1]["id"] if new else hwm
-        rhwm = new_ratings[-1]["seq"] if new_ratings else rhwm
+        rhwm = ratings[-1]["seq"] if ratings else rhwm
         conn.execute("""UPDATE branches SET events_hwm=%s, ratings_hwm=%s, profile=%s, last_contact_at=now(),
                           last_event_at=coalesce(%s, last_event_at), branch_last_id=greatest(%s, %s)
                         WHERE id=%s""",
                      [hwm, rhwm, Jsonb(profile), new[-1]["at"] if new else None, last_id, hwm, branch])
         for day in sorted(days):
             refresh(conn, branch, day, profile)
+        for month_start in sorted({month_of(day).start for day in days}):
+            refresh_month(conn, branch, month_start)
     return {"events_hwm": hwm, "ratings_hwm": rhwm}
+
+
+def _diverged(conn: Connection, branch: str, events: list[dict[str, Any]]) -> int | None:
+    """For events HQ already has (a replay): None if they are the ones stored, else the id to keep up
+    to (the one before the first that differs: the branch's log was restored and went on anew)."""
+    if not events:
+        return None
+    stored = {r["id"]: (r["at"], r["type"]) for r in conn.execute(
+        "SELECT id, at, type FROM events WHERE branch=%s AND id BETWEEN %s AND %s",
+        [branch, events[0]["id"], events[-1]["id"]])}
+    for e in events:
+        if stored.get(e["id"]) != (e["at"], e["type"]):
+            return e["id"] - 1
+    return None
+
+
+def _truncate(conn: Connection, branch: str, keep: int) -> set[dt.date]:
+    """Forgets the branch's events after `keep` (and the tickets they issued, with their ratings);
+    returns the days to fold again. Whatever the branch still has comes back in its next batches."""
+    touched = {r["ticket_id"] for r in conn.execute(
+        "SELECT DISTINCT ticket_id FROM events WHERE branch=%s AND id > %s AND ticket_id IS NOT NULL", [branch, keep])}
+    days = _days_of(conn, branch, sorted(touched))
+    gone = [r["ticket_id"] for r in conn.execute(
+        "SELECT ticket_id FROM events WHERE branch=%s AND id > %s AND type='ticket.issued'", [branch, keep])]
+    conn.execute("DELETE FROM events WHERE branch=%s AND id > %s", [branch, keep])
+    conn.execute("DELETE FROM tickets WHERE branch=%s AND ticket_id = ANY(%s)", [branch, gone])
+    conn.execute("DELETE FROM ratings WHERE branch=%s AND ticket_id = ANY(%s)", [branch, gone])
+    return days
 
 
 def _store_events(conn: Connection, branch: str, events: list[dict[str, Any]], tz: str) -> set[dt.date]:
@@ -122,7 +165,8 @@ def _store_events(conn: Connection, branch: str, events: list[dict[str, Any]], t
                             issued)
     tickets = sorted({e["ticket_id"] for e in events if e["type"].startswith("ticket.")
                       and isinstance(e.get("ticket_id"), int)})
-    return _days_of(conn, branch, tickets)
+    counters = {local_day(e["at"], tz) for e in events if e["type"] == "counter.changed"}  # open window-hours
+    return _days_of(conn, branch, tickets) | counters
 
 
 def _store_ratings(conn: Connection, branch: str, ratings: list[dict[str, Any]]) -> set[dt.date]:
@@ -130,7 +174,10 @@ def _store_ratings(conn: Connection, branch: str, ratings: list[dict[str, Any]])
         return set()
     with conn.cursor() as cur:
         cur.executemany("""INSERT INTO ratings (branch, ticket_id, score, comment, source, counter, clerk, service, at)
-                           VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING""",
+                           VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT (branch, ticket_id) DO UPDATE
+                           SET score=excluded.score, comment=excluded.comment, source=excluded.source,
+                             counter=excluded.counter, clerk=excluded.clerk, service=excluded.service,
+                             at=excluded.at""",
                         [[branch, r["ticket"], r["score"], r.get("comment"), r.get("source"), r.get("counter"),
                           r.get("clerk"), r.get("service"), r["at"]] for r in ratings])
     return _days_of(conn, branch, sorted({r["ticket"] for r in ratings}))

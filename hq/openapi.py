@@ -24,7 +24,8 @@ def _op(summary: str, ok: dict[str, Any], auth: bool = True, body: dict[str, Any
 _FIGURES = {"visitors": {"type": "integer"}, "served": {"type": "integer"}, "called": {"type": "integer"},
             "mean_wait_min": _NUM, "sla_pct": _NUM, "mean_service_min": _NUM, "no_shows": {"type": "integer"},
             "transfers": {"type": "integer"}, "docs_incomplete_pct": _NUM, "ratings": {"type": "integer"},
-            "satisfaction_pct": _NUM, "complaints": {"type": "integer"}}
+            "satisfaction_pct": _NUM, "complaints": {"type": "integer"}, "open_hours": _NUM,
+            "visitors_per_window_hour": _NUM}
 _REQUIRED = ["visitors", "served", "mean_wait_min", "sla_pct", "satisfaction_pct", "complaints"]
 _DATE = {"type": "string", "format": "date"}
 _MARKS = {"type": "object", "required": ["events_hwm", "ratings_hwm"],

@@ -7,6 +7,7 @@ its own folder: nothing on the network, no port to collide with another engineer
 
 from __future__ import annotations
 
+import atexit
 import glob
 import os
 import shutil
@@ -61,6 +62,7 @@ class Cluster:
                 "-c", "fsync=on", "-c", "max_connections=200", "-c", "shared_buffers=64MB"]
         self._proc = subprocess.Popen([*self._run_as(), str(bin_dir() / "postgres"), "-D", str(self.data), *opts],
                                       stdout=subprocess.DEVNULL, stderr=open(self.folder / "postgres.log", "ab"))
+        atexit.register(self.stop)  # a cluster never outlives the process that started it
         deadline = time.monotonic() + timeout
         while True:
             try:
@@ -87,7 +89,7 @@ class Cluster:
         """A "fast" shutdown (SIGINT: clients are cut, nothing committed is lost). The signal goes to
         the postmaster itself (its pid is in postmaster.pid): as root, our child is runuser, which
         would not pass it on."""
-        if self._proc is None:
+        if self._proc is None or self._proc.poll() is not None:
             return
         try:
             pid = int((self.data / "postmaster.pid").read_text().split("\n", 1)[0])

@@ -12,6 +12,7 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from navbat.hq.window_hours import open_hours
 from navbat.server.reports.figures import make_row
 from navbat.server.reports.visits import Visit, attach_ratings, fold
 from psycopg import Connection
@@ -67,7 +68,7 @@ def day_rows(visits: list[Visit], profile: dict[str, Any]) -> list[dict[str, Any
     for code in sorted(set(by_visit) | set(by_segment)):
         out.append(_row(code, services.get(code, {}).get("unit"), by_visit.get(code, []),
                         by_segment.get(code, []), targets))
-    out.append(_row("", None, visits, [s for v in visits for s in v.segments], targets))
+    out.append(_row("", None, visits, [s for v in visits for s in v.segments], targets))  # the total
     return out
 
 
@@ -84,19 +85,23 @@ def _row(code: str, unit: str | None, visits: list[Visit], segments: list, targe
             "docs_incomplete_pct": row.docs_incomplete_pct, "ratings": row.ratings,
             "satisfaction": row.satisfaction, "satisfied": sum(1 for x in scores if x >= 4),
             "satisfied_pct": row.satisfied_pct, "complaints": sum(1 for x in scores if x <= COMPLAINT),
-            "waits": waits}
+            "waits": waits, "open_hours": 0.0}
 
 
 COLUMNS = ("service", "unit", "visitors", "called", "mean_wait", "p90_wait", "within_target", "within_target_pct",
            "served", "mean_service", "no_shows", "transfers", "docs_incomplete", "docs_incomplete_pct", "ratings",
-           "satisfaction", "satisfied", "satisfied_pct", "complaints", "waits")
+           "satisfaction", "satisfied", "satisfied_pct", "complaints", "waits", "open_hours")
 _INSERT = (f"INSERT INTO daily (branch, day, {', '.join(COLUMNS)}) "
            f"VALUES (%s, %s, {', '.join(['%s'] * len(COLUMNS))})")
 
 
 def refresh(conn: Connection, branch: str, day: dt.date, profile: dict[str, Any]) -> None:
     """Replaces the branch day's rollup rows (inside the ingesting transaction)."""
-    rows = day_rows(visits_of(conn, branch, day), profile)
+    visits = visits_of(conn, branch, day)
     conn.execute("DELETE FROM daily WHERE branch=%s AND day=%s", [branch, day])
+    if not visits:  # every ticket of the day forgotten (a branch restored from a backup): no day at all
+        return
+    rows = day_rows(visits, profile)
+    rows[-1]["open_hours"] = open_hours(conn, branch, day, profile.get("timezone", "Asia/Tehran"))
     with conn.cursor() as cur:
         cur.executemany(_INSERT, [[branch, day, *(r[c] for c in COLUMNS)] for r in rows])

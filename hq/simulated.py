@@ -62,8 +62,14 @@ def day_events(branch: Any, day: dt.date, day_sim: tuple[list[tuple[Any, float]]
                             "clerk": f"clerk{counter}", "service": v.service,
                             "comment": rng.choice(COMMENTS) if score <= 2 and rng.random() < 0.5 else None,
                             "at": _at(opening, end + 30)})
+    used = sorted({d["counter"] for _, _, t, d in raw if t == "ticket.called"})
+    if used:  # the counters open before the first visitor and close after the last, as clerks do
+        close = max(e[0] for e in raw) + 300
+        for n in used:
+            raw.append((-600.0, 0, "counter.changed", {"counter": n, "state": "open", "clerk": f"clerk{n}"}))
+            raw.append((close, 0, "counter.changed", {"counter": n, "state": "closed", "clerk": None}))
     raw.sort(key=lambda e: (e[0], e[1]))
-    events = [{"id": first_id + n, "at": _at(opening, s), "type": type_, "actor": "sim", "ticket_id": ticket,
+    events = [{"id": first_id + n, "at": _at(opening, s), "type": type_, "actor": "sim", "ticket_id": ticket or None,
                "counter": data.get("counter"), "data": data} for n, (s, ticket, type_, data) in enumerate(raw)]
     return events, ratings
 

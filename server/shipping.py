@@ -102,6 +102,9 @@ class Shipper:
         return self
 
     def stop(self) -> None:
+        global ACTIVE
+        if ACTIVE is self:
+            ACTIVE = None
         self._stop.set()
         if self._thread:
             self._thread.join(self.timeout_s + 5)

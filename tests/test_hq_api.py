@@ -3,6 +3,7 @@ branch, a province manager kept to their province, clear 4xx for bad input; and 
 
 from __future__ import annotations
 
+import datetime as dt
 import subprocess
 import sys
 from pathlib import Path
@@ -61,6 +62,9 @@ def test_summary_per_province_and_branch(hq: FlaskClient) -> None:
     assert row["mean_wait_min"] == pytest.approx(62 / 5, abs=0.01)
     assert row["sla_pct"] == pytest.approx(60.0)
     assert row["complaints"] == 1 and row["satisfaction_pct"] == pytest.approx(200 / 3, abs=0.01)
+    # counters 1 and 6 opened at 07:50; the day's last event is 09:40 (T6 cancelled): 2 x 110 min
+    assert row["open_hours"] == pytest.approx(2 * 110 / 60, abs=0.01)
+    assert row["visitors_per_window_hour"] == pytest.approx(6 / (220 / 60), abs=0.01)
     for key in ("visitors", "served", "mean_wait_min", "sla_pct", "satisfaction_pct", "complaints"):
         assert key in r.json["provinces"][0]
     empty = hq.get("/api/v1/hq/summary?from=2024-01-01&to=2024-01-31", headers=boss).json
@@ -169,3 +173,18 @@ def test_national_monthly_report_as_csv_and_xlsx(hq: FlaskClient) -> None:
     assert {row[0] for row in fars["rows"]} == {"فارس", "total"}
     assert hq.get("/api/v1/hq/report?month=x&format=csv", headers=boss).status_code == 400
     assert hq.get("/api/v1/hq/report?month=1404-07&format=pdf", headers=boss).status_code == 400
+
+
+def test_a_whole_month_from_monthly_rollups_equals_its_days(hq: FlaskClient, hq_db: str) -> None:  # noqa: F811
+    from navbat.hq.months import split
+
+    boss = login(hq, "boss", "9999")
+    month = hq.get("/api/v1/hq/summary?from=2025-09-23&to=2025-10-22", headers=boss).json  # Mehr 1404, whole
+    assert split(dt.date(2025, 9, 23), dt.date(2025, 10, 22)) == ([dt.date(2025, 9, 23)], [])
+    days = hq.get(f"/api/v1/hq/summary?from={DAY}&to={DAY + dt.timedelta(days=1)}", headers=boss).json  # loose days
+    assert month["branches"] == days["branches"] and month["provinces"] == days["provinces"]
+    assert month["branches"][0]["visitors"] == 7
+    with connect(hq_db) as conn:
+        assert conn.execute("SELECT count(*) AS n FROM monthly").fetchone()["n"] == 2
+    longer = hq.get("/api/v1/hq/summary?from=2025-09-01&to=2025-11-30", headers=boss).json  # loose + month + loose
+    assert longer["branches"] == days["branches"]

@@ -9,6 +9,7 @@ import threading
 from zoneinfo import ZoneInfo
 
 import pytest
+from axe import assert_accessible, axe_context
 from navbat.hq.accounts import add_user
 from navbat.hq.app import create_app
 from werkzeug.serving import make_server
@@ -45,8 +46,12 @@ def login(page, url: str, user: str, pin: str) -> None:  # noqa: ANN001
 
 
 def test_national_view_ranks_provinces_and_drills_down(browser, hq_url: str) -> None:  # noqa: ANN001, F811
-    page = browser.new_page(viewport={"width": 1280, "height": 860})
+    page = axe_context(browser, viewport={"width": 1280, "height": 860}).new_page()
+    page.goto(f"{hq_url}/hq")
+    page.wait_for_selector("#login")
+    assert_accessible(page, "/hq login")
     login(page, hq_url, "boss", "9999")
+    assert_accessible(page, "/hq national")
     names = page.locator("#bars .name").all_inner_texts()
     assert names[0] == "تهران" and set(names) >= {"اصفهان", "فارس", "خراسان رضوی", "آذربایجان شرقی", "خوزستان"}
     assert "بی‌خبر" in page.inner_text("#lagging")  # tabriz-01, 45 minutes without a batch
@@ -55,6 +60,8 @@ def test_national_view_ranks_provinces_and_drills_down(browser, hq_url: str) -> 
     page.locator("#bars button", has_text="تهران").click()
     page.locator("#bars .name", has_text="شمال").wait_for()
     assert sorted(page.locator("#bars .name").all_inner_texts()) == ["شرق", "شمال", "مرکزی"]
+    page.select_option("#figure", "visitors_per_window_hour")  # from the counters' open and close events
+    assert "–" not in page.locator("#bars .val").all_inner_texts()
     page.select_option("#figure", "mean_wait_min")
     page.screenshot(path=str(docs_dir() / "hq-province.png"), full_page=True)
     page.locator("#crumbs button").first.click()
@@ -66,7 +73,9 @@ def test_national_view_ranks_provinces_and_drills_down(browser, hq_url: str) -> 
     assert "هرگز گزارش نداده" in lag and "۰" not in lag.split("\n")[-1]  # lag, not "0 visitors"
     page.locator("#bars button:not(.lag)").click()
     page.wait_for_selector("#detail tbody tr")
-    assert page.locator("#detail tbody tr").count() >= 3  # the branch's sub-services
+    assert page.locator("#detail tbody tr").count() >= 3  # the branch's sub-services, by name
+    assert "PR1" not in page.inner_text("#detail")
+    assert_accessible(page, "/hq branch")
 
 
 def test_province_view(browser, hq_url: str) -> None:  # noqa: ANN001, F811

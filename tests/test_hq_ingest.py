@@ -230,7 +230,88 @@ def test_head_submits_the_month_through_the_hub(day_hub: Hub, hq_db: str, hq_pro
         assert bad.status_code == 400
     finally:
         shipper.stop()
-        shipping.ACTIVE = None
+    assert shipping.ACTIVE is None
     with connect(hq_db) as conn:
         row = conn.execute("SELECT note, submitted_by FROM submissions WHERE branch='tehran-01'").fetchone()
     assert row == {"note": "همه چیز رو به راه بود", "submitted_by": "head"}
+
+
+def test_a_branch_restored_from_a_backup(branch, tmp_path: Path, hq_db: str, hq_process: HQProcess) -> None:  # noqa: ANN001, F811
+    """HQ had events the restored branch lost; the branch's new events reuse their ids. HQ ends with
+    exactly the restored branch's log, and no figures of the lost day."""
+    import sqlite3
+
+    from navbat.server.app import create_app
+
+    clock = FakeClock()
+    app = make_app(branch, tmp_path / "live.sqlite", CLOCK=clock)
+    hub = app.extensions["navbat.hub"]
+    token = register(hq_db)
+    build_day(hub, clock)
+    shipper = shipper_for(hub, hq_process.url, token).open()
+    while shipper.ship_once():
+        pass
+    backup = sqlite3.connect(tmp_path / "backup.sqlite")
+    with sqlite3.connect(hub.store.path) as live:
+        live.backup(backup)
+    backup.close()
+    lost_day, new_day = DAY + dt.timedelta(days=3), DAY + dt.timedelta(days=4)
+    busy_day(hub, clock, 12, lost_day)  # shipped, then lost with the machine
+    while shipper.ship_once():
+        pass
+    shipper.stop()
+    hub.stop()
+    assert hq_events(hq_db, "tehran-01") == branch_events(hub)  # HQ has the day the branch is about to lose
+
+    restored = create_app({"BRANCH": branch, "DB_PATH": str(tmp_path / "backup.sqlite"), "IGNORE_HOURS": True,
+                           "TESTING": True, "CLOCK": clock}).extensions["navbat.hub"]
+    shipper = shipper_for(restored, hq_process.url, token).open()
+    while shipper.ship_once():  # nothing new yet: HQ forgets what the branch no longer has
+        pass
+    assert hq_events(hq_db, "tehran-01") == branch_events(restored)
+    busy_day(restored, clock, 5, new_day)  # new events, under the lost ones' ids
+    while shipper.ship_once():
+        pass
+    shipper.stop()
+    assert hq_events(hq_db, "tehran-01") == branch_events(restored)
+    assert_day_equal(restored, hq_db, "tehran-01", DAY)
+    assert_day_equal(restored, hq_db, "tehran-01", new_day)
+    with connect(hq_db) as conn:
+        assert conn.execute("SELECT count(*) AS n FROM daily WHERE day=%s", [lost_day]).fetchone()["n"] == 0
+    restored.stop()
+
+
+def test_restored_branch_with_new_events_at_once(branch, tmp_path: Path, hq_db: str,  # noqa: ANN001, F811
+                                                 hq_process: HQProcess) -> None:  # noqa: F811
+    """The same, when the restored branch works before its shipper runs: the first replayed event
+    that differs from HQ's shows the fork."""
+    import sqlite3
+
+    from navbat.server.app import create_app
+
+    clock = FakeClock()
+    hub = make_app(branch, tmp_path / "live.sqlite", CLOCK=clock).extensions["navbat.hub"]
+    token = register(hq_db)
+    build_day(hub, clock)
+    shipper = shipper_for(hub, hq_process.url, token).open()
+    while shipper.ship_once():
+        pass
+    backup = sqlite3.connect(tmp_path / "backup.sqlite")
+    with sqlite3.connect(hub.store.path) as live:
+        live.backup(backup)
+    backup.close()
+    busy_day(hub, clock, 12, DAY + dt.timedelta(days=3))
+    while shipper.ship_once():
+        pass
+    shipper.stop()
+    hub.stop()
+    restored = create_app({"BRANCH": branch, "DB_PATH": str(tmp_path / "backup.sqlite"), "IGNORE_HOURS": True,
+                           "TESTING": True, "CLOCK": clock}).extensions["navbat.hub"]
+    busy_day(restored, clock, 20, DAY + dt.timedelta(days=4))  # more than were lost: the ids run past HQ's
+    shipper = shipper_for(restored, hq_process.url, token, batch=10).open()
+    while shipper.ship_once():
+        pass
+    shipper.stop()
+    assert hq_events(hq_db, "tehran-01") == branch_events(restored)
+    assert_day_equal(restored, hq_db, "tehran-01", DAY + dt.timedelta(days=4))
+    restored.stop()

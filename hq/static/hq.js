@@ -33,7 +33,7 @@ async function api(path, body) {
   return data;
 }
 
-const FIGURES = {visitors: [0, false], mean_wait_min: [1, false], sla_pct: [0, true], complaints: [0, false],
+const FIGURES = {visitors: [0, false], visitors_per_window_hour: [1, false], mean_wait_min: [1, false], sla_pct: [0, true], complaints: [0, false],
                  satisfaction_pct: [0, true]}; // [decimals, lowest first]
 const state = {province: null, region: null, branch: null};
 let data = {summary: null, branches: [], complaints: []};
@@ -43,7 +43,9 @@ function combine(rows) {
   const sum = (k) => rows.reduce((s, r) => s + (r[k] || 0), 0);
   const weighted = (k, w) => { const n = rows.reduce((s, r) => s + (r[k] === null ? 0 : r[w]), 0);
     return n ? rows.reduce((s, r) => s + (r[k] === null ? 0 : r[k] * r[w]), 0) / n : null; };
+  const hours = sum("open_hours");
   return {visitors: sum("visitors"), served: sum("served"), complaints: sum("complaints"),
+          visitors_per_window_hour: hours ? sum("visitors") / hours : null,
           mean_wait_min: weighted("mean_wait_min", "called"), sla_pct: weighted("sla_pct", "called"),
           satisfaction_pct: weighted("satisfaction_pct", "ratings")};
 }
@@ -149,7 +151,7 @@ async function services() {
   $("bars-title").textContent = t("Sub-service");
   $("detail").tHead.replaceChildren(el("tr", {}, el("th", {}, t("Sub-service")),
     ...["Visitors", "Served", "Mean wait (min)", "Within target", "Complaints"].map((h) => el("th", {}, t(h)))));
-  $("detail").tBodies[0].replaceChildren(...rows.map((r) => el("tr", {}, el("td", {}, r.service),
+  $("detail").tBodies[0].replaceChildren(...rows.map((r) => el("tr", {}, el("td", {}, r.name ? r.name[N.lang] || r.name.en : r.service),
     ...cols.map(([k, d]) => el("td", {class: "n"}, num(r[k], d))))));
 }
 

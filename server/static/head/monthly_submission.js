@@ -14,7 +14,8 @@
         (r.on_time ? "" : " " + form.dataset.late);
     } catch (err) {
       out.className = "error";
-      out.textContent = err.message;
+      const code = err.body && err.body.error;
+      out.textContent = (code && form.dataset[code]) || err.message;
     }
   });
 })();
