@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from navbat.hq import requests as request_rollup
 from navbat.hq.months import PART_SUMS, parts_sql
 from psycopg import Connection
 
@@ -37,8 +38,12 @@ def summary(conn: Connection, start: dt.date, end: dt.date, province: str | None
                              "ORDER BY visitors DESC, province", [*part_args, *args]).fetchall()
     branches = conn.execute(f"SELECT b.id AS branch, b.province AS province, b.region AS region, {PART_SUMS} {base} "
                             "GROUP BY b.id ORDER BY b.province, visitors DESC, b.id", [*part_args, *args]).fetchall()
-    return {"from": start.isoformat(), "to": end.isoformat(), "provinces": [_clean(r) for r in provinces],
-            "branches": [_clean(r) for r in branches]}
+    asked = request_rollup.summary(conn, start, end, province)  # requests answered later (F3)
+    none = dict.fromkeys(("requests_opened", "requests_answered"), 0) | dict.fromkeys(
+        ("requests_on_time_pct", "requests_mean_days"))
+    return {"from": start.isoformat(), "to": end.isoformat(),
+            "provinces": [_clean(r) | asked["provinces"].get(r["province"], none) for r in provinces],
+            "branches": [_clean(r) | asked["branches"].get(r["branch"], none) for r in branches]}
 
 
 def services(conn: Connection, branch: str, start: dt.date, end: dt.date) -> list[dict[str, Any]]:

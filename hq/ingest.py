@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from navbat.hq import requests as request_rollup
 from navbat.hq.months import month_of, refresh_month
 from navbat.hq.rollup import local_day, refresh
 from psycopg import Connection
@@ -100,14 +101,18 @@ def ingest(conn: Connection, branch: str, body: dict[str, Any]) -> dict[str, int
         profile = profile or row["profile"] or {}
         tz = profile.get("timezone", "Asia/Tehran")
         days: set[dt.date] = set()
+        request_days: set[dt.date] = set()
         keep = _diverged(conn, branch, [e for e in events if e["id"] <= hwm])
         reaches_end = events[-1]["id"] == last_id if events else after == last_id
         if keep is None and reaches_end and last_id < hwm:
             keep = last_id  # the branch's log ends before HQ's: it was restored from a backup
         if keep is not None:
+            request_days |= request_rollup.days_of(conn.execute(
+                "SELECT at, type FROM events WHERE branch=%s AND id > %s", [branch, keep]).fetchall(), tz)
             days |= _truncate(conn, branch, keep)
             hwm = keep
         new = [e for e in events if e["id"] > hwm]
+        request_days |= request_rollup.days_of(new, tz)
         days |= _store_events(conn, branch, new, tz) | _store_ratings(conn, branch, ratings)
         hwm = new[-1]["id"] if new else hwm
         rhwm = ratings[-1]["seq"] if ratings else rhwm
@@ -119,6 +124,8 @@ def ingest(conn: Connection, branch: str, body: dict[str, Any]) -> dict[str, int
             refresh(conn, branch, day, profile)
         for month_start in sorted({month_of(day).start for day in days}):
             refresh_month(conn, branch, month_start)
+        for day in sorted(request_days):
+            request_rollup.refresh(conn, branch, day, tz)
     return {"events_hwm": hwm, "ratings_hwm": rhwm}
 
 

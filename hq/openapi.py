@@ -25,7 +25,10 @@ _FIGURES = {"visitors": {"type": "integer"}, "served": {"type": "integer"}, "cal
             "mean_wait_min": _NUM, "sla_pct": _NUM, "mean_service_min": _NUM, "no_shows": {"type": "integer"},
             "transfers": {"type": "integer"}, "docs_incomplete_pct": _NUM, "ratings": {"type": "integer"},
             "satisfaction_pct": _NUM, "complaints": {"type": "integer"}, "open_hours": _NUM,
-            "visitors_per_window_hour": _NUM}
+            "visitors_per_window_hour": _NUM,
+            # requests answered later (F3): opened and answered in the span, on time, mean working days
+            "requests_opened": {"type": "integer"}, "requests_answered": {"type": "integer"},
+            "requests_on_time_pct": _NUM, "requests_mean_days": _NUM}
 _REQUIRED = ["visitors", "served", "mean_wait_min", "sla_pct", "satisfaction_pct", "complaints"]
 _DATE = {"type": "string", "format": "date"}
 _MARKS = {"type": "object", "required": ["events_hwm", "ratings_hwm"],
