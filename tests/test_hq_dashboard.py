@@ -56,9 +56,18 @@ def test_national_view_ranks_provinces_and_drills_down(browser, hq_url: str) -> 
     assert names[0] == "تهران" and set(names) >= {"اصفهان", "فارس", "خراسان رضوی", "آذربایجان شرقی", "خوزستان"}
     assert "بی‌خبر" in page.inner_text("#lagging")  # tabriz-01, 45 minutes without a batch
     assert "هرگز گزارش نداده" in page.inner_text("#lagging")  # ahvaz-05
+    # the map: all 31 provinces drawn; those with branches coloured by the figure, Tehran darkest
+    page.wait_for_selector("#map [data-province] title", state="attached")
+    fills = page.evaluate("""Object.fromEntries([...document.querySelectorAll('#map [data-province]')]
+        .map((p) => [p.dataset.province, p.getAttribute('fill')]))""")
+    assert len(fills) == 31 and fills["یزد"] == "#d5dbe0"  # no branch there: grey
+    darkness = {name: sum(int(c) for c in fill[4:-1].split(",")) for name, fill in fills.items() if fill.startswith("rgb")}
+    assert min(darkness, key=darkness.get) == "تهران" and darkness["تهران"] < darkness["خوزستان"]
+    assert page.text_content("#map [data-province='تهران'] title").startswith("تهران: ")
     page.screenshot(path=str(docs_dir() / "hq-national.png"), full_page=True)
-    page.locator("#bars button", has_text="تهران").click()
+    page.locator("#map [data-province='تهران']").click()  # the map drills down like the bars
     page.locator("#bars .name", has_text="شمال").wait_for()
+    assert page.is_hidden("#map-box")
     assert sorted(page.locator("#bars .name").all_inner_texts()) == ["شرق", "شمال", "مرکزی"]
     page.select_option("#figure", "visitors_per_window_hour")  # from the counters' open and close events
     assert "–" not in page.locator("#bars .val").all_inner_texts()

@@ -104,9 +104,12 @@ function render() {
   items.sort((a, b) => (value(a) === null) - (value(b) === null) || (lowFirst ? value(a) - value(b) : value(b) - value(a)));
   const top = Math.max(...items.map((g) => value(g) || 0), 1);
   $("bars-title").textContent = state.region ? t("Branch") : state.province ? t("Region") : t("Province");
+  const shownOf = (g) => g.lag && !g.f ? g.lag : num(value(g), decimals) + (figure.endsWith("pct") && value(g) !== null ? "٪" : "");
+  $("map-box").hidden = !!state.province; // provinces only: a province's regions have no outlines here
+  if (!state.province) IranMap.paint(items.map((g) => ({key: g.key, label: g.label, value: value(g), shown: shownOf(g)})), top, drill);
   $("bars").replaceChildren(...items.map((g) => {
     const v = value(g);
-    const shown = g.lag && !g.f ? g.lag : num(v, decimals) + (figure.endsWith("pct") && v !== null ? "٪" : "");
+    const shown = shownOf(g);
     return el("button", {class: g.lag ? "lag" : "", type: "button", title: g.lag || "", onclick: () => drill(g.key)},
       el("span", {class: "name"}, g.label),
       el("span", {class: "track"}, el("i", {style: `width:${v === null ? 0 : Math.max(2, 100 * v / top)}%`})),
@@ -180,8 +183,9 @@ document.querySelectorAll("[data-download]").forEach((button) => button.addEvent
 }));
 $("figure").addEventListener("change", () => data.summary && render());
 
-function start() {
+async function start() {
   $("login").hidden = true; $("console").hidden = false; $("logout").hidden = false;
+  await IranMap.load($("map")).catch(() => {}); // the map is a picture beside the bars: without it, bars alone
   load();
 }
 if (token.get()) start(); else showLogin();
