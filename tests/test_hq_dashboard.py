@@ -61,7 +61,8 @@ def test_national_view_ranks_provinces_and_drills_down(browser, hq_url: str) -> 
     fills = page.evaluate("""Object.fromEntries([...document.querySelectorAll('#map [data-province]')]
         .map((p) => [p.dataset.province, p.getAttribute('fill')]))""")
     assert len(fills) == 31 and fills["یزد"] == "#d5dbe0"  # no branch there: grey
-    darkness = {name: sum(int(c) for c in fill[4:-1].split(",")) for name, fill in fills.items() if fill.startswith("rgb")}
+    darkness = {name: sum(int(c) for c in fill[4:-1].split(","))
+                for name, fill in fills.items() if fill.startswith("rgb")}
     assert min(darkness, key=darkness.get) == "تهران" and darkness["تهران"] < darkness["خوزستان"]
     assert page.text_content("#map [data-province='تهران'] title").startswith("تهران: ")
     page.screenshot(path=str(docs_dir() / "hq-national.png"), full_page=True)
