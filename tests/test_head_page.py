@@ -7,7 +7,7 @@ import json
 import urllib.request
 
 import pytest
-from conftest import PINS
+from conftest import PINS, docs_dir
 from navbat.server import views
 
 pytestmark = pytest.mark.browser
@@ -136,7 +136,7 @@ def test_report_page_shows_the_month(browser, live_hub) -> None:  # noqa: ANN001
                                                              "Idempotency-Key": f"r{i}"})
         urllib.request.urlopen(req, timeout=10).close()
         post(url, "/counters/1/next", token=clerk)
-        post(url, "/counters/1/done", token=clerk)
+        post(url, "/counters/1/done", {"outcome": "registered"} if service == "PR2" else None, token=clerk)
     page = browser.new_page(viewport={"width": 1200, "height": 900})
     page.goto(f"{url}/head/reports")
     page.fill("input[name=pin]", PINS["head"])
@@ -146,3 +146,7 @@ def test_report_page_shows_the_month(browser, live_hub) -> None:  # noqa: ANN001
     assert total[1:3] == ["۲", "۲"]  # visitors, called
     assert page.locator("#chart-hourly svg rect.a").count() >= 1
     assert page.locator("#t-counters tbody tr[data-key='1'] td").nth(2).inner_text() == "۲"  # served at counter 1
+    # the request registered with PR2's visit (issue 16): opened, none answered yet
+    cells = page.locator("#t-requests tbody tr[data-key='PR2'] td").all_inner_texts()
+    assert cells[1:3] == ["۱", "۰"] and cells[3] == "–"
+    page.locator("#t-requests").screenshot(path=str(docs_dir() / "head-report-requests-fa.png"))

@@ -29,6 +29,7 @@ JS_STRINGS = (
     "Only {free} of the {total} numbers of {name} are free",
     "Wrong PINs for {who}: logins refused until {until}", "Too many wrong PINs; try again in {seconds} s",
     "Channel",  # issue 18: the report's visits by channel
+    "Requests opened", "Answered", "Answered on time", "Mean working days to answer",  # issue 16 (F3)
 )
 
 

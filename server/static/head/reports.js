@@ -78,7 +78,15 @@ function render(r) {
   table("t-counters", "Counter", r.counters, null, COLS.filter(([k]) => WORK.has(k)));
   table("t-clerks", "Clerk", r.clerks, null, COLS.filter(([k]) => WORK.has(k)));
   if (r.channels) table("t-channels", "Channel", r.channels, r.total, COLS); // issue 18
+  if (r.requests && r.requests.services) { // issue 16 (F3): opened and answered in the period
+    const names = Object.fromEntries(r.services.map((s) => [s.key, s.label]));
+    const rows = r.requests.services.map((x) => ({...x, key: x.code, label: names[x.code] || {en: x.code}}));
+    table("t-requests", "Sub-service", rows, r.requests.total, REQUEST_COLS, true);
+  }
 }
+
+const REQUEST_COLS = [["opened", "Requests opened"], ["answered", "Answered"],
+  ["on_time_pct", "Answered on time", 0, PCT], ["mean_days_to_answer", "Mean working days to answer", 1]];
 
 async function download(form, format) {
   const err = document.getElementById("report-error");
