@@ -6,6 +6,7 @@ scrypt-hashed by werkzeug, as the hub's.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
@@ -14,6 +15,8 @@ from psycopg import Connection
 from werkzeug.security import check_password_hash, generate_password_hash
 
 BRANCH_TYPES = ("premium", "1", "2", "3", "4", "5", "medical")  # D1
+IDLE = dt.timedelta(hours=12)  # a dashboard left open overnight asks for the PIN again
+LONGEST = dt.timedelta(days=7)
 
 
 def digest(token: str) -> str:
@@ -66,8 +69,11 @@ def login(conn: Connection, username: str, pin: str) -> str | None:
 
 
 def user_of(conn: Connection, token: str) -> User | None:
-    row = conn.execute("""SELECT u.username, u.role, u.province FROM sessions s JOIN users u USING (username)
-                          WHERE s.token_hash=%s""", [digest(token)]).fetchone()
+    """The user of a live session; a session idle for IDLE or older than LONGEST has ended."""
+    row = conn.execute("""UPDATE sessions s SET last_used_at = now() FROM users u
+                          WHERE s.token_hash=%s AND u.username = s.username
+                            AND s.last_used_at > now() - %s AND s.created_at > now() - %s
+                          RETURNING u.username, u.role, u.province""", [digest(token), IDLE, LONGEST]).fetchone()
     return User(row["username"], row["role"], row["province"]) if row else None
 
 

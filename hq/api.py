@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
-from navbat.hq import accounts, figures, monthly, national
+from navbat.hq import accounts, figures, login_limits, monthly, national
 from navbat.hq.ingest import BadBatch, Gap, ingest
 from navbat.hq.openapi import SPEC
 from psycopg_pool import ConnectionPool
@@ -48,8 +48,18 @@ def login() -> Any:
     body = _body()
     if body is None or not isinstance(body.get("username"), str) or not isinstance(body.get("pin"), str):
         return error(400, "bad_request", "send {\"username\", \"pin\"} as JSON")
+    address = request.remote_addr or "-"
     with pool().connection() as conn:
+        wait = login_limits.retry_after(conn, body["username"], address)
+        if wait is not None:
+            response, status = error(429, "too_many_attempts", f"too many wrong PINs: try again in {wait} s")
+            response.headers["Retry-After"] = str(wait)
+            return response, status
         token = accounts.login(conn, body["username"], body["pin"])
+        if token is None:
+            login_limits.failed(conn, body["username"], address)
+        else:
+            login_limits.succeeded(conn, body["username"])
     if token is None:
         return error(401, "bad_credentials", "unknown user or wrong PIN")
     return jsonify({"token": token})

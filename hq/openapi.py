@@ -46,9 +46,10 @@ SPEC: dict[str, Any] = {
         "/api/v1/health": {"get": _op("HQ is up", {"type": "object", "properties": {"status": {"const": "ok"}}},
                                       auth=False, errors=())},
         "/api/v1/hq/login": {"post": _op(
-            "An HQ user's token",
+            "An HQ user's token; 429 too_many_attempts with Retry-After after 5 wrong PINs for a user (20 from "
+            "an address) within 15 minutes; a session ends after 12 idle hours or 7 days",
             {"type": "object", "required": ["token"], "properties": {"token": {"type": "string"}}},
-            auth=False, errors=(400, 401), body={"type": "object", "required": ["username", "pin"], "properties": {
+            auth=False, errors=(400, 401, 429), body={"type": "object", "required": ["username", "pin"], "properties": {
                 "username": {"type": "string"}, "pin": {"type": "string"}}})},
         "/api/v1/hq/branches": {"get": _op(
             "Branches the user may see, with their link state", {"type": "object", "properties": {"branches": {
