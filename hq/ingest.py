@@ -85,6 +85,11 @@ def marks(conn: Connection, branch: str) -> dict[str, int]:
 
 def ingest(conn: Connection, branch: str, body: dict[str, Any]) -> dict[str, int]:
     """Stores the batch in one transaction; returns the new marks (raises Gap or BadBatch)."""
+    return ingest_counted(conn, branch, body)[0]
+
+
+def ingest_counted(conn: Connection, branch: str, body: dict[str, Any]) -> tuple[dict[str, int], int, int]:
+    """ingest(), and how many events and ratings it stored (for HQ's /metrics)."""
     after, ratings_after, last_id = _ints(body, "after", "ratings_after", "last_id")
     events = _check_events(body.get("events", []))
     ratings = _check_ratings(body.get("ratings", []))
@@ -119,7 +124,7 @@ def ingest(conn: Connection, branch: str, body: dict[str, Any]) -> dict[str, int
             refresh(conn, branch, day, profile)
         for month_start in sorted({month_of(day).start for day in days}):
             refresh_month(conn, branch, month_start)
-    return {"events_hwm": hwm, "ratings_hwm": rhwm}
+    return {"events_hwm": hwm, "ratings_hwm": rhwm}, len(new), len(ratings)
 
 
 def _diverged(conn: Connection, branch: str, events: list[dict[str, Any]]) -> int | None:

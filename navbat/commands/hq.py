@@ -83,12 +83,22 @@ def run_user_add(args: argparse.Namespace) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    import shutil
+    import tempfile
+
+    os.environ["NAVBAT_HQ_DATABASE"] = _database(args)
+    # /metrics adds up every worker's counts from files here (prometheus_client's multiprocess mode):
+    # a fresh folder each start, set before prometheus_client is imported here or in a worker.
+    metrics_dir = tempfile.mkdtemp(prefix="navbat-hq-metrics-")
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     import uvicorn
 
     from navbat.hq.store import migrate
 
-    os.environ["NAVBAT_HQ_DATABASE"] = _database(args)
-    migrate(args.database)  # once, before the workers start
-    print(f"navbat hq on http://{args.host}:{args.port}", flush=True)
-    uvicorn.run("navbat.hq.asgi:app", host=args.host, port=args.port, workers=args.workers, log_level="warning")
+    try:
+        migrate(args.database)  # once, before the workers start
+        print(f"navbat hq on http://{args.host}:{args.port}", flush=True)
+        uvicorn.run("navbat.hq.asgi:app", host=args.host, port=args.port, workers=args.workers, log_level="warning")
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
