@@ -4,6 +4,10 @@ machine itself, with the metrics token, or by a national user, and by nobody els
 
 from __future__ import annotations
 
+import subprocess
+import tempfile
+from pathlib import Path
+
 import pytest
 import requests
 from navbat.hq.accounts import add_branch, add_user
@@ -33,7 +37,12 @@ def test_hq_metrics_add_up_every_worker(day_hub: Hub, hq_db: str) -> None:  # no
     token = register(hq_db)
     with connect(hq_db) as conn:
         add_branch(conn, "ahvaz-05", "خوزستان", "اهواز", "medical")  # registered, never reports
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    stale = Path(tempfile.gettempdir()) / f"navbat-hq-metrics-{gone.pid}"  # a run killed with -9 left it
+    stale.mkdir(exist_ok=True)
     hq = HQProcess(hq_db, workers=2).start()
+    assert not stale.exists() and (Path(tempfile.gettempdir()) / f"navbat-hq-metrics-{hq.proc.pid}").is_dir()
     shipper = shipper_for(day_hub, hq.url, token, batch=5).open()
     try:
         batches = 1
