@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from navbat.hq import accounts, figures, monthly, national
-from navbat.hq.ingest import BadBatch, Gap, ingest_counted
+from navbat.hq.ingest import BadBatch, Gap, ingest
 from navbat.hq.metrics import BATCHES, ERRORS, EVENTS, RATINGS, timed
 from navbat.hq.openapi import SPEC
 from psycopg_pool import ConnectionPool
@@ -235,13 +235,14 @@ def ingest_batch() -> Any:
         body = _body()
         if body is None:
             return error(400, "bad_request", "send the batch as a JSON object")
+        counts: dict[str, int] = {}
         try:
-            marks, events, ratings = ingest_counted(conn, branch, body)
+            marks = ingest(conn, branch, body, counts)
         except BadBatch as exc:
             return error(400, "bad_batch", str(exc))
         except Gap as exc:
             return error(409, "gap", "resend from HQ's marks", **exc.marks)
     BATCHES.labels(branch).inc()
-    EVENTS.labels(branch).inc(events)
-    RATINGS.labels(branch).inc(ratings)
+    EVENTS.labels(branch).inc(counts["events"])
+    RATINGS.labels(branch).inc(counts["ratings"])
     return jsonify(marks)
