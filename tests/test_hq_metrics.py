@@ -59,6 +59,9 @@ def test_hq_metrics_add_up_every_worker(day_hub: Hub, hq_db: str) -> None:  # no
             r = requests.get(f"{hq.url}/api/v1/hq/summary", params={"from": "2025-01-01", "to": "2025-12-31"},
                              headers=national, timeout=10)
             assert r.status_code == 200
+        # a local proxy passing on a visitor from elsewhere: that visitor needs a token (docs/deploy.md)
+        proxied = requests.get(f"{hq.url}/metrics", headers={"X-Forwarded-For": "203.0.113.5"}, timeout=10)
+        assert proxied.status_code == 401
         r = requests.get(f"{hq.url}/metrics", timeout=10)  # from 127.0.0.1: no token needed
     finally:
         shipper.stop()
