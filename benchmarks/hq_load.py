@@ -1,7 +1,7 @@
 """Headquarters under a country's branches (issue 17, F5).
 
     .venv/bin/python benchmarks/hq_load.py [--branches 1000] [--days 30] [--cut 100] [--workers 8]
-                                           [--database postgresql://...]
+                                           [--database postgresql://...] [--check]
 
 N simulated branches (31 provinces weighted by population, sizes by type: premium .. medical,
 about 12,000 visitors a day in all as F5 says) push `days` days of events into one `navbat hq`
@@ -15,6 +15,7 @@ replayed under every branch's own ids and dates. Printed:
 - p50/p95 of the dashboard's queries (national month, one province, one branch's sub-services)
   on the month, and on a year: the month's rollup rows copied into the eleven months before it
   (rollups only: the events are not copied, the dashboard never reads them).
+With --check, the scrape of HQ's /metrics and `navbat check --database` on the month are timed too.
 Without --database it starts a PostgreSQL cluster of its own in a temporary folder.
 Targets: >= 5,000 events/s; dashboard p95 < 300 ms for a month and < 1 s for a year.
 """
@@ -39,6 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from navbat.foundation.config import load_config  # noqa: E402
 from navbat.hq.accounts import add_branch, add_user  # noqa: E402
+from navbat.hq.dbcheck import check  # noqa: E402
 from navbat.hq.months import refresh_month, split  # noqa: E402
 from navbat.hq.pgcluster import Cluster  # noqa: E402
 from navbat.hq.simulated import day_events, simulated_day  # noqa: E402
@@ -153,6 +155,7 @@ def main() -> int:
     ap.add_argument("--database", help="an empty PostgreSQL database (default: a cluster of our own)")
     ap.add_argument("--port", type=int, default=8097)
     ap.add_argument("--hq-workers", type=int, default=1, help="HQ's processes (navbat hq --workers)")
+    ap.add_argument("--check", action="store_true", help="time navbat check --database on the month (issue 14)")
     args = ap.parse_args()
 
     cluster = None
@@ -192,6 +195,14 @@ def main() -> int:
         print(f"WAN cut of {len(cut)} branches for 24 h: backlog of {drained} events drained in {drain:.1f} s "
               f"({drained / drain:,.0f} events/s)")
         token = requests.post(f"{url}/api/v1/hq/login", json={"username": "bench", "pin": "0000"}).json()["token"]
+        took = time.perf_counter()
+        scrape = requests.get(f"{url}/metrics", timeout=60)
+        print(f"/metrics: {len(scrape.content):,} bytes in {(time.perf_counter() - took) * 1000:.0f} ms")
+        if args.check:  # every rollup folded again from the events (issue 14): before the year's copied rows
+            took = time.perf_counter()
+            problems = check(args.database)
+            print(f"navbat check --database: {'ok' if not problems else problems[:3]} in "
+                  f"{time.perf_counter() - took:.1f} s")
         end = FIRST_DAY + dt.timedelta(days=args.days - 1)
         busiest = max(branches, key=lambda b: b[4])
         month = queries(url, token, FIRST_DAY, end, "تهران", busiest[0])

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from navbat.hq import accounts, figures, login_limits, monthly, national
 from navbat.hq.ingest import BadBatch, Gap, ingest
+from navbat.hq.metrics import BATCHES, ERRORS, EVENTS, RATINGS, timed
 from navbat.hq.openapi import SPEC
 from psycopg_pool import ConnectionPool
+from werkzeug.exceptions import HTTPException
 
 bp = Blueprint("hq_api", __name__, url_prefix="/api/v1")
 MAX_RANGE_DAYS = 400
@@ -31,6 +35,27 @@ def _bearer() -> str | None:
 def _body() -> dict[str, Any] | None:
     body = request.get_json(silent=True)
     return body if isinstance(body, dict) else None
+
+
+def _errors_counted(endpoint: str) -> Callable:
+    """Counts the branches' requests HQ refused (by the answer's error code) or failed (an exception:
+    the database down), for /metrics: the branch resends, but someone should know."""
+    def wrap(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def counted(*args: Any, **kwargs: Any) -> Any:
+            try:
+                answer = view(*args, **kwargs)
+            except HTTPException as exc:  # e.g. a body over MAX_CONTENT_LENGTH
+                ERRORS.labels(endpoint, (exc.name or "refused").lower().replace(" ", "_")).inc()
+                raise
+            except Exception:
+                ERRORS.labels(endpoint, "failed").inc()
+                raise
+            if isinstance(answer, tuple):  # a refusal: (response, status)
+                ERRORS.labels(endpoint, answer[0].json["error"]).inc()
+            return answer
+        return counted
+    return wrap
 
 
 @bp.get("/health")
@@ -101,7 +126,7 @@ def branches() -> Any:
     _, province, err = _scope()
     if err:
         return err
-    with pool().connection() as conn:
+    with timed("branches"), pool().connection() as conn:
         return jsonify({"branches": figures.branches(conn, province)})
 
 
@@ -114,7 +139,7 @@ def summary() -> Any:
         start, end = _span()
     except ValueError as exc:
         return error(400, "bad_date", str(exc))
-    with pool().connection() as conn:
+    with timed("summary"), pool().connection() as conn:
         return jsonify(figures.summary(conn, start, end, province))
 
 
@@ -134,7 +159,7 @@ def branch_services(branch_id: str) -> Any:
         start, end = _span()
     except ValueError as exc:
         return error(400, "bad_date", str(exc))
-    with pool().connection() as conn:
+    with timed("services"), pool().connection() as conn:
         row = conn.execute("SELECT province FROM branches WHERE id=%s", [branch_id]).fetchone()
         if row is None or not who.sees(row["province"]):
             return error(404, "not_found", "no such branch here")
@@ -150,11 +175,12 @@ def complaints() -> Any:
         start, end = _span()
     except ValueError as exc:
         return error(400, "bad_date", str(exc))
-    with pool().connection() as conn:
+    with timed("complaints"), pool().connection() as conn:
         return jsonify({"complaints": figures.complaints(conn, start, end, province)})
 
 
 @bp.post("/hq/submissions")
+@_errors_counted("submissions")
 def submit_month() -> Any:
     """A branch head's monthly report (D9), forwarded by their hub with the branch's token."""
     token = _bearer()
@@ -177,7 +203,7 @@ def submissions() -> Any:
     if err:
         return err
     try:
-        with pool().connection() as conn:
+        with timed("submissions"), pool().connection() as conn:
             return jsonify(monthly.late(conn, request.args.get("month", ""), province))
     except ValueError as exc:
         return error(400, "bad_month", str(exc))
@@ -193,7 +219,7 @@ def national_report() -> Any:
     if fmt not in ("csv", "xlsx", "json"):
         return error(400, "bad_format", "format is csv, xlsx or json")
     try:
-        with pool().connection() as conn:
+        with timed("report"), pool().connection() as conn:
             label, table = national.rows(conn, request.args.get("month", ""), province)
     except ValueError as exc:
         return error(400, "bad_month", str(exc))
@@ -209,6 +235,7 @@ def national_report() -> Any:
 
 
 @bp.post("/hq/ingest")
+@_errors_counted("ingest")
 def ingest_batch() -> Any:
     token = _bearer()
     with pool().connection() as conn:
@@ -218,9 +245,14 @@ def ingest_batch() -> Any:
         body = _body()
         if body is None:
             return error(400, "bad_request", "send the batch as a JSON object")
+        counts: dict[str, int] = {}
         try:
-            return jsonify(ingest(conn, branch, body))
+            marks = ingest(conn, branch, body, counts)
         except BadBatch as exc:
             return error(400, "bad_batch", str(exc))
         except Gap as exc:
             return error(409, "gap", "resend from HQ's marks", **exc.marks)
+    BATCHES.labels(branch).inc()
+    EVENTS.labels(branch).inc(counts["events"])
+    RATINGS.labels(branch).inc(counts["ratings"])
+    return jsonify(marks)

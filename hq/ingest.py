@@ -84,8 +84,10 @@ def marks(conn: Connection, branch: str) -> dict[str, int]:
     return {"events_hwm": row["events_hwm"], "ratings_hwm": row["ratings_hwm"]}
 
 
-def ingest(conn: Connection, branch: str, body: dict[str, Any]) -> dict[str, int]:
-    """Stores the batch in one transaction; returns the new marks (raises Gap or BadBatch)."""
+def ingest(conn: Connection, branch: str, body: dict[str, Any], counts: dict[str, int] | None = None,
+           ) -> dict[str, int]:
+    """Stores the batch in one transaction; returns the new marks (raises Gap or BadBatch). `counts`,
+    if given, gets how many events and ratings were stored (HQ's /metrics)."""
     after, ratings_after, last_id = _ints(body, "after", "ratings_after", "last_id")
     events = _check_events(body.get("events", []))
     ratings = _check_ratings(body.get("ratings", []))
@@ -115,6 +117,8 @@ def ingest(conn: Connection, branch: str, body: dict[str, Any]) -> dict[str, int
         request_days |= request_rollup.days_of(new, tz)
         days |= _store_events(conn, branch, new, tz) | _store_ratings(conn, branch, ratings)
         hwm = new[-1]["id"] if new else hwm
+        if counts is not None:
+            counts.update(events=len(new), ratings=len(ratings))
         rhwm = ratings[-1]["seq"] if ratings else rhwm
         conn.execute("""UPDATE branches SET events_hwm=%s, ratings_hwm=%s, profile=%s, last_contact_at=now(),
                           last_event_at=coalesce(%s, last_event_at), branch_last_id=greatest(%s, %s)

@@ -20,6 +20,7 @@ from navbat.server import views
 from navbat.server.api.common import require
 from navbat.server.api.events import streams
 from navbat.server.hub import Hub, current
+from navbat.server.shipping import backlog
 from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -78,7 +79,24 @@ class HubCollector:
         m.add_metric(["registered"], s.total - s.anonymous)
         m.add_metric(["anonymous"], s.anonymous)
         yield m
-        # The HQ outbox's backlog (events not yet sent to headquarters) is added here by the HQ link.
+        yield from _hq_link(hub)
+
+
+def _hq_link(hub: Hub) -> Iterator[Metric]:
+    """The outbox to headquarters, from shipping.backlog (what /head shows); absent when the hub ships
+    nowhere (`navbat hub` without --hq), so an alert on it never fires for a branch with no link."""
+    with hub.read() as db:
+        link = backlog(db)
+    if not link["configured"]:
+        return
+    m = GaugeMetricFamily("navbat_hq_backlog", "Events and ratings headquarters has not acknowledged yet",
+                          labels=["kind"])
+    m.add_metric(["events"], link["events"])
+    m.add_metric(["ratings"], link["ratings"])
+    yield m
+    if link["seconds_since_ack"] is not None:  # absent until HQ first answered
+        yield GaugeMetricFamily("navbat_hq_seconds_since_ack", "Seconds since headquarters last acknowledged a batch",
+                                value=link["seconds_since_ack"])
 
 
 def _loopback() -> bool:

@@ -34,16 +34,20 @@ def _state(db: sqlite_utils.Database) -> dict[str, str]:
     return {r[0]: r[1] for r in db.execute("SELECT name, value FROM hq_shipping")}
 
 
-def backlog(db: sqlite_utils.Database) -> dict[str, Any]:
-    """What HQ has not acknowledged yet: events and ratings, and when HQ last answered.
-    (For /head, and a /metrics gauge later.)"""
+def backlog(db: sqlite_utils.Database, now: dt.datetime | None = None) -> dict[str, Any]:
+    """What HQ has not acknowledged yet: events and ratings, when HQ last answered and how many
+    seconds ago (None: never). /head's link card and the hub's /metrics both read it here."""
     state = _state(db)
     last = db.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
     last_rating = db.execute("SELECT coalesce(max(seq), 0) FROM hq_rating_outbox").fetchone()[0]
+    ok_at = state.get("last_ok_at")
+    since = None
+    if ok_at:
+        since = max(((now or dt.datetime.now(dt.UTC)) - dt.datetime.fromisoformat(ok_at)).total_seconds(), 0.0)
     return {"configured": "url" in state, "url": state.get("url"),
             "events": max(last - int(state.get("events_acked", 0)), 0),
             "ratings": max(last_rating - int(state.get("ratings_acked", 0)), 0),
-            "last_ok_at": state.get("last_ok_at"), "last_error": state.get("last_error")}
+            "last_ok_at": ok_at, "seconds_since_ack": since, "last_error": state.get("last_error")}
 
 
 def profile(branch: Branch) -> dict[str, Any]:

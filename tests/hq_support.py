@@ -61,14 +61,15 @@ def free_port() -> int:
 class HQProcess:
     """`navbat hq` in a process of its own."""
 
-    def __init__(self, url: str, port: int | None = None) -> None:
-        self.db_url, self.port = url, port or free_port()
+    def __init__(self, url: str, port: int | None = None, workers: int = 1) -> None:
+        self.db_url, self.port, self.workers = url, port or free_port(), workers
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> HQProcess:
         self.proc = subprocess.Popen([sys.executable, "-m", "navbat", "hq", "--database", self.db_url,
-                                      "--port", str(self.port)], stdout=subprocess.DEVNULL)
+                                      "--port", str(self.port), "--workers", str(self.workers)],
+                                     stdout=subprocess.DEVNULL)
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:

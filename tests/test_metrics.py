@@ -9,9 +9,13 @@ import subprocess
 import sys
 
 import requests
+from navbat.hq.accounts import add_branch
 from navbat.server.auth import add_device
 from navbat.server.hub import EXTENSION
+from navbat.server.shipping import Shipper
 from prometheus_client.parser import text_string_to_metric_families
+
+from tests.hq_support import HQProcess, connect, hq_db, hq_process, pg_cluster  # noqa: F401
 
 LAN = {"REMOTE_ADDR": "192.168.1.20"}
 
@@ -42,6 +46,35 @@ def test_metrics_show_the_floor(client, actions, app) -> None:  # noqa: ANN001
     # The same figures the kiosks are shown.
     assert (shown["estimated_wait"]["low"], shown["estimated_wait"]["high"]) == (low, high)
     assert got[("navbat_event_stream_subscribers", (("kind", "anonymous"),))] == 0
+
+
+def test_metrics_show_the_backlog_to_headquarters(client, actions, app, hq_process: HQProcess) -> None:  # noqa: ANN001, F811
+    """The outbox's backlog from shipping.backlog (what /head shows): absent with no HQ link, then the
+    whole log, then nothing once a real HQ (on PostgreSQL) has acknowledged it."""
+    def hq_samples() -> dict:
+        return {k: v for k, v in samples(client.get("/metrics").get_data(as_text=True)).items()
+                if k[0].startswith("navbat_hq_")}
+
+    for i in range(3):
+        assert actions.issue("PR1", key=f"b{i}").status_code == 201
+    assert hq_samples() == {}  # no link: nothing to alert on
+    with connect(hq_process.db_url) as conn:
+        token = add_branch(conn, "tehran-01", "تهران", "مرکزی", "1")
+    hub = app.extensions[EXTENSION]
+    shipper = Shipper(hub.store.path, hub.branch, hq_process.url, token).open()
+    try:
+        with hub.read() as db:
+            events = db.execute("SELECT count(*) FROM events").fetchone()[0]
+        assert events >= 3 and hq_samples() == {("navbat_hq_backlog", (("kind", "events"),)): events,
+                                                 ("navbat_hq_backlog", (("kind", "ratings"),)): 0}
+        assert shipper.ship_once() is False  # one batch takes it all
+        got = hq_samples()
+        assert got[("navbat_hq_backlog", (("kind", "events"),))] == 0
+        assert 0 <= got[("navbat_hq_seconds_since_ack", ())] < 60
+        assert actions.issue("PR1", key="b-after").status_code == 201  # one more, not yet shipped
+        assert hq_samples()[("navbat_hq_backlog", (("kind", "events"),))] == 1
+    finally:
+        shipper.stop()
 
 
 def test_only_the_hub_pc_or_a_monitor_token_reads_them(client, app) -> None:  # noqa: ANN001

@@ -15,7 +15,7 @@ ROLES = {
     "hub": ["--host", "0.0.0.0", "--port", "8080", "--config", "/etc/navbat/branches.yaml"],
     "kiosk": ["--hub", "http://hub.local:8080", "--lang", "fa"],
     "display": ["--hub", "http://hub.local:8080", "--display", "hall"],
-    "hq": [],
+    "hq": ["--host", "0.0.0.0", "--port", "8090", "--workers", "2"],  # as docs/deploy.md installs it
     "backup": ["--keep", "30"],
 }
 
@@ -105,5 +105,7 @@ def test_a_mistyped_option_is_refused_before_anything_is_written(tmp_path: Path)
 
 def test_hq_gets_its_own_options_only(root: Path) -> None:
     hq = settings((root / "etc/systemd/system/navbat-hq.service").read_text())
-    assert hq["ExecStart"] == [f"{NAVBAT} hq"] and hq["ProtectSystem"] == ["strict"]
+    assert hq["ExecStart"] == [f"{NAVBAT} hq --host 0.0.0.0 --port 8090 --workers 2"]
+    assert hq["ProtectSystem"] == ["strict"] and hq["PrivateTmp"] == ["yes"]  # its metrics folder: a private /tmp
+    assert hq["After"] == ["network-online.target postgresql.service"]
     assert hq["EnvironmentFile"] == ["-/etc/navbat/hq.env"]  # NAVBAT_HQ_DATABASE stays off the command line

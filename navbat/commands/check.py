@@ -1,4 +1,5 @@
-"""`navbat check --db PATH`: integrity check, then the state tables against the event log."""
+"""`navbat check --db PATH`: a hub's SQLite, its state tables against the event log.
+`navbat check --database postgresql://...`: HQ's PostgreSQL, its migrations and rollups against its events."""
 
 from __future__ import annotations
 
@@ -12,16 +13,28 @@ from navbat.commands._common import add_db
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("check", help="is the database sound? (exit 0 and `ok`, or the differences and 1)")
     add_db(p)
+    p.add_argument("--database", default=None, metavar="postgresql://...",
+                   help="check headquarters' PostgreSQL instead (needs the hq extra)")
     p.set_defaults(run=run)
 
 
-def run(args: argparse.Namespace) -> int:
+def _problems(args: argparse.Namespace) -> list[str]:
+    if args.database:
+        try:
+            from navbat.hq.dbcheck import check as check_hq
+        except ImportError as exc:  # psycopg or yoyo missing: a branch install without the hq extra
+            return [f"navbat check --database needs the hq extra (pip install 'navbat[hq]'): {exc}"]
+        return check_hq(args.database)
     from navbat.server.dbcheck import check
 
     try:
-        problems = check(args.db)
+        return check(args.db)
     except sqlite3.Error as exc:  # not a database at all, or one too damaged to open
-        problems = [f"sqlite: {exc}"]
+        return [f"sqlite: {exc}"]
+
+
+def run(args: argparse.Namespace) -> int:
+    problems = _problems(args)
     if not problems:
         print("ok")
         return 0

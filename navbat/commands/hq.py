@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 DB_HELP = "postgresql://USER@HOST/DB or postgresql://USER@/DB?host=SOCKETDIR (default $NAVBAT_HQ_DATABASE)"
 
@@ -82,13 +83,51 @@ def run_user_add(args: argparse.Namespace) -> int:
     return 0
 
 
+METRICS_PREFIX = "navbat-hq-metrics-"
+
+
+def _metrics_dir() -> Path:
+    """A fresh folder for this run's worker counts; folders of runs that are gone are removed first
+    (uvicorn ends on SIGTERM by re-raising it, so this run's `finally` may never come)."""
+    import shutil
+    import tempfile
+
+    for old in Path(tempfile.gettempdir()).glob(f"{METRICS_PREFIX}*"):
+        pid = old.name.removeprefix(METRICS_PREFIX)
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    folder = Path(tempfile.gettempdir()) / f"{METRICS_PREFIX}{os.getpid()}"
+    shutil.rmtree(folder, ignore_errors=True)  # a dead run's with our pid: wiped, as multiprocess mode needs
+    folder.mkdir(mode=0o700)
+    return folder
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
+
+
 def run(args: argparse.Namespace) -> int:
+    import shutil
+
+    os.environ["NAVBAT_HQ_DATABASE"] = _database(args)
+    # /metrics adds up every worker's counts from files here (prometheus_client's multiprocess mode),
+    # set before prometheus_client is imported here or in a worker.
+    metrics_dir = _metrics_dir()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
     import uvicorn
 
     from navbat.hq.store import migrate
 
-    os.environ["NAVBAT_HQ_DATABASE"] = _database(args)
-    migrate(args.database)  # once, before the workers start
-    print(f"navbat hq on http://{args.host}:{args.port}", flush=True)
-    uvicorn.run("navbat.hq.asgi:app", host=args.host, port=args.port, workers=args.workers, log_level="warning")
+    try:
+        migrate(args.database)  # once, before the workers start
+        print(f"navbat hq on http://{args.host}:{args.port}", flush=True)
+        uvicorn.run("navbat.hq.asgi:app", host=args.host, port=args.port, workers=args.workers, log_level="warning")
+    finally:
+        shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0
