@@ -1,8 +1,8 @@
 """Is HQ's database sound? It answers, every yoyo migration is applied, and every stored rollup
-(daily rows, monthly rows, the open window-hours in both) equals a re-derivation from the stored
+(daily rows, monthly rows, the open window-hours in both, requests answered later) equals a re-derivation from the stored
 events by the code ingest uses (rollup.refresh, months.refresh_month).
 
-The re-derivation writes only into temporary tables named `daily` and `monthly`, which shadow
+The re-derivation writes only into temporary tables named like the rollups, which shadow
 the real ones for this session (pg_temp comes first in PostgreSQL's search path), so the very
 same SQL runs and the real rows are neither written nor locked: it can run beside a live HQ.
 Everything is read in one REPEATABLE READ snapshot, so a batch landing meanwhile is not a
@@ -16,6 +16,7 @@ import math
 from typing import Any
 
 import psycopg
+from navbat.hq import requests as request_rollup
 from navbat.hq.months import month_of, refresh_month
 from navbat.hq.rollup import refresh
 from navbat.hq.store import migrations_dir
@@ -23,7 +24,8 @@ from psycopg import Connection
 from psycopg.rows import dict_row
 
 MAX_LINES = 50
-KEYS = {"daily": ("branch", "day", "service"), "monthly": ("branch", "month_start")}
+KEYS = {"daily": ("branch", "day", "service"), "monthly": ("branch", "month_start"),
+        "request_daily": ("branch", "day", "service")}
 NAMES = {"open_hours": "open_hours (window-hours)"}
 
 
@@ -74,8 +76,20 @@ def rollups(conn: Connection) -> list[str]:
         refresh(conn, r["branch"], r["day"], r["profile"] or {})
     for start in sorted(months):
         refresh_month(conn, None, start)
+    for branch, day, tz in _request_days(conn, stored["request_daily"]):
+        request_rollup.refresh(conn, branch, day, tz)
     derived = {t: _stored(conn, t) for t in KEYS}
     return [line for t in KEYS for line in _differences(t, stored[t], derived[t])]
+
+
+def _request_days(conn: Connection, stored: dict[tuple, dict]) -> list[tuple[str, dt.date, str]]:
+    """Every (branch, day, time zone) a request event falls on, or a stored request row claims."""
+    zones = {r["id"]: (r["profile"] or {}).get("timezone", "Asia/Tehran")
+             for r in conn.execute("SELECT id, profile FROM branches")}
+    days = {(r["branch"], request_rollup.local_day(r["at"], zones[r["branch"]])) for r in conn.execute(
+        "SELECT branch, at FROM events WHERE type IN ('request.opened', 'request.answered')")}
+    days |= {(branch, day) for branch, day, _ in stored}
+    return [(branch, day, zones[branch]) for branch, day in sorted(days)]
 
 
 def _same(a: Any, b: Any) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from navbat.hq import figures
+from navbat.hq import dbcheck, figures
 from navbat.hq.ingest import ingest
 from navbat.server.shipping import Shipper
 from test_requests import Desk, tehran
@@ -70,5 +70,12 @@ def test_request_figures_at_hq_equal_the_branchs(branch, tmp_path: Path, hq_db: 
             # a province manager's scope: another province has none of them
             other = figures.summary(conn, *month, province="فارس")
             assert other["provinces"] == [] and other["branches"] == []
+        # `navbat check --database` re-derives these rollups too, and names a tampered one
+        assert dbcheck.check(hq_db) == []
+        with connect(hq_db) as conn:
+            conn.execute("UPDATE request_daily SET answered = 5 WHERE day=%s", [answer_day])
+        [problem] = dbcheck.check(hq_db)
+        assert problem.startswith(f"request_daily branch='tehran-01', day={answer_day.isoformat()}")
+        assert "answered is 5, the events say 1" in problem
     finally:
         desk.hub.stop()
