@@ -1,6 +1,7 @@
 """Is HQ's database sound? It answers, every yoyo migration is applied, and every stored rollup
-(daily rows, monthly rows, the open window-hours in both, requests answered later) equals a re-derivation from the stored
-events by the code ingest uses (rollup.refresh, months.refresh_month).
+(daily rows, monthly rows, the open window-hours in both, requests answered later) equals a
+re-derivation from the stored events by the code ingest uses (rollup.refresh, months.refresh_month,
+requests.refresh).
 
 The re-derivation writes only into temporary tables named like the rollups, which shadow
 the real ones for this session (pg_temp comes first in PostgreSQL's search path), so the very
