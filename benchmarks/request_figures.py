@@ -2,7 +2,7 @@
 visits (benchmarks/seed_month.py) plus one request per `--share` of the visits, most answered;
 times the requests' figures alone (events -> figures) and the whole monthly report.
 
-    .venv/bin/python benchmarks/requests.py [--visits 25000] [--share 0.1] [--month 1404-07] [--repeat 3]
+    .venv/bin/python benchmarks/request_figures.py [--visits 25000] [--share 0.1] [--month 1404-07] [--repeat 3]
 """
 
 from __future__ import annotations
