@@ -21,7 +21,8 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 PYTHON=${PYTHON:-python3}
-[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+# a venv left half-made (an interrupted set-up) is made again
+[ -x .venv/bin/pip ] || "$PYTHON" -m venv --clear .venv
 .venv/bin/pip install -q --upgrade pip >/dev/null
 .venv/bin/pip install -q -e ".[dev]"
 .venv/bin/python -m navbat.foundation.i18n compile
