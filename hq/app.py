@@ -11,7 +11,8 @@ from werkzeug.exceptions import HTTPException
 
 def create_app(config: dict[str, Any]) -> Flask:
     """config["DATABASE"]: postgresql://... (migrated on start)."""
-    from navbat.hq import api, pages
+    from navbat.hq import api, pages, relay_pages
+    from navbat.hq.relay import Relay
 
     app = Flask(__name__, static_folder=None)  # the pages blueprint serves hq/static
     app.config.update(MAX_CONTENT_LENGTH=16 * 1024 * 1024, JSON_AS_ASCII=False)
@@ -20,6 +21,8 @@ def create_app(config: dict[str, Any]) -> Flask:
     app.extensions["navbat.hq"] = open_pool(config["DATABASE"], config.get("POOL", 8))
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
+    app.extensions["navbat.hq.relay"] = Relay(config.get("RELAY_ANSWER_S", 15.0))
+    app.register_blueprint(relay_pages.bp)
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Any:  # JSON, not HTML, for every refusal

@@ -1,0 +1,222 @@
+"""HQ hosts the branch's public pages and relays them to the branch hub (issue 18), over real sockets:
+`navbat hq` as a process on a real PostgreSQL, the branch hub served by uvicorn in a thread, and
+the branch's relay client long-polling HQ with its token. A visitor joins through HQ with the SMS
+code from the branch's SMS log and follows the turn through HQ; books through HQ; is refused at once,
+with nothing made, while the branch keeps no link; and is served again once it is back. A staff
+path is not relayed, and the visitor's own address reaches the branch's per-address limits."""
+
+from __future__ import annotations
+
+import datetime as dt
+import http.client
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import requests
+from flask import Flask
+from navbat.foundation.appointments import Appointments
+from navbat.foundation.config import Branch
+from navbat.server import verify
+from navbat.server.relay import RelayClient
+
+from tests.conftest import HandClock, make_app, serve_in_thread
+from tests.hq_support import HQProcess, connect, hq_db, hq_process, pg_cluster, wait_until  # noqa: F401, F811
+from tests.test_sms import code_from, read_log
+
+BRANCH_ID = "tehran-01"
+SERVICE = "PN1"
+SATURDAY = dt.date(2026, 11, 28)
+
+
+@dataclass
+class Setup:
+    hq: HQProcess
+    app: Flask
+    log: Path
+    clock: HandClock
+    token: str
+    client: RelayClient | None = None
+
+    @property
+    def base(self) -> str:
+        return f"{self.hq.url}/b/{BRANCH_ID}"
+
+    def connect(self) -> None:
+        self.client = RelayClient(self.app, self.hq.url, self.token, poll_wait_s=2).start()
+        wait_until(lambda: self.online() is True, timeout=10)
+
+    def disconnect(self) -> None:
+        self.client.stop()
+        self.client = None
+
+    def online(self) -> bool:
+        """The branch's relay state as HQ's API reports it to a national user."""
+        login = requests.post(f"{self.hq.url}/api/v1/hq/login", json={"username": "nat", "pin": "1234"}, timeout=5)
+        rows = requests.get(f"{self.hq.url}/api/v1/hq/branches", timeout=5,
+                            headers={"Authorization": f"Bearer {login.json()['token']}"}).json()["branches"]
+        return next(b for b in rows if b["branch"] == BRANCH_ID)["relay_online"]
+
+    def tickets(self) -> int:
+        with self.app.extensions["navbat.hub"].read() as db:
+            return db.execute("SELECT count(*) FROM tickets").fetchone()[0]
+
+    def code(self, phone: str, count: int) -> str:
+        return code_from([m for m in read_log(self.log, count) if m["to"] == phone][-1])
+
+
+@pytest.fixture
+def relayed(branch: Branch, tmp_path: Path, hq_process: HQProcess) -> Iterator[Setup]:  # noqa: F811
+    from navbat.hq.accounts import add_branch, add_user
+
+    with connect(hq_process.db_url) as conn:
+        token = add_branch(conn, BRANCH_ID, "تهران", "مرکزی", "1")
+        add_user(conn, "nat", "national", "1234")
+    branch = branch.model_copy(update={"appointments": Appointments(share=0.2, booking_hours="06:00-22:00",
+                                                                     slot_minutes=60, shares={"PR2": 0.9})})
+    clock = HandClock(dt.datetime(2026, 11, 28, 7, 0, tzinfo=ZoneInfo("Asia/Tehran")))
+    log = tmp_path / "sms.log"
+    app = make_app(branch, tmp_path / "hub.sqlite", SMS_LOG=str(log), CLOCK=clock)
+    _, stop = serve_in_thread(app)  # the hub serves its own hall as ever; HQ reaches it only by the relay
+    setup = Setup(hq_process, app, log, clock, token)
+    setup.connect()
+    yield setup
+    if setup.client:
+        setup.disconnect()
+    stop()
+
+
+def test_join_through_hq_then_follow_the_turn_through_hq(relayed: Setup) -> None:
+    s = relayed
+    # /join/<branch> at HQ leads to the branch's own page, whose links and forms stay under HQ's /b/<branch>
+    page = requests.get(f"{s.hq.url}/join/{BRANCH_ID}?service={SERVICE}", timeout=10)
+    assert page.status_code == 200 and page.url == f"{s.base}/join?service={SERVICE}"
+    assert "گرفتن نوبت از راه دور" in page.text
+    actions = re.findall(r'action="([^"]+)"', page.text)
+    assert actions and all(a.startswith(f"/b/{BRANCH_ID}/join/") for a in actions), actions
+    fonts = re.findall(r'url\("([^"]+)"\)', page.text)
+    assert fonts and all(requests.get(f"{s.hq.url}{f}", timeout=5).status_code == 200 for f in fonts)
+
+    phone = "09121110000"
+    sent = requests.post(f"{s.base}/join/code", data={"service": SERVICE, "phone": phone}, timeout=10)
+    assert sent.status_code == 200 and f'action="/b/{BRANCH_ID}/join/turn' in sent.text
+    code = s.code(phone, 1)
+    before = s.tickets()
+    took = requests.post(f"{s.base}/join/turn", data={"service": SERVICE, "phone": phone, "code": code},
+                         timeout=10, allow_redirects=False)
+    assert took.status_code == 303, took.text
+    where = took.headers["Location"]
+    assert where.startswith(f"/b/{BRANCH_ID}/t/"), where  # back through HQ, not to the hub's own address
+    tracking = where.split("/t/")[1].split("?")[0]
+    assert s.tickets() == before + 1
+    with s.app.extensions["navbat.hub"].read() as db:
+        state, device = db.execute("SELECT state, device FROM tickets WHERE tracking_code=?", [tracking]).fetchone()
+    assert (state, device) == ("remote", "remote")
+
+    # the tracking page through HQ, and the script's live part at the address the page gives it
+    track = requests.get(f"{s.hq.url}{where}", timeout=10)
+    assert track.status_code == 200 and tracking in track.text and 'data-relayed="1"' in track.text
+    live = re.search(r'data-live="([^"]+)"', track.text).group(1)
+    assert live == f"/b/{BRANCH_ID}/t/{tracking}/live"
+    assert requests.get(f"{s.hq.url}{live}?lang=fa", timeout=10).status_code == 200
+    script = re.search(r'<script src="([^"]+)"', track.text).group(1)
+    assert requests.get(f"{s.hq.url}{script}", timeout=5).status_code == 200
+    # the SMS link points at HQ too
+    joined = [m["text"] for m in read_log(s.log, 2) if m["to"] == phone and "/t/" in m["text"]]
+    assert joined and f"{s.base}/t/{tracking}" in joined[0]
+
+    # the same form sent again (say its answer was lost on the way) shows the same turn, makes none
+    again = requests.post(f"{s.base}/join/turn", data={"service": SERVICE, "phone": phone, "code": code},
+                          timeout=10, allow_redirects=False)
+    assert again.status_code == 303 and again.headers["Location"] == where and s.tickets() == before + 1
+
+
+def test_a_booking_through_hq_and_its_page(relayed: Setup) -> None:
+    s = relayed
+    slots = requests.get(f"{s.base}/api/v1/appointments/slots", params={"service": "PR2", "date": SATURDAY.isoformat()},
+                         timeout=10)
+    assert slots.status_code == 200, slots.text
+    start = next(x["start"] for x in slots.json()["slots"] if x["free"] > 0)
+    phone = "09121110001"
+    assert requests.post(f"{s.base}/api/v1/remote/verify", json={"phone": phone}, timeout=10).status_code == 202
+    booked = requests.post(f"{s.base}/api/v1/appointments", timeout=10, json={
+        "service": "PR2", "date": SATURDAY.isoformat(), "start": start, "phone": phone, "code": s.code(phone, 1)})
+    assert booked.status_code == 201, booked.text
+    code = booked.json()["code"]
+    with s.app.extensions["navbat.hub"].read() as db:
+        assert db.execute("SELECT count(*) FROM appointments WHERE code=?", [code]).fetchone()[0] == 1
+    assert requests.get(f"{s.base}/api/v1/appointments/{code}", timeout=10).json()["code"] == code
+    page = requests.get(f"{s.hq.url}/book/{BRANCH_ID}", timeout=10)
+    assert page.status_code == 200 and page.url == f"{s.base}/book"
+    shown = requests.get(f"{s.base}/book/{code}", timeout=10)
+    assert shown.status_code == 200
+    actions = re.findall(r'action="([^"]+)"', shown.text)
+    assert actions and all(a.startswith(f"/b/{BRANCH_ID}/book/{code}/") for a in actions), actions
+    cancelled = requests.post(f"{s.base}/book/{code}/cancel", timeout=10, allow_redirects=False)
+    assert cancelled.status_code == 303 and cancelled.headers["Location"].startswith(f"/b/{BRANCH_ID}/book/{code}")
+    assert requests.get(f"{s.base}/api/v1/appointments/{code}", timeout=10).json()["state"] == "cancelled"
+
+
+def test_offline_branch_is_refused_at_once_then_served_again(relayed: Setup) -> None:
+    s = relayed
+    s.disconnect()
+    wait_until(lambda: s.online() is False, timeout=15)
+    before = s.tickets()
+    page = requests.post(f"{s.base}/join/code", data={"service": SERVICE, "phone": "09121110002"}, timeout=10)
+    assert page.status_code == 503
+    assert "اکنون به این شعبه دسترسی نیست" in page.text and "در خود شعبه بگیرید" in page.text
+    api = requests.post(f"{s.base}/api/v1/remote/tickets", timeout=10,
+                        json={"service": SERVICE, "phone": "09121110002", "code": "12345"})
+    assert api.status_code == 503 and api.json()["error"] == "branch_offline"
+    english = requests.get(f"{s.base}/join?lang=en", timeout=10)
+    assert english.status_code == 503 and "take a turn at the branch" in english.text
+    assert s.tickets() == before and not s.log.exists()  # no code texted, no turn made
+
+    s.connect()  # the branch's link is back
+    again = requests.post(f"{s.base}/join/code", data={"service": SERVICE, "phone": "09121110002"}, timeout=10)
+    assert again.status_code == 200 and s.code("09121110002", 1)
+
+
+def test_staff_paths_are_not_relayed(relayed: Setup) -> None:
+    s = relayed
+    kiosk = {"Authorization": f"Bearer {s.app.config['KIOSK_TOKEN']}"}
+    for method, path in (("GET", "/head"), ("GET", "/counter"), ("POST", "/api/v1/auth/login"),
+                         ("POST", "/api/v1/tickets"), ("GET", "/api/v1/appointments/today"),
+                         ("GET", "/api/v1/events"), ("GET", "/api/v1/remote/settings"),
+                         ("POST", "/api/v1/appointments/ABCDEFGH/check-in")):
+        r = requests.request(method, f"{s.base}{path}", headers=kiosk, json={"service": SERVICE}, timeout=10)
+        assert r.status_code == 404, (path, r.status_code)
+    assert requests.get(f"{s.hq.url}/b/nowhere/join", timeout=10).status_code == 404  # a branch HQ does not know
+    assert s.tickets() == 0
+
+
+def _post_from(address: str, url: str, path: str, body: dict) -> tuple[int, dict[str, str]]:
+    """A POST from another loopback address (a visitor of its own, as far as HQ can tell)."""
+    host, port = url.removeprefix("http://").split(":")
+    conn = http.client.HTTPConnection(host, int(port), timeout=10, source_address=(address, 0))
+    try:
+        conn.request("POST", path, json.dumps(body), {"Content-Type": "application/json"})
+        r = conn.getresponse()
+        r.read()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}
+    finally:
+        conn.close()
+
+
+def test_the_visitors_address_reaches_the_branchs_limits(relayed: Setup, monkeypatch: pytest.MonkeyPatch) -> None:
+    s = relayed
+    monkeypatch.setattr(verify, "ADDRESS_PER_HOUR", 3)  # the branch runs in this process
+    path = f"/b/{BRANCH_ID}/api/v1/remote/verify"
+    for n in range(3):
+        assert _post_from("127.0.0.2", s.hq.url, path, {"phone": f"0912222000{n}"})[0] == 202
+    status, headers = _post_from("127.0.0.2", s.hq.url, path, {"phone": "09122220009"})
+    assert status == 429 and int(headers["retry-after"]) > 0  # this visitor is at the limit...
+    assert _post_from("127.0.0.3", s.hq.url, path, {"phone": "09123330000"})[0] == 202  # ...another is not
+    with s.app.extensions["navbat.hub"].read() as db:
+        seen = dict(db.execute("SELECT address, count(*) FROM phone_code_sends GROUP BY address").fetchall())
+    assert seen == {"127.0.0.2": 3, "127.0.0.3": 1}  # never HQ's own address
+
