@@ -77,13 +77,16 @@ def _refuse(status: int, code: str, branch: str, path: str) -> tuple[Any, int]:
              "not_found": _("There is no such page here.")}
     if path.startswith("/api/"):
         return jsonify({"error": code, "message": words[code]}), status
+    row = _known(branch) if code != "not_found" else None
+    name = ((row or {}).get("profile") or {}).get("name", {}).get(lang) or f"{_('Branch')} {branch}"
     return render_template("relay_refused.html", _=_, lang=lang, dir=direction(lang), message=words[code],
-                           branch=branch), status
+                           name=name), status
 
 
-def _known(branch: str) -> bool:
+def _known(branch: str) -> dict[str, Any] | None:
+    """The branch's row (its profile holds its name, once it has shipped), or None if HQ does not know it."""
     with pool().connection() as conn:
-        return conn.execute("SELECT 1 FROM branches WHERE id=%s", [branch]).fetchone() is not None
+        return conn.execute("SELECT id, profile FROM branches WHERE id=%s", [branch]).fetchone()
 
 
 @bp.get("/<any(join, book):page>/<branch>")

@@ -109,6 +109,8 @@ class RelayClient:
                 if r.status_code != 200:
                     raise requests.RequestException(f"HTTP {r.status_code}")
                 received = time.monotonic()
+                if self._stop.is_set():  # stopped while the poll was out: the requests are left to time out
+                    return
                 for req in r.json().get("requests", []):
                     self.pool.submit(self._answer, req, received)
                 backoff = 1.0

@@ -11,6 +11,8 @@ import datetime as dt
 import http.client
 import json
 import re
+import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +25,8 @@ from navbat.foundation.appointments import Appointments
 from navbat.foundation.config import Branch
 from navbat.server import verify
 from navbat.server.relay import RelayClient
+from navbat.server.shipping import profile
+from psycopg.types.json import Jsonb
 
 from tests.conftest import HandClock, make_app, serve_in_thread
 from tests.hq_support import HQProcess, connect, hq_db, hq_process, pg_cluster, wait_until  # noqa: F401, F811
@@ -76,6 +80,8 @@ def relayed(branch: Branch, tmp_path: Path, hq_process: HQProcess) -> Iterator[S
     with connect(hq_process.db_url) as conn:
         token = add_branch(conn, BRANCH_ID, "تهران", "مرکزی", "1")
         add_user(conn, "nat", "national", "1234")
+        # the name, as the branch's shipper sends it with its first batch
+        conn.execute("UPDATE branches SET profile=%s WHERE id=%s", [Jsonb(profile(branch)), BRANCH_ID])
     branch = branch.model_copy(update={"appointments": Appointments(share=0.2, booking_hours="06:00-22:00",
                                                                      slot_minutes=60, shares={"PR2": 0.9})})
     clock = HandClock(dt.datetime(2026, 11, 28, 7, 0, tzinfo=ZoneInfo("Asia/Tehran")))
@@ -169,6 +175,7 @@ def test_offline_branch_is_refused_at_once_then_served_again(relayed: Setup) -> 
     page = requests.post(f"{s.base}/join/code", data={"service": SERVICE, "phone": "09121110002"}, timeout=10)
     assert page.status_code == 503
     assert "اکنون به این شعبه دسترسی نیست" in page.text and "در خود شعبه بگیرید" in page.text
+    assert s.app.extensions["navbat.hub"].branch.branch.name.fa in page.text
     api = requests.post(f"{s.base}/api/v1/remote/tickets", timeout=10,
                         json={"service": SERVICE, "phone": "09121110002", "code": "12345"})
     assert api.status_code == 503 and api.json()["error"] == "branch_offline"
@@ -220,3 +227,40 @@ def test_the_visitors_address_reaches_the_branchs_limits(relayed: Setup, monkeyp
         seen = dict(db.execute("SELECT address, count(*) FROM phone_code_sends GROUP BY address").fetchall())
     assert seen == {"127.0.0.2": 3, "127.0.0.3": 1}  # never HQ's own address
 
+
+
+def test_a_request_hq_gave_up_on_is_never_run(branch: Branch, tmp_path: Path, hq_db: str) -> None:  # noqa: F811
+    """HQ in a thread with a 0.5 s answer time: a request queued while the branch is between polls and
+    not fetched in time is told to the visitor (504) and dropped, so the branch never runs it."""
+    from navbat.hq.accounts import add_branch
+    from navbat.hq.app import create_app
+    from werkzeug.serving import make_server
+
+    with connect(hq_db) as conn:
+        token = add_branch(conn, BRANCH_ID, "تهران", "مرکزی", "1")
+    hq = create_app({"DATABASE": hq_db, "RELAY_ANSWER_S": 0.5})
+    server = make_server("127.0.0.1", 0, hq, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    hq_url = f"http://127.0.0.1:{server.server_port}"
+    log = tmp_path / "sms.log"
+    app = make_app(branch, tmp_path / "hub.sqlite", SMS_LOG=str(log))
+    client = RelayClient(app, hq_url, token, poll_wait_s=1).start()
+    try:
+        wait_until(lambda: hq.extensions["navbat.hq.relay"].online(BRANCH_ID), timeout=10)
+        client.stop()  # its link drops; for a few seconds HQ still counts it online (a poll may be on its way)
+        late = requests.post(f"{hq_url}/b/{BRANCH_ID}/api/v1/remote/verify", json={"phone": "09121110005"}, timeout=10)
+        assert late.status_code == 504 and late.json()["error"] == "relay_timeout"
+        client = RelayClient(app, hq_url, token, poll_wait_s=1).start()  # back: the request is not in its poll
+        ok = requests.post(f"{hq_url}/b/{BRANCH_ID}/api/v1/remote/verify", json={"phone": "09121110006"}, timeout=10)
+        assert ok.status_code == 202
+        assert [m["to"] for m in read_log(log, 1)] == ["09121110006"]
+        # and the branch's own guard: a request that reaches it past its deadline is not run
+        client._answer({"id": "x", "method": "POST", "path": "/api/v1/remote/verify", "expires_in": 0.2,
+                        "body": "", "headers": {}}, time.monotonic() - 1)
+        with app.extensions["navbat.hub"].read() as db:
+            assert db.execute("SELECT count(*) FROM phone_code_sends").fetchone()[0] == 1
+    finally:
+        client.stop()
+        server.shutdown()
+        hq.extensions["navbat.hq"].close()
+        app.extensions["navbat.hub"].stop()

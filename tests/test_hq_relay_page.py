@@ -44,6 +44,16 @@ def test_join_through_hq_on_a_phone_in_persian(relayed: Setup) -> None:  # noqa:
         assert_accessible(page, "/t through HQ")
         page.screenshot(path=str(docs / "hq-relay-turn-fa.png"), full_page=True)
 
+        # /hq lists the branch among those taking turns online
+        hq = axe_context(browser, viewport={"width": 1280, "height": 860}).new_page()
+        hq.goto(f"{s.hq.url}/hq")
+        hq.fill("input[name=username]", "nat")
+        hq.fill("input[name=pin]", "1234")
+        hq.click("#login button")
+        hq.wait_for_selector("#relay-online li")
+        assert BRANCH_ID in hq.inner_text("#relay-online")
+        assert_accessible(hq, "/hq with a branch online")
+
         s.disconnect()
         wait_until(lambda: s.online() is False, timeout=15)
         page.goto(f"{s.base}/join")
