@@ -23,11 +23,12 @@ import threading
 import time
 from pathlib import Path
 
-import psycopg
-import requests
-
+# benchmarks/requests.py would shadow the requests library: this folder off the path, the repository on it
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import psycopg  # noqa: E402
+import requests  # noqa: E402
 from navbat.foundation.config import load_config  # noqa: E402
 from navbat.hq.accounts import add_branch  # noqa: E402
 from navbat.hq.pgcluster import Cluster  # noqa: E402
