@@ -11,10 +11,12 @@ with --workers N a visitor and the branch's poll may land on different processes
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,6 +38,7 @@ class _Branch:
     queue: deque[_Pending] = field(default_factory=deque)
     polls: int = 0  # polls held open now
     last_seen: float = float("-inf")
+    wakers: set[Callable[[], None]] = field(default_factory=set)  # polls waiting on an event loop
 
 
 class Relay:
@@ -55,27 +58,65 @@ class Relay:
             return b is not None and (b.polls > 0 or time.monotonic() - b.last_seen <= self.grace_s)
 
     def poll(self, branch: str, wait_s: float) -> list[dict[str, Any]]:
-        """The branch's long-poll: the requests waiting for it (up to BATCH), or [] after wait_s."""
+        """The branch's long-poll, holding a thread (the WSGI route): the requests waiting for it (up to
+        BATCH), or [] after wait_s."""
         end = time.monotonic() + wait_s
         with self._lock:
-            b = self._branch(branch)
-            b.polls += 1
+            b = self._enter(branch)
             try:
                 while True:
-                    now = time.monotonic()
-                    while b.queue and b.queue[0].deadline <= now:  # given up on: the visitor was told
-                        b.queue.popleft()
-                    if b.queue or now >= end:
-                        break
-                    self._lock.wait(end - now)
-                out = []
-                while b.queue and len(out) < BATCH:
-                    p = b.queue.popleft()
-                    out.append({**p.req, "expires_in": round(p.deadline - now, 3)})
-                return out
+                    out = self._take(b)
+                    if out or time.monotonic() >= end:
+                        return out
+                    self._lock.wait(end - time.monotonic())
             finally:
-                b.polls -= 1
-                b.last_seen = time.monotonic()
+                self._leave(b)
+
+    async def poll_async(self, branch: str, wait_s: float, gone: asyncio.Future[Any]) -> list[dict[str, Any]] | None:
+        """The same on the event loop, holding no thread (hq/asgi.py serves the poll so: a country's
+        branches each keep one open). None if the branch hung up first (`gone` done)."""
+        loop, woken = asyncio.get_running_loop(), asyncio.Event()
+        end = time.monotonic() + wait_s
+        wake = lambda: loop.call_soon_threadsafe(woken.set)  # noqa: E731 - called from visitors' threads
+        with self._lock:
+            b = self._enter(branch)
+            b.wakers.add(wake)
+        try:
+            while True:
+                with self._lock:
+                    out = self._take(b)
+                if out or time.monotonic() >= end:
+                    return out
+                woken.clear()
+                waiter = asyncio.ensure_future(woken.wait())
+                await asyncio.wait({waiter, gone}, timeout=end - time.monotonic(),
+                                   return_when=asyncio.FIRST_COMPLETED)
+                waiter.cancel()
+                if gone.done():
+                    return None
+        finally:
+            with self._lock:
+                b.wakers.discard(wake)
+                self._leave(b)
+
+    def _enter(self, branch: str) -> _Branch:
+        b = self._branch(branch)
+        b.polls += 1
+        return b
+
+    def _leave(self, b: _Branch) -> None:
+        b.polls -= 1
+        b.last_seen = time.monotonic()
+
+    def _take(self, b: _Branch) -> list[dict[str, Any]]:
+        now = time.monotonic()
+        while b.queue and b.queue[0].deadline <= now:  # given up on: the visitor was told
+            b.queue.popleft()
+        out = []
+        while b.queue and len(out) < BATCH:
+            p = b.queue.popleft()
+            out.append({**p.req, "expires_in": round(p.deadline - now, 3)})
+        return out
 
     def forward(self, branch: str, req: dict[str, Any]) -> dict[str, Any] | None:
         """Hands a visitor's request to the branch and waits for its answer; None if it did not come in
@@ -86,8 +127,11 @@ class Relay:
         pending = _Pending({**req, "id": rid}, time.monotonic() + self.answer_s)
         with self._lock:
             self._pending[rid] = (branch, pending)
-            self._branch(branch).queue.append(pending)
+            b = self._branch(branch)
+            b.queue.append(pending)
             self._lock.notify_all()
+            for wake in b.wakers:
+                wake()
         try:
             pending.done.wait(self.answer_s)
             return pending.answer

@@ -264,3 +264,30 @@ def test_a_request_hq_gave_up_on_is_never_run(branch: Branch, tmp_path: Path, hq
         server.shutdown()
         hq.extensions["navbat.hq"].close()
         app.extensions["navbat.hub"].stop()
+
+
+@pytest.mark.slow  # the polls are held their whole 15 s
+def test_branches_polling_hold_no_thread_of_hq(hq_process: HQProcess) -> None:  # noqa: F811
+    """24 branches keep their poll open at once (more than HQ's 16 request threads) and HQ still
+    answers its API meanwhile, counting all 24 online: the polls wait on the event loop."""
+    from navbat.hq.accounts import add_branch, add_user
+
+    with connect(hq_process.db_url) as conn:
+        tokens = [add_branch(conn, f"b-{n:02d}", "تهران", "مرکزی", "3") for n in range(24)]
+        add_user(conn, "nat", "national", "1234")
+    pollers = [threading.Thread(target=requests.get, args=(f"{hq_process.url}/api/v1/hq/relay/poll",), kwargs={
+        "params": {"wait": 15}, "headers": {"Authorization": f"Bearer {t}"}, "timeout": 30}) for t in tokens]
+    for p in pollers:
+        p.start()
+    boss = {"Authorization": "Bearer " + requests.post(f"{hq_process.url}/api/v1/hq/login", timeout=10,
+                                                      json={"username": "nat", "pin": "1234"}).json()["token"]}
+
+    def online() -> int:
+        rows = requests.get(f"{hq_process.url}/api/v1/hq/branches", headers=boss, timeout=10).json()["branches"]
+        return sum(b["relay_online"] for b in rows)
+
+    wait_until(lambda: online() == 24, timeout=10)
+    assert all(p.is_alive() for p in pollers)  # answered while every poll is still held
+    assert requests.get(f"{hq_process.url}/api/v1/hq/relay/poll", timeout=5).status_code == 401  # no token
+    for p in pollers:
+        p.join()
