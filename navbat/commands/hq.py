@@ -90,5 +90,8 @@ def run(args: argparse.Namespace) -> int:
     os.environ["NAVBAT_HQ_DATABASE"] = _database(args)
     migrate(args.database)  # once, before the workers start
     print(f"navbat hq on http://{args.host}:{args.port}", flush=True)
+    if args.workers > 1:  # hq/relay.py keeps its queues in one process's memory
+        print("navbat hq: with --workers > 1 the branches' public pages (/join, /book) are not relayed "
+              "reliably: a visitor and the branch's poll may reach different processes", file=sys.stderr)
     uvicorn.run("navbat.hq.asgi:app", host=args.host, port=args.port, workers=args.workers, log_level="warning")
     return 0
