@@ -69,8 +69,14 @@ class Setup:
         with self.app.extensions["navbat.hub"].read() as db:
             return db.execute("SELECT count(*) FROM tickets").fetchone()[0]
 
-    def code(self, phone: str, count: int) -> str:
-        return code_from([m for m in read_log(self.log, count) if m["to"] == phone][-1])
+    def code(self, phone: str, count: int = 1) -> str:
+        """The code in the newest of the first `count` texts to `phone` (the worker sends after the commit)."""
+        def texts() -> list[dict]:
+            lines = self.log.read_text(encoding="utf-8").splitlines() if self.log.exists() else []
+            return [m for m in map(json.loads, lines) if m["to"] == phone]
+
+        wait_until(lambda: len(texts()) >= count, timeout=5)
+        return code_from(texts()[count - 1])
 
 
 @pytest.fixture
@@ -165,6 +171,19 @@ def test_a_booking_through_hq_and_its_page(relayed: Setup) -> None:
     cancelled = requests.post(f"{s.base}/book/{code}/cancel", timeout=10, allow_redirects=False)
     assert cancelled.status_code == 303 and cancelled.headers["Location"].startswith(f"/b/{BRANCH_ID}/book/{code}")
     assert requests.get(f"{s.base}/api/v1/appointments/{code}", timeout=10).json()["state"] == "cancelled"
+
+    # and the visitor's own forms: a time, the SMS code, booked; every step under HQ's /b/<branch>/
+    other = "09121110009"
+    form = {"service": "PR2", "date": SATURDAY.isoformat(), "start": start, "phone": other}
+    asked = requests.post(f"{s.base}/book/code", data=form, timeout=10)
+    assert asked.status_code == 200 and f'action="/b/{BRANCH_ID}/book/confirm' in asked.text, asked.text[-500:]
+    done = requests.post(f"{s.base}/book/confirm", data={**form, "code": s.code(other, 1)}, timeout=10,
+                         allow_redirects=False)
+    assert done.status_code == 303 and done.headers["Location"].startswith(f"/b/{BRANCH_ID}/book/"), done.text[-300:]
+    new_code = done.headers["Location"].split("/book/")[1].split("?")[0]
+    assert new_code != code
+    shown = requests.get(f"{s.hq.url}{done.headers['Location']}", timeout=10)
+    assert shown.status_code == 200 and new_code in shown.text
 
 
 def test_offline_branch_is_refused_at_once_then_served_again(relayed: Setup) -> None:
