@@ -42,7 +42,10 @@ PUBLIC: tuple[tuple[str, re.Pattern[str]], ...] = tuple((m, re.compile(p + r"\Z"
 ))
 # what of the visitor's request reaches the app: never Authorization, never a staff cookie
 REQUEST_HEADERS = ("content-type", "accept", "accept-language", "idempotency-key", "user-agent")
-RESPONSE_HEADERS = ("content-type", "location", "cache-control", "retry-after", "set-cookie")
+RESPONSE_HEADERS = ("content-type", "location", "cache-control", "retry-after", "set-cookie",
+                    # the hub's browser-safety headers (server/guards.py) hold at HQ too
+                    "content-security-policy", "x-content-type-options", "x-frame-options", "referrer-policy",
+                    "cross-origin-resource-policy")
 
 
 def public(method: str, path: str) -> bool:

@@ -132,6 +132,8 @@ def test_join_through_hq_then_follow_the_turn_through_hq(relayed: Setup) -> None
     # the tracking page through HQ, and the script's live part at the address the page gives it
     track = requests.get(f"{s.hq.url}{where}", timeout=10)
     assert track.status_code == 200 and tracking in track.text and 'data-relayed="1"' in track.text
+    assert track.headers["Referrer-Policy"] == "no-referrer"  # the hub's safety headers hold at HQ
+    assert "script-src 'self'" in track.headers["Content-Security-Policy"]
     live = re.search(r'data-live="([^"]+)"', track.text).group(1)
     assert live == f"/b/{BRANCH_ID}/t/{tracking}/live"
     assert requests.get(f"{s.hq.url}{live}?lang=fa", timeout=10).status_code == 200
