@@ -110,6 +110,10 @@ def test_join_through_hq_then_follow_the_turn_through_hq(relayed: Setup) -> None
     assert "گرفتن نوبت از راه دور" in page.text
     actions = re.findall(r'action="([^"]+)"', page.text)
     assert actions and all(a.startswith(f"/b/{BRANCH_ID}/join/") for a in actions), actions
+    pick = requests.get(f"{s.base}/join", timeout=10).text
+    for html in (pick, page.text):  # no link or form leaves HQ's /b/<branch>/ (the "?..." ones stay on the page)
+        targets = re.findall(r'(?:action|href|src)="([^"?][^"]*)"', html)
+        assert all(t.startswith(f"/b/{BRANCH_ID}/") for t in targets), targets
     fonts = re.findall(r'url\("([^"]+)"\)', page.text)
     assert fonts and all(requests.get(f"{s.hq.url}{f}", timeout=5).status_code == 200 for f in fonts)
 
@@ -166,6 +170,11 @@ def test_a_booking_through_hq_and_its_page(relayed: Setup) -> None:
     assert requests.get(f"{s.base}/api/v1/appointments/{code}", timeout=10).json()["code"] == code
     page = requests.get(f"{s.hq.url}/book/{BRANCH_ID}", timeout=10)
     assert page.status_code == 200 and page.url == f"{s.base}/book"
+    day = requests.get(f"{s.base}/book", params={"service": "PR2", "date": SATURDAY.isoformat()}, timeout=10)
+    for html in (page.text, day.text):  # every form and link of the booking pages stays under HQ's /b/<branch>/
+        targets = re.findall(r'(?:action|href)="([^"?][^"]*)"', html)
+        assert targets and all(t.startswith(f"/b/{BRANCH_ID}/") for t in targets), targets
+    assert f'action="/b/{BRANCH_ID}/book/code' in day.text
     shown = requests.get(f"{s.base}/book/{code}", timeout=10)
     assert shown.status_code == 200
     actions = re.findall(r'action="([^"]+)"', shown.text)
