@@ -231,6 +231,16 @@ def test_staff_paths_are_not_relayed(relayed: Setup) -> None:
     assert s.tickets() == 0
 
 
+
+def test_hqs_own_host_name_reaches_the_hub(relayed: Setup) -> None:
+    """The visitor asks for HQ's name, which the branch file's allowed_hosts does not list (its guard
+    against DNS rebinding is for browsers that reach the hub itself): relayed, the page is served."""
+    s = relayed
+    hq_name = {"Host": "navbat-hq.example"}
+    assert requests.get(f"{s.base}/join", headers=hq_name, timeout=10).status_code == 200
+    assert s.app.test_client().get("/join", headers=hq_name).status_code == 400  # straight to the hub: refused
+
+
 def _post_from(address: str, url: str, path: str, body: dict) -> tuple[int, dict[str, str]]:
     """A POST from another loopback address (a visitor of its own, as far as HQ can tell)."""
     host, port = url.removeprefix("http://").split(":")
