@@ -331,3 +331,31 @@ def test_branches_polling_hold_no_thread_of_hq(hq_process: HQProcess) -> None:  
     assert requests.get(f"{hq_process.url}/api/v1/hq/relay/poll", timeout=5).status_code == 401  # no token
     for p in pollers:
         p.join()
+
+
+def test_navbat_hub_with_hq_keeps_the_relay(hq_process: HQProcess, tmp_path: Path) -> None:  # noqa: F811
+    """The wiring as deployed: `navbat hub --hq URL --hq-token TOKEN` (a process) ships and long-polls;
+    HQ serves its join page; killed, the branch is offline at HQ within seconds."""
+    import subprocess
+    import sys
+
+    from navbat.hq.accounts import add_branch, add_user
+
+    from tests.hq_support import free_port
+
+    with connect(hq_process.db_url) as conn:
+        token = add_branch(conn, BRANCH_ID, "تهران", "مرکزی", "1")
+        add_user(conn, "nat", "national", "1234")
+    hub = subprocess.Popen([sys.executable, "-m", "navbat", "hub", "--db", str(tmp_path / "hub.sqlite"), "--port",
+                            str(free_port()), "--ignore-hours", "--sms-log", str(tmp_path / "sms.log"),
+                            "--hq", hq_process.url, "--hq-token", token], stdout=subprocess.DEVNULL)
+    try:
+        setup = Setup(hq_process, None, tmp_path / "sms.log", None, token)  # type: ignore[arg-type]
+        wait_until(setup.online, timeout=30)
+        page = requests.get(f"{hq_process.url}/join/{BRANCH_ID}", timeout=10)
+        assert page.status_code == 200 and "گرفتن نوبت از راه دور" in page.text
+    finally:
+        hub.terminate()
+        hub.wait(10)
+    wait_until(lambda: setup.online() is False, timeout=30)
+    assert requests.get(f"{hq_process.url}/join/{BRANCH_ID}", timeout=10).status_code == 503
