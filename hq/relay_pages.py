@@ -72,8 +72,9 @@ def _refuse(status: int, code: str, branch: str, path: str) -> tuple[Any, int]:
     lang = _lang()
     _ = gettext_for("hq", lang)
     words = {"branch_offline": _("This branch cannot be reached now. Please take a turn at the branch."),
-             "relay_timeout": _("The branch did not answer in time. If a turn or booking was made, its SMS "
-                                "will reach you; sending the same form again shows it."),
+             "relay_timeout": _("The branch did not answer in time. A turn that was taken is texted to you, "
+                                "and sending the same form again shows it; a booking that was made is shown "
+                                "when you book again with a new code."),
              "not_found": _("There is no such page here.")}
     if path.startswith("/api/"):
         return jsonify({"error": code, "message": words[code]}), status

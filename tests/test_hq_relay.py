@@ -195,6 +195,12 @@ def test_a_booking_through_hq_and_its_page(relayed: Setup) -> None:
     assert new_code != code
     shown = requests.get(f"{s.hq.url}{done.headers['Location']}", timeout=10)
     assert shown.status_code == 200 and new_code in shown.text
+    # its answer lost (say HQ's relay timed out), the visitor books again with a new code: shown the booking held
+    s.clock.advance(seconds=61)  # one code a minute per phone
+    assert requests.post(f"{s.base}/book/code", data=form, timeout=10).status_code == 200
+    held = requests.post(f"{s.base}/book/confirm", data={**form, "code": s.code(other, 2)}, timeout=10,
+                         allow_redirects=False)
+    assert held.status_code == 303 and held.headers["Location"].startswith(f"/b/{BRANCH_ID}/book/{new_code}")
 
 
 def test_offline_branch_is_refused_at_once_then_served_again(relayed: Setup) -> None:
