@@ -11,8 +11,7 @@ from werkzeug.exceptions import HTTPException
 
 def create_app(config: dict[str, Any]) -> Flask:
     """config["DATABASE"]: postgresql://... (migrated on start)."""
-    from navbat.hq import api, pages, relay_pages
-    from navbat.hq.relay import Relay
+    from navbat.hq import api, pages
 
     app = Flask(__name__, static_folder=None)  # the pages blueprint serves hq/static
     app.config.update(MAX_CONTENT_LENGTH=16 * 1024 * 1024, JSON_AS_ASCII=False)
@@ -21,11 +20,12 @@ def create_app(config: dict[str, Any]) -> Flask:
     app.extensions["navbat.hq"] = open_pool(config["DATABASE"], config.get("POOL", 8))
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
-    app.extensions["navbat.hq.relay"] = Relay(config.get("RELAY_ANSWER_S", 15.0))
-    app.register_blueprint(relay_pages.bp)
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Any:  # JSON, not HTML, for every refusal
         return api.error(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"), exc.description or "")
 
+    from navbat.hq import relay_pages  # the branches' public pages, relayed to their hubs (issue 18)
+
+    relay_pages.init_app(app)
     return app

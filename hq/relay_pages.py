@@ -13,16 +13,21 @@ import base64
 from importlib.resources import as_file, files
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, redirect, render_template, request, send_file
+from flask import Blueprint, Flask, Response, current_app, jsonify, redirect, render_template, request, send_file
 from navbat.foundation.i18n import direction, gettext_for, parse_lang
 from navbat.hq import accounts
 from navbat.hq.api import error, pool
-from navbat.hq.relay import Offline, Relay
+from navbat.hq.relay import ANSWER_S, Offline, Relay
 from navbat.server.relay import REQUEST_HEADERS, public
 
 bp = Blueprint("hq_relay", __name__, template_folder="templates")
 MAX_BODY = 64 * 1024  # the pages' forms and the public API's bodies are a few hundred bytes
 POLL_MAX_S = 30.0
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["navbat.hq.relay"] = Relay(app.config.get("RELAY_ANSWER_S", ANSWER_S))
+    app.register_blueprint(bp)
 
 
 def relay() -> Relay:

@@ -18,7 +18,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     _add_db(p)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8090)
-    p.add_argument("--workers", type=int, default=1, help="processes serving requests (one per core)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="processes serving requests (one per core); relaying the branches' /join and /book "
+                        "pages needs 1: its queues are in one process's memory (hq/relay.py)")
     p.set_defaults(run=run)
     what = p.add_subparsers(dest="what", metavar="{branch,user}")
     b = what.add_parser("branch", help="branches").add_subparsers(dest="action", required=True)
@@ -90,8 +92,5 @@ def run(args: argparse.Namespace) -> int:
     os.environ["NAVBAT_HQ_DATABASE"] = _database(args)
     migrate(args.database)  # once, before the workers start
     print(f"navbat hq on http://{args.host}:{args.port}", flush=True)
-    if args.workers > 1:  # hq/relay.py keeps its queues in one process's memory
-        print("navbat hq: with --workers > 1 the branches' public pages (/join, /book) are not relayed "
-              "reliably: a visitor and the branch's poll may reach different processes", file=sys.stderr)
     uvicorn.run("navbat.hq.asgi:app", host=args.host, port=args.port, workers=args.workers, log_level="warning")
     return 0
