@@ -127,7 +127,9 @@ def branches() -> Any:
     if err:
         return err
     with timed("branches"), pool().connection() as conn:
-        return jsonify({"branches": figures.branches(conn, province)})
+        rows = figures.branches(conn, province)
+    relay = current_app.extensions["navbat.hq.relay"]
+    return jsonify({"branches": [{**b, "relay_online": relay.online(b["branch"])} for b in rows]})
 
 
 @bp.get("/hq/summary")

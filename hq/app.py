@@ -26,4 +26,7 @@ def create_app(config: dict[str, Any]) -> Flask:
     def _http(exc: HTTPException) -> Any:  # JSON, not HTML, for every refusal
         return api.error(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"), exc.description or "")
 
+    from navbat.hq import relay_pages  # the branches' public pages, relayed to their hubs (issue 18)
+
+    relay_pages.init_app(app)
     return app

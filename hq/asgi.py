@@ -1,11 +1,21 @@
 """HQ as an ASGI app for uvicorn's worker processes (`navbat hq --workers N`): each process makes its
-own app and pool from $NAVBAT_HQ_DATABASE."""
+own app and pool from $NAVBAT_HQ_DATABASE. The branches' relay polls are held on the event loop
+(hq/relay_asgi.py); every other request goes to Flask on a2wsgi's threads."""
 
 from __future__ import annotations
 
 import os
+from typing import Any
 
 from a2wsgi import WSGIMiddleware
+from navbat.hq import relay_asgi
 from navbat.hq.app import create_app
 
-app = WSGIMiddleware(create_app({"DATABASE": os.environ["NAVBAT_HQ_DATABASE"]}), workers=16)
+flask_app = create_app({"DATABASE": os.environ["NAVBAT_HQ_DATABASE"]})
+_wsgi = WSGIMiddleware(flask_app, workers=16)
+
+
+async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    if scope["type"] == "http" and scope["path"] == relay_asgi.PATH:
+        return await relay_asgi.poll(flask_app, scope, receive, send)
+    return await _wsgi(scope, receive, send)

@@ -58,7 +58,8 @@ SPEC: dict[str, Any] = {
                                                           "region": {"type": "string"}, "type": {"type": "string"},
                                                           "last_event_at": {"type": ["string", "null"]},
                                                           "backlog": {"type": "integer"},
-                                                          "lag_s": _NUM}}}}},
+                                                          "lag_s": _NUM,
+                                                          "relay_online": {"type": "boolean"}}}}}},
             params=[{"name": "province", "in": "query", "schema": {"type": "string"}}])},
         "/api/v1/hq/summary": {"get": _op(
             "Figures per province and per branch over branch days (Gregorian, inclusive)",
@@ -109,3 +110,40 @@ SPEC: dict[str, Any] = {
                 "events": {"type": "array"}, "ratings": {"type": "array"}, "profile": {"type": "object"}}})},
     },
 }
+
+# HQ's relay of the branches' public pages (issue 18): the branch's long-poll, and the pages HQ hosts
+_RELAYED = {"type": "object", "required": ["id", "method", "path", "expires_in"], "properties": {
+    "id": {"type": "string"}, "method": {"enum": ["GET", "POST"]}, "path": {"type": "string"},
+    "query": {"type": "string"}, "headers": {"type": "object"}, "body": {"type": "string", "contentEncoding": "base64"},
+    "remote_addr": {"type": "string"}, "host": {"type": "string"}, "branch": {"type": "string"},
+    "scheme": {"type": "string"}, "expires_in": {"type": "number", "description": "s; then not run"}}}
+_PAGE = {"description": "the branch's own answer (HTML, JSON, a redirect under /b/{branch})"}
+_B = [{"name": "branch", "in": "path", "required": True, "schema": {"type": "string"}},
+      {"name": "path", "in": "path", "required": True, "schema": {"type": "string"},
+       "description": "a public path only: join, book, t/{code}, the public remote and appointments API, fonts"}]
+SPEC["paths"].update({
+    "/api/v1/hq/relay/poll": {"get": _op(
+        "The branch's long-poll (branch token): visitors' requests waiting for it, or none after `wait` s",
+        {"type": "object", "required": ["requests"], "properties": {"requests": {"type": "array", "items": _RELAYED}}},
+        errors=(401,), params=[{"name": "wait", "in": "query", "schema": {"type": "number", "maximum": 30}}])},
+    "/api/v1/hq/relay/answer/{id}": {"post": {**_op(
+        "The branch's answer to one relayed request (branch token)", {"type": "object"}, errors=(400, 401, 410),
+        body={"type": "object", "required": ["status"], "properties": {
+            "status": {"type": "integer"}, "headers": {"type": "object"},
+            "body": {"type": "string", "contentEncoding": "base64"}}},
+        params=[{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}]),
+        "responses": {"204": {"description": "handed to the visitor"}, "400": _ERR, "401": _ERR,
+                      "410": {**_ERR, "description": "HQ no longer waits for it (the visitor was told)"}}}},
+    "/b/{branch}/{path}": {method: {
+        "summary": "A branch's public page or API route, relayed to its hub (no token; the visitor's address is "
+                   "passed on)", "parameters": _B,
+        "responses": {"2XX": _PAGE, "3XX": _PAGE, "4XX": _PAGE,
+                      "404": {**_ERR, "description": "not a public path, or a branch HQ does not know"},
+                      "503": {**_ERR, "description": "branch_offline: the branch keeps no link now; nothing was sent"},
+                      "504": {**_ERR, "description": "relay_timeout: no answer in 15 s (a late request is not run)"}}}
+        for method in ("get", "post")},
+    "/join/{branch}": {"get": {"summary": "Leads to /b/{branch}/join", "responses": {"302": {"description": "moved"}},
+                               "parameters": _B[:1]}},
+    "/book/{branch}": {"get": {"summary": "Leads to /b/{branch}/book", "responses": {"302": {"description": "moved"}},
+                               "parameters": _B[:1]}},
+})

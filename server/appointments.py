@@ -137,6 +137,15 @@ def book(hub: Hub, service: object, day_text: object, start: object, phone: str,
         return appointment_row(tx.db, booking)
 
 
+def open_booking(hub: Hub, phone: str) -> str | None:
+    """The code of the phone's open booking (the one that refuses a second), if any."""
+    over = iso(hub.clock() - dt.timedelta(minutes=hub.branch.appointments.check_in_after_minutes))
+    with hub.read() as db:
+        row = db.execute("SELECT code FROM appointments WHERE phone=? AND state='booked' AND due_at>=? "
+                         "ORDER BY due_at LIMIT 1", [phone, over]).fetchone()
+    return row[0] if row else None
+
+
 def appointment_row(db: Any, code: str) -> Row:
     rows = list(db.query("SELECT * FROM appointments WHERE code=?", [code.strip().upper()]))
     if not rows:

@@ -126,11 +126,15 @@ def _more_files() -> None:
 
 
 def serve(branch: Branch, db_path: str, host: str, port: int, threads: int = THREADS,
-          ignore_hours: bool = False, sms_log: str | None = None) -> None:
+          ignore_hours: bool = False, sms_log: str | None = None, relay_to: tuple[str, str] | None = None) -> None:
     Path(db_path).parent.mkdir(parents=True, exist_ok=True)
     held = hold(db_path)  # HeldByHub if another hub runs on this file; kept until the process ends
     app = create_app({"BRANCH": branch, "DB_PATH": db_path, "IGNORE_HOURS": ignore_hours, "SMS_LOG": sms_log})
     app.extensions["navbat.holder"] = held
+    if relay_to:  # HQ's relay of visitors' public pages (issue 18): a long-poll beside the shipper
+        from navbat.server.relay import RelayClient
+
+        RelayClient(app, *relay_to).start()
     checkpoint_in_background(app.extensions[EXTENSION].store)
     logs.configure()  # one line per record on stdout: journald
     _more_files()

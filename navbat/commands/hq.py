@@ -19,7 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     _add_db(p)
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=8090)
-    p.add_argument("--workers", type=int, default=1, help="processes serving requests (one per core)")
+    p.add_argument("--workers", type=int, default=1,
+                   help="processes serving requests (one per core); relaying the branches' /join and /book "
+                        "pages needs 1: its queues are in one process's memory (hq/relay.py)")
     p.set_defaults(run=run)
     what = p.add_subparsers(dest="what", metavar="{branch,user}")
     b = what.add_parser("branch", help="branches").add_subparsers(dest="action", required=True)

@@ -63,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"Navbat HQ demo: dashboard {hq_url}/hq  (national boss/9999, province فارس fars/1234)")
         print("  branches: " + ", ".join(f"{bid} http://127.0.0.1:{port}/head" for bid, *_, port in DEMO)
               + "  (head/1404)")
+        print(f"  turns through HQ (issue 18): {hq_url}/join/{DEMO[0][0]}, bookings {hq_url}/book/{DEMO[0][0]}")
         children[0].wait()
     except KeyboardInterrupt:
         pass

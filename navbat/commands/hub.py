@@ -41,7 +41,7 @@ def run(args: argparse.Namespace) -> int:
         Shipper(args.db, branch, args.hq, args.hq_token).start()
     try:
         serve(branch, args.db, args.host, args.port, threads=args.threads, ignore_hours=args.ignore_hours,
-              sms_log=args.sms_log)
+              sms_log=args.sms_log, relay_to=(args.hq, args.hq_token) if args.hq else None)
     except HeldByHub as exc:
         print(f"navbat hub: {exc}", file=sys.stderr)
         return 2

@@ -38,7 +38,7 @@ def join() -> tuple[Response, int]:
     if key is not None and len(key) > 100:
         raise Invalid("bad_idempotency_key", "an Idempotency-Key has 1-100 characters")
     hub = current()
-    row, created = remote.join(hub, sms.outbox(), body["service"], body["phone"], body["code"], request.host_url, key)
+    row, created = remote.join(hub, sms.outbox(), body["service"], body["phone"], body["code"], request.url_root, key)
     # as the kiosk's POST /tickets: the estimate of the latest replay, never waiting for one
     return jsonify(views.visitor_ticket(hub, row)), 201 if created else 200
 

@@ -134,6 +134,10 @@ def confirm():  # noqa: ANN201
     except Refused as exc:
         if exc.code in ("wrong_code", "bad_code"):
             return _page("code", 400, **f, masked=_mask(f["phone"]), error=exc)
+        # its code just proved the phone: show it the booking it holds (one whose answer it may have
+        # lost, say when HQ's relay timed out), rather than only "you already have one"
+        if exc.code == "booking_exists" and (held := appointments.open_booking(hub, phone)):
+            return redirect(url_for("book.booking", code=held, lang=_lang()), 303)
         slots, _ = _slots(f["service"], f["date"])
         return _page("choose", 409, **f, slots=slots, error=exc, shown=bool(slots))
     return redirect(url_for("book.booking", code=row["code"], lang=_lang()), 303)

@@ -9,6 +9,8 @@ Refusals (a second turn, outside the hours, a wrong code) are said on the page, 
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import Blueprint, redirect, render_template, request, url_for
 from navbat.foundation.i18n import direction, gettext_for
 from navbat.foundation.persian import digits
@@ -85,7 +87,11 @@ def ask_code():  # noqa: ANN201
 def take():  # noqa: ANN201
     service, phone, code = (request.form.get(k, "") for k in ("service", "phone", "code"))
     try:
-        row, _ = remote.join(current(), sms.outbox(), service, phone, code, request.host_url)
+        # (phone, code) names one attempt (a code is used once): the same form sent again, after an
+        # answer lost on the way (HQ's relay timing out), shows the turn it made instead of "code used"
+        day = current().branch.branch_day(current().clock())
+        key = hashlib.sha256(f"{day}|{service}|{phone}|{code}".encode()).hexdigest()[:32]
+        row, _ = remote.join(current(), sms.outbox(), service, phone, code, request.url_root, key)
     except Refused as exc:
         step = "code" if exc.code in ("wrong_code", "bad_code") else "details"
         return _page(step, _status(exc), _message(exc, _lang()), service=service, phone=phone)

@@ -9,6 +9,8 @@
   const body = document.body;
   const code = body.dataset.code, lang = body.dataset.lang, ticket = Number(body.dataset.ticket);
   const live = document.getElementById("live");
+  // served through HQ's relay (issue 18) the page lives under /b/<branch>/ and has no event stream: it reads
+  const liveUrl = body.dataset.live || "/t/" + encodeURIComponent(code) + "/live", relayed = !!body.dataset.relayed;
   const LIVE_STATES = ["waiting", "called", "serving", "remote"];
   const OTHERS_MS = 10000, POLL_MS = 20000, RETRY_MS = 30000;
   const stateOf = (root) => { const s = root.querySelector("[data-state]"); return s ? s.dataset.state : null; };
@@ -20,7 +22,7 @@
   async function update() {
     let r;
     try {
-      r = await fetch("/t/" + encodeURIComponent(code) + "/live?lang=" + lang, { cache: "no-store" });
+      r = await fetch(liveUrl + "?lang=" + lang, { cache: "no-store" });
     } catch (e) { return; }
     if (!r.ok) return;
     const part = new DOMParser().parseFromString(await r.text(), "text/html").body;
@@ -89,5 +91,8 @@
     };
   }
 
-  if (LIVE_STATES.includes(S.state)) follow();
+  if (LIVE_STATES.includes(S.state)) {
+    if (relayed) pollTimer = setInterval(update, POLL_MS);
+    else follow();
+  }
 })();

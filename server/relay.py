@@ -1,0 +1,142 @@
+"""The branch's end of HQ's relay (issue 18): visitors' public requests that reached HQ are run here.
+
+The branch is behind NAT and only dials out, so it keeps a long-poll open to HQ
+(GET /api/v1/hq/relay/poll with its HQ token). HQ answers it with the requests waiting for this
+branch; each is run against this hub's own Flask app in-process (a WSGI call, no second network
+hop) and its response posted back (POST /api/v1/hq/relay/answer/<id>), which HQ hands to the visitor.
+
+Only PUBLIC paths run (the join and book pages and forms, the tracking pages, the public remote and
+appointment API routes): whatever HQ sends, a staff path or a token never reaches the app. The
+visitor's address goes in the WSGI environ's REMOTE_ADDR, which no header can set, so the per-address
+limits (server/verify.py) count the visitor, not HQ. The app sees SCRIPT_NAME /b/<branch>, so its
+url_for links and redirects point back through HQ. A request HQ has given up on (past its deadline
+when it arrives) is not run: a visitor is never given a turn they were told nothing about.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import re
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+from urllib.parse import quote
+
+import requests
+from flask import Flask
+
+log = logging.getLogger(__name__)
+POLL_WAIT_S = 20  # how long HQ holds an empty poll open
+_CODE = r"[A-Za-z0-9\-]{1,40}"
+PUBLIC: tuple[tuple[str, re.Pattern[str]], ...] = tuple((m, re.compile(p + r"\Z")) for m, p in (
+    ("GET", r"/join"), ("POST", r"/join/(code|turn)"),
+    ("GET", r"/book"), ("POST", r"/book/(code|confirm)"), ("GET", rf"/book/{_CODE}"),
+    ("POST", rf"/book/{_CODE}/(cancel|move)"),
+    ("GET", rf"/t/{_CODE}(/live)?"), ("POST", rf"/t/{_CODE}/rate"),
+    ("POST", r"/api/v1/remote/(verify|tickets)"),
+    ("GET", r"/api/v1/appointments/slots"), ("POST", r"/api/v1/appointments"),
+    ("GET", rf"/api/v1/appointments/{_CODE}"), ("POST", rf"/api/v1/appointments/{_CODE}/cancel"),
+    ("GET", r"(/display)?/fonts/Vazirmatn-(Regular|Bold)\.ttf"), ("GET", r"/static/tracking/track\.js"),
+))
+# what of the visitor's request reaches the app: never Authorization, never a staff cookie
+REQUEST_HEADERS = ("content-type", "accept", "accept-language", "idempotency-key", "user-agent")
+RESPONSE_HEADERS = ("content-type", "location", "cache-control", "retry-after", "set-cookie",
+                    # the hub's browser-safety headers (server/guards.py) hold at HQ too
+                    "content-security-policy", "x-content-type-options", "x-frame-options", "referrer-policy",
+                    "cross-origin-resource-policy")
+
+
+def public(method: str, path: str) -> bool:
+    """Whether a visitor may reach `path` through HQ (HQ checks it too; this side decides)."""
+    if path.startswith("/api/v1/appointments/") and path.rsplit("/", 1)[-1] in ("today", "shares"):
+        return False  # staff routes that the booking code's pattern would let through
+    return any(m == method and p.match(path) for m, p in PUBLIC)
+
+
+def run_one(app: Flask, req: dict[str, Any]) -> dict[str, Any]:
+    """Runs one relayed request against the app; its status, headers and body (base64)."""
+    method, path = req["method"], req["path"]
+    if not public(method, path):
+        return {"status": 404, "headers": {"Content-Type": "application/json"},
+                "body": base64.b64encode(b'{"error": "not_found", "message": "not a public page"}').decode()}
+    headers = {k: v for k, v in (req.get("headers") or {}).items() if k.lower() in REQUEST_HEADERS}
+    lang = (req.get("lang_cookie") or "")[:5]
+    client = app.test_client(use_cookies=False)
+    scheme = "https" if req.get("scheme") == "https" else "http"
+    response = client.open(
+        path, method=method, query_string=req.get("query", ""), headers=headers,
+        data=base64.b64decode(req.get("body") or ""),
+        base_url=f"{scheme}://{req.get('host') or 'hq'}/b/{quote(str(req.get('branch') or 'branch'), safe='')}",
+        environ_base={"REMOTE_ADDR": str(req.get("remote_addr") or "unknown"), "navbat.relayed": True,
+                      **({"HTTP_COOKIE": f"navbat_lang={lang}"} if lang.isalpha() else {})})
+    try:
+        out = {k: v for k, v in response.headers.items() if k.lower() in RESPONSE_HEADERS}
+        return {"status": response.status_code, "headers": out, "body": base64.b64encode(response.get_data()).decode()}
+    finally:
+        response.close()
+
+
+class RelayClient:
+    """The long-poll to HQ, beside the shipper (navbat hub --hq URL --hq-token TOKEN)."""
+
+    def __init__(self, app: Flask, hq_url: str, token: str, workers: int = 4, max_backoff_s: float = 30.0,
+                 poll_wait_s: float = POLL_WAIT_S) -> None:
+        self.app, self.base, self.poll_wait_s = app, hq_url.rstrip("/") + "/api/v1/hq/relay", poll_wait_s
+        self.http = requests.Session()
+        self.http.headers["Authorization"] = f"Bearer {token}"
+        self.pool = ThreadPoolExecutor(workers, thread_name_prefix="navbat-relay")
+        self.max_backoff_s = max_backoff_s
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> RelayClient:
+        self._thread = threading.Thread(target=self._run, name="navbat-hq-relay", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.http.close()  # ends a poll in flight
+        if self._thread:
+            self._thread.join(5)
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def _run(self) -> None:
+        backoff = 1.0
+        while not self._stop.is_set():
+            try:
+                r = self.http.get(f"{self.base}/poll", params={"wait": self.poll_wait_s},
+                                  timeout=self.poll_wait_s + 15)
+                if r.status_code != 200:
+                    raise requests.RequestException(f"HTTP {r.status_code}")
+                received = time.monotonic()
+                if self._stop.is_set():  # stopped while the poll was out: the requests are left to time out
+                    return
+                for req in r.json().get("requests", []):
+                    self.pool.submit(self._answer, req, received)
+                backoff = 1.0
+            except (requests.RequestException, ValueError) as exc:
+                if self._stop.is_set():
+                    return
+                log.warning("HQ relay unreachable (%s); retrying in %.0f s", exc, backoff)
+                self._stop.wait(backoff)
+                backoff = min(backoff * 2, self.max_backoff_s)
+            except Exception:  # noqa: BLE001 - the link must outlive any one bad answer
+                log.exception("HQ relay failed")
+                self._stop.wait(self.max_backoff_s)
+
+    def _answer(self, req: dict[str, Any], received: float) -> None:
+        if time.monotonic() - received > float(req.get("expires_in", 0)):
+            log.warning("relayed %s %s arrived after HQ gave up on it; not run", req.get("method"), req.get("path"))
+            return
+        try:
+            answer = run_one(self.app, req)
+        except Exception:  # noqa: BLE001 - the visitor gets a 500 from HQ, the hub carries on
+            log.exception("relayed %s %s failed", req.get("method"), req.get("path"))
+            answer = {"status": 500, "headers": {}, "body": ""}
+        try:
+            self.http.post(f"{self.base}/answer/{req['id']}", json=answer, timeout=15)
+        except requests.RequestException as exc:
+            log.warning("could not answer relayed request %s (%s)", req.get("id"), exc)
