@@ -445,6 +445,9 @@ def main(argv: list[str] | None = None, extra: Callable[[str, dict[str, str]], E
         if not match:
             raise SystemExit(f"the hub did not start; see {folder / 'hub.log'}")
         url = match[1] + API
+        # the hub logs a line per event on stdout (for journald): drained into the log, or the pipe
+        # fills and the hub blocks on its next line
+        threading.Thread(target=shutil.copyfileobj, args=(hub.stdout, log), daemon=True).start()
         requests.get(f"{url}/health", timeout=10).raise_for_status()
 
         rec = Recorder()
