@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import secrets
 from dataclasses import dataclass
 
+from navbat.foundation.tokens import new_token
 from psycopg import Connection
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -27,7 +27,7 @@ def add_branch(conn: Connection, branch_id: str, province: str, region: str, typ
     """Registers the branch (or gives it a new token) and returns its token, shown only now."""
     if type_ not in BRANCH_TYPES:
         raise ValueError(f"type must be one of {', '.join(BRANCH_TYPES)}")
-    token = secrets.token_urlsafe(32)
+    token = new_token(32)
     conn.execute("""INSERT INTO branches (id, province, region, type, token_hash) VALUES (%s, %s, %s, %s, %s)
                     ON CONFLICT (id) DO UPDATE SET province=excluded.province, region=excluded.region,
                       type=excluded.type, token_hash=excluded.token_hash""",
@@ -63,7 +63,7 @@ def login(conn: Connection, username: str, pin: str) -> str | None:
     row = conn.execute("SELECT pin_hash FROM users WHERE username=%s", [username]).fetchone()
     if row is None or not check_password_hash(row["pin_hash"], pin):
         return None
-    token = secrets.token_urlsafe(32)
+    token = new_token(32)
     conn.execute("INSERT INTO sessions (token_hash, username) VALUES (%s, %s)", [digest(token), username])
     return token
 

@@ -29,6 +29,7 @@ from typing import Any
 
 import sqlite_utils
 from navbat.foundation.config import Branch
+from navbat.foundation.tokens import new_token
 from navbat.server.floor import Floor, Write
 from navbat.server.hub import Hub
 from navbat.server.queries import counter_row
@@ -122,7 +123,7 @@ def add_device(db: sqlite_utils.Database, name: str, role: str, counter: int | N
         raise ValueError("a tablet names its counter (--counter N); other devices do not")
     if counter is not None and counter < 1:
         raise ValueError("the counter must be a counter number")
-    token = secrets.token_urlsafe(24)
+    token = new_token(24)
     db["devices"].upsert({"name": name, "role": role, "token_hash": _hash(token), "counter": counter,
                           "created_at": iso(utcnow())}, pk="name")
     return token
@@ -162,7 +163,7 @@ def login(floor: Floor, db: sqlite_utils.Database, username: str, pin: str, coun
 
 
 def _open_session(floor: Floor, username: str, counter: int | None, credential: int, attempt: int) -> str:
-    token = secrets.token_urlsafe(24)
+    token = new_token(24)
     with floor.write() as tx:
         tx.db.execute("DELETE FROM login_failures WHERE id=?", [attempt])
         # The PIN proved right: the user's earlier wrong ones no longer count (the doubling stays).
