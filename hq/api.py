@@ -137,18 +137,27 @@ def summary() -> Any:
     _, province, err = _scope()
     if err:
         return err
-    try:
-        start, end = _span()
-    except ValueError as exc:
-        return error(400, "bad_date", str(exc))
+    start, end = _span()
     with timed("summary"), pool().connection() as conn:
         return jsonify(figures.summary(conn, start, end, province))
 
 
+class _BadSpan(ValueError):
+    """`from`/`to` unusable: answered 400 bad_date by the handler below, whichever view asked."""
+
+
+@bp.errorhandler(_BadSpan)
+def _bad_span(exc: _BadSpan) -> tuple[Response, int]:
+    return error(400, "bad_date", str(exc))
+
+
 def _span() -> tuple[dt.date, dt.date]:
-    start, end = _day("from"), _day("to")
+    try:
+        start, end = _day("from"), _day("to")
+    except ValueError as exc:
+        raise _BadSpan(str(exc)) from None
     if end < start or (end - start).days > MAX_RANGE_DAYS:
-        raise ValueError(f"to must be on or after from, at most {MAX_RANGE_DAYS} days on")
+        raise _BadSpan(f"to must be on or after from, at most {MAX_RANGE_DAYS} days on")
     return start, end
 
 
@@ -157,10 +166,7 @@ def branch_services(branch_id: str) -> Any:
     who, _, err = _scope()
     if err:
         return err
-    try:
-        start, end = _span()
-    except ValueError as exc:
-        return error(400, "bad_date", str(exc))
+    start, end = _span()
     with timed("services"), pool().connection() as conn:
         row = conn.execute("SELECT province FROM branches WHERE id=%s", [branch_id]).fetchone()
         if row is None or not who.sees(row["province"]):
@@ -173,10 +179,7 @@ def complaints() -> Any:
     _, province, err = _scope()
     if err:
         return err
-    try:
-        start, end = _span()
-    except ValueError as exc:
-        return error(400, "bad_date", str(exc))
+    start, end = _span()
     with timed("complaints"), pool().connection() as conn:
         return jsonify({"complaints": figures.complaints(conn, start, end, province)})
 

@@ -1,7 +1,7 @@
 """Is HQ's database sound? It answers, every yoyo migration is applied, and every stored rollup
 (daily rows, monthly rows, the open window-hours in both, requests answered later) equals a
 re-derivation from the stored events by the code ingest uses (rollup.refresh, months.refresh_month,
-requests.refresh).
+request_rollup.refresh).
 
 The re-derivation writes only into temporary tables named like the rollups, which shadow
 the real ones for this session (pg_temp comes first in PostgreSQL's search path), so the very
@@ -17,7 +17,7 @@ import math
 from typing import Any
 
 import psycopg
-from navbat.hq import requests as request_rollup
+from navbat.hq import request_rollup
 from navbat.hq.months import month_of, refresh_month
 from navbat.hq.rollup import refresh
 from navbat.hq.store import migrations_dir

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from navbat.hq import requests as request_rollup
+from navbat.hq import request_rollup
 from navbat.hq.months import PART_SUMS, parts_sql
 from psycopg import Connection
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from navbat.hq import requests as request_rollup
+from navbat.hq import request_rollup
 from navbat.hq.months import month_of, refresh_month
 from navbat.hq.rollup import local_day, refresh
 from psycopg import Connection

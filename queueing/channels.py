@@ -31,7 +31,7 @@ from typing import Any
 from navbat.queueing.appointments import slot_capacities, visits_per_slot
 from navbat.queueing.model import Counter, Rules, WaitingTicket
 from navbat.queueing.profiles import DayProfile
-from navbat.queueing.simulate import DAY, Visitor, _Run, draw_visitors
+from navbat.queueing.simulate import DAY, Visitor, _Run, draw_visitors, map_seeds
 
 SLOT_MIN = 15
 ON_TIME_MIN = 5.0
@@ -169,14 +169,7 @@ def channel_seeds(branch: Any, seeds: Sequence[int], workers: int = 1, **kwargs:
     and per seed the walk-ins' wait against walk-ins only (`walk_in_wait_ratio`)."""
     from navbat.queueing.figures import half_width
 
-    jobs = [(branch, s, kwargs) for s in seeds]
-    if workers > 1 and len(jobs) > 1:
-        import multiprocessing
-
-        with multiprocessing.get_context("fork").Pool(min(workers, len(jobs))) as pool:
-            results = pool.map(_one, jobs, chunksize=1)
-    else:
-        results = [_one(j) for j in jobs]
+    results = map_seeds(_one, branch, seeds, workers, kwargs)
     base = next(iter(results[0]["mixes"]))
     mixes: dict[str, Any] = {}
     for name in results[0]["mixes"]:

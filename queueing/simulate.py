@@ -300,17 +300,22 @@ def _one_seed(job: tuple[Any, int, dict[str, Any]]) -> dict[str, Any]:
     return simulate_branch(branch, seed, **kwargs)
 
 
-def simulate_seeds(branch: Any, seeds: Sequence[int], workers: int = 1, **kwargs: Any) -> dict[str, Any]:
-    """simulate_branch over several seeds, averaged (queueing.figures.over_seeds); `workers`
-    processes share the seeds (keep it to the machine's spare cores)."""
-    from navbat.queueing.figures import over_seeds
-
+def map_seeds(one: Callable[[tuple[Any, int, dict[str, Any]]], dict[str, Any]], branch: Any,
+              seeds: Sequence[int], workers: int, kwargs: dict[str, Any]) -> list[dict[str, Any]]:
+    """`one((branch, seed, kwargs))` for every seed, in `workers` forked processes when asked
+    (keep it to the machine's spare cores); `one` is a module-level function, so it pickles."""
     jobs = [(branch, s, kwargs) for s in seeds]
     if workers > 1 and len(jobs) > 1:
         import multiprocessing
 
         with multiprocessing.get_context("fork").Pool(min(workers, len(jobs))) as pool:
-            results = pool.map(_one_seed, jobs, chunksize=1)
-    else:
-        results = [_one_seed(j) for j in jobs]
-    return over_seeds(results)
+            return pool.map(one, jobs, chunksize=1)
+    return [one(j) for j in jobs]
+
+
+def simulate_seeds(branch: Any, seeds: Sequence[int], workers: int = 1, **kwargs: Any) -> dict[str, Any]:
+    """simulate_branch over several seeds, averaged (queueing.figures.over_seeds); `workers`
+    processes share the seeds (keep it to the machine's spare cores)."""
+    from navbat.queueing.figures import over_seeds
+
+    return over_seeds(map_seeds(_one_seed, branch, seeds, workers, kwargs))

@@ -53,15 +53,6 @@ class HubProtocol(H11Protocol):
 
     _discard: int | None = None  # bytes still to drop before closing; None: not closing
 
-    def connection_made(self, transport) -> None:  # noqa: ANN001
-        # asyncio turns Nagle off only for sockets made with proto=IPPROTO_TCP, and the hub binds
-        # its own (proto 0): without this, an answer written in two parts on a kept-alive
-        # connection waited for the client's delayed ACK, 40 ms a request.
-        sock = transport.get_extra_info("socket")
-        if sock is not None and sock.family in (socket.AF_INET, socket.AF_INET6):
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        super().connection_made(transport)
-
     def data_received(self, data: bytes) -> None:
         if self._discard is None:
             return super().data_received(data)
@@ -89,7 +80,10 @@ class HubServer:
         self.app = app
         self.asgi = HubASGI(app, threads)
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self.socket = socket.socket(family, socket.SOCK_STREAM)
+        # IPPROTO_TCP named, not 0: accepted sockets inherit it, and asyncio turns Nagle off only
+        # for those (with 0, an answer written in two parts on a kept-alive connection waited
+        # for the client's delayed ACK, 40 ms a request)
+        self.socket = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             self.socket.bind((host, port))
