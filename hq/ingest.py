@@ -18,6 +18,7 @@ branch's log from there. HQ ends with exactly the branch's events.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Any
 
 from navbat.hq import request_rollup
@@ -27,6 +28,7 @@ from psycopg import Connection
 from psycopg.types.json import Jsonb
 
 MAX_BATCH = 5000
+VERSION_TEXT = re.compile(r"[0-9][0-9A-Za-z.+-]{0,39}")  # a PEP 440 release as pip names it, bounded
 
 
 class Gap(Exception):
@@ -94,6 +96,9 @@ def ingest(conn: Connection, branch: str, body: dict[str, Any], counts: dict[str
     profile = body.get("profile")
     if profile is not None and not isinstance(profile, dict):
         raise BadBatch("profile must be an object")
+    version = body.get("version")  # the hub's release (hubs before 0.2.0 send none)
+    if version is not None and not (isinstance(version, str) and VERSION_TEXT.fullmatch(version)):
+        raise BadBatch("version must be a release number such as 0.2.0")
     with conn.transaction():
         row = conn.execute("SELECT events_hwm, ratings_hwm, profile FROM branches WHERE id=%s FOR UPDATE",
                            [branch]).fetchone()
@@ -121,9 +126,10 @@ def ingest(conn: Connection, branch: str, body: dict[str, Any], counts: dict[str
             counts.update(events=len(new), ratings=len(ratings))
         rhwm = ratings[-1]["seq"] if ratings else rhwm
         conn.execute("""UPDATE branches SET events_hwm=%s, ratings_hwm=%s, profile=%s, last_contact_at=now(),
-                          last_event_at=coalesce(%s, last_event_at), branch_last_id=greatest(%s, %s)
+                          last_event_at=coalesce(%s, last_event_at), branch_last_id=greatest(%s, %s),
+                          hub_version=coalesce(%s, hub_version)
                         WHERE id=%s""",
-                     [hwm, rhwm, Jsonb(profile), new[-1]["at"] if new else None, last_id, hwm, branch])
+                     [hwm, rhwm, Jsonb(profile), new[-1]["at"] if new else None, last_id, hwm, version, branch])
         for day in sorted(days):
             refresh(conn, branch, day, profile)
         for month_start in sorted({month_of(day).start for day in days}):

@@ -59,6 +59,9 @@ SPEC: dict[str, Any] = {
                                                           "last_event_at": {"type": ["string", "null"]},
                                                           "backlog": {"type": "integer"},
                                                           "lag_s": _NUM,
+                                                          "version": {"type": ["string", "null"],
+                                                                      "description": "the hub's release, "
+                                                                                     "from its last batch"},
                                                           "relay_online": {"type": "boolean"}}}}}},
             params=[{"name": "province", "in": "query", "schema": {"type": "string"}}])},
         "/api/v1/hq/summary": {"get": _op(
@@ -107,7 +110,8 @@ SPEC: dict[str, Any] = {
             "A branch's batch of events and ratings (branch token); answers HQ's high-water marks", _MARKS,
             errors=(400, 401, 409), body={"type": "object", "required": ["after", "events"], "properties": {
                 "after": {"type": "integer"}, "ratings_after": {"type": "integer"}, "last_id": {"type": "integer"},
-                "events": {"type": "array"}, "ratings": {"type": "array"}, "profile": {"type": "object"}}})},
+                "events": {"type": "array"}, "ratings": {"type": "array"}, "profile": {"type": "object"},
+                "version": {"type": "string", "description": "the hub's release"}}})},
     },
 }
 

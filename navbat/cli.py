@@ -7,6 +7,8 @@ import importlib
 import sys
 
 from navbat.foundation.config import ConfigError
+from navbat.foundation.version import VERSION
+from navbat.server.db import NewerDatabase
 from navbat.server.holder import HeldByHub
 
 # name -> module; each module defines register(subparsers) and keeps heavy imports
@@ -34,6 +36,7 @@ COMMANDS = {
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="navbat", description="Navbat queue and service-desk system")
+    parser.add_argument("--version", action="version", version=f"navbat {VERSION}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in COMMANDS.values():
         importlib.import_module(module).register(sub)
@@ -47,7 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"navbat: bad branch file:\n{exc}", file=sys.stderr)
         return 2
-    except HeldByHub as exc:  # `navbat demo` (or another hub) on a database a running hub holds
+    except (HeldByHub, NewerDatabase) as exc:  # a database a running hub holds, or a newer release wrote
         print(f"navbat: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

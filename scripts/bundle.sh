@@ -8,7 +8,7 @@ OUT=$(realpath -m "${1:-var/bundle}")
 PY=${PYTHON:-.venv/bin/python}
 EXTRAS=${EXTRAS:-gui,printers}
 
-"$PY" -m navbat.foundation.i18n compile >/dev/null   # the .mo files go into the wheel
+PYTHON=$PY bash scripts/catalogues.sh                  # the .mo files go into the wheel
 rm -rf build "$OUT/dist" "$OUT/wheelhouse"             # setuptools' build/ keeps files deleted since
 "$PY" -m pip wheel -q --no-deps -w "$OUT/dist" .
 wheel=$(ls "$OUT"/dist/navbat-*.whl)

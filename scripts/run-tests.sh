@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
-# Runs every test: GUI tests in a real window under Xvfb, browser tests in Debian's chromium.
+# Runs every test (or those named): GUI tests in a real window under Xvfb, browser tests in Debian's
+# chromium. The tests see only what ships: the wheel of this tree is built and installed into .venv
+# first (not editable; skipped when the tree has not changed), and Python runs with -P (PYTHONSAFEPATH,
+# inherited by every `python -m navbat` a test starts), so the repository's folders are not importable
+# under their own names and navbat, its templates, .kv layouts and assets come from site-packages.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-export KIVY_NO_ARGS=1 KIVY_NO_CONSOLELOG=1 SDL_AUDIODRIVER=dummy
+bash scripts/install-wheel.sh || exit 1
+export KIVY_NO_ARGS=1 KIVY_NO_CONSOLELOG=1 SDL_AUDIODRIVER=dummy PYTHONSAFEPATH=1
+unset PYTHONPATH
 export KIVY_HOME="$PWD/var/kivy-home"
 mkdir -p "$KIVY_HOME"
-timeout 1500 xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+timeout 1500 xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python -P -m pytest -q -p no:cacheprovider "$@"
 rc=$?
 # pytest exits 5 when it collected nothing; that is not a failure of the code.
 [ "$rc" -eq 5 ] && { echo "no tests collected"; exit 0; }

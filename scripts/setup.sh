@@ -24,8 +24,11 @@ PYTHON=${PYTHON:-python3}
 # a venv left half-made (an interrupted set-up) is made again
 [ -x .venv/bin/pip ] || "$PYTHON" -m venv --clear .venv
 .venv/bin/pip install -q --upgrade pip >/dev/null
-.venv/bin/pip install -q -e ".[dev]"
-.venv/bin/python -m navbat.foundation.i18n compile
+# pyproject.toml's build requirements, in the venv: scripts/install-wheel.sh builds without isolation (quick).
+.venv/bin/pip install -q "setuptools>=68" wheel
+# The project as the wheel a branch gets, with its dependencies and the dev tools. Never editable:
+# the tests see exactly what ships (scripts/run-tests.sh reinstalls the wheel when the tree changed).
+EXTRAS=dev bash scripts/install-wheel.sh --force
 
 # axe-core, the accessibility engine the browser tests inject into each page (tests/axe.py):
 # only its one file, from the npm registry, pinned.

@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
+from navbat.foundation.version import VERSION
 from sqlite_utils.migrations import Migrations
 
 migrations = Migrations("navbat-hub")
@@ -239,6 +240,33 @@ def m009_appointments(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TABLE appointment_shares (service TEXT PRIMARY KEY, share REAL NOT NULL, at TEXT NOT NULL)")
 
 
+class NewerDatabase(Exception):
+    """The file carries migrations this release does not know: a newer navbat wrote it."""
+
+
+def refuse_if_newer(path: Path) -> None:
+    """Raises NewerDatabase, having only read the file (read-only), if a newer release migrated it:
+    this code would misread its tables, and a downgrade must not touch a branch's data."""
+    if not path.is_file():
+        return
+    try:
+        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.Error:
+        return  # not a readable database: the open below says so
+    try:
+        names = [r[0] for r in conn.execute(
+            "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid", [migrations.name])]
+    except sqlite3.Error:
+        return  # no migrations table yet (or not a database at all): nothing newer
+    finally:
+        conn.close()
+    known = {m.name for m in migrations._migrations}
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        raise NewerDatabase(f"{path} was written by a newer release of navbat (its migration {unknown[-1]} "
+                            f"is unknown to navbat {VERSION}); install that release or a newer one to open it")
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     # isolation_level=None: transactions are explicit (BEGIN IMMEDIATE in the one write path,
     # BEGIN for a reader's snapshot), so sqlite-utils' helpers nest inside them as savepoints.
@@ -258,6 +286,7 @@ class Store:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
+        refuse_if_newer(self.path)  # before WAL mode or any migration writes to the file
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.writer = sqlite_utils.Database(_connect(self.path))
         self.writer.enable_wal()

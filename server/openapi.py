@@ -42,7 +42,10 @@ _TICKET = {"$ref": "#/components/schemas/Ticket"}
 _T_OK = {"description": "the ticket", "content": {"application/json": {"schema": _TICKET}}}
 
 _paths: dict[str, Any] = {
-    "/health": {"get": _op("Liveness", auth=False, errors=())},
+    "/health": {"get": _op("Liveness, and this hub's release", auth=False, errors=(), ok={
+        "description": "up", "content": {"application/json": {"schema": {
+            "type": "object", "required": ["status", "version"],
+            "properties": {"status": {"const": "ok"}, "version": {"type": "string"}}}}}})},
     "/login": {"post": _op("Log in with a PIN (clerks name their counter); 429 too_many_attempts with Retry-After "
                            "after repeated wrong PINs", auth=False, errors=(400, 401, 404, 409, 429), body={
         "type": "object", "required": ["username", "pin"],

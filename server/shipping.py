@@ -23,6 +23,7 @@ from typing import Any
 import requests
 import sqlite_utils
 from navbat.foundation.config import Branch
+from navbat.foundation.version import VERSION
 
 log = logging.getLogger(__name__)
 BATCH = 1000
@@ -162,7 +163,7 @@ class Shipper:
         finally:
             self.db.execute("COMMIT")
         return {"after": after, "ratings_after": ratings_after, "last_id": last_id, "events": events,
-                "ratings": ratings, "profile": self.profile}
+                "ratings": ratings, "profile": self.profile, "version": VERSION}  # HQ lists each hub's release
 
     def ship_once(self) -> bool:
         """Sends one batch (if there is anything, or to report the backlog); True if it was full."""

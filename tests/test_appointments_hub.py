@@ -12,12 +12,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
+from conftest import PINS, HandClock, make_app, serve_in_thread
 from navbat.foundation.appointments import Appointments
 from navbat.foundation.config import Branch
 from navbat.server.hub import EXTENSION
-
-from tests.conftest import PINS, HandClock, make_app, serve_in_thread
-from tests.test_sms import code_from, read_log
+from test_sms import code_from, read_log
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 SATURDAY = dt.date(2026, 11, 28)  # a working day; Fridays are closed

@@ -11,11 +11,10 @@ from pathlib import Path
 import pytest
 import requests
 from axe import assert_accessible, axe_context
+from conftest import PINS, chromium, docs_dir
 from navbat.foundation.config import Branch
-
-from tests.conftest import PINS, chromium, docs_dir
-from tests.test_appointments_hub import TEHRAN, Live, _live
-from tests.test_sms import code_from, read_log
+from test_appointments_hub import TEHRAN, Live, _live
+from test_sms import code_from, read_log
 
 DOCS = docs_dir()
 PHONE = "09127654321"

@@ -18,11 +18,8 @@ from pathlib import Path
 
 import pytest
 import requests
+from conftest import PINS, make_app
 from navbat.foundation.hub_events import EventStream, wait_until
-
-from tests.conftest import PINS, make_app
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def free_port() -> int:
@@ -39,10 +36,10 @@ class HubProcess:
         self.url = f"http://127.0.0.1:{port}"
 
     def start(self) -> None:
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        env = {**os.environ}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "navbat", "hub", "--db", str(self.db), "--port", str(self.port),
-             "--threads", "8", "--ignore-hours"], cwd=ROOT, env=env,
+             "--threads", "8", "--ignore-hours"], cwd=self.db.parent, env=env,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         assert wait_until(self._up, 20), "hub did not start"
 

@@ -21,16 +21,15 @@ from PIL import Image
 
 pytestmark = [pytest.mark.gui,
               pytest.mark.skipif(not os.environ.get("DISPLAY"), reason="needs a display: run under xvfb-run")]
-ROOT = Path(__file__).resolve().parent.parent
 DOCS = docs_dir()
 FA = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
 
 class DisplayProcess:
     def __init__(self, args: list[str], tmp: Path) -> None:
-        env = {**os.environ, "PYTHONPATH": str(ROOT), "KIVY_NO_ARGS": "1", "KIVY_NO_CONSOLELOG": "1",
+        env = {**os.environ, "KIVY_NO_ARGS": "1", "KIVY_NO_CONSOLELOG": "1",
                "SDL_AUDIODRIVER": "dummy", "KIVY_HOME": str(tmp / "kivy-home")}
-        self.proc = subprocess.Popen([sys.executable, "-m", "navbat", "display", *args], cwd=ROOT, env=env,
+        self.proc = subprocess.Popen([sys.executable, "-m", "navbat", "display", *args], cwd=tmp, env=env,
                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self.lines: list[str] = []
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -103,11 +102,11 @@ def test_counter_display_shows_its_ticket_and_sub_services(live_hub, actions, tm
 
 
 def test_display_cli_refuses_bad_options(tmp_path: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ}
     for args, message in ((["--hub", "127.0.0.1:8080"], "--hub must be an http:// URL"),
                           (["--voice", "de"], "--voice takes fa, en, fa,en or none"),
                           (["--led", "nope"], "no serial LED display 'nope'"),
                           (["--led", "led-1"], "cannot open /dev/ttyUSB1")):
-        r = subprocess.run([sys.executable, "-m", "navbat", "display", *args], cwd=ROOT, env=env,
+        r = subprocess.run([sys.executable, "-m", "navbat", "display", *args], cwd=tmp_path, env=env,
                            capture_output=True, text=True, timeout=60)
         assert r.returncode in (1, 2) and message in r.stderr, (args, r.stderr)

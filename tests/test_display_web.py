@@ -10,13 +10,11 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import unit_summary
+from conftest import chromium, make_app, unit_summary
 from navbat.foundation import speech
 from navbat.foundation.config import Branch
 from navbat.foundation.persian import digits
 from navbat.foundation.wording import wait_text
-
-from tests.conftest import chromium, make_app
 
 
 def test_page_is_persian_rtl_with_branch_name_and_jalali_date(branch, tmp_path) -> None:  # noqa: ANN001

@@ -11,11 +11,10 @@ from pathlib import Path
 import pytest
 import requests
 from axe import assert_accessible, axe_context
+from conftest import PINS, chromium, docs_dir, make_app, serve_in_thread
 from navbat.foundation.config import Branch
 from navbat.foundation.remote import Sms, SmsGateway
-
-from tests.conftest import PINS, chromium, docs_dir, make_app, serve_in_thread
-from tests.test_sms import FakeGateway
+from test_sms import FakeGateway
 
 DOCS = docs_dir()
 

@@ -9,16 +9,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import make_app
 from flask.testing import FlaskClient
+from hq_support import connect, hq_db, pg_cluster  # noqa: F401
 from navbat.hq.accounts import add_branch, add_user
 from navbat.hq.app import create_app
 from navbat.hq.ingest import ingest
 from navbat.hq.openapi import SPEC
 from navbat.server.shipping import Shipper
-
-from tests.conftest import make_app
-from tests.hq_support import connect, hq_db, pg_cluster  # noqa: F401
-from tests.test_reports import DAY, FakeClock, build_day
+from test_reports import DAY, FakeClock, build_day
 
 PLACES = {"tehran-01": ("تهران", "مرکزی"), "shiraz-01": ("فارس", "شیراز")}
 

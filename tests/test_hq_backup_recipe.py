@@ -18,10 +18,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hq_support import connect, seed_branches
 from navbat.hq.pgcluster import Cluster
-
-from tests.hq_support import connect, seed_branches
-from tests.test_readme_deploy import ROOT, section
+from test_readme_deploy import ROOT, section
 
 GUIDE = section((ROOT / "docs/deploy.md").read_text(encoding="utf-8"), "10. Headquarters")
 

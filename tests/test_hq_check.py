@@ -9,11 +9,10 @@ import subprocess
 import sys
 
 import pytest
+from hq_support import HQProcess, connect, hq_db, hq_process, pg_cluster  # noqa: F401
 from navbat.server.hub import Hub
-
-from tests.hq_support import HQProcess, connect, hq_db, hq_process, pg_cluster  # noqa: F401
-from tests.test_hq_ingest import busy_day, day_hub, register, shipper_for  # noqa: F401
-from tests.test_reports import DAY
+from test_hq_ingest import busy_day, day_hub, register, shipper_for  # noqa: F401
+from test_reports import DAY
 
 
 def check(url: str) -> subprocess.CompletedProcess:

@@ -10,12 +10,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from axe import assert_accessible, axe_context
+from conftest import browser, docs_dir  # noqa: F401
+from hq_support import connect, hq_db, pg_cluster, seed_branches  # noqa: F401
 from navbat.hq.accounts import add_user
 from navbat.hq.app import create_app
 from werkzeug.serving import make_server
-
-from tests.conftest import browser, docs_dir  # noqa: F401
-from tests.hq_support import connect, hq_db, pg_cluster, seed_branches  # noqa: F401
 
 pytestmark = pytest.mark.browser
 

@@ -9,16 +9,15 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import make_app
+from hq_support import HQProcess, connect, hq_db, hq_process, pg_cluster, wait_until  # noqa: F401
 from navbat.hq.accounts import add_branch
 from navbat.hq.ingest import BadBatch, Gap, ingest
 from navbat.server.hub import Hub
 from navbat.server.refusals import Conflict
 from navbat.server.reports import build_report, parse_day
 from navbat.server.shipping import Shipper, backlog
-
-from tests.conftest import make_app
-from tests.hq_support import HQProcess, connect, hq_db, hq_process, pg_cluster, wait_until  # noqa: F401
-from tests.test_reports import DAY, FakeClock, build_day
+from test_reports import DAY, FakeClock, build_day
 
 FIELDS = ("visitors", "called", "mean_wait", "p90_wait", "within_target_pct", "served", "mean_service", "no_shows",
           "transfers", "docs_incomplete", "docs_incomplete_pct", "ratings", "satisfaction", "satisfied_pct")

@@ -10,14 +10,13 @@ from pathlib import Path
 
 import pytest
 import requests
+from hq_support import HQProcess, connect, hq_db, pg_cluster  # noqa: F401
 from navbat.hq.accounts import add_branch, add_user
 from navbat.hq.app import create_app
 from navbat.hq.metrics import TOKEN_ENV
 from navbat.server.hub import Hub
 from prometheus_client.parser import text_string_to_metric_families
-
-from tests.hq_support import HQProcess, connect, hq_db, pg_cluster  # noqa: F401
-from tests.test_hq_ingest import branch_events, day_hub, register, shipper_for  # noqa: F401
+from test_hq_ingest import branch_events, day_hub, register, shipper_for  # noqa: F401
 
 LAN = {"REMOTE_ADDR": "192.168.1.20"}
 

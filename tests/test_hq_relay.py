@@ -20,17 +20,16 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
+from conftest import HandClock, make_app, serve_in_thread
 from flask import Flask
+from hq_support import HQProcess, connect, hq_db, hq_process, pg_cluster, wait_until  # noqa: F401, F811
 from navbat.foundation.appointments import Appointments
 from navbat.foundation.config import Branch
 from navbat.server import verify
 from navbat.server.relay import RelayClient
 from navbat.server.shipping import profile
 from psycopg.types.json import Jsonb
-
-from tests.conftest import HandClock, make_app, serve_in_thread
-from tests.hq_support import HQProcess, connect, hq_db, hq_process, pg_cluster, wait_until  # noqa: F401, F811
-from tests.test_sms import code_from, read_log
+from test_sms import code_from, read_log
 
 BRANCH_ID = "tehran-01"
 SERVICE = "PN1"
@@ -345,9 +344,8 @@ def test_navbat_hub_with_hq_keeps_the_relay(hq_process: HQProcess, tmp_path: Pat
     import subprocess
     import sys
 
+    from hq_support import free_port
     from navbat.hq.accounts import add_branch, add_user
-
-    from tests.hq_support import free_port
 
     with connect(hq_process.db_url) as conn:
         token = add_branch(conn, BRANCH_ID, "تهران", "مرکزی", "1")

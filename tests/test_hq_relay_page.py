@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import pytest
 from axe import assert_accessible, axe_context
-
-from tests.conftest import chromium, docs_dir
-from tests.hq_support import hq_db, hq_process, pg_cluster, wait_until  # noqa: F401
-from tests.test_hq_relay import BRANCH_ID, SERVICE, Setup, relayed  # noqa: F401
-from tests.test_join_page import fits
+from conftest import chromium, docs_dir
+from hq_support import hq_db, hq_process, pg_cluster, wait_until  # noqa: F401
+from test_hq_relay import BRANCH_ID, SERVICE, Setup, relayed  # noqa: F401
+from test_join_page import fits
 
 pytestmark = pytest.mark.browser
 

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hq_support import connect, hq_db, pg_cluster  # noqa: F401
 from navbat.hq import dbcheck, figures
 from navbat.hq.ingest import ingest
 from navbat.server.shipping import Shipper
+from test_hq_ingest import register
 from test_requests import Desk, tehran
-
-from tests.hq_support import connect, hq_db, pg_cluster  # noqa: F401
-from tests.test_hq_ingest import register
 
 
 def ship_all(desk: Desk, url: str) -> list[dict]:

@@ -10,13 +10,12 @@ from pathlib import Path
 import pytest
 import requests
 from axe import assert_accessible, axe_context
+from conftest import Actions, chromium, docs_dir, make_app, serve_in_thread
 from flask import Flask
 from navbat.foundation.config import Branch
-
-from tests.conftest import Actions, chromium, docs_dir, make_app, serve_in_thread
-from tests.test_counter_console import login
-from tests.test_remote_turns import live  # noqa: F401 - the fixture
-from tests.test_sms import code_from, read_log
+from test_counter_console import login
+from test_remote_turns import live  # noqa: F401 - the fixture
+from test_sms import code_from, read_log
 
 API = "/api/v1"
 DOCS = docs_dir()

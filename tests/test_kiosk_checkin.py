@@ -8,12 +8,11 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import docs_dir
 from navbat.foundation.hub_client import HubRefused, HubUnreachable
 from navbat.kiosk.checkin import CheckIn, code_of
-
-from tests.conftest import docs_dir
-from tests.test_kiosk_window import run_kiosk
-from tests.test_remote_turns import Live, live  # noqa: F401 - the fixture
+from test_kiosk_window import run_kiosk
+from test_remote_turns import Live, live  # noqa: F401 - the fixture
 
 DOCS = docs_dir()
 

@@ -16,7 +16,6 @@ import pytest
 from PIL import Image
 from test_kiosk_helpers import AnswerDropper
 
-ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.gui
 
 
@@ -24,7 +23,7 @@ def gui_env(tmp_path: Path) -> dict[str, str]:
     home = tmp_path / "kivy-home"
     home.mkdir(exist_ok=True)
     return {**os.environ, "KIVY_NO_ARGS": "1", "KIVY_NO_CONSOLELOG": "1", "SDL_AUDIODRIVER": "dummy",
-            "KIVY_HOME": str(home), "PYTHONPATH": str(ROOT)}
+            "KIVY_HOME": str(home)}
 
 
 def with_display(cmd: list[str]) -> list[str]:
@@ -36,7 +35,7 @@ def with_display(cmd: list[str]) -> list[str]:
 
 def run_kiosk(args: list[str], tmp_path: Path, limit: int = 90) -> subprocess.CompletedProcess:
     cmd = with_display(["timeout", "-k", "5", str(limit), sys.executable, *args])
-    return subprocess.run(cmd, cwd=ROOT, env=gui_env(tmp_path), capture_output=True, text=True, timeout=limit + 20)
+    return subprocess.run(cmd, cwd=tmp_path, env=gui_env(tmp_path), capture_output=True, text=True, timeout=limit + 20)
 
 
 def autopilot(hub_url: str, token: str, tmp_path: Path, printer_folder: Path, *extra: str) -> dict:

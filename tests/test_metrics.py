@@ -9,13 +9,12 @@ import subprocess
 import sys
 
 import requests
+from hq_support import HQProcess, connect, hq_db, hq_process, pg_cluster  # noqa: F401
 from navbat.hq.accounts import add_branch
 from navbat.server.auth import add_device
 from navbat.server.hub import EXTENSION
 from navbat.server.shipping import Shipper
 from prometheus_client.parser import text_string_to_metric_families
-
-from tests.hq_support import HQProcess, connect, hq_db, hq_process, pg_cluster  # noqa: F401
 
 LAN = {"REMOTE_ADDR": "192.168.1.20"}
 

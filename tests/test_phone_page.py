@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import pytest
 from axe import assert_accessible, axe_context
-
-from tests.conftest import chromium, docs_dir
+from conftest import chromium, docs_dir
 
 API = "/api/v1"
 DOCS = docs_dir()

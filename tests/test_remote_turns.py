@@ -12,11 +12,10 @@ from pathlib import Path
 
 import pytest
 import requests
+from conftest import PINS, HandClock, make_app, serve_in_thread
 from navbat.foundation.config import Branch
 from navbat.server import remote_sweep, sms
-
-from tests.conftest import PINS, HandClock, make_app, serve_in_thread
-from tests.test_sms import code_from, read_log
+from test_sms import code_from, read_log
 
 SERVICE = "IN1"
 

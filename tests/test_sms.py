@@ -14,12 +14,11 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from conftest import HandClock, make_app, serve_in_thread
 from navbat.foundation.config import Branch
 from navbat.foundation.remote import Sms, SmsGateway
 from navbat.server import sms as sms_mod
 from navbat.server import verify
-
-from tests.conftest import HandClock, make_app, serve_in_thread
 
 PHONE = "09121234567"
 

@@ -50,6 +50,9 @@ function combine(rows) {
           satisfaction_pct: weighted("satisfaction_pct", "ratings")};
 }
 
+// the hub's release from its last batch (issue 22): which branches an upgrade has not reached yet
+const release = (b) => (b.version ? ` · navbat ${b.version}` : "");
+
 function lagOf(id) {
   const b = data.branches.find((x) => x.branch === id);
   if (!b) return null;
@@ -117,11 +120,11 @@ function render() {
   }));
   $("lagging").replaceChildren(...data.branches.filter((b) => lagOf(b.branch) && (!state.province || b.province === state.province))
     .map((b) => el("li", {}, `${b.branch} · ${b.province}: ${lagOf(b.branch)}` +
-      (b.backlog ? " · " + t("Backlog {events} events", {events: num(b.backlog)}) : ""))));
+      (b.backlog ? " · " + t("Backlog {events} events", {events: num(b.backlog)}) : "") + release(b))));
   // branches whose hub keeps its relay link now: HQ takes turns and bookings for them (issue 18)
   const linked = data.branches.filter((b) => b.relay_online && (!state.province || b.province === state.province));
   $("relay-online").replaceChildren(...(linked.length ? linked.map((b) => el("li", {}, `${b.branch} · ${b.province} · ` +
-    b.region)) : [el("li", {class: "muted"}, t("No branch keeps its link to HQ now"))]));
+    b.region + release(b))) : [el("li", {class: "muted"}, t("No branch keeps its link to HQ now"))]));
   const missing = data.reports.missing.filter((b) => !state.province || b.province === state.province);
   $("late-summary").textContent = missing.length ? t("{count} branches have not submitted (due {due})",
     {count: num(missing.length), due: new Intl.DateTimeFormat(N.lang === "fa" ? "fa-IR-u-ca-persian" : "en-GB",

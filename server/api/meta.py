@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
+from navbat.foundation.version import VERSION
 from navbat.server.openapi import SPEC
 
 bp = Blueprint("meta", __name__)
@@ -10,7 +11,7 @@ bp = Blueprint("meta", __name__)
 
 @bp.get("/health")
 def health() -> Response:
-    return jsonify({"status": "ok"})
+    return jsonify({"status": "ok", "version": VERSION})
 
 
 @bp.get("/openapi.json")
