@@ -11,12 +11,14 @@ $(VENV)/.installed: setup.cfg pyproject.toml scripts/setup.sh
 
 setup: $(VENV)/.installed
 
+# make demo PORT=8000: the hub on another port
 demo: setup
-	$(GUI_ENV) $(VENV)/bin/navbat demo
+	$(GUI_ENV) $(VENV)/bin/navbat demo $(if $(PORT),--port $(PORT))
 
-# Headquarters: PostgreSQL under var/hq-demo, HQ on :8090/hq, three branch hubs fed by the simulator.
+# Headquarters: PostgreSQL under var/hq-demo, HQ on :8090/hq (or PORT), three branch hubs on free ports,
+# each with its own branch file, fed by the simulator.
 hq-demo: setup
-	$(VENV)/bin/navbat hq-demo
+	$(VENV)/bin/navbat hq-demo $(if $(PORT),--port $(PORT))
 
 test: setup
 	$(VENV)/bin/ruff check .
@@ -26,5 +28,6 @@ test: setup
 bundle: setup
 	bash scripts/bundle.sh var/bundle
 
+# Every folder and file the demos made (var/hq-demo belongs to postgres when made as root: run as root).
 clean:
-	rm -rf $(VENV) var/*.sqlite* var/tickets
+	rm -rf $(VENV) var/*.sqlite* var/tickets var/sms.log var/hq-demo var/kivy-home

@@ -6,6 +6,7 @@ import argparse
 import importlib
 import sys
 
+from navbat.commands._common import Refused
 from navbat.foundation.config import ConfigError
 from navbat.foundation.version import VERSION
 from navbat.server.db import NewerDatabase
@@ -43,12 +44,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _name(args: argparse.Namespace) -> str:
+    """`user add`, `hq branch add`: the subcommand as typed, for its messages."""
+    words = [args.command, getattr(args, "what", None), getattr(args, "action", None)]
+    return " ".join(w for w in words if isinstance(w, str))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.run(args) or 0)
+    except Refused as exc:  # wrong input, said in one line (navbat/commands/_common.py)
+        print(f"navbat {_name(args)}: {exc}", file=sys.stderr)
+        return 2
     except ConfigError as exc:
-        print(f"navbat: bad branch file:\n{exc}", file=sys.stderr)
+        text = str(exc)  # one line per problem
+        print(f"navbat {_name(args)}: bad branch file:{chr(10) if chr(10) in text else ' '}{text}", file=sys.stderr)
         return 2
     except (HeldByHub, NewerDatabase) as exc:  # a database a running hub holds, or a newer release wrote
         print(f"navbat: {exc}", file=sys.stderr)

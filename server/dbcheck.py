@@ -1,11 +1,29 @@
 """Is a hub database sound? SQLite's integrity check, then the state tables against a rebuild
-from the event log (the same fold the floor applies, server/projection.py).
+from the event log (the same fold the floor applies, server/projection.py), then the invariants
+of the state kept beside the log on purpose.
+
+Compared with the log: every column of tickets, sequences, counters and requests, and of
+device_status all but `at`.
+
+Kept beside the log on purpose (never rebuilt from it), each checked for its own invariants:
+- device_status.at: when the device last reported (a repeated report only moves it, no event):
+  a time no earlier than the device's last device.status event.
+- ratings (with hq_rating_outbox): one per visit, of a ticket that exists; the outbox holds
+  only rated tickets.
+- remote_turns: a remote turn's phone and times, of a ticket that exists.
+- appointments: bookings; one checked in has its check-in time and a ticket that exists, one not
+  checked in has neither.
+- remote_settings, appointment_shares: the head's values (JSON, shares between 0 and 1).
+- users, devices, sessions, login_failures, login_lockouts: accounts; a session's user exists.
+- sms_outbox, phone_codes, phone_code_sends, hq_shipping: work queues and their progress.
 
 Works on a snapshot copy in memory, so it can run beside a running hub and never writes.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -16,12 +34,15 @@ from navbat.server.events import Event
 
 # A table a database does not have yet (an older release's) is skipped.
 STATE_TABLES = projection.STATE_TABLES
+# Columns of a state table written beside the log (a "last seen" time): checked by _beside instead.
+NOT_FROM_THE_LOG = {"device_status": ("at",)}
 MAX_LINES = 50
 
 
 def _rows(db: sqlite_utils.Database, table: str) -> dict[tuple, dict[str, Any]]:
-    keys = STATE_TABLES[table]
-    return {tuple(r[k] for k in keys): r for r in db.query(f"SELECT * FROM {table}")}
+    keys, skip = STATE_TABLES[table], NOT_FROM_THE_LOG.get(table, ())
+    return {tuple(r[k] for k in keys): {c: v for c, v in r.items() if c not in skip}
+            for r in db.query(f"SELECT * FROM {table}")}
 
 
 def _untouched_counter(row: dict[str, Any]) -> bool:
@@ -35,7 +56,7 @@ def check(path: str | Path) -> list[str]:
     path = Path(path)
     if not path.is_file():
         return [f"no database at {path}"]
-    source = sqlite3.connect(str(path))  # only read
+    source = sqlite3.connect(str(path))  # only read (the file is there: never creates one)
     copy = sqlite3.connect(":memory:", isolation_level=None)
     try:
         problems = [r[0] for r in source.execute("PRAGMA integrity_check") if r[0] != "ok"]
@@ -45,6 +66,10 @@ def check(path: str | Path) -> list[str]:
     finally:
         source.close()
     db = sqlite_utils.Database(copy)
+    if not db["events"].exists():
+        copy.close()
+        return [f"{path} is not a Navbat hub database (no events table)"]
+    beside = _beside(db)
     tables = [t for t in STATE_TABLES if db[t].exists()]
     stored = {t: _rows(db, t) for t in tables}
     db.execute("BEGIN")
@@ -54,7 +79,7 @@ def check(path: str | Path) -> list[str]:
         projection.apply(db, Event.from_row(row))
     rebuilt = {t: _rows(db, t) for t in tables}
     copy.close()
-    return _differences(stored, rebuilt)[:MAX_LINES]
+    return (_differences(stored, rebuilt) + beside)[:MAX_LINES]
 
 
 def _differences(stored: dict[str, dict], rebuilt: dict[str, dict]) -> list[str]:
@@ -72,4 +97,60 @@ def _differences(stored: dict[str, dict], rebuilt: dict[str, dict]) -> list[str]
                 for column, value in want[key].items():
                     if have[key].get(column) != value:
                         out.append(f"{name}: {column} is {have[key].get(column)!r}, the event log says {value!r}")
+    return out
+
+
+def _time(text: Any) -> dt.datetime | None:
+    try:
+        when = dt.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+
+def _orphans(db: sqlite_utils.Database, table: str, where: str = "1") -> list[str]:
+    """Rows of `table` naming a ticket the tickets table does not have."""
+    if not db[table].exists():
+        return []
+    rows = db.execute(f"SELECT ticket_id FROM {table} WHERE {where} AND ticket_id IS NOT NULL "
+                      "AND ticket_id NOT IN (SELECT id FROM tickets) ORDER BY ticket_id").fetchall()
+    return [f"{table} ticket_id={r[0]}: no such ticket" for r in rows]
+
+
+def _beside(db: sqlite_utils.Database) -> list[str]:
+    """The invariants of the state kept beside the log (see the module's docstring)."""
+    out: list[str] = []
+    logged: dict[str, str] = {}
+    for row in db.query("SELECT at, data FROM events WHERE type='device.status' ORDER BY id"):
+        logged[json.loads(row["data"])["name"]] = row["at"]
+    if db["device_status"].exists():
+        for row in db.query("SELECT name, at FROM device_status ORDER BY name"):
+            seen, last = _time(row["at"]), _time(logged.get(row["name"]))
+            if seen is None:
+                out.append(f"device_status name={row['name']!r}: at is {row['at']!r}, not a time")
+            elif last is not None and seen < last:
+                out.append(f"device_status name={row['name']!r}: at is {row['at']!r}, before its last report "
+                           f"in the event log ({logged[row['name']]!r})")
+    out += _orphans(db, "ratings") + _orphans(db, "remote_turns")
+    if db["hq_rating_outbox"].exists() and db["ratings"].exists():
+        out += [f"hq_rating_outbox ticket_id={r[0]}: no such rating" for r in db.execute(
+            "SELECT DISTINCT ticket_id FROM hq_rating_outbox WHERE ticket_id NOT IN (SELECT ticket_id FROM ratings)"
+            " ORDER BY ticket_id")]
+    if db["appointments"].exists():
+        out += _orphans(db, "appointments")
+        out += [f"appointments code={r[0]!r}: state {r[1]!r} with check-in time {r[2]!r} and ticket {r[3]!r}"
+                for r in db.execute("SELECT code, state, checked_in_at, ticket_id FROM appointments WHERE "
+                                    "(state = 'checked_in') != (checked_in_at IS NOT NULL AND ticket_id IS NOT NULL)"
+                                    " ORDER BY code")]
+    if db["appointment_shares"].exists():
+        out += [f"appointment_shares service={r[0]!r}: share {r[1]!r} is not between 0 and 1" for r in db.execute(
+            "SELECT service, share FROM appointment_shares WHERE NOT (share BETWEEN 0 AND 1) ORDER BY service")]
+    if db["remote_settings"].exists():
+        for key, value in db.execute("SELECT key, value FROM remote_settings ORDER BY key"):
+            try:
+                json.loads(value)
+            except ValueError:
+                out.append(f"remote_settings key={key!r}: value is not JSON")
+    out += [f"sessions of {r[0]!r}: no such user" for r in db.execute(
+        "SELECT DISTINCT username FROM sessions WHERE username NOT IN (SELECT username FROM users) ORDER BY 1")]
     return out

@@ -25,7 +25,8 @@ def navbat(*args: str) -> subprocess.CompletedProcess:
 def test_user_add_stores_a_hashed_pin(tmp_path: Path, branch) -> None:  # noqa: ANN001
     db_path = tmp_path / "hub.sqlite"
     r = navbat("user", "add", "zahra", "--role", "clerk", "--pin", "2580", "--db", str(db_path))
-    assert (r.returncode, r.stdout.strip(), r.stderr) == (0, "user zahra (clerk) saved", "")
+    assert (r.returncode, r.stdout.strip()) == (0, "user zahra (clerk) saved")
+    assert r.stderr == f"navbat user add: there was no database at {db_path}; made a new one there\n"
     row = open_db(db_path).execute("SELECT role, pin_hash FROM users WHERE username='zahra'").fetchone()
     assert row[0] == "clerk" and "2580" not in row[1] and check_password_hash(row[1], "2580")
 
@@ -45,7 +46,8 @@ def test_user_add_stores_a_hashed_pin(tmp_path: Path, branch) -> None:  # noqa: 
 def test_device_add_prints_only_the_token(tmp_path: Path, branch) -> None:  # noqa: ANN001
     db_path = tmp_path / "hub.sqlite"
     r = navbat("device", "add", "kiosk-2", "--role", "kiosk", "--db", str(db_path))
-    assert r.returncode == 0 and r.stderr == ""
+    assert r.returncode == 0
+    assert r.stderr == f"navbat device add: there was no database at {db_path}; made a new one there\n"
     assert re.fullmatch(r"[A-Za-z0-9_-]{32}\n", r.stdout)  # one line: a script can do TOKEN=$(navbat device add ...)
     token = r.stdout.strip()
     stored = open_db(db_path).execute("SELECT role, token_hash FROM devices WHERE name='kiosk-2'").fetchone()
@@ -94,7 +96,7 @@ def test_bad_branch_file_is_refused(tmp_path: Path, where: str, line: str) -> No
     db_path = tmp_path / "hub.sqlite"
     r = navbat("hub", "--config", str(bad), "--db", str(db_path), "--port", "1", "--ignore-hours")
     assert r.returncode == 2 and r.stdout == ""
-    assert line in r.stderr.splitlines(), r.stderr
+    assert any(said.endswith(line) for said in r.stderr.splitlines()), r.stderr  # one line, or one of several
     assert not db_path.exists()  # refused before anything started
 
 

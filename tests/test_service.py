@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from navbat.foundation.config import DEFAULT_CONFIG
 
 NAVBAT = str(Path(sys.executable).parent / "navbat")
 ROLES = {
@@ -36,6 +38,8 @@ def settings(text: str) -> dict[str, list[str]]:
 @pytest.fixture(scope="module")
 def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("root")
+    (root / "etc/navbat").mkdir(parents=True)  # the image's branch file, which install reads first
+    shutil.copyfile(DEFAULT_CONFIG, root / "etc/navbat/branches.yaml")
     for role, options in ROLES.items():
         out = navbat("service", "install", "--root", str(root), role, *options)
         assert out.returncode == 0, out.stderr

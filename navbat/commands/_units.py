@@ -27,6 +27,11 @@ SYSUSERS = (f'u {USER} - "Navbat hub" {STATE}\n'
             # the kiosk's own printer: serial ports belong to dialout, USB printers to lp (udev rule)
             f"m {SCREEN_USER} dialout\nm {SCREEN_USER} lp\n")
 ROLES = ("hub", "kiosk", "display", "hq", "backup")
+ENV_DIR = "/etc/navbat"
+# Secrets never go on a command line (ps shows it to every user): an option given to
+# `navbat service` moves into the role's root-only environment file under this variable.
+SECRETS = {"hub": {"--hq-token": "NAVBAT_HQ_TOKEN"}, "kiosk": {"--token": "NAVBAT_KIOSK_TOKEN"},
+           "display": {"--token": "NAVBAT_DISPLAY_TOKEN"}}
 
 SANDBOX = """\
 NoNewPrivileges=yes
@@ -63,6 +68,30 @@ def _option(args: list[str], name: str) -> str | None:
     return None
 
 
+def env_file(role: str) -> str:
+    return f"{ENV_DIR}/{role}.env"
+
+
+def split_secrets(role: str, args: list[str]) -> tuple[list[str], dict[str, str]]:
+    """The role's options without its secrets, and the secrets as environment variables."""
+    names, kept, secrets = SECRETS.get(role, {}), [], {}
+    i = 0
+    while i < len(args):
+        a = args[i]
+        flag = a.split("=", 1)[0]
+        if flag in names:
+            if "=" in a:
+                secrets[names[flag]] = a.split("=", 1)[1]
+            elif i + 1 < len(args):
+                secrets[names[flag]] = args[i + 1]
+                i += 1
+            i += 1
+            continue
+        kept.append(a)
+        i += 1
+    return kept, secrets
+
+
 def unit_name(role: str) -> str:
     return f"navbat-{role}.service"
 
@@ -73,8 +102,9 @@ def _server(role: str, navbat: str, args: list[str], description: str) -> str:
     port = _option(args, "--port")
     caps = "CAP_NET_BIND_SERVICE" if port is not None and port.isdigit() and int(port) < 1024 else ""
     after = " postgresql.service" if role == "hq" else ""  # HQ's database, when it is on this machine
-    # HQ's database URL may hold a password: NAVBAT_HQ_DATABASE=postgresql://... in a root-only file
-    env = "EnvironmentFile=-/etc/navbat/hq.env\n" if role == "hq" else ""
+    # Root-only files: HQ's database URL may hold a password (NAVBAT_HQ_DATABASE=postgresql://...);
+    # the hub's HQ token and SMS gateway login (NAVBAT_HQ_TOKEN, NAVBAT_SMS_USERNAME, NAVBAT_SMS_PASSWORD).
+    env = f"EnvironmentFile=-{env_file(role)}\n"
     return f"""\
 [Unit]
 Description={description}
@@ -128,7 +158,7 @@ WorkingDirectory={SCREEN_STATE}
 # Kivy's log on the console: stderr, so the journal has it (journalctl -u navbat-kiosk)
 Environment=XDG_SESSION_TYPE=wayland KIVY_NO_ARGS=1 KIVY_HOME={SCREEN_STATE}/kivy
 # Tokens stay out of the command line (ps shows it to every user): NAVBAT_KIOSK_TOKEN=..., NAVBAT_DISPLAY_TOKEN=...
-EnvironmentFile=-/etc/navbat/{role}.env
+EnvironmentFile=-{env_file(role)}
 # The console never blanks behind the app (cage itself has no idle timer); as root ("+"), on that tty.
 ExecStartPre=+/bin/sh -c 'setterm --term linux --blank 0 --powerdown 0 --powersave off >/dev/tty{tty} </dev/tty{tty}'
 ExecStart={shlex.join([cage, "-d", "--", *command])}
@@ -174,7 +204,8 @@ WantedBy=timers.target
 
 def units(role: str, navbat: str, args: list[str], cage: str = "/usr/bin/cage", seat_user: str = SCREEN_USER,
           tty: int = 1) -> dict[str, str]:
-    """File name -> text of the units for this role."""
+    """File name -> text of the units for this role; the role's secrets are left out (split_secrets)."""
+    args = split_secrets(role, args)[0]
     if role == "hub":
         return {unit_name(role): _server("hub", navbat, args, "Navbat hub: tickets, calls and live events")}
     if role == "hq":

@@ -6,7 +6,7 @@ import argparse
 import sqlite3
 import sys
 
-from navbat.commands._common import add_db
+from navbat.commands._common import add_db, hub_database
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -23,6 +23,7 @@ def run(args: argparse.Namespace) -> int:
     if args.keep is not None and args.keep < 1:
         print("navbat backup: --keep must be 1 or more", file=sys.stderr)
         return 2
+    hub_database(args.db)
     try:
         print(backup(args.db, args.to, args.keep))
     except (OSError, sqlite3.Error) as exc:

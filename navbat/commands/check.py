@@ -7,7 +7,7 @@ import argparse
 import sqlite3
 import sys
 
-from navbat.commands._common import add_db
+from navbat.commands._common import add_db, hub_database
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -27,6 +27,7 @@ def _problems(args: argparse.Namespace) -> list[str]:
         return check_hq(args.database)
     from navbat.server.dbcheck import check
 
+    hub_database(args.db)  # a typo'd --db is refused, never created
     try:
         return check(args.db)
     except sqlite3.Error as exc:  # not a database at all, or one too damaged to open

@@ -8,8 +8,9 @@ import shutil
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
-from navbat.commands._common import add_config, add_db
+from navbat.commands._common import add_config, add_db, hub_database, port
 
 DEMO_USERS = [("head", "head", "1404"), *[(f"clerk{n}", "clerk", f"{n}{n}{n}{n}") for n in range(1, 9)]]
 # What visitors see of a clerk (never the username): clerk1 is Maryam, and so on.
@@ -22,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_config(p)
     add_db(p)
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8080)
+    p.add_argument("--port", type=port, default=8080)
     p.add_argument("--no-gui", action="store_true", help="do not start the kiosk and wall display")
     p.set_defaults(run=run)
 
@@ -34,6 +35,8 @@ def run(args: argparse.Namespace) -> int:
     from navbat.server.serve import serve
 
     branch = load_config(args.config)
+    if Path(args.db).exists():
+        hub_database(args.db)  # a file that is not a hub's is refused, never migrated into one
     db = open_db(args.db)
     for name, role, pin in DEMO_USERS:
         add_user(db, name, role, pin, DISPLAY_NAMES[name])

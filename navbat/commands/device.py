@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from navbat.commands._common import add_db
+from navbat.commands._common import Refused, add_config, add_db, open_or_make
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -17,15 +17,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--role", required=True, choices=("kiosk", "display", "tablet", "monitor"))
     add.add_argument("--counter", type=int, help="a tablet's counter: it rates the visitors of this one only")
     add_db(add)
+    add_config(add)
     add.set_defaults(run=run_add)
 
 
 def run_add(args: argparse.Namespace) -> int:
+    from navbat.foundation.config import load_config
     from navbat.server.auth import add_device
-    from navbat.server.db import open_db
 
+    if args.counter is not None:
+        branch = load_config(args.config)
+        if args.counter not in {c.number for c in branch.counters}:
+            known = ", ".join(str(c.number) for c in branch.counters) or "none"
+            raise Refused(f"no counter {args.counter} in the branch file (counters: {known})")
     try:
-        token = add_device(open_db(args.db), args.name, args.role, args.counter)
+        with open_or_make(args.db, "device add") as db:
+            token = add_device(db, args.name, args.role, args.counter)
     except ValueError as exc:
         print(f"navbat device add: {exc}", file=sys.stderr)
         return 2

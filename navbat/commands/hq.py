@@ -7,6 +7,8 @@ import os
 import sys
 from pathlib import Path
 
+from navbat.commands._common import Refused, port
+
 DB_HELP = "postgresql://USER@HOST/DB or postgresql://USER@/DB?host=SOCKETDIR (default $NAVBAT_HQ_DATABASE)"
 
 
@@ -18,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("hq", help="run headquarters (all branches' figures, on PostgreSQL)")
     _add_db(p)
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8090)
+    p.add_argument("--port", type=port, default=8090)
     p.add_argument("--workers", type=int, default=1,
                    help="processes serving requests (one per core); relaying the branches' /join and /book "
                         "pages needs 1: its queues are in one process's memory (hq/relay.py)")
@@ -56,8 +58,16 @@ def _connect(args: argparse.Namespace):  # noqa: ANN202 - a psycopg connection
     from navbat.hq.store import migrate
 
     url = _database(args)
-    migrate(url)
-    return psycopg.connect(url, row_factory=dict_row, autocommit=True)
+    try:
+        migrate(url)
+        return psycopg.connect(url, row_factory=dict_row, autocommit=True)
+    except psycopg.OperationalError as exc:
+        raise _unreachable(exc) from None
+
+
+def _unreachable(exc: Exception) -> Refused:
+    """The database's own first line (host, port, what failed), never the URL: it may hold a password."""
+    return Refused(f"cannot use --database: {str(exc).strip().splitlines()[0]}")
 
 
 def run_branch_add(args: argparse.Namespace) -> int:
@@ -122,12 +132,16 @@ def run(args: argparse.Namespace) -> int:
     # set before prometheus_client is imported here or in a worker.
     metrics_dir = _metrics_dir()
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
+    import psycopg
     import uvicorn
 
     from navbat.hq.store import migrate
 
     try:
-        migrate(args.database)  # once, before the workers start
+        try:
+            migrate(args.database)  # once, before the workers start
+        except psycopg.OperationalError as exc:
+            raise _unreachable(exc) from None
         print(f"navbat hq on http://{args.host}:{args.port}", flush=True)
         uvicorn.run("navbat.hq.asgi:app", host=args.host, port=args.port, workers=args.workers, log_level="warning")
     finally:

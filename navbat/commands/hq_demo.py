@@ -1,31 +1,40 @@
 """`navbat hq-demo` (make hq-demo): a national dashboard in one command.
 
-A PostgreSQL cluster under var/hq-demo/pg (Debian's binaries), `navbat hq` on :8090, and three
-branch hubs in three provinces on :8081-8083, each shipping to HQ; a driver per hub plays visitors
-(arrivals drawn from the queueing engine's busy-day profile of the branch file, sped up) and clerks
-(calling the next visitor and finishing after a drawn service time) over the hubs' own API.
+A PostgreSQL cluster under var/hq-demo/pg (Debian's binaries), `navbat hq` on :8090 (or a free
+port if that one is taken), and three branch hubs in three provinces on free ports, each with its
+own branch file (its id, name, number and province; var/hq-demo/<id>.yaml) shipping to HQ; a driver
+per hub plays visitors (arrivals drawn from the queueing engine's busy-day profile of the branch
+file, sped up) and clerks (calling the next visitor and finishing after a drawn service time) over
+the hubs' own API. HQ tokens reach the hubs through their environment, never their command line.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
 from pathlib import Path
 
-DEMO = (("tehran-01", "تهران", "مرکزی", "1", 8081), ("isfahan-01", "اصفهان", "اصفهان", "2", 8082),
-        ("shiraz-01", "فارس", "شیراز", "3", 8083))
+from navbat.commands._common import Refused, port
+
+# id, province (HQ's), region, branch type, branch number, city and province in English
+DEMO = (("tehran-01", "تهران", "مرکزی", "1", 1, "تهران", "Tehran", "Tehran"),
+        ("isfahan-01", "اصفهان", "اصفهان", "2", 2, "اصفهان", "Isfahan", "Isfahan"),
+        ("shiraz-01", "فارس", "شیراز", "3", 3, "شیراز", "Shiraz", "Fars"))
+FA_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 SPEED = 30  # simulated seconds per real second
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("hq-demo", help="PostgreSQL, HQ and three demo branches fed by the simulator")
     p.add_argument("--folder", default="var/hq-demo")
-    p.add_argument("--port", type=int, default=8090)
+    p.add_argument("--port", type=port, default=8090, help="HQ's port (default 8090; a free one if it is taken)")
     p.set_defaults(run=run)
 
 
@@ -38,6 +47,15 @@ def run(args: argparse.Namespace) -> int:
     from navbat.hq.store import migrate
 
     folder = Path(args.folder).resolve()
+    if folder.exists() and not folder.is_dir():
+        raise Refused(f"--folder {folder} is a file, not a folder")
+    if not 0 < args.port < 65536:
+        raise Refused(f"--port {args.port} is not a TCP port (1-65535)")
+    folder.mkdir(parents=True, exist_ok=True)
+    configs = {bid: _branch_file(folder, bid, number, city, en_city, en_province, province)
+               for bid, province, _, _, number, city, en_city, en_province in DEMO}
+    hq_port = args.port if _free(args.port) else free_port()
+    ports = {bid: free_port() for bid, *_ in DEMO}
     cluster = Cluster(folder / "pg")
     cluster.start()
     url = cluster.url("navbat_hq")
@@ -46,22 +64,24 @@ def run(args: argparse.Namespace) -> int:
             conn.execute("CREATE DATABASE navbat_hq")
     migrate(url)
     with psycopg.connect(url, autocommit=True, row_factory=dict_row) as conn:
-        tokens = {bid: add_branch(conn, bid, province, region, type_) for bid, province, region, type_, _ in DEMO}
+        tokens = {bid: add_branch(conn, bid, province, region, type_) for bid, province, region, type_, *_ in DEMO}
         add_user(conn, "boss", "national", "9999")
         add_user(conn, "fars", "province", "1234", "فارس")
-    hq_url = f"http://127.0.0.1:{args.port}"
+    hq_url = f"http://127.0.0.1:{hq_port}"
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # make's Ctrl-C, a service manager: stop them all
-    children = [subprocess.Popen([sys.executable, "-m", "navbat", "hq", "--database", url, "--port", str(args.port)])]
+    children = [subprocess.Popen([sys.executable, "-m", "navbat", "hq", "--database", url, "--port", str(hq_port)])]
     try:
-        for bid, _, _, _, port in DEMO:
-            db = folder / f"{bid}.sqlite"
+        for bid, *_ in DEMO:
+            db, port = folder / f"{bid}.sqlite", ports[bid]
             kiosk = _prepare(db)
-            children.append(subprocess.Popen([sys.executable, "-m", "navbat", "hub", "--db", str(db), "--port",
-                                              str(port), "--ignore-hours", "--hq", hq_url, "--hq-token", tokens[bid]],
-                                             stdout=subprocess.DEVNULL))
-            threading.Thread(target=_drive, args=(f"http://127.0.0.1:{port}", kiosk, hash(bid)), daemon=True).start()
+            children.append(subprocess.Popen(
+                [sys.executable, "-m", "navbat", "hub", "--config", str(configs[bid]), "--db", str(db), "--port",
+                 str(port), "--ignore-hours", "--hq", hq_url, "--sms-log", str(folder / f"{bid}-sms.log")],
+                env={**os.environ, "NAVBAT_HQ_TOKEN": tokens[bid]}, stdout=subprocess.DEVNULL))
+            threading.Thread(target=_drive, args=(f"http://127.0.0.1:{port}", kiosk, hash(bid), configs[bid]),
+                             daemon=True).start()
         print(f"Navbat HQ demo: dashboard {hq_url}/hq  (national boss/9999, province فارس fars/1234)")
-        print("  branches: " + ", ".join(f"{bid} http://127.0.0.1:{port}/head" for bid, *_, port in DEMO)
+        print("  branches: " + ", ".join(f"{bid} http://127.0.0.1:{ports[bid]}/head" for bid, *_ in DEMO)
               + "  (head/1404)")
         print(f"  turns through HQ (issue 18): {hq_url}/join/{DEMO[0][0]}, bookings {hq_url}/book/{DEMO[0][0]}")
         children[0].wait()
@@ -74,6 +94,41 @@ def run(args: argparse.Namespace) -> int:
             child.wait(10)
         cluster.stop()
     return 0
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def branch_text(bid: str, number: int, city: str, en_city: str, en_province: str, province: str) -> str:
+    """The demo branch file as this branch's own: its id, name, number and province."""
+    import yaml
+
+    from navbat.foundation.config import DEFAULT_CONFIG
+
+    raw = yaml.safe_load(Path(DEFAULT_CONFIG).read_text(encoding="utf-8"))
+    raw["branch"].update(
+        id=bid, province={"fa": province, "en": en_province},
+        name={"fa": f"شعبه {str(number).translate(FA_DIGITS)} تأمین اجتماعی {city}",
+              "en": f"Social Security Branch {number}, {en_city}"})
+    return yaml.safe_dump(raw, allow_unicode=True, sort_keys=False)
+
+
+def _branch_file(folder: Path, bid: str, *names: object) -> Path:
+    path = folder / f"{bid}.yaml"
+    path.write_text(branch_text(bid, *names), encoding="utf-8")
+    return path
 
 
 def _prepare(db: Path) -> str:
@@ -90,7 +145,7 @@ def _prepare(db: Path) -> str:
     return token
 
 
-def _drive(url: str, kiosk: str, seed: int) -> None:
+def _drive(url: str, kiosk: str, seed: int, config: Path) -> None:
     """Visitors and four clerks on one hub, through its API, at SPEED times real time."""
     import requests
 
@@ -99,7 +154,7 @@ def _drive(url: str, kiosk: str, seed: int) -> None:
     from navbat.queueing.profiles import busy_day
 
     rng = random.Random(seed)
-    branch = load_config()
+    branch = load_config(config)
     profile = busy_day(branch, rules_from_branch(branch))
     codes, weights = list(profile.service_mix), list(profile.service_mix.values())
     http = requests.Session()

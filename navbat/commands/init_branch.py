@@ -16,13 +16,26 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from navbat.commands._common import Refused
     from navbat.foundation.config import DEFAULT_CONFIG
 
-    target = Path(args.dir) / "branches.yaml"
+    folder = Path(args.dir)
+    target = folder / "branches.yaml"
+    if folder.exists() and not folder.is_dir():
+        raise Refused(f"{folder} is a file, not a folder")
     if target.exists() and not args.force:
         print(f"navbat init-branch: {target} exists (--force to overwrite)", file=sys.stderr)
         return 1
-    target.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(DEFAULT_CONFIG, target)
+    made = [p for p in [folder, *folder.parents] if not p.exists()]
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(DEFAULT_CONFIG, target)
+    except OSError as exc:
+        for p in made:  # innermost first: leave nothing half-made
+            try:
+                p.rmdir()
+            except OSError:
+                break
+        raise Refused(f"cannot write {target} ({exc.strerror or exc})") from None
     print(f"wrote {target}: edit it, then `navbat hub --config {target}`")
     return 0

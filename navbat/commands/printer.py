@@ -101,11 +101,14 @@ def run_preview(args: argparse.Namespace) -> int:
             return 2
         if when.tzinfo is None:
             when = when.replace(tzinfo=dt.UTC)
+    from navbat.commands._common import writable_file
+
+    out = writable_file(args.out, "OUT")
     slip = demo_slip(load_config(args.config), when=when, lang=args.lang)
     try:
         image = preview_png(slip, args.width, args.profile)
         size = len(ticket_bytes(slip, args.width, args.profile))
-        image.save(args.out, format="PNG", optimize=True)
+        image.save(out, format="PNG", optimize=True)
     except (ValueError, OSError) as exc:
         print(f"navbat printer preview: {exc}", file=sys.stderr)
         return 2

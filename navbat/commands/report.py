@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import tempfile
 from pathlib import Path
 
-from navbat.commands._common import add_config, add_db
+from navbat.commands._common import Refused, add_config, add_db, hub_database, jalali_year_ok, writable_file
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,29 +32,35 @@ def run(args: argparse.Namespace) -> int:
     try:
         period = parse_month(args.month)
     except ValueError as exc:
-        print(f"navbat report: {exc}", file=sys.stderr)
-        return 2
-    db_path = Path(args.db)
-    if not db_path.is_file():
-        print(f"navbat report: no database at {db_path} (use --db PATH)", file=sys.stderr)
-        return 2
+        raise Refused(str(exc)) from None
+    jalali_year_ok(int(period.label.split("-")[0]))
+    out = None
+    if args.out or args.format == "xlsx":
+        out = writable_file(args.out or f"navbat-{period.label}.xlsx", "--out")
+    db_path = hub_database(args.db)
     branch = load_config(args.config)
     db = sqlite_utils.Database(db_path)
-    if "events" not in db.table_names():
-        print(f"navbat report: {db_path} is not a Navbat hub database (no events table)", file=sys.stderr)
-        return 2
     report = build_report(db, branch, period)
-    if args.format == "csv":
-        text = to_csv(report, args.lang)
-        if args.out:
-            Path(args.out).write_text(text, encoding="utf-8")
-        else:
-            sys.stdout.write(text)
-    else:
-        out = Path(args.out or f"navbat-{period.label}.xlsx")
-        out.write_bytes(to_xlsx(report, args.lang))
-    if args.out or args.format == "xlsx":
-        where = args.out or f"navbat-{period.label}.xlsx"
-        print(f"{period.label}: {report.total.visitors} visitors, {report.total.served} served -> {where}",
-              file=sys.stderr)
+    if out is None:
+        sys.stdout.write(to_csv(report, args.lang))
+        return 0
+    data = to_csv(report, args.lang).encode("utf-8") if args.format == "csv" else to_xlsx(report, args.lang)
+    _write_whole(out, data)
+    print(f"{period.label}: {report.total.visitors} visitors, {report.total.served} served -> {out}", file=sys.stderr)
     return 0
+
+
+def _write_whole(out: Path, data: bytes) -> None:
+    """All of the file or none of it: a temporary file beside it, renamed over it."""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", dir=out.parent)
+    except OSError as exc:
+        raise Refused(f"--out {out}: cannot write in {out.parent} ({exc.strerror})") from None
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, out)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise Refused(f"--out {out}: {exc.strerror or exc}") from None

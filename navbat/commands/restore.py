@@ -17,9 +17,19 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from navbat.commands._common import Refused, hub_problem
     from navbat.server.backup import restore
     from navbat.server.holder import HeldByHub
 
+    source = Path(args.backup)
+    if not source.is_file():
+        raise Refused(f"no backup file at {source}")
+    if hub_problem(source):
+        raise Refused(hub_problem(source))
+    if Path(args.db).is_dir():
+        raise Refused(f"--db {args.db} is a folder, not a database file")
     try:
         restore(args.backup, args.db)
     except HeldByHub as exc:

@@ -5,11 +5,14 @@
     navbat service install --root /tmp/img kiosk --hub ...   # into an image: written and enabled only
 
 Roles: hub, kiosk, display, hq, backup (a .service and its nightly .timer). See _units.py.
+Secrets given as options (the hub's --hq-token, a kiosk's or display's --token) never reach the
+unit's command line: `install` writes them to /etc/navbat/ROLE.env, mode 0600, which the unit reads.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -37,20 +40,50 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _units(args: argparse.Namespace) -> dict[str, str]:
     from navbat.commands._units import units
 
-    _check_options(args.role, args.args)
+    _check_options(args.role, args.args, Path(args.root) if args.action == "install" else None)
     return units(args.role, args.navbat, args.args, cage=args.cage, tty=args.tty)
 
 
-def _check_options(role: str, options: list[str]) -> None:
-    """A typo in the role's options fails here, with that command's own message, not at boot."""
+def _check_options(role: str, options: list[str], root: Path | None) -> None:
+    """A typo in the role's options fails here, with that command's own message, not at boot;
+    so does, for `install`, a branch file (--config, inside --root) that is missing or wrong."""
     from navbat.cli import COMMANDS, build_parser
 
     command = ["backup", "--to", "x"] if role == "backup" else [role]
     if command[0] in COMMANDS:  # `navbat hq` comes with the hq extra
-        build_parser().parse_args([*command, *options])  # exits 2 with the usage line if they are wrong
+        parsed = build_parser().parse_args([*command, *options])  # exits 2 with the usage line if they are wrong
+        if root is not None and getattr(parsed, "config", None) is not None:
+            from navbat.foundation.config import load_config
+
+            config = Path(parsed.config)
+            load_config(root / config.relative_to("/") if config.is_absolute() else config)  # ConfigError: exit 2
+
+
+def _secrets_note(args: argparse.Namespace) -> dict[str, str]:
+    from navbat.commands._units import env_file, split_secrets
+
+    secrets = split_secrets(args.role, args.args)[1]
+    if secrets and args.action == "unit":
+        print(f"navbat service unit: {', '.join(secrets)} left out of the unit's command line (ps shows it to "
+              f"every user); `navbat service install` writes it to {env_file(args.role)} (mode 0600)",
+              file=sys.stderr)
+    return secrets
+
+
+def write_env(path: Path, values: dict[str, str]) -> None:
+    """KEY=value lines into a root-only file (0600 from the start), keeping its other lines."""
+    lines = [ln for ln in (path.read_text().splitlines() if path.exists() else [])
+             if ln.split("=", 1)[0].strip() not in values]
+    lines += [f"{key}={value}" for key, value in values.items()]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # an older file keeps no wider mode
+    with os.fdopen(fd, "w") as f:
+        f.write("\n".join(lines) + "\n")
 
 
 def run_unit(args: argparse.Namespace) -> int:
+    _secrets_note(args)
     print("\n".join(f"# {name}\n{text}" for name, text in _units(args).items()), end="")
     return 0
 
@@ -61,6 +94,7 @@ def run_install(args: argparse.Namespace) -> int:
     root = Path(args.root)
     live = root.resolve() == Path("/")
     written = _units(args)
+    secrets = _secrets_note(args)
     unit_dir = root / "etc/systemd/system"
     sysusers = root / "etc/sysusers.d/navbat.conf"
     try:
@@ -69,6 +103,10 @@ def run_install(args: argparse.Namespace) -> int:
         sysusers.write_text(SYSUSERS)
         for name, text in written.items():
             (unit_dir / name).write_text(text)
+        if secrets:
+            from navbat.commands._units import env_file
+
+            write_env(root / env_file(args.role).lstrip("/"), secrets)
     except OSError as exc:
         print(f"navbat service install: {exc} (run it as root)", file=sys.stderr)
         return 1

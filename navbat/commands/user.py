@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from navbat.commands._common import add_db
+from navbat.commands._common import add_db, open_existing, open_or_make
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -32,10 +32,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_add(args: argparse.Namespace) -> int:
     from navbat.server.auth import add_user
-    from navbat.server.db import open_db
 
     try:
-        add_user(open_db(args.db), args.name, args.role, args.pin, args.display_name)
+        with open_or_make(args.db, "user add") as db:
+            add_user(db, args.name, args.role, args.pin, args.display_name)
     except ValueError as exc:
         print(f"navbat user add: {exc}", file=sys.stderr)
         return 2
@@ -45,9 +45,8 @@ def run_add(args: argparse.Namespace) -> int:
 
 def run_disable(args: argparse.Namespace) -> int:
     from navbat.server.auth import disable_user
-    from navbat.server.db import open_db
 
-    if not disable_user(open_db(args.db), args.name):
+    if not disable_user(open_existing(args.db), args.name):
         print(f"navbat user disable: no user {args.name}", file=sys.stderr)
         return 2
     print(f"user {args.name} disabled; their sessions have ended (`navbat user add` enables them again)")
@@ -55,9 +54,7 @@ def run_disable(args: argparse.Namespace) -> int:
 
 
 def run_list(args: argparse.Namespace) -> int:
-    from navbat.server.db import open_db
-
-    for row in open_db(args.db).query("SELECT username, role, display_name, disabled, created_at FROM users "
+    for row in open_existing(args.db).query("SELECT username, role, display_name, disabled, created_at FROM users "
                                       "ORDER BY username"):
         state = "disabled" if row["disabled"] else "active"
         print(f"{row['username']}\t{row['role']}\t{state}\t{row['display_name'] or '-'}\t{row['created_at']}")
