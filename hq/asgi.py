@@ -10,6 +10,8 @@ from typing import Any
 from a2wsgi import WSGIMiddleware
 from navbat.hq import relay_asgi
 from navbat.hq.app import create_app
+from navbat.server.bodyfirst import BodyFirst
+from navbat.server.connlimits import Limits, quiet_accept_errors
 
 flask_app = create_app({"DATABASE": os.environ["NAVBAT_HQ_DATABASE"]})
 _wsgi = WSGIMiddleware(flask_app, workers=16)
@@ -19,3 +21,10 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     if scope["type"] == "http" and scope["path"] == relay_asgi.PATH:
         return await relay_asgi.poll(flask_app, scope, receive, send)
     return await _wsgi(scope, receive, send)
+
+
+# What uvicorn serves (`navbat hq`): the routes above, each request's body read whole on the loop
+# first, under the limits `navbat hq` passed in the environment (server.bodyfirst, server.connlimits).
+LIMITS = Limits.from_env()
+quiet_accept_errors()
+served = BodyFirst(app, LIMITS, flask_app.config["MAX_CONTENT_LENGTH"])

@@ -7,10 +7,11 @@ socket (server.asgi); requests run on `threads` threads whatever the number of s
 
 from __future__ import annotations
 
+import functools
 import json
-import resource
 import socket
 import threading
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,19 +22,20 @@ from navbat.foundation.config import Branch
 from navbat.server import logs
 from navbat.server.app import create_app
 from navbat.server.asgi import HubASGI
+from navbat.server.bodyfirst import BodyFirst
+from navbat.server.connlimits import LimitedProtocol, Limits, quiet_accept_errors, raise_file_limit
 from navbat.server.db import checkpoint_in_background
-from navbat.server.guards import HEADERS_TOO_LARGE
+from navbat.server.guards import HEADERS_TOO_LARGE, SAFETY_HEADERS
 from navbat.server.holder import hold
 from navbat.server.hub import EXTENSION
-from uvicorn.protocols.http.h11_impl import H11Protocol
 
 # uvicorn's limit on a request's head, above the hub's (server.guards: 32 KB), so a request
 # between the two gets the hub's JSON 431 from Flask; past it, the protocol below answers the
-# same JSON 431 itself and closes. Bodies are bounded by Flask (server.guards, MAX_CONTENT_LENGTH),
-# which reads no more of a body than it allows; uvicorn stops reading a socket whose body
-# is not being read (64 KB of buffer).
+# same JSON 431 itself and closes. Bodies are read whole on the event loop before Flask sees them
+# (server.bodyfirst: 413 past MAX_CONTENT_LENGTH, 408 too slow); heads, idle connections and each
+# address's connections are bounded by the protocol (server.connlimits).
 MAX_HEADER_BYTES = 64 * 1024
-# Connections (streams included) past which uvicorn answers 503 at once: bounds memory, far above
+# Connections (streams included) past which new ones get 503 at once: bounds memory, far above
 # the streams' own caps (server.streams) so that a stream is refused by those, in JSON, first.
 CONNECTION_LIMIT = 8000
 KEEP_ALIVE_S = 60  # a kiosk's connection kept between tickets
@@ -41,24 +43,9 @@ BACKLOG = 2048
 THREADS = 32  # Flask's pool: requests are short (reports run in their own process)
 
 
-LINGER_S = 2.0
-LINGER_BYTES = 4 * 1024 * 1024
-
-
-class HubProtocol(H11Protocol):
-    """uvicorn's HTTP/1.1 protocol, but a request head past MAX_HEADER_BYTES is answered 431 (in the
-    hub's JSON), not uvicorn's plain 400, so a client knows which limit it hit; and the connection
-    is closed gently: what the client is still sending is read and dropped for a moment, since
-    closing a socket with unread data resets it and the client would lose the answer."""
-
-    _discard: int | None = None  # bytes still to drop before closing; None: not closing
-
-    def data_received(self, data: bytes) -> None:
-        if self._discard is None:
-            return super().data_received(data)
-        self._discard -= len(data)
-        if self._discard < 0:
-            self.transport.close()
+class HubProtocol(LimitedProtocol):
+    """The limits' protocol (server.connlimits), but a request head past MAX_HEADER_BYTES is answered
+    431 (in the hub's JSON), not uvicorn's plain 400, so a client knows which limit it hit."""
 
     def send_400_response(self, msg: str) -> None:
         if len(self.conn.trailing_data[0]) <= MAX_HEADER_BYTES:
@@ -68,17 +55,16 @@ class HubProtocol(H11Protocol):
         for event in (h11.Response(status_code=431, headers=headers, reason=b"Request Header Fields Too Large"),
                       h11.Data(data=body.encode()), h11.EndOfMessage()):
             self.transport.write(self.conn.send(event))
-        self._discard = LINGER_BYTES
-        self.transport.write_eof()  # the answer, then our end closed; theirs read until they stop
-        self.loop.call_later(LINGER_S, self.transport.close)
+        self.linger()
 
 
 class HubServer:
     """The hub's HTTP server, bound before it runs (OSError at once if the port is taken)."""
 
-    def __init__(self, app: Flask, host: str, port: int, threads: int = THREADS) -> None:
+    def __init__(self, app: Flask, host: str, port: int, threads: int = THREADS, limits: Limits | None = None) -> None:
         self.app = app
         self.asgi = HubASGI(app, threads)
+        self.limits = limits or Limits(keep_alive_s=KEEP_ALIVE_S, connections=CONNECTION_LIMIT)
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         # IPPROTO_TCP named, not 0: accepted sockets inherit it, and asyncio turns Nagle off only
         # for those (with 0, an answer written in two parts on a kept-alive connection waited
@@ -92,9 +78,11 @@ class HubServer:
             self.socket.close()
             raise
         self.port = self.socket.getsockname()[1]
-        config = uvicorn.Config(self.asgi, http=HubProtocol, lifespan="on", loop="asyncio", proxy_headers=False,
+        body_first = BodyFirst(self.asgi, self.limits, app.config["MAX_CONTENT_LENGTH"], SAFETY_HEADERS.items())
+        protocol = functools.partial(HubProtocol, limits=self.limits, addresses=Counter())
+        config = uvicorn.Config(body_first, http=protocol, lifespan="on", loop="asyncio", proxy_headers=False,
                                 server_header=False, access_log=False, log_level="warning", backlog=BACKLOG,
-                                limit_concurrency=CONNECTION_LIMIT, timeout_keep_alive=KEEP_ALIVE_S,
+                                limit_concurrency=self.limits.connections, timeout_keep_alive=self.limits.keep_alive_s,
                                 timeout_graceful_shutdown=2, h11_max_incomplete_event_size=MAX_HEADER_BYTES)
         self.server = uvicorn.Server(config)
 
@@ -120,14 +108,6 @@ class HubServer:
         return stop
 
 
-def _more_files() -> None:
-    """Every connection is a file descriptor: allow as many as the system lets this user have."""
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    wanted = CONNECTION_LIMIT + 1024
-    if soft < wanted:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (min(wanted, hard), hard))
-
-
 def serve(branch: Branch, db_path: str, host: str, port: int, threads: int = THREADS,
           ignore_hours: bool = False, sms_log: str | None = None, relay_to: tuple[str, str] | None = None) -> None:
     Path(db_path).parent.mkdir(parents=True, exist_ok=True)
@@ -140,7 +120,10 @@ def serve(branch: Branch, db_path: str, host: str, port: int, threads: int = THR
         RelayClient(app, *relay_to).start()
     checkpoint_in_background(app.extensions[EXTENSION].store)
     logs.configure()  # one line per record on stdout: journald
-    _more_files()
-    server = HubServer(app, host, port, threads)  # bound first (OSError if the port is taken), announced after
-    print(f"navbat hub on http://{host}:{server.port} ({branch.branch.id}, db {db_path})", flush=True)
+    quiet_accept_errors()
+    limits = Limits.from_env(keep_alive_s=KEEP_ALIVE_S, connections=CONNECTION_LIMIT)
+    files = raise_file_limit(limits.connections)
+    server = HubServer(app, host, port, threads, limits)  # bound first (OSError if the port is taken), announced after
+    print(f"navbat hub on http://{host}:{server.port} ({branch.branch.id}, db {db_path}; "
+          f"{files} file descriptors, {limits.connections} connections, {limits.per_address} an address)", flush=True)
     server.run()

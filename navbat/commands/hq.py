@@ -124,6 +124,27 @@ def _alive(pid: int) -> bool:
     return True
 
 
+BACKLOG = 2048
+KEEP_ALIVE_S = 30  # a branch's shipper and a dashboard between requests
+CONNECTIONS = 8000  # per worker: every branch's relay poll, the dashboards, the relayed visitors
+
+
+def _limited():  # noqa: ANN202 - (protocol factory, Limits, descriptor limit)
+    """HQ's connections under the hub's limits (server.connlimits): heads and bodies on a clock, idle
+    ones closed, a cap per address; the limits from NAVBAT_* in the environment, handed to the workers
+    the same way; the descriptor limit raised for them all (inherited by the workers)."""
+    import functools
+    from collections import Counter
+
+    from navbat.server.connlimits import LimitedProtocol, Limits, quiet_accept_errors, raise_file_limit
+
+    limits = Limits.from_env(keep_alive_s=KEEP_ALIVE_S, connections=CONNECTIONS)
+    os.environ.update(limits.env())  # hq/asgi.py reads them in each worker (the body's bounds)
+    quiet_accept_errors()
+    files = raise_file_limit(limits.connections)
+    return functools.partial(LimitedProtocol, limits=limits, addresses=Counter()), limits, files
+
+
 def run(args: argparse.Namespace) -> int:
     import shutil
 
@@ -142,8 +163,12 @@ def run(args: argparse.Namespace) -> int:
             migrate(args.database)  # once, before the workers start
         except psycopg.OperationalError as exc:
             raise _unreachable(exc) from None
-        print(f"navbat hq on http://{args.host}:{args.port}", flush=True)
-        uvicorn.run("navbat.hq.asgi:app", host=args.host, port=args.port, workers=args.workers, log_level="warning")
+        protocol, limits, files = _limited()
+        print(f"navbat hq on http://{args.host}:{args.port} ({files} file descriptors, {limits.connections} "
+              f"connections, {limits.per_address} an address, per worker)", flush=True)
+        uvicorn.run("navbat.hq.asgi:served", host=args.host, port=args.port, workers=args.workers,
+                    log_level="warning", http=protocol, limit_concurrency=limits.connections,
+                    timeout_keep_alive=limits.keep_alive_s, backlog=BACKLOG)
     finally:
         shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0

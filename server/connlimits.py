@@ -1,0 +1,201 @@
+"""Time and count limits on every connection, kept on the event loop (issue 23): for the hub and HQ.
+
+uvicorn's HTTP/1.1 protocol reads a request head with no time limit and starts its keep-alive
+timer only after a first answer, so a connection that sends nothing, or a head a byte at a time,
+was held for good; and nothing bounded the connections of one address. Here:
+- a request head must be whole within `head_s` of the connection's accept, or of its first byte
+  after an answer (a keep-alive connection otherwise closes after uvicorn's `timeout_keep_alive`):
+  part of a head gets a JSON 408, silence is just closed;
+- one address holds at most `per_address` connections, all of them at most `connections`: past
+  either, the connection gets a JSON 503 and is closed at once, before any request is read;
+- a refusal is closed gently (`linger`): what the client is still sending is read and dropped for
+  a moment, since closing a socket with unread data resets it and the client would lose the answer.
+Bodies are read on the loop by server.bodyfirst, under `body_s` plus a minimum rate.
+
+Every bound can be set from the environment (`NAVBAT_HEAD_S`, ...: `Limits.from_env`), so
+HQ's worker processes and a test's server take the same values.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import logging
+import os
+import resource
+import time
+from collections import Counter
+from dataclasses import dataclass
+from typing import Any
+
+import h11
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+LINGER_S = 2.0
+LINGER_BYTES = 4 * 1024 * 1024
+LINGER = "navbat.linger"  # the scope's key for the protocol's linger(), for server.bodyfirst
+SPARE_FILES = 1024  # descriptors beside the connections: databases, logs, pipes, the listening socket
+ACCEPT_FAILED = "socket.accept() out of system resource"
+
+
+@dataclass(frozen=True)
+class Limits:
+    head_s: float = 10.0  # a request head, from the accept or the first byte after an answer
+    body_s: float = 10.0  # a body's allowance ...
+    body_rate: int = 8 * 1024  # ... plus its length at this many bytes a second (a slow WAN still ships)
+    keep_alive_s: float = 60.0  # an idle connection between requests (a kiosk's, between tickets)
+    per_address: int = 128  # one address's connections (a NAT of phones: raise it)
+    connections: int = 8000  # everyone's, streams included
+
+    @classmethod
+    def from_env(cls, **defaults: Any) -> Limits:
+        """These limits, each overridden by NAVBAT_<FIELD> (upper case) when set."""
+        values = dict(defaults)
+        for field in dataclasses.fields(cls):
+            raw = os.environ.get(f"NAVBAT_{field.name.upper()}")
+            if raw:
+                values[field.name] = float(raw) if field.type == "float" else int(raw)
+        return cls(**values)
+
+    def env(self) -> dict[str, str]:
+        """The environment that gives these limits to another process (HQ's workers)."""
+        return {f"NAVBAT_{f.name.upper()}": str(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+
+def raw_answer(status: int, reason: str, error: str, message: str, extra: str = "") -> bytes:
+    """A whole JSON answer that closes the connection, for when h11 has no request to answer."""
+    body = json.dumps({"error": error, "message": message}).encode()
+    return (f"HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\ncontent-length: {len(body)}\r\n"
+            f"connection: close\r\n{extra}\r\n").encode() + body
+
+
+BUSY = raw_answer(503, "Service Unavailable", "too_many_connections",
+                  "too many connections from this address; try again shortly", "retry-after: 5\r\n")
+LATE_HEAD = raw_answer(408, "Request Timeout", "request_timeout", "the request's head came too slowly")
+
+
+class LimitedProtocol(H11Protocol):
+    """uvicorn's h11 protocol with the limits of the module's docstring. Made by uvicorn through
+    `functools.partial(LimitedProtocol, limits=..., addresses=Counter())`: the counter is the server's."""
+
+    def __init__(self, *args: Any, limits: Limits | None = None, addresses: Counter[str] | None = None,
+                 **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.limits = limits or Limits()
+        self.addresses: Counter[str] = addresses if addresses is not None else Counter()
+        self._address: str | None = None  # counted under it
+        self._head_timer: asyncio.TimerHandle | None = None
+        self._discard: int | None = None  # bytes still to drop before closing; None: not closing
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        address = self.client[0] if self.client else ""
+        if len(self.connections) > self.limits.connections:
+            transport.write(BUSY)  # the whole server is full: the descriptor goes back at once
+            transport.close()
+            return
+        if self.addresses[address] >= self.limits.per_address:
+            transport.write(BUSY)
+            self.linger()
+            return
+        self._address = address
+        self.addresses[address] += 1
+        self._head_timer = self.loop.call_later(self.limits.head_s, self._head_late)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if self._address is not None:
+            self.addresses[self._address] -= 1
+            if self.addresses[self._address] <= 0:
+                del self.addresses[self._address]
+            self._address = None
+        self._cancel_head()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        if self._discard is None:
+            return super().data_received(data)
+        self._discard -= len(data)
+        if self._discard < 0:
+            self.transport.close()
+
+    def handle_events(self) -> None:
+        super().handle_events()
+        if self._discard is not None or self.transport.is_closing():
+            return
+        if self.conn.their_state is h11.IDLE:  # between requests: a head's first bytes start its clock
+            if self._head_timer is None and self.conn.trailing_data[0]:
+                self._head_timer = self.loop.call_later(self.limits.head_s, self._head_late)
+        else:
+            self._cancel_head()
+        if self.cycle is not None:
+            self.cycle.scope[LINGER] = self.linger  # type: ignore[literal-required]
+
+    def _cancel_head(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def _head_late(self) -> None:
+        self._head_timer = None
+        if self.transport.is_closing() or self._discard is not None or self.conn.their_state is not h11.IDLE:
+            return
+        if self.conn.trailing_data[0] and self.conn.our_state is h11.IDLE:  # part of a head came
+            self.transport.write(LATE_HEAD)
+            self.linger()
+        else:  # nothing since the accept or the last answer
+            self.transport.close()
+
+    def linger(self) -> None:
+        """After a refusal's answer: our end closed, theirs read and dropped until they stop (or for LINGER_S)."""
+        if self._discard is not None or self.transport.is_closing():
+            return
+        self._cancel_head()
+        self._unset_keepalive_if_required()
+        self._discard = LINGER_BYTES
+        if self.transport.can_write_eof():
+            self.transport.write_eof()
+        self.loop.call_later(LINGER_S, self.transport.close)
+
+
+class OncePerInterval(logging.Filter):
+    """asyncio logs a traceback for every failed accept when the process has no descriptor left:
+    thousands a second (228 MB in 40 s at HQ). This lets one line through per `every_s`, with the
+    count of the ones it held back."""
+
+    def __init__(self, start: str = ACCEPT_FAILED, every_s: float = 60.0) -> None:
+        super().__init__()
+        self.start, self.every_s = start, every_s
+        self._last = -every_s
+        self._held = 0
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not str(record.msg).startswith(self.start):
+            return True
+        now = time.monotonic()
+        if now - self._last < self.every_s:
+            self._held += 1
+            return False
+        exc = record.exc_info[1] if record.exc_info else None
+        record.msg = f"{self.start}: {exc} ({self._held} more in the last {self.every_s:.0f} s not logged)"
+        record.args, record.exc_info, record.exc_text = (), None, None
+        self._last, self._held = now, 0
+        return True
+
+
+def quiet_accept_errors(every_s: float = 60.0) -> None:
+    """Once per process: the accept failures on asyncio's log, one line per `every_s`."""
+    log = logging.getLogger("asyncio")
+    if not any(isinstance(f, OncePerInterval) for f in log.filters):
+        log.addFilter(OncePerInterval(every_s=every_s))
+
+
+def raise_file_limit(connections: int) -> int:
+    """Every connection is a file descriptor: asks for `connections` + SPARE_FILES (as far as the hard
+    limit lets); returns the limit the process runs with, which the server prints."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = connections + SPARE_FILES
+    if soft < wanted:
+        soft = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    return soft
