@@ -35,6 +35,16 @@ def add_branch(conn: Connection, branch_id: str, province: str, region: str, typ
     return token
 
 
+def rotate_branch_token(conn: Connection, branch_id: str) -> str:
+    """Gives the branch a new token (returned, shown only now); the old one stops working."""
+    token = new_token(32)
+    row = conn.execute("UPDATE branches SET token_hash=%s WHERE id=%s RETURNING id",
+                       [digest(token), branch_id]).fetchone()
+    if row is None:
+        raise ValueError(f"no branch {branch_id!r} at HQ (navbat hq branch add)")
+    return token
+
+
 def add_user(conn: Connection, username: str, role: str, pin: str, province: str | None = None) -> None:
     if role not in ("national", "province"):
         raise ValueError("role must be national or province")

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
-from navbat.hq import accounts, figures, login_limits, monthly, national
+from navbat.hq import accounts, figures, login_limits, monthly, national, relay
 from navbat.hq.ingest import BadBatch, Gap, ingest
 from navbat.hq.metrics import BATCHES, ERRORS, EVENTS, RATINGS, timed
 from navbat.hq.openapi import SPEC
@@ -128,8 +128,8 @@ def branches() -> Any:
         return err
     with timed("branches"), pool().connection() as conn:
         rows = figures.branches(conn, province)
-    relay = current_app.extensions["navbat.hq.relay"]
-    return jsonify({"branches": [{**b, "relay_online": relay.online(b["branch"])} for b in rows]})
+        links = relay.links(conn)
+    return jsonify({"branches": [{**b, **relay.shown(links.get(b["branch"]))} for b in rows]})
 
 
 @bp.get("/hq/summary")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response, request
+from navbat.hq import safety
 from navbat.hq.store import open_pool
 from werkzeug.exceptions import HTTPException
 
@@ -25,6 +26,14 @@ def create_app(config: dict[str, Any]) -> Flask:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Any:  # JSON, not HTML, for every refusal
         return api.error(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"), exc.description or "")
+
+    @app.after_request
+    def _safety(response: Response) -> Response:  # HQ's own answers; the relay's get the same (relay_asgi)
+        for name, value in safety.HEADERS.items():
+            response.headers.setdefault(name, value)
+        if request.path.startswith("/api/"):  # tokens, a manager's figures: never kept by a cache
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
 
     from navbat.hq import relay_pages  # the branches' public pages, relayed to their hubs (issue 18)
 

@@ -26,6 +26,7 @@ from urllib.parse import quote
 
 import requests
 from flask import Flask
+from navbat.foundation.tokens import new_token
 
 log = logging.getLogger(__name__)
 POLL_WAIT_S = 20  # how long HQ holds an empty poll open
@@ -42,10 +43,8 @@ PUBLIC: tuple[tuple[str, re.Pattern[str]], ...] = tuple((m, re.compile(p + r"\Z"
 ))
 # what of the visitor's request reaches the app: never Authorization, never a staff cookie
 REQUEST_HEADERS = ("content-type", "accept", "accept-language", "idempotency-key", "user-agent")
-RESPONSE_HEADERS = ("content-type", "location", "cache-control", "retry-after", "set-cookie",
-                    # the hub's browser-safety headers (server/guards.py) hold at HQ too
-                    "content-security-policy", "x-content-type-options", "x-frame-options", "referrer-policy",
-                    "cross-origin-resource-policy")
+# what of the app's answer goes back: what HQ lets through (hq/relay_filter.py); HQ sets its own safety headers
+RESPONSE_HEADERS = ("content-type", "content-language", "location", "retry-after")
 
 
 def public(method: str, path: str) -> bool:
@@ -86,6 +85,8 @@ class RelayClient:
         self.app, self.base, self.poll_wait_s = app, hq_url.rstrip("/") + "/api/v1/hq/relay", poll_wait_s
         self.http = requests.Session()
         self.http.headers["Authorization"] = f"Bearer {token}"
+        # who polls, for HQ: one hub per branch at a time, so a second (a stolen token) is refused, not raced
+        self.http.headers["X-Navbat-Poller"] = new_token(16)
         self.pool = ThreadPoolExecutor(workers, thread_name_prefix="navbat-relay")
         self.max_backoff_s = max_backoff_s
         self._stop = threading.Event()
@@ -109,6 +110,8 @@ class RelayClient:
             try:
                 r = self.http.get(f"{self.base}/poll", params={"wait": self.poll_wait_s},
                                   timeout=self.poll_wait_s + 15)
+                if r.status_code == 409:  # another hub holds this branch's link (HQ's /hq names it)
+                    raise requests.RequestException("HQ says another hub polls for this branch now")
                 if r.status_code != 200:
                     raise requests.RequestException(f"HTTP {r.status_code}")
                 received = time.monotonic()

@@ -22,8 +22,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=port, default=8090)
     p.add_argument("--workers", type=int, default=1,
-                   help="processes serving requests (one per core); relaying the branches' /join and /book "
-                        "pages needs 1: its queues are in one process's memory (hq/relay.py)")
+                   help="processes serving requests (one per core); the relay passes through PostgreSQL, "
+                        "so any worker serves a branch's visitors (hq/relay.py)")
     p.set_defaults(run=run)
     what = p.add_subparsers(dest="what", metavar="{branch,user}")
     b = what.add_parser("branch", help="branches").add_subparsers(dest="action", required=True)
@@ -34,6 +34,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--type", required=True, help="premium, 1..5 or medical (D1)")
     _add_db(add)
     add.set_defaults(run=run_branch_add)
+    rotate = b.add_parser("rotate", help="give a branch a new HQ token (the old one stops working); prints it")
+    rotate.add_argument("branch_id")
+    _add_db(rotate)
+    rotate.set_defaults(run=run_branch_rotate)
     u = what.add_parser("user", help="HQ users").add_subparsers(dest="action", required=True)
     add = u.add_parser("add", help="add (or change) an HQ user")
     add.add_argument("username")
@@ -79,6 +83,21 @@ def run_branch_add(args: argparse.Namespace) -> int:
         except ValueError as exc:
             print(f"navbat hq branch add: {exc}", file=sys.stderr)
             return 2
+    return 0
+
+
+def run_branch_rotate(args: argparse.Namespace) -> int:
+    from navbat.hq.accounts import rotate_branch_token
+    from navbat.hq.relay import token_rotated
+
+    with _connect(args) as conn:
+        try:
+            token = rotate_branch_token(conn, args.branch_id)
+        except ValueError as exc:
+            print(f"navbat hq branch rotate: {exc}", file=sys.stderr)
+            return 2
+        token_rotated(conn, args.branch_id)  # HQ's workers drop the old token and end its polls now
+    print(token)
     return 0
 
 
