@@ -1,15 +1,21 @@
 """Branches and HQ users, and the tokens they present.
 
 Tokens are random and stored only as SHA-256 digests (as the hub does for devices); PINs are
-scrypt-hashed by werkzeug, as the hub's.
+scrypt-hashed by werkzeug, as the hub's, in any digits (navbat.foundation.pin_logins), and checked
+on a bounded pool of their own; an unknown username is checked against a dummy hash, so that it
+takes as long as a known one. A session ends at logout (the token is forgotten), after IDLE or
+LONGEST, or when the user's PIN or role changes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
+import secrets
 from dataclasses import dataclass
 
+from navbat.foundation import pin_logins
 from navbat.foundation.tokens import new_token
 from psycopg import Connection
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -17,6 +23,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 BRANCH_TYPES = ("premium", "1", "2", "3", "4", "5", "medical")  # D1
 IDLE = dt.timedelta(hours=12)  # a dashboard left open overnight asks for the PIN again
 LONGEST = dt.timedelta(days=7)
+PIN_CHECKS = pin_logins.PinChecks(workers=1, waiting=2)  # scrypt: ~50 ms of a core and 32 MB each
 
 
 def digest(token: str) -> str:
@@ -50,6 +57,7 @@ def add_user(conn: Connection, username: str, role: str, pin: str, province: str
         raise ValueError("role must be national or province")
     if role == "province" and not province:
         raise ValueError("a province manager needs --province")
+    pin = pin_logins.normal_pin(pin)
     if len(pin) < 4:
         raise ValueError("a PIN has at least 4 digits")
     conn.execute("""INSERT INTO users (username, role, province, pin_hash) VALUES (%s, %s, %s, %s)
@@ -69,13 +77,39 @@ class User:
         return self.role == "national" or self.province == province
 
 
-def login(conn: Connection, username: str, pin: str) -> str | None:
+@functools.cache
+def _no_user_hash() -> str:
+    """Checked against for an unknown username, so that it takes as long as a wrong PIN."""
+    return generate_password_hash(secrets.token_hex(8))
+
+
+def pin_hash_of(conn: Connection, username: str) -> str | None:
     row = conn.execute("SELECT pin_hash FROM users WHERE username=%s", [username]).fetchone()
-    if row is None or not check_password_hash(row["pin_hash"], pin):
-        return None
+    return row["pin_hash"] if row else None
+
+
+def pin_right(pin_hash: str | None, pin: str, known: bool = False) -> bool:
+    """Checks the PIN (any digits) on the bounded pool; raises pin_logins.Busy if it is full."""
+    right = PIN_CHECKS.check(check_password_hash, pin_hash or _no_user_hash(), pin_logins.normal_pin(pin), known)
+    return right and pin_hash is not None
+
+
+def open_session(conn: Connection, username: str) -> str:
     token = new_token(32)
     conn.execute("INSERT INTO sessions (token_hash, username) VALUES (%s, %s)", [digest(token), username])
     return token
+
+
+def login(conn: Connection, username: str, pin: str) -> str | None:
+    """A session token for the right PIN, else None (no limits: the API applies them, hq.login_limits)."""
+    if not pin_right(pin_hash_of(conn, username), pin):
+        return None
+    return open_session(conn, username)
+
+
+def logout(conn: Connection, token: str) -> bool:
+    """Ends the session: its token is forgotten, so it no longer works anywhere."""
+    return conn.execute("DELETE FROM sessions WHERE token_hash=%s", [digest(token)]).rowcount > 0
 
 
 def user_of(conn: Connection, token: str) -> User | None:

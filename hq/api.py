@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
+from navbat.foundation import pin_logins
 from navbat.hq import accounts, figures, login_limits, monthly, national, relay
 from navbat.hq.ingest import BadBatch, Gap, ingest
 from navbat.hq.metrics import BATCHES, ERRORS, EVENTS, RATINGS, timed
@@ -70,24 +71,71 @@ def openapi() -> Response:
 
 @bp.post("/hq/login")
 def login() -> Any:
+    """The PIN in any digits; limits, known devices and the PIN check as at a branch hub
+    (navbat.foundation.pin_logins, hq.login_limits)."""
     body = _body()
-    if body is None or not isinstance(body.get("username"), str) or not isinstance(body.get("pin"), str):
+    if body is None or not isinstance(body.get("username"), str) or not isinstance(body.get("pin"), str) \
+            or len(body["username"]) > 100 or len(body["pin"]) > 100 or "\0" in body["username"] + body["pin"]:
         return error(400, "bad_request", "send {\"username\", \"pin\"} as JSON")
-    address = request.remote_addr or "-"
+    username, address = body["username"], request.remote_addr or "-"
+    now = dt.datetime.now(dt.UTC)
     with pool().connection() as conn:
-        wait = login_limits.retry_after(conn, body["username"], address)
-        if wait is not None:
-            response, status = error(429, "too_many_attempts", f"too many wrong PINs: try again in {wait} s")
-            response.headers["Retry-After"] = str(wait)
-            return response, status
-        token = accounts.login(conn, body["username"], body["pin"])
-        if token is None:
-            login_limits.failed(conn, body["username"], address)
-        else:
-            login_limits.succeeded(conn, body["username"])
-    if token is None:
-        return error(401, "bad_credentials", "unknown user or wrong PIN")
-    return jsonify({"token": token})
+        pin_hash = accounts.pin_hash_of(conn, username)
+    known = pin_logins.device_key(request.cookies.get(pin_logins.device_cookie(username)), username, pin_hash, now)
+    with pool().connection() as conn:  # committed (and the keys' locks let go) before the slow check
+        wait, mark = login_limits.admit(conn, username, address, known)
+    if wait is not None:
+        return _too_many(f"too many wrong PINs: try again in {wait} s", wait)
+    try:
+        right = accounts.pin_right(pin_hash, body["pin"], known is not None)
+    except pin_logins.Busy:
+        with pool().connection() as conn:
+            login_limits.not_checked(conn, username, known or address, mark)
+        return _too_many("too many logins at once: try again in a second", pin_logins.Busy.retry_after)
+    with pool().connection() as conn:
+        if not right:
+            login_limits.failed(conn)
+            return error(401, "bad_credentials", "unknown user or wrong PIN")
+        login_limits.succeeded(conn, username, known or address)
+        token = accounts.open_session(conn, username)
+    response = jsonify({"token": token})
+    response.set_cookie(pin_logins.device_cookie(username), pin_logins.device_token(username, pin_hash, now),
+                        max_age=int(pin_logins.DEVICE_LIFE.total_seconds()), path=request.path, httponly=True,
+                        samesite="Strict")
+    return response
+
+
+def _too_many(message: str, wait: int) -> tuple[Response, int]:
+    response, status = error(429, "too_many_attempts", message)
+    response.headers["Retry-After"] = str(wait)
+    return response, status
+
+
+@bp.post("/hq/logout")
+def logout() -> Any:
+    """Ends this session at HQ: the token no longer works, whoever holds a copy."""
+    token = _bearer()
+    with pool().connection() as conn:
+        if not token or not accounts.logout(conn, token):
+            return error(401, "unauthorized", "no such session (already logged out?)")
+    return jsonify({"status": "logged_out"})
+
+
+@bp.post("/hq/lockouts/unlock")
+def unlock() -> Any:
+    """A national manager lifts the locks on a username ({"username"}) or an address ({"address"})."""
+    who = user()
+    if who is None:
+        return error(401, "unauthorized", "log in first (Authorization: Bearer <token>)")
+    if who.role != "national":
+        return error(403, "forbidden", "only a national manager unlocks")
+    body = _body() or {}
+    username, address = body.get("username"), body.get("address")
+    if (username is None) == (address is None) or not isinstance(username or address, str):
+        return error(400, "bad_request", 'send {"username": name} or {"address": ip}')
+    with pool().connection() as conn:
+        forgotten = login_limits.unlock(conn, username, address)
+    return jsonify({"status": "unlocked", "forgotten": forgotten})
 
 
 def user() -> accounts.User | None:

@@ -1,37 +1,73 @@
-"""Wrong PINs at HQ: after PER_USER failures for a username, or PER_ADDRESS from one address, within
-WINDOW, logins for it are refused until the oldest of those failures leaves the window (429 with
-Retry-After). HQ is reachable from every branch's network, so its managers' PINs need the same
-protection the branch hubs give their clerks'. A right PIN clears the username's failures.
+"""Wrong PINs at HQ, under the rules a branch hub follows (navbat.foundation.pin_logins: per
+username and address, per address, per username from unknown devices, each with a doubling wait;
+a known device counted apart; a national manager can unlock). HQ is reachable from every branch's
+network, so its managers' PINs need the same protection the branch hubs give their clerks'.
+
+Every attempt is recorded as a failure before its PIN is checked, in one transaction that first
+takes a PostgreSQL advisory lock on each of its keys: parallel guesses under one key are counted
+one after the other, so none gets past a limit (before, 100 at once got 12 tried with a limit of 5).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
+from navbat.foundation import pin_logins
 from psycopg import Connection
 
-WINDOW = dt.timedelta(minutes=15)
-PER_USER = 5
-PER_ADDRESS = 20
+
+def _keys(username: str, source: str, known: bool) -> list[tuple[str, int, str, list[str]]]:
+    """(lock name, free failures, WHERE over login_failures, its arguments) for each key."""
+    pair = (f"pair\n{username}\n{source}", pin_logins.FREE_PAIR, "username=%s AND address=%s", [username, source])
+    if known:
+        return [pair]
+    return [pair, (f"address\n{source}", pin_logins.FREE_ADDRESS, "address=%s", [source]),
+            (f"user\n{username}", pin_logins.FREE_USER,
+             f"username=%s AND address NOT LIKE '{pin_logins.DEVICE_PREFIX}%%'", [username])]
 
 
-def retry_after(conn: Connection, username: str, address: str) -> int | None:
-    """Seconds until a login for `username` from `address` may be tried again; None: now."""
-    waits = []
-    for column, value, limit in (("username", username, PER_USER), ("address", address, PER_ADDRESS)):
-        row = conn.execute(f"""SELECT count(*) AS n, min(at) AS first FROM (
-                                 SELECT at FROM login_failures WHERE {column}=%s AND at > now() - %s
-                                 ORDER BY at DESC LIMIT %s) recent""", [value, WINDOW, limit]).fetchone()
-        if row["n"] >= limit:
-            left = row["first"] + WINDOW - dt.datetime.now(dt.UTC)
-            waits.append(max(1, int(left.total_seconds()) + 1))
-    return max(waits) if waits else None
+def admit(conn: Connection, username: str, address: str, known: str | None) -> tuple[int | None, dt.datetime | None]:
+    """(None, the attempt's mark) having recorded this attempt as a failure until it proves right;
+    or (seconds to wait, None) if a key is locked (nothing recorded). `known` is the known
+    device's key (pin_logins.device_key), or None."""
+    source = known or address
+    keys = _keys(username, source, known is not None)
+    with conn.transaction():
+        for name, *_ in sorted(keys):  # one order: two logins never wait for each other's locks
+            conn.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [name])
+        now = conn.execute("SELECT now() AS now").fetchone()["now"]
+        ends = []
+        for _, free, where, args in keys:
+            times = [r["at"] for r in conn.execute(f"SELECT at FROM login_failures WHERE {where} AND at > %s",
+                                                   [*args, now - pin_logins.MEMORY]).fetchall()]
+            until = pin_logins.locked_until(times, free)
+            if until and until > now:
+                ends.append(until)
+        if ends:
+            return max(1, int((max(ends) - now).total_seconds() + 0.999)), None
+        conn.execute("INSERT INTO login_failures (username, address, at) VALUES (%s, %s, %s)",
+                     [username, source, now])
+    return None, now
 
 
-def failed(conn: Connection, username: str, address: str) -> None:
-    conn.execute("INSERT INTO login_failures (username, address) VALUES (%s, %s)", [username, address])
-    conn.execute("DELETE FROM login_failures WHERE at < now() - %s", [WINDOW])  # keep the table small
+def not_checked(conn: Connection, username: str, source: str, mark: dt.datetime) -> None:
+    """The attempt was never checked (every PIN-check slot was taken): no failure."""
+    conn.execute("DELETE FROM login_failures WHERE username=%s AND address=%s AND at=%s", [username, source, mark])
 
 
-def succeeded(conn: Connection, username: str) -> None:
-    conn.execute("DELETE FROM login_failures WHERE username=%s", [username])
+def failed(conn: Connection) -> None:
+    """A wrong PIN (already recorded): failures past the memory are forgotten."""
+    conn.execute("DELETE FROM login_failures WHERE at < now() - %s", [pin_logins.MEMORY])
+
+
+def succeeded(conn: Connection, username: str, source: str) -> None:
+    """The right PIN: this attempt and the earlier wrong ones from the same address or device no
+    longer count (the address's and the crowd's counts are theirs to keep)."""
+    conn.execute("DELETE FROM login_failures WHERE username=%s AND address=%s", [username, source])
+
+
+def unlock(conn: Connection, username: str | None = None, address: str | None = None) -> int:
+    """Lifts the locks on a username (from everywhere) or on an address; how many failures were forgotten."""
+    if username is not None:
+        return conn.execute("DELETE FROM login_failures WHERE username=%s", [username]).rowcount
+    return conn.execute("DELETE FROM login_failures WHERE address=%s", [address]).rowcount

@@ -46,11 +46,18 @@ SPEC: dict[str, Any] = {
         "/api/v1/health": {"get": _op("HQ is up", {"type": "object", "properties": {"status": {"const": "ok"}}},
                                       auth=False, errors=())},
         "/api/v1/hq/login": {"post": _op(
-            "An HQ user's token; 429 too_many_attempts with Retry-After after 5 wrong PINs for a user (20 from "
-            "an address) within 15 minutes; a session ends after 12 idle hours or 7 days",
+            "An HQ user's token (the PIN in any digits); 429 too_many_attempts with Retry-After once wrong PINs for "
+            "a user from an address, from an address, or for a user from unknown devices pass their free share "
+            "(then each waits twice the last); a known device (its cookie from a good login) is counted apart; "
+            "a session ends at logout, after 12 idle hours or 7 days",
             {"type": "object", "required": ["token"], "properties": {"token": {"type": "string"}}},
             auth=False, errors=(400, 401, 429), body={"type": "object", "required": ["username", "pin"], "properties": {
                 "username": {"type": "string"}, "pin": {"type": "string"}}})},
+        "/api/v1/hq/logout": {"post": _op("Ends this session: the token no longer works", {"type": "object"},
+                                          errors=(401,))},
+        "/api/v1/hq/lockouts/unlock": {"post": _op(
+            "A national manager lifts the locks of wrong PINs on a username or an address", {"type": "object"},
+            body={"type": "object", "properties": {"username": {"type": "string"}, "address": {"type": "string"}}})},
         "/api/v1/hq/branches": {"get": _op(
             "Branches the user may see, with their link state", {"type": "object", "properties": {"branches": {
                 "type": "array", "items": {"type": "object", "required": ["branch", "province", "region", "type"],

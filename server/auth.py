@@ -4,12 +4,12 @@ PINs are stored hashed (werkzeug's scrypt); tokens are random and stored as SHA-
 Sessions are written through the floor's one write path, in the same transaction as
 seating the clerk at their counter.
 
-PINs cannot be guessed: every attempt is counted (as a failure until the PIN proves right)
-through the write path before the PIN is checked, so no number of parallel guesses gets past
-the limit; after USER_LIMIT wrong PINs for a username, or ADDRESS_LIMIT from one address,
-within WINDOW, logins for it are refused (even with the right PIN) for LOCK_FIRST, twice as
-long at each lockout in a row, at most LOCK_MAX. The PIN check itself (scrypt, slow) runs
-outside the lock.
+PINs cannot be guessed, and guessing cannot lock a clerk out: the rules (what is counted under
+which key, the waits, the known devices, the guesses a day they allow) are navbat.foundation.
+pin_logins's, shared with HQ. Here every attempt is counted through the floor's write path (a row
+in login_failures, under the address or the known device it came from) before the PIN is checked,
+so no number of parallel guesses gets past a limit; the check itself (scrypt, slow) runs on the
+bounded pool of PIN checks, outside the lock and off the request's thread.
 
 Sessions end: at logout; when the same user logs in at another counter (one counter at a
 time); after IDLE without a request; when the branch day they began on is over; when the
@@ -23,11 +23,11 @@ import functools
 import hashlib
 import math
 import secrets
-import threading
 from dataclasses import dataclass
 from typing import Any
 
 import sqlite_utils
+from navbat.foundation import pin_logins
 from navbat.foundation.config import Branch
 from navbat.foundation.tokens import new_token
 from navbat.server.floor import Floor, Write
@@ -37,23 +37,14 @@ from navbat.server.refusals import Invalid, Refused, Unauthorized
 from navbat.server.times import iso, parse_iso, utcnow
 from werkzeug.security import check_password_hash, generate_password_hash
 
-# scrypt takes 32 MB and ~50 ms of a core per check (outside the GIL): one at a time, so that a
-# crowd of logins or guesses queues for them instead of taking the hub's memory (32 threads x 32 MB)
-# and both cores of a branch PC from the kiosks.
-PIN_CHECKS = threading.BoundedSemaphore(1)
+# scrypt takes 32 MB and ~50 ms of a core per check: one at a time (and two waiting), so that a
+# crowd of logins or guesses is refused at once instead of taking the hub's threads, memory and
+# both cores of a branch PC from the kiosks; a known device has a slot of its own.
+PIN_CHECKS = pin_logins.PinChecks(workers=1, waiting=2)
 ROLES = ("clerk", "head")
 DEVICE_ROLES = ("kiosk", "display", "tablet", "monitor")  # a tablet rates the visitors of its own counter;
 # a monitor (Prometheus) reads /metrics
 
-USER_LIMIT = 5  # wrong PINs for one username within WINDOW
-# Wrong PINs from one address (the TCP peer, request.remote_addr) within WINDOW, whichever
-# usernames they name: what stops one machine trying a PIN on every user. Above what a PC
-# shared by a shift of clerks mistypes, far below a guessing script.
-ADDRESS_LIMIT = 20
-WINDOW = dt.timedelta(minutes=10)
-LOCK_FIRST = dt.timedelta(minutes=1)
-LOCK_MAX = dt.timedelta(minutes=30)  # 5 guesses per half hour: a 4-digit PIN needs weeks, always in sight
-LOCK_MEMORY = dt.timedelta(hours=24)  # a day without a lockout and the doubling starts again
 # An open console keeps its session alive by its own reads (the clerk's re-reads its counter at
 # every event, the head's its floor), so this only ends sessions nobody uses: a closed tab, a
 # PC left switched off, a token copied away. Two hours outlast a lunch break and the longest
@@ -73,9 +64,18 @@ class Principal:
 class TooManyAttempts(Refused):
     """Logins for this username or from this address are locked out (HTTP 429, Retry-After)."""
 
-    def __init__(self, until: dt.datetime, now: dt.datetime) -> None:
+    def __init__(self, until: dt.datetime, now: dt.datetime,
+                 message: str = "too many wrong PINs: try again in {} s") -> None:
         self.retry_after = max(1, math.ceil((until - now).total_seconds()))
-        super().__init__("too_many_attempts", f"too many wrong PINs: try again in {self.retry_after} s")
+        super().__init__("too_many_attempts", message.format(self.retry_after))
+
+
+class ChecksBusy(TooManyAttempts):
+    """Every PIN-check slot is taken (a crowd of logins or guesses): try again in a second."""
+
+    def __init__(self, now: dt.datetime) -> None:
+        super().__init__(now + dt.timedelta(seconds=pin_logins.Busy.retry_after), now,
+                         "too many logins at once: try again in {} s")
 
 
 class SessionExpired(Unauthorized):
@@ -101,7 +101,8 @@ def add_user(db: sqlite_utils.Database, username: str, role: str, pin: str, disp
     """Adds a user, or resets their PIN and role (and enables them): their sessions end."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}")
-    if not (pin.isdigit() and 4 <= len(pin) <= 12):
+    pin = pin_logins.normal_pin(pin)
+    if not (pin.isascii() and pin.isdigit() and 4 <= len(pin) <= 12):
         raise ValueError("the PIN must be 4 to 12 digits")
     db.execute("""INSERT INTO users (username, role, pin_hash, display_name, created_at) VALUES (?, ?, ?, ?, ?)
                   ON CONFLICT (username) DO UPDATE SET role=excluded.role, pin_hash=excluded.pin_hash,
@@ -138,38 +139,44 @@ def display_name(db: sqlite_utils.Database, username: str | None) -> str | None:
 # ---- logging in and out ------------------------------------------------------------------
 
 def login(floor: Floor, db: sqlite_utils.Database, username: str, pin: str, counter: int | None,
-          address: str = "unknown") -> str:
-    """A new session token; `db` is a reader for the PIN check (scrypt is slow: not under the lock)."""
+          address: str = "unknown", device: str | None = None) -> tuple[str, str]:
+    """(a new session token, a device token for the next login from here); `db` is a reader for
+    the PIN check. `device` is the token an earlier good login from here gave (or None)."""
     now = floor.clock()
-    _refuse_if_locked(db, username, address, now)  # a locked-out flood costs a read, never a write
-    attempt = _admit(floor, username, address)
     user = db.execute("SELECT role, pin_hash, disabled, credential FROM users WHERE username=?",
                       [username]).fetchone()
-    with PIN_CHECKS:
-        right = check_password_hash(user[1] if user else _no_user_hash(), pin)
+    known = pin_logins.device_key(device, username, user[1] if user else None, now)
+    _refuse_if_locked(db, username, address, known, now)  # a locked-out flood costs a read, never a write
+    attempt = _admit(floor, username, address, known)
+    try:
+        right = PIN_CHECKS.check(check_password_hash, user[1] if user else _no_user_hash(),
+                                 pin_logins.normal_pin(pin), known=known is not None)
+    except pin_logins.Busy:
+        with floor.write() as tx:  # never checked: no failure
+            tx.db.execute("DELETE FROM login_failures WHERE id=?", [attempt])
+        raise ChecksBusy(now) from None
     if not right or user is None or user[2]:
-        _failed(floor, username, address)
+        _failed(floor)
         raise Unauthorized("bad_credentials", "unknown user or wrong PIN")
     try:
         if user[0] == "clerk" and counter is None:
             raise Invalid("counter_required", "a clerk must name the counter they sit at")
         if counter is not None:
             counter_row(db, floor.branch, counter)  # 404 for an unknown counter
-        return _open_session(floor, username, counter, user[3], attempt)
+        token = _open_session(floor, username, counter, user[3], known or address)
     except Refused:
         with floor.write() as tx:  # the PIN was right: this attempt is no failure
             tx.db.execute("DELETE FROM login_failures WHERE id=?", [attempt])
         raise
+    return token, pin_logins.device_token(username, user[1], now)
 
 
-def _open_session(floor: Floor, username: str, counter: int | None, credential: int, attempt: int) -> str:
+def _open_session(floor: Floor, username: str, counter: int | None, credential: int, source: str) -> str:
     token = new_token(24)
     with floor.write() as tx:
-        tx.db.execute("DELETE FROM login_failures WHERE id=?", [attempt])
-        # The PIN proved right: the user's earlier wrong ones no longer count (the doubling stays).
-        tx.db.execute("""INSERT INTO login_lockouts (kind, name, lockouts, since, until) VALUES ('username', ?, 0, ?, ?)
-                         ON CONFLICT (kind, name) DO UPDATE SET since=excluded.since""",
-                      [username, iso(tx.now), iso(tx.now)])
+        # The PIN proved right: this attempt and the earlier wrong ones from the same address (or
+        # known device) no longer count; the address's and the crowd's counts are theirs to keep.
+        tx.db.execute("DELETE FROM login_failures WHERE username=? AND address=?", [username, source])
         if counter is not None:
             _free_if_abandoned(floor, tx, counter, username)
             seat = tx.db.execute("SELECT number FROM counters WHERE clerk=?", [username]).fetchone()
@@ -247,75 +254,79 @@ def identify(hub: Hub, token: str) -> Principal | None:
     return Principal(s["username"], s["role"], s["counter"], h)
 
 
-# ---- the limits on wrong PINs ------------------------------------------------------------
+# ---- the limits on wrong PINs (navbat.foundation.pin_logins) -------------------------------
 
-def _keys(username: str, address: str) -> tuple[tuple[str, str, int], ...]:
-    """(kind, name, limit); the kind is also the column of login_failures that names it."""
-    return ("username", username, USER_LIMIT), ("address", address, ADDRESS_LIMIT)
-
-
-def _refuse_if_locked(db: sqlite_utils.Database, username: str, address: str, now: dt.datetime) -> None:
-    for kind, name, _ in _keys(username, address):
-        row = db.execute("SELECT until FROM login_lockouts WHERE kind=? AND name=? AND until > ?",
-                         [kind, name, iso(now)]).fetchone()
-        if row:
-            raise TooManyAttempts(parse_iso(row[0]), now)
-
-
-def _due(tx: Write, username: str, address: str) -> dt.datetime | None:
-    """The end of the lockout this username or address is under, locking it now if its wrong
-    PINs (those still being checked included) reached the limit; None if it may try."""
-    ends = []
-    for kind, name, limit in _keys(username, address):
-        lock = tx.db.execute("SELECT since, until FROM login_lockouts WHERE kind=? AND name=?",
-                             [kind, name]).fetchone()
-        if lock and parse_iso(lock[1]) > tx.now:
-            ends.append(parse_iso(lock[1]))
-            continue
-        since = max(iso(tx.now - WINDOW), lock[0] if lock else "")
-        failures = tx.db.execute(f"SELECT count(*) FROM login_failures WHERE {kind}=? AND at > ?",
-                                 [name, since]).fetchone()[0]
-        if failures >= limit:
-            ends.append(_lock(tx, kind, name, address))
-    return max(ends, default=None)
+def _counts(db: sqlite_utils.Database, username: str, address: str, known: str | None,
+            now: dt.datetime) -> list[tuple[str, str | None, str | None, dt.datetime | None]]:
+    """[(kind, username, address, locked until or None)] for each key this login counts under."""
+    since = iso(now - pin_logins.MEMORY)
+    if known:
+        keys = [("username", username, known, pin_logins.FREE_PAIR,
+                 "username=? AND address=?", [username, known])]
+    else:
+        keys = [("username", username, address, pin_logins.FREE_PAIR, "username=? AND address=?", [username, address]),
+                ("address", None, address, pin_logins.FREE_ADDRESS, "address=?", [address]),
+                ("username", username, None, pin_logins.FREE_USER,
+                 f"username=? AND address NOT LIKE '{pin_logins.DEVICE_PREFIX}%'", [username])]
+    out = []
+    for kind, who, where, free, sql, args in keys:
+        times = [parse_iso(r[0]) for r in db.execute(
+            f"SELECT at FROM login_failures WHERE {sql} AND at > ?", [*args, since]).fetchall()]
+        until = pin_logins.locked_until(times, free)
+        out.append((kind, who, where, until if until and until > now else None))
+    return out
 
 
-def _lock(tx: Write, kind: str, name: str, address: str) -> dt.datetime:
-    row = tx.db.execute("SELECT lockouts, until FROM login_lockouts WHERE kind=? AND name=?", [kind, name]).fetchone()
-    n = row[0] + 1 if row and parse_iso(row[1]) > tx.now - LOCK_MEMORY else 1
-    until = tx.now + min(LOCK_FIRST * 2 ** min(n - 1, 16), LOCK_MAX)
-    tx.db.execute("""INSERT INTO login_lockouts (kind, name, lockouts, since, until, address) VALUES (?, ?, ?, ?, ?, ?)
-                     ON CONFLICT (kind, name) DO UPDATE SET lockouts=excluded.lockouts, since=excluded.since,
-                     until=excluded.until, address=excluded.address""",
-                  [kind, name, n, iso(tx.now), iso(until), address])
-    return until
+def _refuse_if_locked(db: sqlite_utils.Database, username: str, address: str, known: str | None,
+                      now: dt.datetime) -> None:
+    ends = [until for *_, until in _counts(db, username, address, known, now) if until]
+    if ends:
+        raise TooManyAttempts(max(ends), now)
 
 
-def _admit(floor: Floor, username: str, address: str) -> int:
+def _admit(floor: Floor, username: str, address: str, known: str | None) -> int:
     """Counts this attempt as a wrong PIN until it proves right; refuses it if locked out."""
     with floor.write() as tx:
-        until, now = _due(tx, username, address), tx.now
-        if until is None:
+        ends = [until for *_, until in _counts(tx.db, username, address, known, tx.now) if until]
+        if not ends:
             return tx.db.execute("INSERT INTO login_failures (username, address, at) VALUES (?, ?, ?)",
-                                 [username, address, iso(tx.now)]).lastrowid
-    raise TooManyAttempts(until, now)  # after the commit: the lockout it began is kept
+                                 [username, known or address, iso(tx.now)]).lastrowid
+    raise TooManyAttempts(max(ends), tx.now)
 
 
-def _failed(floor: Floor, username: str, address: str) -> None:
-    """A wrong PIN (already counted): the lockout begins at once if it was the last one allowed."""
+def _failed(floor: Floor) -> None:
+    """A wrong PIN (already counted): failures past the memory are forgotten."""
     with floor.write() as tx:
-        _due(tx, username, address)
-        old = iso(tx.now - LOCK_MEMORY)
-        tx.db.execute("DELETE FROM login_failures WHERE at < ?", [old])
-        tx.db.execute("DELETE FROM login_lockouts WHERE until < ?", [old])
+        tx.db.execute("DELETE FROM login_failures WHERE at < ?", [iso(tx.now - pin_logins.MEMORY)])
+
+
+def unlock(floor: Floor, username: str | None = None, address: str | None = None) -> int:
+    """The head lifts the locks on a username (from every address) or on an address; returns how many
+    wrong PINs were forgotten."""
+    with floor.write() as tx:
+        if username is not None:
+            return tx.db.execute("DELETE FROM login_failures WHERE username=?", [username]).rowcount
+        return tx.db.execute("DELETE FROM login_failures WHERE address=?", [address]).rowcount
 
 
 def lockouts(db: sqlite_utils.Database, now: dt.datetime) -> list[dict[str, Any]]:
     """Usernames and addresses locked out now, for the head's live floor, the latest first:
-    [{"kind": "username" | "address", "username": str | None, "address": str (the address
-    locked out, or the last one that failed for the username), "until": ISO 8601 UTC,
-    "lockouts": how many in a row}]."""
-    rows = db.query("""SELECT kind, name, lockouts, until, address FROM login_lockouts WHERE until > ?
-                       ORDER BY until DESC""", [iso(now)])
-    return [{"kind": r["kind"], "username": r["name"] if r["kind"] == "username" else None,
-             "address": r["address"], "until": r["until"], "lockouts": r["lockouts"]} for r in rows]
+    [{"kind": "username" | "address", "username": str | None, "address": str | None (the address
+    locked out, or the one the username is locked out from; None: from every unknown device),
+    "until": ISO 8601 UTC, "lockouts": the wrong PINs remembered}]."""
+    rows = db.execute("SELECT username, address, at FROM login_failures WHERE at > ?",
+                      [iso(now - pin_logins.MEMORY)]).fetchall()
+    groups: dict[tuple[str, str | None, str | None, int], list[dt.datetime]] = {}
+    for username, address, at in rows:
+        when = parse_iso(at)
+        groups.setdefault(("username", username, address, pin_logins.FREE_PAIR), []).append(when)
+        if not address.startswith(pin_logins.DEVICE_PREFIX):
+            groups.setdefault(("address", None, address, pin_logins.FREE_ADDRESS), []).append(when)
+            groups.setdefault(("username", username, None, pin_logins.FREE_USER), []).append(when)
+    out = []
+    for (kind, username, address, free), times in groups.items():
+        until = pin_logins.locked_until(times, free)
+        if until and until > now:
+            out.append({"kind": kind, "username": username, "address": address, "until": iso(until),
+                        "lockouts": len(times)})
+    return sorted(out, key=lambda lo: lo["until"], reverse=True)

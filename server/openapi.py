@@ -51,6 +51,9 @@ _paths: dict[str, Any] = {
         "type": "object", "required": ["username", "pin"],
         "properties": {"username": {"type": "string"}, "pin": {"type": "string"}, "counter": {"type": "integer"}}})},
     "/logout": {"post": _op("End this session and free the counter")},
+    "/lockouts/unlock": {"post": _op("The head lifts the lock-outs of wrong PINs on a username (from every address) "
+                                     "or on an address", body={"type": "object", "properties": {
+                                         "username": {"type": "string"}, "address": {"type": "string"}}})},
     "/me": {"get": _op("Who this token belongs to: name, role, counter", errors=(401,))},
     "/branch": {"get": _op("Branch names, units, priority classes, opening hours, walls' directions",
                            auth=False, errors=())},

@@ -1,8 +1,11 @@
-"""Clerks and branch heads log in with a PIN; clerks name their counter."""
+"""Clerks and branch heads log in with a PIN (in any digits); clerks name their counter. A good login
+sets the user's device cookie (navbat.foundation.pin_logins): the next login from this browser is
+a known device's. The head lifts lock-outs (POST /lockouts/unlock)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, g, jsonify, request
+from navbat.foundation import pin_logins
 from navbat.server import auth
 from navbat.server.api.common import json_body, require
 from navbat.server.hub import current
@@ -24,14 +27,31 @@ def login() -> Response:
         with hub.read() as db:
             # The address is the TCP peer (uvicorn trusts no proxy header): the hub is reached directly on the LAN, not
             # through a proxy (behind one, every login would share the proxy's address).
-            token = auth.login(hub.floor, db, body["username"], str(body["pin"]), counter,
-                               request.remote_addr or "unknown")
+            username = body["username"]
+            token, device = auth.login(hub.floor, db, username, str(body["pin"]), counter,
+                                       request.remote_addr or "unknown",
+                                       request.cookies.get(pin_logins.device_cookie(username)))
     except auth.TooManyAttempts as exc:
         response = jsonify({"error": exc.code, "message": exc.message})
         response.status_code = 429
         response.headers["Retry-After"] = str(exc.retry_after)
         return response
-    return jsonify({"token": token, "counter": counter})
+    response = jsonify({"token": token, "counter": counter})
+    response.set_cookie(pin_logins.device_cookie(username), device, max_age=int(pin_logins.DEVICE_LIFE.total_seconds()),
+                        path=request.path, httponly=True, samesite="Strict")
+    return response
+
+
+@bp.post("/lockouts/unlock")
+@require("head")
+def unlock() -> Response:
+    """{"username": name} lifts the locks on a user (from every address); {"address": ip} on an address."""
+    body = json_body()
+    username, address = body.get("username"), body.get("address")
+    if (username is None) == (address is None) or not isinstance(username or address, str):
+        raise Invalid("bad_unlock", 'send {"username": name} or {"address": ip}')
+    forgotten = auth.unlock(current().floor, username, address)
+    return jsonify({"status": "unlocked", "forgotten": forgotten})
 
 
 @bp.post("/logout")
