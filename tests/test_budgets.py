@@ -15,12 +15,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
+from axe import assert_accessible, axe_context
 from navbat.foundation.appointments import Appointments
 from navbat.foundation.config import Branch, load_config
 from navbat.server.hub import EXTENSION
 from requests.adapters import HTTPAdapter
 
-from tests.conftest import PINS, HandClock, make_app, serve_in_thread
+from tests.conftest import PINS, HandClock, chromium, make_app, serve_in_thread
 from tests.test_sms import code_from, read_log
 
 TEHRAN = ZoneInfo("Asia/Tehran")
@@ -232,5 +233,35 @@ def test_a_booking_flood_from_4_addresses_takes_a_bounded_share_of_the_day(defau
             page = s.post(f"{url}/book/confirm", data={"service": "PR2", "date": "2026-11-28", "start": free,
                                                        "phone": number, "code": code}, timeout=10)
         assert page.status_code == 429 and "روز دیگری را انتخاب کنید" in page.text
+    finally:
+        stop()
+
+
+def test_head_sees_the_sms_alarm_and_sets_the_budgets(defaults: Branch, tmp_path: Path) -> None:
+    app = make_app(defaults, tmp_path / "hub.sqlite", SMS_LOG=str(tmp_path / "sms.log"))
+    url, stop = serve_in_thread(app)
+    try:
+        head = {"Authorization": "Bearer " + requests.post(f"{url}/api/v1/login", json={
+            "username": "head", "pin": PINS["head"]}, timeout=5).json()["token"]}
+        assert requests.put(f"{url}/api/v1/remote/settings", json={"sms_per_hour": 5}, headers=head,
+                            timeout=5).status_code == 200
+        for n in range(4):  # 4 of 5: the alarm's 80 %
+            assert requests.post(f"{url}/api/v1/remote/verify", json={"phone": phone(n)}, timeout=5).status_code == 202
+        with chromium() as browser:
+            page = axe_context(browser, viewport={"width": 1400, "height": 1000}).new_page()
+            page.goto(f"{url}/head")
+            page.fill("input[name=pin]", PINS["head"])
+            page.click("#login button[type=submit]")
+            page.wait_for_function("() => !document.getElementById('sms-alarm').hidden")
+            assert "سقف پیامک نزدیک است" in page.text_content("#sms-alarm")
+            assert page.text_content("#sms-budget td[data-k=hour]") == "۴ / ۵"
+            assert page.input_value("#remote-form [name=address_day_share]") == "10"
+            page.fill("#remote-form [name=sms_per_hour]", "50")
+            page.fill("#remote-form [name=address_day_share]", "5")
+            page.click("#remote-form button[type=submit]")
+            page.wait_for_function("() => document.getElementById('sms-alarm').hidden")
+            assert_accessible(page, "/head budgets")
+        spend = requests.get(f"{url}/api/v1/remote/settings", headers=head, timeout=5).json()["budgets"]
+        assert spend["sms_per_hour"] == 50 and spend["address_day_share"] == 0.05
     finally:
         stop()
