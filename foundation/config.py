@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from navbat.foundation.appointments import Appointments
-from navbat.foundation.remote import Remote, Sms
+from navbat.foundation.remote import Budgets, Remote, Sms
 from pydantic import (
     AliasChoices,
     BaseModel,
@@ -270,6 +270,7 @@ class Branch(_Model):
     appointments: Appointments = Appointments()  # issue 18: booked time slots
     sms: Sms = Sms()  # issue 18: SMS gateway, remote turns
     remote: Remote = Remote()
+    budgets: Budgets = Budgets()  # issue 23: what outsiders may cost the branch
 
     @model_validator(mode="after")
     def _unique(self) -> Branch:

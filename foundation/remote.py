@@ -49,3 +49,17 @@ class Remote(_Model):
         if not m or (m is not True and (m[1], m[2]) >= (m[3], m[4])):
             raise ValueError(f'"{span}" is not HH:MM-HH:MM')
         return span
+
+
+class Budgets(_Model):
+    """What outsiders can make the branch spend (issue 23), so that no flood from a few addresses
+    costs it its SMS credit, its appointment places or a sub-service's numbers. The head may change
+    the SMS and booking budgets on /head (server/remote_settings.py); the kiosk cap is the file's."""
+
+    sms_per_hour: int = Field(default=200, ge=1, le=100_000)   # SMS of every kind queued in any hour...
+    sms_per_day: int = Field(default=1000, ge=1, le=1_000_000)  # ...and in a branch day; past it no new code
+    alarm_percent: int = Field(default=80, ge=1, le=100)        # /head and HQ warn from this share of a budget
+    bookings_per_address_hour: int = Field(default=5, ge=1, le=1000)  # appointments booked from one address
+    address_day_share: float = Field(default=0.1, gt=0, le=1)   # of a sub-service's day of places, per address
+    kiosk_tickets_per_minute: int = Field(default=30, ge=1, le=600)  # a kiosk token's sustained rate...
+    kiosk_burst: int = Field(default=10, ge=1, le=600)                # ...and the burst it may issue at once

@@ -7,22 +7,29 @@ Booking counts the slot and adds the booking in one transaction of the floor's w
 so concurrent bookers can never overbook it. Checking in issues the ticket (through the
 same path, with an Idempotency-Key made from the booking's code, so a retry gets the same
 ticket) and the engine calls it at its slot (`due_at`, queueing/policy.py).
+
+One address (the TCP peer, or the visitor's as HQ's relay passes it) books at most
+`budgets.bookings_per_address_hour` an hour and holds at most `address_day_share` of a
+sub-service's places of a day (issue 23): a few addresses cannot take a whole day.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import secrets
 from collections.abc import Callable
 from typing import Any
 
+from navbat.foundation.remote import Budgets
 from navbat.queueing.appointments import slot_capacities, visits_per_slot
 from navbat.queueing.branch import counters_from_branch
+from navbat.server import remote_settings
 from navbat.server.appointment_shares import share_of
 from navbat.server.floor import TRACKING_ALPHABET, Write
 from navbat.server.hub import Hub
 from navbat.server.queries import Row, ticket_row
-from navbat.server.refusals import Conflict, Invalid, NotFound
+from navbat.server.refusals import Conflict, Invalid, NotFound, TooMany
 from navbat.server.times import iso, parse_iso
 
 OPEN = ("booked", "checked_in")  # states that hold a place in a slot
@@ -107,9 +114,10 @@ def _new_code(db: Any) -> str:
 
 
 def book(hub: Hub, service: object, day_text: object, start: object, phone: str,
-         prove: Callable[[Write], None] = lambda tx: None) -> Row:
+         prove: Callable[[Write], None] = lambda tx: None, address: str = "unknown") -> Row:
     """Books the slot for `phone` (already checked; `prove` uses its code up in the same write).
-    One open booking per phone; a slot never takes more than its capacity."""
+    One open booking per phone; a slot never takes more than its capacity; `address` within its
+    budgets."""
     day = parse_day(day_text)
     if not isinstance(start, str):
         raise Invalid("bad_start", "start must be HH:MM, one of the day's slots")
@@ -129,12 +137,34 @@ def book(hub: Hub, service: object, day_text: object, start: object, phone: str,
             raise Conflict("booking_exists", "this phone already has a booking here; cancel or move it first")
         if _taken(tx.db, code, day).get(start, 0) >= cap:
             raise Conflict("slot_full", "that slot is full; pick another")
+        places = sum(c for _, c in plan.values())
+        _refuse_flood(tx.db, remote_settings.budgets(tx.db, hub.branch), address, code, day, places, tx.now)
         prove(tx)
         booking = _new_code(tx.db)
-        tx.db.execute("INSERT INTO appointments (code, service, day, start, due_at, phone, state, booked_at) "
-                      "VALUES (?, ?, ?, ?, ?, ?, 'booked', ?)",
-                      [booking, code, day.isoformat(), start, iso(slot_start), phone, iso(tx.now)])
+        tx.db.execute("INSERT INTO appointments (code, service, day, start, due_at, phone, state, booked_at, address) "
+                      "VALUES (?, ?, ?, ?, ?, ?, 'booked', ?, ?)",
+                      [booking, code, day.isoformat(), start, iso(slot_start), phone, iso(tx.now), address])
         return appointment_row(tx.db, booking)
+
+
+def _refuse_flood(db: Any, budgets: Budgets, address: str, service: str, day: dt.date, places: int,
+                  now: dt.datetime) -> None:
+    """TooMany when `address` has booked its hour's worth (cancelled ones count: churn costs too), or
+    holds its share of the day's places of this sub-service (at least one place, whatever the share)."""
+    hour = dt.timedelta(hours=1)
+    booked = [r[0] for r in db.execute("SELECT booked_at FROM appointments WHERE address=? AND booked_at>=? "
+                                       "ORDER BY booked_at", [address, iso(now - hour)])]
+    if len(booked) >= budgets.bookings_per_address_hour:
+        wait = (parse_iso(booked[len(booked) - budgets.bookings_per_address_hour]) + hour - now).total_seconds()
+        raise TooMany("too_many_bookings", f"{budgets.bookings_per_address_hour} bookings an hour may be made from "
+                      "one address", wait)
+    allowed = max(1, math.floor(budgets.address_day_share * places))
+    marks = ",".join("?" * len(OPEN))
+    held = db.execute(f"SELECT count(*) FROM appointments WHERE address=? AND service=? AND day=? "  # noqa: S608
+                      f"AND state IN ({marks})", [address, service, day.isoformat(), *OPEN]).fetchone()[0]
+    if held >= allowed:
+        raise TooMany("address_share_spent", f"one address may hold {allowed} of the {places} places of that "
+                      "day; pick another day", 3600)
 
 
 def open_booking(hub: Hub, phone: str) -> str | None:

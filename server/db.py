@@ -240,6 +240,17 @@ def m009_appointments(db: sqlite_utils.Database) -> None:
     db.execute("CREATE TABLE appointment_shares (service TEXT PRIMARY KEY, share REAL NOT NULL, at TEXT NOT NULL)")
 
 
+@migrations()
+def m010_budgets(db: sqlite_utils.Database) -> None:
+    # Issue 23: budgets are counted from the database, so a restart forgets nothing (server/budgets.py):
+    # SMS queued per hour and day, bookings per address; and a remote turn's phone as a slow hash,
+    # which is what the hub ships to HQ to keep one open turn per phone across branches.
+    db.execute("CREATE INDEX sms_outbox_created ON sms_outbox(created_at)")
+    db.execute("ALTER TABLE appointments ADD COLUMN address TEXT")
+    db.execute("CREATE INDEX appointments_address ON appointments(address, booked_at)")
+    db.execute("ALTER TABLE remote_turns ADD COLUMN phone_hash TEXT")
+
+
 class NewerDatabase(Exception):
     """The file carries migrations this release does not know: a newer navbat wrote it."""
 

@@ -7,10 +7,11 @@ from __future__ import annotations
 import re
 
 from flask import Flask, Response, current_app, jsonify
-from navbat.server.refusals import Conflict, Forbidden, Invalid, NotFound, Refused, Unauthorized
+from navbat.server.refusals import Conflict, Forbidden, Invalid, NotFound, Refused, TooMany, Unauthorized
 from werkzeug.exceptions import HTTPException
 
-STATUS: dict[type[Refused], int] = {Invalid: 400, Unauthorized: 401, Forbidden: 403, NotFound: 404, Conflict: 409}
+STATUS: dict[type[Refused], int] = {Invalid: 400, Unauthorized: 401, Forbidden: 403, NotFound: 404, Conflict: 409,
+                                    TooMany: 429}
 EXCERPT = 60  # characters of the caller's input an error may quote
 MAX_MESSAGE = 200
 _QUOTED = re.compile(r'"([^"]*)"')  # refusals quote what was sent: 'unknown service "P9"'
@@ -55,7 +56,10 @@ def status_of(exc: Refused) -> int:
 def init_app(app: Flask) -> None:
     @app.errorhandler(Refused)
     def _refused(exc: Refused) -> tuple[Response, int]:
-        return error(status_of(exc), exc.code, exc.message)
+        resp, status = error(status_of(exc), exc.code, exc.message)
+        if isinstance(exc, TooMany):
+            resp.headers["Retry-After"] = str(exc.retry_after)
+        return resp, status
 
     @app.errorhandler(Rejected)
     def _rejected(exc: Rejected) -> tuple[Response, int]:

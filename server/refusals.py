@@ -6,6 +6,8 @@ The floor, logins, ratings and the head's tools raise these; they know nothing o
 
 from __future__ import annotations
 
+import math
+
 
 class Refused(Exception):
     """A request the hub will not carry out; `code` is stable (clients branch on it)."""
@@ -33,3 +35,12 @@ class Unauthorized(Refused):
 
 class Forbidden(Refused):
     """Someone we know, who may not do this."""
+
+
+class TooMany(Refused):
+    """A rate or budget is used up (HTTP 429 with Retry-After): SMS codes, bookings from one
+    address, a kiosk token's tickets. `retry_after` is whole seconds, at least 1."""
+
+    def __init__(self, code: str, message: str, retry_after: float) -> None:
+        super().__init__(code, message)
+        self.retry_after = max(1, math.ceil(retry_after))

@@ -1,5 +1,6 @@
 """Remote turns' settings: the branch file's `remote:` section, with what the head changed on
-/head on top (table `remote_settings`, one JSON value per key). Also when turns are taken."""
+/head on top (table `remote_settings`, one JSON value per key). Also when turns are taken.
+The head's SMS and booking budgets (`budgets:`, issue 23) are kept the same way, in the same table."""
 
 from __future__ import annotations
 
@@ -9,36 +10,54 @@ from typing import Any
 
 import sqlite_utils
 from navbat.foundation.config import Branch
-from navbat.foundation.remote import Remote
+from navbat.foundation.remote import Budgets, Remote
 from navbat.server.refusals import Conflict, Invalid
 from navbat.server.times import iso
 from pydantic import ValidationError
 
 EDITABLE = ("enabled", "hours", "grace_minutes", "come_now_people", "come_now_minutes", "daily_cap")
+# the kiosk cap stays the branch file's: a head never needs to loosen it for a real kiosk
+BUDGETS = ("sms_per_hour", "sms_per_day", "alarm_percent", "bookings_per_address_hour", "address_day_share")
+
+
+def _stored(db: sqlite_utils.Database) -> dict[str, Any]:
+    return {r[0]: json.loads(r[1]) for r in db.execute("SELECT key, value FROM remote_settings")}
 
 
 def current(db: sqlite_utils.Database, branch: Branch) -> Remote:
-    stored = {r[0]: json.loads(r[1]) for r in db.execute("SELECT key, value FROM remote_settings")}
+    stored = _stored(db)
     return Remote.model_validate(branch.remote.model_dump() | {k: v for k, v in stored.items() if k in EDITABLE})
+
+
+def budgets(db: sqlite_utils.Database, branch: Branch) -> Budgets:
+    """The budgets in force: the branch file's, with the head's on top."""
+    stored = _stored(db)
+    return Budgets.model_validate(branch.budgets.model_dump() | {k: v for k, v in stored.items() if k in BUDGETS})
 
 
 def save(floor: Any, branch: Branch, changes: dict[str, Any]) -> Remote:
     """The head's changes, checked as the branch file's are; Invalid names the field at fault."""
-    unknown = sorted(set(changes) - set(EDITABLE))
+    unknown = sorted(set(changes) - set(EDITABLE) - set(BUDGETS))
     if unknown:
         raise Invalid("unknown_setting", f'unknown setting "{unknown[0]}"')
     with floor.write() as tx:
-        merged = current(tx.db, branch).model_dump() | changes
-        try:
-            valid = Remote.model_validate(merged, strict=True)  # 20.0 is no number of days, "1" no count
-        except ValidationError as exc:
-            err = exc.errors()[0]
-            raise Invalid("bad_setting", f"{'.'.join(map(str, err['loc']))}: {err['msg']}") from None
+        remote = _valid(Remote, current(tx.db, branch).model_dump() | changes)
+        spend = _valid(Budgets, budgets(tx.db, branch).model_dump() | changes)
         for key in changes:
+            valid = remote if key in EDITABLE else spend
             tx.db.execute("INSERT INTO remote_settings (key, value, at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE "
                           "SET value=excluded.value, at=excluded.at",
                           [key, json.dumps(getattr(valid, key)), iso(tx.now)])
         return current(tx.db, branch)
+
+
+def _valid(model: type[Remote] | type[Budgets], merged: dict[str, Any]) -> Any:
+    fields = {k: v for k, v in merged.items() if k in model.model_fields}
+    try:
+        return model.model_validate(fields, strict=True)  # 20.0 is no number of days, "1" no count
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        raise Invalid("bad_setting", f"{'.'.join(map(str, err['loc']))}: {err['msg']}") from None
 
 
 def refuse_if_closed(branch: Branch, settings: Remote, now: dt.datetime, ignore_hours: bool) -> None:

@@ -7,8 +7,9 @@
 
 `normal_phone` turns what a visitor typed (Persian digits, +98, spaces) into 09xxxxxxxxx. A code
 lasts CODE_TTL and allows CODE_TRIES guesses; a new code replaces the old one. Sending is limited
-per phone (one a minute, PHONE_PER_HOUR an hour) and per address (ADDRESS_PER_HOUR): a refusal is
-`TooMany` (HTTP 429 with Retry-After).
+per phone (one a minute, PHONE_PER_HOUR an hour) and per address (ADDRESS_PER_HOUR), and stops
+for everyone once the branch's SMS budget for the hour or the day is used (server/budgets.py): a
+refusal is a `refusals.TooMany` (HTTP 429 with Retry-After).
 """
 
 from __future__ import annotations
@@ -22,8 +23,9 @@ import secrets
 
 from navbat.foundation.i18n import gettext_for
 from navbat.foundation.persian import fa_digits, latin_digits
+from navbat.server import budgets, refusals, remote_settings
 from navbat.server.floor import Floor, Write
-from navbat.server.refusals import Forbidden, Invalid, Refused
+from navbat.server.refusals import Forbidden, Invalid, Refused  # noqa: F401 - callers catch verify.Refused
 from navbat.server.sms import Outbox
 from navbat.server.times import iso, parse_iso
 
@@ -36,12 +38,12 @@ ADDRESS_PER_HOUR = 20
 _PHONE = re.compile(r"^09\d{9}$")
 
 
-class TooMany(Refused):
-    """Too many codes asked for: wait `retry_after` seconds (HTTP 429)."""
+class TooMany(refusals.TooMany):
+    """Too many codes asked for this phone or from this address: wait `retry_after` seconds (HTTP 429)."""
 
     def __init__(self, message: str, until: dt.datetime, now: dt.datetime) -> None:
-        self.retry_after = max(1, math.ceil((until - now).total_seconds()))
-        super().__init__("too_many_requests", f"{message}; try again in {self.retry_after} s")
+        wait = max(1, math.ceil((until - now).total_seconds()))
+        super().__init__("too_many_requests", f"{message}; try again in {wait} s", wait)
 
 
 def normal_phone(value: object) -> str:
@@ -80,6 +82,7 @@ def send_code(floor: Floor, outbox: Outbox, phone: str, address: str) -> None:
                      [value, hour_ago]).fetchall()
             if len(rows) >= limit:
                 raise TooMany(f"too many codes for this {column}", parse_iso(rows[0][0]) + dt.timedelta(hours=1), now)
+        budgets.refuse_code_if_spent(tx.db, floor.branch, remote_settings.budgets(tx.db, floor.branch), now)
         code = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
         x("INSERT INTO phone_code_sends (phone, address, at) VALUES (?, ?, ?)", [phone, address, iso(now)])
         x("DELETE FROM phone_code_sends WHERE at < ?", [iso(now - dt.timedelta(days=1))])  # only the last hour counts

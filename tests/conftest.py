@@ -18,6 +18,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from navbat.foundation.config import Branch, load_config
+from navbat.foundation.remote import Budgets
 from navbat.server.app import create_app
 from navbat.server.auth import add_device, add_user
 from navbat.server.floor import Floor
@@ -63,9 +64,15 @@ def unit_summary(branch: Branch, code: str, waiting: int = 0, low: int | None = 
             "estimated_wait": None if low is None else {"low": low, "high": high}, "note": note}
 
 
+# Every test's visitors come from 127.0.0.1 and its kiosks share one token: the budgets that keep a few
+# addresses or a token from using up a branch (issue 23) are tests/test_budgets.py's, at their defaults.
+LOOSE_BUDGETS = Budgets(bookings_per_address_hour=1000, address_day_share=1.0, kiosk_tickets_per_minute=600,
+                        kiosk_burst=600)
+
+
 @pytest.fixture(scope="session")
 def branch() -> Branch:
-    return load_config()
+    return load_config().model_copy(update={"budgets": LOOSE_BUDGETS})
 
 
 def make_app(branch: Branch, db_path: Path, **config: object) -> Flask:

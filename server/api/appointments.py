@@ -25,7 +25,7 @@ def book() -> tuple[Response, int]:
     appointments.slots(hub, body["service"], body["date"])
     phone = verify.check_code(hub.floor, body["phone"], body["code"])
     row = appointments.book(hub, body["service"], body["date"], body["start"], phone,
-                            prove=lambda tx: verify.use_code(tx, phone))
+                            prove=lambda tx: verify.use_code(tx, phone), address=request.remote_addr or "unknown")
     return jsonify(appointments.public(row)), 201
 
 

@@ -6,21 +6,13 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, Response, g, jsonify, request
-from navbat.server import remote, remote_settings, sms, verify, views
+from navbat.server import budgets, remote, remote_settings, sms, verify, views
 from navbat.server.api.common import json_body, require
 from navbat.server.hub import current
 from navbat.server.refusals import Invalid
 from navbat.server.times import iso
 
 bp = Blueprint("remote", __name__)
-
-
-@bp.app_errorhandler(verify.TooMany)
-def _too_many(exc: verify.TooMany) -> Response:
-    response = jsonify({"error": exc.code, "message": exc.message})
-    response.status_code = 429
-    response.headers["Retry-After"] = str(exc.retry_after)
-    return response
 
 
 @bp.post("/remote/verify")
@@ -57,9 +49,11 @@ def get_settings() -> Response:
     hub = current()
     with hub.read() as db:
         settings = remote_settings.current(db, hub.branch)
+        spend = remote_settings.budgets(db, hub.branch)
     since = iso(dt.datetime.combine(hub.branch.branch_day(hub.clock()) - dt.timedelta(days=29), dt.time(),
                                     tzinfo=hub.branch.tz))
-    return jsonify({"settings": settings.model_dump(), "turns_30_days": remote.no_show_rate(hub, since)})
+    return jsonify({"settings": settings.model_dump(), "budgets": spend.model_dump(),
+                    "turns_30_days": remote.no_show_rate(hub, since)})
 
 
 @bp.put("/remote/settings")
@@ -68,12 +62,18 @@ def put_settings() -> Response:
     hub, body = current(), json_body()
     if not request.get_data() or not body:
         raise Invalid("no_settings", "send the settings to change as a JSON object")
-    return jsonify({"settings": remote_settings.save(hub.floor, hub.branch, body).model_dump()})
+    settings = remote_settings.save(hub.floor, hub.branch, body)
+    with hub.read() as db:
+        spend = remote_settings.budgets(db, hub.branch)
+    return jsonify({"settings": settings.model_dump(), "budgets": spend.model_dump()})
 
 
 @bp.get("/remote/sms-status")
 @require("head")
 def sms_status() -> Response:
-    """SMS sent, being retried and given up on, with the latest error (the head console)."""
-    with current().read() as db:
-        return jsonify(sms.outbox().status(db))
+    """SMS sent, being retried and given up on, with the latest error, and the SMS budget's use
+    (the head console's alarm)."""
+    hub = current()
+    with hub.read() as db:
+        use = budgets.sms_use(db, hub.branch, remote_settings.budgets(db, hub.branch), hub.clock())
+        return jsonify({**sms.outbox().status(db), "budget": use})

@@ -1,11 +1,15 @@
-"""Issuing tickets (kiosks) and looking them up by tracking code (F1)."""
+"""Issuing tickets (kiosks) and looking them up by tracking code (F1).
+
+A kiosk token issues at most `budgets.kiosk_tickets_per_minute` (a burst of `kiosk_burst`) new
+tickets, so that a stolen or runaway token cannot use up a sub-service's numbers for everyone;
+a retry with an Idempotency-Key already used costs nothing (issue 23)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, g, jsonify, request
-from navbat.server import views
+from flask import Blueprint, Response, current_app, g, jsonify, request
+from navbat.server import budgets, views
 from navbat.server.api.common import json_body, require
-from navbat.server.hub import current
+from navbat.server.hub import Hub, current
 from navbat.server.refusals import Invalid
 
 bp = Blueprint("tickets", __name__)
@@ -22,9 +26,18 @@ def issue() -> tuple[Response, int]:
     if not isinstance(service, str) or (priority is not None and not isinstance(priority, str)):
         raise Invalid("bad_field", "service and priority must be strings")
     hub = current()
+    if g.who.role == "kiosk" and not _replay(hub, f"{g.who.name}:{key}"):
+        buckets = current_app.extensions.setdefault("navbat.kiosk_buckets", budgets.TokenBuckets())
+        budgets.take_kiosk_ticket(buckets, hub.branch.budgets, g.who.name, hub.clock())
     row, created = hub.floor.issue_ticket(service, priority, key, g.who.name)
     # The view (with its estimate) is built after the write: replays never hold the write lock.
     return jsonify(views.visitor_ticket(hub, row)), 201 if created else 200
+
+
+def _replay(hub: Hub, key: str) -> bool:
+    """A ticket this key already made (the floor answers it again, at no cost)."""
+    with hub.read() as db:
+        return db.execute("SELECT 1 FROM tickets WHERE idempotency_key=?", [key]).fetchone() is not None
 
 
 @bp.get("/tickets/<code>")

@@ -19,7 +19,7 @@ from navbat.foundation.persian import digits, format_date
 from navbat.server import appointment_shares, appointments, sms, verify
 from navbat.server.hub import current
 from navbat.server.pages.common import lang as _lang
-from navbat.server.refusals import Refused
+from navbat.server.refusals import Refused, TooMany
 
 bp = Blueprint("book", __name__)
 
@@ -42,6 +42,10 @@ def _messages(_: Any) -> dict[str, str]:
         "wrong_code": _("The code is not right. Please try again."),
         "no_code": _("The code has expired or was used. Please ask for a new one."),
         "too_many_requests": _("Too many codes were asked for. Please wait a little and try again."),
+        "sms_budget_spent": _("This branch cannot send more codes for now. Please try again later."),
+        "too_many_bookings": _("Too many bookings were made from this connection. Please try again in an hour."),
+        "address_share_spent": _("This connection has booked as many of that day's places as one may. "
+                                 "Please pick another day."),
         "checked_in": _("This booking has checked in; its turn is in the queue."),
         "unknown_service": _("Please pick a service."),
         "bad_date": _("Please pick a day."),
@@ -118,8 +122,8 @@ def send_code():  # noqa: ANN201
         except Refused as exc:
             error = exc
     if error is not None:
-        return _page("choose", 409 if error.code in ("slot_full", "booking_exists") else 400, **f, slots=slots,
-                     error=error, shown=bool(slots))
+        status = 429 if isinstance(error, TooMany) else 409 if error.code in ("slot_full", "booking_exists") else 400
+        return _page("choose", status, **f, slots=slots, error=error, shown=bool(slots))
     return _page("code", **f, masked=_mask(f["phone"]))
 
 
@@ -130,7 +134,7 @@ def confirm():  # noqa: ANN201
     try:
         phone = verify.check_code(hub.floor, f["phone"], f["code"])
         row = appointments.book(hub, f["service"], f["date"], f["start"], phone,
-                                prove=lambda tx: verify.use_code(tx, phone))
+                                prove=lambda tx: verify.use_code(tx, phone), address=request.remote_addr or "unknown")
     except Refused as exc:
         if exc.code in ("wrong_code", "bad_code"):
             return _page("code", 400, **f, masked=_mask(f["phone"]), error=exc)
@@ -139,7 +143,8 @@ def confirm():  # noqa: ANN201
         if exc.code == "booking_exists" and (held := appointments.open_booking(hub, phone)):
             return redirect(url_for("book.booking", code=held, lang=_lang()), 303)
         slots, _ = _slots(f["service"], f["date"])
-        return _page("choose", 409, **f, slots=slots, error=exc, shown=bool(slots))
+        return _page("choose", 429 if isinstance(exc, TooMany) else 409, **f, slots=slots, error=exc,
+                     shown=bool(slots))
     return redirect(url_for("book.booking", code=row["code"], lang=_lang()), 303)
 
 

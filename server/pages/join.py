@@ -57,13 +57,17 @@ def _message(exc: Refused, lang: str) -> str:
         "bad_phone": _("Type a mobile number such as 09121234567."),
         "bad_code": _("Type the digits of the code sent by SMS."),
         "too_many_requests": _("Too many codes were asked for. Please try again in a few minutes."),
+        "sms_budget_spent": _("This branch cannot send more codes for now. Please try again later or come to the "
+                              "branch."),
+        "open_turn_elsewhere": _("This phone already has a turn waiting at another branch. You can take another "
+                                 "once it is over."),
         "service_unavailable": _("No counter serves this today."),
     }
     return words.get(exc.code, exc.message)
 
 
 def _status(exc: Refused) -> int:
-    return 429 if isinstance(exc, verify.TooMany) else status_of(exc)
+    return status_of(exc)  # a TooMany (codes, the SMS budget) is a 429
 
 
 @bp.get("/join")
