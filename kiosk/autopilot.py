@@ -22,12 +22,23 @@ Script = Generator[Any, None, None]  # yields a widget to tap, or a predicate to
 
 
 def tap(widget: Any) -> None:
-    from kivy.tests.common import UnitTestTouch
+    """A finger's down and up at the widget's centre, through Kivy's input pipeline. (Not
+    kivy.tests.common.UnitTestTouch: that module imports pytest, which an installed kiosk lacks.)"""
+    from kivy.base import EventLoop
+    from kivy.input.motionevent import MotionEvent
 
+    class Touch(MotionEvent):
+        def depack(self, args: dict) -> None:
+            self.sx, self.sy = args["x"], args["y"]  # the window's fractions, as a touch screen gives them
+            super().depack(args)
+
+    win = EventLoop.window
     x, y = widget.to_window(*widget.center)
-    touch = UnitTestTouch(x, y)
-    touch.touch_down()
-    touch.touch_up()
+    touch = Touch("autopilot", 99, {"x": x / (win.width - 1.0), "y": y / (win.height - 1.0)},
+                  is_touch=True, type_id="touch")
+    touch.profile = ["pos"]
+    EventLoop.post_dispatch_input("begin", touch)
+    EventLoop.post_dispatch_input("end", touch)
 
 
 def drive(script: Script, done: Callable[[str | None], None], timeout: float = 60.0) -> None:
