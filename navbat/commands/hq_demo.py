@@ -46,9 +46,9 @@ def run(args: argparse.Namespace) -> int:
     from navbat.hq.pgcluster import Cluster
     from navbat.hq.store import migrate
 
+    if Path(args.folder).exists() and not Path(args.folder).is_dir():
+        raise Refused(f"--folder {args.folder} is a file, not a folder")
     folder = Path(args.folder).resolve()
-    if folder.exists() and not folder.is_dir():
-        raise Refused(f"--folder {folder} is a file, not a folder")
     if not 0 < args.port < 65536:
         raise Refused(f"--port {args.port} is not a TCP port (1-65535)")
     folder.mkdir(parents=True, exist_ok=True)
