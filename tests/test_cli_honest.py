@@ -163,3 +163,27 @@ if __name__ == "__main__":  # the closing note's table, from a run of the cases 
             said_lines = out.stderr.strip().splitlines()
             RESULTS[c.args] = (said_lines[-1] if said_lines else "", out.returncode)
     print(table(), end="")
+
+
+def test_each_hq_demo_branch_has_its_own_branch_file(tmp_path: Path) -> None:
+    from navbat.foundation.config import load_config
+
+    from navbat.commands.hq_demo import DEMO, _branch_file
+
+    branches = [load_config(_branch_file(tmp_path, bid, number, city, en_city, en_province, province))
+                for bid, province, _, _, number, city, en_city, en_province in DEMO]
+    assert [b.branch.id for b in branches] == [d[0] for d in DEMO]
+    for b in branches:
+        assert b.branch.name.en.startswith("Social Security Branch") and "Tehran 14" not in b.branch.name.en
+    assert len({b.branch.name.fa for b in branches}) == len({b.branch.province.en for b in branches}) == 3
+    shiraz = branches[2].branch
+    assert (shiraz.name.en, shiraz.province.fa) == ("Social Security Branch 3, Shiraz", "فارس")
+
+
+def test_make_passes_the_port_and_cleans_every_demo_folder() -> None:
+    root = Path(__file__).resolve().parent.parent
+    make = lambda *a: subprocess.run(["make", "-n", "-C", str(root), *a], capture_output=True,  # noqa: E731
+                                     text=True, timeout=60).stdout
+    assert "navbat demo --port 8123" in make("demo", "PORT=8123")
+    assert "navbat hq-demo --port 8124" in make("hq-demo", "PORT=8124")
+    assert {"var/hq-demo", "var/sms.log", "var/*.sqlite*", "var/tickets"} <= set(make("clean").split())
