@@ -29,7 +29,7 @@ from navbat.counter_display.announce import Announcement, AnnouncementQueue, Pla
 from navbat.counter_display.feed import Feed, Refresher, Watch
 from navbat.counter_display.viewmodel import HISTORY, CounterModel, WallModel
 from navbat.foundation.assets import FONT_REGULAR
-from navbat.foundation.hub_client import HubClient, HubError
+from navbat.foundation.hub_client import HubClient, HubError, HubRefused
 from navbat.foundation.hub_events import EventStream
 from navbat.foundation.shaping import shaped
 
@@ -189,8 +189,32 @@ class DisplayApp(App):
 
     # ---- hub data, off the UI thread -------------------------------------------------
 
+    def _token_refusal(self) -> str | None:
+        """The hub's refusal of this display's token (GET /me), or None; said on the first screen."""
+        if not self.token:
+            return None  # no token: its live events share the anonymous slots (navbat display --help)
+        while True:
+            try:
+                me = HubClient(self.hub_url, self.token).me()
+            except HubRefused as exc:
+                return exc.code
+            except HubError as exc:
+                log(f"hub not reachable yet ({exc}); retrying")
+                time.sleep(2)
+                continue
+            return None if me.get("role") == "display" else f"a {me.get('role')}'s token"
+
+    @mainthread
+    def _show_token_problem(self, code: str) -> None:
+        (self.wall or self.counter_model).token_problem = code
+        log(f"the hub refuses this display's token ({code})")
+        self._render()
+
     def _load(self) -> None:
         """First picture: branch, waiting counts, what counters serve now; retried until the hub answers."""
+        refused = self._token_refusal()
+        if refused:
+            self._show_token_problem(refused)
         while True:
             try:
                 if self.wall:

@@ -81,6 +81,14 @@ class WallView:
     labels: dict[str, str] = field(default_factory=dict)
 
 
+def status_text(_: Any, online: bool, token_problem: str | None) -> str:
+    """The band across the screen: a refused token first (it will not mend by reconnecting), then the hub's absence."""
+    if token_problem:
+        return _("This display's token is not accepted by the hub ({reason}). Please tell the branch's IT staff: "
+                 "a new token is made with `navbat device add NAME --role display`.").format(reason=token_problem)
+    return "" if online else _("No connection to the hub; reconnecting…")
+
+
 class WallModel:
     def __init__(self, lang: str = "fa", tz: str = "Asia/Tehran", history: int = HISTORY,
                  display: str | None = None) -> None:
@@ -92,6 +100,7 @@ class WallModel:
         self.units: dict[str, dict[str, Any]] = {}  # the hub's UnitSummary by code, in the branch's order
         self.calls: list[Call] = []  # newest first
         self.online = False
+        self.token_problem: str | None = None  # the hub's refusal of this display's token (GET /me), if any
 
     # ---- data in ---------------------------------------------------------------
 
@@ -184,8 +193,8 @@ class WallModel:
             recall=bool(current and current.recalls),
             previous=[(digits(c.number, self.lang), self.counter_text(c.counter)) for c in self.calls[1:]],
             units=self._unit_rows(),
-            online=self.online,
-            status="" if self.online else _("No connection to the hub; reconnecting…"),
+            online=self.online and not self.token_problem,
+            status=status_text(_, self.online, self.token_problem),
             stale=current is not None and not self.online,
             labels={"now": _("Now calling") if self.online else _("Last number called before the connection was lost"),
                     "previous": _("Previous calls"), "waiting": _("Waiting now"),
@@ -215,6 +224,7 @@ class CounterModel:
         self.counter: dict[str, Any] | None = None
         self.names: dict[str, str] = {}
         self.online = False
+        self.token_problem: str | None = None  # as WallModel's
 
     def load_services(self, services: list[dict[str, Any]]) -> None:
         self.names = {s["code"]: s["name"].get(self.lang) or s["name"]["fa"] for s in services}
@@ -246,6 +256,6 @@ class CounterModel:
             services=[self.names.get(s["code"], s["code"])  # primary ones first, then backups
                       for s in sorted(c.get("services", []), key=lambda s: -s.get("weight", 1))],
             services_label=_("Served at this counter"),
-            online=self.online,
-            status="" if self.online else _("No connection to the hub; reconnecting…"),
+            online=self.online and not self.token_problem,
+            status=status_text(_, self.online, self.token_problem),
         )

@@ -84,6 +84,10 @@ class HubClient:
         """GET /calls: the day's latest call of each ticket, newest first (a restarted wall shows them again)."""
         return self._request("GET", "/calls", params={"limit": limit})["calls"]
 
+    def me(self) -> dict[str, Any]:
+        """GET /me with the device's token: {name, role}; HubRefused 401 if the hub does not know the token."""
+        return self._request("GET", "/me")
+
     def health(self) -> dict[str, Any]:
         """GET /health: whether the hub answers at all (a display's watch on it)."""
         return self._request("GET", "/health")

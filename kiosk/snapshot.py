@@ -14,8 +14,11 @@ SETTLE_SECONDS = 1.5  # frames for layout, fonts and icons before the picture
 def prepare(model: KioskModel, screen: str, unit: str | None = None, service: str | None = None) -> str | None:
     """Bring the model to `screen`; returns a problem (one line) if that cannot be done."""
     model.refresh()
-    if model.branch is None:
-        return f"the hub at {model.hub.url} did not answer"
+    refused = model.load_problem is not None and model.load_problem.kind == "bad_token"
+    if screen == HOME and refused:
+        return None  # the home screen says the token is refused: that is the picture
+    if model.branch is None or refused:
+        return f"the hub at {model.hub.url} did not answer" if not refused else model.message(model.load_problem)
     if screen == HOME:
         return None
     if model.load_problem is not None:

@@ -28,6 +28,8 @@ from navbat.kiosk.printing import KioskPrinter, PrintOutcome
 from navbat.kiosk.views import ServiceRow, ServiceView, TicketView, UnitCard
 
 HOME, UNIT, SERVICE, TICKET = "home", "unit", "service", "ticket"
+# The hub's answers meaning the kiosk's token is wrong: unknown or re-keyed (401), another device's role (403).
+TOKEN_REFUSALS = ("unauthorized", "session_expired", "forbidden", "not_a_kiosk")
 SCREENS = (HOME, UNIT, SERVICE, TICKET)
 IDLE_SECONDS = 60.0  # a visitor who walks away leaves the kiosk on home for the next one
 TICKET_SECONDS = 20.0  # the ticket screen stays this long, then home
@@ -35,7 +37,7 @@ TICKET_SECONDS = 20.0  # the ticket screen stays this long, then home
 
 @dataclasses.dataclass(frozen=True)
 class Problem:
-    kind: str  # hub_down | refused | closed
+    kind: str  # hub_down | refused | closed | bad_token
     code: str  # the hub's error code, or "unreachable"
     can_retry: bool
 
@@ -61,7 +63,8 @@ class KioskModel:
         self.key: str | None = None  # this visit's Idempotency-Key, once "take a ticket" was pressed
         self.busy = False
         self.problem: Problem | None = None  # shown on the current screen
-        self.load_problem: Problem | None = None  # the home screen could not load (hub down, closed)
+        self.load_problem: Problem | None = None  # the home screen could not load (hub down, closed, bad token)
+        self.token_ok = False  # the hub accepted this kiosk's token (GET /me), checked before the first screen
         self.ticket: dict[str, Any] | None = None
         self.printed: PrintOutcome | None = None
         self.last_touch = clock()
@@ -79,14 +82,23 @@ class KioskModel:
     # ---- loading the branch and the live counts --------------------------------
     def fetch(self) -> tuple[dict[str, Any], dict[str, Any]]:
         """GET /branch and /services (sub-services and units with the hub's summaries), any thread;
-        raises HubUnreachable / HubRefused."""
+        raises HubUnreachable / HubRefused. Until the hub has accepted the kiosk's token, GET /me
+        first: a wrong token is said on the first screen, not at the first visitor's tap."""
+        if not self.token_ok:
+            me = self.hub.me()
+            if me.get("role") != "kiosk":
+                raise HubRefused(403, "not_a_kiosk", f"the token is a {me.get('role')}'s, not a kiosk's")
         return self.hub.branch(), self.hub.queue()
 
     def finish_fetch(self, result: tuple[dict[str, Any], dict[str, Any]] | Exception) -> None:
-        if isinstance(result, Exception):
+        if isinstance(result, HubRefused) and result.code in TOKEN_REFUSALS:
+            self.token_ok = False
+            self.load_problem = Problem("bad_token", result.code, can_retry=False)
+        elif isinstance(result, Exception):
             if self.branch is None or isinstance(result, HubRefused):
                 self.load_problem = self._problem_for(result)
         else:
+            self.token_ok = True
             self.branch, queue = result
             self.services, self.units = queue["services"], queue["units"]
             self.load_problem = None
@@ -124,6 +136,10 @@ class KioskModel:
             return _("The ticket system is not answering right now. Please try again in a moment.")
         if problem.kind == "closed":
             return self._closed_text()
+        if problem.kind == "bad_token":
+            return _("This kiosk's token is not accepted by the ticket system ({reason}). Please tell the "
+                     "branch's IT staff: a new token is made with `navbat device add NAME --role kiosk`.").format(
+                reason=problem.code)
         if problem.code == "service_unavailable":
             return _("No counter gives this service today. Please ask at the information desk.")
         if problem.code == "numbers_exhausted":
@@ -144,7 +160,7 @@ class KioskModel:
         self.set_lang("en" if self.lang == "fa" else "fa")
 
     def open_unit(self, code: str) -> None:
-        if self.load_problem and self.load_problem.kind == "closed":
+        if self.load_problem and self.load_problem.kind in ("closed", "bad_token"):
             return
         if not any(u["code"] == code for u in self.units):
             raise KeyError(code)

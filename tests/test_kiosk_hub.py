@@ -27,8 +27,11 @@ def test_refusals_carry_the_hubs_error_code(live_hub) -> None:  # noqa: ANN001
 
 
 def test_a_refused_ticket_is_explained_and_frees_the_key(live_hub) -> None:  # noqa: ANN001
-    m = KioskModel(HubClient(live_hub.url, "not-a-token"))
+    from navbat.server.auth import add_device
+
+    m = KioskModel(HubClient(live_hub.url, live_hub.app.config["KIOSK_TOKEN"]))
     m.refresh()
+    add_device(live_hub.app.extensions["navbat.hub"].store.writer, "kiosk-1", "kiosk")  # re-keyed while it runs
     m.open_unit("premium")
     m.open_service("PR1")
     assert m.take_ticket() is None

@@ -83,6 +83,9 @@ class FakeHub:
     def __init__(self) -> None:
         self.queue_answer = copy.deepcopy(QUEUE)
 
+    def me(self) -> dict[str, Any]:
+        return {"name": "kiosk-1", "role": "kiosk", "counter": None}
+
     def branch(self) -> dict[str, Any]:
         return copy.deepcopy(BRANCH)
 

@@ -113,3 +113,54 @@ def test_hq_gets_its_own_options_only(root: Path) -> None:
     assert hq["ProtectSystem"] == ["strict"] and hq["PrivateTmp"] == ["yes"]  # its metrics folder: a private /tmp
     assert hq["After"] == ["network-online.target postgresql.service"]
     assert hq["EnvironmentFile"] == ["-/etc/navbat/hq.env"]  # NAVBAT_HQ_DATABASE stays off the command line
+
+
+def test_secrets_go_to_root_only_environment_files_never_the_command_line(tmp_path: Path) -> None:
+    (tmp_path / "etc/navbat").mkdir(parents=True)
+    shutil.copyfile(DEFAULT_CONFIG, tmp_path / "etc/navbat/branches.yaml")
+    hub = navbat("service", "install", "--root", str(tmp_path), "hub", "--config", "/etc/navbat/branches.yaml",
+                 "--hq", "https://hq.example:8090", "--hq-token", "SECRET-hq-1")
+    kiosk = navbat("service", "install", "--root", str(tmp_path), "kiosk", "--hub", "http://hub.local:8080",
+                   "--token=SECRET-kiosk-1")
+    assert hub.returncode == 0 and kiosk.returncode == 0, hub.stderr + kiosk.stderr
+    units = {u.name: u.read_text() for u in (tmp_path / "etc/systemd/system").glob("navbat-*.service")}
+    assert units and not any("SECRET" in text for text in units.values())
+    unit = settings(units["navbat-hub.service"])
+    assert unit["ExecStart"] == [f"{NAVBAT} hub --config /etc/navbat/branches.yaml --hq https://hq.example:8090 "
+                                 "--db /var/lib/navbat/navbat.sqlite"]
+    assert unit["EnvironmentFile"] == ["-/etc/navbat/hub.env"]
+    assert settings(units["navbat-kiosk.service"])["EnvironmentFile"] == ["-/etc/navbat/kiosk.env"]
+    for role, line in (("hub", "NAVBAT_HQ_TOKEN=SECRET-hq-1"), ("kiosk", "NAVBAT_KIOSK_TOKEN=SECRET-kiosk-1")):
+        env = tmp_path / f"etc/navbat/{role}.env"
+        assert env.read_text().splitlines() == [line] and env.stat().st_mode & 0o777 == 0o600
+    # again with a new token: the line is replaced, the file stays root-only
+    (tmp_path / "etc/navbat/hub.env").write_text("NAVBAT_SMS_PASSWORD=pw\nNAVBAT_HQ_TOKEN=old\n")
+    assert navbat("service", "install", "--root", str(tmp_path), "hub", "--hq", "https://hq.example:8090",
+                  "--hq-token", "SECRET-hq-2").returncode == 0
+    assert (tmp_path / "etc/navbat/hub.env").read_text() == "NAVBAT_SMS_PASSWORD=pw\nNAVBAT_HQ_TOKEN=SECRET-hq-2\n"
+    unit_file = tmp_path / "etc/systemd/system/navbat-hub.service"
+    out = subprocess.run(["systemd-analyze", "verify", "--man=no", str(unit_file)], capture_output=True, text=True,
+                         timeout=60, env={**os.environ, "SYSTEMD_LOG_LEVEL": "notice"})
+    assert (out.returncode, out.stdout, out.stderr) == (0, "", "")
+    printed = navbat("service", "unit", "hub", "--hq", "https://hq.example:8090", "--hq-token", "SECRET-hq-3")
+    assert printed.returncode == 0 and "SECRET" not in printed.stdout and "--hq-token" not in printed.stdout
+    assert "NAVBAT_HQ_TOKEN left out of the unit's command line" in printed.stderr
+
+
+def test_the_hub_reads_its_hq_token_from_the_environment_and_warns_on_the_option(tmp_path: Path) -> None:
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:  # the hub stops at listening: no hub left running
+        port = str(taken.getsockname()[1])
+        base = ["hub", "--db", str(tmp_path / "hub.sqlite"), "--port", port, "--hq", "http://127.0.0.1:1"]
+        env = {k: v for k, v in os.environ.items() if k != "NAVBAT_HQ_TOKEN"}
+        run = lambda args, **extra: subprocess.run([NAVBAT, *args], capture_output=True, text=True,  # noqa: E731
+                                                   timeout=60, env={**env, **extra})
+        missing = run(base)
+        assert missing.returncode == 2 and "the HQ token (NAVBAT_HQ_TOKEN, or --hq-token)" in missing.stderr
+        from_env = run(base, NAVBAT_HQ_TOKEN="T" * 32)
+        assert from_env.returncode == 2 and f"cannot listen on 127.0.0.1:{port}" in from_env.stderr
+        assert "warning" not in from_env.stderr
+        flag = run([*base, "--hq-token", "T" * 32])
+        assert f"cannot listen on 127.0.0.1:{port}" in flag.stderr
+        assert "warning: --hq-token is visible to every user in `ps`" in flag.stderr

@@ -46,15 +46,13 @@ def run(args: argparse.Namespace) -> int:
     from navbat.hq.pgcluster import Cluster
     from navbat.hq.store import migrate
 
+    if Path(args.folder).exists() and not Path(args.folder).is_dir():
+        raise Refused(f"--folder {args.folder} is a file, not a folder")
     folder = Path(args.folder).resolve()
-    if folder.exists() and not folder.is_dir():
-        raise Refused(f"--folder {folder} is a file, not a folder")
-    if not 0 < args.port < 65536:
-        raise Refused(f"--port {args.port} is not a TCP port (1-65535)")
     folder.mkdir(parents=True, exist_ok=True)
     configs = {bid: _branch_file(folder, bid, number, city, en_city, en_province, province)
                for bid, province, _, _, number, city, en_city, en_province in DEMO}
-    hq_port = args.port if _free(args.port) else free_port()
+    hq_port = args.port if args.port and _free(args.port) else free_port()
     ports = {bid: free_port() for bid, *_ in DEMO}
     cluster = Cluster(folder / "pg")
     cluster.start()
