@@ -1,7 +1,10 @@
-"""The hub under attack from its own LAN while a branch works (issue 15).
+"""The hub (and HQ) under attack from its own LAN while a branch works (issues 15 and 23).
 
     .venv/bin/python benchmarks/abuse.py [--seconds 60] [--idle-anonymous 2000] [--guessers 4] [--calm]
+                                         [--idle-connections 2000] [--slow-heads 50] [--slow-bodies 50]
                                          [hub_load.py's options]
+    .venv/bin/python benchmarks/abuse.py --compare [the same options]   # calm, then attacked: side by side
+    .venv/bin/python benchmarks/abuse.py --hq [--seconds 30] [--idle-connections ...]   # HQ (benchmarks/abuse_hq.py)
 
 The branch's load is hub_load.py's (8 kiosks issuing, 20 clerks calling, 30 wall displays on
 their display token). Once the displays listen, 2,000 idle anonymous event streams are opened
@@ -10,7 +13,9 @@ cap: 503 at once); they stay open through the measured period. Once every window
 other attackers start, each from loopback addresses of its own:
 - PIN guessing from 4 clients, each a steady --guess-rate of wrong PINs for the clerks' usernames;
 - 10 MB bodies posted to /tickets, /login and /ratings (--body-rate per second);
-- spoken-call requests: a fresh call each time, and one with 2,000 voices.
+- spoken-call requests: a fresh call each time, and one with 2,000 voices;
+- (issue 23, benchmarks/slow_clients.py) 2,000 connections that never send a byte, 50 request heads
+  and 50 bodies of /tickets (Content-Length: 60000) sent a byte a second, each reopened when closed.
 Printed: kiosk issue p50/p99, call-to-every-display p99, the hub's peak memory, every 5xx, and
 what each attacker got. --calm runs the same load without the attackers, for the figures beside.
 Targets on the 2-core machine: issue p99 < 100 ms, call-to-display p99 < 200 ms, no 5xx,
@@ -31,6 +36,7 @@ from collections import Counter
 from urllib.parse import urlsplit
 
 import hub_load
+from slow_clients import SlowClients
 
 API = "/api/v1"
 TEN_MB = 10 * 1024 * 1024
@@ -52,6 +58,8 @@ class Attack:
         self.over_cap: dict[str, int] = {}
         self.open_s = 0.0
         self.threads: list[threading.Thread] = []
+        self.slow = SlowClients(self.host, self.port, args.idle_connections, args.slow_heads, args.slow_bodies,
+                                f"{API}/tickets", args.slow_every)
 
     # ---- each attacker -------------------------------------------------------------------
 
@@ -123,8 +131,10 @@ class Attack:
                          threading.Thread(target=self.announcer, daemon=True)]
         for t in self.threads:
             t.start()
+        self.slow.start()
 
     def stop(self) -> None:
+        self.slow.stop()
         self.stop_event.set()
         for t in self.threads:
             t.join(35)
@@ -139,11 +149,12 @@ class Attack:
             f"attack: PIN guesses from {self.args.guessers} clients {dict(self.answers['guess'])}",
             f"attack: 10 MB bodies {dict(self.answers['body'])} ({self.sent_bytes / 2**20:,.0f} MB sent)",
             f"attack: spoken calls {dict(self.answers['announce'])}",
+            *self.slow.lines("the hub"),
         ]
 
     def server_errors(self) -> int:
         return sum(n for answers in self.answers.values() for status, n in answers.items()
-                   if status.isdigit() and int(status) >= 500)
+                   if status.isdigit() and int(status) >= 500) + self.slow.server_errors()
 
 
 def main() -> int:
@@ -155,7 +166,19 @@ def main() -> int:
     p.add_argument("--guess-rate", type=float, default=10.0, help="wrong PINs per second, per guesser")
     p.add_argument("--body-rate", type=float, default=1.0, help="10 MB bodies per second")
     p.add_argument("--announce-rate", type=float, default=4.0, help="spoken-call requests per second")
+    p.add_argument("--idle-connections", type=int, default=2000, help="connections that never send a byte")
+    p.add_argument("--slow-heads", type=int, default=50, help="request heads sent a byte at a time")
+    p.add_argument("--slow-bodies", type=int, default=50, help="60,000-byte bodies sent a byte at a time")
+    p.add_argument("--slow-every", type=float, default=1.0, help="seconds between a slow client's bytes")
+    p.add_argument("--compare", action="store_true", help="a calm run, then an attacked one, figures side by side")
+    p.add_argument("--hq", action="store_true", help="attack HQ instead (benchmarks/abuse_hq.py)")
     ours, rest = p.parse_known_args()
+    if ours.hq:
+        import abuse_hq
+
+        return abuse_hq.main(ours, rest)
+    if ours.compare:
+        return compare([a for a in sys.argv[1:] if a != "--compare"])
     ours.clerks = 20
     for i, arg in enumerate(rest):  # hub_load's --clerks decides the usernames guessed
         if arg == "--clerks" and i + 1 < len(rest):
@@ -164,6 +187,32 @@ def main() -> int:
     print("abuse:", "calm (no attackers)" if ours.calm else "attacked", flush=True)
     extra = None if ours.calm else (lambda url, tokens: Attack(url, ours))
     return hub_load.main(rest, extra=extra, description=description)
+
+
+def compare(argv: list[str]) -> int:
+    """This script twice, calm then attacked, each in a process of its own; their RESULT lines side by side."""
+    import re
+    import subprocess
+
+    results = {}
+    for label, extra in (("calm", ["--calm"]), ("attacked", [])):
+        out = subprocess.run([sys.executable, __file__, *argv, *extra], capture_output=True, text=True).stdout
+        print(out, flush=True)
+        line = next((x for x in out.splitlines() if x.startswith("RESULT ")), "")
+        results[label] = {k: float(v) for k, v in re.findall(r"(\w+)=([-\d.]+)", line)}
+    calm, hit = results["calm"], results["attacked"]
+    if not calm or not hit:
+        print("a run gave no RESULT line")
+        return 1
+    ratio = hit["issue_p99"] / calm["issue_p99"] if calm["issue_p99"] else float("inf")
+    ok = ratio <= 2 and hit["issue_p99"] < 250 and hit["server_errors"] == 0 and hit["peak_mb"] < 500
+    print(f"kiosk issue p50 {calm['issue_p50']:.1f} ms calm, {hit['issue_p50']:.1f} ms attacked; "
+          f"p99 {calm['issue_p99']:.1f} ms calm, {hit['issue_p99']:.1f} ms attacked ({ratio:.2f}x); "
+          f"5xx {hit['server_errors']:.0f}; hub peak memory {calm['peak_mb']:.0f} MB calm, {hit['peak_mb']:.0f} MB "
+          f"attacked")
+    verdict = "met" if ok else "NOT met"
+    print(f"targets (attacked issue p99 within 2x of calm and < 250 ms, no 5xx, < 500 MB): {verdict}")
+    return 0
 
 
 if __name__ == "__main__":

@@ -5,7 +5,8 @@ byte every few seconds held one of the pool's threads for as long as it liked, a
 such clients stopped every kiosk. Here the body is read first, on the loop, within `body_s` plus
 its length at `body_rate` (server.connlimits.Limits) and up to `max_body` bytes; only then does
 the application (Flask's thread) get the request, with the body already in memory. Too big: 413,
-too slow: 408, both JSON, and the connection is closed gently (the protocol's linger).
+too slow: 408, both JSON, and the connection is closed gently (the protocol's linger). The bodies
+in memory at once are bounded too (`body_memory`: a thread no longer bounds them): past it, 503.
 """
 
 from __future__ import annotations
@@ -31,15 +32,22 @@ class BodyFirst:
     def __init__(self, app: ASGIApp, limits: Limits, max_body: int,
                  headers: Iterable[tuple[str, str]] = ()) -> None:
         self.app, self.limits, self.max_body = app, limits, max_body
+        self.in_memory = 0  # bytes of the bodies being read or served now (announced lengths, then read ones)
         self.headers = [(b"content-type", b"application/json"), (b"cache-control", b"no-store"),
                         *((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers)]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        body = await self._read(scope, receive, send)
-        if body is None:
-            return
+        held = [0]  # this request's share of in_memory
+        try:
+            body = await self._read(scope, receive, send, held)
+            if body is not None:
+                await self._serve(scope, receive, send, body)
+        finally:
+            self.in_memory -= held[0]
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send, body: bytes) -> None:
         given = False
 
         async def replay() -> Message:
@@ -50,11 +58,22 @@ class BodyFirst:
             return {"type": "http.request", "body": body, "more_body": False}
         await self.app(scope, replay, send)
 
-    async def _read(self, scope: Scope, receive: Receive, send: Send) -> bytes | None:
+    def _hold(self, held: list[int], size: int) -> bool:
+        """Counts `size` bytes more of this request's body in memory; False past the budget."""
+        if size > held[0]:
+            if self.in_memory + size - held[0] > self.limits.body_memory:
+                return False
+            self.in_memory += size - held[0]
+            held[0] = size
+        return True
+
+    async def _read(self, scope: Scope, receive: Receive, send: Send, held: list[int]) -> bytes | None:
         """The body, or None once the request is answered (or its client gone)."""
         declared = _content_length(scope)
         if declared is not None and declared > self.max_body:
             return await self._refuse(scope, send, 413, "request_entity_too_large", self._too_large())
+        if not self._hold(held, declared or 0):
+            return await self._busy(scope, send)
         loop = asyncio.get_running_loop()
         expected = declared if declared is not None else self.max_body
         deadline = loop.time() + self.limits.body_s + expected / self.limits.body_rate
@@ -71,6 +90,8 @@ class BodyFirst:
             size += len(chunk)
             if size > self.max_body:
                 return await self._refuse(scope, send, 413, "request_entity_too_large", self._too_large())
+            if not self._hold(held, size):
+                return await self._busy(scope, send)
             parts.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(parts)
@@ -78,10 +99,15 @@ class BodyFirst:
     def _too_large(self) -> str:
         return f"the body must stay under {self.max_body // 1024} KB"
 
-    async def _refuse(self, scope: Scope, send: Send, status: int, error: str, text: str) -> None:
+    async def _busy(self, scope: Scope, send: Send) -> None:
+        return await self._refuse(scope, send, 503, "busy", "too many requests' bodies at once; try again shortly",
+                                  [(b"retry-after", b"5")])
+
+    async def _refuse(self, scope: Scope, send: Send, status: int, error: str, text: str,
+                      more: list[tuple[bytes, bytes]] | None = None) -> None:
         body = json.dumps({"error": error, "message": text}).encode()
         await send({"type": "http.response.start", "status": status,
-                    "headers": [*self.headers, (b"content-length", str(len(body)).encode())]})
+                    "headers": [*self.headers, *(more or []), (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
         linger = scope.get(LINGER)
         if linger is not None:  # the rest of the body is read and dropped, then the connection closed

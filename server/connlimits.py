@@ -6,8 +6,9 @@ was held for good; and nothing bounded the connections of one address. Here:
 - a request head must be whole within `head_s` of the connection's accept, or of its first byte
   after an answer (a keep-alive connection otherwise closes after uvicorn's `timeout_keep_alive`):
   part of a head gets a JSON 408, silence is just closed;
-- one address holds at most `per_address` connections, all of them at most `connections`: past
-  either, the connection gets a JSON 503 and is closed at once, before any request is read;
+- one address (but this machine's: a reverse proxy) holds at most `per_address` connections, all
+  of them at most `connections`: past either, the connection gets a JSON 503 and is closed at
+  once, before any request is read;
 - a refusal is closed gently (`linger`): what the client is still sending is read and dropped for
   a moment, since closing a socket with unread data resets it and the client would lose the answer.
 Bodies are read on the loop by server.bodyfirst, under `body_s` plus a minimum rate.
@@ -44,15 +45,21 @@ class Limits:
     head_s: float = 10.0  # a request head, from the accept or the first byte after an answer
     body_s: float = 10.0  # a body's allowance ...
     body_rate: int = 8 * 1024  # ... plus its length at this many bytes a second (a slow WAN still ships)
+    body_memory: int = 128 * 1024 * 1024  # bodies held in memory at once, read or waiting for a thread
     keep_alive_s: float = 60.0  # an idle connection between requests (a kiosk's, between tickets)
     per_address: int = 128  # one address's connections (a NAT of phones: raise it)
     connections: int = 8000  # everyone's, streams included
+    # Not capped per address: this machine, i.e. a reverse proxy in front (HQ behind nginx, which
+    # uvicorn trusts for X-Forwarded-For): all its clients share its address, their caps are its own.
+    uncapped: tuple[str, ...] = ("127.0.0.1", "::1")
 
     @classmethod
     def from_env(cls, **defaults: Any) -> Limits:
         """These limits, each overridden by NAVBAT_<FIELD> (upper case) when set."""
         values = dict(defaults)
         for field in dataclasses.fields(cls):
+            if field.type not in ("float", "int"):
+                continue
             raw = os.environ.get(f"NAVBAT_{field.name.upper()}")
             if raw:
                 values[field.name] = float(raw) if field.type == "float" else int(raw)
@@ -60,7 +67,8 @@ class Limits:
 
     def env(self) -> dict[str, str]:
         """The environment that gives these limits to another process (HQ's workers)."""
-        return {f"NAVBAT_{f.name.upper()}": str(getattr(self, f.name)) for f in dataclasses.fields(self)}
+        return {f"NAVBAT_{f.name.upper()}": str(getattr(self, f.name)) for f in dataclasses.fields(self)
+                if f.type in ("float", "int")}
 
 
 def raw_answer(status: int, reason: str, error: str, message: str, extra: str = "") -> bytes:
@@ -95,12 +103,13 @@ class LimitedProtocol(H11Protocol):
             transport.write(BUSY)  # the whole server is full: the descriptor goes back at once
             transport.close()
             return
-        if self.addresses[address] >= self.limits.per_address:
-            transport.write(BUSY)
-            self.linger()
-            return
-        self._address = address
-        self.addresses[address] += 1
+        if address not in self.limits.uncapped:
+            if self.addresses[address] >= self.limits.per_address:
+                transport.write(BUSY)
+                self.linger()
+                return
+            self._address = address
+            self.addresses[address] += 1
         self._head_timer = self.loop.call_later(self.limits.head_s, self._head_late)
 
     def connection_lost(self, exc: Exception | None) -> None:

@@ -175,7 +175,8 @@ def test_a_head_sent_a_byte_at_a_time_gets_408(start, kind: str) -> None:  # noq
     kept = server.connect()
     assert health(kept).startswith(b"HTTP/1.1 200")  # then the next head comes slowly
     t0 = time.monotonic()
-    got = trickle([fresh, kept], b"G", b"ET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + b"a" * 100, 0.2, 6)
+    rest = b"ET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: " + b"a" * 100
+    got = trickle([fresh, kept], b"G", rest, 0.2, 6)
     assert [status_of(g) for g in got] == [408, 408], got
     assert [error_of(g) for g in got] == ["request_timeout"] * 2
     assert time.monotonic() - t0 < 4
@@ -263,4 +264,21 @@ def test_out_of_descriptors_the_log_stays_small_and_it_recovers(start, kind: str
         time.sleep(0.2)
     assert grown < 4096, server.log_path.read_text()[-3000:]
     assert "out of system resource" in server.log_path.read_text()
+    work(server, 2)
+
+
+@pytest.mark.parametrize("kind", ["hub", "hq"])
+def test_bodies_in_memory_have_a_budget(start, kind: str) -> None:  # noqa: ANN001
+    """Bodies are now held in memory before a thread serves them, so their total is bounded:
+    past NAVBAT_BODY_MEMORY, the next body is answered 503 (JSON) before it is read."""
+    server = start(kind, {"NAVBAT_BODY_MEMORY": "100000", "NAVBAT_BODY_S": "3"})
+    path = f"{API}/tickets" if kind == "hub" else f"{API}/hq/login"
+    head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            f"Content-Length: 60000\r\n\r\n{{").encode()
+    first, second = server.connect(), server.connect()
+    first.sendall(head)
+    time.sleep(0.3)
+    got = trickle([second], head, b"", 0.2, 3)[0]
+    assert status_of(got) == 503 and error_of(got) == "busy", got
+    assert status_of(trickle([first], b"", b" " * 50, 0.2, 6)[0]) == 408  # the first, too slow in the end
     work(server, 2)
