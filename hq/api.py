@@ -7,10 +7,11 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+import psycopg
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from navbat.foundation import pin_logins
 from navbat.hq import accounts, figures, login_limits, monthly, national, relay
-from navbat.hq.ingest import BadBatch, Gap, ingest
+from navbat.hq.ingest import BadBatch, Gap, RestoreNeeded, ingest
 from navbat.hq.metrics import BATCHES, ERRORS, EVENTS, RATINGS, timed
 from navbat.hq.openapi import SPEC
 from psycopg_pool import ConnectionPool
@@ -302,9 +303,15 @@ def ingest_batch() -> Any:
         try:
             marks = ingest(conn, branch, body, counts)
         except BadBatch as exc:
-            return error(400, "bad_batch", str(exc))
+            return error(400, "bad_batch", str(exc), **({"field": exc.path} if exc.path else {}))
         except Gap as exc:
             return error(409, "gap", "resend from HQ's marks", **exc.marks)
+        except RestoreNeeded as exc:
+            return error(409, "restore_needed", str(exc), **exc.marks)
+        except (ArithmeticError, LookupError, TypeError, ValueError, psycopg.DataError) as exc:
+            # what the checks let through and folding the batch still choked on: the branch's fault,
+            # refused whole (the transaction is rolled back), never a 500
+            return error(400, "bad_batch", f"the batch could not be folded into HQ's figures ({type(exc).__name__})")
     BATCHES.labels(branch).inc()
     EVENTS.labels(branch).inc(counts["events"])
     RATINGS.labels(branch).inc(counts["ratings"])

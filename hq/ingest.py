@@ -12,7 +12,12 @@ outbox (server.shipping), numbered by `seq`, and a rating sent again replaces th
 A branch restored from a backup numbers its new events from where the backup ended, so ids HQ
 already has may now name other events: a replayed event that differs from HQ's, or a batch that
 reaches the branch's newest event below HQ's mark, makes HQ forget what follows and take the
-branch's log from there. HQ ends with exactly the branch's events.
+branch's log from there. HQ ends with exactly the branch's events. That forgetting happens only
+for a batch that says it comes from a restored branch (`"restore": true`, which `navbat restore`
+makes the branch's shipper send): any other such batch (an empty one with `after=0`, say) is
+refused (409 restore_needed) and HQ keeps what it has.
+
+Every field is checked first (hq.batch_checks): a bad one is refused with its path, never stored.
 """
 
 from __future__ import annotations
@@ -21,14 +26,16 @@ import datetime as dt
 import re
 from typing import Any
 
-from navbat.hq import request_rollup
+from navbat.hq import batch_checks, request_rollup
+from navbat.hq.batch_checks import MAX_BATCH, BadBatch
 from navbat.hq.months import month_of, refresh_month
 from navbat.hq.rollup import local_day, refresh
 from psycopg import Connection
 from psycopg.types.json import Jsonb
 
-MAX_BATCH = 5000
 VERSION_TEXT = re.compile(r"[0-9][0-9A-Za-z.+-]{0,39}")  # a PEP 440 release as pip names it, bounded
+
+__all__ = ["MAX_BATCH", "BadBatch", "Gap", "RestoreNeeded", "ingest", "marks"]
 
 
 class Gap(Exception):
@@ -39,46 +46,13 @@ class Gap(Exception):
         self.marks = marks
 
 
-class BadBatch(ValueError):
-    pass
+class RestoreNeeded(Exception):
+    """The batch would make HQ forget events it has, without saying it comes from a restore."""
 
-
-def _ints(body: dict[str, Any], *names: str) -> list[int]:
-    out = []
-    for name in names:
-        value = body.get(name, 0)
-        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-            raise BadBatch(f"{name} must be a whole number >= 0")
-        out.append(value)
-    return out
-
-
-def _check_events(events: Any) -> list[dict[str, Any]]:
-    if not isinstance(events, list) or len(events) > MAX_BATCH:
-        raise BadBatch(f"events must be a list of at most {MAX_BATCH}")
-    last = 0
-    for e in events:
-        if not isinstance(e, dict) or not isinstance(e.get("id"), int) or not isinstance(e.get("type"), str) \
-                or not isinstance(e.get("at"), str) or not isinstance(e.get("data"), dict):
-            raise BadBatch("each event needs id, at, type and data")
-        if e["id"] <= last:
-            raise BadBatch("events must come in increasing id order")
-        try:
-            dt.datetime.fromisoformat(e["at"])
-        except ValueError:
-            raise BadBatch(f"event {e['id']}: at is not an ISO time") from None
-        last = e["id"]
-    return events
-
-
-def _check_ratings(ratings: Any) -> list[dict[str, Any]]:
-    if not isinstance(ratings, list) or len(ratings) > MAX_BATCH:
-        raise BadBatch(f"ratings must be a list of at most {MAX_BATCH}")
-    for r in ratings:
-        if not isinstance(r, dict) or not all(isinstance(r.get(k), int) for k in ("seq", "ticket", "score")) \
-                or not isinstance(r.get("at"), str):
-            raise BadBatch("each rating needs seq, ticket, score and at")
-    return ratings
+    def __init__(self, marks: dict[str, int]) -> None:
+        super().__init__("this batch would make HQ forget events it has: only a restored branch's may "
+                         '(send "restore": true, as navbat restore makes the shipper do)')
+        self.marks = marks
 
 
 def marks(conn: Connection, branch: str) -> dict[str, int]:
@@ -88,17 +62,19 @@ def marks(conn: Connection, branch: str) -> dict[str, int]:
 
 def ingest(conn: Connection, branch: str, body: dict[str, Any], counts: dict[str, int] | None = None,
            ) -> dict[str, int]:
-    """Stores the batch in one transaction; returns the new marks (raises Gap or BadBatch). `counts`,
+    """Stores the batch in one transaction; returns the new marks (raises Gap, RestoreNeeded or BadBatch). `counts`,
     if given, gets how many events and ratings were stored (HQ's /metrics)."""
-    after, ratings_after, last_id = _ints(body, "after", "ratings_after", "last_id")
-    events = _check_events(body.get("events", []))
-    ratings = _check_ratings(body.get("ratings", []))
-    profile = body.get("profile")
-    if profile is not None and not isinstance(profile, dict):
-        raise BadBatch("profile must be an object")
+    after, ratings_after, last_id = (batch_checks.whole(body.get(name, 0), name)
+                                     for name in ("after", "ratings_after", "last_id"))
+    events = batch_checks.events(body.get("events", []))
+    ratings = batch_checks.ratings(body.get("ratings", []))
+    profile = batch_checks.profile(body.get("profile"))
+    restore = body.get("restore", False)
+    if not isinstance(restore, bool):
+        raise BadBatch("must be true or false", "restore")
     version = body.get("version")  # the hub's release (hubs before 0.2.0 send none)
     if version is not None and not (isinstance(version, str) and VERSION_TEXT.fullmatch(version)):
-        raise BadBatch("version must be a release number such as 0.2.0")
+        raise BadBatch("must be a release number such as 0.2.0", "version")
     with conn.transaction():
         row = conn.execute("SELECT events_hwm, ratings_hwm, profile FROM branches WHERE id=%s FOR UPDATE",
                            [branch]).fetchone()
@@ -113,6 +89,8 @@ def ingest(conn: Connection, branch: str, body: dict[str, Any], counts: dict[str
         reaches_end = events[-1]["id"] == last_id if events else after == last_id
         if keep is None and reaches_end and last_id < hwm:
             keep = last_id  # the branch's log ends before HQ's: it was restored from a backup
+        if keep is not None and not restore:
+            raise RestoreNeeded({"events_hwm": hwm, "ratings_hwm": rhwm})
         if keep is not None:
             request_days |= request_rollup.days_of(conn.execute(
                 "SELECT at, type FROM events WHERE branch=%s AND id > %s", [branch, keep]).fetchall(), tz)

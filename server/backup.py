@@ -61,9 +61,18 @@ def restore(backup_file: str | Path, db: str | Path) -> None:
             dest = sqlite3.connect(str(db))
             try:
                 source.backup(dest)  # through SQLite, so a leftover -wal of the old file is not replayed over it
+                mark_restored(dest)
             finally:
                 dest.close()
         finally:
             release(held)
     finally:
         source.close()
+
+
+def mark_restored(db: sqlite3.Connection) -> None:
+    """Tells the shipper (server.shipping) its next batch comes from a restored branch: HQ may then
+    forget the events it has that this log lost, and only then (hq.ingest)."""
+    if db.execute("SELECT 1 FROM sqlite_master WHERE name='hq_shipping'").fetchone():
+        with db:
+            db.execute("INSERT OR REPLACE INTO hq_shipping (name, value) VALUES ('restored', '1')")

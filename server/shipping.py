@@ -163,12 +163,16 @@ class Shipper:
         finally:
             self.db.execute("COMMIT")
         return {"after": after, "ratings_after": ratings_after, "last_id": last_id, "events": events,
-                "ratings": ratings, "profile": self.profile, "version": VERSION}  # HQ lists each hub's release
+                "ratings": ratings, "profile": self.profile, "restore": state.get("restored") == "1",
+                "version": VERSION}  # HQ lists each hub's release
 
     def ship_once(self) -> bool:
         """Sends one batch (if there is anything, or to report the backlog); True if it was full."""
         body = self.batch_after()
         r = self.http.post(self.url, json=body, timeout=self.timeout_s)
+        if r.status_code == 409 and r.json().get("error") == "restore_needed":
+            raise HQRefused("HQ has events this branch's log does not: if the branch was restored from a backup, "
+                            "restore it with `navbat restore` (HQ then takes the restored log)")
         if r.status_code == 409:  # HQ has less (or more) than we thought: resume from its marks
             marks = r.json()
             self._set(events_acked=marks["events_hwm"], ratings_acked=marks["ratings_hwm"])
@@ -177,7 +181,8 @@ class Shipper:
             raise HQRefused(f"HTTP {r.status_code}: {r.text[:200]}")
         marks = r.json()
         self._set(events_acked=marks["events_hwm"], ratings_acked=marks["ratings_hwm"],
-                  last_ok_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), last_error=None)
+                  last_ok_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), last_error=None,
+                  **({"restored": None} if body["restore"] else {}))  # HQ has taken the restored log
         return len(body["events"]) >= self.batch or len(body["ratings"]) >= self.batch
 
 

@@ -241,6 +241,7 @@ def test_a_branch_restored_from_a_backup(branch, tmp_path: Path, hq_db: str, hq_
     import sqlite3
 
     from navbat.server.app import create_app
+    from navbat.server.backup import restore
 
     clock = FakeClock()
     app = make_app(branch, tmp_path / "live.sqlite", CLOCK=clock)
@@ -262,7 +263,8 @@ def test_a_branch_restored_from_a_backup(branch, tmp_path: Path, hq_db: str, hq_
     hub.stop()
     assert hq_events(hq_db, "tehran-01") == branch_events(hub)  # HQ has the day the branch is about to lose
 
-    restored = create_app({"BRANCH": branch, "DB_PATH": str(tmp_path / "backup.sqlite"), "IGNORE_HOURS": True,
+    restore(tmp_path / "backup.sqlite", tmp_path / "restored.sqlite")  # as `navbat restore` does
+    restored = create_app({"BRANCH": branch, "DB_PATH": str(tmp_path / "restored.sqlite"), "IGNORE_HOURS": True,
                            "TESTING": True, "CLOCK": clock}).extensions["navbat.hub"]
     shipper = shipper_for(restored, hq_process.url, token).open()
     while shipper.ship_once():  # nothing new yet: HQ forgets what the branch no longer has
@@ -287,6 +289,7 @@ def test_restored_branch_with_new_events_at_once(branch, tmp_path: Path, hq_db: 
     import sqlite3
 
     from navbat.server.app import create_app
+    from navbat.server.backup import restore
 
     clock = FakeClock()
     hub = make_app(branch, tmp_path / "live.sqlite", CLOCK=clock).extensions["navbat.hub"]
@@ -304,7 +307,8 @@ def test_restored_branch_with_new_events_at_once(branch, tmp_path: Path, hq_db: 
         pass
     shipper.stop()
     hub.stop()
-    restored = create_app({"BRANCH": branch, "DB_PATH": str(tmp_path / "backup.sqlite"), "IGNORE_HOURS": True,
+    restore(tmp_path / "backup.sqlite", tmp_path / "restored.sqlite")  # as `navbat restore` does
+    restored = create_app({"BRANCH": branch, "DB_PATH": str(tmp_path / "restored.sqlite"), "IGNORE_HOURS": True,
                            "TESTING": True, "CLOCK": clock}).extensions["navbat.hub"]
     busy_day(restored, clock, 20, DAY + dt.timedelta(days=4))  # more than were lost: the ids run past HQ's
     shipper = shipper_for(restored, hq_process.url, token, batch=10).open()
