@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
-from navbat.hq import accounts, figures, login_limits, monthly, national
+from navbat.hq import accounts, budgets, figures, login_limits, monthly, national
 from navbat.hq.ingest import BadBatch, Gap, ingest
 from navbat.hq.metrics import BATCHES, ERRORS, EVENTS, RATINGS, timed
 from navbat.hq.openapi import SPEC
@@ -128,8 +128,10 @@ def branches() -> Any:
         return err
     with timed("branches"), pool().connection() as conn:
         rows = figures.branches(conn, province)
+        several = budgets.several_branches(conn)
     relay = current_app.extensions["navbat.hq.relay"]
-    return jsonify({"branches": [{**b, "relay_online": relay.online(b["branch"])} for b in rows]})
+    return jsonify({"branches": [{**b, "relay_online": relay.online(b["branch"])} for b in rows],
+                    "phones_at_several_branches": several})
 
 
 @bp.get("/hq/summary")
@@ -261,3 +263,20 @@ def ingest_batch() -> Any:
     EVENTS.labels(branch).inc(counts["events"])
     RATINGS.labels(branch).inc(counts["ratings"])
     return jsonify(marks)
+
+
+@bp.post("/hq/open-turns/check")
+@_errors_counted("open_turns")
+def open_turn_check() -> Any:
+    """A hub, before a remote turn (issue 23): does this phone (a hash) hold an open turn at another
+    branch? If not, the turn is claimed for the asking branch (hq/budgets.py)."""
+    token = _bearer()
+    with pool().connection() as conn:
+        branch = accounts.branch_of(conn, token) if token else None
+        if branch is None:
+            return error(401, "unauthorized", "a branch token is needed (navbat hq branch add)")
+        body = _body()
+        phone_hash = body.get("phone_hash") if body else None
+        if not budgets.valid_hash(phone_hash):
+            return error(400, "bad_phone_hash", "phone_hash must be 32 hex digits")
+        return jsonify({"open_elsewhere": budgets.claim(conn, branch, phone_hash)})

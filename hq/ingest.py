@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from navbat.hq import request_rollup
+from navbat.hq import budgets, request_rollup
 from navbat.hq.months import month_of, refresh_month
 from navbat.hq.rollup import local_day, refresh
 from psycopg import Connection
@@ -94,6 +94,11 @@ def ingest(conn: Connection, branch: str, body: dict[str, Any], counts: dict[str
     profile = body.get("profile")
     if profile is not None and not isinstance(profile, dict):
         raise BadBatch("profile must be an object")
+    try:  # issue 23: the branch's open remote turns (phone hashes) and its budgets' use
+        open_turns = budgets.check_open_turns(body["open_turns"]) if "open_turns" in body else None
+        spend = budgets.check_budgets(body["budgets"]) if "budgets" in body else None
+    except budgets.BadField as exc:
+        raise BadBatch(str(exc)) from None
     with conn.transaction():
         row = conn.execute("SELECT events_hwm, ratings_hwm, profile FROM branches WHERE id=%s FOR UPDATE",
                            [branch]).fetchone()
@@ -124,6 +129,10 @@ def ingest(conn: Connection, branch: str, body: dict[str, Any], counts: dict[str
                           last_event_at=coalesce(%s, last_event_at), branch_last_id=greatest(%s, %s)
                         WHERE id=%s""",
                      [hwm, rhwm, Jsonb(profile), new[-1]["at"] if new else None, last_id, hwm, branch])
+        if open_turns is not None:
+            budgets.replace_open_turns(conn, branch, open_turns)
+        if spend is not None:
+            conn.execute("UPDATE branches SET budgets=%s WHERE id=%s", [Jsonb(spend), branch])
         for day in sorted(days):
             refresh(conn, branch, day, profile)
         for month_start in sorted({month_of(day).start for day in days}):
