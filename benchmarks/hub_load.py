@@ -80,6 +80,8 @@ def branch_file(folder: Path, windows: int) -> tuple[Path, dict]:
     demo = raw["counters"]
     raw["counters"] = [{**demo[(n - 1) % len(demo)], "number": n,
                         "name": {"fa": f"باجه {fa_digits(n)}", "en": f"Window {n}"}} for n in range(1, windows + 1)]
+    # each kiosk here issues 1.5 tickets/s, far above a real one's pace that the kiosk budget is made for (issue 23)
+    raw["budgets"] = {**raw.get("budgets", {}), "kiosk_tickets_per_minute": 600, "kiosk_burst": 600}
     path = folder / "branch.yaml"
     path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path, raw  # a broken file is refused by the hub itself, before it prints its address

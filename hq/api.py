@@ -10,7 +10,7 @@ from typing import Any
 import psycopg
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from navbat.foundation import pin_logins
-from navbat.hq import accounts, figures, login_limits, monthly, national, relay
+from navbat.hq import accounts, budgets, figures, login_limits, monthly, national, relay
 from navbat.hq.ingest import BadBatch, Gap, RestoreNeeded, ingest
 from navbat.hq.metrics import BATCHES, ERRORS, EVENTS, RATINGS, timed
 from navbat.hq.openapi import SPEC
@@ -178,7 +178,9 @@ def branches() -> Any:
     with timed("branches"), pool().connection() as conn:
         rows = figures.branches(conn, province)
         links = relay.links(conn)
-    return jsonify({"branches": [{**b, **relay.shown(links.get(b["branch"]))} for b in rows]})
+        several = budgets.several_branches(conn)
+    return jsonify({"branches": [{**b, **relay.shown(links.get(b["branch"]))} for b in rows],
+                    "phones_at_several_branches": several})
 
 
 @bp.get("/hq/summary")
@@ -316,3 +318,20 @@ def ingest_batch() -> Any:
     EVENTS.labels(branch).inc(counts["events"])
     RATINGS.labels(branch).inc(counts["ratings"])
     return jsonify(marks)
+
+
+@bp.post("/hq/open-turns/check")
+@_errors_counted("open_turns")
+def open_turn_check() -> Any:
+    """A hub, before a remote turn (issue 23): does this phone (a hash) hold an open turn at another
+    branch? If not, the turn is claimed for the asking branch (hq/budgets.py)."""
+    token = _bearer()
+    with pool().connection() as conn:
+        branch = accounts.branch_of(conn, token) if token else None
+        if branch is None:
+            return error(401, "unauthorized", "a branch token is needed (navbat hq branch add)")
+        body = _body()
+        phone_hash = body.get("phone_hash") if body else None
+        if not budgets.valid_hash(phone_hash):
+            return error(400, "bad_phone_hash", "phone_hash must be 32 hex digits")
+        return jsonify({"open_elsewhere": budgets.claim(conn, branch, phone_hash)})

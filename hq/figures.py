@@ -63,7 +63,7 @@ def branches(conn: Connection, province: str | None = None) -> list[dict[str, An
     rows = conn.execute(f"""SELECT id AS branch, province, region, type, last_event_at, last_contact_at,
                               greatest(branch_last_id - events_hwm, 0) AS backlog,
                               extract(epoch FROM now() - last_contact_at) AS lag_s,
-                              profile->'name' AS name, hub_version AS version
+                              profile->'name' AS name, hub_version AS version, budgets->'sms' AS sms_budget
                             FROM branches {where} ORDER BY province, region, id""", args).fetchall()
     out = []
     for r in rows:

@@ -26,7 +26,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from navbat.hq import batch_checks, request_rollup
+from navbat.hq import batch_checks, budgets, request_rollup
 from navbat.hq.batch_checks import MAX_BATCH, BadBatch
 from navbat.hq.months import month_of, refresh_month
 from navbat.hq.rollup import local_day, refresh
@@ -75,6 +75,11 @@ def ingest(conn: Connection, branch: str, body: dict[str, Any], counts: dict[str
     version = body.get("version")  # the hub's release (hubs before 0.2.0 send none)
     if version is not None and not (isinstance(version, str) and VERSION_TEXT.fullmatch(version)):
         raise BadBatch("must be a release number such as 0.2.0", "version")
+    try:  # issue 23: the branch's open remote turns (phone hashes) and its budgets' use
+        open_turns = budgets.check_open_turns(body["open_turns"]) if "open_turns" in body else None
+        spend = budgets.check_budgets(body["budgets"]) if "budgets" in body else None
+    except budgets.BadField as exc:
+        raise BadBatch(str(exc)) from None
     with conn.transaction():
         row = conn.execute("SELECT events_hwm, ratings_hwm, profile FROM branches WHERE id=%s FOR UPDATE",
                            [branch]).fetchone()
@@ -108,6 +113,10 @@ def ingest(conn: Connection, branch: str, body: dict[str, Any], counts: dict[str
                           hub_version=coalesce(%s, hub_version)
                         WHERE id=%s""",
                      [hwm, rhwm, Jsonb(profile), new[-1]["at"] if new else None, last_id, hwm, version, branch])
+        if open_turns is not None:
+            budgets.replace_open_turns(conn, branch, open_turns)
+        if spend is not None:
+            conn.execute("UPDATE branches SET budgets=%s WHERE id=%s", [Jsonb(spend), branch])
         for day in sorted(days):
             refresh(conn, branch, day, profile)
         for month_start in sorted({month_of(day).start for day in days}):

@@ -118,7 +118,17 @@ SPEC: dict[str, Any] = {
             errors=(400, 401, 409), body={"type": "object", "required": ["after", "events"], "properties": {
                 "after": {"type": "integer"}, "ratings_after": {"type": "integer"}, "last_id": {"type": "integer"},
                 "events": {"type": "array"}, "ratings": {"type": "array"}, "profile": {"type": "object"},
-                "version": {"type": "string", "description": "the hub's release"}}})},
+                "version": {"type": "string", "description": "the hub's release"},
+                "open_turns": {"type": "array", "items": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
+                               "description": "slow hashes of the phones holding an open remote turn (issue 23)"},
+                "budgets": {"type": "object", "description": "the SMS budget's use: {sms: {hour, day, percent, "
+                            "state}}"}}})},
+        "/api/v1/hq/open-turns/check": {"post": _op(
+            "A hub, before a remote turn (branch token): does this phone hold an open turn at another branch? If "
+            "not, it is claimed for this one", {"type": "object", "required": ["open_elsewhere"], "properties": {
+                "open_elsewhere": {"type": "boolean"}}}, errors=(400, 401),
+            body={"type": "object", "required": ["phone_hash"], "properties": {
+                "phone_hash": {"type": "string", "pattern": "^[0-9a-f]{32}$"}}})},
     },
 }
 

@@ -26,7 +26,8 @@ JS_STRINGS = (
     "Branch", "Sub-service", "Lagging: no batch for {minutes} min", "Never reported", "Backlog {events} events",
     "All provinces", "Wrong PIN or user", "Could not load: {error}", "No complaints with comments", "min",
     "Every branch has submitted", "{count} branches have not submitted (due {due})", "late",
-    "No branch keeps its link to HQ now",
+    "No branch keeps its link to HQ now", "SMS {percent} of the budget ({used} of {budget} this hour)",
+    "No branch is near its SMS budget", "{count} phones hold open turns at more than one branch",
 )
 
 

@@ -66,7 +66,10 @@ _paths: dict[str, Any] = {
                           "description": "409 `numbers_exhausted` when every number of the sub-service's block "
                                          "is held by an open ticket today: nothing is issued, and the same "
                                          "Idempotency-Key issues normally once a number is free. Other 409s: "
-                                         "`service_unavailable`, `branch_closed`, `idempotency_conflict`.",
+                                         "`service_unavailable`, `branch_closed`, `idempotency_conflict`. 429 "
+                                         "`too_many_tickets` with Retry-After past the kiosk token's budget (the "
+                                         "branch file's `budgets.kiosk_tickets_per_minute`, `kiosk_burst`); a "
+                                         "replayed Idempotency-Key costs nothing.",
                           "parameters": [{"name": "Idempotency-Key", "in": "header", "required": True,
                                           "schema": {"type": "string", "minLength": 1, "maxLength": 100,
                                                      "pattern": r"^\S"}}]}},
@@ -197,16 +200,23 @@ _SETTINGS = {"type": "object", "properties": {
     "grace_minutes": {"type": "integer", "minimum": 1, "maximum": 240},
     "come_now_people": {"type": ["integer", "null"], "minimum": 0, "maximum": 100},
     "come_now_minutes": {"type": ["integer", "null"], "minimum": 0, "maximum": 240},
-    "daily_cap": {"type": "integer", "minimum": 1, "maximum": 50}}, "additionalProperties": False}
+    "daily_cap": {"type": "integer", "minimum": 1, "maximum": 50},
+    # the head's budgets (issue 23; server/budgets.py)
+    "sms_per_hour": {"type": "integer", "minimum": 1}, "sms_per_day": {"type": "integer", "minimum": 1},
+    "alarm_percent": {"type": "integer", "minimum": 1, "maximum": 100},
+    "bookings_per_address_hour": {"type": "integer", "minimum": 1, "maximum": 1000},
+    "address_day_share": {"type": "number", "exclusiveMinimum": 0, "maximum": 1}}, "additionalProperties": False}
 _paths.update({
     "/remote/verify": {"post": _op("Text a one-time code to a mobile number (202); it expires in 5 minutes and "
                                    "allows 3 tries; one a minute and 5 an hour per phone, 20 an hour per address "
-                                   "(429 with Retry-After)", auth=False, errors=(400, 429), body={
+                                   "(429 too_many_requests with Retry-After), none past the branch's SMS budget for "
+                                   "the hour or day (429 sms_budget_spent)", auth=False, errors=(400, 429), body={
         "type": "object", "required": ["phone"],
         "properties": {"phone": {"type": "string", "example": "09121234567"}}})},
     "/remote/tickets": {"post": _op("Join the queue from afar with the SMS code (201, state `remote`): the turn holds "
                                     "its place from now and is called once it checks in. 409 open_turn (the phone has "
-                                    "one here), daily_cap, remote_closed, branch_closed; 403 wrong_code or no_code",
+                                    "one here), open_turn_elsewhere (at another branch, as HQ answers when "
+                                    "linked), daily_cap, remote_closed, branch_closed; 403 wrong_code or no_code",
                                     auth=False, errors=(400, 403, 404, 409), created=_T_OK, body={
         "type": "object", "required": ["service", "phone", "code"], "properties": {
             "service": {"type": "string"}, "phone": {"type": "string"}, "code": {"type": "string"}}})},
@@ -217,7 +227,9 @@ _paths.update({
     "/remote/settings": {"get": _op("Remote turns' settings and the last 30 days' turns and no-show rate (head)"),
                          "put": _op("Change remote hours, grace time, \"come now\" threshold, daily cap (head)",
                                     body=_SETTINGS)},
-    "/remote/sms-status": {"get": _op("SMS sent, retrying and failed, with the latest error (head)")},
+    "/remote/sms-status": {"get": _op("SMS sent, retrying and failed, with the latest error, and the SMS budget's "
+                                      "use: budget.hour and budget.day {used, budget}, percent, state ok | near | "
+                                      "spent (head)")},
 })
 del _paths["/remote/verify"]["post"]["responses"]["200"]
 _paths["/remote/verify"]["post"]["responses"]["202"] = {"description": "the code is on its way"}
@@ -245,8 +257,9 @@ _paths.update({
                         "schema": {"type": "string", "format": "date"}}]}},
     "/appointments": {"post": _op(
         "Book a slot with the phone's one-time code (POST /remote/verify): 201 with the booking's code; 409 "
-        "slot_full, booking_exists (one open booking per phone), and the slots' refusals", auth=False,
-        errors=(400, 403, 404, 409), created=_BOOKING, body={
+        "slot_full, booking_exists (one open booking per phone), and the slots' refusals; 429 too_many_bookings "
+        "(from one address in an hour) or address_share_spent (its share of the day's places)", auth=False,
+        errors=(400, 403, 404, 409, 429), created=_BOOKING, body={
             "type": "object", "required": ["service", "date", "start", "phone", "code"], "properties": {
                 "service": {"type": "string"}, "date": {"type": "string", "format": "date"},
                 "start": {"type": "string", "example": "09:30"}, "phone": {"type": "string"},

@@ -4,7 +4,8 @@ A remote turn is a ticket in state `remote` from the moment it joins: its place 
 arrival time, like any ticket's, but `call_next` passes it over until it checks in (kiosk or
 clerk: event `ticket.checked_in`, state `waiting`, the place unchanged). Passed over, it keeps
 its place for the grace time the branch sets, then expires (server/remote_sweep.py).
-Its phone is kept in `remote_turns`, never in the event log that displays read.
+Its phone is kept in `remote_turns`, never in the event log that displays read; HQ gets only a slow
+hash of it, to keep one open remote turn per phone across branches (server/shipping.py, issue 23).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import secrets
 
 from flask import Flask
-from navbat.server import remote_settings, remote_sweep, sms, verify
+from navbat.server import remote_settings, remote_sweep, shipping, sms, verify
 from navbat.server.hub import EXTENSION, Hub
 from navbat.server.queries import Row, ticket_row
 from navbat.server.refusals import Conflict, NotFound
@@ -40,6 +41,12 @@ def join(hub: Hub, outbox: sms.Outbox, service: object, phone: object, code: obj
                     raise Conflict("idempotency_conflict", "this Idempotency-Key was already used for another turn")
                 return row, False
     phone = verify.check_code(hub.floor, phone, code)
+    hashed = verify.phone_hash(phone)
+    # one open remote turn per phone across branches: HQ answers (and claims it) before the write, which
+    # never waits on the network; no answer in time allows it (shipping.open_elsewhere)
+    if shipping.open_elsewhere(hub.store.path, hashed):
+        raise Conflict("open_turn_elsewhere", "this phone already has a turn waiting at another branch; it can take "
+                       "another once that one is over")
     floor = hub.floor
     with floor.write() as tx:
         settings = remote_settings.current(tx.db, hub.branch)
@@ -57,8 +64,8 @@ def join(hub: Hub, outbox: sms.Outbox, service: object, phone: object, code: obj
         verify.use_code(tx, phone)
         ticket_id = floor._issue(tx, svc.code, None, key or f"{DEVICE}:{secrets.token_hex(8)}", DEVICE,
                                  {"channel": "remote"})
-        tx.db.execute("INSERT INTO remote_turns (ticket_id, phone, branch_day, joined_at) VALUES (?, ?, ?, ?)",
-                      [ticket_id, phone, day, iso(tx.now)])
+        tx.db.execute("INSERT INTO remote_turns (ticket_id, phone, branch_day, joined_at, phone_hash) "
+                      "VALUES (?, ?, ?, ?, ?)", [ticket_id, phone, day, iso(tx.now), hashed])
         row = ticket_row(tx.db, ticket_id)
         ahead, link = remote_sweep.people_ahead(tx.db, row), f"{page_url.rstrip('/')}/t/{row['tracking_code']}"
         if settings.come_now_people is not None and ahead <= settings.come_now_people:  # "come now" at once

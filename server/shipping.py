@@ -8,6 +8,11 @@ is sent again; HQ keys events on (branch, event id), so it is stored once.
 
 The link is one-way for now; a branch-bound channel (turns relayed from HQ) would ride on the
 same answer (HQ can add fields beside its marks) or on a stream of its own.
+
+Each batch also carries the SMS budget's use (HQ's dashboard warns as it nears) and the slow hashes
+of the phones holding an open remote turn here (issue 23). Before a remote turn the hub asks HQ
+whether another branch holds that phone (`open_elsewhere`): a bounded wait, and if HQ does not
+answer in time the turn is allowed (fail open); HQ then sees the second turn in the shipped hashes.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import json
 import logging
 import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -24,11 +30,14 @@ import requests
 import sqlite_utils
 from navbat.foundation.config import Branch
 from navbat.foundation.version import VERSION
+from navbat.server import budgets, remote_settings
+from navbat.server.transitions import LIVE
 
 log = logging.getLogger(__name__)
 BATCH = 1000
 IDLE_S = 2.0  # between looks at the log when there is nothing to send
 MAX_BACKOFF_S = 30.0
+CHECK_TIMEOUT_S = (1.0, 1.5)  # connect, read: the longest a remote turn waits for HQ's open-turn answer
 
 
 def _state(db: sqlite_utils.Database) -> dict[str, str]:
@@ -60,6 +69,26 @@ def profile(branch: Branch) -> dict[str, Any]:
 
 
 ACTIVE: Shipper | None = None  # the running hub's shipper (navbat hub --hq): the head's monthly report uses its link
+LINKS: dict[str, Shipper] = {}  # every running shipper by its database's path (several hubs in one test process)
+
+
+def open_elsewhere(db_path: str | Path, phone_hash: str) -> bool | None:
+    """Does another branch hold an open remote turn for this phone (HQ answers, and claims the phone
+    for this branch if not)? None when this hub ships nowhere or HQ did not answer within
+    CHECK_TIMEOUT_S: the caller then allows the turn. Only a phone whose SMS code was right gets here,
+    so the SMS budget bounds how many requests wait on HQ."""
+    shipper = LINKS.get(str(Path(db_path).resolve()))
+    if shipper is None:
+        return None
+    try:
+        r = requests.post(shipper.url.removesuffix("/ingest") + "/open-turns/check", json={"phone_hash": phone_hash},
+                          headers={"Authorization": f"Bearer {shipper.token}"}, timeout=CHECK_TIMEOUT_S)
+        if r.status_code == 200:
+            return bool(r.json().get("open_elsewhere"))
+        log.warning("HQ's open-turn check answered %s; the turn is allowed", r.status_code)
+    except (requests.RequestException, ValueError) as exc:
+        log.warning("HQ's open-turn check failed (%s); the turn is allowed", type(exc).__name__)
+    return None
 
 
 class NotLinked(Exception):
@@ -82,9 +111,11 @@ def submit_month(month: str, note: str | None, by: str | None) -> dict[str, Any]
 
 class Shipper:
     def __init__(self, db_path: str | Path, branch: Branch, url: str, token: str, batch: int = BATCH,
-                 idle_s: float = IDLE_S, timeout_s: float = 30.0, max_backoff_s: float = MAX_BACKOFF_S) -> None:
+                 idle_s: float = IDLE_S, timeout_s: float = 30.0, max_backoff_s: float = MAX_BACKOFF_S,
+                 clock: Callable[[], dt.datetime] = lambda: dt.datetime.now(dt.UTC)) -> None:
         self.db_path, self.url, self.token = str(db_path), url.rstrip("/") + "/api/v1/hq/ingest", token
-        self.profile = profile(branch)
+        self.clock = clock  # the hub's: the SMS budget's hour and day are counted as the hub counts them
+        self.branch, self.profile = branch, profile(branch)
         self.batch, self.idle_s, self.timeout_s, self.max_backoff_s = batch, idle_s, timeout_s, max_backoff_s
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -102,6 +133,7 @@ class Shipper:
         global ACTIVE
         self.open()
         ACTIVE = self
+        LINKS[str(Path(self.db_path).resolve())] = self
         self._thread = threading.Thread(target=self._run, name="navbat-hq-shipping", daemon=True)
         self._thread.start()
         return self
@@ -110,6 +142,8 @@ class Shipper:
         global ACTIVE
         if ACTIVE is self:
             ACTIVE = None
+        if LINKS.get(str(Path(self.db_path).resolve())) is self:
+            del LINKS[str(Path(self.db_path).resolve())]
         self._stop.set()
         if self._thread:
             self._thread.join(self.timeout_s + 5)
@@ -160,10 +194,17 @@ class Shipper:
                    FROM hq_rating_outbox o JOIN ratings r ON r.ticket_id = o.ticket_id
                    WHERE o.seq > ? ORDER BY o.seq LIMIT ?""", [ratings_after, self.batch])]
             last_id = self.db.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
+            marks = ",".join("?" * (len(LIVE) + 1))
+            open_turns = [r[0] for r in self.db.execute(
+                f"SELECT r.phone_hash FROM remote_turns r JOIN tickets t ON t.id = r.ticket_id "  # noqa: S608
+                f"WHERE r.phone_hash IS NOT NULL AND t.state IN ({marks})", [*LIVE, "remote"])]
+            now = self.clock()
+            sms = budgets.sms_use(self.db, self.branch, remote_settings.budgets(self.db, self.branch), now)
         finally:
             self.db.execute("COMMIT")
         return {"after": after, "ratings_after": ratings_after, "last_id": last_id, "events": events,
                 "ratings": ratings, "profile": self.profile, "restore": state.get("restored") == "1",
+                "open_turns": open_turns, "budgets": {"sms": {**sms, "at": now.isoformat(timespec="seconds")}},
                 "version": VERSION}  # HQ lists each hub's release
 
     def ship_once(self) -> bool:

@@ -18,10 +18,14 @@ import requests
 from axe import assert_accessible, axe_context
 from navbat.foundation.appointments import Appointments
 from navbat.foundation.config import Branch, load_config
+from navbat.hq import budgets as hq_budgets
+from navbat.hq.accounts import add_branch
 from navbat.server.hub import EXTENSION
+from navbat.server.shipping import Shipper, backlog
 from requests.adapters import HTTPAdapter
 
 from tests.conftest import PINS, HandClock, chromium, make_app, serve_in_thread
+from tests.hq_support import HQProcess, connect, hq_db, hq_process, pg_cluster, wait_until  # noqa: F401
 from tests.test_sms import code_from, read_log
 
 TEHRAN = ZoneInfo("Asia/Tehran")
@@ -265,3 +269,84 @@ def test_head_sees_the_sms_alarm_and_sets_the_budgets(defaults: Branch, tmp_path
         assert spend["sms_per_hour"] == 50 and spend["address_day_share"] == 0.05
     finally:
         stop()
+
+
+class Branchside:
+    """A hub linked to HQ: its own database, SMS log and shipper."""
+
+    def __init__(self, branch: Branch, folder: Path, hq_url: str, token: str) -> None:
+        self.log, self.clock = folder / "sms.log", HandClock(dt.datetime(2026, 5, 2, 9, 0, tzinfo=dt.UTC))
+        self.app = make_app(branch, folder / "hub.sqlite", SMS_LOG=str(self.log), CLOCK=self.clock)
+        self.url, self._stop = serve_in_thread(self.app)
+        self.shipper = Shipper(folder / "hub.sqlite", branch, hq_url, token, idle_s=0.1, max_backoff_s=0.5,
+                               timeout_s=5, clock=self.clock).start()
+        self.codes: dict[str, str] = {}
+
+    def join(self, number: str, fresh: bool = False) -> requests.Response:
+        """A remote turn with the phone's code (a new one if `fresh` or none was asked here yet)."""
+        if fresh or number not in self.codes:
+            self.clock.advance(seconds=61)
+            assert requests.post(f"{self.url}/api/v1/remote/verify", json={"phone": number}, timeout=10).ok
+            self.codes[number] = code_from(_wait_code(self.log, number))
+        return requests.post(f"{self.url}/api/v1/remote/tickets", timeout=10,
+                             json={"service": "IN1", "phone": number, "code": self.codes[number]})
+
+    def contacted(self) -> bool:
+        with self.app.extensions[EXTENSION].read() as db:
+            return backlog(db)["last_ok_at"] is not None
+
+    def stop(self) -> None:
+        self.shipper.stop()
+        self._stop()
+
+
+def hq_open_turns(url: str) -> list[tuple[str, str]]:
+    with connect(url) as conn:
+        return [(r["branch"], r["phone_hash"]) for r in conn.execute("SELECT branch, phone_hash FROM open_turns")]
+
+
+def test_one_open_remote_turn_per_phone_across_branches(defaults: Branch, tmp_path: Path, hq_db: str,  # noqa: F811
+                                                        hq_process: HQProcess) -> None:  # noqa: F811
+    with connect(hq_db) as conn:
+        tokens = [add_branch(conn, f"tehran-0{k}", "تهران", "مرکزی", "1") for k in (1, 2)]
+    (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
+    a = Branchside(defaults, tmp_path / "a", hq_process.url, tokens[0])
+    b = Branchside(defaults, tmp_path / "b", hq_process.url, tokens[1])
+    try:
+        wait_until(lambda: a.contacted() and b.contacted())
+        first = a.join(phone(1))
+        assert first.status_code == 201, first.text
+        second = b.join(phone(1))  # at once: HQ holds A's claim before any batch
+        assert second.status_code == 409 and second.json()["error"] == "open_turn_elsewhere", second.text
+        assert a.join(phone(1), fresh=True).json()["error"] == "open_turn"  # and within the branch, always
+        assert all(phone(1) not in h for _, h in hq_open_turns(hq_db))  # HQ keeps a hash, never the number
+        # the turn ends at A: its next batch frees the phone, and B takes it (the same code: the refusal kept it)
+        head = {"Authorization": "Bearer " + requests.post(f"{a.url}/api/v1/login", timeout=5, json={
+            "username": "head", "pin": PINS["head"]}).json()["token"]}
+        assert requests.post(f"{a.url}/api/v1/tickets/{first.json()['id']}/cancel", headers=head,
+                             timeout=5).status_code == 200
+        wait_until(lambda: not hq_open_turns(hq_db))
+        assert b.join(phone(1)).status_code == 201
+        # the SMS budget's use arrives with the batches
+        wait_until(lambda: _sms_budget(hq_db, "tehran-02") is not None)
+        assert _sms_budget(hq_db, "tehran-02")["hour"]["used"] >= 1
+
+        # HQ away: a turn waits a bounded time for it, then is allowed (fail open) ...
+        hq_process.stop()
+        started = time.monotonic()
+        assert a.join(phone(2)).status_code == 201
+        assert b.join(phone(2)).status_code == 201
+        assert time.monotonic() - started < 8
+        # ... and once back, HQ sees the phone at both branches from their batches
+        hq_process.start()
+        with connect(hq_db) as conn:
+            wait_until(lambda: hq_budgets.several_branches(conn) == 1)
+    finally:
+        a.stop()
+        b.stop()
+
+
+def _sms_budget(url: str, branch: str) -> dict | None:
+    with connect(url) as conn:
+        row = conn.execute("SELECT budgets FROM branches WHERE id=%s", [branch]).fetchone()
+    return (row["budgets"] or {}).get("sms")

@@ -68,7 +68,8 @@ async function load() {
   try {
     const [summary, branches, complaints, reports] = await Promise.all([api("/summary?" + period()), api("/branches"),
       api("/complaints?" + period()), api("/submissions?month=" + $("late").dataset.month)]);
-    data = {summary, branches: branches.branches, complaints: complaints.complaints, reports};
+    data = {summary, branches: branches.branches, several: branches.phones_at_several_branches,
+            complaints: complaints.complaints, reports};
     render();
   } catch (err) {
     if (err.status !== 401) $("bars").replaceChildren(el("p", {class: "error"}, t("Could not load: {error}", {error: err.message})));
@@ -125,6 +126,16 @@ function render() {
   const linked = data.branches.filter((b) => b.relay_online && (!state.province || b.province === state.province));
   $("relay-online").replaceChildren(...(linked.length ? linked.map((b) => el("li", {}, `${b.branch} · ${b.province} · ` +
     b.region + release(b))) : [el("li", {class: "muted"}, t("No branch keeps its link to HQ now"))]));
+  // issue 23: branches whose SMS budget nears its end (as their hub last shipped it), and phones with
+  // open remote turns at more than one branch (allowed while HQ could not be asked)
+  const spending = data.branches.filter((b) => b.sms_budget && b.sms_budget.state !== "ok"
+    && (!state.province || b.province === state.province));
+  $("sms-budgets").replaceChildren(...(spending.length ? spending.map((b) => el("li", {class: b.sms_budget.state},
+    `${b.branch} · ${b.province}: ` + t("SMS {percent} of the budget ({used} of {budget} this hour)", {
+      percent: num(b.sms_budget.percent) + "٪", used: num(b.sms_budget.hour.used),
+      budget: num(b.sms_budget.hour.budget)}))) : [el("li", {class: "muted"}, t("No branch is near its SMS budget"))]));
+  $("several-turns").textContent = data.several ? t("{count} phones hold open turns at more than one branch",
+    {count: num(data.several)}) : "";
   const missing = data.reports.missing.filter((b) => !state.province || b.province === state.province);
   $("late-summary").textContent = missing.length ? t("{count} branches have not submitted (due {due})",
     {count: num(missing.length), due: new Intl.DateTimeFormat(N.lang === "fa" ? "fa-IR-u-ca-persian" : "en-GB",
