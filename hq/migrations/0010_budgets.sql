@@ -2,7 +2,7 @@
 -- alarm) and the phones holding an open remote turn there, as slow hashes (hq/budgets.py): one open
 -- turn per phone across branches. A row is a claim (confirmed=false) from the moment a hub asks,
 -- confirmed once a batch from that branch lists it, gone once a batch no longer does.
--- depends: 0007_login_limits
+-- depends: 0009_relay_queue
 
 ALTER TABLE branches ADD COLUMN budgets JSONB;
 CREATE TABLE open_turns (

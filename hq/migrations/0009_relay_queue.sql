@@ -3,7 +3,7 @@
 -- there for the visitor's worker; NOTIFY navbat_relay wakes them. relay_links holds which hub polls
 -- for a branch now (one at a time) and until when the branch counts online. Both are short-lived:
 -- unlogged (a crash empties them, as it ends every poll and visit in flight).
--- depends: 0007_login_limits
+-- depends: 0008_branch_version
 
 CREATE UNLOGGED TABLE relay_requests (
     id BIGSERIAL PRIMARY KEY,
