@@ -12,11 +12,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import requests
+from conftest import PINS, HandClock, make_app, serve_in_thread
 from navbat.foundation.appointments import Appointments
 from navbat.foundation.config import Branch
-
-from tests.conftest import PINS, HandClock, make_app, serve_in_thread
-from tests.test_sms import code_from, read_log
+from test_sms import code_from, read_log
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 NAVBAT = str(Path(sys.executable).parent / "navbat")  # the installed console script

@@ -13,12 +13,11 @@ from typing import Any
 
 import pytest
 import requests
+from hq_support import HQProcess, connect, hq_db, hq_process, pg_cluster  # noqa: F401
 from navbat.foundation.config import ConfigError, parse_config
 from navbat.hq.accounts import add_branch
 from navbat.hq.simulated import day_events, simulated_day
 from navbat.server.shipping import profile
-
-from tests.hq_support import HQProcess, connect, hq_db, hq_process, pg_cluster  # noqa: F401
 
 DAY = dt.date(2026, 11, 21)
 

@@ -25,13 +25,12 @@ from pathlib import Path
 
 import pytest
 import requests
+from conftest import make_app, serve_in_thread
+from hq_support import HQProcess, connect, hq_db, hq_process, pg_cluster, wait_until  # noqa: F401
 from navbat.foundation.config import Branch
 from navbat.hq.pgcluster import Cluster
 from navbat.server.relay import RelayClient
-
-from tests.conftest import make_app, serve_in_thread
-from tests.hq_support import HQProcess, connect, hq_db, hq_process, pg_cluster, wait_until  # noqa: F401
-from tests.test_hq_relay import BRANCH_ID, SERVICE, Setup, relayed  # noqa: F401
+from test_hq_relay import BRANCH_ID, SERVICE, Setup, relayed  # noqa: F401
 
 BUSY = "دوباره بکوشید"
 TIMEOUT = "شعبه به‌موقع پاسخ نداد"

@@ -25,12 +25,12 @@ from zoneinfo import ZoneInfo
 
 import navbat.server.auth  # noqa: F401  (loads the submodule used as server.auth)
 import pytest
+from conftest import PINS, HandClock, make_app, serve_in_thread
+from hq_support import HQProcess, connect, hq_db, pg_cluster  # noqa: F401
 from navbat.foundation import pin_logins
 from navbat.hq import accounts as hq_accounts
 
 from navbat import server  # noqa: I001
-from tests.conftest import PINS, HandClock, make_app, serve_in_thread
-from tests.hq_support import HQProcess, connect, hq_db, pg_cluster  # noqa: F401
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 
