@@ -207,7 +207,8 @@ class DisplayApp(App):
     @mainthread
     def _show_token_problem(self, code: str) -> None:
         (self.wall or self.counter_model).token_problem = code
-        log(f"the hub refuses this display's token ({code})")
+        log(f"the hub refuses this display's token ({code}); make a new one with `navbat device add NAME --role "
+            "display` and give it in NAVBAT_DISPLAY_TOKEN")
         self._render()
 
     def _load(self) -> None:

@@ -84,8 +84,8 @@ class WallView:
 def status_text(_: Any, online: bool, token_problem: str | None) -> str:
     """The band across the screen: a refused token first (it will not mend by reconnecting), then the hub's absence."""
     if token_problem:
-        return _("This display's token is not accepted by the hub ({reason}). Please tell the branch's IT staff: "
-                 "a new token is made with `navbat device add NAME --role display`.").format(reason=token_problem)
+        # short: one line across the band (the log line and `navbat display`'s output say more)
+        return _("This display's token was refused ({reason}): it needs a new one.").format(reason=token_problem)
     return "" if online else _("No connection to the hub; reconnecting…")
 
 

@@ -340,8 +340,9 @@ def test_branches_polling_hold_no_thread_of_hq(hq_process: HQProcess) -> None:  
 
 
 def test_navbat_hub_with_hq_keeps_the_relay(hq_process: HQProcess, tmp_path: Path) -> None:  # noqa: F811
-    """The wiring as deployed: `navbat hub --hq URL --hq-token TOKEN` (a process) ships and long-polls;
+    """The wiring as deployed: `navbat hub --hq URL`, its token in NAVBAT_HQ_TOKEN (a process) ships and long-polls;
     HQ serves its join page; killed, the branch is offline at HQ within seconds."""
+    import os
     import subprocess
     import sys
 
@@ -353,7 +354,8 @@ def test_navbat_hub_with_hq_keeps_the_relay(hq_process: HQProcess, tmp_path: Pat
         add_user(conn, "nat", "national", "1234")
     hub = subprocess.Popen([sys.executable, "-m", "navbat", "hub", "--db", str(tmp_path / "hub.sqlite"), "--port",
                             str(free_port()), "--ignore-hours", "--sms-log", str(tmp_path / "sms.log"),
-                            "--hq", hq_process.url, "--hq-token", token], stdout=subprocess.DEVNULL)
+                            "--hq", hq_process.url], stdout=subprocess.DEVNULL,
+                           env={**os.environ, "NAVBAT_HQ_TOKEN": token})  # as its unit's EnvironmentFile gives it
     try:
         setup = Setup(hq_process, None, tmp_path / "sms.log", None, token)  # type: ignore[arg-type]
         wait_until(setup.online, timeout=30)

@@ -20,11 +20,11 @@ def test_a_kiosk_with_a_wrong_token_says_so_on_its_home_screen(live_hub) -> None
     m.refresh()
     assert m.load_problem.kind == "bad_token" and m.load_problem.code == "unauthorized"
     assert m.screen == HOME and not m.load_problem.can_retry
-    assert "navbat device add NAME --role kiosk" in m.message(m.load_problem)
     assert m.message(m.load_problem).startswith("رمز این دستگاه نوبت‌دهی را سامانه نمی‌پذیرد")
     m.set_lang("en")
     assert m.message(m.load_problem).startswith(
         "This kiosk's token is not accepted by the ticket system (unauthorized)")
+    assert "navbat device add NAME --role kiosk" in m.message(m.load_problem)  # the fix, for the IT person
     m.open_unit("premium")  # a tap on the (hidden) home screen leads nowhere
     assert m.screen == HOME and m.units == []
 
@@ -38,16 +38,15 @@ def test_a_display_token_on_a_kiosk_is_named_and_a_good_one_loads(live_hub) -> N
     assert good.load_problem is None and good.token_ok and good.home_cards()
 
 
-@pytest.mark.parametrize("lang,start", [("fa", "رمز این نمایشگر را سامانه نمی‌پذیرد"),
-                                        ("en", "This display's token is not accepted by the hub (unauthorized)")])
+@pytest.mark.parametrize("lang,start", [("fa", "رمز این نمایشگر پذیرفته نشد؛ رمز تازه لازم است."),
+                                        ("en", "This display's token was refused (unauthorized): it needs a new one.")])
 def test_the_display_models_show_a_refused_token_across_the_screen(lang: str, start: str) -> None:
     for model in (WallModel(lang), CounterModel(3, lang)):
         model.set_online(True)
         assert model.view().status == "" and model.view().online
         model.token_problem = "unauthorized"
         view = model.view()
-        assert not view.online and view.status.startswith(start), view.status  # the band: grey screen, this line
-        assert "navbat device add NAME --role display" in view.status
+        assert not view.online and view.status == start, view.status  # the band across the screen, one line
 
 
 @pytest.mark.gui
@@ -58,7 +57,24 @@ def test_the_kivy_wall_says_a_refused_token_within_seconds(live_hub, tmp_path: P
     display = DisplayProcess(["--hub", live_hub.url, "--token", "not-a-token", "--voice", "none", "--screenshot",
                               str(shot), "--screenshot-delay", "1"], tmp_path)
     assert display.finish(60) == 0, "\n".join(display.lines)
-    said = "navbat display: the hub refuses this display's token (unauthorized)"
-    assert said in display.lines, display.lines
+    said = next(line for line in display.lines if "the hub refuses this display's token (unauthorized)" in line)
+    assert "navbat device add NAME --role display" in said
     assert display.lines.index(said) < next(i for i, line in enumerate(display.lines) if "screenshot" in line)
     assert shot.stat().st_size > 0 and time.monotonic() - started < 60
+
+
+@pytest.mark.gui
+def test_the_kivy_kiosk_shows_the_refusal_instead_of_its_units(live_hub, tmp_path: Path) -> None:  # noqa: ANN001
+    from PIL import Image
+    from test_kiosk_window import run_kiosk
+
+    colours = {}
+    for name, token in (("good", live_hub.app.config["KIOSK_TOKEN"]), ("wrong", "not-a-token")):
+        png = tmp_path / f"home-{name}.png"
+        out = run_kiosk(["-m", "navbat", "kiosk", "--hub", live_hub.url, f"--token={token}", "--no-printer",
+                         "--screenshot", str(png), "--lang", "en"], tmp_path, 60)
+        assert out.returncode == 0, out.stderr[-3000:]
+        with Image.open(png) as img:
+            colours[name] = len(img.convert("RGB").getcolors(maxcolors=1 << 20))
+    # the unit tiles' colours and icons are gone: one message on the plain background
+    assert colours["wrong"] < colours["good"] / 2, colours

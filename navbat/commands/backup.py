@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import sqlite3
 import sys
+from pathlib import Path
 
-from navbat.commands._common import add_db, hub_database
+from navbat.commands._common import Refused, add_db, hub_database
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -24,9 +25,14 @@ def run(args: argparse.Namespace) -> int:
         print("navbat backup: --keep must be 1 or more", file=sys.stderr)
         return 2
     hub_database(args.db)
+    if Path(args.to).exists() and not Path(args.to).is_dir():
+        raise Refused(f"--to {args.to} is a file, not a folder")
     try:
         print(backup(args.db, args.to, args.keep))
-    except (OSError, sqlite3.Error) as exc:
+    except OSError as exc:
+        print(f"navbat backup: {exc.filename or args.to}: {exc.strerror or exc}", file=sys.stderr)
+        return 1
+    except sqlite3.Error as exc:
         print(f"navbat backup: {exc}", file=sys.stderr)
         return 1
     return 0

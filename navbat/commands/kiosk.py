@@ -41,24 +41,25 @@ def run(args: argparse.Namespace) -> int:
         print("navbat kiosk: give the kiosk's device token with --token or NAVBAT_KIOSK_TOKEN "
               "(make one with `navbat device add kiosk-1 --role kiosk`)", file=sys.stderr)
         return 2
+    from navbat.foundation.config import load_config
+
+    branch = load_config(args.config)  # only for this kiosk's printer; every name shown comes from the hub
+    if not args.no_printer and args.printer and branch.printer(args.printer) is None:
+        known = ", ".join(p.name for p in branch.printers) or "none"
+        print(f'navbat kiosk: no printer "{args.printer}" in the branch file (printers: {known})', file=sys.stderr)
+        return 2
     from navbat.kiosk.launch import configure
 
-    configure(fullscreen=args.fullscreen and not args.screenshot)
+    configure(fullscreen=args.fullscreen and not args.screenshot)  # wrong input is said before Kivy starts
 
-    from navbat.foundation.config import load_config
     from navbat.foundation.hub_client import HubClient
     from navbat.kiosk.printing import kiosk_printer
     from navbat.kiosk.viewmodel import KioskModel
 
-    branch = load_config(args.config)  # only for this kiosk's printer; every name shown comes from the hub
     hub = HubClient(args.hub, args.token)
     printer = None
     if not args.no_printer:
         name = args.printer or (branch.kiosks[0].printer if branch.kiosks else None)
-        if args.printer and branch.printer(args.printer) is None:
-            known = ", ".join(p.name for p in branch.printers) or "none"
-            print(f'navbat kiosk: no printer "{args.printer}" in the branch file (printers: {known})', file=sys.stderr)
-            return 2
         if name:
             queue_db = args.queue_db or f"var/print-queue-{name}.sqlite"
             printer = kiosk_printer(branch, name, args.hub, queue_db, report=hub.report_printer).start()
