@@ -27,4 +27,4 @@ bundle: setup
 	bash scripts/bundle.sh var/bundle
 
 clean:
-	rm -rf $(VENV) var/*.sqlite* var/tickets
+	rm -rf $(VENV) var/*.sqlite* var/tickets var/wheel
