@@ -30,4 +30,4 @@ bundle: setup
 
 # Every folder and file the demos made (var/hq-demo belongs to postgres when made as root: run as root).
 clean:
-	rm -rf $(VENV) var/*.sqlite* var/tickets var/sms.log var/hq-demo var/kivy-home
+	rm -rf $(VENV) var/*.sqlite* var/tickets var/wheel var/sms.log var/hq-demo var/kivy-home

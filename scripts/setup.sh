@@ -24,8 +24,9 @@ PYTHON=${PYTHON:-python3}
 # a venv left half-made (an interrupted set-up) is made again
 [ -x .venv/bin/pip ] || "$PYTHON" -m venv --clear .venv
 .venv/bin/pip install -q --upgrade pip >/dev/null
-# pyproject.toml's build requirements, in the venv: scripts/install-wheel.sh builds without isolation (quick).
-.venv/bin/pip install -q "setuptools>=68" wheel
+# What building the wheel takes, in the venv: pyproject.toml's build requirements (scripts/install-wheel.sh
+# builds without isolation: quick) and Babel, which compiles the catalogues into it (scripts/catalogues.sh).
+.venv/bin/pip install -q "setuptools>=68" wheel "babel>=2.14"
 # The project as the wheel a branch gets, with its dependencies and the dev tools. Never editable:
 # the tests see exactly what ships (scripts/run-tests.sh reinstalls the wheel when the tree changed).
 EXTRAS=dev bash scripts/install-wheel.sh --force

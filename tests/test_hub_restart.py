@@ -44,7 +44,7 @@ class Hub:
             self.stop()
             raise RuntimeError(f"the hub did not start ({line!r}): see {log}")
         self.url = match[1]
-        if requests.get(f"{self.url}{API}/health", timeout=10).json() != {"status": "ok"}:
+        if requests.get(f"{self.url}{API}/health", timeout=10).json()["status"] != "ok":
             self.stop()
             raise RuntimeError(f"the hub does not answer: see {log}")
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from bundle_support import build_bundle, fresh_venv, pip_offline
 from conftest import chromium
 from PIL import Image, ImageChops
 
@@ -33,6 +34,7 @@ class Install:
     venv: Path
     cwd: Path  # an empty folder, far from the source tree
     bundle: Path
+    version: str  # the bundle's, in its name
 
     def navbat(self, *args: str, timeout: float = 120, env: dict | None = None) -> subprocess.CompletedProcess:
         return subprocess.run([str(self.venv / "bin/navbat"), *args], cwd=self.cwd, capture_output=True, text=True,
@@ -41,28 +43,19 @@ class Install:
 
 @pytest.fixture(scope="session")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Install:
-    """Built and installed once for the whole session."""
-    out = tmp_path_factory.mktemp("bundle")
-    built = subprocess.run(["bash", str(REPO / "scripts/bundle.sh"), str(out)], capture_output=True, text=True,
-                           timeout=900, env={**os.environ, "PYTHON": sys.executable})
-    assert built.returncode == 0, built.stderr[-3000:]
-    bundle = Path(built.stdout.strip().splitlines()[-1])
+    """Built (shared with tests/test_upgrade.py) and installed once for the whole session."""
+    bundle = build_bundle(tmp_path_factory.getbasetemp() / "bundle")
     # Unpacked where a branch PC would, then installed with no index at all.
     site = tmp_path_factory.mktemp("branch-pc")
-    subprocess.run(["tar", "-xzf", str(bundle), "-C", str(site)], check=True)
-    venv = site / "venv"
-    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=120)
+    venv = fresh_venv(site / "venv")
     began = time.monotonic()
-    pip = subprocess.run([str(venv / "bin/pip"), "install", "-q", "--no-index", "--find-links",
-                          str(site / "wheelhouse"), "navbat[gui,printers]"],
-                         capture_output=True, text=True, timeout=900,
-                         env={k: v for k, v in os.environ.items() if not k.startswith("PIP_")}
-                         | {"PIP_CONFIG_FILE": os.devnull})
+    pip = pip_offline(venv, "install", "-q", "--no-index", "--find-links", str(bundle.wheelhouse),
+                      "navbat[gui,printers]")
     assert pip.returncode == 0, pip.stderr[-3000:]
     cwd = site / "empty"
     cwd.mkdir()
     print(f"offline install: {time.monotonic() - began:.1f} s")
-    return Install(venv, cwd, bundle)
+    return Install(venv, cwd, bundle.tarball, bundle.version)
 
 
 def test_site_packages_has_navbat_and_third_party_packages_only(installed: Install) -> None:
@@ -79,7 +72,8 @@ print(json.dumps({'site': site.getsitepackages()[0], 'owners': {k: sorted(v) for
     got = json.loads(subprocess.check_output([str(installed.venv / "bin/python"), "-c", script], cwd=installed.cwd))
     top = sorted(p.name for p in Path(got["site"]).iterdir() if p.name != "__pycache__")
     ours = sorted(name for name, dists in got["owners"].items() if "navbat" in dists)
-    assert ours == ["navbat", "navbat-0.1.0.dist-info"]
+    assert ours == ["navbat", f"navbat-{installed.version}.dist-info"]
+    assert installed.navbat("--version").stdout == f"navbat {installed.version}\n"  # the bundle's name says it
     assert not set(FOLDERS) & set(top)
     unowned = [name for name in top if name not in got["owners"] and not name.endswith(".pth")]
     assert unowned == []  # everything else at the top is some installed third-party distribution's
@@ -109,7 +103,7 @@ def hub(installed: Install) -> Iterator[tuple[str, str]]:
 
 def test_hub_runs_the_packaged_demo_branch(installed: Install, hub: tuple[str, str]) -> None:
     url, token = hub
-    assert requests.get(f"{url}/api/v1/health", timeout=10).json() == {"status": "ok"}
+    assert requests.get(f"{url}/api/v1/health", timeout=10).json() == {"status": "ok", "version": installed.version}
     from navbat.foundation.config import load_config
     assert requests.get(f"{url}/api/v1/branch", timeout=10).json()["id"] == load_config().branch.id
     r = requests.post(f"{url}/api/v1/tickets", json={"service": "PR1"}, timeout=10,
