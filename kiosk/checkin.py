@@ -7,6 +7,7 @@ remote turn has it, as an appointment's (POST /appointments/<code>/check-in, iss
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from navbat.foundation.hub_client import HubClient, HubRefused, HubUnreachable
@@ -33,7 +34,8 @@ class CheckIn:
     def clear(self) -> None:
         self.typed, self.busy = "", False
         self.ticket: dict[str, Any] | None = None
-        self.problem: str | None = None  # not_found | over | unreachable | too_short | refused
+        self.problem: str | None = None  # not_found | over | not_now | unreachable | too_short | refused
+        self.window: list[str] = []  # not_now: the booking's check-in window, ["HH:MM", "HH:MM"], as the hub said
 
     @property
     def code(self) -> str:
@@ -80,6 +82,9 @@ class CheckIn:
             self.problem = "unreachable"
         elif isinstance(result, HubRefused) and result.status == 404:
             self.problem = "not_found"
+        elif isinstance(result, HubRefused) and result.code == "outside_check_in_window":
+            # early (or late) for a booking: not "over", and never "take a new ticket"
+            self.problem, self.window = "not_now", re.findall(r"\b\d\d:\d\d\b", result.message)[:2]
         elif isinstance(result, HubRefused) and result.status == 409:
             self.problem = "over"
         else:
@@ -97,6 +102,10 @@ class CheckIn:
             "too_short": _("Type the whole code (8 letters and digits)."),
             "not_found": _("No turn or booking has this code. Please check it, or ask at the information desk."),
             "over": _("This turn is over. Please take a new ticket."),
+            "not_now": (_("Your booking can be checked in between {opens} and {closes}. Please come back then.")
+                        .format(opens=digits(self.window[0], lang), closes=digits(self.window[1], lang))
+                        if len(self.window) == 2 else
+                        _("Your booking cannot be checked in now. Please ask at the information desk.")),
             "unreachable": _("The system cannot be reached. Please try again."),
             "refused": _("Check-in failed. Please ask at the information desk."),
         }[self.problem]

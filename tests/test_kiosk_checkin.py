@@ -44,6 +44,9 @@ class FakeHub:
     (HubRefused(404, "not_remote", ""), {"number": "101", "people_ahead": 2}, None, 2),
     (HubRefused(404, "not_remote", ""), HubRefused(404, "not_found", ""), "not_found", 2),
     (HubRefused(409, "turn_over", ""), None, "over", 1),
+    # a booking checked in early: when to come back, never "over, take a new ticket"
+    (HubRefused(404, "not_remote", ""), HubRefused(409, "outside_check_in_window",
+                                                   "check in between 09:30 and 10:15 on 2026-12-07"), "not_now", 2),
     (HubUnreachable("down"), None, "unreachable", 1),
 ])
 def test_a_code_not_of_a_remote_turn_is_tried_as_a_booking(remote, appointment, problem, calls) -> None:  # noqa: ANN001
@@ -56,6 +59,9 @@ def test_a_code_not_of_a_remote_turn_is_tried_as_a_booking(remote, appointment, 
     assert model.message("fa")
     if problem is None:
         assert "۱۰۱" in model.message("fa") and model.typed == ""
+    if problem == "not_now":
+        assert "۰۹:۳۰" in model.message("fa") and "۱۰:۱۵" in model.message("fa")
+        assert "between 09:30 and 10:15" in model.message("en")
 
 
 @pytest.mark.gui
