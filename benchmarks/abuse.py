@@ -77,6 +77,8 @@ class Attack:
             self.answers[kind][status] += 1
 
     def _paced(self, rate: float, act: callable) -> None:
+        if rate <= 0:  # this attacker is off
+            return
         next_at = time.perf_counter()
         while not self.stop_event.is_set():
             act()

@@ -1,6 +1,7 @@
 """Connections that hold a server the way issue 23's attacker did, for benchmarks/abuse.py.
 
-Three kinds, each from loopback addresses of its own, all driven by one thread (a selector):
+Three kinds, each from loopback addresses of its own, all driven by one process of their own (a
+selector; not a thread of the benchmark, whose clients it would slow down for the GIL):
 - idle: connect and send nothing;
 - head: a request head sent a byte every `every_s`, never finished;
 - body: a whole head announcing `Content-Length: 60000`, then the body a byte every `every_s`.
@@ -10,11 +11,11 @@ end without an answer) and the connection is opened again at the next tick: the 
 
 from __future__ import annotations
 
+import multiprocessing
 import re
 import resource
 import selectors
 import socket
-import threading
 import time
 from collections import Counter
 
@@ -43,25 +44,30 @@ class SlowClients:
         self.outcomes: dict[str, Counter[str]] = {k: Counter() for k in ("idle", "head", "body")}
         self.lifetimes: dict[str, list[float]] = {k: [] for k in ("idle", "head", "body")}
         self.refused = 0  # connects the kernel or the server refused
-        self._sel = selectors.DefaultSelector()
-        self._stop = threading.Event()
+        self.open_at_end = 0
         self._opened: dict[int, float] = {}
-        self._thread = threading.Thread(target=self._run, daemon=True, name="slow-clients")
+        context = multiprocessing.get_context("fork")
+        self._stop, self._results = context.Event(), context.Queue()
+        self._process = context.Process(target=self._child, daemon=True, name="slow-clients")
 
     def start(self) -> None:
-        for slot in self.slots:
-            self._open(slot)
-        self._thread.start()
+        self._process.start()
 
     def stop(self) -> None:
         self._stop.set()
-        self._thread.join(10)
+        self.outcomes, self.lifetimes, self.refused, self.open_at_end = self._results.get(timeout=60)
+        self._process.join(10)
+
+    def _child(self) -> None:
+        self._sel = selectors.DefaultSelector()
+        for slot in self.slots:
+            self._open(slot)
+        self._run()
+        self._results.put((self.outcomes, self.lifetimes, self.refused,
+                           sum(slot.sock is not None for slot in self.slots)))
         for slot in self.slots:
             if slot.sock is not None:
                 slot.sock.close()
-
-    def open_now(self) -> int:
-        return sum(slot.sock is not None for slot in self.slots)
 
     def _open(self, slot: Slot) -> None:
         try:
@@ -118,7 +124,7 @@ class SlowClients:
             median = f"{life[len(life) // 2]:.1f} s" if life else "-"
             out.append(f"attack on {who}: {n} {label} (a byte every {self.every_s:g} s, reopened when closed): "
                        f"ended {dict(self.outcomes[kind])}, median life {median}")
-        out.append(f"attack on {who}: connects refused {self.refused}; open at the end {self.open_now()}")
+        out.append(f"attack on {who}: connects refused {self.refused}; open at the end {self.open_at_end}")
         return out
 
     def server_errors(self) -> int:

@@ -40,6 +40,10 @@ MAX_HEADER_BYTES = 64 * 1024
 CONNECTION_LIMIT = 8000
 KEEP_ALIVE_S = 60  # a kiosk's connection kept between tickets
 BACKLOG = 2048
+# asyncio accepts up to its `backlog` argument's connections in one turn of the loop: 2,000 opened
+# at once (an attacker's, closed together after HEAD_S and opened again) held the loop, and every
+# kiosk, for a second. It is given this many instead; the kernel's queue stays BACKLOG long.
+ACCEPT_BATCH = 64
 THREADS = 32  # Flask's pool: requests are short (reports run in their own process)
 
 
@@ -56,6 +60,13 @@ class HubProtocol(LimitedProtocol):
                       h11.Data(data=body.encode()), h11.EndOfMessage()):
             self.transport.write(self.conn.send(event))
         self.linger()
+
+
+class _Server(uvicorn.Server):
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        for sock in sockets or []:
+            sock.listen(BACKLOG)  # asyncio listened with ACCEPT_BATCH: the kernel's queue back to its length
 
 
 class HubServer:
@@ -81,10 +92,10 @@ class HubServer:
         body_first = BodyFirst(self.asgi, self.limits, app.config["MAX_CONTENT_LENGTH"], SAFETY_HEADERS.items())
         protocol = functools.partial(HubProtocol, limits=self.limits, addresses=Counter())
         config = uvicorn.Config(body_first, http=protocol, lifespan="on", loop="asyncio", proxy_headers=False,
-                                server_header=False, access_log=False, log_level="warning", backlog=BACKLOG,
+                                server_header=False, access_log=False, log_level="warning", backlog=ACCEPT_BATCH,
                                 limit_concurrency=self.limits.connections, timeout_keep_alive=self.limits.keep_alive_s,
                                 timeout_graceful_shutdown=2, h11_max_incomplete_event_size=MAX_HEADER_BYTES)
-        self.server = uvicorn.Server(config)
+        self.server = _Server(config)
 
     def run(self) -> None:
         self.server.run(sockets=[self.socket])
