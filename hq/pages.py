@@ -26,7 +26,7 @@ JS_STRINGS = (
     "Branch", "Sub-service", "Lagging: no batch for {minutes} min", "Never reported", "Backlog {events} events",
     "All provinces", "Wrong PIN or user", "Could not load: {error}", "No complaints with comments", "min",
     "Every branch has submitted", "{count} branches have not submitted (due {due})", "late",
-    "No branch keeps its link to HQ now",
+    "No branch keeps its link to HQ now", "A second hub was refused ({address})",
 )
 
 

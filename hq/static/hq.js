@@ -119,9 +119,12 @@ function render() {
     .map((b) => el("li", {}, `${b.branch} · ${b.province}: ${lagOf(b.branch)}` +
       (b.backlog ? " · " + t("Backlog {events} events", {events: num(b.backlog)}) : ""))));
   // branches whose hub keeps its relay link now: HQ takes turns and bookings for them (issue 18)
-  const linked = data.branches.filter((b) => b.relay_online && (!state.province || b.province === state.province));
+  // a second hub refused its poll (a stolen token, a hub left running) is named here (issue 23)
+  const linked = data.branches.filter((b) => (b.relay_online || b.relay_refused) &&
+    (!state.province || b.province === state.province));
   $("relay-online").replaceChildren(...(linked.length ? linked.map((b) => el("li", {}, `${b.branch} · ${b.province} · ` +
-    b.region)) : [el("li", {class: "muted"}, t("No branch keeps its link to HQ now"))]));
+    b.region + (b.relay_refused ? " · " + t("A second hub was refused ({address})", {address: b.relay_refused.address})
+      : ""))) : [el("li", {class: "muted"}, t("No branch keeps its link to HQ now"))]));
   const missing = data.reports.missing.filter((b) => !state.province || b.province === state.province);
   $("late-summary").textContent = missing.length ? t("{count} branches have not submitted (due {due})",
     {count: num(missing.length), due: new Intl.DateTimeFormat(N.lang === "fa" ? "fa-IR-u-ca-persian" : "en-GB",
