@@ -1,19 +1,27 @@
-"""A branch's public pages through HQ's relay (issue 18): what the relay costs a visitor.
+"""A branch's public pages through HQ's relay (issues 18, 23): what the relay costs a visitor, and
+what a flood of visitors and a branch that never answers cost everyone else.
 
-    .venv/bin/python benchmarks/hq_relay.py [--requests 200] [--threads 8]
+    .venv/bin/python benchmarks/hq_relay.py [--requests 200] [--threads 8] [--workers 1]
+        [--visitors 100] [--mute-visitors 40] [--senders 5] [--seconds 20]
 
 Starts a PostgreSQL cluster in a temporary folder, `navbat hq` in its own process, and a branch
 hub (server.serve's uvicorn, a temporary database) whose relay client long-polls that HQ. Then
 GET /join?service=PN1 (the page a phone opens first) `--requests` times one after another straight
 from the hub and through HQ (/b/<branch>/join), and again with `--threads` visitors at once
-through HQ; then cuts the branch's link and times HQ's refusal (503). Printed: p50/p95 ms and
-pages a second. Loopback only: a real WAN adds its round trip to every relayed request.
+through HQ; then the flood (issue 23): `--visitors` at once keep asking for the branch's relayed
+/join and `--mute-visitors` for a second branch whose hub takes every request and never answers,
+for `--seconds`, while a national manager reloads the dashboard's API (/api/v1/hq/summary and
+/branches) and `--senders` other branches ship batches; the dashboard and the shipping are timed
+calm first, then under the flood. Last it cuts the branch's link and times HQ's refusal (503).
+Printed: p50/p95 ms, pages a second, the answers' statuses. Loopback only: a real WAN adds its
+round trip to every relayed request.
 """
 
 from __future__ import annotations
 
 import argparse
 import concurrent.futures as cf
+import datetime as dt
 import shutil
 import statistics
 import subprocess
@@ -21,12 +29,14 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import requests
 from navbat.foundation.config import load_config
-from navbat.hq.accounts import add_branch
+from navbat.hq.accounts import add_branch, add_user
 from navbat.hq.pgcluster import Cluster
 from navbat.hq.store import migrate
 from navbat.server.app import create_app
@@ -34,6 +44,7 @@ from navbat.server.relay import RelayClient
 from navbat.server.serve import HubServer
 
 BRANCH = "tehran-01"
+MUTE = "mute-01"
 PORT = 8097
 
 
@@ -60,10 +71,140 @@ def line(what: str, ms: list[float], rate: float, statuses: set[int]) -> None:
           f"HTTP {sorted(statuses)}")
 
 
+def _mute(hq_url: str, token: str, *, stop: threading.Event) -> None:
+    """A branch's hub that takes every request and never answers."""
+    http = requests.Session()
+    http.headers.update({"Authorization": f"Bearer {token}", "X-Navbat-Poller": "bench-mute-hub"})
+    while not stop.is_set():
+        try:
+            http.get(f"{hq_url}/api/v1/hq/relay/poll", params={"wait": 5}, timeout=20)
+        except requests.RequestException:
+            time.sleep(0.5)
+
+
+def _shipper(hq_url: str, branch_id: str, token: str, ms: list[float], failed: list[int], *,
+             stop: threading.Event) -> None:
+    """A branch shipping a simulated day in batches of 20 events, one every 0.5 s."""
+    from navbat.hq.simulated import day_events, simulated_day
+    from navbat.server.shipping import profile
+
+    config = load_config()
+    events, _ = day_events(config, dt.date(2026, 11, 28), simulated_day(config, 150, hash(branch_id) % 1000), 1, 1, 1)
+    http, after, n = requests.Session(), 0, 0
+    http.headers["Authorization"] = f"Bearer {token}"
+    while not stop.is_set() and n < len(events):
+        batch = events[n:n + 20]
+        body = {"after": after, "ratings_after": 0, "events": batch, "ratings": [], "last_id": batch[-1]["id"],
+                "profile": {**profile(config), "name": {"fa": branch_id, "en": branch_id}}}
+        t = time.perf_counter()
+        try:
+            status = http.post(f"{hq_url}/api/v1/hq/ingest", json=body, timeout=30).status_code
+        except requests.RequestException:
+            status = 0
+        ms.append((time.perf_counter() - t) * 1000)
+        if status == 200:
+            after, n = batch[-1]["id"], n + 20
+        else:
+            failed.append(status)
+        stop.wait(0.5)
+
+
+def _dashboard(hq_url: str, ms: list[float], failed: list[int], *, stop: threading.Event) -> None:
+    """A national manager's dashboard reloading its figures, one request after another."""
+    http = requests.Session()
+    token = http.post(f"{hq_url}/api/v1/hq/login", json={"username": "nat", "pin": "1234"}, timeout=10).json()
+    http.headers["Authorization"] = f"Bearer {token['token']}"
+    paths = ("/api/v1/hq/summary?from=2026-11-01&to=2026-11-30", "/api/v1/hq/branches")
+    n = 0
+    while not stop.is_set():
+        t = time.perf_counter()
+        try:
+            status = http.get(f"{hq_url}{paths[n % 2]}", timeout=30).status_code
+        except requests.RequestException:
+            status = 0
+        ms.append((time.perf_counter() - t) * 1000)
+        if status != 200:
+            failed.append(status)
+        n += 1
+        stop.wait(0.05)
+
+
+def _visitor(url: str, ms: list[float], statuses: Counter, *, stop: threading.Event) -> None:
+    http = requests.Session()
+    while not stop.is_set():
+        t = time.perf_counter()
+        try:
+            status = http.get(url, timeout=30).status_code
+        except requests.RequestException:
+            status = 0
+        ms.append((time.perf_counter() - t) * 1000)
+        statuses[status] += 1
+        if status == 503:  # told "busy, try again in a moment": a person waits a little
+            stop.wait(1.0)
+
+
+def _run(seconds: float, jobs: list[tuple[Any, tuple]]) -> None:
+    stop = threading.Event()
+    threads = [threading.Thread(target=fn, args=a, kwargs={"stop": stop}, daemon=True) for fn, a in jobs]
+    for t in threads:
+        t.start()
+    time.sleep(seconds)
+    stop.set()
+    for t in threads:
+        t.join(40)
+
+
+def _summary(what: str, ms: list[float], extra: str = "") -> None:
+    if len(ms) < 2:
+        print(f"{what:<38} (too few answers: {len(ms)})")
+        return
+    q = statistics.quantiles(ms, n=20)
+    print(f"{what:<38} p50 {statistics.median(ms):6.1f} ms  p95 {q[18]:6.1f} ms  n {len(ms):5d}  {extra}")
+
+
+def flood(hq_url: str, mute_token: str, senders: dict[str, str], args: argparse.Namespace) -> None:
+    """The national dashboard and other branches' shipping, calm and then under a flood of visitors on
+    one branch with another branch never answering."""
+    def watchers(dash: list, dash_failed: list, ship: list, ship_failed: list) -> list[tuple[Any, tuple]]:
+        return [(_dashboard, (hq_url, dash, dash_failed))] + [
+            (_shipper, (hq_url, b, t, ship, ship_failed)) for b, t in senders.items()]
+
+    calm: tuple[list, list, list, list] = ([], [], [], [])
+    _run(args.seconds / 2, watchers(*calm))
+    _summary("calm: national dashboard API", calm[0], f"non-200 {len(calm[1])}")
+    _summary(f"calm: {len(senders)} branches shipping", calm[2], f"non-200 {len(calm[3])}")
+
+    stop_mute = threading.Event()
+    mute = threading.Thread(target=_mute, args=(hq_url, mute_token), kwargs={"stop": stop_mute}, daemon=True)
+    mute.start()
+    time.sleep(1.0)
+    under: tuple[list, list, list, list] = ([], [], [], [])
+    visits: list[float] = []
+    mute_visits: list[float] = []
+    seen: Counter = Counter()
+    mute_seen: Counter = Counter()
+    jobs = watchers(*under)
+    jobs += [(_visitor, (f"{hq_url}/b/{BRANCH}/join?service=PN1", visits, seen)) for _ in range(args.visitors)]
+    jobs += [(_visitor, (f"{hq_url}/b/{MUTE}/join", mute_visits, mute_seen)) for _ in range(args.mute_visitors)]
+    _run(args.seconds, jobs)
+    stop_mute.set()
+    print(f"flood: {args.visitors} visitors on {BRANCH}, {args.mute_visitors} on {MUTE} (never answers), "
+          f"{args.seconds:.0f} s, HQ workers {args.workers}")
+    _summary(f"  {BRANCH}'s visitors", visits, f"HTTP {dict(sorted(seen.items()))}")
+    _summary(f"  {MUTE}'s visitors", mute_visits, f"HTTP {dict(sorted(mute_seen.items()))}")
+    _summary("  national dashboard API", under[0], f"non-200 {len(under[1])}")
+    _summary(f"  {len(senders)} branches shipping", under[2], f"non-200 {len(under[3])}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--requests", type=int, default=200)
     ap.add_argument("--threads", type=int, default=8)
+    ap.add_argument("--workers", type=int, default=1, help="navbat hq --workers")
+    ap.add_argument("--visitors", type=int, default=100)
+    ap.add_argument("--mute-visitors", type=int, default=40)
+    ap.add_argument("--senders", type=int, default=5)
+    ap.add_argument("--seconds", type=float, default=20.0)
     args = ap.parse_args()
     folder = tempfile.mkdtemp(prefix="navbat-relay-bench-")
     Path(folder).chmod(0o755)
@@ -78,8 +219,12 @@ def main() -> int:
 
             conn.row_factory = dict_row
             token = add_branch(conn, BRANCH, "تهران", "مرکزی", "1")
-        hq = subprocess.Popen([sys.executable, "-m", "navbat", "hq", "--database", url, "--port", str(PORT)],
-                              stdout=subprocess.DEVNULL)
+            mute_token = add_branch(conn, MUTE, "تهران", "مرکزی", "2")
+            senders = {f"sender-{n:02d}": add_branch(conn, f"sender-{n:02d}", "فارس", "شیراز", "3")
+                       for n in range(args.senders)}
+            add_user(conn, "nat", "national", "1234")
+        hq = subprocess.Popen([sys.executable, "-m", "navbat", "hq", "--database", url, "--port", str(PORT),
+                               "--workers", str(args.workers)], stdout=subprocess.DEVNULL)
         hq_url = f"http://127.0.0.1:{PORT}"
         for _ in range(300):
             try:
@@ -100,6 +245,7 @@ def main() -> int:
         line("through HQ, one visitor at a time", *timed(f"{hq_url}/b/{BRANCH}{page}", args.requests))
         line(f"through HQ, {args.threads} visitors at once", *timed(f"{hq_url}/b/{BRANCH}{page}", args.requests,
                                                                    args.threads))
+        flood(hq_url, mute_token, senders, args)
         client.stop()
         client = None
         time.sleep(25)  # the poll held at HQ ends (20 s) and the grace passes (3 s)

@@ -69,7 +69,10 @@ SPEC: dict[str, Any] = {
                                                           "version": {"type": ["string", "null"],
                                                                       "description": "the hub's release, "
                                                                                      "from its last batch"},
-                                                          "relay_online": {"type": "boolean"}}}}}},
+                                                          "relay_online": {"type": "boolean"},
+                                                          "relay_refused": {"type": ["object", "null"], "description":
+                                                                            "a second hub refused its poll in the "
+                                                                            "last day: {at, address}"}}}}}},
             params=[{"name": "province", "in": "query", "schema": {"type": "string"}}])},
         "/api/v1/hq/summary": {"get": _op(
             "Figures per province and per branch over branch days (Gregorian, inclusive)",
@@ -146,22 +149,27 @@ SPEC["paths"].update({
     "/api/v1/hq/relay/poll": {"get": _op(
         "The branch's long-poll (branch token): visitors' requests waiting for it, or none after `wait` s",
         {"type": "object", "required": ["requests"], "properties": {"requests": {"type": "array", "items": _RELAYED}}},
-        errors=(401,), params=[{"name": "wait", "in": "query", "schema": {"type": "number", "maximum": 30}}])},
+        errors=(401, 409, 503),  # 409 another_poller: one hub (X-Navbat-Poller) polls for a branch at a time
+        params=[{"name": "wait", "in": "query", "schema": {"type": "number", "maximum": 30}}])},
     "/api/v1/hq/relay/answer/{id}": {"post": {**_op(
         "The branch's answer to one relayed request (branch token)", {"type": "object"}, errors=(400, 401, 410),
         body={"type": "object", "required": ["status"], "properties": {
             "status": {"type": "integer"}, "headers": {"type": "object"},
             "body": {"type": "string", "contentEncoding": "base64"}}},
         params=[{"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}]),
-        "responses": {"204": {"description": "handed to the visitor"}, "400": _ERR, "401": _ERR,
+        "responses": {"204": {"description": "handed to the visitor"}, "400": _ERR, "401": _ERR, "413": _ERR,
+                      "503": _ERR,
                       "410": {**_ERR, "description": "HQ no longer waits for it (the visitor was told)"}}}},
     "/b/{branch}/{path}": {method: {
         "summary": "A branch's public page or API route, relayed to its hub (no token; the visitor's address is "
                    "passed on)", "parameters": _B,
         "responses": {"2XX": _PAGE, "3XX": _PAGE, "4XX": _PAGE,
                       "404": {**_ERR, "description": "not a public path, or a branch HQ does not know"},
-                      "503": {**_ERR, "description": "branch_offline: the branch keeps no link now; nothing was sent"},
-                      "504": {**_ERR, "description": "relay_timeout: no answer in 15 s (a late request is not run)"}}}
+                      "413": _ERR, "502": {**_ERR, "description": "bad_answer: the branch's answer was refused"},
+                      "503": {**_ERR, "description": "branch_offline: the branch keeps no link now; nothing was sent; "
+                                                     "busy (Retry-After): 32 visitors wait for it already; "
+                                                     "unavailable: HQ's database does not answer"},
+                      "504": {**_ERR, "description": "relay_timeout: no answer in 10 s (a late request is not run)"}}}
         for method in ("get", "post")},
     "/join/{branch}": {"get": {"summary": "Leads to /b/{branch}/join", "responses": {"302": {"description": "moved"}},
                                "parameters": _B[:1]}},

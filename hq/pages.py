@@ -28,6 +28,7 @@ JS_STRINGS = (
     "Every branch has submitted", "{count} branches have not submitted (due {due})", "late",
     "No branch keeps its link to HQ now", "SMS {percent} of the budget ({used} of {budget} this hour)",
     "No branch is near its SMS budget", "{count} phones hold open turns at more than one branch",
+    "A second hub was refused ({address})",
 )
 
 

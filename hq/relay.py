@@ -94,7 +94,7 @@ class RelayHub:
         async with self._started:
             if self._pool is not None:
                 return
-            self._pool = AsyncConnectionPool(self.url, min_size=1, max_size=4, open=False, timeout=DB_S,
+            self._pool = AsyncConnectionPool(self.url, min_size=1, max_size=8, open=False, timeout=DB_S,
                                              kwargs={"autocommit": True, "row_factory": dict_row,
                                                      "connect_timeout": int(DB_S)})
             await self._pool.open(wait=False)
@@ -165,23 +165,22 @@ class RelayHub:
 
     async def _forward(self, branch: str, req: dict[str, Any]) -> dict[str, Any] | None:
         async def enqueue(conn: psycopg.AsyncConnection) -> int | str:
-            async with conn.transaction():  # one branch's count and insert at a time, across workers
-                await conn.execute("SELECT pg_advisory_xact_lock(hashtext('navbat-relay:' || %s))", [branch])
-                state = await (await conn.execute(
-                    """SELECT coalesce((SELECT until > now() FROM relay_links WHERE branch=%(b)s), false) AS online,
-                              (SELECT count(*) FROM relay_requests
-                                WHERE branch=%(b)s AND answer IS NULL AND deadline > now()) AS waiting""",
-                    {"b": branch})).fetchone()
-                if not state["online"]:
-                    return "offline"
-                if state["waiting"] >= self.max_waiting:
-                    return "busy"
-                row = await (await conn.execute(
-                    """INSERT INTO relay_requests (branch, req, deadline)
-                       VALUES (%s, %s, now() + make_interval(secs => %s)) RETURNING id""",
-                    [branch, Jsonb(req), self.answer_s])).fetchone()
-                await conn.execute("SELECT pg_notify(%s, %s)", [CHANNEL, json.dumps({"q": branch})])
-                return row["id"]
+            # one statement: the branch online and under its bound, the row, the notification. Within a
+            # worker the bound is exact (counted above); workers racing may pass it by one each.
+            row = await (await conn.execute(
+                """WITH state AS (
+                     SELECT coalesce((SELECT until > now() FROM relay_links WHERE branch=%(b)s), false) AS online,
+                            (SELECT count(*) FROM relay_requests
+                              WHERE branch=%(b)s AND answer IS NULL AND deadline > now()) AS waiting),
+                   queued AS (
+                     INSERT INTO relay_requests (branch, req, deadline)
+                     SELECT %(b)s, %(req)s, now() + make_interval(secs => %(s)s) FROM state
+                      WHERE online AND waiting < %(max)s RETURNING id)
+                   SELECT state.online, (SELECT id FROM queued) AS id,
+                          (SELECT count(pg_notify(%(ch)s, %(note)s)) FROM queued) AS told FROM state""",
+                {"b": branch, "req": Jsonb(req), "s": self.answer_s, "max": self.max_waiting, "ch": CHANNEL,
+                 "note": json.dumps({"q": branch})})).fetchone()
+            return row["id"] if row["id"] is not None else ("busy" if row["online"] else "offline")
 
         end = time.monotonic() + self.answer_s
         rid = await self._db(enqueue)
@@ -191,7 +190,7 @@ class RelayHub:
             raise Busy(branch)
         woken = self._answers[rid] = asyncio.Event()
 
-        async def collect(conn: psycopg.AsyncConnection, final: bool) -> dict[str, Any] | None:
+        async def collect(conn: psycopg.AsyncConnection, final: bool) -> str | None:
             sql = ("DELETE FROM relay_requests WHERE id=%s RETURNING answer" if final else
                    "DELETE FROM relay_requests WHERE id=%s AND answer IS NOT NULL RETURNING answer")
             row = await (await conn.execute(sql, [rid])).fetchone()
@@ -209,7 +208,7 @@ class RelayHub:
                 final = time.monotonic() >= end
                 got = await self._db(lambda conn, final=final: collect(conn, final))
                 if got is not None or final:
-                    return got
+                    return _answer(got)
         finally:
             self._answers.pop(rid, None)
 
@@ -277,17 +276,19 @@ class RelayHub:
             except Unavailable:
                 pass  # the link lapses by itself at `until`
 
-    async def answer(self, branch: str, poller: str, rid: int, answer: dict[str, Any]) -> bool:
-        """The branch's answer to request `rid`; False if HQ no longer waits for it, or it is not this
-        branch's or was not taken by this poller."""
+    async def answer(self, branch: str, poller: str, rid: int, answer: str) -> bool:
+        """The branch's answer to request `rid` (its JSON text, kept as it came: parsed once, by the
+        visitor's worker); False if HQ no longer waits for it, or it is not this branch's or was not
+        taken by this poller."""
         async def store(conn: psycopg.AsyncConnection) -> bool:
             row = await (await conn.execute(
-                """UPDATE relay_requests SET answer=%s
-                   WHERE id=%s AND branch=%s AND taken_by=%s AND answer IS NULL AND deadline > now()
-                   RETURNING id""", [Jsonb(answer), rid, branch, poller])).fetchone()
-            if row is not None:
-                await conn.execute("SELECT pg_notify(%s, %s)", [CHANNEL, json.dumps({"a": rid})])
-            return row is not None
+                """WITH stored AS (
+                     UPDATE relay_requests SET answer=%s
+                      WHERE id=%s AND branch=%s AND taken_by=%s AND answer IS NULL AND deadline > now()
+                      RETURNING id)
+                   SELECT count(pg_notify(%s, %s)) AS told FROM stored""",
+                [answer, rid, branch, poller, CHANNEL, json.dumps({"a": rid})])).fetchone()
+            return row["told"] == 1
         return await self._db(store)
 
     # -- notifications ----------------------------------------------------------------------------
@@ -346,6 +347,16 @@ class RelayHub:
                     "DELETE FROM relay_requests WHERE deadline < now() - interval '1 minute'"))
             except Unavailable:
                 pass
+
+
+def _answer(text: str | None) -> dict[str, Any] | None:
+    if text is None:
+        return None
+    try:
+        got = json.loads(text)
+    except ValueError:
+        return {"status": 0}  # refused by the filter: HQ's own page
+    return got if isinstance(got, dict) else {"status": 0}
 
 
 def _put(cache: dict[str, Any], key: str, value: Any) -> None:

@@ -51,6 +51,7 @@ class RelayApp:
                          or os.environ.get("NAVBAT_HQ_RELAY_ANSWER_S") or ANSWER_S)  # tests shorten it
         self.hub = RelayHub(flask_app.config["DATABASE"], answer_s=answer_s)
         self._static: dict[str, bytes] = {}
+        self._pages: dict[tuple[str, str, str], bytes] = {}  # HQ's own refusal pages, rendered
 
     @staticmethod
     def handles(path: str) -> bool:
@@ -127,7 +128,8 @@ class RelayApp:
             if not isinstance(body, dict) or not isinstance(body.get("status"), int):
                 return await _json(send, 400, {"error": "bad_request",
                                                "message": 'send {"status", "headers", "body" (base64)}'})
-            if not _RID.match(rid) or not await self.hub.answer(branch, self._poller(scope), int(rid), body):
+            if not _RID.match(rid) or not await self.hub.answer(branch, self._poller(scope), int(rid),
+                                                                raw.decode("utf-8", "replace")):
                 return await _json(send, 410, {"error": "gone", "message": "HQ no longer waits for this request"})
         except Unavailable:
             return await _json(send, 503, {"error": "unavailable", "message": "HQ's database does not answer"})
@@ -215,12 +217,18 @@ class RelayApp:
             except Unavailable:
                 row = None
             name = ((row or {}).get("profile") or {}).get("name", {}).get(lang)
-        with self.flask.test_request_context("/"):  # url_for of HQ's fonts
-            page = render_template("relay_refused.html", _=_, lang=lang, dir=direction(lang), message=words[code],
-                                   name=name or (f"{_('Branch')} {branch}" if branch else _("Navbat")))
+        name = name or (f"{_('Branch')} {branch}" if branch else _("Navbat"))
+        key = (code, lang, name)
+        if key not in self._pages:  # a flood of "busy" answers renders its page once
+            with self.flask.test_request_context("/"):  # url_for of HQ's fonts
+                page = render_template("relay_refused.html", _=_, lang=lang, dir=direction(lang),
+                                       message=words[code], name=name)
+            if len(self._pages) >= 1024:
+                self._pages.clear()
+            self._pages[key] = page.encode()
         await send({"type": "http.response.start", "status": status, "headers": safety.asgi_headers(
             {"Content-Type": "text/html; charset=utf-8", **headers})})
-        await send({"type": "http.response.body", "body": page.encode()})
+        await send({"type": "http.response.body", "body": self._pages[key]})
 
 
 async def _json(send: Any, status: int, body: dict[str, Any], extra: dict[str, str] | None = None) -> None:

@@ -398,3 +398,36 @@ def test_four_workers_relay(four_workers: HQProcess, branch: Branch, tmp_path: P
         client.stop()
         stop()
         app.extensions["navbat.hub"].stop()
+
+
+@pytest.mark.browser
+def test_a_hostile_branch_page_runs_no_script_on_hqs_origin(hq_process: HQProcess) -> None:  # noqa: F811
+    """In Chromium: a branch page (stolen token) with inline script and a script of its own, typed
+    as one, served through HQ: neither runs, so a national manager's token in HQ's storage is safe."""
+    from tests.conftest import chromium
+
+    tokens = _register(hq_process.db_url, "evil-02")
+    page_html = ('<!doctype html><html><head><title>branch</title></head><body><p id="p">صفحه</p>'
+                 '<script>document.title = "inline ran"</script>'
+                 '<script src="/b/evil-02/book"></script></body></html>')
+
+    def answer(req: dict) -> dict:
+        if req["path"] == "/book":
+            return {"status": 200, "headers": {"Content-Type": "text/javascript"},
+                    "body": base64.b64encode(b'document.title = "branch script ran"').decode()}
+        return {"status": 200, "headers": {"Content-Type": "text/html; charset=utf-8"},
+                "body": base64.b64encode(page_html.encode()).decode()}
+
+    hub = FakeHub(hq_process.url, tokens["evil-02"], answer).start()
+    try:
+        wait_until(lambda: requests.get(f"{hq_process.url}/b/evil-02/join", timeout=10).status_code == 200, timeout=10)
+        with chromium() as browser:
+            page = browser.new_page()
+            page.goto(f"{hq_process.url}/hq")
+            page.evaluate("localStorage.setItem('probe', 'secret')")
+            page.goto(f"{hq_process.url}/b/evil-02/join")
+            page.wait_for_selector("#p")
+            page.wait_for_load_state("load")
+            assert page.title() == "branch"  # neither the inline script nor the branch's own file ran
+    finally:
+        hub.stop()

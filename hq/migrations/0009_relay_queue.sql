@@ -11,7 +11,7 @@ CREATE UNLOGGED TABLE relay_requests (
     req JSONB NOT NULL,
     deadline TIMESTAMPTZ NOT NULL,
     taken_by TEXT,
-    answer JSONB
+    answer TEXT  -- the branch's answer as it sent it (JSON), parsed once by the visitor's worker
 );
 CREATE INDEX relay_requests_waiting ON relay_requests (branch, id) WHERE taken_by IS NULL;
 

@@ -123,9 +123,12 @@ function render() {
     .map((b) => el("li", {}, `${b.branch} · ${b.province}: ${lagOf(b.branch)}` +
       (b.backlog ? " · " + t("Backlog {events} events", {events: num(b.backlog)}) : "") + release(b))));
   // branches whose hub keeps its relay link now: HQ takes turns and bookings for them (issue 18)
-  const linked = data.branches.filter((b) => b.relay_online && (!state.province || b.province === state.province));
+  // a second hub refused its poll (a stolen token, a hub left running) is named here (issue 23)
+  const linked = data.branches.filter((b) => (b.relay_online || b.relay_refused) &&
+    (!state.province || b.province === state.province));
   $("relay-online").replaceChildren(...(linked.length ? linked.map((b) => el("li", {}, `${b.branch} · ${b.province} · ` +
-    b.region + release(b))) : [el("li", {class: "muted"}, t("No branch keeps its link to HQ now"))]));
+    b.region + release(b) + (b.relay_refused ? " · " + t("A second hub was refused ({address})",
+      {address: b.relay_refused.address}) : ""))) : [el("li", {class: "muted"}, t("No branch keeps its link to HQ now"))]));
   // issue 23: branches whose SMS budget nears its end (as their hub last shipped it), and phones with
   // open remote turns at more than one branch (allowed while HQ could not be asked)
   const spending = data.branches.filter((b) => b.sms_budget && b.sms_budget.state !== "ok"
