@@ -38,11 +38,12 @@ queue. An unknown username is checked against a dummy hash, so it takes as long 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import hmac
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
 from navbat.foundation.persian import latin_digits
@@ -130,7 +131,8 @@ class Busy(Exception):
 
 class PinChecks:
     """At most `workers` PIN checks run at once, on their own threads, and at most `waiting` more
-    wait for one; past that a check is refused at once. A known device has a slot of its own, so
+    wait for one; past that a login is refused at once (`slot` raises Busy before anything is written
+    for it). A known device has a slot of its own, so
     a flood of strangers' guesses never keeps a clerk at their own PC waiting."""
 
     def __init__(self, workers: int = 1, waiting: int = 2) -> None:
@@ -139,7 +141,10 @@ class PinChecks:
         self._strangers = threading.BoundedSemaphore(workers + waiting)
         self._known = threading.BoundedSemaphore(1)
 
-    def check(self, check: Callable[[str, str], bool], pin_hash: str, pin: str, known: bool = False) -> bool:
+    @contextlib.contextmanager
+    def slot(self, known: bool = False) -> Iterator[Callable[[Callable[[str, str], bool], str, str], bool]]:
+        """A place for one check, taken before anything else is done for the login (so a refused one
+        costs nothing, not even a write); yields the function that runs the check on the pool."""
         if known and self._known.acquire(blocking=False):
             slots, pool = self._known, self._known_pool
         elif self._strangers.acquire(blocking=False):
@@ -147,6 +152,6 @@ class PinChecks:
         else:
             raise Busy
         try:
-            return pool.submit(check, pin_hash, pin).result()
+            yield lambda check, pin_hash, pin: pool.submit(check, pin_hash, pin).result()
         finally:
             slots.release()

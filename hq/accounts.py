@@ -13,6 +13,7 @@ import datetime as dt
 import functools
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from navbat.foundation import pin_logins
@@ -88,9 +89,9 @@ def pin_hash_of(conn: Connection, username: str) -> str | None:
     return row["pin_hash"] if row else None
 
 
-def pin_right(pin_hash: str | None, pin: str, known: bool = False) -> bool:
-    """Checks the PIN (any digits) on the bounded pool; raises pin_logins.Busy if it is full."""
-    right = PIN_CHECKS.check(check_password_hash, pin_hash or _no_user_hash(), pin_logins.normal_pin(pin), known)
+def pin_right(run: Callable[..., bool], pin_hash: str | None, pin: str) -> bool:
+    """Checks the PIN (any digits) with `run`, a slot of PIN_CHECKS (an unknown user: a dummy hash)."""
+    right = run(check_password_hash, pin_hash or _no_user_hash(), pin_logins.normal_pin(pin))
     return right and pin_hash is not None
 
 
@@ -102,7 +103,9 @@ def open_session(conn: Connection, username: str) -> str:
 
 def login(conn: Connection, username: str, pin: str) -> str | None:
     """A session token for the right PIN, else None (no limits: the API applies them, hq.login_limits)."""
-    if not pin_right(pin_hash_of(conn, username), pin):
+    with PIN_CHECKS.slot() as run:
+        right = pin_right(run, pin_hash_of(conn, username), pin)
+    if not right:
         return None
     return open_session(conn, username)
 

@@ -83,15 +83,14 @@ def login() -> Any:
     with pool().connection() as conn:
         pin_hash = accounts.pin_hash_of(conn, username)
     known = pin_logins.device_key(request.cookies.get(pin_logins.device_cookie(username)), username, pin_hash, now)
-    with pool().connection() as conn:  # committed (and the keys' locks let go) before the slow check
-        wait, mark = login_limits.admit(conn, username, address, known)
-    if wait is not None:
-        return _too_many(f"too many wrong PINs: try again in {wait} s", wait)
     try:
-        right = accounts.pin_right(pin_hash, body["pin"], known is not None)
+        with accounts.PIN_CHECKS.slot(known is not None) as run:  # a crowd past the bound: 429, nothing written
+            with pool().connection() as conn:  # committed (and the keys' locks let go) before the slow check
+                wait = login_limits.admit(conn, username, address, known)
+            if wait is not None:
+                return _too_many(f"too many wrong PINs: try again in {wait} s", wait)
+            right = accounts.pin_right(run, pin_hash, body["pin"])
     except pin_logins.Busy:
-        with pool().connection() as conn:
-            login_limits.not_checked(conn, username, known or address, mark)
         return _too_many("too many logins at once: try again in a second", pin_logins.Busy.retry_after)
     with pool().connection() as conn:
         if not right:
@@ -131,11 +130,11 @@ def unlock() -> Any:
     if who.role != "national":
         return error(403, "forbidden", "only a national manager unlocks")
     body = _body() or {}
-    username, address = body.get("username"), body.get("address")
-    if (username is None) == (address is None) or not isinstance(username or address, str):
+    if len(body) != 1 or not isinstance(value := next(iter(body.values())), str) or not value \
+            or "\0" in value or next(iter(body)) not in ("username", "address"):
         return error(400, "bad_request", 'send {"username": name} or {"address": ip}')
     with pool().connection() as conn:
-        forgotten = login_limits.unlock(conn, username, address)
+        forgotten = login_limits.unlock(conn, body.get("username"), body.get("address"))
     return jsonify({"status": "unlocked", "forgotten": forgotten})
 
 

@@ -10,8 +10,6 @@ one after the other, so none gets past a limit (before, 100 at once got 12 tried
 
 from __future__ import annotations
 
-import datetime as dt
-
 from navbat.foundation import pin_logins
 from psycopg import Connection
 
@@ -26,10 +24,10 @@ def _keys(username: str, source: str, known: bool) -> list[tuple[str, int, str, 
              f"username=%s AND address NOT LIKE '{pin_logins.DEVICE_PREFIX}%%'", [username])]
 
 
-def admit(conn: Connection, username: str, address: str, known: str | None) -> tuple[int | None, dt.datetime | None]:
-    """(None, the attempt's mark) having recorded this attempt as a failure until it proves right;
-    or (seconds to wait, None) if a key is locked (nothing recorded). `known` is the known
-    device's key (pin_logins.device_key), or None."""
+def admit(conn: Connection, username: str, address: str, known: str | None) -> int | None:
+    """None, having recorded this attempt as a failure until it proves right; or the seconds to
+    wait if a key is locked (nothing recorded). `known` is the known device's key
+    (pin_logins.device_key), or None."""
     source = known or address
     keys = _keys(username, source, known is not None)
     with conn.transaction():
@@ -44,15 +42,10 @@ def admit(conn: Connection, username: str, address: str, known: str | None) -> t
             if until and until > now:
                 ends.append(until)
         if ends:
-            return max(1, int((max(ends) - now).total_seconds() + 0.999)), None
+            return max(1, int((max(ends) - now).total_seconds() + 0.999))
         conn.execute("INSERT INTO login_failures (username, address, at) VALUES (%s, %s, %s)",
                      [username, source, now])
-    return None, now
-
-
-def not_checked(conn: Connection, username: str, source: str, mark: dt.datetime) -> None:
-    """The attempt was never checked (every PIN-check slot was taken): no failure."""
-    conn.execute("DELETE FROM login_failures WHERE username=%s AND address=%s AND at=%s", [username, source, mark])
+    return None
 
 
 def failed(conn: Connection) -> None:

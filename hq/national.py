@@ -1,5 +1,6 @@
 """The national monthly report (D9): one row per province, region, branch and sub-service, with each
-level's total, from the daily rollups; as CSV and XLSX (the first sheet holds exactly the CSV's rows)."""
+level's total, from the daily rollups; as CSV and XLSX (the first sheet holds exactly the CSV's rows). Branch
+text (ids, provinces, regions, sub-service codes) is neutralised for spreadsheets, as in a branch's export."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import io
 from typing import Any
 
 from navbat.hq.figures import _SUMS
+from navbat.server.reports.export import cells
 from navbat.server.reports.period import parse_month
 from psycopg import Connection
 
@@ -47,7 +49,7 @@ def _value(v: Any) -> Any:
 
 def to_csv(table: list[list[Any]]) -> str:
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows([list(HEADERS), *table])
+    csv.writer(buf, lineterminator="\n").writerows([list(HEADERS), *(cells(row) for row in table)])
     return buf.getvalue()
 
 
@@ -60,7 +62,7 @@ def to_xlsx(table: list[list[Any]], label: str) -> bytes:
     ws.title = "national"
     ws.append(list(HEADERS))
     for row in table:
-        ws.append(row)
+        ws.append(cells(row))
     for cell in ws[1]:
         cell.font = Font(bold=True)
     wb.properties.title = f"Navbat national report {label}"

@@ -147,16 +147,13 @@ def login(floor: Floor, db: sqlite_utils.Database, username: str, pin: str, coun
                       [username]).fetchone()
     known = pin_logins.device_key(device, username, user[1] if user else None, now)
     _refuse_if_locked(db, username, address, known, now)  # a locked-out flood costs a read, never a write
-    attempt = _admit(floor, username, address, known)
     try:
-        right = PIN_CHECKS.check(check_password_hash, user[1] if user else _no_user_hash(),
-                                 pin_logins.normal_pin(pin), known=known is not None)
+        with PIN_CHECKS.slot(known is not None) as run:  # a crowd past the bound: 429 at once, nothing written
+            attempt = _admit(floor, username, address, known)
+            right = run(check_password_hash, user[1] if user else _no_user_hash(), pin_logins.normal_pin(pin))
     except pin_logins.Busy:
-        with floor.write() as tx:  # never checked: no failure
-            tx.db.execute("DELETE FROM login_failures WHERE id=?", [attempt])
         raise ChecksBusy(now) from None
     if not right or user is None or user[2]:
-        _failed(floor)
         raise Unauthorized("bad_credentials", "unknown user or wrong PIN")
     try:
         if user[0] == "clerk" and counter is None:
@@ -289,15 +286,12 @@ def _admit(floor: Floor, username: str, address: str, known: str | None) -> int:
     with floor.write() as tx:
         ends = [until for *_, until in _counts(tx.db, username, address, known, tx.now) if until]
         if not ends:
-            return tx.db.execute("INSERT INTO login_failures (username, address, at) VALUES (?, ?, ?)",
-                                 [username, known or address, iso(tx.now)]).lastrowid
+            attempt = tx.db.execute("INSERT INTO login_failures (username, address, at) VALUES (?, ?, ?)",
+                                    [username, known or address, iso(tx.now)]).lastrowid
+            if attempt % 100 == 0:  # now and then, failures past the memory are forgotten
+                tx.db.execute("DELETE FROM login_failures WHERE at < ?", [iso(tx.now - pin_logins.MEMORY)])
+            return attempt
     raise TooManyAttempts(max(ends), tx.now)
-
-
-def _failed(floor: Floor) -> None:
-    """A wrong PIN (already counted): failures past the memory are forgotten."""
-    with floor.write() as tx:
-        tx.db.execute("DELETE FROM login_failures WHERE at < ?", [iso(tx.now - pin_logins.MEMORY)])
 
 
 def unlock(floor: Floor, username: str | None = None, address: str | None = None) -> int:

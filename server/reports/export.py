@@ -3,6 +3,9 @@
 The XLSX's first sheet holds exactly the CSV's rows (numbers as numbers); further
 sheets add units, counters, clerks, the hourly arrivals, the requests answered later and the
 channels (walk-in, remote, appointment).
+
+Text in every cell is neutralised for spreadsheets (`cell`): names come from branch files, clerks
+and HQ's branches, and a name beginning `=HYPERLINK(...` must stay a name, never a live formula.
 """
 
 from __future__ import annotations
@@ -21,6 +24,21 @@ HEADERS = ("visitors", "called", "mean_wait_min", "p90_wait_min", "within_target
            "ratings", "satisfaction_1_5", "satisfied_pct")
 
 REQUEST_COLUMNS = ("opened", "answered", "answered_on_time", "on_time_pct", "mean_days_to_answer")
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what makes Excel, LibreOffice or Sheets read a formula
+
+
+def cell(value: Any) -> Any:
+    """Text that a spreadsheet would read as a formula, made literal by a leading apostrophe (OWASP's
+    advice for CSV injection); numbers and other text as they are."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def cells(values: list[Any]) -> list[Any]:
+    return [cell(v) for v in values]
 
 
 def _value(v: Any) -> Any:
@@ -44,7 +62,7 @@ def table(report: Report, lang: str = "en") -> list[list[Any]]:
 
 def to_csv(report: Report, lang: str = "en") -> str:
     buf = io.StringIO()
-    csv.writer(buf, lineterminator="\n").writerows(table(report, lang))
+    csv.writer(buf, lineterminator="\n").writerows(cells(row) for row in table(report, lang))
     return buf.getvalue()
 
 
@@ -56,14 +74,14 @@ def to_xlsx(report: Report, lang: str = "en") -> bytes:
     ws = wb.active
     ws.title = "sub-services"
     for values in table(report, lang):
-        ws.append(values)
+        ws.append(cells(values))
     sheets = (("units", "unit", report.units + [report.total]), ("counters", "counter", report.counters),
               ("clerks", "clerk", report.clerks))
     for title, what, rows in sheets:
         sheet = wb.create_sheet(title)
         sheet.append(["code", what, *HEADERS])
         for r in rows:
-            sheet.append([r.key, r.label.get(lang, r.label["en"]), *row_values(r)])
+            sheet.append(cells([r.key, r.label.get(lang, r.label["en"]), *row_values(r)]))
     hourly = wb.create_sheet("hourly")
     hourly.append(["hour", "arrivals", "served"])
     for h in report.hourly:
@@ -79,11 +97,11 @@ def to_xlsx(report: Report, lang: str = "en") -> bytes:
         for kind, rows in (("sub_service", figures["services"]), ("unit", figures["units"]),
                            ("total", [{"code": "total", **figures["total"]}])):
             for r in rows:
-                req.append([r["code"], kind, *(_value(r[c]) for c in REQUEST_COLUMNS)])
+                req.append(cells([r["code"], kind, *(_value(r[c]) for c in REQUEST_COLUMNS)]))
     channels = wb.create_sheet("channels")  # issue 18: walk-in, remote turn, appointment
     channels.append(["code", "channel", *HEADERS])
     for r in report.channels:
-        channels.append([r.key, r.label.get(lang, r.label["en"]), *row_values(r)])
+        channels.append(cells([r.key, r.label.get(lang, r.label["en"]), *row_values(r)]))
     for sheet in wb.worksheets:
         for cell in sheet[1]:
             cell.font = Font(bold=True)
