@@ -1,6 +1,7 @@
-"""What outsiders may make the branch spend (issue 23), counted from the database so that a
-restart forgets nothing: SMS queued per hour and per branch day (a new code is refused past
-either; /head and HQ see how near it is), and a kiosk token's tickets (a token bucket).
+"""What outsiders may make the branch spend (issue 23): SMS queued per hour and per branch day,
+counted from the outbox so that a restart forgets nothing (a new code is refused past either;
+/head and HQ see how near it is), and a kiosk token's new tickets (a token bucket in memory: a
+restart refills at most one burst). Bookings per address are counted in server/appointments.py.
 
 The budgets themselves are the branch file's `budgets:` with the head's changes on top
 (server/remote_settings.budgets). Every refusal is a `refusals.TooMany`: 429 with Retry-After.

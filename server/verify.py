@@ -20,6 +20,7 @@ import hmac
 import math
 import re
 import secrets
+import threading
 
 from navbat.foundation.i18n import gettext_for
 from navbat.foundation.persian import fa_digits, latin_digits
@@ -36,6 +37,7 @@ PHONE_GAP = dt.timedelta(seconds=60)
 PHONE_PER_HOUR = 5
 ADDRESS_PER_HOUR = 20
 _PHONE = re.compile(r"^09\d{9}$")
+_HASHING = threading.BoundedSemaphore(2)  # phone_hash: 16 MB each
 
 
 class TooMany(refusals.TooMany):
@@ -66,9 +68,11 @@ def normal_phone(value: object) -> str:
 
 def phone_hash(phone: str) -> str:
     """What the hub ships to HQ for a phone with an open remote turn (issue 23), never the number: a slow
-    hash (about 60 ms), so that trying all 10^9 mobile numbers costs CPU-years. The same at every branch
-    (no key), so HQ can match it: pseudonymous, not anonymous."""
-    return hashlib.scrypt(phone.encode(), salt=b"navbat:open-turn:v1", n=2**14, r=8, p=1, dklen=16).hex()
+    hash (about 60 ms and 16 MB), so that trying all 10^9 mobile numbers costs CPU-years. The same at
+    every branch (no key), so HQ can match it: pseudonymous, not anonymous. Two at a time, whatever
+    the number of request threads: memory stays bounded."""
+    with _HASHING:
+        return hashlib.scrypt(phone.encode(), salt=b"navbat:open-turn:v1", n=2**14, r=8, p=1, dklen=16).hex()
 
 
 def _hash(phone: str, code: str) -> str:

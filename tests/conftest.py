@@ -17,7 +17,7 @@ import navbat.server.auth  # noqa: F401  (loads the submodule used as server.aut
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from navbat.foundation.config import Branch, load_config
+from navbat.foundation.config import DEFAULT_CONFIG, Branch, load_config
 from navbat.foundation.remote import Budgets
 from navbat.server.app import create_app
 from navbat.server.auth import add_device, add_user
@@ -73,6 +73,17 @@ LOOSE_BUDGETS = Budgets(bookings_per_address_hour=1000, address_day_share=1.0, k
 @pytest.fixture(scope="session")
 def branch() -> Branch:
     return load_config().model_copy(update={"budgets": LOOSE_BUDGETS})
+
+
+def loose_branch_file(folder: Path) -> Path:
+    """The demo branch file with LOOSE_BUDGETS, for a `navbat hub` process under a test's load."""
+    import yaml
+
+    raw = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
+    raw["budgets"] = LOOSE_BUDGETS.model_dump()
+    path = folder / "loose-branch.yaml"
+    path.write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return path
 
 
 def make_app(branch: Branch, db_path: Path, **config: object) -> Flask:

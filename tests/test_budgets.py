@@ -21,7 +21,7 @@ from hq_support import HQProcess, connect, hq_db, hq_process, pg_cluster, wait_u
 from navbat.foundation.appointments import Appointments
 from navbat.foundation.config import Branch, load_config
 from navbat.hq import budgets as hq_budgets
-from navbat.hq.accounts import add_branch
+from navbat.hq.accounts import add_branch, add_user
 from navbat.server.hub import EXTENSION
 from navbat.server.shipping import Shipper, backlog
 from requests.adapters import HTTPAdapter
@@ -308,6 +308,7 @@ def test_one_open_remote_turn_per_phone_across_branches(defaults: Branch, tmp_pa
                                                         hq_process: HQProcess) -> None:  # noqa: F811
     with connect(hq_db) as conn:
         tokens = [add_branch(conn, f"tehran-0{k}", "تهران", "مرکزی", "1") for k in (1, 2)]
+        add_user(conn, "boss", "national", "9999")
     (tmp_path / "a").mkdir(), (tmp_path / "b").mkdir()
     a = Branchside(defaults, tmp_path / "a", hq_process.url, tokens[0])
     b = Branchside(defaults, tmp_path / "b", hq_process.url, tokens[1])
@@ -340,6 +341,29 @@ def test_one_open_remote_turn_per_phone_across_branches(defaults: Branch, tmp_pa
         hq_process.start()
         with connect(hq_db) as conn:
             wait_until(lambda: hq_budgets.several_branches(conn) == 1)
+        # what /hq draws: each branch's SMS budget as last shipped, and the phones at several branches
+        boss = {"Authorization": "Bearer " + requests.post(f"{hq_process.url}/api/v1/hq/login", timeout=10, json={
+            "username": "boss", "pin": "9999"}).json()["token"]}
+        seen = requests.get(f"{hq_process.url}/api/v1/hq/branches", headers=boss, timeout=10).json()
+        assert seen["phones_at_several_branches"] == 1
+        assert {b["branch"]: b["sms_budget"]["state"] for b in seen["branches"]} == {"tehran-01": "ok",
+                                                                                       "tehran-02": "ok"}
+        # B's head lowers its budget to 5 an hour: 4 sent (2 codes, 2 "joined") is its 80 %, and /hq warns
+        head_b = {"Authorization": "Bearer " + requests.post(f"{b.url}/api/v1/login", timeout=5, json={
+            "username": "head", "pin": PINS["head"]}).json()["token"]}
+        assert requests.put(f"{b.url}/api/v1/remote/settings", json={"sms_per_hour": 5}, headers=head_b,
+                            timeout=5).status_code == 200
+        wait_until(lambda: (_sms_budget(hq_db, "tehran-02") or {}).get("state") == "near")
+        with chromium() as browser:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.goto(f"{hq_process.url}/hq")
+            page.fill("input[name=username]", "boss")
+            page.fill("input[name=pin]", "9999")
+            page.click("#login button")
+            page.wait_for_selector("#sms-budgets li.near")
+            assert "tehran-02" in page.text_content("#sms-budgets")
+            assert "tehran-01" not in page.text_content("#sms-budgets")
+            assert "۱" in page.text_content("#several-turns")
     finally:
         a.stop()
         b.stop()

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from conftest import loose_branch_file
 
 API = "/api/v1"
 SERVICES = ("PR1", "IN1", "RG1", "PN2")
@@ -36,7 +37,8 @@ class Hub:
         self.log = log.open("ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "navbat", "hub", "--db", str(db), "--port", "0", "--ignore-hours",
-             "--threads", "16"], stdout=subprocess.PIPE, stderr=self.log, start_new_session=True)
+             "--threads", "16", "--config", str(loose_branch_file(db.parent))],  # kiosks here issue flat out
+            stdout=subprocess.PIPE, stderr=self.log, start_new_session=True)
         ready = select.select([self.proc.stdout], [], [], 30)[0]
         line = self.proc.stdout.readline().decode() if ready else ""
         match = re.match(r"navbat hub on (http://127\.0\.0\.1:\d+) ", line)
