@@ -404,7 +404,7 @@ def test_four_workers_relay(four_workers: HQProcess, branch: Branch, tmp_path: P
 def test_a_hostile_branch_page_runs_no_script_on_hqs_origin(hq_process: HQProcess) -> None:  # noqa: F811
     """In Chromium: a branch page (stolen token) with inline script and a script of its own, typed
     as one, served through HQ: neither runs, so a national manager's token in HQ's storage is safe."""
-    from tests.conftest import chromium
+    from conftest import chromium
 
     tokens = _register(hq_process.db_url, "evil-02")
     page_html = ('<!doctype html><html><head><title>branch</title></head><body><p id="p">صفحه</p>'
