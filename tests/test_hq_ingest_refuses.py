@@ -156,11 +156,10 @@ def test_the_hubs_exports_neutralise_names(branch, tmp_path) -> None:  # noqa: A
     import csv
     import io
 
+    from conftest import make_app
     from navbat.server.reports import build_report, parse_month
     from navbat.server.reports.export import to_csv, to_xlsx
     from openpyxl import load_workbook
-
-    from conftest import make_app
 
     raw = branch.model_dump(mode="json")
     raw["units"][0]["services"][0]["name"] = {"fa": "+1+1", "en": LIVE}
