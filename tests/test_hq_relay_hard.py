@@ -431,3 +431,26 @@ def test_a_hostile_branch_page_runs_no_script_on_hqs_origin(hq_process: HQProces
             assert page.title() == "branch"  # neither the inline script nor the branch's own file ran
     finally:
         hub.stop()
+
+
+@pytest.mark.browser
+def test_the_relayed_pages_break_no_rule_of_hqs_csp(relayed: Setup) -> None:  # noqa: F811
+    """In Chromium, the branch's own join and booking pages through HQ: drawn with HQ's font copy,
+    and not one thing refused by HQ's Content-Security-Policy."""
+    from tests.conftest import chromium
+
+    s = relayed
+    with chromium() as browser:
+        page = browser.new_page()
+        refused: list[str] = []
+        page.on("console", lambda m: refused.append(m.text) if "Content Security Policy" in m.text else None)
+        page.add_init_script("document.addEventListener('securitypolicyviolation', (e) =>"
+                             " console.error('Content Security Policy: ' + e.violatedDirective))")
+        for path in (f"/join/{BRANCH_ID}", f"/book/{BRANCH_ID}", f"/b/{BRANCH_ID}/join?service={SERVICE}",
+                     f"/b/{BRANCH_ID}/book?service=PR2&date=2026-11-28"):
+            page.goto(f"{s.hq.url}{path}")
+            page.wait_for_load_state("load")
+            assert page.evaluate("document.fonts.ready.then(() => [...document.fonts].some((f) =>"
+                                 " f.family.includes('Vazirmatn') && f.status === 'loaded'))"), path
+            assert page.locator("form, a").count() > 0, path
+        assert refused == []
