@@ -437,7 +437,7 @@ def test_a_hostile_branch_page_runs_no_script_on_hqs_origin(hq_process: HQProces
 def test_the_relayed_pages_break_no_rule_of_hqs_csp(relayed: Setup) -> None:  # noqa: F811
     """In Chromium, the branch's own join and booking pages through HQ: drawn with HQ's font copy,
     and not one thing refused by HQ's Content-Security-Policy."""
-    from tests.conftest import chromium
+    from conftest import chromium
 
     s = relayed
     with chromium() as browser:
