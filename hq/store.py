@@ -25,9 +25,15 @@ def migrate(url: str) -> int:
     return len(todo)
 
 
+POOL_WAIT_S = 5.0
+
+
 def open_pool(url: str, size: int = 8) -> ConnectionPool:
     """Migrated, then pooled: rows come back as dicts."""
     migrate(url)
-    pool = ConnectionPool(url, min_size=1, max_size=size, kwargs={"row_factory": dict_row}, open=False)
+    # timeout: a request waits this long for a connection, then is refused (503), so PostgreSQL down
+    # costs a caller a bounded wait and never holds Flask's threads for psycopg's default 30 s.
+    pool = ConnectionPool(url, min_size=1, max_size=size, kwargs={"row_factory": dict_row}, open=False,
+                          timeout=POOL_WAIT_S)
     pool.open(wait=True, timeout=30)
     return pool

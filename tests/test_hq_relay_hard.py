@@ -246,6 +246,10 @@ def test_postgresql_down_costs_a_visitor_a_bounded_wait() -> None:
         api = requests.post(f"{hq.url}/b/tabriz-01/api/v1/remote/verify", json={"phone": "09120000000"}, timeout=15)
         assert api.status_code == 503 and api.json()["error"] == "unavailable"
         assert requests.get(f"{hq.url}/api/v1/health", timeout=2).status_code == 200
+        started = time.monotonic()  # HQ's own pages wait a bounded time for the database, then say so
+        figures = requests.get(f"{hq.url}/api/v1/hq/branches", headers={"Authorization": "Bearer x"}, timeout=15)
+        assert time.monotonic() - started < 10
+        assert figures.status_code == 503 and figures.json()["error"] == "unavailable", figures.text
         cluster.start()  # back: the relay serves again, nothing to restart
         wait_until(lambda: requests.get(f"{hq.url}/b/tabriz-01/join", timeout=15).status_code == 200, timeout=30)
     finally:
