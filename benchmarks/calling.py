@@ -25,7 +25,6 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 from navbat.foundation.config import load_config  # noqa: E402
 from navbat.foundation.hub_events import EventStream, wait_until  # noqa: E402
@@ -70,7 +69,7 @@ def main() -> int:
     url = f"http://127.0.0.1:{port}"
     hub = subprocess.Popen([sys.executable, "-m", "navbat", "hub", "--db", str(tmp / "bench.sqlite"),
                             "--port", str(port), "--threads", "64", "--ignore-hours"], cwd=ROOT,
-                           env={**os.environ, "PYTHONPATH": str(ROOT)},
+                           env={**os.environ, "PYTHONSAFEPATH": "1"},
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     streams: list[EventStream] = []
     try:
