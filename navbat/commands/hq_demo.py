@@ -51,12 +51,14 @@ def run(args: argparse.Namespace) -> int:
         add_user(conn, "fars", "province", "1234", "فارس")
     hq_url = f"http://127.0.0.1:{args.port}"
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # make's Ctrl-C, a service manager: stop them all
-    children = [subprocess.Popen([sys.executable, "-m", "navbat", "hq", "--database", url, "--port", str(args.port)])]
+    # -P: `make hq-demo` runs in the repository, whose navbat/ folder must not shadow the installed package
+    children = [subprocess.Popen([sys.executable, "-P", "-m", "navbat", "hq", "--database", url, "--port",
+                                  str(args.port)])]
     try:
         for bid, _, _, _, port in DEMO:
             db = folder / f"{bid}.sqlite"
             kiosk = _prepare(db)
-            children.append(subprocess.Popen([sys.executable, "-m", "navbat", "hub", "--db", str(db), "--port",
+            children.append(subprocess.Popen([sys.executable, "-P", "-m", "navbat", "hub", "--db", str(db), "--port",
                                               str(port), "--ignore-hours", "--hq", hq_url, "--hq-token", tokens[bid]],
                                              stdout=subprocess.DEVNULL))
             threading.Thread(target=_drive, args=(f"http://127.0.0.1:{port}", kiosk, hash(bid)), daemon=True).start()
