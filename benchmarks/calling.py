@@ -25,7 +25,6 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 from navbat.foundation.config import load_config  # noqa: E402
 from navbat.foundation.hub_events import EventStream, wait_until  # noqa: E402
@@ -83,7 +82,7 @@ def main() -> int:
     hub = subprocess.Popen([sys.executable, "-m", "navbat", "hub", "--db", str(tmp / "bench.sqlite"),
                             "--config", str(loose_config(tmp)),
                             "--port", str(port), "--threads", "64", "--ignore-hours"], cwd=ROOT,
-                           env={**os.environ, "PYTHONPATH": str(ROOT)},
+                           env={**os.environ, "PYTHONSAFEPATH": "1"},
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     streams: list[EventStream] = []
     try:

@@ -14,11 +14,7 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
-import sys
 import time
-from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from navbat.foundation.config import load_config  # noqa: E402
 from navbat.queueing import (  # noqa: E402

@@ -35,9 +35,6 @@ from pathlib import Path
 
 import psycopg
 import requests
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from navbat.foundation.config import load_config  # noqa: E402
 from navbat.hq.accounts import add_branch, add_user  # noqa: E402
 from navbat.hq.dbcheck import check  # noqa: E402

@@ -61,8 +61,9 @@ def fa_digits(value: object) -> str:
 
 
 def child_env() -> dict[str, str]:
-    """The hub and the CLI run this checkout's code (PYTHONPATH=ROOT), whatever the venv has installed."""
-    return {**os.environ, "PYTHONPATH": str(ROOT)}
+    """The hub and the CLI run the navbat installed in this venv (-P: never this folder's navbat/, which
+    holds only the commands); to measure another checkout, install its wheel (scripts/install-wheel.sh)."""
+    return {**os.environ, "PYTHONSAFEPATH": "1"}
 
 
 def navbat(*args: str) -> str:

@@ -26,7 +26,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 
 def start_hub(db: Path) -> tuple[str, str, object]:
@@ -44,7 +43,7 @@ def start_hub(db: Path) -> tuple[str, str, object]:
 
 def window_run(url: str, token: str, work: Path, n: int) -> dict:
     env = {**os.environ, "KIVY_NO_ARGS": "1", "KIVY_NO_CONSOLELOG": "1", "SDL_AUDIODRIVER": "dummy",
-           "KIVY_HOME": str(work / "kivy-home"), "PYTHONPATH": str(ROOT)}
+           "KIVY_HOME": str(work / "kivy-home"), "PYTHONSAFEPATH": "1"}
     queue_db = work / f"queue-{n}.sqlite"
     cmd = ["timeout", "-k", "5", "90", sys.executable, "-m", "navbat.kiosk.autopilot", "--hub", url, f"--token={token}",
            "--printer-folder", str(work / "tickets"), "--queue-db", str(queue_db),

@@ -20,11 +20,8 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import requests
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from navbat.foundation.config import load_config  # noqa: E402
 from navbat.foundation.remote import Sms, SmsGateway  # noqa: E402
 from navbat.server import sms, verify  # noqa: E402

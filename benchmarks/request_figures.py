@@ -17,14 +17,11 @@ import time
 from pathlib import Path
 
 import yaml
-from seed_month import month_of_events, seed_events
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from navbat.foundation.config import DEFAULT_CONFIG, load_config  # noqa: E402
 from navbat.server.db import open_db  # noqa: E402
 from navbat.server.reports import build_report, parse_month  # noqa: E402
 from navbat.server.reports.requests import load_events, request_figures  # noqa: E402
+from seed_month import month_of_events, seed_events
 
 
 def request_rows(rows: list[tuple], share: float, rnd: random.Random) -> list[tuple]:

@@ -23,8 +23,6 @@ import threading
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 import serial  # noqa: E402
 from navbat.foundation.config import Printer, load_config  # noqa: E402
 from navbat.printer.demo import demo_slip, hub_ticket  # noqa: E402

@@ -23,9 +23,8 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
-from benchmarks.calling import free_port, loose_config, prepare  # noqa: E402
+from calling import free_port, loose_config, prepare  # noqa: E402
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 
@@ -40,7 +39,7 @@ def main() -> int:
     kiosk = prepare(tmp / "bench.sqlite")
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    hub = subprocess.Popen([sys.executable, "-m", "navbat", "hub", "--db", str(tmp / "bench.sqlite"),
+    hub = subprocess.Popen([sys.executable, "-P", "-m", "navbat", "hub", "--db", str(tmp / "bench.sqlite"),
                             "--config", str(loose_config(tmp)),
                             "--port", str(port), "--ignore-hours"], cwd=ROOT,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -67,13 +67,15 @@ def run(args: argparse.Namespace) -> int:
         add_user(conn, "fars", "province", "1234", "فارس")
     hq_url = f"http://127.0.0.1:{hq_port}"
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # make's Ctrl-C, a service manager: stop them all
-    children = [subprocess.Popen([sys.executable, "-m", "navbat", "hq", "--database", url, "--port", str(hq_port)])]
+    # -P: `make hq-demo` runs in the repository, whose navbat/ folder must not shadow the installed package
+    children = [subprocess.Popen([sys.executable, "-P", "-m", "navbat", "hq", "--database", url, "--port",
+                                  str(hq_port)])]
     try:
         for bid, *_ in DEMO:
             db, port = folder / f"{bid}.sqlite", ports[bid]
             kiosk = _prepare(db)
             children.append(subprocess.Popen(
-                [sys.executable, "-m", "navbat", "hub", "--config", str(configs[bid]), "--db", str(db), "--port",
+                [sys.executable, "-P", "-m", "navbat", "hub", "--config", str(configs[bid]), "--db", str(db), "--port",
                  str(port), "--ignore-hours", "--hq", hq_url, "--sms-log", str(folder / f"{bid}-sms.log")],
                 env={**os.environ, "NAVBAT_HQ_TOKEN": tokens[bid]}, stdout=subprocess.DEVNULL))
             threading.Thread(target=_drive, args=(f"http://127.0.0.1:{port}", kiosk, hash(bid), configs[bid]),
