@@ -109,3 +109,18 @@ def test_hq_gets_its_own_options_only(root: Path) -> None:
     assert hq["ProtectSystem"] == ["strict"] and hq["PrivateTmp"] == ["yes"]  # its metrics folder: a private /tmp
     assert hq["After"] == ["network-online.target postgresql.service"]
     assert hq["EnvironmentFile"] == ["-/etc/navbat/hq.env"]  # NAVBAT_HQ_DATABASE stays off the command line
+
+
+def test_an_led_board_is_a_plain_service_not_a_screen(tmp_path: Path) -> None:
+    """`display --led NAME` opens no window: no cage, no tty taken from the console (issue 22)."""
+    out = navbat("service", "install", "--root", str(tmp_path), "display", "--hub", "http://hub.local:8080",
+                 "--led", "led-1")
+    assert out.returncode == 0, out.stderr
+    unit = tmp_path / "etc/systemd/system/navbat-led-led-1.service"
+    s = settings(unit.read_text())
+    assert s["ExecStart"] == [f"{NAVBAT} display --hub http://hub.local:8080 --led led-1"]
+    assert "TTYPath" not in s and "Conflicts" not in s and s["SupplementaryGroups"] == ["dialout"]
+    assert s["EnvironmentFile"] == ["-/etc/navbat/display.env"]
+    verified = subprocess.run(["systemd-analyze", "verify", "--man=no", str(unit)], capture_output=True, text=True,
+                              timeout=60, env={**os.environ, "SYSTEMD_LOG_LEVEL": "notice"})
+    assert (verified.returncode, verified.stdout, verified.stderr) == (0, "", "")
