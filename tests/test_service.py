@@ -164,3 +164,18 @@ def test_the_hub_reads_its_hq_token_from_the_environment_and_warns_on_the_option
         flag = run([*base, "--hq-token", "T" * 32])
         assert f"cannot listen on 127.0.0.1:{port}" in flag.stderr
         assert "warning: --hq-token is visible to every user in `ps`" in flag.stderr
+
+
+def test_an_led_board_is_a_plain_service_not_a_screen(tmp_path: Path) -> None:
+    """`display --led NAME` opens no window: no cage, no tty taken from the console (issue 22)."""
+    out = navbat("service", "install", "--root", str(tmp_path), "display", "--hub", "http://hub.local:8080",
+                 "--led", "led-1")
+    assert out.returncode == 0, out.stderr
+    unit = tmp_path / "etc/systemd/system/navbat-led-led-1.service"
+    s = settings(unit.read_text())
+    assert s["ExecStart"] == [f"{NAVBAT} display --hub http://hub.local:8080 --led led-1"]
+    assert "TTYPath" not in s and "Conflicts" not in s and s["SupplementaryGroups"] == ["dialout"]
+    assert s["EnvironmentFile"] == ["-/etc/navbat/display.env"]
+    verified = subprocess.run(["systemd-analyze", "verify", "--man=no", str(unit)], capture_output=True, text=True,
+                              timeout=60, env={**os.environ, "SYSTEMD_LOG_LEVEL": "notice"})
+    assert (verified.returncode, verified.stdout, verified.stderr) == (0, "", "")

@@ -170,6 +170,34 @@ WantedBy=graphical.target
 """
 
 
+def _led(navbat: str, args: list[str], seat_user: str) -> str:
+    """An LED board (`display --led NAME`) has no window: a plain service on the serial port's
+    group, never cage on a tty (that took the console from the getty or a kiosk on the same PC)."""
+    name = _option(args, "--led")
+    return f"""\
+[Unit]
+Description=Navbat LED number board {name}
+After=network-online.target
+Wants=network-online.target
+
+[Service]
+Type=simple
+User={seat_user}
+SupplementaryGroups=dialout
+StateDirectory={SCREEN_USER}
+WorkingDirectory={SCREEN_STATE}
+Environment=PYTHONUNBUFFERED=1
+# The board's token stays out of the command line: NAVBAT_DISPLAY_TOKEN=...
+EnvironmentFile=-/etc/navbat/display.env
+ExecStart={shlex.join([navbat, "display", *[a for a in args if a != "--fullscreen"]])}
+Restart=always
+RestartSec=2
+
+[Install]
+WantedBy=multi-user.target
+"""
+
+
 def _backup_service(navbat: str, args: list[str]) -> str:
     db = _option(args, "--db") or DB
     to = _option(args, "--to") or BACKUPS
@@ -210,6 +238,8 @@ def units(role: str, navbat: str, args: list[str], cage: str = "/usr/bin/cage", 
         return {unit_name(role): _server("hub", navbat, args, "Navbat hub: tickets, calls and live events")}
     if role == "hq":
         return {unit_name(role): _server("hq", navbat, args, "Navbat headquarters")}
+    if role == "display" and _option(args, "--led") is not None:
+        return {f"navbat-led-{_option(args, '--led')}.service": _led(navbat, args, seat_user)}
     if role in ("kiosk", "display"):
         return {unit_name(role): _screen(role, navbat, args, cage, seat_user, tty)}
     if role == "backup":
