@@ -24,6 +24,7 @@ import dataclasses
 import json
 import logging
 import os
+import random
 import resource
 import time
 from collections import Counter
@@ -110,7 +111,9 @@ class LimitedProtocol(H11Protocol):
                 return
             self._address = address
             self.addresses[address] += 1
-        self._head_timer = self.loop.call_later(self.limits.head_s, self._head_late)
+        # Somewhere in the last quarter of the bound: thousands of connections opened together (an
+        # attacker's) are closed across a few seconds, not in one turn of the loop that every kiosk waits for.
+        self._head_timer = self.loop.call_later(self.limits.head_s * random.uniform(0.75, 1.0), self._head_late)
 
     def connection_lost(self, exc: Exception | None) -> None:
         if self._address is not None:
