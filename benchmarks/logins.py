@@ -9,8 +9,9 @@ and measures, over real sockets:
 2. kiosks issuing tickets (--issue-rate a second) for --seconds, calm, then with --guessers
    guessers, each from a loopback address of its own, sending wrong PINs for made-up usernames
    one after the other as fast as answered (the attack that costs a full PIN check each time):
-   kiosk issue p50/p99, and a clerk's right PIN from another address every second (the time
-   its login answered, and the time until it was in, following Retry-After).
+   kiosk issue p50/p99, and a clerk's right PIN from their own PC every second (a known device:
+   it logged in there before): the time its login answered, and the time until it was in,
+   following Retry-After.
 
 The script imports nothing from the project but hub_load.py's helpers (the command line and the
 HTTP API): run in an older checkout, it measures that tree.
@@ -35,11 +36,11 @@ from hub_load import API, ROOT, branch_file, child_env, pct, prepare
 from seed_month import branch_services
 
 
-def post(port: int, path: str, body: dict, source: str, token: str | None = None) -> tuple[int, dict[str, str]]:
+def post(port: int, path: str, body: dict, source: str, cookie: str | None = None) -> tuple[int, dict[str, str]]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30, source_address=(source, 0))
     headers = {"Content-Type": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
+    if cookie:
+        headers["Cookie"] = cookie
     try:
         conn.request("POST", API + path, json.dumps(body), headers)
         r = conn.getresponse()
@@ -89,16 +90,20 @@ def kiosks(port: int, token: str, rate: float, seconds: float, services: list[st
     return times
 
 
-def clerk_logins(port: int, stop: threading.Event, first: list[float], until_in: list[float]) -> None:
-    k = 0
+CLERK = {"username": "clerk2", "pin": "0002", "counter": 2}
+
+
+def clerk_logins(port: int, cookie: str | None, stop: threading.Event, first: list[float], until_in: list[float],
+                 refusals: dict[int, int]) -> None:
+    """clerk2 at their own PC, which they logged in from before (its device cookie, where the hub gives one)."""
+    body = CLERK
     while not stop.is_set():
-        k += 1
         t0 = time.perf_counter()
         answered = None
         while not stop.is_set():
-            status, headers = post(port, "/login", {"username": "clerk2", "pin": "0002", "counter": 2},
-                                   f"127.0.3.{k % 200 + 1}")
+            status, headers = post(port, "/login", body, "127.0.3.1", cookie)
             answered = answered or time.perf_counter() - t0
+            refusals[status] = refusals.get(status, 0) + 1
             if status == 200:
                 until_in.append(time.perf_counter() - t0)
                 break
@@ -126,8 +131,11 @@ def run(args: argparse.Namespace, port: int, tokens: dict[str, str], services: l
     stop, answers = threading.Event(), {}
     threads = [threading.Thread(target=guesser, args=(port, i, stop, answers), daemon=True)
                for i in range(args.guessers)]
-    first, until_in = [], []
-    threads.append(threading.Thread(target=clerk_logins, args=(port, stop, first, until_in), daemon=True))
+    first, until_in, clerk_answers = [], [], {}
+    _, headers = post(port, "/login", CLERK, "127.0.3.1")  # an earlier day, at the clerk's PC
+    cookie = headers.get("set-cookie", "").split(";")[0] or None
+    threads.append(threading.Thread(target=clerk_logins, args=(port, cookie, stop, first, until_in, clerk_answers),
+                                    daemon=True))
     for t in threads:
         t.start()
     time.sleep(1)
@@ -139,7 +147,8 @@ def run(args: argparse.Namespace, port: int, tokens: dict[str, str], services: l
           f"({len(attacked)} tickets); guesses answered {dict(sorted(answers.items()))}")
     if first:
         print(f"a clerk's right PIN meanwhile: answered in p50 {ms(pct(first, 50))}, max {ms(max(first))}; "
-              f"in after p50 {ms(pct(until_in, 50))}, max {ms(max(until_in or [0]))} ({len(until_in)} logins)")
+              f"in after p50 {ms(pct(until_in, 50))}, max {ms(max(until_in or [0]))} ({len(until_in)} logins; "
+              f"answers {dict(sorted(clerk_answers.items()))})")
 
 
 def main() -> int:
