@@ -1,6 +1,7 @@
 """PIN logins at the hub under guessing (issue 23): what a guess costs the branch.
 
     .venv/bin/python benchmarks/logins.py [--seconds 20] [--guessers 40] [--issue-rate 8]
+    .venv/bin/python benchmarks/logins.py --hq     # HQ on a PostgreSQL cluster of its own: known vs unknown
 
 Starts `navbat hub` as hub_load.py does (fresh database, clerks clerk1..4, a head, kiosk tokens)
 and measures, over real sockets:
@@ -13,8 +14,9 @@ and measures, over real sockets:
    it logged in there before): the time its login answered, and the time until it was in,
    following Retry-After.
 
-The script imports nothing from the project but hub_load.py's helpers (the command line and the
-HTTP API): run in an older checkout, it measures that tree.
+With --hq: `navbat hq` on a PostgreSQL cluster of its own (as hq_load.py), and (1) against
+/api/v1/hq/login. The hub's part imports nothing from the project but hub_load.py's helpers (the
+command line and the HTTP API): run in an older checkout, it measures that tree.
 """
 
 from __future__ import annotations
@@ -50,9 +52,10 @@ def post(port: int, path: str, body: dict, source: str, cookie: str | None = Non
         conn.close()
 
 
-def timed_login(port: int, username: str, pin: str, source: str, counter: int | None = None) -> tuple[int, float]:
+def timed_login(port: int, username: str, pin: str, source: str, counter: int | None = None,
+                path: str = "/login") -> tuple[int, float]:
     t0 = time.perf_counter()
-    status, _ = post(port, "/login", {"username": username, "pin": pin, "counter": counter}, source)
+    status, _ = post(port, path, {"username": username, "pin": pin, "counter": counter}, source)
     return status, time.perf_counter() - t0
 
 
@@ -60,12 +63,13 @@ def ms(v: float) -> str:
     return f"{v * 1000:.0f} ms"
 
 
-def known_vs_unknown(port: int, n: int) -> None:
+def known_vs_unknown(port: int, n: int, path: str = "/login", users: tuple[str, ...] = ("clerk1", "clerk2", "clerk3",
+                                                                                     "clerk4")) -> None:
     known, unknown = [], []
     for i in range(n):
-        status, t = timed_login(port, f"clerk{i % 4 + 1}", "0000", f"127.0.1.{i + 1}", 1)
+        _, t = timed_login(port, users[i % len(users)], "0000", f"127.0.1.{i + 1}", 1, path)
         known.append(t)
-        status2, t2 = timed_login(port, f"nobody{i}", "0000", f"127.0.1.{i + 101}", 1)
+        _, t2 = timed_login(port, f"nobody{i}", "0000", f"127.0.1.{i + 101}", 1, path)
         unknown.append(t2)
     print(f"wrong PIN, known username:   median {ms(pct(known, 50))}, p90 {ms(pct(known, 90))} ({n} tries)")
     print(f"wrong PIN, unknown username: median {ms(pct(unknown, 50))}, p90 {ms(pct(unknown, 90))} ({n} tries)")
@@ -151,12 +155,59 @@ def run(args: argparse.Namespace, port: int, tokens: dict[str, str], services: l
               f"answers {dict(sorted(clerk_answers.items()))})")
 
 
+def hq() -> None:
+    import socket
+
+    import psycopg
+    import requests
+
+    sys.path.insert(0, str(ROOT))
+    from navbat.hq.accounts import add_user
+    from navbat.hq.pgcluster import Cluster
+    from navbat.hq.store import migrate
+
+    folder = tempfile.mkdtemp(prefix="navbat-logins-hq-")
+    Path(folder).chmod(0o755)
+    cluster = Cluster(folder)
+    cluster.start()
+    process = None
+    try:
+        url = cluster.create_database("hq_logins")
+        migrate(url)
+        with psycopg.connect(url, autocommit=True) as conn:
+            for n in range(1, 5):
+                add_user(conn, f"manager{n}", "national", "1404")
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        process = subprocess.Popen([sys.executable, "-m", "navbat", "hq", "--database", url, "--port", str(port)],
+                                   stdout=subprocess.DEVNULL, cwd=ROOT, env=child_env())
+        for _ in range(150):
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).ok:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        print("HQ:")
+        known_vs_unknown(port, 20, "/hq/login", tuple(f"manager{n}" for n in range(1, 5)))
+    finally:
+        if process:
+            process.terminate()
+            process.wait(20)
+        cluster.stop()
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seconds", type=float, default=20)
     p.add_argument("--guessers", type=int, default=40)
     p.add_argument("--issue-rate", type=float, default=8.0)
+    p.add_argument("--hq", action="store_true", help="HQ's login instead: known against unknown usernames")
     args = p.parse_args()
+    if args.hq:
+        hq()
+        return 0
     folder = Path(tempfile.mkdtemp(prefix="navbat-logins-"))
     db = folder / "hub.sqlite"
     config, raw = branch_file(folder, 4)
