@@ -141,6 +141,10 @@ class PinChecks:
         self._strangers = threading.BoundedSemaphore(workers + waiting)
         self._known = threading.BoundedSemaphore(1)
 
+    def full(self) -> bool:
+        """Whether a stranger's check would be refused now (a hint: `slot` decides)."""
+        return self._strangers._value == 0  # noqa: SLF001 - BoundedSemaphore has no public peek
+
     @contextlib.contextmanager
     def slot(self, known: bool = False) -> Iterator[Callable[[Callable[[str, str], bool], str, str], bool]]:
         """A place for one check, taken before anything else is done for the login (so a refused one

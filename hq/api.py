@@ -80,9 +80,12 @@ def login() -> Any:
         return error(400, "bad_request", "send {\"username\", \"pin\"} as JSON")
     username, address = body["username"], request.remote_addr or "-"
     now = dt.datetime.now(dt.UTC)
+    cookie = request.cookies.get(pin_logins.device_cookie(username))
+    if not cookie and accounts.PIN_CHECKS.full():  # a crowd: refused before any read
+        return _too_many("too many logins at once: try again in a second", pin_logins.Busy.retry_after)
     with pool().connection() as conn:
         pin_hash = accounts.pin_hash_of(conn, username)
-    known = pin_logins.device_key(request.cookies.get(pin_logins.device_cookie(username)), username, pin_hash, now)
+    known = pin_logins.device_key(cookie, username, pin_hash, now)
     try:
         with accounts.PIN_CHECKS.slot(known is not None) as run:  # a crowd past the bound: 429, nothing written
             with pool().connection() as conn:  # committed (and the keys' locks let go) before the slow check

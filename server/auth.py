@@ -41,6 +41,12 @@ from werkzeug.security import check_password_hash, generate_password_hash
 # crowd of logins or guesses is refused at once instead of taking the hub's threads, memory and
 # both cores of a branch PC from the kiosks; a known device has a slot of its own.
 PIN_CHECKS = pin_logins.PinChecks(workers=1, waiting=2)
+
+
+def refuse_if_busy(now: dt.datetime) -> None:
+    """Before anything is read for a login from an unknown device: a crowd is refused at no cost."""
+    if PIN_CHECKS.full():
+        raise ChecksBusy(now)
 ROLES = ("clerk", "head")
 DEVICE_ROLES = ("kiosk", "display", "tablet", "monitor")  # a tablet rates the visitors of its own counter;
 # a monitor (Prometheus) reads /metrics

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 import navbat.server.auth  # noqa: F401  (loads the submodule used as server.auth)
 import pytest
-from conftest import PINS, HandClock, make_app, serve_in_thread
+from conftest import PINS, HandClock, chromium, make_app, serve_in_thread
 from hq_support import HQProcess, connect, hq_db, pg_cluster  # noqa: F401
 from navbat.foundation import pin_logins
 from navbat.hq import accounts as hq_accounts
@@ -212,6 +212,24 @@ def test_a_crowd_of_logins_is_refused_at_once_not_queued(hub, monkeypatch) -> No
     # before: none answered while the checks were held (every thread queued for its turn)
     assert len(refused) == len(names) - 3 and set(refused) == {(429, "1")}
     assert len(checking) == 3 and [a for a, _ in held_ones] == [401] * 3
+
+
+def test_the_head_unlocks_from_the_live_floor(hub) -> None:  # noqa: ANN001
+    """The lock-out shows on /head's floor with an Unlock button (Chromium); a click lifts it."""
+    app, _ = hub
+    url = app.config["URL"]
+    guesser = Client(url, "127.0.0.2")
+    for n in range(5):
+        hub_login(guesser, "clerk4", f"{n:04d}", counter=4)
+    assert hub_login(guesser, "clerk4", counter=4)[0] == 429
+    with chromium() as browser:
+        page = browser.new_page()
+        page.goto(f"{url}/head")
+        page.fill("input[name=pin]", PINS["head"])
+        page.click("#login button[type=submit]")
+        page.click("#alerts button.unlock")  # before: no such button
+        page.wait_for_function("!document.querySelector('#alerts button.unlock')")
+    assert hub_login(guesser, "clerk4", counter=4)[0] == 200
 
 
 # ---- HQ --------------------------------------------------------------------------------------

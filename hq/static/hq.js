@@ -187,7 +187,10 @@ $("login").addEventListener("submit", async (ev) => {
     start();
   } catch (err) { $("login-error").textContent = t("Wrong PIN or user"); }
 });
-$("logout").addEventListener("click", () => { token.set(null); showLogin(); });
+$("logout").addEventListener("click", async () => {
+  try { await api("/logout", {}); } catch (err) { /* already ended: forgetting it here is enough */ }
+  token.set(null); showLogin();  // HQ forgot the token too: a copy of it no longer works
+});
 $("period").addEventListener("change", () => {
   $("downloads").hidden = !$("period").selectedOptions[0].dataset.month;
   load();

@@ -24,6 +24,8 @@ def login() -> Response:
         raise Invalid("bad_credentials_format", "username and pin must be strings")
     hub = current()
     try:
+        if not request.cookies.get(pin_logins.device_cookie(body["username"])):
+            auth.refuse_if_busy(hub.clock())  # a crowd: refused before any read
         with hub.read() as db:
             # The address is the TCP peer (uvicorn trusts no proxy header): the hub is reached directly on the LAN, not
             # through a proxy (behind one, every login would share the proxy's address).

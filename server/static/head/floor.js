@@ -68,7 +68,7 @@ function alertText(a) {
     const until = new Date(a.until).toLocaleTimeString(N.lang === "fa" ? "fa-IR" : "en-GB",
       {hour: "2-digit", minute: "2-digit", timeZone: N.tz || "Asia/Tehran"});  // the branch's clock
     return {level: a.level, text: t("Wrong PINs for {who}: logins refused until {until}",
-      {who: a.username || a.address, until})};
+      {who: a.username || a.address, until}), unlock: a.username ? {username: a.username} : {address: a.address}};
   }
   if (a.kind === "numbers_low") {
     return {level: a.level, text: t("Only {free} of the {total} numbers of {name} are free",
@@ -79,8 +79,19 @@ function alertText(a) {
 
 function showAlerts(list) {
   const box = document.getElementById("alerts");
-  box.replaceChildren(...(list.length ? list.map((a) => el("div", {class: "alert " + a.level}, a.text))
+  box.replaceChildren(...(list.length ? list.map((a) => el("div", {class: "alert " + a.level}, a.text,
+    a.unlock ? [" ", el("button", {type: "button", class: "unlock", onclick: () => unlock(a.unlock)}, t("Unlock"))] : null))
     : [el("div", {class: "alert ok"}, t("No alerts"))]));
+}
+
+// The head lifts a lock-out (a clerk who mistyped, or a guesser's lock on a real clerk's name).
+async function unlock(body) {
+  try {
+    await api("POST", "/lockouts/unlock", body);
+  } catch (err) {
+    if (err.status !== 401) showAlerts([{level: "danger", text: t("Could not load: {error}", {error: err.message})}]);
+  }
+  scheduleRefresh(0);
 }
 
 function renderServices(services) {
