@@ -13,15 +13,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from navbat.server import views
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from conftest import PINS, chromium, make_app, serve_in_thread  # noqa: E402
 from navbat.foundation.config import Branch, load_config  # noqa: E402
 from navbat.queueing import rules_from_branch  # noqa: E402
 from navbat.queueing.profiles import busy_day  # noqa: E402
+from navbat.server import views
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 

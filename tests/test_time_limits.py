@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from conftest import loose_branch_file
 from hq_support import free_port, hq_db, pg_cluster  # noqa: F401 - fixtures
 
 API = "/api/v1"
@@ -82,7 +83,8 @@ def start(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator:
         if kind == "hub":
             db = str(tmp_path / "hub.sqlite")
             token = navbat("device", "add", "kiosk-1", "--role", "kiosk", "--db", db)
-            args = ["--db", db, "--port", "0", "--ignore-hours", "--threads", str(threads)]
+            args = ["--db", db, "--port", "0", "--ignore-hours", "--threads", str(threads),
+                    "--config", str(loose_branch_file(tmp_path))]  # its kiosk issues flat out
         else:
             token, args = "", ["--database", request.getfixturevalue("hq_db"), "--port", str(free_port())]
         server = Server(kind, args, tmp_path / f"{kind}.log", {**SMALL, **(env or {})}, files)
