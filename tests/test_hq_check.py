@@ -79,3 +79,11 @@ def test_check_says_which_migration_is_missing_and_when_nothing_answers(hq_db: s
                                                "when it starts)\n")
     out = check("postgresql://navbat@127.0.0.1:1/nowhere")
     assert out.returncode == 1 and out.stdout.startswith("database: ") and "Traceback" not in out.stderr
+
+
+def test_hq_exits_0_on_sigterm(hq_process: HQProcess) -> None:  # noqa: F811
+    """`systemctl stop navbat-hq`: a clean stop, exit 0 (uvicorn re-raised SIGTERM: -15) (issue 22)."""
+    import signal
+
+    hq_process.proc.send_signal(signal.SIGTERM)
+    assert hq_process.proc.wait(20) == 0

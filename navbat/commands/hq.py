@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -90,7 +91,7 @@ METRICS_PREFIX = "navbat-hq-metrics-"
 
 def _metrics_dir() -> Path:
     """A fresh folder for this run's worker counts; folders of runs that are gone are removed first
-    (uvicorn ends on SIGTERM by re-raising it, so this run's `finally` may never come)."""
+    (a run killed with -9 never reaches its `finally`)."""
     import shutil
     import tempfile
 
@@ -129,6 +130,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         migrate(args.database)  # once, before the workers start
         print(f"navbat hq on http://{args.host}:{args.port}", flush=True)
+        # uvicorn raises the stop signal again once it has shut down: a stop asked for ends with exit 0
+        signal.signal(signal.SIGTERM, lambda *_: None)
         uvicorn.run("navbat.hq.asgi:app", host=args.host, port=args.port, workers=args.workers, log_level="warning")
     finally:
         shutil.rmtree(metrics_dir, ignore_errors=True)
