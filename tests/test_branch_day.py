@@ -160,16 +160,22 @@ class Kiosk:
         self.folder, self.n = folder, 0
         folder.mkdir()
 
-    def ask(self, command: dict, timeout: float = 90) -> dict:
+    def send(self, command: dict) -> tuple[Path, dict]:
         self.n += 1
         name = f"cmd-{self.n:04d}.json"
         (self.folder / f".{name}").write_text(json.dumps(command))
         os.replace(self.folder / f".{name}", self.folder / name)
-        done = self.folder / name.replace("cmd-", "done-")
+        return self.folder / name.replace("cmd-", "done-"), command
+
+    def wait(self, sent: tuple[Path, dict], timeout: float = 90) -> dict:
+        done, command = sent
         wait_until(done.exists, timeout, f"{self.folder.name}: {command}")
         answer = json.loads(done.read_text())
         assert answer.get("error") is None, (command, answer)
         return answer
+
+    def ask(self, command: dict, timeout: float = 90) -> dict:
+        return self.wait(self.send(command), timeout)
 
 
 class Clerk:
@@ -265,8 +271,9 @@ def test_a_branch_day_from_the_bundle(pg_cluster, tmp_path_factory) -> None:  # 
                      env_file={"NAVBAT_KIOSK_TOKEN": tokens["kiosk-2"]}, kivy_mods=kiosk_dirs[1].folder)
         wall = branch.start("wall", "display", ["--hub", hub_url, "--display", "hall"],
                             env_file={"NAVBAT_DISPLAY_TOKEN": tokens["hall"]}, kivy_mods=wall_dir.folder)
+        screen1_dir = Kiosk(root / "pilot-counter-1")
         screen1 = branch.start("counter-1", "display", ["--hub", hub_url, "--counter", "1"],
-                               env_file={"NAVBAT_DISPLAY_TOKEN": tokens["counter-1"]})
+                               env_file={"NAVBAT_DISPLAY_TOKEN": tokens["counter-1"]}, kivy_mods=screen1_dir.folder)
         branch.start("led-1", "display", ["--hub", hub_url, "--led", "led-1", "--config", str(site)],
                      env_file={"NAVBAT_DISPLAY_TOKEN": tokens["led-1"]})
         for piece in (wall, screen1):
@@ -282,16 +289,19 @@ def test_a_branch_day_from_the_bundle(pg_cluster, tmp_path_factory) -> None:  # 
         kiosk_of: dict[str, int] = {}
         overflow: set[str] = set()  # text that does not fit its box (reported, not asserted: see the closing print)
         windows: set[tuple] = set()
-        for i, (unit, service) in enumerate(VISITS):
-            k = i % 2
-            log = kiosk_dirs[k].ask({"visit": {"unit": unit, "service": service,
-                                               "priority": "elderly" if i % 7 == 3 else None}})
-            assert log["print_state"] == "ok" and log["problems"] == [], log
-            overflow.update(log["overflow"])
-            windows.add(tuple(log["window"]))
-            number = log["number"].translate(LATIN)
-            tickets[number] = {"service": service, **log}
-            kiosk_of[number] = k
+        for pair in range(0, len(VISITS), 2):  # a visitor at each kiosk at once
+            sent = [(i, kiosk_dirs[i % 2].send({"visit": {"unit": VISITS[i][0], "service": VISITS[i][1],
+                                                          "priority": "elderly" if i % 7 == 3 else None}}))
+                    for i in (pair, pair + 1)]
+            for i, message in sent:
+                k, service = i % 2, VISITS[i][1]
+                log = kiosk_dirs[k].wait(message)
+                assert log["print_state"] == "ok" and log["problems"] == [], log
+                overflow.update(log["overflow"])
+                windows.add(tuple(log["window"]))
+                number = log["number"].translate(LATIN)
+                tickets[number] = {"service": service, **log}
+                kiosk_of[number] = k
         # a turn from a phone: the code from the SMS log, then "I have a turn" at kiosk 2
         phone = "09121234567"
         http = requests.Session()
@@ -323,6 +333,7 @@ def test_a_branch_day_from_the_bundle(pg_cluster, tmp_path_factory) -> None:  # 
         calls: list[tuple[str, int]] = []
         snapshots: list[dict] = []
         requests_opened: list[str] = []
+        counter_shots = 0
         idle = set()
         turn = 0
         while len(idle) < len(clerks):
@@ -335,6 +346,11 @@ def test_a_branch_day_from_the_bundle(pg_cluster, tmp_path_factory) -> None:  # 
                     continue
                 ticket = r.json()
                 calls.append((ticket["number"], n))
+                if n == 1:  # the screen above counter 1 shows whom it called (big, in Persian digits)
+                    shot = root / f"counter-1-{len(calls):03d}.png"
+                    wait_until(lambda t=ticket, s=shot: screen1_dir.ask({"snapshot": str(s)})["shown"]["number"]
+                               == t["number"].translate(FA), 10, f"counter 1's screen to show {ticket['number']}")
+                    counter_shots += 1
                 clerk.post("start")
                 service = ticket.get("service") or tickets.get(ticket["number"], {}).get("service")
                 if service in REQUEST_SERVICES:
@@ -433,7 +449,8 @@ def test_a_branch_day_from_the_bundle(pg_cluster, tmp_path_factory) -> None:  # 
               f"{len(calls)} calls ({len(ones)} on counter 1's LED board), {slips_printed} slips "
               f"({sum(1 for k in kiosk_of.values() if k == 0)} to files, "
               f"{sum(1 for k in kiosk_of.values() if k == 1)} over the serial pty), {len(requests_opened)} requests "
-              f"(1 answered), {len(snapshots)} pictures of the wall; stopped with SIGTERM: {stopped}; "
+              f"(1 answered), {len(snapshots)} pictures of the wall and {counter_shots} of counter 1's screen; "
+              f"stopped with SIGTERM: {stopped}; "
               f"kiosk windows {sorted(windows)}, text that overflowed its box: {sorted(overflow)}")
     except BaseException:
         if branch is not None:
