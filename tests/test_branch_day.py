@@ -211,11 +211,12 @@ def persian_number_raster(number: str) -> bytes:
     return _double_raster(big.image)
 
 
-def test_a_branch_day_from_the_bundle(pg_cluster, tmp_path_factory) -> None:  # noqa: F811
+def test_a_branch_day_from_the_bundle(pg_cluster) -> None:  # noqa: F811
     began = time.monotonic()
     root = Path(tempfile.mkdtemp(prefix="navbat-day-"))  # outside the repository and pytest's tmp
     os.chmod(root, 0o755)
     cables: list[Cable] = []
+    db_name = f"hq_day_{os.getpid()}"
     branch: Branch | None = None
     try:
         branch = install(root)
@@ -226,7 +227,6 @@ def test_a_branch_day_from_the_bundle(pg_cluster, tmp_path_factory) -> None:  # 
         site = site_file(branch, printer_cable.device, led_cable.device)
 
         # --- HQ on PostgreSQL, its unit's database URL in its EnvironmentFile --------------------------
-        db_name = f"hq_day_{os.getpid()}"
         hq_db = pg_cluster.create_database(db_name)
         hq_env = {"NAVBAT_HQ_DATABASE": hq_db}
         hq_port, hub_port = free_port(), free_port()
@@ -463,6 +463,7 @@ def test_a_branch_day_from_the_bundle(pg_cluster, tmp_path_factory) -> None:  # 
                     p.stop(5)
         for c in cables:
             c.close()
+        pg_cluster.drop_database(db_name)
         shutil.rmtree(root, ignore_errors=True)
 
 
