@@ -169,8 +169,10 @@ def _store_events(conn: Connection, branch: str, events: list[dict[str, Any]], t
                             issued)
     tickets = sorted({e["ticket_id"] for e in events if e["type"].startswith("ticket.")
                       and isinstance(e.get("ticket_id"), int)})
-    counters = {local_day(e["at"], tz) for e in events if e["type"] == "counter.changed"}  # open window-hours
-    return _days_of(conn, branch, tickets) | counters
+    # Open window-hours run up to the day's last event of any kind (hq/window_hours.py): a batch of only
+    # device reports or answered requests moves that end for a counter still open, so its day is folded again.
+    event_days = {local_day(e["at"], tz) for e in events}
+    return _days_of(conn, branch, tickets) | event_days
 
 
 def _store_ratings(conn: Connection, branch: str, ratings: list[dict[str, Any]]) -> set[dt.date]:

@@ -9,7 +9,8 @@ WIDTH, HEIGHT = 1280, 800  # the kiosk's screen in landscape (also the screensho
 
 def configure(fullscreen: bool = False, width: int = WIDTH, height: int = HEIGHT) -> None:
     os.environ.setdefault("KIVY_NO_ARGS", "1")  # our own argparse owns the command line
-    os.environ.setdefault("SDL_AUDIODRIVER", "dummy")
+    # SDL's real audio: the speaker button reads each screen aloud (S1). Tests and screenshots set
+    # SDL_AUDIODRIVER=dummy themselves; defaulting to it here left every installed kiosk silent.
     from kivy.config import Config
 
     Config.set("kivy", "exit_on_escape", "0")  # a visitor's keyboard must not close the kiosk

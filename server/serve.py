@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import signal
 import socket
 import threading
 from collections import Counter
@@ -96,6 +97,13 @@ class HubServer:
                                 limit_concurrency=self.limits.connections, timeout_keep_alive=self.limits.keep_alive_s,
                                 timeout_graceful_shutdown=2, h11_max_incomplete_event_size=MAX_HEADER_BYTES)
         self.server = _Server(config)
+        self.server.handle_exit = self._on_signal  # uvicorn installs self.handle_exit for SIGINT and SIGTERM
+
+    def _on_signal(self, sig: int, frame: object) -> None:
+        """SIGTERM (systemctl stop) or Ctrl-C: the live streams end now; left open, uvicorn cancelled
+        them after its graceful timeout, each with a traceback in the journal."""
+        self.asgi.close_streams()
+        uvicorn.Server.handle_exit(self.server, sig, frame)
 
     def run(self) -> None:
         self.server.run(sockets=[self.socket])
@@ -137,4 +145,6 @@ def serve(branch: Branch, db_path: str, host: str, port: int, threads: int = THR
     server = HubServer(app, host, port, threads, limits)  # bound first (OSError if the port is taken), announced after
     print(f"navbat hub on http://{host}:{server.port} ({branch.branch.id}, db {db_path}; "
           f"{files} file descriptors, {limits.connections} connections, {limits.per_address} an address)", flush=True)
+    # uvicorn raises the stop signal again once it has shut down; a stop asked for ends with exit 0
+    signal.signal(signal.SIGTERM, lambda *_: None)
     server.run()

@@ -97,3 +97,29 @@ def test_follower_shows_calls_at_its_counter_and_blanks_when_done(pty_pair, live
     # call, recall (shown again), done (blank), next call; counter 2's call never reaches this board
     assert [line.decode() for line in lines] == [first.replace("-", ""), first.replace("-", ""), "",
                                                  second.replace("-", "")]
+
+
+def test_navbat_display_led_stops_cleanly_on_sigterm(pty_pair, live_hub, tmp_path: Path) -> None:  # noqa: ANN001
+    """`systemctl stop` sends SIGTERM: the board's process closes its port and exits 0, not killed by the
+    signal (-15), which the branch day of issue 22 found."""
+    import signal
+    import sys
+
+    import yaml
+    from navbat.foundation.config import DEFAULT_CONFIG
+
+    path, board_end = pty_pair
+    data = yaml.safe_load(DEFAULT_CONFIG.read_text())
+    next(d for d in data["displays"] if d["name"] == "led-1")["serial"]["port"] = path
+    site = tmp_path / "branches.yaml"
+    site.write_text(yaml.safe_dump(data, allow_unicode=True))
+    proc = subprocess.Popen([sys.executable, "-m", "navbat", "display", "--hub", live_hub.url, "--led", "led-1",
+                             "--config", str(site)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    try:
+        assert read_all(board_end, b"\r\n", timeout=30) == b"\r\n"  # seeded: counter 1 has nobody
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(20) == 0, proc.stdout.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -4,6 +4,7 @@ stored events; `ok` and 0 on an HQ fed by a real branch, each tampered row named
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import subprocess
 import sys
@@ -50,6 +51,25 @@ def test_check_ok_on_a_fed_hq_then_names_each_tampered_rollup(day_hub: Hub, hq_d
     assert len(lines) == 3, lines  # nothing else
 
 
+def test_a_batch_of_device_reports_alone_refolds_the_window_hours(day_hub: Hub, hq_db: str,  # noqa: F811
+                                                                  hq_process: HQProcess) -> None:  # noqa: F811
+    """A counter still open counts up to the day's last event of any kind; a later batch holding only a
+    device's report moves that end, and HQ's stored window-hours must follow (the branch day of issue 22:
+    `navbat check --database` said the open_hours differed on a live, healthy HQ)."""
+    clock = day_hub.test_clock
+    busy_day(day_hub, clock, 6, DAY.replace(day=DAY.day + 3))  # counters 1 and 6 left open
+    shipper = shipper_for(day_hub, hq_process.url, register(hq_db)).open()
+    while shipper.ship_once():
+        pass
+    clock.now += dt.timedelta(minutes=40)
+    day_hub.floor.report_device("kiosk-1-printer", "printer", "paper_low", "paper roll is nearly empty", "kiosk-1")
+    while shipper.ship_once():
+        pass
+    shipper.stop()
+    out = check(hq_db)
+    assert (out.returncode, out.stdout, out.stderr) == (0, "ok\n", "")
+
+
 def test_check_says_which_migration_is_missing_and_when_nothing_answers(hq_db: str) -> None:  # noqa: F811
     with connect(hq_db) as conn:
         conn.execute("DELETE FROM _yoyo_migration WHERE migration_id = '0005_open_hours'")
@@ -58,3 +78,11 @@ def test_check_says_which_migration_is_missing_and_when_nothing_answers(hq_db: s
                                                "when it starts)\n")
     out = check("postgresql://navbat@127.0.0.1:1/nowhere")
     assert out.returncode == 1 and out.stdout.startswith("database: ") and "Traceback" not in out.stderr
+
+
+def test_hq_exits_0_on_sigterm(hq_process: HQProcess) -> None:  # noqa: F811
+    """`systemctl stop navbat-hq`: a clean stop, exit 0 (uvicorn re-raised SIGTERM: -15) (issue 22)."""
+    import signal
+
+    hq_process.proc.send_signal(signal.SIGTERM)
+    assert hq_process.proc.wait(20) == 0

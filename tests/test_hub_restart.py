@@ -156,3 +156,23 @@ def test_kill_minus_nine_mid_load_loses_nothing(tmp_path, hubs, branch):  # noqa
     ids = [int(line[4:]) for line in backlog.splitlines() if line.startswith("id: ")]
     assert ids == list(range(event_ids[-1] - 1, event_ids[-1] + len(SERVICES) + 1))
     s.close()
+
+
+def test_sigterm_with_live_streams_ends_them_and_exits_0(tmp_path, hubs) -> None:  # noqa: ANN001
+    """`systemctl stop` with a wall's event stream open: the streams end at once and the hub exits 0,
+    no "Exception in ASGI application" (uvicorn cancelling them after its graceful timeout) (issue 22)."""
+    hub = Hub(tmp_path / "hub.sqlite", tmp_path / "hub.log")
+    hubs.append(hub)
+    streams = [requests.get(f"{hub.url}{API}/events", stream=True, timeout=10) for _ in range(2)]
+    for s in streams:
+        assert s.status_code == 200
+        next(s.iter_content(1))  # the stream is live
+    began = time.monotonic()
+    hub.proc.send_signal(signal.SIGTERM)
+    assert hub.proc.wait(10) == 0
+    took = time.monotonic() - began
+    log = (tmp_path / "hub.log").read_text()
+    assert "Exception in ASGI application" not in log and "graceful shutdown exceeded" not in log, log
+    assert took < 1.9, took  # not uvicorn's 2 s graceful timeout
+    for s in streams:
+        s.close()

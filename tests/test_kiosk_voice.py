@@ -21,3 +21,17 @@ def test_the_ticket_screen_reads_the_number_then_what_next() -> None:
     assert [p.stem for p in speech.guidance("ticket", "fa")] == ["guide-home"]  # no ticket: the start again
     with pytest.raises(ValueError):
         speech.guidance("home", "de")
+
+
+def test_the_kiosk_leaves_sdl_its_real_audio() -> None:
+    """Started as its unit starts it (no SDL_AUDIODRIVER), the kiosk must not pick SDL's dummy driver:
+    that silenced the speaker button (S1) on every installed kiosk (issue 22)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "SDL_AUDIODRIVER"}
+    out = subprocess.run([sys.executable, "-c", "import os; from navbat.kiosk.launch import configure; configure(); "
+                          "print(os.environ.get('SDL_AUDIODRIVER'))"], env={**env, "KIVY_NO_ARGS": "1"},
+                         capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "None", out.stderr[-2000:]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 from pathlib import Path
 
 
@@ -96,4 +98,7 @@ def _run_led(args: argparse.Namespace) -> int:
         print(f"navbat display: cannot open {cfg.serial.port}: {exc}", file=sys.stderr)
         return 1
     follower = LedFollower(LedBoard(port, cfg.serial.protocol, address=cfg.counter), cfg.counter)
-    return follow(args.hub, follower, token=args.token)
+    # `systemctl stop` sends SIGTERM: leave the loop, close the stream and the port, exit 0 (not killed by it)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    return follow(args.hub, follower, stop=stop, token=args.token)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -119,7 +120,7 @@ METRICS_PREFIX = "navbat-hq-metrics-"
 
 def _metrics_dir() -> Path:
     """A fresh folder for this run's worker counts; folders of runs that are gone are removed first
-    (uvicorn ends on SIGTERM by re-raising it, so this run's `finally` may never come)."""
+    (a run killed with -9 never reaches its `finally`)."""
     import shutil
     import tempfile
 
@@ -183,6 +184,8 @@ def run(args: argparse.Namespace) -> int:
         except psycopg.OperationalError as exc:
             raise _unreachable(exc) from None
         protocol, limits, files = _limited()
+        # uvicorn raises the stop signal again once it has shut down: a stop asked for ends with exit 0
+        signal.signal(signal.SIGTERM, lambda *_: None)
         print(f"navbat hq on http://{args.host}:{args.port} ({files} file descriptors, {limits.connections} "
               f"connections, {limits.per_address} an address, per worker)", flush=True)
         uvicorn.run("navbat.hq.asgi:served", host=args.host, port=args.port, workers=args.workers,
