@@ -12,11 +12,12 @@ in memory at once are bounded too (`body_memory`: a thread no longer bounds them
 from __future__ import annotations
 
 import asyncio
+import http
 import json
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
-from navbat.server.connlimits import LINGER, Limits
+from navbat.server.connlimits import REFUSE, Limits, raw_answer
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
@@ -71,9 +72,9 @@ class BodyFirst:
         """The body, or None once the request is answered (or its client gone)."""
         declared = _content_length(scope)
         if declared is not None and declared > self.max_body:
-            return await self._refuse(scope, send, 413, "request_entity_too_large", self._too_large())
+            return await self._refuse(scope, send, 413, "request_entity_too_large", self._too_large(), coming=declared)
         if not self._hold(held, declared or 0):
-            return await self._busy(scope, send)
+            return await self._busy(scope, send, declared or 0)
         loop = asyncio.get_running_loop()
         expected = declared if declared is not None else self.max_body
         deadline = loop.time() + self.limits.body_s + expected / self.limits.body_rate
@@ -91,7 +92,7 @@ class BodyFirst:
             if size > self.max_body:
                 return await self._refuse(scope, send, 413, "request_entity_too_large", self._too_large())
             if not self._hold(held, size):
-                return await self._busy(scope, send)
+                return await self._busy(scope, send, (declared or 0) - size)
             parts.append(chunk)
             if not message.get("more_body", False):
                 return b"".join(parts)
@@ -99,19 +100,22 @@ class BodyFirst:
     def _too_large(self) -> str:
         return f"the body must stay under {self.max_body // 1024} KB"
 
-    async def _busy(self, scope: Scope, send: Send) -> None:
+    async def _busy(self, scope: Scope, send: Send, coming: int = 0) -> None:
         return await self._refuse(scope, send, 503, "busy", "too many requests' bodies at once; try again shortly",
-                                  [(b"retry-after", b"5")])
+                                  [(b"retry-after", b"5")], coming)
 
     async def _refuse(self, scope: Scope, send: Send, status: int, error: str, text: str,
-                      more: list[tuple[bytes, bytes]] | None = None) -> None:
+                      more: list[tuple[bytes, bytes]] | None = None, coming: int = 0) -> None:
+        headers = [*self.headers[1:], *(more or [])]  # raw_answer names the content type
+        refuse = scope.get(REFUSE)
+        if refuse is not None:  # our protocol: the answer closes the connection, after the rest of the body
+            extra = "".join(f"{k.decode('latin-1')}: {v.decode('latin-1')}\r\n" for k, v in headers)
+            refuse(raw_answer(status, http.HTTPStatus(status).phrase, error, text, extra), coming)
+            return None
         body = json.dumps({"error": error, "message": text}).encode()
         await send({"type": "http.response.start", "status": status,
                     "headers": [*self.headers, *(more or []), (b"content-length", str(len(body)).encode())]})
         await send({"type": "http.response.body", "body": body})
-        linger = scope.get(LINGER)
-        if linger is not None:  # the rest of the body is read and dropped, then the connection closed
-            linger()
         return None
 
 

@@ -35,8 +35,9 @@ import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 LINGER_S = 2.0
-LINGER_BYTES = 4 * 1024 * 1024
-LINGER = "navbat.linger"  # the scope's key for the protocol's linger(), for server.bodyfirst
+LINGER_BYTES = 4 * 1024 * 1024  # dropped at least; a refused body's announced length, up to LINGER_MAX
+LINGER_MAX = 64 * 1024 * 1024
+REFUSE = "navbat.refuse"  # the scope's key for the protocol's refuse(), for server.bodyfirst
 SPARE_FILES = 1024  # descriptors beside the connections: databases, logs, pipes, the listening socket
 ACCEPT_FAILED = "socket.accept() out of system resource"
 
@@ -124,6 +125,12 @@ class LimitedProtocol(H11Protocol):
         self._cancel_head()
         super().connection_lost(exc)
 
+    def shutdown(self) -> None:
+        if self._discard is not None:  # closing already (h11 may still think it is answering: refuse())
+            self.transport.close()
+        else:
+            super().shutdown()
+
     def data_received(self, data: bytes) -> None:
         if self._discard is None:
             return super().data_received(data)
@@ -141,7 +148,7 @@ class LimitedProtocol(H11Protocol):
         else:
             self._cancel_head()
         if self.cycle is not None:
-            self.cycle.scope[LINGER] = self.linger  # type: ignore[literal-required]
+            self.cycle.scope[REFUSE] = self.refuse  # type: ignore[literal-required]
 
     def _cancel_head(self) -> None:
         if self._head_timer is not None:
@@ -158,13 +165,22 @@ class LimitedProtocol(H11Protocol):
         else:  # nothing since the accept or the last answer
             self.transport.close()
 
-    def linger(self) -> None:
-        """After a refusal's answer: our end closed, theirs read and dropped until they stop (or for LINGER_S)."""
+    def refuse(self, answer: bytes, coming: int = 0) -> None:
+        """The application's refusal of a request (server.bodyfirst), in place of an ASGI answer: `answer`
+        whole (it says `connection: close`, so no client sends another request here), then linger."""
+        if self.cycle is not None:  # answered: uvicorn adds nothing when the application returns
+            self.cycle.response_started = self.cycle.response_complete = True
+        self.transport.write(answer)
+        self.linger(coming)
+
+    def linger(self, coming: int = 0) -> None:
+        """After a refusal's answer: our end closed, theirs read and dropped until they stop (or for LINGER_S);
+        `coming`: the bytes the client said it would still send (a refused body's length)."""
         if self._discard is not None or self.transport.is_closing():
             return
         self._cancel_head()
         self._unset_keepalive_if_required()
-        self._discard = LINGER_BYTES
+        self._discard = max(LINGER_BYTES, min(coming, LINGER_MAX))
         if self.transport.can_write_eof():
             self.transport.write_eof()
         self.loop.call_later(LINGER_S, self.transport.close)

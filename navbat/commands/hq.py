@@ -145,7 +145,7 @@ def _alive(pid: int) -> bool:
 
 
 BACKLOG = 2048
-KEEP_ALIVE_S = 30  # a branch's shipper and a dashboard between requests
+KEEP_ALIVE_S = 5  # uvicorn's default, as before: a dashboard between its requests
 CONNECTIONS = 8000  # per worker: every branch's relay poll, the dashboards, the relayed visitors
 
 
