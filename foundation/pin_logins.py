@@ -25,10 +25,10 @@ right), so parallel guesses gain nothing.
 **What that allows** (`guesses_per_day`, a guesser trying the moment each wait ends, for a day):
 GUESSES_PER_PAIR_PER_DAY = 17 PINs for one user from one address, GUESSES_PER_ADDRESS_PER_DAY = 32
 from one address over all users, and GUESSES_PER_USER_PER_DAY = 42 for one user from every address
-together (unknown devices); later days allow 6 a day for each key (a wait of CAP each time). A
-4-digit PIN (10,000) then takes on average 119 days from any number of addresses, and the head
-sees the lock-outs on the live floor the whole time. Before, it was about 250 a day per user, and
-five wrong PINs locked the real clerk out.
+together (unknown devices); each later day a few fewer (13, 28 and 38: failures a day old are
+forgotten as new ones come). A 4-digit PIN (10,000) then takes on average about four months from
+any number of addresses, and the head sees the lock-outs on the live floor the whole time.
+Before, it was about 250 a day per user, and five wrong PINs locked the real clerk out.
 
 **Hashing costs a bounded share of the machine.** scrypt takes ~50 ms of a core and 32 MB per
 check: `PinChecks` runs checks on its own small pool, and a check that finds the pool full is

@@ -59,8 +59,8 @@ def add_user(conn: Connection, username: str, role: str, pin: str, province: str
     if role == "province" and not province:
         raise ValueError("a province manager needs --province")
     pin = pin_logins.normal_pin(pin)
-    if len(pin) < 4:
-        raise ValueError("a PIN has at least 4 digits")
+    if not (pin.isascii() and pin.isdigit() and 4 <= len(pin) <= 12):
+        raise ValueError("the PIN must be 4 to 12 digits (Persian, Arabic or Latin)")
     conn.execute("""INSERT INTO users (username, role, province, pin_hash) VALUES (%s, %s, %s, %s)
                     ON CONFLICT (username) DO UPDATE SET role=excluded.role, province=excluded.province,
                       pin_hash=excluded.pin_hash""",

@@ -6,8 +6,9 @@ Bounds: ids and ticket numbers are PostgreSQL BIGINTs >= 0 (an event id >= 1); c
 scores INTEGERs (a score 1 to 5); times ISO 8601 with an offset, in the years MIN_YEAR to
 MAX_YEAR (a queue's events, whatever a clock went wrong by, and far from the calendar's ends,
 where turning a time to the branch's local day overflows); text without NUL (PostgreSQL refuses
-it), at most MAX_TEXT characters (names MAX_NAME); an event's data JSON of at most MAX_DEPTH
-levels with the same bounds inside; the profile's time zone one the zone database knows.
+it), at most MAX_TEXT characters (names MAX_NAME; inside an event's data MAX_DATA_TEXT, ten times
+what a hub takes in any one field of a body); an event's data JSON of at most MAX_DEPTH levels
+(twice the hub's) with the same bounds inside; the profile's time zone one the zone database knows.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ MAX_INT = 2**31 - 1
 MIN_YEAR, MAX_YEAR = 2000, 2200
 MAX_TEXT = 1000
 MAX_NAME = 100
-MAX_DEPTH = 8
+MAX_DATA_TEXT = 10_000
+MAX_DEPTH = 16
 
 
 class BadBatch(ValueError):
@@ -80,7 +82,7 @@ def json_value(value: Any, path: str, depth: int = 0) -> None:
     if depth > MAX_DEPTH:
         raise BadBatch(f"nests deeper than {MAX_DEPTH} levels", path)
     if isinstance(value, str):
-        text(value, path)
+        text(value, path, MAX_DATA_TEXT)
     elif value is None or isinstance(value, bool):
         return
     elif isinstance(value, int):

@@ -86,7 +86,7 @@ def ingest(conn: Connection, branch: str, body: dict[str, Any], counts: dict[str
         hwm, rhwm = row["events_hwm"], row["ratings_hwm"]
         if after > hwm or ratings_after > rhwm:
             raise Gap({"events_hwm": hwm, "ratings_hwm": rhwm})
-        profile = profile or row["profile"] or {}
+        profile = profile or _usable(row["profile"])
         tz = profile.get("timezone", "Asia/Tehran")
         days: set[dt.date] = set()
         request_days: set[dt.date] = set()
@@ -124,6 +124,15 @@ def ingest(conn: Connection, branch: str, body: dict[str, Any], counts: dict[str
         for day in sorted(request_days):
             request_rollup.refresh(conn, branch, day, tz)
     return {"events_hwm": hwm, "ratings_hwm": rhwm}
+
+
+def _usable(stored: dict[str, Any] | None) -> dict[str, Any]:
+    """The profile HQ kept, if it passes today's checks (one stored before them, with a zone that does
+    not exist, would fail every batch after it); else none."""
+    try:
+        return batch_checks.profile(stored) or {}
+    except BadBatch:
+        return {}
 
 
 def _diverged(conn: Connection, branch: str, events: list[dict[str, Any]]) -> int | None:

@@ -10,6 +10,8 @@ one after the other, so none gets past a limit (before, 100 at once got 12 tried
 
 from __future__ import annotations
 
+import random
+
 from navbat.foundation import pin_logins
 from psycopg import Connection
 
@@ -49,8 +51,9 @@ def admit(conn: Connection, username: str, address: str, known: str | None) -> i
 
 
 def failed(conn: Connection) -> None:
-    """A wrong PIN (already recorded): failures past the memory are forgotten."""
-    conn.execute("DELETE FROM login_failures WHERE at < now() - %s", [pin_logins.MEMORY])
+    """A wrong PIN (already recorded): now and then, failures past the memory are forgotten."""
+    if random.random() < 0.02:  # noqa: S311 - housekeeping, not security
+        conn.execute("DELETE FROM login_failures WHERE at < now() - %s", [pin_logins.MEMORY])
 
 
 def succeeded(conn: Connection, username: str, source: str) -> None:

@@ -117,11 +117,14 @@ SPEC: dict[str, Any] = {
             params=[{"name": "month", "in": "query", "required": True, "schema": {"type": "string"}},
                     {"name": "format", "in": "query", "schema": {"enum": ["csv", "xlsx", "json"]}}])}},
         "/api/v1/hq/ingest": {"post": _op(
-            "A branch's batch of events and ratings (branch token); answers HQ's high-water marks", _MARKS,
+            "A branch's batch of events and ratings (branch token); answers HQ's high-water marks. 400 bad_batch "
+            "names the field at fault (`field`, e.g. events[3].at); 409 gap: resend from the marks; 409 "
+            "restore_needed: the batch would make HQ forget events, which only a restored branch's may "
+            "(restore: true)", _MARKS,
             errors=(400, 401, 409), body={"type": "object", "required": ["after", "events"], "properties": {
                 "after": {"type": "integer"}, "ratings_after": {"type": "integer"}, "last_id": {"type": "integer"},
                 "events": {"type": "array"}, "ratings": {"type": "array"}, "profile": {"type": "object"},
-                "version": {"type": "string", "description": "the hub's release"},
+                "version": {"type": "string", "description": "the hub's release"}, "restore": {"type": "boolean"},
                 "open_turns": {"type": "array", "items": {"type": "string", "pattern": "^[0-9a-f]{32}$"},
                                "description": "slow hashes of the phones holding an open remote turn (issue 23)"},
                 "budgets": {"type": "object", "description": "the SMS budget's use: {sms: {hour, day, percent, "

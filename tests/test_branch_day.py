@@ -34,10 +34,9 @@ import jdatetime
 import pytest
 import requests
 import yaml
-from PIL import Image
-
 from branch_day_support import Cable, Piece, read_env_file, read_unit, wait_until
 from hq_support import free_port, pg_cluster  # noqa: F401
+from PIL import Image
 
 pytestmark = [pytest.mark.slow, pytest.mark.gui,
               pytest.mark.skipif(not os.environ.get("DISPLAY"), reason="needs a display: run under xvfb-run")]

@@ -106,6 +106,14 @@ def test_an_empty_batch_from_zero_does_not_wipe_the_branch(shipped) -> None:  # 
     assert _event_count(url) == 0
 
 
+def test_a_bad_zone_stored_before_the_checks_breaks_nothing(shipped) -> None:  # noqa: ANN001
+    post, nxt, url = shipped
+    with connect(url) as conn:  # as HQ kept it before batches were checked
+        conn.execute("""UPDATE branches SET profile = jsonb_set(profile, '{timezone}', '"Mars/Olympus"')""")
+    r = post({k: v for k, v in nxt.items() if k != "profile"})
+    assert r.status_code == 200, r.text  # before: 500, for this batch and every one after it
+
+
 def test_time_zones_are_checked_at_the_branch_too(branch) -> None:  # noqa: ANN001
     raw = branch.model_dump(mode="json")
     raw["branch"]["timezone"] = "Mars/Olympus"
