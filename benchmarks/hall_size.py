@@ -8,9 +8,9 @@ windows open and nobody calling, so every ticket stays waiting. For each hall si
 fills the hall to that many waiting (kiosks issuing as fast as the hub answers, not measured),
 lets the estimates settle, then one kiosk issues `--rate` tickets/s (Poisson) for `--seconds`:
 p50/p99 of POST /tickets, and the hub's CPU time per ticket (/proc/<pid>/stat over the measured
-period, its periodic refreshes included), each with its ratio to the empty hall's. The hall
-grows by the measured tickets too (about rate × seconds). Each run is a new hub; figures are
-printed per run and as the median of the runs.
+period, its periodic refreshes and any worker process under it included), each with its ratio
+to the empty hall's. The hall grows by the measured tickets too (about rate × seconds). Each run
+is a new hub; figures are printed per run and as the median of the runs.
 
 --fqm: FQM's own load (mrf345/FQM's test of concurrent issuing): 500 tickets from 8 threads as
 fast as each thread's answers come back, every ticket left waiting: tickets/s and p50/p99.
