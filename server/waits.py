@@ -8,8 +8,10 @@ waits move with the clock; requests read the latest result and never wait for it
 
 At most one refresh runs at a time and it always replays the newest state, so a burst of
 changes costs one. It also keeps to `share` of a core: after a refresh that took c seconds
-of CPU the next waits c × (1 / share - 1) (at most `period`), so a hall of 1,000 whose replay
-takes 150 ms is refreshed every few seconds, not after every ticket (issue 27). Someone
+the next waits c × (1 / share - 1) (at most `period`), so a hall of 1,000 whose replay takes
+150 ms is refreshed every few seconds, not after every ticket (issue 27). c is counted on the
+clock, not as this thread's CPU: the replays may run in another process (server/engine_worker.py),
+and on a busy machine a longer gap is the right answer anyway. Someone
 waiting for a fresh value (`settle_now`: a visitor looking up their ticket) is not made to
 wait out that gap: only changes make refreshes, so this cannot be used to spin the thread.
 """
@@ -31,7 +33,7 @@ class WaitKeeper(Generic[T]):
                  on_value: Callable[[T], None] | None = None, share: float = 1.0) -> None:
         self._compute, self.settle, self.period = compute, settle, period
         self.share = share  # of a core, at most, for refreshes after changes (1: no gap beyond `settle`)
-        self._cost = 0.0  # CPU seconds of the last refresh
+        self._cost = 0.0  # seconds the last refresh took
         self._finished = 0.0  # time.monotonic() when it ended
         self._waiters = 0  # threads in settle_now
         self._on_value = on_value  # told of each new value, on the thread that computed it
@@ -84,12 +86,13 @@ class WaitKeeper(Generic[T]):
     def _refresh(self) -> None:
         with self._cond:
             version = self._version
-        cpu = time.thread_time()
+        started = time.monotonic()
         try:
             value = self._compute()
         finally:
             with self._cond:
-                self._cost, self._finished = time.thread_time() - cpu, time.monotonic()
+                self._finished = time.monotonic()
+                self._cost = self._finished - started
         with self._cond:
             self._value, self._done = value, max(self._done, version)
             self._cond.notify_all()
