@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import threading
+import time
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -49,7 +51,8 @@ class EngineWorker:
     def _worker(self) -> ProcessPoolExecutor | None:
         with self._lock:
             if self._pool is None and not self._stopped:
-                self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+                self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"),
+                                                 initializer=_follow_parent, initargs=(os.getpid(),))
             return self._pool
 
     def _drop(self, pool: ProcessPoolExecutor) -> None:
@@ -63,3 +66,14 @@ class EngineWorker:
             self._stopped, pool, self._pool = True, self._pool, None
         if pool is not None:
             pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _follow_parent(parent: int) -> None:
+    """In the worker: leave when the hub is gone, however it went (a SIGKILL tells nobody), rather
+    than linger as an orphan."""
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="navbat-follow-hub", daemon=True).start()
