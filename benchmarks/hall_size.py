@@ -109,7 +109,8 @@ class Hub:
             self.close()
             raise SystemExit(f"the hub did not start; see {self.folder / 'hub.log'}")
         self.url = match[1] + hub_load.API
-        threading.Thread(target=shutil.copyfileobj, args=(self.proc.stdout, self.log), daemon=True).start()
+        self.copying = threading.Thread(target=shutil.copyfileobj, args=(self.proc.stdout, self.log), daemon=True)
+        self.copying.start()
         requests.get(f"{self.url}/health", timeout=10).raise_for_status()
 
     def open_windows(self) -> None:
@@ -126,6 +127,8 @@ class Hub:
     def close(self) -> None:
         self.proc.terminate()
         self.proc.wait(10)
+        if hasattr(self, "copying"):
+            self.copying.join(5)  # the hub's last lines, before the log closes
         self.log.close()
         shutil.rmtree(self.folder, ignore_errors=True)
 

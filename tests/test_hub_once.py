@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import subprocess
+import sys
+import textwrap
 import threading
+from pathlib import Path
 
 from conftest import HandClock, make_app
 from navbat.foundation.config import load_config
@@ -153,3 +157,31 @@ def test_the_worker_process_gives_the_engines_own_numbers() -> None:
         assert worker._pool is not None  # 120 waiting: it went through the worker
     finally:
         worker.stop()
+
+
+def test_the_worker_process_leaves_with_a_hub_killed_without_a_word(tmp_path) -> None:  # noqa: ANN001
+    script = tmp_path / "hub.py"
+    script.write_text(textwrap.dedent("""
+        import os, random, sys
+        from navbat import queueing
+        from navbat.foundation.config import load_config
+        from navbat.server.engine_worker import EngineWorker
+        branch = load_config()
+        codes = [s.code for s in branch.services]
+        now = 1_800_000_000.0
+        waiting = [queueing.WaitingTicket(i, codes[i % len(codes)], now - i) for i in range(1, 11)]
+        state = queueing.QueueState(waiting, [queueing.Counter(1, {c: 1.0 for c in codes})], now, {})
+        worker = EngineWorker(from_waiting=1)
+        worker.estimate_floor(state, queueing.rules_from_branch(branch), codes)
+        print(*[p.pid for p in worker._pool._processes.values()], flush=True)
+        os._exit(1)  # as a SIGKILL would: no clean-up
+    """), encoding="utf-8")
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
+    pids = [int(p) for p in done.stdout.split()]
+    assert done.returncode == 1 and len(pids) == 1, done.stderr
+    pause = threading.Event()
+    for _ in range(200):
+        if not Path(f"/proc/{pids[0]}").exists() or "Z" in Path(f"/proc/{pids[0]}/stat").read_text().split()[2]:
+            break
+        pause.wait(0.05)
+    assert not Path(f"/proc/{pids[0]}").exists() or "Z" in Path(f"/proc/{pids[0]}/stat").read_text().split()[2]
