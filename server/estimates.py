@@ -22,7 +22,7 @@ from navbat import queueing
 
 Waits = tuple[dict[int, queueing.Estimate], dict[str, queueing.Estimate]]  # (per waiting ticket, per newcomer)
 HISTORY_CACHE_S = 60
-REFRESH_SHARE = 0.05  # of a core, at most, for refreshing estimates after changes (server/waits.py)
+REFRESH_SHARE = 0.1  # of a core, at most, for refreshing estimates after changes (server/waits.py)
 
 
 class Estimates:
