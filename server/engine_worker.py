@@ -6,8 +6,8 @@ each give the lock up and wait to get it back, would wait behind it (issue 27: 2
 1,000 waiting). The engine is pure (queueing/ imports nothing of the hub), so the same call runs
 in one worker process, started on first need ("spawn": the hub has threads, so no fork), and
 gives the same numbers. A small hall stays on the thread: the worker's round trip would cost more
-than its replays. If the worker dies, the refresh runs on the thread and a new worker is made next
-time.
+than its replays. If the worker fails (it died, or could not start), that refresh and every later
+one run on the thread, as they did before there was a worker.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ class EngineWorker:
             try:
                 return pool.submit(queueing.estimate_floor, state, rules, services).result(TIMEOUT_S)
             except (BrokenProcessPool, OSError, TimeoutError):
-                log.exception("the estimates' worker failed; replaying here")
+                log.exception("the estimates' worker failed; replaying on the hub's own thread from now on")
                 self._drop(pool)
         return queueing.estimate_floor(state, rules, services)
 
@@ -57,6 +57,7 @@ class EngineWorker:
 
     def _drop(self, pool: ProcessPoolExecutor) -> None:
         with self._lock:
+            self._stopped = True  # no worker again: a start that failed once would fail at every refresh
             if self._pool is pool:
                 self._pool = None
         pool.shutdown(wait=False, cancel_futures=True)

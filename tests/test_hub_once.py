@@ -171,10 +171,11 @@ def test_the_worker_process_leaves_with_a_hub_killed_without_a_word(tmp_path) ->
         now = 1_800_000_000.0
         waiting = [queueing.WaitingTicket(i, codes[i % len(codes)], now - i) for i in range(1, 11)]
         state = queueing.QueueState(waiting, [queueing.Counter(1, {c: 1.0 for c in codes})], now, {})
-        worker = EngineWorker(from_waiting=1)
-        worker.estimate_floor(state, queueing.rules_from_branch(branch), codes)
-        print(*[p.pid for p in worker._pool._processes.values()], flush=True)
-        os._exit(1)  # as a SIGKILL would: no clean-up
+        if __name__ == "__main__":  # the worker is spawned: it imports this file again
+            worker = EngineWorker(from_waiting=1)
+            worker.estimate_floor(state, queueing.rules_from_branch(branch), codes)
+            print(*[p.pid for p in worker._pool._processes.values()], flush=True)
+            os._exit(1)  # as a SIGKILL would: no clean-up
     """), encoding="utf-8")
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)
     pids = [int(p) for p in done.stdout.split()]
