@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
 from importlib.resources import files
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -16,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from navbat.foundation.appointments import Appointments
+from navbat.foundation.lookup import BranchLookups
 from navbat.foundation.remote import Budgets, Remote, Sms
 from pydantic import (
     AliasChoices,
@@ -259,42 +259,7 @@ class BranchInfo(_Model):
         return hours
 
 
-class _BranchIndex:
-    """A branch's services, units, counters, priority classes, displays and printers by key.
-    The first of a duplicated key wins, as the linear lookups it replaces did (duplicates are refused anyway)."""
-
-    def __init__(self, sources: tuple[list, ...]) -> None:
-        self.sources = sources
-        units, counters, priorities, displays, printers = sources
-        self.services: tuple[Service, ...] = tuple(s for u in units for s in u.services)
-        self.service: dict[str, Service] = {}
-        self.unit_of: dict[str, Unit] = {}
-        for u in units:
-            for s in u.services:
-                self.service.setdefault(s.code, s)
-                self.unit_of.setdefault(s.code, u)
-        self.counter: dict[int, Counter] = _first_by(counters, lambda c: c.number)
-        self.priority: dict[str, PriorityClass] = _first_by(priorities, lambda p: p.code)
-        self.display: dict[str, Display] = _first_by(displays, lambda d: d.name)
-        self.printer: dict[str, Printer] = _first_by(printers, lambda p: p.name)
-
-
-def _get(table: dict, key: Any) -> Any:
-    """table[key], or None; an unhashable key (a list from a JSON body) is simply not there."""
-    try:
-        return table.get(key)
-    except TypeError:
-        return None
-
-
-def _first_by(items: list, key: Callable[[Any], Any]) -> dict:
-    out: dict = {}
-    for item in items:
-        out.setdefault(key(item), item)
-    return out
-
-
-class Branch(_Model):
+class Branch(BranchLookups, _Model):
     branch: BranchInfo
     policy: Policy = Policy()
     priority_classes: list[PriorityClass] = Field(default_factory=list)
@@ -328,38 +293,6 @@ class Branch(_Model):
             if kiosk.printer and kiosk.printer not in printers:
                 raise ValueError(f'kiosk "{kiosk.name}": unknown printer "{kiosk.printer}"')
         return self
-
-    # Lookups used on every request: by key, from dicts built once per model (issue 27). The
-    # dicts sit in the instance's __dict__ beside the fields (as a cached_property would), tagged
-    # with the lists they were built from: a model_copy(update=...) that replaces one rebuilds them.
-    def _index(self) -> _BranchIndex:
-        sources = (self.units, self.counters, self.priority_classes, self.displays, self.printers)
-        found = self.__dict__.get("_navbat_index")
-        if found is None or any(a is not b for a, b in zip(found.sources, sources, strict=True)):
-            found = self.__dict__["_navbat_index"] = _BranchIndex(sources)
-        return found
-
-    @property
-    def services(self) -> list[Service]:
-        return list(self._index().services)
-
-    def service(self, code: str) -> Service | None:
-        return _get(self._index().service, code)
-
-    def unit_of(self, code: str) -> Unit | None:
-        return _get(self._index().unit_of, code)
-
-    def counter(self, number: int) -> Counter | None:
-        return _get(self._index().counter, number)
-
-    def priority(self, code: str) -> PriorityClass | None:
-        return _get(self._index().priority, code)
-
-    def display(self, name: str) -> Display | None:
-        return _get(self._index().display, name)
-
-    def printer(self, name: str) -> Printer | None:
-        return _get(self._index().printer, name)
 
     @property
     def tz(self) -> ZoneInfo:
