@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from navbat.foundation.appointments import Appointments
+from navbat.foundation.lookup import BranchLookups
 from navbat.foundation.remote import Budgets, Remote, Sms
 from pydantic import (
     AliasChoices,
@@ -258,7 +259,7 @@ class BranchInfo(_Model):
         return hours
 
 
-class Branch(_Model):
+class Branch(BranchLookups, _Model):
     branch: BranchInfo
     policy: Policy = Policy()
     priority_classes: list[PriorityClass] = Field(default_factory=list)
@@ -292,29 +293,6 @@ class Branch(_Model):
             if kiosk.printer and kiosk.printer not in printers:
                 raise ValueError(f'kiosk "{kiosk.name}": unknown printer "{kiosk.printer}"')
         return self
-
-    # Lookups used everywhere; cheap enough to compute on demand.
-    @property
-    def services(self) -> list[Service]:
-        return [s for u in self.units for s in u.services]
-
-    def service(self, code: str) -> Service | None:
-        return next((s for s in self.services if s.code == code), None)
-
-    def unit_of(self, code: str) -> Unit | None:
-        return next((u for u in self.units if any(s.code == code for s in u.services)), None)
-
-    def counter(self, number: int) -> Counter | None:
-        return next((c for c in self.counters if c.number == number), None)
-
-    def priority(self, code: str) -> PriorityClass | None:
-        return next((p for p in self.priority_classes if p.code == code), None)
-
-    def display(self, name: str) -> Display | None:
-        return next((d for d in self.displays if d.name == name), None)
-
-    def printer(self, name: str) -> Printer | None:
-        return next((p for p in self.printers if p.name == name), None)
 
     @property
     def tz(self) -> ZoneInfo:

@@ -60,6 +60,10 @@ class WaitingLines(Sequence[WaitingTicket]):
         by_service = self._by_service
         return (group[0][2] for s in services if s in by_service for group in by_service[s].values())
 
+    def by_service(self) -> dict[str, dict[Group, list[tuple[float, int, WaitingTicket]]]]:
+        """The groups of each sub-service, each oldest first, as kept (read-only: for `policy.Picker`)."""
+        return self._by_service
+
     def get(self, ticket_id: int) -> WaitingTicket | None:
         return self._by_id.get(ticket_id)
 

@@ -21,7 +21,7 @@ from typing import NamedTuple
 
 from navbat.queueing.lines import WaitingLines
 from navbat.queueing.model import Choice, Counter, QueueState, Rules, WaitingTicket
-from navbat.queueing.policy import choose_next, pick
+from navbat.queueing.policy import Picker, choose_next, pick
 
 Chooser = Callable[[Counter, Sequence[WaitingTicket], float, Rules], Choice | None]
 _VIRTUAL_ID = -(10**12)  # ids of the expected future visitors; far from the hub's -1 probe
@@ -126,8 +126,8 @@ def replay(state: QueueState, rules: Rules, choose: Chooser, rng: random.Random,
     times = Times(rules.service_cv)
     counters = counters_for(state) if counters is None else counters
     arrivals = Arrivals(state, rules, counters) if arrivals is None else arrivals
-    if choose is choose_next:
-        choose = pick  # same choice, without composing the clerk's explanation
+    # the call rule's own choice, without composing the clerk's explanation, each group's constants looked up once
+    picker = Picker(rules) if choose is choose_next or choose is pick else None
     free: list[tuple[float, int]] = []
     for i, c in enumerate(counters):
         at = now
@@ -157,12 +157,16 @@ def replay(state: QueueState, rules: Rules, choose: Chooser, rng: random.Random,
         while coming is not None and coming.arrived_at <= at:
             pool.add(coming)
             coming = next(future, None)
-        choice = choose(counters[i], pool, at, rules)
-        if choice is None:
+        if picker is not None:
+            chosen = picker(i, counters[i], pool, at)
+        else:
+            choice = choose(counters[i], pool, at, rules)
+            chosen = None if choice is None else choice.ticket
+        if chosen is None:
             if coming is not None:
                 heapq.heappush(free, (coming.arrived_at, i))  # idle until the next visitor comes in
             continue
-        ticket = pool.remove(choice.ticket.id)
+        ticket = pool.remove(chosen.id)
         if ticket.id in pending:
             pending.discard(ticket.id)
             called[ticket.id] = Call((at - now) / 60, sum(calls[k] for k in serving[ticket.service]))

@@ -13,7 +13,8 @@ from collections.abc import Callable
 import sqlite_utils
 from navbat.foundation.config import Branch
 from navbat.server.db import Store
-from navbat.server.queries import counter_services, serving, waiting_tickets
+from navbat.server.engine_worker import EngineWorker
+from navbat.server.queries import Derived, counter_services, serving, waiting_tickets
 from navbat.server.times import Clock, iso, parse_iso
 from navbat.server.waits import WaitKeeper
 
@@ -21,14 +22,18 @@ from navbat import queueing
 
 Waits = tuple[dict[int, queueing.Estimate], dict[str, queueing.Estimate]]  # (per waiting ticket, per newcomer)
 HISTORY_CACHE_S = 60
+REFRESH_SHARE = 0.1  # of a core, at most, for refreshing estimates after changes (server/waits.py)
 
 
 class Estimates:
     def __init__(self, store: Store, branch: Branch, clock: Clock) -> None:
         self.store, self.branch, self.clock = store, branch, clock
         self.rules = queueing.rules_from_branch(branch)
+        self.worker = EngineWorker()  # a big hall's replays, off the hub's interpreter lock
+        self.derived = Derived(store.writer)  # the floor's counts and counters, once per change (issue 27)
         self._learned: tuple[float, tuple[dict[str, float], float]] | None = None
-        self._keeper: WaitKeeper[Waits] = WaitKeeper(self._replay, on_value=self._on_value)
+        self._keeper: WaitKeeper[Waits] = WaitKeeper(self._replay, on_value=self._on_value,
+                                                         share=REFRESH_SHARE)
         self.on_refresh: Callable[[Waits], None] | None = None  # the hub publishes new summaries
 
     # ---- what requests read ------------------------------------------------------
@@ -52,6 +57,7 @@ class Estimates:
 
     def stop(self) -> None:
         self._keeper.stop()
+        self.worker.stop()
 
     def _on_value(self, waits: Waits) -> None:
         if self.on_refresh is not None:
@@ -107,7 +113,7 @@ class Estimates:
     def _replay(self) -> Waits:
         with self.store.read() as db:
             state = self.queue_state(db)
-            served = [code for code, rows in serving(db, self.branch).items() if rows]
+            served = [code for code, rows in serving(db, self.branch, self.derived).items() if rows]
         # one set of replays for everyone waiting and a newcomer per sub-service (the engine's
         # calibrated ranges and people ahead): the head's what-if makes the same call
-        return queueing.estimate_floor(state, self.rules, served)
+        return self.worker.estimate_floor(state, self.rules, served)

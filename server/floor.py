@@ -63,6 +63,7 @@ class Floor:
         self.db, self.branch, self.bus, self.estimates = store.writer, branch, bus, estimates
         self.clock, self.ignore_hours = clock, ignore_hours
         self.rules = estimates.rules
+        self.derived = estimates.derived
         self._lock = threading.RLock()
         self._tx: Write | None = None  # the transaction in flight (nested writes join it)
         self._ensure_counters()
@@ -105,7 +106,7 @@ class Floor:
 
     def _summarised(self, events: list[Event]) -> list[Event]:
         facts = summaries.Facts.read(self.db, self.branch, self.estimates.latest_newcomers(), self.clock(),
-                                     not self.ignore_hours)
+                                     not self.ignore_hours, self.derived)
         out = []
         for ev in events:
             codes = summaries.touched(self.branch, [ev])
@@ -171,7 +172,7 @@ class Floor:
     def _issue(self, tx: Write, service: str, priority: str | None, key: str, device: str,
                extra: dict[str, Any] | None = None) -> int:
         """`extra`: more facts for the event (an appointment's check-in: its channel and due time)."""
-        if not serving(self.db, self.branch)[service]:
+        if not serving(self.db, self.branch, self.derived)[service]:
             raise Conflict("service_unavailable", f'no counter serves "{service}" today')
         if not self.ignore_hours and not self.branch.is_open(tx.now):
             opens = self.branch.next_opening(tx.now)

@@ -56,7 +56,8 @@ class Hub:
         """After each replay: if any summary moved, displays get the new ones (queue.changed)."""
         try:
             with self.read() as db:
-                facts = summaries.Facts.read(db, self.branch, waits[1], self.clock(), not self.ignore_hours)
+                facts = summaries.Facts.read(db, self.branch, waits[1], self.clock(), not self.ignore_hours,
+                                             self.floor.derived)
                 queue = summaries.summarise(self.branch, facts)
         except Exception:  # noqa: BLE001 - displays keep what they have; the next replay tries again
             log.exception("queue summaries could not be derived")

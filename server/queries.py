@@ -34,20 +34,65 @@ def counter_row(db: sqlite_utils.Database, branch: Branch, number: int) -> Row:
     return next(db.query("SELECT * FROM counters WHERE number=?", [number]))
 
 
-def counter_services(row: Row, branch: Branch) -> dict[str, float]:
-    """Which sub-services a counter serves now, with weights (the branch head may have changed them)."""
+_DECODED: dict[str, dict[str, float]] = {}  # a counter's services as stored -> decoded (a handful of distinct texts)
+_DECODED_MAX = 1024
+
+
+def _decoded(text: str) -> dict[str, float]:
+    found = _DECODED.get(text)
+    if found is None:
+        if len(_DECODED) >= _DECODED_MAX:  # only a head moving counters around makes new texts
+            _DECODED.clear()
+        found = _DECODED[text] = json.loads(text)
+    return found
+
+
+def _services_of(row: Row, branch: Branch) -> dict[str, float]:
+    """counter_services without the copy: for readers that only look."""
     if row.get("services"):
-        return json.loads(row["services"])
+        return _decoded(row["services"])
     cfg = branch.counter(row["number"])
     return {s.code: s.weight for s in cfg.services} if cfg else {}
 
 
-def serving(db: sqlite_utils.Database, branch: Branch) -> dict[str, list[Row]]:
+def counter_services(row: Row, branch: Branch) -> dict[str, float]:
+    """Which sub-services a counter serves now, with weights (the branch head may have changed them)."""
+    return dict(_services_of(row, branch))
+
+
+def serving(db: sqlite_utils.Database, branch: Branch, derived: Derived | None = None) -> dict[str, list[Row]]:
     """Per sub-service, the counters (rows) that serve it today, open or not yet open (D4);
-    empty for a sub-service closed in the branch file."""
-    rows = list(db.query("SELECT * FROM counters"))
-    return {s.code: [r for r in rows if counter_services(r, branch).get(s.code, 0) > 0] if s.enabled else []
+    empty for a sub-service closed in the branch file. With `derived`, once per change."""
+    if derived is not None:
+        return derived.floor(db, branch)[1]
+    rows = [(r, _services_of(r, branch)) for r in db.query("SELECT * FROM counters")]
+    return {s.code: [r for r, mine in rows if mine.get(s.code, 0) > 0] if s.enabled else []
             for s in branch.services}
+
+
+class Derived:
+    """The waiting counts and who serves what, derived once per change of the floor, not per request.
+
+    Keyed by the last event id of the snapshot they were read from: every change of the tickets
+    and counters tables is an event (server/floor.py's one write path), and event ids are never
+    reused (AUTOINCREMENT), so an equal id is an equal floor. Only committed snapshots are kept:
+    the writer inside its transaction reads a kept value whose id still matches, never keeps one.
+    The rows are shared between threads: callers only read them."""
+
+    def __init__(self, writer: sqlite_utils.Database) -> None:
+        self._writer = writer
+        self._held: tuple[int, Branch, tuple[dict[str, int], dict[str, list[Row]]]] | None = None
+
+    def floor(self, db: sqlite_utils.Database, branch: Branch) -> tuple[dict[str, int], dict[str, list[Row]]]:
+        """(waiting counts per sub-service, serving(db, branch)) as of db's snapshot."""
+        last = last_event_id(db)
+        held = self._held
+        if held is not None and held[0] == last and held[1] is branch:
+            return held[2]
+        value = (waiting_counts(db), serving(db, branch))
+        if not (db is self._writer and db.conn.in_transaction):
+            self._held = (last, branch, value)
+        return value
 
 
 def waiting_counts(db: sqlite_utils.Database) -> dict[str, int]:

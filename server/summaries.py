@@ -15,7 +15,7 @@ from typing import Any
 import sqlite_utils
 from navbat.foundation.config import Branch
 from navbat.server.events import Event
-from navbat.server.queries import Row, serving, waiting_counts
+from navbat.server.queries import Derived, Row, serving, waiting_counts
 from navbat.server.times import iso
 
 from navbat import queueing
@@ -36,13 +36,13 @@ class Facts:
 
     @classmethod
     def read(cls, db: sqlite_utils.Database, branch: Branch, newcomers: dict[str, queueing.Estimate],
-             now: dt.datetime | None = None, hours: bool = False) -> Facts:
-        """`hours`: the hub keeps the branch's opening hours, so its planned opening means something."""
+             now: dt.datetime | None = None, hours: bool = False, derived: Derived | None = None) -> Facts:
+        """`hours`: the hub keeps the branch's opening hours, so its planned opening means something.
+        `derived`: the hub's counts and counters, read once per change (queries.Derived)."""
         # every sub-service's count, even for a few summaries: a unit's total needs them all
-        rows = serving(db, branch)
+        counts, rows = derived.floor(db, branch) if derived is not None else (waiting_counts(db), serving(db, branch))
         opens_at = planned_opening(db, branch, now) if hours and now is not None else None
-        return cls(waiting_counts(db), rows, newcomers, opens_at, {s.code: s.expected_minutes for s in branch.services},
-                   now)
+        return cls(counts, rows, newcomers, opens_at, {s.code: s.expected_minutes for s in branch.services}, now)
 
 
 def planned_opening(db: sqlite_utils.Database, branch: Branch, now: dt.datetime) -> dt.datetime | None:

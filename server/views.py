@@ -32,7 +32,8 @@ def ticket(hub: Hub, row: Row, settle: bool = False) -> dict[str, Any]:
                 out["people_ahead_range"] = {"low": round(mine.ahead_low), "high": round(mine.ahead_high)}
             else:  # not replayed yet (a moment): who waits before it for the same sub-service now
                 ahead = people_ahead(db, row)
-            facts = summaries.Facts.read(db, hub.branch, newcomers, hub.clock(), not hub.ignore_hours)
+            facts = summaries.Facts.read(db, hub.branch, newcomers, hub.clock(), not hub.ignore_hours,
+                                        hub.floor.derived)
         out["people_ahead"], out["position"] = ahead, ahead + 1
         est = mine or newcomers.get(row["service"])
         shown, out["wait_note"], out["opens_at"] = summaries.honest_wait(row["service"], facts, est, ahead)
@@ -101,7 +102,8 @@ def services(hub: Hub) -> dict[str, Any]:
     """Every sub-service's catalogue entry (D6) with its live summary, and every unit's summary."""
     newcomers = hub.estimates.settled(1.0)[1]  # kiosks poll this: a fresh answer beats a fast one
     with hub.read() as db:
-        facts = summaries.Facts.read(db, hub.branch, newcomers, hub.clock(), not hub.ignore_hours)
+        facts = summaries.Facts.read(db, hub.branch, newcomers, hub.clock(), not hub.ignore_hours,
+                                        hub.floor.derived)
     queue = summaries.summarise(hub.branch, facts)
     live = {s["code"]: s for s in queue["services"]}
     items = []

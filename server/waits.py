@@ -5,12 +5,22 @@ Done in request threads it would put that cost on every ticket (and, with the GI
 on every other request). Here one daemon thread recomputes shortly after the floor
 changes (a burst of changes settles first) and every `period` seconds anyway, since
 waits move with the clock; requests read the latest result and never wait for it.
+
+At most one refresh runs at a time and it always replays the newest state, so a burst of
+changes costs one. It also keeps to `share` of a core: after a refresh that took c seconds
+the next waits c × (1 / share - 1) (at most `period`), so a hall of 1,000 whose replay takes
+150 ms is refreshed every few seconds, not after every ticket (issue 27). c is counted on the
+clock, not as this thread's CPU: the replays may run in another process (server/engine_worker.py),
+and on a busy machine a longer gap is the right answer anyway. Someone
+waiting for a fresh value (`settle_now`: a visitor looking up their ticket) is not made to
+wait out that gap: only changes make refreshes, so this cannot be used to spin the thread.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
@@ -20,8 +30,12 @@ log = logging.getLogger(__name__)
 
 class WaitKeeper(Generic[T]):
     def __init__(self, compute: Callable[[], T], settle: float = 0.2, period: float = 15.0,
-                 on_value: Callable[[T], None] | None = None) -> None:
+                 on_value: Callable[[T], None] | None = None, share: float = 1.0) -> None:
         self._compute, self.settle, self.period = compute, settle, period
+        self.share = share  # of a core, at most, for refreshes after changes (1: no gap beyond `settle`)
+        self._cost = 0.0  # seconds the last refresh took
+        self._finished = 0.0  # time.monotonic() when it ended
+        self._waiters = 0  # threads in settle_now
         self._on_value = on_value  # told of each new value, on the thread that computed it
         self._cond = threading.Condition()
         self._version = 0  # bumped by changed()
@@ -52,8 +66,17 @@ class WaitKeeper(Generic[T]):
         self.get()
         with self._cond:
             target = self._version
-            self._cond.wait_for(lambda: self._done >= target or self._stopped, timeout)
+            self._waiters += 1
+            self._cond.notify_all()  # a refresh held back by the gap goes now
+            try:
+                self._cond.wait_for(lambda: self._done >= target or self._stopped, timeout)
+            finally:
+                self._waiters -= 1
         return self._value  # type: ignore[return-value]
+
+    def gap(self) -> float:
+        """Seconds to leave between the last refresh's end and the next one, to keep to `share`."""
+        return min(self._cost * (1 / self.share - 1), self.period) if self.share < 1 else 0.0
 
     def stop(self) -> None:
         with self._cond:
@@ -63,12 +86,30 @@ class WaitKeeper(Generic[T]):
     def _refresh(self) -> None:
         with self._cond:
             version = self._version
-        value = self._compute()
+        started = time.monotonic()
+        try:
+            value = self._compute()
+        finally:
+            with self._cond:
+                self._finished = time.monotonic()
+                self._cost = self._finished - started
         with self._cond:
             self._value, self._done = value, max(self._done, version)
             self._cond.notify_all()
         if self._on_value is not None:
             self._on_value(value)
+
+    def _hold_back(self) -> None:
+        """Let a burst of changes land before replaying (`settle`), and keep to the share of a
+        core (`gap`) unless someone waits for a fresh value."""
+        with self._cond:
+            settled_at = time.monotonic() + self.settle
+            while not self._stopped:
+                until = settled_at if self._waiters else max(settled_at, self._finished + self.gap())
+                left = until - time.monotonic()
+                if left <= 0:
+                    return
+                self._cond.wait(left)
 
     def _start(self) -> None:
         with self._cond:
@@ -84,8 +125,7 @@ class WaitKeeper(Generic[T]):
                     return
                 changed = self._version > self._done
             if changed:
-                with self._cond:  # let a burst of changes land before replaying
-                    self._cond.wait_for(lambda: self._stopped, self.settle)
+                self._hold_back()
             try:
                 self._refresh()
             except Exception:  # a broken replay must not kill the thread (nor the hub)
