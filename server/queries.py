@@ -67,13 +67,6 @@ def waiting_tickets(db: sqlite_utils.Database, services: Iterable[str] | None = 
                           due_at=parse_iso(r[4]).timestamp() if r[4] else None) for r in rows]
 
 
-def people_ahead(db: sqlite_utils.Database, ticket: Row) -> int:
-    """Waiting for the same sub-service and in line before this ticket."""
-    return db.execute(
-        "SELECT count(*) FROM tickets WHERE state='waiting' AND service=? AND (arrived_at, id) < (?, ?)",
-        [ticket["service"], ticket["arrived_at"], ticket["id"]]).fetchone()[0]
-
-
 def device_statuses(db: sqlite_utils.Database) -> list[Row]:
     return list(db.query("SELECT name, kind, status, detail, at FROM device_status ORDER BY name"))
 
