@@ -46,6 +46,8 @@ class Visit:
     recalls: int = 0
     segments: list[Segment] = field(default_factory=list)
     rating: int | None = None
+    left: dt.datetime | None = None  # when it ended without a call (cancelled, expired)
+    left_outcome: str | None = None
 
     @property
     def wait_minutes(self) -> float | None:
@@ -100,6 +102,8 @@ def fold(rows: Iterable[Row]) -> dict[int, Visit]:
             seg = v.segments[-1]
             seg.end, seg.end_kind = at, type_.removeprefix("ticket.")
             seg.outcome = (after["outcome"] or "served") if seg.end_kind == "done" else None
+        if v.first_call is None and type_ in transitions.FINAL:
+            v.left, v.left_outcome = at, outcome
         v.state, v.recalls = after["state"], after["recalls"]
     return visits
 
