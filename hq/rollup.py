@@ -89,9 +89,10 @@ def _row(code: str, unit: str | None, visits: list[Visit], segments: list, targe
             "waits": waits, "open_hours": 0.0}
 
 
-COLUMNS = ("service", "unit", "visitors", "called", "mean_wait", "p90_wait", "within_target", "judged", "within_target_pct",
-           "served", "mean_service", "no_shows", "transfers", "docs_incomplete", "docs_incomplete_pct", "ratings",
-           "satisfaction", "satisfied", "satisfied_pct", "complaints", "waits", "open_hours")
+COLUMNS = ("service", "unit", "visitors", "called", "mean_wait", "p90_wait", "within_target", "judged",
+           "within_target_pct", "served", "mean_service", "no_shows", "transfers", "docs_incomplete",
+           "docs_incomplete_pct", "ratings", "satisfaction", "satisfied", "satisfied_pct", "complaints", "waits",
+           "open_hours")
 _INSERT = (f"INSERT INTO daily (branch, day, {', '.join(COLUMNS)}) "
            f"VALUES (%s, %s, {', '.join(['%s'] * len(COLUMNS))})")
 
