@@ -86,3 +86,25 @@ def test_check_in_at_the_kiosk_window(live: Live, tmp_path: Path) -> None:  # no
     clerk = live.login("clerk1", 1)
     live.post("/counters/1/open", headers=clerk)
     assert live.post("/counters/1/next", headers=clerk).json()["number"] == turn["number"]
+
+
+@pytest.mark.parametrize("number", ["F-003", "101"])
+def test_the_checked_in_sentence_keeps_its_number_before_the_people_ahead(number: str) -> None:
+    """Issue 24: a lettered ticket made a left-to-right run of "F-003. 1" in the Persian sentence,
+    drawn as "number 1 ... F-003 people ahead of you"."""
+    from navbat.foundation.persian import digits
+    from navbat.foundation.shaping import shape
+
+    model = CheckIn(FakeHub({"number": number, "people_ahead": 1}, {}))  # type: ignore[arg-type]
+    model.type("ABCD2345")
+    model.finish(model.request(model.begin()))
+    en = model.message("en")
+    assert en.index(f"number {number}.") < en.index("1 person ahead of you")
+    fa = model.message("fa")
+    shown_number = digits(number, "fa")
+    assert fa.index(shown_number) < fa.index("۱ نفر پیش از شما")  # logical order
+    drawn = shape(fa)  # visual order, drawn left to right: what is read first stands on the right
+    says_number, says_ahead = shape(f"شماره {shown_number}"), shape("۱ نفر پیش از شما")
+    assert says_number in drawn and says_ahead in drawn  # each number beside its own words
+    assert drawn.index(says_ahead) < drawn.index(says_number)  # and read after the ticket's number
+    assert "\u200f" not in drawn  # the mark steers the order; no font is asked to draw it
