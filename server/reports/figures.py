@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import jdatetime
 import sqlite_utils
 from navbat.foundation.config import Branch
 from navbat.server.reports.period import Period
@@ -200,7 +201,9 @@ def compute(visits: list[Visit], branch: Branch, period: Period, as_of: dt.datet
     for day in period.days():
         row = make_row(day.isoformat(), {"fa": "", "en": day.isoformat()}, v_day.get(day, []), s_day.get(day, []),
                        targets, as_of)
-        daily.append({"date": day.isoformat(), "visitors": row.visitors, "served": row.served,
+        jalali = jdatetime.date.fromgregorian(date=day)
+        daily.append({"date": day.isoformat(), "jalali": f"{jalali.year}-{jalali.month:02d}-{jalali.day:02d}",
+                      "visitors": row.visitors, "served": row.served,
                       "mean_wait": row.mean_wait, "within_target_pct": row.within_target_pct})
     return Report(period, branch.branch.name.model_dump(), services, units, total, counters, clerks, hourly, daily)
 
