@@ -26,6 +26,7 @@ PART_SUMS = """
     sum(p.visitors)::int AS visitors, sum(p.served)::int AS served, sum(p.called)::int AS called,
     sum(p.wait_sum) / nullif(sum(p.wait_n), 0) AS mean_wait_min,
     100.0 * sum(p.within_target) / nullif(sum(p.judged), 0) AS sla_pct,
+    sum(p.judged)::int AS judged,
     sum(p.service_sum) / nullif(sum(p.service_n), 0) AS mean_service_min,
     sum(p.no_shows)::int AS no_shows, sum(p.transfers)::int AS transfers,
     100.0 * sum(p.docs_incomplete) / nullif(sum(p.served), 0) AS docs_incomplete_pct,
