@@ -182,3 +182,32 @@ def test_the_rate_tablet_without_a_token_says_so_in_persian(browser, live_hub) -
     page.wait_for_selector("#no-token:not([hidden])")
     said = page.text_content("#no-token")
     assert "توکن" in said and "This tablet" not in said, said
+
+
+def test_consoles_name_clerks_by_the_names_the_branch_gave_them(browser, live_hub) -> None:  # noqa: ANN001
+    """Issue 24: the head's floor, the clerk's own console and the report's clerks showed logins."""
+    from navbat.server.auth import add_user
+    from navbat.server.reports import build_report, parse_day
+
+    hub = live_hub.app.extensions["navbat.hub"]
+    with hub.floor.write() as tx:
+        add_user(tx.db, "clerk1", "clerk", PINS["clerk1"], "مریم احمدی")
+    url = live_hub.url
+    clerk = login(url, "clerk1", 1)
+    me = urllib.request.urlopen(urllib.request.Request(url + "/api/v1/me", headers={"Authorization": f"Bearer {clerk}"}),
+                                timeout=10)
+    assert json.loads(me.read())["display_name"] == "مریم احمدی"
+    post(url, "/counters/1/open", token=clerk)
+    kiosk = live_hub.app.config["KIOSK_TOKEN"]
+    req = urllib.request.Request(url + "/api/v1/tickets", data=json.dumps({"service": "PR1"}).encode(), method="POST",
+                                 headers={"Content-Type": "application/json", "Authorization": f"Bearer {kiosk}",
+                                          "Idempotency-Key": "n1"})
+    urllib.request.urlopen(req, timeout=10).close()
+    post(url, "/counters/1/next", token=clerk)
+    post(url, "/counters/1/done", token=clerk)
+    page = head_page(browser, url)
+    page.wait_for_function("document.querySelector(\"#counters article[data-counter='1'] .clerk\").textContent"
+                           " === 'مریم احمدی'")
+    with hub.read() as db:
+        report = build_report(db, hub.branch, parse_day(hub.branch.branch_day(hub.clock()).isoformat()))
+    assert [c.label["fa"] for c in report.clerks] == ["مریم احمدی"]

@@ -148,6 +148,11 @@ def build_report(db: sqlite_utils.Database, branch: Branch, period: Period) -> R
 
     targets = {s.code: s.target_wait_minutes for s in branch.services}
     report.channels = channel_rows(visits.values(), channels_of(db, start, end), targets, as_of)
+    names = dict(db.execute("SELECT username, display_name FROM users WHERE display_name IS NOT NULL")
+                 ) if db.execute("SELECT 1 FROM sqlite_master WHERE name='users'").fetchone() else {}
+    for row in report.clerks:  # a clerk by the name the branch gave them, not their login (issue 24)
+        if names.get(row.key):
+            row.label = {"fa": names[row.key], "en": names[row.key]}
     return report
 
 

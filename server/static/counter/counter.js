@@ -124,7 +124,7 @@
     try {
       const me = await api("GET", "/me");
       if (me.counter) S.counter = me.counter;
-      $("who").textContent = T["Clerk"] + ": " + me.name;
+      $("who").textContent = T["Clerk"] + ": " + (me.display_name || me.name);  // their name, not their login
       [S.branch, S.services] = await Promise.all([api("GET", "/branch"), api("GET", "/services").then((r) => r.services)]);
     } catch (e) {
       if (e.status === 401) { sessionStorage.removeItem("navbat.token"); S.token = null; return showLogin(); }
