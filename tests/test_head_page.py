@@ -194,8 +194,8 @@ def test_consoles_name_clerks_by_the_names_the_branch_gave_them(browser, live_hu
         add_user(tx.db, "clerk1", "clerk", PINS["clerk1"], "مریم احمدی")
     url = live_hub.url
     clerk = login(url, "clerk1", 1)
-    me = urllib.request.urlopen(urllib.request.Request(url + "/api/v1/me", headers={"Authorization": f"Bearer {clerk}"}),
-                                timeout=10)
+    asked = urllib.request.Request(url + "/api/v1/me", headers={"Authorization": f"Bearer {clerk}"})
+    me = urllib.request.urlopen(asked, timeout=10)
     assert json.loads(me.read())["display_name"] == "مریم احمدی"
     post(url, "/counters/1/open", token=clerk)
     kiosk = live_hub.app.config["KIOSK_TOKEN"]
