@@ -85,11 +85,12 @@ def recent_calls(db: sqlite_utils.Database, since: str, limit: int) -> list[dict
     out: dict[int, dict[str, Any]] = {}
     gone: set[int] = set()
     for r in db.execute("""SELECT id, at, type, data FROM events
-                           WHERE type IN ('ticket.called', 'ticket.recalled', 'ticket.cancelled') AND at >= ?
+                           WHERE type IN ('ticket.called', 'ticket.recalled', 'ticket.cancelled', 'ticket.uncalled')
+                             AND at >= ?
                            ORDER BY id DESC LIMIT 2000""", [since]):
         data = json.loads(r[3])
         ticket = data.get("ticket")
-        if r[2] == "ticket.cancelled":
+        if r[2] in ("ticket.cancelled", "ticket.uncalled"):  # a call taken back is no call
             gone.add(ticket)
         elif ticket not in out and ticket not in gone:
             out[ticket] = {"id": r[0], "at": r[1], "ticket": ticket, "number": data.get("number"),

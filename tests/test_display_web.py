@@ -247,3 +247,24 @@ def test_the_wall_holds_its_layout_after_ten_calls_at_every_size(branch, live_hu
             if lang == "fa" and (width, height) != (1366, 768):
                 page.screenshot(path=str(docs / f"display-web-{width}x{height}-fa.png"))
             page.close()
+
+
+@pytest.mark.browser
+def test_the_wall_drops_a_call_taken_back(branch, live_hub) -> None:  # noqa: ANN001
+    """Issue 24: a clerk takes back a call made by mistake: the wall shows the call before it again."""
+    api = ScriptedApi(branch)
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        api.attach(page)
+        page.goto(f"{live_hub.url}/display?voice=")
+        page.wait_for_function("() => window.navbatDisplay && window.navbatDisplay.loaded")
+        for n, number in enumerate(("501", "502")):
+            page.evaluate("(ev) => window.fakeSource.emit('ticket.called', ev)", {
+                "id": 10 + n, "type": "ticket.called", "at": "2020-01-01T00:00:00+00:00", "ticket": n + 1,
+                "number": number, "service": "PN1", "counter": 6})
+        assert page.text_content("#now-number") == "۵۰۲"
+        page.evaluate("(ev) => window.fakeSource.emit('ticket.uncalled', ev)", {
+            "id": 12, "type": "ticket.uncalled", "at": "2020-01-01T00:00:05+00:00", "ticket": 2, "number": "502",
+            "service": "PN1", "counter": 6})
+        assert page.text_content("#now-number") == "۵۰۱"
+        assert page.locator("#previous li").count() == 0

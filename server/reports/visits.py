@@ -95,7 +95,10 @@ def fold(rows: Iterable[Row]) -> dict[int, Visit]:
         v, at = visits[ticket], parse(at_s)
         if type_ == "ticket.checked_in":  # a remote turn (issue 18): its wait at the branch starts here
             v.issued = at
-        if type_ == "ticket.called":
+        if type_ == "ticket.uncalled" and v.segments:  # a call taken back never happened for the visitor
+            v.segments.pop()
+            v.first_call = v.segments[0].called if v.segments else None
+        elif type_ == "ticket.called":
             v.first_call = v.first_call or at
             v.segments.append(Segment(ticket, after["counter"], after["clerk"], after["service"], at))
         elif transitions.leaves_counter(before, after) and v.segments:

@@ -1,7 +1,7 @@
 // The live floor (D8): queues against targets, counters, alerts, staffing and what-if.
 "use strict";
 const EVENT_TYPES = ["ticket.issued", "ticket.called", "ticket.recalled", "ticket.started", "ticket.done",
-  "ticket.no_show", "ticket.transferred", "ticket.cancelled", "counter.changed", "device.status"];
+  "ticket.no_show", "ticket.transferred", "ticket.cancelled", "ticket.uncalled", "counter.changed", "device.status"];
 let state = null;
 let timer = null;
 let source = null;
