@@ -75,7 +75,7 @@ class LedFollower:
     """Feeds one counter's board from hub events: a call shows its number, the end blanks it."""
 
     SHOW = ("ticket.called", "ticket.recalled")
-    CLEAR = ("ticket.done", "ticket.no_show", "ticket.transferred", "ticket.cancelled")
+    CLEAR = ("ticket.done", "ticket.no_show", "ticket.transferred", "ticket.cancelled", "ticket.uncalled")
 
     def __init__(self, board: LedBoard, counter: int) -> None:
         self.board, self.counter = board, counter

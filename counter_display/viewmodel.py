@@ -162,7 +162,7 @@ class WallModel:
             now = now or dt.datetime.now(dt.UTC)
             if at is None or (now - at).total_seconds() <= ANNOUNCE_WITHIN_S:
                 reaction.announce = Announcement(call.number, call.counter, recall=kind == "ticket.recalled")
-        elif kind == "ticket.cancelled":
+        elif kind in ("ticket.cancelled", "ticket.uncalled"):  # a call taken back at the counter: dropped
             self.calls = [c for c in self.calls if c.ticket != event.get("ticket")]
         return reaction
 

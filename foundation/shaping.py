@@ -17,6 +17,7 @@ from arabic_reshaper import ArabicReshaper
 # The pure-Python algorithm mirrors brackets in right-to-left runs; the compiled one (0.5+) does not.
 from bidi.algorithm import get_display
 
+_MARKS = dict.fromkeys(map(ord, "\u200e\u200f"))
 _reshaper = ArabicReshaper(configuration={"delete_harakat": False, "support_ligatures": True})
 
 
@@ -25,7 +26,8 @@ def shape(text: str, rtl: bool = True) -> str:
     """One line in visual order; English text is passed through."""
     if not rtl or not text:
         return text
-    return get_display(_reshaper.reshape(text), base_dir="R")
+    # the bidi marks have done their work once the line is in visual order; a font may draw them as boxes
+    return get_display(_reshaper.reshape(text), base_dir="R").translate(_MARKS)
 
 
 def shaped(text: str, lang: str) -> str:

@@ -113,18 +113,26 @@ def duration(wav_bytes: bytes) -> float:
 
 
 SCREENS = ("home", "unit", "service", "ticket")
+# Every kiosk screen and state says what to do in it (issue 24): one clip each, offline.
+GUIDES = ("home", "unit", "service", "checkin", "checkin-wrong", "checkin-over", "checkin-later", "unreachable",
+          "closed", "ask-desk")
+# The states that read a ticket's number: (clip before it, clip after it).
+WITH_NUMBER = {"ticket": ("guide-ticket", "guide-after"), "ticket-no-paper": ("guide-ticket", "guide-no-paper"),
+               "checked-in": ("guide-checked-in", "guide-checked-in-after")}
 
 
 def guidance(screen: str, lang: str, number: str | None = None) -> list[Path | None]:
-    """The kiosk's "read aloud" for a screen (S1): its guidance clip; on the ticket screen the
-    number itself ("your number is A 12") and what to do next. Unknown screens say the home one."""
+    """The kiosk's "read aloud" for a screen or state (S1): its guidance clip; where a ticket was
+    just issued or checked in, the number itself ("your number is A 12") and what to do next.
+    Unknown screens, and a number-reading state without its number, say the home one."""
     if lang not in LANGS:
         raise ValueError(f"no voice for language {lang!r}")
     folder = SOUNDS / lang
-    if screen == "ticket" and number:
-        return [folder / "guide-ticket.wav", *(folder / f"{w}.wav" for w in ticket_words(number, lang)), None,
-                folder / "guide-after.wav"]
-    return [folder / f"guide-{screen if screen in SCREENS[:3] else 'home'}.wav"]
+    if screen in WITH_NUMBER and number:
+        before, after = WITH_NUMBER[screen]
+        return [folder / f"{before}.wav", *(folder / f"{w}.wav" for w in ticket_words(number, lang)), None,
+                folder / f"{after}.wav"]
+    return [folder / f"guide-{screen if screen in GUIDES else 'home'}.wav"]
 
 
 def guidance_wav(screen: str, lang: str, number: str | None = None) -> bytes:

@@ -16,7 +16,8 @@ from psycopg import Connection
 _SUMS = """
     sum(d.visitors)::int AS visitors, sum(d.served)::int AS served, sum(d.called)::int AS called,
     sum(d.mean_wait * d.called) / nullif(sum(d.called) FILTER (WHERE d.mean_wait IS NOT NULL), 0) AS mean_wait_min,
-    100.0 * sum(d.within_target) / nullif(sum(d.called), 0) AS sla_pct,
+    100.0 * sum(d.within_target) / nullif(sum(d.judged), 0) AS sla_pct,
+    sum(d.judged)::int AS judged,
     sum(d.mean_service * d.served) / nullif(sum(d.served) FILTER (WHERE d.mean_service IS NOT NULL), 0)
         AS mean_service_min,
     sum(d.no_shows)::int AS no_shows, sum(d.transfers)::int AS transfers,

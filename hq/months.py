@@ -17,14 +17,16 @@ DAILY_PARTS = """d.branch, d.visitors, d.served, d.called,
     coalesce(d.mean_wait * d.called, 0) AS wait_sum, CASE WHEN d.mean_wait IS NULL THEN 0 ELSE d.called END AS wait_n,
     d.within_target, coalesce(d.mean_service * d.served, 0) AS service_sum,
     CASE WHEN d.mean_service IS NULL THEN 0 ELSE d.served END AS service_n, d.no_shows, d.transfers,
-    d.docs_incomplete, d.ratings, d.satisfied, d.complaints, d.open_hours"""
+    d.docs_incomplete, d.ratings, d.satisfied, d.complaints, d.open_hours, d.judged"""
 MONTHLY_PARTS = """m.branch, m.visitors, m.served, m.called, m.wait_sum, m.wait_n, m.within_target, m.service_sum,
-    m.service_n, m.no_shows, m.transfers, m.docs_incomplete, m.ratings, m.satisfied, m.complaints, m.open_hours"""
+    m.service_n, m.no_shows, m.transfers, m.docs_incomplete, m.ratings, m.satisfied, m.complaints, m.open_hours,
+    m.judged"""
 # The figures from parts (p): the same as figures._SUMS over days.
 PART_SUMS = """
     sum(p.visitors)::int AS visitors, sum(p.served)::int AS served, sum(p.called)::int AS called,
     sum(p.wait_sum) / nullif(sum(p.wait_n), 0) AS mean_wait_min,
-    100.0 * sum(p.within_target) / nullif(sum(p.called), 0) AS sla_pct,
+    100.0 * sum(p.within_target) / nullif(sum(p.judged), 0) AS sla_pct,
+    sum(p.judged)::int AS judged,
     sum(p.service_sum) / nullif(sum(p.service_n), 0) AS mean_service_min,
     sum(p.no_shows)::int AS no_shows, sum(p.transfers)::int AS transfers,
     100.0 * sum(p.docs_incomplete) / nullif(sum(p.served), 0) AS docs_incomplete_pct,
@@ -76,6 +78,6 @@ def refresh_month(conn: Connection, branch: str | None, day: dt.date) -> None:
     conn.execute(f"""INSERT INTO monthly SELECT d.branch, %s, sum(visitors), sum(served), sum(called), sum(wait_sum),
                        sum(wait_n), sum(within_target), sum(service_sum), sum(service_n), sum(no_shows),
                        sum(transfers), sum(docs_incomplete), sum(ratings), sum(satisfied), sum(complaints),
-                       sum(open_hours)
+                       sum(open_hours), sum(judged)
                      FROM (SELECT {DAILY_PARTS} FROM daily d WHERE d.service = '' AND d.day >= %s AND d.day < %s
                            {where}) d GROUP BY d.branch""", [period.start, period.start, period.end, *args])

@@ -54,8 +54,9 @@ def visits_of(conn: Connection, branch: str, day: dt.date) -> list[Visit]:
     return list(visits.values())
 
 
-def day_rows(visits: list[Visit], profile: dict[str, Any]) -> list[dict[str, Any]]:
-    """The day's rows: one per sub-service that had visitors or work, and the total (service '')."""
+def day_rows(visits: list[Visit], profile: dict[str, Any], as_of: dt.datetime | None = None) -> list[dict[str, Any]]:
+    """The day's rows: one per sub-service that had visitors or work, and the total (service '');
+    those still waiting are judged against their target at `as_of` (the day's end, or now)."""
     services = {s["code"]: s for s in profile.get("services", [])}
     targets = {code: float(s.get("target", DEFAULT_TARGET)) for code, s in services.items()}
     by_visit: dict[str, list[Visit]] = {}
@@ -67,19 +68,19 @@ def day_rows(visits: list[Visit], profile: dict[str, Any]) -> list[dict[str, Any
     out = []
     for code in sorted(set(by_visit) | set(by_segment)):
         out.append(_row(code, services.get(code, {}).get("unit"), by_visit.get(code, []),
-                        by_segment.get(code, []), targets))
-    out.append(_row("", None, visits, [s for v in visits for s in v.segments], targets))  # the total
+                        by_segment.get(code, []), targets, as_of))
+    out.append(_row("", None, visits, [s for v in visits for s in v.segments], targets, as_of))  # the total
     return out
 
 
 def _row(code: str, unit: str | None, visits: list[Visit], segments: list, targets: dict[str, float],
-         ) -> dict[str, Any]:
-    row = make_row(code or "total", {"en": code}, visits, segments, targets)
+         as_of: dt.datetime | None) -> dict[str, Any]:
+    row = make_row(code or "total", {"en": code}, visits, segments, targets, as_of)
     waits = [v.wait_minutes for v in visits if v.first_call is not None]
-    within = sum(1 for v in visits if v.first_call is not None and v.wait_minutes <= targets.get(v.service, 20.0))
     scores = [s.rating for s in segments if s.end_kind == "done" and s.rating is not None]
     return {"service": code, "unit": unit, "visitors": row.visitors, "called": row.called,
-            "mean_wait": row.mean_wait, "p90_wait": row.p90_wait, "within_target": within,
+            "mean_wait": row.mean_wait, "p90_wait": row.p90_wait, "within_target": row.within_target,
+            "judged": row.judged,
             "within_target_pct": row.within_target_pct, "served": row.served, "mean_service": row.mean_service,
             "no_shows": row.no_shows, "transfers": row.transfers, "docs_incomplete": row.docs_incomplete,
             "docs_incomplete_pct": row.docs_incomplete_pct, "ratings": row.ratings,
@@ -88,9 +89,10 @@ def _row(code: str, unit: str | None, visits: list[Visit], segments: list, targe
             "waits": waits, "open_hours": 0.0}
 
 
-COLUMNS = ("service", "unit", "visitors", "called", "mean_wait", "p90_wait", "within_target", "within_target_pct",
-           "served", "mean_service", "no_shows", "transfers", "docs_incomplete", "docs_incomplete_pct", "ratings",
-           "satisfaction", "satisfied", "satisfied_pct", "complaints", "waits", "open_hours")
+COLUMNS = ("service", "unit", "visitors", "called", "mean_wait", "p90_wait", "within_target", "judged",
+           "within_target_pct", "served", "mean_service", "no_shows", "transfers", "docs_incomplete",
+           "docs_incomplete_pct", "ratings", "satisfaction", "satisfied", "satisfied_pct", "complaints", "waits",
+           "open_hours")
 _INSERT = (f"INSERT INTO daily (branch, day, {', '.join(COLUMNS)}) "
            f"VALUES (%s, %s, {', '.join(['%s'] * len(COLUMNS))})")
 
@@ -101,7 +103,9 @@ def refresh(conn: Connection, branch: str, day: dt.date, profile: dict[str, Any]
     conn.execute("DELETE FROM daily WHERE branch=%s AND day=%s", [branch, day])
     if not visits:  # every ticket of the day forgotten (a branch restored from a backup): no day at all
         return
-    rows = day_rows(visits, profile)
-    rows[-1]["open_hours"] = open_hours(conn, branch, day, profile.get("timezone", "Asia/Tehran"))
+    tz = profile.get("timezone", "Asia/Tehran")
+    day_end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(0), tzinfo=ZoneInfo(tz))
+    rows = day_rows(visits, profile, min(day_end, dt.datetime.now(dt.UTC)))
+    rows[-1]["open_hours"] = open_hours(conn, branch, day, tz)
     with conn.cursor() as cur:
         cur.executemany(_INSERT, [[branch, day, *(r[c] for c in COLUMNS)] for r in rows])

@@ -23,7 +23,7 @@ from kivy.uix.screenmanager import NoTransition, ScreenManager
 from navbat.foundation.assets import FONT_BOLD, FONT_REGULAR
 from navbat.foundation.hub_client import HubRefused, HubUnreachable
 from navbat.foundation.persian import digits
-from navbat.kiosk import text
+from navbat.kiosk import text, voice
 from navbat.kiosk.checkin import CheckIn
 from navbat.kiosk.checkin_screen import CHECKIN, CheckInScreen
 from navbat.kiosk.screens import HomeScreen, ProblemView, ServiceScreen, TicketScreen, UnitScreen
@@ -127,9 +127,9 @@ class KioskApp(App):
         self.vm.toggle_lang()
 
     def read_aloud(self) -> None:
-        """The speaker button on every screen: this screen's guidance, spoken."""
-        ticket = self.vm.ticket if self.vm.screen == TICKET else None
-        self.reader.read(self.vm.screen, self.vm.lang, ticket.get("number") if ticket else None)
+        """The speaker button on every screen: what this screen, in its state, asks of the visitor."""
+        state, number = voice.guide(self.vm, self.checkin)
+        self.reader.read(state, self.vm.lang, number)
 
     def take_ticket(self) -> None:
         self.marks["touch"] = time.perf_counter()

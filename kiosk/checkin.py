@@ -96,7 +96,7 @@ class CheckIn:
             t = self.ticket
             ahead = text.people_ahead(t["people_ahead"], lang) if t.get("people_ahead") is not None else ""
             return _("You are checked in: number {number}. {ahead}. Please wait in the hall; "
-                     "the display will call you.").format(number=digits(t["number"], lang), ahead=ahead)
+                     "the display will call you.").format(number=text.ticket_number(t["number"], lang), ahead=ahead)
         return {
             None: _("Type the code of your turn, or hold its QR code to the scanner."),
             "too_short": _("Type the whole code (8 letters and digits)."),

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from navbat.kiosk.autopilot import Script, _find, drive, inspect
+from navbat.kiosk.autopilot import Script, _find, _read_aloud, drive, inspect
 
 
 def visit(app: Any, scan: str, typo: str | None, shot: Path | None, log: dict[str, Any]) -> Script:
@@ -46,6 +46,7 @@ def visit(app: Any, scan: str, typo: str | None, shot: Path | None, log: dict[st
     screen = sm.get_screen("checkin")
     log["screens"].append(sm.current)
     inspect(screen, log)
+    yield _read_aloud(screen)  # the speaker, at each state: empty, a wrong code, checked in
     if typo:
         for ch in typo:
             yield _find(screen, "KeyTile", code=ch)
@@ -53,6 +54,7 @@ def visit(app: Any, scan: str, typo: str | None, shot: Path | None, log: dict[st
         yield screen.ids.submit
         yield answered
         log["messages"].append(screen.message)
+        yield _read_aloud(screen)
     for ch in scan:  # a USB scanner is a keyboard: text, then Enter
         Window.dispatch("on_textinput", ch)
     log["scanned_code"] = screen.code
@@ -61,6 +63,8 @@ def visit(app: Any, scan: str, typo: str | None, shot: Path | None, log: dict[st
     log["messages"].append(screen.message)
     log["number"] = (app.checkin.ticket or {}).get("number")
     inspect(screen, log)
+    yield _read_aloud(screen)
+    log["spoken"] = app.reader.spoken
     if shot is not None:
         yield lambda: screen.message == app.checkin.message(app.vm.lang)
         shot.parent.mkdir(parents=True, exist_ok=True)

@@ -39,6 +39,16 @@ def people_ahead(count: int, lang: str) -> str:
     return _("{count} people ahead of you").format(count=digits(count, lang))
 
 
+RLM = "\u200f"  # a right-to-left mark: ends a left-to-right run inside a Persian sentence
+
+
+def ticket_number(number: str, lang: str) -> str:
+    """A ticket number inside a sentence. A lettered one ("F-003") is a left-to-right run; in a
+    Persian sentence the mark after it keeps the next number out of that run, or the bidi
+    algorithm draws the two side by side in swapped order ("number 1 ... F-003 people ahead")."""
+    return f"{digits(number, lang)}{RLM}" if lang == "fa" else number
+
+
 def opening_text(when: dt.datetime | None, now: dt.datetime, lang: str) -> str:
     """'The branch opens tomorrow, Saturday 1 Azar 1405, at 07:30' — Jalali and Persian digits in fa."""
     _ = translator(lang)

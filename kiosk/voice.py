@@ -7,9 +7,35 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from navbat.foundation import speech
+
+if TYPE_CHECKING:
+    from navbat.kiosk.checkin import CheckIn
+    from navbat.kiosk.viewmodel import KioskModel
+
+# What the kiosk shows -> what the speaker says (issue 24): each state its own guidance.
+PROBLEM_GUIDES = {"hub_down": "unreachable", "closed": "closed", "bad_token": "ask-desk", "refused": "ask-desk"}
+CHECKIN_GUIDES = {None: "checkin", "too_short": "checkin", "not_found": "checkin-wrong", "over": "checkin-over",
+                  "not_now": "checkin-later", "unreachable": "unreachable", "refused": "ask-desk"}
+
+
+def guide(vm: KioskModel, checkin: CheckIn) -> tuple[str, str | None]:
+    """The guidance (foundation.speech.guidance's screen) and the number it reads, for what the
+    kiosk shows now: the check-in screen's state, the ticket with or without its paper, a problem
+    on screen ("not answering", "closed"), else the screen's own."""
+    if vm.screen == "checkin":
+        if checkin.ticket is not None:
+            return "checked-in", checkin.ticket.get("number")
+        return CHECKIN_GUIDES.get(checkin.problem, "ask-desk"), None
+    if vm.screen == "ticket" and vm.ticket is not None:
+        no_paper = vm.printed is not None and not vm.printed.printed
+        return ("ticket-no-paper" if no_paper else "ticket"), vm.ticket.get("number")
+    problem = vm.problem or (vm.load_problem if vm.screen == "home" else None)
+    if problem is not None:
+        return PROBLEM_GUIDES.get(problem.kind, "ask-desk"), None
+    return vm.screen, None
 
 
 class Reader:

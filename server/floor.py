@@ -28,13 +28,14 @@ from navbat.server.estimates import Estimates
 from navbat.server.events import Event, EventBus
 from navbat.server.queries import Row, counter_row, counter_services, serving, ticket_row, waiting_tickets
 from navbat.server.refusals import Conflict, Invalid, NotFound
-from navbat.server.times import Clock, iso
+from navbat.server.times import Clock, iso, parse_iso
 from navbat.server.transitions import ACTIVE, HELD
 
 from navbat import queueing
 
 TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
 OUTCOMES = ("served", "documents_incomplete", "referred", "registered")  # registered: answered later (F3)
+UNCALL_SECONDS = 15  # a call by mistake can be taken back this long (the console offers it for 10 s)
 log = logging.getLogger(__name__)
 
 
@@ -329,6 +330,18 @@ class Floor:
             t = ticket_row(self.db, choice.ticket.id)
             tx.emit("ticket.called", {"ticket": t["id"], "number": t["number"], "service": t["service"],
                                       "counter": number, "clerk": actor, "reason": choice.reason}, actor=actor)
+            return ticket_row(self.db, t["id"])
+
+    def uncall(self, number: int, actor: str | None) -> Row:
+        """Take back a call made by mistake (issue 24), within UNCALL_SECONDS and before the visit
+        started: the visitor is back in line in their place, and the walls drop the call."""
+        with self.write() as tx:
+            t = self._current(number, ("called",))
+            if (tx.now - parse_iso(t["called_at"])).total_seconds() > UNCALL_SECONDS:
+                raise Conflict("too_late_to_uncall", f"a call can be taken back only within {UNCALL_SECONDS} s; "
+                               "recall the visitor or mark a no-show")
+            tx.emit("ticket.uncalled", {"ticket": t["id"], "number": t["number"], "service": t["service"],
+                                        "counter": number}, actor=actor)
             return ticket_row(self.db, t["id"])
 
     def _current(self, number: int, states: tuple[str, ...]) -> Row:

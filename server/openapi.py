@@ -57,7 +57,8 @@ _paths: dict[str, Any] = {
                                           "properties": {"username": {"type": "string", "minLength": 1}}},
                                          {"type": "object", "required": ["address"], "additionalProperties": False,
                                           "properties": {"address": {"type": "string", "minLength": 1}}}]})},
-    "/me": {"get": _op("Who this token belongs to: name, role, counter", errors=(401,))},
+    "/me": {"get": _op("Who this token belongs to: name (login), display_name (a person's, as the branch gave it), "
+                       "role, counter", errors=(401,))},
     "/branch": {"get": _op("Branch names, units, priority classes, opening hours, walls' directions",
                            auth=False, errors=())},
     "/services": {"get": _op("Sub-services with documents, steps and their live summary (waiting, estimate, note); "
@@ -153,13 +154,16 @@ for _report in ("/reports/daily", "/reports/monthly"):
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {"schema": {"type": "string"}}}}
 del _paths["/ratings"]["post"]["responses"]["200"]  # a rating is always new: 201
 _paths["/ratings/pending"]["get"]["responses"]["204"] = {"description": "nobody to rate at this counter now"}
-for _action in ("open", "close", "pause", "resume", "next", "recall", "start", "done", "no-show", "transfer"):
+for _action in ("open", "close", "pause", "resume", "next", "uncall", "recall", "start", "done", "no-show",
+                "transfer"):
     _body = {"type": "object", "required": ["service"], "properties": {"service": {"type": "string"}}} \
         if _action == "transfer" else None
     _ok = _T_OK if _action not in ("open", "close", "pause", "resume") else None
     op = _op(f"Counter action: {_action} (clerk of that counter or branch head)"
              + ('; {"outcome": served|documents_incomplete|referred|registered} (registered: a request answered '
-                'later, issue 16)' if _action == "done" else ""), ok=_ok, body=_body)
+                'later, issue 16)' if _action == "done" else "")
+             + ("; a call made by mistake, taken back within 15 s (issue 24): the visitor keeps their place"
+                if _action == "uncall" else ""), ok=_ok, body=_body)
     if _action == "next":
         op["responses"]["204"] = {"description": "nobody waits for this counter"}
     _paths[f"/counters/{{n}}/{_action}"] = {"post": {**op, "parameters": [_N]}}

@@ -112,13 +112,6 @@ def waiting_tickets(db: sqlite_utils.Database, services: Iterable[str] | None = 
                           due_at=parse_iso(r[4]).timestamp() if r[4] else None) for r in rows]
 
 
-def people_ahead(db: sqlite_utils.Database, ticket: Row) -> int:
-    """Waiting for the same sub-service and in line before this ticket."""
-    return db.execute(
-        "SELECT count(*) FROM tickets WHERE state='waiting' AND service=? AND (arrived_at, id) < (?, ?)",
-        [ticket["service"], ticket["arrived_at"], ticket["id"]]).fetchone()[0]
-
-
 def device_statuses(db: sqlite_utils.Database) -> list[Row]:
     return list(db.query("SELECT name, kind, status, detail, at FROM device_status ORDER BY name"))
 
@@ -137,11 +130,12 @@ def recent_calls(db: sqlite_utils.Database, since: str, limit: int) -> list[dict
     out: dict[int, dict[str, Any]] = {}
     gone: set[int] = set()
     for r in db.execute("""SELECT id, at, type, data FROM events
-                           WHERE type IN ('ticket.called', 'ticket.recalled', 'ticket.cancelled') AND at >= ?
+                           WHERE type IN ('ticket.called', 'ticket.recalled', 'ticket.cancelled', 'ticket.uncalled')
+                             AND at >= ?
                            ORDER BY id DESC LIMIT 2000""", [since]):
         data = json.loads(r[3])
         ticket = data.get("ticket")
-        if r[2] == "ticket.cancelled":
+        if r[2] in ("ticket.cancelled", "ticket.uncalled"):  # a call taken back is no call
             gone.add(ticket)
         elif ticket not in out and ticket not in gone:
             out[ticket] = {"id": r[0], "at": r[1], "ticket": ticket, "number": data.get("number"),

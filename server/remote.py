@@ -14,6 +14,7 @@ import secrets
 
 from flask import Flask
 from navbat.server import remote_settings, remote_sweep, shipping, sms, verify
+from navbat.server.ahead import people_ahead
 from navbat.server.hub import EXTENSION, Hub
 from navbat.server.queries import Row, ticket_row
 from navbat.server.refusals import Conflict, NotFound
@@ -48,6 +49,7 @@ def join(hub: Hub, outbox: sms.Outbox, service: object, phone: object, code: obj
         raise Conflict("open_turn_elsewhere", "this phone already has a turn waiting at another branch; it can take "
                        "another once that one is over")
     floor = hub.floor
+    waits = hub.estimates.settled(1.0)  # the floor as of now, replayed outside the write lock
     with floor.write() as tx:
         settings = remote_settings.current(tx.db, hub.branch)
         remote_settings.refuse_if_closed(hub.branch, settings, tx.now, hub.ignore_hours)
@@ -67,7 +69,8 @@ def join(hub: Hub, outbox: sms.Outbox, service: object, phone: object, code: obj
         tx.db.execute("INSERT INTO remote_turns (ticket_id, phone, branch_day, joined_at, phone_hash) "
                       "VALUES (?, ?, ?, ?, ?)", [ticket_id, phone, day, iso(tx.now), hashed])
         row = ticket_row(tx.db, ticket_id)
-        ahead, link = remote_sweep.people_ahead(tx.db, row), f"{page_url.rstrip('/')}/t/{row['tracking_code']}"
+        ahead = people_ahead(waits, tx.db, row).count  # what its page says
+        link = f"{page_url.rstrip('/')}/t/{row['tracking_code']}"
         if settings.come_now_people is not None and ahead <= settings.come_now_people:  # "come now" at once
             tx.db.execute("UPDATE remote_turns SET come_now_at=? WHERE ticket_id=?", [iso(tx.now), ticket_id])
             message = ("Turn {number} is yours; {ahead} people ahead: come to the branch now and check in at the "

@@ -18,9 +18,11 @@ from typing import TYPE_CHECKING, Any
 from navbat.foundation.i18n import gettext_for
 from navbat.foundation.persian import fa_digits
 from navbat.server import remote_settings
+from navbat.server.ahead import people_ahead
 from navbat.server.times import iso, parse_iso
 
 if TYPE_CHECKING:
+    from navbat.server.estimates import Waits
     from navbat.server.floor import Write
     from navbat.server.hub import Hub
     from navbat.server.sms import Outbox
@@ -45,13 +47,6 @@ def passed_over(tx: Write, ticket_id: int, counter: int) -> None:
             actor="hub")
 
 
-def people_ahead(db: Any, ticket: dict[str, Any]) -> int:
-    """Turns in line before this one for its sub-service, in the hall or still away."""
-    return db.execute("SELECT count(*) FROM tickets WHERE state IN ('waiting', 'remote') AND service=? AND "
-                      "(arrived_at, id) < (?, ?)", [ticket["service"], ticket["arrived_at"], ticket["id"]]
-                      ).fetchone()[0]
-
-
 def _open_turns(db: Any) -> list[dict[str, Any]]:
     return list(db.query("""SELECT t.*, r.phone, r.passed_at, r.come_now_at, r.called_sms_at FROM remote_turns r
                             JOIN tickets t ON t.id = r.ticket_id WHERE r.ended IS NULL"""))
@@ -62,16 +57,16 @@ def sweep(hub: Hub, outbox: Outbox) -> int:
     with hub.read() as db:
         if not db.execute("SELECT 1 FROM remote_turns WHERE ended IS NULL LIMIT 1").fetchone():
             return 0
-    per_ticket = hub.estimates.latest()[0]
+    waits = hub.estimates.settled(1.0)  # its own thread: a fresh count, the one the page shows
     acted = 0
     with hub.floor.write() as tx:
         s = remote_settings.current(tx.db, hub.branch)
         for t in _open_turns(tx.db):
-            acted += _one(tx, t, s, per_ticket, outbox)
+            acted += _one(tx, t, s, waits, outbox)
     return acted
 
 
-def _one(tx: Write, t: dict[str, Any], s: Any, per_ticket: dict[int, Any], outbox: Outbox) -> int:
+def _one(tx: Write, t: dict[str, Any], s: Any, waits: Waits, outbox: Outbox) -> int:
     x, number = tx.db.execute, t["number"]
     if t["state"] in ("done", "no_show", "cancelled"):
         x("UPDATE remote_turns SET ended=? WHERE ticket_id=?", [t["state"], t["id"]])
@@ -90,8 +85,8 @@ def _one(tx: Write, t: dict[str, Any], s: Any, per_ticket: dict[int, Any], outbo
                                           counter=t["counter"]), "called")
         return 1
     if t["state"] in ("remote", "waiting") and t["come_now_at"] is None and t["called_sms_at"] is None:
-        ahead = people_ahead(tx.db, t)
-        est = per_ticket.get(t["id"])
+        ahead = people_ahead(waits, tx.db, t).count  # what its page says at this moment
+        est = waits[0].get(t["id"])
         near = (s.come_now_people is not None and ahead <= s.come_now_people) or (
             s.come_now_minutes is not None and est is not None and est.minutes <= s.come_now_minutes)
         if near or t["passed_at"]:

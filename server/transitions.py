@@ -38,6 +38,9 @@ def ticket_after(ticket: dict[str, Any], type_: str, data: dict[str, Any], at: s
         t["recalls"] += 1
     elif type_ == "ticket.checked_in":  # a remote turn at the branch: callable, in the place it joined at
         t["state"] = "waiting"
+    elif type_ == "ticket.uncalled":
+        # a call taken back (issue 24): in line again in the place it had, as if never called
+        t.update(state="waiting", counter=None, clerk=None, called_at=None, started_at=None, reason=None)
     elif type_ == "ticket.started":
         t.update(state="serving", started_at=at)
     elif type_ in FINAL:
@@ -50,5 +53,5 @@ def ticket_after(ticket: dict[str, Any], type_: str, data: dict[str, Any], at: s
 
 
 def leaves_counter(before: dict[str, Any], after: dict[str, Any]) -> bool:
-    """The event ended the ticket's stretch at a counter (done, no-show, transfer, cancel)."""
+    """The event ended the ticket's stretch at a counter (done, no-show, transfer, cancel, a call taken back)."""
     return before["state"] in ACTIVE and (after["state"] not in ACTIVE)

@@ -5,8 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from navbat.server import auth, follow_up, remote_sweep, summaries
+from navbat.server.ahead import people_ahead as ahead_of
 from navbat.server.hub import Hub
-from navbat.server.queries import Row, counter_row, counter_services, people_ahead, ticket_row
+from navbat.server.queries import Row, counter_row, counter_services, ticket_row
 
 TICKET_FIELDS = ("id", "number", "service", "priority", "state", "tracking_code", "issued_at", "counter", "called_at",
                  "recalls", "transfers", "outcome", "reason")
@@ -23,17 +24,14 @@ def ticket(hub: Hub, row: Row, settle: bool = False) -> dict[str, Any]:
     out["estimated_wait_minutes"] = out["estimated_wait"] = out["wait_note"] = out["opens_at"] = None
     if row["state"] in ("waiting", "remote"):  # a remote turn (issue 18) waits away from the branch
         # A ticket newer than the last replay is told what a newcomer was told a moment ago.
-        waiting, newcomers = hub.estimates.settled(1.0) if settle else hub.estimates.latest()
+        waits = hub.estimates.settled(1.0) if settle else hub.estimates.latest()
+        waiting, newcomers = waits
         mine = waiting.get(row["id"])
         with hub.read() as db:
-            if mine is not None:
-                # the people the counters serving it will call first, later priority visitors included
-                ahead = round(mine.people_ahead)
-                out["people_ahead_range"] = {"low": round(mine.ahead_low), "high": round(mine.ahead_high)}
-            else:  # not replayed yet (a moment): who waits before it for the same sub-service now
-                ahead = people_ahead(db, row)
+            told = ahead_of(waits, db, row)  # the one count: SMS, kiosk and page agree (issue 24)
             facts = summaries.Facts.read(db, hub.branch, newcomers, hub.clock(), not hub.ignore_hours,
                                         hub.floor.derived)
+        ahead, out["people_ahead_range"] = told.count, told.as_range()
         out["people_ahead"], out["position"] = ahead, ahead + 1
         est = mine or newcomers.get(row["service"])
         shown, out["wait_note"], out["opens_at"] = summaries.honest_wait(row["service"], facts, est, ahead)

@@ -138,3 +138,12 @@ def test_the_clerk_sees_an_appointment_and_why_it_was_called(live: Live) -> None
         page.wait_for_function("() => document.querySelector('#ticket-channel').textContent.includes('وقت قبلی')")
         assert page.text_content("#ticket-channel") == "وقت قبلی ساعت ۰۸:۰۰"
         assert page.text_content("#ticket-reason").startswith("وقت قبلی، ۲ دقیقه از وقتش گذشته")
+
+
+def test_outside_booking_hours_the_page_says_the_hours_in_persian_digits(live: Live) -> None:
+    """Issue 24: "06:00 – 22:00" in Latin digits on a Persian page."""
+    live.clock.now = dt.datetime(2026, 11, 28, 23, 0, tzinfo=TEHRAN)
+    page = requests.get(f"{live.url}/book", params={"service": "PR2", "date": "2026-11-29"}, timeout=10)
+    assert "۰۶:۰۰ – ۲۲:۰۰" in page.text and "06:00" not in page.text, page.text[-1500:]
+    en = requests.get(f"{live.url}/book", params={"service": "PR2", "date": "2026-11-29", "lang": "en"}, timeout=10)
+    assert "06:00 – 22:00" in en.text

@@ -182,3 +182,89 @@ def test_web_display_takes_unit_rows_from_event_queues_and_reads_services_only_w
         shown = units_shown(fa)
         assert shown["insured"][1:] == ["۳ نفر در انتظار", "۵ تا ۱۲ دقیقه"]
         assert shown["premium"][1:] == ["۱ نفر در انتظار", "حدود ۲ دقیقه"]
+
+
+# Every box a visitor reads on the wall; none may sit on another or leave the screen (issue 24).
+WALL_BOXES = """() => {
+  const boxes = [];
+  for (const sel of ['#branch', '#sound', '#when', '#now-label', '#now-number', '#now-counter-line',
+                     '#previous-box h2', '#previous li', 'footer h2', '.unit']) {
+    for (const el of document.querySelectorAll(sel)) {
+      const r = el.getBoundingClientRect();
+      boxes.push({sel, text: el.textContent.trim().slice(0, 30), x: r.left, y: r.top, r: r.right, b: r.bottom,
+                  // a line's glyphs may rise above its line box: height is judged on the rows only
+                  clipped: el.scrollWidth > el.clientWidth + 1
+                    || (sel === '#previous li' && el.scrollHeight > el.clientHeight + 1)});
+    }
+  }
+  return {boxes, w: innerWidth, h: innerHeight};
+}"""
+WALL_SIZES = ((1280, 720), (1366, 768), (1920, 1080), (3840, 2160))
+
+
+def wall_faults(layout: dict) -> list[str]:
+    """Pairs of boxes that overlap, and boxes off the screen or with text cut off."""
+    boxes, faults = layout["boxes"], []
+    for i, a in enumerate(boxes):
+        if a["x"] < -0.5 or a["y"] < -0.5 or a["r"] > layout["w"] + 0.5 or a["b"] > layout["h"] + 0.5:
+            faults.append(f"off the screen: {a['sel']} {a['text']!r}")
+        if a["clipped"] and a["sel"] != ".unit":
+            faults.append(f"text cut off: {a['sel']} {a['text']!r}")
+        for b in boxes[i + 1:]:
+            if min(a["r"], b["r"]) - max(a["x"], b["x"]) > 0.5 and min(a["b"], b["b"]) - max(a["y"], b["y"]) > 0.5:
+                faults.append(f"overlap: {a['sel']} {a['text']!r} / {b['sel']} {b['text']!r}")
+    return faults
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("lang", ["fa", "en"])
+def test_the_wall_holds_its_layout_after_ten_calls_at_every_size(branch, live_hub, lang: str) -> None:  # noqa: ANN001
+    """Issue 24: after eight calls the counter line ran under the units, "waiting" sat on the
+    called panel and the 6th and 7th earlier calls were hidden. Ten calls, a long unit name."""
+    from conftest import docs_dir
+
+    docs = docs_dir()
+    api = ScriptedApi(branch)
+    long_name = {"fa": "امور بیمه‌شدگان، مستمری‌بگیران و ازکارافتادگان حرفه‌ای و غیرحرفه‌ای",
+                 "en": "Insured persons, pensioners and the professionally and otherwise disabled"}
+    api.services["units"][1]["name"] = long_name
+    with chromium() as browser:
+        for width, height in WALL_SIZES:
+            page = browser.new_page(viewport={"width": width, "height": height})
+            api.attach(page)
+            page.goto(f"{live_hub.url}/display?lang={lang}&voice=")
+            page.wait_for_function("() => window.navbatDisplay && window.navbatDisplay.loaded")
+            counters = [c.number for c in branch.counters]
+            for n in range(10):
+                page.evaluate("(ev) => window.fakeSource.emit('ticket.called', ev)", {
+                    "id": 100 + n, "type": "ticket.called", "at": "2020-01-01T00:00:00+00:00", "ticket": n + 1,
+                    "number": f"A-{n + 1:03d}", "service": "PR1", "counter": counters[n % len(counters)]})
+            page.wait_for_timeout(700)  # the call's flash
+            layout = page.evaluate(WALL_BOXES)
+            assert len([b for b in layout["boxes"] if b["sel"] == "#previous li"]) == 7  # every earlier call shown
+            faults = wall_faults(layout)
+            assert faults == [], (width, height, faults)
+            if lang == "fa" and (width, height) != (1366, 768):
+                page.screenshot(path=str(docs / f"display-web-{width}x{height}-fa.png"))
+            page.close()
+
+
+@pytest.mark.browser
+def test_the_wall_drops_a_call_taken_back(branch, live_hub) -> None:  # noqa: ANN001
+    """Issue 24: a clerk takes back a call made by mistake: the wall shows the call before it again."""
+    api = ScriptedApi(branch)
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        api.attach(page)
+        page.goto(f"{live_hub.url}/display?voice=")
+        page.wait_for_function("() => window.navbatDisplay && window.navbatDisplay.loaded")
+        for n, number in enumerate(("501", "502")):
+            page.evaluate("(ev) => window.fakeSource.emit('ticket.called', ev)", {
+                "id": 10 + n, "type": "ticket.called", "at": "2020-01-01T00:00:00+00:00", "ticket": n + 1,
+                "number": number, "service": "PN1", "counter": 6})
+        assert page.text_content("#now-number") == "۵۰۲"
+        page.evaluate("(ev) => window.fakeSource.emit('ticket.uncalled', ev)", {
+            "id": 12, "type": "ticket.uncalled", "at": "2020-01-01T00:00:05+00:00", "ticket": 2, "number": "502",
+            "service": "PN1", "counter": 6})
+        assert page.text_content("#now-number") == "۵۰۱"
+        assert page.locator("#previous li").count() == 0

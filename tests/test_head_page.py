@@ -150,3 +150,64 @@ def test_report_page_shows_the_month(browser, live_hub) -> None:  # noqa: ANN001
     cells = page.locator("#t-requests tbody tr[data-key='PR2'] td").all_inner_texts()
     assert cells[1:3] == ["۱", "۰"] and cells[3] == "–"
     page.locator("#t-requests").screenshot(path=str(docs_dir() / "head-report-requests-fa.png"))
+
+
+def test_report_page_speaks_jalali_and_persian_digits(browser, live_hub) -> None:  # noqa: ANN001
+    """Issue 24: the month's chart was labelled with Gregorian days (۲۲ ۲۴ … ۳۰ ۲ ۴ …), the submission
+    field's placeholder was a Latin 1404-07 and a bad date was refused in English."""
+    url = live_hub.url
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    page.goto(f"{url}/head/reports")
+    page.fill("input[name=pin]", PINS["head"])
+    page.click("#login button[type=submit]")
+    page.wait_for_selector("#chart-daily svg")
+    days = page.evaluate("""[...document.querySelectorAll('#chart-daily svg text')].map((t) => t.textContent)
+                            .filter((s, i) => i >= 2 && /^[0-9۰-۹]+$/.test(s))""")  # after the axis' top and 0
+    latin = [int(d.translate(str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789"))) for d in days]
+    assert days[0] == "۱" and latin == sorted(latin) and max(latin) <= 31, days  # a Jalali month's days, in order
+    placeholders = page.evaluate("[...document.querySelectorAll('input[name=month], input[name=date]')]"
+                                 ".map((i) => i.placeholder)")
+    assert placeholders == ["۱۴۰۴-۰۷", "۱۴۰۴-۰۷-۱۳", "۱۴۰۴-۰۷"], placeholders
+    page.select_option("select[name=kind]", "daily")
+    page.fill("input[name=date]", "1404-13-40")
+    page.click("#period button[type=submit]")
+    page.wait_for_function("document.getElementById('report-error').textContent !== ''")
+    error = page.text_content("#report-error")
+    assert "۱۴۰۴-۰۷-۱۳" in error and not any("a" <= c.lower() <= "z" for c in error), error
+
+
+def test_the_rate_tablet_without_a_token_says_so_in_persian(browser, live_hub) -> None:  # noqa: ANN001
+    page = browser.new_page(viewport={"width": 1024, "height": 700})
+    page.goto(f"{live_hub.url}/rate/4")
+    page.wait_for_selector("#no-token:not([hidden])")
+    said = page.text_content("#no-token")
+    assert "توکن" in said and "This tablet" not in said, said
+
+
+def test_consoles_name_clerks_by_the_names_the_branch_gave_them(browser, live_hub) -> None:  # noqa: ANN001
+    """Issue 24: the head's floor, the clerk's own console and the report's clerks showed logins."""
+    from navbat.server.auth import add_user
+    from navbat.server.reports import build_report, parse_day
+
+    hub = live_hub.app.extensions["navbat.hub"]
+    with hub.floor.write() as tx:
+        add_user(tx.db, "clerk1", "clerk", PINS["clerk1"], "مریم احمدی")
+    url = live_hub.url
+    clerk = login(url, "clerk1", 1)
+    asked = urllib.request.Request(url + "/api/v1/me", headers={"Authorization": f"Bearer {clerk}"})
+    me = urllib.request.urlopen(asked, timeout=10)
+    assert json.loads(me.read())["display_name"] == "مریم احمدی"
+    post(url, "/counters/1/open", token=clerk)
+    kiosk = live_hub.app.config["KIOSK_TOKEN"]
+    req = urllib.request.Request(url + "/api/v1/tickets", data=json.dumps({"service": "PR1"}).encode(), method="POST",
+                                 headers={"Content-Type": "application/json", "Authorization": f"Bearer {kiosk}",
+                                          "Idempotency-Key": "n1"})
+    urllib.request.urlopen(req, timeout=10).close()
+    post(url, "/counters/1/next", token=clerk)
+    post(url, "/counters/1/done", token=clerk)
+    page = head_page(browser, url)
+    page.wait_for_function("document.querySelector(\"#counters article[data-counter='1'] .clerk\").textContent"
+                           " === 'مریم احمدی'")
+    with hub.read() as db:
+        report = build_report(db, hub.branch, parse_day(hub.branch.branch_day(hub.clock()).isoformat()))
+    assert [c.label["fa"] for c in report.clerks] == ["مریم احمدی"]

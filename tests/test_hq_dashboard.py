@@ -84,6 +84,12 @@ def test_national_view_ranks_provinces_and_drills_down(browser, hq_url: str) -> 
     page.wait_for_selector("#detail tbody tr")
     assert page.locator("#detail tbody tr").count() >= 3  # the branch's sub-services, by name
     assert "PR1" not in page.inner_text("#detail")
+    # issue 24: branches by their names (the crumbs, the lagging and late lists), percentages with "٪"
+    named = page.evaluate("data.branches.filter((b) => b.name).map((b) => b.branch)")  # a branch that never
+    shown = page.inner_text("#console")  # reported has told HQ no name: its id is all there is
+    assert len(named) > 5 and not [b for b in named if b in shown], shown
+    within = page.locator("#detail tbody tr td:nth-child(5)").all_inner_texts()
+    assert within and all(w.endswith("٪") or w == "–" for w in within), within
     assert_accessible(page, "/hq branch")
 
 

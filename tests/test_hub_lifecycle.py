@@ -226,7 +226,8 @@ def test_lifecycle_over_a_real_socket(live_hub):  # noqa: ANN001
     assert s.get(f"{url}/health", timeout=5).json()["status"] == "ok"
     token = s.post(f"{url}/login", json={"username": "clerk6", "pin": "6666", "counter": 6}, timeout=5).json()["token"]
     clerk = {"Authorization": f"Bearer {token}"}
-    assert s.get(f"{url}/me", headers=clerk, timeout=5).json() == {"name": "clerk6", "role": "clerk", "counter": 6}
+    me = s.get(f"{url}/me", headers=clerk, timeout=5).json()
+    assert me == {"name": "clerk6", "display_name": None, "role": "clerk", "counter": 6}
     assert s.post(f"{url}/counters/6/open", headers=clerk, timeout=5).json()["state"] == "open"
 
     r = s.post(f"{url}/tickets", json={"service": "PN1", "priority": "elderly"},

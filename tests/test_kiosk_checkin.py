@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from conftest import docs_dir
 from navbat.foundation.hub_client import HubRefused, HubUnreachable
+from navbat.foundation.persian import digits
 from navbat.kiosk.checkin import CheckIn, code_of
 from test_kiosk_window import run_kiosk
 from test_remote_turns import Live, live  # noqa: F401 - the fixture
@@ -65,24 +66,60 @@ def test_a_code_not_of_a_remote_turn_is_tried_as_a_booking(remote, appointment, 
 
 
 @pytest.mark.gui
-def test_check_in_at_the_kiosk_window(live: Live, tmp_path: Path) -> None:  # noqa: F811
-    turn = live.join("09121110009").json()
+@pytest.mark.parametrize("lang", ["fa", "en"])
+def test_check_in_at_the_kiosk_window(live: Live, tmp_path: Path, lang: str) -> None:  # noqa: F811
+    r = live.post("/tickets", {"service": "PR1"}, {**live.kiosk, "Idempotency-Key": "w0"})  # one ahead of the turn
+    assert r.status_code == 201, r.text
+    turn = live.join("09121110009", "PR1").json()  # a lettered number: "A-002"
     live.walk_in("w1")
-    shot = DOCS / "kiosk-checkin-fa.png"
+    shot = DOCS / f"kiosk-checkin-{lang}.png"
     out = run_kiosk(["-m", "navbat.kiosk.checkin_pilot", "--hub", live.url, f"--token={live.app.config['KIOSK_TOKEN']}",
                      "--typo", "ZZZZ2222", "--scan", f"{live.url}/t/{turn['tracking_code']}?lang=fa",
-                     "--screenshot", str(shot)], tmp_path)
+                     "--screenshot", str(shot), "--lang", lang], tmp_path)
     lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
     assert lines, (out.returncode, out.stdout[-2000:], out.stderr[-3000:])
     log = json.loads(lines[-1])
     assert log["error"] is None, log
     assert log["screens"] == ["checkin"] and log["typed"] == "ZZZZ2222"
-    assert "نوبت یا رزروی با این کد نیست" in log["messages"][0]  # not a remote turn, nor a booking
+    assert ("نوبت یا رزروی با این کد نیست" if lang == "fa" else "No turn or booking") in log["messages"][0]
     assert log["scanned_code"] == turn["tracking_code"]
-    assert "حضور شما ثبت شد" in log["messages"][1] and log["number"] == turn["number"]
+    assert log["number"] == turn["number"] and turn["number"].startswith("A-")
+    checked_in = log["messages"][1]
+    if lang == "fa":
+        assert "حضور شما ثبت شد" in checked_in
+        assert checked_in.index(digits(turn["number"], "fa")) < checked_in.index("۱ نفر پیش از شما")
+    else:
+        assert f"number {turn['number']}. 1 person ahead of you." in checked_in
+    # the speaker on the check-in screen: how to type a code, what went wrong, the number checked in
+    letter, *_ = turn["number"]
+    assert [s[0] for s in log["spoken"]] == ["guide-checkin", "guide-checkin-wrong", "guide-checked-in"]
+    assert log["spoken"][2][1] == f"letter-{letter}" and log["spoken"][2][-1] == "guide-checked-in-after"
     assert log["overflow"] == []
     assert shot.exists()
     # checked in: the hub calls it before the walk-in who came after it
     clerk = live.login("clerk1", 1)
     live.post("/counters/1/open", headers=clerk)
+    assert live.post("/counters/1/next", headers=clerk).json()["number"] == r.json()["number"]  # the one ahead
+    live.post("/counters/1/done", headers=clerk)
     assert live.post("/counters/1/next", headers=clerk).json()["number"] == turn["number"]
+
+
+@pytest.mark.parametrize("number", ["F-003", "101"])
+def test_the_checked_in_sentence_keeps_its_number_before_the_people_ahead(number: str) -> None:
+    """Issue 24: a lettered ticket made a left-to-right run of "F-003. 1" in the Persian sentence,
+    drawn as "number 1 ... F-003 people ahead of you"."""
+    from navbat.foundation.shaping import shape
+
+    model = CheckIn(FakeHub({"number": number, "people_ahead": 1}, {}))  # type: ignore[arg-type]
+    model.type("ABCD2345")
+    model.finish(model.request(model.begin()))
+    en = model.message("en")
+    assert en.index(f"number {number}.") < en.index("1 person ahead of you")
+    fa = model.message("fa")
+    shown_number = digits(number, "fa")
+    assert fa.index(shown_number) < fa.index("۱ نفر پیش از شما")  # logical order
+    drawn = shape(fa)  # visual order, drawn left to right: what is read first stands on the right
+    says_number, says_ahead = shape(f"شماره {shown_number}"), shape("۱ نفر پیش از شما")
+    assert says_number in drawn and says_ahead in drawn  # each number beside its own words
+    assert drawn.index(says_ahead) < drawn.index(says_number)  # and read after the ticket's number
+    assert "\u200f" not in drawn  # the mark steers the order; no font is asked to draw it

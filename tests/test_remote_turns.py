@@ -5,6 +5,7 @@ turn refused; an unchecked turn passed over by `next`, then called in its place 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -314,3 +315,36 @@ def test_refused_while_the_branch_is_closed(branch: Branch, tmp_path: Path) -> N
         assert "شعبه اکنون بسته است" in page and "disabled" in page  # said before a number is typed
     finally:
         stop()
+
+
+def _come_now_ahead(message: str) -> int:
+    """The count of people ahead an SMS states, read back from its Persian digits."""
+    [digits] = re.findall(r"([۰-۹]+) نفر", message)
+    return int(digits.translate(str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789")))
+
+
+def test_the_sms_and_the_tracking_page_count_the_same_people_ahead(live: Live) -> None:
+    """Issue 24: later priority visitors are called first; the SMS says so, as the page does."""
+    head = live.login("head")
+    settings = f"{live.url}/api/v1/remote/settings"
+    assert requests.put(settings, json={"come_now_people": 0, "come_now_minutes": None}, headers=head,
+                        timeout=5).status_code == 200
+    live.walk_in("w1")
+    turn = live.join("09121110020").json()
+    for n in range(2):  # two elderly visitors come after the turn and go ahead of it
+        r = live.post("/tickets", {"service": SERVICE, "priority": "elderly"},
+                      {**live.kiosk, "Idempotency-Key": f"e{n}"})
+        assert r.status_code == 201, r.text
+    assert requests.put(settings, json={"come_now_people": 20, "come_now_minutes": None}, headers=head,
+                        timeout=5).status_code == 200
+    live.sweep()
+    [come] = texts(live, "09121110020", "اکنون به شعبه", wait=5)
+    page = requests.get(f"{live.url}/api/v1/tickets/{turn['tracking_code']}", timeout=5).json()
+    assert page["people_ahead"] == 3  # the walk-in and both elderly visitors
+    assert _come_now_ahead(come) == page["people_ahead"]
+    # a turn taken now is told at once, in its first SMS, what its page says
+    second = live.join("09121110021").json()
+    [joined] = texts(live, "09121110021", f"/t/{second['tracking_code']}", wait=5)
+    page = requests.get(f"{live.url}/api/v1/tickets/{second['tracking_code']}", timeout=5).json()
+    assert page["people_ahead"] == second["people_ahead"] == 4
+    assert _come_now_ahead(joined) == page["people_ahead"]

@@ -247,3 +247,21 @@ def test_csv_and_xlsx_agree(day_report, branch) -> None:  # noqa: ANN001
                                                                           [8, 4, 3], [9, 2, 1]]
     w6 = next(r for r in wb["counters"].iter_rows(values_only=True) if r[0] == "6")
     assert [cell_value(v) for v in w6[2:8]] == [0, 3, "", "", "", 3]  # visitors, called, no waits per window, served
+
+
+def test_in_target_counts_those_still_waiting_past_their_target_as_missed() -> None:
+    """Issue 24: 38 visitors, 10 called inside their 20 minutes, 28 still waiting for an hour: not 100 %."""
+    from navbat.server.reports.figures import in_target, make_row
+    from navbat.server.reports.visits import Visit
+
+    opened = dt.datetime(2025, 10, 5, 5, 0, tzinfo=dt.UTC)
+    called = [Visit(n, "PR1", None, opened, first_call=opened + dt.timedelta(minutes=10)) for n in range(10)]
+    waiting = [Visit(100 + n, "PR1", None, opened) for n in range(28)]
+    fresh = Visit(200, "PR1", None, opened + dt.timedelta(minutes=55))  # 5 minutes in: not judged yet
+    expired = Visit(300, "PR1", None, opened, left=opened + dt.timedelta(minutes=50), left_outcome="remote_expired")
+    left = Visit(400, "PR1", None, opened, left=opened + dt.timedelta(minutes=30), left_outcome=None)
+    visits, as_of = [*called, *waiting, fresh, expired, left], opened + dt.timedelta(hours=1)
+    assert in_target(visits, {"PR1": 20.0}, as_of) == (10, 10 + 28 + 1)  # the one who left after 30 min missed
+    row = make_row("PR1", {"en": "PR1"}, visits, [], {"PR1": 20.0}, as_of)
+    assert row.within_target_pct == pytest.approx(100 * 10 / 39)
+    assert (row.within_target, row.judged) == (10, 39)

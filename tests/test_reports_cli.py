@@ -30,7 +30,8 @@ def test_csv_to_stdout_and_xlsx_to_file_agree(branch, tmp_path: Path, capsys) ->
     assert len(rows) == 1 + 17 + 1
     total = dict(zip(rows[0], rows[-1], strict=True))
     assert (total["visitors"], total["served"], total["no_shows"], total["transfers"]) == ("7", "4", "1", "1")
-    assert (total["mean_wait_min"], total["p90_wait_min"], total["within_target_pct"]) == ("12.4", "25.0", "60.0")
+    # T7, issued the next day and never called, waited past its target: missed (issue 24), 3 of 6
+    assert (total["mean_wait_min"], total["p90_wait_min"], total["within_target_pct"]) == ("12.4", "25.0", "50.0")
     out = tmp_path / "mehr.xlsx"
     assert main(["report", "--month", "۱۴۰۴-۰۷", "--format", "xlsx", "--db", str(db), "--out", str(out)]) == 0
     assert "7 visitors" in capsys.readouterr().err

@@ -55,6 +55,17 @@ FA_GUIDE = {
                      "سپس دکمهٔ سبزِ دریافت نوبت را لمس کنید.",
     "guide-ticket": "نوبت شما",
     "guide-after": "برگهٔ نوبت را بردارید و منتظر بمانید. وقتی شمارهٔ شما خوانده شد، به باجه‌ای که گفته می‌شود بروید.",
+    # each state of a screen says what to do in it (issue 24), not the home screen's guidance
+    "guide-no-paper": "برگهٔ نوبت چاپ نشد. شماره را به خاطر بسپارید یا یادداشت کنید.",
+    "guide-checkin": "کد نوبت خود را با صفحه‌کلید بنویسید، یا کد کیو آر آن را جلوی اسکنر بگیرید.",
+    "guide-checkin-wrong": "این کد پیدا نشد. کد را دوباره بنویسید، یا از میز اطلاعات بپرسید.",
+    "guide-checkin-over": "این نوبت تمام شده است. لطفاً نوبت تازه بگیرید.",
+    "guide-checkin-later": "اکنون زمان حضور این رزرو نیست. ساعت آن روی صفحه نوشته شده است.",
+    "guide-checked-in": "حضور شما ثبت شد. شمارهٔ شما",
+    "guide-checked-in-after": "در سالن منتظر بمانید. نمایشگر شما را صدا می‌زند.",
+    "guide-unreachable": "سامانهٔ نوبت اکنون پاسخ نمی‌دهد. لطفاً چند لحظه بعد دوباره امتحان کنید.",
+    "guide-closed": "شعبه اکنون بسته است. ساعت باز شدن روی صفحه نوشته شده است.",
+    "guide-ask-desk": "این کار اینجا انجام نشد. لطفاً از میز اطلاعات بپرسید.",
 }
 EN_GUIDE = {
     "guide-home": "Welcome. To take a ticket, touch the kind of business you came for. "
@@ -64,6 +75,16 @@ EN_GUIDE = {
                      "choose it. Then touch the green button to take your ticket.",
     "guide-ticket": "Your number is",
     "guide-after": "Take your ticket and please wait. When your number is called, go to the counter it names.",
+    "guide-no-paper": "The ticket could not be printed. Please remember your number, or write it down.",
+    "guide-checkin": "Type the code of your turn on the keyboard, or hold its QR code to the scanner.",
+    "guide-checkin-wrong": "This code was not found. Type it again, or ask at the information desk.",
+    "guide-checkin-over": "This turn is over. Please take a new ticket.",
+    "guide-checkin-later": "This booking cannot be checked in now. The time to come is on the screen.",
+    "guide-checked-in": "You are checked in. Your number is",
+    "guide-checked-in-after": "Please wait in the hall. The display will call you.",
+    "guide-unreachable": "The ticket system is not answering. Please try again in a moment.",
+    "guide-closed": "The branch is closed now. The opening time is on the screen.",
+    "guide-ask-desk": "This could not be done here. Please ask at the information desk.",
 }
 
 

@@ -46,12 +46,18 @@ function combine(rows) {
   const hours = sum("open_hours");
   return {visitors: sum("visitors"), served: sum("served"), complaints: sum("complaints"),
           visitors_per_window_hour: hours ? sum("visitors") / hours : null,
-          mean_wait_min: weighted("mean_wait_min", "called"), sla_pct: weighted("sla_pct", "called"),
+          mean_wait_min: weighted("mean_wait_min", "called"), sla_pct: weighted("sla_pct", "judged"),
           satisfaction_pct: weighted("satisfaction_pct", "ratings")};
 }
 
 // the hub's release from its last batch (issue 22): which branches an upgrade has not reached yet
 const release = (b) => (b.version ? ` · navbat ${b.version}` : "");
+
+// a branch as people know it: by its name, not its id (issue 24)
+function branchName(id) {
+  const b = data.branches.find((x) => x.branch === id);
+  return b && b.name ? b.name[N.lang] || b.name.en || id : id;
+}
 
 function lagOf(id) {
   const b = data.branches.find((x) => x.branch === id);
@@ -120,13 +126,13 @@ function render() {
       el("span", {class: "val"}, shown));
   }));
   $("lagging").replaceChildren(...data.branches.filter((b) => lagOf(b.branch) && (!state.province || b.province === state.province))
-    .map((b) => el("li", {}, `${b.branch} · ${b.province}: ${lagOf(b.branch)}` +
+    .map((b) => el("li", {}, `${branchName(b.branch)} · ${b.province}: ${lagOf(b.branch)}` +
       (b.backlog ? " · " + t("Backlog {events} events", {events: num(b.backlog)}) : "") + release(b))));
   // branches whose hub keeps its relay link now: HQ takes turns and bookings for them (issue 18)
   // a second hub refused its poll (a stolen token, a hub left running) is named here (issue 23)
   const linked = data.branches.filter((b) => (b.relay_online || b.relay_refused) &&
     (!state.province || b.province === state.province));
-  $("relay-online").replaceChildren(...(linked.length ? linked.map((b) => el("li", {}, `${b.branch} · ${b.province} · ` +
+  $("relay-online").replaceChildren(...(linked.length ? linked.map((b) => el("li", {}, `${branchName(b.branch)} · ${b.province} · ` +
     b.region + release(b) + (b.relay_refused ? " · " + t("A second hub was refused ({address})",
       {address: b.relay_refused.address}) : ""))) : [el("li", {class: "muted"}, t("No branch keeps its link to HQ now"))]));
   // issue 23: branches whose SMS budget nears its end (as their hub last shipped it), and phones with
@@ -134,7 +140,7 @@ function render() {
   const spending = data.branches.filter((b) => b.sms_budget && b.sms_budget.state !== "ok"
     && (!state.province || b.province === state.province));
   $("sms-budgets").replaceChildren(...(spending.length ? spending.map((b) => el("li", {class: b.sms_budget.state},
-    `${b.branch} · ${b.province}: ` + t("SMS {percent} of the budget ({used} of {budget} this hour)", {
+    `${branchName(b.branch)} · ${b.province}: ` + t("SMS {percent} of the budget ({used} of {budget} this hour)", {
       percent: num(b.sms_budget.percent) + "٪", used: num(b.sms_budget.hour.used),
       budget: num(b.sms_budget.hour.budget)}))) : [el("li", {class: "muted"}, t("No branch is near its SMS budget"))]));
   $("several-turns").textContent = data.several ? t("{count} phones hold open turns at more than one branch",
@@ -143,17 +149,17 @@ function render() {
   $("late-summary").textContent = missing.length ? t("{count} branches have not submitted (due {due})",
     {count: num(missing.length), due: new Intl.DateTimeFormat(N.lang === "fa" ? "fa-IR-u-ca-persian" : "en-GB",
       {dateStyle: "medium"}).format(new Date(data.reports.due))}) : t("Every branch has submitted");
-  $("late").replaceChildren(...missing.slice(0, 20).map((b) => el("li", {}, `${b.branch} · ${b.province} · ${b.region}` +
+  $("late").replaceChildren(...missing.slice(0, 20).map((b) => el("li", {}, `${branchName(b.branch)} · ${b.province} · ${b.region}` +
     (data.reports.overdue ? " · " + t("late") : ""))));
   const said = data.complaints.filter((c) => !state.province || c.province === state.province);
   $("complaints").replaceChildren(...(said.length ? said.slice(0, 12).map((c) => el("li", {}, c.comment,
-    el("small", {}, `${c.branch} · ${c.service || ""} · ${digits(c.score)}/۵`))) : [el("li", {class: "muted"}, t("No complaints with comments"))]));
+    el("small", {}, `${branchName(c.branch)} · ${c.service || ""} · ${digits(c.score)}/۵`))) : [el("li", {class: "muted"}, t("No complaints with comments"))]));
 }
 
 function crumbs() {
   const parts = [el("button", {type: "button", onclick: () => up(0)}, t("All provinces"))];
   [state.province, state.region, state.branch].forEach((p, i) => { if (p) parts.push(el("span", {},
-    el("button", {type: "button", onclick: () => up(i + 1)}, p))); });
+    el("button", {type: "button", onclick: () => up(i + 1)}, i === 2 ? branchName(p) : p))); });
   $("crumbs").replaceChildren(...parts);
 }
 
@@ -176,7 +182,7 @@ async function services() {
   $("detail").tHead.replaceChildren(el("tr", {}, el("th", {}, t("Sub-service")),
     ...["Visitors", "Served", "Mean wait (min)", "Within target", "Complaints"].map((h) => el("th", {}, t(h)))));
   $("detail").tBodies[0].replaceChildren(...rows.map((r) => el("tr", {}, el("td", {}, r.name ? r.name[N.lang] || r.name.en : r.service),
-    ...cols.map(([k, d]) => el("td", {class: "n"}, num(r[k], d))))));
+    ...cols.map(([k, d]) => el("td", {class: "n"}, num(r[k], d) + (k.endsWith("pct") && r[k] !== null ? "٪" : ""))))));
 }
 
 $("login").addEventListener("submit", async (ev) => {

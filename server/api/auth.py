@@ -66,4 +66,6 @@ def logout() -> Response:
 @bp.get("/me")
 @require("clerk", "head", "kiosk", "display", "tablet")
 def me() -> Response:
-    return jsonify({"name": g.who.name, "role": g.who.role, "counter": g.who.counter})
+    with current().read() as db:  # the name the branch gave a person (none for a device)
+        shown = auth.display_name(db, g.who.name) if g.who.role in ("clerk", "head") else None
+    return jsonify({"name": g.who.name, "display_name": shown, "role": g.who.role, "counter": g.who.counter})

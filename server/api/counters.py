@@ -57,6 +57,15 @@ def call_next(number: int) -> Response:
     return jsonify(views.ticket(hub, called)) if called else Response(status=204)
 
 
+@bp.post("/counters/<int:number>/uncall")
+@require("clerk", "head")
+def uncall(number: int) -> Response:
+    """A call made by mistake, taken back within a few seconds (issue 24): the visitor keeps their place."""
+    may_act_on_counter(number)
+    hub = current()
+    return jsonify(views.ticket(hub, hub.floor.uncall(number, g.who.name)))
+
+
 @bp.post("/counters/<int:number>/<any(recall, start, done, 'no-show', transfer):action>")
 @require("clerk", "head")
 def act(number: int, action: str) -> Response:

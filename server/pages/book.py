@@ -24,11 +24,11 @@ from navbat.server.refusals import Refused, TooMany
 bp = Blueprint("book", __name__)
 
 
-def _messages(_: Any) -> dict[str, str]:
-    """The refusals a visitor can meet here, in their words."""
+def _messages(_: Any, lang: str) -> dict[str, str]:
+    """The refusals a visitor can meet here, in their words (and digits)."""
     return {
         "booking_closed": _("Bookings are taken only between {hours}.").format(
-            hours=current().branch.appointments.booking_hours.replace("-", " – ")),
+            hours=digits(current().branch.appointments.booking_hours.replace("-", " – "), lang)),
         "branch_closed": _("The branch is closed that day. Please pick another day."),
         "too_far_ahead": _("That day is too far ahead. Please pick one of the coming days."),
         "day_past": _("That day has passed. Please pick a coming day."),
@@ -76,7 +76,7 @@ def _page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
     units = [(u, [s for s in u.services if s.enabled and share.get(s.code, 0) > 0]) for u in hub.branch.units]
     error = context.pop("error", None)
     if isinstance(error, Refused):
-        error = _messages(_).get(error.code, error.message)
+        error = _messages(_, lang).get(error.code, error.message)
     return render_template(f"book/{template}.html", _=_, lang=lang, dir=direction(lang), branch=hub.branch,
                            d=lambda v: digits(v, lang), units=[(u, ss) for u, ss in units if ss],
                            days=_days(hub, lang), error=error, **context), status

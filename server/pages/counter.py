@@ -48,6 +48,9 @@ TEXTS = (
     "Your session has ended: log in again.",
     "Undo within a few seconds if this was a mistake.",
     "Undone: {number} is still at the counter.",
+    # issue 24: a call made by mistake is taken back by the hub
+    "Call taken back: {number} keeps their place in line.",
+    "Too late to take the call back: recall the visitor, or mark a no-show.",
     "Choose where to transfer the visitor first.",
     "The visitor is already being served.",
     "Register a request",  # issue 16: the visit ends with a request answered later (F3)

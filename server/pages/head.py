@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 from navbat.foundation.i18n import direction, gettext_for
+from navbat.foundation.persian import digits
 from navbat.server.hub import current
 from navbat.server.pages.common import lang
 from navbat.server.refusals import NotFound
@@ -31,6 +32,8 @@ JS_STRINGS = (
     "Unlock",  # issue 23: the head lifts a lock-out
     "Channel",  # issue 18: the report's visits by channel
     "Requests opened", "Answered", "Answered on time", "Mean working days to answer",  # issue 16 (F3)
+    # issue 24: the reports' refusals in the head's words, not the API's English
+    "Give a Jalali month such as 1404-07, or a Jalali day such as 1404-07-13.",
 )
 
 
@@ -38,7 +41,7 @@ def page(template: str, **context: object) -> str:
     language = lang()
     _ = gettext_for("head", language)
     return render_template(template, _=_, lang=language, dir=direction(language), branch=current().branch,
-                           strings={s: _(s) for s in JS_STRINGS}, **context)
+                           strings={s: _(s) for s in JS_STRINGS}, d=lambda v: digits(v, language), **context)
 
 
 @bp.get("/head")

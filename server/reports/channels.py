@@ -29,11 +29,12 @@ def channels_of(db: sqlite_utils.Database, start: dt.datetime, end: dt.datetime)
             for ticket, channel, is_remote in rows}
 
 
-def channel_rows(visits: Iterable[Visit], channels: dict[int, str], targets: dict[str, float]) -> list[Row]:
+def channel_rows(visits: Iterable[Visit], channels: dict[int, str], targets: dict[str, float],
+                 as_of: dt.datetime | None = None) -> list[Row]:
     """One row per channel, with the visitors' figures (waits from the ticket's issue)."""
     visits = list(visits)
     out = []
     for code, label in CHANNELS.items():
         mine = [v for v in visits if channels.get(v.ticket, "walk_in") == code]
-        out.append(make_row(code, label, mine, [s for v in mine for s in v.segments], targets))
+        out.append(make_row(code, label, mine, [s for v in mine for s in v.segments], targets, as_of))
     return out

@@ -11,11 +11,13 @@ Two kinds of figure, kept apart on purpose:
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import jdatetime
 import sqlite_utils
 from navbat.foundation.config import Branch
 from navbat.server.reports.period import Period
@@ -50,6 +52,8 @@ class Row:
     called: int = 0
     mean_wait: float | None = None
     p90_wait: float | None = None
+    within_target: int = 0  # called within their target (in_target)
+    judged: int = 0  # called, or waited past their target uncalled
     within_target_pct: float | None = None
     served: int = 0
     mean_service: float | None = None
@@ -65,17 +69,39 @@ class Row:
         return {k: v for k, v in self.__dict__.items()}
 
 
+DEFAULT_TARGET = 20.0  # minutes, for a sub-service the branch file no longer names
+
+
+def in_target(visits: Iterable[Visit], targets: dict[str, float], as_of: dt.datetime) -> tuple[int, int]:
+    """The in-target share's parts (issue 24): (called within their target, visitors judged).
+
+    A visitor called is judged by their wait; one not called is judged missed once their wait
+    passed the target, still waiting at `as_of` or gone uncalled (a remote turn that expired away
+    from the branch never waited in it and is not judged)."""
+    inside = judged = 0
+    for v in visits:
+        target = targets.get(v.service, DEFAULT_TARGET)
+        if v.first_call is not None:
+            judged += 1
+            inside += v.wait_minutes <= target
+        elif v.left_outcome != "remote_expired" and ((v.left or as_of) - v.issued).total_seconds() / 60 > target:
+            judged += 1
+    return inside, judged
+
+
 def make_row(key: str, label: dict[str, str], visits: Iterable[Visit], segments: Iterable[Segment],
-             targets: dict[str, float]) -> Row:
+             targets: dict[str, float], as_of: dt.datetime | None = None) -> Row:
+    """`as_of`: the moment those still waiting are judged at (the period's end, or now if sooner)."""
     visits, segments = list(visits), list(segments)
-    waits = [(v.wait_minutes, targets.get(v.service, 20.0)) for v in visits if v.first_call is not None]
+    waits = [(v.wait_minutes, targets.get(v.service, DEFAULT_TARGET)) for v in visits if v.first_call is not None]
+    inside, judged = in_target(visits, targets, as_of or dt.datetime.now(dt.UTC))
     done = [s for s in segments if s.end_kind == "done"]
     scores = [s.rating for s in done if s.rating is not None]
     incomplete = sum(1 for s in done if s.outcome == "documents_incomplete")
     return Row(
         key=key, label=label, visitors=len(visits), called=len(waits),
         mean_wait=mean([w for w, _ in waits]), p90_wait=p90([w for w, _ in waits]),
-        within_target_pct=pct(sum(1 for w, t in waits if w <= t), len(waits)),
+        within_target=inside, judged=judged, within_target_pct=pct(inside, judged),
         served=len(done), mean_service=mean([s.minutes for s in done]),
         no_shows=sum(1 for s in segments if s.end_kind == "no_show"),
         transfers=sum(1 for s in segments if s.end_kind == "transferred"),
@@ -115,16 +141,22 @@ def build_report(db: sqlite_utils.Database, branch: Branch, period: Period) -> R
     start, end = period.bounds_utc(tz)
     visits = fold(load_rows(db, start, end))
     attach_ratings(db, visits)
-    report = compute(list(visits.values()), branch, period)
+    as_of = min(end, dt.datetime.now(dt.UTC))
+    report = compute(list(visits.values()), branch, period, as_of)
     report.requests = request_figures(load_events(db, start, end, tz), period.start, period.end)
     from navbat.server.reports.channels import channel_rows, channels_of  # it imports this module
 
     targets = {s.code: s.target_wait_minutes for s in branch.services}
-    report.channels = channel_rows(visits.values(), channels_of(db, start, end), targets)
+    report.channels = channel_rows(visits.values(), channels_of(db, start, end), targets, as_of)
+    names = dict(db.execute("SELECT username, display_name FROM users WHERE display_name IS NOT NULL")
+                 ) if db.execute("SELECT 1 FROM sqlite_master WHERE name='users'").fetchone() else {}
+    for row in report.clerks:  # a clerk by the name the branch gave them, not their login (issue 24)
+        if names.get(row.key):
+            row.label = {"fa": names[row.key], "en": names[row.key]}
     return report
 
 
-def compute(visits: list[Visit], branch: Branch, period: Period) -> Report:
+def compute(visits: list[Visit], branch: Branch, period: Period, as_of: dt.datetime | None = None) -> Report:
     tz = branch.tz
     targets = {s.code: s.target_wait_minutes for s in branch.services}
     segments = [s for v in visits for s in v.segments]
@@ -137,15 +169,17 @@ def compute(visits: list[Visit], branch: Branch, period: Period) -> Report:
         return out
 
     v_svc, s_svc = by(visits, lambda v: v.service), by(segments, lambda s: s.service)
-    services = [make_row(s.code, s.name.model_dump(), v_svc.get(s.code, []), s_svc.get(s.code, []), targets)
+    services = [make_row(s.code, s.name.model_dump(), v_svc.get(s.code, []), s_svc.get(s.code, []), targets,
+                         as_of)
                 for s in branch.services]
     for row in services:
         row.group = unit_of[row.key]
     v_unit = by(visits, lambda v: unit_of.get(v.service))
     s_unit = by(segments, lambda s: unit_of.get(s.service))
-    units = [make_row(u.code, u.name.model_dump(), v_unit.get(u.code, []), s_unit.get(u.code, []), targets)
+    units = [make_row(u.code, u.name.model_dump(), v_unit.get(u.code, []), s_unit.get(u.code, []), targets,
+                      as_of)
              for u in branch.units]
-    total = make_row("total", {"fa": "جمع", "en": "Total"}, visits, segments, targets)
+    total = make_row("total", {"fa": "جمع", "en": "Total"}, visits, segments, targets, as_of)
 
     # Counters and clerks: work figures only, plus "called" = calls to that counter.
     s_win = by(segments, lambda s: s.counter)
@@ -171,8 +205,10 @@ def compute(visits: list[Visit], branch: Branch, period: Period) -> Report:
     daily = []
     for day in period.days():
         row = make_row(day.isoformat(), {"fa": "", "en": day.isoformat()}, v_day.get(day, []), s_day.get(day, []),
-                       targets)
-        daily.append({"date": day.isoformat(), "visitors": row.visitors, "served": row.served,
+                       targets, as_of)
+        jalali = jdatetime.date.fromgregorian(date=day)
+        daily.append({"date": day.isoformat(), "jalali": f"{jalali.year}-{jalali.month:02d}-{jalali.day:02d}",
+                      "visitors": row.visitors, "served": row.served,
                       "mean_wait": row.mean_wait, "within_target_pct": row.within_target_pct})
     return Report(period, branch.branch.name.model_dump(), services, units, total, counters, clerks, hourly, daily)
 

@@ -46,6 +46,8 @@ class Visit:
     recalls: int = 0
     segments: list[Segment] = field(default_factory=list)
     rating: int | None = None
+    left: dt.datetime | None = None  # when it ended without a call (cancelled, expired)
+    left_outcome: str | None = None
 
     @property
     def wait_minutes(self) -> float | None:
@@ -93,13 +95,18 @@ def fold(rows: Iterable[Row]) -> dict[int, Visit]:
         v, at = visits[ticket], parse(at_s)
         if type_ == "ticket.checked_in":  # a remote turn (issue 18): its wait at the branch starts here
             v.issued = at
-        if type_ == "ticket.called":
+        if type_ == "ticket.uncalled" and v.segments:  # a call taken back never happened for the visitor
+            v.segments.pop()
+            v.first_call = v.segments[0].called if v.segments else None
+        elif type_ == "ticket.called":
             v.first_call = v.first_call or at
             v.segments.append(Segment(ticket, after["counter"], after["clerk"], after["service"], at))
         elif transitions.leaves_counter(before, after) and v.segments:
             seg = v.segments[-1]
             seg.end, seg.end_kind = at, type_.removeprefix("ticket.")
             seg.outcome = (after["outcome"] or "served") if seg.end_kind == "done" else None
+        if v.first_call is None and type_ in transitions.FINAL:
+            v.left, v.left_outcome = at, outcome
         v.state, v.recalls = after["state"], after["recalls"]
     return visits
 

@@ -54,6 +54,7 @@
     unknown_request: "No request has this tracking code: check it with the visitor.",
     already_answered: "This request was already answered with another result.",
     bad_result: "Write the result in a few words (at most 500 letters).",
+    too_late_to_uncall: "Too late to take the call back: recall the visitor, or mark a no-show.",
   };
   function explain(e) {
     if (e.error === "too_many_attempts") return fmt(T["Too many wrong PINs. Try again in {minutes} minutes, or ask the branch head."], { minutes: fa(Math.max(1, Math.ceil((e.retry || 60) / 60))) });
@@ -124,7 +125,7 @@
     try {
       const me = await api("GET", "/me");
       if (me.counter) S.counter = me.counter;
-      $("who").textContent = T["Clerk"] + ": " + me.name;
+      $("who").textContent = T["Clerk"] + ": " + (me.display_name || me.name);  // their name, not their login
       [S.branch, S.services] = await Promise.all([api("GET", "/branch"), api("GET", "/services").then((r) => r.services)]);
     } catch (e) {
       if (e.status === 401) { sessionStorage.removeItem("navbat.token"); S.token = null; return showLogin(); }
@@ -194,10 +195,14 @@
     return t.state === "called" ? "start" : "done";
   }
 
+  // Calling is the one action the whole hall sees and hears: focus never waits on "Next", so no
+  // Enter meant for something else calls a visitor (issue 24). The clerk presses it, or Alt+N.
   function focusPrimary() {
     const a = document.activeElement;
     if (a && (a.tagName === "TEXTAREA" || (a.tagName === "INPUT" && a.type !== "checkbox"))) return;
-    const b = document.querySelector(`#actions button[data-action="${primaryAction()}"]`);
+    const action = primaryAction();
+    if (action === "next") { $("ticket-title").focus(); return; }
+    const b = document.querySelector(`#actions button[data-action="${action}"]`);
     if (b && !b.hidden && !b.disabled) b.focus();
   }
 
@@ -326,11 +331,13 @@
 
   async function act(action) {
     if (S.pending) await commitPending(); // the visit before is over: send it first
+    endUncall();
     if (UNDOABLE.includes(action)) return defer(action);
     try {
       if (action === "next") {
         const r = await api("POST", `/counters/${S.counter}/next`);
         say(r ? fmt(T["Called {number}"], { number: fa(r.number) }) : T["Nobody is waiting for this counter's sub-services."]);
+        if (r) offerUncall(r);
       } else {
         const { path, body, text } = request(action);
         await api("POST", path, body);
@@ -367,7 +374,37 @@
     if (!document.activeElement || document.activeElement === document.body || document.activeElement.id === "undo") focusPrimary();
   }
 
+  // A call is sent at once (the wall announces it), so it is taken back by the hub: for a few
+  // seconds the undo bar offers that, and the visitor goes back to their place in line.
+  S.uncallMs = 10000;
+  function offerUncall(ticket) {
+    S.uncall = { number: ticket.number, timer: setTimeout(endUncall, S.uncallMs) };
+    $("undo-text").textContent = fmt(T["Called {number}"], { number: fa(ticket.number) });
+    $("undo-now").hidden = true;
+    $("undo-bar").hidden = false;
+  }
+
+  function endUncall() {
+    if (!S.uncall) return;
+    clearTimeout(S.uncall.timer);
+    S.uncall = null;
+    $("undo-bar").hidden = true;
+    $("undo-now").hidden = false;
+  }
+
+  async function uncall() {
+    const number = S.uncall.number;
+    endUncall();
+    try {
+      await api("POST", `/counters/${S.counter}/uncall`);
+      say(fmt(T["Call taken back: {number} keeps their place in line."], { number: fa(number) }));
+    } catch (e) { failed(e); }
+    await refresh();
+    focusPrimary();
+  }
+
   function undo() {
+    if (S.uncall) return uncall();
     const p = S.pending;
     if (!p) return;
     clearTimeout(p.timer);
@@ -450,7 +487,7 @@
     };
     source.onmessage = null;
     for (const type of ["ticket.issued", "ticket.called", "ticket.recalled", "ticket.started", "ticket.done",
-      "ticket.no_show", "ticket.transferred", "ticket.cancelled", "counter.changed"]) {
+      "ticket.no_show", "ticket.transferred", "ticket.cancelled", "ticket.uncalled", "counter.changed"]) {
       source.addEventListener(type, () => {
         clearTimeout(timer);
         timer = setTimeout(async () => {

@@ -195,11 +195,14 @@
     });
     on("ticket.called", (ev) => { onCall(ev, false); onQueue(ev); });
     on("ticket.recalled", (ev) => { onCall(ev, true); onQueue(ev); });
-    on("ticket.cancelled", (ev) => {
-      state.calls = state.calls.filter((c) => c.ticket !== ev.ticket);
-      render();
-      onQueue(ev);
-    });
+    // a ticket cancelled, or a call taken back at the counter (issue 24): the wall drops the call
+    for (const type of ["ticket.cancelled", "ticket.uncalled"]) {
+      on(type, (ev) => {
+        state.calls = state.calls.filter((c) => c.ticket !== ev.ticket);
+        render();
+        onQueue(ev);
+      });
+    }
     for (const type of ["ticket.issued", "ticket.started", "ticket.done", "ticket.no_show", "ticket.transferred",
       "counter.changed"]) {
       on(type, onQueue);

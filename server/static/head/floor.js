@@ -1,7 +1,7 @@
 // The live floor (D8): queues against targets, counters, alerts, staffing and what-if.
 "use strict";
 const EVENT_TYPES = ["ticket.issued", "ticket.called", "ticket.recalled", "ticket.started", "ticket.done",
-  "ticket.no_show", "ticket.transferred", "ticket.cancelled", "counter.changed", "device.status"];
+  "ticket.no_show", "ticket.transferred", "ticket.cancelled", "ticket.uncalled", "counter.changed", "device.status"];
 let state = null;
 let timer = null;
 let source = null;
@@ -123,7 +123,7 @@ function renderCounters(counters) {
         onclick: () => setState(c.number, "open")}, t("Open"));
     return el("article", {class: "counter " + c.state, "data-counter": c.number},
       el("header", {}, el("b", {}, name(c.name)), el("span", {class: "badge state"}, t(c.state))),
-      el("div", {class: "clerk"}, c.clerk || "—"),
+      el("div", {class: "clerk"}, c.clerk_name || c.clerk || "—"),  // the name the branch gave, not the login
       el("div", {class: "current"}, cur ? [el("bdi", {class: "ticket-no"}, digits(cur.number)), " · ", el("bdi", {}, cur.service),
         " · ", el("bdi", {}, `${num(c.busy_minutes)} ${t("min")}`)] : t("idle")),
       el("div", {class: "stats"}, `${t("Served today")}: ${num(c.served_today)} · ${t("Mean service")}: ${num(c.avg_service_minutes, 1)} ${t("min")}`),

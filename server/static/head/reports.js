@@ -49,7 +49,7 @@ async function load(form) {
     const r = await api("GET", query(form, "json"));
     render(r);
   } catch (e) {
-    err.textContent = e.message;
+    err.textContent = refusal(e);
   }
 }
 
@@ -67,7 +67,8 @@ function render(r) {
   document.getElementById("chart-second-title").textContent =
     t(r.period.kind === "month" ? "Visitors and served per day" : "Visitors and served per unit");
   if (r.period.kind === "month") {
-    second.replaceChildren(barChart(r.daily.map((d) => ({label: digits(Number(d.date.slice(8))), a: d.visitors, b: d.served})),
+    // the month is a Jalali month: its days are labelled 1..30, not by the Gregorian dates they fall on
+    second.replaceChildren(barChart(r.daily.map((d) => ({label: digits(Number(d.jalali.slice(8))), a: d.visitors, b: d.served})),
       [t("Visitors"), t("Served")]));
   } else {
     second.replaceChildren(barChart(r.units.map((u) => ({label: label(u.label).slice(0, 14), a: u.visitors, b: u.served})),
@@ -97,8 +98,15 @@ async function download(form, format) {
     a.click();
     a.remove();
   } catch (e) {
-    err.textContent = e.message;
+    err.textContent = refusal(e);
   }
+}
+
+// A refusal in the head's language: the API's message is English, for logs and scripts.
+function refusal(e) {
+  const code = e.body && e.body.error;
+  return code === "bad_period" ? t("Give a Jalali month such as 1404-07, or a Jalali day such as 1404-07-13.")
+    : e.message;
 }
 
 document.querySelector("[data-print]").addEventListener("click", () => window.print());

@@ -76,7 +76,7 @@
     const source = (S.source = new EventSource("/api/v1/events"));
     const mine = (ev) => { try { return JSON.parse(ev.data).ticket === ticket; } catch (e) { return false; } };
     for (const type of ["ticket.issued", "ticket.called", "ticket.recalled", "ticket.started", "ticket.done",
-      "ticket.no_show", "ticket.transferred", "ticket.cancelled", "ticket.checked_in", "ticket.passed_over",
+      "ticket.no_show", "ticket.transferred", "ticket.cancelled", "ticket.uncalled", "ticket.checked_in", "ticket.passed_over",
       "counter.changed", "queue.changed"]) {
       source.addEventListener(type, (ev) => {
         if (mine(ev)) { clearTimeout(othersTimer); othersTimer = null; update(); return; }
