@@ -165,13 +165,14 @@ def test_report_page_speaks_jalali_and_persian_digits(browser, live_hub) -> None
                             .filter((s, i) => i >= 2 && /^[0-9۰-۹]+$/.test(s))""")  # after the axis' top and 0
     latin = [int(d.translate(str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789"))) for d in days]
     assert days[0] == "۱" and latin == sorted(latin) and max(latin) <= 31, days  # a Jalali month's days, in order
+    page.locator("#chart-daily").screenshot(path=str(docs_dir() / "head-report-month-chart-fa.png"))
     placeholders = page.evaluate("[...document.querySelectorAll('input[name=month], input[name=date]')]"
                                  ".map((i) => i.placeholder)")
     assert placeholders == ["۱۴۰۴-۰۷", "۱۴۰۴-۰۷-۱۳", "۱۴۰۴-۰۷"], placeholders
     page.select_option("select[name=kind]", "daily")
     page.fill("input[name=date]", "1404-13-40")
     page.click("#period button[type=submit]")
-    page.wait_for_function("document.getElementById('report-error').textContent !== ''")
+    page.wait_for_function("() => document.getElementById('report-error').textContent !== ''")
     error = page.text_content("#report-error")
     assert "۱۴۰۴-۰۷-۱۳" in error and not any("a" <= c.lower() <= "z" for c in error), error
 
@@ -206,7 +207,7 @@ def test_consoles_name_clerks_by_the_names_the_branch_gave_them(browser, live_hu
     post(url, "/counters/1/next", token=clerk)
     post(url, "/counters/1/done", token=clerk)
     page = head_page(browser, url)
-    page.wait_for_function("document.querySelector(\"#counters article[data-counter='1'] .clerk\").textContent"
+    page.wait_for_function("() => document.querySelector(\"#counters article[data-counter='1'] .clerk\").textContent"
                            " === 'مریم احمدی'")
     with hub.read() as db:
         report = build_report(db, hub.branch, parse_day(hub.branch.branch_day(hub.clock()).isoformat()))
