@@ -5,5 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-.venv/bin/python}
-domains=$(for po in foundation/locale/*/LC_MESSAGES/*.po; do basename "$po" .po; done | sort -u | tr '\n' ' ')
-"$PY" -P -m babel.messages.frontend -q compile -d foundation/locale -D "$domains"
+# Only a catalogue whose .po is newer than its .mo: Babel stamps each .mo with the minute it was made,
+# so compiling again changes the bytes of a catalogue nobody touched (and the installed copy then
+# differs from the tree's: tests/test_ships.py).
+for po in foundation/locale/*/LC_MESSAGES/*.po; do
+  mo="${po%.po}.mo"
+  if [ ! -f "$mo" ] || [ "$po" -nt "$mo" ]; then
+    "$PY" -P -m babel.messages.frontend -q compile -i "$po" -o "$mo"
+  fi
+done

@@ -9,6 +9,7 @@ and stand before it; with no replay at all, those waiting before it for its sub-
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -41,4 +42,12 @@ def people_ahead(waits: Waits | None, db: Any, ticket: dict[str, Any]) -> Ahead:
     newcomer = newcomers.get(ticket["service"])
     if newcomer is None:
         return Ahead(len(before))
-    return Ahead(round(newcomer.people_ahead) + sum(1 for i in before if i not in per_ticket))
+    joined = sum(1 for i in before if i not in per_ticket)
+    # those the replay counted for its sub-service who have left the line since (called, cancelled,
+    # yesterday's expired at the day's first change) stand before nobody now
+    replayed = list(per_ticket)
+    left = db.execute(
+        f"SELECT count(*) FROM tickets WHERE service=? AND state NOT IN ({','.join('?' * len(IN_LINE))}) "  # noqa: S608
+        f"AND id IN (SELECT value FROM json_each(?))", [ticket["service"], *IN_LINE, json.dumps(replayed)]
+    ).fetchone()[0] if replayed else 0
+    return Ahead(max(round(newcomer.people_ahead) - left, 0) + joined)

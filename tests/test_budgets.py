@@ -361,8 +361,9 @@ def test_one_open_remote_turn_per_phone_across_branches(defaults: Branch, tmp_pa
             page.fill("input[name=pin]", "9999")
             page.click("#login button")
             page.wait_for_selector("#sms-budgets li.near")
-            assert "tehran-02" in page.text_content("#sms-budgets")
-            assert "tehran-01" not in page.text_content("#sms-budgets")
+            # only B is near (both demo hubs carry the same branch name, so count them): 4 of 5 is 80 %
+            assert page.locator("#sms-budgets li").count() == 1
+            assert "۸۰٪" in page.text_content("#sms-budgets li.near")
             assert "۱" in page.text_content("#several-turns")
     finally:
         a.stop()

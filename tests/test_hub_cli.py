@@ -63,7 +63,7 @@ def test_device_add_prints_only_the_token(tmp_path: Path, branch) -> None:  # no
     assert rekey.returncode == 0 and rekey.stdout.strip() != token
     assert client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
     me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {rekey.stdout.strip()}"}).json
-    assert me == {"name": "kiosk-2", "role": "kiosk", "counter": None}
+    assert me == {"name": "kiosk-2", "display_name": None, "role": "kiosk", "counter": None}
     assert navbat("device", "add", "x", "--role", "printer", "--db", str(db_path)).returncode == 2
 
 

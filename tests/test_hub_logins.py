@@ -291,7 +291,7 @@ def test_the_counters_tablet_rates_with_its_own_token(hub: Hub) -> None:
                         "--counter", "8", "--db", str(hub.path)], capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     tablet = {"Authorization": f"Bearer {r.stdout.strip()}"}
-    assert hub.get("/me", tablet).json() == {"name": "tablet-8b", "role": "tablet", "counter": 8}
+    assert hub.get("/me", tablet).json() == {"name": "tablet-8b", "display_name": None, "role": "tablet", "counter": 8}
     assert hub.get("/ratings/pending?counter=8", tablet).json()["ticket"] == ticket["id"]
     r = hub.post("/ratings", {"ticket": ticket["id"], "score": 4}, tablet)  # its counter goes without saying
     assert r.status_code == 201 and r.json()["source"] == "tablet"
