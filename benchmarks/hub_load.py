@@ -184,12 +184,23 @@ def kiosk(url: str, token: str, name: str, rate: float, refresh_s: float, servic
     s.close()
 
 
+def log_in(s: requests.Session, url: str, body: dict) -> str:
+    """A login, as a person at a console would: the hub checks a few PINs at a time and answers 429
+    with Retry-After past that (issue 23), so twenty clerks logging in at once take turns."""
+    for _ in range(60):
+        r = s.post(f"{url}/login", json=body, timeout=30)
+        if r.status_code != 429:
+            return r.json()["token"]
+        time.sleep(float(r.headers.get("Retry-After", "1")))
+    raise SystemExit(f"{body['username']} could not log in: {r.status_code} {r.text}")
+
+
 def clerk(url: str, n: int, serve_s: float, go: threading.Barrier, stop: threading.Event, rec: Recorder) -> None:
     s = requests.Session()
     rng = random.Random(n)
     # Logging in (a PIN hash) and opening the window happen before the measured period.
-    token = s.post(f"{url}/login", json={"username": f"clerk{n}", "pin": pin(n), "counter": n}, timeout=30).json()
-    auth = {"Authorization": f"Bearer {token['token']}"}
+    token = log_in(s, url, {"username": f"clerk{n}", "pin": pin(n), "counter": n})
+    auth = {"Authorization": f"Bearer {token}"}
     s.post(f"{url}/counters/{n}/open", headers=auth, timeout=10)
     go.wait()
     stop.wait(rng.random() * serve_s)  # clerks do not all press at the same moment
@@ -223,7 +234,7 @@ def clerk(url: str, n: int, serve_s: float, go: threading.Barrier, stop: threadi
 def head(url: str, month: str, every: float, go: threading.Barrier, stop: threading.Event, rec: Recorder) -> None:
     """The branch head's report page: last month's report every `every` seconds, one request at a time."""
     s = requests.Session()
-    token = s.post(f"{url}/login", json={"username": "head", "pin": HEAD_PIN}, timeout=30).json()["token"]
+    token = log_in(s, url, {"username": "head", "pin": HEAD_PIN})
     auth = {"Authorization": f"Bearer {token}"}
     go.wait()
     next_at = time.perf_counter()
