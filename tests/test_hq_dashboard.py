@@ -77,7 +77,7 @@ def test_national_view_ranks_provinces_and_drills_down(browser, hq_url: str) -> 
     page.locator("#bars button", has_text="خوزستان").click()
     page.locator("#bars .name", has_text="اهواز").wait_for()
     page.locator("#bars button", has_text="اهواز").click()
-    page.wait_for_function("document.querySelectorAll('#bars button').length === 2")
+    page.wait_for_function("() => document.querySelectorAll('#bars button').length === 2")
     lag = page.locator("#bars button.lag").inner_text()
     assert "هرگز گزارش نداده" in lag and "۰" not in lag.split("\n")[-1]  # lag, not "0 visitors"
     page.locator("#bars button:not(.lag)").click()

@@ -228,7 +228,7 @@ def test_the_head_unlocks_from_the_live_floor(hub) -> None:  # noqa: ANN001
         page.fill("input[name=pin]", PINS["head"])
         page.click("#login button[type=submit]")
         page.click("#alerts button.unlock")  # before: no such button
-        page.wait_for_function("!document.querySelector('#alerts button.unlock')")
+        page.wait_for_function("() => !document.querySelector('#alerts button.unlock')")
     assert hub_login(guesser, "clerk4", counter=4)[0] == 200
 
 
