@@ -187,11 +187,17 @@ class Booker:
                       timeout=10)
 
 
-def _wait_code(log: Path, number: str) -> dict:
+def _codes(log: Path, number: str) -> list[dict]:
+    """The code messages sent to `number` (not its turn's other messages, which carry digits too)."""
+    return [m for m in sms_lines(log) if m["to"] == number and m["text"].startswith("کد نوبت")]
+
+
+def _wait_code(log: Path, number: str, seen: int = 0) -> dict:
+    """The newest code sent to `number` once more than `seen` have been (the outbox sends after the commit)."""
     end = time.monotonic() + 10
     while time.monotonic() < end:
-        found = [m for m in sms_lines(log) if m["to"] == number]
-        if found:
+        found = _codes(log, number)
+        if len(found) > seen:
             return found[-1]
         time.sleep(0.02)
     raise AssertionError(f"no code for {number}")
@@ -285,8 +291,9 @@ class Branchside:
         """A remote turn with the phone's code (a new one if `fresh` or none was asked here yet)."""
         if fresh or number not in self.codes:
             self.clock.advance(seconds=61)
+            seen = len(_codes(self.log, number))
             assert requests.post(f"{self.url}/api/v1/remote/verify", json={"phone": number}, timeout=10).ok
-            self.codes[number] = code_from(_wait_code(self.log, number))
+            self.codes[number] = code_from(_wait_code(self.log, number, seen))
         return requests.post(f"{self.url}/api/v1/remote/tickets", timeout=10,
                              json={"service": "IN1", "phone": number, "code": self.codes[number]})
 
