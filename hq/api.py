@@ -34,6 +34,12 @@ def _bearer() -> str | None:
     return head[7:].strip() if head.startswith("Bearer ") else None
 
 
+def _bearer_branch(conn: Any) -> str | None:
+    """The branch whose HQ token the request carries (its hub shipping, polling or asking), or None."""
+    token = _bearer()
+    return accounts.branch_of(conn, token) if token else None
+
+
 def _body() -> dict[str, Any] | None:
     body = request.get_json(silent=True)
     return body if isinstance(body, dict) else None
@@ -241,10 +247,9 @@ def complaints() -> Any:
 @_errors_counted("submissions")
 def submit_month() -> Any:
     """A branch head's monthly report (D9), forwarded by their hub with the branch's token."""
-    token = _bearer()
     body = _body()
     with pool().connection() as conn:
-        branch = accounts.branch_of(conn, token) if token else None
+        branch = _bearer_branch(conn)
         if branch is None:
             return error(401, "unauthorized", "a branch token is needed")
         if body is None or not isinstance(body.get("month"), str) or not isinstance(body.get("note") or "", str):
@@ -295,9 +300,8 @@ def national_report() -> Any:
 @bp.post("/hq/ingest")
 @_errors_counted("ingest")
 def ingest_batch() -> Any:
-    token = _bearer()
     with pool().connection() as conn:
-        branch = accounts.branch_of(conn, token) if token else None
+        branch = _bearer_branch(conn)
         if branch is None:
             return error(401, "unauthorized", "a branch token is needed (navbat hq branch add)")
         body = _body()
@@ -327,9 +331,8 @@ def ingest_batch() -> Any:
 def open_turn_check() -> Any:
     """A hub, before a remote turn (issue 23): does this phone (a hash) hold an open turn at another
     branch? If not, the turn is claimed for the asking branch (hq/budgets.py)."""
-    token = _bearer()
     with pool().connection() as conn:
-        branch = accounts.branch_of(conn, token) if token else None
+        branch = _bearer_branch(conn)
         if branch is None:
             return error(401, "unauthorized", "a branch token is needed (navbat hq branch add)")
         body = _body()
