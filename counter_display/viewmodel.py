@@ -23,12 +23,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from navbat.counter_display.announce import Announcement
+from navbat.foundation import event_types as E
 from navbat.foundation.i18n import gettext_for
 from navbat.foundation.persian import digits, format_date
 from navbat.foundation.wording import wait_of
 
-CALL_EVENTS = ("ticket.called", "ticket.recalled")
-QUEUE_CHANGED = "queue.changed"  # the hub's estimates moved; no id, not in the log
+CALL_EVENTS = (E.TICKET_CALLED, E.TICKET_RECALLED)
+QUEUE_CHANGED = E.QUEUE_CHANGED  # the hub's estimates moved; no id, not in the log
 ANNOUNCE_WITHIN_S = 90  # calls older than this (caught up after an outage) are shown, not spoken
 HISTORY = 7
 
@@ -151,18 +152,18 @@ class WallModel:
         if "queue" in event:
             self.merge_queue(event["queue"])
         # a ticket or counter event replayed from the log (after a reconnect) may lack "queue"
-        reaction = Reaction(refresh=(kind.startswith("ticket.") or kind == "counter.changed") and "queue" not in event)
+        reaction = Reaction(refresh=(kind.startswith("ticket.") or kind == E.COUNTER_CHANGED) and "queue" not in event)
         if kind in CALL_EVENTS:
             at = _parse(event.get("at"))
             previous = next((c for c in self.calls if c.ticket == event["ticket"]), None)
             self.calls = [c for c in self.calls if c.ticket != event["ticket"]]
             call = Call(event["ticket"], event["number"], event["counter"], event.get("service", ""), at,
-                        (previous.recalls + 1) if (previous and kind == "ticket.recalled") else 0)
+                        (previous.recalls + 1) if (previous and kind == E.TICKET_RECALLED) else 0)
             self.calls = [call, *self.calls][: self.history + 1]
             now = now or dt.datetime.now(dt.UTC)
             if at is None or (now - at).total_seconds() <= ANNOUNCE_WITHIN_S:
-                reaction.announce = Announcement(call.number, call.counter, recall=kind == "ticket.recalled")
-        elif kind in ("ticket.cancelled", "ticket.uncalled"):  # a call taken back at the counter: dropped
+                reaction.announce = Announcement(call.number, call.counter, recall=kind == E.TICKET_RECALLED)
+        elif kind in (E.TICKET_CANCELLED, E.TICKET_UNCALLED):  # a call taken back at the counter: dropped
             self.calls = [c for c in self.calls if c.ticket != event.get("ticket")]
         return reaction
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlite_utils
+from navbat.foundation import event_types as E
 from navbat.foundation.config import Branch
 from navbat.server.events import Event
 from navbat.server.queries import Derived, Row, serving, waiting_counts
@@ -142,7 +143,7 @@ def touched(branch: Branch, events: list[Event]) -> set[str]:
         d = ev.data
         if ev.type.startswith("ticket."):
             codes.update(c for c in (d.get("service"), d.get("from_service")) if c)
-        elif ev.type == "counter.changed":
+        elif ev.type == E.COUNTER_CHANGED:
             cfg = branch.counter(d["counter"])
             codes.update(d.get("services") or {})
             codes.update(s.code for s in (cfg.services if cfg else []))
