@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -28,6 +29,8 @@ from navbat.foundation.persian import latin_digits
 from navbat.hq.accounts import add_branch
 from navbat.hq.ingest import BadBatch, ingest
 from navbat.server import projection, remote_sweep, sms
+from navbat.server.db import Store
+from navbat.server.dbcheck import check
 from navbat.server.hub import Hub
 from navbat.server.shipping import Shipper
 
@@ -229,3 +232,36 @@ def test_hq_takes_the_new_events_typed(day: Day, hq_db: str) -> None:  # noqa: F
                 ingest(conn, "tehran-01", batch)
             assert refused.value.path == f"events[0].{path}"
         assert conn.execute("SELECT max(id) AS id FROM events WHERE branch=%s", ["tehran-01"]).fetchone()["id"] == last
+
+
+def test_a_0_2_0_database_upgrades_with_its_facts_in_the_log(tmp_path: Path) -> None:
+    """Release 0.2.0 kept remote turns, bookings, settings and shares outside its log
+    (tests/fixtures/make_remote_fixture.py): m011 writes those facts to the log, moves the phones
+    beside it, and the tables are then what the log folds to (navbat check rebuilds and compares)."""
+    db = tmp_path / "hub.sqlite"
+    shutil.copyfile(Path(__file__).resolve().parent / "fixtures" / "hub-0.2.0-remote.sqlite", db)
+    facts = {"remote_turns": "ticket_id, branch_day, joined_at, checked_in_at, passed_at, come_now_at, "
+                             "called_sms_at, ended",
+             "appointments": "id, code, service, day, start, due_at, state, booked_at, cancelled_at, checked_in_at, "
+                             "ticket_id",
+             "remote_settings": "*", "appointment_shares": "*", "device_status": "name, kind, status, detail"}
+
+    def read(table: str, columns: str) -> list[tuple]:
+        with closing(sqlite3.connect(db)) as conn:
+            return conn.execute(f"SELECT {columns} FROM {table} ORDER BY 1").fetchall()  # noqa: S608
+
+    before = {t: read(t, c) for t, c in facts.items()}
+    phones = read("remote_turns", "ticket_id, phone, phone_hash") + read("appointments", "id, phone, address")
+    assert [r[-1] for r in before["remote_turns"]] == ["done", "expired", "cancelled"] and len(phones) == 6
+    assert check(db) == []  # an old file is checked as this release reads it (a migrated copy)
+    Store(db).close()  # opens and migrates the file itself
+    assert check(db) == []
+    assert {t: read(t, c) for t, c in facts.items()} == before
+    assert read("remote_phones", "*") + read("appointment_contacts", "*") == phones
+    kinds = [r[0] for r in read("events", "type")]
+    for kind, count in ((E.REMOTE_COME_NOW, 2), (E.REMOTE_CALL_SENT, 1), (E.APPOINTMENT_BOOKED, 3),
+                        (E.APPOINTMENT_CANCELLED, 1), (E.APPOINTMENT_CHECKED_IN, 1), (E.SETTINGS_CHANGED, 2),
+                        (E.APPOINTMENT_SHARES_SET, 1)):
+        assert kinds.count(kind) == count, kind
+    for (data,) in read("events", "data"):
+        assert not re.search(r"0?9\d{9}", data), data
