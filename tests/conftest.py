@@ -23,7 +23,6 @@ import navbat.server.auth  # noqa: F401  (loads the submodule used as server.aut
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from hq_support import SHARED_CLUSTER, hq_db, hq_process, pg_cluster, stop_shared_cluster  # noqa: F401 (fixtures)
 from navbat.foundation.config import DEFAULT_CONFIG, Branch, load_config
 from navbat.foundation.remote import Budgets
 from navbat.server.app import create_app
@@ -34,11 +33,17 @@ from navbat.server.serve import HubServer
 
 from navbat import server  # noqa: I001
 
+# The support modules whose fixtures every test module may use without importing them (a fixture
+# imported into a module is that module's own: a session fixture so imported is made once per module).
+pytest_plugins = ("hq_support", "counter_support", "relay_support", "remote_support")
+
 
 def pytest_configure(config: pytest.Config) -> None:
     """The run's controller (the only process without `workerinput`) names the cluster's folder;
     the xdist workers it starts inherit the name. Each worker gets a Kivy home of its own (Kivy
     writes its config.ini there on first start)."""
+    from hq_support import SHARED_CLUSTER  # here: hq_support imports this module
+
     if not hasattr(config, "workerinput"):
         # made by the first test that needs it
         os.environ[SHARED_CLUSTER] = os.path.join(tempfile.gettempdir(), f"navbat-pg-{uuid.uuid4().hex[:12]}")
@@ -50,6 +55,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     """After every worker is done: the run's cluster stops (if a test started it)."""
+    from hq_support import SHARED_CLUSTER, stop_shared_cluster
+
     if not hasattr(config, "workerinput") and os.environ.get(SHARED_CLUSTER):
         stop_shared_cluster(os.environ.pop(SHARED_CLUSTER))
 

@@ -11,8 +11,11 @@ conftest.py imports these fixtures, so every test module has them without import
 from __future__ import annotations
 
 import atexit
+import contextlib
+import datetime as dt
 import functools
 import itertools
+import json
 import os
 import shutil
 import signal
@@ -27,9 +30,16 @@ from pathlib import Path
 import psycopg
 import pytest
 import requests
+from conftest import make_app
 from filelock import FileLock
+from navbat.hq.accounts import add_branch
+from navbat.hq.ingest import ingest
 from navbat.hq.pgcluster import Cluster
+from navbat.server.hub import Hub
+from navbat.server.refusals import Conflict
+from navbat.server.shipping import Shipper
 from psycopg.rows import dict_row
+from reports_support import DAY, FakeClock, build_day
 
 _names = itertools.count(1)
 SHARED_CLUSTER = "NAVBAT_TEST_PG"  # the environment variable naming the run's cluster folder
@@ -169,7 +179,6 @@ DEMO_BRANCHES = (
 def seed_branches(url: str, branch, days: list, lagging: str = "ahvaz-05") -> None:  # noqa: ANN001
     """Registers DEMO_BRANCHES and ingests simulated days for each (all but `lagging`, which never reports)."""
     from navbat.hq.accounts import add_branch
-    from navbat.hq.ingest import ingest
     from navbat.hq.simulated import day_events, simulated_day
     from navbat.server.shipping import profile
 
@@ -189,3 +198,47 @@ def seed_branches(url: str, branch, days: list, lagging: str = "ahvaz-05") -> No
                         "profile": {**profile(branch), "name": {"fa": f"شعبه {region}", "en": bid}}}
                 ingest(conn, bid, body)
                 after, ticket = events[-1]["id"], ticket + sum(e["type"] == "ticket.issued" for e in events)
+
+
+@pytest.fixture
+def day_hub(branch, tmp_path: Path) -> Hub:  # noqa: ANN001
+    clock = FakeClock()
+    app = make_app(branch, tmp_path / "branch.sqlite", CLOCK=clock)
+    hub = app.extensions["navbat.hub"]
+    hub.test_clock, hub.test_app = clock, app
+    build_day(hub, clock)
+    yield hub
+    hub.stop()
+
+
+def busy_day(hub: Hub, clock: FakeClock, tickets: int, day: dt.date = DAY) -> None:
+    """`tickets` visits on `day` from 08:00, served one after another at counters 1 and 6."""
+    floor = hub.floor
+    clock.at("07:50", day)
+    floor.set_services(1, {"PR1": 1.0}, "head")
+    floor.set_services(6, {"PN1": 1.0}, "head")
+    for counter in (1, 6):
+        with contextlib.suppress(Conflict):  # already open (the day before was not closed)
+            floor.set_counter_state(counter, "open", f"clerk{counter}")
+    for i in range(tickets):
+        clock.now = clock.now.replace(hour=8) + dt.timedelta(seconds=20 * i)
+        floor.issue_ticket("PR1" if i % 2 else "PN1", None, f"busy-{day}-{i}", "kiosk-1")
+        counter = 1 if i % 2 else 6
+        floor.call_next(counter, f"clerk{counter}")
+        clock.now += dt.timedelta(seconds=5)
+        floor.act(counter, "done", f"clerk{counter}", outcome="served")
+
+
+def branch_events(hub: Hub) -> list[tuple]:
+    with hub.read() as db:
+        rows = db.execute("SELECT id, at, type, data FROM events ORDER BY id")
+        return [(r[0], r[1], r[2], json.loads(r[3])) for r in rows]
+
+
+def register(url: str, branch_id: str = "tehran-01", province: str = "تهران") -> str:
+    with connect(url) as conn:
+        return add_branch(conn, branch_id, province, "مرکزی", "1")
+
+
+def shipper_for(hub: Hub, url: str, token: str, **kw) -> Shipper:  # noqa: ANN003
+    return Shipper(hub.store.path, hub.branch, url, token, **kw)

@@ -35,7 +35,7 @@ import pytest
 import requests
 import yaml
 from branch_day_support import Cable, Piece, read_env_file, read_unit, wait_until
-from hq_support import free_port, pg_cluster  # noqa: F401
+from hq_support import free_port
 from PIL import Image
 
 pytestmark = [pytest.mark.slow, pytest.mark.gui,

@@ -30,8 +30,8 @@ from navbat.server.auth import add_device
 from navbat.server.db import migrations
 from navbat.server.dbcheck import check
 from navbat.server.hub import EXTENSION
-from test_reports import DAY, FakeClock
-from test_sms import code_from, read_log
+from reports_support import DAY, FakeClock
+from sms_support import code_from, read_log
 
 from navbat.cli import main
 
