@@ -268,7 +268,7 @@ def test_pip_upgrade_from_the_tagged_release_keeps_the_branch(tmp_path_factory: 
     began = time.monotonic()
     old_wheel = build_release_wheel(old, where / "release")
     print(f"wheel of {old}: {time.monotonic() - began:.1f} s")
-    bundle = build_bundle(tmp_path_factory.getbasetemp() / "bundle")
+    bundle = build_bundle(tmp_path_factory)
     print(f"bundle (shared with test_install): {time.monotonic() - began:.1f} s")
     assert bundle.version != old
     # The branch PC on the old release, its dependencies from the bundle's wheelhouse: no index.
