@@ -32,10 +32,10 @@ def _page(step: str, status: int = 200, error: str | None = None, **values: obje
     code = values.pop("service", None) or request.args.get("service")
     chosen = items.get(code) if isinstance(code, str) else None
     with hub.read() as db:
-        settings = remote_settings.current(db, hub.branch)
+        settings = hub.settings.remote(db)
     closed = None
     try:
-        remote_settings.refuse_if_closed(hub.branch, settings, hub.clock(), hub.ignore_hours)
+        remote_settings.refuse_if_closed(hub.branch, settings, hub.clock(), hub.settings.ignore_hours)
     except Refused as exc:
         closed = exc.code
     return render_template(
