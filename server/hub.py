@@ -12,7 +12,6 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import sqlite_utils
@@ -24,6 +23,7 @@ from navbat.server.estimates import Estimates, Waits
 from navbat.server.events import Event, EventBus
 from navbat.server.floor import Floor
 from navbat.server.queries import events_after, last_event_id
+from navbat.server.settings import Settings
 from navbat.server.times import Clock
 
 EXTENSION = "navbat.hub"
@@ -39,6 +39,7 @@ class Hub:
     bus: EventBus
     estimates: Estimates
     floor: Floor
+    settings: Settings  # what it runs by: branch file, secrets, flags, the head's overrides (server/settings.py)
     _published: dict[str, Any] = field(default_factory=dict)
     on_stop: list[Callable[[], None]] = field(default_factory=list)  # workers of other parts (server/sms.py)
 
@@ -72,15 +73,16 @@ class Hub:
             stop()
 
 
-def open_hub(branch: Branch, db_path: str | Path, clock: Clock, ignore_hours: bool = False) -> Hub:
-    store = Store(db_path)
+def open_hub(settings: Settings, clock: Clock) -> Hub:
+    branch, ignore_hours = settings.branch, settings.ignore_hours
+    store = Store(settings.db_path)
     estimates = Estimates(store, branch, clock)
     with store.read() as db:
         last = last_event_id(db)
     hub: Hub
     bus = EventBus(lambda since: hub.events_since(since), last)
     floor = Floor(store, branch, bus, estimates, clock, ignore_hours)
-    hub = Hub(branch, clock, ignore_hours, store, bus, estimates, floor)
+    hub = Hub(branch, clock, ignore_hours, store, bus, estimates, floor, settings)
     estimates.on_refresh = hub._estimates_refreshed
     return hub
 

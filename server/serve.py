@@ -19,7 +19,6 @@ from pathlib import Path
 import h11
 import uvicorn
 from flask import Flask
-from navbat.foundation.config import Branch
 from navbat.server import logs
 from navbat.server.app import create_app
 from navbat.server.asgi import HubASGI
@@ -29,6 +28,7 @@ from navbat.server.db import checkpoint_in_background
 from navbat.server.guards import HEADERS_TOO_LARGE, SAFETY_HEADERS
 from navbat.server.holder import hold
 from navbat.server.hub import EXTENSION
+from navbat.server.settings import Settings
 
 # uvicorn's limit on a request's head, above the hub's (server.guards: 32 KB), so a request
 # between the two gets the hub's JSON 431 from Flask; past it, the protocol below answers the
@@ -127,16 +127,18 @@ class HubServer:
         return stop
 
 
-def serve(branch: Branch, db_path: str, host: str, port: int, threads: int = THREADS,
-          ignore_hours: bool = False, sms_log: str | None = None, relay_to: tuple[str, str] | None = None) -> None:
+def serve(settings: Settings) -> None:
+    """`navbat hub` (and `navbat demo`): serves until SIGTERM, by the one settings object."""
+    branch, db_path, host, port, threads = (settings.branch, settings.db_path, settings.host, settings.port,
+                                            settings.threads)
     Path(db_path).parent.mkdir(parents=True, exist_ok=True)
     held = hold(db_path)  # HeldByHub if another hub runs on this file; kept until the process ends
-    app = create_app({"BRANCH": branch, "DB_PATH": db_path, "IGNORE_HOURS": ignore_hours, "SMS_LOG": sms_log})
+    app = create_app({"SETTINGS": settings})
     app.extensions["navbat.holder"] = held
-    if relay_to:  # HQ's relay of visitors' public pages (issue 18): a long-poll beside the shipper
+    if settings.hq:  # HQ's relay of visitors' public pages (issue 18): a long-poll beside the shipper
         from navbat.server.relay import RelayClient
 
-        RelayClient(app, *relay_to).start()
+        RelayClient(app, settings.hq.url, settings.hq.token).start()
     checkpoint_in_background(app.extensions[EXTENSION].store)
     logs.configure()  # one line per record on stdout: journald
     quiet_accept_errors()

@@ -6,8 +6,8 @@ Nothing here runs on the request path and nothing waits on HQ: a dead HQ or a cu
 the log as it is and the backlog grows (backlog(), shown on /head). A batch whose answer was lost
 is sent again; HQ keys events on (branch, event id), so it is stored once.
 
-The link is one-way for now; a branch-bound channel (turns relayed from HQ) would ride on the
-same answer (HQ can add fields beside its marks) or on a stream of its own.
+Shipping runs one way, hub to HQ. The other way is server/relay.py: the hub keeps a long-poll
+open to HQ and runs the visitors' requests HQ relays to it (its public pages), on threads of its own.
 
 Each batch also carries the SMS budget's use (HQ's dashboard warns as it nears) and the slow hashes
 of the phones holding an open remote turn here (issue 23). Before a remote turn the hub asks HQ

@@ -54,7 +54,7 @@ def test_a_0_1_0_database_migrates_and_the_hub_works_on_it(branch, tmp_path: Pat
     db = tmp_path / "hub.sqlite"
     shutil.copyfile(FIXTURES / "hub-0.1.0.sqlite", db)
     old = applied(db)
-    names = [m.name for m in migrations._migrations]
+    names = migrations.names
     assert old and old == [n for n in names if n in old]  # the release's migrations are this code's, in order
     before = month_total(db, capsys)  # the report command itself opens (and migrates) the file
 
