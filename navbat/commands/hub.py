@@ -48,15 +48,9 @@ def run(args: argparse.Namespace) -> int:
     if bool(args.hq) != bool(args.hq_token):
         print("navbat hub: --hq and the HQ token (NAVBAT_HQ_TOKEN, or --hq-token) go together", file=sys.stderr)
         return 2
-    if args.hq:
-        from navbat.server.db import Store
-        from navbat.server.shipping import Shipper
-
-        Store(args.db).close()  # migrated before the shipper reads it
-        Shipper(args.db, branch, args.hq, args.hq_token).start()
     try:
         serve(branch, args.db, args.host, args.port, threads=args.threads, ignore_hours=args.ignore_hours,
-              sms_log=args.sms_log, relay_to=(args.hq, args.hq_token) if args.hq else None)
+              sms_log=args.sms_log, link=(args.hq, args.hq_token) if args.hq else None)
     except HeldByHub as exc:
         print(f"navbat hub: {exc}", file=sys.stderr)
         return 2
