@@ -22,7 +22,7 @@ class Unavailable(Exception):
     """The worker process cannot take the job now (stopped, in its back-off, or given up)."""
 
 
-class Process(Worker):
+class ProcessWorker(Worker):
     """One child process running jobs one at a time: `call(fn, *args)` (fn importable by name, as
     pickle needs). Made on the first call, not at start: most of a hub's life needs no child, and a
     test makes hundreds of hubs."""

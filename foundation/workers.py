@@ -12,13 +12,13 @@ Four kinds cover the product:
   (1 s, 2 s, … 60 s); past `give_up_after` failures in a row it shows "failed" and stops trying.
 - `Task`: a thread running one function to its end (a server's loop, in tests).
 - `ThreadPool`: a pool of threads for short jobs (a request's Flask call, a relayed request).
-- `Process`: one child process ("spawn") that runs one job at a time, so pure-Python work
+- `ProcessWorker`: one child process ("spawn") that runs one job at a time, so pure-Python work
   (a big hall's replays, a month's report) never holds the parent's interpreter lock. A child
   that dies or overruns is killed and made again after a back-off; meanwhile `call` raises
   `Unavailable` and the caller does the work itself. The child leaves when the parent's end of its
   pipe closes (the parent exited, however it went).
 
-`Process` lives in foundation/worker_process.py. Nothing outside these two modules makes a thread
+`ProcessWorker` lives in foundation/worker_process.py. Nothing outside these two modules makes a thread
 or a process in the hub or HQ (tests/test_architecture.py holds it so; devices — kiosk, displays,
 printers — keep their own).
 """

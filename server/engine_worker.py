@@ -4,7 +4,7 @@ A refresh of a hall of 1,000 replays for a tenth of a second or more of pure Pyt
 refresh thread it would share the GIL with every request: a kiosk's ticket, whose SQLite calls
 each give the lock up and wait to get it back, would wait behind it (issue 27: 249 ms p99 at
 1,000 waiting). The engine is pure (queueing/ imports nothing of the hub), so the same call runs
-in one worker process (foundation/workers.py's Process, one of the hub's workers) and gives the
+in one worker process (foundation/worker_process.py's ProcessWorker, one of the hub's workers) and gives the
 same numbers. A small hall stays on the thread: the worker's round trip would cost more than its
 replays. While the process is unavailable (it died and waits out its back-off before it is made
 again, or it failed for good), refreshes run on the thread, as they did before there was a worker.
@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 
-from navbat.foundation.worker_process import Process, Unavailable
+from navbat.foundation.worker_process import ProcessWorker, Unavailable
 
 from navbat import queueing
 
@@ -27,7 +27,7 @@ TIMEOUT_S = 60.0
 class EngineWorker:
     def __init__(self, from_waiting: int = FROM_WAITING) -> None:
         self.from_waiting = from_waiting
-        self.worker = Process("engine", timeout_s=TIMEOUT_S)
+        self.worker = ProcessWorker("engine", timeout_s=TIMEOUT_S)
 
     def estimate_floor(self, state: queueing.QueueState, rules: queueing.Rules, services: Iterable[str],
                        ) -> tuple[dict[int, queueing.Estimate], dict[str, queueing.Estimate]]:

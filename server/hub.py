@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import sqlite_utils
 from flask import current_app
 from navbat.foundation.config import Branch
-from navbat.foundation.worker_process import Process
+from navbat.foundation.worker_process import ProcessWorker
 from navbat.foundation.workers import STOP_WITHIN_S, Workers
 from navbat.server import summaries
 from navbat.server.db import Store
@@ -48,7 +48,7 @@ class Hub:
     estimates: Estimates
     floor: Floor
     workers: Workers
-    reports: Process  # the report process (server/reports/worker.py)
+    reports: ProcessWorker  # the report process (server/reports/worker.py)
     link: Shipper | None = None  # to headquarters, if this hub ships there (server/shipping.py)
     _published: dict[str, Any] = field(default_factory=dict)
 

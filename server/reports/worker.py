@@ -4,7 +4,7 @@ A busy month is about a second of pure Python (folding 100,000 events). In the h
 that second would be taken from every kiosk and clerk, whatever the locks, since one
 interpreter runs one thread at a time; in a worker process it runs beside them, on its own
 connection and its own snapshot of the file. The process is the hub's `reports` worker
-(foundation/workers.py's Process): made on the first report, stopped with the hub.
+(foundation/worker_process.py's ProcessWorker): made on the first report, stopped with the hub.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import sqlite3
 
 import sqlite_utils
 from navbat.foundation.config import Branch
-from navbat.foundation.worker_process import Process, Unavailable
+from navbat.foundation.worker_process import ProcessWorker, Unavailable
 from navbat.server.db import Store
 from navbat.server.reports.figures import Report, build_report
 from navbat.server.reports.period import Period
@@ -21,8 +21,8 @@ from navbat.server.reports.period import Period
 TIMEOUT_S = 600.0  # a year's report on a slow PC; the head's request waits for it
 
 
-def reports_worker() -> Process:
-    return Process("reports", timeout_s=TIMEOUT_S)
+def reports_worker() -> ProcessWorker:
+    return ProcessWorker("reports", timeout_s=TIMEOUT_S)
 
 
 def _build(db_path: str, branch: Branch, period: Period) -> Report:
@@ -37,7 +37,7 @@ def _build(db_path: str, branch: Branch, period: Period) -> Report:
         conn.close()
 
 
-def report(worker: Process, store: Store, branch: Branch, period: Period, in_process: bool = False) -> Report:
+def report(worker: ProcessWorker, store: Store, branch: Branch, period: Period, in_process: bool = False) -> Report:
     """The period's report, from the worker process (or, asked or if the worker is unavailable, from a
     snapshot here)."""
     if not in_process:
