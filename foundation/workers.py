@@ -5,11 +5,12 @@ application object (the hub's `Hub`, HQ's app) holds its workers in one `Workers
 them together and stops them together within one bound (SIGTERM), as pyeventsourcing/eventsourcing's
 `Runner` does for a system's followers.
 
-Four kinds cover the product:
+These kinds cover the product:
 - `Loop`: a thread calling `step()` again and again; `step` returns how long to wait before the
   next call (a `wake` cuts the wait short). A step that raises is the loop dying: it is logged,
   the worker shows "restarting" with the error, and it runs again after a back-off that doubles
   (1 s, 2 s, … 60 s); past `give_up_after` failures in a row it shows "failed" and stops trying.
+- `Held`: a library's threads (a database pool), closed when stopped.
 - `Task`: a thread running one function to its end (a server's loop, in tests).
 - `ThreadPool`: a pool of threads for short jobs (a request's Flask call, a relayed request).
 - `ProcessWorker`: one child process ("spawn") that runs one job at a time, so pure-Python work
@@ -248,6 +249,26 @@ class ThreadPool(Worker):
         for thread in list(self._threads):
             thread.join(max(until - time.monotonic(), 0.0))
         return not any(t.is_alive() for t in self._threads)
+
+
+class Held(Worker):
+    """Something the application opened whose threads are a library's (psycopg's connection pool):
+    stopping it is closing it, within the time `join` is given."""
+
+    def __init__(self, name: str, close: Callable[[float], None]) -> None:
+        super().__init__(name)
+        self._close, self._closed = close, False
+
+    def start(self) -> None:
+        if not self.stopping:
+            self._state = RUNNING
+
+    def join(self, timeout: float) -> bool:
+        if not self._closed:
+            self._closed = True
+            self._close(max(timeout, 0.1))
+        self._state = STOPPED
+        return True
 
 
 W = TypeVar("W", bound=Worker)
