@@ -17,6 +17,9 @@ from psycopg_pool import PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 WORKERS = "navbat.hq.workers"
+# On SIGTERM uvicorn gives open requests (a branch's relay poll is held up to 30 s) this long, then the
+# workers get the rest of foundation.workers.STOP_WITHIN_S (hq/asgi.py's lifespan).
+GRACEFUL_S = 2.0
 
 
 def create_app(config: dict[str, Any]) -> Flask:

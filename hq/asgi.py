@@ -16,7 +16,7 @@ from typing import Any
 
 from a2wsgi import WSGIMiddleware
 from navbat.foundation.workers import STOP_WITHIN_S, ThreadPool
-from navbat.hq.app import WORKERS, create_app
+from navbat.hq.app import GRACEFUL_S, WORKERS, create_app
 from navbat.hq.relay_asgi import RelayApp
 from navbat.server.bodyfirst import BodyFirst
 from navbat.server.connlimits import Limits, quiet_accept_errors
@@ -46,7 +46,7 @@ async def _lifespan(receive: Any, send: Any) -> None:
         elif message["type"] == "lifespan.shutdown":
             started = time.monotonic()
             await relay.hub.close()
-            late = workers.stop(STOP_WITHIN_S - (time.monotonic() - started))
+            late = workers.stop(STOP_WITHIN_S - GRACEFUL_S - (time.monotonic() - started))
             left = sorted(t.name for t in threading.enumerate() if t is not threading.current_thread())
             print(f"navbat hq worker {os.getpid()} stopped: {len(list(workers))} workers in "
                   f"{time.monotonic() - started:.1f} s{'; still running: ' + ', '.join(late) if late else ''}; "

@@ -103,11 +103,13 @@ class HubServer:
                                 limit_concurrency=self.limits.connections, timeout_keep_alive=self.limits.keep_alive_s,
                                 timeout_graceful_shutdown=2, h11_max_incomplete_event_size=MAX_HEADER_BYTES)
         self.server = _Server(config)
+        self.signalled_at: float | None = None  # time.monotonic() of the SIGTERM: the stop's bound counts from it
         self.server.handle_exit = self._on_signal  # uvicorn installs self.handle_exit for SIGINT and SIGTERM
 
     def _on_signal(self, sig: int, frame: object) -> None:
         """SIGTERM (systemctl stop) or Ctrl-C: the live streams end now; left open, uvicorn cancelled
         them after its graceful timeout, each with a traceback in the journal."""
+        self.signalled_at = self.signalled_at or time.monotonic()
         self.asgi.close_streams()
         uvicorn.Server.handle_exit(self.server, sig, frame)
 
@@ -144,6 +146,7 @@ def serve(branch: Branch, db_path: str, host: str, port: int, threads: int = THR
                       "CHECKPOINTS": True, **hq})
     app.extensions["navbat.holder"] = held
     hub = app.extensions[EXTENSION]
+    server: HubServer | None = None
     try:
         logs.configure()  # one line per record on stdout: journald
         quiet_accept_errors()
@@ -156,9 +159,10 @@ def serve(branch: Branch, db_path: str, host: str, port: int, threads: int = THR
         signal.signal(signal.SIGTERM, lambda *_: None)
         server.run()
     finally:
-        started = time.monotonic()
-        late = hub.stop(STOP_WITHIN_S)
+        started = (server.signalled_at if server else None) or time.monotonic()
+        late = hub.stop(max(STOP_WITHIN_S - (time.monotonic() - started), 0.5))  # 5 s from the signal, in all
         left = sorted(t.name for t in threading.enumerate() if t is not threading.current_thread())
-        print(f"navbat hub stopped: {len(list(hub.workers))} workers in {time.monotonic() - started:.1f} s"
-              f"{'; still running: ' + ', '.join(late) if late else ''}; threads left: {', '.join(left) or 'none'}",
-              flush=True)
+        if server is not None:  # it ran (a port taken is its own one-line error, from the command)
+            print(f"navbat hub stopped: {len(list(hub.workers))} workers in {time.monotonic() - started:.1f} s"
+                  f"{'; still running: ' + ', '.join(late) if late else ''}; threads left: {', '.join(left) or 'none'}",
+                  flush=True)

@@ -27,7 +27,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 API = "/api/v1"
 NAVBAT = str(Path(sys.executable).parent / "navbat")  # the console script the units run
-SLACK_S = 3.0  # uvicorn's own graceful shutdown (2 s) and the interpreter's exit, beside the workers' bound
+SLACK_S = 1.5  # the interpreter's exit after the workers' bound (which counts from the signal)
 
 
 def until(check: Callable[[], object], timeout: float = 20.0, what: str = "") -> object:
