@@ -173,15 +173,13 @@ def test_head_submits_the_month_through_the_hub(day_hub: Hub, hq_db: str, hq_pro
                                                      ).json["token"]}
     body = {"month": "1404-07", "note": "همه چیز رو به راه بود"}
     assert client.post("/api/v1/head/monthly-submission", json=body, headers=head).json["error"] == "no_headquarters"
-    shipper = shipper_for(day_hub, hq_process.url, token).start()
-    try:
-        r = client.post("/api/v1/head/monthly-submission", json=body, headers=head)
-        assert r.status_code == 200 and r.json["month"] == "1404-07"
-        bad = client.post("/api/v1/head/monthly-submission", json={"month": "1404-99"}, headers=head)
-        assert bad.status_code == 400
-    finally:
-        shipper.stop()
-    assert shipping.ACTIVE is None
+    shipping.attach(day_hub, shipper_for(day_hub, hq_process.url, token))  # the hub's link, and one of its workers
+    assert "hq-shipping" in [h.name for h in day_hub.workers.health()]
+    r = client.post("/api/v1/head/monthly-submission", json=body, headers=head)
+    assert r.status_code == 200 and r.json["month"] == "1404-07"
+    bad = client.post("/api/v1/head/monthly-submission", json={"month": "1404-99"}, headers=head)
+    assert bad.status_code == 400
+    assert day_hub.stop() == []  # the shipper stopped with the hub's other workers, within the bound
     with connect(hq_db) as conn:
         row = conn.execute("SELECT note, submitted_by FROM submissions WHERE branch='tehran-01'").fetchone()
     assert row == {"note": "همه چیز رو به راه بود", "submitted_by": "head"}
