@@ -54,14 +54,18 @@ def refusal(action: str, number: int, state: str, ticket: dict[str, Any] | None,
 
 
 def actions(number: int, state: str, ticket: dict[str, Any] | None, now: dt.datetime) -> dict[str, Any]:
-    """What the API ships for a counter: {"allowed": [...], "refused": {action: code}, "primary": action|None}.
+    """What the API ships for a counter: {"allowed": [...], "refused": {action: code}, "primary": action|None},
+    and with a visitor at the counter `after_visit`: the same once their visit has ended.
 
-    `primary` is the allowed action the console puts first and where focus may land (never
-    "next": calling is the one action the whole hall hears, so the clerk presses it on purpose)."""
+    `primary` is the allowed action the console puts first (its focus never waits on "next":
+    calling is the one action the whole hall hears, so the clerk presses it on purpose)."""
     refused = {a: r[0] for a in ACTIONS if (r := refusal(a, number, state, ticket, now)) is not None}
     allowed = [a for a in ACTIONS if a not in refused]
     if "resume" in allowed:  # one button for a paused counter: "open" is the head's word for the same
         allowed.remove("open")
         refused["open"] = "counter_paused"
     primary = next((a for a in _PRIMARY if a in allowed), None)
-    return {"allowed": allowed, "refused": refused, "primary": primary}
+    out: dict[str, Any] = {"allowed": allowed, "refused": refused, "primary": primary}
+    if ticket is not None:  # what the console offers while a visit's end waits in its undo bar
+        out["after_visit"] = actions(number, state, None, now)
+    return out

@@ -9,6 +9,7 @@ from navbat.server import auth, counter_actions, follow_up, reasons, remote_swee
 from navbat.server.ahead import people_ahead as ahead_of
 from navbat.server.hub import Hub
 from navbat.server.queries import Row, counter_row, counter_services, ticket_row
+from navbat.server.times import parse_iso
 
 TICKET_FIELDS = ("id", "number", "service", "priority", "state", "tracking_code", "issued_at", "counter", "called_at",
                  "recalls", "transfers", "outcome", "reason")
@@ -43,6 +44,8 @@ def ticket(hub: Hub, row: Row, settle: bool = False) -> dict[str, Any]:
             out["estimated_wait"], out["estimated_wait_minutes"] = shown, shown["minutes"]
     # the wait in words, as every screen says it; None once the visitor no longer waits
     out["wait_text"] = worded_wait(out) if row["state"] in ("waiting", "remote") else None
+    out["waited_minutes"] = (max(0, round((parse_iso(row["called_at"]) - parse_iso(row["issued_at"])).total_seconds()
+                                          / 60)) if row["called_at"] else None)  # until called, for the clerk
     return out
 
 
