@@ -9,7 +9,7 @@ the clerk's console enables its buttons from the hub's word and keeps no rule of
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, NamedTuple
 
 from navbat.server.times import parse_iso
 from navbat.server.transitions import ACTIVE
@@ -25,7 +25,15 @@ _TICKET_STATES = {"recall": ("called",), "start": ("called",), "no-show": ("call
 # the one action that makes sense now, for the console's primary button, by preference
 _PRIMARY = ("open", "resume", "start", "done", "next")
 
-Refusal = tuple[str, str]  # (code, message): the API's 409
+
+class Refusal(NamedTuple):
+    code: str  # the API's 409 error code
+    message: str
+    why: str  # what the console says: the code, or for a wrong state which state (counter_paused, ticket_serving)
+
+
+def _wrong_counter_state(number: int, state: str, action: str) -> Refusal:
+    return Refusal("invalid_state", f"counter {number} is {state}; cannot {action}", f"counter_{state}")
 
 
 def refusal(action: str, number: int, state: str, ticket: dict[str, Any] | None, now: dt.datetime) -> Refusal | None:
@@ -33,33 +41,34 @@ def refusal(action: str, number: int, state: str, ticket: dict[str, Any] | None,
     None) at `now`; None when it can."""
     if action in _FROM:
         if action in ("close", "pause") and ticket is not None:
-            return "ticket_in_progress", "finish the current ticket first"
+            return Refusal("ticket_in_progress", "finish the current ticket first", "ticket_in_progress")
         if state not in _FROM[action]:
-            return "invalid_state", f"counter {number} is {state}; cannot {action}"
+            return _wrong_counter_state(number, state, action)
         return None
     if action == "next":
         if state != "open":
-            return f"counter_{state}", f"counter {number} is {state}"
+            return Refusal(f"counter_{state}", f"counter {number} is {state}", f"counter_{state}")
         if ticket is not None:
-            return "ticket_in_progress", "finish, transfer or mark a no-show for the current ticket first"
+            return Refusal("ticket_in_progress", "finish, transfer or mark a no-show for the current ticket first",
+                           "ticket_in_progress")
         return None
     if ticket is None:
-        return "no_current_ticket", f"counter {number} has no current ticket"
+        return Refusal("no_current_ticket", f"counter {number} has no current ticket", "no_current_ticket")
     if ticket["state"] not in _TICKET_STATES[action]:
-        return "invalid_state", f"ticket {ticket['number']} is {ticket['state']}"
+        return Refusal("invalid_state", f"ticket {ticket['number']} is {ticket['state']}", f"ticket_{ticket['state']}")
     if action == "uncall" and (now - parse_iso(ticket["called_at"])).total_seconds() > UNCALL_SECONDS:
-        return ("too_late_to_uncall", f"a call can be taken back only within {UNCALL_SECONDS} s; recall the visitor "
-                "or mark a no-show")
+        return Refusal("too_late_to_uncall", f"a call can be taken back only within {UNCALL_SECONDS} s; recall the "
+                       "visitor or mark a no-show", "too_late_to_uncall")
     return None
 
 
 def actions(number: int, state: str, ticket: dict[str, Any] | None, now: dt.datetime) -> dict[str, Any]:
-    """What the API ships for a counter: {"allowed": [...], "refused": {action: code}, "primary": action|None},
+    """What the API ships for a counter: {"allowed": [...], "refused": {action: why}, "primary": action|None},
     and with a visitor at the counter `after_visit`: the same once their visit has ended.
 
     `primary` is the allowed action the console puts first (its focus never waits on "next":
     calling is the one action the whole hall hears, so the clerk presses it on purpose)."""
-    refused = {a: r[0] for a in ACTIONS if (r := refusal(a, number, state, ticket, now)) is not None}
+    refused = {a: r.why for a in ACTIONS if (r := refusal(a, number, state, ticket, now)) is not None}
     allowed = [a for a in ACTIONS if a not in refused]
     if "resume" in allowed:  # one button for a paused counter: "open" is the head's word for the same
         allowed.remove("open")

@@ -338,7 +338,7 @@ class Floor:
         t = ticket_row(self.db, row["current_ticket"]) if row["current_ticket"] is not None else None
         refused = refusal(action, row["number"], row["state"], t, now)
         if refused is not None:
-            raise Conflict(*refused)
+            raise Conflict(refused.code, refused.message)
         return t
 
     def act(self, number: int, action: str, actor: str | None, **extra: Any) -> Row:
