@@ -31,6 +31,12 @@ def wait_of(item: dict[str, Any], lang: str) -> str:
     return wait_text(item.get("estimated_wait"), item.get("note"), lang, item.get("wait_note"), item.get("opens_at"))
 
 
+def said_wait(item: dict[str, Any], lang: str) -> str:
+    """The hub's words for an item's wait (its `wait_text`, shipped with every summary and ticket);
+    worded here only for an item that came without them (an older hub)."""
+    return (item.get("wait_text") or {}).get(lang) or wait_of(item, lang)
+
+
 def worded_wait(item: dict[str, Any]) -> dict[str, str]:
     """wait_of in every language: what the hub ships ({"fa": ..., "en": ...}) so no screen words a wait itself."""
     return {lang: wait_of(item, lang) for lang in LANGUAGES}
