@@ -99,7 +99,7 @@ class TicketCalled(Fact, type=TICKET_CALLED):
     service: str
     counter: int
     clerk: str | None
-    reason: str | None
+    reason: Any  # the engine's reason: [{"code": ..., values}] (server/reasons.py); logs before 0.3 hold English text
 
 
 @dataclass(frozen=True)

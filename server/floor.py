@@ -25,19 +25,19 @@ from navbat.foundation import event_types as E
 from navbat.foundation.config import Branch, Numbering
 from navbat.foundation.event_types import Fact
 from navbat.server import follow_up, projection, remote_sweep, summaries
+from navbat.server.counter_actions import refusal
 from navbat.server.db import Store
 from navbat.server.estimates import Estimates
 from navbat.server.events import Event, EventBus
 from navbat.server.queries import Row, counter_row, counter_services, serving, ticket_row, waiting_tickets
 from navbat.server.refusals import Conflict, Invalid, NotFound
-from navbat.server.times import Clock, iso, parse_iso
-from navbat.server.transitions import ACTIVE, HELD
+from navbat.server.times import Clock, iso
+from navbat.server.transitions import HELD
 
 from navbat import queueing
 
 TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
 OUTCOMES = ("served", "documents_incomplete", "referred", "registered")  # registered: answered later (F3)
-UNCALL_SECONDS = 15  # a call by mistake can be taken back this long (the console offers it for 10 s)
 log = logging.getLogger(__name__)
 
 
@@ -252,13 +252,7 @@ class Floor:
         """open | close | pause | resume."""
         with self.write() as tx:
             row = counter_row(self.db, self.branch, number)
-            state, busy = row["state"], row["current_ticket"] is not None
-            if action in ("close", "pause") and busy:
-                raise Conflict("ticket_in_progress", "finish the current ticket first")
-            allowed = {"open": ("closed", "paused"), "close": ("open", "paused"),
-                       "pause": ("open",), "resume": ("paused",)}[action]
-            if state not in allowed:
-                raise Conflict("invalid_state", f"counter {number} is {state}; cannot {action}")
+            self._may(action, row, tx.now)
             new = {"open": "open", "close": "closed", "pause": "paused", "resume": "open"}[action]
             self._change_counter(tx, row, actor, state=new)
             return counter_row(self.db, self.branch, number)
@@ -307,11 +301,7 @@ class Floor:
         """Call the visitor the engine chooses (the row says why, in `reason`); None if nobody waits."""
         with self.write() as tx:
             row = counter_row(self.db, self.branch, number)
-            if row["state"] != "open":
-                raise Conflict(f"counter_{row['state']}", f"counter {number} is {row['state']}")
-            if row["current_ticket"] is not None:
-                raise Conflict("ticket_in_progress", "finish, transfer or mark a no-show for the current ticket "
-                               "first")
+            self._may("next", row, tx.now)
             services = counter_services(row, self.branch)
             marks = ",".join("?" * len(services))
             # checked-in appointments come with their due time (queries.waiting_tickets)
@@ -328,35 +318,31 @@ class Floor:
                 remote_sweep.passed_over(tx, choice.ticket.id, number)
                 waiting.remove(choice.ticket)
             t = ticket_row(self.db, choice.ticket.id)
-            tx.emit(E.TicketCalled(t["id"], t["number"], t["service"], number, actor, choice.reason), actor=actor)
+            tx.emit(E.TicketCalled(t["id"], t["number"], t["service"], number, actor,
+                                   [part.as_json() for part in choice.reason]), actor=actor)
             return ticket_row(self.db, t["id"])
 
     def uncall(self, number: int, actor: str | None) -> Row:
-        """Take back a call made by mistake (issue 24), within UNCALL_SECONDS and before the visit
+        """Take back a call made by mistake (issue 24), within counter_actions.UNCALL_SECONDS and before the visit
         started: the visitor is back in line in their place, and the walls drop the call."""
         with self.write() as tx:
-            t = self._current(number, ("called",))
-            if (tx.now - parse_iso(t["called_at"])).total_seconds() > UNCALL_SECONDS:
-                raise Conflict("too_late_to_uncall", f"a call can be taken back only within {UNCALL_SECONDS} s; "
-                               "recall the visitor or mark a no-show")
+            t = self._may("uncall", counter_row(self.db, self.branch, number), tx.now)
             tx.emit(E.TicketUncalled(t["id"], t["number"], t["service"], number), actor=actor)
             return ticket_row(self.db, t["id"])
 
-    def _current(self, number: int, states: tuple[str, ...]) -> Row:
-        row = counter_row(self.db, self.branch, number)
-        if row["current_ticket"] is None:
-            raise Conflict("no_current_ticket", f"counter {number} has no current ticket")
-        t = ticket_row(self.db, row["current_ticket"])
-        if t["state"] not in states:
-            raise Conflict("invalid_state", f"ticket {t['number']} is {t['state']}")
+    def _may(self, action: str, row: Row, now: dt.datetime) -> Row | None:
+        """The counter's current ticket, if `action` may be done now (server/counter_actions.py: the
+        rule the API ships to the console); else its refusal."""
+        t = ticket_row(self.db, row["current_ticket"]) if row["current_ticket"] is not None else None
+        refused = refusal(action, row["number"], row["state"], t, now)
+        if refused is not None:
+            raise Conflict(refused.code, refused.message)
         return t
 
     def act(self, number: int, action: str, actor: str | None, **extra: Any) -> Row:
         """recall | start | done | no-show | transfer on the counter's current ticket."""
         with self.write() as tx:
-            states = {"recall": ("called",), "start": ("called",), "done": ACTIVE, "no-show": ("called",),
-                      "transfer": ACTIVE}[action]
-            t = self._current(number, states)
+            t = self._may(action, counter_row(self.db, self.branch, number), tx.now)
             base = (t["id"], t["number"], t["service"], number)
             if action in ("recall", "start", "no-show"):
                 fact = {"recall": E.TicketRecalled, "start": E.TicketStarted, "no-show": E.TicketNoShow}[action]

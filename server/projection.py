@@ -15,7 +15,7 @@ import json
 
 import sqlite_utils
 from navbat.foundation import event_types as E
-from navbat.server import transitions
+from navbat.server import reasons, transitions
 from navbat.server.events import Event
 from navbat.server.queries import ticket_row
 
@@ -81,7 +81,7 @@ def _ticket(db: sqlite_utils.Database, ev: Event) -> None:
         after = transitions.ticket_after(before, ev.type, d, at)
         if transitions.leaves_counter(before, after):
             x("UPDATE counters SET current_ticket=NULL, changed_at=? WHERE current_ticket=?", [at, d["ticket"]])
-    x(_UPSERT_TICKET, [after[c] for c in TICKET_COLUMNS])
+    x(_UPSERT_TICKET, [reasons.for_row(after[c]) if c == "reason" else after[c] for c in TICKET_COLUMNS])
     if ev.type == E.TICKET_CALLED:
         x("UPDATE counters SET current_ticket=?, changed_at=? WHERE number=?", [d["ticket"], at, d["counter"]])
     elif ev.type == E.TICKET_CHECKED_IN:
