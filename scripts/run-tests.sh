@@ -7,6 +7,7 @@
 # Tests run in parallel (pytest-xdist): NAVBAT_TEST_WORKERS processes (default 2, this machine's cores;
 # 0: all in this one process), each test file whole on one worker (--dist loadfile: a module's fixtures
 # are made once). Under xvfb-run they share one X display; each test's files and ports are its own.
+# The whole run is cut after NAVBAT_TEST_TIMEOUT seconds (default 1500).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-wheel.sh || exit 1
@@ -16,7 +17,7 @@ export KIVY_NO_ARGS=1 KIVY_NO_CONSOLELOG=1 SDL_AUDIODRIVER=dummy PYTHONSAFEPATH=
 unset PYTHONPATH
 export KIVY_HOME="$PWD/var/kivy-home"
 mkdir -p "$KIVY_HOME"
-timeout 1500 xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python -P -m pytest -q -p no:cacheprovider \
+timeout "${NAVBAT_TEST_TIMEOUT:-1500}" xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python -P -m pytest -q -p no:cacheprovider \
   -n "${NAVBAT_TEST_WORKERS:-2}" --dist loadfile "$@"
 rc=$?
 # pytest exits 5 when it collected nothing; that is not a failure of the code.

@@ -4,7 +4,6 @@ PC from it, tests/test_upgrade.py upgrades an older release with it."""
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import subprocess
@@ -27,7 +26,6 @@ class Bundle:
     wheelhouse: Path  # the tarball unpacked: every wheel a branch needs, navbat's among them
 
 
-@functools.cache
 def build_bundle(tmp_path_factory: pytest.TempPathFactory, extras: str = "gui,printers") -> Bundle:
     """scripts/bundle.sh with those extras, once per test run: the first test to ask builds it into the
     run's temporary folder, under a file lock that the pytest-xdist workers share (bundle.sh builds in
