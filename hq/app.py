@@ -13,6 +13,7 @@ from flask import Flask, Response, request
 from navbat.foundation.workers import Held, Workers
 from navbat.hq import safety
 from navbat.hq.store import open_pool
+from navbat.server import errors
 from psycopg_pool import PoolTimeout
 from werkzeug.exceptions import HTTPException
 
@@ -37,6 +38,8 @@ def create_app(config: dict[str, Any]) -> Flask:
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(metrics.bp)
+
+    errors.init_too_many(app)  # a rate limit: the one 429, as at a hub
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Any:  # JSON, not HTML, for every refusal

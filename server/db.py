@@ -9,11 +9,14 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
-from navbat.foundation.version import VERSION
+from navbat.foundation.migrations import MigrationList, NewerDatabase
 from navbat.foundation.workers import Loop
-from sqlite_utils.migrations import Migrations
 
-migrations = Migrations("navbat-hub")
+__all__ = ["NewerDatabase", "Store", "checkpointer", "migrations", "open_db"]
+
+# The hub's tables, one numbered migration each (navbat.foundation.migrations: the same mechanism
+# as a kiosk printer's queue).
+migrations = MigrationList("navbat-hub")
 
 
 @migrations()
@@ -251,31 +254,9 @@ def m010_budgets(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE remote_turns ADD COLUMN phone_hash TEXT")
 
 
-class NewerDatabase(Exception):
-    """The file carries migrations this release does not know: a newer navbat wrote it."""
-
-
 def refuse_if_newer(path: Path) -> None:
-    """Raises NewerDatabase, having only read the file (read-only), if a newer release migrated it:
-    this code would misread its tables, and a downgrade must not touch a branch's data."""
-    if not path.is_file():
-        return
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error:
-        return  # not a readable database: the open below says so
-    try:
-        names = [r[0] for r in conn.execute(
-            "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid", [migrations.name])]
-    except sqlite3.Error:
-        return  # no migrations table yet (or not a database at all): nothing newer
-    finally:
-        conn.close()
-    known = {m.name for m in migrations._migrations}
-    unknown = [name for name in names if name not in known]
-    if unknown:
-        raise NewerDatabase(f"{path} was written by a newer release of navbat (its migration {unknown[-1]} "
-                            f"is unknown to navbat {VERSION}); install that release or a newer one to open it")
+    """Raises NewerDatabase, having only read the file, if a newer release migrated it."""
+    migrations.refuse_if_newer(path)
 
 
 def _connect(path: Path) -> sqlite3.Connection:

@@ -14,7 +14,6 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
@@ -29,6 +28,7 @@ from navbat.server.events import Event, EventBus
 from navbat.server.floor import Floor
 from navbat.server.queries import events_after, last_event_id
 from navbat.server.reports.worker import reports_worker
+from navbat.server.settings import Settings
 from navbat.server.times import Clock
 
 if TYPE_CHECKING:
@@ -47,6 +47,7 @@ class Hub:
     bus: EventBus
     estimates: Estimates
     floor: Floor
+    settings: Settings  # what it runs by: branch file, secrets, flags, the head's overrides (server/settings.py)
     workers: Workers
     reports: ProcessWorker  # the report process (server/reports/worker.py)
     link: Shipper | None = None  # to headquarters, if this hub ships there (server/shipping.py)
@@ -85,8 +86,9 @@ class Hub:
         return self.workers.stop(within)
 
 
-def open_hub(branch: Branch, db_path: str | Path, clock: Clock, ignore_hours: bool = False) -> Hub:
-    store = Store(db_path)
+def open_hub(settings: Settings, clock: Clock) -> Hub:
+    branch, ignore_hours = settings.branch, settings.ignore_hours
+    store = Store(settings.db_path)
     estimates = Estimates(store, branch, clock)
     with store.read() as db:
         last = last_event_id(db)
@@ -96,7 +98,8 @@ def open_hub(branch: Branch, db_path: str | Path, clock: Clock, ignore_hours: bo
     workers = Workers()
     workers.add(estimates.keeper.worker)
     workers.add(estimates.engine.worker)
-    hub = Hub(branch, clock, ignore_hours, store, bus, estimates, floor, workers, workers.add(reports_worker()))
+    hub = Hub(branch, clock, ignore_hours, store, bus, estimates, floor, settings, workers,
+              workers.add(reports_worker()))
     estimates.on_refresh = hub._estimates_refreshed
     return hub
 

@@ -147,9 +147,9 @@ class RelayClient:
 
 
 def init_app(app: Flask) -> None:
-    """Config HQ_RELAY (with HQ_URL and HQ_TOKEN; `navbat hub --hq`): HQ's visitors reach this hub."""
-    if app.config.get("HQ_RELAY") and app.config.get("HQ_URL"):
-        hub = app.extensions[EXTENSION]
-        client = RelayClient(app, app.config["HQ_URL"], app.config["HQ_TOKEN"])
+    """Config HQ_RELAY, with HQ in the hub's settings (`navbat hub --hq`): HQ's visitors reach this hub."""
+    hub = app.extensions[EXTENSION]
+    if app.config.get("HQ_RELAY") and hub.settings.hq:
+        client = RelayClient(app, hub.settings.hq.url, hub.settings.hq.token)
         for worker in client.workers:
             hub.workers.add(worker)

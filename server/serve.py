@@ -20,7 +20,6 @@ from pathlib import Path
 import h11
 import uvicorn
 from flask import Flask
-from navbat.foundation.config import Branch
 from navbat.foundation.workers import STOP_WITHIN_S, Task, ThreadPool
 from navbat.server import logs
 from navbat.server.app import create_app
@@ -30,6 +29,7 @@ from navbat.server.connlimits import LimitedProtocol, Limits, quiet_accept_error
 from navbat.server.guards import HEADERS_TOO_LARGE, SAFETY_HEADERS
 from navbat.server.holder import hold
 from navbat.server.hub import EXTENSION
+from navbat.server.settings import Settings
 
 # uvicorn's limit on a request's head, above the hub's (server.guards: 32 KB), so a request
 # between the two gets the hub's JSON 431 from Flask; past it, the protocol below answers the
@@ -135,15 +135,15 @@ class HubServer:
         return stop
 
 
-def serve(branch: Branch, db_path: str, host: str, port: int, threads: int = THREADS,
-          ignore_hours: bool = False, sms_log: str | None = None, link: tuple[str, str] | None = None) -> None:
-    """`navbat hub`: runs until SIGTERM or Ctrl-C, then stops every worker of the hub within STOP_WITHIN_S
-    and says so on stdout, naming any thread left (there should be none)."""
+def serve(settings: Settings) -> None:
+    """`navbat hub` (and `navbat demo`), by the one settings object: runs until SIGTERM or Ctrl-C, then
+    stops every worker of the hub within STOP_WITHIN_S and says so on stdout, naming any thread left
+    (there should be none)."""
+    branch, db_path, host, port, threads = (settings.branch, settings.db_path, settings.host, settings.port,
+                                            settings.threads)
     Path(db_path).parent.mkdir(parents=True, exist_ok=True)
     held = hold(db_path)  # HeldByHub if another hub runs on this file; kept until the process ends
-    hq = {"HQ_URL": link[0], "HQ_TOKEN": link[1], "HQ_RELAY": True} if link else {}
-    app = create_app({"BRANCH": branch, "DB_PATH": db_path, "IGNORE_HOURS": ignore_hours, "SMS_LOG": sms_log,
-                      "CHECKPOINTS": True, **hq})
+    app = create_app({"SETTINGS": settings, "CHECKPOINTS": True, "HQ_RELAY": settings.hq is not None})
     app.extensions["navbat.holder"] = held
     hub = app.extensions[EXTENSION]
     server: HubServer | None = None

@@ -7,8 +7,8 @@ Nothing here runs on the request path and nothing waits on HQ: a dead HQ or a cu
 the log as it is and the backlog grows (backlog(), shown on /head). A batch whose answer was lost
 is sent again; HQ keys events on (branch, event id), so it is stored once.
 
-This is the branch-to-HQ half of the link; HQ-to-branch (visitors' pages relayed from HQ) is the
-relay's long-poll (server/relay.py).
+Shipping runs one way, hub to HQ. The other way is server/relay.py: the hub keeps a long-poll
+open to HQ and runs the visitors' requests HQ relays to it (its public pages), on threads of its own.
 
 Each batch also carries the SMS budget's use (HQ's dashboard warns as it nears) and the slow hashes
 of the phones holding an open remote turn here (issue 23). Before a remote turn the hub asks HQ
@@ -233,7 +233,7 @@ def attach(hub: Hub, shipper: Shipper) -> Shipper:
 
 
 def init_app(app: Flask) -> None:
-    """Config HQ_URL and HQ_TOKEN (`navbat hub --hq`): the hub ships to HQ."""
-    if app.config.get("HQ_URL"):
-        hub = app.extensions[EXTENSION]
-        attach(hub, Shipper(hub.store.path, hub.branch, app.config["HQ_URL"], app.config["HQ_TOKEN"], clock=hub.clock))
+    """The hub ships to HQ when its settings name one (`navbat hub --hq`; config HQ_URL and HQ_TOKEN)."""
+    hub = app.extensions[EXTENSION]
+    if hub.settings.hq:
+        attach(hub, Shipper(hub.store.path, hub.branch, hub.settings.hq.url, hub.settings.hq.token, clock=hub.clock))

@@ -177,7 +177,7 @@ def init_app(app: Flask) -> None:
     """Config SMS_LOG (a path) picks the file log; otherwise the branch file's gateway, if any.
     SMS_BACKOFF_S (tests): the retry delays."""
     hub = app.extensions[EXTENSION]
-    box = Outbox(hub.floor, hub.store, backend_for(hub.branch.sms.gateway, app.config.get("SMS_LOG")),
+    box = Outbox(hub.floor, hub.store, backend_for(hub.branch.sms.gateway, hub.settings.sms_log),
                  tuple(app.config.get("SMS_BACKOFF_S") or BACKOFF_S))
     app.extensions[EXT] = box
     hub.bus.listen(box._after_commit)

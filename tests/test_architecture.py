@@ -64,6 +64,19 @@ def test_no_module_is_a_whole_application() -> None:
     assert not long, "\n".join(long)
 
 
+def test_no_test_module_imports_another() -> None:
+    """What tests share lives in conftest.py or a *_support.py module: importing a test module runs
+    its module-level set-up again and copies its fixtures (a session fixture so copied is made once
+    per importing module), and the two modules' tests then depend on each other's order."""
+    wrong = []
+    for path in sorted((ROOT / "tests").glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module] if isinstance(node, ast.ImportFrom) and node.module else []
+            wrong += [f"tests/{path.name} imports {name}" for name in names if name.split(".")[0].startswith("test_")]
+    assert not wrong, "\n".join(wrong)
+
+
 # The one place threads and processes are made for the hub and HQ (issue 25): every background part is a
 # worker (start, stop, wake, health) the application owns. Devices (kiosk/, counter_display/, printer/)
 # run on their own machines with their own loops and keep their threads; the engine's simulator

@@ -17,7 +17,7 @@ import pytest
 import requests
 from axe import assert_accessible, axe_context
 from conftest import PINS, HandClock, chromium, make_app, serve_in_thread
-from hq_support import HQProcess, connect, hq_db, hq_process, pg_cluster, wait_until  # noqa: F401
+from hq_support import HQProcess, connect, wait_until
 from navbat.foundation.appointments import Appointments
 from navbat.foundation.config import Branch, load_config
 from navbat.hq import budgets as hq_budgets
@@ -25,7 +25,7 @@ from navbat.hq.accounts import add_branch, add_user
 from navbat.server.hub import EXTENSION
 from navbat.server.shipping import Shipper, attach, backlog
 from requests.adapters import HTTPAdapter
-from test_sms import code_from, read_log
+from sms_support import code_from, read_log
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 SATURDAY_7 = dt.datetime(2026, 11, 28, 7, 0, tzinfo=TEHRAN)  # a working day, within booking hours
