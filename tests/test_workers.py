@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 import requests
 from conftest import loose_branch_file, make_app, serve_in_thread
-from hq_support import free_port, hq_db, pg_cluster  # noqa: F401
+from hq_support import HQProcess, free_port, register
 from navbat.foundation.worker_process import ProcessWorker, Unavailable
 from navbat.foundation.workers import STOP_WITHIN_S, Loop
 from navbat.server.hub import EXTENSION
@@ -111,14 +111,15 @@ class HubProcess:
     """`navbat hub` as its unit runs it (the console script, PYTHONUNBUFFERED, the HQ token from the
     environment), linked to an HQ that is not there, so its link's workers run too."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, hq: tuple[str, str] | None = None) -> None:
         self.db = folder / "hub.sqlite"
         self.kiosk = subprocess.run([NAVBAT, "device", "add", "kiosk-1", "--role", "kiosk", "--db", str(self.db)],
                                     capture_output=True, text=True, check=True, timeout=60).stdout.strip()
-        env = {**os.environ, "PYTHONUNBUFFERED": "1", "NAVBAT_HQ_TOKEN": "not-a-real-token"}
+        hq_url, token = hq or (f"http://127.0.0.1:{free_port()}", "not-a-real-token")
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "NAVBAT_HQ_TOKEN": token}
         self.proc = subprocess.Popen(
             [NAVBAT, "hub", "--db", str(self.db), "--port", "0", "--ignore-hours", "--config",
-             str(loose_branch_file(folder)), "--hq", f"http://127.0.0.1:{free_port()}",
+             str(loose_branch_file(folder)), "--hq", hq_url,
              "--sms-log", str(folder / "sms.log")],
             stdout=subprocess.PIPE, stderr=(folder / "hub.log").open("ab"), env=env, start_new_session=True)
         ready = select.select([self.proc.stdout], [], [], 60)[0]
@@ -254,7 +255,31 @@ def test_the_head_sees_a_worker_that_died(branch, tmp_path: Path) -> None:  # no
 # ---- HQ ------------------------------------------------------------------------------------------------------
 
 
-def test_sigterm_stops_every_hq_worker_within_the_bound(hq_db: str) -> None:  # noqa: F811
+def test_sigterm_cuts_the_relay_poll_hq_holds(hq_db: str, tmp_path: Path) -> None:
+    """Linked to a live HQ, the hub's relay poll is held there up to 20 s and its shipper posts batches:
+    SIGTERM cuts them (server/cuttable.py), so the hub still stops within the bound, every worker joined."""
+    hq = HQProcess(hq_db).start()
+    try:
+        hub = HubProcess(tmp_path, (hq.url, register(hq_db)))
+        try:
+            hub.issue(2)
+            until(lambda: "navbat_hq_seconds_since_ack" in requests.get(f"{hub.url}/metrics", timeout=10).text,
+                  what="HQ to acknowledge a batch")
+            time.sleep(1.0)  # the relay's poll is now held at HQ, waiting for a visitor
+            started = time.monotonic()
+            hub.proc.send_signal(signal.SIGTERM)
+            assert hub.proc.wait(STOP_WITHIN_S + SLACK_S) == 0
+            took = time.monotonic() - started
+            said = hub.proc.stdout.read().decode()
+        finally:
+            hub.close()
+    finally:
+        hq.stop()
+    assert "threads left: none" in said and "still running" not in said, said
+    assert took < STOP_WITHIN_S + SLACK_S
+
+
+def test_sigterm_stops_every_hq_worker_within_the_bound(hq_db: str) -> None:
     """`navbat hq --workers 2` as its unit runs it: each uvicorn worker process stops its workers (the
     request threads, the database pool) and the relay's coroutines within the bound, and says so."""
     port = free_port()
