@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import loose_branch_file, make_app, serve_in_thread
+from conftest import PINS, loose_branch_file, make_app, serve_in_thread
 from hq_support import HQProcess, free_port, register
 from navbat.foundation.worker_process import ProcessWorker, Unavailable
 from navbat.foundation.workers import STOP_WITHIN_S, Loop
@@ -248,6 +248,29 @@ def test_the_head_sees_a_worker_that_died(branch, tmp_path: Path) -> None:  # no
             _rename(hub.store.path, "ended_away", "ended")
             until(lambda: not [a for a in s.get(f"{url}{API}/head/floor", timeout=10).json()["alerts"]
                                if a["kind"] == "worker_unhealthy"], what="the alert to go once it runs again")
+    finally:
+        stop()
+
+
+@pytest.mark.browser
+def test_the_head_floor_page_draws_the_hubs_line_for_a_dead_worker(browser, branch, tmp_path: Path) -> None:  # noqa: ANN001
+    """The page shows the alert's words as the hub sent them (floor.js decides nothing about workers)."""
+    app = make_app(branch, tmp_path / "hub.sqlite", REMOTE_SWEEP_S=0.1)
+    url, stop = serve_in_thread(app)
+    try:
+        hub = app.extensions[EXTENSION]
+        _rename(hub.store.path, "ended", "ended_away")
+        until(lambda: any(h.name == "remote" and not h.healthy for h in hub.workers.health()),
+              what="the sweeper to die")
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{url}/head")
+        page.fill("input[name=pin]", PINS["head"])
+        page.click("#login button[type=submit]")
+        line = page.locator("#alerts .alert", has_text="پیامک‌های نوبت‌های غیرحضوری")
+        line.wait_for()
+        assert "دوباره راه‌اندازی می‌شود" in line.inner_text() and "ended" in line.inner_text()
+        assert "warning" in line.get_attribute("class")
+        page.close()
     finally:
         stop()
 
