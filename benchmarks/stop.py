@@ -39,6 +39,15 @@ def children(pid: int) -> list[int]:
     return [int(p) for task in Path(f"/proc/{pid}/task").iterdir() for p in (task / "children").read_text().split()]
 
 
+def alive(pid: int) -> bool:
+    """Running, not a zombie (multiprocessing's resource tracker, a child of the hub, ends as the hub does and
+    waits as a zombie for whoever reaps orphans: systemd does; a container's PID 1 may not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
 def one(folder: Path, kiosks: int) -> tuple[float, str, int]:
     db = folder / "hub.sqlite"
     run = {"capture_output": True, "text": True, "check": True, "timeout": 60}
@@ -76,8 +85,12 @@ def one(folder: Path, kiosks: int) -> tuple[float, str, int]:
     took = time.monotonic() - started
     stop.set()
     said = [line for line in proc.stdout.read().decode().splitlines() if line.startswith("navbat hub stopped")]
-    left = sum(1 for pid in kids if Path(f"/proc/{pid}").exists())
-    return took, said[-1] if said else "(no account)", left
+    left = [Path(f"/proc/{pid}/cmdline").read_text().split("\0")[2][:60] for pid in kids if alive(pid)]
+    if left:
+        print("  alive just after the hub's exit:", left)
+    time.sleep(1.0)
+    left = sum(1 for pid in kids if alive(pid))
+    return took, said[-1] if said else "(no account)", left  # a second after the exit
 
 
 def main() -> int:

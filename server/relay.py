@@ -26,6 +26,7 @@ import requests
 from flask import Flask
 from navbat.foundation.tokens import new_token
 from navbat.foundation.workers import Loop, ThreadPool
+from navbat.server.cuttable import CuttableSession
 from navbat.server.hub import EXTENSION
 
 log = logging.getLogger(__name__)
@@ -84,14 +85,14 @@ class RelayClient:
     def __init__(self, app: Flask, hq_url: str, token: str, workers: int = 4, max_backoff_s: float = 30.0,
                  poll_wait_s: float = POLL_WAIT_S) -> None:
         self.app, self.base, self.poll_wait_s = app, hq_url.rstrip("/") + "/api/v1/hq/relay", poll_wait_s
-        self.http = requests.Session()
+        self.http = CuttableSession()  # the poller's stop cuts a poll in flight (server/cuttable.py)
         self.http.headers["Authorization"] = f"Bearer {token}"
         # who polls, for HQ: one hub per branch at a time, so a second (a stolen token) is refused, not raced
         self.http.headers["X-Navbat-Poller"] = new_token(16)
         self.pool = ThreadPool("relay", workers)
         self.max_backoff_s = max_backoff_s
         self._backoff = 1.0
-        self.poller = Loop("hq-relay", self._step, interrupt=self.http.close)  # closing ends a poll in flight
+        self.poller = Loop("hq-relay", self._step, interrupt=self.http.cut)
 
     @property
     def workers(self) -> tuple[ThreadPool, Loop]:

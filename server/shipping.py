@@ -32,6 +32,7 @@ from navbat.foundation.config import Branch
 from navbat.foundation.version import VERSION
 from navbat.foundation.workers import Loop
 from navbat.server import budgets, remote_settings
+from navbat.server.cuttable import CuttableSession
 from navbat.server.hub import EXTENSION
 from navbat.server.transitions import LIVE
 
@@ -120,9 +121,9 @@ class Shipper:
         self.branch, self.profile = branch, profile(branch)
         self.batch, self.idle_s, self.timeout_s, self.max_backoff_s = batch, idle_s, timeout_s, max_backoff_s
         self._backoff = min(1.0, max_backoff_s)
-        self.http = requests.Session()
+        self.http = CuttableSession()  # the worker's stop cuts a post in flight (server/cuttable.py)
         self.http.headers["Authorization"] = f"Bearer {token}"
-        self.worker = Loop("hq-shipping", self._step, closing=self._close)
+        self.worker = Loop("hq-shipping", self._step, interrupt=self.http.cut, closing=self._close)
 
     def open(self) -> Shipper:
         """The shipper's own connection (ship_once works from here on, without the worker)."""

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import loose_branch_file, make_app, serve_in_thread
-from hq_support import free_port, hq_db, pg_cluster  # noqa: F401
+from conftest import PINS, loose_branch_file, make_app, serve_in_thread
+from hq_support import HQProcess, free_port, register
 from navbat.foundation.worker_process import ProcessWorker, Unavailable
 from navbat.foundation.workers import STOP_WITHIN_S, Loop
 from navbat.server.hub import EXTENSION
@@ -111,14 +111,15 @@ class HubProcess:
     """`navbat hub` as its unit runs it (the console script, PYTHONUNBUFFERED, the HQ token from the
     environment), linked to an HQ that is not there, so its link's workers run too."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, hq: tuple[str, str] | None = None) -> None:
         self.db = folder / "hub.sqlite"
         self.kiosk = subprocess.run([NAVBAT, "device", "add", "kiosk-1", "--role", "kiosk", "--db", str(self.db)],
                                     capture_output=True, text=True, check=True, timeout=60).stdout.strip()
-        env = {**os.environ, "PYTHONUNBUFFERED": "1", "NAVBAT_HQ_TOKEN": "not-a-real-token"}
+        hq_url, token = hq or (f"http://127.0.0.1:{free_port()}", "not-a-real-token")
+        env = {**os.environ, "PYTHONUNBUFFERED": "1", "NAVBAT_HQ_TOKEN": token}
         self.proc = subprocess.Popen(
             [NAVBAT, "hub", "--db", str(self.db), "--port", "0", "--ignore-hours", "--config",
-             str(loose_branch_file(folder)), "--hq", f"http://127.0.0.1:{free_port()}",
+             str(loose_branch_file(folder)), "--hq", hq_url,
              "--sms-log", str(folder / "sms.log")],
             stdout=subprocess.PIPE, stderr=(folder / "hub.log").open("ab"), env=env, start_new_session=True)
         ready = select.select([self.proc.stdout], [], [], 60)[0]
@@ -202,7 +203,10 @@ def test_sigterm_after_a_report_leaves_no_report_process(hub_process: HubProcess
     children = until(lambda: _children(hub_process.proc.pid), what="the report's process")
     hub_process.proc.send_signal(signal.SIGTERM)
     assert hub_process.proc.wait(STOP_WITHIN_S + SLACK_S) == 0
-    assert not [pid for pid in children if _alive(pid)]
+    said = hub_process.proc.stdout.read().decode()
+    assert "navbat hub stopped" in said and "still running" not in said, said
+    # the report's process was joined; multiprocessing's resource tracker (spawn's) leaves as the hub does
+    until(lambda: not [pid for pid in children if _alive(pid)], timeout=3, what="no child process left")
 
 
 def _children(pid: int) -> list[int]:
@@ -248,10 +252,57 @@ def test_the_head_sees_a_worker_that_died(branch, tmp_path: Path) -> None:  # no
         stop()
 
 
+@pytest.mark.browser
+def test_the_head_floor_page_draws_the_hubs_line_for_a_dead_worker(browser, branch, tmp_path: Path) -> None:  # noqa: ANN001
+    """The page shows the alert's words as the hub sent them (floor.js decides nothing about workers)."""
+    app = make_app(branch, tmp_path / "hub.sqlite", REMOTE_SWEEP_S=0.1)
+    url, stop = serve_in_thread(app)
+    try:
+        hub = app.extensions[EXTENSION]
+        _rename(hub.store.path, "ended", "ended_away")
+        until(lambda: any(h.name == "remote" and not h.healthy for h in hub.workers.health()),
+              what="the sweeper to die")
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{url}/head")
+        page.fill("input[name=pin]", PINS["head"])
+        page.click("#login button[type=submit]")
+        line = page.locator("#alerts .alert", has_text="پیامک‌های نوبت‌های غیرحضوری")
+        line.wait_for()
+        assert "دوباره راه‌اندازی می‌شود" in line.inner_text() and "ended" in line.inner_text()
+        assert "warning" in line.get_attribute("class")
+        page.close()
+    finally:
+        stop()
+
+
 # ---- HQ ------------------------------------------------------------------------------------------------------
 
 
-def test_sigterm_stops_every_hq_worker_within_the_bound(hq_db: str) -> None:  # noqa: F811
+def test_sigterm_cuts_the_relay_poll_hq_holds(hq_db: str, tmp_path: Path) -> None:
+    """Linked to a live HQ, the hub's relay poll is held there up to 20 s and its shipper posts batches:
+    SIGTERM cuts them (server/cuttable.py), so the hub still stops within the bound, every worker joined."""
+    hq = HQProcess(hq_db).start()
+    try:
+        hub = HubProcess(tmp_path, (hq.url, register(hq_db)))
+        try:
+            hub.issue(2)
+            until(lambda: "navbat_hq_seconds_since_ack" in requests.get(f"{hub.url}/metrics", timeout=10).text,
+                  what="HQ to acknowledge a batch")
+            time.sleep(1.0)  # the relay's poll is now held at HQ, waiting for a visitor
+            started = time.monotonic()
+            hub.proc.send_signal(signal.SIGTERM)
+            assert hub.proc.wait(STOP_WITHIN_S + SLACK_S) == 0
+            took = time.monotonic() - started
+            said = hub.proc.stdout.read().decode()
+        finally:
+            hub.close()
+    finally:
+        hq.stop()
+    assert "threads left: none" in said and "still running" not in said, said
+    assert took < STOP_WITHIN_S + SLACK_S
+
+
+def test_sigterm_stops_every_hq_worker_within_the_bound(hq_db: str) -> None:
     """`navbat hq --workers 2` as its unit runs it: each uvicorn worker process stops its workers (the
     request threads, the database pool) and the relay's coroutines within the bound, and says so."""
     port = free_port()
