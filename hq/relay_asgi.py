@@ -38,7 +38,7 @@ _RID = re.compile(r"[0-9]{1,18}\Z")
 # HQ's own copies (the same package): the branch's uplink is not spent on them
 _STATIC = {
     re.compile(r"(/display)?/fonts/Vazirmatn-(Regular|Bold)\.ttf"): ("font/ttf", 86400),
-    re.compile(r"/static/(tracking/track|shared/navbat)\.js"): ("text/javascript", 3600),
+    re.compile(r"/static/(tracking/track|shared/navbat|shared/event_types)\.js"): ("text/javascript", 3600),
 }
 
 

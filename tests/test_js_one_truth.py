@@ -11,6 +11,8 @@ import re
 from importlib.resources import files
 from pathlib import Path
 
+from navbat.foundation.event_types import NAMES
+
 STATIC = Path(str(files("navbat.server"))) / "static"
 TEMPLATES = Path(str(files("navbat.server"))) / "templates"
 SHARED = STATIC / "shared" / "navbat.js"
@@ -53,6 +55,13 @@ def test_no_script_keeps_a_rule_the_hub_ships() -> None:
     assert "current_ticket.state" not in counter and "t.state ===" not in counter
 
 
+def test_no_script_writes_an_event_types_name_out() -> None:
+    """The names come from Python (foundation/event_types.py, exported to shared/event_types.js)."""
+    found = [f"{p.relative_to(STATIC)}: {name}" for p in [*scripts(), SHARED] for name in NAMES.values()
+             if re.search(rf"[\"'`]{re.escape(name)}[\"'`]", p.read_text(encoding="utf-8"))]
+    assert found == []
+
+
 def test_the_counter_console_is_small_parts_with_one_job() -> None:
     parts = sorted((STATIC / "counter").glob("*.js"))
     assert len(parts) >= 6
@@ -67,11 +76,13 @@ def test_every_page_loads_the_shared_module_first_and_no_inline_script() -> None
         attrs = [m.group(1) for m in tag.finditer(html)]
         for a in attrs:
             assert "src=" in a or 'type="application/json"' in a, (page.name, a)  # the CSP refuses inline script
-        own = [a for a in attrs if "src=" in a and "shared/navbat.js" not in a]
+        own = [a for a in attrs if "src=" in a and "shared/" not in a]
         if own and not any("head/common.js" in a for a in own) and page.parent.name == "head" \
                 and page.name != "base.html":
             continue  # a part of the head's console: base.html has loaded the shared module already
         if own:
-            first_shared = next((i for i, a in enumerate(attrs) if "shared/navbat.js" in a), None)
-            first_own = next(i for i, a in enumerate(attrs) if "src=" in a and "shared/navbat.js" not in a)
-            assert first_shared is not None and first_shared < first_own, page.relative_to(TEMPLATES)
+            at = {name: next((i for i, a in enumerate(attrs) if f"shared/{name}" in a), None)
+                  for name in ("event_types.js", "navbat.js")}
+            first_own = next(i for i, a in enumerate(attrs) if "src=" in a and "shared/" not in a)
+            assert None not in at.values(), page.relative_to(TEMPLATES)
+            assert at["event_types.js"] < at["navbat.js"] < first_own, page.relative_to(TEMPLATES)

@@ -159,18 +159,18 @@
       if (m.lastEventId) state.lastId = m.lastEventId;
       handle(JSON.parse(m.data));
     });
-    on(EVENTS.CALLED, (ev) => { onCall(ev, false); onQueue(ev); });
-    on(EVENTS.RECALLED, (ev) => { onCall(ev, true); onQueue(ev); });
+    on(EVENTS.TICKET_CALLED, (ev) => { onCall(ev, false); onQueue(ev); });
+    on(EVENTS.TICKET_RECALLED, (ev) => { onCall(ev, true); onQueue(ev); });
     // a ticket cancelled, or a call taken back at the counter (issue 24): the wall drops the call
-    for (const type of [EVENTS.CANCELLED, EVENTS.UNCALLED]) {
+    for (const type of [EVENTS.TICKET_CANCELLED, EVENTS.TICKET_UNCALLED]) {
       on(type, (ev) => {
         state.calls = state.calls.filter((c) => c.ticket !== ev.ticket);
         render();
         onQueue(ev);
       });
     }
-    for (const type of [EVENTS.ISSUED, EVENTS.STARTED, EVENTS.DONE, EVENTS.NO_SHOW, EVENTS.TRANSFERRED,
-      EVENTS.COUNTER_CHANGED]) {
+    for (const type of [EVENTS.TICKET_ISSUED, EVENTS.TICKET_STARTED, EVENTS.TICKET_DONE, EVENTS.TICKET_NO_SHOW,
+      EVENTS.TICKET_TRANSFERRED, EVENTS.COUNTER_CHANGED]) {
       on(type, onQueue);
     }
     on(EVENTS.QUEUE_CHANGED, (ev) => takeSummary(ev.queue || {}, false));

@@ -1,6 +1,6 @@
 // The live floor (D8): queues against targets, counters, alerts, staffing and what-if.
 "use strict";
-const EVENT_TYPES = [...Navbat.FLOOR_EVENTS, Navbat.EVENTS.DEVICE_STATUS];
+const FLOOR_STREAM = [...Navbat.FLOOR_EVENTS, Navbat.EVENTS.DEVICE_STATUS];
 let state = null;
 let timer = null;
 let source = null;
@@ -32,10 +32,10 @@ function listen() {
     live.className = "live off"; live.title = t("Reconnecting…");
     if (mine.readyState === 2) setTimeout(() => { if (source === mine) listen(); }, 30000);  // 2: CLOSED
   };
-  for (const type of EVENT_TYPES) {
+  for (const type of FLOOR_STREAM) {
     source.addEventListener(type, () => {
       scheduleRefresh();
-      if (type === "counter.changed") loadStaffing();
+      if (type === Navbat.EVENTS.COUNTER_CHANGED) loadStaffing();
     });
   }
 }

@@ -61,7 +61,7 @@ form.addEventListener("submit", async (ev) => {
 });
 
 const events = new EventSource("/api/v1/events");
-for (const type of [Navbat.EVENTS.DONE, Navbat.EVENTS.CALLED, Navbat.EVENTS.COUNTER_CHANGED]) {
+for (const type of [Navbat.EVENTS.TICKET_DONE, Navbat.EVENTS.TICKET_CALLED, Navbat.EVENTS.COUNTER_CHANGED]) {
   events.addEventListener(type, (ev) => {
     const data = JSON.parse(ev.data);
     if (data.counter === COUNTER) check();

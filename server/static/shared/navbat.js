@@ -1,8 +1,9 @@
 // What every page's script shares, declared once: the hub's JSON API, building elements, the
 // page's translated texts, Persian digits, a device's token and the names of the hub's live
-// events. A plain script that defines one global, `Navbat`, loaded before the page's own
-// scripts (the head's pages are plain scripts, the console's and the wall's are modules; both
-// read it). The pages' CSP allows no inline script and no eval: nothing here needs either.
+// events (from shared/event_types.js, made from Python's: loaded just before this one). A plain
+// script that defines one global, `Navbat`, loaded before the page's own scripts (the head's
+// pages are plain scripts, the console's and the wall's are modules; both read it). The pages'
+// CSP allows no inline script and no eval: nothing here needs either.
 "use strict";
 // eslint-disable-next-line no-unused-vars
 const Navbat = (() => {
@@ -114,17 +115,14 @@ const Navbat = (() => {
   }
 
   // ---- the hub's live events ------------------------------------------------------------
-  // The event types' names, in one place until the hub exports them (server/static/shared/event_types.js).
-  const EVENTS = Object.freeze({
-    ISSUED: "ticket.issued", CALLED: "ticket.called", RECALLED: "ticket.recalled", STARTED: "ticket.started",
-    DONE: "ticket.done", NO_SHOW: "ticket.no_show", TRANSFERRED: "ticket.transferred",
-    CANCELLED: "ticket.cancelled", UNCALLED: "ticket.uncalled", CHECKED_IN: "ticket.checked_in",
-    PASSED_OVER: "ticket.passed_over", COUNTER_CHANGED: "counter.changed", DEVICE_STATUS: "device.status",
-    QUEUE_CHANGED: "queue.changed",
-  });
+  // The event types' names as Python defines them (foundation/event_types.py, exported to
+  // shared/event_types.js as the global EVENT_TYPES): no page writes a name out.
+  const EVENTS = globalThis.EVENT_TYPES;
+  if (!EVENTS) throw new Error("shared/event_types.js must load before shared/navbat.js");
   // every event that changes a line or a counter (what a console or a wall re-reads on)
-  const FLOOR_EVENTS = Object.freeze([EVENTS.ISSUED, EVENTS.CALLED, EVENTS.RECALLED, EVENTS.STARTED, EVENTS.DONE,
-    EVENTS.NO_SHOW, EVENTS.TRANSFERRED, EVENTS.CANCELLED, EVENTS.UNCALLED, EVENTS.COUNTER_CHANGED]);
+  const FLOOR_EVENTS = Object.freeze([EVENTS.TICKET_ISSUED, EVENTS.TICKET_CALLED, EVENTS.TICKET_RECALLED,
+    EVENTS.TICKET_STARTED, EVENTS.TICKET_DONE, EVENTS.TICKET_NO_SHOW, EVENTS.TICKET_TRANSFERRED,
+    EVENTS.TICKET_CANCELLED, EVENTS.TICKET_UNCALLED, EVENTS.COUNTER_CHANGED]);
 
   return Object.freeze({ digits, latinDigits, fmt, translator, pageData, inLang, el, ApiError, client,
     keepDeviceToken, EVENTS, FLOOR_EVENTS });

@@ -76,7 +76,7 @@
     const source = (S.source = new EventSource("/api/v1/events"));
     const mine = (ev) => { try { return JSON.parse(ev.data).ticket === ticket; } catch (e) { return false; } };
     const { EVENTS } = Navbat; // shared/navbat.js
-    for (const type of [...Navbat.FLOOR_EVENTS, EVENTS.CHECKED_IN, EVENTS.PASSED_OVER, EVENTS.QUEUE_CHANGED]) {
+    for (const type of [...Navbat.FLOOR_EVENTS, EVENTS.TICKET_CHECKED_IN, EVENTS.TICKET_PASSED_OVER, EVENTS.QUEUE_CHANGED]) {
       source.addEventListener(type, (ev) => {
         if (mine(ev)) { clearTimeout(othersTimer); othersTimer = null; update(); return; }
         if (!othersTimer) othersTimer = setTimeout(() => { othersTimer = null; update(); }, OTHERS_MS);
