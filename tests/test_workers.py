@@ -122,10 +122,17 @@ class HubProcess:
              str(loose_branch_file(folder)), "--hq", hq_url,
              "--sms-log", str(folder / "sms.log")],
             stdout=subprocess.PIPE, stderr=(folder / "hub.log").open("ab"), env=env, start_new_session=True)
-        ready = select.select([self.proc.stdout], [], [], 60)[0]
-        line = self.proc.stdout.readline().decode() if ready else ""
-        match = re.match(r"navbat hub on (http://127\.0\.0\.1:\d+) ", line)
-        assert match, f"the hub did not start: {line!r}"
+        # the log shares stdout (journald): a worker's warning may come before the hub's own line
+        seen, match, deadline = [], None, time.monotonic() + 60
+        while match is None and time.monotonic() < deadline:
+            if not select.select([self.proc.stdout], [], [], max(0.0, deadline - time.monotonic()))[0]:
+                break
+            line = self.proc.stdout.readline().decode()
+            if not line:
+                break
+            seen.append(line)
+            match = re.match(r"navbat hub on (http://127\.0\.0\.1:\d+) ", line)
+        assert match, f"the hub did not start: {seen!r}"
         self.url = match[1]
 
     def issue(self, n: int) -> None:
