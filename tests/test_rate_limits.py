@@ -112,3 +112,21 @@ def test_a_rate_limit_on_a_page_without_its_own_form_is_a_persian_page(hub: Hub)
     status, headers, page = hub.send("GET", "/test-limited")
     assert assert_page_answer(status, headers, page, "too_many_requests") == 90
     assert 'lang="fa" dir="rtl"' in page
+
+
+def test_429_is_answered_in_one_place() -> None:
+    """No module of the hub or HQ but server/errors.py says 429 or Retry-After for a rate limit (the
+    streams' and bodies' 503s keep theirs): before, api/auth.py, pages/book.py and hq/api.py did too."""
+    import ast
+
+    import navbat
+
+    root = Path(navbat.__file__).parent
+    found = []
+    for path in sorted([*(root / "server").rglob("*.py"), *(root / "hq").rglob("*.py")]):
+        if path.name == "errors.py" and path.parent.name == "server" or path.name == "openapi.py":
+            continue  # the one place, and the API's description of it
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and node.value == 429:
+                found.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert not found, found
