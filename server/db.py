@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
 from navbat.foundation.migrations import MigrationList, NewerDatabase
+from navbat.foundation.workers import Loop
 
-__all__ = ["NewerDatabase", "Store", "checkpoint_in_background", "migrations", "open_db"]
+__all__ = ["NewerDatabase", "Store", "checkpointer", "migrations", "open_db"]
 
 # The hub's tables, one numbered migration each (navbat.foundation.migrations: the same mechanism
 # as a kiosk printer's queue).
@@ -329,21 +329,25 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
     return store.writer
 
 
-def checkpoint_in_background(store: Store, every: float = 10.0) -> None:
+def checkpointer(store: Store, every: float = 10.0) -> Loop:
     """For the running hub: checkpoints (copying the WAL back, with an fsync) would otherwise
-    run inside some request's commit, under the floor's lock. A daemon thread with its own
-    connection does PASSIVE checkpoints instead, which never block the writer."""
-    store.writer.execute("PRAGMA wal_autocheckpoint=0")
-    path = store.path
+    run inside some request's commit, under the floor's lock. A worker with its own connection
+    does PASSIVE checkpoints instead, which never block the writer; the hub starts and stops it
+    with its other workers (`navbat hub` only: a test's app keeps SQLite's own checkpoints)."""
+    store.writer.execute("PRAGMA wal_autocheckpoint=0")  # here, before any write: the writer is not ours later
+    conn: list[sqlite3.Connection] = []
 
-    def run() -> None:
-        conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=5)
-        while True:
-            time.sleep(every)
-            try:
-                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-            except sqlite3.Error:  # busy, or the file is gone (a test's temporary folder): try later
-                if not path.exists():
-                    return
+    def step() -> float:
+        if not conn:
+            conn.append(sqlite3.connect(str(store.path), check_same_thread=False, isolation_level=None, timeout=5))
+        try:
+            conn[0].execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error:  # busy: the next tick tries again
+            pass
+        return every
 
-    threading.Thread(target=run, name="navbat-checkpoint", daemon=True).start()
+    def closing() -> None:
+        for c in conn:
+            c.close()
+
+    return Loop("checkpoint", step, every=every, closing=closing)

@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 import navbat.server.auth  # noqa: F401  (loads the submodule used as server.auth)
 import pytest
 from conftest import PINS, HandClock, chromium, make_app, serve_in_thread
-from hq_support import HQProcess, connect, hq_db, pg_cluster  # noqa: F401
+from hq_support import HQProcess, connect
 from navbat.foundation import pin_logins
 from navbat.hq import accounts as hq_accounts
 from rate_limit_shape import assert_api_answer

@@ -49,13 +49,6 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if settings.db_path.exists():
         hub_database(args.db)  # a file that is not a hub's is refused, never migrated into one
-    hq = settings.hq
-    if hq:
-        from navbat.server.db import Store
-        from navbat.server.shipping import Shipper
-
-        Store(settings.db_path).close()  # migrated before the shipper reads it
-        Shipper(settings.db_path, settings.branch, hq.url, hq.token).start()
     try:
         serve(settings)
     except HeldByHub as exc:
