@@ -20,7 +20,7 @@ import pytest
 from conftest import PINS, HandClock, make_app, serve_in_thread
 from navbat.foundation.appointments import Appointments
 from navbat.foundation.config import load_config
-from rate_limit_shape import assert_api_answer, assert_page_answer
+from rate_limits_support import assert_api_answer, assert_page_answer
 
 SATURDAY_7 = dt.datetime(2026, 11, 28, 7, 0, tzinfo=ZoneInfo("Asia/Tehran"))  # within booking hours
 
