@@ -28,6 +28,7 @@ from pathlib import Path
 import psycopg
 import requests
 from hub_load import pct, peak_memory_mb
+from navbat.foundation import event_types as E
 from slow_clients import SlowClients
 
 
@@ -58,7 +59,7 @@ def _seed(url: str) -> tuple[dt.date, dt.date]:
                 events, _ = day_events(branch, day, simulated_day(branch, 60, 10 * n + d), after + 1, ticket + 1, n)
                 ingest(conn, bid, {"after": after, "ratings_after": 0, "events": events, "ratings": [],
                                    "profile": profile(branch)})
-                after, ticket = events[-1]["id"], ticket + sum(e["type"] == "ticket.issued" for e in events)
+                after, ticket = events[-1]["id"], ticket + sum(e["type"] == E.TICKET_ISSUED for e in events)
     return days[0], days[-1]
 
 

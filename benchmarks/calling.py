@@ -26,6 +26,7 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 
+from navbat.foundation import event_types as E  # noqa: E402
 from navbat.foundation.config import load_config  # noqa: E402
 from navbat.foundation.hub_events import EventStream, wait_until  # noqa: E402
 from navbat.server.auth import add_device, add_user  # noqa: E402
@@ -94,7 +95,7 @@ def main() -> int:
 
         def listener(i: int):  # noqa: ANN202
             def on_event(ev: dict) -> None:
-                if ev["type"] == "ticket.called":
+                if ev["type"] == E.TICKET_CALLED:
                     arrivals[i][ev["ticket"]] = time.perf_counter()
             return on_event
 

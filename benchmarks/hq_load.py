@@ -35,6 +35,7 @@ from pathlib import Path
 
 import psycopg
 import requests
+from navbat.foundation import event_types as E
 from navbat.foundation.config import load_config  # noqa: E402
 from navbat.hq.accounts import add_branch, add_user  # noqa: E402
 from navbat.hq.dbcheck import check  # noqa: E402
@@ -97,7 +98,7 @@ class Fleet:
             sim = self.sims[(size, (hash(bid) + d) % SEEDS)]
             day, day_ratings = day_events(self.config, FIRST_DAY + dt.timedelta(days=d), sim,
                                           self.after[bid] + len(events) + 1, self.ticket[bid] + 1, d)
-            self.ticket[bid] += sum(e["type"] == "ticket.issued" for e in day)
+            self.ticket[bid] += sum(e["type"] == E.TICKET_ISSUED for e in day)
             events += day
             ratings += day_ratings
         ratings_after = self.rseq[bid]

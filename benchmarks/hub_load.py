@@ -45,6 +45,7 @@ from zoneinfo import ZoneInfo
 
 import requests
 import yaml
+from navbat.foundation import event_types as E
 from seed_month import branch_services, last_jalali_month, month_of_events, seed_events
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -53,7 +54,7 @@ API = "/api/v1"
 FA_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 HEAD_PIN = "1404"
 SEED_TICKET = 10_000_000  # seeded tickets' ids start here, far above what the live hub issues
-DISPLAY_KINDS = ("ticket.", "counter.changed")
+DISPLAY_KINDS = ("ticket.", E.COUNTER_CHANGED)
 
 
 def fa_digits(value: object) -> str:
@@ -313,7 +314,7 @@ def subscriber(url: str, index: int, ready: threading.Barrier, rec: Recorder, re
                 now = time.perf_counter()
                 ev = json.loads(data)
                 kind = ev["type"]
-                if kind == "ticket.called":
+                if kind == E.TICKET_CALLED:
                     seen[ev["ticket"]] = now
                 if kind.startswith(DISPLAY_KINDS):
                     if "queue" not in ev and refresh is not None:

@@ -17,6 +17,7 @@ import time
 from pathlib import Path
 
 import yaml
+from navbat.foundation import event_types as E
 from navbat.foundation.config import DEFAULT_CONFIG, load_config  # noqa: E402
 from navbat.server.db import open_db  # noqa: E402
 from navbat.server.reports import build_report, parse_month  # noqa: E402
@@ -28,7 +29,7 @@ def request_rows(rows: list[tuple], share: float, rnd: random.Random) -> list[tu
     """A request.opened for a share of the visits' done events, and most of them answered days later."""
     out = []
     for at, type_, actor, ticket, counter, data in rows:
-        if type_ != "ticket.done" or rnd.random() >= share:
+        if type_ != E.TICKET_DONE or rnd.random() >= share:
             continue
         d = json.loads(data)
         when = dt.datetime.fromisoformat(at)
@@ -36,12 +37,12 @@ def request_rows(rows: list[tuple], share: float, rnd: random.Random) -> list[tu
         opened = {"ticket": ticket, "tracking_code": f"T{ticket:07d}", "number": d.get("number", ""),
                   "service": d["service"], "unit": None, "opened_day": when.date().isoformat(),
                   "due": (when + dt.timedelta(days=days)).date().isoformat(), "working_days": days}
-        out.append((at, "request.opened", actor, ticket, counter, json.dumps(opened)))
+        out.append((at, E.REQUEST_OPENED, actor, ticket, counter, json.dumps(opened)))
         if rnd.random() < 0.8:
             taken = rnd.randint(1, 12)
             answered = {**opened, "result": "ok", "on_time": taken <= days, "days_taken": taken}
             out.append(((when + dt.timedelta(days=taken * 1.3)).isoformat(timespec="microseconds"),
-                        "request.answered", actor, ticket, None, json.dumps(answered)))
+                        E.REQUEST_ANSWERED, actor, ticket, None, json.dumps(answered)))
     return sorted(out)
 
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import jdatetime
+from navbat.foundation import event_types as E
 
 
 def last_jalali_month(tz: dt.tzinfo) -> str:
@@ -72,7 +73,7 @@ def month_of_events(raw: dict, month: str, visits: int, seed: int = 1, first_tic
         seq = seqs[svc["code"], day]
         number = ticket_number(svc["numbering"], seq)
         kiosk = f"kiosk-{rnd.randint(1, 2)}"
-        events.append((t, "ticket.issued", kiosk, ticket, None, {
+        events.append((t, E.TICKET_ISSUED, kiosk, ticket, None, {
             "ticket": ticket, "number": number, "seq": seq, "service": svc["code"],
             "priority": "elderly" if rnd.random() < 0.2 else None, "tracking_code": f"S{n:07d}",
             "idempotency_key": f"seed-{n}", "device": kiosk, "branch_day": day.isoformat()}))
@@ -81,25 +82,25 @@ def month_of_events(raw: dict, month: str, visits: int, seed: int = 1, first_tic
         for leg in range(2):
             clerk = f"clerk{counter}"
             base = {"ticket": ticket, "number": number, "service": service, "counter": counter}
-            events.append((t, "ticket.called", clerk, ticket, counter, {**base, "clerk": clerk, "reason": "seed"}))
+            events.append((t, E.TICKET_CALLED, clerk, ticket, counter, {**base, "clerk": clerk, "reason": "seed"}))
             if rnd.random() < 0.1:
                 t += dt.timedelta(minutes=1)
-                events.append((t, "ticket.recalled", clerk, ticket, counter, base))
+                events.append((t, E.TICKET_RECALLED, clerk, ticket, counter, base))
             if rnd.random() < 0.05:
-                events.append((t + dt.timedelta(minutes=2), "ticket.no_show", clerk, ticket, counter, base))
+                events.append((t + dt.timedelta(minutes=2), E.TICKET_NO_SHOW, clerk, ticket, counter, base))
                 break
             t += dt.timedelta(minutes=0.5)
-            events.append((t, "ticket.started", clerk, ticket, counter, base))
+            events.append((t, E.TICKET_STARTED, clerk, ticket, counter, base))
             t += dt.timedelta(minutes=rnd.lognormvariate(2.1, 0.5))
             if leg == 0 and rnd.random() < 0.04:
                 to = rnd.choice(services)["code"]
-                events.append((t, "ticket.transferred", clerk, ticket, counter,
+                events.append((t, E.TICKET_TRANSFERRED, clerk, ticket, counter,
                                {**base, "from_service": service, "service": to}))
                 service, counter = to, rnd.choice(serving[to])
                 t += dt.timedelta(minutes=rnd.expovariate(1 / 8))
                 continue
             outcome = "documents_incomplete" if rnd.random() < 0.08 else "served"
-            events.append((t, "ticket.done", clerk, ticket, counter, {**base, "outcome": outcome}))
+            events.append((t, E.TICKET_DONE, clerk, ticket, counter, {**base, "outcome": outcome}))
             if rate and rnd.random() < 0.3:
                 ratings.append((ticket, rnd.choice((1, 3, 5, 5, 5, 4)), None, "tablet", counter, clerk, service,
                                 iso(t + dt.timedelta(minutes=1))))

@@ -27,7 +27,8 @@ from kivy.uix.screenmanager import NoTransition, Screen, ScreenManager
 from kivy.uix.widget import Widget
 from navbat.counter_display.announce import Announcement, AnnouncementQueue, Player
 from navbat.counter_display.feed import Feed, Refresher, Watch
-from navbat.counter_display.viewmodel import HISTORY, CounterModel, WallModel
+from navbat.counter_display.viewmodel import CounterModel, WallModel
+from navbat.foundation import event_types as E
 from navbat.foundation.assets import FONT_REGULAR
 from navbat.foundation.hub_client import HubClient, HubError, HubRefused
 from navbat.foundation.hub_events import EventStream
@@ -230,7 +231,7 @@ class DisplayApp(App):
 
     def _wall_data(self) -> tuple[dict, list[dict]]:
         """The waiting counts and the day's calls: on start and after every outage (calls missed too)."""
-        return self.hub.queue(), self.hub.calls(HISTORY + 1)
+        return self.hub.queue(), self.hub.calls(self.wall.history + 1)  # the hub's count once it said it
 
     @mainthread
     def _loaded(self, branch: dict | None, queue: Any, counters: Any) -> None:
@@ -271,7 +272,7 @@ class DisplayApp(App):
                 self.announcer.say(reaction.announce)
             else:
                 self._flash()
-        if self.counter_model and reaction.refresh and event["type"] in ("ticket.called", "ticket.recalled"):
+        if self.counter_model and reaction.refresh and event["type"] in (E.TICKET_CALLED, E.TICKET_RECALLED):
             self._flash()
         self._render()
 

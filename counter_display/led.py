@@ -15,6 +15,8 @@ import re
 from collections.abc import Callable
 from typing import Any, Protocol
 
+from navbat.foundation import event_types as E
+
 STX, ETX = b"\x02", b"\x03"
 
 
@@ -74,8 +76,8 @@ def open_serial(port: str, baudrate: int) -> Port:
 class LedFollower:
     """Feeds one counter's board from hub events: a call shows its number, the end blanks it."""
 
-    SHOW = ("ticket.called", "ticket.recalled")
-    CLEAR = ("ticket.done", "ticket.no_show", "ticket.transferred", "ticket.cancelled", "ticket.uncalled")
+    SHOW = (E.TICKET_CALLED, E.TICKET_RECALLED)
+    CLEAR = (E.TICKET_DONE, E.TICKET_NO_SHOW, E.TICKET_TRANSFERRED, E.TICKET_CANCELLED, E.TICKET_UNCALLED)
 
     def __init__(self, board: LedBoard, counter: int) -> None:
         self.board, self.counter = board, counter
@@ -91,5 +93,5 @@ class LedFollower:
             self.board.show(event["number"])
         elif event["type"] in self.CLEAR and self.board.shown == event.get("number"):
             self.board.show(None)
-        elif event["type"] == "counter.changed" and event.get("state") == "closed":
+        elif event["type"] == E.COUNTER_CHANGED and event.get("state") == "closed":
             self.board.show(None)

@@ -23,14 +23,14 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from navbat.counter_display.announce import Announcement
+from navbat.foundation import event_types as E
 from navbat.foundation.i18n import gettext_for
 from navbat.foundation.persian import digits, format_date
+from navbat.foundation.wall import ANNOUNCE_WITHIN_S, HISTORY
 from navbat.foundation.wording import wait_of
 
-CALL_EVENTS = ("ticket.called", "ticket.recalled")
-QUEUE_CHANGED = "queue.changed"  # the hub's estimates moved; no id, not in the log
-ANNOUNCE_WITHIN_S = 90  # calls older than this (caught up after an outage) are shown, not spoken
-HISTORY = 7
+CALL_EVENTS = (E.TICKET_CALLED, E.TICKET_RECALLED)
+QUEUE_CHANGED = E.QUEUE_CHANGED  # the hub's estimates moved; no id, not in the log
 
 
 def _parse(at: str | None) -> dt.datetime | None:
@@ -93,6 +93,7 @@ class WallModel:
     def __init__(self, lang: str = "fa", tz: str = "Asia/Tehran", history: int = HISTORY,
                  display: str | None = None) -> None:
         self.lang, self.tz, self.history = lang, ZoneInfo(tz), history
+        self.announce_within_s = ANNOUNCE_WITHIN_S  # the hub's word replaces both (GET /branch's "wall")
         self.display = display  # this wall's name in the branch file (its directions); None: no arrows
         self._ = gettext_for("display", lang)
         self.branch_name = ""
@@ -109,6 +110,9 @@ class WallModel:
         self.tz = ZoneInfo(branch.get("timezone") or "Asia/Tehran")
         wall = next((d for d in branch.get("displays", []) if d["name"] == self.display), None)
         self.directions = {int(n): way for n, way in (wall or {}).get("directions", {}).items()}
+        shipped = branch.get("wall") or {}  # foundation/wall.py, as the hub says it
+        self.history = shipped.get("history", self.history)
+        self.announce_within_s = shipped.get("announce_within_s", self.announce_within_s)
 
     def load_queue(self, queue: dict[str, Any]) -> None:
         """The whole picture from GET /services: every unit's summary, replacing what was known."""
@@ -151,18 +155,18 @@ class WallModel:
         if "queue" in event:
             self.merge_queue(event["queue"])
         # a ticket or counter event replayed from the log (after a reconnect) may lack "queue"
-        reaction = Reaction(refresh=(kind.startswith("ticket.") or kind == "counter.changed") and "queue" not in event)
+        reaction = Reaction(refresh=(kind.startswith("ticket.") or kind == E.COUNTER_CHANGED) and "queue" not in event)
         if kind in CALL_EVENTS:
             at = _parse(event.get("at"))
             previous = next((c for c in self.calls if c.ticket == event["ticket"]), None)
             self.calls = [c for c in self.calls if c.ticket != event["ticket"]]
             call = Call(event["ticket"], event["number"], event["counter"], event.get("service", ""), at,
-                        (previous.recalls + 1) if (previous and kind == "ticket.recalled") else 0)
+                        (previous.recalls + 1) if (previous and kind == E.TICKET_RECALLED) else 0)
             self.calls = [call, *self.calls][: self.history + 1]
             now = now or dt.datetime.now(dt.UTC)
-            if at is None or (now - at).total_seconds() <= ANNOUNCE_WITHIN_S:
-                reaction.announce = Announcement(call.number, call.counter, recall=kind == "ticket.recalled")
-        elif kind in ("ticket.cancelled", "ticket.uncalled"):  # a call taken back at the counter: dropped
+            if at is None or (now - at).total_seconds() <= self.announce_within_s:
+                reaction.announce = Announcement(call.number, call.counter, recall=kind == E.TICKET_RECALLED)
+        elif kind in (E.TICKET_CANCELLED, E.TICKET_UNCALLED):  # a call taken back at the counter: dropped
             self.calls = [c for c in self.calls if c.ticket != event.get("ticket")]
         return reaction
 
@@ -172,7 +176,7 @@ class WallModel:
         _ = self._
         return [UnitRow(u["code"], u["name"].get(self.lang) or u["name"]["fa"],
                         _("{count} waiting").format(count=digits(u["waiting"], self.lang)),
-                        wait_of(u, self.lang))
+                        (u.get("wait_text") or {}).get(self.lang) or wait_of(u, self.lang))  # the hub's words
                 for u in self.units.values() if u.get("services")]
 
     def counter_text(self, counter: int) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from navbat.foundation.i18n import gettext_for
+from navbat.foundation.i18n import LANGUAGES, gettext_for
 from navbat.foundation.persian import digits
 
 NOTES = ("not_served", "not_open", "no_wait")  # the hub's `note` on a summary, when there is one
@@ -29,6 +29,17 @@ def wait_words(lang: str) -> dict[str, str]:
 def wait_of(item: dict[str, Any], lang: str) -> str:
     """wait_text of a hub summary or ticket, with every field the hub sent for it."""
     return wait_text(item.get("estimated_wait"), item.get("note"), lang, item.get("wait_note"), item.get("opens_at"))
+
+
+def said_wait(item: dict[str, Any], lang: str) -> str:
+    """The hub's words for an item's wait (its `wait_text`, shipped with every summary and ticket);
+    worded here only for an item that came without them (an older hub)."""
+    return (item.get("wait_text") or {}).get(lang) or wait_of(item, lang)
+
+
+def worded_wait(item: dict[str, Any]) -> dict[str, str]:
+    """wait_of in every language: what the hub ships ({"fa": ..., "en": ...}) so no screen words a wait itself."""
+    return {lang: wait_of(item, lang) for lang in LANGUAGES}
 
 
 def clock_time(iso: str, lang: str) -> str:

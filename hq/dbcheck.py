@@ -88,7 +88,7 @@ def _request_days(conn: Connection, stored: dict[tuple, dict]) -> list[tuple[str
     zones = {r["id"]: (r["profile"] or {}).get("timezone", "Asia/Tehran")
              for r in conn.execute("SELECT id, profile FROM branches")}
     days = {(r["branch"], request_rollup.local_day(r["at"], zones[r["branch"]])) for r in conn.execute(
-        "SELECT branch, at FROM events WHERE type IN ('request.opened', 'request.answered')")}
+        "SELECT branch, at FROM events WHERE type = ANY(%s)", [list(request_rollup.TYPES)])}
     days |= {(branch, day) for branch, day, _ in stored}
     return [(branch, day, zones[branch]) for branch, day in sorted(days)]
 

@@ -26,6 +26,7 @@ import datetime as dt
 import re
 from typing import Any
 
+from navbat.foundation import event_types as E
 from navbat.hq import batch_checks, budgets, request_rollup
 from navbat.hq.batch_checks import MAX_BATCH, BadBatch
 from navbat.hq.months import month_of, refresh_month
@@ -156,7 +157,7 @@ def _truncate(conn: Connection, branch: str, keep: int) -> set[dt.date]:
         "SELECT DISTINCT ticket_id FROM events WHERE branch=%s AND id > %s AND ticket_id IS NOT NULL", [branch, keep])}
     days = _days_of(conn, branch, sorted(touched))
     gone = [r["ticket_id"] for r in conn.execute(
-        "SELECT ticket_id FROM events WHERE branch=%s AND id > %s AND type='ticket.issued'", [branch, keep])]
+        "SELECT ticket_id FROM events WHERE branch=%s AND id > %s AND type=%s", [branch, keep, E.TICKET_ISSUED])]
     conn.execute("DELETE FROM events WHERE branch=%s AND id > %s", [branch, keep])
     conn.execute("DELETE FROM tickets WHERE branch=%s AND ticket_id = ANY(%s)", [branch, gone])
     conn.execute("DELETE FROM ratings WHERE branch=%s AND ticket_id = ANY(%s)", [branch, gone])
@@ -172,7 +173,7 @@ def _store_events(conn: Connection, branch: str, events: list[dict[str, Any]], t
                         [[branch, e["id"], e["at"], e["type"], e.get("actor"), e.get("ticket_id"), e.get("counter"),
                           Jsonb(e["data"])] for e in events])
         issued = [[branch, e["ticket_id"], local_day(e["at"], tz)] for e in events
-                  if e["type"] == "ticket.issued" and isinstance(e.get("ticket_id"), int)]
+                  if e["type"] == E.TICKET_ISSUED and isinstance(e.get("ticket_id"), int)]
         if issued:
             cur.executemany("INSERT INTO tickets (branch, ticket_id, day) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
                             issued)

@@ -38,7 +38,7 @@ _RID = re.compile(r"[0-9]{1,18}\Z")
 # HQ's own copies (the same package): the branch's uplink is not spent on them
 _STATIC = {
     re.compile(r"(/display)?/fonts/Vazirmatn-(Regular|Bold)\.ttf"): ("font/ttf", 86400),
-    re.compile(r"/static/tracking/track\.js"): ("text/javascript", 3600),
+    re.compile(r"/static/(tracking/track|shared/navbat)\.js"): ("text/javascript", 3600),
 }
 
 
@@ -183,7 +183,7 @@ class RelayApp:
         name = path.rsplit("/", 1)[-1]
         if name not in self._static:
             where = (files("navbat.assets") / "fonts" / name if name.endswith(".ttf")
-                     else files("navbat.server") / "static" / "tracking" / name)
+                     else files("navbat.server") / "static" / path.split("/")[-2] / name)  # tracking/ or shared/
             self._static[name] = where.read_bytes()
         await send({"type": "http.response.start", "status": 200, "headers": safety.asgi_headers(
             {"Content-Type": mimetype, "Cache-Control": f"public, max-age={age}"})})

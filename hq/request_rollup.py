@@ -13,12 +13,13 @@ from collections.abc import Iterable
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from navbat.foundation import event_types as E
 from navbat.hq.rollup import local_day
 from navbat.server.reports.requests import request_figures
 from navbat.server.times import iso  # the branch's own form of `at`, so text compares as time
 from psycopg import Connection
 
-TYPES = ("request.opened", "request.answered")
+TYPES = (E.REQUEST_OPENED, E.REQUEST_ANSWERED)
 _SUMS = """sum(r.opened)::int AS requests_opened, sum(r.answered)::int AS requests_answered,
     100.0 * sum(r.answered_on_time) / nullif(sum(r.answered), 0) AS requests_on_time_pct,
     sum(r.days_to_answer)::float / nullif(sum(r.answered), 0) AS requests_mean_days"""
@@ -34,9 +35,8 @@ def refresh(conn: Connection, branch: str, day: dt.date, tz: str) -> None:
     zone = ZoneInfo(tz)
     start = dt.datetime.combine(day, dt.time(), zone).astimezone(dt.UTC)
     end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), zone).astimezone(dt.UTC)
-    rows = conn.execute("SELECT at, type, data FROM events WHERE branch=%s AND type IN ('request.opened', "
-                        "'request.answered') AND at >= %s AND at < %s ORDER BY id",
-                        [branch, iso(start), iso(end)]).fetchall()
+    rows = conn.execute("SELECT at, type, data FROM events WHERE branch=%s AND type = ANY(%s) AND at >= %s AND at < %s "
+                        "ORDER BY id", [branch, list(TYPES), iso(start), iso(end)]).fetchall()
     events = [{"type": r["type"], "branch_day": local_day(r["at"], tz), "data": r["data"]} for r in rows]
     figures = request_figures(events, day, day + dt.timedelta(days=1))
     units = {}

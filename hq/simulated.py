@@ -13,6 +13,7 @@ from dataclasses import replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from navbat.foundation import event_types as E
 from navbat.queueing.branch import counters_from_branch, rules_from_branch
 from navbat.queueing.profiles import busy_day
 from navbat.queueing.simulate import draw_visitors, run_policy
@@ -46,28 +47,28 @@ def day_events(branch: Any, day: dt.date, day_sim: tuple[list[tuple[Any, float]]
     for i, (v, called) in enumerate(outcomes):
         ticket = first_ticket + i
         base = {"ticket": ticket, "number": f"{v.service[0]}-{i + 1:03d}", "service": v.service}
-        raw.append((v.arrival, ticket, "ticket.issued", {**base, "priority": v.priority, "seq": i + 1}))
+        raw.append((v.arrival, ticket, E.TICKET_ISSUED, {**base, "priority": v.priority, "seq": i + 1}))
         if math.isnan(called):
             continue
         counter = 1 + v.id % 8
-        raw.append((called, ticket, "ticket.called", {**base, "counter": counter, "clerk": f"clerk{counter}"}))
+        raw.append((called, ticket, E.TICKET_CALLED, {**base, "counter": counter, "clerk": f"clerk{counter}"}))
         if v.no_show:
-            raw.append((called + 60, ticket, "ticket.no_show", {**base, "counter": counter}))
+            raw.append((called + 60, ticket, E.TICKET_NO_SHOW, {**base, "counter": counter}))
             continue
         end = called + 60 * v.recorded
-        raw.append((end, ticket, "ticket.done", {**base, "counter": counter, "outcome": "served"}))
+        raw.append((end, ticket, E.TICKET_DONE, {**base, "counter": counter, "outcome": "served"}))
         if rng.random() < 0.3:
             score = rng.choices((1, 2, 3, 4, 5), (5, 7, 10, 35, 43))[0]
             ratings.append({"ticket": ticket, "score": score, "source": "tablet", "counter": counter,
                             "clerk": f"clerk{counter}", "service": v.service,
                             "comment": rng.choice(COMMENTS) if score <= 2 and rng.random() < 0.5 else None,
                             "at": _at(opening, end + 30)})
-    used = sorted({d["counter"] for _, _, t, d in raw if t == "ticket.called"})
+    used = sorted({d["counter"] for _, _, t, d in raw if t == E.TICKET_CALLED})
     if used:  # the counters open before the first visitor and close after the last, as clerks do
         close = max(e[0] for e in raw) + 300
         for n in used:
-            raw.append((-600.0, 0, "counter.changed", {"counter": n, "state": "open", "clerk": f"clerk{n}"}))
-            raw.append((close, 0, "counter.changed", {"counter": n, "state": "closed", "clerk": None}))
+            raw.append((-600.0, 0, E.COUNTER_CHANGED, {"counter": n, "state": "open", "clerk": f"clerk{n}"}))
+            raw.append((close, 0, E.COUNTER_CHANGED, {"counter": n, "state": "closed", "clerk": None}))
     raw.sort(key=lambda e: (e[0], e[1]))
     events = [{"id": first_id + n, "at": _at(opening, s), "type": type_, "actor": "sim", "ticket_id": ticket or None,
                "counter": data.get("counter"), "data": data} for n, (s, ticket, type_, data) in enumerate(raw)]

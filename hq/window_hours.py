@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
+from navbat.foundation import event_types as E
 from psycopg import Connection
 
 
@@ -22,11 +23,11 @@ def open_hours(conn: Connection, branch: str, day: dt.date, tz: str) -> float:
     start = dt.datetime.combine(day, dt.time(0), tzinfo=zone)
     lo, hi = _iso(start), _iso(start + dt.timedelta(days=1))
     before = conn.execute("""SELECT DISTINCT ON (counter) counter, data->>'state' AS state FROM events
-                             WHERE branch=%s AND type='counter.changed' AND at < %s ORDER BY counter, id DESC""",
-                          [branch, lo]).fetchall()
+                             WHERE branch=%s AND type=%s AND at < %s ORDER BY counter, id DESC""",
+                          [branch, E.COUNTER_CHANGED, lo]).fetchall()
     changes = conn.execute("""SELECT counter, at, data->>'state' AS state FROM events
-                              WHERE branch=%s AND type='counter.changed' AND at >= %s AND at < %s ORDER BY id""",
-                           [branch, lo, hi]).fetchall()
+                              WHERE branch=%s AND type=%s AND at >= %s AND at < %s ORDER BY id""",
+                           [branch, E.COUNTER_CHANGED, lo, hi]).fetchall()
     last = conn.execute("SELECT max(at) AS at FROM events WHERE branch=%s AND at >= %s AND at < %s",
                         [branch, lo, hi]).fetchone()["at"]
     since = {r["counter"]: start for r in before if r["state"] == "open"}

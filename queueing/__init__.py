@@ -11,11 +11,11 @@ from navbat.queueing.branch import counters_from_branch, rules_from_branch
 from navbat.queueing.estimate import estimate_floor, estimate_newcomers, estimate_waits
 from navbat.queueing.learn import learn_service_minutes
 from navbat.queueing.lines import WaitingLines
-from navbat.queueing.model import Choice, Counter, Estimate, QueueState, Rules, WaitingTicket
+from navbat.queueing.model import Choice, Counter, Estimate, QueueState, Reason, Rules, WaitingTicket
 from navbat.queueing.policy import choose_next
 
 __all__ = [
-    "Choice", "Counter", "Estimate", "QueueState", "Rules", "WaitingLines", "WaitingTicket",
+    "Choice", "Counter", "Estimate", "QueueState", "Reason", "Rules", "WaitingLines", "WaitingTicket",
     "choose_next", "counters_from_branch", "estimate_floor", "estimate_newcomers", "estimate_waits",
     "learn_service_minutes", "rules_from_branch",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from navbat.queueing.lines import group_heads
-from navbat.queueing.model import Choice, Counter, Rules, WaitingTicket
+from navbat.queueing.model import Choice, Counter, Reason, Rules, WaitingTicket
 
 
 def oldest_first(counter: Counter, waiting: Sequence[WaitingTicket], now: float, rules: Rules) -> Choice | None:
@@ -14,7 +14,7 @@ def oldest_first(counter: Counter, waiting: Sequence[WaitingTicket], now: float,
     if not heads:
         return None
     t = min(heads, key=lambda t: (t.arrived_at, t.id))
-    return Choice(t, (now - t.arrived_at) / 60.0, "longest waiting")
+    return Choice(t, (now - t.arrived_at) / 60.0, (Reason("longest_waiting"),))
 
 
 def strict_priority(counter: Counter, waiting: Sequence[WaitingTicket], now: float, rules: Rules) -> Choice | None:
@@ -23,7 +23,7 @@ def strict_priority(counter: Counter, waiting: Sequence[WaitingTicket], now: flo
     if not heads:
         return None
     t = min(heads, key=lambda t: (-rules.weight(t.priority), t.arrived_at, t.id))
-    return Choice(t, rules.weight(t.priority), "highest priority class, then longest waiting")
+    return Choice(t, rules.weight(t.priority), (Reason("highest_priority"),))
 
 
 def own_line(counter: Counter, waiting: Sequence[WaitingTicket], now: float, rules: Rules) -> Choice | None:
@@ -32,4 +32,4 @@ def own_line(counter: Counter, waiting: Sequence[WaitingTicket], now: float, rul
     if not mine:
         return None
     t = min(mine, key=lambda t: (t.arrived_at, t.id))
-    return Choice(t, (now - t.arrived_at) / 60.0, "first in this counter's line")
+    return Choice(t, (now - t.arrived_at) / 60.0, (Reason("own_line"),))

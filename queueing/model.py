@@ -74,10 +74,22 @@ class Rules:
 
 
 @dataclass(frozen=True)
+class Reason:
+    """One part of why a visitor was called: a code and its values, never words. The hub words
+    it for the clerk from its catalogues (server/reasons.py); the engine knows no language."""
+
+    code: str
+    values: dict[str, float | int | str] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, float | int | str]:
+        return {"code": self.code, **self.values}
+
+
+@dataclass(frozen=True)
 class Choice:
     ticket: WaitingTicket
     score: float
-    reason: str  # shown to the clerk: why this visitor was called
+    reason: tuple[Reason, ...] = ()  # shown to the clerk, worded by the hub: why this visitor was called
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from navbat.queueing.lines import Group, WaitingLines, group_heads
-from navbat.queueing.model import Choice, Counter, Rules, WaitingTicket
+from navbat.queueing.model import Choice, Counter, Reason, Rules, WaitingTicket
 
 Tables = tuple[dict[str, float], dict[str | None, tuple[float, float]]]
 # (rules, tables) of the last Rules seen: choose_next runs thousands of times per estimate.
@@ -165,7 +165,7 @@ def score(ticket: WaitingTicket, service_weight: float, now: float, rules: Rules
 def pick(counter: Counter, waiting: Sequence[WaitingTicket], now: float, rules: Rules) -> Choice | None:
     """choose_next without the explanation (for the estimator's replays)."""
     found = _best(counter, waiting, now, rules)
-    return None if found is None else Choice(found[0], found[1], "")
+    return None if found is None else Choice(found[0], found[1])
 
 
 def choose_next(counter: Counter, waiting: Sequence[WaitingTicket], now: float, rules: Rules) -> Choice | None:
@@ -182,26 +182,35 @@ def choose_next(counter: Counter, waiting: Sequence[WaitingTicket], now: float, 
     return Choice(ticket, value, explain(ticket, counter.services[ticket.service], now, rules))
 
 
-def explain(ticket: WaitingTicket, service_weight: float, now: float, rules: Rules) -> str:
-    """E.g. "waited 23 min of 20 target; elderly ×3 +4 min head start; primary skill".
+def explain(ticket: WaitingTicket, service_weight: float, now: float, rules: Rules) -> tuple[Reason, ...]:
+    """Why this visitor, as codes and values the hub words for the clerk (server/reasons.py):
 
-    The wording ("primary skill", "backup skill ×0.5") is what the counter page matches and
-    translates, so it stays as it is.
+    - ``waited`` {minutes, target}: a walk-in's wait against its sub-service's target; or
+      ``appointment_late`` {minutes} / ``appointment_early`` {minutes} for a checked-in booking;
+    - ``priority`` {class, weight, head_start}: the visitor's class, its weight and head start (minutes);
+    - ``primary_service``, ``backup_service`` {weight}, or ``backup_past_target``: how the
+      counter serves the sub-service.
     """
     target = rules.target(ticket.service)
     waited = max(0.0, now - ticket.arrived_at) / 60.0
-    parts = [f"waited {waited:.0f} min of {target:g} target"]
+    parts = [Reason("waited", {"minutes": round(waited), "target": _number(target)})]
     if ticket.due_at is not None:
         late = (now - ticket.due_at) / 60.0
-        parts = [f"appointment, slot {late:.0f} min ago" if late >= 0 else f"appointment, slot in {-late:.0f} min"]
+        parts = [Reason("appointment_late", {"minutes": round(late)}) if late >= 0
+                 else Reason("appointment_early", {"minutes": round(-late)})]
     if ticket.priority:
         weight = rules.weight(ticket.priority)
-        head = f" +{rules.priority_head_start * target:.0f} min head start" if weight > 1 else ""
-        parts.append(f"{ticket.priority} ×{weight:g}{head}")
+        head = round(rules.priority_head_start * target) if weight > 1 else 0
+        parts.append(Reason("priority", {"class": ticket.priority, "weight": _number(weight), "head_start": head}))
     if service_weight >= 1.0:
-        parts.append("primary skill")
+        parts.append(Reason("primary_service"))
     elif waited >= target:
-        parts.append("backup skill, in full past target")
+        parts.append(Reason("backup_past_target"))
     else:
-        parts.append(f"backup skill ×{service_weight:g}")
-    return "; ".join(parts)
+        parts.append(Reason("backup_service", {"weight": _number(service_weight)}))
+    return tuple(parts)
+
+
+def _number(value: float) -> float | int:
+    """3.0 -> 3, 0.5 -> 0.5: as a person writes it."""
+    return int(value) if float(value).is_integer() else round(value, 2)

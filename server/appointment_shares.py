@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from navbat.foundation import event_types as E
 from navbat.server.hub import Hub
 from navbat.server.refusals import Invalid
-from navbat.server.times import iso
 
 ALL = "*"
 MAX_SHARE = 0.9  # walk-ins always keep a tenth
@@ -51,12 +51,9 @@ def set_shares(hub: Hub, body: dict[str, Any]) -> dict[str, Any]:
             raise Invalid("unknown_service", f'unknown service "{code}"')
     values = {code: _share(v, code) for code, v in own.items()}
     with hub.floor.write() as tx:
-        tx.db.execute("DELETE FROM appointment_shares WHERE service != ?", [ALL])
         if default is not None:
             values[ALL] = default
-        for code, share in values.items():
-            tx.db.execute("INSERT OR REPLACE INTO appointment_shares (service, share, at) VALUES (?, ?, ?)",
-                          [code, share, iso(tx.now)])
+        tx.emit(E.AppointmentSharesSet(values), actor="head")  # folded into appointment_shares
         return view(tx.db, hub)
 
 

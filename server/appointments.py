@@ -8,6 +8,10 @@ so concurrent bookers can never overbook it. Checking in issues the ticket (thro
 same path, with an Idempotency-Key made from the booking's code, so a retry gets the same
 ticket) and the engine calls it at its slot (`due_at`, queueing/policy.py).
 
+A booking's life is in the event log (appointment.booked, .cancelled, .checked_in), folded into
+`appointments` (server/projection.py); the booker's phone and address stay beside the log in
+`appointment_contacts`, never in an event.
+
 One address (the TCP peer, or the visitor's as HQ's relay passes it) books at most
 `budgets.bookings_per_address_hour` an hour and holds at most `address_day_share` of a
 sub-service's places of a day (issue 23): a few addresses cannot take a whole day.
@@ -21,6 +25,7 @@ import secrets
 from collections.abc import Callable
 from typing import Any
 
+from navbat.foundation import event_types as E
 from navbat.foundation.remote import Budgets
 from navbat.queueing.appointments import slot_capacities, visits_per_slot
 from navbat.queueing.branch import counters_from_branch
@@ -132,8 +137,8 @@ def book(hub: Hub, service: object, day_text: object, start: object, phone: str,
             raise Conflict("slot_past", "that slot has begun; pick a later one")
         # open: booked and its check-in window not yet over (a missed one no longer holds the phone)
         over = iso(tx.now - dt.timedelta(minutes=hub.branch.appointments.check_in_after_minutes))
-        if tx.db.execute("SELECT 1 FROM appointments WHERE phone=? AND state='booked' AND due_at>=?",
-                         [phone, over]).fetchone():
+        if tx.db.execute("SELECT 1 FROM appointments a JOIN appointment_contacts c ON c.appointment_id = a.id "
+                         "WHERE c.phone=? AND a.state='booked' AND a.due_at>=?", [phone, over]).fetchone():
             raise Conflict("booking_exists", "this phone already has a booking here; cancel or move it first")
         if _taken(tx.db, code, day).get(start, 0) >= cap:
             raise Conflict("slot_full", "that slot is full; pick another")
@@ -141,9 +146,10 @@ def book(hub: Hub, service: object, day_text: object, start: object, phone: str,
         _refuse_flood(tx.db, remote_settings.budgets(tx.db, hub.branch), address, code, day, places, tx.now)
         prove(tx)
         booking = _new_code(tx.db)
-        tx.db.execute("INSERT INTO appointments (code, service, day, start, due_at, phone, state, booked_at, address) "
-                      "VALUES (?, ?, ?, ?, ?, ?, 'booked', ?, ?)",
-                      [booking, code, day.isoformat(), start, iso(slot_start), phone, iso(tx.now), address])
+        number = tx.db.execute("SELECT coalesce(max(id), 0) + 1 FROM appointments").fetchone()[0]
+        tx.emit(E.AppointmentBooked(number, booking, code, day.isoformat(), start, iso(slot_start)), actor="booking")
+        tx.db.execute("INSERT INTO appointment_contacts (appointment_id, phone, address) VALUES (?, ?, ?)",
+                      [number, phone, address])
         return appointment_row(tx.db, booking)
 
 
@@ -152,16 +158,18 @@ def _refuse_flood(db: Any, budgets: Budgets, address: str, service: str, day: dt
     """TooMany when `address` has booked its hour's worth (cancelled ones count: churn costs too), or
     holds its share of the day's places of this sub-service (at least one place, whatever the share)."""
     hour = dt.timedelta(hours=1)
-    booked = [r[0] for r in db.execute("SELECT booked_at FROM appointments WHERE address=? AND booked_at>=? "
-                                       "ORDER BY booked_at", [address, iso(now - hour)])]
+    booked = [r[0] for r in db.execute("SELECT a.booked_at FROM appointments a JOIN appointment_contacts c "
+                                       "ON c.appointment_id = a.id WHERE c.address=? AND a.booked_at>=? "
+                                       "ORDER BY a.booked_at", [address, iso(now - hour)])]
     if len(booked) >= budgets.bookings_per_address_hour:
         wait = (parse_iso(booked[len(booked) - budgets.bookings_per_address_hour]) + hour - now).total_seconds()
         raise TooMany("too_many_bookings", f"{budgets.bookings_per_address_hour} bookings an hour may be made from "
                       "one address", wait)
     allowed = max(1, math.floor(budgets.address_day_share * places))
     marks = ",".join("?" * len(OPEN))
-    held = db.execute(f"SELECT count(*) FROM appointments WHERE address=? AND service=? AND day=? "  # noqa: S608
-                      f"AND state IN ({marks})", [address, service, day.isoformat(), *OPEN]).fetchone()[0]
+    held = db.execute(f"SELECT count(*) FROM appointments a JOIN appointment_contacts c "  # noqa: S608
+                      f"ON c.appointment_id = a.id WHERE c.address=? AND a.service=? AND a.day=? "
+                      f"AND a.state IN ({marks})", [address, service, day.isoformat(), *OPEN]).fetchone()[0]
     if held >= allowed:
         raise TooMany("address_share_spent", f"one address may hold {allowed} of the {places} places of that "
                       "day; pick another day", 3600)
@@ -171,13 +179,15 @@ def open_booking(hub: Hub, phone: str) -> str | None:
     """The code of the phone's open booking (the one that refuses a second), if any."""
     over = iso(hub.clock() - dt.timedelta(minutes=hub.branch.appointments.check_in_after_minutes))
     with hub.read() as db:
-        row = db.execute("SELECT code FROM appointments WHERE phone=? AND state='booked' AND due_at>=? "
-                         "ORDER BY due_at LIMIT 1", [phone, over]).fetchone()
+        row = db.execute("SELECT a.code FROM appointments a JOIN appointment_contacts c ON c.appointment_id = a.id "
+                         "WHERE c.phone=? AND a.state='booked' AND a.due_at>=? ORDER BY a.due_at LIMIT 1",
+                         [phone, over]).fetchone()
     return row[0] if row else None
 
 
 def appointment_row(db: Any, code: str) -> Row:
-    rows = list(db.query("SELECT * FROM appointments WHERE code=?", [code.strip().upper()]))
+    rows = list(db.query("SELECT a.*, c.phone, c.address FROM appointments a LEFT JOIN appointment_contacts c "
+                         "ON c.appointment_id = a.id WHERE a.code=?", [code.strip().upper()]))
     if not rows:
         raise NotFound("unknown_appointment", "no such appointment")
     return rows[0]
@@ -190,8 +200,7 @@ def cancel(hub: Hub, code: str) -> Row:
         if row["state"] == "checked_in":
             raise Conflict("checked_in", "this appointment has checked in; its ticket is in the queue")
         if row["state"] == "booked":
-            tx.db.execute("UPDATE appointments SET state='cancelled', cancelled_at=? WHERE id=?",
-                          [iso(tx.now), row["id"]])
+            tx.emit(E.AppointmentCancelled(row["id"], row["service"], row["day"], row["start"]), actor="booking")
         return appointment_row(tx.db, code)
 
 
@@ -210,10 +219,9 @@ def check_in(hub: Hub, code: str, actor: str) -> tuple[Row, bool]:
             tz = hub.branch.tz
             raise Conflict("outside_check_in_window", f"check in between {_hm(opens.astimezone(tz))} and "
                            f"{_hm(closes.astimezone(tz))} on {row['day']}")
-        ticket_id = hub.floor._issue(tx, row["service"], None, f"appointment:{row['code']}", actor,
-                                     {"channel": "appointment", "due_at": row["due_at"]})
-        tx.db.execute("UPDATE appointments SET state='checked_in', checked_in_at=?, ticket_id=? WHERE id=?",
-                      [iso(tx.now), ticket_id, row["id"]])
+        ticket_id = hub.floor.issue(tx, row["service"], None, f"appointment:{row['code']}", actor,
+                                    channel="appointment", due_at=row["due_at"])
+        tx.emit(E.AppointmentCheckedIn(row["id"], ticket_id, row["service"]), actor=actor)
         return ticket_row(tx.db, ticket_id), True
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import sqlite_utils
 from navbat.foundation.migrations import MigrationList, NewerDatabase
 from navbat.foundation.workers import Loop
+from navbat.server import log_record_migration
 
 __all__ = ["NewerDatabase", "Store", "checkpointer", "migrations", "open_db"]
 
@@ -252,6 +253,13 @@ def m010_budgets(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE appointments ADD COLUMN address TEXT")
     db.execute("CREATE INDEX appointments_address ON appointments(address, booked_at)")
     db.execute("ALTER TABLE remote_turns ADD COLUMN phone_hash TEXT")
+
+
+@migrations()
+def m011_log_is_the_record(db: sqlite_utils.Database) -> None:
+    # Issue 25: remote turns, bookings, the head's settings and shares become folds of the event log;
+    # phones, booking addresses and device heartbeats move beside it (server/log_record_migration.py).
+    log_record_migration.apply(db)
 
 
 def refuse_if_newer(path: Path) -> None:

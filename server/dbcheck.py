@@ -2,18 +2,18 @@
 from the event log (the same fold the floor applies, server/projection.py), then the invariants
 of the state kept beside the log on purpose.
 
-Compared with the log: every column of tickets, sequences, counters and requests, and of
-device_status all but `at`.
+Compared with the log: every column of every table the fold writes (projection.STATE_TABLES):
+tickets, sequences, counters, requests, device_status, remote_turns, appointments,
+remote_settings and appointment_shares. Their own invariants are checked too (a remote turn
+or a checked-in booking of a ticket that exists; JSON settings; shares between 0 and 1).
 
 Kept beside the log on purpose (never rebuilt from it), each checked for its own invariants:
-- device_status.at: when the device last reported (a repeated report only moves it, no event):
+- device_seen: when each device last reported (a repeated report moves only this, no event):
   a time no earlier than the device's last device.status event.
 - ratings (with hq_rating_outbox): one per visit, of a ticket that exists; the outbox holds
   only rated tickets.
-- remote_turns: a remote turn's phone and times, of a ticket that exists.
-- appointments: bookings; one checked in has its check-in time and a ticket that exists, one not
-  checked in has neither.
-- remote_settings, appointment_shares: the head's values (JSON, shares between 0 and 1).
+- remote_phones, appointment_contacts: the phones (and booking addresses) kept out of the log,
+  of a remote turn and a booking that exist.
 - users, devices, sessions, login_failures, login_lockouts: accounts; a session's user exists.
 - sms_outbox, phone_codes, phone_code_sends, hq_shipping: work queues and their progress.
 
@@ -29,13 +29,15 @@ from pathlib import Path
 from typing import Any
 
 import sqlite_utils
+from navbat.foundation import event_types as E
 from navbat.server import projection
+from navbat.server.db import migrations
 from navbat.server.events import Event
 
 # A table a database does not have yet (an older release's) is skipped.
 STATE_TABLES = projection.STATE_TABLES
-# Columns of a state table written beside the log (a "last seen" time): checked by _beside instead.
-NOT_FROM_THE_LOG = {"device_status": ("at",)}
+# Columns of a state table written beside the log: checked by _beside instead (none since m011).
+NOT_FROM_THE_LOG: dict[str, tuple[str, ...]] = {}
 MAX_LINES = 50
 
 
@@ -69,6 +71,7 @@ def check(path: str | Path) -> list[str]:
     if not db["events"].exists():
         copy.close()
         return [f"{path} is not a Navbat hub database (no events table)"]
+    migrations.apply(db)  # an older release's file is checked as this one reads it (the copy, never the file)
     beside = _beside(db)
     tables = [t for t in STATE_TABLES if db[t].exists()]
     stored = {t: _rows(db, t) for t in tables}
@@ -121,17 +124,25 @@ def _beside(db: sqlite_utils.Database) -> list[str]:
     """The invariants of the state kept beside the log (see the module's docstring)."""
     out: list[str] = []
     logged: dict[str, str] = {}
-    for row in db.query("SELECT at, data FROM events WHERE type='device.status' ORDER BY id"):
+    for row in db.query("SELECT at, data FROM events WHERE type=? ORDER BY id", [E.DEVICE_STATUS]):
         logged[json.loads(row["data"])["name"]] = row["at"]
-    if db["device_status"].exists():
-        for row in db.query("SELECT name, at FROM device_status ORDER BY name"):
+    if db["device_seen"].exists():
+        for row in db.query("SELECT name, at FROM device_seen ORDER BY name"):
             seen, last = _time(row["at"]), _time(logged.get(row["name"]))
             if seen is None:
-                out.append(f"device_status name={row['name']!r}: at is {row['at']!r}, not a time")
+                out.append(f"device_seen name={row['name']!r}: at is {row['at']!r}, not a time")
             elif last is not None and seen < last:
-                out.append(f"device_status name={row['name']!r}: at is {row['at']!r}, before its last report "
+                out.append(f"device_seen name={row['name']!r}: at is {row['at']!r}, before its last report "
                            f"in the event log ({logged[row['name']]!r})")
-    out += _orphans(db, "ratings") + _orphans(db, "remote_turns")
+    out += _orphans(db, "ratings") + _orphans(db, "remote_turns") + _orphans(db, "remote_phones")
+    if db["remote_phones"].exists():
+        out += [f"remote_phones ticket_id={r[0]}: no such remote turn" for r in db.execute(
+            "SELECT ticket_id FROM remote_phones WHERE ticket_id NOT IN (SELECT ticket_id FROM remote_turns) "
+            "ORDER BY ticket_id")]
+    if db["appointment_contacts"].exists():
+        out += [f"appointment_contacts appointment_id={r[0]}: no such booking" for r in db.execute(
+            "SELECT appointment_id FROM appointment_contacts WHERE appointment_id NOT IN (SELECT id FROM appointments) "
+            "ORDER BY appointment_id")]
     if db["hq_rating_outbox"].exists() and db["ratings"].exists():
         out += [f"hq_rating_outbox ticket_id={r[0]}: no such rating" for r in db.execute(
             "SELECT DISTINCT ticket_id FROM hq_rating_outbox WHERE ticket_id NOT IN (SELECT ticket_id FROM ratings)"

@@ -20,11 +20,14 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
+from navbat.foundation import event_types as E
+
 # Never sent to displays: they are public (F1 codes are the visitor's key; no personal data). The call
 # reason names the priority class ("disability ×3"), so it stays with the clerk (the /next answer); a
-# request's result is the visitor's own answer (F1).
+# request's result is the visitor's own answer (F1); a booking's code is its booker's key like a tracking
+# code; the head's settings (budgets among them) are nobody's business on a wall.
 PRIVATE_FIELDS = frozenset({"tracking_code", "idempotency_key", "device", "clerk", "priority", "pin", "reason",
-                            "result"})
+                            "result", "booking", "changes"})
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,7 @@ log = logging.getLogger(__name__)
 def queue_message(queue: dict[str, Any]) -> str:
     """The summaries after an estimate refresh, as an SSE message without an id (not in the log)."""
     at = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
-    body = json.dumps({"type": "queue.changed", "at": at, "queue": queue}, ensure_ascii=False)
+    body = json.dumps({"type": E.QUEUE_CHANGED, "at": at, "queue": queue}, ensure_ascii=False)
     return f"event: queue.changed\ndata: {body}\n\n"
 
 

@@ -21,21 +21,23 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import sqlite_utils
+from navbat.foundation import event_types as E
 from navbat.foundation.config import Branch, Numbering
+from navbat.foundation.event_types import Fact
 from navbat.server import follow_up, projection, remote_sweep, summaries
+from navbat.server.counter_actions import refusal
 from navbat.server.db import Store
 from navbat.server.estimates import Estimates
 from navbat.server.events import Event, EventBus
 from navbat.server.queries import Row, counter_row, counter_services, serving, ticket_row, waiting_tickets
 from navbat.server.refusals import Conflict, Invalid, NotFound
-from navbat.server.times import Clock, iso, parse_iso
-from navbat.server.transitions import ACTIVE, HELD
+from navbat.server.times import Clock, iso
+from navbat.server.transitions import HELD
 
 from navbat import queueing
 
 TRACKING_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud over the phone
 OUTCOMES = ("served", "documents_incomplete", "referred", "registered")  # registered: answered later (F3)
-UNCALL_SECONDS = 15  # a call by mistake can be taken back this long (the console offers it for 10 s)
 log = logging.getLogger(__name__)
 
 
@@ -47,12 +49,13 @@ class Write:
     now: dt.datetime
     events: list[Event] = field(default_factory=list)
 
-    def emit(self, type_: str, data: dict[str, Any], actor: str | None = None) -> Event:
-        at_s = iso(self.now)
+    def emit(self, fact: Fact, actor: str | None = None) -> Event:
+        """Appends the fact to the log and folds it into the state tables (server/projection.py)."""
+        at_s, data = iso(self.now), fact.data()
         cur = self.db.execute(
             "INSERT INTO events (at, type, actor, ticket_id, counter, data) VALUES (?, ?, ?, ?, ?, ?)",
-            [at_s, type_, actor, data.get("ticket"), data.get("counter"), json.dumps(data, ensure_ascii=False)])
-        event = Event(cur.lastrowid, type_, at_s, data)
+            [at_s, fact.TYPE, actor, data.get("ticket"), data.get("counter"), json.dumps(data, ensure_ascii=False)])
+        event = Event(cur.lastrowid, fact.TYPE, at_s, data)
         projection.apply(self.db, event)
         self.events.append(event)
         return event
@@ -121,11 +124,10 @@ class Floor:
         today = self.branch.branch_day(tx.now).isoformat()
         for row in self.db.query("SELECT id, number, service FROM tickets WHERE state IN (?, ?, ?, ?) "
                                  "AND branch_day < ?", [*HELD, today]):
-            tx.emit("ticket.cancelled", {"ticket": row["id"], "number": row["number"], "service": row["service"],
-                                         "outcome": "expired"}, actor="hub")
+            tx.emit(E.TicketCancelled(row["id"], row["number"], row["service"], outcome="expired"), actor="hub")
 
     def rebuild(self) -> int:
-        """Rebuild tickets, sequences, counters and device states from the event log; returns events replayed."""
+        """Rebuild every state table (projection.STATE_TABLES) from the event log; returns events replayed."""
         with self._lock:
             self.db.execute("BEGIN IMMEDIATE")
             try:
@@ -168,11 +170,13 @@ class Floor:
                     raise Conflict("idempotency_conflict", "this Idempotency-Key was already used for a different "
                                    "ticket")
                 return row, False
-            return ticket_row(self.db, self._issue(tx, svc.code, priority, key, device)), True
+            return ticket_row(self.db, self.issue(tx, svc.code, priority, key, device)), True
 
-    def _issue(self, tx: Write, service: str, priority: str | None, key: str, device: str,
-               extra: dict[str, Any] | None = None) -> int:
-        """`extra`: more facts for the event (an appointment's check-in: its channel and due time)."""
+    def issue(self, tx: Write, service: str, priority: str | None, key: str, device: str,
+              channel: str | None = None, due_at: str | None = None) -> int:
+        """Issues a ticket inside the caller's write `tx` (a remote turn, an appointment's check-in);
+        returns its id. `channel`: remote | appointment; `due_at`: an appointment's slot. Refused
+        like a kiosk's ticket (a sub-service nobody serves, the branch closed)."""
         if not serving(self.db, self.branch, self.derived)[service]:
             raise Conflict("service_unavailable", f'no counter serves "{service}" today')
         if not self.ignore_hours and not self.branch.is_open(tx.now):
@@ -185,11 +189,8 @@ class Floor:
         seq = (last[0] if last else 0) + 1
         number = self._free_number(service, day, seq)
         ticket_id = self.db.execute("SELECT coalesce(max(id), 0) + 1 FROM tickets").fetchone()[0]
-        tx.emit("ticket.issued", {
-            "ticket": ticket_id, "number": number, "seq": seq,
-            "service": service, "priority": priority, "tracking_code": self._new_tracking_code(),
-            "idempotency_key": key, "device": device, "branch_day": day, **(extra or {}),
-        }, actor=device)
+        tx.emit(E.TicketIssued(ticket_id, number, seq, service, priority, self._new_tracking_code(), key, device, day,
+                               channel=channel, due_at=due_at), actor=device)
         return ticket_id
 
     def _free_number(self, service: str, day: str, seq: int) -> str:
@@ -236,8 +237,7 @@ class Floor:
             t = ticket_row(self.db, ticket_id)
             if t["state"] not in ("waiting", "called", "remote"):
                 raise Conflict("invalid_state", f"ticket {t['number']} is {t['state']}")
-            tx.emit("ticket.cancelled", {"ticket": t["id"], "number": t["number"], "service": t["service"]},
-                    actor=actor)
+            tx.emit(E.TicketCancelled(t["id"], t["number"], t["service"]), actor=actor)
             return ticket_row(self.db, ticket_id)
 
     # ---- counters -------------------------------------------------------------
@@ -246,19 +246,13 @@ class Floor:
         data = {"counter": row["number"], "state": row["state"], "clerk": row["clerk"],
                 "services": json.loads(row["services"]) if row["services"] else None}
         data.update(changes)
-        tx.emit("counter.changed", data, actor=actor)
+        tx.emit(E.CounterChanged(**data), actor=actor)
 
     def set_counter_state(self, number: int, action: str, actor: str | None) -> Row:
         """open | close | pause | resume."""
         with self.write() as tx:
             row = counter_row(self.db, self.branch, number)
-            state, busy = row["state"], row["current_ticket"] is not None
-            if action in ("close", "pause") and busy:
-                raise Conflict("ticket_in_progress", "finish the current ticket first")
-            allowed = {"open": ("closed", "paused"), "close": ("open", "paused"),
-                       "pause": ("open",), "resume": ("paused",)}[action]
-            if state not in allowed:
-                raise Conflict("invalid_state", f"counter {number} is {state}; cannot {action}")
+            self._may(action, row, tx.now)
             new = {"open": "open", "close": "closed", "pause": "paused", "resume": "open"}[action]
             self._change_counter(tx, row, actor, state=new)
             return counter_row(self.db, self.branch, number)
@@ -292,14 +286,14 @@ class Floor:
             return counter_row(self.db, self.branch, number)
 
     def report_device(self, name: str, kind: str, status: str, detail: str, actor: str | None) -> None:
-        """A printer or display reports its state; only a change becomes an event."""
+        """A printer or display reports its state; only a change becomes an event. Every report,
+        changed or not, is the device's heartbeat: `device_seen`, beside the log (not a fact of the floor)."""
         with self.write() as tx:
             prev = self.db.execute("SELECT status, detail FROM device_status WHERE name=?", [name]).fetchone()
             if prev is None or tuple(prev) != (status, detail):
-                tx.emit("device.status", {"name": name, "kind": kind, "status": status, "detail": detail},
-                        actor=actor)
-            else:
-                self.db.execute("UPDATE device_status SET at=? WHERE name=?", [iso(tx.now), name])
+                tx.emit(E.DeviceStatus(name, kind, status, detail), actor=actor)
+            self.db.execute("INSERT INTO device_seen (name, at) VALUES (?, ?) ON CONFLICT (name) DO UPDATE "
+                            "SET at=excluded.at", [name, iso(tx.now)])
 
     # ---- the clerk's actions --------------------------------------------------
 
@@ -307,11 +301,7 @@ class Floor:
         """Call the visitor the engine chooses (the row says why, in `reason`); None if nobody waits."""
         with self.write() as tx:
             row = counter_row(self.db, self.branch, number)
-            if row["state"] != "open":
-                raise Conflict(f"counter_{row['state']}", f"counter {number} is {row['state']}")
-            if row["current_ticket"] is not None:
-                raise Conflict("ticket_in_progress", "finish, transfer or mark a no-show for the current ticket "
-                               "first")
+            self._may("next", row, tx.now)
             services = counter_services(row, self.branch)
             marks = ",".join("?" * len(services))
             # checked-in appointments come with their due time (queries.waiting_tickets)
@@ -328,47 +318,41 @@ class Floor:
                 remote_sweep.passed_over(tx, choice.ticket.id, number)
                 waiting.remove(choice.ticket)
             t = ticket_row(self.db, choice.ticket.id)
-            tx.emit("ticket.called", {"ticket": t["id"], "number": t["number"], "service": t["service"],
-                                      "counter": number, "clerk": actor, "reason": choice.reason}, actor=actor)
+            tx.emit(E.TicketCalled(t["id"], t["number"], t["service"], number, actor,
+                                   [part.as_json() for part in choice.reason]), actor=actor)
             return ticket_row(self.db, t["id"])
 
     def uncall(self, number: int, actor: str | None) -> Row:
-        """Take back a call made by mistake (issue 24), within UNCALL_SECONDS and before the visit
+        """Take back a call made by mistake (issue 24), within counter_actions.UNCALL_SECONDS and before the visit
         started: the visitor is back in line in their place, and the walls drop the call."""
         with self.write() as tx:
-            t = self._current(number, ("called",))
-            if (tx.now - parse_iso(t["called_at"])).total_seconds() > UNCALL_SECONDS:
-                raise Conflict("too_late_to_uncall", f"a call can be taken back only within {UNCALL_SECONDS} s; "
-                               "recall the visitor or mark a no-show")
-            tx.emit("ticket.uncalled", {"ticket": t["id"], "number": t["number"], "service": t["service"],
-                                        "counter": number}, actor=actor)
+            t = self._may("uncall", counter_row(self.db, self.branch, number), tx.now)
+            tx.emit(E.TicketUncalled(t["id"], t["number"], t["service"], number), actor=actor)
             return ticket_row(self.db, t["id"])
 
-    def _current(self, number: int, states: tuple[str, ...]) -> Row:
-        row = counter_row(self.db, self.branch, number)
-        if row["current_ticket"] is None:
-            raise Conflict("no_current_ticket", f"counter {number} has no current ticket")
-        t = ticket_row(self.db, row["current_ticket"])
-        if t["state"] not in states:
-            raise Conflict("invalid_state", f"ticket {t['number']} is {t['state']}")
+    def _may(self, action: str, row: Row, now: dt.datetime) -> Row | None:
+        """The counter's current ticket, if `action` may be done now (server/counter_actions.py: the
+        rule the API ships to the console); else its refusal."""
+        t = ticket_row(self.db, row["current_ticket"]) if row["current_ticket"] is not None else None
+        refused = refusal(action, row["number"], row["state"], t, now)
+        if refused is not None:
+            raise Conflict(refused.code, refused.message)
         return t
 
     def act(self, number: int, action: str, actor: str | None, **extra: Any) -> Row:
         """recall | start | done | no-show | transfer on the counter's current ticket."""
         with self.write() as tx:
-            states = {"recall": ("called",), "start": ("called",), "done": ACTIVE, "no-show": ("called",),
-                      "transfer": ACTIVE}[action]
-            t = self._current(number, states)
-            base = {"ticket": t["id"], "number": t["number"], "service": t["service"], "counter": number}
+            t = self._may(action, counter_row(self.db, self.branch, number), tx.now)
+            base = (t["id"], t["number"], t["service"], number)
             if action in ("recall", "start", "no-show"):
-                tx.emit({"recall": "ticket.recalled", "start": "ticket.started", "no-show": "ticket.no_show"}[action],
-                        base, actor=actor)
+                fact = {"recall": E.TicketRecalled, "start": E.TicketStarted, "no-show": E.TicketNoShow}[action]
+                tx.emit(fact(*base), actor=actor)
             elif action == "done":
                 outcome = extra.get("outcome")
                 if outcome is not None and outcome not in OUTCOMES:
                     raise Invalid("bad_outcome", "outcome must be served, documents_incomplete, referred or "
                                   "registered")
-                tx.emit("ticket.done", {**base, "outcome": outcome or "served"}, actor=actor)
+                tx.emit(E.TicketDone(*base, outcome=outcome or "served"), actor=actor)
                 if outcome == "registered":
                     follow_up.open_request(tx, self.branch, t, actor)
             else:
@@ -379,6 +363,6 @@ class Floor:
                     raise NotFound("unknown_service", f'unknown service "{to}"')
                 if to == t["service"]:
                     raise Conflict("same_service", "the ticket is already at that sub-service")
-                tx.emit("ticket.transferred", {**base, "from_service": t["service"], "service": to}, actor=actor)
+                tx.emit(E.TicketTransferred(t["id"], t["number"], to, number, from_service=t["service"]), actor=actor)
             return ticket_row(self.db, t["id"])
 

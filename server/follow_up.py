@@ -13,6 +13,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
+from navbat.foundation import event_types as E
 from navbat.foundation.config import Branch
 from navbat.foundation.workdays import branch_calendar
 from navbat.server.queries import Row
@@ -34,11 +35,11 @@ def open_request(tx: Write, branch: Branch, ticket: Row, actor: str | None) -> N
     unit = branch.unit_of(ticket["service"])
     opened = branch.branch_day(tx.now)
     due = branch_calendar(branch).add_working_days(opened, days)
-    tx.emit("request.opened", {
-        "ticket": ticket["id"], "tracking_code": ticket["tracking_code"], "number": ticket["number"],
-        "service": ticket["service"], "unit": unit.code if unit else None, "clerk": actor,
-        "opened_day": opened.isoformat(), "due": due.isoformat(), "working_days": days,
-    }, actor=actor)
+    tx.emit(E.RequestOpened(
+        ticket=ticket["id"], tracking_code=ticket["tracking_code"], number=ticket["number"],
+        service=ticket["service"], unit=unit.code if unit else None, clerk=actor,
+        opened_day=opened.isoformat(), due=due.isoformat(), working_days=days,
+    ), actor=actor)
 
 
 def answer(floor: Floor, tracking_code: str, result: Any, actor: str | None,
@@ -61,11 +62,11 @@ def answer(floor: Floor, tracking_code: str, result: Any, actor: str | None,
         answered = floor.branch.branch_day(tx.now)
         due = dt.date.fromisoformat(req["due"])
         days = branch_calendar(floor.branch).working_days_between(dt.date.fromisoformat(req["opened_day"]), answered)
-        tx.emit("request.answered", {
-            "ticket": req["ticket_id"], "tracking_code": req["tracking_code"], "number": req["number"],
-            "service": req["service"], "unit": req["unit"], "clerk": actor, "result": result,
-            "due": req["due"], "on_time": answered <= due, "days_taken": max(days, 0),
-        }, actor=actor)
+        tx.emit(E.RequestAnswered(
+            ticket=req["ticket_id"], tracking_code=req["tracking_code"], number=req["number"],
+            service=req["service"], unit=req["unit"], clerk=actor, result=result,
+            due=req["due"], on_time=answered <= due, days_taken=max(days, 0),
+        ), actor=actor)
         phone = visitor_phone(tx.db, req["ticket_id"])
         if outbox is not None and phone:
             link = f"{page_url.rstrip('/')}/t/{req['tracking_code']}"
@@ -76,8 +77,9 @@ def answer(floor: Floor, tracking_code: str, result: Any, actor: str | None,
 
 def visitor_phone(db: sqlite_utils.Database, ticket_id: int) -> str | None:
     """The mobile number a visitor gave for this visit: a remote turn's or a booking's (walk-ins give none)."""
-    row = db.execute("SELECT phone FROM remote_turns WHERE ticket_id=? UNION ALL "
-                     "SELECT phone FROM appointments WHERE ticket_id=? LIMIT 1", [ticket_id, ticket_id]).fetchone()
+    row = db.execute("SELECT phone FROM remote_phones WHERE ticket_id=? UNION ALL "
+                     "SELECT c.phone FROM appointment_contacts c JOIN appointments a ON a.id = c.appointment_id "
+                     "WHERE a.ticket_id=? LIMIT 1", [ticket_id, ticket_id]).fetchone()
     return row[0] if row else None
 
 

@@ -16,6 +16,7 @@ import ipaddress
 from collections.abc import Iterable, Iterator
 
 from flask import Blueprint, Response, current_app, request
+from navbat.foundation import event_types as E
 from navbat.foundation.workers import STATES, Health
 from navbat.server import views
 from navbat.server.api.common import require
@@ -41,8 +42,8 @@ class HubCollector:
         shown = views.services(hub)["services"]  # what the kiosks show, through the same function
         with hub.read() as db:
             issued = db.execute("SELECT first_service, count(*) FROM tickets GROUP BY first_service").fetchall()
-            calls = db.execute("SELECT counter, type, count(*) FROM events WHERE type IN "
-                               "('ticket.called', 'ticket.recalled') GROUP BY counter, type").fetchall()
+            calls = db.execute("SELECT counter, type, count(*) FROM events WHERE type IN (?, ?) "
+                               "GROUP BY counter, type", [E.TICKET_CALLED, E.TICKET_RECALLED]).fetchall()
             counters = db.execute("SELECT number, state FROM counters ORDER BY number").fetchall()
             devices = db.execute("SELECT name, kind, status FROM device_status ORDER BY name").fetchall()
 

@@ -89,7 +89,8 @@ _paths: dict[str, Any] = {
                              "a reloaded wall display shows them again", auth=False, errors=(400,)),
                        "parameters": [{"name": "limit", "in": "query",
                                        "schema": {"type": "integer", "minimum": 1, "maximum": 20}}]}},
-    "/counters/{n}": {"get": {**_op("One counter's state, clerk, services and current ticket", auth=False,
+    "/counters/{n}": {"get": {**_op("One counter's state, clerk, services, current ticket and the actions it may "
+                                    "take now (`actions`: allowed, refused with their codes, primary)", auth=False,
                                     errors=(404,)), "parameters": [_N]}},
     "/counters/{n}/services": {"put": {**_op("Change which sub-services a counter serves (branch head)", body={
         "type": "object", "properties": {"services": {}}}), "parameters": [_N]}},
@@ -325,6 +326,13 @@ SPEC: dict[str, Any] = {
                 # counted from it (before_opening, opens_at)
                 "wait_note": {"enum": ["no_open_window", "before_opening", None]},
                 "opens_at": {"type": ["string", "null"]}, "tracking_code": {"type": "string"},
+                # the wait as every screen says it, in every language (foundation/wording.py)
+                "wait_text": {"type": ["object", "null"], "properties": {"fa": {"type": "string"},
+                                                                         "en": {"type": "string"}}},
+                # staff only: why the engine called it (codes and values), and those words per language
+                "reason": {"type": ["array", "string", "null"], "items": {
+                    "type": "object", "required": ["code"], "properties": {"code": {"type": "string"}}}},
+                "reason_text": {"type": ["object", "null"]},
                 "issued_at": {"type": "string", "format": "date-time"}, "counter": {"type": ["integer", "null"]},
                 "request": _REQUEST,
                 "appointment": {"type": ["object", "null"], "description": "the booked slot it checked in for"}}},

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import sqlite_utils
+from navbat.foundation import event_types as E
 from navbat.foundation.config import Branch
 from navbat.queueing import WaitingTicket
 from navbat.server.refusals import NotFound
@@ -113,7 +114,9 @@ def waiting_tickets(db: sqlite_utils.Database, services: Iterable[str] | None = 
 
 
 def device_statuses(db: sqlite_utils.Database) -> list[Row]:
-    return list(db.query("SELECT name, kind, status, detail, at FROM device_status ORDER BY name"))
+    """Each device's last reported state; `at` is when it last reported at all (its heartbeat, device_seen)."""
+    return list(db.query("SELECT s.name, s.kind, s.status, s.detail, max(s.at, coalesce(h.at, s.at)) AS at "
+                         "FROM device_status s LEFT JOIN device_seen h ON h.name = s.name ORDER BY s.name"))
 
 
 def last_event_id(db: sqlite_utils.Database) -> int:
@@ -130,16 +133,16 @@ def recent_calls(db: sqlite_utils.Database, since: str, limit: int) -> list[dict
     out: dict[int, dict[str, Any]] = {}
     gone: set[int] = set()
     for r in db.execute("""SELECT id, at, type, data FROM events
-                           WHERE type IN ('ticket.called', 'ticket.recalled', 'ticket.cancelled', 'ticket.uncalled')
-                             AND at >= ?
-                           ORDER BY id DESC LIMIT 2000""", [since]):
+                           WHERE type IN (?, ?, ?, ?) AND at >= ?
+                           ORDER BY id DESC LIMIT 2000""",
+                        [E.TICKET_CALLED, E.TICKET_RECALLED, E.TICKET_CANCELLED, E.TICKET_UNCALLED, since]):
         data = json.loads(r[3])
         ticket = data.get("ticket")
-        if r[2] in ("ticket.cancelled", "ticket.uncalled"):  # a call taken back is no call
+        if r[2] in (E.TICKET_CANCELLED, E.TICKET_UNCALLED):  # a call taken back is no call
             gone.add(ticket)
         elif ticket not in out and ticket not in gone:
             out[ticket] = {"id": r[0], "at": r[1], "ticket": ticket, "number": data.get("number"),
-                           "counter": data.get("counter"), "recall": r[2] == "ticket.recalled"}
+                           "counter": data.get("counter"), "recall": r[2] == E.TICKET_RECALLED}
         if len(out) >= limit:
             break
     return list(out.values())

@@ -39,7 +39,7 @@ PUBLIC: tuple[tuple[str, re.Pattern[str]], ...] = tuple((m, re.compile(p + r"\Z"
     ("POST", r"/api/v1/remote/(verify|tickets)"),
     ("GET", r"/api/v1/appointments/slots"), ("POST", r"/api/v1/appointments"),
     ("GET", rf"/api/v1/appointments/{_CODE}"), ("POST", rf"/api/v1/appointments/{_CODE}/cancel"),
-    ("GET", r"(/display)?/fonts/Vazirmatn-(Regular|Bold)\.ttf"), ("GET", r"/static/tracking/track\.js"),
+    ("GET", r"(/display)?/fonts/Vazirmatn-(Regular|Bold)\.ttf"), ("GET", r"/static/(tracking/track|shared/navbat)\.js"),
 ))
 # what of the visitor's request reaches the app: never Authorization, never a staff cookie
 REQUEST_HEADERS = ("content-type", "accept", "accept-language", "idempotency-key", "user-agent")

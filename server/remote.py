@@ -4,8 +4,11 @@ A remote turn is a ticket in state `remote` from the moment it joins: its place 
 arrival time, like any ticket's, but `call_next` passes it over until it checks in (kiosk or
 clerk: event `ticket.checked_in`, state `waiting`, the place unchanged). Passed over, it keeps
 its place for the grace time the branch sets, then expires (server/remote_sweep.py).
-Its phone is kept in `remote_turns`, never in the event log that displays read; HQ gets only a slow
-hash of it, to keep one open remote turn per phone across branches (server/shipping.py, issue 23).
+Its life is in the event log (ticket.issued with channel "remote", remote.come_now, ticket.checked_in,
+ticket.passed_over, remote.call_sent, the ticket's end), folded into `remote_turns`
+(server/projection.py). Its phone is kept beside the log in `remote_phones`, never in an event;
+HQ gets only a slow hash of it, to keep one open remote turn per phone across branches
+(server/shipping.py, issue 23).
 """
 
 from __future__ import annotations
@@ -13,12 +16,12 @@ from __future__ import annotations
 import secrets
 
 from flask import Flask
+from navbat.foundation import event_types as E
 from navbat.server import remote_settings, remote_sweep, shipping, sms, verify
 from navbat.server.ahead import people_ahead
 from navbat.server.hub import EXTENSION, Hub
 from navbat.server.queries import Row, ticket_row
 from navbat.server.refusals import Conflict, NotFound
-from navbat.server.times import iso
 from navbat.server.transitions import LIVE
 
 DEVICE = "remote"  # the ticket's device: joined from a phone
@@ -55,24 +58,24 @@ def join(hub: Hub, outbox: sms.Outbox, service: object, phone: object, code: obj
         remote_settings.refuse_if_closed(hub.branch, settings, tx.now, hub.ignore_hours)
         day = hub.branch.branch_day(tx.now).isoformat()
         marks = ",".join("?" * (len(LIVE) + 1))
-        if tx.db.execute(f"SELECT 1 FROM remote_turns r JOIN tickets t ON t.id=r.ticket_id WHERE r.phone=? "  # noqa: S608
+        if tx.db.execute(f"SELECT 1 FROM remote_phones r JOIN tickets t ON t.id=r.ticket_id WHERE r.phone=? "  # noqa: S608
                          f"AND t.state IN ({marks})", [phone, *LIVE, "remote"]).fetchone():
             raise Conflict("open_turn", "this phone already has a turn waiting here; it can take another once that "
                            "one is over")
-        today = tx.db.execute("SELECT count(*) FROM remote_turns WHERE phone=? AND branch_day=?",
-                              [phone, day]).fetchone()[0]
+        today = tx.db.execute("SELECT count(*) FROM remote_phones p JOIN remote_turns r ON r.ticket_id=p.ticket_id "
+                              "WHERE p.phone=? AND r.branch_day=?", [phone, day]).fetchone()[0]
         if today >= settings.daily_cap:
             raise Conflict("daily_cap", f"a phone may take {settings.daily_cap} turns from afar a day")
         verify.use_code(tx, phone)
-        ticket_id = floor._issue(tx, svc.code, None, key or f"{DEVICE}:{secrets.token_hex(8)}", DEVICE,
-                                 {"channel": "remote"})
-        tx.db.execute("INSERT INTO remote_turns (ticket_id, phone, branch_day, joined_at, phone_hash) "
-                      "VALUES (?, ?, ?, ?, ?)", [ticket_id, phone, day, iso(tx.now), hashed])
+        ticket_id = floor.issue(tx, svc.code, None, key or f"{DEVICE}:{secrets.token_hex(8)}", DEVICE,
+                                channel="remote")  # its remote_turns row is folded from this event
+        tx.db.execute("INSERT INTO remote_phones (ticket_id, phone, phone_hash) VALUES (?, ?, ?)",
+                      [ticket_id, phone, hashed])
         row = ticket_row(tx.db, ticket_id)
         ahead = people_ahead(waits, tx.db, row).count  # what its page says
         link = f"{page_url.rstrip('/')}/t/{row['tracking_code']}"
         if settings.come_now_people is not None and ahead <= settings.come_now_people:  # "come now" at once
-            tx.db.execute("UPDATE remote_turns SET come_now_at=? WHERE ticket_id=?", [iso(tx.now), ticket_id])
+            tx.emit(E.RemoteComeNow(ticket_id, row["number"], row["service"], told=True, ahead=ahead), actor="hub")
             message = ("Turn {number} is yours; {ahead} people ahead: come to the branch now and check in at the "
                        "kiosk. Follow it at {link}")
         else:
@@ -94,9 +97,7 @@ def check_in(hub: Hub, tracking_code: str, actor: str) -> tuple[Row, bool]:
             if t["state"] in LIVE:
                 return t, False
             raise Conflict("turn_over", f"turn {t['number']} is over ({t['outcome'] or t['state']})")
-        tx.emit("ticket.checked_in", {"ticket": t["id"], "number": t["number"], "service": t["service"]},
-                actor=actor)
-        tx.db.execute("UPDATE remote_turns SET checked_in_at=? WHERE ticket_id=?", [iso(tx.now), t["id"]])
+        tx.emit(E.TicketCheckedIn(t["id"], t["number"], t["service"]), actor=actor)  # remote_turns folds it
         return ticket_row(tx.db, t["id"]), True
 
 

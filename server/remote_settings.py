@@ -1,5 +1,6 @@
 """Remote turns' settings: the branch file's `remote:` section, with what the head changed on
-/head on top (table `remote_settings`, one JSON value per key). Also when turns are taken.
+/head on top (table `remote_settings`, one JSON value per key, folded from settings.changed
+events). Also when turns are taken.
 The head's SMS and booking budgets (`budgets:`, issue 23) are kept the same way, in the same table."""
 
 from __future__ import annotations
@@ -9,10 +10,10 @@ import json
 from typing import Any
 
 import sqlite_utils
+from navbat.foundation import event_types as E
 from navbat.foundation.config import Branch
 from navbat.foundation.remote import Budgets, Remote
 from navbat.server.refusals import Conflict, Invalid
-from navbat.server.times import iso
 from pydantic import ValidationError
 
 EDITABLE = ("enabled", "hours", "grace_minutes", "come_now_people", "come_now_minutes", "daily_cap")
@@ -43,11 +44,9 @@ def save(floor: Any, branch: Branch, changes: dict[str, Any]) -> Remote:
     with floor.write() as tx:
         remote = _valid(Remote, current(tx.db, branch).model_dump() | changes)
         spend = _valid(Budgets, budgets(tx.db, branch).model_dump() | changes)
-        for key in changes:
-            valid = remote if key in EDITABLE else spend
-            tx.db.execute("INSERT INTO remote_settings (key, value, at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE "
-                          "SET value=excluded.value, at=excluded.at",
-                          [key, json.dumps(getattr(valid, key)), iso(tx.now)])
+        checked = {key: (remote if key in EDITABLE else spend).model_dump(mode="json")[key] for key in changes}
+        if checked:
+            tx.emit(E.SettingsChanged(checked), actor="head")  # folded into remote_settings (server/projection.py)
         return current(tx.db, branch)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+from navbat.foundation import event_types as E
 from navbat.foundation.i18n import gettext_for
 from navbat.foundation.persian import fa_digits
 from navbat.foundation.workers import Loop
@@ -40,14 +41,13 @@ def passed_over(tx: Write, ticket_id: int, counter: int) -> None:
                         "ON r.ticket_id=t.id WHERE t.id=?", [ticket_id]).fetchone()
     if row is None or row[2] is not None:
         return  # its grace time already runs
-    tx.db.execute("UPDATE remote_turns SET passed_at=? WHERE ticket_id=?", [iso(tx.now), ticket_id])
-    tx.emit("ticket.passed_over", {"ticket": ticket_id, "number": row[0], "service": row[1], "counter": counter},
-            actor="hub")
+    tx.emit(E.TicketPassedOver(ticket_id, row[0], row[1], counter), actor="hub")  # sets remote_turns.passed_at
 
 
 def _open_turns(db: Any) -> list[dict[str, Any]]:
-    return list(db.query("""SELECT t.*, r.phone, r.passed_at, r.come_now_at, r.called_sms_at FROM remote_turns r
-                            JOIN tickets t ON t.id = r.ticket_id WHERE r.ended IS NULL"""))
+    return list(db.query("""SELECT t.*, p.phone, r.passed_at, r.come_now_at, r.called_sms_at FROM remote_turns r
+                            JOIN tickets t ON t.id = r.ticket_id JOIN remote_phones p ON p.ticket_id = r.ticket_id
+                            WHERE r.ended IS NULL"""))
 
 
 def sweep(hub: Hub, outbox: Outbox) -> int:
@@ -65,20 +65,18 @@ def sweep(hub: Hub, outbox: Outbox) -> int:
 
 
 def _one(tx: Write, t: dict[str, Any], s: Any, waits: Waits, outbox: Outbox) -> int:
-    x, number = tx.db.execute, t["number"]
+    # Each mark is an event, folded into remote_turns (server/projection.py); the turn ends with its ticket.
+    number = t["number"]
     if t["state"] in ("done", "no_show", "cancelled"):
-        x("UPDATE remote_turns SET ended=? WHERE ticket_id=?", [t["state"], t["id"]])
-        return 0
+        return 0  # ended by its ticket's last event; a database from before that fold is set by m011
     if t["state"] == "remote" and t["passed_at"] and parse_iso(t["passed_at"]) + dt.timedelta(
             minutes=s.grace_minutes) <= tx.now:
-        tx.emit("ticket.cancelled", {"ticket": t["id"], "number": number, "service": t["service"],
-                                     "outcome": "remote_expired"}, actor="hub")
-        x("UPDATE remote_turns SET ended='expired' WHERE ticket_id=?", [t["id"]])
+        tx.emit(E.TicketCancelled(t["id"], number, t["service"], outcome=E.REMOTE_EXPIRED), actor="hub")
         outbox.queue(tx, t["phone"], text("Turn {number} has ended: you did not check in at the branch in time.",
                                           number=number), "expired")
         return 1
     if t["state"] in ("called", "serving") and t["called_sms_at"] is None:
-        x("UPDATE remote_turns SET called_sms_at=? WHERE ticket_id=?", [iso(tx.now), t["id"]])
+        tx.emit(E.RemoteCallSent(t["id"], number, t["service"]), actor="hub")
         outbox.queue(tx, t["phone"], text("Turn {number}: please go to counter {counter} now.", number=number,
                                           counter=t["counter"]), "called")
         return 1
@@ -88,7 +86,8 @@ def _one(tx: Write, t: dict[str, Any], s: Any, waits: Waits, outbox: Outbox) -> 
         near = (s.come_now_people is not None and ahead <= s.come_now_people) or (
             s.come_now_minutes is not None and est is not None and est.minutes <= s.come_now_minutes)
         if near or t["passed_at"]:
-            x("UPDATE remote_turns SET come_now_at=? WHERE ticket_id=?", [iso(tx.now), t["id"]])
+            tx.emit(E.RemoteComeNow(t["id"], number, t["service"], told=t["state"] == "remote", ahead=ahead),
+                    actor="hub")
             if t["state"] == "remote":  # one already in the hall needs no "come now"
                 outbox.queue(tx, t["phone"], text(
                     "Turn {number}: {ahead} people ahead. Come to the branch now and check in; your place is kept "

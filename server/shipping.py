@@ -190,7 +190,7 @@ class Shipper:
             last_id = self.db.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
             marks = ",".join("?" * (len(LIVE) + 1))
             open_turns = [r[0] for r in self.db.execute(
-                f"SELECT r.phone_hash FROM remote_turns r JOIN tickets t ON t.id = r.ticket_id "  # noqa: S608
+                f"SELECT r.phone_hash FROM remote_phones r JOIN tickets t ON t.id = r.ticket_id "  # noqa: S608
                 f"WHERE r.phone_hash IS NOT NULL AND t.state IN ({marks})", [*LIVE, "remote"])]
             now = self.clock()
             sms = budgets.sms_use(self.db, self.branch, remote_settings.budgets(self.db, self.branch), now)

@@ -1,7 +1,8 @@
 """Per sub-service and per unit: how many wait, how long a newcomer waits, and why there is
 no honest number when there is none. Derived here, once, and shipped: GET /services, every
 ticket and counter event, and the `queue.changed` message after each estimate refresh carry
-these, and the kiosk, the wall and the phone only word them (foundation/wording.py).
+these, worded once (`wait_text`, in every language, by foundation/wording.py): the wall and the
+phone draw those words, and no screen words a wait itself.
 """
 
 from __future__ import annotations
@@ -13,7 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlite_utils
+from navbat.foundation import event_types as E
 from navbat.foundation.config import Branch
+from navbat.foundation.wording import worded_wait
 from navbat.server.events import Event
 from navbat.server.queries import Derived, Row, serving, waiting_counts
 from navbat.server.times import iso
@@ -98,9 +101,10 @@ def service_summary(code: str, unit: str, facts: Facts) -> Summary:
     waiting = facts.waiting.get(code, 0)
     shown, wait_note, opens_at = honest_wait(code, facts, facts.newcomers.get(code), waiting)
     note = _note(bool(rows), open_counters, shown)
-    return {"code": code, "unit": unit, "waiting": waiting, "available": bool(rows),
-            "open_counters": open_counters, "estimated_wait_minutes": shown["minutes"] if shown else None,
-            "estimated_wait": shown, "note": note, "wait_note": wait_note, "opens_at": opens_at}
+    out = {"code": code, "unit": unit, "waiting": waiting, "available": bool(rows),
+           "open_counters": open_counters, "estimated_wait_minutes": shown["minutes"] if shown else None,
+           "estimated_wait": shown, "note": note, "wait_note": wait_note, "opens_at": opens_at}
+    return out | {"wait_text": worded_wait(out)}  # the words every screen shows (foundation/wording.py)
 
 
 def unit_summary(unit: Any, services: list[Summary], facts: Facts) -> Summary:
@@ -113,11 +117,12 @@ def unit_summary(unit: Any, services: list[Summary], facts: Facts) -> Summary:
     opens_at = next((s["opens_at"] for s in services if s["opens_at"]), None)
     if not open_counters and opens_at is None:
         estimate = None  # nobody serves any of it now: no number on the wall either
-    return {"code": unit.code, "name": unit.name.model_dump(), "services": [s.code for s in unit.services],
-            "waiting": sum(s["waiting"] for s in services), "available": any(s["available"] for s in services),
-            "open_counters": open_counters, "estimated_wait": estimate, "note": note,
-            "wait_note": None if open_counters else ("before_opening" if opens_at else "no_open_window"),
-            "opens_at": opens_at}
+    out = {"code": unit.code, "name": unit.name.model_dump(), "services": [s.code for s in unit.services],
+           "waiting": sum(s["waiting"] for s in services), "available": any(s["available"] for s in services),
+           "open_counters": open_counters, "estimated_wait": estimate, "note": note,
+           "wait_note": None if open_counters else ("before_opening" if opens_at else "no_open_window"),
+           "opens_at": opens_at}
+    return out | {"wait_text": worded_wait(out)}
 
 
 def summarise(branch: Branch, facts: Facts, services: Iterable[str] | None = None) -> dict[str, list[Summary]]:
@@ -142,7 +147,7 @@ def touched(branch: Branch, events: list[Event]) -> set[str]:
         d = ev.data
         if ev.type.startswith("ticket."):
             codes.update(c for c in (d.get("service"), d.get("from_service")) if c)
-        elif ev.type == "counter.changed":
+        elif ev.type == E.COUNTER_CHANGED:
             cfg = branch.counter(d["counter"])
             codes.update(d.get("services") or {})
             codes.update(s.code for s in (cfg.services if cfg else []))

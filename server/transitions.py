@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from navbat.foundation import event_types as E
+
 ACTIVE = ("called", "serving")  # at a counter
 LIVE = ("waiting", *ACTIVE)
 HELD = (*LIVE, "remote")  # hold their number: a remote turn (issue 18) waits to check in
-FINAL = {"ticket.done": "done", "ticket.no_show": "no_show", "ticket.cancelled": "cancelled"}
+FINAL = {E.TICKET_DONE: "done", E.TICKET_NO_SHOW: "no_show", E.TICKET_CANCELLED: "cancelled"}
 
 
 def issued(data: dict[str, Any], at: str) -> dict[str, Any]:
@@ -31,21 +33,21 @@ def issued(data: dict[str, Any], at: str) -> dict[str, Any]:
 def ticket_after(ticket: dict[str, Any], type_: str, data: dict[str, Any], at: str) -> dict[str, Any]:
     """The ticket after one of its events (other than ticket.issued); the input is not changed."""
     t = dict(ticket)
-    if type_ == "ticket.called":
+    if type_ == E.TICKET_CALLED:
         t.update(state="called", counter=data["counter"], clerk=data.get("clerk"), called_at=at, started_at=None,
                  reason=data.get("reason"))
-    elif type_ == "ticket.recalled":
+    elif type_ == E.TICKET_RECALLED:
         t["recalls"] += 1
-    elif type_ == "ticket.checked_in":  # a remote turn at the branch: callable, in the place it joined at
+    elif type_ == E.TICKET_CHECKED_IN:  # a remote turn at the branch: callable, in the place it joined at
         t["state"] = "waiting"
-    elif type_ == "ticket.uncalled":
+    elif type_ == E.TICKET_UNCALLED:
         # a call taken back (issue 24): in line again in the place it had, as if never called
         t.update(state="waiting", counter=None, clerk=None, called_at=None, started_at=None, reason=None)
-    elif type_ == "ticket.started":
+    elif type_ == E.TICKET_STARTED:
         t.update(state="serving", started_at=at)
     elif type_ in FINAL:
         t.update(state=FINAL[type_], finished_at=at, outcome=data.get("outcome"))
-    elif type_ == "ticket.transferred":
+    elif type_ == E.TICKET_TRANSFERRED:
         # back in line for the other sub-service, keeping its place (arrived_at is unchanged)
         t.update(state="waiting", service=data["service"], counter=None, called_at=None, started_at=None,
                  transfers=t["transfers"] + 1)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from navbat.server import auth, follow_up, remote_sweep, summaries
+from navbat.foundation.wording import worded_wait
+from navbat.server import auth, counter_actions, follow_up, reasons, remote_sweep, summaries
 from navbat.server.ahead import people_ahead as ahead_of
 from navbat.server.hub import Hub
 from navbat.server.queries import Row, counter_row, counter_services, ticket_row
+from navbat.server.times import parse_iso
 
 TICKET_FIELDS = ("id", "number", "service", "priority", "state", "tracking_code", "issued_at", "counter", "called_at",
                  "recalls", "transfers", "outcome", "reason")
@@ -16,6 +18,9 @@ TICKET_FIELDS = ("id", "number", "service", "priority", "state", "tracking_code"
 def ticket(hub: Hub, row: Row, settle: bool = False) -> dict[str, Any]:
     """A ticket: state, position and estimate while waiting, counter when called (F1)."""
     out = {k: row[k] for k in TICKET_FIELDS}
+    # why it was called: the engine's codes, and the words each console shows (server/reasons.py)
+    out["reason"] = reasons.stored(row["reason"])
+    out["reason_text"] = reasons.reason_text(out["reason"], hub.branch)
     out["unit"] = (u.code if (u := hub.branch.unit_of(row["service"])) else None)
     out["appointment"] = appointment_of(hub, row["id"])  # issue 18: the counter marks appointments
     with hub.read() as db:
@@ -37,6 +42,10 @@ def ticket(hub: Hub, row: Row, settle: bool = False) -> dict[str, Any]:
         shown, out["wait_note"], out["opens_at"] = summaries.honest_wait(row["service"], facts, est, ahead)
         if shown is not None:
             out["estimated_wait"], out["estimated_wait_minutes"] = shown, shown["minutes"]
+    # the wait in words, as every screen says it; None once the visitor no longer waits
+    out["wait_text"] = worded_wait(out) if row["state"] in ("waiting", "remote") else None
+    out["waited_minutes"] = (max(0, round((parse_iso(row["called_at"]) - parse_iso(row["issued_at"])).total_seconds()
+                                          / 60)) if row["called_at"] else None)  # until called, for the clerk
     return out
 
 
@@ -81,14 +90,18 @@ def counter(hub: Hub, number: int) -> dict[str, Any]:
     display name the branch gave the clerk, for everyone."""
     with hub.read() as db:
         row = counter_row(db, hub.branch, number)
-        current = ticket(hub, ticket_row(db, row["current_ticket"])) if row["current_ticket"] else None
+        current_row = ticket_row(db, row["current_ticket"]) if row["current_ticket"] else None
+        current = ticket(hub, current_row) if current_row else None
         clerk_name = auth.display_name(db, row["clerk"])
+    # what the clerk may do now, from the floor's own rule: the console draws its buttons from it
+    may = counter_actions.actions(number, row["state"], current_row, hub.clock())
     if current:
         current.pop("tracking_code", None)
     cfg = hub.branch.counter(number)
     return {"number": number, "name": cfg.name.model_dump(), "unit": cfg.unit,
             "services": [{"code": c, "weight": w} for c, w in counter_services(row, hub.branch).items()],
-            "state": row["state"], "clerk": row["clerk"], "clerk_name": clerk_name, "current_ticket": current}
+            "state": row["state"], "clerk": row["clerk"], "clerk_name": clerk_name, "current_ticket": current,
+            "actions": may}
 
 
 def counters(hub: Hub) -> list[dict[str, Any]]:

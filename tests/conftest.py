@@ -25,6 +25,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from navbat.foundation.config import DEFAULT_CONFIG, Branch, load_config
 from navbat.foundation.remote import Budgets
+from navbat.foundation.wording import worded_wait
 from navbat.server.app import create_app
 from navbat.server.auth import add_device, add_user
 from navbat.server.floor import Floor
@@ -93,9 +94,10 @@ def unit_summary(branch: Branch, code: str, waiting: int = 0, low: int | None = 
                  note: str | None = None) -> dict[str, Any]:
     """A UnitSummary as the hub sends it (see the hub -> devices contract)."""
     u = next(u for u in branch.units if u.code == code)
-    return {"code": u.code, "name": u.name.model_dump(), "services": [s.code for s in u.services],
-            "waiting": waiting, "available": note != "not_served", "open_counters": 0 if note else 1,
-            "estimated_wait": None if low is None else {"low": low, "high": high}, "note": note}
+    out = {"code": u.code, "name": u.name.model_dump(), "services": [s.code for s in u.services],
+           "waiting": waiting, "available": note != "not_served", "open_counters": 0 if note else 1,
+           "estimated_wait": None if low is None else {"low": low, "high": high}, "note": note}
+    return out | {"wait_text": worded_wait(out)}  # worded by the hub, as server/summaries.py does
 
 
 # Every test's visitors come from 127.0.0.1 and its kiosks share one token: the budgets that keep a few

@@ -25,7 +25,7 @@ def test_a_due_appointment_goes_ahead_of_walk_ins_who_waited_less_than_the_bound
     pool = WaitingLines(waiting) if index else waiting
     choice = choose_next(COUNTER, pool, NOW, RULES)
     assert choice is not None and choice.ticket.id == 3
-    assert choice.reason.startswith("appointment, slot 0 min ago")
+    assert choice.reason[0].as_json() == {"code": "appointment_late", "minutes": 0}
 
 
 def test_a_walk_in_past_the_bound_is_not_starved() -> None:
@@ -45,7 +45,8 @@ def test_before_its_slot_an_appointment_waits_for_walk_ins_but_takes_an_idle_cou
     choice = choose_next(COUNTER, [walk_in(1, 0), early], NOW, RULES)
     assert choice is not None and choice.ticket.id == 1  # a walk-in who came this second
     choice = choose_next(COUNTER, [early], NOW, RULES)
-    assert choice is not None and choice.ticket.id == 2 and "slot in 5 min" in choice.reason
+    assert choice is not None and choice.ticket.id == 2
+    assert choice.reason[0].as_json() == {"code": "appointment_early", "minutes": 5}
 
 
 @pytest.mark.parametrize("index", [False, True])

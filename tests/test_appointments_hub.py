@@ -128,7 +128,9 @@ def test_check_in_window_then_the_engine_calls_it_at_its_slot(live: Live) -> Non
     # at 08:31 the appointment is due: called ahead of the walk-in who came at 08:20
     live.clock.now = dt.datetime(2026, 11, 28, 8, 31, tzinfo=TEHRAN)
     called = requests.post(f"{live.url}/api/v1/counters/1/next", headers=clerk, timeout=10).json()
-    assert called["id"] == ticket["id"] and called["reason"].startswith("appointment, slot 1 min ago")
+    assert called["id"] == ticket["id"] and called["reason"][0] == {"code": "appointment_late", "minutes": 1}
+    assert called["reason_text"]["en"].startswith("appointment, slot 1 min ago")
+    assert called["reason_text"]["fa"].startswith("وقت قبلی، ۱ دقیقه از وقتش گذشته")
     assert called["appointment"]["start"] == "08:30"
     requests.post(f"{live.url}/api/v1/counters/1/done", headers=clerk, json={}, timeout=10)
     called = requests.post(f"{live.url}/api/v1/counters/1/next", headers=clerk, timeout=10).json()

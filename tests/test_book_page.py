@@ -67,7 +67,8 @@ def test_book_on_a_phone_in_persian_then_move(live: Live) -> None:
         assert live.free("08:00") == before - 1
         booked = live.app.extensions["navbat.hub"]
         with booked.read() as db:
-            assert db.execute("SELECT state, phone, start FROM appointments WHERE code=?", [code]).fetchone() == \
+            assert db.execute("SELECT a.state, c.phone, a.start FROM appointments a JOIN appointment_contacts c "
+                              "ON c.appointment_id = a.id WHERE a.code=?", [code]).fetchone() == \
                 ("booked", PHONE, "08:00")
         # move: the booking is cancelled and the same service and day are offered again
         page.click("text=جابه‌جایی وقت")

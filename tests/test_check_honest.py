@@ -129,17 +129,22 @@ def test_a_day_of_every_feature_with_restarts_and_repeated_reports_checks_ok(bra
         for table in ("ratings", "remote_turns", "appointments", "remote_settings", "appointment_shares"):
             assert conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0] >= 1, table
 
-    # Tampered: a state column the log decides, and a last-seen time before the device's last report.
+    # Tampered: state columns the log decides, and a last-seen time before the device's last report.
     tampered = tmp_path / "tampered.sqlite"
     with closing(sqlite3.connect(db)) as source, closing(sqlite3.connect(tampered)) as copy:
         source.backup(copy)  # the WAL's pages too
     with closing(sqlite3.connect(tampered)) as conn, conn:
         conn.execute("UPDATE tickets SET state='cancelled' WHERE id=?", [walk["id"]])
         conn.execute("UPDATE device_status SET at='2020-01-01T00:00:00Z' WHERE name='kiosk-1'")
+        conn.execute("UPDATE device_seen SET at='2020-01-01T00:00:00Z' WHERE name='kiosk-1'")
+        conn.execute("UPDATE remote_turns SET checked_in_at=NULL WHERE ticket_id=?", [turn["id"]])
         conn.execute("DELETE FROM tickets WHERE id=?", [registered["id"]])
     out = navbat_check(tampered)
     assert out.returncode == 1
     assert f"tickets id={walk['id']}: state is 'cancelled'" in out.stdout
-    assert "device_status name='kiosk-1': at is '2020-01-01T00:00:00Z', before its last report" in out.stdout
+    # a device's state is a fold of the log (issue 25); its heartbeat is kept beside it
+    assert "device_status name='kiosk-1': at is '2020-01-01T00:00:00Z', the event log says" in out.stdout
+    assert "device_seen name='kiosk-1': at is '2020-01-01T00:00:00Z', before its last report" in out.stdout
+    assert f"remote_turns ticket_id={turn['id']}: checked_in_at is None, the event log says" in out.stdout
     assert f"ratings ticket_id={registered['id']}" not in out.stdout  # not rated: no such line
     assert f"tickets id={registered['id']}: in the event log, missing from the table" in out.stdout

@@ -382,3 +382,23 @@ def test_the_watch_says_gone_when_the_stream_drops_or_the_hub_stops_answering() 
         assert wait_until(lambda: said[-1] is True, 2), said
     finally:
         watch.stop()
+
+
+def test_the_wall_lists_and_speaks_as_the_hub_says(branch) -> None:  # noqa: ANN001
+    """Issue 25: how many earlier calls and how old a call still spoken come from the hub (GET
+    /branch's "wall", foundation/wall.py), not from constants of the wall's own."""
+    m = WallModel("fa")
+    m.load_branch({**branch_body(branch), "wall": {"history": 3, "announce_within_s": 10}})
+    m.load_queue(services_body(branch))
+    for i in range(6):
+        m.handle(call(i + 1, str(101 + i), 1 + i % 8), now=NOW)
+    assert len(m.view(NOW).previous) == 3
+    assert m.handle(call(9, "109", 2, at=NOW - dt.timedelta(seconds=20)), now=NOW).announce is None
+    assert m.handle(call(10, "110", 2, at=NOW - dt.timedelta(seconds=5)), now=NOW).announce is not None
+
+
+def test_a_unit_row_shows_the_hubs_words_for_its_wait(branch) -> None:  # noqa: ANN001
+    m = wall(branch)
+    shipped = unit_summary(branch, "insured", 3, 5, 12) | {"wait_text": {"fa": "حدود نیم ساعت", "en": "half an hour"}}
+    m.merge_queue({"units": [shipped]})
+    assert rows(m)["insured"] == ("۳ نفر در انتظار", "حدود نیم ساعت")

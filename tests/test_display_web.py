@@ -13,7 +13,6 @@ import pytest
 from conftest import chromium, make_app, unit_summary
 from navbat.foundation import speech
 from navbat.foundation.config import Branch
-from navbat.foundation.persian import digits
 from navbat.foundation.wording import wait_text
 
 
@@ -49,7 +48,9 @@ def test_fonts_and_static_files_are_served(client) -> None:  # noqa: ANN001
     assert client.get("/display/fonts/Vazirmatn-Bold.ttf").status_code == 200  # the old path, pages cached on a TV
     assert client.get("/display/fonts/../../setup.cfg").status_code == 404
     assert client.get("/static/display/display.js").status_code == 200
-    assert client.get("/static/counter/counter.js").status_code == 200
+    for script in ("counter/main.js", "counter/view.js", "shared/navbat.js"):
+        r = client.get(f"/static/{script}")
+        assert r.status_code == 200 and "javascript" in r.content_type  # a module needs a script's type (nosniff)
     page = client.get("/counter").get_data(as_text=True)
     assert 'dir="rtl"' in page and "میز کار باجه" in page
 
@@ -59,19 +60,24 @@ def page_texts(client, lang: str) -> dict[str, str]:  # noqa: ANN001
     return json.loads(html.split('<script id="texts" type="application/json">')[1].split("</script>")[0])
 
 
-def test_page_carries_the_words_of_waits_as_foundation_wording_says_them(client) -> None:  # noqa: ANN001
+def test_the_hub_words_every_wait_and_the_page_carries_no_wording_of_its_own(client, actions) -> None:  # noqa: ANN001
+    """Issue 25: display.js re-worded waits with its own rounding; now GET /services ships the words."""
     for lang in ("fa", "en"):
         texts = page_texts(client, lang)
         assert texts["Counter {number}"] == ("باجه {number}" if lang == "fa" else "Counter {number}")
-        # display.js words a wait with these, by the same rules as wait_text
-        assert texts["no estimate yet"] == wait_text(None, None, lang)
-        assert texts["no counter open now"] == wait_text(None, "not_open", lang)
-        assert texts["not served today"] == wait_text(None, "not_served", lang)
-        assert texts["no wait"] == wait_text(None, "no_wait", lang)
-        assert texts["about {minutes} min"].format(minutes=digits(7, lang)) == \
-            wait_text({"low": 7, "high": 7}, None, lang)
-        assert texts["{low}–{high} min"].format(low=digits(3, lang), high=digits(9, lang)) == \
-            wait_text({"low": 3, "high": 9}, None, lang)
+        assert not {"about {minutes} min", "{low}–{high} min", "no wait"} & texts.keys()  # nothing to word with
+    actions.open_counter(3)
+    actions.issue("IN1")
+    queue = client.get("/api/v1/services").json
+    for summary in queue["units"] + queue["services"]:
+        assert summary["wait_text"] == {lang: wait_text(summary["estimated_wait"], summary["note"], lang,
+                                                        summary["wait_note"], summary["opens_at"])
+                                        for lang in ("fa", "en")}, summary["code"]
+    assert any(u["open_counters"] for u in queue["units"]) and "no counter open now" in {
+        u["wait_text"]["en"] for u in queue["units"]}
+    wall = client.get("/display").get_data(as_text=True)
+    settings = json.loads(wall.split('<script id="wall" type="application/json">')[1].split("</script>")[0])
+    assert settings == client.get("/api/v1/branch").json["wall"] == {"history": 7, "announce_within_s": 90}
 
 
 # ---- the page in Chromium, against a scripted API ----------------------------------------

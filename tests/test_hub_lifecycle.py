@@ -51,7 +51,7 @@ def test_issue_call_recall_start_done(client, actions):  # noqa: ANN001
     called = client.post(f"{API}/counters/1/next", headers=clerk)
     assert called.status_code == 200
     assert called.json["id"] == t["id"] and called.json["state"] == "called" and called.json["counter"] == 1
-    assert "primary skill" in called.json["reason"]
+    assert {"code": "primary_service"} in called.json["reason"] and "primary skill" in called.json["reason_text"]["en"]
     # ... and, once called, sees the window and no estimate.
     look = client.get(f"{API}/tickets/{t['tracking_code']}").json
     assert (look["state"], look["counter"], look["position"], look["estimated_wait_minutes"]) == ("called", 1, None,
@@ -239,7 +239,8 @@ def test_lifecycle_over_a_real_socket(live_hub):  # noqa: ANN001
     code = r.json()["tracking_code"]
 
     called = s.post(f"{url}/counters/6/next", headers=clerk, timeout=5).json()
-    assert called["number"] == "501" and "elderly" in called["reason"]
+    assert called["number"] == "501"
+    assert any(p["code"] == "priority" and p["class"] == "elderly" for p in called["reason"])
     assert s.get(f"{url}/tickets/{code}", timeout=5).json()["counter"] == 6
     assert s.post(f"{url}/counters/6/recall", headers=clerk, timeout=5).json()["recalls"] == 1
     assert s.post(f"{url}/counters/6/start", headers=clerk, timeout=5).json()["state"] == "serving"

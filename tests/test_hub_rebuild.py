@@ -12,11 +12,10 @@ TABLES = ("tickets", "sequences", "counters", "device_status")
 
 
 def snapshot(db) -> dict[str, list[tuple]]:  # noqa: ANN001
-    # A device's unchanged status only refreshes device_status.at (a heartbeat, not an event), so that
-    # one column is left out; everything else must come back from the log.
-    cols = {"tickets": "*", "sequences": "*", "counters": "*", "device_status": "name, kind, status, detail"}
+    # Every column comes back from the log: a device's unchanged status (a heartbeat, not an event)
+    # moves only device_seen, beside the log (issue 25).
     order = {"tickets": "id", "sequences": "service, branch_day", "counters": "number", "device_status": "name"}
-    return {t: [tuple(r) for r in db.execute(f"SELECT {cols[t]} FROM {t} ORDER BY {order[t]}")] for t in TABLES}
+    return {t: [tuple(r) for r in db.execute(f"SELECT * FROM {t} ORDER BY {order[t]}")] for t in TABLES}
 
 
 def _clerk_action(floor, w: int, rng: random.Random) -> str:  # noqa: ANN001

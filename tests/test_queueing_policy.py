@@ -106,9 +106,16 @@ def test_every_score_keeps_growing() -> None:
 def test_reason_tells_the_clerk_why() -> None:
     choice = choose_next(PRIMARY_A, [ticket(7, "A", 23, "elderly")], NOW, RULES)
     assert choice is not None
-    assert choice.reason == "waited 23 min of 20 target; elderly ×3 +4 min head start; primary skill"
+    # codes and values, no words: the hub words them in the clerk's language (server/reasons.py)
+    assert [p.as_json() for p in choice.reason] == [
+        {"code": "waited", "minutes": 23, "target": 20},
+        {"code": "priority", "class": "elderly", "weight": 3, "head_start": 4},
+        {"code": "primary_service"}]
     backup = choose_next(PRIMARY_A, [ticket(8, "B", 5)], NOW, RULES)
-    assert backup.reason == "waited 5 min of 20 target; backup skill ×0.5"
+    assert [p.as_json() for p in backup.reason] == [{"code": "waited", "minutes": 5, "target": 20},
+                                                    {"code": "backup_service", "weight": 0.5}]
+    late = choose_next(PRIMARY_A, [ticket(9, "B", 25)], NOW, RULES)
+    assert late.reason[-1].as_json() == {"code": "backup_past_target"}
 
 
 def test_ties_are_deterministic() -> None:

@@ -248,7 +248,7 @@ def test_eight_phones_racing_with_one_code_make_one_turn(live: Live) -> None:
     assert set(statuses[1:]) <= {403, 409}
     hub = live.app.extensions["navbat.hub"]
     with hub.read() as db:
-        assert db.execute("SELECT count(*) FROM remote_turns WHERE phone='09121110014'").fetchone()[0] == 1
+        assert db.execute("SELECT count(*) FROM remote_phones WHERE phone='09121110014'").fetchone()[0] == 1
 
 
 def test_refused_while_the_branch_is_closed(branch: Branch, tmp_path: Path) -> None:

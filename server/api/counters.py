@@ -12,7 +12,8 @@ from navbat.server.refusals import Invalid
 
 bp = Blueprint("counters", __name__)
 
-STAFF_ONLY = ("priority", "reason")  # the current visitor's class ("disability") is not for the wall display
+# the current visitor's class ("disability"), and the call's reason that names it, are not for the wall display
+STAFF_ONLY = ("priority", "reason", "reason_text")
 
 
 def _for_caller(view: dict[str, Any]) -> dict[str, Any]:

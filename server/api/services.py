@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify
+from navbat.foundation.wall import wall_settings
 from navbat.server import views
 from navbat.server.hub import current
 
@@ -31,4 +32,5 @@ def branch() -> Response:
         "priority_classes": [{"code": p.code, "name": p.name.model_dump()} for p in b.priority_classes],
         "displays": [{"name": d.name, "directions": {str(n): way for n, way in d.directions.items()}}
                      for d in b.displays if d.kind == "wall"],
+        "wall": wall_settings(),  # how many earlier calls a wall lists, how old a call it still speaks
     })

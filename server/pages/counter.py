@@ -1,6 +1,7 @@
 """The clerk's console at /counter: PIN login, the counter's buttons and shortcuts (D7).
 
-The page is static HTML and plain JavaScript; every action goes to the JSON API
+The page is static HTML and plain JavaScript modules (static/counter/main.js and its parts,
+on the shared static/shared/navbat.js); every action goes to the JSON API
 (POST /api/v1/login, /api/v1/counters/<n>/<action>), with the token kept in the
 browser tab's sessionStorage. This blueprint serves the page and its texts (gettext
 domain "counter"), Persian right to left by default, English with ?lang=en.
@@ -25,8 +26,7 @@ TEXTS = (
     "Called {number}", "Recalled {number}", "Started {number}", "Finished {number}",
     "{number}: documents incomplete, recorded", "{number} did not come", "{number} transferred to {service}",
     "Counter paused", "Counter open", "Counter closed", "Shortcuts", "Clerk", "Recalls", "Log in failed",
-    "The hub did not answer; try again.", "primary skill", "backup skill", "waited {m} min of {t} target",
-    "head start", "taken by {clerk}", "Est. wait", "Language", "Live", "Offline",
+    "The hub did not answer; try again.", "taken by {clerk}", "Est. wait", "Language", "Live", "Offline",
     "Actions",
     "Came by", "Remote turn, checked in", "Kiosk", "Check in a turn taken from a phone", "Tracking code",
     "Check in", "{number} is checked in, in its place in line.", "No turn or booking has this code.",
@@ -61,7 +61,8 @@ TEXTS = (
     "This request was already answered with another result.",
     "Write the result in a few words (at most 500 letters).",
     # issue 18 B: a checked-in appointment
-    "appointment at {time}", "appointment, slot {m} min ago", "appointment, slot in {m} min",
+    "appointment at {time}",
+    "The counter is open already.",  # issue 25: why a shortcut cannot act, as the hub ships it
 )
 
 

@@ -1,8 +1,10 @@
 """The web wall display at /display for smart TVs: one page, EventSource, no build step.
 
 The page reads the public API (branch, services, counters, events); this blueprint only
-serves it, the Jalali date and clock (foundation.persian), and each call's spoken WAV,
-assembled offline from the same clips as the Kivy display (foundation.speech).
+serves it with its settings (how many earlier calls it lists, how old a call it still speaks:
+foundation/wall.py, the same the Kivy wall reads in GET /branch), the Jalali date and clock
+(foundation.persian), and each call's spoken WAV, assembled offline from the same clips as the
+Kivy display (foundation.speech).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from flask import Blueprint, Response, jsonify, render_template, request
 from navbat.foundation import speech
 from navbat.foundation.i18n import direction, gettext_for
 from navbat.foundation.persian import digits, format_date
-from navbat.foundation.wording import wait_words
+from navbat.foundation.wall import wall_settings
 from navbat.server.hub import current
 from navbat.server.pages.common import lang as _lang
 from navbat.server.refusals import Invalid, NotFound
@@ -43,12 +45,13 @@ def page() -> str:
     _ = gettext_for("display", lang)
     b = current().branch
     voice = dict.fromkeys(v for v in request.args.get("voice", "fa").split(",") if v in speech.LANGS)  # each once
-    texts = {t: _(t) for t in TEXTS} | wait_words(lang)  # waits worded as on every screen (common.po)
+    texts = {t: _(t) for t in TEXTS}  # waits come worded by the hub (summaries' wait_text)
     # ?display=NAME: this wall's directions from the branch file; none named, no arrows at all
     wall = b.display(request.args.get("display", "")[:40])
     arrows = {str(n): ARROWS[d] for n, d in wall.directions.items()} if wall else {}
     return render_template("display/index.html", lang=lang, dir=direction(lang), branch=b.branch.name.get(lang),
-                           now=_now(lang), texts=texts, title=_("Wall display"), voice=",".join(voice), arrows=arrows)
+                           now=_now(lang), texts=texts, title=_("Wall display"), voice=",".join(voice), arrows=arrows,
+                           wall=wall_settings())
 
 
 @bp.get("/clock")

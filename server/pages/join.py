@@ -14,7 +14,7 @@ import hashlib
 from flask import Blueprint, redirect, render_template, request, url_for
 from navbat.foundation.i18n import direction, gettext_for
 from navbat.foundation.persian import digits
-from navbat.foundation.wording import wait_of
+from navbat.foundation.wording import said_wait
 from navbat.server import remote, remote_settings, sms, verify, views
 from navbat.server.errors import status_of, too_many
 from navbat.server.hub import current
@@ -41,7 +41,7 @@ def _page(step: str, status: int = 200, error: str | None = None, **values: obje
     return render_template(
         "join/page.html", _=gettext_for("remote", lang), lang=lang, dir=direction(lang), branch=hub.branch,
         step=step if chosen or step == "pick" else "pick", units=catalogue["units"], items=items, chosen=chosen,
-        wait=lambda item: wait_of(item, lang), d=lambda v: digits(v, lang), error=error, closed=closed,
+        wait=lambda item: said_wait(item, lang), d=lambda v: digits(v, lang), error=error, closed=closed,
         hours=settings.hours, **values), status
 
 

@@ -14,7 +14,7 @@ import datetime as dt
 from flask import Blueprint, redirect, render_template, request, url_for
 from navbat.foundation.i18n import direction, gettext_for
 from navbat.foundation.persian import digits, format_datetime, format_day
-from navbat.foundation.wording import wait_of
+from navbat.foundation.wording import said_wait
 from navbat.server import ratings, views
 from navbat.server.errors import status_of
 from navbat.server.hub import current
@@ -46,7 +46,7 @@ def _render(code: str, error: str | None = None, status: int = 200, part: bool =
         "tracking/status.html" if part else "tracking/ticket.html", _=_, lang=lang, dir=direction(lang), t=ticket,
         code=ticket["tracking_code"], branch=hub.branch, service=service, counter=counter, d=lambda v: digits(v, lang),
         issued=format_datetime(issued, lang), called=format_datetime(called, lang) if called else None,
-        follow=ticket["state"] in LIVE_STATES, rated=rated, faces=faces, error=error, wait=wait_of(ticket, lang),
+        follow=ticket["state"] in LIVE_STATES, rated=rated, faces=faces, error=error, wait=said_wait(ticket, lang),
         thanks=request.args.get("rated") == "1", req=req,
         grace_ends=_grace_ends(ticket, hub.branch.tz, lang)), status
 

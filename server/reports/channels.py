@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 import sqlite_utils
+from navbat.foundation import event_types as E
 from navbat.server.reports.figures import Row, make_row
 from navbat.server.reports.visits import Visit
 from navbat.server.times import iso
@@ -24,7 +25,7 @@ def channels_of(db: sqlite_utils.Database, start: dt.datetime, end: dt.datetime)
     join = "LEFT JOIN remote_turns r ON r.ticket_id = e.ticket_id" if remote else ""
     flag = "r.ticket_id IS NOT NULL" if remote else "0"
     rows = db.execute(f"SELECT e.ticket_id, json_extract(e.data, '$.channel'), {flag} FROM events e {join} "  # noqa: S608
-                      "WHERE e.type = 'ticket.issued' AND e.at >= ? AND e.at < ?", [iso(start), iso(end)])
+                      "WHERE e.type = ? AND e.at >= ? AND e.at < ?", [E.TICKET_ISSUED, iso(start), iso(end)])
     return {ticket: channel if channel in CHANNELS else ("remote" if is_remote else "walk_in")
             for ticket, channel, is_remote in rows}
 

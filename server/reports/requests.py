@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import sqlite_utils
+from navbat.foundation import event_types as E
 from navbat.server.times import iso
 
 
@@ -29,11 +30,11 @@ def request_figures(events: Iterable[dict[str, Any]], start: dt.date, end: dt.da
     total = _empty()
     for ev in events:
         day, d = ev["branch_day"], ev["data"]
-        if not start <= day < end or ev["type"] not in ("request.opened", "request.answered"):
+        if not start <= day < end or ev["type"] not in (E.REQUEST_OPENED, E.REQUEST_ANSWERED):
             continue
         for row in (rows["services"].setdefault(d["service"], _empty()),
                     rows["units"].setdefault(d.get("unit") or "-", _empty()), total):
-            if ev["type"] == "request.opened":
+            if ev["type"] == E.REQUEST_OPENED:
                 row["opened"] += 1
             else:
                 row["answered"] += 1
@@ -52,9 +53,9 @@ def load_events(db: sqlite_utils.Database, start_utc: dt.datetime, end_utc: dt.d
                 tz: dt.tzinfo) -> list[dict[str, Any]]:
     """The period's request events from one branch's log, with their branch day."""
     out = []
-    for at, type_, data in db.execute("SELECT at, type, data FROM events WHERE type IN ('request.opened', "
-                                      "'request.answered') AND at >= ? AND at < ? ORDER BY id",
-                                      [iso(start_utc), iso(end_utc)]):
+    for at, type_, data in db.execute("SELECT at, type, data FROM events WHERE type IN (?, ?) AND at >= ? AND at < ? "
+                                      "ORDER BY id", [E.REQUEST_OPENED, E.REQUEST_ANSWERED, iso(start_utc),
+                                                      iso(end_utc)]):
         out.append({"type": type_, "branch_day": dt.datetime.fromisoformat(at).astimezone(tz).date(),
                     "data": json.loads(data)})
     return out

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import sqlite_utils
+from navbat.foundation import event_types as E
 from navbat.server import transitions
 from navbat.server.times import iso
 
@@ -70,10 +71,10 @@ def load_rows(db: sqlite_utils.Database, start: dt.datetime, end: dt.datetime) -
                json_extract(e.data, '$.priority')
         FROM events e
         WHERE e.ticket_id IN (SELECT ticket_id FROM events
-                              WHERE type = 'ticket.issued' AND at >= ? AND at < ?)
+                              WHERE type = ? AND at >= ? AND at < ?)
           AND e.type LIKE 'ticket.%'
         ORDER BY e.id"""
-    yield from db.execute(sql, [iso(start), iso(end)])
+    yield from db.execute(sql, [E.TICKET_ISSUED, iso(start), iso(end)])
 
 
 def fold(rows: Iterable[Row]) -> dict[int, Visit]:
@@ -82,7 +83,7 @@ def fold(rows: Iterable[Row]) -> dict[int, Visit]:
     tickets: dict[int, dict] = {}
     parse = dt.datetime.fromisoformat
     for at_s, type_, ticket, counter, clerk, service, outcome, priority in rows:
-        if type_ == "ticket.issued":
+        if type_ == E.TICKET_ISSUED:
             tickets[ticket] = transitions.issued({"ticket": ticket, "service": service, "number": "",
                                                   "priority": priority}, at_s)
             visits[ticket] = Visit(ticket, service, priority, parse(at_s))
@@ -93,12 +94,12 @@ def fold(rows: Iterable[Row]) -> dict[int, Visit]:
         after = tickets[ticket] = transitions.ticket_after(
             before, type_, {"counter": counter, "clerk": clerk, "service": service, "outcome": outcome}, at_s)
         v, at = visits[ticket], parse(at_s)
-        if type_ == "ticket.checked_in":  # a remote turn (issue 18): its wait at the branch starts here
+        if type_ == E.TICKET_CHECKED_IN:  # a remote turn (issue 18): its wait at the branch starts here
             v.issued = at
-        if type_ == "ticket.uncalled" and v.segments:  # a call taken back never happened for the visitor
+        if type_ == E.TICKET_UNCALLED and v.segments:  # a call taken back never happened for the visitor
             v.segments.pop()
             v.first_call = v.segments[0].called if v.segments else None
-        elif type_ == "ticket.called":
+        elif type_ == E.TICKET_CALLED:
             v.first_call = v.first_call or at
             v.segments.append(Segment(ticket, after["counter"], after["clerk"], after["service"], at))
         elif transitions.leaves_counter(before, after) and v.segments:

@@ -1,37 +1,22 @@
 // The web wall display: calls from the hub's event stream, spoken one after another.
 // Plain browser JavaScript, no build step; EventSource resends Last-Event-ID by itself.
-// Waiting counts and estimates per unit are the hub's (UnitSummary): from GET /services at
-// the start and after a reconnect, then from each event's "queue" and from "queue.changed"
-// (sent without an id, so Last-Event-ID stays put). Only an event without "queue" (replayed
-// from the log after a reconnect) makes the page re-read /services, once for a burst.
+// Waiting counts and waits per unit are the hub's (UnitSummary), the wait already in words
+// (`wait_text`, foundation/wording.py): from GET /services at the start and after a reconnect,
+// then from each event's "queue" and from "queue.changed" (sent without an id, so Last-Event-ID
+// stays put); all of them go through takeSummary. Only an event without "queue" (replayed from
+// the log after a reconnect) makes the page re-read /services, once for a burst. How many
+// earlier calls it lists and how old a call it still speaks are the hub's too (foundation/wall.py).
 "use strict";
 (function () {
+  const { digits, inLang, el, pageData, EVENTS } = Navbat;  // shared/navbat.js
   const lang = document.body.dataset.lang;
   const voice = document.body.dataset.voice;
-  const T = JSON.parse(document.getElementById("texts").textContent);
-  const HISTORY = 7;
-  const ANNOUNCE_WITHIN_MS = 90000; // calls replayed after an outage are shown, not spoken
+  const t = Navbat.translator(pageData("texts"));
+  const WALL = pageData("wall"); // {history, announce_within_s}
+  const HISTORY = WALL.history;
   const $ = (id) => document.getElementById(id);
-  const fa = (v) => (lang === "fa" ? String(v).replace(/\d/g, (d) => "۰۱۲۳۴۵۶۷۸۹"[d]) : String(v));
-  const fmt = (text, vals) => text.replace(/\{(\w+)\}/g, (_, k) => vals[k]);
-  const counterText = (n) => fmt(T["Counter {number}"], { number: fa(n) });
-  const ARROWS = JSON.parse(document.getElementById("arrows").textContent); // counter -> arrow, or none
-
-  // How a wait is said: the same rules as foundation/wording.py wait_text (the page's TEXTS
-  // carry its translated words).
-  function waitText(estimate, note, waitNote, opensAt) {
-    if (note === "not_served") return T["not served today"];
-    if (waitNote === "before_opening" && opensAt) {
-      return fmt(T["counters open at {time}: {wait}"], { time: fa(opensAt.slice(11, 16)), wait: waitText(estimate, null) });
-    }
-    if (waitNote === "no_open_window" || note === "not_open") return T["no counter open now"];
-    if (note === "no_wait") return T["no wait"];
-    if (!estimate || estimate.low == null || estimate.high == null) return T["no estimate yet"];
-    const low = Math.round(estimate.low), high = Math.round(estimate.high);
-    if (high <= 0) return T["no wait"];
-    if (low === high) return fmt(T["about {minutes} min"], { minutes: fa(high) });
-    return fmt(T["{low}–{high} min"], { low: fa(low), high: fa(high) });
-  }
+  const counterText = (n) => t("Counter {number}", { number: digits(n, lang) });
+  const ARROWS = pageData("arrows"); // counter -> arrow, or none
 
   // units: the hub's UnitSummary list, in the branch's order; requests: /services reads made
   const state = { calls: [], units: [], online: false, announced: [], played: [], requests: 0, lastId: null };
@@ -41,58 +26,33 @@
   // leaves the address bar at once. EventSource cannot send headers, so the stream gets it as
   // ?token=: with it the hub keeps this display a slot anonymous subscribers cannot take.
   const TOKEN_KEY = "navbat.display.token";
-  keepDeviceToken(TOKEN_KEY);  // shared/device_token.js
+  Navbat.keepDeviceToken(TOKEN_KEY);
   const RETRY_MS = 30000; // a refused stream (503, Retry-After 30) is not retried by EventSource itself
-
-  async function getJSON(path) {
-    const r = await fetch("/api/v1" + path, { cache: "no-store" });
-    if (!r.ok) throw new Error(path + ": HTTP " + r.status);
-    return r.json();
-  }
+  const api = Navbat.client(); // the public API: the wall reads what anyone may
 
   // ---- what is shown ------------------------------------------------------------
   function render() {
     const [current, ...previous] = state.calls;
     $("now").classList.toggle("has-call", !!current);
-    $("now-number").textContent = current ? fa(current.number) : "";
+    $("now-number").textContent = current ? digits(current.number, lang) : "";
     $("now-counter").textContent = current ? counterText(current.counter) : "";
     $("arrow").textContent = current ? ARROWS[current.counter] || "" : "";
     // offline: the whole screen says so, and the big number is marked as the last one known
     document.body.classList.toggle("offline", !state.online);
-    $("now-label").textContent = !current ? T["Please take a ticket from the kiosk"]
-      : state.online ? T["Now calling"] : T["Last number called before the connection was lost"];
-    const ol = $("previous");
-    ol.replaceChildren(...previous.map((c) => {
-      const li = document.createElement("li");
-      li.dataset.ticket = c.ticket;
-      const n = document.createElement("span");
-      n.className = "n";
-      n.textContent = fa(c.number);
-      const w = document.createElement("span");
-      w.textContent = counterText(c.counter);
-      li.append(n, w);
-      return li;
-    }));
+    $("now-label").textContent = !current ? t("Please take a ticket from the kiosk")
+      : state.online ? t("Now calling") : t("Last number called before the connection was lost");
+    $("previous").replaceChildren(...previous.map((c) => el("li", { "data-ticket": c.ticket },
+      el("span", { class: "n" }, digits(c.number, lang)), el("span", {}, counterText(c.counter)))));
     renderUnits();
     $("offline").hidden = state.online;
   }
 
   function renderUnits() {
-    const boxes = state.units.filter((u) => u.services.length).map((u) => {
-      const box = document.createElement("div");
-      box.className = "unit";
-      box.dataset.unit = u.code;
-      for (const [cls, text] of [["name", u.name[lang] || u.name.fa],
-        ["waiting", fmt(T["{count} waiting"], { count: fa(u.waiting) })],
-        ["estimate", waitText(u.estimated_wait, u.note, u.wait_note, u.opens_at)]]) {
-        const d = document.createElement("div");
-        d.className = cls;
-        d.textContent = text;
-        box.append(d);
-      }
-      return box;
-    });
-    $("units").replaceChildren(...boxes);
+    $("units").replaceChildren(...state.units.filter((u) => u.services.length).map((u) => el("div",
+      { class: "unit", "data-unit": u.code },
+      el("div", { class: "name" }, inLang(u.name, lang)),
+      el("div", { class: "waiting" }, t("{count} waiting", { count: digits(u.waiting, lang) })),
+      el("div", { class: "estimate" }, inLang(u.wait_text, lang))))); // the hub's words for the wait
   }
 
   let flashTimer = null;
@@ -133,7 +93,19 @@
   // ---- live data ----------------------------------------------------------------------
   async function readQueue() {
     state.requests += 1;
-    return getJSON("/services");
+    return api("GET", "/services");
+  }
+
+  // Every summary the hub sends comes in here: `whole` (GET /services) replaces what is known;
+  // otherwise (an event's "queue", queue.changed) only the units it names change.
+  function takeSummary(queue, whole) {
+    if (whole) {
+      state.units = queue.units || [];
+    } else {
+      const changed = Object.fromEntries((queue.units || []).map((u) => [u.code, u]));
+      state.units = state.units.map((u) => changed[u.code] || u);
+    }
+    renderUnits();
   }
 
   let refreshTimer = null;
@@ -141,18 +113,12 @@
     if (refreshTimer !== null) return;
     refreshTimer = setTimeout(async () => {
       refreshTimer = null;
-      try { state.units = (await readQueue()).units; renderUnits(); } catch (e) { /* the next event retries */ }
+      try { takeSummary(await readQueue(), true); } catch (e) { /* the next event retries */ }
     }, 200);
   }
 
-  function mergeQueue(queue) { // the units an event touched; others stay as they are
-    const changed = Object.fromEntries((queue.units || []).map((u) => [u.code, u]));
-    state.units = state.units.map((u) => changed[u.code] || u);
-    renderUnits();
-  }
-
   function onQueue(ev) { // every ticket.* and counter.changed event
-    if (ev.queue) mergeQueue(ev.queue);
+    if (ev.queue) takeSummary(ev.queue, false);
     else refreshQueue();
   }
 
@@ -161,7 +127,7 @@
     state.calls = [{ ticket: ev.ticket, number: ev.number, counter: ev.counter, recall },
       ...state.calls.filter((c) => c.ticket !== ev.ticket)].slice(0, HISTORY + 1);
     render();
-    if (!ev.at || Date.now() - Date.parse(ev.at) <= ANNOUNCE_WITHIN_MS) {
+    if (!ev.at || Date.now() - Date.parse(ev.at) <= WALL.announce_within_s * 1000) { // older: shown, not spoken
       flash();
       announce(ev);
     }
@@ -193,28 +159,28 @@
       if (m.lastEventId) state.lastId = m.lastEventId;
       handle(JSON.parse(m.data));
     });
-    on("ticket.called", (ev) => { onCall(ev, false); onQueue(ev); });
-    on("ticket.recalled", (ev) => { onCall(ev, true); onQueue(ev); });
+    on(EVENTS.CALLED, (ev) => { onCall(ev, false); onQueue(ev); });
+    on(EVENTS.RECALLED, (ev) => { onCall(ev, true); onQueue(ev); });
     // a ticket cancelled, or a call taken back at the counter (issue 24): the wall drops the call
-    for (const type of ["ticket.cancelled", "ticket.uncalled"]) {
+    for (const type of [EVENTS.CANCELLED, EVENTS.UNCALLED]) {
       on(type, (ev) => {
         state.calls = state.calls.filter((c) => c.ticket !== ev.ticket);
         render();
         onQueue(ev);
       });
     }
-    for (const type of ["ticket.issued", "ticket.started", "ticket.done", "ticket.no_show", "ticket.transferred",
-      "counter.changed"]) {
+    for (const type of [EVENTS.ISSUED, EVENTS.STARTED, EVENTS.DONE, EVENTS.NO_SHOW, EVENTS.TRANSFERRED,
+      EVENTS.COUNTER_CHANGED]) {
       on(type, onQueue);
     }
-    on("queue.changed", (ev) => mergeQueue(ev.queue || {}));
+    on(EVENTS.QUEUE_CHANGED, (ev) => takeSummary(ev.queue || {}, false));
   }
 
   async function load() {
     try {
       // the day's calls from the hub: a reload or a restart shows what was on the wall before
-      const [queue, recent] = await Promise.all([readQueue(), getJSON("/calls?limit=" + (HISTORY + 1))]);
-      state.units = queue.units;
+      const [queue, recent] = await Promise.all([readQueue(), api("GET", "/calls?limit=" + (HISTORY + 1))]);
+      takeSummary(queue, true);
       const seeded = recent.calls.filter((c) => !state.calls.some((x) => x.ticket === c.ticket));
       state.calls = [...state.calls, ...seeded].slice(0, HISTORY + 1);
       render();

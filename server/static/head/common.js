@@ -1,35 +1,16 @@
-// Shared by the head's pages: translation, Persian digits, the API with the head's token.
+// Shared by the head's pages: their settings, their login and the API with the head's token.
+// Translation, digits, elements and the API client are the shared module's (shared/navbat.js).
 "use strict";
 // The page's settings and texts, as data (<script type="application/json">): the CSP allows no inline script.
 const N = JSON.parse(document.getElementById("navbat").textContent);
-const FA_DIGITS = "۰۱۲۳۴۵۶۷۸۹";
 const PCT = N.lang === "fa" ? "٪" : "%";
-
-function t(msgid, values) {
-  let text = (N.strings && N.strings[msgid]) || msgid;
-  for (const [k, v] of Object.entries(values || {})) text = text.replace("{" + k + "}", v);
-  return text;
-}
-
-function digits(value) {
-  const s = String(value);
-  return N.lang === "fa" ? s.replace(/[0-9]/g, (d) => FA_DIGITS[d]).replace(".", "٫") : s;
-}
+const t = Navbat.translator(N.strings);
+const el = Navbat.el;
+const digits = (value) => Navbat.digits(value, N.lang);
 
 function num(value, decimals) {
   if (value === null || value === undefined || Number.isNaN(value)) return "–";
   return digits(decimals ? Number(value).toFixed(decimals) : Math.round(value));
-}
-
-function el(tag, attrs, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (k === "class") node.className = v;
-    else if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
-    else if (v !== null && v !== undefined && v !== false) node.setAttribute(k, v === true ? "" : v);
-  }
-  for (const c of children.flat()) if (c !== null && c !== undefined) node.append(c.nodeType ? c : String(c));
-  return node;
 }
 
 const auth = {
@@ -37,27 +18,8 @@ const auth = {
   set token(v) { v ? sessionStorage.setItem("navbat.head.token", v) : sessionStorage.removeItem("navbat.head.token"); },
 };
 
-class ApiError extends Error {
-  constructor(status, body, retryAfter) {
-    super((body && body.message) || "HTTP " + status);
-    this.status = status; this.body = body; this.retryAfter = retryAfter;
-  }
-}
-
-async function api(method, path, body) {
-  const headers = {};
-  if (auth.token) headers.Authorization = "Bearer " + auth.token;
-  if (body !== undefined) headers["Content-Type"] = "application/json";
-  const r = await fetch("/api/v1" + path, {method, headers, body: body === undefined ? undefined : JSON.stringify(body)});
-  if (r.status === 204) return null;
-  const type = r.headers.get("Content-Type") || "";
-  const data = type.includes("json") ? await r.json() : await r.blob();
-  if (!r.ok) {
-    if (r.status === 401) { auth.token = null; showLogin(); }
-    throw new ApiError(r.status, data, r.headers.get("Retry-After"));
-  }
-  return data;
-}
+// a 401 ends the session here: back to the login form
+const api = Navbat.client({ token: () => auth.token, onUnauthorized: () => { auth.token = null; showLogin(); } });
 
 function showLogin() {
   const form = document.getElementById("login");

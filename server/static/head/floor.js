@@ -1,7 +1,6 @@
 // The live floor (D8): queues against targets, counters, alerts, staffing and what-if.
 "use strict";
-const EVENT_TYPES = ["ticket.issued", "ticket.called", "ticket.recalled", "ticket.started", "ticket.done",
-  "ticket.no_show", "ticket.transferred", "ticket.cancelled", "ticket.uncalled", "counter.changed", "device.status"];
+const EVENT_TYPES = [...Navbat.FLOOR_EVENTS, Navbat.EVENTS.DEVICE_STATUS];
 let state = null;
 let timer = null;
 let source = null;

@@ -7,12 +7,8 @@ const TOKEN_KEY = `navbat.tablet.${COUNTER}`;
 let pending = null;
 let thanksTimer = null;
 
-keepDeviceToken(TOKEN_KEY);  // shared/device_token.js
-
-function tabletHeaders(extra) {
-  const token = localStorage.getItem(TOKEN_KEY);
-  return token ? {...extra, Authorization: "Bearer " + token} : {...extra};
-}
+Navbat.keepDeviceToken(TOKEN_KEY);
+const tablet = Navbat.client({token: () => localStorage.getItem(TOKEN_KEY)});  // the tablet's own token
 
 function show(id) {
   for (const part of ["idle", "rate", "thanks"]) document.getElementById(part).hidden = part !== id;
@@ -22,10 +18,9 @@ async function check() {
   if (thanksTimer) return;
   let refused = false;
   try {
-    const r = await fetch(`/api/v1/ratings/pending?counter=${COUNTER}`, {headers: tabletHeaders(), cache: "no-store"});
-    refused = r.status === 401 || r.status === 403;
-    pending = r.status === 200 ? await r.json() : null;
+    pending = await tablet("GET", `/ratings/pending?counter=${COUNTER}`);  // 204: nobody to rate
   } catch (err) {
+    refused = err.status === 401 || err.status === 403;
     pending = null;
   }
   document.getElementById("no-token").hidden = !refused;  // for whoever sets the tablet up
@@ -58,8 +53,7 @@ form.addEventListener("submit", async (ev) => {
   const body = {counter: COUNTER, ticket: pending.ticket, score: Number(form.score.value)};
   const comment = form.comment.value.trim();
   if (comment) body.comment = comment;
-  await fetch("/api/v1/ratings", {method: "POST", headers: tabletHeaders({"Content-Type": "application/json"}),
-    body: JSON.stringify(body)});
+  try { await tablet("POST", "/ratings", body); } catch (err) { /* the visitor is thanked all the same */ }
   resetForm();
   pending = null;
   show("thanks");
@@ -67,7 +61,7 @@ form.addEventListener("submit", async (ev) => {
 });
 
 const events = new EventSource("/api/v1/events");
-for (const type of ["ticket.done", "ticket.called", "counter.changed"]) {
+for (const type of [Navbat.EVENTS.DONE, Navbat.EVENTS.CALLED, Navbat.EVENTS.COUNTER_CHANGED]) {
   events.addEventListener(type, (ev) => {
     const data = JSON.parse(ev.data);
     if (data.counter === COUNTER) check();

@@ -15,7 +15,7 @@ function jalaliToday() {
 }
 
 // The date fields show the language's digits (Persian in fa); the API takes Latin ones.
-const latin = (v) => String(v).trim().replace(/[۰-۹]/g, (d) => "۰۱۲۳۴۵۶۷۸۹".indexOf(d)).replace(/[٠-٩]/g, (d) => "٠١٢٣٤٥٦٧٨٩".indexOf(d));
+const latin = (v) => Navbat.latinDigits(String(v).trim());
 
 function query(form, format) {
   const daily = form.kind.value === "daily";

@@ -75,9 +75,8 @@
   function follow() {
     const source = (S.source = new EventSource("/api/v1/events"));
     const mine = (ev) => { try { return JSON.parse(ev.data).ticket === ticket; } catch (e) { return false; } };
-    for (const type of ["ticket.issued", "ticket.called", "ticket.recalled", "ticket.started", "ticket.done",
-      "ticket.no_show", "ticket.transferred", "ticket.cancelled", "ticket.uncalled", "ticket.checked_in", "ticket.passed_over",
-      "counter.changed", "queue.changed"]) {
+    const { EVENTS } = Navbat; // shared/navbat.js
+    for (const type of [...Navbat.FLOOR_EVENTS, EVENTS.CHECKED_IN, EVENTS.PASSED_OVER, EVENTS.QUEUE_CHANGED]) {
       source.addEventListener(type, (ev) => {
         if (mine(ev)) { clearTimeout(othersTimer); othersTimer = null; update(); return; }
         if (!othersTimer) othersTimer = setTimeout(() => { othersTimer = null; update(); }, OTHERS_MS);
