@@ -6,6 +6,8 @@ from typing import Any
 
 _ERR = {"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 _NUM = {"type": ["number", "null"]}
+RETRY_AFTER = ("a rate limit (429): seconds to wait, as Retry-After; its message is the catalogue's, in "
+               "English unless Accept-Language asks for fa")
 
 
 def _op(summary: str, ok: dict[str, Any], auth: bool = True, body: dict[str, Any] | None = None,
@@ -40,7 +42,8 @@ SPEC: dict[str, Any] = {
     "components": {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         "schemas": {"Error": {"type": "object", "required": ["error", "message"],
-                              "properties": {"error": {"type": "string"}, "message": {"type": "string"}}}},
+                              "properties": {"error": {"type": "string"}, "message": {"type": "string"},
+                                     "retry_after": {"type": "integer", "description": RETRY_AFTER}}}},
     },
     "paths": {
         "/api/v1/health": {"get": _op("HQ is up", {"type": "object", "properties": {"status": {"const": "ok"}}},

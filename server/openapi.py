@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 _ERR = {"description": "error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+RETRY_AFTER = ("a rate limit (429): seconds to wait, as Retry-After; its message is the catalogue's, in "
+               "English unless Accept-Language asks for fa")
 
 
 def _op(summary: str, ok: dict[str, Any] | None = None, body: dict[str, Any] | None = None,
@@ -310,7 +312,8 @@ SPEC: dict[str, Any] = {
         "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
         "schemas": {
             "Error": {"type": "object", "required": ["error", "message"],
-                      "properties": {"error": {"type": "string"}, "message": {"type": "string"}}},
+                      "properties": {"error": {"type": "string"}, "message": {"type": "string"},
+                                     "retry_after": {"type": "integer", "description": RETRY_AFTER}}},
             "Ticket": {"type": "object", "properties": {
                 "id": {"type": "integer"}, "number": {"type": "string"}, "service": {"type": "string"},
                 "priority": {"type": ["string", "null"]}, "state": {"type": "string"},

@@ -29,7 +29,7 @@ from conftest import PINS, HandClock, chromium, make_app, serve_in_thread
 from hq_support import HQProcess, connect
 from navbat.foundation import pin_logins
 from navbat.hq import accounts as hq_accounts
-from rate_limit_shape import assert_api_answer
+from rate_limits_support import assert_api_answer
 
 from navbat import server  # noqa: I001
 

@@ -17,10 +17,10 @@ from urllib.parse import urlencode, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import PINS, HandClock, make_app, serve_in_thread
+from conftest import PINS, HandClock, chromium, make_app, serve_in_thread
 from navbat.foundation.appointments import Appointments
 from navbat.foundation.config import load_config
-from rate_limit_shape import assert_api_answer, assert_page_answer
+from rate_limits_support import assert_api_answer, assert_page_answer, words
 
 SATURDAY_7 = dt.datetime(2026, 11, 28, 7, 0, tzinfo=ZoneInfo("Asia/Tehran"))  # within booking hours
 
@@ -112,3 +112,45 @@ def test_a_rate_limit_on_a_page_without_its_own_form_is_a_persian_page(hub: Hub)
     status, headers, page = hub.send("GET", "/test-limited")
     assert assert_page_answer(status, headers, page, "too_many_requests") == 90
     assert 'lang="fa" dir="rtl"' in page
+
+
+
+@pytest.mark.browser
+def test_the_head_console_shows_the_hub_s_words_for_a_lock_out(hub: Hub) -> None:
+    """The console draws what the hub sends: the shared client asks in the page's language, and a
+    lock-out's message is the catalogue's, Persian digits and all (before: the console's own words)."""
+    for n in range(20):  # wrong PINs for head from the browser's own address
+        if hub.send("POST", "/api/v1/login", {"username": "head", "pin": f"{n:04d}"})[0] == 429:
+            break
+    with chromium() as browser:
+        page = browser.new_page()  # Chromium's own Accept-Language is English: the page asks in Persian
+        page.goto(f"{hub.url}/head")
+        page.fill("input[name=pin]", PINS["head"])
+        page.click("#login button[type=submit]")
+        page.wait_for_function("() => document.getElementById('login-error').textContent.length > 0")
+        shown = page.text_content("#login-error")
+    wait = int(shown_wait(shown))
+    assert shown == words("too_many_attempts", wait, "fa")
+
+
+def shown_wait(text: str) -> str:
+    """The number a Persian message shows, in Latin digits."""
+    return "".join(str("۰۱۲۳۴۵۶۷۸۹".index(c)) for c in re.search("[۰-۹]+", text)[0])
+
+
+def test_429_is_answered_in_one_place() -> None:
+    """No module of the hub or HQ but server/errors.py says 429 or Retry-After for a rate limit (the
+    streams' and bodies' 503s keep theirs): before, api/auth.py, pages/book.py and hq/api.py did too."""
+    import ast
+
+    import navbat
+
+    root = Path(navbat.__file__).parent
+    found = []
+    for path in sorted([*(root / "server").rglob("*.py"), *(root / "hq").rglob("*.py")]):
+        if path.name == "errors.py" and path.parent.name == "server" or path.name == "openapi.py":
+            continue  # the one place, and the API's description of it
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Constant) and node.value == 429:
+                found.append(f"{path.relative_to(root)}:{node.lineno}")
+    assert not found, found

@@ -120,7 +120,7 @@ def send_code():  # noqa: ANN201
         except Refused as exc:
             error = exc
     if isinstance(error, TooMany):  # the one 429 (server.errors), on this page
-        return too_many(error, _lang(), lambda _: _page("choose", 429, **f, slots=slots, error=error,
+        return too_many(error, _lang(), lambda _: _page("choose", **f, slots=slots, error=error,
                                                         shown=bool(slots))[0])
     if error is not None:
         status = 409 if error.code in ("slot_full", "booking_exists") else 400
@@ -145,7 +145,7 @@ def confirm():  # noqa: ANN201
             return redirect(url_for("book.booking", code=held, lang=_lang()), 303)
         slots, _ = _slots(f["service"], f["date"])
         if isinstance(limit := exc, TooMany):  # the one 429 (server.errors), on this page
-            return too_many(limit, _lang(), lambda _: _page("choose", 429, **f, slots=slots, error=limit,
+            return too_many(limit, _lang(), lambda _: _page("choose", **f, slots=slots, error=limit,
                                                             shown=bool(slots))[0])
         return _page("choose", 409, **f, slots=slots, error=exc, shown=bool(slots))
     return redirect(url_for("book.booking", code=row["code"], lang=_lang()), 303)

@@ -43,7 +43,6 @@ TEXTS = (
     "The counter is paused: resume it first.",
     "There is no visitor at the counter.",
     "The visitor is already at that sub-service: choose another.",
-    "Too many wrong PINs. Try again in {minutes} minutes, or ask the branch head.",
     "Not done ({message}). Try again, or ask the branch head.",
     "Your session has ended: log in again.",
     "Undo within a few seconds if this was a mistake.",

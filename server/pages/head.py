@@ -28,7 +28,7 @@ JS_STRINGS = (
     "Visitors and served per day", "Visitors and served per unit",
     "Numbers of {name} are all in use: finish or cancel old tickets",
     "Only {free} of the {total} numbers of {name} are free",
-    "Wrong PINs for {who}: logins refused until {until}", "Too many wrong PINs; try again in {seconds} s",
+    "Wrong PINs for {who}: logins refused until {until}",
     "Unlock",  # issue 23: the head lifts a lock-out
     "Channel",  # issue 18: the report's visits by channel
     "Requests opened", "Answered", "Answered on time", "Mean working days to answer",  # issue 16 (F3)

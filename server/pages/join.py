@@ -66,7 +66,7 @@ def _message(exc: Refused, lang: str) -> str:
 def _refused(step: str, exc: Refused, **values: object):  # noqa: ANN202 - a page or a 429 answer
     """The page again, saying why; a rate limit (codes, the SMS budget) is the one 429 (server.errors)."""
     if isinstance(exc, TooMany):
-        return too_many(exc, _lang(), lambda words: _page(step, 429, words, **values)[0])
+        return too_many(exc, _lang(), lambda words: _page(step, error=words, **values)[0])
     return _page(step, status_of(exc), _message(exc, _lang()), **values)
 
 

@@ -1,6 +1,6 @@
 // Every refusal in the clerk's words, with what to do next, by the hub's stable code; the hub's
 // own (English) text only for what the console does not know.
-import { S, fa, t } from "./state.js";
+import { S, t } from "./state.js";
 
 const REFUSALS = {
   bad_credentials: "Wrong username or PIN. Check both and try again.",
@@ -24,10 +24,7 @@ const REFUSALS = {
 
 /** The words for an API error (Navbat.ApiError). */
 export function explain(e) {
-  if (e.error === "too_many_attempts") {
-    return t("Too many wrong PINs. Try again in {minutes} minutes, or ask the branch head.",
-      { minutes: fa(Math.max(1, Math.ceil((e.retry || 60) / 60))) });
-  }
+  if (e.limited) return e.message; // a rate limit: the hub's words, in the console's language
   if (REFUSALS[e.error]) return t(REFUSALS[e.error]);
   return t("Not done ({message}). Try again, or ask the branch head.", { message: e.message });
 }

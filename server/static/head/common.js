@@ -41,9 +41,8 @@ function setupLogin(onReady) {
       auth.token = r.token;
       start();
     } catch (err) {
-      document.getElementById("login-error").textContent = err.status === 429
-        ? t("Too many wrong PINs; try again in {seconds} s", {seconds: digits(err.retryAfter || "…")})
-        : t("Wrong PIN or user");
+      // a rate limit: the hub's words, in the console's language
+      document.getElementById("login-error").textContent = err.limited ? err.message : t("Wrong PIN or user");
     }
   });
   document.getElementById("logout").addEventListener("click", async () => {

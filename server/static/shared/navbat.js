@@ -61,7 +61,8 @@ const Navbat = (() => {
   }
 
   // ---- the hub's API --------------------------------------------------------------------
-  /** A refusal or failure: the hub's {"error", "message"}, the HTTP status (0: no answer) and Retry-After. */
+  /** A refusal or failure: the hub's {"error", "message"}, the HTTP status (0: no answer) and Retry-After.
+   * `limited`: a rate limit (429), whose message is already the hub's words in the page's language. */
   class ApiError extends Error {
     constructor(status, body, retryAfter) {
       super((body && body.message) || (status ? "HTTP " + status : ""));
@@ -70,6 +71,7 @@ const Navbat = (() => {
       this.error = (body && body.error) || (status ? "error" : "unreachable");
       this.retry = Number(retryAfter) || 0;
       this.retryAfter = retryAfter;
+      this.limited = status === 429 && !!(body && body.retry_after);
     }
   }
 
@@ -77,7 +79,8 @@ const Navbat = (() => {
    * `onUnauthorized` runs on a 401 before the error is thrown. JSON in, JSON (or a file) out. */
   function client({ token, onUnauthorized, headers: extra } = {}) {
     return async function api(method, path, body, options) {
-      const headers = { Accept: "application/json", ...(extra ? extra() : {}) };
+      // the page's language: a rate limit's words come back in it (the hub's catalogue, server/errors.py)
+      const headers = { Accept: "application/json", "Accept-Language": pageLang(), ...(extra ? extra() : {}) };
       const bearer = token ? token() : null;
       if (bearer) headers.Authorization = "Bearer " + bearer;
       if (body !== undefined) headers["Content-Type"] = "application/json";
