@@ -180,9 +180,10 @@ class SlowClients:
             out.append(f"attack on {who}: {n} {label} from {addresses} address(es) (a byte every {self.every_s:g} s, "
                        f"reopened {self.every_s:g} s after each end): ended {dict(self.outcomes[kind])}, "
                        f"median life {_median(self.lifetimes[kind])}")
-        for p in self.paced:
-            out.append(f"attack on {who}: {p.kind} from {p.source} (up to {p.rate:g}/s, one at a time): "
-                       f"{dict(self.outcomes[p.kind])}, median answer {_median(self.lifetimes[p.kind])}")
+        for kind in dict.fromkeys(p.kind for p in self.paced):
+            mine = [p for p in self.paced if p.kind == kind]
+            out.append(f"attack on {who}: {kind} from {len(mine)} address(es) (each up to {mine[0].rate:g}/s, one at a "
+                       f"time): {dict(self.outcomes[kind])}, median answer {_median(self.lifetimes[kind])}")
         out.append(f"attack on {who}: connects refused or unanswered {self.refused}; open at the end {self.open_at_end}"
                    f"; {self.sent_bytes / 2**20:,.0f} MB sent by the request attackers")
         return out

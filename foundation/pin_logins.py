@@ -138,6 +138,8 @@ def lower_priority(nice: int = STRANGERS_NICE) -> int | None:
     it runs at, or None where that cannot be set (the check then runs at the process's priority)."""
     try:
         tid = threading.get_native_id()
+        if os.sched_getscheduler(tid) in (os.SCHED_FIFO, os.SCHED_RR):  # a real-time server: niceness means nothing
+            os.sched_setscheduler(tid, os.SCHED_OTHER, os.sched_param(0))
         os.setpriority(os.PRIO_PROCESS, tid, max(nice, os.getpriority(os.PRIO_PROCESS, tid)))
         return os.getpriority(os.PRIO_PROCESS, tid)
     except (AttributeError, OSError):
