@@ -34,6 +34,12 @@ Before, it was about 250 a day per user, and five wrong PINs locked the real cle
 check: `PinChecks` runs checks on its own small pool, and a check that finds the pool full is
 refused at once (`Busy`, HTTP 429 with Retry-After) rather than holding a request thread in a
 queue. An unknown username is checked against a dummy hash, so it takes as long as a known one.
+scrypt runs without the GIL, so a check costs the server's threads nothing, but it takes a core:
+under a flood of guesses, one of a branch PC's two, for as long as the flood lasts. So the
+strangers' checks run at the lowest CPU priority (STRANGERS_NICE, on Linux a thread's own): they
+get the cores the kiosks, clerks and displays leave idle, and the flood costs the branch's work
+next to nothing. A known device's check keeps the normal priority (a clerk at their own PC is not
+slowed by the guessers).
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ import contextlib
 import datetime as dt
 import hashlib
 import hmac
+import os
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -123,6 +130,22 @@ def _mac(username: str, pin_hash: str, issued: str) -> str:
 
 # ---- hashing off the request threads -----------------------------------------------------
 
+STRANGERS_NICE = 19  # the lowest priority: the checks take only the CPU nobody else wants
+
+
+def lower_priority(nice: int = STRANGERS_NICE) -> int | None:
+    """Lowers the calling thread's CPU priority (Linux: niceness is per thread); returns the niceness
+    it runs at, or None where that cannot be set (the check then runs at the process's priority)."""
+    try:
+        tid = threading.get_native_id()
+        if os.sched_getscheduler(tid) in (os.SCHED_FIFO, os.SCHED_RR):  # a real-time server: niceness means nothing
+            os.sched_setscheduler(tid, os.SCHED_OTHER, os.sched_param(0))
+        os.setpriority(os.PRIO_PROCESS, tid, max(nice, os.getpriority(os.PRIO_PROCESS, tid)))
+        return os.getpriority(os.PRIO_PROCESS, tid)
+    except (AttributeError, OSError):
+        return None
+
+
 class Busy(Exception):
     """Every PIN-check slot is taken: answer 429 with Retry-After at once."""
 
@@ -132,11 +155,12 @@ class Busy(Exception):
 class PinChecks:
     """At most `workers` PIN checks run at once, on their own threads, and at most `waiting` more
     wait for one; past that a login is refused at once (`slot` raises Busy before anything is written
-    for it). A known device has a slot of its own, so
-    a flood of strangers' guesses never keeps a clerk at their own PC waiting."""
+    for it). The strangers' checks run at the lowest CPU priority (the module's docstring). A known
+    device has a slot of its own, at the normal priority, so a flood of strangers' guesses never
+    keeps a clerk at their own PC waiting."""
 
     def __init__(self, workers: int = 1, waiting: int = 2) -> None:
-        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="pin-check")
+        self._pool = ThreadPoolExecutor(workers, thread_name_prefix="pin-check", initializer=lower_priority)
         self._known_pool = ThreadPoolExecutor(1, thread_name_prefix="pin-check-known")
         self._strangers = threading.BoundedSemaphore(workers + waiting)
         self._known = threading.BoundedSemaphore(1)
@@ -144,6 +168,15 @@ class PinChecks:
     def full(self) -> bool:
         """Whether a stranger's check would be refused now (a hint: `slot` decides)."""
         return self._strangers._value == 0  # noqa: SLF001 - BoundedSemaphore has no public peek
+
+    def strangers_niceness(self) -> int | None:
+        """The CPU niceness the strangers' checks run at (None: not settable here)."""
+        def niceness() -> int | None:
+            try:
+                return os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+            except (AttributeError, OSError):
+                return None
+        return self._pool.submit(niceness).result()
 
     @contextlib.contextmanager
     def slot(self, known: bool = False) -> Iterator[Callable[[Callable[[str, str], bool], str, str], bool]]:

@@ -186,6 +186,30 @@ def test_unknown_usernames_run_the_same_check(hub, monkeypatch) -> None:  # noqa
     assert len(checked) == 2 and all(h.startswith("scrypt:") for h in checked)
 
 
+def test_strangers_checks_run_at_the_lowest_cpu_priority(hub, monkeypatch) -> None:  # noqa: ANN001
+    """A flood of guesses takes only the CPU that the kiosks and clerks leave idle: the PIN check of a
+    login from an unknown device runs on a thread at the lowest priority (niceness 19), a known
+    device's at the hub's own (before: every check at the hub's priority)."""
+    import os
+
+    app, _ = hub
+    seen: list[tuple[str, int]] = []
+    real = server.auth.check_password_hash
+
+    def noting(pin_hash: str, pin: str) -> bool:
+        seen.append((pin, os.getpriority(os.PRIO_PROCESS, threading.get_native_id())))
+        return real(pin_hash, pin)
+
+    monkeypatch.setattr(server.auth, "check_password_hash", noting)
+    guesser, clerk = Client(app.config["URL"], "127.0.0.2"), Client(app.config["URL"], "127.0.0.3")
+    assert guesser.post("/api/v1/login", {"username": "nobody", "pin": "0000", "counter": 1})[0] == 401
+    assert hub_login(clerk, "clerk1", counter=1)[0] == 200  # a first login here: a stranger still
+    assert hub_login(clerk, "clerk1", counter=1)[0] == 200  # now a known device (its cookie)
+    hub_priority = os.getpriority(os.PRIO_PROCESS, 0)
+    assert seen == [("0000", pin_logins.STRANGERS_NICE), (PINS["clerk1"], pin_logins.STRANGERS_NICE),
+                    (PINS["clerk1"], hub_priority)]  # before: ("0000", 0), ...
+
+
 def test_a_crowd_of_logins_is_refused_at_once_not_queued(hub, monkeypatch) -> None:  # noqa: ANN001
     """PIN checks past the pool's bound answer 429 (Retry-After: 1) at once: no request thread waits
     in a queue for the check (before: all 16 waited, one check at a time)."""
