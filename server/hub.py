@@ -78,7 +78,7 @@ def open_hub(branch: Branch, db_path: str | Path, clock: Clock, ignore_hours: bo
     with store.read() as db:
         last = last_event_id(db)
     hub: Hub
-    bus = EventBus(lambda since: hub.events_since(since), last)
+    bus = EventBus(lambda since: hub.events_since(since), last, changes=summaries.changes)
     floor = Floor(store, branch, bus, estimates, clock, ignore_hours)
     hub = Hub(branch, clock, ignore_hours, store, bus, estimates, floor)
     estimates.on_refresh = hub._estimates_refreshed
