@@ -12,18 +12,21 @@ rerun skips this), then times:
   checkpoint;
 - `restore`: that backup restored over the database (the newest checkpoint is past it), then
   `navbat check`: the older checkpoint still fits it, so only the one day is folded.
-Each with its ratio to the 1-month figure. Target (issue 27): 12 months check in under 60 s.
+With --before, the same log is checked by an older dbcheck.py first (`before`). Each with its
+ratio to the 1-month figure. Target (issue 27): 12 months check in under 60 s.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import inspect
 import shutil
 import sqlite3
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -41,11 +44,17 @@ DAY_MONTH = "1404-11"
 def build(path: Path, months: int, visits: int, raw: dict) -> None:
     open_db(path).conn.close()
     first = 1
-    for month in MONTHS[:months]:
+    for i, month in enumerate(MONTHS[:months]):
         rows, rates = month_of_events(raw, month, visits, rate=True, first_ticket=first, seed=first)
-        seed_events(path, rows, rates)
+        seed_events(path, unique(rows, f"{i:02d}"), rates)
         first += visits
     rebuild(path)
+
+
+def unique(rows: list[tuple], mark: str) -> list[tuple]:
+    """Each month's tracking codes and keys made its own (seed_month numbers them from 1 per call)."""
+    return [(*r[:5], r[5].replace('"tracking_code": "S', f'"tracking_code": "{mark}S')
+             .replace('"seed-', f'"seed{mark}-')) for r in rows]
 
 
 def rebuild(path: Path) -> int:
@@ -66,14 +75,14 @@ def add_day(path: Path, visits: int, raw: dict, seed: int) -> None:
     rows, rates = month_of_events(raw, DAY_MONTH, visits, first_ticket=first, seed=seed)
     day = min(r[0][:10] for r in rows)
     rows = [r for r in rows if r[0][:10] == day]  # the month's first day only
-    seed_events(path, rows, ())
+    seed_events(path, unique(rows, f"d{seed}"), ())
     rebuild(path)
 
 
-def timed(path: Path, full: bool) -> tuple[float, float, list[str]]:
-    older = "full" not in inspect.signature(dbcheck.check).parameters  # a checkout before issue 27
+def timed(path: Path, full: bool, check: Callable[..., list[str]] = dbcheck.check) -> tuple[float, float, list[str]]:
+    older = "full" not in inspect.signature(check).parameters  # a checkout before issue 27
     wall, cpu = time.perf_counter(), time.process_time()
-    problems = dbcheck.check(path) if older else dbcheck.check(path, full=full)
+    problems = check(path) if older else check(path, full=full)
     return time.perf_counter() - wall, time.process_time() - cpu, problems
 
 
@@ -83,13 +92,19 @@ def main() -> int:
     ap.add_argument("--months", default="1,6,12")
     ap.add_argument("--day", type=int, default=30000, help="visits drawn over a month, of which the first day is kept")
     ap.add_argument("--keep", default=None, help="a folder to keep the built databases in (reruns skip building)")
-    ap.add_argument("--full-only", action="store_true", help="time only the full check (for older checkouts)")
+    ap.add_argument("--before", default=None, metavar="dbcheck.py",
+                    help="also time this older server/dbcheck.py (git show REV:server/dbcheck.py > FILE)")
     args = ap.parse_args()
     raw = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
     keep = Path(args.keep) if args.keep else None
     if keep:
         keep.mkdir(parents=True, exist_ok=True)
     base: dict[str, float] = {}
+    before = None
+    if args.before:
+        spec = importlib.util.spec_from_file_location("dbcheck_before", args.before)
+        before = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(before)
     with tempfile.TemporaryDirectory() as tmp:
         for months in (int(m) for m in args.months.split(",")):
             built = (keep or Path(tmp)) / f"months-{months}-{args.visits}.sqlite"
@@ -103,15 +118,17 @@ def main() -> int:
             events = conn.execute("SELECT count(*) FROM events").fetchone()[0]
             conn.close()
             size = path.stat().st_size / 1e6
-            figures: dict[str, tuple[float, float, list[str]]] = {"full": timed(path, full=True)}
-            if not args.full_only:
-                backup = Path(tmp) / f"backup-{months}.sqlite"
-                add_day(path, args.day, raw, seed=7)
-                shutil.copy(path, backup)  # last night's backup: the checkpoint's state and a day
-                add_day(path, args.day, raw, seed=8)
-                figures["incremental"] = timed(path, full=False)  # two days since the checkpoint
-                shutil.copy(backup, path)  # `navbat restore` of it: the newest checkpoint does not fit it
-                figures["restore"] = timed(path, full=False)
+            figures: dict[str, tuple[float, float, list[str]]] = {}
+            if before is not None:
+                figures["before"] = timed(path, True, before.check)
+            figures["full"] = timed(path, full=True)
+            backup = Path(tmp) / f"backup-{months}.sqlite"
+            add_day(path, args.day, raw, seed=7)
+            shutil.copy(path, backup)  # last night's backup: the checkpoint's state and a day
+            add_day(path, args.day, raw, seed=8)
+            figures["incremental"] = timed(path, full=False)  # two days since the checkpoint
+            shutil.copy(backup, path)  # `navbat restore` of it: the newest checkpoint does not fit it
+            figures["restore"] = timed(path, full=False)
             print(f"{months:>2} months: {events:,} events, {size:.0f} MB", flush=True)
             for name, (wall, cpu, problems) in figures.items():
                 ratio = f"{wall / base[name]:.1f}x 1 month" if name in base else "(base)"

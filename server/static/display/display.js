@@ -152,7 +152,8 @@
   }
 
   function onQueue(ev) { // every ticket.* and counter.changed event
-    if (ev.queue) mergeQueue(ev.queue);
+    if (ev.changes) { state.units = window.applyUnitChanges(state.units, ev.changes); renderUnits(); }
+    else if (ev.queue) mergeQueue(ev.queue);
     else refreshQueue();
   }
 
@@ -172,6 +173,7 @@
     const params = new URLSearchParams();
     const token = localStorage.getItem(TOKEN_KEY);
     if (token) params.set("token", token);
+    params.set("changes", "1"); // only what moved in the summaries it keeps (changes.js)
     if (state.lastId) params.set("last_event_id", state.lastId); // a new EventSource: resume by hand
     const query = params.toString();
     return "/api/v1/events" + (query ? "?" + query : "");
@@ -207,7 +209,7 @@
       "counter.changed"]) {
       on(type, onQueue);
     }
-    on("queue.changed", (ev) => mergeQueue(ev.queue || {}));
+    on("queue.changed", (ev) => onQueue(ev));
   }
 
   async function load() {
