@@ -175,7 +175,7 @@ class DisplayApp(App):
     def on_start(self) -> None:
         self.watch.start()
         self.stream = EventStream(self.hub_url, self._event_from_thread, self.watch.stream,
-                                  max_retry_s=STREAM_MAX_RETRY_S, token=self.token).start()
+                                  max_retry_s=STREAM_MAX_RETRY_S, token=self.token, query="changes=1").start()
         threading.Thread(target=self._load, name="hub-load", daemon=True).start()
         if self.wall:
             Clock.schedule_interval(lambda _dt: self.screen.show_clock(self.wall), 1.0)  # the clock on the wall

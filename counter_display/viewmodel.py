@@ -125,6 +125,13 @@ class WallModel:
             if u["code"] in self.units:
                 self.units[u["code"]] = u
 
+    def apply_changes(self, changes: dict[str, Any]) -> None:
+        """An event's "changes" (asked for with ?changes=1): the fields that moved, per unit code.
+        Units not loaded yet are left to the first GET /services, as in merge_queue."""
+        for code, moved in changes.get("units", {}).items():
+            if code in self.units:
+                self.units[code] = {**self.units[code], **moved}
+
     def load_counters(self, counters: list[dict[str, Any]]) -> None:
         """Seeds the board with the tickets counters are serving now (no announcement)."""
         seeded = []
@@ -152,10 +159,13 @@ class WallModel:
 
     def handle(self, event: dict[str, Any], now: dt.datetime | None = None) -> Reaction:
         kind = event.get("type", "")
+        if "changes" in event:
+            self.apply_changes(event["changes"])
         if "queue" in event:
             self.merge_queue(event["queue"])
-        # a ticket or counter event replayed from the log (after a reconnect) may lack "queue"
-        reaction = Reaction(refresh=(kind.startswith("ticket.") or kind == E.COUNTER_CHANGED) and "queue" not in event)
+        # a ticket or counter event replayed from the log (after a reconnect) lacks both
+        known = "queue" in event or "changes" in event
+        reaction = Reaction(refresh=(kind.startswith("ticket.") or kind == E.COUNTER_CHANGED) and not known)
         if kind in CALL_EVENTS:
             at = _parse(event.get("at"))
             previous = next((c for c in self.calls if c.ticket == event["ticket"]), None)

@@ -41,13 +41,15 @@ class _Busy(http.client.HTTPException):
 class EventStream:
     def __init__(self, hub_url: str, on_event: Callable[[dict[str, Any]], None],
                  on_status: Callable[[bool], None] | None = None, last_event_id: int | None = None,
-                 retry_s: float = 1.0, max_retry_s: float = 10.0, token: str | None = None) -> None:
+                 retry_s: float = 1.0, max_retry_s: float = 10.0, token: str | None = None,
+                 query: str = "") -> None:
         parts = urlsplit(hub_url.rstrip("/"))
         if parts.scheme != "http" or not parts.hostname:
             raise ValueError(f"hub URL must look like http://host:port, not {hub_url!r}")
         self.host, self.port, self.prefix = parts.hostname, parts.port or 80, parts.path
         self.on_event, self.on_status = on_event, on_status
         self.token = token
+        self.query = query  # e.g. "changes=1": a display that keeps the summaries (server/api/events.py)
         self.last_event_id = last_event_id
         self.retry_s, self.max_retry_s = retry_s, max_retry_s
         self.connected = False
@@ -102,7 +104,7 @@ class EventStream:
             headers["Last-Event-ID"] = str(self.last_event_id)
         if self.token:
             headers["Authorization"] = f"Bearer {self.token}"
-        conn.request("GET", f"{self.prefix}/api/v1/events", headers=headers)
+        conn.request("GET", f"{self.prefix}/api/v1/events" + (f"?{self.query}" if self.query else ""), headers=headers)
         resp = conn.getresponse()
         if resp.status != 200:
             conn.close()

@@ -32,7 +32,7 @@ from navbat.foundation.config import Branch
 from navbat.foundation.tokens import new_token
 from navbat.server.floor import Floor, Write
 from navbat.server.hub import Hub
-from navbat.server.queries import counter_row
+from navbat.server.queries import counter_row, dict_rows
 from navbat.server.refusals import TOO_MANY_WORDS, Invalid, Refused, TooMany, Unauthorized
 from navbat.server.times import iso, parse_iso, utcnow
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -244,7 +244,7 @@ def identify(hub: Hub, token: str) -> Principal | None:
     SessionExpired. Records the session's last use, at most once every TOUCH_EVERY."""
     h, now = _hash(token), hub.clock()
     with hub.read() as db:
-        s = next(db.query(f"{_SESSION_SQL} WHERE s.token_hash=?", [h]), None)
+        s = next(iter(dict_rows(db, f"{_SESSION_SQL} WHERE s.token_hash=?", [h])), None)
         if s is None:
             row = db.execute("SELECT name, role, counter FROM devices WHERE token_hash=?", [h]).fetchone()
             return Principal(row[0], row[1], row[2], h) if row else None

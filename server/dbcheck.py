@@ -17,7 +17,12 @@ Kept beside the log on purpose (never rebuilt from it), each checked for its own
 - users, devices, sessions, login_failures, login_lockouts: accounts; a session's user exists.
 - sms_outbox, phone_codes, phone_code_sends, hq_shipping: work queues and their progress.
 
-Works on a snapshot copy in memory, so it can run beside a running hub and never writes.
+Works inside one read transaction (a snapshot), folding into temporary tables, so it can run
+beside a running hub and never writes the database. Incremental by default: the fold starts from
+a checkpoint a sound check left beside the database (server/checkpoints.py), so a nightly check
+folds a day and a restored backup's check folds what came after the checkpoint before it; the
+state tables are still compared whole (in SQLite). `full=True` (`navbat check --full`) folds the
+whole log again, which also finds an event changed before the newest checkpoint.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from typing import Any
 
 import sqlite_utils
 from navbat.foundation import event_types as E
-from navbat.server import projection
+from navbat.server import checkpoints, projection
 from navbat.server.db import migrations
 from navbat.server.events import Event
 
@@ -41,10 +46,11 @@ NOT_FROM_THE_LOG: dict[str, tuple[str, ...]] = {}
 MAX_LINES = 50
 
 
-def _rows(db: sqlite_utils.Database, table: str) -> dict[tuple, dict[str, Any]]:
+def _rows(db: sqlite_utils.Database, table: str, source: str | None = None, where: str = "1",
+          ) -> dict[tuple, dict[str, Any]]:
     keys, skip = STATE_TABLES[table], NOT_FROM_THE_LOG.get(table, ())
     return {tuple(r[k] for k in keys): {c: v for c, v in r.items() if c not in skip}
-            for r in db.query(f"SELECT * FROM {table}")}
+            for r in db.query(f"SELECT * FROM {source or table} WHERE {where}")}
 
 
 def _untouched_counter(row: dict[str, Any]) -> bool:
@@ -53,36 +59,66 @@ def _untouched_counter(row: dict[str, Any]) -> bool:
         and row["changed_at"] is None
 
 
-def check(path: str | Path) -> list[str]:
-    """Problems found; an empty list means the database is sound."""
+def check(path: str | Path, full: bool = False) -> list[str]:
+    """Problems found; an empty list means the database is sound.
+
+    Incremental unless `full`: the fold starts from the newest checkpoint (server/checkpoints.py)
+    that still fits this log, so only the events since it are folded; the state tables are
+    compared whole either way. A sound check leaves a checkpoint at its last event."""
     path = Path(path)
     if not path.is_file():
         return [f"no database at {path}"]
-    source = sqlite3.connect(str(path))  # only read (the file is there: never creates one)
-    copy = sqlite3.connect(":memory:", isolation_level=None)
+    conn = sqlite3.connect(str(path), isolation_level=None)  # only read (the file is there: never creates one)
     try:
-        problems = [r[0] for r in source.execute("PRAGMA integrity_check") if r[0] != "ok"]
+        problems = [r[0] for r in conn.execute(f"PRAGMA {'integrity_check' if full else 'quick_check'}")
+                    if r[0] != "ok"]
         if problems:
             return [f"integrity: {p}" for p in problems]
-        source.backup(copy)  # one snapshot, even while the hub writes
+        db = sqlite_utils.Database(conn)
+        if not db["events"].exists():
+            return [f"{path} is not a Navbat hub database (no events table)"]
+        older = set(migrations.names()) - set(migrations.applied_names(db))
+        if older:  # an older release's file: a copy migrated in memory, checked as this release reads it
+            copy = sqlite3.connect(":memory:", isolation_level=None)
+            conn.backup(copy)
+            conn.close()
+            conn, db = copy, sqlite_utils.Database(copy)
+            migrations.apply(db)
+        conn.execute("PRAGMA temp_store=MEMORY")
+        tables = [t for t in STATE_TABLES if db[t].exists()]
+        store = checkpoints.Store(path, tables)
+        start = None if full or older else store.fitting(conn)
+        conn.execute("BEGIN")  # one snapshot of the file, even while the hub writes; nothing is written to it
+        beside = _beside(db)
+        last = checkpoints.stage(conn, tables, start)  # temp tables of the same names hide the stored ones
+        for row in db.query("SELECT * FROM events WHERE id > ? ORDER BY id", [last]):
+            projection.apply(db, Event.from_row(row))  # into the temp tables
+            last = row["id"]
+        anchor = checkpoints.anchor(conn, last)
+        problems = (_compared(db, tables) + beside)[:MAX_LINES]
+        conn.execute("COMMIT")
+        if not problems and not older:
+            store.save(conn, last, anchor)
+        return problems
     finally:
-        source.close()
-    db = sqlite_utils.Database(copy)
-    if not db["events"].exists():
-        copy.close()
-        return [f"{path} is not a Navbat hub database (no events table)"]
-    migrations.apply(db)  # an older release's file is checked as this one reads it (the copy, never the file)
-    beside = _beside(db)
-    tables = [t for t in STATE_TABLES if db[t].exists()]
-    stored = {t: _rows(db, t) for t in tables}
-    db.execute("BEGIN")
+        conn.close()
+
+
+def _compared(db: sqlite_utils.Database, tables: list[str]) -> list[str]:
+    """The stored tables (main) against the fold (temp): rows that differ are found by SQLite,
+    then only those are read and named."""
+    stored, rebuilt = {}, {}
     for table in tables:
-        db.execute(f"DELETE FROM {table}")
-    for row in db.query("SELECT * FROM events ORDER BY id"):
-        projection.apply(db, Event.from_row(row))
-    rebuilt = {t: _rows(db, t) for t in tables}
-    copy.close()
-    return (_differences(stored, rebuilt) + beside)[:MAX_LINES]
+        skip = NOT_FROM_THE_LOG.get(table, ())
+        columns = ", ".join(c.name for c in db[table].columns if c.name not in skip)
+        keys = ", ".join(STATE_TABLES[table])
+        one_way = "SELECT {keys} FROM (SELECT {columns} FROM {a}.{table} EXCEPT SELECT {columns} FROM {b}.{table})"
+        differ = " UNION ".join(one_way.format(keys=keys, columns=columns, table=table, a=a, b=b)
+                                for a, b in (("main", "temp"), ("temp", "main")))
+        where = f"({keys}) IN ({differ})" if len(STATE_TABLES[table]) > 1 else f"{keys} IN ({differ})"
+        stored[table] = _rows(db, table, f"main.{table}", where)
+        rebuilt[table] = _rows(db, table, f"temp.{table}", where)
+    return _differences(stored, rebuilt)
 
 
 def _differences(stored: dict[str, dict], rebuilt: dict[str, dict]) -> list[str]:

@@ -16,7 +16,7 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from typing import Any
 
@@ -37,6 +37,8 @@ class Event:
     at: str
     data: dict[str, Any]
     queue: dict[str, Any] | None = None  # summaries of what it touched, when published live
+    changes: dict[str, Any] | None = None  # what of them moved since the last publish (summaries.changes)
+    seq: int = 0  # its place among the bus's publishes (0: read from the log)
 
     def public(self, summaries: bool = True) -> dict[str, Any]:
         out = {k: v for k, v in self.data.items() if k not in PRIVATE_FIELDS}
@@ -54,9 +56,17 @@ class Event:
         """The same without the queue summaries: what anonymous subscribers get (a fraction of the bytes)."""
         return self._sse(summaries=False)
 
-    def _sse(self, summaries: bool) -> str:
-        body = json.dumps({"id": self.id, "type": self.type, "at": self.at, **self.public(summaries)},
-                          ensure_ascii=False)
+    @cached_property
+    def sse_changes(self) -> str:
+        """With only what moved in the summaries ("changes"), for displays that keep them; bare when
+        nothing is known (read from the log), so they re-read."""
+        if self.changes is None:
+            return self.sse_bare
+        return self._sse(summaries=False, extra={"changes": self.changes})
+
+    def _sse(self, summaries: bool, extra: dict[str, Any] | None = None) -> str:
+        body = json.dumps({"id": self.id, "type": self.type, "at": self.at, **self.public(summaries), **(extra or {})},
+                          ensure_ascii=False, separators=(",", ":") if extra else None)
         return f"id: {self.id}\nevent: {self.type}\ndata: {body}\n\n"
 
     @classmethod
@@ -67,18 +77,31 @@ class Event:
 log = logging.getLogger(__name__)
 
 
-def queue_message(queue: dict[str, Any]) -> str:
-    """The summaries after an estimate refresh, as an SSE message without an id (not in the log)."""
+def queue_message(queue: dict[str, Any], key: str = "queue") -> str:
+    """The summaries after an estimate refresh (or, key "changes", what of them moved), as an SSE
+    message without an id (not in the log)."""
     at = dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
-    body = json.dumps({"type": E.QUEUE_CHANGED, "at": at, "queue": queue}, ensure_ascii=False)
+    compact = (",", ":") if key == "changes" else None
+    body = json.dumps({"type": E.QUEUE_CHANGED, "at": at, key: queue}, ensure_ascii=False, separators=compact)
     return f"event: queue.changed\ndata: {body}\n\n"
+
+
+Changes = Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]
+KEEP_QUEUE_CHANGES = 64  # a display further behind than this many refreshes gets the whole summaries
 
 
 class EventBus:
     """Keeps the recent events in memory and wakes subscribers when new ones arrive."""
 
-    def __init__(self, load_since: Callable[[int], list[Event]], last_id: int = 0, keep: int = 5000) -> None:
+    def __init__(self, load_since: Callable[[int], list[Event]], last_id: int = 0, keep: int = 5000,
+                 changes: Changes | None = None) -> None:
         self._load_since = load_since
+        # The summaries as last published, and what each publish changed in them (summaries.changes):
+        # a display that keeps the summaries is sent only that, in the order it was published.
+        self._changes, self._kept = changes, {}
+        self._seq = 0
+        self._queue_seq = 0
+        self._queue_changes: deque[tuple[int, int, str]] = deque(maxlen=KEEP_QUEUE_CHANGES)  # (version, seq, sse)
         self._recent: deque[Event] = deque(maxlen=keep)
         self._cond = threading.Condition()
         self.last_id = last_id
@@ -100,7 +123,9 @@ class EventBus:
             log.info("event %d %s %s", ev.id, ev.type, json.dumps(ev.public(summaries=False), ensure_ascii=False))
         with self._cond:
             for ev in events:
-                self._recent.append(ev)
+                self._seq += 1
+                moved = self._changes(self._kept, ev.queue) if self._changes and ev.queue is not None else None
+                self._recent.append(replace(ev, changes=moved, seq=self._seq))
                 self.last_id = max(self.last_id, ev.id)
             self._chunks = {}
             self._cond.notify_all()
@@ -110,7 +135,12 @@ class EventBus:
         """New summaries from the estimate refresh; a subscriber gets only the latest."""
         with self._cond:
             self.queue_version += 1
-            self._queue_sse = queue_message(queue)
+            self._seq += 1
+            self._queue_seq, self._queue_sse = self._seq, queue_message(queue)
+            if self._changes is not None:
+                moved = self._changes(self._kept, queue)
+                self._queue_changes.append((self.queue_version, self._seq,
+                                            queue_message(moved, "changes") if moved else ""))
             self._chunks = {}
             self._cond.notify_all()
         self._wake()
@@ -141,18 +171,35 @@ class EventBus:
                 return self.queue_version, self._queue_sse
             return version, ""
 
+    def queue_changes_since(self, version: int) -> tuple[int, list[tuple[int, str]]]:
+        """(the current version, [(seq, message)]) of what the summaries' refreshes after `version`
+        moved; the whole summaries when those are no longer kept."""
+        with self._cond:
+            if self.queue_version <= version:
+                return version, []
+            kept = [(seq, sse) for v, seq, sse in self._queue_changes if v > version]
+            if len(kept) != self.queue_version - version:
+                kept = [(self._queue_seq, self._queue_sse)]
+            return self.queue_version, kept
+
     def chunk(self, last_id: int, queue_version: int, with_queue: bool, summaries: bool = True,
-              ) -> tuple[int, int, bytes]:
+              changes: bool = False) -> tuple[int, int, bytes]:
         """(the last id, the summaries' version, the SSE bytes) a subscriber at (last_id,
-        queue_version) is sent next: the events after last_id (with their summaries, or bare) and,
-        with_queue, newer summaries."""
-        key = (last_id, queue_version, with_queue, summaries)
+        queue_version) is sent next: the events after last_id (with their summaries, only what of
+        them changed, or bare) and, with_queue, newer summaries (or what of them changed: then in
+        the order published, since each change is against the one before)."""
+        key = (last_id, queue_version, with_queue, summaries, changes)
         chunks = self._chunks
         if key in chunks:
             return chunks[key]
         events = self.since(last_id)
-        version, queue = self.queue_since(queue_version) if with_queue else (queue_version, "")
-        text = "".join(ev.sse if summaries else ev.sse_bare for ev in events) + queue  # one write per wake-up
+        if changes and summaries:
+            version, moved = self.queue_changes_since(queue_version) if with_queue else (queue_version, [])
+            pieces = sorted([(ev.seq, ev.sse_changes) for ev in events] + moved, key=lambda p: p[0])
+            text = "".join(sse for _, sse in pieces)
+        else:
+            version, queue = self.queue_since(queue_version) if with_queue else (queue_version, "")
+            text = "".join(ev.sse if summaries else ev.sse_bare for ev in events) + queue  # one write per wake-up
         result = (events[-1].id if events else last_id, version, text.encode())
         with self._cond:
             if chunks is self._chunks:  # nothing published meanwhile: still what they are sent
@@ -181,10 +228,11 @@ class Cursor:
     stream both read the bus through it."""
 
     def __init__(self, bus: EventBus, last_id: int, queue_version: int, with_queue: bool = True,
-                 summaries: bool = True) -> None:
+                 summaries: bool = True, changes: bool = False) -> None:
         self.bus, self.last_id, self.queue_version = bus, last_id, queue_version
         self.with_queue = with_queue  # a catch-up (once=1) replays the log only
         self.summaries = summaries  # anonymous subscribers get bare events, and no queue.changed
+        self.changes = changes  # a display that keeps the summaries: only what moved in them
 
     def opening(self) -> bytes:
         return f"retry: 2000\n: connected at event {self.last_id}\n\n".encode()  # flushes the headers at once
@@ -197,5 +245,5 @@ class Cursor:
 
     def take(self) -> bytes:
         self.last_id, self.queue_version, data = self.bus.chunk(self.last_id, self.queue_version, self.with_queue,
-                                                                       self.summaries)
+                                                                self.summaries, self.changes)
         return data

@@ -29,7 +29,7 @@ from navbat.server.counter_actions import refusal
 from navbat.server.db import Store
 from navbat.server.estimates import Estimates
 from navbat.server.events import Event, EventBus
-from navbat.server.queries import Row, counter_row, counter_services, serving, ticket_row, waiting_tickets
+from navbat.server.queries import Row, counter_row, counter_services, dict_rows, serving, ticket_row, waiting_tickets
 from navbat.server.refusals import Conflict, Invalid, NotFound
 from navbat.server.times import Clock, iso
 from navbat.server.transitions import HELD
@@ -70,6 +70,7 @@ class Floor:
         self.derived = estimates.derived
         self._lock = threading.RLock()
         self._tx: Write | None = None  # the transaction in flight (nested writes join it)
+        self._expired_up_to: str | None = None  # the branch day whose older open tickets are expired
         self._ensure_counters()
 
     # ---- the one write path -------------------------------------------------
@@ -83,9 +84,10 @@ class Floor:
             self.db.execute("BEGIN IMMEDIATE")
             tx = self._tx = Write(self.db, self.clock())
             try:
-                self._expire_old_days(tx)
+                day = self._expire_old_days(tx)
                 yield tx
                 self.db.execute("COMMIT")
+                self._expired_up_to = day
             except BaseException:
                 self.db.execute("ROLLBACK")
                 raise
@@ -118,13 +120,16 @@ class Floor:
                        if codes else ev)
         return out
 
-    def _expire_old_days(self, tx: Write) -> None:
+    def _expire_old_days(self, tx: Write) -> str:
         """Tickets left open when a branch day ended expire at the first change of the next
         day: numbers restart each day, so yesterday's 101 must not be called beside today's."""
         today = self.branch.branch_day(tx.now).isoformat()
-        for row in self.db.query("SELECT id, number, service FROM tickets WHERE state IN (?, ?, ?, ?) "
-                                 "AND branch_day < ?", [*HELD, today]):
+        if today == self._expired_up_to:
+            return today  # done at this day's first change: every ticket issued since is of this day
+        for row in dict_rows(self.db, "SELECT id, number, service FROM tickets WHERE state IN (?, ?, ?, ?) "
+                             "AND branch_day < ?", [*HELD, today]):
             tx.emit(E.TicketCancelled(row["id"], row["number"], row["service"], outcome="expired"), actor="hub")
+        return today
 
     def rebuild(self) -> int:
         """Rebuild every state table (projection.STATE_TABLES) from the event log; returns events replayed."""
@@ -141,6 +146,7 @@ class Floor:
             except BaseException:
                 self.db.execute("ROLLBACK")
                 raise
+            self._expired_up_to = None  # the log may hold other days' open tickets
             self._ensure_counters()
             self.estimates.changed()
             return count

@@ -16,7 +16,7 @@ import sqlite_utils
 from navbat.foundation import event_types as E
 from navbat.foundation.config import Branch
 from navbat.foundation.workdays import branch_calendar
-from navbat.server.queries import Row
+from navbat.server.queries import Row, dict_rows
 from navbat.server.refusals import Conflict, Invalid, NotFound
 from navbat.server.remote_sweep import text  # the Persian SMS wording (catalogue "remote")
 
@@ -84,7 +84,7 @@ def visitor_phone(db: sqlite_utils.Database, ticket_id: int) -> str | None:
 
 
 def request_row(db: sqlite_utils.Database, tracking_code: str) -> Row | None:
-    rows = list(db.query("SELECT * FROM requests WHERE tracking_code=?", [tracking_code]))
+    rows = dict_rows(db, "SELECT * FROM requests WHERE tracking_code=?", [tracking_code])
     return rows[0] if rows else None
 
 

@@ -93,7 +93,7 @@ def open_hub(settings: Settings, clock: Clock) -> Hub:
     with store.read() as db:
         last = last_event_id(db)
     hub: Hub
-    bus = EventBus(lambda since: hub.events_since(since), last)
+    bus = EventBus(lambda since: hub.events_since(since), last, changes=summaries.changes)
     floor = Floor(store, branch, bus, estimates, clock, ignore_hours)
     workers = Workers()
     workers.add(estimates.keeper.worker)

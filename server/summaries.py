@@ -152,3 +152,23 @@ def touched(branch: Branch, events: list[Event]) -> set[str]:
             codes.update(d.get("services") or {})
             codes.update(s.code for s in (cfg.services if cfg else []))
     return {c for c in codes if branch.service(c) is not None}
+
+
+Kept = dict[str, dict[str, Summary]]  # "services"/"units" -> code -> the summary as last sent
+
+
+def changes(kept: Kept, queue: dict[str, list[Summary]]) -> dict[str, dict[str, Summary]]:
+    """What `queue` changes against what was sent before (`kept`, brought up to `queue`): per kind,
+    code -> the fields that differ (all of them for a code not sent before). The compact form of
+    the summaries a display keeps: `{"units": {"PR": {"waiting": 4}}}` instead of every field of
+    every touched summary; `{}` when nothing moved."""
+    out: dict[str, dict[str, Summary]] = {}
+    for kind in ("services", "units"):
+        sent = kept.setdefault(kind, {})
+        for summary in queue.get(kind, []):
+            before = sent.get(summary["code"])
+            moved = {k: v for k, v in summary.items() if k != "code" and (before is None or before.get(k) != v)}
+            if moved:
+                out.setdefault(kind, {})[summary["code"]] = moved
+                sent[summary["code"]] = summary
+    return out

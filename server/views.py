@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlite_utils
 from navbat.foundation.wording import worded_wait
 from navbat.server import auth, counter_actions, follow_up, reasons, remote_sweep, summaries
 from navbat.server.ahead import people_ahead as ahead_of
+from navbat.server.estimates import Waits
 from navbat.server.hub import Hub
 from navbat.server.queries import Row, counter_row, counter_services, ticket_row
 from navbat.server.times import parse_iso
@@ -15,27 +17,38 @@ TICKET_FIELDS = ("id", "number", "service", "priority", "state", "tracking_code"
                  "recalls", "transfers", "outcome", "reason")
 
 
-def ticket(hub: Hub, row: Row, settle: bool = False) -> dict[str, Any]:
-    """A ticket: state, position and estimate while waiting, counter when called (F1)."""
+def ticket(hub: Hub, row: Row, settle: bool = False, db: sqlite_utils.Database | None = None) -> dict[str, Any]:
+    """A ticket: state, position and estimate while waiting, counter when called (F1). `db`: a
+    snapshot the caller holds (one for the whole view: each snapshot is a BEGIN and a COMMIT)."""
+    if db is None:
+        waits = (hub.estimates.settled(1.0) if settle else hub.estimates.latest()) if row["state"] in WAITS else None
+        with hub.read() as db:
+            return _ticket(hub, row, db, waits)
+    return _ticket(hub, row, db, None, settle)
+
+
+WAITS = ("waiting", "remote")  # a remote turn (issue 18) waits away from the branch
+
+
+def _ticket(hub: Hub, row: Row, db: sqlite_utils.Database, waits: Waits | None, settle: bool = False,
+            ) -> dict[str, Any]:
     out = {k: row[k] for k in TICKET_FIELDS}
     # why it was called: the engine's codes, and the words each console shows (server/reasons.py)
     out["reason"] = reasons.stored(row["reason"])
     out["reason_text"] = reasons.reason_text(out["reason"], hub.branch)
     out["unit"] = (u.code if (u := hub.branch.unit_of(row["service"])) else None)
-    out["appointment"] = appointment_of(hub, row["id"])  # issue 18: the counter marks appointments
-    with hub.read() as db:
-        out["remote"] = remote_sweep.info(db, hub.branch, row)  # a turn taken from a phone (issue 18); else None
+    out["appointment"] = appointment_of(hub, row["id"], db)  # issue 18: the counter marks appointments
+    out["remote"] = remote_sweep.info(db, hub.branch, row)  # a turn taken from a phone (issue 18); else None
     out["position"] = out["people_ahead"] = out["people_ahead_range"] = None
     out["estimated_wait_minutes"] = out["estimated_wait"] = out["wait_note"] = out["opens_at"] = None
-    if row["state"] in ("waiting", "remote"):  # a remote turn (issue 18) waits away from the branch
+    if row["state"] in WAITS:
         # A ticket newer than the last replay is told what a newcomer was told a moment ago.
-        waits = hub.estimates.settled(1.0) if settle else hub.estimates.latest()
+        if waits is None:
+            waits = hub.estimates.settled(1.0) if settle else hub.estimates.latest()
         waiting, newcomers = waits
         mine = waiting.get(row["id"])
-        with hub.read() as db:
-            told = ahead_of(waits, db, row)  # the one count: SMS, kiosk and page agree (issue 24)
-            facts = summaries.Facts.read(db, hub.branch, newcomers, hub.clock(), not hub.ignore_hours,
-                                        hub.floor.derived)
+        told = ahead_of(waits, db, row)  # the one count: SMS, kiosk and page agree (issue 24)
+        facts = summaries.Facts.read(db, hub.branch, newcomers, hub.clock(), not hub.ignore_hours, hub.floor.derived)
         ahead, out["people_ahead_range"] = told.count, told.as_range()
         out["people_ahead"], out["position"] = ahead, ahead + 1
         est = mine or newcomers.get(row["service"])
@@ -49,17 +62,22 @@ def ticket(hub: Hub, row: Row, settle: bool = False) -> dict[str, Any]:
     return out
 
 
-def appointment_of(hub: Hub, ticket_id: int) -> dict[str, Any] | None:
+def appointment_of(hub: Hub, ticket_id: int, db: sqlite_utils.Database | None = None) -> dict[str, Any] | None:
     """The booked slot a ticket was checked in for, if any: {"code", "date", "start"}."""
-    with hub.read() as db:
-        row = db.execute("SELECT code, day, start FROM appointments WHERE ticket_id=?", [ticket_id]).fetchone()
+    if db is None:
+        with hub.read() as db:
+            return appointment_of(hub, ticket_id, db)
+    row = db.execute("SELECT code, day, start FROM appointments WHERE ticket_id=?", [ticket_id]).fetchone()
     return {"code": row[0], "date": row[1], "start": row[2]} if row else None
 
 
 def visitor_ticket(hub: Hub, row: Row, settle: bool = False) -> dict[str, Any]:
     """The ticket as its holder gets it (the kiosk's answer, the tracking code's lookup): with
     the names a printed slip shows, so every copy of the slip says what the hub says."""
-    out = ticket(hub, row, settle)
+    waits = (hub.estimates.settled(1.0) if settle else hub.estimates.latest()) if row["state"] in WAITS else None
+    with hub.read() as db:  # one snapshot for the whole answer
+        out = _ticket(hub, row, db, waits)
+        out["request"] = follow_up.for_ticket(db, hub.branch, row, hub.clock())  # a visit that ended "registered"
     b = hub.branch
     service, unit = b.service(row["first_service"]) or b.service(row["service"]), b.unit_of(row["first_service"])
     pclass = b.priority(row["priority"]) if row["priority"] else None
@@ -68,8 +86,6 @@ def visitor_ticket(hub: Hub, row: Row, settle: bool = False) -> dict[str, Any]:
                priority_name=pclass.name.model_dump() if pclass else None,
                documents=[d.model_dump() for d in service.documents] if service else [],
                timezone=b.branch.timezone)
-    with hub.read() as db:  # a visit that ended "registered": its request and due date (F1, F3)
-        out["request"] = follow_up.for_ticket(db, b, row, hub.clock())
     return out
 
 
@@ -82,7 +98,7 @@ def ticket_by_code(hub: Hub, tracking_code: str) -> dict[str, Any]:
 
 def ticket_by_id(hub: Hub, ticket_id: int) -> dict[str, Any]:
     with hub.read() as db:
-        return ticket(hub, ticket_row(db, ticket_id))
+        return ticket(hub, ticket_row(db, ticket_id), db=db)
 
 
 def counter(hub: Hub, number: int) -> dict[str, Any]:

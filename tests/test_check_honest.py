@@ -4,6 +4,7 @@ restarts says ok (issue 22); a tampered table, and tampered state kept beside th
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -148,3 +149,113 @@ def test_a_day_of_every_feature_with_restarts_and_repeated_reports_checks_ok(bra
     assert f"remote_turns ticket_id={turn['id']}: checked_in_at is None, the event log says" in out.stdout
     assert f"ratings ticket_id={registered['id']}" not in out.stdout  # not rated: no such line
     assert f"tickets id={registered['id']}: in the event log, missing from the table" in out.stdout
+
+
+def busy(day: Day, tickets: int, clerk: dict[str, str]) -> None:
+    """Tickets issued, and every other one called and done at counter 1."""
+    for i in range(tickets):
+        day.walk_in("PR1")
+        if i % 2:
+            day.post("/counters/1/next", headers=clerk)
+            day.post("/counters/1/done", headers=clerk)
+
+
+def tamper_event(db: Path, event_id: int) -> None:
+    """A ticket.issued event's number changed in place: only a fold that reads it again can tell."""
+    with closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute("UPDATE events SET data=json_set(data, '$.number', 'Z-999') WHERE id=?", [event_id])
+
+
+def navbat_check_full(db: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([NAVBAT, "check", "--full", "--db", str(db)], capture_output=True, text=True, timeout=60)
+
+
+def copy_db(db: Path, copy: Path) -> None:
+    with closing(sqlite3.connect(db)) as source, closing(sqlite3.connect(copy)) as target:
+        source.backup(target)  # the WAL's pages too
+
+
+def issued_ids(db: Path) -> list[int]:
+    with closing(sqlite3.connect(db)) as conn:
+        return [r[0] for r in conn.execute("SELECT id FROM events WHERE type='ticket.issued' ORDER BY id")]
+
+
+def test_an_incremental_check_folds_only_what_came_after_the_last_sound_check(branch: Branch, tmp_path: Path) -> None:
+    db, log = tmp_path / "hub.sqlite", tmp_path / "sms.log"
+    clock = HandClock(dt.datetime(2026, 11, 28, 8, 0, tzinfo=TEHRAN))
+    day = Day(branch, db, log, clock)
+    try:
+        clerk = day.login("clerk1", 1)
+        day.post("/counters/1/open", headers=clerk)
+        busy(day, 6, clerk)
+        assert navbat_check(db).stdout == "ok\n"  # leaves a checkpoint at its last event
+        checked = issued_ids(db)
+        busy(day, 6, clerk)
+    finally:
+        day.stop()
+    assert [p.name for p in (tmp_path / "hub.sqlite.checks").glob("*.sqlite")]
+    new = [i for i in issued_ids(db) if i not in checked]
+
+    # The new part: a changed event is folded again and named.
+    copy = tmp_path / "new.sqlite"
+    copy_db(db, copy)
+    shutil.copytree(tmp_path / "hub.sqlite.checks", tmp_path / "new.sqlite.checks")
+    tamper_event(copy, new[0])
+    out = navbat_check(copy)
+    assert out.returncode == 1 and "number is " in out.stdout and "the event log says 'Z-999'" in out.stdout
+
+    # The old part: a changed event before the checkpoint is not folded again (that is the point;
+    # the checkpoint's anchor reads only the events at its last id, half of it, a quarter ... 1) ...
+    [name] = [p.stem for p in (tmp_path / "hub.sqlite.checks").glob("*.sqlite")]
+    anchors = {int(name) >> i for i in range(64)}
+    tamper_event(db, next(i for i in checked if i not in anchors))
+    assert navbat_check(db).stdout == "ok\n"
+    # ... but a state row of the old part is still compared, and --full folds the whole log again.
+    with closing(sqlite3.connect(db)) as conn, conn:
+        first = conn.execute("SELECT min(id) FROM tickets").fetchone()[0]
+        conn.execute("UPDATE tickets SET state='cancelled' WHERE id=?", [first])
+    out = navbat_check(db)
+    assert out.returncode == 1 and f"tickets id={first}: state is 'cancelled'" in out.stdout
+    assert "Z-999" not in out.stdout
+    full = navbat_check_full(db)
+    assert full.returncode == 1 and f"tickets id={first}: state is 'cancelled'" in full.stdout
+    assert "the event log says 'Z-999'" in full.stdout
+
+
+def test_a_restored_backup_is_checked_from_the_checkpoint_before_it(branch: Branch, tmp_path: Path) -> None:
+    db, log = tmp_path / "hub.sqlite", tmp_path / "sms.log"
+    clock = HandClock(dt.datetime(2026, 11, 28, 8, 0, tzinfo=TEHRAN))
+    day = Day(branch, db, log, clock)
+    try:
+        clerk = day.login("clerk1", 1)
+        day.post("/counters/1/open", headers=clerk)
+        busy(day, 4, clerk)
+        assert navbat_check(db).stdout == "ok\n"  # the older checkpoint
+        busy(day, 4, clerk)
+        backup = Path(subprocess.run([NAVBAT, "backup", "--db", str(db), "--to", str(tmp_path / "backups")],
+                                     capture_output=True, text=True, timeout=60, check=True).stdout.strip())
+        busy(day, 4, clerk)
+        assert navbat_check(db).stdout == "ok\n"  # the newest checkpoint: past what the backup holds
+    finally:
+        day.stop()
+    assert len(list((tmp_path / "hub.sqlite.checks").glob("*.sqlite"))) == 2
+    restored = subprocess.run([NAVBAT, "restore", str(backup), "--db", str(db)], capture_output=True, text=True,
+                              timeout=60)
+    assert restored.returncode == 0, restored.stderr
+    tampered, other = tmp_path / "tampered.sqlite", tmp_path / "other.sqlite"
+    for copy in (tampered, other):
+        copy_db(db, copy)
+        shutil.copytree(tmp_path / "hub.sqlite.checks", tmp_path / f"{copy.name}.checks")
+    assert navbat_check(db).stdout == "ok\n"  # the newest checkpoint does not fit it; the older one does
+
+    # Folded from the older checkpoint: an event the backup holds after it is read, and named.
+    tamper_event(tampered, issued_ids(tampered)[-1])
+    out = navbat_check(tampered)
+    assert out.returncode == 1 and "the event log says 'Z-999'" in out.stdout
+
+    # Another log (its first event differs): no checkpoint fits it, so all of it is folded again.
+    with closing(sqlite3.connect(other)) as conn, conn:
+        conn.execute("UPDATE events SET actor='someone else' WHERE id=1")
+    tamper_event(other, issued_ids(other)[0])
+    out = navbat_check(other)
+    assert out.returncode == 1 and "the event log says 'Z-999'" in out.stdout

@@ -184,6 +184,26 @@ def test_an_event_with_queue_updates_the_row_without_a_hub_request(branch) -> No
     assert hub.requests == 0
 
 
+def test_an_event_with_changes_moves_only_those_fields_without_a_hub_request(branch) -> None:  # noqa: ANN001
+    """?changes=1 (issue 27): the hub sends what moved in the summaries; the wall keeps the rest."""
+    hub = FakeHub(services_body(branch, insured=unit_summary(branch, "insured", 3, 5, 12)))
+    m, feed = fed_wall(branch, hub)
+    m.load_queue(copy.deepcopy(hub.body))  # what it read when it started
+    issued = {"id": 11, "type": "ticket.issued", "at": NOW.isoformat(), "ticket": 2, "number": "102",
+              "service": "IN1", "changes": {"units": {"insured": {"waiting": 4}}}}
+    assert not feed.event(issued).refresh
+    assert rows(m)["insured"] == ("۴ نفر در انتظار", "۵ تا ۱۲ دقیقه")  # the estimate kept as it was
+    done = {"id": 12, "type": "ticket.done", "at": NOW.isoformat(), "ticket": 1, "number": "101", "counter": 3,
+            "changes": {}}  # nothing moved: still no re-read
+    assert not feed.event(done).refresh
+    refreshed = {"type": "queue.changed", "at": NOW.isoformat(),
+                 "changes": {"units": {"insured": {"estimated_wait": {"low": 6, "high": 9}}}}}
+    assert not feed.event(refreshed).refresh
+    assert rows(m)["insured"] == ("۴ نفر در انتظار", "۶ تا ۹ دقیقه")
+    time.sleep(SETTLE_S)
+    assert hub.requests == 0
+
+
 def test_events_without_queue_make_one_re_read_for_a_burst(branch) -> None:  # noqa: ANN001
     """A catch-up from the log after a reconnect: the events carry no "queue"."""
     hub = FakeHub(services_body(branch, insured=unit_summary(branch, "insured", 6, 10, 15)))

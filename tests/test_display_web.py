@@ -274,3 +274,30 @@ def test_the_wall_drops_a_call_taken_back(branch, live_hub) -> None:  # noqa: AN
             "service": "PN1", "counter": 6})
         assert page.text_content("#now-number") == "۵۰۱"
         assert page.locator("#previous li").count() == 0
+
+
+@pytest.mark.browser
+def test_web_display_asks_for_changes_and_keeps_the_fields_that_did_not_move(branch, live_hub) -> None:  # noqa: ANN001
+    """Issue 27: the wall subscribes with ?changes=1 and applies what moved to the summaries it keeps."""
+    api = ScriptedApi(branch)
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        api.attach(page)
+        page.goto(f"{live_hub.url}/display?lang=en&voice=")
+        page.wait_for_function(
+            "() => window.navbatDisplay && window.navbatDisplay.loaded && window.navbatDisplay.online")
+        assert "changes=1" in page.evaluate("window.fakeSource.url")
+        now = dt.datetime.now(dt.UTC).isoformat()
+        page.evaluate("(ev) => window.fakeSource.emit('ticket.issued', ev)", {
+            "id": 7, "type": "ticket.issued", "at": now, "ticket": 2, "number": "102", "service": "IN1",
+            "changes": {"units": {"insured": {"waiting": 4}}}})
+        assert units_shown(page)["insured"][1:] == ["4 waiting", "5–12 min"]  # the estimate as it was
+        page.evaluate("(ev) => window.fakeSource.emit('queue.changed', ev)", {
+            "type": "queue.changed", "at": now,
+            "changes": {"units": {"insured": {"estimated_wait": {"low": 6, "high": 6}}}}})
+        assert units_shown(page)["insured"][1:] == ["4 waiting", "about 6 min"]
+        page.evaluate("(ev) => window.fakeSource.emit('ticket.done', ev)", {
+            "id": 8, "type": "ticket.done", "at": now, "ticket": 1, "number": "101", "counter": 3, "changes": {}})
+        page.wait_for_timeout(400)
+        assert api.reads == 1  # nothing was read after the first picture
+        page.close()

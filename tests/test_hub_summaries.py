@@ -8,8 +8,8 @@ import http.client
 import json
 from urllib.parse import urlparse
 
-from navbat.server.events import Event
-from navbat.server.summaries import Facts, summarise
+from navbat.server.events import KEEP_QUEUE_CHANGES, Event, EventBus
+from navbat.server.summaries import Facts, changes, summarise
 
 API = "/api/v1"
 
@@ -18,10 +18,10 @@ class Stream:
     """Reads SSE messages, with or without an id, from a live hub, as a wall display does (with its
     token: anonymous subscribers get the events without summaries)."""
 
-    def __init__(self, base_url: str, token: str) -> None:
+    def __init__(self, base_url: str, token: str, query: str = "") -> None:
         u = urlparse(base_url)
         self.conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
-        self.conn.request("GET", f"{API}/events", headers={"Authorization": f"Bearer {token}"})
+        self.conn.request("GET", f"{API}/events{query}", headers={"Authorization": f"Bearer {token}"})
         self.resp = self.conn.getresponse()
 
     def next(self) -> dict:
@@ -132,3 +132,80 @@ def test_unit_summary_is_the_range_of_its_sub_services(hub, actions) -> None:  #
     assert units["premium"]["waiting"] == 4
     # a unit nobody has opened a counter for yet says so, with no number
     assert units["pension"]["note"] == "not_open" and units["pension"]["estimated_wait"] is None
+
+
+def kept(queue: dict) -> dict[str, dict[str, dict]]:
+    """What a display keeps: per kind, code -> summary."""
+    return {kind: {s["code"]: dict(s) for s in queue.get(kind, [])} for kind in ("services", "units")}
+
+
+def apply(display: dict[str, dict[str, dict]], message: dict) -> None:
+    """A display applying one message: `changes` (field by field) or a whole `queue` (summary by summary)."""
+    for kind, moved in message.get("changes", {}).items():
+        for code, fields in moved.items():
+            display[kind].setdefault(code, {"code": code}).update(fields)
+    for kind, summaries in message.get("queue", {}).items():
+        display[kind].update({s["code"]: dict(s) for s in summaries})
+
+
+def test_a_display_that_keeps_the_summaries_is_sent_only_what_moved(live_hub, actions) -> None:  # noqa: ANN001
+    hub = live_hub.app.extensions["navbat.hub"]
+    clerk = actions.open_counter(1)
+    hub.estimates.settled()
+    display = kept(actions.client.get(f"{API}/services").json)  # what it read when it started
+    stream = Stream(live_hub.url, live_hub.app.config["DISPLAY_TOKEN"], "?changes=1")
+    try:
+        for code in ("PR1", "PR1", "PR2"):
+            actions.issue(code)
+        called = actions.client.post(f"{API}/counters/1/next", headers=clerk).json
+        actions.client.post(f"{API}/counters/1/done", headers=clerk)
+        actions.client.post(f"{API}/counters/1/close", headers=clerk)
+        hub.estimates.settled()
+        messages = []
+        while not any(m["type"] == "counter.changed" for m in messages):
+            messages.append(stream.next())
+        stream.conn.sock.settimeout(1.5)  # and whatever refreshes follow, until the stream is quiet
+        try:
+            while True:
+                messages.append(stream.next())
+        except TimeoutError:
+            pass
+    finally:
+        stream.close()
+    events = [m for m in messages if m["_sse_id"] is not None]
+    assert [e["type"] for e in events] == ["ticket.issued"] * 3 + ["ticket.called", "ticket.done", "counter.changed"]
+    assert all("queue" not in m for m in messages) and all("changes" in e for e in events)
+    second = events[1]["changes"]  # a second PR1 ticket: PR1's count and its unit's, not every field
+    assert second["services"]["PR1"]["waiting"] == 2 and second["units"]["premium"]["waiting"] == 2
+    assert set(second["services"]) == {"PR1"} and "name" not in second["units"]["premium"]
+    assert events[3]["ticket"] == called["id"]
+    for message in messages:
+        apply(display, message)
+    assert display == kept(actions.client.get(f"{API}/services").json)  # the same picture as a fresh read
+
+
+def test_changes_reach_a_late_subscriber_in_the_order_they_were_published() -> None:
+    def queue(waiting: int, minutes: int) -> dict:
+        return {"services": [{"code": "A", "waiting": waiting, "estimated_wait_minutes": minutes}], "units": []}
+
+    bus = EventBus(lambda since: [], changes=changes)
+    display = kept(queue(0, 0))
+    bus.publish_queue(queue(0, 0))  # what the display read
+    start = bus.queue_version
+    bus.publish([Event(1, "ticket.issued", "t", {"service": "A"}, queue(1, 0))])
+    bus.publish_queue(queue(1, 9))  # the refresh after it
+    bus.publish([Event(2, "ticket.issued", "t", {"service": "A"}, queue(2, 9))])
+    bus.publish_queue(queue(2, 18))
+    bus.publish([Event(3, "ticket.called", "t", {"service": "A"}, queue(1, 18))])  # newest: waiting 1
+    _, _, data = bus.chunk(0, start, with_queue=True, changes=True)
+    messages = [json.loads(line[6:]) for line in data.decode().splitlines() if line.startswith("data: ")]
+    assert [m.get("id") for m in messages] == [1, None, 2, None, 3]  # as published, not events first
+    for message in messages:
+        apply(display, message)
+    assert display["services"]["A"] == {"code": "A", "waiting": 1, "estimated_wait_minutes": 18}
+
+    for minutes in range(KEEP_QUEUE_CHANGES + 1):  # a subscriber further behind: the whole summaries
+        bus.publish_queue(queue(1, 20 + minutes))
+    _, _, data = bus.chunk(3, start, with_queue=True, changes=True)
+    [message] = [json.loads(line[6:]) for line in data.decode().splitlines() if line.startswith("data: ")]
+    assert message["queue"]["services"][0]["estimated_wait_minutes"] == 20 + KEEP_QUEUE_CHANGES

@@ -1,4 +1,5 @@
-"""`navbat check --db PATH`: a hub's SQLite, its state tables against the event log.
+"""`navbat check --db PATH [--full]`: a hub's SQLite, its state tables against the event log (folded
+from the last sound check's checkpoint, or with --full from the start).
 `navbat check --database postgresql://...`: HQ's PostgreSQL, its migrations and rollups against its events."""
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_db(p)
     p.add_argument("--database", default=None, metavar="postgresql://...",
                    help="check headquarters' PostgreSQL instead (needs the hq extra)")
+    p.add_argument("--full", action="store_true",
+                   help="fold the whole event log again, not only what came after the last sound check")
     p.set_defaults(run=run)
 
 
@@ -29,7 +32,7 @@ def _problems(args: argparse.Namespace) -> list[str]:
 
     hub_database(args.db)  # a typo'd --db is refused, never created
     try:
-        return check(args.db)
+        return check(args.db, full=args.full)
     except sqlite3.Error as exc:  # not a database at all, or one too damaged to open
         return [f"sqlite: {exc}"]
 

@@ -5,6 +5,12 @@ the stream also sends `queue.changed` (no id: it is not in the log). A display n
 no request per event. Anonymous subscribers get the same events without summaries (and
 no `queue.changed`), gathered once a second (server.asgi).
 
+A display that keeps the summaries asks `?changes=1`: each event then carries, instead of
+`queue`, `changes`: what moved in the summaries since the publish before it, per kind and code
+(`{"units": {"PR": {"waiting": 4}}}`, `{}` when nothing did), and `queue.changed` carries
+`changes` too, each sent in the order it was published. It reads GET /services when it starts
+or reconnects, as before; an event replayed from the log has neither, and asks for that re-read.
+
 A subscriber sends its device or session token as `Authorization: Bearer` or, from a browser's
 EventSource (which cannot send headers), as `?token=`. An open stream takes a slot of
 `server.streams` first; over a cap the answer is an immediate `503 too_many_streams` with
@@ -113,7 +119,9 @@ def stream() -> Response:
     # It read GET /services when it started: only newer summaries. An anonymous subscriber (a phone)
     # gets the events bare: it reads its own ticket when one concerns it, and a thousand phones do
     # not each take every counter's summaries, many times a second, from the guest Wi-Fi.
-    cursor = Cursor(bus, last, bus.queue_version, with_queue=address is None, summaries=address is None)
+    # `?changes=1`: a display that keeps the summaries it read is sent only what moved in them.
+    cursor = Cursor(bus, last, bus.queue_version, with_queue=address is None, summaries=address is None,
+                    changes=request.args.get("changes") == "1")
     slot = streams(current_app).admit(Limits.of(current_app.config), address)
     if slot is None:
         return _too_many(address is not None)

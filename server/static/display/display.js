@@ -2,9 +2,10 @@
 // Plain browser JavaScript, no build step; EventSource resends Last-Event-ID by itself.
 // Waiting counts and waits per unit are the hub's (UnitSummary), the wait already in words
 // (`wait_text`, foundation/wording.py): from GET /services at the start and after a reconnect,
-// then from each event's "queue" and from "queue.changed" (sent without an id, so Last-Event-ID
-// stays put); all of them go through takeSummary. Only an event without "queue" (replayed from
-// the log after a reconnect) makes the page re-read /services, once for a burst. How many
+// then from what moved, each event's and queue.changed's "changes" (asked for with ?changes=1,
+// applied by changes.js; queue.changed is sent without an id, so Last-Event-ID stays put). Only an
+// event without them (replayed from the log after a reconnect) makes the page re-read /services,
+// once for a burst. How many
 // earlier calls it lists and how old a call it still speaks are the hub's too (foundation/wall.py).
 "use strict";
 (function () {
@@ -96,8 +97,8 @@
     return api("GET", "/services");
   }
 
-  // Every summary the hub sends comes in here: `whole` (GET /services) replaces what is known;
-  // otherwise (an event's "queue", queue.changed) only the units it names change.
+  // A whole summary comes in here: `whole` (GET /services) replaces what is known; otherwise (an
+  // event's "queue", from a hub that sends the full form) only the units it names change.
   function takeSummary(queue, whole) {
     if (whole) {
       state.units = queue.units || [];
@@ -118,7 +119,8 @@
   }
 
   function onQueue(ev) { // every ticket.* and counter.changed event
-    if (ev.queue) takeSummary(ev.queue, false);
+    if (ev.changes) { state.units = window.applyUnitChanges(state.units, ev.changes); renderUnits(); }
+    else if (ev.queue) takeSummary(ev.queue, false);
     else refreshQueue();
   }
 
@@ -138,6 +140,7 @@
     const params = new URLSearchParams();
     const token = localStorage.getItem(TOKEN_KEY);
     if (token) params.set("token", token);
+    params.set("changes", "1"); // only what moved in the summaries it keeps (changes.js)
     if (state.lastId) params.set("last_event_id", state.lastId); // a new EventSource: resume by hand
     const query = params.toString();
     return "/api/v1/events" + (query ? "?" + query : "");
@@ -173,7 +176,7 @@
       EVENTS.TICKET_TRANSFERRED, EVENTS.COUNTER_CHANGED]) {
       on(type, onQueue);
     }
-    on(EVENTS.QUEUE_CHANGED, (ev) => takeSummary(ev.queue || {}, false));
+    on(EVENTS.QUEUE_CHANGED, onQueue);
   }
 
   async function load() {

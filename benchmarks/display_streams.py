@@ -1,0 +1,173 @@
+"""Calls reaching 30, 300 and 1,000 display streams while clerks work as fast as they can (issue 27).
+
+    .venv/bin/python benchmarks/display_streams.py [--subscribers 30,300,1000] [--seconds 20]
+                                                   [--forms full,changes]
+
+For each form and number of subscribers: a fresh `navbat hub` (uvicorn, as in production) on a
+temporary database, N registered display streams (one display token, as a hall of wall screens)
+held by one asyncio client process, and 8 clerks in this process, each visit being a kiosk's
+ticket, the clerk's "next" and "done", back to back for `--seconds`. Measured: for every call,
+the time from just before POST /counters/<n>/next is sent until the last of the N streams has
+read its ticket.called event (call-to-all-displays), and the clerks' visits per second.
+`full` streams get each event's summaries (GET /api/v1/events, as before issue 27); `changes`
+streams ask ?changes=1 (what moved in the summaries only). Printed with the ratio to 30.
+Targets (issue 27): at 1,000 displays, call-to-all p99 within 1.5x of 30's and under 200 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing as mp
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+from calling import ROOT, _up, free_port, loose_config, percentile, prepare
+from navbat.foundation.config import load_config
+from navbat.foundation.hub_events import wait_until
+from navbat.server.auth import add_device
+from navbat.server.db import open_db
+
+CALLED = re.compile(rb'event: ticket\.called\ndata: \{[^\n]*?"ticket": ?(\d+)')
+
+
+def subscribers(url: str, token: str, n: int, changes: bool, ready: mp.Event, stop: mp.Event,
+                out: mp.connection.Connection) -> None:
+    """N streams in one asyncio loop; sends back {ticket: [arrival times]} and the bytes read."""
+    host, port = url.removeprefix("http://").split(":")
+    path = f"/api/v1/events?token={token}" + ("&changes=1" if changes else "")
+    arrivals: dict[int, list[float]] = {}
+    read = [0, 0]  # bytes, connected
+
+    async def one() -> None:
+        reader, writer = await asyncio.open_connection(host, int(port), limit=1 << 20)
+        writer.write(f"GET {path} HTTP/1.1\r\nHost: {host}\r\nAccept: text/event-stream\r\n\r\n".encode())
+        await writer.drain()
+        read[1] += 1
+        tail = b""
+        while not stop.is_set():
+            try:
+                data = await asyncio.wait_for(reader.read(1 << 16), 0.5)
+            except TimeoutError:
+                continue
+            if not data:
+                return
+            now = time.perf_counter()
+            read[0] += len(data)
+            text = tail + data
+            cut = text.rfind(b"\n\n") + 2  # whole messages only; the rest waits for its end
+            for m in CALLED.finditer(text, 0, cut):
+                arrivals.setdefault(int(m.group(1)), []).append(now)
+            tail = text[cut:] if cut >= 2 else text
+        writer.close()
+
+    async def main() -> None:
+        tasks = []
+        for i in range(n):
+            tasks.append(asyncio.ensure_future(one()))
+            if i % 50 == 49:
+                await asyncio.sleep(0.05)
+        while read[1] < n:
+            await asyncio.sleep(0.05)
+        ready.set()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    asyncio.run(main())
+    out.send((arrivals, read[0]))
+
+
+def run_once(n: int, changes: bool, seconds: float) -> dict[str, float]:
+    tmp = Path(tempfile.mkdtemp(prefix="navbat-streams-"))
+    db = tmp / "bench.sqlite"
+    kiosk = prepare(db)
+    floor_db = open_db(db)
+    display = add_device(floor_db, "wall-1", "display")
+    floor_db.conn.close()
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    hub = subprocess.Popen([sys.executable, "-m", "navbat", "hub", "--db", str(db), "--config", str(loose_config(tmp)),
+                            "--port", str(port), "--threads", "64", "--ignore-hours"], cwd=ROOT,
+                           env={**os.environ, "PYTHONSAFEPATH": "1"}, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    ready, stop = mp.Event(), mp.Event()
+    here, there = mp.Pipe()
+    clients = mp.Process(target=subscribers, args=(url, display, n, changes, ready, stop, there))
+    try:
+        http = requests.Session()
+        if not wait_until(lambda: _up(http, url), 20):
+            raise SystemExit("the hub did not start")
+        clients.start()
+        if not ready.wait(60):
+            raise SystemExit("the streams did not connect")
+        branch = load_config()
+        primary = {c.number: [s.code for s in c.services if s.weight >= 1] for c in branch.counters}
+        clerks = {}
+        for k in range(1, 9):
+            token = http.post(f"{url}/api/v1/login", json={"username": f"clerk{k}", "pin": str(k) * 4,
+                                                           "counter": k}).json()["token"]
+            clerks[k] = {"Authorization": f"Bearer {token}"}
+            http.post(f"{url}/api/v1/counters/{k}/open", headers=clerks[k]).raise_for_status()
+        time.sleep(1)
+        sent: dict[int, float] = {}
+        visits, i, busy = 0, 0, set()
+        began = time.perf_counter()
+        while time.perf_counter() - began < seconds:
+            k = i % 8 + 1
+            i += 1
+            http.post(f"{url}/api/v1/tickets", json={"service": primary[k][i // 8 % len(primary[k])]},
+                      headers={"Authorization": f"Bearer {kiosk}", "Idempotency-Key": f"s-{i}"}).raise_for_status()
+            if k in busy:
+                http.post(f"{url}/api/v1/counters/{k}/done", headers=clerks[k]).raise_for_status()
+                visits += 1
+            t0 = time.perf_counter()
+            r = http.post(f"{url}/api/v1/counters/{k}/next", headers=clerks[k])
+            r.raise_for_status()
+            if r.status_code == 200:
+                sent[r.json()["id"]] = t0
+                busy.add(k)
+        elapsed = time.perf_counter() - began
+        time.sleep(3)  # the last calls reach everyone
+        stop.set()
+        arrivals, read = here.recv()
+        clients.join(10)
+    finally:
+        stop.set()
+        if clients.is_alive():
+            clients.terminate()
+        hub.terminate()
+        hub.wait(10)
+    to_all = [(max(arrivals[t]) - t0) * 1000 for t, t0 in sent.items() if len(arrivals.get(t, ())) >= n]
+    missing = sum(1 for t in sent if len(arrivals.get(t, ())) < n)
+    return {"p50": percentile(to_all, 50), "p99": percentile(to_all, 99), "mean": statistics.fmean(to_all),
+            "visits/s": visits / elapsed, "calls": len(sent), "missing": missing,
+            "KB/s per display": read / n / elapsed / 1000}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--subscribers", default="30,300,1000")
+    ap.add_argument("--seconds", type=float, default=20)
+    ap.add_argument("--forms", default="full,changes")
+    args = ap.parse_args()
+    for form in args.forms.split(","):
+        base = None
+        for n in (int(x) for x in args.subscribers.split(",")):
+            r = run_once(n, form == "changes", args.seconds)
+            base = base or r
+            print(f"{form:<8} {n:>5} displays: call-to-all p50 {r['p50']:6.1f} ms  p99 {r['p99']:6.1f} ms "
+                  f"({r['p99'] / base['p99']:.2f}x 30's)  clerks {r['visits/s']:5.1f} visits/s "
+                  f"({r['visits/s'] / base['visits/s']:.2f}x)  {r['KB/s per display']:5.1f} KB/s per display "
+                  f"({r['KB/s per display'] / r['visits/s']:.2f} KB a visit)  "
+                  f"{r['calls']} calls, {r['missing']} not at all displays", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
