@@ -77,7 +77,7 @@ def check(path: str | Path, full: bool = False) -> list[str]:
         db = sqlite_utils.Database(conn)
         if not db["events"].exists():
             return [f"{path} is not a Navbat hub database (no events table)"]
-        older = set(migrations.names()) - set(migrations.applied_names(db))
+        older = set(migrations.names) - set(migrations.applied_names(db))
         if older:  # an older release's file: a copy migrated in memory, checked as this release reads it
             copy = sqlite3.connect(":memory:", isolation_level=None)
             conn.backup(copy)

@@ -19,6 +19,7 @@ from navbat.counter_display.viewmodel import CounterModel, WallModel
 from navbat.foundation.config import Branch
 from navbat.foundation.hub_events import wait_until
 from navbat.foundation.wording import wait_text
+from navbat.server import summaries
 
 NOW = dt.datetime(2026, 11, 22, 8, 0, tzinfo=dt.UTC)  # 11:30 in Tehran, 1 Azar 1405
 SETTLE_S = 0.3  # longer than the Refresher's 0.05 s pause in these tests: any re-read has happened
@@ -189,15 +190,20 @@ def test_an_event_with_changes_moves_only_those_fields_without_a_hub_request(bra
     hub = FakeHub(services_body(branch, insured=unit_summary(branch, "insured", 3, 5, 12)))
     m, feed = fed_wall(branch, hub)
     m.load_queue(copy.deepcopy(hub.body))  # what it read when it started
+    kept: dict = {}
+    summaries.changes(kept, {"units": [unit_summary(branch, "insured", 3, 5, 12)]})  # as the hub sent it
+    moved = summaries.changes(kept, {"units": [unit_summary(branch, "insured", 4, 5, 12)]})
+    assert moved == {"units": {"insured": {"waiting": 4}}}
     issued = {"id": 11, "type": "ticket.issued", "at": NOW.isoformat(), "ticket": 2, "number": "102",
-              "service": "IN1", "changes": {"units": {"insured": {"waiting": 4}}}}
+              "service": "IN1", "changes": moved}
     assert not feed.event(issued).refresh
     assert rows(m)["insured"] == ("۴ نفر در انتظار", "۵ تا ۱۲ دقیقه")  # the estimate kept as it was
     done = {"id": 12, "type": "ticket.done", "at": NOW.isoformat(), "ticket": 1, "number": "101", "counter": 3,
             "changes": {}}  # nothing moved: still no re-read
     assert not feed.event(done).refresh
-    refreshed = {"type": "queue.changed", "at": NOW.isoformat(),
-                 "changes": {"units": {"insured": {"estimated_wait": {"low": 6, "high": 9}}}}}
+    moved = summaries.changes(kept, {"units": [unit_summary(branch, "insured", 4, 6, 9)]})
+    assert set(moved["units"]["insured"]) == {"estimated_wait", "wait_text"}  # the estimate and its words
+    refreshed = {"type": "queue.changed", "at": NOW.isoformat(), "changes": moved}
     assert not feed.event(refreshed).refresh
     assert rows(m)["insured"] == ("۴ نفر در انتظار", "۶ تا ۹ دقیقه")
     time.sleep(SETTLE_S)

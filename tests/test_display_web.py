@@ -294,7 +294,9 @@ def test_web_display_asks_for_changes_and_keeps_the_fields_that_did_not_move(bra
         assert units_shown(page)["insured"][1:] == ["4 waiting", "5–12 min"]  # the estimate as it was
         page.evaluate("(ev) => window.fakeSource.emit('queue.changed', ev)", {
             "type": "queue.changed", "at": now,
-            "changes": {"units": {"insured": {"estimated_wait": {"low": 6, "high": 6}}}}})
+            "changes": {"units": {"insured": {  # what the hub sends when an estimate moves: it and its words
+                "estimated_wait": {"low": 6, "high": 6},
+                "wait_text": unit_summary(branch, "insured", 4, 6, 6)["wait_text"]}}}})
         assert units_shown(page)["insured"][1:] == ["4 waiting", "about 6 min"]
         page.evaluate("(ev) => window.fakeSource.emit('ticket.done', ev)", {
             "id": 8, "type": "ticket.done", "at": now, "ticket": 1, "number": "101", "counter": 3, "changes": {}})
