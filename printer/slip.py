@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from navbat.foundation.config import Text
 from navbat.foundation.i18n import LANGUAGES
 
-
 CHANNELS = ("walk_in", "remote", "appointment")
 
 
