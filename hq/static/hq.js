@@ -54,6 +54,9 @@ function combine(rows) {
 const release = (b) => (b.version ? ` · navbat ${b.version}` : "");
 
 // a branch as people know it: by its name, not its id (issue 24)
+// a complaint's sub-service by its branch's name for it (the code only if the branch sent no name)
+const serviceName = (c) => (c.service_name && (c.service_name[N.lang] || c.service_name.en)) || c.service || "";
+
 function branchName(id) {
   const b = data.branches.find((x) => x.branch === id);
   return b && b.name ? b.name[N.lang] || b.name.en || id : id;
@@ -153,7 +156,7 @@ function render() {
     (data.reports.overdue ? " · " + t("late") : ""))));
   const said = data.complaints.filter((c) => !state.province || c.province === state.province);
   $("complaints").replaceChildren(...(said.length ? said.slice(0, 12).map((c) => el("li", {}, c.comment,
-    el("small", {}, `${branchName(c.branch)} · ${c.service || ""} · ${digits(c.score)}/۵`))) : [el("li", {class: "muted"}, t("No complaints with comments"))]));
+    el("small", {}, `${branchName(c.branch)} · ${serviceName(c)} · ${digits(c.score)}/۵`))) : [el("li", {class: "muted"}, t("No complaints with comments"))]));
 }
 
 function crumbs() {
