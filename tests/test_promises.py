@@ -9,6 +9,7 @@ import math
 
 import pytest
 from conftest import make_app
+from hq_support import hq_db, pg_cluster  # noqa: F401 - the fixtures
 from navbat.server.reports import build_report, parse_day
 from test_reports import DAY, FakeClock
 
@@ -23,7 +24,11 @@ def day(branch, tmp_path):  # noqa: ANN001, ANN201
 
 
 def test_each_ticket_keeps_its_printed_range_and_the_report_says_how_often_it_held(day) -> None:  # noqa: ANN001
-    app, hub, clock = day
+    play_day(*day)
+
+
+def play_day(app, hub, clock) -> dict:  # noqa: ANN001
+    """Four PR1 tickets: called inside, past, inside after a call taken back, never; the report's promises."""
     client = app.test_client()
     kiosk = {"Authorization": f"Bearer {app.config['KIOSK_TOKEN']}"}
     r = client.post("/api/v1/login", json={"username": "clerk1", "pin": "1111", "counter": 1})
@@ -78,3 +83,38 @@ def test_each_ticket_keeps_its_printed_range_and_the_report_says_how_often_it_he
     assert pr1["label"]["fa"] == hub.branch.service("PR1").name.fa
     total = report["promises"][-1]
     assert total["key"] == "total" and total["judged"] == 4 and total["inside"] == 2
+    return total
+
+
+def test_hq_counts_the_promises_as_the_branch_does(day, hq_db: str) -> None:  # noqa: ANN001, F811
+    """HQ folds the shipped events with the hub's own code: per branch and province, the same figures."""
+    from hq_support import connect
+    from navbat.hq.accounts import add_branch, add_user
+    from navbat.hq.app import create_app as hq_app
+    from navbat.hq.ingest import ingest
+    from navbat.server.shipping import Shipper
+
+    app, hub, clock = day
+    total = play_day(app, hub, clock)
+    shipper = Shipper(hub.store.path, hub.branch, "http://127.0.0.1:9", "unused", batch=10_000).open()
+    with connect(hq_db) as conn:
+        add_branch(conn, "tehran-14", "تهران", "مرکزی", "1")
+        ingest(conn, "tehran-14", shipper.batch_after())
+        add_user(conn, "boss", "national", "9999")
+    shipper.stop()
+    hq = hq_app({"DATABASE": hq_db, "TESTING": True})
+    try:
+        client = hq.test_client()
+        token = client.post("/api/v1/hq/login", json={"username": "boss", "pin": "9999"}).json["token"]
+        r = client.get(f"/api/v1/hq/promises?from={DAY}&to={DAY}", headers={"Authorization": f"Bearer {token}"})
+        assert r.status_code == 200, r.json
+        [branch], [province] = r.json["branches"], r.json["provinces"]
+        for row in (branch, province):
+            for key in ("promised", "judged", "inside", "inside_pct", "mean_error"):
+                assert row[key] == pytest.approx(total[key]), key
+        assert branch["key"] == "tehran-14" and province["key"] == "تهران"
+        far = client.get("/api/v1/hq/promises?from=2025-01-01&to=2025-12-31",
+                         headers={"Authorization": f"Bearer {token}"})
+        assert far.status_code == 400 and far.json["error"] == "bad_period"
+    finally:
+        hq.extensions["navbat.hq"].close()

@@ -56,11 +56,13 @@ def judge(promise: Promise, called: dt.datetime | None, as_of: dt.datetime) -> t
     return low <= waited <= high, waited - promise.minutes
 
 
-def promise_rows(visits: Iterable[Visit], promises: dict[int, Promise], branch: Branch,
-                 as_of: dt.datetime) -> list[dict[str, Any]]:
-    """One row per sub-service that made promises, then the total: promised, judged, inside (and %),
-    mean error of the estimate in minutes (called visitors; positive: they waited longer than told)."""
-    by_service: dict[str, list[tuple[bool, float | None]]] = {}
+Verdict = tuple[bool, float | None]
+
+
+def verdicts(visits: Iterable[Visit], promises: dict[int, Promise], as_of: dt.datetime
+             ) -> tuple[dict[str, list[Verdict]], dict[str, int]]:
+    """Per sub-service: the verdicts on its promises (judged ones only) and how many it made."""
+    judged: dict[str, list[Verdict]] = {}
     made: dict[str, int] = {}
     for v in visits:
         p = promises.get(v.ticket)
@@ -70,19 +72,27 @@ def promise_rows(visits: Iterable[Visit], promises: dict[int, Promise], branch: 
         left_uncalled = v.first_call is None and v.left is not None
         verdict = None if left_uncalled else judge(p, v.first_call, as_of)
         if verdict is not None:
-            by_service.setdefault(v.service, []).append(verdict)
+            judged.setdefault(v.service, []).append(verdict)
+    return judged, made
 
-    def row(key: str, label: dict[str, str], verdicts: list[tuple[bool, float | None]], count: int
-            ) -> dict[str, Any]:
-        inside = sum(1 for ok, _ in verdicts if ok)
-        errors = [e for _, e in verdicts if e is not None]
-        return {"key": key, "label": label, "promised": count, "judged": len(verdicts), "inside": inside,
-                "inside_pct": 100.0 * inside / len(verdicts) if verdicts else None,
-                "mean_error": sum(errors) / len(errors) if errors else None,
-                "mean_abs_error": sum(abs(e) for e in errors) / len(errors) if errors else None}
 
-    out = [row(s.code, s.name.model_dump(), by_service.get(s.code, []), made[s.code])
+def summary(key: str, label: dict[str, str], judged: list[Verdict], count: int) -> dict[str, Any]:
+    """promised, judged, inside (and %), the mean error of the estimate in minutes over those called
+    (positive: they waited longer than told) and its mean size."""
+    inside = sum(1 for ok, _ in judged if ok)
+    errors = [e for _, e in judged if e is not None]
+    return {"key": key, "label": label, "promised": count, "judged": len(judged), "inside": inside,
+            "inside_pct": 100.0 * inside / len(judged) if judged else None,
+            "mean_error": sum(errors) / len(errors) if errors else None,
+            "mean_abs_error": sum(abs(e) for e in errors) / len(errors) if errors else None}
+
+
+def promise_rows(visits: Iterable[Visit], promises: dict[int, Promise], branch: Branch,
+                 as_of: dt.datetime) -> list[dict[str, Any]]:
+    """One row per sub-service that made promises, then the total."""
+    judged, made = verdicts(visits, promises, as_of)
+    out = [summary(s.code, s.name.model_dump(), judged.get(s.code, []), made[s.code])
            for s in branch.services if made.get(s.code)]
-    everything = [x for xs in by_service.values() for x in xs]
-    out.append(row("total", {"fa": "جمع", "en": "Total"}, everything, sum(made.values())))
+    everything = [x for xs in judged.values() for x in xs]
+    out.append(summary("total", {"fa": "جمع", "en": "Total"}, everything, sum(made.values())))
     return out
