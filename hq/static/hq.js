@@ -34,7 +34,7 @@ async function api(path, body) {
 }
 
 const FIGURES = {visitors: [0, false], visitors_per_window_hour: [1, false], mean_wait_min: [1, false], sla_pct: [0, true], complaints: [0, false],
-                 satisfaction_pct: [0, true]}; // [decimals, lowest first]
+                 satisfaction_pct: [0, true], inside_pct: [0, true], mean_error: [1, false]}; // [decimals, lowest first]
 const state = {province: null, region: null, branch: null};
 let data = {summary: null, branches: [], complaints: []};
 
@@ -47,7 +47,9 @@ function combine(rows) {
   return {visitors: sum("visitors"), served: sum("served"), complaints: sum("complaints"),
           visitors_per_window_hour: hours ? sum("visitors") / hours : null,
           mean_wait_min: weighted("mean_wait_min", "called"), sla_pct: weighted("sla_pct", "judged"),
-          satisfaction_pct: weighted("satisfaction_pct", "ratings")};
+          satisfaction_pct: weighted("satisfaction_pct", "ratings"),
+          // issue 24: the printed wait, how often it held (/hq/promises)
+          inside_pct: weighted("inside_pct", "promises_judged"), mean_error: weighted("mean_error", "promises_judged")};
 }
 
 // the hub's release from its last batch (issue 22): which branches an upgrade has not reached yet
@@ -79,10 +81,19 @@ async function load() {
       api("/complaints?" + period()), api("/submissions?month=" + $("late").dataset.month)]);
     data = {summary, branches: branches.branches, several: branches.phones_at_several_branches,
             complaints: complaints.complaints, reports};
+    promised(await api("/promises?" + period()));
     render();
   } catch (err) {
     if (err.status !== 401) $("bars").replaceChildren(el("p", {class: "error"}, t("Could not load: {error}", {error: err.message})));
   }
+}
+
+// the printed wait's figures (issue 24) joined onto the summary's rows, by province and by branch
+function promised(p) {
+  const put = (row, f) => Object.assign(row, {inside_pct: f ? f.inside_pct : null, mean_error: f ? f.mean_error : null,
+    promises_judged: f ? f.judged : 0});
+  for (const row of data.summary.provinces) put(row, p.provinces.find((x) => x.key === row.province));
+  for (const row of data.summary.branches) put(row, p.branches.find((x) => x.key === row.branch));
 }
 
 function groups() {
