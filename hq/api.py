@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections.abc import Callable
-from typing import Any
+from typing import Any, NoReturn
 
 import psycopg
 from flask import Blueprint, Response, current_app, g, jsonify, request
@@ -14,11 +14,13 @@ from navbat.hq import accounts, budgets, figures, login_limits, monthly, nationa
 from navbat.hq.ingest import BadBatch, Gap, RestoreNeeded, ingest
 from navbat.hq.metrics import BATCHES, ERRORS, EVENTS, RATINGS, timed
 from navbat.hq.openapi import SPEC
+from navbat.server.refusals import TOO_MANY_WORDS, TooMany
 from psycopg_pool import ConnectionPool
 from werkzeug.exceptions import HTTPException
 
 bp = Blueprint("hq_api", __name__, url_prefix="/api/v1")
 MAX_RANGE_DAYS = 400
+BUSY = TOO_MANY_WORDS["logins_busy"]
 
 
 def pool() -> ConnectionPool:
@@ -88,7 +90,7 @@ def login() -> Any:
     now = dt.datetime.now(dt.UTC)
     cookie = request.cookies.get(pin_logins.device_cookie(username))
     if not cookie and accounts.PIN_CHECKS.full():  # a crowd: refused before any read
-        return _too_many("too many logins at once: try again in a second", pin_logins.Busy.retry_after)
+        _too_many("too many logins at once: try again in a second", pin_logins.Busy.retry_after, BUSY)
     with pool().connection() as conn:
         pin_hash = accounts.pin_hash_of(conn, username)
     known = pin_logins.device_key(cookie, username, pin_hash, now)
@@ -97,10 +99,10 @@ def login() -> Any:
             with pool().connection() as conn:  # committed (and the keys' locks let go) before the slow check
                 wait = login_limits.admit(conn, username, address, known)
             if wait is not None:
-                return _too_many(f"too many wrong PINs: try again in {wait} s", wait)
+                _too_many(f"too many wrong PINs: try again in {wait} s", wait)
             right = accounts.pin_right(run, pin_hash, body["pin"])
     except pin_logins.Busy:
-        return _too_many("too many logins at once: try again in a second", pin_logins.Busy.retry_after)
+        _too_many("too many logins at once: try again in a second", pin_logins.Busy.retry_after, BUSY)
     with pool().connection() as conn:
         if not right:
             login_limits.failed(conn)
@@ -114,10 +116,9 @@ def login() -> Any:
     return response
 
 
-def _too_many(message: str, wait: int) -> tuple[Response, int]:
-    response, status = error(429, "too_many_attempts", message)
-    response.headers["Retry-After"] = str(wait)
-    return response, status
+def _too_many(message: str, wait: int, words: str | None = None) -> NoReturn:
+    """A lock-out or a crowd of logins: the one rate-limit refusal, answered as at a hub (server.errors.too_many)."""
+    raise TooMany("too_many_attempts", message, wait, words)
 
 
 @bp.post("/hq/logout")

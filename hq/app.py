@@ -1,4 +1,8 @@
-"""The HQ app: Flask, its own blueprints, a psycopg pool on the app."""
+"""The HQ app: Flask, its own blueprints, a psycopg pool on the app.
+
+`app.extensions[WORKERS]` is HQ's one list of background workers (foundation/workers.py): the pool's
+threads here, and in `navbat hq` the request threads too (hq/asgi.py), which stops them all within
+a bound when uvicorn shuts down (SIGTERM)."""
 
 from __future__ import annotations
 
@@ -6,10 +10,17 @@ from typing import Any
 
 import psycopg
 from flask import Flask, Response, request
+from navbat.foundation.workers import Held, Workers
 from navbat.hq import safety
 from navbat.hq.store import open_pool
+from navbat.server import errors
 from psycopg_pool import PoolTimeout
 from werkzeug.exceptions import HTTPException
+
+WORKERS = "navbat.hq.workers"
+# On SIGTERM uvicorn gives open requests (a branch's relay poll is held up to 30 s) this long, then the
+# workers get the rest of foundation.workers.STOP_WITHIN_S (hq/asgi.py's lifespan).
+GRACEFUL_S = 2.0
 
 
 def create_app(config: dict[str, Any]) -> Flask:
@@ -20,10 +31,15 @@ def create_app(config: dict[str, Any]) -> Flask:
     app.config.update(MAX_CONTENT_LENGTH=16 * 1024 * 1024, JSON_AS_ASCII=False)
     app.config.update(config)
     app.json.ensure_ascii = False
-    app.extensions["navbat.hq"] = open_pool(config["DATABASE"], config.get("POOL", 8))
+    pool = app.extensions["navbat.hq"] = open_pool(config["DATABASE"], config.get("POOL", 8))
+    workers = app.extensions[WORKERS] = Workers()
+    workers.add(Held("db-pool", lambda within: pool.close(timeout=within)))
+    workers.start()
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(metrics.bp)
+
+    errors.init_too_many(app)  # a rate limit: the one 429, as at a hub
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Any:  # JSON, not HTML, for every refusal

@@ -100,11 +100,13 @@ class RelayHub:
             await self._pool.open(wait=False)
             self._tasks = [asyncio.create_task(self._listen()), asyncio.create_task(self._sweep())]
 
-    async def close(self) -> None:
+    async def close(self, within: float = 2.0) -> None:
+        """At the process's shutdown (hq/asgi.py's lifespan): the listener and sweeper end, the pool closes."""
         for task in self._tasks:
             task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
         if self._pool is not None:
-            await self._pool.close()
+            await self._pool.close(timeout=within)
 
     async def _db(self, step: Any) -> Any:
         """Runs `step(conn)` with a pooled connection within DB_S, or raises Unavailable."""

@@ -30,9 +30,11 @@ from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
 
+import sqlite_utils
 from escpos.escpos import Escpos
 from escpos.exceptions import DeviceNotFoundError
 from navbat.foundation.config import Printer
+from navbat.foundation.migrations import MigrationList
 from navbat.printer import status as st
 from navbat.printer.devices import open_printer, send_ticket
 from navbat.printer.slip import TicketSlip
@@ -42,21 +44,37 @@ log = logging.getLogger(__name__)
 StatusCallback = Callable[[str, str, str], None]
 OFFLINE_ERRORS = (OSError, DeviceNotFoundError)  # PrinterOffline and serial/socket errors are OSErrors
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS jobs (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL,
-    tracking_code TEXT NOT NULL,
-    slip TEXT NOT NULL,
-    state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sending', 'done', 'failed')),
-    attempts INTEGER NOT NULL DEFAULT 0,
-    created_at REAL NOT NULL,
-    printed_at REAL,
-    bytes INTEGER,
-    last_error TEXT,
-    UNIQUE (id, tracking_code)
-)
-"""
+# The queue's tables, one numbered migration each (navbat.foundation.migrations: the hub's mechanism).
+migrations = MigrationList("navbat-print-queue")
+
+
+@migrations()
+def m001_jobs(db: sqlite_utils.Database) -> None:
+    # IF NOT EXISTS: a queue from before this list (0.2.0 and older) made the table itself, and
+    # its waiting jobs must print after the upgrade.
+    db.execute("""
+        CREATE TABLE IF NOT EXISTS jobs (
+            seq INTEGER PRIMARY KEY AUTOINCREMENT,
+            id TEXT NOT NULL,
+            tracking_code TEXT NOT NULL,
+            slip TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sending', 'done', 'failed')),
+            attempts INTEGER NOT NULL DEFAULT 0,
+            created_at REAL NOT NULL,
+            printed_at REAL,
+            bytes INTEGER,
+            last_error TEXT,
+            UNIQUE (id, tracking_code)
+        )""")
+
+
+@migrations()
+def m002_jobs_waiting(db: sqlite_utils.Database) -> None:
+    # The worker asks for the oldest waiting job after every print, and a week of printed ones stays
+    # in the file: the index finds it without reading them.
+    db.execute("CREATE INDEX jobs_state ON jobs(state, seq)")
+
+
 _WAITING = "state IN ('pending', 'sending')"
 
 
@@ -93,9 +111,10 @@ class PrintQueue:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self.db_path.parent.mkdir(parents=True, exist_ok=True)
+        migrations.refuse_if_newer(self.db_path)  # before WAL mode or a migration writes to the file
         with closing(self._db()) as db:
             db.execute("PRAGMA journal_mode=WAL")
-            db.execute(_SCHEMA)
+            migrations.apply(sqlite_utils.Database(db))
             # Printed tickets are history after a while; waiting ones are never dropped.
             db.execute("DELETE FROM jobs WHERE state = 'done' AND printed_at < ?", (time.time() - keep_days * 86400,))
 

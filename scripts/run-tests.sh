@@ -4,14 +4,20 @@
 # first (not editable; skipped when the tree has not changed), and Python runs with -P (PYTHONSAFEPATH,
 # inherited by every `python -m navbat` a test starts), so the repository's folders are not importable
 # under their own names and navbat, its templates, .kv layouts and assets come from site-packages.
+# Tests run in parallel (pytest-xdist): NAVBAT_TEST_WORKERS processes (default 2, this machine's cores;
+# 0: all in this one process), each test file whole on one worker (--dist loadfile: a module's fixtures
+# are made once). Under xvfb-run they share one X display; each test's files and ports are its own.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-wheel.sh || exit 1
+# a .venv made before the dev extras named pytest-xdist and filelock gets them (setup.cfg's [dev])
+.venv/bin/python -c "import xdist, filelock" 2>/dev/null || EXTRAS=dev bash scripts/install-wheel.sh --force || exit 1
 export KIVY_NO_ARGS=1 KIVY_NO_CONSOLELOG=1 SDL_AUDIODRIVER=dummy PYTHONSAFEPATH=1
 unset PYTHONPATH
 export KIVY_HOME="$PWD/var/kivy-home"
 mkdir -p "$KIVY_HOME"
-timeout 1500 xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python -P -m pytest -q -p no:cacheprovider "$@"
+timeout 1500 xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python -P -m pytest -q -p no:cacheprovider \
+  -n "${NAVBAT_TEST_WORKERS:-2}" --dist loadfile "$@"
 rc=$?
 # pytest exits 5 when it collected nothing; that is not a failure of the code.
 [ "$rc" -eq 5 ] && { echo "no tests collected"; exit 0; }

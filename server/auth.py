@@ -33,7 +33,7 @@ from navbat.foundation.tokens import new_token
 from navbat.server.floor import Floor, Write
 from navbat.server.hub import Hub
 from navbat.server.queries import counter_row
-from navbat.server.refusals import Invalid, Refused, Unauthorized
+from navbat.server.refusals import TOO_MANY_WORDS, Invalid, Refused, TooMany, Unauthorized
 from navbat.server.times import iso, parse_iso, utcnow
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -67,13 +67,13 @@ class Principal:
     token_hash: str | None = None
 
 
-class TooManyAttempts(Refused):
+class TooManyAttempts(TooMany):
     """Logins for this username or from this address are locked out (HTTP 429, Retry-After)."""
 
     def __init__(self, until: dt.datetime, now: dt.datetime,
-                 message: str = "too many wrong PINs: try again in {} s") -> None:
-        self.retry_after = max(1, math.ceil((until - now).total_seconds()))
-        super().__init__("too_many_attempts", message.format(self.retry_after))
+                 message: str = "too many wrong PINs: try again in {} s", words: str | None = None) -> None:
+        wait = max(1, math.ceil((until - now).total_seconds()))
+        super().__init__("too_many_attempts", message.format(wait), wait, words)
 
 
 class ChecksBusy(TooManyAttempts):
@@ -81,7 +81,7 @@ class ChecksBusy(TooManyAttempts):
 
     def __init__(self, now: dt.datetime) -> None:
         super().__init__(now + dt.timedelta(seconds=pin_logins.Busy.retry_after), now,
-                         "too many logins at once: try again in {} s")
+                         "too many logins at once: try again in {} s", TOO_MANY_WORDS["logins_busy"])
 
 
 class SessionExpired(Unauthorized):

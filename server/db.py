@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import sqlite_utils
-from navbat.foundation.version import VERSION
-from sqlite_utils.migrations import Migrations
+from navbat.foundation.migrations import MigrationList, NewerDatabase
+from navbat.foundation.workers import Loop
 
-migrations = Migrations("navbat-hub")
+__all__ = ["NewerDatabase", "Store", "checkpointer", "migrations", "open_db"]
+
+# The hub's tables, one numbered migration each (navbat.foundation.migrations: the same mechanism
+# as a kiosk printer's queue).
+migrations = MigrationList("navbat-hub")
 
 
 @migrations()
@@ -251,31 +254,9 @@ def m010_budgets(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE remote_turns ADD COLUMN phone_hash TEXT")
 
 
-class NewerDatabase(Exception):
-    """The file carries migrations this release does not know: a newer navbat wrote it."""
-
-
 def refuse_if_newer(path: Path) -> None:
-    """Raises NewerDatabase, having only read the file (read-only), if a newer release migrated it:
-    this code would misread its tables, and a downgrade must not touch a branch's data."""
-    if not path.is_file():
-        return
-    try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    except sqlite3.Error:
-        return  # not a readable database: the open below says so
-    try:
-        names = [r[0] for r in conn.execute(
-            "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY rowid", [migrations.name])]
-    except sqlite3.Error:
-        return  # no migrations table yet (or not a database at all): nothing newer
-    finally:
-        conn.close()
-    known = {m.name for m in migrations._migrations}
-    unknown = [name for name in names if name not in known]
-    if unknown:
-        raise NewerDatabase(f"{path} was written by a newer release of navbat (its migration {unknown[-1]} "
-                            f"is unknown to navbat {VERSION}); install that release or a newer one to open it")
+    """Raises NewerDatabase, having only read the file, if a newer release migrated it."""
+    migrations.refuse_if_newer(path)
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -348,21 +329,25 @@ def open_db(path: str | Path) -> sqlite_utils.Database:
     return store.writer
 
 
-def checkpoint_in_background(store: Store, every: float = 10.0) -> None:
+def checkpointer(store: Store, every: float = 10.0) -> Loop:
     """For the running hub: checkpoints (copying the WAL back, with an fsync) would otherwise
-    run inside some request's commit, under the floor's lock. A daemon thread with its own
-    connection does PASSIVE checkpoints instead, which never block the writer."""
-    store.writer.execute("PRAGMA wal_autocheckpoint=0")
-    path = store.path
+    run inside some request's commit, under the floor's lock. A worker with its own connection
+    does PASSIVE checkpoints instead, which never block the writer; the hub starts and stops it
+    with its other workers (`navbat hub` only: a test's app keeps SQLite's own checkpoints)."""
+    store.writer.execute("PRAGMA wal_autocheckpoint=0")  # here, before any write: the writer is not ours later
+    conn: list[sqlite3.Connection] = []
 
-    def run() -> None:
-        conn = sqlite3.connect(str(path), check_same_thread=False, isolation_level=None, timeout=5)
-        while True:
-            time.sleep(every)
-            try:
-                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-            except sqlite3.Error:  # busy, or the file is gone (a test's temporary folder): try later
-                if not path.exists():
-                    return
+    def step() -> float:
+        if not conn:
+            conn.append(sqlite3.connect(str(store.path), check_same_thread=False, isolation_level=None, timeout=5))
+        try:
+            conn[0].execute("PRAGMA wal_checkpoint(PASSIVE)")
+        except sqlite3.Error:  # busy: the next tick tries again
+            pass
+        return every
 
-    threading.Thread(target=run, name="navbat-checkpoint", daemon=True).start()
+    def closing() -> None:
+        for c in conn:
+            c.close()
+
+    return Loop("checkpoint", step, every=every, closing=closing)

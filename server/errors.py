@@ -1,12 +1,21 @@
-"""Every error leaves the hub as JSON {"error": code, "message": text} (with "field" when one
-field of the body is at fault); the one place that maps a domain refusal (server.refusals) to
-its HTTP status. A message quotes at most a short excerpt of what the caller sent."""
+"""Every error a handler meets leaves the hub as JSON {"error": code, "message": text} (with "field"
+when one field of the body is at fault): the place that maps a domain refusal (server.refusals) to
+its HTTP status. A message quotes at most a short excerpt of what the caller sent.
+
+Not every refusal passes here: the guards' (server.guards, `Rejected`) do, but a stream past its
+cap (server.streams) and a body too large or too slow (server.bodyfirst) are answered before any
+handler runs. A rate limit (`TooMany`) is answered by `too_many`, the same at the hub and at HQ
+(hq/app.py registers it): 429, Retry-After and the catalogue's words."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
-from flask import Flask, Response, current_app, jsonify
+from flask import Flask, Response, current_app, jsonify, make_response, request
+from markupsafe import escape
+from navbat.foundation.i18n import LANGUAGES, direction
+from navbat.server import refusals
 from navbat.server.refusals import Conflict, Forbidden, Invalid, NotFound, Refused, TooMany, Unauthorized
 from werkzeug.exceptions import HTTPException
 
@@ -53,13 +62,49 @@ def status_of(exc: Refused) -> int:
     return next((status for kind, status in STATUS.items() if isinstance(exc, kind)), 400)
 
 
+def asked_lang(api: bool) -> str:
+    """The language a request asks for: `?lang=`, else for a page the visitor's earlier choice (its
+    cookie) or Persian; for the API its Accept-Language (fa or en), else English."""
+    lang = request.args.get("lang")
+    if lang in LANGUAGES:
+        return lang
+    if not api:
+        chosen = request.cookies.get("navbat_lang")
+        return chosen if chosen in LANGUAGES else "fa"
+    return request.accept_languages.best_match(LANGUAGES[::-1], default="en")
+
+
+def too_many(exc: TooMany, lang: str | None = None, page: Callable[[str], str] | None = None) -> Response:
+    """The one answer to a rate limit, at a hub or at HQ: 429 with Retry-After, and the catalogue's
+    words in `lang`: as JSON {"error", "message", "retry_after"} for the API, inside `page(words)`
+    for a page that shows them in its own form, or on a page of their own for any other page."""
+    api = page is None and request.path.startswith("/api/")
+    lang = lang or asked_lang(api)
+    words = refusals.too_many_words(exc, lang)
+    if page is not None:
+        resp = make_response(page(words))
+    elif api:
+        resp = jsonify({"error": exc.code, "message": words, "retry_after": exc.retry_after})
+    else:
+        resp = make_response(f'<!doctype html><html lang="{lang}" dir="{direction(lang)}"><meta charset="utf-8">'
+                             f'<meta name="viewport" content="width=device-width"><title>429</title>'
+                             f'<p role="alert">{escape(words)}</p></html>')
+    resp.status_code = 429
+    resp.headers["Retry-After"] = str(exc.retry_after)
+    return resp
+
+
+def init_too_many(app: Flask) -> None:
+    """Answers every `TooMany` a handler raises with `too_many` (the hub's app and HQ's)."""
+    app.register_error_handler(TooMany, lambda exc: too_many(exc))
+
+
 def init_app(app: Flask) -> None:
+    init_too_many(app)
+
     @app.errorhandler(Refused)
     def _refused(exc: Refused) -> tuple[Response, int]:
-        resp, status = error(status_of(exc), exc.code, exc.message)
-        if isinstance(exc, TooMany):
-            resp.headers["Retry-After"] = str(exc.retry_after)
-        return resp, status
+        return error(status_of(exc), exc.code, exc.message)
 
     @app.errorhandler(Rejected)
     def _rejected(exc: Rejected) -> tuple[Response, int]:

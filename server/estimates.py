@@ -29,35 +29,31 @@ class Estimates:
     def __init__(self, store: Store, branch: Branch, clock: Clock) -> None:
         self.store, self.branch, self.clock = store, branch, clock
         self.rules = queueing.rules_from_branch(branch)
-        self.worker = EngineWorker()  # a big hall's replays, off the hub's interpreter lock
+        self.engine = EngineWorker()  # a big hall's replays, off the hub's interpreter lock (a hub's worker)
         self.derived = Derived(store.writer)  # the floor's counts and counters, once per change (issue 27)
         self._learned: tuple[float, tuple[dict[str, float], float]] | None = None
-        self._keeper: WaitKeeper[Waits] = WaitKeeper(self._replay, on_value=self._on_value,
-                                                         share=REFRESH_SHARE)
+        self.keeper: WaitKeeper[Waits] = WaitKeeper(self._replay, on_value=self._on_value,
+                                                        share=REFRESH_SHARE)  # its thread: a hub's worker
         self.on_refresh: Callable[[Waits], None] | None = None  # the hub publishes new summaries
 
     # ---- what requests read ------------------------------------------------------
 
     def latest(self) -> Waits:
         """As of the last replay (a moment after the last change); never waits for one."""
-        return self._keeper.get()
+        return self.keeper.get()
 
     def latest_newcomers(self) -> dict[str, queueing.Estimate]:
         """For the write path: what the last replay said, or nothing yet (never replays here)."""
-        value = self._keeper.peek()
+        value = self.keeper.peek()
         return value[1] if value else {}
 
     def settled(self, timeout: float = 1.0) -> Waits:
         """Waits up to `timeout` for a replay that reflects every change so far: a visitor
         looking up their ticket, a kiosk's list, prefer a fresh answer to a fast one."""
-        return self._keeper.settle_now(timeout)
+        return self.keeper.settle_now(timeout)
 
     def changed(self) -> None:
-        self._keeper.changed()
-
-    def stop(self) -> None:
-        self._keeper.stop()
-        self.worker.stop()
+        self.keeper.changed()
 
     def _on_value(self, waits: Waits) -> None:
         if self.on_refresh is not None:
@@ -116,4 +112,4 @@ class Estimates:
             served = [code for code, rows in serving(db, self.branch, self.derived).items() if rows]
         # one set of replays for everyone waiting and a newcomer per sub-service (the engine's
         # calibrated ranges and people ahead): the head's what-if makes the same call
-        return self.worker.estimate_floor(state, self.rules, served)
+        return self.engine.estimate_floor(state, self.rules, served)

@@ -1,7 +1,9 @@
 """The running hub's parts, made once per app and reached through `current()`.
 
 `Store` (the SQLite file), `Floor` (the one write path and the actions), `EventBus` (live
-events), `Estimates` (the engine, off the request path). Views, reports and the head's
+events), `Estimates` (the engine, off the request path), and `workers`: every background thread
+and process of the hub (foundation/workers.py), started together by the app factory and stopped
+together, within a bound, by `stop()` (SIGTERM, a test's end). Views, reports and the head's
 tools read through `hub.read()`, a snapshot on a connection of their own; they change
 nothing except through `hub.floor`.
 """
@@ -9,22 +11,28 @@ nothing except through `hub.floor`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 from flask import current_app
 from navbat.foundation.config import Branch
+from navbat.foundation.worker_process import ProcessWorker
+from navbat.foundation.workers import STOP_WITHIN_S, Workers
 from navbat.server import summaries
 from navbat.server.db import Store
 from navbat.server.estimates import Estimates, Waits
 from navbat.server.events import Event, EventBus
 from navbat.server.floor import Floor
 from navbat.server.queries import events_after, last_event_id
+from navbat.server.reports.worker import reports_worker
+from navbat.server.settings import Settings
 from navbat.server.times import Clock
+
+if TYPE_CHECKING:
+    from navbat.server.shipping import Shipper
 
 EXTENSION = "navbat.hub"
 log = logging.getLogger(__name__)
@@ -39,8 +47,11 @@ class Hub:
     bus: EventBus
     estimates: Estimates
     floor: Floor
+    settings: Settings  # what it runs by: branch file, secrets, flags, the head's overrides (server/settings.py)
+    workers: Workers
+    reports: ProcessWorker  # the report process (server/reports/worker.py)
+    link: Shipper | None = None  # to headquarters, if this hub ships there (server/shipping.py)
     _published: dict[str, Any] = field(default_factory=dict)
-    on_stop: list[Callable[[], None]] = field(default_factory=list)  # workers of other parts (server/sms.py)
 
     @contextmanager
     def read(self) -> Iterator[sqlite_utils.Database]:
@@ -66,21 +77,29 @@ class Hub:
             self._published = queue
             self.bus.publish_queue(queue)
 
-    def stop(self) -> None:
-        self.estimates.stop()
-        for stop in self.on_stop:
-            stop()
+    def start(self) -> None:
+        self.workers.start()
+
+    def stop(self, within: float = STOP_WITHIN_S) -> list[str]:
+        """Stops every worker, waiting for them within `within` seconds in all; the names of any still
+        running after it (a hub may be stopped twice: a test's server, then its app)."""
+        return self.workers.stop(within)
 
 
-def open_hub(branch: Branch, db_path: str | Path, clock: Clock, ignore_hours: bool = False) -> Hub:
-    store = Store(db_path)
+def open_hub(settings: Settings, clock: Clock) -> Hub:
+    branch, ignore_hours = settings.branch, settings.ignore_hours
+    store = Store(settings.db_path)
     estimates = Estimates(store, branch, clock)
     with store.read() as db:
         last = last_event_id(db)
     hub: Hub
     bus = EventBus(lambda since: hub.events_since(since), last)
     floor = Floor(store, branch, bus, estimates, clock, ignore_hours)
-    hub = Hub(branch, clock, ignore_hours, store, bus, estimates, floor)
+    workers = Workers()
+    workers.add(estimates.keeper.worker)
+    workers.add(estimates.engine.worker)
+    hub = Hub(branch, clock, ignore_hours, store, bus, estimates, floor, settings, workers,
+              workers.add(reports_worker()))
     estimates.on_refresh = hub._estimates_refreshed
     return hub
 

@@ -13,6 +13,7 @@ from navbat.server.hub import Hub
 from navbat.server.queries import device_statuses
 from navbat.server.times import iso, parse_iso
 from navbat.server.transitions import LIVE
+from navbat.server.worker_health import worker_alerts
 
 DEVICE_OK = ("ok",)
 DEVICE_WARN = ("paper_near_end",)
@@ -24,9 +25,11 @@ def _today_start(hub: Hub) -> str:
     return iso(dt.datetime.combine(day, dt.time(0), tzinfo=hub.branch.tz))
 
 
-def floor_view(hub: Hub) -> dict[str, Any]:
+def floor_view(hub: Hub, lang: str = "fa") -> dict[str, Any]:
     with hub.read() as db:
-        return _floor_view(hub, db)
+        view = _floor_view(hub, db)
+    view["alerts"] += worker_alerts(hub.workers.health(), lang)  # background work that died (worded by the hub)
+    return view
 
 
 def _floor_view(hub: Hub, db: Any) -> dict[str, Any]:

@@ -13,9 +13,10 @@ scrape costs a few queries.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from flask import Blueprint, Response, current_app, request
+from navbat.foundation.workers import STATES, Health
 from navbat.server import views
 from navbat.server.api.common import require
 from navbat.server.api.events import streams
@@ -79,7 +80,27 @@ class HubCollector:
         m.add_metric(["registered"], s.total - s.anonymous)
         m.add_metric(["anonymous"], s.anonymous)
         yield m
+        yield from workers(hub.workers.health())
         yield from _hq_link(hub)
+
+
+def workers(health: Iterable[Health]) -> Iterator[Metric]:
+    """Each background worker's state (1 for the state it is in), restarts, and last beat: a worker
+    that died shows "restarting" with its restarts counted, one that gave up "failed"."""
+    health = list(health)
+    state = GaugeMetricFamily("navbat_worker_state", "1 for the state each background worker is in",
+                              labels=["worker", "state"])
+    restarts = CounterMetricFamily("navbat_worker_restarts", "Times a background worker was run again after dying",
+                                   labels=["worker"])
+    beat = GaugeMetricFamily("navbat_worker_last_beat_seconds", "Unix time a background worker last finished a step",
+                             labels=["worker"])
+    for h in health:
+        for s in STATES:
+            state.add_metric([h.name, s], 1 if h.state == s else 0)
+        restarts.add_metric([h.name], h.restarts)
+        if h.last_beat is not None:
+            beat.add_metric([h.name], h.last_beat)
+    yield from (state, restarts, beat)
 
 
 def _hq_link(hub: Hub) -> Iterator[Metric]:

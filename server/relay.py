@@ -18,15 +18,15 @@ from __future__ import annotations
 import base64
 import logging
 import re
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import quote
 
 import requests
 from flask import Flask
 from navbat.foundation.tokens import new_token
+from navbat.foundation.workers import Loop, ThreadPool
+from navbat.server.hub import EXTENSION
 
 log = logging.getLogger(__name__)
 POLL_WAIT_S = 20  # how long HQ holds an empty poll open
@@ -78,7 +78,8 @@ def run_one(app: Flask, req: dict[str, Any]) -> dict[str, Any]:
 
 
 class RelayClient:
-    """The long-poll to HQ, beside the shipper (navbat hub --hq URL --hq-token TOKEN)."""
+    """The long-poll to HQ, beside the shipper (navbat hub --hq URL --hq-token TOKEN): two of the hub's
+    workers, `hq-relay` (the poll) and `relay` (the threads that run what it brings)."""
 
     def __init__(self, app: Flask, hq_url: str, token: str, workers: int = 4, max_backoff_s: float = 30.0,
                  poll_wait_s: float = POLL_WAIT_S) -> None:
@@ -87,48 +88,48 @@ class RelayClient:
         self.http.headers["Authorization"] = f"Bearer {token}"
         # who polls, for HQ: one hub per branch at a time, so a second (a stolen token) is refused, not raced
         self.http.headers["X-Navbat-Poller"] = new_token(16)
-        self.pool = ThreadPoolExecutor(workers, thread_name_prefix="navbat-relay")
+        self.pool = ThreadPool("relay", workers)
         self.max_backoff_s = max_backoff_s
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._backoff = 1.0
+        self.poller = Loop("hq-relay", self._step, interrupt=self.http.close)  # closing ends a poll in flight
+
+    @property
+    def workers(self) -> tuple[ThreadPool, Loop]:
+        return self.pool, self.poller  # the pool first: it is there before the poll hands it work
 
     def start(self) -> RelayClient:
-        self._thread = threading.Thread(target=self._run, name="navbat-hq-relay", daemon=True)
-        self._thread.start()
+        """Alone, without a hub (tests); a hub's is started by the hub (init_app)."""
+        for worker in self.workers:
+            worker.start()
         return self
 
     def stop(self) -> None:
-        self._stop.set()
-        self.http.close()  # ends a poll in flight
-        if self._thread:
-            self._thread.join(5)
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        for worker in reversed(self.workers):
+            worker.stop()
+        for worker in reversed(self.workers):
+            worker.join(5)
 
-    def _run(self) -> None:
-        backoff = 1.0
-        while not self._stop.is_set():
-            try:
-                r = self.http.get(f"{self.base}/poll", params={"wait": self.poll_wait_s},
-                                  timeout=self.poll_wait_s + 15)
-                if r.status_code == 409:  # another hub holds this branch's link (HQ's /hq names it)
-                    raise requests.RequestException("HQ says another hub polls for this branch now")
-                if r.status_code != 200:
-                    raise requests.RequestException(f"HTTP {r.status_code}")
-                received = time.monotonic()
-                if self._stop.is_set():  # stopped while the poll was out: the requests are left to time out
-                    return
-                for req in r.json().get("requests", []):
-                    self.pool.submit(self._answer, req, received)
-                backoff = 1.0
-            except (requests.RequestException, ValueError) as exc:
-                if self._stop.is_set():
-                    return
-                log.warning("HQ relay unreachable (%s); retrying in %.0f s", exc, backoff)
-                self._stop.wait(backoff)
-                backoff = min(backoff * 2, self.max_backoff_s)
-            except Exception:  # noqa: BLE001 - the link must outlive any one bad answer
-                log.exception("HQ relay failed")
-                self._stop.wait(self.max_backoff_s)
+    def _step(self) -> float:
+        """The worker's step: one poll, its requests handed to the pool; seconds until the next poll."""
+        try:
+            r = self.http.get(f"{self.base}/poll", params={"wait": self.poll_wait_s}, timeout=self.poll_wait_s + 15)
+            if r.status_code == 409:  # another hub holds this branch's link (HQ's /hq names it)
+                raise requests.RequestException("HQ says another hub polls for this branch now")
+            if r.status_code != 200:
+                raise requests.RequestException(f"HTTP {r.status_code}")
+            received = time.monotonic()
+            if self.poller.stopping:  # stopped while the poll was out: the requests are left to time out
+                return 0.0
+            for req in r.json().get("requests", []):
+                self.pool.submit(self._answer, req, received)
+        except (requests.RequestException, ValueError) as exc:
+            if self.poller.stopping:
+                return 0.0
+            wait, self._backoff = self._backoff, min(self._backoff * 2, self.max_backoff_s)
+            log.warning("HQ relay unreachable (%s); retrying in %.0f s", exc, wait)
+            return wait
+        self._backoff = 1.0
+        return 0.0
 
     def _answer(self, req: dict[str, Any], received: float) -> None:
         if time.monotonic() - received > float(req.get("expires_in", 0)):
@@ -143,3 +144,12 @@ class RelayClient:
             self.http.post(f"{self.base}/answer/{req['id']}", json=answer, timeout=15)
         except requests.RequestException as exc:
             log.warning("could not answer relayed request %s (%s)", req.get("id"), exc)
+
+
+def init_app(app: Flask) -> None:
+    """Config HQ_RELAY, with HQ in the hub's settings (`navbat hub --hq`): HQ's visitors reach this hub."""
+    hub = app.extensions[EXTENSION]
+    if app.config.get("HQ_RELAY") and hub.settings.hq:
+        client = RelayClient(app, hub.settings.hq.url, hub.settings.hq.token)
+        for worker in client.workers:
+            hub.workers.add(worker)

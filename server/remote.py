@@ -45,7 +45,7 @@ def join(hub: Hub, outbox: sms.Outbox, service: object, phone: object, code: obj
     hashed = verify.phone_hash(phone)
     # one open remote turn per phone across branches: HQ answers (and claims it) before the write, which
     # never waits on the network; no answer in time allows it (shipping.open_elsewhere)
-    if shipping.open_elsewhere(hub.store.path, hashed):
+    if shipping.open_elsewhere(hub.link, hashed):
         raise Conflict("open_turn_elsewhere", "this phone already has a turn waiting at another branch; it can take "
                        "another once that one is over")
     floor = hub.floor
@@ -116,4 +116,4 @@ def no_show_rate(hub: Hub, since: str) -> dict[str, object]:
 def init_app(app: Flask) -> None:
     hub: Hub = app.extensions[EXTENSION]
     sweeper = remote_sweep.Sweeper(hub, sms.of(app), app.config.get("REMOTE_SWEEP_S", remote_sweep.SWEEP_EVERY_S))
-    hub.on_stop.append(sweeper.stop)
+    hub.workers.add(sweeper.worker)

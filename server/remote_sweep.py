@@ -11,12 +11,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
-import threading
 from typing import TYPE_CHECKING, Any
 
 from navbat.foundation.i18n import gettext_for
 from navbat.foundation.persian import fa_digits
+from navbat.foundation.workers import Loop
 from navbat.server import remote_settings
 from navbat.server.ahead import people_ahead
 from navbat.server.times import iso, parse_iso
@@ -28,7 +27,6 @@ if TYPE_CHECKING:
     from navbat.server.sms import Outbox
 
 SWEEP_EVERY_S = 10.0
-log = logging.getLogger(__name__)
 
 
 def text(message: str, **values: Any) -> str:
@@ -100,35 +98,22 @@ def _one(tx: Write, t: dict[str, Any], s: Any, waits: Waits, outbox: Outbox) -> 
 
 
 class Sweeper:
-    """Runs `sweep` after each change on the floor (the event bus wakes it) and every few seconds."""
+    """Runs `sweep` after each change on the floor (the event bus wakes it) and every few seconds,
+    as the hub's `remote` worker (started and stopped with the hub's others)."""
 
     def __init__(self, hub: Hub, outbox: Outbox, every: float = SWEEP_EVERY_S) -> None:
-        self.hub, self.outbox, self.every = hub, outbox, every
-        self._wake, self._stop = threading.Event(), threading.Event()
+        self.hub, self.outbox = hub, outbox
         self._seen = -1
-        self._unlisten = hub.bus.listen(self._on_publish)
-        self._thread = threading.Thread(target=self._run, name="navbat-remote", daemon=True)
-        self._thread.start()
+        self.worker = Loop("remote", self._step, every=every)
+        hub.bus.listen(self._on_publish)
 
     def _on_publish(self) -> None:
         if self.hub.bus.last_id != self._seen:  # a write without events (its own SMS marks) wakes nobody
-            self._wake.set()
+            self.worker.wake()
 
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._wake.clear()
-            self._seen = self.hub.bus.last_id
-            try:
-                sweep(self.hub, self.outbox)
-            except Exception:  # noqa: BLE001 - the next change or tick tries again
-                log.exception("remote turns sweep")
-            self._wake.wait(self.every)
-
-    def stop(self) -> None:
-        if not self._stop.is_set():  # a hub may be stopped twice (a test's server, then its app)
-            self._unlisten()
-        self._stop.set()
-        self._wake.set()
+    def _step(self) -> None:
+        self._seen = self.hub.bus.last_id
+        sweep(self.hub, self.outbox)
 
 
 def info(db: Any, branch: Any, row: dict[str, Any]) -> dict[str, Any] | None:

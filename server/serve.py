@@ -12,6 +12,7 @@ import json
 import signal
 import socket
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -19,16 +20,16 @@ from pathlib import Path
 import h11
 import uvicorn
 from flask import Flask
-from navbat.foundation.config import Branch
+from navbat.foundation.workers import STOP_WITHIN_S, Task, ThreadPool
 from navbat.server import logs
 from navbat.server.app import create_app
 from navbat.server.asgi import HubASGI
 from navbat.server.bodyfirst import BodyFirst
 from navbat.server.connlimits import LimitedProtocol, Limits, quiet_accept_errors, raise_file_limit
-from navbat.server.db import checkpoint_in_background
 from navbat.server.guards import HEADERS_TOO_LARGE, SAFETY_HEADERS
 from navbat.server.holder import hold
 from navbat.server.hub import EXTENSION
+from navbat.server.settings import Settings
 
 # uvicorn's limit on a request's head, above the hub's (server.guards: 32 KB), so a request
 # between the two gets the hub's JSON 431 from Flask; past it, the protocol below answers the
@@ -76,6 +77,11 @@ class HubServer:
     def __init__(self, app: Flask, host: str, port: int, threads: int = THREADS, limits: Limits | None = None) -> None:
         self.app = app
         self.asgi = HubASGI(app, threads)
+        # Flask's threads are the hub's `requests` worker, in place of a2wsgi's own pool (not yet started:
+        # its threads come with the first request), so they are stopped and joined with the hub's others
+        self.requests = app.extensions[EXTENSION].workers.add(ThreadPool("requests", threads))
+        self.asgi.executor.shutdown(wait=False)
+        self.asgi.wsgi.executor = self.asgi.executor = self.requests.executor
         self.limits = limits or Limits(keep_alive_s=KEEP_ALIVE_S, connections=CONNECTION_LIMIT)
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         # IPPROTO_TCP named, not 0: accepted sockets inherit it, and asyncio turns Nagle off only
@@ -97,11 +103,13 @@ class HubServer:
                                 limit_concurrency=self.limits.connections, timeout_keep_alive=self.limits.keep_alive_s,
                                 timeout_graceful_shutdown=2, h11_max_incomplete_event_size=MAX_HEADER_BYTES)
         self.server = _Server(config)
+        self.signalled_at: float | None = None  # time.monotonic() of the SIGTERM: the stop's bound counts from it
         self.server.handle_exit = self._on_signal  # uvicorn installs self.handle_exit for SIGINT and SIGTERM
 
     def _on_signal(self, sig: int, frame: object) -> None:
         """SIGTERM (systemctl stop) or Ctrl-C: the live streams end now; left open, uvicorn cancelled
         them after its graceful timeout, each with a traceback in the journal."""
+        self.signalled_at = self.signalled_at or time.monotonic()
         self.asgi.close_streams()
         uvicorn.Server.handle_exit(self.server, sig, frame)
 
@@ -114,37 +122,47 @@ class HubServer:
         self.server.should_exit = True
 
     def start_in_thread(self) -> Callable[[], None]:
-        """Runs in a daemon thread (tests); returns what stops it and waits for it."""
-        thread = threading.Thread(target=self.run, daemon=True, name="hub-server")
-        thread.start()
-        while not self.server.started and thread.is_alive():
-            thread.join(0.01)
+        """Runs on a thread (tests); returns what stops it and waits for it."""
+        task = Task("hub-server", self.run, self.stop)
+        task.start()
+        while not self.server.started and task.alive:
+            time.sleep(0.01)
 
         def stop() -> None:
-            self.stop()
-            thread.join(10)
-            self.asgi.executor.shutdown(wait=False, cancel_futures=True)
+            task.stop()
+            task.join(10)
+            self.requests.stop()
         return stop
 
 
-def serve(branch: Branch, db_path: str, host: str, port: int, threads: int = THREADS,
-          ignore_hours: bool = False, sms_log: str | None = None, relay_to: tuple[str, str] | None = None) -> None:
+def serve(settings: Settings) -> None:
+    """`navbat hub` (and `navbat demo`), by the one settings object: runs until SIGTERM or Ctrl-C, then
+    stops every worker of the hub within STOP_WITHIN_S and says so on stdout, naming any thread left
+    (there should be none)."""
+    branch, db_path, host, port, threads = (settings.branch, settings.db_path, settings.host, settings.port,
+                                            settings.threads)
     Path(db_path).parent.mkdir(parents=True, exist_ok=True)
     held = hold(db_path)  # HeldByHub if another hub runs on this file; kept until the process ends
-    app = create_app({"BRANCH": branch, "DB_PATH": db_path, "IGNORE_HOURS": ignore_hours, "SMS_LOG": sms_log})
+    app = create_app({"SETTINGS": settings, "CHECKPOINTS": True, "HQ_RELAY": settings.hq is not None})
     app.extensions["navbat.holder"] = held
-    if relay_to:  # HQ's relay of visitors' public pages (issue 18): a long-poll beside the shipper
-        from navbat.server.relay import RelayClient
-
-        RelayClient(app, *relay_to).start()
-    checkpoint_in_background(app.extensions[EXTENSION].store)
-    logs.configure()  # one line per record on stdout: journald
-    quiet_accept_errors()
-    limits = Limits.from_env(keep_alive_s=KEEP_ALIVE_S, connections=CONNECTION_LIMIT)
-    files = raise_file_limit(limits.connections)
-    server = HubServer(app, host, port, threads, limits)  # bound first (OSError if the port is taken), announced after
-    print(f"navbat hub on http://{host}:{server.port} ({branch.branch.id}, db {db_path}; "
-          f"{files} file descriptors, {limits.connections} connections, {limits.per_address} an address)", flush=True)
-    # uvicorn raises the stop signal again once it has shut down; a stop asked for ends with exit 0
-    signal.signal(signal.SIGTERM, lambda *_: None)
-    server.run()
+    hub = app.extensions[EXTENSION]
+    server: HubServer | None = None
+    try:
+        logs.configure()  # one line per record on stdout: journald
+        quiet_accept_errors()
+        limits = Limits.from_env(keep_alive_s=KEEP_ALIVE_S, connections=CONNECTION_LIMIT)
+        files = raise_file_limit(limits.connections)
+        server = HubServer(app, host, port, threads, limits)  # bound first (OSError if the port is taken)
+        print(f"navbat hub on http://{host}:{server.port} ({branch.branch.id}, db {db_path}; {files} file "
+              f"descriptors, {limits.connections} connections, {limits.per_address} an address)", flush=True)
+        # uvicorn raises the stop signal again once it has shut down; a stop asked for ends with exit 0
+        signal.signal(signal.SIGTERM, lambda *_: None)
+        server.run()
+    finally:
+        started = (server.signalled_at if server else None) or time.monotonic()
+        late = hub.stop(max(STOP_WITHIN_S - (time.monotonic() - started), 0.5))  # 5 s from the signal, in all
+        left = sorted(t.name for t in threading.enumerate() if t is not threading.current_thread())
+        if server is not None:  # it ran (a port taken is its own one-line error, from the command)
+            print(f"navbat hub stopped: {len(list(hub.workers))} workers in {time.monotonic() - started:.1f} s"
+                  f"{'; still running: ' + ', '.join(late) if late else ''}; threads left: {', '.join(left) or 'none'}",
+                  flush=True)

@@ -1,13 +1,14 @@
 """Store and forward to headquarters: the hub's events (and ratings), in order, in batches, over HTTP.
 
-A daemon thread with connections of its own reads the log past what HQ has acknowledged and posts
-it (navbat.hq's /api/v1/hq/ingest). HQ answers its high-water marks; the next batch starts there.
+The hub's `hq-shipping` worker (foundation/workers.py's Loop; `attach` makes it the hub's link), with
+a connection of its own, reads the log past what HQ has acknowledged and posts it (navbat.hq's
+/api/v1/hq/ingest). HQ answers its high-water marks; the next batch starts there.
 Nothing here runs on the request path and nothing waits on HQ: a dead HQ or a cut WAN leaves
 the log as it is and the backlog grows (backlog(), shown on /head). A batch whose answer was lost
 is sent again; HQ keys events on (branch, event id), so it is stored once.
 
-The link is one-way for now; a branch-bound channel (turns relayed from HQ) would ride on the
-same answer (HQ can add fields beside its marks) or on a stream of its own.
+Shipping runs one way, hub to HQ. The other way is server/relay.py: the hub keeps a long-poll
+open to HQ and runs the visitors' requests HQ relays to it (its public pages), on threads of its own.
 
 Each batch also carries the SMS budget's use (HQ's dashboard warns as it nears) and the slow hashes
 of the phones holding an open remote turn here (issue 23). Before a remote turn the hub asks HQ
@@ -21,17 +22,22 @@ import datetime as dt
 import json
 import logging
 import sqlite3
-import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import requests
 import sqlite_utils
 from navbat.foundation.config import Branch
 from navbat.foundation.version import VERSION
+from navbat.foundation.workers import Loop
 from navbat.server import budgets, remote_settings
+from navbat.server.hub import EXTENSION
 from navbat.server.transitions import LIVE
+
+if TYPE_CHECKING:
+    from flask import Flask
+    from navbat.server.hub import Hub
 
 log = logging.getLogger(__name__)
 BATCH = 1000
@@ -68,16 +74,11 @@ def profile(branch: Branch) -> dict[str, Any]:
                           "target": s.target_wait_minutes} for u in branch.units for s in u.services]}
 
 
-ACTIVE: Shipper | None = None  # the running hub's shipper (navbat hub --hq): the head's monthly report uses its link
-LINKS: dict[str, Shipper] = {}  # every running shipper by its database's path (several hubs in one test process)
-
-
-def open_elsewhere(db_path: str | Path, phone_hash: str) -> bool | None:
+def open_elsewhere(shipper: Shipper | None, phone_hash: str) -> bool | None:
     """Does another branch hold an open remote turn for this phone (HQ answers, and claims the phone
     for this branch if not)? None when this hub ships nowhere or HQ did not answer within
     CHECK_TIMEOUT_S: the caller then allows the turn. Only a phone whose SMS code was right gets here,
     so the SMS budget bounds how many requests wait on HQ."""
-    shipper = LINKS.get(str(Path(db_path).resolve()))
     if shipper is None:
         return None
     try:
@@ -95,13 +96,14 @@ class NotLinked(Exception):
     pass
 
 
-def submit_month(month: str, note: str | None, by: str | None) -> dict[str, Any]:
-    """Sends the head's monthly report (D9) to HQ now; HQ answers its record of it. NotLinked if the
-    hub ships nowhere; requests' errors (HQ unreachable) and HQRefused go to the caller."""
-    if ACTIVE is None:
+def submit_month(shipper: Shipper | None, month: str, note: str | None, by: str | None) -> dict[str, Any]:
+    """Sends the head's monthly report (D9) to HQ now through the hub's link (`hub.link`); HQ answers
+    its record of it. NotLinked if the hub ships nowhere; requests' errors (HQ unreachable) and
+    HQRefused go to the caller."""
+    if shipper is None:
         raise NotLinked("this hub does not ship to headquarters (navbat hub --hq URL --hq-token TOKEN)")
-    url = ACTIVE.url.removesuffix("/ingest") + "/submissions"
-    r = ACTIVE.http.post(url, json={"month": month, "note": note, "by": by}, timeout=15)
+    url = shipper.url.removesuffix("/ingest") + "/submissions"
+    r = shipper.http.post(url, json={"month": month, "note": note, "by": by}, timeout=15)
     if r.status_code == 400:
         raise ValueError(r.json().get("message", "refused"))
     if r.status_code != 200:
@@ -117,36 +119,31 @@ class Shipper:
         self.clock = clock  # the hub's: the SMS budget's hour and day are counted as the hub counts them
         self.branch, self.profile = branch, profile(branch)
         self.batch, self.idle_s, self.timeout_s, self.max_backoff_s = batch, idle_s, timeout_s, max_backoff_s
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._backoff = min(1.0, max_backoff_s)
         self.http = requests.Session()
         self.http.headers["Authorization"] = f"Bearer {token}"
+        self.worker = Loop("hq-shipping", self._step, closing=self._close)
 
     def open(self) -> Shipper:
-        """The shipper's own connection (ship_once works from here on, without the thread)."""
-        self._conn = sqlite3.connect(self.db_path, check_same_thread=False, isolation_level=None, timeout=30)
-        self.db = sqlite_utils.Database(self._conn)
-        self._set(url=self.url.removesuffix("/api/v1/hq/ingest"))
+        """The shipper's own connection (ship_once works from here on, without the worker)."""
+        if not hasattr(self, "_conn"):
+            self._conn = sqlite3.connect(self.db_path, check_same_thread=False, isolation_level=None, timeout=30)
+            self.db = sqlite_utils.Database(self._conn)
+            self._set(url=self.url.removesuffix("/api/v1/hq/ingest"))
         return self
 
     def start(self) -> Shipper:
-        global ACTIVE
+        """Alone, without a hub (tests that look at its batches); a hub's is started by the hub (`attach`)."""
         self.open()
-        ACTIVE = self
-        LINKS[str(Path(self.db_path).resolve())] = self
-        self._thread = threading.Thread(target=self._run, name="navbat-hq-shipping", daemon=True)
-        self._thread.start()
+        self.worker.start()
         return self
 
     def stop(self) -> None:
-        global ACTIVE
-        if ACTIVE is self:
-            ACTIVE = None
-        if LINKS.get(str(Path(self.db_path).resolve())) is self:
-            del LINKS[str(Path(self.db_path).resolve())]
-        self._stop.set()
-        if self._thread:
-            self._thread.join(self.timeout_s + 5)
+        self.worker.stop()
+        if not self.worker.join(self.timeout_s + 5):
+            self._close()
+
+    def _close(self) -> None:
         self.http.close()
         if hasattr(self, "_conn"):
             self._conn.close()
@@ -159,25 +156,22 @@ class Shipper:
                             [name, None if value is None else str(value)])
         self.db.execute("COMMIT")
 
-    def _run(self) -> None:
-        backoff = min(1.0, self.max_backoff_s)
-        while not self._stop.is_set():
+    def _step(self) -> float:
+        """The worker's step: one batch; seconds until the next (HQ unreachable: a growing back-off,
+        its error kept for /head)."""
+        self.open()
+        try:
+            full = self.ship_once()
+        except (requests.RequestException, HQRefused) as exc:
+            wait, self._backoff = self._backoff, min(self._backoff * 2, self.max_backoff_s)
+            log.warning("headquarters unreachable (%s); retrying in %.0f s", exc, wait)
             try:
-                full = self.ship_once()
-                backoff = min(1.0, self.max_backoff_s)
-                if not full:
-                    self._stop.wait(self.idle_s)
-            except (requests.RequestException, HQRefused) as exc:
-                log.warning("headquarters unreachable (%s); retrying in %.0f s", exc, backoff)
-                try:
-                    self._set(last_error=f"{dt.datetime.now(dt.UTC).isoformat(timespec='seconds')} {exc}"[:300])
-                except sqlite3.Error:
-                    pass
-                self._stop.wait(backoff)
-                backoff = min(backoff * 2, self.max_backoff_s)
-            except Exception:  # noqa: BLE001 - the thread must outlive any one bad batch
-                log.exception("shipping to headquarters failed")
-                self._stop.wait(self.max_backoff_s)
+                self._set(last_error=f"{dt.datetime.now(dt.UTC).isoformat(timespec='seconds')} {exc}"[:300])
+            except sqlite3.Error:
+                pass
+            return wait
+        self._backoff = min(1.0, self.max_backoff_s)
+        return 0.0 if full else self.idle_s
 
     def batch_after(self) -> dict[str, Any]:
         state = _state(self.db)
@@ -229,3 +223,17 @@ class Shipper:
 
 class HQRefused(Exception):
     pass
+
+
+def attach(hub: Hub, shipper: Shipper) -> Shipper:
+    """Makes `shipper` the hub's link to HQ and one of its workers (started now if the hub runs)."""
+    hub.link = shipper
+    hub.workers.add(shipper.worker)
+    return shipper
+
+
+def init_app(app: Flask) -> None:
+    """The hub ships to HQ when its settings name one (`navbat hub --hq`; config HQ_URL and HQ_TOKEN)."""
+    hub = app.extensions[EXTENSION]
+    if hub.settings.hq:
+        attach(hub, Shipper(hub.store.path, hub.branch, hub.settings.hq.url, hub.settings.hq.token, clock=hub.clock))

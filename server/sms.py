@@ -2,7 +2,7 @@
 
 A message is first a row of `sms_outbox`, written in the same transaction as what caused it
 (a code, a turn, a "come now"), so it is sent once however often a request is retried. A
-background worker sends due rows through the backend and retries failures (backing off, up
+background worker (the hub's `sms` worker) sends due rows through the backend and retries failures (backing off, up
 to MAX_ATTEMPTS), so no request ever waits for a gateway; /head shows what is failing
 (`status()`).
 
@@ -28,6 +28,7 @@ from urllib.parse import quote
 import requests
 from flask import Flask, current_app
 from navbat.foundation.remote import SmsGateway
+from navbat.foundation.workers import Loop
 from navbat.server.db import Store
 from navbat.server.floor import Floor, Write
 from navbat.server.hub import EXTENSION
@@ -99,10 +100,7 @@ class Outbox:
     def __init__(self, floor: Floor, store: Store, backend: Backend, backoff_s: tuple[float, ...] = BACKOFF_S
                  ) -> None:
         self.floor, self.store, self.backend, self.backoff_s = floor, store, backend, backoff_s
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._start_lock = threading.Lock()
+        self.worker = Loop("sms", self.send_due, every=60.0)  # the hub starts and stops it with its others
         self._queued = False
 
     # ---- the interface ------------------------------------------------------------
@@ -137,28 +135,7 @@ class Outbox:
     # ---- the worker -------------------------------------------------------------------
 
     def wake(self) -> None:
-        self._ensure_worker()
-        self._wake.set()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-
-    def _ensure_worker(self) -> None:
-        with self._start_lock:
-            if self._thread is None and not self._stop.is_set():
-                self._thread = threading.Thread(target=self._run, name="navbat-sms", daemon=True)
-                self._thread.start()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self._wake.clear()
-            try:
-                wait = self.send_due()
-            except Exception:  # noqa: BLE001 - the worker must outlive a bad moment (a locked file)
-                log.exception("sms worker")
-                wait = 5.0
-            self._wake.wait(wait)
+        self.worker.wake()
 
     def send_due(self) -> float:
         """Sends every due message once; returns seconds until the next retry is due."""
@@ -200,14 +177,11 @@ def init_app(app: Flask) -> None:
     """Config SMS_LOG (a path) picks the file log; otherwise the branch file's gateway, if any.
     SMS_BACKOFF_S (tests): the retry delays."""
     hub = app.extensions[EXTENSION]
-    box = Outbox(hub.floor, hub.store, backend_for(hub.branch.sms.gateway, app.config.get("SMS_LOG")),
+    box = Outbox(hub.floor, hub.store, backend_for(hub.branch.sms.gateway, hub.settings.sms_log),
                  tuple(app.config.get("SMS_BACKOFF_S") or BACKOFF_S))
     app.extensions[EXT] = box
     hub.bus.listen(box._after_commit)
-    hub.on_stop.append(box.stop)
-    with hub.read() as db:  # messages a previous run left unsent go out now
-        if db.execute("SELECT 1 FROM sms_outbox WHERE sent_at IS NULL AND failed_at IS NULL LIMIT 1").fetchone():
-            box.wake()
+    hub.workers.add(box.worker)  # its first step sends what a previous run left unsent
 
 
 def of(app: Flask) -> Outbox:

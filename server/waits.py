@@ -4,7 +4,9 @@ Replaying the floor forward for estimates takes tens of milliseconds in a busy h
 Done in request threads it would put that cost on every ticket (and, with the GIL,
 on every other request). Here one daemon thread recomputes shortly after the floor
 changes (a burst of changes settles first) and every `period` seconds anyway, since
-waits move with the clock; requests read the latest result and never wait for it.
+waits move with the clock; requests read the latest result and never wait for it. The thread is
+`worker` (foundation/workers.py's Loop), which the hub starts and stops with its others; a replay
+that raises is the loop dying, restarted after a back-off and shown on /metrics and /head.
 
 At most one refresh runs at a time and it always replays the newest state, so a burst of
 changes costs one. It also keeps to `share` of a core: after a refresh that took c seconds
@@ -18,14 +20,14 @@ wait out that gap: only changes make refreshes, so this cannot be used to spin t
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 from collections.abc import Callable
 from typing import Generic, TypeVar
 
+from navbat.foundation.workers import Loop
+
 T = TypeVar("T")
-log = logging.getLogger(__name__)
 
 
 class WaitKeeper(Generic[T]):
@@ -42,7 +44,7 @@ class WaitKeeper(Generic[T]):
         self._done = -1  # the version the current value was computed for
         self._value: T | None = None
         self._stopped = False
-        self._thread: threading.Thread | None = None
+        self.worker = Loop("waits", self._step, interrupt=self._interrupt)
 
     def changed(self) -> None:
         with self._cond:
@@ -53,12 +55,10 @@ class WaitKeeper(Generic[T]):
         """The latest value; the first call computes it in the caller's thread."""
         if self._value is None:
             self._refresh()
-            self._start()
         return self._value  # type: ignore[return-value]
 
     def peek(self) -> T | None:
         """The latest value, or None before the first; never computes in the caller's thread."""
-        self._start()
         return self._value
 
     def settle_now(self, timeout: float = 10.0) -> T:
@@ -79,6 +79,9 @@ class WaitKeeper(Generic[T]):
         return min(self._cost * (1 / self.share - 1), self.period) if self.share < 1 else 0.0
 
     def stop(self) -> None:
+        self.worker.stop()
+
+    def _interrupt(self) -> None:
         with self._cond:
             self._stopped = True
             self._cond.notify_all()
@@ -111,24 +114,15 @@ class WaitKeeper(Generic[T]):
                     return
                 self._cond.wait(left)
 
-    def _start(self) -> None:
+    def _step(self) -> float:
+        """The worker's step: wait for a change (or `period`), let it settle, replay."""
         with self._cond:
-            if self._thread is None and not self._stopped:
-                self._thread = threading.Thread(target=self._run, name="navbat-waits", daemon=True)
-                self._thread.start()
-
-    def _run(self) -> None:
-        while True:
-            with self._cond:
-                self._cond.wait_for(lambda: self._stopped or self._version > self._done, self.period)
-                if self._stopped:
-                    return
-                changed = self._version > self._done
-            if changed:
-                self._hold_back()
-            try:
-                self._refresh()
-            except Exception:  # a broken replay must not kill the thread (nor the hub)
-                log.exception("wait estimates could not be computed")
-                with self._cond:
-                    self._cond.wait_for(lambda: self._stopped, self.period)
+            self._cond.wait_for(lambda: self._stopped or self._version > self._done, self.period)
+            if self._stopped:
+                return 0.0
+            changed = self._version > self._done
+        if changed:
+            self._hold_back()
+        if not self._stopped:
+            self._refresh()
+        return 0.0

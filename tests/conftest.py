@@ -1,5 +1,10 @@
 """Fixtures every test shares: a hub on a temporary database, through Flask's test
-client or on a real socket (the hub's own server, server.serve, on 127.0.0.1, a free port)."""
+client or on a real socket (the hub's own server, server.serve, on 127.0.0.1, a free port), and
+headquarters' PostgreSQL (hq_support: one cluster for the whole run, a database per test).
+
+The suite runs in parallel (scripts/run-tests.sh: pytest-xdist, a process per worker): whatever a
+test makes lives in its tmp_path or on a free port; the hooks below share what is costly to make
+(the cluster) and keep apart what each worker writes (Kivy's home)."""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ import datetime as dt
 import functools
 import os
 import tempfile
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -26,6 +32,34 @@ from navbat.server.hub import EXTENSION, Hub
 from navbat.server.serve import HubServer
 
 from navbat import server  # noqa: I001
+
+# The support modules whose fixtures every test module may use without importing them (a fixture
+# imported into a module is that module's own: a session fixture so imported is made once per module).
+pytest_plugins = ("hq_support", "counter_support", "relay_support", "remote_support")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The run's controller (the only process without `workerinput`) names the cluster's folder;
+    the xdist workers it starts inherit the name. Each worker gets a Kivy home of its own (Kivy
+    writes its config.ini there on first start)."""
+    from hq_support import SHARED_CLUSTER  # here: hq_support imports this module
+
+    if not hasattr(config, "workerinput"):
+        # made by the first test that needs it
+        os.environ[SHARED_CLUSTER] = os.path.join(tempfile.gettempdir(), f"navbat-pg-{uuid.uuid4().hex[:12]}")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker and os.environ.get("KIVY_HOME"):
+        os.environ["KIVY_HOME"] = os.path.join(os.environ["KIVY_HOME"], worker)
+        os.makedirs(os.environ["KIVY_HOME"], exist_ok=True)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """After every worker is done: the run's cluster stops (if a test started it)."""
+    from hq_support import SHARED_CLUSTER, stop_shared_cluster
+
+    if not hasattr(config, "workerinput") and os.environ.get(SHARED_CLUSTER):
+        stop_shared_cluster(os.environ.pop(SHARED_CLUSTER))
+
 
 # Debian's chromium as root, with nothing dialling out (only loopback, ever).
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

@@ -1,11 +1,21 @@
-"""Fixtures for headquarters' tests: one real PostgreSQL cluster for the session (Debian's
-binaries, started by navbat.hq.pgcluster; as root it runs as the `postgres` user), a fresh
-database per test, and `navbat hq` as a real process on a free loopback port (so a test can
-kill it with -9)."""
+"""Fixtures for headquarters' tests: ONE real PostgreSQL cluster for the whole test run (Debian's
+binaries, started by navbat.hq.pgcluster; as root it runs as the `postgres` user), shared by every
+module and every pytest-xdist worker, a fresh database per test, and `navbat hq` as a real process
+on a free loopback port (so a test can kill it with -9).
+
+The cluster is started by the first test that needs it, under a file lock, in the folder the run's
+controller names (NAVBAT_TEST_PG, set by conftest's pytest_configure, inherited by the workers); the
+controller stops it when the run ends (conftest's pytest_unconfigure), after every worker is done.
+conftest.py imports these fixtures, so every test module has them without importing them."""
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import datetime as dt
+import functools
 import itertools
+import json
 import os
 import shutil
 import signal
@@ -15,36 +25,83 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
 import requests
+from conftest import make_app
+from filelock import FileLock
+from navbat.hq.accounts import add_branch
+from navbat.hq.ingest import ingest
 from navbat.hq.pgcluster import Cluster
+from navbat.server.hub import Hub
+from navbat.server.refusals import Conflict
+from navbat.server.shipping import Shipper
 from psycopg.rows import dict_row
+from reports_support import DAY, FakeClock, build_day
 
 _names = itertools.count(1)
+SHARED_CLUSTER = "NAVBAT_TEST_PG"  # the environment variable naming the run's cluster folder
+TEMPLATE = "hq_migrated"  # a database migrated once; each test's database is a copy of it
+
+
+def _answers(cluster: Cluster) -> bool:
+    try:
+        with psycopg.connect(cluster.url("postgres"), connect_timeout=2):
+            return True
+    except psycopg.OperationalError:
+        return False
+
+
+@functools.cache
+def shared_cluster() -> Cluster:
+    """The run's cluster (started here if no worker has started it yet), with TEMPLATE migrated in it."""
+    from navbat.hq.store import migrate
+
+    folder = Path(os.environ.get(SHARED_CLUSTER) or tempfile.mkdtemp(prefix="navbat-pg-"))
+    with FileLock(f"{folder}.lock"):
+        cluster = Cluster(folder)
+        if not _answers(cluster):
+            folder.mkdir(exist_ok=True)  # not under pytest's tmp: the postgres user must reach it
+            os.chmod(folder, 0o755)
+            cluster.start()
+            if os.environ.get(SHARED_CLUSTER):
+                atexit.unregister(cluster.stop)  # other workers still use it: the controller stops it
+            migrate(cluster.create_database(TEMPLATE))
+    return cluster
+
+
+def stop_shared_cluster(folder: str | Path, timeout: float = 30.0) -> None:
+    """Stops the cluster in `folder` (whichever worker started it: its postmaster's pid is in
+    postmaster.pid; SIGINT is PostgreSQL's fast shutdown) and removes the folder."""
+    folder = Path(folder)
+    try:
+        pid = int((folder / "data" / "postmaster.pid").read_text().split("\n", 1)[0])
+        os.kill(pid, signal.SIGINT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            os.kill(pid, 0)
+            time.sleep(0.05)
+        os.kill(pid, signal.SIGKILL)
+    except (FileNotFoundError, ValueError, ProcessLookupError):
+        pass  # never started, or stopped
+    shutil.rmtree(folder, ignore_errors=True)
+    Path(f"{folder}.lock").unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="session")
-def pg_cluster() -> Iterator[Cluster]:
-    folder = tempfile.mkdtemp(prefix="navbat-pg-")  # not under pytest's tmp: the postgres user must reach it
-    os.chmod(folder, 0o755)
-    cluster = Cluster(folder)
-    cluster.start()
-    yield cluster
-    cluster.stop()
-    shutil.rmtree(folder, ignore_errors=True)
+def pg_cluster() -> Cluster:
+    return shared_cluster()
 
 
 @pytest.fixture
 def hq_db(pg_cluster: Cluster) -> Iterator[str]:
-    """A fresh, migrated database; its URL."""
-    from navbat.hq.store import migrate
-
+    """A fresh, migrated database (a copy of TEMPLATE, which `migrate` made); its URL."""
     name = f"hq_{os.getpid()}_{next(_names)}"
-    url = pg_cluster.create_database(name)
-    migrate(url)
-    yield url
+    with psycopg.connect(pg_cluster.url("postgres"), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
+    yield pg_cluster.url(name)
     pg_cluster.drop_database(name)
 
 
@@ -122,7 +179,6 @@ DEMO_BRANCHES = (
 def seed_branches(url: str, branch, days: list, lagging: str = "ahvaz-05") -> None:  # noqa: ANN001
     """Registers DEMO_BRANCHES and ingests simulated days for each (all but `lagging`, which never reports)."""
     from navbat.hq.accounts import add_branch
-    from navbat.hq.ingest import ingest
     from navbat.hq.simulated import day_events, simulated_day
     from navbat.server.shipping import profile
 
@@ -142,3 +198,47 @@ def seed_branches(url: str, branch, days: list, lagging: str = "ahvaz-05") -> No
                         "profile": {**profile(branch), "name": {"fa": f"شعبه {region}", "en": bid}}}
                 ingest(conn, bid, body)
                 after, ticket = events[-1]["id"], ticket + sum(e["type"] == "ticket.issued" for e in events)
+
+
+@pytest.fixture
+def day_hub(branch, tmp_path: Path) -> Hub:  # noqa: ANN001
+    clock = FakeClock()
+    app = make_app(branch, tmp_path / "branch.sqlite", CLOCK=clock)
+    hub = app.extensions["navbat.hub"]
+    hub.test_clock, hub.test_app = clock, app
+    build_day(hub, clock)
+    yield hub
+    hub.stop()
+
+
+def busy_day(hub: Hub, clock: FakeClock, tickets: int, day: dt.date = DAY) -> None:
+    """`tickets` visits on `day` from 08:00, served one after another at counters 1 and 6."""
+    floor = hub.floor
+    clock.at("07:50", day)
+    floor.set_services(1, {"PR1": 1.0}, "head")
+    floor.set_services(6, {"PN1": 1.0}, "head")
+    for counter in (1, 6):
+        with contextlib.suppress(Conflict):  # already open (the day before was not closed)
+            floor.set_counter_state(counter, "open", f"clerk{counter}")
+    for i in range(tickets):
+        clock.now = clock.now.replace(hour=8) + dt.timedelta(seconds=20 * i)
+        floor.issue_ticket("PR1" if i % 2 else "PN1", None, f"busy-{day}-{i}", "kiosk-1")
+        counter = 1 if i % 2 else 6
+        floor.call_next(counter, f"clerk{counter}")
+        clock.now += dt.timedelta(seconds=5)
+        floor.act(counter, "done", f"clerk{counter}", outcome="served")
+
+
+def branch_events(hub: Hub) -> list[tuple]:
+    with hub.read() as db:
+        rows = db.execute("SELECT id, at, type, data FROM events ORDER BY id")
+        return [(r[0], r[1], r[2], json.loads(r[3])) for r in rows]
+
+
+def register(url: str, branch_id: str = "tehran-01", province: str = "تهران") -> str:
+    with connect(url) as conn:
+        return add_branch(conn, branch_id, province, "مرکزی", "1")
+
+
+def shipper_for(hub: Hub, url: str, token: str, **kw) -> Shipper:  # noqa: ANN003
+    return Shipper(hub.store.path, hub.branch, url, token, **kw)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from test_hub_restart import API, SERVICES, Hub, navbat
+from hub_process_support import API, SERVICES, Hub, navbat
 
 
 def run(*args: str) -> subprocess.CompletedProcess:

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 import requests
+from appointments_support import TEHRAN, Live, _live
 from axe import assert_accessible, axe_context
 from conftest import PINS, chromium, docs_dir
 from navbat.foundation.config import Branch
-from test_appointments_hub import TEHRAN, Live, _live
-from test_sms import code_from, read_log
+from sms_support import code_from, read_log
 
 DOCS = docs_dir()
 PHONE = "09127654321"

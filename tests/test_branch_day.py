@@ -35,7 +35,8 @@ import pytest
 import requests
 import yaml
 from branch_day_support import Cable, Piece, read_env_file, read_unit, wait_until
-from hq_support import free_port, pg_cluster  # noqa: F401
+from bundle_support import build_bundle
+from hq_support import free_port
 from PIL import Image
 
 pytestmark = [pytest.mark.slow, pytest.mark.gui,
@@ -110,13 +111,8 @@ class Branch:
         return piece
 
 
-def install(root: Path) -> Branch:
-    """The bundle, built from this tree and installed offline into a fresh venv under root."""
-    out = root / "bundle"
-    built = subprocess.run(["bash", str(REPO / "scripts/bundle.sh"), str(out)], capture_output=True, text=True,
-                           timeout=900, env={**os.environ, "PYTHON": sys.executable, "EXTRAS": "gui,printers,hq"})
-    assert built.returncode == 0, built.stderr[-3000:]
-    tarball = Path(built.stdout.strip().splitlines()[-1])
+def install(root: Path, tarball: Path) -> Branch:
+    """The bundle's tarball (built from this tree) unpacked and installed offline into a fresh venv under root."""
     branch = Branch(root)
     subprocess.run(["tar", "-xzf", str(tarball), "-C", str(root)], check=True)
     subprocess.run([sys.executable, "-m", "venv", str(branch.venv)], check=True, timeout=120)
@@ -210,7 +206,7 @@ def persian_number_raster(number: str) -> bytes:
     return _double_raster(big.image)
 
 
-def test_a_branch_day_from_the_bundle(pg_cluster) -> None:  # noqa: F811
+def test_a_branch_day_from_the_bundle(pg_cluster, tmp_path_factory: pytest.TempPathFactory) -> None:  # noqa: F811
     began = time.monotonic()
     root = Path(tempfile.mkdtemp(prefix="navbat-day-"))  # outside the repository and pytest's tmp
     os.chmod(root, 0o755)
@@ -218,7 +214,7 @@ def test_a_branch_day_from_the_bundle(pg_cluster) -> None:  # noqa: F811
     db_name = f"hq_day_{os.getpid()}"
     branch: Branch | None = None
     try:
-        branch = install(root)
+        branch = install(root, build_bundle(tmp_path_factory, "gui,printers,hq").tarball)
         installed_s = time.monotonic() - began
         printer_cable = Cable(root / "printer-cable", answer_status=True)
         led_cable = Cable(root / "led-cable", baudrate=9600)

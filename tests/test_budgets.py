@@ -17,15 +17,15 @@ import pytest
 import requests
 from axe import assert_accessible, axe_context
 from conftest import PINS, HandClock, chromium, make_app, serve_in_thread
-from hq_support import HQProcess, connect, hq_db, hq_process, pg_cluster, wait_until  # noqa: F401
+from hq_support import HQProcess, connect, wait_until
 from navbat.foundation.appointments import Appointments
 from navbat.foundation.config import Branch, load_config
 from navbat.hq import budgets as hq_budgets
 from navbat.hq.accounts import add_branch, add_user
 from navbat.server.hub import EXTENSION
-from navbat.server.shipping import Shipper, backlog
+from navbat.server.shipping import Shipper, attach, backlog
 from requests.adapters import HTTPAdapter
-from test_sms import code_from, read_log
+from sms_support import code_from, read_log
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 SATURDAY_7 = dt.datetime(2026, 11, 28, 7, 0, tzinfo=TEHRAN)  # a working day, within booking hours
@@ -283,8 +283,8 @@ class Branchside:
         self.log, self.clock = folder / "sms.log", HandClock(dt.datetime(2026, 5, 2, 9, 0, tzinfo=dt.UTC))
         self.app = make_app(branch, folder / "hub.sqlite", SMS_LOG=str(self.log), CLOCK=self.clock)
         self.url, self._stop = serve_in_thread(self.app)
-        self.shipper = Shipper(folder / "hub.sqlite", branch, hq_url, token, idle_s=0.1, max_backoff_s=0.5,
-                               timeout_s=5, clock=self.clock).start()
+        self.shipper = attach(self.app.extensions[EXTENSION], Shipper(
+            folder / "hub.sqlite", branch, hq_url, token, idle_s=0.1, max_backoff_s=0.5, timeout_s=5, clock=self.clock))
         self.codes: dict[str, str] = {}
 
     def join(self, number: str, fresh: bool = False) -> requests.Response:
@@ -302,8 +302,7 @@ class Branchside:
             return backlog(db)["last_ok_at"] is not None
 
     def stop(self) -> None:
-        self.shipper.stop()
-        self._stop()
+        self._stop()  # the server, then the hub's workers (the shipper among them)
 
 
 def hq_open_turns(url: str) -> list[tuple[str, str]]:

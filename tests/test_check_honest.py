@@ -15,7 +15,7 @@ import requests
 from conftest import PINS, HandClock, make_app, serve_in_thread
 from navbat.foundation.appointments import Appointments
 from navbat.foundation.config import Branch
-from test_sms import code_from, read_log
+from sms_support import code_from, read_log
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 NAVBAT = str(Path(sys.executable).parent / "navbat")  # the installed console script

@@ -11,7 +11,8 @@ import time
 from collections.abc import Iterator
 
 import pytest
-from conftest import PINS, chromium, docs_dir
+from conftest import chromium, docs_dir
+from counter_support import login
 from navbat.foundation.hub_events import wait_until
 from navbat.server import views
 
@@ -24,17 +25,6 @@ FA = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 def browser(live_hub) -> Iterator[object]:  # noqa: ANN001 - closes before the hub stops
     with chromium() as b:
         yield b
-
-
-def login(page, url: str, user: str, counter: int, lang: str = "fa") -> None:  # noqa: ANN001
-    page.goto(f"{url}/counter?lang={lang}")
-    page.wait_for_selector("#counter option[value='8']", state="attached")
-    page.fill("#username", user)
-    page.fill("#pin", PINS[user])
-    page.select_option("#counter", str(counter))
-    page.click("#login-button")
-    page.wait_for_selector("#console:not([hidden])")
-    page.wait_for_selector("#waiting tr")
 
 
 def open_display(browser, live_hub):  # noqa: ANN001, ANN201

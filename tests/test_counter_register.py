@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from axe import assert_accessible
 from conftest import PINS, docs_dir
+from counter_support import try_login, wait_message, wait_ready
 from navbat.server import views
-from test_counter_safety import page, try_login, wait_message, wait_ready  # noqa: F401 - page is a fixture
 
 pytestmark = pytest.mark.browser
 DOCS = docs_dir()

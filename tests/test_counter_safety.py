@@ -5,44 +5,15 @@ that makes sense now with focus on it, and axe-core on every state."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from axe import assert_accessible, axe_context
-from conftest import PINS, chromium, docs_dir
+from axe import assert_accessible
+from conftest import PINS, docs_dir
+from counter_support import message, try_login, wait_message, wait_ready
 from navbat.server import views
 
 pytestmark = pytest.mark.browser
 API = "/api/v1"
 DOCS = docs_dir()
-
-
-@pytest.fixture
-def page(live_hub) -> Iterator[object]:  # noqa: ANN001
-    with chromium() as browser:
-        ctx = axe_context(browser, viewport={"width": 1280, "height": 800})
-        p = ctx.new_page()
-        p.goto(f"{live_hub.url}/counter")
-        p.wait_for_selector("#counter option[value='8']", state="attached")
-        yield p
-        ctx.close()
-
-
-def try_login(page, user: str, pin: str, counter: int) -> None:  # noqa: ANN001
-    page.fill("#username", user)
-    page.fill("#pin", pin)
-    page.select_option("#counter", str(counter))
-    page.click("#login-button")
-
-
-def wait_ready(page) -> None:  # noqa: ANN001
-    """The console shows before its first view arrives: ready is when its primary button has focus."""
-    page.wait_for_selector("#console:not([hidden])")
-    page.wait_for_selector("#actions button.primary:not([hidden]):focus, #ticket-title:focus")
-
-
-def message(page) -> str:  # noqa: ANN001
-    return page.text_content("#message")
 
 
 def primary(page) -> str:  # noqa: ANN001
@@ -51,10 +22,6 @@ def primary(page) -> str:  # noqa: ANN001
 
 def focused(page) -> str:  # noqa: ANN001
     return page.evaluate("document.activeElement.id")
-
-
-def wait_message(page, text: str) -> None:  # noqa: ANN001
-    page.wait_for_function("(t) => document.querySelector('#message').textContent.includes(t)", arg=text)
 
 
 def test_wrong_pin_and_a_taken_counter_are_said_in_persian(page, actions) -> None:  # noqa: ANN001

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 from conftest import docs_dir, make_app, serve_in_thread
+from display_support import FA, DisplayProcess
 from navbat.foundation.hub_events import wait_until
-from test_display_kivy import FA, DisplayProcess
 
 pytestmark = [pytest.mark.gui,
               pytest.mark.skipif(not os.environ.get("DISPLAY"), reason="needs a display: run under xvfb-run")]

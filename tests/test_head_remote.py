@@ -14,7 +14,7 @@ from axe import assert_accessible, axe_context
 from conftest import PINS, chromium, docs_dir, make_app, serve_in_thread
 from navbat.foundation.config import Branch
 from navbat.foundation.remote import Sms, SmsGateway
-from test_sms import FakeGateway
+from sms_support import FakeGateway
 
 DOCS = docs_dir()
 

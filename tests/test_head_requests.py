@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from axe import assert_accessible, axe_context
 from conftest import PINS, chromium, docs_dir, serve_in_thread
-from test_requests import Desk, tehran
+from requests_support import Desk, tehran
 
 pytestmark = pytest.mark.browser
 DOCS = docs_dir()

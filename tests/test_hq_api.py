@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from conftest import make_app
 from flask.testing import FlaskClient
-from hq_support import connect, hq_db, pg_cluster  # noqa: F401
+from hq_support import connect
 from navbat.hq.accounts import add_branch, add_user
 from navbat.hq.app import create_app
 from navbat.hq.ingest import ingest
 from navbat.hq.openapi import SPEC
 from navbat.server.shipping import Shipper
-from test_reports import DAY, FakeClock, build_day
+from reports_support import DAY, FakeClock, build_day
 
 PLACES = {"tehran-01": ("تهران", "مرکزی"), "shiraz-01": ("فارس", "شیراز")}
 

@@ -18,9 +18,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from docs_support import ROOT, section
 from hq_support import connect, seed_branches
 from navbat.hq.pgcluster import Cluster
-from test_readme_deploy import ROOT, section
 
 GUIDE = section((ROOT / "docs/deploy.md").read_text(encoding="utf-8"), "10. Headquarters")
 

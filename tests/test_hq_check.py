@@ -10,10 +10,9 @@ import subprocess
 import sys
 
 import pytest
-from hq_support import HQProcess, connect, hq_db, hq_process, pg_cluster  # noqa: F401
+from hq_support import HQProcess, busy_day, connect, register, shipper_for
 from navbat.server.hub import Hub
-from test_hq_ingest import busy_day, day_hub, register, shipper_for  # noqa: F401
-from test_reports import DAY
+from reports_support import DAY
 
 
 def check(url: str) -> subprocess.CompletedProcess:

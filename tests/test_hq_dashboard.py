@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from axe import assert_accessible, axe_context
 from conftest import browser, docs_dir  # noqa: F401
-from hq_support import connect, hq_db, pg_cluster, seed_branches  # noqa: F401
+from hq_support import connect, seed_branches
 from navbat.hq.accounts import add_user
 from navbat.hq.app import create_app
 from werkzeug.serving import make_server

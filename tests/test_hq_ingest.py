@@ -3,70 +3,26 @@
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import json
 from pathlib import Path
 
 import pytest
 from conftest import make_app
-from hq_support import HQProcess, connect, hq_db, hq_process, pg_cluster, wait_until  # noqa: F401
-from navbat.hq.accounts import add_branch
+from hq_support import HQProcess, branch_events, busy_day, connect, register, shipper_for, wait_until
 from navbat.hq.ingest import BadBatch, Gap, ingest
 from navbat.server.hub import Hub
-from navbat.server.refusals import Conflict
 from navbat.server.reports import build_report, parse_day
-from navbat.server.shipping import Shipper, backlog
-from test_reports import DAY, FakeClock, build_day
+from navbat.server.shipping import backlog
+from reports_support import DAY, FakeClock, build_day
 
 FIELDS = ("visitors", "called", "mean_wait", "p90_wait", "within_target_pct", "served", "mean_service", "no_shows",
           "transfers", "docs_incomplete", "docs_incomplete_pct", "ratings", "satisfaction", "satisfied_pct")
-
-
-@pytest.fixture
-def day_hub(branch, tmp_path: Path) -> Hub:  # noqa: ANN001
-    clock = FakeClock()
-    app = make_app(branch, tmp_path / "branch.sqlite", CLOCK=clock)
-    hub = app.extensions["navbat.hub"]
-    hub.test_clock, hub.test_app = clock, app
-    build_day(hub, clock)
-    yield hub
-    hub.stop()
-
-
-def busy_day(hub: Hub, clock: FakeClock, tickets: int, day: dt.date = DAY) -> None:
-    """`tickets` visits on `day` from 08:00, served one after another at counters 1 and 6."""
-    floor = hub.floor
-    clock.at("07:50", day)
-    floor.set_services(1, {"PR1": 1.0}, "head")
-    floor.set_services(6, {"PN1": 1.0}, "head")
-    for counter in (1, 6):
-        with contextlib.suppress(Conflict):  # already open (the day before was not closed)
-            floor.set_counter_state(counter, "open", f"clerk{counter}")
-    for i in range(tickets):
-        clock.now = clock.now.replace(hour=8) + dt.timedelta(seconds=20 * i)
-        floor.issue_ticket("PR1" if i % 2 else "PN1", None, f"busy-{day}-{i}", "kiosk-1")
-        counter = 1 if i % 2 else 6
-        floor.call_next(counter, f"clerk{counter}")
-        clock.now += dt.timedelta(seconds=5)
-        floor.act(counter, "done", f"clerk{counter}", outcome="served")
-
-
-def branch_events(hub: Hub) -> list[tuple]:
-    with hub.read() as db:
-        rows = db.execute("SELECT id, at, type, data FROM events ORDER BY id")
-        return [(r[0], r[1], r[2], json.loads(r[3])) for r in rows]
 
 
 def hq_events(url: str, branch: str) -> list[tuple]:
     with connect(url) as conn:
         return [(r["id"], r["at"], r["type"], r["data"]) for r in conn.execute(
             "SELECT id, at, type, data FROM events WHERE branch=%s ORDER BY id", [branch])]
-
-
-def register(url: str, branch_id: str = "tehran-01", province: str = "تهران") -> str:
-    with connect(url) as conn:
-        return add_branch(conn, branch_id, province, "مرکزی", "1")
 
 
 def assert_day_equal(hub: Hub, url: str, branch_id: str, day: dt.date) -> None:
@@ -85,10 +41,6 @@ def assert_day_equal(hub: Hub, url: str, branch_id: str, day: dt.date) -> None:
                 assert rows[service.key][field] == getattr(service, field), (service.key, field)
         else:
             assert service.key not in rows
-
-
-def shipper_for(hub: Hub, url: str, token: str, **kw) -> Shipper:  # noqa: ANN003
-    return Shipper(hub.store.path, hub.branch, url, token, **kw)
 
 
 def test_batches_land_in_order_once_and_a_gap_is_refused(day_hub: Hub, hq_db: str) -> None:  # noqa: F811
@@ -221,15 +173,13 @@ def test_head_submits_the_month_through_the_hub(day_hub: Hub, hq_db: str, hq_pro
                                                      ).json["token"]}
     body = {"month": "1404-07", "note": "همه چیز رو به راه بود"}
     assert client.post("/api/v1/head/monthly-submission", json=body, headers=head).json["error"] == "no_headquarters"
-    shipper = shipper_for(day_hub, hq_process.url, token).start()
-    try:
-        r = client.post("/api/v1/head/monthly-submission", json=body, headers=head)
-        assert r.status_code == 200 and r.json["month"] == "1404-07"
-        bad = client.post("/api/v1/head/monthly-submission", json={"month": "1404-99"}, headers=head)
-        assert bad.status_code == 400
-    finally:
-        shipper.stop()
-    assert shipping.ACTIVE is None
+    shipping.attach(day_hub, shipper_for(day_hub, hq_process.url, token))  # the hub's link, and one of its workers
+    assert "hq-shipping" in [h.name for h in day_hub.workers.health()]
+    r = client.post("/api/v1/head/monthly-submission", json=body, headers=head)
+    assert r.status_code == 200 and r.json["month"] == "1404-07"
+    bad = client.post("/api/v1/head/monthly-submission", json={"month": "1404-99"}, headers=head)
+    assert bad.status_code == 400
+    assert day_hub.stop() == []  # the shipper stopped with the hub's other workers, within the bound
     with connect(hq_db) as conn:
         row = conn.execute("SELECT note, submitted_by FROM submissions WHERE branch='tehran-01'").fetchone()
     assert row == {"note": "همه چیز رو به راه بود", "submitted_by": "head"}

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 import requests
-from hq_support import HQProcess, connect, hq_db, hq_process, pg_cluster  # noqa: F401
+from hq_support import HQProcess, connect
 from navbat.foundation.config import ConfigError, parse_config
 from navbat.hq.accounts import add_branch
 from navbat.hq.simulated import day_events, simulated_day

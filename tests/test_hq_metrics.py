@@ -10,13 +10,12 @@ from pathlib import Path
 
 import pytest
 import requests
-from hq_support import HQProcess, connect, hq_db, pg_cluster  # noqa: F401
+from hq_support import HQProcess, branch_events, connect, register, shipper_for
 from navbat.hq.accounts import add_branch, add_user
 from navbat.hq.app import create_app
 from navbat.hq.metrics import TOKEN_ENV
 from navbat.server.hub import Hub
 from prometheus_client.parser import text_string_to_metric_families
-from test_hq_ingest import branch_events, day_hub, register, shipper_for  # noqa: F401
 
 LAN = {"REMOTE_ADDR": "192.168.1.20"}
 

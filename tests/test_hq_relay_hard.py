@@ -26,11 +26,11 @@ from pathlib import Path
 import pytest
 import requests
 from conftest import make_app, serve_in_thread
-from hq_support import HQProcess, connect, hq_db, hq_process, pg_cluster, wait_until  # noqa: F401
+from hq_support import HQProcess, connect, wait_until
 from navbat.foundation.config import Branch
 from navbat.hq.pgcluster import Cluster
 from navbat.server.relay import RelayClient
-from test_hq_relay import BRANCH_ID, SERVICE, Setup, relayed  # noqa: F401
+from relay_support import BRANCH_ID, SERVICE, Setup
 
 BUSY = "دوباره بکوشید"
 TIMEOUT = "شعبه به‌موقع پاسخ نداد"

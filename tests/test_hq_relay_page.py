@@ -8,10 +8,10 @@ from __future__ import annotations
 import pytest
 from axe import assert_accessible, axe_context
 from conftest import chromium, docs_dir
-from hq_support import hq_db, hq_process, pg_cluster, wait_until  # noqa: F401
+from hq_support import wait_until
 from navbat.foundation.config import load_config
-from test_hq_relay import BRANCH_ID, SERVICE, Setup, relayed  # noqa: F401
-from test_join_page import fits
+from pages_support import fits
+from relay_support import BRANCH_ID, SERVICE, Setup
 
 pytestmark = pytest.mark.browser
 

@@ -6,12 +6,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hq_support import connect, hq_db, pg_cluster  # noqa: F401
+from hq_support import connect, register
 from navbat.hq import dbcheck, figures
 from navbat.hq.ingest import ingest
 from navbat.server.shipping import Shipper
-from test_hq_ingest import register
-from test_requests import Desk, tehran
+from requests_support import Desk, tehran
 
 
 def ship_all(desk: Desk, url: str) -> list[dict]:

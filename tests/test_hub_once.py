@@ -105,6 +105,7 @@ def test_a_coalesced_refresh_converges_to_the_newest_state() -> None:
         return seen
 
     keeper = WaitKeeper(compute, settle=0.01, period=30, share=0.05)
+    keeper.worker.start()
     try:
         keeper.get()
         for _ in range(200):
@@ -152,9 +153,10 @@ def test_the_worker_process_gives_the_engines_own_numbers() -> None:
     counters = [queueing.Counter(c.number, {s.code: s.weight for s in c.services}) for c in branch.counters]
     state = queueing.QueueState(waiting, counters, now, {})
     worker = EngineWorker(from_waiting=100)
+    worker.worker.start()
     try:
         assert worker.estimate_floor(state, rules, codes) == queueing.estimate_floor(state, rules, codes)
-        assert worker._pool is not None  # 120 waiting: it went through the worker
+        assert worker.worker.pid is not None  # 120 waiting: it went through the worker
     finally:
         worker.stop()
 
@@ -173,8 +175,9 @@ def test_the_worker_process_leaves_with_a_hub_killed_without_a_word(tmp_path) ->
         state = queueing.QueueState(waiting, [queueing.Counter(1, {c: 1.0 for c in codes})], now, {})
         if __name__ == "__main__":  # the worker is spawned: it imports this file again
             worker = EngineWorker(from_waiting=1)
+            worker.worker.start()
             worker.estimate_floor(state, queueing.rules_from_branch(branch), codes)
-            print(*[p.pid for p in worker._pool._processes.values()], flush=True)
+            print(worker.worker.pid, flush=True)
             os._exit(1)  # as a SIGKILL would: no clean-up
     """), encoding="utf-8")
     done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120)

@@ -3,13 +3,8 @@ nothing a kiosk was told about is lost, numbering and event ids carry on (issue 
 
 from __future__ import annotations
 
-import os
-import re
-import select
 import signal
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -18,52 +13,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from conftest import loose_branch_file
-
-API = "/api/v1"
-SERVICES = ("PR1", "IN1", "RG1", "PN2")
-
-
-def navbat(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "navbat", *args], capture_output=True, text=True, timeout=60,
-                          check=True)
-
-
-class Hub:
-    """`navbat hub` in a subprocess; it picks a free 127.0.0.1 port itself (--port 0) and prints it,
-    so no other test's server can take the port between choosing it and binding it."""
-
-    def __init__(self, db: Path, log: Path) -> None:
-        self.log = log.open("ab")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "navbat", "hub", "--db", str(db), "--port", "0", "--ignore-hours",
-             "--threads", "16", "--config", str(loose_branch_file(db.parent))],  # kiosks here issue flat out
-            stdout=subprocess.PIPE, stderr=self.log, start_new_session=True)
-        ready = select.select([self.proc.stdout], [], [], 30)[0]
-        line = self.proc.stdout.readline().decode() if ready else ""
-        match = re.match(r"navbat hub on (http://127\.0\.0\.1:\d+) ", line)
-        if not match:
-            self.stop()
-            raise RuntimeError(f"the hub did not start ({line!r}): see {log}")
-        self.url = match[1]
-        if requests.get(f"{self.url}{API}/health", timeout=10).json()["status"] != "ok":
-            self.stop()
-            raise RuntimeError(f"the hub does not answer: see {log}")
-
-    def kill9(self) -> None:
-        os.kill(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(10)
-
-    def stop(self) -> None:
-        self.proc.stdout.close()
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(10)
-        self.log.close()
+from hub_process_support import API, SERVICES, Hub, navbat
 
 
 @pytest.fixture

@@ -44,7 +44,7 @@ class Install:
 @pytest.fixture(scope="session")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Install:
     """Built (shared with tests/test_upgrade.py) and installed once for the whole session."""
-    bundle = build_bundle(tmp_path_factory.getbasetemp() / "bundle")
+    bundle = build_bundle(tmp_path_factory)
     # Unpacked where a branch PC would, then installed with no index at all.
     site = tmp_path_factory.mktemp("branch-pc")
     venv = fresh_venv(site / "venv")

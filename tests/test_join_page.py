@@ -11,23 +11,15 @@ import pytest
 import requests
 from axe import assert_accessible, axe_context
 from conftest import Actions, chromium, docs_dir, make_app, serve_in_thread
+from counter_support import login
 from flask import Flask
 from navbat.foundation.config import Branch
-from test_counter_console import login
-from test_remote_turns import live  # noqa: F401 - the fixture
-from test_sms import code_from, read_log
+from pages_support import fits
+from sms_support import code_from, read_log
 
 API = "/api/v1"
 DOCS = docs_dir()
 SERVICE = "PN1"
-MIN_FONT = """() => Math.min(...[...document.querySelectorAll('main *')]
-    .filter((e) => [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim()) && e.offsetParent !== null)
-    .map((e) => parseFloat(getComputedStyle(e).fontSize)))"""
-
-
-def fits(page) -> None:  # noqa: ANN001
-    assert page.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scroll
-    assert page.evaluate(MIN_FONT) >= 16
 
 
 @pytest.mark.browser

@@ -10,13 +10,16 @@ from pathlib import Path
 
 import pytest
 from conftest import docs_dir
+from kiosk_support import (
+    FakeHub,  # noqa: F401
+    run_kiosk,  # noqa: F401
+)
 from navbat.foundation.hub_client import HubRefused, HubUnreachable
 from navbat.foundation.persian import digits
 from navbat.kiosk.checkin import CheckIn, code_of
 from navbat.printer.layout import preview_png
 from navbat.printer.slip import TicketSlip
-from test_kiosk_window import run_kiosk
-from test_remote_turns import Live, live  # noqa: F401 - the fixture
+from remote_support import Live
 
 DOCS = docs_dir()
 
@@ -25,23 +28,6 @@ def test_a_scanned_link_or_a_typed_code_gives_the_code() -> None:
     assert code_of("http://192.168.1.5:8080/t/ABCD2345?lang=fa") == "ABCD2345"
     assert code_of(" abcd2345\n") == "ABCD2345"
     assert code_of("https://hq.example/t/ABCD2345/") == "ABCD2345"
-
-
-class FakeHub:
-    def __init__(self, remote: Exception | dict, appointment: Exception | dict) -> None:
-        self.remote, self.appointment, self.calls = remote, appointment, []
-
-    def check_in(self, code: str) -> dict:
-        self.calls.append(("remote", code))
-        if isinstance(self.remote, Exception):
-            raise self.remote
-        return self.remote
-
-    def check_in_appointment(self, code: str) -> dict:
-        self.calls.append(("appointment", code))
-        if isinstance(self.appointment, Exception):
-            raise self.appointment
-        return self.appointment
 
 
 @pytest.mark.parametrize(("remote", "appointment", "problem", "calls"), [

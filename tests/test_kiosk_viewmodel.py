@@ -7,11 +7,11 @@ import time
 
 import pytest
 from conftest import make_app, serve_in_thread
+from kiosk_support import AnswerDropper, HubProcess, kiosk
 from navbat.foundation.hub_client import HubClient
 from navbat.foundation.wording import wait_text
 from navbat.kiosk import viewmodel as vm
 from navbat.kiosk.viewmodel import KioskModel
-from test_kiosk_helpers import AnswerDropper, HubProcess, kiosk
 
 
 def tickets(app) -> list[dict]:  # noqa: ANN001

@@ -50,11 +50,11 @@ def _spoken(vm, checkin, lang: str = "fa") -> list[str]:  # noqa: ANN001
 def test_every_kiosk_state_reads_its_own_guidance(lang: str) -> None:
     """Issue 24: the speaker button on the check-in screen (empty, wrong code, checked in), on "the
     system is not answering", "the branch is closed" and a ticket without paper said the home screen's."""
+    from kiosk_support import FakeHub
     from navbat.foundation.hub_client import HubRefused, HubUnreachable
     from navbat.kiosk.checkin import CheckIn
     from navbat.kiosk.printing import PrintOutcome
     from navbat.kiosk.viewmodel import KioskModel
-    from test_kiosk_checkin import FakeHub
 
     vm = KioskModel(None, lang=lang)  # type: ignore[arg-type]  # no hub is asked: states are set as answers
     checkin = CheckIn(FakeHub(HubRefused(404, "not_remote", ""), HubRefused(404, "not_found", "")))  # type: ignore[arg-type]

@@ -7,35 +7,16 @@ cannot block pytest; the hub runs here, on a real socket, so the test counts its
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from kiosk_support import (
+    AnswerDropper,
+    run_kiosk,  # noqa: F401
+)
 from PIL import Image
-from test_kiosk_helpers import AnswerDropper
 
 pytestmark = pytest.mark.gui
-
-
-def gui_env(tmp_path: Path) -> dict[str, str]:
-    home = tmp_path / "kivy-home"
-    home.mkdir(exist_ok=True)
-    return {**os.environ, "KIVY_NO_ARGS": "1", "KIVY_NO_CONSOLELOG": "1", "SDL_AUDIODRIVER": "dummy",
-            "KIVY_HOME": str(home)}
-
-
-def with_display(cmd: list[str]) -> list[str]:
-    """Under `make test` a display exists (xvfb-run); alone, bring our own."""
-    if os.environ.get("DISPLAY"):
-        return cmd
-    return ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", *cmd]
-
-
-def run_kiosk(args: list[str], tmp_path: Path, limit: int = 90) -> subprocess.CompletedProcess:
-    cmd = with_display(["timeout", "-k", "5", str(limit), sys.executable, *args])
-    return subprocess.run(cmd, cwd=tmp_path, env=gui_env(tmp_path), capture_output=True, text=True, timeout=limit + 20)
 
 
 def autopilot(hub_url: str, token: str, tmp_path: Path, printer_folder: Path, *extra: str) -> dict:

@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 import requests
-from hq_support import HQProcess, connect, hq_db, hq_process, pg_cluster  # noqa: F401
+from hq_support import HQProcess, connect
 from navbat.hq.accounts import add_branch
 from navbat.server.auth import add_device
 from navbat.server.hub import EXTENSION

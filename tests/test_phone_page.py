@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from axe import assert_accessible, axe_context
 from conftest import chromium, docs_dir
+from pages_support import MIN_FONT
 
 API = "/api/v1"
 DOCS = docs_dir()
@@ -24,11 +25,6 @@ def phone_hub(live_hub):  # noqa: ANN001, ANN201
     # every browser here is one anonymous address (127.0.0.1): let it hold a few streams
     live_hub.app.config.update(ANON_PER_ADDRESS=8)
     return live_hub
-
-
-MIN_FONT = """() => Math.min(...[...document.querySelectorAll('main *')]
-    .filter((e) => [...e.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim()) && e.offsetParent !== null)
-    .map((e) => parseFloat(getComputedStyle(e).fontSize)))"""
 
 
 @pytest.mark.browser

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from axe import assert_accessible, axe_context
 from conftest import chromium, docs_dir, serve_in_thread
-from test_phone_page import MIN_FONT
-from test_requests import Desk, tehran
+from pages_support import MIN_FONT
+from requests_support import Desk, tehran
 
 DOCS = docs_dir()
 

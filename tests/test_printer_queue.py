@@ -5,16 +5,19 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 import socket
 import sqlite3
 import time
+from contextlib import closing
 
 import pytest
 from navbat.foundation.config import Printer, load_config
+from navbat.foundation.migrations import NewerDatabase
 from navbat.printer.demo import demo_slip
 from navbat.printer.fakes import FakeNetworkPrinter
 from navbat.printer.layout import ticket_bytes
-from navbat.printer.queue import PrintQueue
+from navbat.printer.queue import PrintQueue, migrations
 
 WHEN = dt.datetime(2026, 11, 22, 6, 35, tzinfo=dt.UTC)
 
@@ -200,3 +203,67 @@ def test_reused_ticket_id_with_a_new_tracking_code_still_prints(tmp_path, port, 
     assert fake.jobs == expected([slips[0], slips[1], slips[0]])
     assert queue.job("1")["tracking_code"] == slips[1].tracking_code  # the latest ticket under that id
     assert queue.job("1/reprint-1")["state"] == "done" and queue.job("nope") is None
+
+
+# The queue's file as navbat 0.2.0 made it (printer/queue.py's CREATE TABLE IF NOT EXISTS, before
+# the queue's tables became numbered migrations): a kiosk upgraded mid-day keeps its waiting jobs.
+OLD_SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL,
+    tracking_code TEXT NOT NULL,
+    slip TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'sending', 'done', 'failed')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    created_at REAL NOT NULL,
+    printed_at REAL,
+    bytes INTEGER,
+    last_error TEXT,
+    UNIQUE (id, tracking_code)
+)
+"""
+
+
+def _applied(path) -> list[str]:
+    with closing(sqlite3.connect(path)) as db:
+        return [r[0] for r in db.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = "
+                                         "'navbat-print-queue' ORDER BY rowid")]
+
+
+def test_a_queue_from_the_old_code_upgrades_in_place(tmp_path, port, slips):
+    path = tmp_path / "spool.sqlite"
+    with closing(sqlite3.connect(path, isolation_level=None)) as db:
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute(OLD_SCHEMA)
+        rows = [("1", slips[0], "done", time.time()), ("2", slips[1], "sending", None),
+                ("3", slips[2], "pending", None)]
+        for job_id, slip, state, printed in rows:
+            db.execute("INSERT INTO jobs (id, tracking_code, slip, state, created_at, printed_at) "
+                       "VALUES (?, ?, ?, ?, ?, ?)", (job_id, slip.tracking_code,
+                                                     json.dumps(slip.to_json(), ensure_ascii=False), state,
+                                                     time.time(), printed))
+    queue = make_queue(tmp_path, port)
+    assert _applied(path) == migrations.names == ["m001_jobs", "m002_jobs_waiting"]
+    assert queue.pending() == ["2", "3"]  # the old file's waiting jobs survive the upgrade
+    assert not queue.submit(1, slips[0])  # and its printed ones still count: no second slip
+    with FakeNetworkPrinter(port=port) as fake:
+        queue.start()
+        try:
+            assert queue.wait_idle(15) and fake.wait_for_jobs(2)
+        finally:
+            queue.stop()
+        assert fake.jobs == expected(slips[1:3])
+    make_queue(tmp_path, port)  # opened again: nothing left to apply, nothing applied twice
+    assert _applied(path) == migrations.names
+
+
+def test_a_queue_a_newer_release_migrated_is_refused_untouched(tmp_path, port):
+    path = tmp_path / "spool.sqlite"
+    make_queue(tmp_path, port)
+    with closing(sqlite3.connect(path)) as db, db:
+        db.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+                   "VALUES ('navbat-print-queue', 'm999_from_the_future', '2030-01-01')")
+    before = path.read_bytes()
+    with pytest.raises(NewerDatabase, match="m999_from_the_future"):
+        make_queue(tmp_path, port)
+    assert path.read_bytes() == before

@@ -9,9 +9,8 @@ import math
 
 import pytest
 from conftest import make_app
-from hq_support import hq_db, pg_cluster  # noqa: F401 - the fixtures
 from navbat.server.reports import build_report, parse_day
-from test_reports import DAY, FakeClock
+from reports_support import DAY, FakeClock
 
 
 @pytest.fixture

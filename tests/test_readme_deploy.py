@@ -11,14 +11,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from docs_support import ROOT, section
 
 from navbat.cli import COMMANDS, build_parser
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def section(text: str, title: str) -> str:
-    return text.split(f"## {title}\n", 1)[1].split("\n## ", 1)[0]
 
 
 def test_quick_start_has_two_commands_and_deploying_links_the_guide() -> None:

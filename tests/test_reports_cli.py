@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from openpyxl import load_workbook
-from test_reports import FakeClock, build_day, cell_value
+from reports_support import FakeClock, build_day, cell_value
 
 from navbat.cli import main
 

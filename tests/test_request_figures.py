@@ -59,7 +59,7 @@ def test_figures_of_a_hand_built_month() -> None:
 
 
 def test_the_monthly_report_has_them(branch, tmp_path) -> None:  # noqa: ANN001
-    from test_requests import Desk, tehran
+    from requests_support import Desk, tehran
 
     desk = Desk(branch, tmp_path, tehran("1405-02-09", 10))
     try:

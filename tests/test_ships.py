@@ -21,12 +21,11 @@ from pathlib import Path
 
 import pytest
 from conftest import make_app
-from hq_support import connect, hq_db, pg_cluster  # noqa: F401
+from hq_support import connect, register, shipper_for
 from navbat.foundation.version import VERSION
 from navbat.hq import figures
 from navbat.hq.ingest import BadBatch, ingest
 from navbat.server.db import NewerDatabase, Store
-from test_hq_ingest import day_hub, register, shipper_for  # noqa: F401
 
 import navbat
 from navbat.cli import main

@@ -4,13 +4,11 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -19,24 +17,9 @@ from navbat.foundation.config import Branch
 from navbat.foundation.remote import Sms, SmsGateway
 from navbat.server import sms as sms_mod
 from navbat.server import verify
+from sms_support import FakeGateway, code_from, read_log
 
 PHONE = "09121234567"
-
-
-def read_log(path: Path, count: int = 1, timeout: float = 5.0) -> list[dict]:
-    """The SMS the file log holds, once it holds at least `count` (the worker sends after the commit)."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
-        if len(lines) >= count:
-            return [json.loads(line) for line in lines]
-        time.sleep(0.02)
-    raise AssertionError(f"{path} has fewer than {count} messages")
-
-
-def code_from(message: dict) -> str:
-    from navbat.foundation.persian import latin_digits
-    return "".join(ch for ch in latin_digits(message["text"]) if ch.isdigit())
 
 
 @pytest.fixture
@@ -123,28 +106,6 @@ def test_addresses_are_rate_limited(branch: Branch, tmp_path: Path) -> None:
         verify.send_code(hub.floor, box, "09130000000", "10.0.0.10")  # another address may
     finally:
         hub.stop()
-
-
-class FakeGateway(BaseHTTPRequestHandler):
-    """An SMS gateway as the Iranian ones answer: GET with the message in the query string."""
-
-    up = False
-    received: list[dict] = []
-    failures = 0
-
-    def do_GET(self) -> None:  # noqa: N802 - http.server's name
-        if not type(self).up:
-            type(self).failures += 1
-            self.send_response(503)
-            self.end_headers()
-            return
-        type(self).received.append({k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()})
-        self.send_response(200)
-        self.end_headers()
-        self.wfile.write(b'{"status": "ok"}')
-
-    def log_message(self, *args: object) -> None:
-        pass
 
 
 def test_gateway_down_then_back_delivers_after_retries(branch: Branch, tmp_path: Path) -> None:

@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 import requests
 from conftest import loose_branch_file
-from hq_support import free_port, hq_db, pg_cluster  # noqa: F401 - fixtures
+from hq_support import free_port
 
 API = "/api/v1"
 SMALL = {"NAVBAT_HEAD_S": "1", "NAVBAT_BODY_S": "1", "NAVBAT_BODY_RATE": "1000000", "NAVBAT_KEEP_ALIVE_S": "1"}

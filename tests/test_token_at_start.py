@@ -9,10 +9,10 @@ import time
 from pathlib import Path
 
 import pytest
+from display_support import DisplayProcess
 from navbat.counter_display.viewmodel import CounterModel, WallModel
 from navbat.foundation.hub_client import HubClient
 from navbat.kiosk.viewmodel import HOME, KioskModel
-from test_display_kivy import DisplayProcess
 
 
 def test_a_kiosk_with_a_wrong_token_says_so_on_its_home_screen(live_hub) -> None:  # noqa: ANN001
@@ -65,8 +65,8 @@ def test_the_kivy_wall_says_a_refused_token_within_seconds(live_hub, tmp_path: P
 
 @pytest.mark.gui
 def test_the_kivy_kiosk_shows_the_refusal_instead_of_its_units(live_hub, tmp_path: Path) -> None:  # noqa: ANN001
+    from kiosk_support import run_kiosk
     from PIL import Image
-    from test_kiosk_window import run_kiosk
 
     colours = {}
     for name, token in (("good", live_hub.app.config["KIOSK_TOKEN"]), ("wrong", "not-a-token")):

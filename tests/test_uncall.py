@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import requests
 from navbat.server.reports import build_report, parse_day
-from test_remote_turns import Live, live  # noqa: F401 - the fixture
+from remote_support import Live
 
 
 def test_a_call_taken_back_keeps_the_visitor_s_place(live: Live) -> None:  # noqa: F811

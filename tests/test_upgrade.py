@@ -30,8 +30,8 @@ from navbat.server.auth import add_device
 from navbat.server.db import migrations
 from navbat.server.dbcheck import check
 from navbat.server.hub import EXTENSION
-from test_reports import DAY, FakeClock
-from test_sms import code_from, read_log
+from reports_support import DAY, FakeClock
+from sms_support import code_from, read_log
 
 from navbat.cli import main
 
@@ -54,7 +54,7 @@ def test_a_0_1_0_database_migrates_and_the_hub_works_on_it(branch, tmp_path: Pat
     db = tmp_path / "hub.sqlite"
     shutil.copyfile(FIXTURES / "hub-0.1.0.sqlite", db)
     old = applied(db)
-    names = [m.name for m in migrations._migrations]
+    names = migrations.names
     assert old and old == [n for n in names if n in old]  # the release's migrations are this code's, in order
     before = month_total(db, capsys)  # the report command itself opens (and migrates) the file
 
@@ -268,7 +268,7 @@ def test_pip_upgrade_from_the_tagged_release_keeps_the_branch(tmp_path_factory: 
     began = time.monotonic()
     old_wheel = build_release_wheel(old, where / "release")
     print(f"wheel of {old}: {time.monotonic() - began:.1f} s")
-    bundle = build_bundle(tmp_path_factory.getbasetemp() / "bundle")
+    bundle = build_bundle(tmp_path_factory)
     print(f"bundle (shared with test_install): {time.monotonic() - began:.1f} s")
     assert bundle.version != old
     # The branch PC on the old release, its dependencies from the bundle's wheelhouse: no index.

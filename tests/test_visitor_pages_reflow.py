@@ -19,7 +19,7 @@ from axe import assert_accessible, axe_context
 from conftest import HandClock, chromium, docs_dir, make_app, serve_in_thread
 from navbat.foundation.appointments import Appointments
 from navbat.foundation.config import Branch
-from test_sms import code_from, read_log
+from sms_support import code_from, read_log
 
 pytestmark = [pytest.mark.browser]
 DOCS = docs_dir()

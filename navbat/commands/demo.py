@@ -33,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
     from navbat.server.auth import add_device, add_user
     from navbat.server.db import open_db
     from navbat.server.serve import serve
+    from navbat.server.settings import Settings
 
     branch = load_config(args.config)
     if Path(args.db).exists():
@@ -58,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     # SIGTERM (make's Ctrl-C, a service manager) must also stop the kiosk and display.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
     try:
-        serve(branch, args.db, args.host, args.port, ignore_hours=True)
+        serve(Settings.build(branch, os.environ, db_path=args.db, host=args.host, port=args.port, ignore_hours=True))
     finally:
         for child in children:
             child.terminate()

@@ -176,6 +176,7 @@ def run(args: argparse.Namespace) -> int:
     import psycopg
     import uvicorn
 
+    from navbat.hq.app import GRACEFUL_S
     from navbat.hq.store import migrate
 
     try:
@@ -190,7 +191,7 @@ def run(args: argparse.Namespace) -> int:
               f"connections, {limits.per_address} an address, per worker)", flush=True)
         uvicorn.run("navbat.hq.asgi:served", host=args.host, port=args.port, workers=args.workers,
                     log_level="warning", http=protocol, limit_concurrency=limits.connections,
-                    timeout_keep_alive=limits.keep_alive_s, backlog=BACKLOG)
+                    timeout_keep_alive=limits.keep_alive_s, backlog=BACKLOG, timeout_graceful_shutdown=GRACEFUL_S)
     finally:
         shutil.rmtree(metrics_dir, ignore_errors=True)
     return 0

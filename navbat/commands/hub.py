@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from pathlib import Path
 
 from navbat.commands._common import add_config, add_db, hub_database, port
 
@@ -36,27 +35,22 @@ def run(args: argparse.Namespace) -> int:
     from navbat.foundation.config import load_config
     from navbat.server.holder import HeldByHub
     from navbat.server.serve import serve
+    from navbat.server.settings import Settings, SettingsError
 
-    branch = _sms_login(load_config(args.config))  # refused here, before anything starts, if it is bad
-    if Path(args.db).exists():
-        hub_database(args.db)  # a file that is not a hub's is refused, never migrated into one
     if args.hq_token:
         print("navbat hub: warning: --hq-token is visible to every user in `ps`; put it in NAVBAT_HQ_TOKEN "
               "(/etc/navbat/hub.env, which `navbat service install hub` writes)", file=sys.stderr)
-    else:
-        args.hq_token = os.environ.get("NAVBAT_HQ_TOKEN") or None
-    if bool(args.hq) != bool(args.hq_token):
-        print("navbat hub: --hq and the HQ token (NAVBAT_HQ_TOKEN, or --hq-token) go together", file=sys.stderr)
+    try:  # the flags map onto the one settings object; refused here, before anything starts, if it is bad
+        settings = Settings.build(load_config(args.config), os.environ, hq_url=args.hq, hq_token=args.hq_token,
+                                  db_path=args.db, host=args.host, port=args.port, threads=args.threads,
+                                  ignore_hours=args.ignore_hours, sms_log=args.sms_log)
+    except SettingsError as exc:
+        print(f"navbat hub: {exc}", file=sys.stderr)
         return 2
-    if args.hq:
-        from navbat.server.db import Store
-        from navbat.server.shipping import Shipper
-
-        Store(args.db).close()  # migrated before the shipper reads it
-        Shipper(args.db, branch, args.hq, args.hq_token).start()
+    if settings.db_path.exists():
+        hub_database(args.db)  # a file that is not a hub's is refused, never migrated into one
     try:
-        serve(branch, args.db, args.host, args.port, threads=args.threads, ignore_hours=args.ignore_hours,
-              sms_log=args.sms_log, relay_to=(args.hq, args.hq_token) if args.hq else None)
+        serve(settings)
     except HeldByHub as exc:
         print(f"navbat hub: {exc}", file=sys.stderr)
         return 2
@@ -65,14 +59,3 @@ def run(args: argparse.Namespace) -> int:
         print(f"navbat hub: {where} ({exc.strerror or exc})", file=sys.stderr)
         return 2
     return 0
-
-
-def _sms_login(branch):  # noqa: ANN001, ANN202 - a Branch, from its own module
-    """The SMS gateway's username and password from the environment, over the branch file's."""
-    gateway = branch.sms.gateway if branch.sms else None
-    login = {k: os.environ[f"NAVBAT_SMS_{k.upper()}"] for k in ("username", "password")
-             if os.environ.get(f"NAVBAT_SMS_{k.upper()}")}
-    if gateway is None or not login:
-        return branch
-    sms = branch.sms.model_copy(update={"gateway": gateway.model_copy(update=login)})
-    return branch.model_copy(update={"sms": sms})

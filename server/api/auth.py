@@ -23,21 +23,16 @@ def login() -> Response:
     if not isinstance(body["username"], str) or not isinstance(body["pin"], str | int):
         raise Invalid("bad_credentials_format", "username and pin must be strings")
     hub = current()
-    try:
-        if not request.cookies.get(pin_logins.device_cookie(body["username"])):
-            auth.refuse_if_busy(hub.clock())  # a crowd: refused before any read
-        with hub.read() as db:
-            # The address is the TCP peer (uvicorn trusts no proxy header): the hub is reached directly on the LAN, not
-            # through a proxy (behind one, every login would share the proxy's address).
-            username = body["username"]
-            token, device = auth.login(hub.floor, db, username, str(body["pin"]), counter,
-                                       request.remote_addr or "unknown",
-                                       request.cookies.get(pin_logins.device_cookie(username)))
-    except auth.TooManyAttempts as exc:
-        response = jsonify({"error": exc.code, "message": exc.message})
-        response.status_code = 429
-        response.headers["Retry-After"] = str(exc.retry_after)
-        return response
+    # A lock-out or a crowd raises auth.TooManyAttempts: the one rate-limit answer (server.errors.too_many).
+    if not request.cookies.get(pin_logins.device_cookie(body["username"])):
+        auth.refuse_if_busy(hub.clock())  # a crowd: refused before any read
+    with hub.read() as db:
+        # The address is the TCP peer (uvicorn trusts no proxy header): the hub is reached directly on the LAN, not
+        # through a proxy (behind one, every login would share the proxy's address).
+        username = body["username"]
+        token, device = auth.login(hub.floor, db, username, str(body["pin"]), counter,
+                                   request.remote_addr or "unknown",
+                                   request.cookies.get(pin_logins.device_cookie(username)))
     response = jsonify({"token": token, "counter": counter})
     response.set_cookie(pin_logins.device_cookie(username), device, max_age=int(pin_logins.DEVICE_LIFE.total_seconds()),
                         path=request.path, httponly=True, samesite="Strict")

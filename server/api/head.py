@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, jsonify, request
+from navbat.foundation.i18n import LANGUAGES
 from navbat.server import live_floor, staffing
 from navbat.server.api.common import json_body, require
 from navbat.server.hub import current
@@ -14,7 +15,8 @@ bp = Blueprint("head_api", __name__)
 @bp.get("/head/floor")
 @require("head")
 def floor() -> Response:
-    return jsonify(live_floor.floor_view(current()))
+    lang = request.cookies.get("navbat_lang")  # the language the head chose on the page
+    return jsonify(live_floor.floor_view(current(), lang if lang in LANGUAGES else "fa"))
 
 
 @bp.get("/head/staffing")
@@ -64,7 +66,7 @@ def monthly_submission() -> Response:
     if not isinstance(month, str) or (note is not None and not isinstance(note, str)):
         raise Invalid("bad_field", 'send {"month": "1404-07", "note": "..."}')
     try:
-        return jsonify(shipping.submit_month(month, note, g.who.name))
+        return jsonify(shipping.submit_month(current().link, month, note, g.who.name))
     except shipping.NotLinked as exc:
         raise Conflict("no_headquarters", str(exc)) from None
     except ValueError as exc:

@@ -50,8 +50,7 @@ def check_in(code: str) -> Response:
 def get_settings() -> Response:
     hub = current()
     with hub.read() as db:
-        settings = remote_settings.current(db, hub.branch)
-        spend = remote_settings.budgets(db, hub.branch)
+        settings, spend = hub.settings.remote(db), hub.settings.budgets(db)
     since = iso(dt.datetime.combine(hub.branch.branch_day(hub.clock()) - dt.timedelta(days=29), dt.time(),
                                     tzinfo=hub.branch.tz))
     return jsonify({"settings": settings.model_dump(), "budgets": spend.model_dump(),
@@ -66,7 +65,7 @@ def put_settings() -> Response:
         raise Invalid("no_settings", "send the settings to change as a JSON object")
     settings = remote_settings.save(hub.floor, hub.branch, body)
     with hub.read() as db:
-        spend = remote_settings.budgets(db, hub.branch)
+        spend = hub.settings.budgets(db)
     return jsonify({"settings": settings.model_dump(), "budgets": spend.model_dump()})
 
 
@@ -77,5 +76,5 @@ def sms_status() -> Response:
     (the head console's alarm)."""
     hub = current()
     with hub.read() as db:
-        use = budgets.sms_use(db, hub.branch, remote_settings.budgets(db, hub.branch), hub.clock())
+        use = budgets.sms_use(db, hub.branch, hub.settings.budgets(db), hub.clock())
         return jsonify({**sms.outbox().status(db), "budget": use})

@@ -37,7 +37,8 @@ def _report(kind: str) -> Response:
         raise Invalid("bad_format", "format must be json, csv or xlsx; lang en or fa")
     period = _period(kind)
     hub = current()
-    report = worker.report(hub.store, hub.branch, period, in_process=current_app.config["REPORTS_IN_PROCESS"])
+    report = worker.report(hub.reports, hub.store, hub.branch, period,
+                           in_process=current_app.config["REPORTS_IN_PROCESS"])
     name = f"navbat-{period.label}"
     if fmt == "csv":
         return Response(to_csv(report, lang), mimetype="text/csv",

@@ -17,9 +17,10 @@ from flask import Blueprint, redirect, render_template, request, url_for
 from navbat.foundation.i18n import direction, gettext_for
 from navbat.foundation.persian import digits, format_date
 from navbat.server import appointment_shares, appointments, sms, verify
+from navbat.server.errors import too_many
 from navbat.server.hub import current
 from navbat.server.pages.common import lang as _lang
-from navbat.server.refusals import Refused, TooMany
+from navbat.server.refusals import Refused, TooMany, too_many_words
 
 bp = Blueprint("book", __name__)
 
@@ -41,11 +42,6 @@ def _messages(_: Any, lang: str) -> dict[str, str]:
         "bad_code": _("Please type the code we sent you."),
         "wrong_code": _("The code is not right. Please try again."),
         "no_code": _("The code has expired or was used. Please ask for a new one."),
-        "too_many_requests": _("Too many codes were asked for. Please wait a little and try again."),
-        "sms_budget_spent": _("This branch cannot send more codes for now. Please try again later."),
-        "too_many_bookings": _("Too many bookings were made from this connection. Please try again in an hour."),
-        "address_share_spent": _("This connection has booked as many of that day's places as one may. "
-                                 "Please pick another day."),
         "checked_in": _("This booking has checked in; its turn is in the queue."),
         "unknown_service": _("Please pick a service."),
         "bad_date": _("Please pick a day."),
@@ -75,7 +71,9 @@ def _page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
         share = appointment_shares.shares(db, hub)
     units = [(u, [s for s in u.services if s.enabled and share.get(s.code, 0) > 0]) for u in hub.branch.units]
     error = context.pop("error", None)
-    if isinstance(error, Refused):
+    if isinstance(error, TooMany):  # worded as every rate limit is (server.refusals)
+        error = too_many_words(error, lang)
+    elif isinstance(error, Refused):
         error = _messages(_, lang).get(error.code, error.message)
     return render_template(f"book/{template}.html", _=_, lang=lang, dir=direction(lang), branch=hub.branch,
                            d=lambda v: digits(v, lang), units=[(u, ss) for u, ss in units if ss],
@@ -121,8 +119,11 @@ def send_code():  # noqa: ANN201
             verify.send_code(current().floor, sms.outbox(), f["phone"], request.remote_addr or "unknown")
         except Refused as exc:
             error = exc
+    if isinstance(error, TooMany):  # the one 429 (server.errors), on this page
+        return too_many(error, _lang(), lambda _: _page("choose", 429, **f, slots=slots, error=error,
+                                                        shown=bool(slots))[0])
     if error is not None:
-        status = 429 if isinstance(error, TooMany) else 409 if error.code in ("slot_full", "booking_exists") else 400
+        status = 409 if error.code in ("slot_full", "booking_exists") else 400
         return _page("choose", status, **f, slots=slots, error=error, shown=bool(slots))
     return _page("code", **f, masked=_mask(f["phone"]))
 
@@ -144,8 +145,10 @@ def confirm():  # noqa: ANN201
             # and say why: the visitor asked for a new time and sees the old one (issue 24)
             return redirect(url_for("book.booking", code=held, lang=_lang(), held=1), 303)
         slots, _ = _slots(f["service"], f["date"])
-        return _page("choose", 429 if isinstance(exc, TooMany) else 409, **f, slots=slots, error=exc,
-                     shown=bool(slots))
+        if isinstance(limit := exc, TooMany):  # the one 429 (server.errors), on this page
+            return too_many(limit, _lang(), lambda _: _page("choose", 429, **f, slots=slots, error=limit,
+                                                            shown=bool(slots))[0])
+        return _page("choose", 409, **f, slots=slots, error=exc, shown=bool(slots))
     return redirect(url_for("book.booking", code=row["code"], lang=_lang()), 303)
 
 

@@ -16,10 +16,10 @@ from navbat.foundation.i18n import direction, gettext_for
 from navbat.foundation.persian import digits
 from navbat.foundation.wording import wait_of
 from navbat.server import remote, remote_settings, sms, verify, views
-from navbat.server.errors import status_of
+from navbat.server.errors import status_of, too_many
 from navbat.server.hub import current
 from navbat.server.pages.common import lang as _lang
-from navbat.server.refusals import Refused
+from navbat.server.refusals import Refused, TooMany
 
 bp = Blueprint("join", __name__)
 
@@ -32,10 +32,10 @@ def _page(step: str, status: int = 200, error: str | None = None, **values: obje
     code = values.pop("service", None) or request.args.get("service")
     chosen = items.get(code) if isinstance(code, str) else None
     with hub.read() as db:
-        settings = remote_settings.current(db, hub.branch)
+        settings = hub.settings.remote(db)
     closed = None
     try:
-        remote_settings.refuse_if_closed(hub.branch, settings, hub.clock(), hub.ignore_hours)
+        remote_settings.refuse_if_closed(hub.branch, settings, hub.clock(), hub.settings.ignore_hours)
     except Refused as exc:
         closed = exc.code
     return render_template(
@@ -56,9 +56,6 @@ def _message(exc: Refused, lang: str) -> str:
         "no_code": _("This code has expired or was used up. Ask for a new one."),
         "bad_phone": _("Type a mobile number such as 09121234567."),
         "bad_code": _("Type the digits of the code sent by SMS."),
-        "too_many_requests": _("Too many codes were asked for. Please try again in a few minutes."),
-        "sms_budget_spent": _("This branch cannot send more codes for now. Please try again later or come to the "
-                              "branch."),
         "open_turn_elsewhere": _("This phone already has a turn waiting at another branch. You can take another "
                                  "once it is over."),
         "service_unavailable": _("No counter serves this today."),
@@ -66,8 +63,11 @@ def _message(exc: Refused, lang: str) -> str:
     return words.get(exc.code, exc.message)
 
 
-def _status(exc: Refused) -> int:
-    return status_of(exc)  # a TooMany (codes, the SMS budget) is a 429
+def _refused(step: str, exc: Refused, **values: object):  # noqa: ANN202 - a page or a 429 answer
+    """The page again, saying why; a rate limit (codes, the SMS budget) is the one 429 (server.errors)."""
+    if isinstance(exc, TooMany):
+        return too_many(exc, _lang(), lambda words: _page(step, 429, words, **values)[0])
+    return _page(step, status_of(exc), _message(exc, _lang()), **values)
 
 
 @bp.get("/join")
@@ -83,7 +83,7 @@ def ask_code():  # noqa: ANN201
     try:
         verify.send_code(current().floor, sms.outbox(), phone, request.remote_addr or "unknown")
     except Refused as exc:
-        return _page("details", _status(exc), _message(exc, _lang()), service=service, phone=phone)
+        return _refused("details", exc, service=service, phone=phone)
     return _page("code", service=service, phone=verify.normal_phone(phone))
 
 
@@ -98,5 +98,5 @@ def take():  # noqa: ANN201
         row, _ = remote.join(current(), sms.outbox(), service, phone, code, request.url_root, key)
     except Refused as exc:
         step = "code" if exc.code in ("wrong_code", "bad_code") else "details"
-        return _page(step, _status(exc), _message(exc, _lang()), service=service, phone=phone)
+        return _refused(step, exc, service=service, phone=phone)
     return redirect(url_for("tracking.track", code=row["tracking_code"], lang=_lang()), 303)

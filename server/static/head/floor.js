@@ -54,6 +54,7 @@ function render(s) {
 }
 
 function alertText(a) {
+  if (a.text) return {level: a.level, text: a.text};  // worded by the hub (a worker that is not healthy)
   if (a.kind === "wait_over_target") {
     return {level: a.level, text: `${name(a.name)}: ` + t("Wait {minutes} min past the {target} min target",
       {minutes: num(a.minutes), target: num(a.target)})};

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -127,3 +130,39 @@ class HubProcess:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait(10)
+
+
+class FakeHub:
+    def __init__(self, remote: Exception | dict, appointment: Exception | dict) -> None:
+        self.remote, self.appointment, self.calls = remote, appointment, []
+
+    def check_in(self, code: str) -> dict:
+        self.calls.append(("remote", code))
+        if isinstance(self.remote, Exception):
+            raise self.remote
+        return self.remote
+
+    def check_in_appointment(self, code: str) -> dict:
+        self.calls.append(("appointment", code))
+        if isinstance(self.appointment, Exception):
+            raise self.appointment
+        return self.appointment
+
+
+def gui_env(tmp_path: Path) -> dict[str, str]:
+    home = tmp_path / "kivy-home"
+    home.mkdir(exist_ok=True)
+    return {**os.environ, "KIVY_NO_ARGS": "1", "KIVY_NO_CONSOLELOG": "1", "SDL_AUDIODRIVER": "dummy",
+            "KIVY_HOME": str(home)}
+
+
+def with_display(cmd: list[str]) -> list[str]:
+    """Under `make test` a display exists (xvfb-run); alone, bring our own."""
+    if os.environ.get("DISPLAY"):
+        return cmd
+    return ["xvfb-run", "-a", "-s", "-screen 0 1280x800x24", *cmd]
+
+
+def run_kiosk(args: list[str], tmp_path: Path, limit: int = 90) -> subprocess.CompletedProcess:
+    cmd = with_display(["timeout", "-k", "5", str(limit), sys.executable, *args])
+    return subprocess.run(cmd, cwd=tmp_path, env=gui_env(tmp_path), capture_output=True, text=True, timeout=limit + 20)
