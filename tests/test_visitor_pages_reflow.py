@@ -70,7 +70,8 @@ def check(page, lang: str, state: str, size: str) -> None:  # noqa: ANN001
     assert page.evaluate(OFF_SCREEN) == [], f"{state} at {size}: off the screen"
     assert_accessible(page, f"{state} at {size}")
     if lang == "fa":
-        shown = CODE.sub("", page.inner_text("body")).replace("English", "")
+        placeholders = page.evaluate("[...document.querySelectorAll('[placeholder]')].map((e) => e.placeholder)")
+        shown = CODE.sub("", page.inner_text("body") + " ".join(placeholders)).replace("English", "")
         assert not re.findall(r"[0-9]", shown), f"{state} at {size}: Latin digits in {shown!r}"
         assert not re.findall(r"[A-Za-z]{2,}", shown), f"{state} at {size}: English in {shown!r}"
     page.screenshot(path=str(DOCS / f"reflow-{state}-{size}.png"), full_page=True)
