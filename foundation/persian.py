@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import jdatetime
+from navbat.foundation.i18n import gettext_for
 
 _FA_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 _LATIN_DIGITS = str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")
@@ -47,7 +48,12 @@ def format_day(day: dt.date, lang: str = "fa") -> str:
 
 
 def format_datetime(when: dt.datetime, lang: str = "fa") -> str:
-    return f"{format_date(when, lang)} {digits(when.strftime('%H:%M'), lang)}"
+    """'۱ آذر ۱۴۰۵، ساعت ۱۰:۰۵': side by side in a right-to-left line, the year and the time ran
+    together ("۱۰:۰۵۱۴۰۵"), so Persian joins them with a word; '2026-11-22 10:05' otherwise."""
+    if lang != "fa":
+        return f"{format_date(when, lang)} {when.strftime('%H:%M')}"
+    return gettext_for("common", lang)("{date}, at {time}").format(
+        date=format_date(when, lang), time=digits(when.strftime("%H:%M"), lang))
 
 
 def jalali_month_range(month: str) -> tuple[dt.date, dt.date]:

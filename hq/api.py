@@ -10,7 +10,7 @@ from typing import Any, NoReturn
 import psycopg
 from flask import Blueprint, Response, current_app, g, jsonify, request
 from navbat.foundation import pin_logins
-from navbat.hq import accounts, budgets, figures, login_limits, monthly, national, relay
+from navbat.hq import accounts, budgets, figures, login_limits, monthly, national, promise_figures, relay
 from navbat.hq.ingest import BadBatch, Gap, RestoreNeeded, ingest
 from navbat.hq.metrics import BATCHES, ERRORS, EVENTS, RATINGS, timed
 from navbat.hq.openapi import SPEC
@@ -242,6 +242,19 @@ def complaints() -> Any:
     start, end = _span()
     with timed("complaints"), pool().connection() as conn:
         return jsonify({"complaints": figures.complaints(conn, start, end, province)})
+
+
+@bp.get("/hq/promises")
+def promises() -> Any:
+    """The printed wait, how often it held, per province and branch (issue 24)."""
+    _, province, err = _scope()
+    if err:
+        return err
+    start, end = _span()
+    if (end - start).days >= promise_figures.MAX_DAYS:
+        return error(400, "bad_period", f"ask for at most {promise_figures.MAX_DAYS} days at a time")
+    with timed("promises"), pool().connection() as conn:
+        return jsonify(promise_figures.figures(conn, start, end, province))
 
 
 @bp.post("/hq/submissions")

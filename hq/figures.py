@@ -83,9 +83,16 @@ def complaints(conn: Connection, start: dt.date, end: dt.date, province: str | N
                limit: int = 50) -> list[dict[str, Any]]:
     """The newest ratings in the lowest two faces that carry a comment, over the branch days (F4)."""
     where, args = _scope(province)
-    rows = conn.execute(f"""SELECT r.branch, b.province, b.region, r.service, r.score, r.comment, r.at
+    rows = conn.execute(f"""SELECT r.branch, b.province, b.region, r.service, r.score, r.comment, r.at,
+                              b.profile->'services' AS services
                             FROM ratings r JOIN branches b ON b.id = r.branch
                             JOIN tickets t ON t.branch = r.branch AND t.ticket_id = r.ticket_id
                             WHERE r.score <= 2 AND r.comment IS NOT NULL AND t.day BETWEEN %s AND %s {where}
                             ORDER BY r.at DESC LIMIT %s""", [start, end, *args, limit]).fetchall()
-    return [dict(r) for r in rows]
+    out = []
+    for r in rows:  # the sub-service by the name its branch gives it ({fa, en}), not its code (issue 24)
+        r = dict(r)
+        services = r.pop("services") or []
+        r["service_name"] = next((s.get("name") for s in services if s.get("code") == r["service"]), None)
+        out.append(r)
+    return out

@@ -185,6 +185,14 @@ class KioskApp(App):
         self.checkin.finish(result)
         self.vm.touch()  # the answer stays on screen for the idle time, then home
         self.redraw()
+        ticket = self.checkin.ticket
+        if ticket is not None and self.vm.printer is not None:
+            # the same slip as a walk-in's, marked with how the turn was taken (issue 24)
+            self.in_background(lambda: self.vm.print_ticket(ticket), lambda out: self._checkin_printed(ticket, out))
+
+    def _checkin_printed(self, ticket: dict[str, Any], outcome: Any) -> None:
+        self.checkin.print_done(ticket, bool(outcome.printed))
+        self.redraw()
 
     # ---- drawing -----------------------------------------------------------------
     def redraw(self) -> None:

@@ -36,6 +36,7 @@ class CheckIn:
         self.ticket: dict[str, Any] | None = None
         self.problem: str | None = None  # not_found | over | not_now | unreachable | too_short | refused
         self.window: list[str] = []  # not_now: the booking's check-in window, ["HH:MM", "HH:MM"], as the hub said
+        self.printed: bool | None = None  # the checked-in turn's slip: None while printing (or no printer yet)
 
     @property
     def code(self) -> str:
@@ -77,7 +78,7 @@ class CheckIn:
     def finish(self, result: dict[str, Any] | Exception) -> None:
         self.busy = False
         if isinstance(result, dict):
-            self.ticket, self.typed = result, ""
+            self.ticket, self.typed, self.printed = result, "", None
         elif isinstance(result, HubUnreachable):
             self.problem = "unreachable"
         elif isinstance(result, HubRefused) and result.status == 404:
@@ -90,13 +91,23 @@ class CheckIn:
         else:
             self.problem = "refused"
 
+    def print_done(self, ticket: dict[str, Any], printed: bool) -> None:
+        """The slip of a checked-in turn came out (or not); ignored once another visitor is on the screen."""
+        if self.ticket is not None and self.ticket.get("id") == ticket.get("id"):
+            self.printed = printed
+
     def message(self, lang: str) -> str:
         _ = text.translator(lang)
         if self.ticket is not None:
             t = self.ticket
             ahead = text.people_ahead(t["people_ahead"], lang) if t.get("people_ahead") is not None else ""
-            return _("You are checked in: number {number}. {ahead}. Please wait in the hall; "
+            said = _("You are checked in: number {number}. {ahead}. Please wait in the hall; "
                      "the display will call you.").format(number=text.ticket_number(t["number"], lang), ahead=ahead)
+            if self.printed is None:
+                return said
+            slip = (_("Please take your printed ticket.") if self.printed else
+                    _("The printer is not working. Please note your number or ask at the information desk."))
+            return f"{said} {slip}"
         return {
             None: _("Type the code of your turn, or hold its QR code to the scanner."),
             "too_short": _("Type the whole code (8 letters and digits)."),

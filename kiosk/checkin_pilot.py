@@ -1,10 +1,13 @@
 """A scripted visitor at "I have a turn" in the real window (issue 18 A), for the window test:
 
     python -m navbat.kiosk.checkin_pilot --hub URL --token T --scan LINK [--typo CODE] [--screenshot PNG]
+                                         [--print-to DIR]
 
 taps "I have a turn" on the home screen, taps a wrong code on the screen's keys (`--typo`) and
 "check in", then types `--scan` as a USB scanner does (characters, then Enter), and prints one
 JSON line: the screens seen, each message shown, the checked-in ticket's number, overflow found.
+With `--print-to`, the kiosk has the branch file's printer writing its paper into DIR (and its
+queue there): the checked-in turn's slip is printed, and the pilot waits for the outcome.
 """
 
 from __future__ import annotations
@@ -62,6 +65,11 @@ def visit(app: Any, scan: str, typo: str | None, shot: Path | None, log: dict[st
     yield answered
     log["messages"].append(screen.message)
     log["number"] = (app.checkin.ticket or {}).get("number")
+    if app.vm.printer is not None:
+        yield lambda: app.checkin.printed is not None
+        yield lambda: screen.message == app.checkin.message(app.vm.lang)
+        log["printed"] = app.checkin.printed
+        log["messages"].append(screen.message)
     inspect(screen, log)
     yield _read_aloud(screen)
     log["spoken"] = app.reader.spoken
@@ -81,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--typo", default=None, help="a code tapped on the keys first")
     p.add_argument("--screenshot", type=Path, default=None)
     p.add_argument("--lang", default="fa")
+    p.add_argument("--print-to", type=Path, default=None, help="a folder: print the slips there")
     args = p.parse_args(argv)
 
     from navbat.kiosk.launch import configure
@@ -90,7 +99,15 @@ def main(argv: list[str] | None = None) -> int:
     from navbat.kiosk.app import KioskApp
     from navbat.kiosk.viewmodel import KioskModel
 
-    app = KioskApp(KioskModel(HubClient(args.hub, args.token), None, lang=args.lang))
+    printer = None
+    if args.print_to is not None:
+        from navbat.foundation.config import load_config
+        from navbat.kiosk.printing import KioskPrinter
+
+        branch = load_config()
+        cfg = branch.printer(branch.kiosks[0].printer).model_copy(update={"path": str(args.print_to)})
+        printer = KioskPrinter(cfg, branch, args.hub, args.print_to / "queue.sqlite").start(warm_up=False)
+    app = KioskApp(KioskModel(HubClient(args.hub, args.token), printer, lang=args.lang))
     log: dict[str, Any] = {"screens": [], "messages": [], "overflow": [], "error": None}
 
     def finish(error: str | None) -> None:

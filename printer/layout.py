@@ -18,7 +18,7 @@ from escpos.constants import QR_ECLEVEL_M
 from escpos.escpos import Escpos
 from escpos.printer import Dummy
 from navbat.foundation.i18n import gettext_for
-from navbat.foundation.persian import digits, format_datetime
+from navbat.foundation.persian import digits, format_date
 from navbat.printer import raster
 from navbat.printer.paper import (
     BARCODE_HEIGHT,
@@ -86,6 +86,27 @@ def people_line(slip: TicketSlip) -> str | None:
     return _("{count} people ahead of you").format(count=digits(slip.people_ahead, slip.lang))
 
 
+def channel_line(slip: TicketSlip) -> str | None:
+    """A checked-in turn's mark: taken from a phone or booked, checked in at the kiosk (None for a walk-in)."""
+    _ = gettext_for("printer", slip.lang)
+    if slip.channel == "remote":
+        return _("Remote turn, checked in")
+    if slip.channel == "appointment" and slip.booked_at:
+        return _("Appointment at {time}, checked in").format(time=digits(slip.booked_at, slip.lang))
+    if slip.channel == "appointment":
+        return _("Appointment, checked in")
+    return None
+
+
+def issued_line(slip: TicketSlip) -> str:
+    """The date and the time as two phrases ("..., at 10:05"): side by side, the Jalali year and the
+    time ran together in a right-to-left line ("۰۸:۳۱۱۴۰۵")."""
+    _ = gettext_for("printer", slip.lang)
+    local = slip.local_issued_at()
+    return _("Issued: {date}, at {time}").format(date=format_date(local, slip.lang),
+                                                 time=digits(local.strftime("%H:%M"), slip.lang))
+
+
 def ticket_blocks(slip: TicketSlip, paper: Paper) -> list[Block]:
     """The layout: what is printed, in which order, how big (D5, D6, D7, F1)."""
     _ = gettext_for("printer", slip.lang)
@@ -108,6 +129,9 @@ def ticket_blocks(slip: TicketSlip, paper: Paper) -> list[Block]:
         blocks.append(Rule())
     text(slip.branch_name.get(lang), SIZE_BODY, bold=True)
     blocks.append(Rule())
+    if (channel := channel_line(slip)) is not None:
+        text(channel, SIZE_BODY, bold=True)
+        blocks.append(Rule())
     text(_("Your number"), SIZE_SMALL)
     blocks.append(big_number(slip, paper))
     blocks.append(Feed(paper.px(8)))
@@ -119,8 +143,7 @@ def ticket_blocks(slip: TicketSlip, paper: Paper) -> list[Block]:
     for line in (people_line(slip), wait_line(slip)):
         if line is not None:
             text(line, SIZE_BODY, align=start)
-    when = format_datetime(slip.local_issued_at(), lang)
-    text(_("Issued: {when}").format(when=when), SIZE_BODY, align=start)
+    text(issued_line(slip), SIZE_BODY, align=start)
     if slip.documents:
         blocks.append(Rule())
         text(_("Required documents"), SIZE_BODY, bold=True, align=start)

@@ -16,6 +16,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from navbat.foundation.config import Text
 from navbat.foundation.i18n import LANGUAGES
 
+CHANNELS = ("walk_in", "remote", "appointment")
+
 
 class SlipError(ValueError):
     """A ticket that cannot be printed; the message says which field is wrong."""
@@ -40,6 +42,8 @@ class TicketSlip:
     specimen: bool = False  # a printer test: the paper says it is not a valid ticket
     wait_note: str | None = None  # the hub's: no_open_window (no number), before_opening (counted from opens_at)
     opens_at: str | None = None  # ISO, the branch's time
+    channel: str = "walk_in"  # walk_in | remote | appointment: a checked-in turn's slip says how it was taken
+    booked_at: str | None = None  # an appointment's slot, "HH:MM" (the branch's time)
 
     def __post_init__(self) -> None:
         if self.issued_at.tzinfo is None:
@@ -51,6 +55,8 @@ class TicketSlip:
                             f"{self.number!r}, {self.tracking_code!r}")
         if (self.wait_low is None) != (self.wait_high is None):
             raise SlipError("give both ends of the wait range, or neither")
+        if self.channel not in CHANNELS:
+            raise SlipError(f"channel must be one of {', '.join(CHANNELS)}, not {self.channel!r}")
         if self.lang not in LANGUAGES:
             raise SlipError(f"ticket language must be one of {', '.join(LANGUAGES)}, not {self.lang!r}")
         # Callers may pass a list; a tuple keeps the frozen slip hashable and immutable.
@@ -129,6 +135,18 @@ def _wait_range(ticket: dict[str, Any]) -> tuple[float | None, float | None]:
     return low, high
 
 
+def _channel(ticket: dict[str, Any]) -> tuple[str, str | None]:
+    """How the turn was taken, from the hub's own marks: a booked slot ("appointment": {"start": ...}),
+    a phone's turn ("remote": {...}), else the kiosk's walk-in; and the booked slot's start."""
+    booking = ticket.get("appointment")
+    if isinstance(booking, dict):
+        start = str(booking.get("start") or "")[:5]
+        return "appointment", start if len(start) == 5 and start[2] == ":" else None
+    if isinstance(ticket.get("remote"), dict):
+        return "remote", None
+    return "walk_in", None
+
+
 def slip_from_ticket(ticket: dict[str, Any], hub_url: str, lang: str = "fa") -> TicketSlip:
     """Build the slip from the hub's ticket JSON (POST /api/v1/tickets or GET /tickets/<code>).
 
@@ -158,6 +176,7 @@ def slip_from_ticket(ticket: dict[str, Any], hub_url: str, lang: str = "fa") -> 
         raise SlipError(f"people_ahead must be a whole number >= 0, not {people!r}")
     low, high = _wait_range(ticket)
     tracking = str(_field(ticket, "tracking_code"))
+    channel, booked_at = _channel(ticket)
     return TicketSlip(
         branch_name=_text(ticket, "branch_name"),
         number=str(_field(ticket, "number")),
@@ -175,4 +194,6 @@ def slip_from_ticket(ticket: dict[str, Any], hub_url: str, lang: str = "fa") -> 
         lang=lang,
         wait_note=ticket.get("wait_note") if ticket.get("wait_note") in ("no_open_window", "before_opening") else None,
         opens_at=str(ticket["opens_at"]) if ticket.get("opens_at") else None,
+        channel=channel,
+        booked_at=booked_at,
     )

@@ -206,3 +206,12 @@ def test_a_whole_month_from_monthly_rollups_equals_its_days(hq: FlaskClient, hq_
         assert conn.execute("SELECT count(*) AS n FROM monthly").fetchone()["n"] == 2
     longer = hq.get("/api/v1/hq/summary?from=2025-09-01&to=2025-11-30", headers=boss).json  # loose + month + loose
     assert longer["branches"] == days["branches"]
+
+
+def test_complaints_name_their_sub_service(hq: FlaskClient, branch) -> None:  # noqa: ANN001
+    """Issue 24: HQ's complaints said the sub-service's code ("PR1"); they carry its branch's name for it."""
+    boss = login(hq, "boss", "9999")
+    said = hq.get(f"/api/v1/hq/complaints?from={DAY}&to={DAY}", headers=boss).json["complaints"]
+    assert said and all(c["comment"] == "مدارک را زودتر بگویید" for c in said)
+    for c in said:
+        assert c["service_name"] == branch.service(c["service"]).name.model_dump()

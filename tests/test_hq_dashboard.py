@@ -71,6 +71,11 @@ def test_national_view_ranks_provinces_and_drills_down(browser, hq_url: str) -> 
     assert sorted(page.locator("#bars .name").all_inner_texts()) == ["شرق", "شمال", "مرکزی"]
     page.select_option("#figure", "visitors_per_window_hour")  # from the counters' open and close events
     assert "–" not in page.locator("#bars .val").all_inner_texts()
+    # issue 24: the printed wait's figures come from /hq/promises; the simulated branches' logs keep no
+    # printed ranges, so every region shows none ("–"), never a made-up 0
+    page.select_option("#figure", "inside_pct")
+    assert set(page.locator("#bars .val").all_inner_texts()) == {"–"}
+    assert page.evaluate("data.summary.provinces.every((p) => 'inside_pct' in p)")
     page.select_option("#figure", "mean_wait_min")
     page.screenshot(path=str(docs_dir() / "hq-province.png"), full_page=True)
     page.locator("#crumbs button").first.click()

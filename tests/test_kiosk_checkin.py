@@ -5,6 +5,7 @@ and the hub then calls it in its place. Also the screen's model without a window
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,8 @@ from kiosk_support import (
 from navbat.foundation.hub_client import HubRefused, HubUnreachable
 from navbat.foundation.persian import digits
 from navbat.kiosk.checkin import CheckIn, code_of
+from navbat.printer.layout import preview_png
+from navbat.printer.slip import TicketSlip
 from remote_support import Live
 
 DOCS = docs_dir()
@@ -59,9 +62,10 @@ def test_check_in_at_the_kiosk_window(live: Live, tmp_path: Path, lang: str) -> 
     turn = live.join("09121110009", "PR1").json()  # a lettered number: "A-002"
     live.walk_in("w1")
     shot = DOCS / f"kiosk-checkin-{lang}.png"
+    paper = tmp_path / "paper"
     out = run_kiosk(["-m", "navbat.kiosk.checkin_pilot", "--hub", live.url, f"--token={live.app.config['KIOSK_TOKEN']}",
                      "--typo", "ZZZZ2222", "--scan", f"{live.url}/t/{turn['tracking_code']}?lang=fa",
-                     "--screenshot", str(shot), "--lang", lang], tmp_path)
+                     "--screenshot", str(shot), "--lang", lang, "--print-to", str(paper)], tmp_path)
     lines = [line for line in out.stdout.splitlines() if line.startswith("{")]
     assert lines, (out.returncode, out.stdout[-2000:], out.stderr[-3000:])
     log = json.loads(lines[-1])
@@ -73,7 +77,7 @@ def test_check_in_at_the_kiosk_window(live: Live, tmp_path: Path, lang: str) -> 
     checked_in = log["messages"][1]
     if lang == "fa":
         assert "حضور شما ثبت شد" in checked_in
-        assert checked_in.index(digits(turn["number"], "fa")) < checked_in.index("۱ نفر پیش از شما")
+        assert checked_in.index(digits(turn["number"], "fa")) < checked_in.index("۱ نفر جلوتر از شما")
     else:
         assert f"number {turn['number']}. 1 person ahead of you." in checked_in
     # the speaker on the check-in screen: how to type a code, what went wrong, the number checked in
@@ -82,6 +86,15 @@ def test_check_in_at_the_kiosk_window(live: Live, tmp_path: Path, lang: str) -> 
     assert log["spoken"][2][1] == f"letter-{letter}" and log["spoken"][2][-1] == "guide-checked-in-after"
     assert log["overflow"] == []
     assert shot.exists()
+    # issue 24: the checked-in turn gets its slip, marked as a remote turn, and the screen says to take it
+    assert log["printed"] is True
+    assert log["messages"][2].startswith(checked_in)
+    assert log["messages"][2].endswith("لطفاً برگه نوبت خود را بردارید." if lang == "fa" else
+                                       "Please take your printed ticket.")
+    with sqlite3.connect(paper / "queue.sqlite") as db:
+        slip = json.loads(db.execute("SELECT slip FROM jobs").fetchone()[0])
+    assert slip["channel"] == "remote" and slip["number"] == turn["number"] and slip["lang"] == lang
+    preview_png(TicketSlip.from_json(slip), 80).save(DOCS / f"slip-checkin-remote-{lang}.png")
     # checked in: the hub calls it before the walk-in who came after it
     clerk = live.login("clerk1", 1)
     live.post("/counters/1/open", headers=clerk)
@@ -103,9 +116,9 @@ def test_the_checked_in_sentence_keeps_its_number_before_the_people_ahead(number
     assert en.index(f"number {number}.") < en.index("1 person ahead of you")
     fa = model.message("fa")
     shown_number = digits(number, "fa")
-    assert fa.index(shown_number) < fa.index("۱ نفر پیش از شما")  # logical order
+    assert fa.index(shown_number) < fa.index("۱ نفر جلوتر از شما")  # logical order
     drawn = shape(fa)  # visual order, drawn left to right: what is read first stands on the right
-    says_number, says_ahead = shape(f"شماره {shown_number}"), shape("۱ نفر پیش از شما")
+    says_number, says_ahead = shape(f"شماره {shown_number}"), shape("۱ نفر جلوتر از شما")
     assert says_number in drawn and says_ahead in drawn  # each number beside its own words
     assert drawn.index(says_ahead) < drawn.index(says_number)  # and read after the ticket's number
     assert "\u200f" not in drawn  # the mark steers the order; no font is asked to draw it

@@ -6,18 +6,23 @@ renamed at the hub), the paper still agrees with the screen.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sqlite3
 from pathlib import Path
 
+import pytest
 import yaml
+from appointments_support import TEHRAN, Live, _live
+from conftest import docs_dir
 from navbat.foundation.config import DEFAULT_CONFIG, Branch, load_config
 from navbat.foundation.hub_client import HubClient
+from navbat.kiosk.checkin import CheckIn
 from navbat.kiosk.printing import KioskPrinter
 from navbat.kiosk.viewmodel import KioskModel
 from navbat.printer.demo import hub_ticket
-from navbat.printer.layout import ticket_bytes
-from navbat.printer.slip import slip_from_ticket
+from navbat.printer.layout import preview_png, ticket_bytes
+from navbat.printer.slip import TicketSlip, slip_from_ticket
 
 HUB = "http://127.0.0.1:8080"
 KIOSKS_NAME = {"fa": "نام قدیمی در فایل کیوسک", "en": "Old name in the kiosk's file"}
@@ -90,3 +95,34 @@ def test_a_visit_prints_the_names_the_hub_sent(branch, live_hub, tmp_path) -> No
     assert queued_slip(tmp_path)["service_name"]["en"] == "Contract clearance certificate"
     paper = (tmp_path / "tickets" / f"{ticket['number']}.bin").read_bytes()
     assert paper == ticket_bytes(slip_from_ticket(ticket, hub.url, "en"), printer.cfg.width_mm, printer.cfg.profile)
+
+
+@pytest.fixture
+def booking_hub(branch: Branch, tmp_path: Path):  # noqa: ANN201
+    yield from _live(branch, tmp_path, dt.datetime(2026, 11, 28, 7, 0, tzinfo=TEHRAN),
+                     slot_minutes=60, shares={"PR2": 0.9})
+
+
+def test_a_booking_checked_in_at_the_kiosk_prints_its_slip(booking_hub: Live, tmp_path: Path) -> None:
+    booking_hub.clock.now = dt.datetime(2026, 11, 28, 7, 20, tzinfo=TEHRAN)
+    booking = booking_hub.book("09128888888", "07:30").json()
+    hub = HubClient(booking_hub.url, booking_hub.app.config["KIOSK_TOKEN"])
+    model = CheckIn(hub)
+    model.type(booking["code"])
+    model.finish(model.request(model.begin()))
+    assert model.ticket is not None, model.problem
+    printer = file_printer(load_config(), tmp_path, hub.url, retry_first=0.2)
+    try:
+        outcome = printer.print_ticket(model.ticket, "fa")
+    finally:
+        printer.stop()
+    assert outcome.printed
+    model.print_done(model.ticket, outcome.printed)
+    assert model.message("fa").endswith("لطفاً برگه نوبت خود را بردارید.")
+    slip = queued_slip(tmp_path)
+    assert slip["channel"] == "appointment" and slip["booked_at"] == "07:30"
+    assert slip["number"] == model.ticket["number"] and slip["tracking_code"] == model.ticket["tracking_code"]
+    assert (tmp_path / "tickets" / f"{model.ticket['number']}.bin").stat().st_size > 500
+    shot = docs_dir() / "slip-checkin-appointment-fa.png"
+    preview_png(TicketSlip.from_json(slip), 80).save(shot)
+    assert shot.stat().st_size > 0

@@ -38,7 +38,7 @@ def test_wrap_keeps_the_first_words_on_the_first_line() -> None:
 def test_counts_in_both_languages() -> None:
     assert text.waiting_count(0, "fa") == "کسی در انتظار نیست"
     assert text.waiting_count(1, "en") == "1 person waiting"
-    assert text.people_ahead(12, "fa") == "۱۲ نفر پیش از شما"
+    assert text.people_ahead(12, "fa") == "۱۲ نفر جلوتر از شما"
 
 
 def test_opening_text_is_jalali_with_persian_digits() -> None:

@@ -44,7 +44,7 @@ def test_open_overdue_and_answered_in_persian(desk: Desk) -> None:
     assert r.status_code == 200
     html = text(desk, code)
     assert 'data-request="answered"' in html and "سوابق در یک حساب ادغام شد" in html
-    assert "تاریخ پاسخ: ۱۵ اردیبهشت ۱۴۰۵ ۱۲:۰۰" in html
+    assert "تاریخ پاسخ: ۱۵ اردیبهشت ۱۴۰۵، ساعت ۱۲:۰۰" in html
 
 
 @pytest.mark.browser

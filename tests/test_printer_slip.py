@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 from navbat.foundation.config import load_config
-from navbat.printer.layout import Paper, people_line, ticket_blocks, ticket_bytes, wait_line
+from navbat.printer.layout import Paper, channel_line, issued_line, people_line, ticket_blocks, ticket_bytes, wait_line
 from navbat.printer.paper import Raster
 from navbat.printer.slip import SlipError, TicketSlip, slip_from_ticket
 
@@ -117,3 +117,30 @@ def test_slip_from_the_hubs_own_answer(actions, branch, tmp_path):
     assert slip2.wait_high == second.json["estimated_wait"]["high"]
     for s in (slip, slip2):
         assert len(ticket_bytes(s, 80)) < 10_000
+
+
+# issue 24: the slip printed at check-in is the walk-in's, marked with how the turn was taken; its date
+# and time stay two phrases (in a right-to-left line they ran together as "۰۸:۳۱۱۴۰۵")
+def test_the_channel_comes_from_the_hubs_marks() -> None:
+    walk_in = slip_from_ticket(ticket(), HUB)
+    remote = slip_from_ticket(ticket(remote={"checked_in": True, "checked_in_at": "2026-11-22T06:00:00Z"}), HUB)
+    booked = slip_from_ticket(ticket(appointment={"code": "AB23CD45", "date": "2026-11-22", "start": "09:30"}), HUB)
+    assert (walk_in.channel, remote.channel, booked.channel) == ("walk_in", "remote", "appointment")
+    assert channel_line(walk_in) is None
+    assert channel_line(remote) == "نوبت از راه دور، حضور ثبت‌شده"
+    assert channel_line(booked) == "وقت قبلی ساعت ۰۹:۳۰، حضور ثبت‌شده"
+    en = slip_from_ticket(ticket(appointment={"code": "AB23CD45", "date": "2026-11-22", "start": "09:30"}), HUB, "en")
+    assert channel_line(en) == "Appointment at 09:30, checked in"
+    # the same layout as a walk-in's, with the mark (a line and a rule) added
+    paper = Paper.of(80, "TM-T88V")
+    plain, marked = ticket_blocks(walk_in, paper), ticket_blocks(remote, paper)
+    assert len(marked) == len(plain) + 3
+    assert sum(isinstance(b, Raster) for b in marked) == sum(isinstance(b, Raster) for b in plain) + 1
+
+
+def test_the_date_and_the_time_are_two_phrases() -> None:
+    slip = slip_from_ticket(ticket(issued_at="2026-11-22T05:01:00Z"), HUB)
+    assert issued_line(slip) == "زمان صدور: ۱ آذر ۱۴۰۵، ساعت ۰۸:۳۱"
+    assert "۱۴۰۵ ۰۸" not in issued_line(slip)  # the year and the hour never stand side by side
+    assert issued_line(slip_from_ticket(ticket(issued_at="2026-11-22T05:01:00Z"), HUB, "en")) == \
+        "Issued: 2026-11-22, at 08:31"

@@ -34,7 +34,7 @@ async function api(path, body) {
 }
 
 const FIGURES = {visitors: [0, false], visitors_per_window_hour: [1, false], mean_wait_min: [1, false], sla_pct: [0, true], complaints: [0, false],
-                 satisfaction_pct: [0, true]}; // [decimals, lowest first]
+                 satisfaction_pct: [0, true], inside_pct: [0, true], mean_error: [1, false]}; // [decimals, lowest first]
 const state = {province: null, region: null, branch: null};
 let data = {summary: null, branches: [], complaints: []};
 
@@ -47,13 +47,18 @@ function combine(rows) {
   return {visitors: sum("visitors"), served: sum("served"), complaints: sum("complaints"),
           visitors_per_window_hour: hours ? sum("visitors") / hours : null,
           mean_wait_min: weighted("mean_wait_min", "called"), sla_pct: weighted("sla_pct", "judged"),
-          satisfaction_pct: weighted("satisfaction_pct", "ratings")};
+          satisfaction_pct: weighted("satisfaction_pct", "ratings"),
+          // issue 24: the printed wait, how often it held (/hq/promises)
+          inside_pct: weighted("inside_pct", "promises_judged"), mean_error: weighted("mean_error", "promises_judged")};
 }
 
 // the hub's release from its last batch (issue 22): which branches an upgrade has not reached yet
 const release = (b) => (b.version ? ` · navbat ${b.version}` : "");
 
 // a branch as people know it: by its name, not its id (issue 24)
+// a complaint's sub-service by its branch's name for it (the code only if the branch sent no name)
+const serviceName = (c) => (c.service_name && (c.service_name[N.lang] || c.service_name.en)) || c.service || "";
+
 function branchName(id) {
   const b = data.branches.find((x) => x.branch === id);
   return b && b.name ? b.name[N.lang] || b.name.en || id : id;
@@ -76,10 +81,19 @@ async function load() {
       api("/complaints?" + period()), api("/submissions?month=" + $("late").dataset.month)]);
     data = {summary, branches: branches.branches, several: branches.phones_at_several_branches,
             complaints: complaints.complaints, reports};
+    promised(await api("/promises?" + period()));
     render();
   } catch (err) {
     if (err.status !== 401) $("bars").replaceChildren(el("p", {class: "error"}, t("Could not load: {error}", {error: err.message})));
   }
+}
+
+// the printed wait's figures (issue 24) joined onto the summary's rows, by province and by branch
+function promised(p) {
+  const put = (row, f) => Object.assign(row, {inside_pct: f ? f.inside_pct : null, mean_error: f ? f.mean_error : null,
+    promises_judged: f ? f.judged : 0});
+  for (const row of data.summary.provinces) put(row, p.provinces.find((x) => x.key === row.province));
+  for (const row of data.summary.branches) put(row, p.branches.find((x) => x.key === row.branch));
 }
 
 function groups() {
@@ -153,7 +167,7 @@ function render() {
     (data.reports.overdue ? " · " + t("late") : ""))));
   const said = data.complaints.filter((c) => !state.province || c.province === state.province);
   $("complaints").replaceChildren(...(said.length ? said.slice(0, 12).map((c) => el("li", {}, c.comment,
-    el("small", {}, `${branchName(c.branch)} · ${c.service || ""} · ${digits(c.score)}/۵`))) : [el("li", {class: "muted"}, t("No complaints with comments"))]));
+    el("small", {}, `${branchName(c.branch)} · ${serviceName(c)} · ${digits(c.score)}/۵`))) : [el("li", {class: "muted"}, t("No complaints with comments"))]));
 }
 
 function crumbs() {

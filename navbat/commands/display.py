@@ -21,6 +21,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--display", metavar="NAME", help="this wall's name in the branch file (displays[].name): "
                    "arrows to the counters from its directions; without it, no arrows")
     p.add_argument("--fullscreen", action="store_true")
+    p.add_argument("--size", default="1280x800", metavar="WxH",
+                   help="the window's size without --fullscreen (default 1280x800)")
     p.add_argument("--lang", choices=("fa", "en"), default="fa", help="screen language (default fa)")
     p.add_argument("--voice", default="fa", help="announcement languages in order, e.g. fa or fa,en; 'none' "
                    "for silence (default fa)")
@@ -58,14 +60,22 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"navbat display: {exc}", file=sys.stderr)
         return 2
+    try:
+        width, height = (int(part) for part in args.size.lower().split("x"))
+        if not (320 <= width <= 7680 and 240 <= height <= 4320):
+            raise ValueError
+    except ValueError:
+        print(f"navbat display: --size takes WIDTHxHEIGHT in pixels, e.g. 1920x1080; not {args.size!r}",
+              file=sys.stderr)
+        return 2
     os.environ.setdefault("KIVY_NO_ARGS", "1")
     from kivy.config import Config
 
     if args.fullscreen:
         Config.set("graphics", "fullscreen", "auto")
     else:
-        Config.set("graphics", "width", "1280")
-        Config.set("graphics", "height", "800")
+        Config.set("graphics", "width", str(width))
+        Config.set("graphics", "height", str(height))
     from navbat.counter_display.announce import FilePlayer, KivyPlayer, SilentPlayer
     from navbat.counter_display.app import run as run_app
 

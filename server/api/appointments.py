@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, Response, g, jsonify, request
-from navbat.server import appointment_shares, appointments, verify, views
+from navbat.server import appointment_shares, appointments, promises, verify, views
 from navbat.server.api.common import json_body, require
 from navbat.server.hub import current
 
@@ -46,7 +46,9 @@ def cancel(code: str) -> Response:
 def check_in(code: str) -> tuple[Response, int]:
     hub = current()
     row, created = appointments.check_in(hub, code, g.who.name)
-    return jsonify(views.visitor_ticket(hub, row)), 201 if created else 200
+    shown = views.visitor_ticket(hub, row)
+    promises.keep(hub, shown, g.who.name)  # the range on its check-in slip (issue 24), kept once
+    return jsonify(shown), 201 if created else 200
 
 
 @bp.get("/appointments/today")

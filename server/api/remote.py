@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import Blueprint, Response, g, jsonify, request
-from navbat.server import budgets, remote, remote_settings, sms, verify, views
+from navbat.server import budgets, promises, remote, remote_settings, sms, verify, views
 from navbat.server.api.common import json_body, require
 from navbat.server.hub import current
 from navbat.server.refusals import Invalid
@@ -40,7 +40,9 @@ def join() -> tuple[Response, int]:
 def check_in(code: str) -> Response:
     hub = current()
     row, _ = remote.check_in(hub, code.strip().upper(), g.who.name)
-    return jsonify(views.visitor_ticket(hub, row))
+    shown = views.visitor_ticket(hub, row)
+    promises.keep(hub, shown, g.who.name)  # the range on its check-in slip (issue 24), kept once
+    return jsonify(shown)
 
 
 @bp.get("/remote/settings")

@@ -7,7 +7,7 @@ a retry with an Idempotency-Key already used costs nothing (issue 23)."""
 from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
-from navbat.server import budgets, views
+from navbat.server import budgets, promises, views
 from navbat.server.api.common import json_body, require
 from navbat.server.hub import Hub, current
 from navbat.server.refusals import Invalid
@@ -31,7 +31,10 @@ def issue() -> tuple[Response, int]:
         budgets.take_kiosk_ticket(buckets, hub.branch.budgets, g.who.name, hub.clock())
     row, created = hub.floor.issue_ticket(service, priority, key, g.who.name)
     # The view (with its estimate) is built after the write: replays never hold the write lock.
-    return jsonify(views.visitor_ticket(hub, row)), 201 if created else 200
+    shown = views.visitor_ticket(hub, row)
+    if created:
+        promises.keep(hub, shown, g.who.name)  # the range on the slip, measured when it is called (issue 24)
+    return jsonify(shown), 201 if created else 200
 
 
 def _replay(hub: Hub, key: str) -> bool:

@@ -142,7 +142,8 @@ def confirm():  # noqa: ANN201
         # its code just proved the phone: show it the booking it holds (one whose answer it may have
         # lost, say when HQ's relay timed out), rather than only "you already have one"
         if exc.code == "booking_exists" and (held := appointments.open_booking(hub, phone)):
-            return redirect(url_for("book.booking", code=held, lang=_lang()), 303)
+            # and say why: the visitor asked for a new time and sees the old one (issue 24)
+            return redirect(url_for("book.booking", code=held, lang=_lang(), held=1), 303)
         slots, _ = _slots(f["service"], f["date"])
         if isinstance(limit := exc, TooMany):  # the one 429 (server.errors), on this page
             return too_many(limit, _lang(), lambda _: _page("choose", **f, slots=slots, error=limit,
@@ -164,7 +165,8 @@ def booking(code: str):  # noqa: ANN201
     window = (due - dt.timedelta(minutes=cfg.check_in_before_minutes)).strftime("%H:%M"), \
         (due + dt.timedelta(minutes=cfg.check_in_after_minutes)).strftime("%H:%M")
     return _page("booking", b=row, service=hub.branch.service(row["service"]), day=format_date(due, _lang()),
-                 window=window, error=Refused(e, e) if (e := request.args.get("error", "")[:40]) else None)
+                 window=window, error=Refused(e, e) if (e := request.args.get("error", "")[:40]) else None,
+                 held=request.args.get("held") == "1")
 
 
 @bp.post("/book/<code>/<any(cancel, move):action>")

@@ -34,6 +34,8 @@ JS_STRINGS = (
     "Requests opened", "Answered", "Answered on time", "Mean working days to answer",  # issue 16 (F3)
     # issue 24: the reports' refusals in the head's words, not the API's English
     "Give a Jalali month such as 1404-07, or a Jalali day such as 1404-07-13.",
+    # issue 24: how often the printed wait held
+    "Promised", "Judged", "Called inside the printed range", "Mean error of the estimate",
 )
 
 

@@ -124,6 +124,7 @@ class Report:
     daily: list[dict[str, Any]] = field(default_factory=list)  # per branch day of the period
     requests: dict[str, Any] = field(default_factory=dict)  # answered later: on time, days to answer (F3)
     channels: list[Row] = field(default_factory=list)  # walk-in, remote, appointment (reports/channels.py)
+    promises: list[dict[str, Any]] = field(default_factory=list)  # the printed range held? (reports/promises.py)
 
     def as_dict(self) -> dict[str, Any]:
         return {"period": {"kind": self.period.kind, "label": self.period.label, "title": self.period.title(),
@@ -132,7 +133,8 @@ class Report:
                 "services": [r.as_dict() for r in self.services], "units": [r.as_dict() for r in self.units],
                 "total": self.total.as_dict(), "counters": [r.as_dict() for r in self.counters],
                 "clerks": [r.as_dict() for r in self.clerks], "hourly": self.hourly, "daily": self.daily,
-                "requests": self.requests, "channels": [r.as_dict() for r in self.channels]}
+                "requests": self.requests, "channels": [r.as_dict() for r in self.channels],
+                "promises": self.promises}
 
 
 def build_report(db: sqlite_utils.Database, branch: Branch, period: Period) -> Report:
@@ -148,6 +150,9 @@ def build_report(db: sqlite_utils.Database, branch: Branch, period: Period) -> R
 
     targets = {s.code: s.target_wait_minutes for s in branch.services}
     report.channels = channel_rows(visits.values(), channels_of(db, start, end), targets, as_of)
+    from navbat.server.reports.promises import promise_rows, promises_of
+
+    report.promises = promise_rows(visits.values(), promises_of(db, start, end), branch, as_of)
     names = dict(db.execute("SELECT username, display_name FROM users WHERE display_name IS NOT NULL")
                  ) if db.execute("SELECT 1 FROM sqlite_master WHERE name='users'").fetchone() else {}
     for row in report.clerks:  # a clerk by the name the branch gave them, not their login (issue 24)

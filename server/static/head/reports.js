@@ -84,7 +84,14 @@ function render(r) {
     const rows = r.requests.services.map((x) => ({...x, key: x.code, label: names[x.code] || {en: x.code}}));
     table("t-requests", "Sub-service", rows, r.requests.total, REQUEST_COLS, true);
   }
+  if (r.promises) { // issue 24: the printed range, called inside it? (server/reports/promises.py)
+    const rows = r.promises.filter((x) => x.key !== "total");
+    table("t-promises", "Sub-service", rows, r.promises.find((x) => x.key === "total"), PROMISE_COLS, true);
+  }
 }
+
+const PROMISE_COLS = [["promised", "Promised"], ["judged", "Judged"],
+  ["inside_pct", "Called inside the printed range", 0, PCT], ["mean_error", "Mean error of the estimate", 1]];
 
 const REQUEST_COLS = [["opened", "Requests opened"], ["answered", "Answered"],
   ["on_time_pct", "Answered on time", 0, PCT], ["mean_days_to_answer", "Mean working days to answer", 1]];

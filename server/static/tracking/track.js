@@ -4,6 +4,7 @@
 // page on every call would be hundreds of requests a second. No reload, so a screen
 // reader keeps its place. Called: a tone and a vibration, where the browser lets the page.
 // A refused stream (503: too many anonymous ones) falls back to reading every 20 s.
+// While the hub cannot be reached the page says so, in place of "this page follows your turn".
 "use strict";
 (function () {
   const body = document.body;
@@ -14,17 +15,25 @@
   const LIVE_STATES = ["waiting", "called", "serving", "remote"];
   const OTHERS_MS = 10000, POLL_MS = 20000, RETRY_MS = 30000;
   const stateOf = (root) => { const s = root.querySelector("[data-state]"); return s ? s.dataset.state : null; };
-  const S = { state: stateOf(live), updates: 0, alerts: 0, source: null, following: true,
+  const S = { state: stateOf(live), updates: 0, alerts: 0, source: null, following: true, online: true,
     comeNow: !!live.querySelector("[data-come-now]") };
+  const followNote = document.getElementById("follow-note"), lostNote = document.getElementById("lost-note");
   window.navbatTrack = S; // for tests
   let audio = null, othersTimer = null, pollTimer = null;
+
+  function reached(ok) {
+    S.online = ok;
+    if (followNote) followNote.hidden = !ok || !S.following;
+    if (lostNote) lostNote.hidden = ok || !S.following;
+  }
 
   async function update() {
     let r;
     try {
       r = await fetch(liveUrl + "?lang=" + lang, { cache: "no-store" });
-    } catch (e) { return; }
-    if (!r.ok) return;
+    } catch (e) { reached(false); return; }
+    if (!r.ok) { reached(r.status < 500); return; }
+    reached(true);
     const part = new DOMParser().parseFromString(await r.text(), "text/html").body;
     const next = stateOf(part);
     const comeNow = !!part.querySelector("[data-come-now]"); // a remote turn told to come now (issue 18 A)
@@ -69,7 +78,7 @@
     S.following = false;
     if (S.source) S.source.close();
     clearInterval(pollTimer);
-    for (const id of ["sound", "follow-note"]) { const el = document.getElementById(id); if (el) el.hidden = true; }
+    for (const id of ["sound", "follow-note", "lost-note"]) { const el = document.getElementById(id); if (el) el.hidden = true; }
   }
 
   function follow() {
@@ -84,6 +93,7 @@
     }
     source.onopen = () => { clearInterval(pollTimer); pollTimer = null; update(); }; // catch up after a gap
     source.onerror = () => {
+      if (S.following) update(); // the stream broke: is the hub still there? (says so if not)
       if (source.readyState !== 2 || !S.following) return; // EventSource retries by itself unless refused
       if (!pollTimer) pollTimer = setInterval(update, POLL_MS);
       setTimeout(() => { if (S.following && S.source === source) follow(); }, RETRY_MS);

@@ -1,0 +1,100 @@
+"""One scenario followed across the visitor's surfaces (issue 24): a walk-in, a priority visitor, a
+remote turn checked in and an appointment checked in, all for one sub-service, on a real hub. At one
+moment each ticket's number and people ahead are said alike by the API, the kiosk's screen, the
+printed slip and the phone page, in the same words; once called, the wall's view-model, the counter's
+API and the phone page name the same number and counter."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import requests
+from conftest import PINS, HandClock, make_app, serve_in_thread
+from navbat.counter_display.viewmodel import WallModel
+from navbat.foundation.appointments import Appointments
+from navbat.foundation.config import Branch
+from navbat.foundation.persian import digits
+from navbat.kiosk import views as kiosk_views
+from navbat.printer.layout import people_line
+from navbat.printer.slip import slip_from_ticket
+from sms_support import code_from, read_log
+
+TEHRAN = ZoneInfo("Asia/Tehran")
+SERVICE = "PR2"
+
+
+@dataclass
+class Hub:
+    url: str
+    log: Path
+    clock: HandClock
+    app: object
+
+    def post(self, path: str, body: dict | None = None, headers: dict | None = None) -> requests.Response:
+        return requests.post(f"{self.url}/api/v1{path}", json=body or {}, headers=headers or {}, timeout=10)
+
+    def sms_code(self, phone: str) -> str:
+        assert self.post("/remote/verify", {"phone": phone}).status_code == 202
+        return code_from([m for m in read_log(self.log) if m["to"] == phone][-1])
+
+
+@pytest.fixture
+def hub(branch: Branch, tmp_path: Path) -> Iterator[Hub]:
+    cfg = Appointments(share=0.2, booking_hours="06:00-22:00", slot_minutes=60, shares={SERVICE: 0.9})
+    clock = HandClock(dt.datetime(2026, 11, 28, 7, 20, tzinfo=TEHRAN))  # a Saturday; a 07:30 slot checks in now
+    app = make_app(branch.model_copy(update={"appointments": cfg}), tmp_path / "hub.sqlite",
+                   SMS_LOG=str(tmp_path / "sms.log"), CLOCK=clock)
+    url, stop = serve_in_thread(app)
+    yield Hub(url, tmp_path / "sms.log", clock, app)
+    stop()
+
+
+def test_every_surface_says_the_same_number_and_people_ahead(hub: Hub) -> None:
+    kiosk = {"Authorization": f"Bearer {hub.app.config['KIOSK_TOKEN']}"}
+    clerk = {"Authorization": "Bearer " + hub.post("/login", {"username": "clerk1", "pin": PINS["clerk1"],
+                                                             "counter": 1}).json()["token"]}
+    assert hub.post("/counters/1/open", headers=clerk).status_code == 200
+    tickets = {}
+    tickets["walk-in"] = hub.post("/tickets", {"service": SERVICE}, {**kiosk, "Idempotency-Key": "w"}).json()
+    tickets["priority"] = hub.post("/tickets", {"service": SERVICE, "priority": "elderly"},
+                                   {**kiosk, "Idempotency-Key": "p"}).json()
+    phone = "09121230001"
+    turn = hub.post("/remote/tickets", {"service": SERVICE, "phone": phone, "code": hub.sms_code(phone)}).json()
+    tickets["remote"] = hub.post(f"/tickets/{turn['tracking_code']}/check-in", headers=kiosk).json()
+    hub.clock.advance(seconds=61)
+    booker = "09121230002"
+    booking = requests.post(f"{hub.url}/api/v1/appointments", json={
+        "service": SERVICE, "date": "2026-11-28", "start": "07:30", "phone": booker, "code": hub.sms_code(booker)},
+        timeout=10).json()
+    tickets["appointment"] = hub.post(f"/appointments/{booking['code']}/check-in", headers=kiosk).json()
+
+    seen = {}
+    for kind, answer in tickets.items():  # one moment: nothing changes on the floor in this loop
+        code = answer["tracking_code"]
+        api = requests.get(f"{hub.url}/api/v1/tickets/{code}", timeout=10).json()
+        number, ahead = api["number"], api["people_ahead"]
+        seen[kind] = (number, ahead)
+        said = kiosk_views.ticket_view(api, True, "fa")  # the kiosk's ticket screen
+        slip = slip_from_ticket(api, hub.url, "fa")  # the paper
+        page = requests.get(f"{hub.url}/t/{code}", timeout=10).text  # the phone
+        assert said.number == digits(number, "fa") == digits(slip.number, "fa"), kind
+        assert said.ahead == people_line(slip), (kind, said.ahead, people_line(slip))  # same words
+        assert said.ahead in page and digits(number, "fa") in page, (kind, said.ahead)
+    assert len({n for n, _ in seen.values()}) == 4  # four tickets, four numbers
+    assert sorted(a for _, a in seen.values()) == [0, 1, 2, 3]  # one line, one count: no two say the same place
+
+    first = hub.post("/counters/1/next", headers=clerk).json()
+    wall = WallModel("fa")
+    wall.load_calls(requests.get(f"{hub.url}/api/v1/calls?limit=8", timeout=10).json()["calls"])
+    counter = requests.get(f"{hub.url}/api/v1/counters/1", headers=clerk, timeout=10).json()
+    called = next(kind for kind, (n, _) in seen.items() if n == first["number"])
+    assert seen[called][1] == 0  # the one with nobody ahead is the one called
+    assert wall.view().number == digits(first["number"], "fa")
+    assert counter["current_ticket"]["number"] == first["number"]
+    page = requests.get(f"{hub.url}/t/{tickets[called]['tracking_code']}", timeout=10).text
+    assert "باجه ۱" in page
