@@ -29,6 +29,7 @@ TICKET_TRANSFERRED = "ticket.transferred"
 TICKET_CANCELLED = "ticket.cancelled"
 TICKET_CHECKED_IN = "ticket.checked_in"  # a remote turn at the branch
 TICKET_PASSED_OVER = "ticket.passed_over"  # a remote turn at the front, not checked in
+TICKET_PROMISED = "ticket.promised"  # the wait range its holder was shown, once (issue 24)
 COUNTER_CHANGED = "counter.changed"
 REQUEST_OPENED = "request.opened"
 REQUEST_ANSWERED = "request.answered"
@@ -160,6 +161,18 @@ class TicketCheckedIn(Fact, type=TICKET_CHECKED_IN):
     ticket: int
     number: str
     service: str
+
+
+@dataclass(frozen=True)
+class TicketPromised(Fact, type=TICKET_PROMISED):
+    """The range printed on the slip (or shown at check-in), kept to say how often it held."""
+
+    ticket: int
+    service: str
+    low: float
+    high: float
+    minutes: float | None
+    note: str | None  # the ticket's wait_note when it was shown
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from navbat.server.reports.promises import PROMISED, Promise, Verdict, summary, verdicts
+from navbat.foundation import event_types as E
+from navbat.server.reports.promises import Promise, Verdict, summary, verdicts
 from navbat.server.reports.visits import fold
 from psycopg import Connection
 
@@ -43,9 +44,9 @@ def figures(conn: Connection, start: dt.date, end: dt.date, province: str | None
         as_of = min(now, dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), zone))
         promises = {e["ticket_id"]: Promise(dt.datetime.fromisoformat(e["at"]), e["low"], e["high"],
                                             e["minutes"] if e["minutes"] is not None else (e["low"] + e["high"]) / 2)
-                    for e in reversed(events) if e["type"] == PROMISED and e["low"] is not None}
+                    for e in reversed(events) if e["type"] == E.TICKET_PROMISED and e["low"] is not None}
         visits = fold((e["at"], e["type"], e["ticket_id"], e["counter"], e["clerk"], e["service"], e["outcome"],
-                       e["priority"]) for e in events if e["type"] != PROMISED)
+                       e["priority"]) for e in events if e["type"] != E.TICKET_PROMISED)
         judged, made = verdicts(visits.values(), promises, as_of)
         if not made:
             continue

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from navbat.foundation import event_types as E
 from navbat.server.hub import Hub
-
-PROMISED = "ticket.promised"
 
 
 def keep(hub: Hub, shown: dict[str, Any], actor: str) -> bool:
@@ -22,9 +21,9 @@ def keep(hub: Hub, shown: dict[str, Any], actor: str) -> bool:
     if shown.get("state") != "waiting" or not isinstance(est, dict) or est.get("low") is None:
         return False
     with hub.floor.write() as tx:
-        if tx.db.execute("SELECT 1 FROM events WHERE type=? AND ticket_id=?", [PROMISED, shown["id"]]).fetchone():
+        if tx.db.execute("SELECT 1 FROM events WHERE type=? AND ticket_id=?",
+                         [E.TICKET_PROMISED, shown["id"]]).fetchone():
             return False
-        tx.emit(PROMISED, {"ticket": shown["id"], "service": shown["service"], "low": est["low"],
-                           "high": est["high"], "minutes": est.get("minutes"), "note": shown.get("wait_note")},
-                actor=actor)
+        tx.emit(E.TicketPromised(shown["id"], shown["service"], est["low"], est["high"], est.get("minutes"),
+                                 shown.get("wait_note")), actor=actor)
     return True

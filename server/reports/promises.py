@@ -17,11 +17,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlite_utils
+from navbat.foundation import event_types as E
 from navbat.foundation.config import Branch
 from navbat.server.reports.visits import Visit
 from navbat.server.times import iso
-
-PROMISED = "ticket.promised"
 
 
 @dataclass(frozen=True)
@@ -36,7 +35,7 @@ def promises_of(db: sqlite_utils.Database, start: dt.datetime, end: dt.datetime)
     """Each ticket's promise, made in [start, end) (the first one, should a log hold two)."""
     rows = db.execute("SELECT ticket_id, at, json_extract(data, '$.low'), json_extract(data, '$.high'), "
                       "json_extract(data, '$.minutes') FROM events WHERE type = ? AND at >= ? AND at < ? "
-                      "ORDER BY id", [PROMISED, iso(start), iso(end)])
+                      "ORDER BY id", [E.TICKET_PROMISED, iso(start), iso(end)])
     out: dict[int, Promise] = {}
     for ticket, at, low, high, minutes in rows:
         if ticket not in out and low is not None and high is not None:

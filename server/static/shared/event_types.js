@@ -21,6 +21,7 @@ globalThis.EVENT_TYPES = Object.freeze({
   TICKET_ISSUED: "ticket.issued",
   TICKET_NO_SHOW: "ticket.no_show",
   TICKET_PASSED_OVER: "ticket.passed_over",
+  TICKET_PROMISED: "ticket.promised",
   TICKET_RECALLED: "ticket.recalled",
   TICKET_STARTED: "ticket.started",
   TICKET_TRANSFERRED: "ticket.transferred",
