@@ -44,7 +44,7 @@ def _seed(url: str) -> tuple[dt.date, dt.date]:
     from navbat.hq.accounts import add_branch, add_user
     from navbat.hq.ingest import ingest
     from navbat.hq.simulated import day_events, simulated_day
-    from navbat.server.shipping import profile
+    from navbat.server.hqlink.shipping import profile
 
     branch = load_config()
     first = dt.date(2025, 9, 23)

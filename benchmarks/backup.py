@@ -17,11 +17,11 @@ from pathlib import Path
 
 import yaml
 from navbat.foundation.config import DEFAULT_CONFIG, load_config  # noqa: E402
-from navbat.server.app import create_app  # noqa: E402
-from navbat.server.backup import backup, restore  # noqa: E402
-from navbat.server.db import open_db  # noqa: E402
-from navbat.server.dbcheck import check  # noqa: E402
+from navbat.server.floor.backup import backup, restore  # noqa: E402
+from navbat.server.floor.db import open_db  # noqa: E402
+from navbat.server.floor.dbcheck import check  # noqa: E402
 from navbat.server.hub import EXTENSION  # noqa: E402
+from navbat.server.web.app import create_app  # noqa: E402
 from seed_month import month_of_events, seed_events
 
 MONTHS = ("1404-05", "1404-06", "1404-07", "1404-08", "1404-09", "1404-10")

@@ -29,8 +29,8 @@ ROOT = Path(__file__).resolve().parent.parent
 from navbat.foundation import event_types as E  # noqa: E402
 from navbat.foundation.config import load_config  # noqa: E402
 from navbat.foundation.hub_events import EventStream, wait_until  # noqa: E402
-from navbat.server.auth import add_device, add_user  # noqa: E402
-from navbat.server.db import open_db  # noqa: E402
+from navbat.server.floor.db import open_db  # noqa: E402
+from navbat.server.web.auth import add_device, add_user  # noqa: E402
 
 TARGET_P99_MS = 200.0
 

@@ -31,10 +31,10 @@ from pathlib import Path
 
 import yaml
 from navbat.foundation.config import DEFAULT_CONFIG, load_config
-from navbat.server import dbcheck
-from navbat.server.app import create_app
-from navbat.server.db import open_db
+from navbat.server.floor import dbcheck
+from navbat.server.floor.db import open_db
 from navbat.server.hub import EXTENSION
+from navbat.server.web.app import create_app
 from seed_month import month_of_events, seed_events
 
 MONTHS = tuple(f"1403-{m:02d}" for m in range(11, 13)) + tuple(f"1404-{m:02d}" for m in range(1, 11))
@@ -93,7 +93,7 @@ def main() -> int:
     ap.add_argument("--day", type=int, default=30000, help="visits drawn over a month, of which the first day is kept")
     ap.add_argument("--keep", default=None, help="a folder to keep the built databases in (reruns skip building)")
     ap.add_argument("--before", default=None, metavar="dbcheck.py",
-                    help="also time this older server/dbcheck.py (git show REV:server/dbcheck.py > FILE)")
+                    help="also time this older server/floor/dbcheck.py (git show REV:server/floor/dbcheck.py > FILE)")
     args = ap.parse_args()
     raw = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
     keep = Path(args.keep) if args.keep else None

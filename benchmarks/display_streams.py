@@ -32,8 +32,8 @@ import requests
 from calling import ROOT, _up, free_port, loose_config, percentile, prepare
 from navbat.foundation.config import load_config
 from navbat.foundation.hub_events import wait_until
-from navbat.server.auth import add_device
-from navbat.server.db import open_db
+from navbat.server.floor.db import open_db
+from navbat.server.web.auth import add_device
 
 CALLED = re.compile(rb'event: ticket\.called\ndata: \{[^\n]*?"ticket": ?(\d+)')
 

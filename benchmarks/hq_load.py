@@ -43,7 +43,7 @@ from navbat.hq.months import refresh_month, split  # noqa: E402
 from navbat.hq.pgcluster import Cluster  # noqa: E402
 from navbat.hq.simulated import day_events, simulated_day  # noqa: E402
 from navbat.hq.store import migrate  # noqa: E402
-from navbat.server.shipping import profile  # noqa: E402
+from navbat.server.hqlink.shipping import profile  # noqa: E402
 
 # Provinces by population (millions, 2016 census, rounded): where the branches are.
 PROVINCES = {"تهران": 13.3, "خراسان رضوی": 6.4, "اصفهان": 5.1, "فارس": 4.9, "خوزستان": 4.7, "آذربایجان شرقی": 3.9,

@@ -39,9 +39,9 @@ from navbat.foundation.config import load_config
 from navbat.hq.accounts import add_branch, add_user
 from navbat.hq.pgcluster import Cluster
 from navbat.hq.store import migrate
-from navbat.server.app import create_app
-from navbat.server.relay import RelayClient
-from navbat.server.serve import HubServer
+from navbat.server.hqlink.relay import RelayClient
+from navbat.server.web.app import create_app
+from navbat.server.web.serve import HubServer
 
 BRANCH = "tehran-01"
 MUTE = "mute-01"
@@ -86,7 +86,7 @@ def _shipper(hq_url: str, branch_id: str, token: str, ms: list[float], failed: l
              stop: threading.Event) -> None:
     """A branch shipping a simulated day in batches of 20 events, one every 0.5 s."""
     from navbat.hq.simulated import day_events, simulated_day
-    from navbat.server.shipping import profile
+    from navbat.server.hqlink.shipping import profile
 
     config = load_config()
     events, _ = day_events(config, dt.date(2026, 11, 28), simulated_day(config, 150, hash(branch_id) % 1000), 1, 1, 1)

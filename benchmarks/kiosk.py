@@ -30,8 +30,8 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def start_hub(db: Path) -> tuple[str, str, object]:
     from navbat.foundation.config import load_config
-    from navbat.server.app import create_app
-    from navbat.server.auth import add_device
+    from navbat.server.web.app import create_app
+    from navbat.server.web.auth import add_device
     from waitress.server import create_server
 
     app = create_app({"BRANCH": load_config(), "DB_PATH": str(db), "IGNORE_HOURS": True})

@@ -29,10 +29,10 @@ from navbat.queueing.branch import counters_from_branch, rules_from_branch
 from navbat.queueing.figures import summarise
 from navbat.queueing.profiles import busy_day
 from navbat.queueing.simulate import DAY, draw_visitors, run_policy
-from navbat.server.app import create_app
-from navbat.server.auth import add_device, add_user
 from navbat.server.hub import EXTENSION
 from navbat.server.reports import build_report, parse_month
+from navbat.server.web.app import create_app
+from navbat.server.web.auth import add_device, add_user
 
 FIRST_DAY = dt.date(2026, 11, 22)  # 1 Azar 1405: a week inside one Jalali month (the report's period)
 MONTH = "1405-09"

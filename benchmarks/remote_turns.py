@@ -24,10 +24,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import requests
 from navbat.foundation.config import load_config  # noqa: E402
 from navbat.foundation.remote import Sms, SmsGateway  # noqa: E402
-from navbat.server import sms, verify  # noqa: E402
-from navbat.server.app import create_app  # noqa: E402
 from navbat.server.hub import EXTENSION  # noqa: E402
-from navbat.server.serve import HubServer  # noqa: E402
+from navbat.server.visitors import sms, verify  # noqa: E402
+from navbat.server.web.app import create_app  # noqa: E402
+from navbat.server.web.serve import HubServer  # noqa: E402
 
 
 def hanging_gateway(hang: float) -> ThreadingHTTPServer:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 from navbat.foundation.config import DEFAULT_CONFIG, load_config  # noqa: E402
-from navbat.server.db import open_db  # noqa: E402
+from navbat.server.floor.db import open_db  # noqa: E402
 from navbat.server.reports import build_report, parse_month  # noqa: E402
 from navbat.server.reports.export import to_csv, to_xlsx  # noqa: E402
 from seed_month import month_of_events, seed_events

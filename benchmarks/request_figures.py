@@ -19,7 +19,7 @@ from pathlib import Path
 import yaml
 from navbat.foundation import event_types as E
 from navbat.foundation.config import DEFAULT_CONFIG, load_config  # noqa: E402
-from navbat.server.db import open_db  # noqa: E402
+from navbat.server.floor.db import open_db  # noqa: E402
 from navbat.server.reports import build_report, parse_month  # noqa: E402
 from navbat.server.reports.requests import load_events, request_figures  # noqa: E402
 from seed_month import month_of_events, seed_events

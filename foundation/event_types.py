@@ -1,12 +1,12 @@
 """The floor's events: each type's name, defined once, and the facts it carries, one frozen dataclass each.
 
-The hub writes these to its log (server/floor.py `Write.emit`), folds them into its tables
-(server/projection.py), streams them to displays and ships them to HQ, which checks each field of a
+The hub writes these to its log (server/floor/floor.py `Write.emit`), folds them into its tables
+(server/floor/projection.py), streams them to displays and ships them to HQ, which checks each field of a
 known type against the dataclass here (hq/batch_checks.py). Displays and the Kivy apps compare
-against the names; the browser gets them from a generated file (server/event_types_js.py).
+against the names; the browser gets them from a generated file (server/web/event_types_js.py).
 
 What an event never holds: a phone number or an address. A remote turn's phone and a booking's
-phone and address stay in side tables keyed by the ticket or the booking (server/db.py m011).
+phone and address stay in side tables keyed by the ticket or the booking (server/floor/db.py m011).
 
 A field marked `omitted` is left out of the data when None, as the log has always written it
 (a walk-in's ticket.issued has no `channel`); every other field is always written.
@@ -44,7 +44,7 @@ SETTINGS_CHANGED = "settings.changed"  # the head's remote-turn settings and bud
 # Not in the log: the bus's message when the estimate refresh moved the summaries (no id).
 QUEUE_CHANGED = "queue.changed"
 
-# Every name above, by its constant's name: what server/event_types_js.py exports to the browser.
+# Every name above, by its constant's name: what server/web/event_types_js.py exports to the browser.
 NAMES: dict[str, str] = {k: v for k, v in dict(globals()).items()
                          if k.isupper() and isinstance(v, str) and "." in v}
 
@@ -100,7 +100,8 @@ class TicketCalled(Fact, type=TICKET_CALLED):
     service: str
     counter: int
     clerk: str | None
-    reason: Any  # the engine's reason: [{"code": ..., values}] (server/reasons.py); logs before 0.3 hold English text
+    # the engine's reason: [{"code": ..., values}] (server/floor/reasons.py); logs before 0.3 hold English text
+    reason: Any
 
 
 @dataclass(frozen=True)

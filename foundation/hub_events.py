@@ -49,7 +49,7 @@ class EventStream:
         self.host, self.port, self.prefix = parts.hostname, parts.port or 80, parts.path
         self.on_event, self.on_status = on_event, on_status
         self.token = token
-        self.query = query  # e.g. "changes=1": a display that keeps the summaries (server/api/events.py)
+        self.query = query  # e.g. "changes=1": a display that keeps the summaries (server/web/api/events.py)
         self.last_event_id = last_event_id
         self.retry_s, self.max_retry_s = retry_s, max_retry_s
         self.connected = False

@@ -1,6 +1,6 @@
 """The one way an SQLite file of ours changes shape: a numbered list of migrations per file.
 
-The hub's database (server/db.py) and each kiosk printer's queue (printer/queue.py) keep their
+The hub's database (server/floor/db.py) and each kiosk printer's queue (printer/queue.py) keep their
 tables as a list of functions m001_..., m002_..., applied in order when the file opens, each in
 one transaction with the record of it (sqlite-utils' migration sets, table `_sqlite_migrations`).
 A file migrated by a newer release is refused before anything writes to it: this code would

@@ -33,7 +33,7 @@ class Sms(_Model):
 
 
 class Remote(_Model):
-    """Remote turns' defaults; /head keeps its own values in the hub (server/remote_settings.py)."""
+    """Remote turns' defaults; /head keeps its own values in the hub (server/visitors/remote_settings.py)."""
 
     enabled: bool = True
     hours: str | None = None              # "HH:MM-HH:MM": when turns are taken from afar; None: opening hours
@@ -54,7 +54,7 @@ class Remote(_Model):
 class Budgets(_Model):
     """What outsiders can make the branch spend (issue 23), so that no flood from a few addresses
     costs it its SMS credit, its appointment places or a sub-service's numbers. The head may change
-    the SMS and booking budgets on /head (server/remote_settings.py); the kiosk cap is the file's."""
+    the SMS and booking budgets on /head (server/visitors/remote_settings.py); the kiosk cap is the file's."""
 
     sms_per_hour: int = Field(default=200, ge=1, le=100_000)   # SMS of every kind queued in any hour...
     sms_per_day: int = Field(default=1000, ge=1, le=1_000_000)  # ...and in a branch day; past it no new code

@@ -1,6 +1,6 @@
 """How a wall shows calls: defined once here, shipped by the hub (GET /branch's `wall`, the web
 wall's page settings), and read by the Kivy wall (counter_display/viewmodel.py) and the web
-wall (server/static/display/) alike."""
+wall (server/web/static/display/) alike."""
 
 from __future__ import annotations
 

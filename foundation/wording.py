@@ -1,6 +1,6 @@
 """How a wait is said: the same words on the kiosk, the wall display and the phone.
 
-The hub derives every estimate and its note (see server/summaries.py); screens only
+The hub derives every estimate and its note (see server/floor/summaries.py); screens only
 word them, through this one function (gettext domain "common").
 """
 
@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Any
 
 from navbat.foundation.i18n import LANGUAGES, gettext_for
-from navbat.foundation.persian import digits
+from navbat.foundation.persian import digits, fa_digits
 
 NOTES = ("not_served", "not_open", "no_wait")  # the hub's `note` on a summary, when there is one
 # The hub's `wait_note`: no open counter serves it (no number), or the day has not begun (a number
@@ -74,3 +74,9 @@ def wait_text(estimate: dict[str, Any] | None, note: str | None, lang: str, wait
     if low == high:
         return _("about {minutes} min").format(minutes=digits(high, lang))
     return _("{low}–{high} min").format(low=digits(low, lang), high=digits(high, lang))
+
+
+def sms_text(message: str, **values: Any) -> str:
+    """A Persian SMS (catalogue "remote"), numbers in Persian digits (a link keeps its own)."""
+    _ = gettext_for("remote", "fa")
+    return _(message).format(**{k: v if k == "link" else fa_digits(v) for k, v in values.items()})

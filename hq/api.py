@@ -8,14 +8,14 @@ from collections.abc import Callable
 from typing import Any, NoReturn
 
 import psycopg
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from navbat.foundation import pin_logins
 from navbat.hq import accounts, budgets, figures, login_limits, monthly, national, promise_figures, relay
+from navbat.hq.asking import bearer, error, pool, user
 from navbat.hq.ingest import BadBatch, Gap, RestoreNeeded, ingest
 from navbat.hq.metrics import BATCHES, ERRORS, EVENTS, RATINGS, timed
 from navbat.hq.openapi import SPEC
-from navbat.server.refusals import TOO_MANY_WORDS, TooMany
-from psycopg_pool import ConnectionPool
+from navbat.server.floor.refusals import TOO_MANY_WORDS, TooMany
 from werkzeug.exceptions import HTTPException
 
 bp = Blueprint("hq_api", __name__, url_prefix="/api/v1")
@@ -23,22 +23,9 @@ MAX_RANGE_DAYS = 400
 BUSY = TOO_MANY_WORDS["logins_busy"]
 
 
-def pool() -> ConnectionPool:
-    return current_app.extensions["navbat.hq"]
-
-
-def error(status: int, code: str, message: str, **extra: Any) -> tuple[Response, int]:
-    return jsonify({"error": code, "message": message, **extra}), status
-
-
-def _bearer() -> str | None:
-    head = request.headers.get("Authorization", "")
-    return head[7:].strip() if head.startswith("Bearer ") else None
-
-
 def _bearer_branch(conn: Any) -> str | None:
     """The branch whose HQ token the request carries (its hub shipping, polling or asking), or None."""
-    token = _bearer()
+    token = bearer()
     return accounts.branch_of(conn, token) if token else None
 
 
@@ -124,7 +111,7 @@ def _too_many(message: str, wait: int, words: str | None = None) -> NoReturn:
 @bp.post("/hq/logout")
 def logout() -> Any:
     """Ends this session at HQ: the token no longer works, whoever holds a copy."""
-    token = _bearer()
+    token = bearer()
     with pool().connection() as conn:
         if not token or not accounts.logout(conn, token):
             return error(401, "unauthorized", "no such session (already logged out?)")
@@ -146,14 +133,6 @@ def unlock() -> Any:
     with pool().connection() as conn:
         forgotten = login_limits.unlock(conn, body.get("username"), body.get("address"))
     return jsonify({"status": "unlocked", "forgotten": forgotten})
-
-
-def user() -> accounts.User | None:
-    if "hq_user" not in g:
-        token = _bearer()
-        with pool().connection() as conn:
-            g.hq_user = accounts.user_of(conn, token) if token else None
-    return g.hq_user
 
 
 def _scope() -> tuple[accounts.User | None, str | None, tuple[Response, int] | None]:

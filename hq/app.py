@@ -11,9 +11,9 @@ from typing import Any
 import psycopg
 from flask import Flask, Response, request
 from navbat.foundation.workers import Held, Workers
-from navbat.hq import safety
+from navbat.hq import asking, safety
 from navbat.hq.store import open_pool
-from navbat.server import errors
+from navbat.server.web import errors
 from psycopg_pool import PoolTimeout
 from werkzeug.exceptions import HTTPException
 
@@ -43,12 +43,12 @@ def create_app(config: dict[str, Any]) -> Flask:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Any:  # JSON, not HTML, for every refusal
-        return api.error(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"), exc.description or "")
+        return asking.error(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"), exc.description or "")
 
     @app.errorhandler(PoolTimeout)
     @app.errorhandler(psycopg.OperationalError)
     def _database_down(exc: Exception) -> Any:  # PostgreSQL down or saturated: a bounded wait, then a clear 503
-        return api.error(503, "unavailable", "HQ's database is not answering; try again in a minute")
+        return asking.error(503, "unavailable", "HQ's database is not answering; try again in a minute")
 
     @app.after_request
     def _safety(response: Response) -> Response:  # HQ's own answers; the relay's get the same (relay_asgi)

@@ -18,8 +18,8 @@ from a2wsgi import WSGIMiddleware
 from navbat.foundation.workers import STOP_WITHIN_S, ThreadPool
 from navbat.hq.app import GRACEFUL_S, WORKERS, create_app
 from navbat.hq.relay_asgi import RelayApp
-from navbat.server.bodyfirst import BodyFirst
-from navbat.server.connlimits import Limits, quiet_accept_errors
+from navbat.server.web.bodyfirst import BodyFirst
+from navbat.server.web.connlimits import Limits, quiet_accept_errors
 
 flask_app = create_app({"DATABASE": os.environ["NAVBAT_HQ_DATABASE"]})
 workers = flask_app.extensions[WORKERS]

@@ -13,7 +13,7 @@ from navbat.hq import request_rollup
 from navbat.hq.months import PART_SUMS, parts_sql
 from psycopg import Connection
 
-_SUMS = """
+SUMS = """
     sum(d.visitors)::int AS visitors, sum(d.served)::int AS served, sum(d.called)::int AS called,
     sum(d.mean_wait * d.called) / nullif(sum(d.called) FILTER (WHERE d.mean_wait IS NOT NULL), 0) AS mean_wait_min,
     100.0 * sum(d.within_target) / nullif(sum(d.judged), 0) AS sla_pct,
@@ -49,7 +49,7 @@ def summary(conn: Connection, start: dt.date, end: dt.date, province: str | None
 
 def services(conn: Connection, branch: str, start: dt.date, end: dt.date) -> list[dict[str, Any]]:
     """One branch's sub-services over the days (the drill-down's last step)."""
-    rows = conn.execute(f"SELECT d.service AS service, min(d.unit) AS unit, {_SUMS} FROM daily d "
+    rows = conn.execute(f"SELECT d.service AS service, min(d.unit) AS unit, {SUMS} FROM daily d "
                         "WHERE d.branch = %s AND d.service <> '' AND d.day BETWEEN %s AND %s "
                         "GROUP BY d.service ORDER BY visitors DESC", [branch, start, end]).fetchall()
     profile = conn.execute("SELECT profile FROM branches WHERE id=%s", [branch]).fetchone()["profile"] or {}

@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from flask import Blueprint, Response, current_app, request
+from navbat.hq.asking import error, user
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
@@ -96,8 +97,6 @@ def _allowed() -> bool:
     expected = os.environ.get(TOKEN_ENV, "")
     if expected and hmac.compare_digest(token.encode(), expected.encode()):
         return True
-    from navbat.hq.api import user
-
     who = user()
     return who is not None and who.role == "national"
 
@@ -105,8 +104,6 @@ def _allowed() -> bool:
 @bp.get("/metrics")
 def metrics() -> Response:
     if not _allowed():
-        from navbat.hq.api import error
-
         status, code = (403, "forbidden") if request.headers.get("Authorization") else (401, "unauthorized")
         return error(status, code, f"from the HQ machine itself, or with the token in ${TOKEN_ENV} or a national "
                      "user's")

@@ -21,7 +21,7 @@ DAILY_PARTS = """d.branch, d.visitors, d.served, d.called,
 MONTHLY_PARTS = """m.branch, m.visitors, m.served, m.called, m.wait_sum, m.wait_n, m.within_target, m.service_sum,
     m.service_n, m.no_shows, m.transfers, m.docs_incomplete, m.ratings, m.satisfied, m.complaints, m.open_hours,
     m.judged"""
-# The figures from parts (p): the same as figures._SUMS over days.
+# The figures from parts (p): the same as figures.SUMS over days.
 PART_SUMS = """
     sum(p.visitors)::int AS visitors, sum(p.served)::int AS served, sum(p.called)::int AS called,
     sum(p.wait_sum) / nullif(sum(p.wait_n), 0) AS mean_wait_min,

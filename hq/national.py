@@ -9,7 +9,7 @@ import datetime as dt
 import io
 from typing import Any
 
-from navbat.hq.figures import _SUMS
+from navbat.hq.figures import SUMS
 from navbat.server.reports.export import cells
 from navbat.server.reports.period import parse_month
 from psycopg import Connection
@@ -25,7 +25,7 @@ def rows(conn: Connection, month: str, province: str | None = None) -> tuple[str
     period = parse_month(month)
     where, args = ("AND b.province = %s", [province]) if province else ("", [])
     sql = f"""SELECT b.province, b.region, b.id AS branch, d.service, GROUPING(b.region) AS g_region,
-                     GROUPING(b.id) AS g_branch, GROUPING(d.service) AS g_service, {_SUMS}
+                     GROUPING(b.id) AS g_branch, GROUPING(d.service) AS g_service, {SUMS}
               FROM daily d JOIN branches b ON b.id = d.branch
               WHERE d.service <> '' AND d.day BETWEEN %s AND %s {where}
               GROUP BY ROLLUP (b.province, b.region, b.id, d.service)

@@ -60,7 +60,7 @@ def dashboard() -> str:
 
 @bp.get("/hq/look/head.css")
 def look() -> Response:
-    with as_file(files("navbat.server") / "static" / "head" / "head.css") as path:
+    with as_file(files("navbat.server.web") / "static" / "head" / "head.css") as path:
         return send_file(path, mimetype="text/css", max_age=3600)
 
 

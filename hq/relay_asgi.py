@@ -24,7 +24,7 @@ from navbat.foundation.i18n import direction, gettext_for, parse_lang
 from navbat.foundation.persian import fa_digits
 from navbat.hq import relay_filter, safety
 from navbat.hq.relay import ANSWER_S, Busy, Conflict, Offline, RelayHub, Revoked, Unavailable
-from navbat.server.relay import REQUEST_HEADERS, public
+from navbat.server.hqlink.relay import REQUEST_HEADERS, public
 
 POLL = "/api/v1/hq/relay/poll"
 ANSWER = "/api/v1/hq/relay/answer/"
@@ -74,7 +74,7 @@ class RelayApp:
 
     @staticmethod
     def _poller(scope: dict[str, Any]) -> str:
-        """Which hub polls: the id it sends (server/relay.py picks one per run), else its address."""
+        """Which hub polls: the id it sends (server/hqlink/relay.py picks one per run), else its address."""
         given = _header(scope, b"x-navbat-poller")
         return given if _POLLER.match(given) else f"addr:{_address(scope)}"
 
@@ -183,7 +183,7 @@ class RelayApp:
         name = path.rsplit("/", 1)[-1]
         if name not in self._static:
             where = (files("navbat.assets") / "fonts" / name if name.endswith(".ttf")
-                     else files("navbat.server") / "static" / path.split("/")[-2] / name)  # tracking/ or shared/
+                     else files("navbat.server.web") / "static" / path.split("/")[-2] / name)  # tracking/ or shared/
             self._static[name] = where.read_bytes()
         await send({"type": "http.response.start", "status": 200, "headers": safety.asgi_headers(
             {"Content-Type": mimetype, "Cache-Control": f"public, max-age={age}"})})

@@ -1,6 +1,6 @@
 """HQ hosts every branch's public pages (issue 18): /join/<branch> and /book/<branch> lead to
 /b/<branch>/join and /b/<branch>/book, whose requests are relayed to the branch (hq/relay.py,
-hq/relay_asgi.py on the event loop, server/relay.py at the branch). Only the redirects are Flask's:
+hq/relay_asgi.py on the event loop, server/hqlink/relay.py at the branch). Only the redirects are Flask's:
 everything under /b/ waits for a branch, so no thread serves it.
 """
 

@@ -15,8 +15,8 @@ from zoneinfo import ZoneInfo
 
 from navbat.foundation import event_types as E
 from navbat.hq.rollup import local_day
+from navbat.server.floor.times import iso  # the branch's own form of `at`, so text compares as time
 from navbat.server.reports.requests import request_figures
-from navbat.server.times import iso  # the branch's own form of `at`, so text compares as time
 from psycopg import Connection
 
 TYPES = (E.REQUEST_OPENED, E.REQUEST_ANSWERED)

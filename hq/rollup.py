@@ -1,7 +1,7 @@
 """A branch day's figures at HQ, computed by the branch's own report code from the shipped events.
 
 After each batch, every branch day it touched is folded again (server.reports.visits.fold, the
-floor's transitions) and its rows made by server.reports.figures.make_row, the functions the
+floor's transitions) and its rows made by server.reports.rows.make_row, the functions the
 branch's report uses: so HQ's figures equal the branch's, field by field. The result lands in
 `daily`; the dashboard and the API add up those rows and never read the events.
 """
@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from navbat.hq.window_hours import open_hours
-from navbat.server.reports.figures import make_row
+from navbat.server.reports.rows import make_row
 from navbat.server.reports.visits import Visit, attach_ratings, fold
 from psycopg import Connection
 from psycopg.rows import tuple_row

@@ -73,7 +73,7 @@ def drive(script: Script, done: Callable[[str | None], None], timeout: float = 6
     Clock.schedule_interval(frame, 0)
 
 
-def _find(root: Any, cls_name: str, **attrs: Any) -> Any | None:
+def find(root: Any, cls_name: str, **attrs: Any) -> Any | None:
     for w in root.walk():
         if type(w).__name__ == cls_name and all(getattr(w, k, None) == v for k, v in attrs.items()):
             return w
@@ -110,7 +110,7 @@ def inspect(screen: Any, log: dict[str, Any]) -> None:
                                        f"has {label.width:.0f}x{label.height:.0f}")
 
 
-def _read_aloud(screen: Any) -> Any:
+def read_aloud(screen: Any) -> Any:
     """The screen's speaker button (in its top bar)."""
     return next(w.ids["read_aloud"] for w in screen.walk() if "read_aloud" in getattr(w, "ids", {}))
 
@@ -136,21 +136,21 @@ def visit(app: Any, unit: str, service: str, priority: str | None, log: dict[str
 
     def home_ready() -> bool:
         """the home screen's unit tiles"""
-        return _find(sm.get_screen("home"), "UnitTile", code=unit) is not None
+        return find(sm.get_screen("home"), "UnitTile", code=unit) is not None
 
     yield home_ready
     yield seen("home")
     log["screens"].append(sm.current)
-    yield _read_aloud(sm.get_screen("home"))
-    yield _find(sm.get_screen("home"), "UnitTile", code=unit)
+    yield read_aloud(sm.get_screen("home"))
+    yield find(sm.get_screen("home"), "UnitTile", code=unit)
     yield seen("unit")
     log["screens"].append(sm.current)
-    yield _find(sm.get_screen("unit"), "ServiceTile", code=service)
+    yield find(sm.get_screen("unit"), "ServiceTile", code=service)
     yield seen("service")
     log["screens"].append(sm.current)
     screen = sm.get_screen("service")
     if priority:
-        yield _find(screen, "PriorityTile", code=priority)
+        yield find(screen, "PriorityTile", code=priority)
     log["touch"] = time.perf_counter()
     log["touch_epoch"] = time.time()
     take = screen.ids.take
@@ -177,7 +177,7 @@ def visit(app: Any, unit: str, service: str, priority: str | None, log: dict[str
     yield seen("ticket")
     log.update(number=ticket_screen.number, ahead=ticket_screen.ahead, print_state=ticket_screen.print_state,
                note=ticket_screen.note)
-    yield _read_aloud(ticket_screen)
+    yield read_aloud(ticket_screen)
     log["spoken"] = app.reader.spoken
     yield ticket_screen.ids.done
     yield seen("home")
@@ -201,20 +201,20 @@ def tour(app: Any, log: dict[str, Any]) -> Script:
 
     def home_ready() -> bool:
         """the home screen's unit tiles"""
-        return _find(home, "UnitTile") is not None
+        return find(home, "UnitTile") is not None
 
     yield home_ready
     yield on("home")
     inspect(sm.current_screen, log)
     for unit in [c.code for c in app.vm.home_cards()]:
-        yield _find(home, "UnitTile", code=unit)
+        yield find(home, "UnitTile", code=unit)
         yield on("unit")
         inspect(sm.current_screen, log)
         log["screens"].append(f"unit:{unit}")
         for row in app.vm.service_rows():
             if not row.available:
                 continue
-            yield _find(sm.get_screen("unit"), "ServiceTile", code=row.code)
+            yield find(sm.get_screen("unit"), "ServiceTile", code=row.code)
             yield on("service")
             inspect(sm.current_screen, log)
             log["screens"].append(f"service:{row.code}")

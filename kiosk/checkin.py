@@ -15,7 +15,7 @@ from navbat.foundation.persian import digits
 from navbat.kiosk import text
 
 MAX_TYPED = 200  # a scanned link is longer than a code
-KEYS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # the tracking codes' alphabet (server/floor.py)
+KEYS = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # the tracking codes' alphabet (server/floor/floor.py)
 
 
 def code_of(typed: str) -> str:

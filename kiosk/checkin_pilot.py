@@ -21,7 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from navbat.kiosk.autopilot import Script, _find, _read_aloud, drive, inspect
+from navbat.kiosk.autopilot import Script, drive, find, inspect, read_aloud
 
 
 def visit(app: Any, scan: str, typo: str | None, shot: Path | None, log: dict[str, Any]) -> Script:
@@ -42,22 +42,22 @@ def visit(app: Any, scan: str, typo: str | None, shot: Path | None, log: dict[st
         """the hub's answer to the check-in"""
         return not app.checkin.busy and (app.checkin.ticket is not None or app.checkin.problem is not None)
 
-    yield lambda: _find(sm.get_screen("home"), "UnitTile") is not None
+    yield lambda: find(sm.get_screen("home"), "UnitTile") is not None
     yield on("home")
     yield sm.get_screen("home").ids.checkin
     yield on("checkin")
     screen = sm.get_screen("checkin")
     log["screens"].append(sm.current)
     inspect(screen, log)
-    yield _read_aloud(screen)  # the speaker, at each state: empty, a wrong code, checked in
+    yield read_aloud(screen)  # the speaker, at each state: empty, a wrong code, checked in
     if typo:
         for ch in typo:
-            yield _find(screen, "KeyTile", code=ch)
+            yield find(screen, "KeyTile", code=ch)
         log["typed"] = screen.code
         yield screen.ids.submit
         yield answered
         log["messages"].append(screen.message)
-        yield _read_aloud(screen)
+        yield read_aloud(screen)
     for ch in scan:  # a USB scanner is a keyboard: text, then Enter
         Window.dispatch("on_textinput", ch)
     log["scanned_code"] = screen.code
@@ -71,7 +71,7 @@ def visit(app: Any, scan: str, typo: str | None, shot: Path | None, log: dict[st
         log["printed"] = app.checkin.printed
         log["messages"].append(screen.message)
     inspect(screen, log)
-    yield _read_aloud(screen)
+    yield read_aloud(screen)
     log["spoken"] = app.reader.spoken
     if shot is not None:
         yield lambda: screen.message == app.checkin.message(app.vm.lang)

@@ -9,8 +9,8 @@ import sys
 from navbat.commands._common import Refused
 from navbat.foundation.config import ConfigError
 from navbat.foundation.version import VERSION
-from navbat.server.db import NewerDatabase
-from navbat.server.holder import HeldByHub
+from navbat.server.floor.db import NewerDatabase
+from navbat.server.floor.holder import HeldByHub
 
 # name -> module; each module defines register(subparsers) and keeps heavy imports
 # (Kivy, Flask) inside its run function so `navbat --help` stays quick.

@@ -31,7 +31,7 @@ from typing import Any
 from navbat.queueing.appointments import slot_capacities, visits_per_slot
 from navbat.queueing.model import Counter, Rules, WaitingTicket
 from navbat.queueing.profiles import DayProfile
-from navbat.queueing.simulate import DAY, Visitor, _Run, draw_visitors, map_seeds
+from navbat.queueing.simulate import DAY, Run, Visitor, draw_visitors, map_seeds
 
 SLOT_MIN = 15
 ON_TIME_MIN = 5.0
@@ -86,7 +86,7 @@ def assign(visitors: Sequence[Visitor], profile: DayProfile, counters: Sequence[
     return out
 
 
-class _ChannelRun(_Run):
+class _ChannelRun(Run):
     """The simulator's run with each visit's own ticket: a remote turn's place from joining,
     an appointment's slot."""
 

@@ -76,7 +76,7 @@ class Rules:
 @dataclass(frozen=True)
 class Reason:
     """One part of why a visitor was called: a code and its values, never words. The hub words
-    it for the clerk from its catalogues (server/reasons.py); the engine knows no language."""
+    it for the clerk from its catalogues (server/floor/reasons.py); the engine knows no language."""
 
     code: str
     values: dict[str, float | int | str] = field(default_factory=dict)

@@ -183,7 +183,7 @@ def choose_next(counter: Counter, waiting: Sequence[WaitingTicket], now: float, 
 
 
 def explain(ticket: WaitingTicket, service_weight: float, now: float, rules: Rules) -> tuple[Reason, ...]:
-    """Why this visitor, as codes and values the hub words for the clerk (server/reasons.py):
+    """Why this visitor, as codes and values the hub words for the clerk (server/floor/reasons.py):
 
     - ``waited`` {minutes, target}: a walk-in's wait against its sub-service's target; or
       ``appointment_late`` {minutes} / ``appointment_early`` {minutes} for a checked-in booking;

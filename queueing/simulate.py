@@ -45,10 +45,10 @@ POLICIES: dict[str, Chooser] = {
     "lines": own_line,
     "oldest_first": oldest_first,
     "strict_priority": strict_priority,
-    "pooled_fcfs": oldest_first,  # on counters that all serve everything (see _Run)
+    "pooled_fcfs": oldest_first,  # on counters that all serve everything (see Run)
 }
 LEARN_EVERY = 30 * 60.0  # seconds between refreshes of the learned service times
-LEARN_WINDOW = 30 * DAY  # the hub learns from the last 30 days too (server/estimates.py)
+LEARN_WINDOW = 30 * DAY  # the hub learns from the last 30 days too (server/floor/estimates.py)
 
 
 @dataclass(frozen=True)
@@ -104,7 +104,7 @@ def draw_visitors(profile: DayProfile, days: int, seed: int) -> list[Visitor]:
     return out
 
 
-class _Run:
+class Run:
     """One policy serving one list of visitors."""
 
     def __init__(self, policy: str, visitors: Sequence[Visitor], counters: Sequence[Counter], rules: Rules,
@@ -236,7 +236,7 @@ def run_policy(policy: str, visitors: Sequence[Visitor], counters: Sequence[Coun
                profile: DayProfile, estimate: bool = True, keep_replays: bool = False) -> tuple[list[Outcome], float]:
     """Outcomes of every visitor and the counters' busy minutes (with the replays behind each
     estimate if `keep_replays`: scripts/calibrate_range.py reads them)."""
-    run = _Run(policy, visitors, counters, rules, profile, estimate, keep_replays)
+    run = Run(policy, visitors, counters, rules, profile, estimate, keep_replays)
     outcomes = run.run()
     return outcomes, run.busy_minutes
 

@@ -21,18 +21,18 @@ from flask import current_app
 from navbat.foundation.config import Branch
 from navbat.foundation.worker_process import ProcessWorker
 from navbat.foundation.workers import STOP_WITHIN_S, Workers
-from navbat.server import summaries
-from navbat.server.db import Store
-from navbat.server.estimates import Estimates, Waits
-from navbat.server.events import Event, EventBus
-from navbat.server.floor import Floor
-from navbat.server.queries import events_after, last_event_id
+from navbat.server.floor import summaries
+from navbat.server.floor.db import Store
+from navbat.server.floor.estimates import Estimates, Waits
+from navbat.server.floor.events import Event, EventBus
+from navbat.server.floor.floor import Floor
+from navbat.server.floor.queries import events_after, last_event_id
+from navbat.server.floor.times import Clock
 from navbat.server.reports.worker import reports_worker
 from navbat.server.settings import Settings
-from navbat.server.times import Clock
 
 if TYPE_CHECKING:
-    from navbat.server.shipping import Shipper
+    from navbat.server.hqlink.shipping import Shipper
 
 EXTENSION = "navbat.hub"
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ class Hub:
     settings: Settings  # what it runs by: branch file, secrets, flags, the head's overrides (server/settings.py)
     workers: Workers
     reports: ProcessWorker  # the report process (server/reports/worker.py)
-    link: Shipper | None = None  # to headquarters, if this hub ships there (server/shipping.py)
+    link: Shipper | None = None  # to headquarters, if this hub ships there (server/hqlink/shipping.py)
     _published: dict[str, Any] = field(default_factory=dict)
 
     @contextmanager

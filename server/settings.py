@@ -6,7 +6,7 @@
    NAVBAT_HQ_TOKEN, NAVBAT_SMS_USERNAME and NAVBAT_SMS_PASSWORD (a root-only EnvironmentFile
    under systemd, which `navbat service install hub` writes);
 3. the head's overrides of the remote turns and budgets, set on /head and kept by the hub
-   (server/remote_settings.py): read, per transaction, by `remote(db)` and `budgets(db)`.
+   (server/visitors/remote_settings.py): read, per transaction, by `remote(db)` and `budgets(db)`.
 
 The command line's flags (`navbat hub --port ... --ignore-hours --hq URL --sms-log PATH`) map onto
 its fields; the app factory builds one from its config for tests (`from_app_config`). A running
@@ -24,7 +24,7 @@ from typing import Any
 import sqlite_utils
 from navbat.foundation.config import Branch, load_config
 from navbat.foundation.remote import Budgets, Remote
-from navbat.server import remote_settings
+from navbat.server.visitors import remote_settings
 
 SECRETS = ("NAVBAT_HQ_TOKEN", "NAVBAT_SMS_USERNAME", "NAVBAT_SMS_PASSWORD")  # the environment's only part
 

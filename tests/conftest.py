@@ -1,5 +1,5 @@
 """Fixtures every test shares: a hub on a temporary database, through Flask's test
-client or on a real socket (the hub's own server, server.serve, on 127.0.0.1, a free port), and
+client or on a real socket (the hub's own server, server.web.serve, on 127.0.0.1, a free port), and
 headquarters' PostgreSQL (hq_support: one cluster for the whole run, a database per test).
 
 The suite runs in parallel (scripts/run-tests.sh: pytest-xdist, a process per worker): whatever a
@@ -19,18 +19,18 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import navbat.server.auth  # noqa: F401  (loads the submodule used as server.auth)
+import navbat.server.web.auth  # noqa: F401  (loads the submodule used as server.web.auth)
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from navbat.foundation.config import DEFAULT_CONFIG, Branch, load_config
 from navbat.foundation.remote import Budgets
 from navbat.foundation.wording import worded_wait
-from navbat.server.app import create_app
-from navbat.server.auth import add_device, add_user
-from navbat.server.floor import Floor
+from navbat.server.floor.floor import Floor
 from navbat.server.hub import EXTENSION, Hub
-from navbat.server.serve import HubServer
+from navbat.server.web.app import create_app
+from navbat.server.web.auth import add_device, add_user
+from navbat.server.web.serve import HubServer
 
 from navbat import server  # noqa: I001
 
@@ -68,13 +68,13 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 PINS = {"head": "1404", **{f"clerk{n}": f"{n}{n}{n}{n}" for n in range(1, 9)}}
 
 
-_hash_once = functools.cache(server.auth.generate_password_hash)
+_hash_once = functools.cache(server.web.auth.generate_password_hash)
 
 
 @pytest.fixture(autouse=True)
 def _each_pin_hashed_once(monkeypatch: pytest.MonkeyPatch) -> None:
     """make_app adds nine users; one real scrypt hash per PIN for the whole run will do."""
-    monkeypatch.setattr(server.auth, "generate_password_hash", _hash_once)
+    monkeypatch.setattr(server.web.auth, "generate_password_hash", _hash_once)
 
 
 class HandClock:
@@ -97,7 +97,7 @@ def unit_summary(branch: Branch, code: str, waiting: int = 0, low: int | None = 
     out = {"code": u.code, "name": u.name.model_dump(), "services": [s.code for s in u.services],
            "waiting": waiting, "available": note != "not_served", "open_counters": 0 if note else 1,
            "estimated_wait": None if low is None else {"low": low, "high": high}, "note": note}
-    return out | {"wait_text": worded_wait(out)}  # worded by the hub, as server/summaries.py does
+    return out | {"wait_text": worded_wait(out)}  # worded by the hub, as server/floor/summaries.py does
 
 
 # Every test's visitors come from 127.0.0.1 and its kiosks share one token: the budgets that keep a few
@@ -201,7 +201,7 @@ class LiveHub:
 
 
 def serve_in_thread(app: Flask, threads: int = 16) -> tuple[str, callable]:
-    """Runs the app as `navbat hub` serves it (server.serve: uvicorn) at 127.0.0.1:<free port>;
+    """Runs the app as `navbat hub` serves it (server.web.serve: uvicorn) at 127.0.0.1:<free port>;
     returns (url, stop)."""
     server = HubServer(app, "127.0.0.1", 0, threads)
     stop_server = server.start_in_thread()

@@ -35,9 +35,9 @@ from filelock import FileLock
 from navbat.hq.accounts import add_branch
 from navbat.hq.ingest import ingest
 from navbat.hq.pgcluster import Cluster
+from navbat.server.floor.refusals import Conflict
+from navbat.server.hqlink.shipping import Shipper
 from navbat.server.hub import Hub
-from navbat.server.refusals import Conflict
-from navbat.server.shipping import Shipper
 from psycopg.rows import dict_row
 from reports_support import DAY, FakeClock, build_day
 
@@ -180,7 +180,7 @@ def seed_branches(url: str, branch, days: list, lagging: str = "ahvaz-05") -> No
     """Registers DEMO_BRANCHES and ingests simulated days for each (all but `lagging`, which never reports)."""
     from navbat.hq.accounts import add_branch
     from navbat.hq.simulated import day_events, simulated_day
-    from navbat.server.shipping import profile
+    from navbat.server.hqlink.shipping import profile
 
     with connect(url) as conn:
         for n, (bid, province, region, type_, size) in enumerate(DEMO_BRANCHES):

@@ -1,4 +1,4 @@
-"""The one answer to a rate limit (navbat.server.errors.too_many), as a client sees it: what every
+"""The one answer to a rate limit (navbat.server.web.errors.too_many), as a client sees it: what every
 site that refuses for a rate, at a hub or at HQ, must answer. A support module, not a test module."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import html
 from typing import Any
 
 from navbat.foundation.i18n import gettext_for
-from navbat.server.refusals import TOO_MANY_WORDS, wait_words
+from navbat.server.floor.refusals import TOO_MANY_WORDS, wait_words
 
 
 def words(code: str, wait: int, lang: str, kind: str | None = None) -> str:

@@ -16,8 +16,8 @@ from flask import Flask
 from hq_support import HQProcess, connect, wait_until
 from navbat.foundation.appointments import Appointments
 from navbat.foundation.config import Branch
-from navbat.server.relay import RelayClient
-from navbat.server.shipping import profile
+from navbat.server.hqlink.relay import RelayClient
+from navbat.server.hqlink.shipping import profile
 from psycopg.types.json import Jsonb
 from sms_support import code_from
 

@@ -11,7 +11,7 @@ import pytest
 import requests
 from conftest import PINS, HandClock, make_app, serve_in_thread
 from navbat.foundation.config import Branch
-from navbat.server import remote_sweep, sms
+from navbat.server.visitors import remote_sweep, sms
 from sms_support import code_from, read_log
 
 SERVICE = "IN1"

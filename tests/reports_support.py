@@ -6,8 +6,9 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from navbat.server import ratings, views
 from navbat.server.hub import Hub
+from navbat.server.visitors import ratings
+from navbat.server.web import views
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 

@@ -107,3 +107,171 @@ def test_the_check_sees_a_thread() -> None:
     """The check above finds what it looks for: the worker modules themselves make threads and processes."""
     assert {h.split()[-1] for path in WORKER_MODULES for h in _makes_threads(path)} >= {"Thread(", "Process(",
                                                                                        "ThreadPoolExecutor("}
+
+
+# ---- modules, not only packages (issue 25) ------------------------------------------------------
+
+def _module_name(path: Path) -> str:
+    parts = list(path.relative_to(ROOT).with_suffix("").parts)
+    if parts[0] == "navbat":
+        parts = parts[1:]
+    if parts and parts[-1] == "__init__":
+        parts = parts[:-1]
+    return ".".join(["navbat", *parts])
+
+
+MODULES = {_module_name(path): path for _, path in _modules()}
+
+
+def _ours(dotted: str) -> str | None:
+    """The module of ours a dotted name is (or is in), or None."""
+    while dotted and dotted not in MODULES:
+        dotted = dotted.rpartition(".")[0]
+    return dotted or None
+
+
+def _typing_only(tree: ast.AST) -> set[int]:
+    """Nodes under `if TYPE_CHECKING:`: for the type checker, never run."""
+    return {id(n) for node in ast.walk(tree) if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+            for n in ast.walk(node)}
+
+
+def _module_imports(path: Path) -> set[str]:
+    """Every module of ours this one imports, at its top or inside a function (a cycle hides there)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skip, me, out = _typing_only(tree), _module_name(path), set()
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
+        if isinstance(node, ast.Import):
+            out.update(_ours(a.name) for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            for a in node.names:  # `from navbat.server import floor` imports the module navbat.server.floor
+                full = f"{node.module}.{a.name}"
+                out.add(full if full in MODULES else _ours(node.module))
+    return out - {None, me}
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected groups of more than one module (Tarjan's algorithm, without recursion)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    for root in graph:
+        if root in index:
+            continue
+        work = [(root, iter(sorted(graph[root])))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, edges = work[-1]
+            nxt = next((w for w in edges if w not in index or w in on_stack), None)
+            if nxt is not None and nxt not in index:
+                index[nxt] = low[nxt] = len(index)
+                stack.append(nxt)
+                on_stack.add(nxt)
+                work.append((nxt, iter(sorted(graph.get(nxt, ())))))
+            elif nxt is not None:
+                low[node] = min(low[node], index[nxt])
+            else:
+                work.pop()
+                if work:
+                    low[work[-1][0]] = min(low[work[-1][0]], low[node])
+                if low[node] == index[node]:
+                    group = []
+                    while True:
+                        w = stack.pop()
+                        on_stack.discard(w)
+                        group.append(w)
+                        if w == node:
+                            break
+                    if len(group) > 1:
+                        found.append(sorted(group))
+    return found
+
+
+def test_no_module_cycles() -> None:
+    """Not even through an import inside a function (figures <-> channels and hq.api <-> hq.metrics
+    hid there); imports only the type checker runs do not count."""
+    graph = {name: _module_imports(path) for name, path in MODULES.items()}
+    assert _cycles(graph) == []
+
+
+def test_the_cycle_check_sees_a_cycle() -> None:
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+# server/'s rooms: the floor knows nothing of visitors' channels, HQ or the web; the reports read
+# only the floor; only the web imports the web (HQ, above the branch, reuses its ASGI guards).
+ROOMS_MAY_NOT = {
+    "floor": {"visitors", "hqlink", "web", "reports", "hub", "settings"},
+    "reports": {"visitors", "hqlink", "web", "hub", "settings"},
+    "visitors": {"web"},
+    "hqlink": {"web"},
+    "hub": {"web"},
+    "settings": {"web"},
+}
+
+
+def _room(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[2] if len(parts) > 2 and parts[:2] == ["navbat", "server"] else None
+
+
+def test_server_rooms_import_downwards() -> None:
+    wrong = []
+    for name, path in MODULES.items():
+        room = _room(name)
+        for other in _module_imports(path):
+            if (there := _room(other)) and there != room and there in ROOMS_MAY_NOT.get(room, ()):
+                wrong.append(f"{path.relative_to(ROOT)} imports {other}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_every_room_says_what_it_owns() -> None:
+    rooms = [p for p in (ROOT / "server").iterdir() if (p / "__init__.py").is_file()]
+    assert {p.name for p in rooms} >= {"floor", "visitors", "hqlink", "web", "reports"}
+    silent = [p.name for p in rooms if not ast.get_docstring(ast.parse((p / "__init__.py").read_text()))]
+    assert not silent
+
+
+def _defined_private(tree: ast.AST) -> set[str]:
+    """`_names` a module defines: functions, classes, assignments, attributes it sets."""
+    out = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+            out.add(node.name)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            out.add(node.id)
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+            out.add(node.attr)
+        elif isinstance(node, ast.arg):
+            out.add(node.arg)
+    return {n for n in out if n.startswith("_") and not n.startswith("__")}
+
+
+# Libraries' protected names our code implements or reads: python-escpos' Escpos._raw/_read (each
+# printer device implements them), threading.Semaphore's count.
+LIBRARIES_OWN = {"_raw", "_read", "_value"}
+
+
+def test_no_private_name_is_used_across_modules() -> None:
+    """A `_name` is its module's own: no `from x import _name`, and no `thing._name` of a name
+    another module of ours defines (a library's, like python-escpos' `_raw`, is not ours to rename)."""
+    trees = {name: ast.parse(path.read_text(encoding="utf-8")) for name, path in MODULES.items()}
+    defined = {name: _defined_private(tree) for name, tree in trees.items()}
+    everyone = set().union(*defined.values())
+    wrong = []
+    for name, tree in trees.items():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and _ours(node.module):
+                wrong += [f"{name}: from {node.module} import {a.name}" for a in node.names
+                          if a.name.startswith("_") and not a.name.startswith("__")]
+            elif (isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__")
+                  and node.attr in everyone - LIBRARIES_OWN and node.attr not in defined[name]
+                  and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))):
+                wrong.append(f"{name}:{node.lineno}: {ast.unparse(node)}")
+    assert not wrong, "\n".join(wrong)

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 import pytest
 from conftest import PINS, chromium, docs_dir, unit_summary
-from navbat.server import views
+from navbat.server.web import views
 
 pytestmark = pytest.mark.browser
 DOCS = docs_dir()

@@ -22,8 +22,8 @@ from navbat.foundation.appointments import Appointments
 from navbat.foundation.config import Branch, load_config
 from navbat.hq import budgets as hq_budgets
 from navbat.hq.accounts import add_branch, add_user
+from navbat.server.hqlink.shipping import Shipper, attach, backlog
 from navbat.server.hub import EXTENSION
-from navbat.server.shipping import Shipper, attach, backlog
 from requests.adapters import HTTPAdapter
 from sms_support import code_from, read_log
 

@@ -1,5 +1,5 @@
 """Issue 25: the engine says why it called a visitor in codes and values; the hub words them from
-the "counter" catalogue in every language (server/reasons.py), so no screen parses a reason."""
+the "counter" catalogue in every language (server/floor/reasons.py), so no screen parses a reason."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 import re
 
 from navbat.queueing import Counter, Rules, WaitingTicket, choose_next
-from navbat.server import reasons
+from navbat.server.floor import reasons
 
 NOW = 1_800_000_000.0
 

@@ -1,11 +1,11 @@
-"""Issue 25: what a counter may do is decided once, in the hub (server/counter_actions.py):
+"""Issue 25: what a counter may do is decided once, in the hub (server/floor/counter_actions.py):
 GET /counters/<n> ships it (`actions`), and the floor refuses with the same rule, so an action
 the view says is refused is refused by the API, with the code it names, and one it allows is done."""
 
 from __future__ import annotations
 
 import pytest
-from navbat.server.counter_actions import ACTIONS
+from navbat.server.floor.counter_actions import ACTIONS
 
 API = "/api/v1"
 PATHS = {a: a for a in ACTIONS}

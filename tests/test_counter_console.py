@@ -14,7 +14,7 @@ import pytest
 from conftest import chromium, docs_dir
 from counter_support import login
 from navbat.foundation.hub_events import wait_until
-from navbat.server import views
+from navbat.server.web import views
 
 pytestmark = pytest.mark.browser
 DOCS = docs_dir()

@@ -8,7 +8,7 @@ import pytest
 from axe import assert_accessible
 from conftest import PINS, docs_dir
 from counter_support import try_login, wait_message, wait_ready
-from navbat.server import views
+from navbat.server.web import views
 
 pytestmark = pytest.mark.browser
 DOCS = docs_dir()

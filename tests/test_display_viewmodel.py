@@ -19,7 +19,7 @@ from navbat.counter_display.viewmodel import CounterModel, WallModel
 from navbat.foundation.config import Branch
 from navbat.foundation.hub_events import wait_until
 from navbat.foundation.wording import wait_text
-from navbat.server import summaries
+from navbat.server.floor import summaries
 
 NOW = dt.datetime(2026, 11, 22, 8, 0, tzinfo=dt.UTC)  # 11:30 in Tehran, 1 Azar 1405
 SETTLE_S = 0.3  # longer than the Refresher's 0.05 s pause in these tests: any re-read has happened

@@ -7,21 +7,21 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import navbat.server
+import navbat.server.web
 from navbat.foundation import event_types as E
-from navbat.server.event_types_js import javascript
+from navbat.server.web.event_types_js import javascript
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("foundation", "queueing", "server", "hq", "counter_display", "kiosk", "printer", "navbat", "benchmarks")
-# A migration keeps the names it wrote (server/log_record_migration.py); event_types defines them.
-OWN_NAMES = {Path("foundation/event_types.py"), Path("server/log_record_migration.py")}
+# A migration keeps the names it wrote (server/floor/log_record_migration.py); event_types defines them.
+OWN_NAMES = {Path("foundation/event_types.py"), Path("server/floor/log_record_migration.py")}
 
 
 def test_the_browsers_event_types_file_is_made_from_the_python_names() -> None:
-    shipped = Path(navbat.server.__file__).parent / "static" / "shared" / "event_types.js"
+    shipped = Path(navbat.server.web.__file__).parent / "static" / "shared" / "event_types.js"
     assert shipped.read_text(encoding="utf-8") == javascript(), (
-        "server/static/shared/event_types.js is out of date: "
-        "python -m navbat.server.event_types_js > server/static/shared/event_types.js")
+        "server/web/static/shared/event_types.js is out of date: "
+        "python -m navbat.server.web.event_types_js > server/web/static/shared/event_types.js")
     for name, value in E.NAMES.items():
         assert f'  {name}: "{value}",\n' in javascript()
 

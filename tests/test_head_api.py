@@ -7,8 +7,8 @@ import datetime as dt
 import io
 
 import pytest
-from navbat.server import views
-from navbat.server.floor import Floor
+from navbat.server.floor.floor import Floor
+from navbat.server.web import views
 from openpyxl import load_workbook
 
 
@@ -229,7 +229,7 @@ def test_staffing_learns_from_history_and_today(branch, tmp_path) -> None:  # no
     from zoneinfo import ZoneInfo
 
     from conftest import make_app
-    from navbat.server import staffing
+    from navbat.server.web import staffing
 
     tz = ZoneInfo("Asia/Tehran")
     today = dt.date(2025, 10, 8)

@@ -17,7 +17,7 @@ from conftest import PINS, chromium, make_app, serve_in_thread  # noqa: E402
 from navbat.foundation.config import Branch, load_config  # noqa: E402
 from navbat.queueing import rules_from_branch  # noqa: E402
 from navbat.queueing.profiles import busy_day  # noqa: E402
-from navbat.server import views
+from navbat.server.web import views
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 

@@ -8,7 +8,7 @@ import urllib.request
 
 import pytest
 from conftest import PINS, docs_dir
-from navbat.server import views
+from navbat.server.web import views
 
 pytestmark = pytest.mark.browser
 
@@ -194,8 +194,8 @@ def test_the_rate_tablet_without_a_token_says_so_in_persian(browser, live_hub) -
 
 def test_consoles_name_clerks_by_the_names_the_branch_gave_them(browser, live_hub) -> None:  # noqa: ANN001
     """Issue 24: the head's floor, the clerk's own console and the report's clerks showed logins."""
-    from navbat.server.auth import add_user
     from navbat.server.reports import build_report, parse_day
+    from navbat.server.web.auth import add_user
 
     hub = live_hub.app.extensions["navbat.hub"]
     with hub.floor.write() as tx:

@@ -16,7 +16,7 @@ from navbat.hq.accounts import add_branch, add_user
 from navbat.hq.app import create_app
 from navbat.hq.ingest import ingest
 from navbat.hq.openapi import SPEC
-from navbat.server.shipping import Shipper
+from navbat.server.hqlink.shipping import Shipper
 from reports_support import DAY, FakeClock, build_day
 
 PLACES = {"tehran-01": ("تهران", "مرکزی"), "shiraz-01": ("فارس", "شیراز")}

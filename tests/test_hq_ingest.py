@@ -10,9 +10,9 @@ import pytest
 from conftest import make_app
 from hq_support import HQProcess, branch_events, busy_day, connect, register, shipper_for, wait_until
 from navbat.hq.ingest import BadBatch, Gap, ingest
+from navbat.server.hqlink.shipping import backlog
 from navbat.server.hub import Hub
 from navbat.server.reports import build_report, parse_day
-from navbat.server.shipping import backlog
 from reports_support import DAY, FakeClock, build_day
 
 FIELDS = ("visitors", "called", "mean_wait", "p90_wait", "within_target_pct", "served", "mean_service", "no_shows",
@@ -165,7 +165,7 @@ def test_head_sees_the_backlog(day_hub: Hub, hq_db: str) -> None:  # noqa: F811
 
 
 def test_head_submits_the_month_through_the_hub(day_hub: Hub, hq_db: str, hq_process: HQProcess) -> None:  # noqa: F811
-    from navbat.server import shipping
+    from navbat.server.hqlink import shipping
 
     token = register(hq_db)
     client = day_hub.test_app.test_client()
@@ -190,8 +190,8 @@ def test_a_branch_restored_from_a_backup(branch, tmp_path: Path, hq_db: str, hq_
     exactly the restored branch's log, and no figures of the lost day."""
     import sqlite3
 
-    from navbat.server.app import create_app
-    from navbat.server.backup import restore
+    from navbat.server.floor.backup import restore
+    from navbat.server.web.app import create_app
 
     clock = FakeClock()
     app = make_app(branch, tmp_path / "live.sqlite", CLOCK=clock)
@@ -238,8 +238,8 @@ def test_restored_branch_with_new_events_at_once(branch, tmp_path: Path, hq_db: 
     that differs from HQ's shows the fork."""
     import sqlite3
 
-    from navbat.server.app import create_app
-    from navbat.server.backup import restore
+    from navbat.server.floor.backup import restore
+    from navbat.server.web.app import create_app
 
     clock = FakeClock()
     hub = make_app(branch, tmp_path / "live.sqlite", CLOCK=clock).extensions["navbat.hub"]

@@ -17,7 +17,7 @@ from hq_support import HQProcess, connect
 from navbat.foundation.config import ConfigError, parse_config
 from navbat.hq.accounts import add_branch
 from navbat.hq.simulated import day_events, simulated_day
-from navbat.server.shipping import profile
+from navbat.server.hqlink.shipping import profile
 
 DAY = dt.date(2026, 11, 21)
 

@@ -19,8 +19,8 @@ import requests
 from conftest import make_app
 from hq_support import HQProcess, connect, wait_until
 from navbat.foundation.config import Branch
-from navbat.server import verify
-from navbat.server.relay import RelayClient
+from navbat.server.hqlink.relay import RelayClient
+from navbat.server.visitors import verify
 from relay_support import BRANCH_ID, SATURDAY, SERVICE, Setup
 from sms_support import read_log
 

@@ -29,7 +29,7 @@ from conftest import make_app, serve_in_thread
 from hq_support import HQProcess, connect, wait_until
 from navbat.foundation.config import Branch
 from navbat.hq.pgcluster import Cluster
-from navbat.server.relay import RelayClient
+from navbat.server.hqlink.relay import RelayClient
 from relay_support import BRANCH_ID, SERVICE, Setup
 
 BUSY = "دوباره بکوشید"
@@ -112,7 +112,7 @@ def _branches(hq: HQProcess, boss: dict[str, str]) -> dict[str, dict]:
 def _ship(hq: HQProcess, token: str, branch: Branch, after: int = 0) -> int:
     """One batch of a simulated day, as the branch's shipper sends it; HQ's answer status."""
     from navbat.hq.simulated import day_events, simulated_day
-    from navbat.server.shipping import profile
+    from navbat.server.hqlink.shipping import profile
 
     events, ratings = day_events(branch, dt.date(2026, 11, 28), simulated_day(branch, 20, 7), after + 1, 1, 3)
     for n, r in enumerate(ratings, 1):

@@ -9,7 +9,7 @@ from pathlib import Path
 from hq_support import connect, register
 from navbat.hq import dbcheck, figures
 from navbat.hq.ingest import ingest
-from navbat.server.shipping import Shipper
+from navbat.server.hqlink.shipping import Shipper
 from requests_support import Desk, tehran
 
 

@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import yaml
 from navbat.foundation.config import DEFAULT_CONFIG
-from navbat.server.app import create_app
-from navbat.server.db import open_db
+from navbat.server.floor.db import open_db
+from navbat.server.web.app import create_app
 from werkzeug.security import check_password_hash
 
 

@@ -14,10 +14,10 @@ import pytest
 import requests
 from conftest import PINS, LiveHub, make_app, serve_in_thread
 from navbat.foundation.config import Branch
-from navbat.server.guards import MAX_BODY, MAX_DEPTH, MAX_HEADERS, machine_names
 from navbat.server.hub import EXTENSION
-from navbat.server.pages import display
-from navbat.server.serve import MAX_HEADER_BYTES
+from navbat.server.web.guards import MAX_BODY, MAX_DEPTH, MAX_HEADERS, machine_names
+from navbat.server.web.pages import display
+from navbat.server.web.serve import MAX_HEADER_BYTES
 
 API = "/api/v1"
 JSON = {"Content-Type": "application/json"}

@@ -16,12 +16,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import navbat.server.auth  # noqa: F401  (loads the submodule used as server.auth)
+import navbat.server.web.auth  # noqa: F401  (loads the submodule used as server.web.auth)
 import pytest
 import requests
 from conftest import PINS, make_app, serve_in_thread
 from conftest import HandClock as Clock
-from navbat.server.db import open_db
+from navbat.server.floor.db import open_db
 
 from navbat import server  # noqa: I001
 
@@ -88,7 +88,7 @@ def test_a_pin_guesser_is_locked_out_for_longer_each_time(hub: Hub) -> None:
 
     # What the head's live floor shows: clerk3 locked out from this address (not from everywhere).
     with hub.app.extensions["navbat.hub"].read() as db:
-        locks = server.auth.lockouts(db, hub.clock())
+        locks = server.web.auth.lockouts(db, hub.clock())
     assert [(lo["kind"], lo["username"], lo["address"], lo["lockouts"]) for lo in locks] == \
         [("username", "clerk3", "127.0.0.1", 14)]
     assert dt.datetime.fromisoformat(locks[0]["until"]) == hub.clock() + dt.timedelta(seconds=14400)
@@ -136,7 +136,7 @@ def test_one_address_may_not_try_every_user(hub: Hub) -> None:
     r = hub.login("clerk6", counter=6)
     assert r.status_code == 429 and r.json()["error"] == "too_many_attempts"  # before: 200
     with hub.app.extensions["navbat.hub"].read() as db:
-        locks = server.auth.lockouts(db, hub.clock())
+        locks = server.web.auth.lockouts(db, hub.clock())
     assert [(lo["kind"], lo["username"], lo["address"]) for lo in locks] == [("address", None, "127.0.0.1")]
     hub.clock.advance(seconds=61)
     assert hub.login("clerk6", counter=6).status_code == 200
@@ -162,7 +162,7 @@ def test_a_right_guess_does_not_log_the_real_user_out(hub: Hub) -> None:
 # ---- usernames are not public ------------------------------------------------------------------
 
 def test_the_public_sees_display_names_not_usernames(hub: Hub) -> None:
-    server.auth.add_user(open_db(hub.path), "clerk4", "clerk", PINS["clerk4"], "مریم")
+    server.web.auth.add_user(open_db(hub.path), "clerk4", "clerk", PINS["clerk4"], "مریم")
     clerk = hub.token("clerk4", 4)
     hub.post("/counters/4/open", headers=clerk)
     for view in (hub.get("/counters/4").json(), hub.get("/counters").json()["counters"][3]):
@@ -183,7 +183,7 @@ def _expired(r: requests.Response) -> bool:
 
 def test_a_pin_reset_or_role_change_ends_every_session(hub: Hub) -> None:
     tab = hub.token("clerk2", 2)
-    server.auth.add_user(open_db(hub.path), "clerk2", "head", "2580")  # PIN and role changed
+    server.web.auth.add_user(open_db(hub.path), "clerk2", "head", "2580")  # PIN and role changed
     assert _expired(hub.get("/me", tab))  # before: 200, and as a head
     assert _expired(hub.get("/head/floor", tab))
     assert hub.login("clerk2").status_code == 401  # the old PIN
@@ -201,7 +201,7 @@ def test_navbat_user_disable_ends_every_session(hub: Hub) -> None:
     nobody = subprocess.run([sys.executable, "-m", "navbat", "user", "disable", "nobody", "--db", str(hub.path)],
                             capture_output=True, text=True, timeout=60)
     assert nobody.returncode == 2
-    server.auth.add_user(open_db(hub.path), "head", "head", PINS["head"])  # enabled again
+    server.web.auth.add_user(open_db(hub.path), "head", "head", PINS["head"])  # enabled again
     assert hub.login("head").status_code == 200
 
 
@@ -306,7 +306,7 @@ def test_pin_checks_run_one_at_a_time(hub: Hub, monkeypatch) -> None:  # noqa: A
     second (issue 23: before, every request thread queued for the check). Before issue 15: each of
     the hub's threads could hash at once (the attacked hub reached 700 MB)."""
     running, most, lock = [0], [0], threading.Lock()
-    real = server.auth.check_password_hash
+    real = server.web.auth.check_password_hash
 
     def counted(pin_hash: str, pin: str) -> bool:
         with lock:
@@ -319,7 +319,7 @@ def test_pin_checks_run_one_at_a_time(hub: Hub, monkeypatch) -> None:  # noqa: A
             with lock:
                 running[0] -= 1
 
-    monkeypatch.setattr(server.auth, "check_password_hash", counted)
+    monkeypatch.setattr(server.web.auth, "check_password_hash", counted)
     names = [n for n in PINS if n.startswith("clerk")]
     with ThreadPoolExecutor(len(names)) as pool:
         answers = list(pool.map(lambda n: requests.post(f"{hub.api}/login", timeout=30, json={

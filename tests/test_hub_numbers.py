@@ -18,9 +18,9 @@ import yaml
 from conftest import LOOSE_BUDGETS, make_app
 from navbat.foundation.config import DEFAULT_CONFIG, Branch, parse_config
 from navbat.foundation.i18n import gettext_for
+from navbat.server.floor.refusals import Conflict
 from navbat.server.hub import EXTENSION
-from navbat.server.pages.head import JS_STRINGS
-from navbat.server.refusals import Conflict
+from navbat.server.web.pages.head import JS_STRINGS
 
 API = "/api/v1"
 # Tiny blocks so a test can wrap them: IN1 101-103, IN2 201-212, IN3 301-320 and PR1 A-1..A-9.

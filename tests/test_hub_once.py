@@ -15,10 +15,10 @@ from conftest import HandClock, make_app
 from navbat.foundation.config import load_config
 from navbat.queueing.lines import WaitingLines
 from navbat.queueing.policy import Picker, pick
-from navbat.server.engine_worker import EngineWorker
+from navbat.server.floor.engine_worker import EngineWorker
+from navbat.server.floor.queries import serving, waiting_counts
+from navbat.server.floor.waits import WaitKeeper
 from navbat.server.hub import EXTENSION
-from navbat.server.queries import serving, waiting_counts
-from navbat.server.waits import WaitKeeper
 
 from navbat import queueing
 
@@ -167,7 +167,7 @@ def test_the_worker_process_leaves_with_a_hub_killed_without_a_word(tmp_path) ->
         import os, random, sys
         from navbat import queueing
         from navbat.foundation.config import load_config
-        from navbat.server.engine_worker import EngineWorker
+        from navbat.server.floor.engine_worker import EngineWorker
         branch = load_config()
         codes = [s.code for s in branch.services]
         now = 1_800_000_000.0

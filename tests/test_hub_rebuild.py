@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import random
 
-from navbat.server.queries import counter_row
-from navbat.server.refusals import Refused
+from navbat.server.floor.queries import counter_row
+from navbat.server.floor.refusals import Refused
 
 TABLES = ("tickets", "sequences", "counters", "device_status")
 

@@ -8,7 +8,7 @@ import json
 from urllib.parse import urlparse
 
 import requests
-from navbat.server.events import PRIVATE_FIELDS
+from navbat.server.floor.events import PRIVATE_FIELDS
 
 API = "/api/v1"
 

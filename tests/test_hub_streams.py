@@ -20,8 +20,8 @@ import requests
 from conftest import PINS, LiveHub, chromium, make_app, serve_in_thread
 from navbat.foundation.config import Branch
 from navbat.foundation.hub_events import EventStream, wait_until
-from navbat.server.api.events import STREAMS
-from navbat.server.streams import RETRY_AFTER_S, Limits, Streams
+from navbat.server.web.api.events import STREAMS
+from navbat.server.web.streams import RETRY_AFTER_S, Limits, Streams
 
 API = "/api/v1"
 THREADS = 4

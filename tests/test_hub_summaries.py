@@ -8,8 +8,8 @@ import http.client
 import json
 from urllib.parse import urlparse
 
-from navbat.server.events import KEEP_QUEUE_CHANGES, Event, EventBus
-from navbat.server.summaries import Facts, changes, summarise
+from navbat.server.floor.events import KEEP_QUEUE_CHANGES, Event, EventBus
+from navbat.server.floor.summaries import Facts, changes, summarise
 
 API = "/api/v1"
 

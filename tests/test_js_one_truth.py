@@ -13,8 +13,8 @@ from pathlib import Path
 
 from navbat.foundation.event_types import NAMES
 
-STATIC = Path(str(files("navbat.server"))) / "static"
-TEMPLATES = Path(str(files("navbat.server"))) / "templates"
+STATIC = Path(str(files("navbat.server.web"))) / "static"
+TEMPLATES = Path(str(files("navbat.server.web"))) / "templates"
 SHARED = STATIC / "shared" / "navbat.js"
 # generated from Python's event types (another part of issue 25), not written by hand
 GENERATED = {STATIC / "shared" / "event_types.js"}

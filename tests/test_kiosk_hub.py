@@ -27,7 +27,7 @@ def test_refusals_carry_the_hubs_error_code(live_hub) -> None:  # noqa: ANN001
 
 
 def test_a_refused_ticket_is_explained_and_frees_the_key(live_hub) -> None:  # noqa: ANN001
-    from navbat.server.auth import add_device
+    from navbat.server.web.auth import add_device
 
     m = KioskModel(HubClient(live_hub.url, live_hub.app.config["KIOSK_TOKEN"]))
     m.refresh()

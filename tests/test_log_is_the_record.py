@@ -28,11 +28,12 @@ from navbat.foundation.config import Branch
 from navbat.foundation.persian import latin_digits
 from navbat.hq.accounts import add_branch
 from navbat.hq.ingest import BadBatch, ingest
-from navbat.server import projection, remote_sweep, sms
-from navbat.server.db import Store
-from navbat.server.dbcheck import check
+from navbat.server.floor import projection
+from navbat.server.floor.db import Store
+from navbat.server.floor.dbcheck import check
+from navbat.server.hqlink.shipping import Shipper
 from navbat.server.hub import Hub
-from navbat.server.shipping import Shipper
+from navbat.server.visitors import remote_sweep, sms
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 NAVBAT = str(Path(sys.executable).parent / "navbat")

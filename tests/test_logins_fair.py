@@ -23,7 +23,7 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
-import navbat.server.auth  # noqa: F401  (loads the submodule used as server.auth)
+import navbat.server.web.auth  # noqa: F401  (loads the submodule used as server.web.auth)
 import pytest
 from conftest import PINS, HandClock, chromium, make_app, serve_in_thread
 from hq_support import HQProcess, connect
@@ -149,7 +149,7 @@ def test_a_guesser_cannot_lock_a_clerk_out(hub) -> None:  # noqa: ANN001
     head = Client(url, "127.0.0.30")
     head_token = hub_login(head, "head", counter=None)[1]["token"]
     with app.extensions["navbat.hub"].read() as db:
-        kinds = {(lo["kind"], lo["username"], lo["address"]) for lo in server.auth.lockouts(db, clock())}
+        kinds = {(lo["kind"], lo["username"], lo["address"]) for lo in server.web.auth.lockouts(db, clock())}
     assert ("username", "clerk3", None) in kinds and ("username", "clerk3", "127.0.0.2") in kinds
     assert clerk.post("/api/v1/lockouts/unlock", {"username": "clerk3"}, hub_login(clerk, "clerk1", counter=1)[1]
                       ["token"])[0] == 403  # a clerk may not
@@ -178,8 +178,8 @@ def test_the_guesses_a_day_the_rules_allow(hub) -> None:  # noqa: ANN001
 def test_unknown_usernames_run_the_same_check(hub, monkeypatch) -> None:  # noqa: ANN001
     app, _ = hub
     checked = []
-    real = server.auth.check_password_hash
-    monkeypatch.setattr(server.auth, "check_password_hash", lambda h, p: checked.append(h) or real(h, p))
+    real = server.web.auth.check_password_hash
+    monkeypatch.setattr(server.web.auth, "check_password_hash", lambda h, p: checked.append(h) or real(h, p))
     client = Client(app.config["URL"])
     assert hub_login(client, "clerk1", "0000", counter=1)[0] == 401
     assert client.post("/api/v1/login", {"username": "nobody", "pin": "0000", "counter": 1})[0] == 401
@@ -194,13 +194,13 @@ def test_strangers_checks_run_at_the_lowest_cpu_priority(hub, monkeypatch) -> No
 
     app, _ = hub
     seen: list[tuple[str, int]] = []
-    real = server.auth.check_password_hash
+    real = server.web.auth.check_password_hash
 
     def noting(pin_hash: str, pin: str) -> bool:
         seen.append((pin, os.getpriority(os.PRIO_PROCESS, threading.get_native_id())))
         return real(pin_hash, pin)
 
-    monkeypatch.setattr(server.auth, "check_password_hash", noting)
+    monkeypatch.setattr(server.web.auth, "check_password_hash", noting)
     guesser, clerk = Client(app.config["URL"], "127.0.0.2"), Client(app.config["URL"], "127.0.0.3")
     assert guesser.post("/api/v1/login", {"username": "nobody", "pin": "0000", "counter": 1})[0] == 401
     assert hub_login(clerk, "clerk1", counter=1)[0] == 200  # a first login here: a stranger still
@@ -215,14 +215,14 @@ def test_a_crowd_of_logins_is_refused_at_once_not_queued(hub, monkeypatch) -> No
     in a queue for the check (before: all 16 waited, one check at a time)."""
     app, _ = hub
     release, checking = threading.Event(), []
-    real = server.auth.check_password_hash
+    real = server.web.auth.check_password_hash
 
     def held(pin_hash: str, pin: str) -> bool:
         checking.append(pin)
         release.wait(30)
         return real(pin_hash, pin)
 
-    monkeypatch.setattr(server.auth, "check_password_hash", held)
+    monkeypatch.setattr(server.web.auth, "check_password_hash", held)
     names = [n for n in PINS if n.startswith("clerk")] * 2
     with ThreadPoolExecutor(len(names)) as pool:
         futures = [pool.submit(hub_login, Client(app.config["URL"], f"127.0.0.{i + 2}"), n, PINS[n] + "0",

@@ -11,9 +11,9 @@ import sys
 import requests
 from hq_support import HQProcess, connect
 from navbat.hq.accounts import add_branch
-from navbat.server.auth import add_device
+from navbat.server.hqlink.shipping import Shipper
 from navbat.server.hub import EXTENSION
-from navbat.server.shipping import Shipper
+from navbat.server.web.auth import add_device
 from prometheus_client.parser import text_string_to_metric_families
 
 LAN = {"REMOTE_ADDR": "192.168.1.20"}
@@ -101,5 +101,5 @@ def test_the_hub_logs_one_line_per_event_on_stdout(tmp_path) -> None:  # noqa: A
     finally:
         proc.terminate()
         proc.wait(20)
-    assert line.startswith("INFO navbat.server.events: event 1 ticket.issued {") and line.count("\n") == 1
+    assert line.startswith("INFO navbat.server.floor.events: event 1 ticket.issued {") and line.count("\n") == 1
     assert r.json()["number"] in line and r.json()["tracking_code"] not in line  # nothing private

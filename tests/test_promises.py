@@ -91,7 +91,7 @@ def test_hq_counts_the_promises_as_the_branch_does(day, hq_db: str) -> None:  # 
     from navbat.hq.accounts import add_branch, add_user
     from navbat.hq.app import create_app as hq_app
     from navbat.hq.ingest import ingest
-    from navbat.server.shipping import Shipper
+    from navbat.server.hqlink.shipping import Shipper
 
     app, hub, clock = day
     total = play_day(app, hub, clock)

@@ -106,7 +106,7 @@ def test_every_score_keeps_growing() -> None:
 def test_reason_tells_the_clerk_why() -> None:
     choice = choose_next(PRIMARY_A, [ticket(7, "A", 23, "elderly")], NOW, RULES)
     assert choice is not None
-    # codes and values, no words: the hub words them in the clerk's language (server/reasons.py)
+    # codes and values, no words: the hub words them in the clerk's language (server/floor/reasons.py)
     assert [p.as_json() for p in choice.reason] == [
         {"code": "waited", "minutes": 23, "target": 20},
         {"code": "priority", "class": "elderly", "weight": 3, "head_start": 4},

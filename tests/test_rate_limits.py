@@ -103,7 +103,7 @@ def test_a_kiosk_past_its_burst_answers_the_one_shape(hub: Hub) -> None:
 
 def test_a_rate_limit_on_a_page_without_its_own_form_is_a_persian_page(hub: Hub) -> None:
     """Any page path that meets a rate limit gets the Persian page of its own (server.errors.too_many)."""
-    from navbat.server.refusals import TooMany
+    from navbat.server.floor.refusals import TooMany
 
     @hub.app.get("/test-limited")
     def limited() -> None:
@@ -139,7 +139,7 @@ def shown_wait(text: str) -> str:
 
 
 def test_429_is_answered_in_one_place() -> None:
-    """No module of the hub or HQ but server/errors.py says 429 or Retry-After for a rate limit (the
+    """No module of the hub or HQ but server/web/errors.py says 429 or Retry-After for a rate limit (the
     streams' and bodies' 503s keep theirs): before, api/auth.py, pages/book.py and hq/api.py did too."""
     import ast
 

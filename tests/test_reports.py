@@ -23,10 +23,10 @@ import io
 from pathlib import Path
 
 import pytest
-from navbat.server.floor import Floor
+from navbat.server.floor.floor import Floor
 from navbat.server.reports import build_report, parse_day, parse_month
 from navbat.server.reports.export import to_csv, to_xlsx
-from navbat.server.reports.figures import p90
+from navbat.server.reports.rows import p90
 from openpyxl import load_workbook
 from reports_support import DAY, FakeClock, build_day, cell_value
 
@@ -174,7 +174,7 @@ def test_csv_and_xlsx_agree(day_report, branch) -> None:  # noqa: ANN001
 
 def test_in_target_counts_those_still_waiting_past_their_target_as_missed() -> None:
     """Issue 24: 38 visitors, 10 called inside their 20 minutes, 28 still waiting for an hour: not 100 %."""
-    from navbat.server.reports.figures import in_target, make_row
+    from navbat.server.reports.rows import in_target, make_row
     from navbat.server.reports.visits import Visit
 
     opened = dt.datetime(2025, 10, 5, 5, 0, tzinfo=dt.UTC)

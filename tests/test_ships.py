@@ -25,7 +25,7 @@ from hq_support import connect, register, shipper_for
 from navbat.foundation.version import VERSION
 from navbat.hq import figures
 from navbat.hq.ingest import BadBatch, ingest
-from navbat.server.db import NewerDatabase, Store
+from navbat.server.floor.db import NewerDatabase, Store
 
 import navbat
 from navbat.cli import main
@@ -49,7 +49,7 @@ def test_the_repository_folders_do_not_import_under_their_own_names() -> None:
 
 
 def test_navbat_is_the_installed_package_here_and_in_the_commands_tests_start() -> None:
-    for module in (navbat, navbat.foundation.version, importlib.import_module("navbat.server.db")):
+    for module in (navbat, navbat.foundation.version, importlib.import_module("navbat.server.floor.db")):
         where = Path(module.__file__).resolve()
         assert where.is_relative_to(SITE) and not any(where.is_relative_to(REPO / f) for f in FOLDERS), where
     # a `python -m navbat` started from the repository's root, as many tests do, gets the same one

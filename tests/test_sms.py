@@ -15,8 +15,8 @@ import requests
 from conftest import HandClock, make_app, serve_in_thread
 from navbat.foundation.config import Branch
 from navbat.foundation.remote import Sms, SmsGateway
-from navbat.server import sms as sms_mod
-from navbat.server import verify
+from navbat.server.visitors import sms as sms_mod
+from navbat.server.visitors import verify
 from sms_support import FakeGateway, code_from, read_log
 
 PHONE = "09121234567"

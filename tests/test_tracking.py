@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from navbat.server import views
-from navbat.server.floor import Floor
+from navbat.server.floor.floor import Floor
+from navbat.server.web import views
 
 FA = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 

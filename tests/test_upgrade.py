@@ -25,11 +25,11 @@ import pytest
 import requests
 from bundle_support import build_bundle, fresh_venv, pip_offline
 from conftest import PINS
-from navbat.server.app import create_app
-from navbat.server.auth import add_device
-from navbat.server.db import migrations
-from navbat.server.dbcheck import check
+from navbat.server.floor.db import migrations
+from navbat.server.floor.dbcheck import check
 from navbat.server.hub import EXTENSION
+from navbat.server.web.app import create_app
+from navbat.server.web.auth import add_device
 from reports_support import DAY, FakeClock
 from sms_support import code_from, read_log
 
@@ -317,7 +317,7 @@ def test_pip_upgrade_from_the_tagged_release_keeps_the_branch(tmp_path_factory: 
     print(f"upgraded: {time.monotonic() - began:.1f} s")
     assert pc.navbat("--version").stdout.strip() == f"navbat {bundle.version}"
     names = json.loads(subprocess.check_output(
-        [str(pc.venv / "bin/python"), "-c", "import json; from navbat.server.db import migrations; "
+        [str(pc.venv / "bin/python"), "-c", "import json; from navbat.server.floor.db import migrations; "
          "print(json.dumps([m.name for m in migrations._migrations]))"], cwd=cwd, timeout=60))
     for _ in range(2):  # started twice: the later migrations run on the first start only
         with pc.hub() as url:

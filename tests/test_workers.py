@@ -287,7 +287,7 @@ def test_the_head_floor_page_draws_the_hubs_line_for_a_dead_worker(browser, bran
 
 def test_sigterm_cuts_the_relay_poll_hq_holds(hq_db: str, tmp_path: Path) -> None:
     """Linked to a live HQ, the hub's relay poll is held there up to 20 s and its shipper posts batches:
-    SIGTERM cuts them (server/cuttable.py), so the hub still stops within the bound, every worker joined."""
+    SIGTERM cuts them (server/hqlink/cuttable.py), so the hub still stops within the bound, every worker joined."""
     hq = HQProcess(hq_db).start()
     try:
         hub = HubProcess(tmp_path, (hq.url, register(hq_db)))

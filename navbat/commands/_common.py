@@ -65,7 +65,7 @@ def hub_problem(path: Path) -> str | None:
 
 def open_existing(path: str | Path) -> Any:  # noqa: ANN401 - a sqlite_utils.Database
     """The hub database at `path`, migrated; Refused if there is none (see hub_database)."""
-    from navbat.server.db import open_db
+    from navbat.server.floor.db import open_db
 
     return open_db(hub_database(path))
 
@@ -74,7 +74,7 @@ def open_existing(path: str | Path) -> Any:  # noqa: ANN401 - a sqlite_utils.Dat
 def open_or_make(path: str | Path, command: str) -> Iterator[Any]:
     """The hub database at `path`; a new one if there is none, which is said on stderr once the
     command succeeded. If the command fails, what this made (the file, its folders) is removed."""
-    from navbat.server.db import open_db
+    from navbat.server.floor.db import open_db
 
     path = Path(path)
     if path.exists():

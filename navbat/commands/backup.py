@@ -19,7 +19,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from navbat.server.backup import backup
+    from navbat.server.floor.backup import backup
 
     if args.keep is not None and args.keep < 1:
         print("navbat backup: --keep must be 1 or more", file=sys.stderr)

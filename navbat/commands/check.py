@@ -28,7 +28,7 @@ def _problems(args: argparse.Namespace) -> list[str]:
         except ImportError as exc:  # psycopg or yoyo missing: a branch install without the hq extra
             return [f"navbat check --database needs the hq extra (pip install 'navbat[hq]'): {exc}"]
         return check_hq(args.database)
-    from navbat.server.dbcheck import check
+    from navbat.server.floor.dbcheck import check
 
     hub_database(args.db)  # a typo'd --db is refused, never created
     try:

@@ -30,10 +30,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from navbat.foundation.config import load_config
-    from navbat.server.auth import add_device, add_user
-    from navbat.server.db import open_db
-    from navbat.server.serve import serve
+    from navbat.server.floor.db import open_db
     from navbat.server.settings import Settings
+    from navbat.server.web.auth import add_device, add_user
+    from navbat.server.web.serve import serve
 
     branch = load_config(args.config)
     if Path(args.db).exists():

@@ -23,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run_add(args: argparse.Namespace) -> int:
     from navbat.foundation.config import load_config
-    from navbat.server.auth import add_device
+    from navbat.server.web.auth import add_device
 
     if args.counter is not None:
         branch = load_config(args.config)

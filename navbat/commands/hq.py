@@ -156,7 +156,7 @@ def _limited():  # noqa: ANN202 - (protocol factory, Limits, descriptor limit)
     import functools
     from collections import Counter
 
-    from navbat.server.connlimits import LimitedProtocol, Limits, quiet_accept_errors, raise_file_limit
+    from navbat.server.web.connlimits import LimitedProtocol, Limits, quiet_accept_errors, raise_file_limit
 
     limits = Limits.from_env(keep_alive_s=KEEP_ALIVE_S, connections=CONNECTIONS)
     os.environ.update(limits.env())  # hq/asgi.py reads them in each worker (the body's bounds)

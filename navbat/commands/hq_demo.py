@@ -134,8 +134,8 @@ def _branch_file(folder: Path, bid: str, *names: object) -> Path:
 def _prepare(db: Path) -> str:
     """The demo hub's users (head, clerks) and a kiosk; returns the kiosk's token."""
     from navbat.commands.demo import DEMO_USERS, DISPLAY_NAMES
-    from navbat.server.auth import add_device, add_user
-    from navbat.server.db import open_db
+    from navbat.server.floor.db import open_db
+    from navbat.server.web.auth import add_device, add_user
 
     hub_db = open_db(db)
     for name, role, pin in DEMO_USERS:

@@ -33,9 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from navbat.foundation.config import load_config
-    from navbat.server.holder import HeldByHub
-    from navbat.server.serve import serve
+    from navbat.server.floor.holder import HeldByHub
     from navbat.server.settings import Settings, SettingsError
+    from navbat.server.web.serve import serve
 
     if args.hq_token:
         print("navbat hub: warning: --hq-token is visible to every user in `ps`; put it in NAVBAT_HQ_TOKEN "

@@ -20,8 +20,8 @@ def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from navbat.commands._common import Refused, hub_problem
-    from navbat.server.backup import restore
-    from navbat.server.holder import HeldByHub
+    from navbat.server.floor.backup import restore
+    from navbat.server.floor.holder import HeldByHub
 
     source = Path(args.backup)
     if not source.is_file():

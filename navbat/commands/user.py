@@ -31,7 +31,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run_add(args: argparse.Namespace) -> int:
-    from navbat.server.auth import add_user
+    from navbat.server.web.auth import add_user
 
     try:
         with open_or_make(args.db, "user add") as db:
@@ -44,7 +44,7 @@ def run_add(args: argparse.Namespace) -> int:
 
 
 def run_disable(args: argparse.Namespace) -> int:
-    from navbat.server.auth import disable_user
+    from navbat.server.web.auth import disable_user
 
     if not disable_user(open_existing(args.db), args.name):
         print(f"navbat user disable: no user {args.name}", file=sys.stderr)

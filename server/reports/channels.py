@@ -11,9 +11,9 @@ from collections.abc import Iterable
 
 import sqlite_utils
 from navbat.foundation import event_types as E
-from navbat.server.reports.figures import Row, make_row
+from navbat.server.floor.times import iso
+from navbat.server.reports.rows import Row, make_row
 from navbat.server.reports.visits import Visit
-from navbat.server.times import iso
 
 CHANNELS = {"walk_in": {"fa": "حضوری", "en": "Walk-in"}, "remote": {"fa": "نوبت از راه دور", "en": "Remote turn"},
             "appointment": {"fa": "وقت قبلی", "en": "Appointment"}}

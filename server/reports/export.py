@@ -14,7 +14,8 @@ import csv
 import io
 from typing import Any
 
-from navbat.server.reports.figures import Report, Row
+from navbat.server.reports.figures import Report
+from navbat.server.reports.rows import Row
 
 COLUMNS = ("visitors", "called", "mean_wait", "p90_wait", "within_target_pct", "served", "mean_service",
            "no_shows", "transfers", "docs_incomplete", "docs_incomplete_pct", "ratings", "satisfaction",

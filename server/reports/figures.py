@@ -12,7 +12,6 @@ Two kinds of figure, kept apart on purpose:
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,95 +19,12 @@ from typing import Any
 import jdatetime
 import sqlite_utils
 from navbat.foundation.config import Branch
+from navbat.server.reports.channels import channel_rows, channels_of
 from navbat.server.reports.period import Period
+from navbat.server.reports.promises import promise_rows, promises_of
 from navbat.server.reports.requests import load_events, request_figures
-from navbat.server.reports.visits import Segment, Visit, attach_ratings, fold, load_rows
-
-SATISFIED = 4  # a score of 4 or 5 out of 5 counts as satisfied (F2: 80 % in person)
-
-
-def p90(values: list[float]) -> float | None:
-    """Nearest-rank 90th percentile: the smallest value with at least 90 % of values at or below it."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[max(math.ceil(0.9 * len(ordered)) - 1, 0)]
-
-
-def mean(values: list[float]) -> float | None:
-    return sum(values) / len(values) if values else None
-
-
-def pct(part: int, whole: int) -> float | None:
-    return 100.0 * part / whole if whole else None
-
-
-@dataclass
-class Row:
-    key: str  # sub-service code, unit code, counter number, clerk, or "total"
-    label: dict[str, str]  # {"fa": ..., "en": ...}
-    group: str | None = None  # for a sub-service: its unit
-    visitors: int = 0
-    called: int = 0
-    mean_wait: float | None = None
-    p90_wait: float | None = None
-    within_target: int = 0  # called within their target (in_target)
-    judged: int = 0  # called, or waited past their target uncalled
-    within_target_pct: float | None = None
-    served: int = 0
-    mean_service: float | None = None
-    no_shows: int = 0
-    transfers: int = 0
-    docs_incomplete: int = 0
-    docs_incomplete_pct: float | None = None
-    ratings: int = 0
-    satisfaction: float | None = None  # mean score, 1..5
-    satisfied_pct: float | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in self.__dict__.items()}
-
-
-DEFAULT_TARGET = 20.0  # minutes, for a sub-service the branch file no longer names
-
-
-def in_target(visits: Iterable[Visit], targets: dict[str, float], as_of: dt.datetime) -> tuple[int, int]:
-    """The in-target share's parts (issue 24): (called within their target, visitors judged).
-
-    A visitor called is judged by their wait; one not called is judged missed once their wait
-    passed the target, still waiting at `as_of` or gone uncalled (a remote turn that expired away
-    from the branch never waited in it and is not judged)."""
-    inside = judged = 0
-    for v in visits:
-        target = targets.get(v.service, DEFAULT_TARGET)
-        if v.first_call is not None:
-            judged += 1
-            inside += v.wait_minutes <= target
-        elif v.left_outcome != "remote_expired" and ((v.left or as_of) - v.issued).total_seconds() / 60 > target:
-            judged += 1
-    return inside, judged
-
-
-def make_row(key: str, label: dict[str, str], visits: Iterable[Visit], segments: Iterable[Segment],
-             targets: dict[str, float], as_of: dt.datetime | None = None) -> Row:
-    """`as_of`: the moment those still waiting are judged at (the period's end, or now if sooner)."""
-    visits, segments = list(visits), list(segments)
-    waits = [(v.wait_minutes, targets.get(v.service, DEFAULT_TARGET)) for v in visits if v.first_call is not None]
-    inside, judged = in_target(visits, targets, as_of or dt.datetime.now(dt.UTC))
-    done = [s for s in segments if s.end_kind == "done"]
-    scores = [s.rating for s in done if s.rating is not None]
-    incomplete = sum(1 for s in done if s.outcome == "documents_incomplete")
-    return Row(
-        key=key, label=label, visitors=len(visits), called=len(waits),
-        mean_wait=mean([w for w, _ in waits]), p90_wait=p90([w for w, _ in waits]),
-        within_target=inside, judged=judged, within_target_pct=pct(inside, judged),
-        served=len(done), mean_service=mean([s.minutes for s in done]),
-        no_shows=sum(1 for s in segments if s.end_kind == "no_show"),
-        transfers=sum(1 for s in segments if s.end_kind == "transferred"),
-        docs_incomplete=incomplete, docs_incomplete_pct=pct(incomplete, len(done)),
-        ratings=len(scores), satisfaction=mean(scores),
-        satisfied_pct=pct(sum(1 for x in scores if x >= SATISFIED), len(scores)),
-    )
+from navbat.server.reports.rows import Row, make_row
+from navbat.server.reports.visits import Visit, attach_ratings, fold, load_rows
 
 
 @dataclass
@@ -146,12 +62,8 @@ def build_report(db: sqlite_utils.Database, branch: Branch, period: Period) -> R
     as_of = min(end, dt.datetime.now(dt.UTC))
     report = compute(list(visits.values()), branch, period, as_of)
     report.requests = request_figures(load_events(db, start, end, tz), period.start, period.end)
-    from navbat.server.reports.channels import channel_rows, channels_of  # it imports this module
-
     targets = {s.code: s.target_wait_minutes for s in branch.services}
     report.channels = channel_rows(visits.values(), channels_of(db, start, end), targets, as_of)
-    from navbat.server.reports.promises import promise_rows, promises_of
-
     report.promises = promise_rows(visits.values(), promises_of(db, start, end), branch, as_of)
     names = dict(db.execute("SELECT username, display_name FROM users WHERE display_name IS NOT NULL")
                  ) if db.execute("SELECT 1 FROM sqlite_master WHERE name='users'").fetchone() else {}

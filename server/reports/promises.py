@@ -1,7 +1,7 @@
 """How often the printed wait held (issue 24): per sub-service, the share of visitors called inside
 the range they were promised, and the mean error of the promised estimate.
 
-Counted from the log, once: each ticket's `ticket.promised` (server/promises.py: the range on its
+Counted from the log, once: each ticket's `ticket.promised` (server/floor/promises.py: the range on its
 slip, at the moment it was printed) against its first call that stood (a call taken back is no
 call: server/reports/visits.py). A visitor still waiting past the top of their range counts as a
 promise missed, as in the in-target share; one who left before being called is not judged.
@@ -19,8 +19,8 @@ from typing import Any
 import sqlite_utils
 from navbat.foundation import event_types as E
 from navbat.foundation.config import Branch
+from navbat.server.floor.times import iso
 from navbat.server.reports.visits import Visit
-from navbat.server.times import iso
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlite_utils
 from navbat.foundation import event_types as E
-from navbat.server.times import iso
+from navbat.server.floor.times import iso
 
 
 def _empty() -> dict[str, Any]:

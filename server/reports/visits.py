@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 from navbat.foundation import event_types as E
-from navbat.server import transitions
-from navbat.server.times import iso
+from navbat.server.floor import transitions
+from navbat.server.floor.times import iso
 
 
 @dataclass

@@ -14,7 +14,7 @@ import sqlite3
 import sqlite_utils
 from navbat.foundation.config import Branch
 from navbat.foundation.worker_process import ProcessWorker, Unavailable
-from navbat.server.db import Store
+from navbat.server.floor.db import Store
 from navbat.server.reports.figures import Report, build_report
 from navbat.server.reports.period import Period
 

@@ -1,0 +1,221 @@
+"""The hub as one ASGI application: live event streams held by the event loop, the rest on threads.
+
+Every request but `/api/v1/events` goes to the Flask app through a2wsgi, on a pool of threads.
+A stream request goes through the same Flask app too (guards, tokens, caps, Last-Event-ID, the
+safety headers: one place decides), but once the view has admitted it (`server.api.events.LIVE`),
+the waiting is done here: an idle subscriber is a coroutine and a socket, never a thread, so no
+number of them takes a thread from a kiosk or a clerk. The bus wakes every stream at once through
+one future per burst of events (Broadcaster).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from a2wsgi import WSGIMiddleware
+from a2wsgi.wsgi import build_environ
+from flask import Flask
+from navbat.server.floor.events import KEEP_ALIVE
+from navbat.server.hub import EXTENSION
+from navbat.server.web.api.events import COALESCE_S, HEARTBEAT_S, LIVE, Subscription
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+STREAM_PATH = "/api/v1/events"
+PUBLIC_COALESCE_S = 1.0
+PUBLIC_LANES = 20
+PUBLIC_SPREAD_S = 0.5
+
+
+class Broadcaster:
+    """Futures that waiting streams share, one per lane. A burst of events resolves them once,
+    coalesce_s after the first (so the events of that moment go out in one write), and so does each
+    heartbeat with nothing new; then new futures take their place. Thousands of streams cost one
+    callback each per burst: no timer, no task, no lock of their own. With several lanes, the lanes
+    are woken one after another across spread_s: the loop writes to a few hundred streams at a
+    time and answers kiosks in between, instead of writing to thousands in one block."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, coalesce_s: float, heartbeat_s: float,
+                 lanes: int = 1, spread_s: float = 0.0) -> None:
+        self._loop, self.coalesce_s, self.heartbeat_s = loop, coalesce_s, heartbeat_s
+        self.spread_s = spread_s
+        self.futures: list[asyncio.Future[None]] = [loop.create_future() for _ in range(lanes)]
+        self._burst: asyncio.TimerHandle | None = None
+        self._beat = loop.call_later(heartbeat_s, self._heartbeat)
+        self._joined = 0
+
+    def lane(self) -> int:
+        """The lane of a new stream: round robin."""
+        self._joined += 1
+        return self._joined % len(self.futures)
+
+    def poke(self) -> None:
+        """Events arrived (on the loop's thread): a burst begins, unless one has."""
+        if self._burst is None:
+            self._burst = self._loop.call_later(self.coalesce_s, self.fire)
+
+    def _heartbeat(self) -> None:
+        self.fire()
+        self._beat = self._loop.call_later(self.heartbeat_s, self._heartbeat)
+
+    def fire(self, at_once: bool = False) -> None:
+        self._burst = None
+        step = 0.0 if at_once else self.spread_s / len(self.futures)
+        for lane in range(len(self.futures)):
+            if step and lane:
+                self._loop.call_later(lane * step, self._wake, lane)
+            else:
+                self._wake(lane)
+
+    def _wake(self, lane: int) -> None:
+        done, self.futures[lane] = self.futures[lane], self._loop.create_future()
+        done.set_result(None)
+
+    def stop(self) -> None:
+        self._beat.cancel()
+        self.fire(at_once=True)
+
+
+def _input_terminated(app: Flask) -> Callable:
+    """a2wsgi's body reader ends where the request's body ends, chunked or not: say so, or werkzeug
+    would read a chunked body as empty."""
+    def wsgi(environ: dict[str, Any], start_response: Callable) -> Any:
+        environ["wsgi.input_terminated"] = True
+        return app(environ, start_response)
+    return wsgi
+
+
+class HubASGI:
+    def __init__(self, app: Flask, threads: int) -> None:
+        self.app = app
+        self.wsgi = WSGIMiddleware(_input_terminated(app), workers=threads)
+        self.executor = self.wsgi.executor
+        # Devices and staff consoles hear of a call within COALESCE_S; anonymous subscribers (phones
+        # following their ticket) once a second, in PUBLIC_LANES lanes across PUBLIC_SPREAD_S: a
+        # thousand phones then cost the loop a write each per second, not per event, a few
+        # hundred at a time, and kiosks and clerks keep the loop's time (delivered within 1.5 s).
+        self.broadcasters: dict[bool, Broadcaster] = {}  # anonymous? -> its broadcaster
+        self.closing = False  # the server is stopping: every stream ends
+        self._stop_listening: Callable[[], None] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+        elif scope["type"] == "http" and scope["path"] == STREAM_PATH and self.broadcasters:
+            await self._events(scope, receive, send)
+        else:
+            await self.wsgi(scope, receive, send)
+
+    def _poke(self) -> None:
+        """From the bus, on the publishing thread: one hop to the loop for every broadcaster."""
+        self._loop.call_soon_threadsafe(self._poke_all)
+
+    def _poke_all(self) -> None:
+        for broadcaster in self.broadcasters.values():
+            broadcaster.poke()
+
+    def close_streams(self) -> None:
+        """Ends every live stream (from any thread), so that the server can stop at once."""
+        self.closing = True
+        if self._loop is not None:
+            self._loop.call_soon_threadsafe(lambda: [b.fire(at_once=True) for b in self.broadcasters.values()])
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                loop, config = asyncio.get_running_loop(), self.app.config
+                self._loop = loop
+                heartbeat_s = config.get("SSE_HEARTBEAT_S", HEARTBEAT_S)
+                self.broadcasters = {
+                    False: Broadcaster(loop, COALESCE_S, heartbeat_s),
+                    True: Broadcaster(loop, config.get("SSE_PUBLIC_COALESCE_S", PUBLIC_COALESCE_S), heartbeat_s,
+                                      lanes=PUBLIC_LANES, spread_s=PUBLIC_SPREAD_S)}
+                self._stop_listening = self.app.extensions[EXTENSION].bus.listen(self._poke)
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                if self._stop_listening is not None:
+                    self._stop_listening()
+                for broadcaster in self.broadcasters.values():
+                    broadcaster.stop()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _events(self, scope: Scope, receive: Receive, send: Send) -> None:
+        environ = build_environ(scope, io.BytesIO())
+        live: list[Subscription] = []
+        environ[LIVE] = live
+        loop = asyncio.get_running_loop()
+        status, headers, body = await loop.run_in_executor(self.executor, _call, self.app, environ)
+        if live:  # the view's answer had no body: the stream's length is unknown (chunked)
+            headers = [(k, v) for k, v in headers if k != b"content-length"]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        if not live:  # refused, a catch-up, a HEAD: Flask's answer as it is
+            await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+            return
+        try:
+            await self._stream(live[0], receive, send)
+            await send({"type": "http.response.body", "body": b""})  # the server is stopping: end it cleanly
+        finally:
+            live[0].release()
+
+    async def _stream(self, sub: Subscription, receive: Receive, send: Send) -> None:
+        # The client's going is heard at once and gives its slot back; the stream itself ends at
+        # the next wake-up (a burst or a heartbeat), when it would have written.
+        gone = asyncio.ensure_future(_disconnected(receive))
+        gone.add_done_callback(lambda _: sub.release())
+        cursor, loop = sub.cursor, asyncio.get_running_loop()
+        broadcaster = self.broadcasters[sub.anonymous]
+        lane = broadcaster.lane()
+        try:
+            await _send(send, cursor.opening())
+            batched = False  # what it missed (Last-Event-ID) goes at once, whoever it is
+            while not gone.done() and not self.closing:
+                # After that, an anonymous stream always waits for its lane (once a second); a
+                # registered one only when it has had everything.
+                if batched or not cursor.pending():
+                    # Shielded: a stream cancelled (the server stopping) must not cancel the shared future.
+                    await asyncio.shield(broadcaster.futures[lane])
+                    if gone.done() or self.closing:
+                        return
+                    if not cursor.pending():
+                        await _send(send, KEEP_ALIVE)
+                        continue
+                # A subscriber far behind (a reconnect after a long gap) reads the log: on a thread.
+                data = cursor.take() if cursor.in_memory() else await loop.run_in_executor(self.executor, cursor.take)
+                if data:
+                    await _send(send, data)
+                batched = sub.anonymous
+        finally:
+            gone.cancel()
+
+
+async def _disconnected(receive: Receive) -> None:
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+async def _send(send: Send, data: bytes) -> None:
+    await send({"type": "http.response.body", "body": data, "more_body": True})
+
+
+def _call(app: Flask, environ: dict[str, Any]) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """The Flask app's answer to one request, whole: (status, headers, body)."""
+    started: list[Any] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Callable:
+        started[:] = [int(status.split(" ", 1)[0]), [(k.lower().encode("latin1"), v.encode("latin1"))
+                                                    for k, v in headers]]
+        return lambda chunk: None
+
+    result = app(environ, start_response)
+    try:
+        body = b"".join(result)
+    finally:
+        getattr(result, "close", lambda: None)()
+    return started[0], started[1], body
