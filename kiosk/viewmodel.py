@@ -179,6 +179,9 @@ class KioskModel:
         _ = self._
         if problem is None:
             return ""
+        if problem.code == "no_lease":
+            return _("The ticket system is not answering and this kiosk has no numbers of this service left. "
+                     "Please ask at the information desk.")
         if problem.kind == "hub_down":
             return _("The ticket system is not answering right now. Please try again in a moment.")
         if problem.kind == "closed":
@@ -189,9 +192,6 @@ class KioskModel:
                 reason=problem.code)
         if problem.code == "service_unavailable":
             return _("No counter gives this service today. Please ask at the information desk.")
-        if problem.code == "no_lease":
-            return _("The ticket system is not answering and this kiosk has no numbers of this service left. "
-                     "Please ask at the information desk.")
         if problem.code == "numbers_exhausted":
             return _("Every number of this service is in use right now. Please try again in a few minutes.")
         return _("The ticket could not be issued ({reason}). Please ask at the information desk.").format(
