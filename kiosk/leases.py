@@ -55,7 +55,8 @@ class LeaseKeeper:
     # ---- the worker's step ---------------------------------------------------------------
     def step(self) -> float:
         try:
-            self.merge()
+            if not self.merge():
+                self.hub.health()  # nothing was sent: ask anyway, so a silent hub is noticed
             self._hub_is(True)
             self.return_spent()
             self.top_up()
