@@ -64,6 +64,7 @@ def m001_journal(db: sqlite_utils.Database) -> None:
             hub_ticket TEXT,                  -- JSON: the hub's ticket, once merged
             error TEXT,
             answered_at TEXT,
+            unanswered_key TEXT,              -- the visit's key of a POST /tickets the hub never answered
             UNIQUE (lease, seq)
         )""")
     db.execute("CREATE INDEX tickets_state ON tickets(state)  -- rowid, the issue order, is in every index")
@@ -174,9 +175,11 @@ class Journal:
             return left, (leases[-1]["size"] if leases else 0)
 
     def issue(self, key: str, service: str, priority: str | None, branch_day: str,
-              now: dt.datetime | None = None) -> dict[str, Any]:
+              now: dt.datetime | None = None, unanswered_key: str | None = None) -> dict[str, Any]:
         """Take the next number of the sub-service's oldest good lease and write the ticket (durable on
-        return). The same key again returns the ticket written the first time. Raises NoNumber."""
+        return). The same key again returns the ticket written the first time. Raises NoNumber.
+        `unanswered_key`: this visit's request to the hub went unanswered under that key (the hub may
+        have issued it), sent with the ticket so the hub can tell."""
         now = now or _now()
         with self._write() as db:
             old = db.execute("SELECT * FROM tickets WHERE idempotency_key = ?", (key,)).fetchone()
@@ -188,10 +191,10 @@ class Journal:
                 if free:
                     row = {"idempotency_key": key, "lease": lease["id"], "seq": free[0]["seq"],
                            "number": free[0]["number"], "service": service, "priority": priority,
-                           "issued_at": _iso(now)}
+                           "issued_at": _iso(now), "unanswered_key": unanswered_key}
                     db.execute("INSERT INTO tickets (idempotency_key, lease, seq, number, service, priority, "
-                               "issued_at) VALUES (:idempotency_key, :lease, :seq, :number, :service, :priority, "
-                               ":issued_at)", row)
+                               "issued_at, unanswered_key) VALUES (:idempotency_key, :lease, :seq, :number, "
+                               ":service, :priority, :issued_at, :unanswered_key)", row)
                     return {**row, "state": PENDING}
         raise NoNumber(service)
 

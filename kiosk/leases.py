@@ -79,7 +79,10 @@ class LeaseKeeper:
             sent_at = dt.datetime.now(dt.UTC).isoformat()
             tickets = [{"idempotency_key": t["idempotency_key"], "lease": lease_id(t["lease"]), "seq": t["seq"],
                         "number": t["number"], "service": t["service"], "priority": t["priority"],
-                        "issued_at": t["issued_at"]} for t in batch]
+                        "issued_at": t["issued_at"],
+                        # the visit's request the hub never answered: it may hold a ticket nobody got
+                        **({"unanswered_key": t["unanswered_key"]} if t["unanswered_key"] else {})}
+                       for t in batch]
             try:
                 results = self.hub.offline_tickets(sent_at, tickets)
             except HubRefused as exc:  # the whole body refused: a bug on one side; keep them, say so

@@ -297,19 +297,21 @@ class KioskModel:
                 return self.hub.issue_ticket(*job)
             return self.hub.issue_ticket(*job, timeout=self.alone_after)
         except HubUnreachable as exc:
-            return exc if self.journal is None else self.issue_alone(job)
+            return exc if self.journal is None else self.issue_alone(job, unanswered=True)
         except HubRefused as exc:
             return exc
 
-    def issue_alone(self, job: tuple[str, str | None, str]) -> dict[str, Any] | Exception:
+    def issue_alone(self, job: tuple[str, str | None, str], unanswered: bool = False) -> dict[str, Any] | Exception:
         """A ticket from this kiosk's lease, written to the journal before it is shown or printed (any thread).
 
-        Its key is the visit's with ".alone": if the hub did act on the request it never answered, that
-        ticket and this one are two (the first is called and not answered), never one number on two slips."""
+        Its key is the visit's with ".alone". `unanswered`: the hub was asked under the visit's key and did
+        not answer; if it did act, its ticket is one the visitor never got. The journal keeps that key and
+        sends it with the ticket (`unanswered_key`) so the hub can withdraw it (see docs/leases.md)."""
         service, priority, key = job
         assert self.journal is not None
         try:
-            row = self.journal.issue(f"{key}.alone", service, priority, self.branch_day())
+            row = self.journal.issue(f"{key}.alone", service, priority, self.branch_day(),
+                                     unanswered_key=key if unanswered else None)
         except NoNumber:
             return HubUnreachable("no_lease")
         return self.alone_ticket(row)
