@@ -21,6 +21,7 @@ import datetime as dt
 import logging
 import time
 from collections.abc import Callable
+from typing import Any
 
 from navbat.foundation.hub_client import HubClient, HubRefused, HubUnreachable
 from navbat.foundation.workers import Loop
@@ -32,6 +33,11 @@ EVERY_S = 5.0  # between steps while the hub answers
 PROBE_S = 1.0  # between tries while it does not
 REFUSED_PAUSE_S = 300.0  # a sub-service the hub would not lease (closed, exhausted) is asked again after this
 RETURN_WITHIN_S = 3.0  # returning the leases when the kiosk stops: at most this long
+
+
+def leasable(services: list[dict[str, Any]]) -> list[str]:
+    """The sub-services to hold leases for: those a visitor can take a ticket of (GET /services)."""
+    return [s["code"] for s in list(services) if s.get("available", True)]
 
 
 class LeaseKeeper:

@@ -11,12 +11,9 @@ Network and printing are split in three steps so the Kivy layer can run the midd
 on a worker thread: `begin_*` (UI thread, decides), `fetch_*`/`request_*` (any thread,
 no state), `finish_*` (UI thread, applies the result).
 
-Working alone (issue 26): with a journal (kiosk/journal.py), a ticket the hub does not answer
-for within `ALONE_AFTER` is issued from the kiosk's lease instead, and from then on every
-ticket is, at once, until the lease keeper (kiosk/leases.py) has merged the journal and says
-the hub is back (`hub_state`). The slip and the screen say so; the branch data they show is
-the last the hub sent, kept in the journal, so a kiosk restarted while the hub is down still
-draws its screens and issues.
+Working alone (issue 26): with a journal, a ticket the hub does not answer within `ALONE_AFTER`
+comes from the kiosk's lease (kiosk/alone.py), and so does every one after it until the lease
+keeper has merged the journal and says the hub is back (`hub_state`).
 """
 
 from __future__ import annotations
@@ -30,8 +27,10 @@ from typing import Any
 
 from navbat.foundation.hub_client import HubClient, HubRefused, HubUnreachable
 from navbat.foundation.persian import format_date
+from navbat.kiosk import alone as alone_ticket
 from navbat.kiosk import text, views
-from navbat.kiosk.journal import Journal, NoNumber
+from navbat.kiosk.alone import ALONE_AFTER, NO_LEASE
+from navbat.kiosk.journal import Journal
 from navbat.kiosk.printing import KioskPrinter, PrintOutcome
 from navbat.kiosk.views import ServiceRow, ServiceView, TicketView, UnitCard
 
@@ -41,9 +40,6 @@ TOKEN_REFUSALS = ("unauthorized", "session_expired", "forbidden", "not_a_kiosk")
 SCREENS = (HOME, UNIT, SERVICE, TICKET)
 IDLE_SECONDS = 60.0  # a visitor who walks away leaves the kiosk on home for the next one
 TICKET_SECONDS = 20.0  # the ticket screen stays this long, then home
-# (connect, read) seconds the hub has to answer a ticket before a kiosk with a lease issues alone: the
-# visitor waits at most their sum longer than usual, once (issue 26: at most 3 s).
-ALONE_AFTER = (1.0, 2.0)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -131,27 +127,16 @@ class KioskModel:
 
     def hub_state(self, reachable: bool) -> None:
         """The lease keeper's word: the hub answers (and the journal is merged), or it does not (UI thread)."""
-        alone = not reachable and self.journal is not None
-        if alone != self.alone:
-            self.alone = alone
+        if (not reachable and self.journal is not None) != self.alone:
+            self.alone = not self.alone
             self.changed()
 
     def branch_day(self) -> str:
-        """The branch's day now (its time zone): a lease is good for that day only."""
-        from zoneinfo import ZoneInfo
-
-        return dt.datetime.now(ZoneInfo((self.branch or {}).get("timezone") or "Asia/Tehran")).date().isoformat()
-
-    def lease_services(self) -> list[str]:
-        """The sub-services to hold leases for: those a visitor can take a ticket of."""
-        return [s["code"] for s in list(self.services) if s.get("available", True)]
+        return alone_ticket.branch_day(self.branch)
 
     def alone_text(self) -> str:
         """The line every screen shows while the kiosk works alone ("" otherwise)."""
-        if not self.alone:
-            return ""
-        return self._("Working alone: the ticket system is not answering. Tickets are still given; "
-                      "the estimate will be on the wall when the system is back.")
+        return alone_ticket.banner(self.lang) if self.alone else ""
 
     def refresh(self) -> None:
         """Blocking fetch + finish (tests, screenshot mode)."""
@@ -179,7 +164,7 @@ class KioskModel:
         _ = self._
         if problem is None:
             return ""
-        if problem.code == "no_lease":
+        if problem.code == NO_LEASE:
             return _("The ticket system is not answering and this kiosk has no numbers of this service left. "
                      "Please ask at the information desk.")
         if problem.kind == "hub_down":
@@ -302,40 +287,17 @@ class KioskModel:
             return exc
 
     def issue_alone(self, job: tuple[str, str | None, str], unanswered: bool = False) -> dict[str, Any] | Exception:
-        """A ticket from this kiosk's lease, written to the journal before it is shown or printed (any thread).
-
-        Its key is the visit's with ".alone". `unanswered`: the hub was asked under the visit's key and did
-        not answer; if it did act, its ticket is one the visitor never got. The journal keeps that key and
-        sends it with the ticket (`unanswered_key`) so the hub can withdraw it (see docs/leases.md)."""
-        service, priority, key = job
+        """The visit's ticket from this kiosk's lease (kiosk/alone.py), durable before it is shown (any thread)."""
         assert self.journal is not None
-        try:
-            row = self.journal.issue(f"{key}.alone", service, priority, self.branch_day(),
-                                     unanswered_key=key if unanswered else None)
-        except NoNumber:
-            return HubUnreachable("no_lease")
-        return self.alone_ticket(row)
-
-    def alone_ticket(self, row: dict[str, Any]) -> dict[str, Any]:
-        """A journal's ticket in the shape of the hub's, with the names the slip prints from the last
-        branch data (documents and steps too); no place in line and no estimate: the hub has not seen it."""
-        branch = self.branch or {}
-        svc = self._service(row["service"])
-        pclass = next((p for p in branch.get("priority_classes", []) if p["code"] == row["priority"]), None)
-        return {"offline": True, "id": None, "idempotency_key": row["idempotency_key"], "lease": row["lease"],
-                "number": row["number"], "service": row["service"], "priority": row["priority"],
-                "priority_name": pclass["name"] if pclass else None, "issued_at": row["issued_at"],
-                "branch_name": branch.get("name"), "service_name": svc["name"], "unit_name": svc["unit_name"],
-                "documents": svc["documents"], "steps": svc["steps"], "timezone": branch.get("timezone"),
-                "tracking_code": "", "people_ahead": None, "estimated_wait": None}
+        return alone_ticket.issue(self.journal, job, self.branch, list(self.services), unanswered)
 
     def finish_ticket(self, result: dict[str, Any] | Exception) -> dict[str, Any] | None:
         """Show the ticket (returns it, to be printed) or the problem."""
         self.busy = False
         self.touch()
-        if isinstance(result, HubUnreachable) and str(result) == "no_lease":
+        if isinstance(result, HubUnreachable) and str(result) == NO_LEASE:
             self.alone = True
-            self.problem = Problem("hub_down", "no_lease", can_retry=True)
+            self.problem = Problem("hub_down", NO_LEASE, can_retry=True)
             self.changed()
             return None
         if isinstance(result, Exception):

@@ -69,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
             printer = kiosk_printer(branch, name, args.hub, queue_db, report=hub.report_printer).start()
     from navbat.foundation.migrations import NewerDatabase
     from navbat.kiosk.journal import Journal
-    from navbat.kiosk.leases import LeaseKeeper
+    from navbat.kiosk.leases import LeaseKeeper, leasable
 
     try:
         journal = Journal(args.journal)
@@ -80,7 +80,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     model = KioskModel(hub, printer, lang=args.lang, journal=journal)
     # No keeper for a screenshot: a picture must not take leases, nor give back those the kiosk holds.
-    keeper = None if args.screenshot else LeaseKeeper(hub, journal, model.lease_services, model.branch_day)
+    keeper = None if args.screenshot else LeaseKeeper(hub, journal, lambda: leasable(model.services),
+                                                           model.branch_day)
 
     from navbat.kiosk.app import KioskApp
 
