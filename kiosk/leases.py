@@ -75,8 +75,10 @@ class LeaseKeeper:
         if reachable != self.reachable:
             self.reachable = reachable
             log.warning("hub %s", "answers: issuing through it" if reachable else "does not answer: issuing alone")
-            if self.on_hub is not None:
-                self.on_hub(reachable)
+        # Said every step, not only on a change: the kiosk may have gone alone on its own (a visitor's
+        # request that timed out) while this keeper never saw the hub gone.
+        if self.on_hub is not None:
+            self.on_hub(reachable)
 
     def merge(self) -> int:
         """Send every pending ticket; how many the hub merged or already had. Raises HubUnreachable."""
