@@ -76,3 +76,15 @@ def test_leases_taken_used_alone_merged_once_and_given_back(kept, live_hub) -> N
     keeper.give_back()  # the kiosk stops
     assert all(lz["returned_at"] for lz in m.journal.leases())
     assert hub_rows(live_hub, "SELECT count(*) FROM tickets") == [(len(alone) + 1,)]
+
+
+def test_a_kiosk_alone_on_a_visitors_timeout_is_told_the_hub_is_back(kept) -> None:  # noqa: ANN001
+    """The visitor's request failed, the keeper's did not: its next good step brings the kiosk back."""
+    m, keeper = kept
+    keeper.step()
+    live = m.hub
+    m.hub = HubClient(f"http://127.0.0.1:{free_port()}", "token")
+    assert visit(m)["offline"] and m.alone and keeper.reachable
+    m.hub = live
+    keeper.step()
+    assert not m.alone and [t["state"] for t in m.journal.tickets()] == [MERGED]
