@@ -11,6 +11,7 @@ import requests
 from leases_support import API, Hall, offline, wait_for
 from navbat.foundation import event_types as E
 from navbat.server.floor import dbcheck, leases
+from navbat.server.floor.ahead import people_ahead
 
 
 def test_a_lease_is_set_aside_and_its_numbers_are_never_given_twice(hall: Hall) -> None:
@@ -242,3 +243,20 @@ def test_the_head_sees_how_many_were_issued_while_the_hub_was_down(hall: Hall) -
                            timeout=10).json()
     assert any(a.get("text") == f"7 tickets issued while the hub was down, merged at {local}"
                for a in english["alerts"])
+
+
+def test_a_merged_ticket_newer_than_the_last_replay_counts_those_before_it(hall: Hall) -> None:
+    lease = hall.lease("PR1")
+    t0 = hall.clock()
+    hall.clock.advance(minutes=1)
+    for _ in range(3):
+        hall.issue("PR1")
+        hall.clock.advance(minutes=1)
+    replayed = hall.hub.estimates.settled(5.0)  # the last replay, from before the merge
+    [first, middle] = hall.merge([offline(lease, 0, t0 + dt.timedelta(seconds=30)),
+                                  offline(lease, 1, t0 + dt.timedelta(minutes=2, seconds=30))])
+    with hall.hub.read() as db:
+        rows = {r["id"]: dict(r) for r in db.query("SELECT * FROM tickets")}
+        # not at the back, as a newcomer would be (3): before everyone; then after the first and two of the three
+        assert people_ahead(replayed, db, rows[first["ticket"]]).count == 0
+        assert people_ahead(replayed, db, rows[middle["ticket"]]).count == 3
