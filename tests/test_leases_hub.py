@@ -260,3 +260,25 @@ def test_a_merged_ticket_newer_than_the_last_replay_counts_those_before_it(hall:
         # not at the back, as a newcomer would be (3): before everyone; then after the first and two of the three
         assert people_ahead(replayed, db, rows[first["ticket"]]).count == 0
         assert people_ahead(replayed, db, rows[middle["ticket"]]).count == 3
+
+
+def test_a_journal_of_an_earlier_day_is_merged_and_ends_as_that_days_tickets_did(hall: Hall) -> None:
+    lease = hall.lease("PR1")
+    issued = hall.clock()
+    hall.clock.advance(days=1)
+    [r] = hall.merge([offline(lease, 0, issued)], sent_at=hall.clock())
+    assert r["status"] == "merged"
+    assert hall.rows("SELECT state, outcome, branch_day FROM tickets") == [("cancelled", "expired", "2026-12-07")]
+    assert hall.issue("PR1")["number"] == "A-001"  # a new day's numbers
+    assert dbcheck.check(hall.db_path, full=True) == []
+
+
+def test_merge_requests_have_a_budget_per_kiosk(hall: Hall) -> None:
+    lease = hall.lease("PR1")
+    body = [offline(lease, 0, hall.clock())]
+    for _ in range(leases.MERGES_PER_MINUTE):
+        hall.merge(body)
+    r = hall.post("/offline-tickets", {"sent_at": hall.clock().isoformat(), "tickets": body})
+    assert (r.status_code, r.json()["error"]) == (429, "too_many_merges") and int(r.headers["Retry-After"]) > 0
+    assert hall.post("/offline-tickets", {"sent_at": hall.clock().isoformat(), "tickets": []},
+                     who="kiosk-2").status_code == 200

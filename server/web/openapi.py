@@ -329,8 +329,9 @@ _paths.update({
         "parameters": [_N]}},
     "/offline-tickets": {"post": _op(
         "Merge the kiosk's journal (at most 500, in issue order) exactly once by idempotency key: each ticket "
-        "takes its place in line by its issue time (the kiosk's clock corrected past a 5 s skew)",
-        errors=(400, 401, 403), body={"type": "object", "required": ["sent_at", "tickets"], "properties": {
+        "takes its place in line by its issue time (the kiosk's clock corrected past a 5 s skew); 429 "
+        "too_many_merges (30 a minute)", errors=(400, 401, 403, 429),
+        body={"type": "object", "required": ["sent_at", "tickets"], "properties": {
             "sent_at": {"type": "string", "format": "date-time"},
             "tickets": {"type": "array", "maxItems": 500, "items": _OFFLINE_TICKET}}}, ok={
             "description": "one result per ticket, in the order sent", "content": {"application/json": {"schema": {
