@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 BATCH = 500  # tickets per request, the hub's limit
 EVERY_S = 5.0  # between steps while the hub answers
 PROBE_S = 1.0  # between tries while it does not
+LATER_S = 10.0  # after the hub's 429 on a merge (its budget: 30 journals a minute)
 REFUSED_PAUSE_S = 300.0  # a sub-service the hub would not lease (closed, exhausted) is asked again after this
 RETURN_WITHIN_S = 3.0  # returning the leases when the kiosk stops: at most this long
 
@@ -69,6 +70,9 @@ class LeaseKeeper:
         except HubUnreachable:
             self._hub_is(False)
             return self.probe_every
+        except HubRefused as exc:  # 429 on the journal: the hub is there and busy; try again later
+            log.warning("the hub asks to wait before the next merge: %s", exc)
+            return LATER_S
         return self.every
 
     def _hub_is(self, reachable: bool) -> None:
@@ -93,7 +97,10 @@ class LeaseKeeper:
                        for t in batch]
             try:
                 results = self.hub.offline_tickets(sent_at, tickets)
-            except HubRefused as exc:  # the whole body refused: a bug on one side; keep them, say so
+            except HubRefused as exc:
+                if exc.status == 429:  # too_many_merges: the hub answers, it only wants us to wait
+                    raise
+                # the whole body refused: a bug on one side; keep them, say so, and keep issuing alone
                 log.error("the hub refused the journal (%s); %d tickets kept to send again", exc, len(batch))
                 raise HubUnreachable(str(exc)) from None
             self.journal.answered(results)
@@ -137,7 +144,7 @@ class LeaseKeeper:
                 self.journal.add_lease(self.hub.lease(service))
             except HubRefused as exc:
                 wait = REFUSED_PAUSE_S
-                if exc.code == "too_many":  # the hub's budget for leases: stop asking for a while
+                if exc.status == 429:  # too_many_leases, the hub's budget: stop asking for a while
                     for s in self.services():
                         self.refused[s] = now + 60.0
                     return

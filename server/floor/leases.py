@@ -32,6 +32,7 @@ BLOCK_SHARE = 4  # a lease takes at most a quarter of the block, and at most hal
 LEASES_PER_HOUR = 30  # per device: what a runaway or stolen kiosk token can set aside
 LIVE_PER_SERVICE = 4  # live leases one device may hold for one sub-service
 MAX_TICKETS = 500  # per merge request
+MERGES_PER_MINUTE = 30  # merge requests per device (a token bucket, server/web/api/leases.py)
 SKEW_BOUND_S = 5.0  # a kiosk clock within this of the hub's is taken as it is
 EXPIRE_EVERY_S = 30.0
 KEY_PREFIX = "offline"  # a journal's keys are their own namespace: never the key of an online attempt

@@ -2,14 +2,16 @@
 
 Only a kiosk's device token: a lease is set aside for the kiosk that holds it, and a journal merges
 only that kiosk's own leases. What an outsider can make the hub spend is bounded in
-server/floor/leases.py: leases per device per hour, live leases per sub-service, tickets per merge."""
+server/floor/leases.py: leases per device per hour, live leases per sub-service, tickets per merge,
+merge requests per device per minute."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, g, jsonify
+from flask import Blueprint, Response, current_app, g, jsonify
 from navbat.server.floor import leases
-from navbat.server.floor.refusals import Invalid
+from navbat.server.floor.refusals import Invalid, TooMany
 from navbat.server.hub import current
+from navbat.server.visitors import budgets
 from navbat.server.web.api.common import json_body, require
 
 bp = Blueprint("leases", __name__)
@@ -34,4 +36,9 @@ def give_back(lease: int) -> Response:
 @require("kiosk")
 def merge() -> Response:
     sent_at, tickets = leases.check_batch(json_body(("sent_at", "tickets")))
-    return jsonify({"results": leases.merge(current().floor, g.who.name, sent_at, tickets)})
+    hub = current()
+    buckets = current_app.extensions.setdefault("navbat.merge_buckets", budgets.TokenBuckets())
+    wait = buckets.take(g.who.name, leases.MERGES_PER_MINUTE, leases.MERGES_PER_MINUTE, hub.clock().timestamp())
+    if wait > 0:  # a resent journal costs a look-up per ticket: a runaway kiosk may not keep the writer busy
+        raise TooMany("too_many_merges", f"a kiosk may send {leases.MERGES_PER_MINUTE} journals a minute", wait)
+    return jsonify({"results": leases.merge(hub.floor, g.who.name, sent_at, tickets)})
