@@ -162,5 +162,5 @@ class LeaseKeeper:
                 if self.clock() > deadline:
                     break
                 self._return(lease)
-        except HubUnreachable:
-            log.warning("the hub did not answer; leases kept (they expire on the hub)")
+        except (HubUnreachable, HubRefused) as exc:
+            log.warning("leases kept (they expire on the hub): %s", exc)
