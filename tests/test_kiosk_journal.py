@@ -92,3 +92,12 @@ def test_a_ticket_written_survives_the_process_being_killed(tmp_path: Path) -> N
         "power-cut", "541", "elderly", "7")
     assert again.issue("next", "PN1", None, DAY)["number"] == "542"
     assert again.load_branch() == ({"name": {"fa": "شعبه", "en": "Branch"}}, {"services": [], "units": []})
+
+
+def test_a_journal_that_cannot_be_opened_is_said_in_one_line(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("not a folder")
+    out = subprocess.run([sys.executable, "-m", "navbat", "kiosk", "--hub", "http://127.0.0.1:1", "--token", "t",
+                          "--no-printer", "--journal", str(tmp_path / "file" / "journal.sqlite")],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert out.stderr.startswith("navbat kiosk: cannot open the journal "), out.stderr

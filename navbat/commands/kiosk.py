@@ -52,11 +52,20 @@ def run(args: argparse.Namespace) -> int:
         known = ", ".join(p.name for p in branch.printers) or "none"
         print(f'navbat kiosk: no printer "{args.printer}" in the branch file (printers: {known})', file=sys.stderr)
         return 2
+    from navbat.foundation.migrations import NewerDatabase
+    from navbat.kiosk.journal import Journal
+
+    try:
+        journal = Journal(args.journal)
+    except (OSError, sqlite3.Error, NewerDatabase) as exc:
+        print(f"navbat kiosk: cannot open the journal {args.journal}: {exc}", file=sys.stderr)
+        return 2
     from navbat.kiosk.launch import configure
 
     configure(fullscreen=args.fullscreen and not args.screenshot)  # wrong input is said before Kivy starts
 
     from navbat.foundation.hub_client import HubClient
+    from navbat.kiosk.leases import LeaseKeeper, leasable
     from navbat.kiosk.printing import kiosk_printer
     from navbat.kiosk.viewmodel import KioskModel
 
@@ -67,17 +76,6 @@ def run(args: argparse.Namespace) -> int:
         if name:
             queue_db = args.queue_db or f"var/print-queue-{name}.sqlite"
             printer = kiosk_printer(branch, name, args.hub, queue_db, report=hub.report_printer).start()
-    from navbat.foundation.migrations import NewerDatabase
-    from navbat.kiosk.journal import Journal
-    from navbat.kiosk.leases import LeaseKeeper, leasable
-
-    try:
-        journal = Journal(args.journal)
-    except (OSError, sqlite3.Error, NewerDatabase) as exc:
-        print(f"navbat kiosk: cannot open the journal {args.journal}: {exc}", file=sys.stderr)
-        if printer is not None:
-            printer.stop()
-        return 2
     model = KioskModel(hub, printer, lang=args.lang, journal=journal)
     # No keeper for a screenshot: a picture must not take leases, nor give back those the kiosk holds.
     keeper = None if args.screenshot else LeaseKeeper(hub, journal, lambda: leasable(model.services),
