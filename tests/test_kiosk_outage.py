@@ -1,7 +1,7 @@
 """Two kiosks keep issuing through a hub kill -9, a LAN cut and a kiosk kill -9 (issue 26, Must show).
 
 Real processes: `navbat hub` (hub_process_support.Hub) and two kiosks, each its view-model and its lease
-keeper in a process of its own (kiosk_alone_driver.py), issuing a ticket every 0.3 s. They reach the
+keeper in a process of its own (kiosk_alone_driver.py), issuing a ticket every 0.5 s. They reach the
 hub through a TCP switch in this test that can pass to the hub of the moment, or cut: a cut holds every
 connection and forwards nothing, as a dead LAN switch does (the kiosk's own 3 s bound decides); a
 killed hub refuses at once. After each outage the journals are merged; at the end: every ticket
@@ -96,7 +96,7 @@ class KioskProcess:
         self.journal, self.out = folder / f"{name}-journal.sqlite", folder / f"{name}.jsonl"
         self.cmd = [sys.executable, "-P", str(DRIVER), "--hub", url, "--token", token, "--journal",
                     str(self.journal), "--out", str(self.out), "--name", name, "--services", SERVICES,
-                    "--every", "0.3"]
+                    "--every", "0.5"]
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> KioskProcess:
@@ -209,7 +209,7 @@ def check_the_log(hub: Hub, db: Path, kiosks: list[KioskProcess], problems: list
     journals = [Journal(k.journal) for k in kiosks]
     kept = [t for j in journals for t in j.tickets()]
     assert not problems, problems[:5]
-    assert len(offline) >= 30 and len(online) >= 20, (len(offline), len(online))
+    assert len(offline) >= 20 and len(online) >= 15, (len(offline), len(online))
 
     # Every ticket exactly once: the hub holds the online ones and the journals' ones, nothing else.
     assert Counter(t["state"] for t in kept) <= Counter({"merged": len(kept), "already": len(kept)})
@@ -255,11 +255,11 @@ def check_the_log(hub: Hub, db: Path, kiosks: list[KioskProcess], problems: list
     while more:  # the two counters taking turns until nobody waits
         more = False
         for n, auth in clerks.items():
-            r = s.post(f"{url}/counters/{n}/next", headers=auth, timeout=10)
+            r = s.post(f"{url}/counters/{n}/next", headers=auth, timeout=60)  # two cores shared: be patient
             if r.status_code == 200:
                 more = True
                 called.append(r.json()["id"])
-                assert s.post(f"{url}/counters/{n}/done", headers=auth, timeout=10).status_code == 200
+                assert s.post(f"{url}/counters/{n}/done", headers=auth, timeout=60).status_code == 200
     assert sorted(called) == sorted(by_id), "every ticket is called once"
     for service in SERVICES.split(","):
         arrivals = [by_id[i][5] for i in called if by_id[i][1] == service]
