@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sqlite3
 import sys
 from pathlib import Path
@@ -97,5 +98,10 @@ def run(args: argparse.Namespace) -> int:
         shoot(app, args.screenshot)
         print(args.screenshot)
         return 0
+    # `systemctl stop` sends SIGTERM: stop the app as its window would, so the keeper sends what is left
+    # and gives the leases back (on_stop) rather than leaving them to expire on the hub.
+    from kivy.clock import Clock
+
+    signal.signal(signal.SIGTERM, lambda *_: Clock.schedule_once(lambda _dt: app.stop()))
     app.run()
     return 0
