@@ -4,9 +4,15 @@ merged exactly once (a crash between the send and the answer included), leases g
 from __future__ import annotations
 
 import datetime as dt
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
-from kiosk_support import free_port, kiosk
+from kiosk_support import free_port, gui_env, kiosk, with_display
 from navbat.foundation.hub_client import HubClient
 from navbat.kiosk.journal import ALREADY, MERGED, Journal
 from navbat.kiosk.leases import LeaseKeeper, lease_id
@@ -88,3 +94,33 @@ def test_a_kiosk_alone_on_a_visitors_timeout_is_told_the_hub_is_back(kept) -> No
     m.hub = live
     keeper.step()
     assert not m.alone and [t["state"] for t in m.journal.tickets()] == [MERGED]
+
+
+@pytest.mark.slow
+def test_navbat_kiosk_takes_leases_and_gives_them_back_on_sigterm(live_hub, tmp_path) -> None:  # noqa: ANN001
+    """The real command in a real window: its keeper takes a lease per sub-service a visitor can take, and
+    `systemctl stop` (SIGTERM) gives every one back to the hub."""
+    journal = tmp_path / "journal.sqlite"
+    cmd = with_display([sys.executable, "-m", "navbat", "kiosk", "--hub", live_hub.url, "--token",
+                        live_hub.app.config["KIOSK_TOKEN"], "--no-printer", "--journal", str(journal)])
+    proc = subprocess.Popen(cmd, cwd=tmp_path, env=gui_env(tmp_path), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        end = time.monotonic() + 60
+        while not (journal.exists() and len(Journal(journal).leases()) >= 3):
+            assert time.monotonic() < end and proc.poll() is None, "the kiosk took no leases"
+            time.sleep(0.3)
+        time.sleep(2)  # the keeper's first step is done
+        held = {lz["id"] for lz in Journal(journal).leases()}
+        # the kiosk's own process (under xvfb-run when the test has no display of its own)
+        pids = subprocess.run(["pgrep", "-s", str(proc.pid)], capture_output=True, text=True).stdout.split()
+        for pid in pids:
+            if Path(f"/proc/{pid}/comm").read_text().startswith("python"):
+                os.kill(int(pid), signal.SIGTERM)
+        proc.wait(30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert all(lz["returned_at"] for lz in Journal(journal).leases())
+    states = dict(hub_rows(live_hub, "SELECT id, state FROM leases"))
+    assert {str(k) for k in states} == held and set(states.values()) == {"returned"}
