@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import socket
 import statistics
@@ -99,6 +100,19 @@ def start_hub(folder: Path, port: int) -> subprocess.Popen:
 
 
 def main() -> None:
+    hubs: list[subprocess.Popen] = []
+    folder = Path(tempfile.mkdtemp(prefix="navbat-offline-"))
+    try:
+        run(hubs, folder)
+    finally:  # whatever failed, no hub and no files are left behind
+        for hub in hubs:
+            if hub.poll() is None:
+                hub.kill()
+                hub.wait(10)
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def run(hubs: list[subprocess.Popen], folder: Path) -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--online", type=int, default=30, help="online tickets timed (default 30)")
     args = p.parse_args()
@@ -109,7 +123,6 @@ def main() -> None:
     from navbat.kiosk.leases import LeaseKeeper, leasable
     from navbat.kiosk.viewmodel import KioskModel
 
-    folder = Path(tempfile.mkdtemp(prefix="navbat-offline-"))
     raw = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
     raw["budgets"].update(kiosk_tickets_per_minute=600, kiosk_burst=600)
     (folder / "branch.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
@@ -118,6 +131,7 @@ def main() -> None:
                            check=True).stdout.strip()
     port = free_port()
     hub = start_hub(folder, port)
+    hubs.append(hub)
     hop = Hop(port)
     model = KioskModel(HubClient(hop.url, token, timeout=(1.0, 3.0)), journal=Journal(folder / "journal.sqlite"))
     model.refresh()
@@ -165,6 +179,7 @@ def main() -> None:
             alone.append(took)
     pending = len(model.journal.pending())
     hub = start_hub(folder, port)
+    hubs.append(hub)
     hop.restore()
     for _ in range(3):  # a pooled connection to the killed hub fails once
         try:
