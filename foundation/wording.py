@@ -17,7 +17,8 @@ NOTES = ("not_served", "not_open", "no_wait")  # the hub's `note` on a summary, 
 # counted from the planned opening, `opens_at`).
 WAIT_NOTES = ("no_open_window", "before_opening")
 # The words wait_text uses, for a page whose script words waits the same way (the web wall).
-WAIT_WORDS = ("about {minutes} min", "{low}–{high} min", "no wait", "not served today", "no estimate yet",
+WAIT_WORDS = ("about {minutes} min", "{low}–{high} min", "no wait", "under a minute", "not served today",
+              "no estimate yet",
               "no counter open now", "counters open at {time}: {wait}")
 
 
@@ -69,8 +70,8 @@ def wait_text(estimate: dict[str, Any] | None, note: str | None, lang: str, wait
     if not estimate or estimate.get("low") is None or estimate.get("high") is None:
         return _("no estimate yet")
     low, high = round(estimate["low"]), round(estimate["high"])
-    if high <= 0:
-        return _("no wait")
+    if high <= 0:  # a ticket about to be called: as its slip says it (printer/layout.wait_line)
+        return _("under a minute")
     if low == high:
         return _("about {minutes} min").format(minutes=digits(high, lang))
     return _("{low}–{high} min").format(low=digits(low, lang), high=digits(high, lang))
