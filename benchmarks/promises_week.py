@@ -223,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"simulator, same visitors: in range {s['estimate_range_coverage_pct']} % (all), "
           f"{s['range_coverage_waited_pct']} % (those who waited); estimate MAE {s['estimate_mae_min']} min; "
           f"mean wait {s['mean_wait_min']} min")
-    print(f"in target (the head's report): {out['hub_in_target_pct']}")
+    print(f"in target (the head's report): {out['hub_in_target_pct']:.1f} %")
     if out["hq"] is not None:
         for level in ("branch", "province"):
             for r in out["hq"][level]:
