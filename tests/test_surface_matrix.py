@@ -1,12 +1,15 @@
 """One scenario followed across the visitor's surfaces (issue 24): a walk-in, a priority visitor, a
 remote turn checked in and an appointment checked in, all for one sub-service, on a real hub. At one
 moment each ticket's number and people ahead are said alike by the API, the kiosk's screen, the
-printed slip and the phone page, in the same words (the wait too); once called, the wall's view-model, the counter's
-API and the phone page name the same number and counter."""
+printed slip and the phone page, in the same words (the wait too), and the remote turn's SMS says
+the count its page said; once called, the wall's view-model, the counter's
+API and the phone page name the same number and counter; a transfer is followed the same way."""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +42,16 @@ class Hub:
     def post(self, path: str, body: dict | None = None, headers: dict | None = None) -> requests.Response:
         return requests.post(f"{self.url}/api/v1{path}", json=body or {}, headers=headers or {}, timeout=10)
 
+    def sms_to(self, phone: str, containing: str, wait: float = 10.0) -> str:
+        """The text of the SMS worker's message to `phone` that holds `containing` (sent in the background)."""
+        deadline = time.monotonic() + wait
+        while True:
+            found = [m["text"] for m in read_log(self.log, 0) if m["to"] == phone and containing in m["text"]]
+            if found or time.monotonic() > deadline:
+                assert found, f"no SMS to {phone} with {containing!r}"
+                return found[-1]
+            time.sleep(0.05)
+
     def sms_code(self, phone: str) -> str:
         before = len(read_log(self.log, 0))
         assert self.post("/remote/verify", {"phone": phone}).status_code == 202
@@ -67,6 +80,11 @@ def test_every_surface_says_the_same_number_and_people_ahead(hub: Hub) -> None:
                                    {**kiosk, "Idempotency-Key": "p"}).json()
     phone = "09121230001"
     turn = hub.post("/remote/tickets", {"service": SERVICE, "phone": phone, "code": hub.sms_code(phone)}).json()
+    # the SMS that gives the turn says the people ahead its page says at that moment (come now: 2 <= 3)
+    held = requests.get(f"{hub.url}/api/v1/tickets/{turn['tracking_code']}", timeout=10).json()
+    sms = hub.sms_to(phone, f"/t/{turn['tracking_code']}")
+    said_ahead = re.search(r"([۰-۹]+) نفر جلوتر", sms)
+    assert said_ahead and said_ahead.group(1) == digits(held["people_ahead"], "fa") == "۲", sms
     tickets["remote"] = hub.post(f"/tickets/{turn['tracking_code']}/check-in", headers=kiosk).json()
     hub.clock.advance(seconds=61)
     booker = "09121230002"
