@@ -55,6 +55,9 @@ NAMES: dict[str, str] = {k: v for k, v in dict(globals()).items()
 # Ticket events that end a visit, with the state they leave.
 FINAL = {TICKET_DONE: "done", TICKET_NO_SHOW: "no_show", TICKET_CANCELLED: "cancelled"}
 REMOTE_EXPIRED = "remote_expired"  # ticket.cancelled's outcome for a remote turn that never checked in
+# ticket.cancelled's outcome for a ticket the hub issued whose answer its kiosk never heard: the visitor
+# holds the number the kiosk then issued from its lease (issue 26), so nobody holds this one
+SUPERSEDED = "superseded"
 
 
 def omitted() -> Any:
@@ -160,7 +163,7 @@ class TicketCancelled(Fact, type=TICKET_CANCELLED):
     ticket: int
     number: str
     service: str
-    outcome: str | None = omitted()  # expired (a past day's) | remote_expired; none: cancelled by staff
+    outcome: str | None = omitted()  # expired (a past day's) | remote_expired | superseded; none: by staff
 
 
 @dataclass(frozen=True)

@@ -126,6 +126,9 @@ def ticket_blocks(slip: TicketSlip, paper: Paper) -> list[Block]:
     if slip.priority_name is not None:
         text(_("Priority: {name}").format(name=slip.priority_name.get(lang)), SIZE_BODY, bold=True)
     blocks.append(Rule())
+    if slip.offline:  # no place in line and no estimate: the hub has not seen the ticket yet
+        text(_("Issued while the ticket system was not answering."), SIZE_BODY, bold=True, align=start)
+        text(_("The estimate will be on the wall when the system is back."), SIZE_BODY, align=start)
     for line in (people_line(slip), wait_line(slip)):
         if line is not None:
             text(line, SIZE_BODY, align=start)
@@ -135,6 +138,14 @@ def ticket_blocks(slip: TicketSlip, paper: Paper) -> list[Block]:
         text(_("Required documents"), SIZE_BODY, bold=True, align=start)
         for doc in slip.documents:
             text(doc.get(lang), SIZE_SMALL, align=start, checkbox=True)
+    if slip.steps:
+        blocks.append(Rule())
+        text(_("What happens at the counter"), SIZE_BODY, bold=True, align=start)
+        for i, step in enumerate(slip.steps, 1):
+            text(f"{digits(i, lang)}. {step.get(lang)}", SIZE_SMALL, align=start)
+    if not slip.tracking_code:  # issued alone: nothing to follow yet; the number is called on the wall
+        blocks.append(Feed(paper.px(10)))
+        return blocks
     blocks.append(Rule())
     text(_("Scan to follow your turn"), SIZE_SMALL)
     blocks.append(QR(slip.tracking_url, module=6 if paper.width_mm == 80 else 5))

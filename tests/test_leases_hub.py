@@ -282,3 +282,27 @@ def test_merge_requests_have_a_budget_per_kiosk(hall: Hall) -> None:
     assert (r.status_code, r.json()["error"]) == (429, "too_many_merges") and int(r.headers["Retry-After"]) > 0
     assert hall.post("/offline-tickets", {"sent_at": hall.clock().isoformat(), "tickets": []},
                      who="kiosk-2").status_code == 200
+
+
+def test_a_ticket_whose_answer_the_kiosk_never_heard_is_withdrawn_at_the_merge(hall: Hall) -> None:
+    """The hub issued under the visit's key and died (or the answer was lost) before the kiosk heard;
+    the kiosk printed the lease's number instead and names that key: the hub's ticket, which nobody
+    holds, is cancelled if it still waits, so no clerk calls an empty hall. One already called stays."""
+    lease = hall.lease("PR1")
+    lost = hall.issue("PR1")  # the kiosk never heard this answer
+    lost_key = f"online-{hall._keys[0]}"  # noqa: SLF001 - the key the support class sent
+    heard_late = hall.issue("PR1")
+    clerk = hall.login("clerk1", 1)
+    assert hall.post("/counters/1/open", who="", headers=clerk).status_code == 200
+    assert hall.post("/counters/1/next", who="", headers=clerk).json()["id"] == lost["id"]  # called: stays
+    at = hall.clock()
+    first = offline(lease, 0, at) | {"unanswered_key": lost_key}
+    second = offline(lease, 1, at) | {"unanswered_key": f"online-{hall._keys[0]}"}  # noqa: SLF001
+    third = offline(lease, 2, at) | {"unanswered_key": "never-sent"}
+    assert [r["status"] for r in hall.merge([first, second, third])] == ["merged"] * 3
+    states = dict(hall.rows("SELECT id, state FROM tickets WHERE id IN (?, ?)", [lost["id"], heard_late["id"]]))
+    assert states == {lost["id"]: "called", heard_late["id"]: "cancelled"}
+    outcome = hall.rows("SELECT json_extract(data, '$.outcome') FROM events WHERE type=? AND ticket_id=?",
+                        [E.TICKET_CANCELLED, heard_late["id"]])
+    assert outcome == [(E.SUPERSEDED,)]
+    assert dbcheck.check(hall.db_path, full=True) == []

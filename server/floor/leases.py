@@ -221,7 +221,21 @@ def _merge_one(floor: Floor, tx: Write, device: str, clock: Clock, t: Any) -> di
                            lease=lease_id, issued_at=issued), actor=device)
     if day < floor.branch.branch_day(tx.now).isoformat():  # merged after its day: it ends as that day's others did
         tx.emit(E.TicketCancelled(ticket, number, service, outcome="expired"), actor="hub")
+    _withdraw_unanswered(tx, device, t.get("unanswered_key"))
     return out | {"status": "merged", "ticket": ticket, "issued_at": issued}
+
+
+def _withdraw_unanswered(tx: Write, device: str, key: Any) -> None:
+    """The kiosk asked the hub for this visitor's ticket under `key`, heard nothing and printed one
+    from its lease. If the hub did issue that ticket (it died, or the answer was lost, after its
+    commit), nobody holds it: it is cancelled while still waiting, so no clerk calls an empty hall.
+    One already called is left as the floor has it (a clerk has seen it)."""
+    if not isinstance(key, str) or not 0 < len(key) <= 100:
+        return
+    row = tx.db.execute("SELECT id, number, service FROM tickets WHERE idempotency_key=? AND state='waiting'",
+                        [f"{device}:{key}"]).fetchone()
+    if row is not None:
+        tx.emit(E.TicketCancelled(row[0], row[1], row[2], outcome=E.SUPERSEDED), actor="hub")
 
 
 def _fields(t: Any) -> tuple[int, int, str, str, str | None, dt.datetime] | None:
