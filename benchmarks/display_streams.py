@@ -5,7 +5,7 @@
 
 For each form and number of subscribers: a fresh `navbat hub` (uvicorn, as in production) on a
 temporary database, N registered display streams (one display token, as a hall of wall screens)
-held by one asyncio client process, and 8 clerks in this process, each visit being a kiosk's
+held by asyncio client processes of at most 250 streams each, and 8 clerks in this process, each visit being a kiosk's
 ticket, the clerk's "next" and "done", back to back for `--seconds`. Measured: for every call,
 the time from just before POST /counters/<n>/next is sent until the last of the N streams has
 read its ticket.called event (call-to-all-displays), and the clerks' visits per second.
@@ -37,6 +37,7 @@ from navbat.foundation.hub_events import wait_until
 from navbat.server.floor.db import open_db
 from navbat.server.web.auth import add_device
 
+PER_CLIENT = 250  # streams per client process
 CALLED = re.compile(rb'event: ticket\.called\ndata: \{[^\n]*?"ticket": ?(\d+)')
 
 
@@ -99,15 +100,21 @@ def run_once(n: int, changes: bool, seconds: float) -> dict[str, float]:
                             "--port", str(port), "--threads", "64", "--ignore-hours"], cwd=ROOT,
                            env={**os.environ, "PYTHONSAFEPATH": "1"}, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL)
-    ready, stop = mp.Event(), mp.Event()
-    here, there = mp.Pipe()
-    clients = mp.Process(target=subscribers, args=(url, display, n, changes, ready, stop, there))
+    stop = mp.Event()
+    # the streams spread over client processes of at most PER_CLIENT each: 1,000 displays are 1,000
+    # devices, and one Python process reading them all measured its own lag as much as the hub's
+    shares = [n // -(-n // PER_CLIENT) + (1 if i < n % -(-n // PER_CLIENT) else 0) for i in range(-(-n // PER_CLIENT))]
+    pipes = [mp.Pipe() for _ in shares]
+    readies = [mp.Event() for _ in shares]
+    procs = [mp.Process(target=subscribers, args=(url, display, k, changes, ready, stop, there))
+             for k, ready, (_, there) in zip(shares, readies, pipes, strict=True)]
     try:
         http = requests.Session()
         if not wait_until(lambda: _up(http, url), 20):
             raise SystemExit("the hub did not start")
-        clients.start()
-        if not ready.wait(60):
+        for proc in procs:
+            proc.start()
+        if not all(ready.wait(60) for ready in readies):
             raise SystemExit("the streams did not connect")
         branch = load_config()
         primary = {c.number: [s.code for s in c.services if s.weight >= 1] for c in branch.counters}
@@ -138,12 +145,19 @@ def run_once(n: int, changes: bool, seconds: float) -> dict[str, float]:
         elapsed = time.perf_counter() - began
         time.sleep(3)  # the last calls reach everyone
         stop.set()
-        arrivals, read = here.recv()
-        clients.join(10)
+        arrivals, read = {}, 0
+        for here, _ in pipes:
+            theirs, bytes_read = here.recv()
+            read += bytes_read
+            for ticket, times in theirs.items():
+                arrivals.setdefault(ticket, []).extend(times)
+        for proc in procs:
+            proc.join(10)
     finally:
         stop.set()
-        if clients.is_alive():
-            clients.terminate()
+        for proc in procs:
+            if proc.is_alive():
+                proc.terminate()
         hub.terminate()
         hub.wait(10)
     to_all = [(max(arrivals[t]) - t0) * 1000 for t, t0 in sent.items() if len(arrivals.get(t, ())) >= n]

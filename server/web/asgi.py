@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -35,6 +36,12 @@ STREAM_PATH = "/api/v1/events"
 PUBLIC_COALESCE_S = 1.0
 PUBLIC_LANES = 20
 PUBLIC_SPREAD_S = 0.5
+# Of the loop's time, at most, for writing bursts to streams: after a wake-up that took c seconds the
+# next burst waits c × (1 / SHARE - 1) at least. A write is a system call per stream; with 1,000
+# displays and clerks calling fast, bursts 20 ms apart took the loop whole (issue 27). Later bursts
+# carry more events each instead, and kiosks and clerks keep the rest of the loop.
+FANOUT_SHARE = 0.5
+FANOUT_SLICE = 100  # streams written in one turn of the loop: requests that came meanwhile go between slices
 
 
 class Broadcaster:
@@ -46,9 +53,10 @@ class Broadcaster:
     time and answers kiosks in between, instead of writing to thousands in one block."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, coalesce_s: float, heartbeat_s: float,
-                 lanes: int = 1, spread_s: float = 0.0) -> None:
+                 lanes: int = 1, spread_s: float = 0.0, share: float = FANOUT_SHARE) -> None:
         self._loop, self.coalesce_s, self.heartbeat_s = loop, coalesce_s, heartbeat_s
-        self.spread_s = spread_s
+        self.spread_s, self.share = spread_s, share
+        self.quiet_until = 0.0  # loop.time() before which no burst begins (FANOUT_SHARE)
         self.futures: list[asyncio.Future[None]] = [loop.create_future() for _ in range(lanes)]
         self.streams: list[set[fanout.RawStream]] = [set() for _ in range(lanes)]  # written by _wake itself
         self._burst: asyncio.TimerHandle | None = None
@@ -63,7 +71,8 @@ class Broadcaster:
     def poke(self) -> None:
         """Events arrived (on the loop's thread): a burst begins, unless one has."""
         if self._burst is None:
-            self._burst = self._loop.call_later(self.coalesce_s, self.fire)
+            delay = max(self.coalesce_s, self.quiet_until - self._loop.time())
+            self._burst = self._loop.call_later(delay, self.fire)
 
     def _heartbeat(self) -> None:
         self.fire()
@@ -79,9 +88,21 @@ class Broadcaster:
                 self._wake(lane)
 
     def _wake(self, lane: int) -> None:
-        fanout.deliver(self.streams[lane])
+        if self.streams[lane]:
+            self._write(list(self.streams[lane]), 0, 0.0)
         done, self.futures[lane] = self.futures[lane], self._loop.create_future()
         done.set_result(None)
+
+    def _write(self, streams: list[fanout.RawStream], at: int, cost: float) -> None:
+        """FANOUT_SLICE of the streams from `at`, the rest in later turns of the loop; once all are
+        written, the next burst is held back to keep to `share` of the loop (FANOUT_SHARE)."""
+        began = time.perf_counter()
+        fanout.deliver(streams[at:at + FANOUT_SLICE])
+        cost += time.perf_counter() - began
+        if at + FANOUT_SLICE < len(streams):
+            self._loop.call_soon(self._write, streams, at + FANOUT_SLICE, cost)
+        else:
+            self.quiet_until = self._loop.time() + cost * (1 / self.share - 1)
 
     def close(self) -> None:
         """Every stream's coroutine is woken to end it (the server stops)."""
