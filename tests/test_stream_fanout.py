@@ -205,3 +205,46 @@ def test_the_hubs_server_frames_fanned_out_events_as_h11_would(hub: LiveHub, ver
         assert b"\r\n" not in text  # no chunk frame left inside the events
     finally:
         sock.close()
+
+
+def test_a_burst_reaches_every_stream_slice_by_slice_and_the_next_keeps_to_the_share() -> None:
+    """More streams than one slice: one fire writes to all of them (the rest in later turns of the
+    loop), and a burst poked after it begins no earlier than the quiet time the writes earned."""
+    from navbat.server.web.asgi import FANOUT_SLICE, Broadcaster
+
+    async def run() -> None:
+        loop = asyncio.get_running_loop()
+        bus = EventBus(lambda last: [], last_id=0)
+        pairs = [await Pair.open() for _ in range(FANOUT_SLICE * 2 + 7)]
+        broadcaster = Broadcaster(loop, coalesce_s=0.001, heartbeat_s=60, share=0.01)
+        streams = [fanout.RawStream(p.transport, True, bus_cursor(bus)) for p in pairs]
+        broadcaster.streams[0].update(streams)
+        publish(bus, 1, 3, pad=10)
+        broadcaster.fire()
+        assert sum(s.cursor.last_id == 3 for s in streams) == FANOUT_SLICE  # one slice in this turn
+        for _ in range(100):
+            await asyncio.sleep(0)
+            if all(s.cursor.last_id == 3 for s in streams):
+                break
+        assert all(s.cursor.last_id == 3 for s in streams)
+        bodies = {dechunk(p.read_all()) for p in pairs}
+        assert len(bodies) == 1 and [int(i) for i in IDS.findall(bodies.pop())] == [1, 2, 3]  # the same bytes
+        quiet_until = broadcaster.quiet_until
+        assert quiet_until > loop.time()  # 99 × what the writes took, at share 0.01
+        publish(bus, 4, 1, pad=10)
+        broadcaster.poke()
+        await asyncio.sleep(broadcaster.coalesce_s * 2)
+        if loop.time() < quiet_until:  # held back: nobody has the new event yet
+            assert all(s.cursor.last_id == 3 for s in streams)
+        for _ in range(1000):
+            await asyncio.sleep(0.005)
+            if all(s.cursor.last_id == 4 for s in streams):
+                break
+        assert all(s.cursor.last_id == 4 for s in streams)  # then everyone has it
+        assert loop.time() >= quiet_until
+        broadcaster.stop()
+        for p in pairs:
+            p.transport.close()
+            p.client.close()
+
+    asyncio.run(run())
