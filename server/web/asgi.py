@@ -237,7 +237,6 @@ class HubASGI:
         finally:
             gone.cancel()
 
-
     async def _fanned_out(self, stream: fanout.RawStream, broadcaster: Broadcaster, lane: int,
                           gone: asyncio.Future[None], send: Send) -> None:
         """The stream written by its broadcaster; here only what it missed (Last-Event-ID: at once,
