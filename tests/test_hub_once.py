@@ -189,3 +189,29 @@ def test_the_worker_process_leaves_with_a_hub_killed_without_a_word(tmp_path) ->
             break
         pause.wait(0.05)
     assert not Path(f"/proc/{pids[0]}").exists() or "Z" in Path(f"/proc/{pids[0]}/stat").read_text().split()[2]
+
+
+def test_a_slips_kept_range_refreshes_nothing_and_carries_no_summaries(actions, hub, monkeypatch) -> None:  # noqa: ANN001
+    """ticket.promised (the range a slip printed) changes no count and no counter: a ticket's answer
+    costs one estimate refresh and one set of summaries, not two (issue 27)."""
+    actions.open_counter(1)
+    asked: list[int] = []
+    real = hub.estimates.changed
+    monkeypatch.setattr(hub.estimates, "changed", lambda: (asked.append(1), real())[1])
+    last = hub.bus.last_id
+    with hub.read() as db:
+        before = list(db.execute("SELECT * FROM tickets ORDER BY id"))
+    hub.estimates.settled(5.0)
+    assert actions.issue("PR1").status_code == 201
+    published = hub.bus.since(last)
+    assert [e.type for e in published] == ["ticket.issued", "ticket.promised"]
+    issued, promised = published
+    assert issued.queue is not None and promised.queue is None  # no summaries derived for it...
+    assert promised.changes is None
+    assert asked == [1]  # ...and no second refresh asked for
+    with hub.read() as db:
+        after = list(db.execute("SELECT * FROM tickets ORDER BY id"))
+    assert len(after) == len(before) + 1  # the fold left the ticket as the issue made it
+    assert hub.floor.rebuild() > 0
+    with hub.read() as db:
+        assert list(db.execute("SELECT * FROM tickets ORDER BY id")) == after

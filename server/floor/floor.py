@@ -102,7 +102,7 @@ class Floor:
             finally:
                 self._tx = None
             self.bus.publish(self._with_queue(tx.events))  # under the lock, so subscribers see ids in order
-            if tx.events:
+            if projection.changes_floor(tx.events):
                 self.estimates.changed()
 
     def _with_queue(self, events: list[Event]) -> list[Event]:

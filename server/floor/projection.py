@@ -33,8 +33,20 @@ STATE_TABLES = {"tickets": ("id",), "sequences": ("service", "branch_day"), "cou
                 "leases": ("id",), "lease_numbers": ("lease_id", "seq"), "lease_merges": ("event_id",)}
 
 
+# Facts the log keeps that change no state table (the range a slip printed, issue 24): nothing to
+# fold, no summary to derive, no estimate to refresh (issue 27: they were all done for each).
+LOG_ONLY = frozenset({E.TICKET_PROMISED})
+
+
+def changes_floor(events: list[Event]) -> bool:
+    """Whether any of `events` changes the state tables."""
+    return any(ev.type not in LOG_ONLY for ev in events)
+
+
 def apply(db: sqlite_utils.Database, ev: Event) -> None:
     d, at, x = ev.data, ev.at, db.execute
+    if ev.type in LOG_ONLY:
+        return
     if ev.type.startswith("ticket."):
         _ticket(db, ev)
     elif ev.type == E.COUNTER_CHANGED:

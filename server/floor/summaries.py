@@ -18,6 +18,7 @@ from navbat.foundation import event_types as E
 from navbat.foundation.config import Branch
 from navbat.foundation.wording import worded_wait
 from navbat.server.floor.events import Event
+from navbat.server.floor.projection import LOG_ONLY
 from navbat.server.floor.queries import Derived, Row, serving, waiting_counts
 from navbat.server.floor.times import iso
 
@@ -145,6 +146,8 @@ def touched(branch: Branch, events: list[Event]) -> set[str]:
     codes: set[str] = set()
     for ev in events:
         d = ev.data
+        if ev.type in LOG_ONLY:  # moves no count, no counter
+            continue
         if ev.type.startswith("ticket."):
             codes.update(c for c in (d.get("service"), d.get("from_service")) if c)
         elif ev.type == E.COUNTER_CHANGED:

@@ -5,13 +5,18 @@ A stream request goes through the same Flask app too (guards, tokens, caps, Last
 safety headers: one place decides), but once the view has admitted it (`server.api.events.LIVE`),
 the waiting is done here: an idle subscriber is a coroutine and a socket, never a thread, so no
 number of them takes a thread from a kiosk or a clerk. The bus wakes every stream at once through
-one future per burst of events (Broadcaster).
+one future per burst of events (Broadcaster). Under the hub's own server (uvicorn's h11, whose
+protocol puts the socket's transport in the scope) a stream's events are written by the
+broadcaster itself, straight to the socket, the same bytes to all who stand at the same place
+(server/web/fanout.py); its coroutine only opens it, reads the log for it when it is far behind,
+and ends it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import io
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -20,7 +25,9 @@ from a2wsgi.wsgi import build_environ
 from flask import Flask
 from navbat.server.floor.events import KEEP_ALIVE
 from navbat.server.hub import EXTENSION
+from navbat.server.web import fanout
 from navbat.server.web.api.events import COALESCE_S, HEARTBEAT_S, LIVE, Subscription
+from navbat.server.web.connlimits import TRANSPORT
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -29,6 +36,12 @@ STREAM_PATH = "/api/v1/events"
 PUBLIC_COALESCE_S = 1.0
 PUBLIC_LANES = 20
 PUBLIC_SPREAD_S = 0.5
+# Of the loop's time, at most, for writing bursts to streams: after a wake-up whose writes took c
+# seconds of the loop thread's CPU, the next burst waits c × (1 / SHARE - 1) at least. A write is a
+# system call per stream; with 1,000 displays and clerks calling fast, bursts 20 ms apart took the
+# loop whole (issue 27). Later bursts carry more events each instead; kiosks and clerks keep the rest.
+FANOUT_SHARE = 0.5
+FANOUT_SLICE = 100  # streams written in one turn of the loop: requests that came meanwhile go between slices
 
 
 class Broadcaster:
@@ -40,10 +53,12 @@ class Broadcaster:
     time and answers kiosks in between, instead of writing to thousands in one block."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, coalesce_s: float, heartbeat_s: float,
-                 lanes: int = 1, spread_s: float = 0.0) -> None:
+                 lanes: int = 1, spread_s: float = 0.0, share: float = FANOUT_SHARE) -> None:
         self._loop, self.coalesce_s, self.heartbeat_s = loop, coalesce_s, heartbeat_s
-        self.spread_s = spread_s
+        self.spread_s, self.share = spread_s, share
+        self.quiet_until = 0.0  # loop.time() before which no burst begins (FANOUT_SHARE)
         self.futures: list[asyncio.Future[None]] = [loop.create_future() for _ in range(lanes)]
+        self.streams: list[set[fanout.RawStream]] = [set() for _ in range(lanes)]  # written by _wake itself
         self._burst: asyncio.TimerHandle | None = None
         self._beat = loop.call_later(heartbeat_s, self._heartbeat)
         self._joined = 0
@@ -56,7 +71,8 @@ class Broadcaster:
     def poke(self) -> None:
         """Events arrived (on the loop's thread): a burst begins, unless one has."""
         if self._burst is None:
-            self._burst = self._loop.call_later(self.coalesce_s, self.fire)
+            delay = max(self.coalesce_s, self.quiet_until - self._loop.time())
+            self._burst = self._loop.call_later(delay, self.fire)
 
     def _heartbeat(self) -> None:
         self.fire()
@@ -72,12 +88,32 @@ class Broadcaster:
                 self._wake(lane)
 
     def _wake(self, lane: int) -> None:
+        if self.streams[lane]:
+            self._write(list(self.streams[lane]), 0, 0.0)
         done, self.futures[lane] = self.futures[lane], self._loop.create_future()
         done.set_result(None)
 
+    def _write(self, streams: list[fanout.RawStream], at: int, cost: float) -> None:
+        """FANOUT_SLICE of the streams from `at`, the rest in later turns of the loop; once all are
+        written, the next burst is held back to keep to `share` of the loop (FANOUT_SHARE)."""
+        began = time.thread_time()  # the loop's own CPU: a pass the machine preempted holds nothing back
+        fanout.deliver(streams[at:at + FANOUT_SLICE])
+        cost += time.thread_time() - began
+        if at + FANOUT_SLICE < len(streams):
+            self._loop.call_soon(self._write, streams, at + FANOUT_SLICE, cost)
+        else:
+            self.quiet_until = self._loop.time() + cost * (1 / self.share - 1)
+
+    def close(self) -> None:
+        """Every stream's coroutine is woken to end it (the server stops)."""
+        for lane in self.streams:
+            for stream in lane:
+                stream.hand_back()
+        self.fire(at_once=True)
+
     def stop(self) -> None:
         self._beat.cancel()
-        self.fire(at_once=True)
+        self.close()
 
 
 def _input_terminated(app: Flask) -> Callable:
@@ -123,7 +159,7 @@ class HubASGI:
         """Ends every live stream (from any thread), so that the server can stop at once."""
         self.closing = True
         if self._loop is not None:
-            self._loop.call_soon_threadsafe(lambda: [b.fire(at_once=True) for b in self.broadcasters.values()])
+            self._loop.call_soon_threadsafe(lambda: [b.close() for b in self.broadcasters.values()])
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -159,12 +195,13 @@ class HubASGI:
             await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
             return
         try:
-            await self._stream(live[0], receive, send)
+            await self._stream(live[0], receive, send, scope.get(TRANSPORT), scope["http_version"] == "1.1")
             await send({"type": "http.response.body", "body": b""})  # the server is stopping: end it cleanly
         finally:
             live[0].release()
 
-    async def _stream(self, sub: Subscription, receive: Receive, send: Send) -> None:
+    async def _stream(self, sub: Subscription, receive: Receive, send: Send,
+                      transport: asyncio.Transport | None = None, chunked: bool = True) -> None:
         # The client's going is heard at once and gives its slot back; the stream itself ends at
         # the next wake-up (a burst or a heartbeat), when it would have written.
         gone = asyncio.ensure_future(_disconnected(receive))
@@ -174,6 +211,12 @@ class HubASGI:
         lane = broadcaster.lane()
         try:
             await _send(send, cursor.opening())
+            if transport is not None:
+                config = self.app.config
+                stream = fanout.RawStream(transport, chunked, cursor, config.get("SSE_SLOW_BYTES", fanout.SLOW_BYTES),
+                                          config.get("SSE_DROP_S", fanout.DROP_S))
+                await self._fanned_out(stream, broadcaster, lane, gone, send)
+                return
             batched = False  # what it missed (Last-Event-ID) goes at once, whoever it is
             while not gone.done() and not self.closing:
                 # After that, an anonymous stream always waits for its lane (once a second); a
@@ -193,6 +236,26 @@ class HubASGI:
                 batched = sub.anonymous
         finally:
             gone.cancel()
+
+    async def _fanned_out(self, stream: fanout.RawStream, broadcaster: Broadcaster, lane: int,
+                          gone: asyncio.Future[None], send: Send) -> None:
+        """The stream written by its broadcaster; here only what it missed (Last-Event-ID: at once,
+        whoever it is) and what the log holds for it when it fell far behind, through h11 while it is
+        out of the broadcaster's hands, so nothing is written twice or out of order."""
+        cursor, loop = stream.cursor, asyncio.get_running_loop()
+        while not gone.done() and not self.closing and not stream.closed():
+            if cursor.pending():
+                data = cursor.take() if cursor.in_memory() else await loop.run_in_executor(self.executor, cursor.take)
+                if data:
+                    await _send(send, data)
+                if gone.done() or self.closing:
+                    return
+            stream.handback = loop.create_future()
+            broadcaster.streams[lane].add(stream)
+            try:
+                await asyncio.wait((gone, stream.handback), return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                broadcaster.streams[lane].discard(stream)
 
 
 async def _disconnected(receive: Receive) -> None:

@@ -38,6 +38,7 @@ LINGER_S = 2.0
 LINGER_BYTES = 4 * 1024 * 1024  # dropped at least; a refused body's announced length, up to LINGER_MAX
 LINGER_MAX = 64 * 1024 * 1024
 REFUSE = "navbat.refuse"  # the scope's key for the protocol's refuse(), for server.bodyfirst
+TRANSPORT = "navbat.transport"  # the scope's key for the connection's transport: live streams write to it (server.asgi)
 SPARE_FILES = 1024  # descriptors beside the connections: databases, logs, pipes, the listening socket
 ACCEPT_FAILED = "socket.accept() out of system resource"
 
@@ -149,6 +150,7 @@ class LimitedProtocol(H11Protocol):
             self._cancel_head()
         if self.cycle is not None:
             self.cycle.scope[REFUSE] = self.refuse  # type: ignore[literal-required]
+            self.cycle.scope[TRANSPORT] = self.transport  # type: ignore[literal-required]
 
     def _cancel_head(self) -> None:
         if self._head_timer is not None:
