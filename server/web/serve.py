@@ -31,6 +31,8 @@ from navbat.server.web.asgi import HubASGI
 from navbat.server.web.bodyfirst import BodyFirst
 from navbat.server.web.connlimits import LimitedProtocol, Limits, quiet_accept_errors, raise_file_limit
 from navbat.server.web.guards import HEADERS_TOO_LARGE, SAFETY_HEADERS
+from navbat.server.web.loginpace import EXTENSION as ADDRESS_LOCKS
+from navbat.server.web.loginpace import LockedLogins
 
 # uvicorn's limit on a request's head, above the hub's (server.guards: 32 KB), so a request
 # between the two gets the hub's JSON 431 from Flask; past it, the protocol below answers the
@@ -112,7 +114,9 @@ class HubServer:
             self.socket.close()
             raise
         self.port = self.socket.getsockname()[1]
-        body_first = BodyFirst(self.asgi, self.limits, app.config["MAX_CONTENT_LENGTH"], SAFETY_HEADERS.items())
+        locked = LockedLogins(self.asgi, app.extensions[ADDRESS_LOCKS], app.extensions[EXTENSION].clock,
+                              self.limits.uncapped, SAFETY_HEADERS.items())  # guessers refused on the loop
+        body_first = BodyFirst(locked, self.limits, app.config["MAX_CONTENT_LENGTH"], SAFETY_HEADERS.items())
         protocol = functools.partial(HubProtocol, limits=self.limits, addresses=Counter())
         config = uvicorn.Config(body_first, http=protocol, lifespan="on", loop="asyncio", proxy_headers=False,
                                 server_header=False, access_log=False, log_level="warning", backlog=ACCEPT_BATCH,
