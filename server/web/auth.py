@@ -47,6 +47,11 @@ def refuse_if_busy(now: dt.datetime) -> None:
     """Before anything is read for a login from an unknown device: a crowd is refused at no cost."""
     if PIN_CHECKS.full():
         raise ChecksBusy(now)
+
+
+def checks_busy() -> TooMany | None:
+    """The refusal of refuse_if_busy, if it applies now (for the server's event loop: server.web.loginpace)."""
+    return ChecksBusy(utcnow()) if PIN_CHECKS.full() else None
 ROLES = ("clerk", "head")
 DEVICE_ROLES = ("kiosk", "display", "tablet", "monitor")  # a tablet rates the visitors of its own counter;
 # a monitor (Prometheus) reads /metrics

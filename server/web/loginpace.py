@@ -10,7 +10,8 @@ carries no device cookie at all is answered here, on the loop, with the same 429
 Retry-After (`LockedLogins`). A login with a device cookie still goes to Flask, which alone can
 tell a real known device (its own lock) from a forged cookie (the address's lock). The head's
 unlock of the address forgets it here too. This machine's own addresses (a reverse proxy in front)
-are left to Flask, as in server.connlimits.
+are left to Flask, as in server.connlimits. Likewise a login without a device cookie while every
+PIN-check slot is taken (a crowd of guesses) gets its 429 here, as Flask would give it before any read.
 """
 
 from __future__ import annotations
@@ -69,23 +70,29 @@ class LockedLogins:
     """Wraps an ASGI app: a login from a locked-out address, without a device cookie, is answered here."""
 
     def __init__(self, app: ASGIApp, locks: AddressLocks, clock: Callable[[], dt.datetime],
-                 uncapped: Iterable[str], headers: Iterable[tuple[str, str]] = ()) -> None:
+                 uncapped: Iterable[str], headers: Iterable[tuple[str, str]] = (),
+                 busy: Callable[[], TooMany | None] = lambda: None) -> None:
         self.app, self.locks, self.clock, self.uncapped = app, locks, clock, frozenset(uncapped)
+        self.busy = busy  # the refusal when every PIN-check slot is taken (server.web.auth.checks_busy), else None
         self.headers = [(b"content-type", b"application/json"), (b"cache-control", b"no-store"),
                         *((k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers)]
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and scope["path"] == LOGIN_PATH and scope["method"] == "POST":
             address = (scope.get("client") or ("",))[0]
-            if address not in self.uncapped and not _device_cookie(scope):
-                now = self.clock()
-                until = self.locks.until(address, now)
-                if until is not None:
-                    return await self._refuse(scope, send, (until - now).total_seconds())
+            if not _device_cookie(scope):
+                refusal = self.busy()  # a crowd of logins: Flask would refuse it before any read, too
+                if refusal is None and address not in self.uncapped:
+                    now = self.clock()
+                    until = self.locks.until(address, now)
+                    if until is not None:
+                        refusal = TooMany("too_many_attempts", "too many wrong PINs from this address",
+                                          (until - now).total_seconds())
+                if refusal is not None:
+                    return await self._refuse(scope, send, refusal)
         await self.app(scope, receive, send)
 
-    async def _refuse(self, scope: Scope, send: Send, wait_s: float) -> None:
-        refusal = TooMany("too_many_attempts", "too many wrong PINs from this address", wait_s)
+    async def _refuse(self, scope: Scope, send: Send, refusal: TooMany) -> None:
         body = json.dumps({"error": refusal.code, "message": too_many_words(refusal, _lang(scope)),
                            "retry_after": refusal.retry_after}, ensure_ascii=False).encode()
         await send({"type": "http.response.start", "status": STATUS[TooMany],

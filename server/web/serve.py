@@ -25,7 +25,7 @@ from navbat.foundation.workers import STOP_WITHIN_S, Task, ThreadPool
 from navbat.server.floor.holder import hold
 from navbat.server.hub import EXTENSION
 from navbat.server.settings import Settings
-from navbat.server.web import logs
+from navbat.server.web import auth, logs
 from navbat.server.web.app import create_app
 from navbat.server.web.asgi import HubASGI
 from navbat.server.web.bodyfirst import BodyFirst
@@ -115,7 +115,7 @@ class HubServer:
             raise
         self.port = self.socket.getsockname()[1]
         locked = LockedLogins(self.asgi, app.extensions[ADDRESS_LOCKS], app.extensions[EXTENSION].clock,
-                              self.limits.uncapped, SAFETY_HEADERS.items())  # guessers refused on the loop
+                              self.limits.uncapped, SAFETY_HEADERS.items(), auth.checks_busy)  # on the loop
         body_first = BodyFirst(locked, self.limits, app.config["MAX_CONTENT_LENGTH"], SAFETY_HEADERS.items())
         protocol = functools.partial(HubProtocol, limits=self.limits, addresses=Counter())
         config = uvicorn.Config(body_first, http=protocol, lifespan="on", loop="asyncio", proxy_headers=False,
