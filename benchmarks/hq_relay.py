@@ -13,8 +13,11 @@ through HQ; then the flood (issue 23): `--visitors` at once keep asking for the 
 for `--seconds`, while a national manager reloads the dashboard's API (/api/v1/hq/summary and
 /branches) and `--senders` other branches ship batches; the dashboard and the shipping are timed
 calm first, then under the flood. Last it cuts the branch's link and times HQ's refusal (503).
-Printed: p50/p95 ms, pages a second, the answers' statuses. Loopback only: a real WAN adds its
-round trip to every relayed request.
+Printed: p50/p95 ms, pages a second, the answers' statuses; then a RESULT line and issue 23's target:
+under the flood the national dashboard's p95 < 300 ms and the other branches' shipping unaffected
+(every batch taken, p95 within 2x of the calm run's); the visitors of the branch that never answers
+get HQ's bounded refusal (504), its flooded one's past the per-branch bound "busy" (503), as meant.
+Loopback only: a real WAN adds its round trip to every relayed request.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import argparse
 import concurrent.futures as cf
 import datetime as dt
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -45,7 +49,13 @@ from navbat.server.web.serve import HubServer
 
 BRANCH = "tehran-01"
 MUTE = "mute-01"
-PORT = 8097
+
+
+def _free_port() -> int:
+    """A port nobody listens on now (other benchmarks and tests run on this machine too)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 _local = threading.local()  # one keep-alive session per visitor thread
@@ -194,6 +204,26 @@ def flood(hq_url: str, mute_token: str, senders: dict[str, str], args: argparse.
     _summary(f"  {MUTE}'s visitors", mute_visits, f"HTTP {dict(sorted(mute_seen.items()))}")
     _summary("  national dashboard API", under[0], f"non-200 {len(under[1])}")
     _summary(f"  {len(senders)} branches shipping", under[2], f"non-200 {len(under[3])}")
+    verdict(calm, under, visits, seen, args)
+
+
+def _p95(ms: list[float]) -> float:
+    return statistics.quantiles(ms, n=20)[18] if len(ms) >= 2 else float("nan")
+
+
+def verdict(calm: tuple[list, list, list, list], under: tuple[list, list, list, list], visits: list[float],
+            seen: Counter, args: argparse.Namespace) -> None:
+    """Issue 23's "must show", in one line: under the flood, the national dashboard's p95 under 300 ms,
+    and the other branches' shipping unaffected (every batch taken, p95 within 2x of calm's)."""
+    dash, ship, ship_calm = _p95(under[0]), _p95(under[2]), _p95(calm[2])
+    ok = (dash < 300 and not under[1] and not under[3] and len(under[2]) > 0 and ship <= 2 * ship_calm
+          and not any(code >= 500 and code != 503 for code in seen))
+    print(f"RESULT visitors={args.visitors} mute_visitors={args.mute_visitors} relayed_pages={len(visits)}"
+          f" dashboard_p95={dash:.1f} dashboard_failed={len(under[1])} shipping_p95_calm={ship_calm:.1f}"
+          f" shipping_p95={ship:.1f} shipping_failed={len(under[3])} workers={args.workers}")
+    print(f"targets ({args.visitors} visitors at once on {BRANCH}'s relayed pages, {MUTE} never answering: national "
+          f"dashboard p95 < 300 ms, other branches' shipping unaffected: every batch taken, p95 within 2x of calm): "
+          f"{'met' if ok else 'NOT met'}")
 
 
 def main() -> int:
@@ -223,9 +253,10 @@ def main() -> int:
             senders = {f"sender-{n:02d}": add_branch(conn, f"sender-{n:02d}", "فارس", "شیراز", "3")
                        for n in range(args.senders)}
             add_user(conn, "nat", "national", "1234")
-        hq = subprocess.Popen([sys.executable, "-m", "navbat", "hq", "--database", url, "--port", str(PORT),
+        port = _free_port()
+        hq = subprocess.Popen([sys.executable, "-m", "navbat", "hq", "--database", url, "--port", str(port),
                                "--workers", str(args.workers)], stdout=subprocess.DEVNULL)
-        hq_url = f"http://127.0.0.1:{PORT}"
+        hq_url = f"http://127.0.0.1:{port}"
         for _ in range(300):
             try:
                 if requests.get(f"{hq_url}/api/v1/health", timeout=1).ok:
