@@ -103,7 +103,7 @@ def _shipper(hq_url: str, branch_id: str, token: str, ms: list[float], failed: l
     from navbat.server.hqlink.shipping import profile
 
     config = load_config()
-    events, _ = day_events(config, dt.date(2026, 11, 28), simulated_day(config, 150, hash(branch_id) % 1000), 1, 1, 1)
+    events, _ = day_events(config, dt.date(2026, 11, 28), simulated_day(config, 800, hash(branch_id) % 1000), 1, 1, 1)
     http = requests.Session()
     after, n = _shipped.get(branch_id, (0, 0))
     http.headers["Authorization"] = f"Bearer {token}"
