@@ -41,6 +41,10 @@ APPOINTMENT_CANCELLED = "appointment.cancelled"
 APPOINTMENT_CHECKED_IN = "appointment.checked_in"
 APPOINTMENT_SHARES_SET = "appointment.shares_set"  # the head's shares of the plan kept for appointments
 SETTINGS_CHANGED = "settings.changed"  # the head's remote-turn settings and budgets
+LEASE_GRANTED = "lease.granted"  # numbers set aside for one kiosk to issue alone (issue 26)
+LEASE_RETURNED = "lease.returned"  # the kiosk gave back what it did not use
+LEASE_EXPIRED = "lease.expired"  # never returned: its unused numbers come back
+LEASE_MERGED = "lease.merged"  # a kiosk's journal of tickets issued while the hub was away, merged
 # Not in the log: the bus's message when the estimate refresh moved the summaries (no id).
 QUEUE_CHANGED = "queue.changed"
 
@@ -51,6 +55,9 @@ NAMES: dict[str, str] = {k: v for k, v in dict(globals()).items()
 # Ticket events that end a visit, with the state they leave.
 FINAL = {TICKET_DONE: "done", TICKET_NO_SHOW: "no_show", TICKET_CANCELLED: "cancelled"}
 REMOTE_EXPIRED = "remote_expired"  # ticket.cancelled's outcome for a remote turn that never checked in
+# ticket.cancelled's outcome for a ticket the hub issued whose answer its kiosk never heard: the visitor
+# holds the number the kiosk then issued from its lease (issue 26), so nobody holds this one
+SUPERSEDED = "superseded"
 
 
 def omitted() -> Any:
@@ -91,6 +98,8 @@ class TicketIssued(Fact, type=TICKET_ISSUED):
     branch_day: str
     channel: str | None = omitted()  # remote | appointment; a walk-in has none
     due_at: str | None = omitted()  # an appointment's slot (UTC ISO): the engine's due time
+    lease: int | None = omitted()  # issued by a kiosk alone from this lease, merged later (issue 26)
+    issued_at: str | None = omitted()  # then: when it was really issued (UTC ISO); else the event's time
 
 
 @dataclass(frozen=True)
@@ -154,7 +163,7 @@ class TicketCancelled(Fact, type=TICKET_CANCELLED):
     ticket: int
     number: str
     service: str
-    outcome: str | None = omitted()  # expired (a past day's) | remote_expired; none: cancelled by staff
+    outcome: str | None = omitted()  # expired (a past day's) | remote_expired | superseded; none: by staff
 
 
 @dataclass(frozen=True)
@@ -268,6 +277,40 @@ class AppointmentSharesSet(Fact, type=APPOINTMENT_SHARES_SET):
 @dataclass(frozen=True)
 class SettingsChanged(Fact, type=SETTINGS_CHANGED):
     changes: dict[str, Any]  # setting -> its new value (remote turns' and budgets', as checked)
+
+
+@dataclass(frozen=True)
+class LeaseGranted(Fact, type=LEASE_GRANTED):
+    lease: int
+    device: str
+    service: str
+    branch_day: str
+    numbers: list[list[Any]]  # [[seq, number], ...] in the order the kiosk uses them
+    expires_at: str  # UTC ISO
+
+
+@dataclass(frozen=True)
+class LeaseReturned(Fact, type=LEASE_RETURNED):
+    lease: int
+    device: str
+    service: str
+    unused: list[int]  # the seqs no merged ticket holds
+
+
+@dataclass(frozen=True)
+class LeaseExpired(Fact, type=LEASE_EXPIRED):
+    lease: int
+    device: str
+    service: str
+    unused: list[int]
+
+
+@dataclass(frozen=True)
+class LeaseMerged(Fact, type=LEASE_MERGED):
+    device: str
+    tickets: int  # merged by this request (resends and refusals not counted)
+    first_issued_at: str  # the earliest and latest real issue times among them (UTC ISO)
+    last_issued_at: str
 
 
 def fact(type_: str, data: dict[str, Any]) -> Fact:

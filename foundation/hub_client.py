@@ -47,7 +47,7 @@ class HubClient:
             headers["Authorization"] = f"Bearer {self.token}"
         try:
             r = self.session.request(method, f"{self.url}/api/v1{path}", headers=headers,
-                                     timeout=self.timeout, **kwargs)
+                                     timeout=kwargs.pop("timeout", None) or self.timeout, **kwargs)
         except requests.RequestException as exc:
             raise HubUnreachable(f"{self.url}: {exc.__class__.__name__}") from None
         if r.status_code >= 400:
@@ -92,10 +92,12 @@ class HubClient:
         """GET /health: whether the hub answers at all (a display's watch on it)."""
         return self._request("GET", "/health")
 
-    def issue_ticket(self, service: str, priority: str | None, idempotency_key: str) -> dict[str, Any]:
-        """POST /tickets; the same key always returns the same ticket, so retries are safe."""
+    def issue_ticket(self, service: str, priority: str | None, idempotency_key: str,
+                     timeout: tuple[float, float] | None = None) -> dict[str, Any]:
+        """POST /tickets; the same key always returns the same ticket, so retries are safe. `timeout`
+        (connect, read) bounds this one request (a kiosk with a lease gives up sooner and issues alone)."""
         return self._request("POST", "/tickets", json={"service": service, "priority": priority},
-                             headers={"Idempotency-Key": idempotency_key})
+                             headers={"Idempotency-Key": idempotency_key}, timeout=timeout)
 
     def ticket(self, tracking_code: str) -> dict[str, Any]:
         """GET /tickets/<code>: the ticket as its holder sees it, with what its slip prints (reprints)."""
@@ -108,6 +110,19 @@ class HubClient:
     def check_in_appointment(self, code: str) -> dict[str, Any]:
         """POST /appointments/<code>/check-in (issue 18 B): 201 or 200 with the ticket, 404 unknown."""
         return self._request("POST", f"/appointments/{quote(code, safe='')}/check-in")
+
+    def lease(self, service: str) -> dict[str, Any]:
+        """POST /leases: a block of numbers of `service` set aside for this kiosk (docs/leases.md)."""
+        return self._request("POST", "/leases", json={"service": service})
+
+    def return_lease(self, lease: int | str) -> dict[str, Any]:
+        """POST /leases/<id>/return once the lease's journal is merged: its unused numbers go back."""
+        return self._request("POST", f"/leases/{quote(str(lease), safe='')}/return")
+
+    def offline_tickets(self, sent_at: str, tickets: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """POST /offline-tickets: tickets issued while the hub did not answer, in issue order (at most 500);
+        one result per ticket (merged | already | refused)."""
+        return self._request("POST", "/offline-tickets", json={"sent_at": sent_at, "tickets": tickets})["results"]
 
     def report_printer(self, printer: str, status: str, detail: str = "") -> None:
         """Tell the hub (and so the branch head) how the kiosk's printer is."""

@@ -7,6 +7,7 @@ word them, through this one function (gettext domain "common").
 from __future__ import annotations
 
 import datetime as dt
+import math
 from typing import Any
 
 from navbat.foundation.i18n import LANGUAGES, gettext_for
@@ -17,7 +18,8 @@ NOTES = ("not_served", "not_open", "no_wait")  # the hub's `note` on a summary, 
 # counted from the planned opening, `opens_at`).
 WAIT_NOTES = ("no_open_window", "before_opening")
 # The words wait_text uses, for a page whose script words waits the same way (the web wall).
-WAIT_WORDS = ("about {minutes} min", "{low}–{high} min", "no wait", "not served today", "no estimate yet",
+WAIT_WORDS = ("about {minutes} min", "{low}–{high} min", "no wait", "under a minute", "not served today",
+              "no estimate yet",
               "no counter open now", "counters open at {time}: {wait}")
 
 
@@ -68,12 +70,24 @@ def wait_text(estimate: dict[str, Any] | None, note: str | None, lang: str, wait
         return _("no wait")
     if not estimate or estimate.get("low") is None or estimate.get("high") is None:
         return _("no estimate yet")
-    low, high = round(estimate["low"]), round(estimate["high"])
-    if high <= 0:
-        return _("no wait")
+    shown = shown_minutes(estimate["low"], estimate["high"])
+    if shown is None:  # a ticket about to be called
+        return _("under a minute")
+    low, high = shown
     if low == high:
         return _("about {minutes} min").format(minutes=digits(high, lang))
     return _("{low}–{high} min").format(low=digits(low, lang), high=digits(high, lang))
+
+
+def shown_minutes(low: float, high: float) -> tuple[int, int] | None:
+    """A range of minutes as every surface says it, the slip included (issue 24): whole minutes, the
+    low end rounded down and the high end up (the range a visitor reads is the one the reports judge:
+    server/reports/promises.py), one value rounded; None: under a minute."""
+    if high < 1:
+        return None
+    if low == high:
+        return max(1, round(high)), max(1, round(high))
+    return max(0, math.floor(low)), math.ceil(high)
 
 
 def sms_text(message: str, **values: Any) -> str:

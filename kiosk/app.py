@@ -26,6 +26,7 @@ from navbat.foundation.persian import digits
 from navbat.kiosk import text, voice
 from navbat.kiosk.checkin import CheckIn
 from navbat.kiosk.checkin_screen import CHECKIN, CheckInScreen
+from navbat.kiosk.leases import RETURN_WITHIN_S, LeaseKeeper
 from navbat.kiosk.screens import HomeScreen, ProblemView, ServiceScreen, TicketScreen, UnitScreen
 from navbat.kiosk.viewmodel import HOME, SERVICE, TICKET, KioskModel
 from navbat.kiosk.voice import Reader
@@ -40,10 +41,12 @@ class KioskApp(App):
     rtl = BooleanProperty(True)
     font = StringProperty(FONT_REGULAR)
     font_bold = StringProperty(FONT_BOLD)
+    alone_text = StringProperty("")  # the kiosk issues from its leases: said on every screen (issue 26)
 
-    def __init__(self, model: KioskModel, **kwargs: Any) -> None:
+    def __init__(self, model: KioskModel, keeper: LeaseKeeper | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.vm = model
+        self.keeper = keeper  # started with the app, stopped (its leases returned) when it stops
         self.lang, self.rtl = model.lang, model.lang == "fa"
         self.title = "Navbat kiosk"
         self.problem_view: ProblemView | None = None
@@ -68,8 +71,14 @@ class KioskApp(App):
         self.redraw()
         self.reload()
         Clock.schedule_interval(self._tick, 1.0)
+        if self.keeper is not None:
+            self.keeper.on_hub = mainthread(self.vm.hub_state)
+            self.keeper.worker.start()
 
     def on_stop(self) -> None:
+        if self.keeper is not None:
+            self.keeper.worker.stop()
+            self.keeper.worker.join(RETURN_WITHIN_S + 5.0)
         if self.vm.printer is not None:
             self.vm.printer.stop()
 
@@ -202,6 +211,7 @@ class KioskApp(App):
         vm = self.vm
         if vm.lang != self.lang:
             self.lang, self.rtl = vm.lang, vm.lang == "fa"
+        self.alone_text = vm.alone_text()
         screen = self.root.get_screen(vm.screen)
         screen.show(vm, self)
         self.root.current = vm.screen

@@ -92,7 +92,10 @@ class KioskPrinter:
             log.warning("could not report printer %s %s to the hub: %s", printer, status, exc)
 
     def job_id(self, ticket: dict[str, Any]) -> str:
-        # The tracking code is unique for ever (ticket ids restart with a fresh hub database).
+        # The tracking code is unique for ever (ticket ids restart with a fresh hub database); a ticket
+        # issued alone has neither yet, and its idempotency key is unique for ever too.
+        if ticket.get("offline"):
+            return f"alone-{ticket['idempotency_key']}"
         return f"{ticket['id']}-{ticket['tracking_code']}"
 
     def submit(self, ticket: dict[str, Any], lang: str = "fa") -> str:

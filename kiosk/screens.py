@@ -84,7 +84,7 @@ class UnitScreen(Screen):
         rows = self.ids.rows
         rows.clear_widgets()
         for row in vm.service_rows():
-            detail = f"{row.waiting}  •  {row.estimate}" if row.available else row.reason
+            detail = "  •  ".join(filter(None, (row.waiting, row.estimate))) if row.available else row.reason
             tile = ServiceTile(code=row.code, title=row.title, detail=detail, available=row.available)
             tile.bind(on_release=lambda t: app.open_service(t.code))
             rows.add_widget(tile)
@@ -98,7 +98,8 @@ class ServiceScreen(Screen):
     def show(self, vm: KioskModel, app: object) -> None:
         view = vm.service_view()
         self.title, self.busy = view.title, vm.busy
-        self.expected = f"{view.expected}  •  {vm.label('Estimated wait: {range}').format(range=view.estimate)}"
+        wait = view.estimate if vm.alone else vm.label("Estimated wait: {range}").format(range=view.estimate)
+        self.expected = f"{view.expected}  •  {wait}"
         steps = [f"{digits(i, vm.lang)}. {step}" for i, step in enumerate(view.steps, 1)]
         for box, heading, items in (
             (self.ids.documents, vm.label("Documents to bring"), [f"• {d}" for d in view.documents]),

@@ -10,6 +10,10 @@ tickets (issue 6).
 Network and printing are split in three steps so the Kivy layer can run the middle one
 on a worker thread: `begin_*` (UI thread, decides), `fetch_*`/`request_*` (any thread,
 no state), `finish_*` (UI thread, applies the result).
+
+Working alone (issue 26): with a journal, a ticket the hub does not answer within `ALONE_AFTER`
+comes from the kiosk's lease (kiosk/alone.py), and so does every one after it until the lease
+keeper has merged the journal and says the hub is back (`hub_state`).
 """
 
 from __future__ import annotations
@@ -23,7 +27,10 @@ from typing import Any
 
 from navbat.foundation.hub_client import HubClient, HubRefused, HubUnreachable
 from navbat.foundation.persian import format_date
+from navbat.kiosk import alone as alone_ticket
 from navbat.kiosk import text, views
+from navbat.kiosk.alone import ALONE_AFTER, NO_LEASE
+from navbat.kiosk.journal import Journal
 from navbat.kiosk.printing import KioskPrinter, PrintOutcome
 from navbat.kiosk.views import ServiceRow, ServiceView, TicketView, UnitCard
 
@@ -47,8 +54,11 @@ class KioskModel:
 
     def __init__(self, hub: HubClient, printer: KioskPrinter | None = None, lang: str = "fa",
                  clock: Callable[[], float] = time.monotonic, new_key: Callable[[], str] | None = None,
-                 idle_seconds: float = IDLE_SECONDS, ticket_seconds: float = TICKET_SECONDS) -> None:
+                 idle_seconds: float = IDLE_SECONDS, ticket_seconds: float = TICKET_SECONDS,
+                 journal: Journal | None = None, alone_after: tuple[float, float] = ALONE_AFTER) -> None:
         self.hub, self.printer = hub, printer
+        self.journal, self.alone_after = journal, alone_after
+        self.alone = False  # the hub does not answer: tickets come from this kiosk's leases
         self.lang = lang
         self.clock = clock
         self.new_key = new_key or (lambda: uuid.uuid4().hex)
@@ -69,6 +79,10 @@ class KioskModel:
         self.printed: PrintOutcome | None = None
         self.last_touch = clock()
         self.listeners: list[Callable[[], None]] = []
+        kept = journal.load_branch() if journal is not None else None
+        if kept is not None:  # the last branch data the hub sent: screens before (or without) the hub
+            self.branch, queue = kept
+            self.services, self.units = queue["services"], queue["units"]
 
     # ---- observers -----------------------------------------------------------
     def changed(self) -> None:
@@ -88,7 +102,10 @@ class KioskModel:
             me = self.hub.me()
             if me.get("role") != "kiosk":
                 raise HubRefused(403, "not_a_kiosk", f"the token is a {me.get('role')}'s, not a kiosk's")
-        return self.hub.branch(), self.hub.queue()
+        branch, queue = self.hub.branch(), self.hub.queue()
+        if self.journal is not None:
+            self.journal.save_branch(branch, queue)
+        return branch, queue
 
     def finish_fetch(self, result: tuple[dict[str, Any], dict[str, Any]] | Exception) -> None:
         if isinstance(result, HubRefused) and result.code in TOKEN_REFUSALS:
@@ -97,6 +114,8 @@ class KioskModel:
         elif isinstance(result, Exception):
             if self.branch is None or isinstance(result, HubRefused):
                 self.load_problem = self._problem_for(result)
+            elif self.journal is not None and isinstance(result, HubUnreachable):
+                self.alone = True
         else:
             self.token_ok = True
             self.branch, queue = result
@@ -105,6 +124,19 @@ class KioskModel:
             if not self.branch.get("open_now", True):
                 self.load_problem = Problem("closed", "branch_closed", can_retry=False)
         self.changed()
+
+    def hub_state(self, reachable: bool) -> None:
+        """The lease keeper's word: the hub answers (and the journal is merged), or it does not (UI thread)."""
+        if (not reachable and self.journal is not None) != self.alone:
+            self.alone = not self.alone
+            self.changed()
+
+    def branch_day(self) -> str:
+        return alone_ticket.branch_day(self.branch)
+
+    def alone_text(self) -> str:
+        """The line every screen shows while the kiosk works alone ("" otherwise)."""
+        return alone_ticket.banner(self.lang) if self.alone else ""
 
     def refresh(self) -> None:
         """Blocking fetch + finish (tests, screenshot mode)."""
@@ -132,6 +164,9 @@ class KioskModel:
         _ = self._
         if problem is None:
             return ""
+        if problem.code == NO_LEASE:
+            return _("The ticket system is not answering and this kiosk has no numbers of this service left. "
+                     "Please ask at the information desk.")
         if problem.kind == "hub_down":
             return _("The ticket system is not answering right now. Please try again in a moment.")
         if problem.kind == "closed":
@@ -238,22 +273,41 @@ class KioskModel:
         return self.service, self.priority, self.key
 
     def request_ticket(self, job: tuple[str, str | None, str]) -> dict[str, Any] | Exception:
-        """POST /tickets (any thread)."""
+        """POST /tickets (any thread); with a journal, the hub has `alone_after` to answer, then (and at
+        once while the kiosk knows it is alone) the ticket comes from the kiosk's lease."""
+        if self.journal is not None and self.alone:
+            return self.issue_alone(job)
         try:
-            return self.hub.issue_ticket(*job)
-        except (HubUnreachable, HubRefused) as exc:
+            if self.journal is None:
+                return self.hub.issue_ticket(*job)
+            return self.hub.issue_ticket(*job, timeout=self.alone_after)
+        except HubUnreachable as exc:
+            return exc if self.journal is None else self.issue_alone(job, unanswered=True)
+        except HubRefused as exc:
             return exc
+
+    def issue_alone(self, job: tuple[str, str | None, str], unanswered: bool = False) -> dict[str, Any] | Exception:
+        """The visit's ticket from this kiosk's lease (kiosk/alone.py), durable before it is shown (any thread)."""
+        assert self.journal is not None
+        return alone_ticket.issue(self.journal, job, self.branch, list(self.services), unanswered)
 
     def finish_ticket(self, result: dict[str, Any] | Exception) -> dict[str, Any] | None:
         """Show the ticket (returns it, to be printed) or the problem."""
         self.busy = False
         self.touch()
+        if isinstance(result, HubUnreachable) and str(result) == NO_LEASE:
+            self.alone = True
+            self.problem = Problem("hub_down", NO_LEASE, can_retry=True)
+            self.changed()
+            return None
         if isinstance(result, Exception):
             self.problem = self._problem_for(result)
             if not self.problem.can_retry:
                 self.key = None  # the hub refused: nothing was issued under this key
             self.changed()
             return None
+        if result.get("offline"):
+            self.alone = True
         self.ticket, self.printed, self.screen = result, None, TICKET
         self.changed()
         return result
@@ -279,7 +333,8 @@ class KioskModel:
             return PrintOutcome(False, "error", f"{type(exc).__name__}: {exc}")
 
     def finish_print(self, ticket: dict[str, Any], outcome: PrintOutcome) -> None:
-        if self.ticket is not None and self.ticket.get("id") == ticket.get("id"):
+        if self.ticket is not None and self.ticket.get("id") == ticket.get("id") and (
+                self.ticket.get("idempotency_key") == ticket.get("idempotency_key")):
             self.printed = outcome
             self.changed()
 
@@ -313,18 +368,28 @@ class KioskModel:
     def home_cards(self) -> list[UnitCard]:
         """One card per unit, as the hub sums it up (waiting total, estimate, note)."""
         icons = {u["code"]: u.get("icon") for u in (self.branch or {}).get("units", [])}
-        return [views.unit_card(u, icons.get(u["code"]), self.lang) for u in self.units]
+        cards = [views.unit_card(u, icons.get(u["code"]), self.lang) for u in self.units]
+        if self.alone:  # the counts are the hub's last, not now's: none is shown rather than a stale one
+            cards = [dataclasses.replace(c, waiting="", estimate="") for c in cards]
+        return cards
 
     def unit_title(self) -> str:
         unit = next((u for u in self.units if u["code"] == self.unit), None)
         return unit["name"][self.lang] if unit else ""
 
     def service_rows(self) -> list[ServiceRow]:
-        return [views.service_row(s, self.lang) for s in self.services if s["unit"] == self.unit]
+        rows = [views.service_row(s, self.lang) for s in self.services if s["unit"] == self.unit]
+        if self.alone:
+            rows = [dataclasses.replace(r, waiting="", estimate="") for r in rows]
+        return rows
 
     def service_view(self) -> ServiceView:
-        return views.service_view(self._service(self.service or ""), (self.branch or {}).get("priority_classes", []),
+        view = views.service_view(self._service(self.service or ""), (self.branch or {}).get("priority_classes", []),
                                   self.priority, self.lang)
+        if self.alone:
+            honest = self._("The estimate will be on the wall when the system is back.")
+            view = dataclasses.replace(view, estimate=honest)
+        return view
 
     def ticket_view(self) -> TicketView:
         return views.ticket_view(self.ticket or {}, None if self.printed is None else self.printed.printed, self.lang)

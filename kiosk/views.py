@@ -102,6 +102,11 @@ def ticket_view(ticket: dict[str, Any], printed: bool | None, lang: str) -> Tick
     else:
         note = _("The printer is not working. Please note your number or ask at the information desk.")
     name = ticket.get("service_name") or {}
+    if ticket.get("offline"):  # issued alone: the hub has not placed it in line yet, so no figure is shown
+        return TicketView(number=digits(ticket.get("number", ""), lang), service=name.get(lang) or ticket["service"],
+                          ahead=_("Issued while the ticket system was not answering."),
+                          estimate=_("The estimate will be on the wall when the system is back."),
+                          print_note=note, print_ok=printed)
     return TicketView(
         number=digits(ticket.get("number", ""), lang),
         service=name.get(lang) or ticket.get("service", ""),

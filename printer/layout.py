@@ -10,15 +10,14 @@ which cost a few bytes each (a ticket stays well under 10 KB, so under 1 s at 11
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import io
-import math
 
 from escpos.constants import QR_ECLEVEL_M
 from escpos.escpos import Escpos
 from escpos.printer import Dummy
 from navbat.foundation.i18n import gettext_for
 from navbat.foundation.persian import digits, format_date
+from navbat.foundation.wording import wait_text
 from navbat.printer import raster
 from navbat.printer.paper import (
     BARCODE_HEIGHT,
@@ -42,26 +41,13 @@ SIZE_TITLE, SIZE_BODY, SIZE_SMALL = 28, 24, 21
 
 
 def wait_line(slip: TicketSlip) -> str | None:
-    """'7 to 18 minutes' (the range widened to whole minutes), or 'about 12 minutes' for a single estimate."""
-    _ = gettext_for("printer", slip.lang)
-    if slip.wait_note == "no_open_window":  # said in words, never as a number nobody stands behind
-        return _("Estimated wait: no counter open now")
-    if slip.wait_low is None or slip.wait_high is None:
+    """The wait in the words the kiosk's screen and the phone page use (foundation/wording.wait_text):
+    '7 to 18 minutes' (whole minutes, the range widened), 'about 12 minutes', 'under a minute'."""
+    if slip.wait_note != "no_open_window" and (slip.wait_low is None or slip.wait_high is None):
         return None
-    if slip.wait_note == "before_opening" and slip.opens_at:
-        when = digits(dt.datetime.fromisoformat(slip.opens_at).strftime("%H:%M"), slip.lang)
-        return _("Counters open at {time}; then about {minutes} minutes").format(
-            time=when, minutes=digits(math.ceil(slip.wait_high), slip.lang))
-    if slip.wait_high < 1:
-        return _("Estimated wait: under a minute")
-    low, high = max(0, math.floor(slip.wait_low)), math.ceil(slip.wait_high)
-    if slip.wait_low == slip.wait_high:
-        low = high = max(1, round(slip.wait_high))
-    if low == high:
-        return _("Estimated wait: about {minutes} minutes").format(minutes=digits(high, slip.lang))
-    return _("Estimated wait: {low} to {high} minutes").format(
-        low=digits(low, slip.lang), high=digits(high, slip.lang)
-    )
+    estimate = None if slip.wait_low is None else {"low": slip.wait_low, "high": slip.wait_high}
+    words = wait_text(estimate, None, slip.lang, slip.wait_note, slip.opens_at)
+    return gettext_for("printer", slip.lang)("Estimated wait: {wait}").format(wait=words)
 
 
 def big_number(slip: TicketSlip, paper: Paper) -> Big:
@@ -140,6 +126,9 @@ def ticket_blocks(slip: TicketSlip, paper: Paper) -> list[Block]:
     if slip.priority_name is not None:
         text(_("Priority: {name}").format(name=slip.priority_name.get(lang)), SIZE_BODY, bold=True)
     blocks.append(Rule())
+    if slip.offline:  # no place in line and no estimate: the hub has not seen the ticket yet
+        text(_("Issued while the ticket system was not answering."), SIZE_BODY, bold=True, align=start)
+        text(_("The estimate will be on the wall when the system is back."), SIZE_BODY, align=start)
     for line in (people_line(slip), wait_line(slip)):
         if line is not None:
             text(line, SIZE_BODY, align=start)
@@ -149,6 +138,14 @@ def ticket_blocks(slip: TicketSlip, paper: Paper) -> list[Block]:
         text(_("Required documents"), SIZE_BODY, bold=True, align=start)
         for doc in slip.documents:
             text(doc.get(lang), SIZE_SMALL, align=start, checkbox=True)
+    if slip.steps:
+        blocks.append(Rule())
+        text(_("What happens at the counter"), SIZE_BODY, bold=True, align=start)
+        for i, step in enumerate(slip.steps, 1):
+            text(f"{digits(i, lang)}. {step.get(lang)}", SIZE_SMALL, align=start)
+    if not slip.tracking_code:  # issued alone: nothing to follow yet; the number is called on the wall
+        blocks.append(Feed(paper.px(10)))
+        return blocks
     blocks.append(Rule())
     text(_("Scan to follow your turn"), SIZE_SMALL)
     blocks.append(QR(slip.tracking_url, module=6 if paper.width_mm == 80 else 5))

@@ -44,11 +44,13 @@ class TicketSlip:
     opens_at: str | None = None  # ISO, the branch's time
     channel: str = "walk_in"  # walk_in | remote | appointment: a checked-in turn's slip says how it was taken
     booked_at: str | None = None  # an appointment's slot, "HH:MM" (the branch's time)
+    offline: bool = False  # issued by a kiosk alone (issue 26): no place in line, no estimate, no tracking code yet
+    steps: tuple[Text, ...] = ()  # what happens at the counter; printed on a slip issued alone
 
     def __post_init__(self) -> None:
         if self.issued_at.tzinfo is None:
             raise SlipError("issued_at must carry a time zone")
-        if not self.number or not self.tracking_code:
+        if not self.number or not (self.tracking_code or self.offline):
             raise SlipError("a ticket needs a number and a tracking code")
         if not all(" " < c < "\x7f" for c in self.tracking_code + self.number):
             raise SlipError(f"number and tracking code must be printable ASCII (CODE128, text mode): "
@@ -61,6 +63,7 @@ class TicketSlip:
             raise SlipError(f"ticket language must be one of {', '.join(LANGUAGES)}, not {self.lang!r}")
         # Callers may pass a list; a tuple keeps the frozen slip hashable and immutable.
         object.__setattr__(self, "documents", tuple(self.documents))
+        object.__setattr__(self, "steps", tuple(self.steps))
 
     def local_issued_at(self) -> dt.datetime:
         return self.issued_at.astimezone(ZoneInfo(self.timezone))
@@ -72,6 +75,7 @@ class TicketSlip:
             value = getattr(self, key)
             out[key] = value.model_dump() if value is not None else None
         out["documents"] = [d.model_dump() for d in self.documents]
+        out["steps"] = [d.model_dump() for d in self.steps]
         out["issued_at"] = self.issued_at.isoformat()
         return out
 
@@ -81,6 +85,7 @@ class TicketSlip:
         for key in ("branch_name", "service_name", "unit_name", "priority_name"):
             fields[key] = Text(**fields[key]) if fields.get(key) is not None else None
         fields["documents"] = tuple(Text(**d) for d in fields.get("documents", ()))
+        fields["steps"] = tuple(Text(**d) for d in fields.get("steps", ()))
         fields["issued_at"] = dt.datetime.fromisoformat(fields["issued_at"])
         return cls(**fields)
 
@@ -175,7 +180,9 @@ def slip_from_ticket(ticket: dict[str, Any], hub_url: str, lang: str = "fa") -> 
     if people is not None and (not isinstance(people, int) or isinstance(people, bool) or people < 0):
         raise SlipError(f"people_ahead must be a whole number >= 0, not {people!r}")
     low, high = _wait_range(ticket)
-    tracking = str(_field(ticket, "tracking_code"))
+    offline = bool(ticket.get("offline"))
+    tracking = str(ticket.get("tracking_code") or "") if offline else str(_field(ticket, "tracking_code"))
+    steps = (ticket.get("steps") or []) if offline else []
     channel, booked_at = _channel(ticket)
     return TicketSlip(
         branch_name=_text(ticket, "branch_name"),
@@ -190,10 +197,12 @@ def slip_from_ticket(ticket: dict[str, Any], hub_url: str, lang: str = "fa") -> 
         timezone=_timezone(ticket),
         documents=tuple(_text(ticket, "documents", d) for d in documents),
         tracking_code=tracking,
-        tracking_url=f"{hub_url.rstrip('/')}/t/{tracking}",
+        tracking_url=f"{hub_url.rstrip('/')}/t/{tracking}" if tracking else "",
         lang=lang,
         wait_note=ticket.get("wait_note") if ticket.get("wait_note") in ("no_open_window", "before_opening") else None,
         opens_at=str(ticket["opens_at"]) if ticket.get("opens_at") else None,
         channel=channel,
         booked_at=booked_at,
+        offline=offline,
+        steps=tuple(_text(ticket, "steps", d) for d in steps),
     )

@@ -21,7 +21,7 @@ from flask import current_app
 from navbat.foundation.config import Branch
 from navbat.foundation.worker_process import ProcessWorker
 from navbat.foundation.workers import STOP_WITHIN_S, Workers
-from navbat.server.floor import summaries
+from navbat.server.floor import leases, summaries
 from navbat.server.floor.db import Store
 from navbat.server.floor.estimates import Estimates, Waits
 from navbat.server.floor.events import Event, EventBus
@@ -98,6 +98,7 @@ def open_hub(settings: Settings, clock: Clock) -> Hub:
     workers = Workers()
     workers.add(estimates.keeper.worker)
     workers.add(estimates.engine.worker)
+    workers.add(leases.expirer(floor, store.read))  # kiosks' leases never returned (issue 26)
     hub = Hub(branch, clock, ignore_hours, store, bus, estimates, floor, settings, workers,
               workers.add(reports_worker()))
     estimates.on_refresh = hub._estimates_refreshed

@@ -53,8 +53,9 @@ def _snapshot(app: Any, path: str) -> dict[str, Any]:
     screen = app.screen
     shown = {"number": screen.ids.big_number.text}
     if getattr(app, "wall", None) is not None:
-        shown["previous"] = [row.ids.first.text for row in screen.ids.previous.children]
-        shown["previous_counters"] = [row.ids.second.text for row in screen.ids.previous.children]
+        rows = [row for row in screen.ids.previous.children if "first" in row.ids]  # not the spacer below them
+        shown["previous"] = [getattr(row.ids.first, "logical", row.ids.first.text) for row in rows]
+        shown["previous_counters"] = [getattr(row.ids.second, "logical", row.ids.second.text) for row in rows]
     return {"png": path, "shown": shown, "said": list(_state["said"]), "played": list(_state["played"]),
             "online": not getattr(screen, "offline", False)}
 

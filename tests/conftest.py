@@ -36,7 +36,7 @@ from navbat import server  # noqa: I001
 
 # The support modules whose fixtures every test module may use without importing them (a fixture
 # imported into a module is that module's own: a session fixture so imported is made once per module).
-pytest_plugins = ("hq_support", "counter_support", "relay_support", "remote_support")
+pytest_plugins = ("hq_support", "counter_support", "relay_support", "remote_support", "leases_support")
 
 
 def pytest_configure(config: pytest.Config) -> None:

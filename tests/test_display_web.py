@@ -250,6 +250,16 @@ def test_the_wall_holds_its_layout_after_ten_calls_at_every_size(branch, live_hu
             assert len([b for b in layout["boxes"] if b["sel"] == "#previous li"]) == 7  # every earlier call shown
             faults = wall_faults(layout)
             assert faults == [], (width, height, faults)
+            # a unit's name is cut (two lines and "…") only when longer than any the branch has: the made-up
+            # one is, every real unit name (D2's five) is read whole, at every size and in both languages
+            cut = page.evaluate("""[...document.querySelectorAll('.unit .name')].filter((e) => {
+                const shown = e.getBoundingClientRect().height;  // its lines as clamped, against all of them
+                e.style.webkitLineClamp = 'unset';
+                const whole = e.getBoundingClientRect().height;
+                e.style.webkitLineClamp = '';
+                return whole > shown + 1;
+              }).map((e) => e.textContent)""")
+            assert cut == [long_name[lang]], (width, height, cut)
             if lang == "fa" and (width, height) != (1366, 768):
                 page.screenshot(path=str(docs / f"display-web-{width}x{height}-fa.png"))
             page.close()

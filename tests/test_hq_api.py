@@ -215,3 +215,44 @@ def test_complaints_name_their_sub_service(hq: FlaskClient, branch) -> None:  # 
     assert said and all(c["comment"] == "مدارک را زودتر بگویید" for c in said)
     for c in said:
         assert c["service_name"] == branch.service(c["service"]).name.model_dump()
+
+
+def test_in_target_at_hq_counts_those_still_waiting_past_their_target(branch, tmp_path: Path,  # noqa: ANN001
+                                                                       hq_db: str) -> None:  # noqa: F811
+    """Issue 24: HQ said 100 % in target for a branch where 1 visitor was called in time and 3 were
+    still waiting past their target when the day ended; they count as missed, at HQ as at the branch."""
+    from navbat.server.reports import build_report, parse_day
+
+    clock = FakeClock()
+    hub = make_app(branch, tmp_path / "w.sqlite", CLOCK=clock).extensions["navbat.hub"]
+    floor = hub.floor
+    clock.at("07:50")
+    floor.set_services(1, {"PR1": 1.0}, "head")
+    floor.set_counter_state(1, "open", "clerk1")
+    for n, hhmm in enumerate(("08:00", "08:01", "08:02", "08:03")):
+        clock.at(hhmm)
+        floor.issue_ticket("PR1", None, f"w{n}", "kiosk-1")
+    clock.at("08:05")
+    floor.call_next(1, "clerk1")  # the first, 5 minutes in; the other three wait on, never called
+    clock.at("12:00")
+    with hub.read() as db:
+        own = build_report(db, hub.branch, parse_day(DAY.isoformat())).total
+    shipper = Shipper(hub.store.path, hub.branch, "http://127.0.0.1:9", "unused", batch=10_000).open()
+    with connect(hq_db) as conn:
+        add_branch(conn, "karaj-01", "البرز", "کرج", "2")
+        ingest(conn, "karaj-01", shipper.batch_after())
+        add_user(conn, "boss", "national", "9999")
+    shipper.stop()
+    hub.stop()
+    app = create_app({"DATABASE": hq_db, "TESTING": True})
+    try:
+        client = app.test_client()
+        r = client.get(f"/api/v1/hq/summary?from={DAY}&to={DAY}", headers=login(client, "boss", "9999"))
+        row = next(b for b in r.json["branches"] if b["branch"] == "karaj-01")
+        assert (row["visitors"], row["called"]) == (4, 1)
+        assert row["sla_pct"] == pytest.approx(25.0)  # 1 of 4 judged, not 1 of 1 called
+        assert own.within_target_pct == pytest.approx(25.0)  # the branch's own report says the same
+        province = next(p for p in r.json["provinces"] if p["province"] == "البرز")
+        assert province["sla_pct"] == pytest.approx(25.0)
+    finally:
+        app.extensions["navbat.hq"].close()

@@ -172,7 +172,7 @@ def test_a_display_that_keeps_the_summaries_is_sent_only_what_moved(live_hub, ac
             pass
     finally:
         stream.close()
-    events = [m for m in messages if m["_sse_id"] is not None]
+    events = [m for m in messages if m["_sse_id"] is not None and m["type"] != "ticket.promised"]  # slips' ranges
     assert [e["type"] for e in events] == ["ticket.issued"] * 3 + ["ticket.called", "ticket.done", "counter.changed"]
     assert all("queue" not in m for m in messages) and all("changes" in e for e in events)
     second = events[1]["changes"]  # a second PR1 ticket: PR1's count and its unit's, not every field

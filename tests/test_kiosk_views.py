@@ -168,8 +168,8 @@ def test_ticket_screen_keeps_the_tickets_own_estimate(model) -> None:  # noqa: A
     model.hub.queue_answer["services"][0]["estimated_wait"] = {"minutes": 30, "low": 25, "high": 40}
     model.take_ticket()  # no printer on this kiosk
     view = model.ticket_view()
-    assert view.estimate == "زمان انتظار تقریبی: " + wait_text(TICKET["estimated_wait"], None, "fa")
-    assert view.estimate == "زمان انتظار تقریبی: ۹ تا ۱۶ دقیقه"
+    assert view.estimate == "زمان تقریبی انتظار: " + wait_text(TICKET["estimated_wait"], None, "fa")
+    assert view.estimate == "زمان تقریبی انتظار: ۹ تا ۱۶ دقیقه"
     assert view.service == "نام از هاب" and view.number == "A-۰۱۲" and view.print_ok is False
     model.set_lang("en")
     assert model.ticket_view().estimate == "Estimated wait: 9–16 min"

@@ -144,3 +144,23 @@ def test_the_date_and_the_time_are_two_phrases() -> None:
     assert "۱۴۰۵ ۰۸" not in issued_line(slip)  # the year and the hour never stand side by side
     assert issued_line(slip_from_ticket(ticket(issued_at="2026-11-22T05:01:00Z"), HUB, "en")) == \
         "Issued: 2026-11-22, at 08:31"
+
+
+@pytest.mark.parametrize("lang", ["fa", "en"])
+@pytest.mark.parametrize("changes", [
+    {},  # 6.0 .. 15.0
+    {"estimated_wait": {"minutes": 9.3, "low": 4.6, "high": 12.2}},  # an older hub's unrounded range
+    {"estimated_wait": {"minutes": 12, "low": 12, "high": 12}},
+    {"estimated_wait": {"minutes": 0, "low": 0, "high": 0}},  # about to be called
+    {"estimated_wait": None, "estimated_wait_minutes": None, "wait_note": "no_open_window"},
+    {"estimated_wait": {"minutes": 40, "low": 40, "high": 40}, "wait_note": "before_opening",
+     "opens_at": "2026-11-22T07:30:00+03:30"},
+])
+def test_the_slip_words_the_wait_as_the_kiosk_screen_does(changes: dict, lang: str) -> None:
+    """Issue 24: the paper said "6 to 15 minutes" and "counters open at 07:30; then about 40 minutes"
+    where the kiosk's screen (and the phone page) said "6–15 min" and "counters open at 07:30: about
+    40 min"; an unrounded range was widened on paper only. One function words the wait for all."""
+    from navbat.kiosk.views import ticket_view
+
+    answer = ticket(**changes)
+    assert wait_line(slip_from_ticket(answer, HUB, lang=lang)) == ticket_view(answer, True, lang).estimate

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from navbat.foundation.wording import wait_text
 from navbat.server.floor.floor import Floor
 from navbat.server.web import views
 
@@ -31,7 +32,8 @@ def test_waiting_ticket_shows_position_and_estimate_in_persian(client, actions, 
     assert fa(second["number"]) in html and "لطفاً منتظر بمانید" in html
     assert "۱ نفر جلوتر از شما" in html
     est = views.ticket_by_code(hub, second["tracking_code"])["estimated_wait"]
-    assert f"حدود {fa(est['minutes'])} دقیقه" in html
+    # the wait in the hub's words, as the kiosk and the slip say it (issue 24)
+    assert f"زمان تقریبی انتظار: {wait_text(est, None, 'fa')}" in " ".join(html.split())
     assert re.search(r"[۰-۹]+ (فروردین|اردیبهشت|خرداد|تیر|مرداد|شهریور|مهر|آبان|آذر|دی|بهمن|اسفند) ۱۴[۰-۹]{2}", html)
     assert floor.branch.service("PN1").name.fa in html
     assert floor.branch.service("PN1").documents[0].fa in html  # D6/D7: what to have ready

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -22,6 +24,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--printer", metavar="NAME", help="printer from the branch file (default: the first kiosk's)")
     p.add_argument("--no-printer", action="store_true", help="run without a printer (the number is on screen)")
     p.add_argument("--queue-db", metavar="PATH", help="print queue file (default var/print-queue-<printer>.sqlite)")
+    p.add_argument("--journal", metavar="PATH", default="var/kiosk-journal.sqlite",
+                   help="the kiosk's journal: its number leases and the tickets it issued while the hub did not "
+                        "answer (default var/kiosk-journal.sqlite, beside the print queue)")
     p.add_argument("--lang", choices=("fa", "en"), default="fa", help="language at start (default fa)")
     p.add_argument("--fullscreen", action="store_true")
     p.add_argument("--screenshot", type=Path, metavar="PATH", help="render one screen against the hub, write a PNG, "
@@ -48,11 +53,20 @@ def run(args: argparse.Namespace) -> int:
         known = ", ".join(p.name for p in branch.printers) or "none"
         print(f'navbat kiosk: no printer "{args.printer}" in the branch file (printers: {known})', file=sys.stderr)
         return 2
+    from navbat.foundation.migrations import NewerDatabase
+    from navbat.kiosk.journal import Journal
+
+    try:
+        journal = Journal(args.journal)
+    except (OSError, sqlite3.Error, NewerDatabase) as exc:
+        print(f"navbat kiosk: cannot open the journal {args.journal}: {exc}", file=sys.stderr)
+        return 2
     from navbat.kiosk.launch import configure
 
     configure(fullscreen=args.fullscreen and not args.screenshot)  # wrong input is said before Kivy starts
 
     from navbat.foundation.hub_client import HubClient
+    from navbat.kiosk.leases import LeaseKeeper, leasable
     from navbat.kiosk.printing import kiosk_printer
     from navbat.kiosk.viewmodel import KioskModel
 
@@ -63,11 +77,14 @@ def run(args: argparse.Namespace) -> int:
         if name:
             queue_db = args.queue_db or f"var/print-queue-{name}.sqlite"
             printer = kiosk_printer(branch, name, args.hub, queue_db, report=hub.report_printer).start()
-    model = KioskModel(hub, printer, lang=args.lang)
+    model = KioskModel(hub, printer, lang=args.lang, journal=journal)
+    # No keeper for a screenshot: a picture must not take leases, nor give back those the kiosk holds.
+    keeper = None if args.screenshot else LeaseKeeper(hub, journal, lambda: leasable(model.services),
+                                                           model.branch_day)
 
     from navbat.kiosk.app import KioskApp
 
-    app = KioskApp(model)
+    app = KioskApp(model, keeper)
     if args.screenshot:
         from navbat.kiosk.snapshot import prepare, shoot
 
@@ -81,5 +98,10 @@ def run(args: argparse.Namespace) -> int:
         shoot(app, args.screenshot)
         print(args.screenshot)
         return 0
+    # `systemctl stop` sends SIGTERM: stop the app as its window would, so the keeper sends what is left
+    # and gives the leases back (on_stop) rather than leaving them to expire on the hub.
+    from kivy.clock import Clock
+
+    signal.signal(signal.SIGTERM, lambda *_: Clock.schedule_once(lambda _dt: app.stop()))
     app.run()
     return 0

@@ -4,7 +4,8 @@ answer, the check-in, the slip and every SMS read it here, so they never disagre
 People ahead are those the counters serving the ticket will call first, priority and every
 counter considered: the replays' median (`queueing.Estimate.people_ahead`). A ticket newer than
 the last replay is told what a newcomer was told, plus the tickets that joined after that replay
-and stand before it; with no replay at all, those waiting before it for its sub-service.
+and stand before it; with no replay at all, or for a ticket merged from a kiosk's journal that arrived
+before some the replay counted (issue 26), those waiting before it for its sub-service.
 """
 
 from __future__ import annotations
@@ -29,6 +30,17 @@ class Ahead:
         return None if self.low is None or self.high is None else {"low": self.low, "high": self.high}
 
 
+def _before_the_replayed(db: Any, ticket: dict[str, Any], per_ticket: dict[int, Any]) -> bool:
+    """Whether some ticket the replay counted arrived after this one: a ticket a kiosk issued alone and
+    merged later (issue 26) stands by its issue time, not at the back where a newcomer would."""
+    if not per_ticket:
+        return False
+    later = db.execute(
+        f"SELECT id FROM tickets WHERE state IN ({','.join('?' * len(IN_LINE))}) AND service=? "  # noqa: S608
+        "AND (arrived_at, id) > (?, ?)", [*IN_LINE, ticket["service"], ticket["arrived_at"], ticket["id"]])
+    return any(r[0] in per_ticket for r in later)
+
+
 def people_ahead(waits: Waits | None, db: Any, ticket: dict[str, Any]) -> Ahead:
     """People ahead of `ticket` (a row of `tickets` waiting or remote) given the replays `waits`
     (`Estimates.latest()`, `settled()` or None before the first)."""
@@ -40,7 +52,7 @@ def people_ahead(waits: Waits | None, db: Any, ticket: dict[str, Any]) -> Ahead:
         f"SELECT id FROM tickets WHERE state IN ({','.join('?' * len(IN_LINE))}) AND service=? "  # noqa: S608
         "AND (arrived_at, id) < (?, ?)", [*IN_LINE, ticket["service"], ticket["arrived_at"], ticket["id"]])]
     newcomer = newcomers.get(ticket["service"])
-    if newcomer is None:
+    if newcomer is None or _before_the_replayed(db, ticket, per_ticket):
         return Ahead(len(before))
     joined = sum(1 for i in before if i not in per_ticket)
     # those the replay counted for its sub-service who have left the line since (called, cancelled,

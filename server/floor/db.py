@@ -262,6 +262,32 @@ def m011_log_is_the_record(db: sqlite_utils.Database) -> None:
     log_record_migration.apply(db)
 
 
+@migrations()
+def m012_leases(db: sqlite_utils.Database) -> None:
+    # Issue 26: numbers set aside for a kiosk to issue alone while the hub is away, folded from the
+    # lease.* events (server/floor/projection.py); one row per number, the ticket that used it once merged.
+    db.execute("""
+        CREATE TABLE leases (
+            id INTEGER PRIMARY KEY, device TEXT NOT NULL, service TEXT NOT NULL, branch_day TEXT NOT NULL,
+            size INTEGER NOT NULL, granted_at TEXT NOT NULL, expires_at TEXT NOT NULL,
+            state TEXT NOT NULL,               -- live|returned|expired
+            ended_at TEXT)""")
+    db.execute("CREATE INDEX leases_live ON leases(state, expires_at)")
+    db.execute("CREATE INDEX leases_device ON leases(device, granted_at)")
+    db.execute("""
+        CREATE TABLE lease_numbers (
+            lease_id INTEGER NOT NULL, seq INTEGER NOT NULL, number TEXT NOT NULL,
+            service TEXT NOT NULL, branch_day TEXT NOT NULL,
+            ticket_id INTEGER,                 -- the merged ticket that used it
+            PRIMARY KEY (lease_id, seq))""")
+    db.execute("CREATE INDEX lease_numbers_day ON lease_numbers(service, branch_day, seq)")
+    db.execute("""
+        CREATE TABLE lease_merges (
+            event_id INTEGER PRIMARY KEY, device TEXT NOT NULL, tickets INTEGER NOT NULL, merged_at TEXT NOT NULL,
+            first_issued_at TEXT NOT NULL, last_issued_at TEXT NOT NULL)""")
+    db.execute("CREATE INDEX tickets_issued ON tickets(first_service, issued_at)")
+
+
 def refuse_if_newer(path: Path) -> None:
     """Raises NewerDatabase, having only read the file, if a newer release migrated it."""
     migrations.refuse_if_newer(path)

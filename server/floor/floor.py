@@ -22,9 +22,9 @@ from typing import Any
 
 import sqlite_utils
 from navbat.foundation import event_types as E
-from navbat.foundation.config import Branch, Numbering
+from navbat.foundation.config import Branch
 from navbat.foundation.event_types import Fact
-from navbat.server.floor import projection, requests, summaries
+from navbat.server.floor import numbers, projection, requests, summaries
 from navbat.server.floor.counter_actions import refusal
 from navbat.server.floor.db import Store
 from navbat.server.floor.estimates import Estimates
@@ -211,46 +211,13 @@ class Floor:
         last = self.db.execute("SELECT last FROM sequences WHERE service=? AND branch_day=?",
                                [service, day]).fetchone()
         seq = (last[0] if last else 0) + 1
-        number = self._free_number(service, day, seq)
+        number = numbers.next_free(self.db, self.branch.service(service).numbering, service, day, seq)[0]
         ticket_id = self.db.execute("SELECT coalesce(max(id), 0) + 1 FROM tickets").fetchone()[0]
-        tx.emit(E.TicketIssued(ticket_id, number, seq, service, priority, self._new_tracking_code(), key, device, day,
+        tx.emit(E.TicketIssued(ticket_id, number, seq, service, priority, self.new_tracking_code(), key, device, day,
                                channel=channel, due_at=due_at), actor=device)
         return ticket_id
 
-    def _free_number(self, service: str, day: str, seq: int) -> str:
-        """The printed number for the day's `seq`-th ticket of `service`: the block's next number
-        after the last one printed, skipping every number an open ticket still holds. Until the
-        block wraps this is `numbering.format(seq)`; `seq` itself always counts on.
-
-        Held means an open ticket (waiting, called, serving) issued today *for this sub-service*
-        (first_service): a transferred ticket keeps its number, so 101 of IN1 sent on to IN2 still
-        holds IN1's 101 and holds nothing of IN2's block. Refused with `numbers_exhausted`
-        (nothing issued, the key unused) when the whole block is held."""
-        numbering = self.branch.service(service).numbering
-        held = {r[0] for r in self.db.execute(
-            "SELECT number FROM tickets WHERE first_service=? AND branch_day=? AND state IN (?, ?, ?, ?)",
-            [service, day, *HELD])}
-        previous = self.db.execute("SELECT number FROM tickets WHERE first_service=? AND branch_day=? "
-                                   "ORDER BY seq DESC LIMIT 1", [service, day]).fetchone()
-        after = self._slot(numbering, previous[0]) if previous else None
-        first = (seq - 1 if after is None else after + 1) % numbering.size  # 0-based slot to try first
-        for k in range(numbering.size):
-            number = numbering.format(first + k + 1)
-            if number not in held:
-                return number
-        raise Conflict("numbers_exhausted", f"every number of {service} ({numbering.format(1)}–"
-                       f"{numbering.format(numbering.size)}) is held by an open ticket; finish or cancel old tickets")
-
-    @staticmethod
-    def _slot(numbering: Numbering, number: str) -> int | None:
-        """Where a printed number sits in its block (0-based), or None if it is not of this block."""
-        text = number.removeprefix(f"{numbering.prefix}-") if numbering.prefix is not None else number
-        if not (text.isascii() and text.isdigit()):
-            return None
-        slot = int(text) - (1 if numbering.prefix is not None else numbering.start)  # type: ignore[operator]
-        return slot if 0 <= slot < numbering.size and numbering.format(slot + 1) == number else None
-
-    def _new_tracking_code(self) -> str:
+    def new_tracking_code(self) -> str:
         while True:
             code = "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(8))
             if not self.db.execute("SELECT 1 FROM tickets WHERE tracking_code=?", [code]).fetchone():

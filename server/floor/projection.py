@@ -1,6 +1,7 @@
 """The floor's state tables as a fold of the event log: one event in, rows of `tickets`,
 `sequences`, `counters`, `requests`, `device_status`, `remote_turns`, `appointments`,
-`remote_settings` and `appointment_shares` out.
+`remote_settings`, `appointment_shares` and the kiosks' leases (`leases`, `lease_numbers`,
+`lease_merges`) out.
 
 The floor applies each event as it is written; `rebuild` in floor.py replays the whole
 log through the same function, and `navbat check` (server/floor/dbcheck.py) compares. Ticket states
@@ -28,7 +29,8 @@ _UPSERT_TICKET = (f"INSERT OR REPLACE INTO tickets ({', '.join(TICKET_COLUMNS)})
 # refills (Floor.rebuild) and what `navbat check` compares (server/floor/dbcheck.py).
 STATE_TABLES = {"tickets": ("id",), "sequences": ("service", "branch_day"), "counters": ("number",),
                 "device_status": ("name",), "requests": ("ticket_id",), "remote_turns": ("ticket_id",),
-                "appointments": ("id",), "remote_settings": ("key",), "appointment_shares": ("service",)}
+                "appointments": ("id",), "remote_settings": ("key",), "appointment_shares": ("service",),
+                "leases": ("id",), "lease_numbers": ("lease_id", "seq"), "lease_merges": ("event_id",)}
 
 
 def apply(db: sqlite_utils.Database, ev: Event) -> None:
@@ -60,6 +62,8 @@ def apply(db: sqlite_utils.Database, ev: Event) -> None:
         x("UPDATE remote_turns SET called_sms_at=? WHERE ticket_id=?", [at, d["ticket"]])
     elif ev.type.startswith("appointment."):
         _appointment(db, ev)
+    elif ev.type.startswith("lease."):
+        _lease(db, ev)
     elif ev.type == E.SETTINGS_CHANGED:
         for key, value in d["changes"].items():
             x("INSERT INTO remote_settings (key, value, at) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE "
@@ -73,6 +77,8 @@ def _ticket(db: sqlite_utils.Database, ev: Event) -> None:
         x("""INSERT INTO sequences (service, branch_day, last) VALUES (?, ?, ?)
              ON CONFLICT (service, branch_day) DO UPDATE SET last = max(last, excluded.last)""",
           [d["service"], d["branch_day"], d["seq"]])
+        if d.get("lease") is not None:  # issued by a kiosk alone: the lease's number is used (issue 26)
+            x("UPDATE lease_numbers SET ticket_id=? WHERE lease_id=? AND seq=?", [d["ticket"], d["lease"], d["seq"]])
         if d.get("channel") == "remote":  # a remote turn's life starts with its ticket (server/visitors/remote.py)
             x("INSERT OR REPLACE INTO remote_turns (ticket_id, branch_day, joined_at) VALUES (?, ?, ?)",
               [d["ticket"], d["branch_day"], at])
@@ -108,3 +114,25 @@ def _appointment(db: sqlite_utils.Database, ev: Event) -> None:
         x("DELETE FROM appointment_shares WHERE service != '*'")
         for service, share in d["shares"].items():
             x("INSERT OR REPLACE INTO appointment_shares (service, share, at) VALUES (?, ?, ?)", [service, share, at])
+
+
+def _lease(db: sqlite_utils.Database, ev: Event) -> None:
+    d, at, x = ev.data, ev.at, db.execute
+    if ev.type == E.LEASE_GRANTED:
+        x("INSERT OR REPLACE INTO leases (id, device, service, branch_day, size, granted_at, expires_at, state) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?, 'live')",
+          [d["lease"], d["device"], d["service"], d["branch_day"], len(d["numbers"]), at, d["expires_at"]])
+        db["lease_numbers"].insert_all(
+            ({"lease_id": d["lease"], "seq": seq, "number": number, "service": d["service"],
+              "branch_day": d["branch_day"], "ticket_id": None} for seq, number in d["numbers"]), replace=True)
+        if d["numbers"]:  # the hub's own tickets count on after the lease's seqs
+            x("""INSERT INTO sequences (service, branch_day, last) VALUES (?, ?, ?)
+                 ON CONFLICT (service, branch_day) DO UPDATE SET last = max(last, excluded.last)""",
+              [d["service"], d["branch_day"], max(seq for seq, _ in d["numbers"])])
+    elif ev.type in (E.LEASE_RETURNED, E.LEASE_EXPIRED):
+        x("UPDATE leases SET state=?, ended_at=? WHERE id=? AND state='live'",
+          ["returned" if ev.type == E.LEASE_RETURNED else "expired", at, d["lease"]])
+    elif ev.type == E.LEASE_MERGED:
+        x("INSERT OR REPLACE INTO lease_merges (event_id, device, tickets, merged_at, first_issued_at, "
+          "last_issued_at) VALUES (?, ?, ?, ?, ?, ?)",
+          [ev.id, d["device"], d["tickets"], at, d["first_issued_at"], d["last_issued_at"]])

@@ -18,7 +18,9 @@ FINAL = {E.TICKET_DONE: "done", E.TICKET_NO_SHOW: "no_show", E.TICKET_CANCELLED:
 
 
 def issued(data: dict[str, Any], at: str) -> dict[str, Any]:
-    """A new ticket's row from its ticket.issued event."""
+    """A new ticket's row from its ticket.issued event. A ticket a kiosk issued alone (issue 26) carries
+    its real issue time, and takes its place in line by it, not by when it was merged."""
+    at = data.get("issued_at") or at
     return {
         "id": data["ticket"], "branch_day": data.get("branch_day"), "service": data["service"],
         "first_service": data["service"], "seq": data.get("seq"), "number": data["number"],

@@ -29,6 +29,8 @@ from navbat.server.web.errors import Rejected, excerpt
 from werkzeug.routing import IntegerConverter, Map
 
 MAX_BODY = 64 * 1024  # the largest real body (a what-if over every counter) is a few KB
+# A kiosk's journal of up to 500 tickets issued while the hub was away (issue 26, docs/leases.md) is ~90 KB.
+LARGER_BODIES = {"/api/v1/offline-tickets": 256 * 1024}
 MAX_HEADERS = 32 * 1024  # request line and headers; nginx allows 4 x 8 KB by default
 MAX_DEPTH = 8  # the deepest real body (what-if: {"changes": [{"services": {...}}]}) is 4
 MAX_STRING = 1000  # a rating's comment (500) is the longest text a body carries
@@ -74,7 +76,7 @@ def init_app(app: Flask) -> None:
     if app.config.get("MAX_CONTENT_LENGTH") is None:
         # werkzeug's own limit for a body of unknown length (chunked) cuts it short without a word:
         # one byte more than we allow, so that _data() can tell a body that was too long.
-        app.config["MAX_CONTENT_LENGTH"] = MAX_BODY + 1
+        app.config["MAX_CONTENT_LENGTH"] = max(MAX_BODY, *LARGER_BODIES.values()) + 1
     app.before_request(check_request)
     app.after_request(add_safety_headers)
 
@@ -91,7 +93,7 @@ def check_request() -> None:
     if header_bytes(environ) > MAX_HEADERS:
         raise Rejected(431, "request_header_fields_too_large", HEADERS_TOO_LARGE)
     length = request.content_length
-    if length is not None and length > MAX_BODY:
+    if length is not None and length > _max_body():
         raise _too_large()
     if request.routing_exception is not None or request.method not in WRITES or not request.path.startswith(API):
         return
@@ -109,13 +111,17 @@ def body() -> Any:
     return g.navbat_body
 
 
+def _max_body() -> int:
+    return LARGER_BODIES.get(request.path, MAX_BODY)
+
+
 def _too_large() -> Rejected:
-    return Rejected(413, "request_entity_too_large", f"the body must stay under {MAX_BODY // 1024} KB")
+    return Rejected(413, "request_entity_too_large", f"the body must stay under {_max_body() // 1024} KB")
 
 
 def _data() -> bytes:
     data = request.get_data(cache=True)
-    if len(data) > MAX_BODY:  # a chunked body, read up to werkzeug's limit (init_app)
+    if len(data) > _max_body():  # a chunked body, read up to werkzeug's limit (init_app)
         raise _too_large()
     return data
 

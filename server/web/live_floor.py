@@ -8,9 +8,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from navbat.foundation.i18n import gettext_for
+from navbat.foundation.persian import digits
+from navbat.server.floor import leases, numbers
 from navbat.server.floor.queries import device_statuses
 from navbat.server.floor.times import iso, parse_iso
-from navbat.server.floor.transitions import LIVE
 from navbat.server.hub import Hub
 from navbat.server.visitors import ratings
 from navbat.server.web import auth, views
@@ -29,6 +31,7 @@ def _today_start(hub: Hub) -> str:
 def floor_view(hub: Hub, lang: str = "fa") -> dict[str, Any]:
     with hub.read() as db:
         view = _floor_view(hub, db)
+        view["alerts"] += merge_notes(hub, db, lang)
     view["alerts"] += worker_alerts(hub.workers.health(), lang)  # background work that died (worded by the hub)
     return view
 
@@ -41,10 +44,8 @@ def _floor_view(hub: Hub, db: Any) -> dict[str, Any]:
     served = dict(db.execute(
         "SELECT service, count(*) FROM tickets WHERE state='done' AND finished_at >= ? GROUP BY service", [since]))
     # Numbers held today, per block: open tickets by the sub-service they were issued for (a
-    # transferred ticket keeps its number), as the floor counts them when it issues (Floor._free_number).
-    held = dict(db.execute(
-        "SELECT first_service, count(DISTINCT number) FROM tickets WHERE branch_day=? AND state IN (?, ?, ?) "
-        "GROUP BY first_service", [hub.branch.branch_day(now).isoformat(), *LIVE]))
+    # transferred ticket keeps its number) and kiosks' live leases, as the floor counts them (server/floor/numbers.py).
+    day = hub.branch.branch_day(now).isoformat()
     services = []
     for s in views.services(hub)["services"]:
         first = longest.get(s["code"])
@@ -56,7 +57,8 @@ def _floor_view(hub: Hub, db: Any) -> dict[str, Any]:
             "over_target": wait is not None and wait > s["target_wait_minutes"],
             "estimated_wait": s["estimated_wait"], "served_today": served.get(s["code"], 0),
             "open_counters": s["open_counters"], "counters": s["counters"], "available": s["available"],
-            "note": s["note"], "numbers_total": block, "numbers_free": max(block - held.get(s["code"], 0), 0),
+            "note": s["note"], "numbers_total": block,
+            "numbers_free": numbers.free_count(db, hub.branch.service(s["code"]).numbering, s["code"], day),
         })
     per_counter = {r[0]: (r[1], r[2]) for r in db.execute(
         """SELECT counter, count(*), avg((julianday(finished_at) - julianday(called_at)) * 1440) FROM tickets
@@ -78,6 +80,21 @@ def _floor_view(hub: Hub, db: Any) -> dict[str, Any]:
                    "counters": len(counters)},
         "satisfaction_today": ratings.summary_today(hub, db),
     }
+
+
+MERGED = "{count} tickets issued while the hub was down, merged at {time}"  # the "head" catalogue
+
+
+def merge_notes(hub: Hub, db: Any, lang: str) -> list[dict[str, Any]]:
+    """Today's merges of kiosks' journals (issue 26), one line per minute they were merged in."""
+    per_minute: dict[str, int] = {}
+    for m in leases.merges_since(db, _today_start(hub)):
+        at = leases.minutes_of(m["merged_at"], hub.branch.tz)
+        per_minute[at] = per_minute.get(at, 0) + m["tickets"]
+    words = gettext_for("head", lang)(MERGED)
+    return [{"kind": "offline_merged", "level": "ok", "tickets": count, "at": at,
+             "text": words.format(count=digits(count, lang), time=digits(at, lang))}
+            for at, count in per_minute.items()]
 
 
 def lockout_alerts(lockouts: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -298,6 +298,51 @@ _paths.update({
         "parameters": [_BOOKING_CODE]}},
 })
 del _paths["/appointments"]["post"]["responses"]["200"]  # a booking is always new: 201
+# Issue 26: kiosks that issue while the hub is away (docs/leases.md, server/floor/leases.py); kiosk token only.
+_LEASE = {"description": "the lease", "content": {"application/json": {"schema": {
+    "type": "object", "required": ["lease", "service", "branch_day", "numbers", "granted_at", "expires_at"],
+    "properties": {"lease": {"type": "integer"}, "service": {"type": "string"},
+                   "branch_day": {"type": "string", "format": "date"},
+                   "numbers": {"type": "array", "items": {"type": "object", "required": ["seq", "number"],
+                                                          "properties": {"seq": {"type": "integer"},
+                                                                         "number": {"type": "string"}}}},
+                   "granted_at": {"type": "string", "format": "date-time"},
+                   "expires_at": {"type": "string", "format": "date-time"}}}}}}
+_OFFLINE_TICKET = {"type": "object", "required": ["idempotency_key", "lease", "seq", "number", "service", "issued_at"],
+                   "properties": {"idempotency_key": {"type": "string", "maxLength": 100},
+                                  "lease": {"type": "integer"}, "seq": {"type": "integer"},
+                                  "number": {"type": "string"}, "service": {"type": "string"},
+                                  "priority": {"type": ["string", "null"]},
+                                  "issued_at": {"type": "string", "format": "date-time"}}}
+_paths.update({
+    "/leases": {"post": _op(
+        "Numbers set aside for this kiosk to issue alone while the hub is away (201): sized by the sub-service's "
+        "last hour (10-60, at most a quarter of its block); 409 lease_limit (4 live per sub-service), "
+        "numbers_exhausted, service_unavailable, branch_closed; 429 too_many_leases (30 an hour)",
+        errors=(400, 401, 403, 404, 409, 429), created=_LEASE,
+        body={"type": "object", "required": ["service"], "properties": {"service": {"type": "string"}}})},
+    "/leases/{n}/return": {"post": {**_op(
+        "Give a lease back once its tickets are merged: the seqs not used", errors=(401, 403, 404), ok={
+            "description": "the seqs given back", "content": {"application/json": {"schema": {
+                "type": "object", "required": ["returned"],
+                "properties": {"returned": {"type": "array", "items": {"type": "integer"}}}}}}}),
+        "parameters": [_N]}},
+    "/offline-tickets": {"post": _op(
+        "Merge the kiosk's journal (at most 500, in issue order) exactly once by idempotency key: each ticket "
+        "takes its place in line by its issue time (the kiosk's clock corrected past a 5 s skew); 429 "
+        "too_many_merges (30 a minute)", errors=(400, 401, 403, 429),
+        body={"type": "object", "required": ["sent_at", "tickets"], "properties": {
+            "sent_at": {"type": "string", "format": "date-time"},
+            "tickets": {"type": "array", "maxItems": 500, "items": _OFFLINE_TICKET}}}, ok={
+            "description": "one result per ticket, in the order sent", "content": {"application/json": {"schema": {
+                "type": "object", "required": ["results"], "properties": {"results": {"type": "array", "items": {
+                    "type": "object", "required": ["idempotency_key", "status", "ticket", "error"],
+                    "properties": {"idempotency_key": {"type": ["string", "null"]},
+                                   "status": {"enum": ["merged", "already", "refused"]},
+                                   "ticket": {"type": ["integer", "null"]},
+                                   "error": {"type": ["string", "null"]}}}}}}}}})},
+})
+del _paths["/leases"]["post"]["responses"]["200"]  # a lease is always new: 201
 _APPOINTMENT_SCHEMA = {"type": "object", "required": ["code", "service", "date", "start", "state"], "properties": {
     "code": {"type": "string"}, "service": {"type": "string"}, "date": {"type": "string", "format": "date"},
     "start": {"type": "string"}, "state": {"enum": ["booked", "cancelled", "checked_in"]},

@@ -14,7 +14,7 @@ LABELS = {
     "waits": "Wait estimates", "engine": "The estimates' process", "reports": "The reports' process",
     "sms": "Sending SMS", "remote": "Remote turns' messages", "hq-shipping": "Shipping to headquarters",
     "hq-relay": "Headquarters' relay", "relay": "Relayed visitors' requests", "checkpoint": "Saving the database",
-    "requests": "Answering requests",
+    "requests": "Answering requests", "leases": "Expiring kiosks' number leases",
 }
 
 

@@ -11,6 +11,7 @@ from navbat.server.web.api import (  # noqa: E501
     devices,
     events,
     head,
+    leases,
     meta,
     ratings,
     reports,
@@ -21,7 +22,8 @@ from navbat.server.web.api import (  # noqa: E501
 from navbat.server.web.api import remote as remote_turns  # issue 18 A
 
 BLUEPRINTS = (meta.bp, auth.bp, services.bp, tickets.bp, counters.bp, calls.bp, events.bp, devices.bp, head.bp,
-              ratings.bp, reports.bp, requests.bp, remote_turns.bp, bookings.bp)
+              ratings.bp, reports.bp, requests.bp, remote_turns.bp, bookings.bp,
+              leases.bp)
 
 
 def init_app(app: Flask) -> None:

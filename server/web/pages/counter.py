@@ -62,6 +62,13 @@ TEXTS = (
     # issue 18 B: a checked-in appointment
     "appointment at {time}",
     "The counter is open already.",  # issue 25: why a shortcut cannot act, as the hub ships it
+    # issue 26: the hub does not answer; what the clerk pressed meanwhile is named, never replayed
+    "The hub is not answering.",
+    "{number} stays at your counter; nothing you press is recorded until the hub is back.",
+    "Nothing you press is recorded until the hub is back.",
+    "“{action}” for {number} was not recorded; press it again when the hub is back.",
+    "“{action}” was not recorded; press it again when the hub is back.",
+    "The hub is back; the counter was read again.",
 )
 
 

@@ -7,6 +7,7 @@ import { $, S, api, fa, name, say, t } from "./state.js";
 import { explain } from "./refusals.js";
 import { focusPrimary, refresh, render, serviceOf } from "./view.js";
 import { sessionEnded } from "./session.js";
+import { actionLost } from "./outage.js";
 
 const UNDOABLE = ["done", "incomplete", "registered", "no-show", "transfer"];
 const OUTCOME = { done: "served", incomplete: "documents_incomplete", registered: "registered" };
@@ -20,19 +21,22 @@ const SAID = {
 
 function request(action) {
   const ticket = S.view && S.view.current_ticket;
+  const ticketNumber = ticket ? ticket.number : null; // what an outage names as not recorded
   const number = ticket ? fa(ticket.number) : "";
   const path = `/counters/${S.counter}/`;
-  if (action in OUTCOME) return { path: path + "done", body: { outcome: OUTCOME[action] }, text: t(SAID[action], { number }) };
+  if (action in OUTCOME) return { path: path + "done", body: { outcome: OUTCOME[action] }, text: t(SAID[action], { number }), ticketNumber };
   if (action === "transfer") {
     const to = $("transfer-to").value;
-    return { path: path + "transfer", body: { service: to },
+    return { path: path + "transfer", body: { service: to }, ticketNumber,
       text: t("{number} transferred to {service}", { number, service: name(serviceOf(to).name) }) };
   }
-  return { path: path + action, body: undefined, text: t(SAID[action], { number }) };
+  return { path: path + action, body: undefined, text: t(SAID[action], { number }), ticketNumber };
 }
 
-export function failed(e) {
+/** A refusal in words; no answer at all means the hub is gone, and the band names the action as not recorded. */
+export function failed(e, action, ticketNumber) {
   if (e.status === 401) { sessionEnded(); return; }
+  if (e.status === 0 && action) { say(""); actionLost(action, ticketNumber); return; }
   say(explain(e), true);
 }
 
@@ -41,6 +45,7 @@ export async function act(action) {
   endUncall();
   if (UNDOABLE.includes(action)) return defer(action);
   let called = null;
+  const ticket = S.view && S.view.current_ticket;
   try {
     if (action === "next") {
       called = await api("POST", `/counters/${S.counter}/next`);
@@ -50,7 +55,7 @@ export async function act(action) {
       await api("POST", path, body);
       say(text);
     }
-  } catch (e) { failed(e); }
+  } catch (e) { failed(e, action, action === "next" ? null : ticket && ticket.number); }
   await refresh();
   if (called && S.view.actions.allowed.includes("uncall")) offerUncall(called);
   focusPrimary();
@@ -75,7 +80,7 @@ export async function commitPending(keepalive) {
   try {
     await api("POST", p.path, p.body, { keepalive });
     say(p.text);
-  } catch (e) { failed(e); }
+  } catch (e) { failed(e, p.action, p.ticketNumber); }
   S.committed = (S.committed || 0) + 1;
   if (keepalive) return;
   await refresh();
@@ -103,7 +108,7 @@ async function uncall() {
   try {
     await api("POST", `/counters/${S.counter}/uncall`);
     say(t("Call taken back: {number} keeps their place in line.", { number: fa(number) }));
-  } catch (e) { failed(e); }
+  } catch (e) { failed(e, "uncall", number); }
   await refresh();
   focusPrimary();
 }

@@ -2,6 +2,7 @@
 // sub-services' waits again (once for a burst); the header says whether the stream is live.
 import { $, S, api, t } from "./state.js";
 import { refresh } from "./view.js";
+import { hubBack, streamDropped } from "./outage.js";
 
 let timer = null;
 
@@ -11,9 +12,10 @@ export function connect() {
   // console a stream slot anonymous subscribers cannot take.
   const source = (S.source = new EventSource("/api/v1/events?token=" + encodeURIComponent(S.token || "")));
   const live = (on) => { $("live").className = "live " + (on ? "on" : "off"); $("live").textContent = on ? t("Live") : t("Offline"); };
-  source.onopen = () => live(true);
+  source.onopen = () => { live(true); hubBack(); };
   source.onerror = () => { // EventSource retries by itself, unless the hub refused the stream (503)
     live(false);
+    streamDropped();
     if (source.readyState === 2) setTimeout(() => { if (S.source === source && S.token) connect(); }, 30000); // CLOSED
   };
   for (const type of Navbat.FLOOR_EVENTS) {

@@ -2,7 +2,8 @@
 // no-show, transfer, pause. Plain JavaScript modules against the JSON API, one job each:
 // state.js (the session and the view), refusals.js (the hub's refusals in words), view.js
 // (drawing what the hub sent), actions.js (the actions and their undo), session.js (login),
-// live.js (the event stream), shortcuts.js, requests.js and checkin.js (the two side forms).
+// live.js (the event stream), outage.js (the band while the hub does not answer), shortcuts.js,
+// requests.js and checkin.js (the two side forms).
 // What the counter may do is the hub's word (`actions` on its view): no rule is kept here.
 import { $, S } from "./state.js";
 import { act, commitPending, undo } from "./actions.js";

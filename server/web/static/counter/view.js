@@ -4,6 +4,7 @@
 // the waiting at this counter's sub-services with the hub's words for each wait.
 import { $, S, api, fa, lang, name, say, t } from "./state.js";
 import { explain, shownActions } from "./refusals.js";
+import { hubGone } from "./outage.js";
 
 const { el } = Navbat;
 // the console's buttons that end a visit in a particular way are the hub's "done" with an outcome
@@ -14,7 +15,12 @@ export const serviceOf = (code) => S.services.find((s) => s.code === code);
 export async function refresh() {
   try {
     S.view = await api("GET", "/counters/" + S.counter);
-  } catch (e) { say(explain(e), true); return; }
+  } catch (e) {
+    // no answer: the hub is gone; the visitor on screen stays (drawn again, a finishing visit included)
+    if (e.status === 0) { hubGone(); if (S.view) render(); return; }
+    say(explain(e), true);
+    return;
+  }
   render();
 }
 
