@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import shutil
 import socket
 import subprocess
@@ -99,7 +100,8 @@ def main(ours: argparse.Namespace, rest: list[str]) -> int:
     log_path = Path(folder) / "hq.log"
     log = log_path.open("wb")
     hq = subprocess.Popen([sys.executable, "-m", "navbat", "hq", "--database", db, "--port", str(port),
-                           "--workers", str(args.hq_workers)], stdout=log, stderr=subprocess.STDOUT)
+                           "--workers", str(args.hq_workers)], stdout=log, stderr=subprocess.STDOUT,
+                          env={**os.environ, "PYTHONSAFEPATH": "1"})  # the installed navbat, not ./navbat
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(150):

@@ -38,7 +38,9 @@ scrypt runs without the GIL, so a check costs the server's threads nothing, but 
 under a flood of guesses, one of a branch PC's two, for as long as the flood lasts. So the
 strangers' checks run at the lowest CPU priority (STRANGERS_NICE, on Linux a thread's own): they
 get the cores the kiosks, clerks and displays leave idle, and the flood costs the branch's work
-next to nothing. A known device's check keeps the normal priority (a clerk at their own PC is not
+next to nothing; and at most STRANGERS_SHARE of one core, resting after each check in proportion
+to its CPU time (scrypt's memory sweeps the caches every process runs from, whatever its
+priority). A known device's check keeps the normal priority (a clerk at their own PC is not
 slowed by the guessers).
 """
 
@@ -50,6 +52,7 @@ import hashlib
 import hmac
 import os
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 
@@ -131,6 +134,11 @@ def _mac(username: str, pin_hash: str, issued: str) -> str:
 # ---- hashing off the request threads -----------------------------------------------------
 
 STRANGERS_NICE = 19  # the lowest priority: the checks take only the CPU nobody else wants
+# ... and at most this share of one core: after each check the strangers' pool rests for the check's
+# CPU time x (1 / share - 1), so under a flood its slots stay taken longer and more guesses are
+# refused at once (Busy) rather than run.
+# scrypt's 32 MB also sweep the caches the kiosks' requests run from: niceness alone does not bound that.
+STRANGERS_SHARE = 0.2
 
 
 def lower_priority(nice: int = STRANGERS_NICE) -> int | None:
@@ -159,7 +167,8 @@ class PinChecks:
     device has a slot of its own, at the normal priority, so a flood of strangers' guesses never
     keeps a clerk at their own PC waiting."""
 
-    def __init__(self, workers: int = 1, waiting: int = 2) -> None:
+    def __init__(self, workers: int = 1, waiting: int = 2, share: float = STRANGERS_SHARE) -> None:
+        self.share = share
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="pin-check", initializer=lower_priority)
         self._known_pool = ThreadPoolExecutor(1, thread_name_prefix="pin-check-known")
         self._strangers = threading.BoundedSemaphore(workers + waiting)
@@ -183,12 +192,24 @@ class PinChecks:
         """A place for one check, taken before anything else is done for the login (so a refused one
         costs nothing, not even a write); yields the function that runs the check on the pool."""
         if known and self._known.acquire(blocking=False):
-            slots, pool = self._known, self._known_pool
+            slots, pool, rests = self._known, self._known_pool, False
         elif self._strangers.acquire(blocking=False):
-            slots, pool = self._strangers, self._pool
+            slots, pool, rests = self._strangers, self._pool, self.share < 1
         else:
             raise Busy
+        used = [0.0]  # the check's CPU seconds
+
+        def run(check: Callable[[str, str], bool], pin_hash: str, pin: str) -> bool:
+            def timed() -> bool:
+                start = time.thread_time()
+                try:
+                    return check(pin_hash, pin)
+                finally:
+                    used[0] = time.thread_time() - start
+            return pool.submit(timed).result()
         try:
-            yield lambda check, pin_hash, pin: pool.submit(check, pin_hash, pin).result()
+            yield run
         finally:
             slots.release()
+            if rests and used[0] > 0:  # the answer is given; the pool rests a while after it (the next check waits)
+                pool.submit(time.sleep, used[0] * (1 / self.share - 1))

@@ -257,6 +257,48 @@ def test_the_head_unlocks_from_the_live_floor(hub) -> None:  # noqa: ANN001
     assert hub_login(guesser, "clerk4", counter=4)[0] == 200
 
 
+
+def test_a_locked_out_address_is_refused_without_a_thread(hub, monkeypatch) -> None:  # noqa: ANN001
+    """Once Flask has refused a login because its address is locked out, the next ones from there
+    (without a device cookie) get the same 429 from the event loop: the lock-outs are not read
+    again (no request thread). A device cookie still reaches Flask, and the head's unlock of the
+    address lets the next login through. Before: every refusal read the lock-outs on a thread."""
+    app, _ = hub
+    url = app.config["URL"]
+    guesser = Client(url, "127.0.0.5")
+    for n in range(pin_logins.FREE_ADDRESS):  # a username each: only the address's count fills
+        assert hub_login(guesser, f"nobody{n}", "0000")[0] == 401
+    status, first = hub_login(guesser, "nobody-x", "0000")
+    assert status == 429 and int(first) >= 60
+
+    reads: list[str] = []
+    counts = server.web.auth._counts  # noqa: SLF001 - watched, not replaced
+    monkeypatch.setattr(server.web.auth, "_counts", lambda db, username, *a: reads.append(username)
+                        or counts(db, username, *a))
+    for n in range(10):
+        status, headers, body = guesser.post("/api/v1/login", {"username": f"later{n}", "pin": "0000", "counter": 3})
+        assert status == 429 and body["error"] == "too_many_attempts", body
+        assert 1 <= int(headers["retry-after"]) <= int(first) and body["retry_after"] == int(headers["retry-after"])
+    assert reads == []  # before: ten reads of the lock-outs, on Flask's threads
+    status, _, body = Client(url, "127.0.0.5").post("/api/v1/login", {"username": "x", "pin": "0000"})
+    assert status == 429 and body["message"] == assert_words(body)
+
+    cookied = Client(url, "127.0.0.5", {pin_logins.device_cookie("clerk3"): "1.forged"})
+    assert hub_login(cookied, "clerk3")[0] == 429 and reads == ["clerk3"]  # Flask decided: a forged device
+
+    head_token = hub_login(Client(url, "127.0.0.30"), "head", counter=None)[1]["token"]
+    status, _, _ = Client(url, "127.0.0.30").post("/api/v1/lockouts/unlock", {"address": "127.0.0.5"}, head_token)
+    assert status == 200
+    assert hub_login(guesser, "clerk3")[0] == 200
+
+
+def assert_words(body: dict) -> str:
+    """The English words of a wrong-PIN lock-out for the wait the answer names."""
+    from navbat.server.floor.refusals import TooMany, too_many_words
+
+    return too_many_words(TooMany("too_many_attempts", "", body["retry_after"]), "en")
+
+
 # ---- HQ --------------------------------------------------------------------------------------
 
 @pytest.fixture

@@ -190,7 +190,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"navbat hq on http://{args.host}:{args.port} ({files} file descriptors, {limits.connections} "
               f"connections, {limits.per_address} an address, per worker)", flush=True)
         uvicorn.run("navbat.hq.asgi:served", host=args.host, port=args.port, workers=args.workers,
-                    log_level="warning", http=protocol, limit_concurrency=limits.connections,
+                    log_level="warning", http=protocol, limit_concurrency=None,  # the protocol caps at the accept
                     timeout_keep_alive=limits.keep_alive_s, backlog=BACKLOG, timeout_graceful_shutdown=GRACEFUL_S)
     finally:
         shutil.rmtree(metrics_dir, ignore_errors=True)

@@ -11,7 +11,7 @@ from navbat.server.hqlink import relay, shipping
 from navbat.server.hub import EXTENSION, open_hub
 from navbat.server.settings import Settings
 from navbat.server.visitors import remote, sms
-from navbat.server.web import api, errors, guards, metrics
+from navbat.server.web import api, errors, guards, loginpace, metrics
 from navbat.server.web.pages import book as booking_page  # issue 18 B
 from navbat.server.web.pages import common, counter, display, head, join, tracking
 
@@ -33,6 +33,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False
     settings = Settings.from_app_config(app.config)  # the one settings object (server/settings.py)
     hub = app.extensions[EXTENSION] = open_hub(settings, app.config["CLOCK"])
+    app.extensions[loginpace.EXTENSION] = loginpace.AddressLocks()  # refused on the loop (server.serve)
     if app.config.get("CHECKPOINTS"):
         hub.workers.add(checkpointer(hub.store))
     sms.init_app(app)  # issue 18: the SMS outbox and its worker, the remote turns' sweeper

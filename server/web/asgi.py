@@ -144,8 +144,25 @@ class HubASGI:
             await self._lifespan(receive, send)
         elif scope["type"] == "http" and scope["path"] == STREAM_PATH and self.broadcasters:
             await self._events(scope, receive, send)
+        elif scope["type"] == "http":
+            await self._whole(scope, receive, send)
         else:
             await self.wsgi(scope, receive, send)
+
+    async def _whole(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A request, its body whole in memory (server.bodyfirst), answered by Flask on a thread in one
+        hop: the thread gets the request and gives back the whole answer, which the loop writes.
+        Through a2wsgi a request took three hops between the thread and the loop (the body read, the
+        answer's head, its body), the thread waiting on the loop each time: while the loop was busy
+        with an attacker's connections, a kiosk's ticket waited for it three times (issue 23)."""
+        message = await receive()
+        body = message.get("body", b"") if message["type"] == "http.request" else b""
+        environ = build_environ(scope, io.BytesIO(body))
+        environ["wsgi.input_terminated"] = True
+        status, headers, answer = await asyncio.get_running_loop().run_in_executor(
+            self.executor, _call, self.app, environ)
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else answer})
 
     def _poke(self) -> None:
         """From the bus, on the publishing thread: one hop to the loop for every broadcaster."""

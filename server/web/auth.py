@@ -47,6 +47,11 @@ def refuse_if_busy(now: dt.datetime) -> None:
     """Before anything is read for a login from an unknown device: a crowd is refused at no cost."""
     if PIN_CHECKS.full():
         raise ChecksBusy(now)
+
+
+def checks_busy() -> TooMany | None:
+    """The refusal of refuse_if_busy, if it applies now (for the server's event loop: server.web.loginpace)."""
+    return ChecksBusy(utcnow()) if PIN_CHECKS.full() else None
 ROLES = ("clerk", "head")
 DEVICE_ROLES = ("kiosk", "display", "tablet", "monitor")  # a tablet rates the visitors of its own counter;
 # a monitor (Prometheus) reads /metrics
@@ -68,12 +73,15 @@ class Principal:
 
 
 class TooManyAttempts(TooMany):
-    """Logins for this username or from this address are locked out (HTTP 429, Retry-After)."""
+    """Logins for this username or from this address are locked out (HTTP 429, Retry-After).
+    `address_until`: when the address's own lock (every username, unknown devices) ends, if it is one."""
 
     def __init__(self, until: dt.datetime, now: dt.datetime,
-                 message: str = "too many wrong PINs: try again in {} s", words: str | None = None) -> None:
+                 message: str = "too many wrong PINs: try again in {} s", words: str | None = None,
+                 address_until: dt.datetime | None = None) -> None:
         wait = max(1, math.ceil((until - now).total_seconds()))
         super().__init__("too_many_attempts", message.format(wait), wait, words)
+        self.address_until = address_until
 
 
 class ChecksBusy(TooManyAttempts):
@@ -282,22 +290,28 @@ def _counts(db: sqlite_utils.Database, username: str, address: str, known: str |
 
 def _refuse_if_locked(db: sqlite_utils.Database, username: str, address: str, known: str | None,
                       now: dt.datetime) -> None:
-    ends = [until for *_, until in _counts(db, username, address, known, now) if until]
+    _raise_if_locked(_counts(db, username, address, known, now), now)
+
+
+def _raise_if_locked(counts: list[tuple[str, str | None, str | None, dt.datetime | None]], now: dt.datetime) -> None:
+    ends = [until for *_, until in counts if until]
     if ends:
-        raise TooManyAttempts(max(ends), now)
+        raise TooManyAttempts(max(ends), now, address_until=next(
+            (until for kind, _, _, until in counts if kind == "address" and until), None))
 
 
 def _admit(floor: Floor, username: str, address: str, known: str | None) -> int:
     """Counts this attempt as a wrong PIN until it proves right; refuses it if locked out."""
     with floor.write() as tx:
-        ends = [until for *_, until in _counts(tx.db, username, address, known, tx.now) if until]
-        if not ends:
+        counts = _counts(tx.db, username, address, known, tx.now)
+        if not any(until for *_, until in counts):
             attempt = tx.db.execute("INSERT INTO login_failures (username, address, at) VALUES (?, ?, ?)",
                                     [username, known or address, iso(tx.now)]).lastrowid
             if attempt % 100 == 0:  # now and then, failures past the memory are forgotten
                 tx.db.execute("DELETE FROM login_failures WHERE at < ?", [iso(tx.now - pin_logins.MEMORY)])
             return attempt
-    raise TooManyAttempts(max(ends), tx.now)
+    _raise_if_locked(counts, tx.now)
+    raise AssertionError("unreachable: a lock was found")
 
 
 def unlock(floor: Floor, username: str | None = None, address: str | None = None) -> int:

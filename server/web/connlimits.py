@@ -90,9 +90,19 @@ class LimitedProtocol(H11Protocol):
     """uvicorn's h11 protocol with the limits of the module's docstring. Made by uvicorn through
     `functools.partial(LimitedProtocol, limits=..., addresses=Counter())`: the counter is the server's."""
 
-    def __init__(self, *args: Any, limits: Limits | None = None, addresses: Counter[str] | None = None,
-                 **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(self, config: Any, server_state: Any, app_state: dict[str, Any],
+                 _loop: asyncio.AbstractEventLoop | None = None, *, limits: Limits | None = None,
+                 addresses: Counter[str] | None = None) -> None:
+        # uvicorn's own set-up of a connection (an h11 state machine, loggers, flow control, two
+        # address look-ups; and its tear-down) waits for the connection's first byte (`_start`): a
+        # connection that never sends one, thousands a second from an attacker, costs the loop a
+        # fraction of it (issue 23).
+        self._made: tuple[Any, ...] | None = (config, server_state, app_state, _loop)
+        self.loop = _loop or asyncio.get_event_loop()
+        self.connections = server_state.connections
+        self.transport = None  # type: ignore[assignment]
+        self.cycle = None  # type: ignore[assignment]
+        self.timeout_keep_alive_task = None
         self.limits = limits or Limits()
         self.addresses: Counter[str] = addresses if addresses is not None else Counter()
         self._address: str | None = None  # counted under it
@@ -100,8 +110,10 @@ class LimitedProtocol(H11Protocol):
         self._discard: int | None = None  # bytes still to drop before closing; None: not closing
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
-        super().connection_made(transport)
-        address = self.client[0] if self.client else ""
+        self.transport = transport
+        self.connections.add(self)  # counted (and stopped with the server) from the accept
+        peer = transport.get_extra_info("peername")
+        address = str(peer[0]) if isinstance(peer, tuple) and peer else ""
         if len(self.connections) > self.limits.connections:
             transport.write(BUSY)  # the whole server is full: the descriptor goes back at once
             transport.close()
@@ -117,6 +129,14 @@ class LimitedProtocol(H11Protocol):
         # attacker's) are closed across a few seconds, not in one turn of the loop that every kiosk waits for.
         self._head_timer = self.loop.call_later(self.limits.head_s * random.uniform(0.75, 1.0), self._head_late)
 
+    def _start(self) -> None:
+        """The connection's first byte: uvicorn's own set-up, as it would have done at the accept."""
+        made, self._made = self._made, None
+        transport, timer = self.transport, self._head_timer
+        H11Protocol.__init__(self, *made)
+        self._head_timer = timer
+        H11Protocol.connection_made(self, transport)
+
     def connection_lost(self, exc: Exception | None) -> None:
         if self._address is not None:
             self.addresses[self._address] -= 1
@@ -124,16 +144,21 @@ class LimitedProtocol(H11Protocol):
                 del self.addresses[self._address]
             self._address = None
         self._cancel_head()
+        if self._made is not None:  # never sent a byte: uvicorn never knew it
+            self.connections.discard(self)
+            return
         super().connection_lost(exc)
 
     def shutdown(self) -> None:
-        if self._discard is not None:  # closing already (h11 may still think it is answering: refuse())
+        if self._discard is not None or self._made is not None:  # closing already, or silent so far
             self.transport.close()
         else:
             super().shutdown()
 
     def data_received(self, data: bytes) -> None:
         if self._discard is None:
+            if self._made is not None:
+                self._start()
             return super().data_received(data)
         self._discard -= len(data)
         if self._discard < 0:
@@ -159,6 +184,9 @@ class LimitedProtocol(H11Protocol):
 
     def _head_late(self) -> None:
         self._head_timer = None
+        if self._made is not None:  # not a byte since the accept
+            self.transport.close()
+            return
         if self.transport.is_closing() or self._discard is not None or self.conn.their_state is not h11.IDLE:
             return
         if self.conn.trailing_data[0] and self.conn.our_state is h11.IDLE:  # part of a head came

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import signal
 import socket
 import threading
@@ -24,12 +25,14 @@ from navbat.foundation.workers import STOP_WITHIN_S, Task, ThreadPool
 from navbat.server.floor.holder import hold
 from navbat.server.hub import EXTENSION
 from navbat.server.settings import Settings
-from navbat.server.web import logs
+from navbat.server.web import auth, logs
 from navbat.server.web.app import create_app
 from navbat.server.web.asgi import HubASGI
 from navbat.server.web.bodyfirst import BodyFirst
 from navbat.server.web.connlimits import LimitedProtocol, Limits, quiet_accept_errors, raise_file_limit
 from navbat.server.web.guards import HEADERS_TOO_LARGE, SAFETY_HEADERS
+from navbat.server.web.loginpace import EXTENSION as ADDRESS_LOCKS
+from navbat.server.web.loginpace import LockedLogins
 
 # uvicorn's limit on a request's head, above the hub's (server.guards: 32 KB), so a request
 # between the two gets the hub's JSON 431 from Flask; past it, the protocol below answers the
@@ -41,7 +44,7 @@ MAX_HEADER_BYTES = 64 * 1024
 # the streams' own caps (server.streams) so that a stream is refused by those, in JSON, first.
 CONNECTION_LIMIT = 8000
 KEEP_ALIVE_S = 60  # a kiosk's connection kept between tickets
-BACKLOG = 2048
+BACKLOG = 4096  # the kernel's queues (SYN and accept; capped by net.core.somaxconn, 4096 by default)
 # asyncio accepts up to its `backlog` argument's connections in one turn of the loop: 2,000 opened
 # at once (an attacker's, closed together after HEAD_S and opened again) held the loop, and every
 # kiosk, for a second. It is given this many instead; the kernel's queue stays BACKLOG long.
@@ -64,6 +67,16 @@ class HubProtocol(LimitedProtocol):
         self.linger()
 
 
+def defer_silent(sock: socket.socket, head_s: float) -> None:
+    """Linux (TCP_DEFER_ACCEPT, as nginx's `listen ... deferred`): a connection that has sent no byte
+    stays in the kernel for about `head_s` (rounded up to its SYN-ACK retries) before the server is
+    told of it, so thousands of silent connections (issue 23's attack) cost the event loop nothing
+    for that long, and the attacker's own reconnecting slows with them; one that speaks is handed
+    over at its first byte. Past the kernel's queue (BACKLOG) they come in at once, as without it."""
+    if hasattr(socket, "TCP_DEFER_ACCEPT"):
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_DEFER_ACCEPT, max(1, math.ceil(head_s)))
+
+
 class _Server(uvicorn.Server):
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
         await super().startup(sockets=sockets)
@@ -83,12 +96,17 @@ class HubServer:
         self.asgi.executor.shutdown(wait=False)
         self.asgi.wsgi.executor = self.asgi.executor = self.requests.executor
         self.limits = limits or Limits(keep_alive_s=KEEP_ALIVE_S, connections=CONNECTION_LIMIT)
+        # The connection cap is the protocol's, at the accept (server.connlimits). Not uvicorn's
+        # limit_concurrency as well: that one answers a plain 503 to every *request* while the
+        # server holds that many connections, so an attacker's silent connections got a kept-alive
+        # kiosk's next ticket refused (issue 23).
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         # IPPROTO_TCP named, not 0: accepted sockets inherit it, and asyncio turns Nagle off only
         # for those (with 0, an answer written in two parts on a kept-alive connection waited
         # for the client's delayed ACK, 40 ms a request)
         self.socket = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self.socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        defer_silent(self.socket, self.limits.head_s)
         try:
             self.socket.bind((host, port))
             self.socket.listen(BACKLOG)  # a client connecting before the loop runs waits rather than being refused
@@ -96,11 +114,13 @@ class HubServer:
             self.socket.close()
             raise
         self.port = self.socket.getsockname()[1]
-        body_first = BodyFirst(self.asgi, self.limits, app.config["MAX_CONTENT_LENGTH"], SAFETY_HEADERS.items())
+        locked = LockedLogins(self.asgi, app.extensions[ADDRESS_LOCKS], app.extensions[EXTENSION].clock,
+                              self.limits.uncapped, SAFETY_HEADERS.items(), auth.checks_busy)  # on the loop
+        body_first = BodyFirst(locked, self.limits, app.config["MAX_CONTENT_LENGTH"], SAFETY_HEADERS.items())
         protocol = functools.partial(HubProtocol, limits=self.limits, addresses=Counter())
         config = uvicorn.Config(body_first, http=protocol, lifespan="on", loop="asyncio", proxy_headers=False,
                                 server_header=False, access_log=False, log_level="warning", backlog=ACCEPT_BATCH,
-                                limit_concurrency=self.limits.connections, timeout_keep_alive=self.limits.keep_alive_s,
+                                limit_concurrency=None, timeout_keep_alive=self.limits.keep_alive_s,
                                 timeout_graceful_shutdown=2, h11_max_incomplete_event_size=MAX_HEADER_BYTES)
         self.server = _Server(config)
         self.signalled_at: float | None = None  # time.monotonic() of the SIGTERM: the stop's bound counts from it

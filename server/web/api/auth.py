@@ -4,11 +4,11 @@ a known device's. The head lifts lock-outs (POST /lockouts/unlock)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from navbat.foundation import pin_logins
 from navbat.server.floor.refusals import Invalid
 from navbat.server.hub import current
-from navbat.server.web import auth
+from navbat.server.web import auth, loginpace
 from navbat.server.web.api.common import json_body, require
 
 bp = Blueprint("auth", __name__)
@@ -30,9 +30,14 @@ def login() -> Response:
         # The address is the TCP peer (uvicorn trusts no proxy header): the hub is reached directly on the LAN, not
         # through a proxy (behind one, every login would share the proxy's address).
         username = body["username"]
-        token, device = auth.login(hub.floor, db, username, str(body["pin"]), counter,
-                                   request.remote_addr or "unknown",
-                                   request.cookies.get(pin_logins.device_cookie(username)))
+        try:
+            token, device = auth.login(hub.floor, db, username, str(body["pin"]), counter,
+                                       request.remote_addr or "unknown",
+                                       request.cookies.get(pin_logins.device_cookie(username)))
+        except auth.TooManyAttempts as locked:
+            if locked.address_until is not None and request.remote_addr:  # the next ones refused on the loop
+                current_app.extensions[loginpace.EXTENSION].lock(request.remote_addr, locked.address_until)
+            raise
     response = jsonify({"token": token, "counter": counter})
     response.set_cookie(pin_logins.device_cookie(username), device, max_age=int(pin_logins.DEVICE_LIFE.total_seconds()),
                         path=request.path, httponly=True, samesite="Strict")
@@ -48,6 +53,8 @@ def unlock() -> Response:
             or next(iter(body)) not in ("username", "address"):
         raise Invalid("bad_unlock", 'send {"username": name} or {"address": ip}')
     forgotten = auth.unlock(current().floor, body.get("username"), body.get("address"))
+    if body.get("address"):
+        current_app.extensions[loginpace.EXTENSION].forget(body["address"])
     return jsonify({"status": "unlocked", "forgotten": forgotten})
 
 
