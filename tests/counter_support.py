@@ -11,7 +11,12 @@ from conftest import PINS, chromium
 
 def login(page, url: str, user: str, counter: int, lang: str = "fa") -> None:  # noqa: ANN001
     page.goto(f"{url}/counter?lang={lang}")
-    page.wait_for_selector("#counter option[value='8']", state="attached")
+    fill_login(page, user, counter)
+
+
+def fill_login(page, user: str, counter: int) -> None:  # noqa: ANN001
+    """The login form of a console page already open, filled and sent; waits for the console."""
+    page.wait_for_selector(f"#counter option[value='{counter}']", state="attached")
     page.fill("#username", user)
     page.fill("#pin", PINS[user])
     page.select_option("#counter", str(counter))

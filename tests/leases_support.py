@@ -46,7 +46,8 @@ class Hall:
 
     def issue(self, service: str = "PR1", who: str = "kiosk-1") -> dict[str, Any]:
         self._keys[0] += 1
-        r = self.post("/tickets", {"service": service}, who, headers={"Idempotency-Key": f"online-{self._keys[0]}"})
+        self.last_key = f"online-{self._keys[0]}"
+        r = self.post("/tickets", {"service": service}, who, headers={"Idempotency-Key": self.last_key})
         assert r.status_code == 201, r.text
         return r.json()
 

@@ -15,7 +15,8 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from conftest import PINS, chromium, docs_dir, unit_summary
+from conftest import chromium, docs_dir, unit_summary
+from counter_support import fill_login
 from navbat.server.web import views
 
 pytestmark = pytest.mark.browser
@@ -38,16 +39,6 @@ def open_page(browser, url: str, width: int, height: int):  # noqa: ANN001, ANN2
     page.route("**/favicon.ico", lambda route: route.fulfill(status=204))  # the hub has none; not a page's fault
     page.goto(url)
     return page
-
-
-def log_in(page, user: str, counter: int) -> None:  # noqa: ANN001
-    page.wait_for_selector(f"#counter option[value='{counter}']", state="attached")
-    page.fill("#username", user)
-    page.fill("#pin", PINS[user])
-    page.select_option("#counter", str(counter))
-    page.click("#login-button")
-    page.wait_for_selector("#console:not([hidden])")
-    page.wait_for_selector("#waiting tr")
 
 
 def test_the_console_enables_only_what_the_hub_allows(browser, live_hub, actions, hub) -> None:  # noqa: ANN001
@@ -73,7 +64,7 @@ def test_the_console_enables_only_what_the_hub_allows(browser, live_hub, actions
 
     page = open_page(browser, f"{live_hub.url}/counter", 1280, 800)
     page.route("**/api/v1/counters/6", counter_view)
-    log_in(page, "clerk6", 6)
+    fill_login(page, "clerk6", 6)
     page.wait_for_selector("#ticket-body:not([hidden])")
     assert page.is_disabled("#recall") and page.is_disabled("#start") and page.is_disabled("#no-show")
     assert page.is_enabled("#done") and page.is_enabled("#incomplete") and page.is_enabled("#registered")
@@ -108,7 +99,7 @@ def test_the_console_draws_the_reason_it_is_sent(browser, live_hub, actions) -> 
 
     page = open_page(browser, f"{live_hub.url}/counter", 1280, 800)
     page.route("**/api/v1/counters/6", counter_view)
-    log_in(page, "clerk6", 6)
+    fill_login(page, "clerk6", 6)
     page.wait_for_function("() => document.querySelector('#ticket-reason').textContent === 'دلیلی که هاب گفت'")
     # the waits in this counter's table are the hub's words too
     waits = page.evaluate("() => [...document.querySelectorAll('#waiting tr td:nth-child(3)')]"
@@ -123,7 +114,7 @@ def test_the_console_screens_say_no_latin_digits_or_english(browser, live_hub, a
     actions.issue("PN1", "elderly")
     actions.issue("PN2")
     page = open_page(browser, f"{live_hub.url}/counter", 1280, 800)
-    log_in(page, "clerk6", 6)
+    fill_login(page, "clerk6", 6)
     page.click("#open")
     page.wait_for_selector("#next:not([disabled])")
     page.click("#next")

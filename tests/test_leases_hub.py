@@ -290,14 +290,15 @@ def test_a_ticket_whose_answer_the_kiosk_never_heard_is_withdrawn_at_the_merge(h
     holds, is cancelled if it still waits, so no clerk calls an empty hall. One already called stays."""
     lease = hall.lease("PR1")
     lost = hall.issue("PR1")  # the kiosk never heard this answer
-    lost_key = f"online-{hall._keys[0]}"  # noqa: SLF001 - the key the support class sent
+    lost_key = hall.last_key
     heard_late = hall.issue("PR1")
+    late_key = hall.last_key
     clerk = hall.login("clerk1", 1)
     assert hall.post("/counters/1/open", who="", headers=clerk).status_code == 200
     assert hall.post("/counters/1/next", who="", headers=clerk).json()["id"] == lost["id"]  # called: stays
     at = hall.clock()
     first = offline(lease, 0, at) | {"unanswered_key": lost_key}
-    second = offline(lease, 1, at) | {"unanswered_key": f"online-{hall._keys[0]}"}  # noqa: SLF001
+    second = offline(lease, 1, at) | {"unanswered_key": late_key}
     third = offline(lease, 2, at) | {"unanswered_key": "never-sent"}
     assert [r["status"] for r in hall.merge([first, second, third])] == ["merged"] * 3
     states = dict(hall.rows("SELECT id, state FROM tickets WHERE id IN (?, ?)", [lost["id"], heard_late["id"]]))
