@@ -124,14 +124,17 @@ def loose_branch_file(folder: Path) -> Path:
 
 def make_app(branch: Branch, db_path: Path, **config: object) -> Flask:
     app = create_app({"BRANCH": branch, "DB_PATH": str(db_path), "IGNORE_HOURS": True, "TESTING": True, **config})
-    db = app.extensions[EXTENSION].store.writer  # set-up, before any request
-    for name, pin in PINS.items():
-        add_user(db, name, "head" if name == "head" else "clerk", pin)
-    app.config["KIOSK_TOKEN"] = add_device(db, "kiosk-1", "kiosk")
-    app.config["DISPLAY_TOKEN"] = add_device(db, "hall", "display")
-    # Each counter's satisfaction tablet (/rate/<n>): rates only that counter's visitors.
-    app.config["TABLET_TOKENS"] = {c.number: add_device(db, f"tablet-{c.number}", "tablet", c.number)
-                                   for c in branch.counters}
+    # Set-up on the writer under the floor's write lock: the hub's workers already run (create_app
+    # starts them) and write on the same connection; a write beside theirs lost its savepoint.
+    with app.extensions[EXTENSION].floor.write() as tx:
+        db = tx.db
+        for name, pin in PINS.items():
+            add_user(db, name, "head" if name == "head" else "clerk", pin)
+        app.config["KIOSK_TOKEN"] = add_device(db, "kiosk-1", "kiosk")
+        app.config["DISPLAY_TOKEN"] = add_device(db, "hall", "display")
+        # Each counter's satisfaction tablet (/rate/<n>): rates only that counter's visitors.
+        app.config["TABLET_TOKENS"] = {c.number: add_device(db, f"tablet-{c.number}", "tablet", c.number)
+                                       for c in branch.counters}
     return app
 
 

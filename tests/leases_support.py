@@ -90,9 +90,10 @@ def hall(branch: Branch, tmp_path: Path) -> Iterator[Hall]:
     clock = HandClock(START.replace(tzinfo=branch.tz))
     db_path = tmp_path / "navbat.sqlite"
     app = make_app(branch, db_path, CLOCK=clock)
-    writer = app.extensions[EXTENSION].store.writer  # set-up, before any request
+    with app.extensions[EXTENSION].floor.write() as tx:  # beside the running workers (conftest.make_app)
+        second = add_device(tx.db, "kiosk-2", "kiosk")
     kiosks = {"kiosk-1": {"Authorization": f"Bearer {app.config['KIOSK_TOKEN']}"},
-              "kiosk-2": {"Authorization": f"Bearer {add_device(writer, 'kiosk-2', 'kiosk')}"},
+              "kiosk-2": {"Authorization": f"Bearer {second}"},
               "display": {"Authorization": f"Bearer {app.config['DISPLAY_TOKEN']}"}}
     url, stop = serve_in_thread(app)
     yield Hall(app, url, clock, db_path, kiosks)

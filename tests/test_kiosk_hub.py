@@ -31,7 +31,8 @@ def test_a_refused_ticket_is_explained_and_frees_the_key(live_hub) -> None:  # n
 
     m = KioskModel(HubClient(live_hub.url, live_hub.app.config["KIOSK_TOKEN"]))
     m.refresh()
-    add_device(live_hub.app.extensions["navbat.hub"].store.writer, "kiosk-1", "kiosk")  # re-keyed while it runs
+    with live_hub.app.extensions["navbat.hub"].floor.write() as tx:  # re-keyed while it runs
+        add_device(tx.db, "kiosk-1", "kiosk")
     m.open_unit("premium")
     m.open_service("PR1")
     assert m.take_ticket() is None

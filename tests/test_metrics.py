@@ -80,7 +80,8 @@ def test_only_the_hub_pc_or_a_monitor_token_reads_them(client, app) -> None:  # 
     assert client.get("/metrics", environ_base=LAN).status_code == 401
     kiosk = {"Authorization": f"Bearer {app.config['KIOSK_TOKEN']}"}
     assert client.get("/metrics", environ_base=LAN, headers=kiosk).status_code == 403
-    token = add_device(app.extensions[EXTENSION].store.writer, "prometheus", "monitor")
+    with app.extensions[EXTENSION].floor.write() as tx:  # beside the running workers
+        token = add_device(tx.db, "prometheus", "monitor")
     r = client.get("/metrics", environ_base=LAN, headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 200 and "navbat_waiting" in r.get_data(as_text=True)
 

@@ -65,7 +65,8 @@ def test_a_0_1_0_database_migrates_and_the_hub_works_on_it(branch, tmp_path: Pat
     try:
         assert applied(db)[:len(old)] == old and set(applied(db)) == set(names)  # every later migration ran
         client = app.test_client()
-        kiosk = {"Authorization": f"Bearer {add_device(hub.store.writer, 'kiosk-2', 'kiosk')}"}
+        with hub.floor.write() as tx:  # beside the running workers
+            kiosk = {"Authorization": f"Bearer {add_device(tx.db, 'kiosk-2', 'kiosk')}"}
         # The old day's tickets are still there for their visitors.
         with closing(sqlite3.connect(db)) as conn:
             code = conn.execute("SELECT tracking_code FROM tickets ORDER BY id LIMIT 1").fetchone()[0]
