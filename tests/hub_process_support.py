@@ -27,14 +27,15 @@ def navbat(*args: str) -> subprocess.CompletedProcess:
 class Hub:
     """`navbat hub` in a subprocess; it picks a free 127.0.0.1 port itself (--port 0) and prints it,
     so no other test's server can take the port between choosing it and binding it. `port`: a hub
-    restarted where a browser page still looks for it (the same origin)."""
+    restarted where a browser page still looks for it (the same origin). `env`: its environment (a faked
+    clock, tests/sim_clock_support.py)."""
 
-    def __init__(self, db: Path, log: Path, port: int = 0) -> None:
+    def __init__(self, db: Path, log: Path, port: int = 0, env: dict[str, str] | None = None) -> None:
         self.log = log.open("ab")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "navbat", "hub", "--db", str(db), "--port", str(port), "--ignore-hours",
              "--threads", "16", "--config", str(loose_branch_file(db.parent))],  # kiosks here issue flat out
-            stdout=subprocess.PIPE, stderr=self.log, start_new_session=True)
+            stdout=subprocess.PIPE, stderr=self.log, start_new_session=True, env=env)
         ready = select.select([self.proc.stdout], [], [], 30)[0]
         line = self.proc.stdout.readline().decode() if ready else ""
         match = re.match(r"navbat hub on (http://127\.0\.0\.1:\d+) ", line)

@@ -1,5 +1,7 @@
 """One kiosk as a process of its own, for the outage tests (issue 26): its view-model and its lease
-keeper (a worker), a visitor every `--every` seconds, one JSON line per ticket on `--out`.
+keeper (a worker), a visitor every `--every` seconds (and one in each `--every-wall` seconds of the wall
+clock, which a test may move faster), one JSON line per ticket on `--out` and one each time the keeper finds the hub
+gone or back.
 
     python -P tests/kiosk_alone_driver.py --hub URL --token T --journal PATH --out PATH --services PN1,IN1
 
@@ -30,6 +32,8 @@ def main() -> int:
     p.add_argument("--name", default="kiosk")
     p.add_argument("--services", required=True)
     p.add_argument("--every", type=float, default=0.25)
+    p.add_argument("--every-wall", type=float, default=0.0,
+                   help="and one in each slot this long of the wall clock (a test's simulated clock, moved by it)")
     args = p.parse_args()
     services = args.services.split(",")
     stopping = []
@@ -44,10 +48,23 @@ def main() -> int:
     keeper.worker.start()
     out = open(args.out, "a", encoding="utf-8")  # noqa: SIM115 - open for the process' life
     print(json.dumps({"event": "started", "kiosk": args.name, "t": time.time()}), file=out, flush=True)
+    told: list[bool | None] = [None]
+
+    def tell_hub() -> None:  # what the keeper knows of the hub, each time it changes
+        if keeper.reachable != told[0]:
+            told[0] = keeper.reachable
+            print(json.dumps({"event": "hub", "kiosk": args.name, "reachable": told[0], "t": time.time()}),
+                  file=out, flush=True)
+
+    def slot_of(wall: float) -> float:  # one visitor in each `--every-wall` seconds of the wall clock
+        return wall // args.every_wall if args.every_wall else wall
+
     i = 0
     while not stopping:
+        visit_real, slot = time.monotonic(), slot_of(time.time())
         if keeper.reachable is not None:
             model.hub_state(keeper.reachable)
+        tell_hub()
         service = services[i % len(services)]
         i += 1
         started = time.perf_counter()
@@ -65,7 +82,9 @@ def main() -> int:
                     "key": ticket.get("idempotency_key"), "id": ticket.get("id"), "seconds": round(took, 4),
                     "t": time.time()}
         print(json.dumps(line), file=out, flush=True)
-        time.sleep(args.every)
+        while not stopping and (time.monotonic() < visit_real + args.every or slot_of(time.time()) == slot):
+            tell_hub()
+            time.sleep(0.02)
     keeper.worker.stop()
     keeper.worker.join(15)
     print(json.dumps({"event": "stopped", "kiosk": args.name, "t": time.time()}), file=out, flush=True)
