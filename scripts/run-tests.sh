@@ -11,8 +11,8 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-wheel.sh || exit 1
-# a .venv made before the dev extras named pytest-xdist and filelock gets them (setup.cfg's [dev])
-.venv/bin/python -c "import xdist, filelock" 2>/dev/null || EXTRAS=dev bash scripts/install-wheel.sh --force || exit 1
+# a .venv made before the dev extras named pytest-xdist, filelock and time-machine gets them (setup.cfg's [dev])
+.venv/bin/python -c "import xdist, filelock, time_machine" 2>/dev/null || EXTRAS=dev bash scripts/install-wheel.sh --force || exit 1
 export KIVY_NO_ARGS=1 KIVY_NO_CONSOLELOG=1 SDL_AUDIODRIVER=dummy PYTHONSAFEPATH=1
 unset PYTHONPATH
 export KIVY_HOME="$PWD/var/kivy-home"

@@ -13,6 +13,7 @@ woken wait in the hub tens of milliseconds slower.)
 from __future__ import annotations
 
 import datetime as dt
+import importlib.util
 import os
 import subprocess
 import sys
@@ -27,6 +28,7 @@ class SimClock:
     """The offset of the processes' wall clock from the real one; `start` is where it begins."""
 
     def __init__(self, folder: Path, start: dt.datetime) -> None:
+        assert importlib.util.find_spec("time_machine"), "time-machine is missing: setup.cfg's [dev] extras have it"
         self.file = folder / "sim-clock-offset"
         self.offset = 0.0
         self.set(start.timestamp() - time.time())
