@@ -69,11 +69,12 @@ def test_no_test_module_imports_another() -> None:
     its module-level set-up again and copies its fixtures (a session fixture so copied is made once
     per importing module), and the two modules' tests then depend on each other's order."""
     wrong = []
-    for path in sorted((ROOT / "tests").glob("*.py")):
+    for path in sorted((ROOT / "tests").rglob("*.py")):  # tests/fixtures' scripts too
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
                 [node.module] if isinstance(node, ast.ImportFrom) and node.module else []
-            wrong += [f"tests/{path.name} imports {name}" for name in names if name.split(".")[0].startswith("test_")]
+            wrong += [f"{path.relative_to(ROOT)} imports {name}" for name in names
+                      if name.split(".")[0].startswith("test_")]
     assert not wrong, "\n".join(wrong)
 
 
