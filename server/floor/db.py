@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import sqlite_utils
@@ -13,7 +13,10 @@ from navbat.foundation.migrations import MigrationList, NewerDatabase
 from navbat.foundation.workers import Loop
 from navbat.server.floor import log_record_migration
 
-__all__ = ["NewerDatabase", "Store", "checkpointer", "migrations", "open_db"]
+__all__ = ["NewerDatabase", "Reader", "Store", "checkpointer", "migrations", "open_db"]
+
+# What a part that only reads is handed (`Store.read`, the hub's `read`): a snapshot on this thread's reader.
+Reader = Callable[[], AbstractContextManager[sqlite_utils.Database]]
 
 # The hub's tables, one numbered migration each (navbat.foundation.migrations: the same mechanism
 # as a kiosk printer's queue).
