@@ -9,8 +9,8 @@ own; they change nothing except through `hub.floor`.
 
 This is the composition root: `open_hub` builds each part and hands it the parts it uses. Only the
 web (server/web/) reaches the hub, from its app (`current()`); the rooms below it (floor, visitors,
-reports) never import this module and take what they use as arguments, so the web passes
-the hub's parts down (tests/test_architecture.py holds it for the floor, visitors and reports).
+hqlink, reports) never import this module and take what they use as arguments, so the web passes
+the hub's parts down (tests/test_architecture.py holds it).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlite_utils
 from flask import current_app
@@ -33,12 +33,10 @@ from navbat.server.floor.events import Event, EventBus
 from navbat.server.floor.floor import Floor
 from navbat.server.floor.queries import events_after, last_event_id
 from navbat.server.floor.times import Clock
+from navbat.server.hqlink.shipping import Shipper
 from navbat.server.reports.worker import reports_worker
 from navbat.server.settings import Settings
 from navbat.server.visitors import remote_sweep, sms
-
-if TYPE_CHECKING:
-    from navbat.server.hqlink.shipping import Shipper
 
 EXTENSION = "navbat.hub"
 log = logging.getLogger(__name__)
@@ -84,6 +82,12 @@ class Hub:
             self._published = queue
             self.bus.publish_queue(queue)
 
+    def attach(self, shipper: Shipper) -> Shipper:
+        """Makes `shipper` the hub's link to HQ and one of its workers (started now if the hub runs)."""
+        self.link = shipper
+        self.workers.add(shipper.worker)
+        return shipper
+
     def start(self) -> None:
         self.workers.start()
 
@@ -121,6 +125,8 @@ def open_hub(settings: Settings, clock: Clock, *, checkpoints: bool = False,
     workers.add(outbox.worker)
     workers.add(remote_sweep.Sweeper(floor, store.read, branch, estimates, bus, outbox, sweep_every_s).worker)
     hub = Hub(branch, clock, ignore_hours, store, bus, estimates, floor, settings, workers, reports, outbox)
+    if settings.hq:  # issue 17: the link to HQ (its relay, which runs requests on the app, is the app's)
+        hub.attach(Shipper(store.path, branch, settings.hq.url, settings.hq.token, clock=clock))
     estimates.on_refresh = hub._estimates_refreshed
     return hub
 

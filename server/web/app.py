@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Flask
 from navbat.server.floor.times import utcnow
-from navbat.server.hqlink import relay, shipping
+from navbat.server.hqlink.relay import RelayClient
 from navbat.server.hub import EXTENSION, open_hub
 from navbat.server.settings import Settings
 from navbat.server.visitors import remote_sweep, sms
@@ -37,8 +37,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         sms_backoff_s=tuple(app.config.get("SMS_BACKOFF_S") or sms.BACKOFF_S),
         sweep_every_s=app.config.get("REMOTE_SWEEP_S", remote_sweep.SWEEP_EVERY_S))
     app.extensions[loginpace.EXTENSION] = loginpace.AddressLocks()  # refused on the loop (server.serve)
-    shipping.init_app(app)  # issue 17: the link to HQ, and its relay (issue 18)
-    relay.init_app(app)
+    if app.config.get("HQ_RELAY") and settings.hq:  # issue 18: HQ's visitors reach this hub's own app
+        for worker in RelayClient(app, settings.hq.url, settings.hq.token).workers:
+            hub.workers.add(worker)
     errors.init_app(app)
     guards.init_app(app)  # before the blueprints: their <int:...> routes take its bounded converter
     api.init_app(app)
