@@ -49,7 +49,7 @@ CALLED = re.compile(rb'event: ticket\.called\ndata: \{[^\n]*?"ticket": ?(\d+)')
 
 def subscribers(url: str, token: str, n: int, changes: bool, ready: mp.Event, stop: mp.Event,
                 out: mp.connection.Connection, cheap: bool = True) -> None:
-    """N streams read in this process; sends back ({ticket: [streams that read it, the last arrival]},
+    """N streams read in this process; sends back ({ticket: [streams that read it, first and last arrival]},
     the bytes read, this process's CPU seconds while the clerks worked)."""
     (epoll_reader if cheap else asyncio_reader)(url, token, n, changes, ready, stop, out)
 
@@ -60,9 +60,9 @@ def _path(token: str, changes: bool) -> str:
 
 def _arrived(arrivals: dict[int, list], text: bytes, cut: int, now: float) -> None:
     for m in CALLED.finditer(text, 0, cut):
-        seen = arrivals.setdefault(int(m.group(1)), [0, 0.0])
+        seen = arrivals.setdefault(int(m.group(1)), [0, now, now])  # streams that read it, the first and last read
         seen[0] += 1
-        seen[1] = max(seen[1], now)
+        seen[2] = max(seen[2], now)
 
 
 def epoll_reader(url: str, token: str, n: int, changes: bool, ready: mp.Event, stop: mp.Event,
@@ -227,9 +227,9 @@ def run_once(n: int, changes: bool, seconds: float, cheap: bool = True, hub_path
         for here, _ in pipes:
             theirs, bytes_read, cpu = here.recv()
             read, readers_cpu = read + bytes_read, readers_cpu + cpu
-            for ticket, (count, last) in theirs.items():
-                seen = arrivals.setdefault(ticket, [0, 0.0])
-                seen[:] = seen[0] + count, max(seen[1], last)
+            for ticket, (count, first, last) in theirs.items():
+                seen = arrivals.setdefault(ticket, [0, first, last])
+                seen[:] = seen[0] + count, min(seen[1], first), max(seen[2], last)
         for proc in procs:
             proc.join(10)
     finally:
@@ -239,9 +239,11 @@ def run_once(n: int, changes: bool, seconds: float, cheap: bool = True, hub_path
                 proc.terminate()
         hub.terminate()
         hub.wait(10)
-    to_all = [(arrivals[t][1] - t0) * 1000 for t, t0 in sent.items() if arrivals.get(t, (0,))[0] >= n]
+    to_all = [(arrivals[t][2] - t0) * 1000 for t, t0 in sent.items() if arrivals.get(t, (0,))[0] >= n]
+    to_first = [(arrivals[t][1] - t0) * 1000 for t, t0 in sent.items() if t in arrivals]
     missing = sum(1 for t in sent if arrivals.get(t, (0,))[0] < n)
     return {"p50": percentile(to_all, 50), "p99": percentile(to_all, 99), "mean": statistics.fmean(to_all),
+            "first p50": percentile(to_first, 50), "first p99": percentile(to_first, 99),
             "visits/s": visits / elapsed, "calls": len(sent), "missing": missing,
             "KB/s per display": read / n / elapsed / 1000,
             "hub CPU": hub_cpu / window, "readers CPU": readers_cpu / window}
@@ -269,6 +271,7 @@ def main() -> int:
             if args.runs > 1:
                 for k, one in enumerate(runs, 1):
                     print(f"  run {k}: {n} displays: p50 {one['p50']:6.1f} ms  p99 {one['p99']:6.1f} ms  "
+                          f"(to the first display p50 {one['first p50']:.1f}, p99 {one['first p99']:.1f})  "
                           f"{one['visits/s']:5.1f} visits/s  {one['calls']} calls  CPU: hub {one['hub CPU']:.2f}, "
                           f"readers {one['readers CPU']:.2f} s/s", flush=True)
             r = {key: statistics.median(one[key] for one in runs) for key in runs[0]}
