@@ -28,7 +28,7 @@ from navbat.foundation.config import Branch
 from navbat.foundation.persian import latin_digits
 from navbat.hq.accounts import add_branch
 from navbat.hq.ingest import BadBatch, ingest
-from navbat.server.floor import projection
+from navbat.server.floor import keys, projection
 from navbat.server.floor.db import Store
 from navbat.server.floor.dbcheck import check
 from navbat.server.hqlink.shipping import Shipper
@@ -109,7 +109,7 @@ def every_feature(day: Day) -> dict[str, dict]:
     def join(name: str) -> dict:
         phone = PHONES[name]
         return day.call("POST", "/remote/tickets", {"service": "IN1", "phone": phone, "code": day.code(phone)},
-                        status=201)
+                        {"Idempotency-Key": f"page-{name}"}, status=201)  # as the join page sends it
 
     made["w1"] = walk_in("w1")
     made["comes"] = join("comes")  # one ahead: "come now" at once
@@ -268,3 +268,30 @@ def test_a_0_2_0_database_upgrades_with_its_facts_in_the_log(tmp_path: Path) -> 
         assert kinds.count(kind) == count, kind
     for (data,) in read("events", "data"):
         assert not re.search(r"0?9\d{9}", data), data
+
+
+def test_a_remote_turns_key_with_its_phone_is_rewritten_in_the_log(tmp_path: Path) -> None:
+    """Until 0.3.1 a remote turn joined with an Idempotency-Key (the join page always sends one) kept
+    "remote:<phone>:<key>" in its ticket.issued event, so the phone went to HQ: m013 rewrites those
+    keys in the log and the tickets alike (the log still folds to the tables) and drops the
+    checkpoints that hold the old ones."""
+    db = tmp_path / "hub.sqlite"
+    shutil.copyfile(Path(__file__).resolve().parent / "fixtures" / "hub-0.2.0-remote.sqlite", db)
+    phone, old = "09121234567", "remote:09121234567:0f7a-page-key"
+    with closing(sqlite3.connect(db)) as conn, conn:  # a turn as 0.2.0 and 0.3.0 kept it
+        conn.execute("UPDATE tickets SET idempotency_key=? WHERE id=2", [old])
+        conn.execute("UPDATE events SET data=json_set(data, '$.idempotency_key', ?) WHERE type='ticket.issued' "
+                     "AND ticket_id=2", [old])
+    checks = Path(f"{db}.checks")
+    checks.mkdir()
+    (checks / "00000000000000000011.sqlite").write_bytes(b"a checkpoint with the old key")
+    Store(db).close()  # migrates
+    new = keys.remote_key(phone, "0f7a-page-key")
+    with closing(sqlite3.connect(db)) as conn:
+        assert conn.execute("SELECT idempotency_key FROM tickets WHERE id=2").fetchone()[0] == new
+        issued = conn.execute("SELECT data FROM events WHERE type='ticket.issued' AND ticket_id=2").fetchone()[0]
+        others = [r[0] for r in conn.execute("SELECT idempotency_key FROM tickets WHERE id IN (5, 6) ORDER BY id")]
+    assert json.loads(issued)["idempotency_key"] == new and phone not in issued
+    assert others == ["remote:eb098fd8d926c19a", "remote:eadfea5b3c35f8c7"]  # keys without a phone: as they were
+    assert not list(checks.glob("*.sqlite"))
+    assert check(db) == []

@@ -291,6 +291,14 @@ def m012_leases(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX tickets_issued ON tickets(first_service, issued_at)")
 
 
+@migrations()
+def m013_no_phone_in_keys(db: sqlite_utils.Database) -> None:
+    # A remote turn joined with an Idempotency-Key kept "remote:<phone>:<key>" as its ticket's key,
+    # in the log's ticket.issued and so at HQ: the key is now scoped by a digest (visitors/remote.py),
+    # and the keys already kept are rewritten the same way in the log and in the tickets it folds to.
+    log_record_migration.scrub_remote_keys(db)
+
+
 def refuse_if_newer(path: Path) -> None:
     """Raises NewerDatabase, having only read the file, if a newer release migrated it."""
     migrations.refuse_if_newer(path)

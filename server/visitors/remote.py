@@ -18,6 +18,7 @@ import secrets
 from navbat.foundation import event_types as E
 from navbat.foundation.config import Branch
 from navbat.foundation.wording import sms_text
+from navbat.server.floor import keys
 from navbat.server.floor.ahead import people_ahead
 from navbat.server.floor.db import Reader
 from navbat.server.floor.estimates import Estimates
@@ -42,7 +43,7 @@ def join(floor: Floor, read: Reader, branch: Branch, estimates: Estimates, outbo
     svc = branch.service(service) if isinstance(service, str) else None
     if svc is None:
         raise NotFound("unknown_service", f'unknown service "{service}"')
-    key = f"{DEVICE}:{verify.normal_phone(phone)}:{idempotency_key}" if idempotency_key else None
+    key = keys.remote_key(verify.normal_phone(phone), idempotency_key) if idempotency_key else None
     if key is not None:
         with read() as db:
             made = db.execute("SELECT id FROM tickets WHERE idempotency_key=?", [key]).fetchone()
