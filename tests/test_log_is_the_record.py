@@ -295,3 +295,23 @@ def test_a_remote_turns_key_with_its_phone_is_rewritten_in_the_log(tmp_path: Pat
     assert others == ["remote:eb098fd8d926c19a", "remote:eadfea5b3c35f8c7"]  # keys without a phone: as they were
     assert not list(checks.glob("*.sqlite"))
     assert check(db) == []
+
+
+def test_hq_rewrites_the_remote_keys_branches_shipped_with_phones(hq_db: str) -> None:  # noqa: F811
+    """HQ's migration 0012 gives the turns branches shipped before 0.3.1 the key the hub's m013 gives
+    them (the same digest: keys.remote_key), and leaves every other key as it was."""
+    from importlib.resources import files
+
+    sql = files("navbat.hq").joinpath("migrations/0012_no_phone_in_keys.sql").read_text(encoding="utf-8")
+    kept = {1: "remote:09121234567:0f7a-page-key", 2: "remote:c2b9170b13fb7436", 3: "kiosk-1:k-9",
+            4: "remote:09350000001:key\nwith a line"}
+    with connect(hq_db) as conn:
+        add_branch(conn, "tehran-01", "تهران", "مرکزی", "1")
+        for ticket, key in kept.items():
+            conn.execute("INSERT INTO events (branch, id, at, type, actor, ticket_id, data) VALUES "
+                         "('tehran-01', %s, '2026-12-01T08:00:00+00:00', 'ticket.issued', 'remote', %s, %s)",
+                         [ticket, ticket, json.dumps({"ticket": ticket, "idempotency_key": key})])
+        conn.execute(sql.split("\n\n", 1)[1])  # past the migration's comments: its statement, applied again
+        now = {r["ticket_id"]: r["data"]["idempotency_key"] for r in conn.execute("SELECT ticket_id, data FROM events")}
+    assert now == {1: keys.remote_key("09121234567", "0f7a-page-key"), 2: kept[2], 3: kept[3],
+                   4: keys.remote_key("09350000001", "key\nwith a line")}
