@@ -18,7 +18,7 @@ unset PYTHONPATH
 export KIVY_HOME="$PWD/var/kivy-home"
 mkdir -p "$KIVY_HOME"
 timeout "${NAVBAT_TEST_TIMEOUT:-1500}" xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python -P -m pytest -q -p no:cacheprovider \
-  -n "${NAVBAT_TEST_WORKERS:-2}" --dist loadfile --durations=15 "$@"
+  -n "${NAVBAT_TEST_WORKERS:-2}" --dist loadfile --no-loadscope-reorder --durations=15 "$@"
 rc=$?
 # pytest exits 5 when it collected nothing: no failure of the code when the whole suite was asked
 # for (an empty tree), but a test named that does not exist is a mistake to say.

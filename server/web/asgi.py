@@ -22,12 +22,13 @@ from typing import Any
 
 from a2wsgi import WSGIMiddleware
 from a2wsgi.wsgi import build_environ
-from flask import Flask
+from flask import Flask, g, request_finished
 from navbat.server.floor.events import KEEP_ALIVE
 from navbat.server.hub import EXTENSION
 from navbat.server.web import fanout
 from navbat.server.web.api.events import COALESCE_S, HEARTBEAT_S, LIVE, Subscription
 from navbat.server.web.connlimits import TRANSPORT
+from navbat.server.web.lanes import KNOWN, Known, Lanes
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -42,6 +43,7 @@ PUBLIC_SPREAD_S = 0.5
 # loop whole (issue 27). Later bursts carry more events each instead; kiosks and clerks keep the rest.
 FANOUT_SHARE = 0.5
 FANOUT_SLICE = 100  # streams written in one turn of the loop: requests that came meanwhile go between slices
+KNOWN_THREADS = 0.25  # of Flask's threads, kept for known callers' requests (kiosks, staff: server.web.lanes)
 
 
 class Broadcaster:
@@ -130,6 +132,11 @@ class HubASGI:
         self.app = app
         self.wsgi = WSGIMiddleware(_input_terminated(app), workers=threads)
         self.executor = self.wsgi.executor
+        # Kiosks' and staff's requests first (server.web.lanes): the tokens the hub knows, and Flask's
+        # threads, of which anonymous requests never hold the last quarter.
+        self.known = Known()
+        self.lanes = Lanes(threads, max(1, round(threads * KNOWN_THREADS)))
+        request_finished.connect(self._recognised, app, weak=False)
         # Devices and staff consoles hear of a call within COALESCE_S; anonymous subscribers (phones
         # following their ticket) once a second, in PUBLIC_LANES lanes across PUBLIC_SPREAD_S: a
         # thousand phones then cost the loop a write each per second, not per event, a few
@@ -149,6 +156,19 @@ class HubASGI:
         else:
             await self.wsgi(scope, receive, send)
 
+    def _recognised(self, sender: Flask, **extra: Any) -> None:
+        """After each request, on its thread: a caller `require` let in is known from now on."""
+        who = g.get("who")
+        if who is not None and who.token_hash:
+            self.known.add(who.token_hash)
+
+    def _remember_tokens(self) -> None:
+        """At start: every device's token and every open session's are known."""
+        with self.app.extensions[EXTENSION].read() as db:
+            for (token_hash,) in db.execute("SELECT token_hash FROM devices UNION ALL "
+                                            "SELECT token_hash FROM sessions WHERE ended_at IS NULL"):
+                self.known.add(token_hash)
+
     async def _whole(self, scope: Scope, receive: Receive, send: Send) -> None:
         """A request, its body whole in memory (server.bodyfirst), answered by Flask on a thread in one
         hop: the thread gets the request and gives back the whole answer, which the loop writes.
@@ -159,8 +179,7 @@ class HubASGI:
         body = message.get("body", b"") if message["type"] == "http.request" else b""
         environ = build_environ(scope, io.BytesIO(body))
         environ["wsgi.input_terminated"] = True
-        status, headers, answer = await asyncio.get_running_loop().run_in_executor(
-            self.executor, _call, self.app, environ)
+        status, headers, answer = await self.lanes.run(scope.get(KNOWN, False), self.executor, _call, self.app, environ)
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else answer})
 
@@ -190,6 +209,7 @@ class HubASGI:
                     True: Broadcaster(loop, config.get("SSE_PUBLIC_COALESCE_S", PUBLIC_COALESCE_S), heartbeat_s,
                                       lanes=PUBLIC_LANES, spread_s=PUBLIC_SPREAD_S)}
                 self._stop_listening = self.app.extensions[EXTENSION].bus.listen(self._poke)
+                self._remember_tokens()
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
                 if self._stop_listening is not None:
@@ -203,8 +223,7 @@ class HubASGI:
         environ = build_environ(scope, io.BytesIO())
         live: list[Subscription] = []
         environ[LIVE] = live
-        loop = asyncio.get_running_loop()
-        status, headers, body = await loop.run_in_executor(self.executor, _call, self.app, environ)
+        status, headers, body = await self.lanes.run(scope.get(KNOWN, False), self.executor, _call, self.app, environ)
         if live:  # the view's answer had no body: the stream's length is unknown (chunked)
             headers = [(k, v) for k, v in headers if k != b"content-length"]
         await send({"type": "http.response.start", "status": status, "headers": headers})
@@ -223,7 +242,7 @@ class HubASGI:
         # the next wake-up (a burst or a heartbeat), when it would have written.
         gone = asyncio.ensure_future(_disconnected(receive))
         gone.add_done_callback(lambda _: sub.release())
-        cursor, loop = sub.cursor, asyncio.get_running_loop()
+        cursor = sub.cursor
         broadcaster = self.broadcasters[sub.anonymous]
         lane = broadcaster.lane()
         try:
@@ -247,7 +266,8 @@ class HubASGI:
                         await _send(send, KEEP_ALIVE)
                         continue
                 # A subscriber far behind (a reconnect after a long gap) reads the log: on a thread.
-                data = cursor.take() if cursor.in_memory() else await loop.run_in_executor(self.executor, cursor.take)
+                data = cursor.take() if cursor.in_memory() else await self.lanes.run(
+                    not sub.anonymous, self.executor, cursor.take)
                 if data:
                     await _send(send, data)
                 batched = sub.anonymous
@@ -262,7 +282,8 @@ class HubASGI:
         cursor, loop = stream.cursor, asyncio.get_running_loop()
         while not gone.done() and not self.closing and not stream.closed():
             if cursor.pending():
-                data = cursor.take() if cursor.in_memory() else await loop.run_in_executor(self.executor, cursor.take)
+                data = cursor.take() if cursor.in_memory() else await self.lanes.run(
+                    broadcaster is self.broadcasters[False], self.executor, cursor.take)
                 if data:
                     await _send(send, data)
                 if gone.done() or self.closing:

@@ -8,7 +8,9 @@ was held for good; and nothing bounded the connections of one address. Here:
   part of a head gets a JSON 408, silence is just closed;
 - one address (but this machine's: a reverse proxy) holds at most `per_address` connections, all
   of them at most `connections`: past either, the connection gets a JSON 503 and is closed at
-  once, before any request is read;
+  once, before any request is read; but `reserve` more past `connections` are admitted on
+  probation (scope[PROBATION]): the application serves a request there only for a known caller
+  (the hub: server.web.lanes, so a kiosk reconnecting while a flood holds the server is served);
 - a refusal is closed gently (`linger`): what the client is still sending is read and dropped for
   a moment, since closing a socket with unread data resets it and the client would lose the answer.
 Bodies are read on the loop by server.bodyfirst, under `body_s` plus a minimum rate.
@@ -38,6 +40,7 @@ LINGER_S = 2.0
 LINGER_BYTES = 4 * 1024 * 1024  # dropped at least; a refused body's announced length, up to LINGER_MAX
 LINGER_MAX = 64 * 1024 * 1024
 REFUSE = "navbat.refuse"  # the scope's key for the protocol's refuse(), for server.bodyfirst
+PROBATION = "navbat.probation"  # the scope's key: the connection came past the cap, on probation (server.web.lanes)
 TRANSPORT = "navbat.transport"  # the scope's key for the connection's transport: live streams write to it (server.asgi)
 SPARE_FILES = 1024  # descriptors beside the connections: databases, logs, pipes, the listening socket
 ACCEPT_FAILED = "socket.accept() out of system resource"
@@ -52,6 +55,7 @@ class Limits:
     keep_alive_s: float = 60.0  # an idle connection between requests (a kiosk's, between tickets)
     per_address: int = 128  # one address's connections (a NAT of phones: raise it)
     connections: int = 8000  # everyone's, streams included
+    reserve: int = 0  # more past `connections`, on probation (PROBATION): the hub serves known callers there
     # Not capped per address: this machine, i.e. a reverse proxy in front (HQ behind nginx, which
     # uvicorn trusts for X-Forwarded-For): all its clients share its address, their caps are its own.
     uncapped: tuple[str, ...] = ("127.0.0.1", "::1")
@@ -108,6 +112,7 @@ class LimitedProtocol(H11Protocol):
         self._address: str | None = None  # counted under it
         self._head_timer: asyncio.TimerHandle | None = None
         self._discard: int | None = None  # bytes still to drop before closing; None: not closing
+        self.probation = False  # admitted past the cap: only a known caller is served (PROBATION)
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         self.transport = transport
@@ -115,9 +120,11 @@ class LimitedProtocol(H11Protocol):
         peer = transport.get_extra_info("peername")
         address = str(peer[0]) if isinstance(peer, tuple) and peer else ""
         if len(self.connections) > self.limits.connections:
-            transport.write(BUSY)  # the whole server is full: the descriptor goes back at once
-            transport.close()
-            return
+            if len(self.connections) > self.limits.connections + self.limits.reserve:
+                transport.write(BUSY)  # the whole server is full: the descriptor goes back at once
+                transport.close()
+                return
+            self.probation = True
         if address not in self.limits.uncapped:
             if self.addresses[address] >= self.limits.per_address:
                 transport.write(BUSY)
@@ -176,6 +183,8 @@ class LimitedProtocol(H11Protocol):
         if self.cycle is not None:
             self.cycle.scope[REFUSE] = self.refuse  # type: ignore[literal-required]
             self.cycle.scope[TRANSPORT] = self.transport  # type: ignore[literal-required]
+            if self.probation:
+                self.cycle.scope[PROBATION] = True  # type: ignore[literal-required]
 
     def _cancel_head(self) -> None:
         if self._head_timer is not None:
