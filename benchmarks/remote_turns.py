@@ -25,7 +25,7 @@ import requests
 from navbat.foundation.config import load_config  # noqa: E402
 from navbat.foundation.remote import Sms, SmsGateway  # noqa: E402
 from navbat.server.hub import EXTENSION  # noqa: E402
-from navbat.server.visitors import sms, verify  # noqa: E402
+from navbat.server.visitors import verify  # noqa: E402
 from navbat.server.web.app import create_app  # noqa: E402
 from navbat.server.web.serve import HubServer  # noqa: E402
 
@@ -94,7 +94,7 @@ def main() -> int:
         list(pool.map(one, range(args.phones)))
     took = time.perf_counter() - started
     with hub.read() as db:
-        status = sms.of(app).status(db)
+        status = hub.outbox.status(db)
         unsent = db.execute("SELECT count(*) FROM sms_outbox WHERE sent_at IS NULL").fetchone()[0]
     stop()
     gateway.shutdown()

@@ -4,9 +4,12 @@
 # first (not editable; skipped when the tree has not changed), and Python runs with -P (PYTHONSAFEPATH,
 # inherited by every `python -m navbat` a test starts), so the repository's folders are not importable
 # under their own names and navbat, its templates, .kv layouts and assets come from site-packages.
-# Tests run in parallel (pytest-xdist): NAVBAT_TEST_WORKERS processes (default 2, this machine's cores;
+# Tests run in parallel (pytest-xdist): NAVBAT_TEST_WORKERS processes (default 4 on the 2-core machine:
+# most tests wait on a process, a browser or a socket, and two workers left the cores idle half the run;
 # 0: all in this one process), each test file whole on one worker (--dist loadfile: a module's fixtures
-# are made once). Under xvfb-run they share one X display; each test's files and ports are its own.
+# are made once), the longest files first (conftest's LONGEST_FIRST; --no-loadscope-reorder keeps that
+# order, where xdist would start the files with the most tests first and the one-test branch day last).
+# Under xvfb-run they share one X display; each test's files and ports are its own.
 # The whole run is cut after NAVBAT_TEST_TIMEOUT seconds (default 1500).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -18,7 +21,7 @@ unset PYTHONPATH
 export KIVY_HOME="$PWD/var/kivy-home"
 mkdir -p "$KIVY_HOME"
 timeout "${NAVBAT_TEST_TIMEOUT:-1500}" xvfb-run -a -s "-screen 0 1280x800x24" .venv/bin/python -P -m pytest -q -p no:cacheprovider \
-  -n "${NAVBAT_TEST_WORKERS:-2}" --dist loadfile --durations=15 "$@"
+  -n "${NAVBAT_TEST_WORKERS:-4}" --dist loadfile --no-loadscope-reorder --durations=15 "$@"
 rc=$?
 # pytest exits 5 when it collected nothing: no failure of the code when the whole suite was asked
 # for (an empty tree), but a test named that does not exist is a mistake to say.

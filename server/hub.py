@@ -1,11 +1,16 @@
 """The running hub's parts, made once per app and reached through `current()`.
 
 `Store` (the SQLite file), `Floor` (the one write path and the actions), `EventBus` (live
-events), `Estimates` (the engine, off the request path), and `workers`: every background thread
-and process of the hub (foundation/workers.py), started together by the app factory and stopped
-together, within a bound, by `stop()` (SIGTERM, a test's end). Views, reports and the head's
-tools read through `hub.read()`, a snapshot on a connection of their own; they change
-nothing except through `hub.floor`.
+events), `Estimates` (the engine, off the request path), the SMS `outbox`, the `link` to HQ, and
+`workers`: every background thread and process of the hub (foundation/workers.py), started together
+by the app factory and stopped together, within a bound, by `stop()` (SIGTERM, a test's end).
+Views, reports and the head's tools read through `hub.read()`, a snapshot on a connection of their
+own; they change nothing except through `hub.floor`.
+
+This is the composition root: `open_hub` builds each part and hands it the parts it uses. Only the
+web (server/web/) reaches the hub, from its app (`current()`); the rooms below it (floor, visitors,
+hqlink, reports) never import this module and take what they use as arguments, so the web passes
+the hub's parts down (tests/test_architecture.py holds it).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlite_utils
 from flask import current_app
@@ -22,17 +27,16 @@ from navbat.foundation.config import Branch
 from navbat.foundation.worker_process import ProcessWorker
 from navbat.foundation.workers import STOP_WITHIN_S, Workers
 from navbat.server.floor import leases, summaries
-from navbat.server.floor.db import Store
+from navbat.server.floor.db import Store, checkpointer
 from navbat.server.floor.estimates import Estimates, Waits
 from navbat.server.floor.events import Event, EventBus
 from navbat.server.floor.floor import Floor
 from navbat.server.floor.queries import events_after, last_event_id
 from navbat.server.floor.times import Clock
+from navbat.server.hqlink.shipping import Shipper
 from navbat.server.reports.worker import reports_worker
 from navbat.server.settings import Settings
-
-if TYPE_CHECKING:
-    from navbat.server.hqlink.shipping import Shipper
+from navbat.server.visitors import remote_sweep, sms
 
 EXTENSION = "navbat.hub"
 log = logging.getLogger(__name__)
@@ -50,6 +54,7 @@ class Hub:
     settings: Settings  # what it runs by: branch file, secrets, flags, the head's overrides (server/settings.py)
     workers: Workers
     reports: ProcessWorker  # the report process (server/reports/worker.py)
+    outbox: sms.Outbox  # every SMS leaves through it (server/visitors/sms.py)
     link: Shipper | None = None  # to headquarters, if this hub ships there (server/hqlink/shipping.py)
     _published: dict[str, Any] = field(default_factory=dict)
 
@@ -77,6 +82,12 @@ class Hub:
             self._published = queue
             self.bus.publish_queue(queue)
 
+    def attach(self, shipper: Shipper) -> Shipper:
+        """Makes `shipper` the hub's link to HQ and one of its workers (started now if the hub runs)."""
+        self.link = shipper
+        self.workers.add(shipper.worker)
+        return shipper
+
     def start(self) -> None:
         self.workers.start()
 
@@ -86,7 +97,12 @@ class Hub:
         return self.workers.stop(within)
 
 
-def open_hub(settings: Settings, clock: Clock) -> Hub:
+def open_hub(settings: Settings, clock: Clock, *, checkpoints: bool = False,
+             sms_backoff_s: tuple[float, ...] = sms.BACKOFF_S, sweep_every_s: float = remote_sweep.SWEEP_EVERY_S
+             ) -> Hub:
+    """Every part of one hub, each handed the parts it uses; its workers are started by `start()`.
+    `checkpoints`: WAL checkpoints by a worker (`navbat hub`); the SMS retries' delays and how often
+    remote turns are swept (tests shorten them)."""
     branch, ignore_hours = settings.branch, settings.ignore_hours
     store = Store(settings.db_path)
     estimates = Estimates(store, branch, clock)
@@ -99,8 +115,18 @@ def open_hub(settings: Settings, clock: Clock) -> Hub:
     workers.add(estimates.keeper.worker)
     workers.add(estimates.engine.worker)
     workers.add(leases.expirer(floor, store.read))  # kiosks' leases never returned (issue 26)
-    hub = Hub(branch, clock, ignore_hours, store, bus, estimates, floor, settings, workers,
-              workers.add(reports_worker()))
+    reports = workers.add(reports_worker())
+    if checkpoints:
+        workers.add(checkpointer(store))
+    # issue 18: the SMS outbox and its worker (its first step sends what a previous run left unsent),
+    # the remote turns' sweeper
+    outbox = sms.Outbox(floor, store.read, clock, sms.backend_for(branch.sms.gateway, settings.sms_log), sms_backoff_s)
+    bus.listen(outbox.after_commit)
+    workers.add(outbox.worker)
+    workers.add(remote_sweep.Sweeper(floor, store.read, branch, estimates, bus, outbox, sweep_every_s).worker)
+    hub = Hub(branch, clock, ignore_hours, store, bus, estimates, floor, settings, workers, reports, outbox)
+    if settings.hq:  # issue 17: the link to HQ (its relay, which runs requests on the app, is the app's)
+        hub.attach(Shipper(store.path, branch, settings.hq.url, settings.hq.token, clock=clock))
     estimates.on_refresh = hub._estimates_refreshed
     return hub
 

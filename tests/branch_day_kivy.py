@@ -7,7 +7,8 @@ inside that process, takes the test's requests from a folder (`cmd-N.json`, answ
   taps (navbat.kiosk.autopilot.visit); {"checkin": CODE} types a turn's code on "I have a turn" as
   a USB scanner does (navbat.kiosk.checkin_pilot.visit);
 - wall: {"snapshot": PATH} exports the window to PATH and answers what its widgets show (the big
-  number, the previous calls) and every announcement queued and played so far.
+  number, the previous calls) and every announcement queued and played so far; {"state": true}
+  answers the same without the picture (what a test polls: an export every poll slows the wall).
 
 It only reads widgets and taps them; it never calls the hub itself.
 """
@@ -48,8 +49,9 @@ def _wrap_announcer(app: Any) -> None:
     announcer.say, announcer.player.play = said, played
 
 
-def _snapshot(app: Any, path: str) -> dict[str, Any]:
-    app.root.export_to_png(path)
+def _snapshot(app: Any, path: str | None) -> dict[str, Any]:
+    if path is not None:
+        app.root.export_to_png(path)
     screen = app.screen
     shown = {"number": screen.ids.big_number.text}
     if getattr(app, "wall", None) is not None:
@@ -96,8 +98,8 @@ def _poll(folder: Path) -> None:
         command = json.loads(path.read_text())
         path.unlink()
         try:
-            if "snapshot" in command:
-                _answer(folder, name, _snapshot(app, command["snapshot"]))
+            if "snapshot" in command or "state" in command:
+                _answer(folder, name, _snapshot(app, command.get("snapshot")))
             else:
                 _run(app, folder, name, command)
                 return  # one visitor at a time

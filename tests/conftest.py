@@ -54,6 +54,27 @@ def pytest_configure(config: pytest.Config) -> None:
         os.makedirs(os.environ["KIVY_HOME"], exist_ok=True)
 
 
+# The files that take longest, longest first (a worker's wall seconds on the 2-core machine, December
+# 2026: the branch day ~150-200, the others 30-60 each; scripts/run-tests.sh gives each worker whole
+# files, in collection order): started first, they run beside the many short files instead of after
+# them. A file not named here comes after, those with more tests first (pytest-xdist's own order,
+# which run-tests.sh turns off for this one).
+LONGEST_FIRST = ("test_branch_day.py", "test_kiosk_outage.py", "test_logins_fair.py", "test_hub_logins.py",
+                 "test_install.py", "test_api_schema.py", "test_kiosk_window.py", "test_upgrade.py",
+                 "test_hq_relay_hard.py", "test_time_limits.py", "test_visitor_pages_reflow.py", "test_hq_relay.py",
+                 "test_hq_api.py", "test_display_kivy_layout.py", "test_phone_page.py", "test_cli_honest.py")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Orders the run by file: LONGEST_FIRST, then the others by their number of tests; a file's
+    own tests keep their order."""
+    counts: dict[str, int] = {}
+    for item in items:
+        counts[item.path.name] = counts.get(item.path.name, 0) + 1
+    rank = {name: i for i, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: (rank.get(item.path.name, len(rank)), -counts[item.path.name], item.path.name))
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     """After every worker is done: the run's cluster stops (if a test started it)."""
     from hq_support import SHARED_CLUSTER, stop_shared_cluster

@@ -159,6 +159,20 @@ def hq_process(hq_db: str) -> Iterator[HQProcess]:
     hq.stop()
 
 
+@pytest.fixture(scope="module")
+def hq_module_process(pg_cluster: Cluster) -> Iterator[HQProcess]:
+    """One `navbat hq` on a fresh database for a whole module, for tests that each keep to a branch of
+    their own in it (`add_branch` with a name no other test uses): a process start (about a second of
+    CPU) per module, not per test, and no test sees another's rows."""
+    name = f"hq_{os.getpid()}_{next(_names)}"
+    with psycopg.connect(pg_cluster.url("postgres"), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{TEMPLATE}"')
+    hq = HQProcess(pg_cluster.url(name)).start()
+    yield hq
+    hq.stop()
+    pg_cluster.drop_database(name)
+
+
 def wait_until(condition, timeout: float = 30.0, every: float = 0.05) -> None:  # noqa: ANN001
     deadline = time.monotonic() + timeout
     while not condition():

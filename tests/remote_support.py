@@ -11,7 +11,7 @@ import pytest
 import requests
 from conftest import PINS, HandClock, make_app, serve_in_thread
 from navbat.foundation.config import Branch
-from navbat.server.visitors import remote_sweep, sms
+from navbat.server.visitors import remote_sweep
 from sms_support import code_from, read_log
 
 SERVICE = "IN1"
@@ -49,8 +49,8 @@ class Live:
 
     def sweep(self) -> None:
         """What the sweeper thread does after each change, run now (the test need not wait for it)."""
-        app = self.app
-        remote_sweep.sweep(app.extensions["navbat.hub"], sms.of(app))
+        hub = self.app.extensions["navbat.hub"]
+        remote_sweep.sweep(hub.floor, hub.read, hub.branch, hub.estimates, hub.outbox)
 
 
 @pytest.fixture

@@ -56,10 +56,11 @@ def build_day(hub: Hub, clock: FakeClock) -> dict[str, int]:
     assert at("08:15", floor.call_next, 6, "clerk6")["id"] == ids["T3"]
     issue("T4", "08:20", "PR2")
     at("08:22", floor.act, 1, "done", "clerk1", outcome="served")
-    at("08:23", ratings.rate, hub, {"counter": 1, "ticket": ids["T1"], "score": 5})
+    at("08:23", ratings.rate, hub.floor, hub.branch, hub.clock, {"counter": 1, "ticket": ids["T1"], "score": 5})
     at("08:25", floor.act, 6, "done", "clerk6", outcome="documents_incomplete")
     t3 = views.ticket_by_id(hub, ids["T3"])["tracking_code"]
-    at("08:26", ratings.rate, hub, {"tracking_code": t3, "score": 2, "comment": "مدارک را زودتر بگویید"})
+    at("08:26", ratings.rate, hub.floor, hub.branch, hub.clock,
+       {"tracking_code": t3, "score": 2, "comment": "مدارک را زودتر بگویید"})
     assert at("08:30", floor.call_next, 1, "clerk1")["id"] == ids["T2"]
     at("08:31", floor.act, 1, "transfer", "clerk1", service="PN1")
     assert at("08:35", floor.call_next, 6, "clerk6")["id"] == ids["T2"]
@@ -67,7 +68,7 @@ def build_day(hub: Hub, clock: FakeClock) -> dict[str, int]:
     at("08:41", floor.act, 1, "no-show", "clerk1")
     at("08:50", floor.act, 6, "done", "clerk6")
     t2 = views.ticket_by_id(hub, ids["T2"])["tracking_code"]
-    at("08:55", ratings.rate, hub, {"tracking_code": t2, "score": 4})
+    at("08:55", ratings.rate, hub.floor, hub.branch, hub.clock, {"tracking_code": t2, "score": 4})
     issue("T5", "09:10", "PN1")
     assert at("09:12", floor.call_next, 6, "clerk6")["id"] == ids["T5"]
     at("09:20", floor.act, 6, "done", "clerk6")

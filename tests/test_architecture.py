@@ -69,11 +69,12 @@ def test_no_test_module_imports_another() -> None:
     its module-level set-up again and copies its fixtures (a session fixture so copied is made once
     per importing module), and the two modules' tests then depend on each other's order."""
     wrong = []
-    for path in sorted((ROOT / "tests").glob("*.py")):
+    for path in sorted((ROOT / "tests").rglob("*.py")):  # tests/fixtures' scripts too
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
                 [node.module] if isinstance(node, ast.ImportFrom) and node.module else []
-            wrong += [f"tests/{path.name} imports {name}" for name in names if name.split(".")[0].startswith("test_")]
+            wrong += [f"{path.relative_to(ROOT)} imports {name}" for name in names
+                      if name.split(".")[0].startswith("test_")]
     assert not wrong, "\n".join(wrong)
 
 
@@ -275,3 +276,70 @@ def test_no_private_name_is_used_across_modules() -> None:
                   and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))):
                 wrong.append(f"{name}:{node.lineno}: {ast.unparse(node)}")
     assert not wrong, "\n".join(wrong)
+
+
+# ---- no service locator below the hub (issue 25) ------------------------------------------------
+# The domain rooms take what they use (the floor, a read function, the branch, a clock, the outbox…) as
+# arguments; only the web, the edge, reaches the hub (server/hub.py, the composition root) from its app.
+# A type-only import of Hub is still the locator: every import counts here, TYPE_CHECKING's too.
+HUB = "navbat.server.hub"
+BELOW_THE_HUB = ("floor", "visitors", "hqlink", "reports")
+
+
+def _absolute(module: str, node: ast.ImportFrom, is_package: bool) -> str:
+    """The dotted name an ImportFrom names, a relative one resolved from `module`."""
+    if node.level == 0:
+        return node.module or ""
+    base = module.split(".")
+    base = base[:len(base) - node.level + (1 if is_package else 0)]
+    return ".".join(base + ([node.module] if node.module else []))
+
+
+def _locator_uses(source: str, module: str, is_package: bool = False) -> list[str]:
+    """Imports of the hub module (anywhere: top, function, TYPE_CHECKING) and public functions or
+    methods (constructors included) with a parameter named `hub`."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [f"{node.lineno}: import {a.name}" for a in node.names
+                      if a.name == HUB or a.name.startswith(HUB + ".")]
+        elif isinstance(node, ast.ImportFrom):
+            base = _absolute(module, node, is_package)
+            found += [f"{node.lineno}: from {base} import {a.name}" for a in node.names
+                      if base == HUB or base.startswith(HUB + ".") or f"{base}.{a.name}" == HUB]
+        elif isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and (
+                not node.name.startswith("_") or node.name == "__init__"):
+            args = node.args
+            found += [f"{node.lineno}: {node.name}({a.arg}…)" for a in
+                      [*args.posonlyargs, *args.args, *args.kwonlyargs] if a.arg == "hub"]
+    return found
+
+
+def test_the_rooms_below_the_hub_take_what_they_use() -> None:
+    wrong = []
+    for room in BELOW_THE_HUB:
+        for path in sorted((ROOT / "server" / room).rglob("*.py")):
+            wrong += [f"{path.relative_to(ROOT)}:{hit}" for hit in
+                      _locator_uses(path.read_text(encoding="utf-8"), _module_name(path), path.name == "__init__.py")]
+    assert not wrong, "pass the hub's parts, not the hub (server/hub.py builds them):\n" + "\n".join(wrong)
+
+
+def test_the_locator_check_sees_the_hub() -> None:
+    """The check above finds each way in: a type-only import, one inside a function, a relative one,
+    `from navbat.server import hub`, and a public function or a constructor taking `hub`."""
+    source = """
+from typing import TYPE_CHECKING
+if TYPE_CHECKING:
+    from navbat.server.hub import Hub
+from navbat.server import hub as h
+from .. import hub
+def sweep(hub, outbox): ...
+def _helper(hub): ...
+class Sweeper:
+    def __init__(self, *, hub): ...
+def later():
+    import navbat.server.hub
+"""
+    hits = _locator_uses(source, "navbat.server.visitors.remote_sweep")
+    assert sorted(int(h.split(":")[0]) for h in hits) == [4, 5, 6, 7, 10, 12], hits
+    assert _locator_uses("from navbat.server import hub_client\ndef f(db, hubs): ...\n", "navbat.server.x") == []

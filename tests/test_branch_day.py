@@ -284,6 +284,45 @@ def test_a_branch_day_from_the_bundle(pg_cluster, tmp_path_factory: pytest.TempP
         kiosk_of: dict[str, int] = {}
         overflow: set[str] = set()  # text that does not fit its box (reported, not asserted: see the closing print)
         windows: set[tuple] = set()
+        # clerks call as visitors come: next, start, done (a request for some sub-services); the wall is
+        # looked at after every few calls (it shows the latest and the previous ones). Calling from the
+        # first visitors on, as a branch does, starts the wall's voice (a few seconds a call) early.
+        calls: list[tuple[str, int]] = []
+        snapshots: list[dict] = []
+        requests_opened: list[str] = []
+        counter_shots = 0
+        idle: set[int] = set()
+        turn = 0
+
+        def call_round(last: bool) -> None:
+            """Each clerk not yet done calls the next visitor; with `last`, a clerk whom nobody waits for is done."""
+            nonlocal counter_shots, turn
+            for n, clerk in clerks.items():
+                if n in idle:
+                    continue
+                r = clerk.post("next", ok=(200, 204))
+                if r.status_code == 204:  # nobody waits for this counter
+                    if last:
+                        idle.add(n)
+                    continue
+                ticket = r.json()
+                calls.append((ticket["number"], n))
+                if n == 1:  # the screen above counter 1 shows whom it called (big, in Persian digits)
+                    shot = root / f"counter-1-{len(calls):03d}.png"
+                    wait_until(lambda t=ticket, s=shot: screen1_dir.ask({"snapshot": str(s)})["shown"]["number"]
+                               == t["number"].translate(FA), 10, f"counter 1's screen to show {ticket['number']}")
+                    counter_shots += 1
+                clerk.post("start")
+                service = ticket.get("service") or tickets.get(ticket["number"], {}).get("service")
+                if service in REQUEST_SERVICES:
+                    clerk.post("done", {"outcome": "registered"})
+                    requests_opened.append(ticket["tracking_code"])
+                else:
+                    clerk.post("done")
+            turn += 1
+            if turn % 2 == 0 or len(idle) == len(clerks):
+                snapshots.append(_wall_snapshot(wall_dir, root, len(snapshots)))
+
         for pair in range(0, len(VISITS), 2):  # a visitor at each kiosk at once
             sent = [(i, kiosk_dirs[i % 2].send({"visit": {"unit": VISITS[i][0], "service": VISITS[i][1],
                                                           "priority": "elderly" if i % 7 == 3 else None}}))
@@ -297,6 +336,7 @@ def test_a_branch_day_from_the_bundle(pg_cluster, tmp_path_factory: pytest.TempP
                 number = log["number"].translate(LATIN)
                 tickets[number] = {"service": service, **log}
                 kiosk_of[number] = k
+            call_round(last=False)
         # a turn from a phone: the code from the SMS log, then "I have a turn" at kiosk 2
         phone = "09121234567"
         http = requests.Session()
@@ -323,39 +363,9 @@ def test_a_branch_day_from_the_bundle(pg_cluster, tmp_path_factory: pytest.TempP
         assert booked["number"], booked
         special = {remote["number"]: "IN3", booked["number"].translate(LATIN): "IN1"}
 
-        # clerks call everyone: next, start, done (a request for some sub-services); the wall is looked at
-        # after every few calls (it shows the latest and the previous ones)
-        calls: list[tuple[str, int]] = []
-        snapshots: list[dict] = []
-        requests_opened: list[str] = []
-        counter_shots = 0
-        idle = set()
-        turn = 0
+        # everyone left is called: the rest of the kiosks' visitors, the remote turn and the booking
         while len(idle) < len(clerks):
-            for n, clerk in clerks.items():
-                if n in idle:
-                    continue
-                r = clerk.post("next", ok=(200, 204))
-                if r.status_code == 204:  # nobody waits for this counter
-                    idle.add(n)
-                    continue
-                ticket = r.json()
-                calls.append((ticket["number"], n))
-                if n == 1:  # the screen above counter 1 shows whom it called (big, in Persian digits)
-                    shot = root / f"counter-1-{len(calls):03d}.png"
-                    wait_until(lambda t=ticket, s=shot: screen1_dir.ask({"snapshot": str(s)})["shown"]["number"]
-                               == t["number"].translate(FA), 10, f"counter 1's screen to show {ticket['number']}")
-                    counter_shots += 1
-                clerk.post("start")
-                service = ticket.get("service") or tickets.get(ticket["number"], {}).get("service")
-                if service in REQUEST_SERVICES:
-                    clerk.post("done", {"outcome": "registered"})
-                    requests_opened.append(ticket["tracking_code"])
-                else:
-                    clerk.post("done")
-            turn += 1
-            if turn % 2 == 0 or len(idle) == len(clerks):
-                snapshots.append(_wall_snapshot(wall_dir, root, len(snapshots)))
+            call_round(last=True)
         # one request answered at a clerk's console
         assert requests_opened
         r = clerks[3].http.post(f"{hub_url}/api/v1/requests/{requests_opened[0]}/answer",
@@ -431,9 +441,9 @@ def test_a_branch_day_from_the_bundle(pg_cluster, tmp_path_factory: pytest.TempP
         checked = branch.navbat("check", "--database", hq_db)
         assert (checked.returncode, checked.stdout.strip()) == (0, "ok"), checked.stdout + checked.stderr
         # the wall's voice says the calls one after another (a few seconds each, never two at once)
-        wait_until(lambda: len(_wall_snapshot(wall_dir, root, 999)["played"]) == len(calls), 10 * len(calls),
-                   "the wall's voice to play every call")
-        assert [tuple(p[:2]) for p in _wall_snapshot(wall_dir, root, 999)["played"]] == calls
+        wait_until(lambda: len(_wall_state(wall_dir)["played"]) == len(calls), 10 * len(calls),
+                   "the wall's voice to play every call", every=0.5)
+        assert [tuple(p[:2]) for p in _wall_state(wall_dir)["played"]] == calls
         dead = {name: p.proc.returncode for name, p in branch.pieces.items() if not p.alive()}
         assert not dead, (dead, "\n".join(branch.pieces[n].tail() for n in dead))
         day_s = time.monotonic() - began
@@ -471,3 +481,8 @@ def _up(url: str) -> bool:
 
 def _wall_snapshot(wall: Kiosk, root: Path, n: int) -> dict:
     return wall.ask({"snapshot": str(root / f"wall-{n:03d}.png")})
+
+
+def _wall_state(wall: Kiosk) -> dict:
+    """What _wall_snapshot answers, without exporting the window (cheap enough to poll)."""
+    return wall.ask({"state": True})

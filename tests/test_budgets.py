@@ -22,7 +22,7 @@ from navbat.foundation.appointments import Appointments
 from navbat.foundation.config import Branch, load_config
 from navbat.hq import budgets as hq_budgets
 from navbat.hq.accounts import add_branch, add_user
-from navbat.server.hqlink.shipping import Shipper, attach, backlog
+from navbat.server.hqlink.shipping import Shipper, backlog
 from navbat.server.hub import EXTENSION
 from requests.adapters import HTTPAdapter
 from sms_support import code_from, read_log
@@ -283,7 +283,7 @@ class Branchside:
         self.log, self.clock = folder / "sms.log", HandClock(dt.datetime(2026, 5, 2, 9, 0, tzinfo=dt.UTC))
         self.app = make_app(branch, folder / "hub.sqlite", SMS_LOG=str(self.log), CLOCK=self.clock)
         self.url, self._stop = serve_in_thread(self.app)
-        self.shipper = attach(self.app.extensions[EXTENSION], Shipper(
+        self.shipper = self.app.extensions[EXTENSION].attach(Shipper(
             folder / "hub.sqlite", branch, hq_url, token, idle_s=0.1, max_backoff_s=0.5, timeout_s=5, clock=self.clock))
         self.codes: dict[str, str] = {}
 

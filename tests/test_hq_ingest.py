@@ -165,15 +165,13 @@ def test_head_sees_the_backlog(day_hub: Hub, hq_db: str) -> None:  # noqa: F811
 
 
 def test_head_submits_the_month_through_the_hub(day_hub: Hub, hq_db: str, hq_process: HQProcess) -> None:  # noqa: F811
-    from navbat.server.hqlink import shipping
-
     token = register(hq_db)
     client = day_hub.test_app.test_client()
     head = {"Authorization": "Bearer " + client.post("/api/v1/login", json={"username": "head", "pin": "1404"}
                                                      ).json["token"]}
     body = {"month": "1404-07", "note": "همه چیز رو به راه بود"}
     assert client.post("/api/v1/head/monthly-submission", json=body, headers=head).json["error"] == "no_headquarters"
-    shipping.attach(day_hub, shipper_for(day_hub, hq_process.url, token))  # the hub's link, and one of its workers
+    day_hub.attach(shipper_for(day_hub, hq_process.url, token))  # the hub's link, and one of its workers
     assert "hq-shipping" in [h.name for h in day_hub.workers.health()]
     r = client.post("/api/v1/head/monthly-submission", json=body, headers=head)
     assert r.status_code == 200 and r.json["month"] == "1404-07"

@@ -23,10 +23,14 @@ DAY = dt.date(2026, 11, 21)
 
 
 @pytest.fixture
-def shipped(branch, hq_db: str, hq_process: HQProcess):  # noqa: ANN001, ANN201, F811
-    """A branch with a day of events and ratings at HQ; (post(body) -> response, a good next batch)."""
-    with connect(hq_db) as conn:
-        token = add_branch(conn, "tehran-01", "تهران", "مرکزی", "1")
+def shipped(branch, hq_module_process: HQProcess):  # noqa: ANN001, ANN201, F811
+    """A branch of this test's own with a day of events and ratings at the module's HQ; (post(body) ->
+    response, a good next batch, HQ's database URL, the branch's id)."""
+    global _branches
+    _branches += 1
+    branch_id = f"tehran-{_branches:02d}"
+    with connect(hq_module_process.db_url) as conn:
+        token = add_branch(conn, branch_id, "تهران", "مرکزی", "1")
     events, ratings = day_events(branch, DAY, simulated_day(branch, 40, 1), 1, 1, 1)
     for seq, r in enumerate(ratings, 1):
         r["seq"] = seq
@@ -35,20 +39,23 @@ def shipped(branch, hq_db: str, hq_process: HQProcess):  # noqa: ANN001, ANN201,
     session.headers["Authorization"] = f"Bearer {token}"
 
     def post(body: dict[str, Any]) -> requests.Response:
-        return session.post(f"{hq_process.url}/api/v1/hq/ingest", json=body, timeout=30)
+        return session.post(f"{hq_module_process.url}/api/v1/hq/ingest", json=body, timeout=30)
 
     first = {"after": 0, "ratings_after": 0, "last_id": events[-1]["id"], "events": events[:half],
              "ratings": ratings, "profile": profile(branch)}
     assert post(first).status_code == 200
     nxt = {"after": events[half - 1]["id"], "ratings_after": len(ratings), "last_id": events[-1]["id"],
            "events": events[half:], "ratings": [], "profile": profile(branch)}
-    yield post, nxt, hq_db
+    yield post, nxt, hq_module_process.db_url, branch_id
     session.close()
 
 
-def _event_count(url: str) -> int:
+_branches = 0  # the branches made at the module's HQ so far: each test's is its own
+
+
+def _event_count(url: str, branch_id: str) -> int:
     with connect(url) as conn:
-        return conn.execute("SELECT count(*) AS n FROM events WHERE branch='tehran-01'").fetchone()["n"]
+        return conn.execute("SELECT count(*) AS n FROM events WHERE branch=%s", [branch_id]).fetchone()["n"]
 
 
 def _bad(nxt: dict[str, Any], path: list[Any], value: Any) -> dict[str, Any]:
@@ -80,36 +87,37 @@ def _bad(nxt: dict[str, Any], path: list[Any], value: Any) -> dict[str, Any]:
     (["restore"], "yes", "restore"),
 ])
 def test_a_bad_field_is_a_400_naming_it(shipped, path: list, value: Any, field: str | None) -> None:  # noqa: ANN001
-    post, nxt, url = shipped
-    before = _event_count(url)
+    post, nxt, url, branch_id = shipped
+    before = _event_count(url, branch_id)
     r = post(_bad(nxt, path, value))
     assert r.status_code == 400, r.text  # before: 500
     assert r.json()["error"] == "bad_batch"
     if field is not None:
         assert r.json()["field"].startswith(field)
-    assert _event_count(url) == before  # nothing of it stored
+    assert _event_count(url, branch_id) == before  # nothing of it stored
     assert post(nxt).status_code == 200  # the branch's next good batch goes in (a bad zone broke them all)
-    assert _event_count(url) > before
+    assert _event_count(url, branch_id) > before
 
 
 def test_an_empty_batch_from_zero_does_not_wipe_the_branch(shipped) -> None:  # noqa: ANN001
-    post, nxt, url = shipped
+    post, nxt, url, branch_id = shipped
     assert post(nxt).status_code == 200
-    stored = _event_count(url)
+    stored = _event_count(url, branch_id)
     r = post({"after": 0, "ratings_after": 0, "last_id": 0, "events": []})
     assert (r.status_code, r.json()["error"]) == (409, "restore_needed")  # before: 200, and 0 events left
-    assert _event_count(url) == stored
+    assert _event_count(url, branch_id) == stored
     # A restored branch says so (navbat restore marks its file, its shipper sends restore: true): then HQ
     # takes its log as it is.
     r = post({"after": 0, "ratings_after": 0, "last_id": 0, "events": [], "restore": True})
     assert r.status_code == 200 and r.json()["events_hwm"] == 0
-    assert _event_count(url) == 0
+    assert _event_count(url, branch_id) == 0
 
 
 def test_a_bad_zone_stored_before_the_checks_breaks_nothing(shipped) -> None:  # noqa: ANN001
-    post, nxt, url = shipped
+    post, nxt, url, branch_id = shipped
     with connect(url) as conn:  # as HQ kept it before batches were checked
-        conn.execute("""UPDATE branches SET profile = jsonb_set(profile, '{timezone}', '"Mars/Olympus"')""")
+        conn.execute("""UPDATE branches SET profile = jsonb_set(profile, '{timezone}', '"Mars/Olympus"')
+                        WHERE id = %s""", [branch_id])
     r = post({k: v for k, v in nxt.items() if k != "profile"})
     assert r.status_code == 200, r.text  # before: 500, for this batch and every one after it
 

@@ -28,12 +28,12 @@ from navbat.foundation.config import Branch
 from navbat.foundation.persian import latin_digits
 from navbat.hq.accounts import add_branch
 from navbat.hq.ingest import BadBatch, ingest
-from navbat.server.floor import projection
+from navbat.server.floor import keys, projection
 from navbat.server.floor.db import Store
 from navbat.server.floor.dbcheck import check
 from navbat.server.hqlink.shipping import Shipper
 from navbat.server.hub import Hub
-from navbat.server.visitors import remote_sweep, sms
+from navbat.server.visitors import remote_sweep
 
 TEHRAN = ZoneInfo("Asia/Tehran")
 NAVBAT = str(Path(sys.executable).parent / "navbat")
@@ -75,7 +75,8 @@ class Day:
         raise AssertionError(f"no code for {phone}")
 
     def sweep(self) -> None:
-        remote_sweep.sweep(self.hub, sms.of(self.app))
+        hub = self.hub
+        remote_sweep.sweep(hub.floor, hub.read, hub.branch, hub.estimates, hub.outbox)
 
     def tables(self) -> dict[str, list[tuple]]:
         with self.hub.read() as db:
@@ -108,7 +109,7 @@ def every_feature(day: Day) -> dict[str, dict]:
     def join(name: str) -> dict:
         phone = PHONES[name]
         return day.call("POST", "/remote/tickets", {"service": "IN1", "phone": phone, "code": day.code(phone)},
-                        status=201)
+                        {"Idempotency-Key": f"page-{name}"}, status=201)  # as the join page sends it
 
     made["w1"] = walk_in("w1")
     made["comes"] = join("comes")  # one ahead: "come now" at once
@@ -203,7 +204,8 @@ def test_no_phone_number_is_in_any_event(day: Day) -> None:
     assert kept == set(PHONES.values())  # they are kept, beside the log
     assert len(hashes) == 3 and all(hashes)
     for line in log:
-        assert not re.search(r"0?9\d{9}", latin_digits(line)), line
+        # not inside a hex run: a remote turn's random key ("remote:f3f8ed9098190218") is no phone
+        assert not re.search(r"(?<![0-9a-f])0?9\d{9}(?![0-9a-f])", latin_digits(line)), line
         assert not any(h in line for h in hashes), line
 
 
@@ -266,3 +268,50 @@ def test_a_0_2_0_database_upgrades_with_its_facts_in_the_log(tmp_path: Path) -> 
         assert kinds.count(kind) == count, kind
     for (data,) in read("events", "data"):
         assert not re.search(r"0?9\d{9}", data), data
+
+
+def test_a_remote_turns_key_with_its_phone_is_rewritten_in_the_log(tmp_path: Path) -> None:
+    """Until 0.3.1 a remote turn joined with an Idempotency-Key (the join page always sends one) kept
+    "remote:<phone>:<key>" in its ticket.issued event, so the phone went to HQ: m013 rewrites those
+    keys in the log and the tickets alike (the log still folds to the tables) and drops the
+    checkpoints that hold the old ones."""
+    db = tmp_path / "hub.sqlite"
+    shutil.copyfile(Path(__file__).resolve().parent / "fixtures" / "hub-0.2.0-remote.sqlite", db)
+    phone, old = "09121234567", "remote:09121234567:0f7a-page-key"
+    with closing(sqlite3.connect(db)) as conn, conn:  # a turn as 0.2.0 and 0.3.0 kept it
+        conn.execute("UPDATE tickets SET idempotency_key=? WHERE id=2", [old])
+        conn.execute("UPDATE events SET data=json_set(data, '$.idempotency_key', ?) WHERE type='ticket.issued' "
+                     "AND ticket_id=2", [old])
+    checks = Path(f"{db}.checks")
+    checks.mkdir()
+    (checks / "00000000000000000011.sqlite").write_bytes(b"a checkpoint with the old key")
+    Store(db).close()  # migrates
+    new = keys.remote_key(phone, "0f7a-page-key")
+    with closing(sqlite3.connect(db)) as conn:
+        assert conn.execute("SELECT idempotency_key FROM tickets WHERE id=2").fetchone()[0] == new
+        issued = conn.execute("SELECT data FROM events WHERE type='ticket.issued' AND ticket_id=2").fetchone()[0]
+        others = [r[0] for r in conn.execute("SELECT idempotency_key FROM tickets WHERE id IN (5, 6) ORDER BY id")]
+    assert json.loads(issued)["idempotency_key"] == new and phone not in issued
+    assert others == ["remote:eb098fd8d926c19a", "remote:eadfea5b3c35f8c7"]  # keys without a phone: as they were
+    assert not list(checks.glob("*.sqlite"))
+    assert check(db) == []
+
+
+def test_hq_rewrites_the_remote_keys_branches_shipped_with_phones(hq_db: str) -> None:  # noqa: F811
+    """HQ's migration 0012 gives the turns branches shipped before 0.3.1 the key the hub's m013 gives
+    them (the same digest: keys.remote_key), and leaves every other key as it was."""
+    from importlib.resources import files
+
+    sql = files("navbat.hq").joinpath("migrations/0012_no_phone_in_keys.sql").read_text(encoding="utf-8")
+    kept = {1: "remote:09121234567:0f7a-page-key", 2: "remote:c2b9170b13fb7436", 3: "kiosk-1:k-9",
+            4: "remote:09350000001:key\nwith a line"}
+    with connect(hq_db) as conn:
+        add_branch(conn, "tehran-01", "تهران", "مرکزی", "1")
+        for ticket, key in kept.items():
+            conn.execute("INSERT INTO events (branch, id, at, type, actor, ticket_id, data) VALUES "
+                         "('tehran-01', %s, '2026-12-01T08:00:00+00:00', 'ticket.issued', 'remote', %s, %s)",
+                         [ticket, ticket, json.dumps({"ticket": ticket, "idempotency_key": key})])
+        conn.execute(sql.split("\n\n", 1)[1])  # past the migration's comments: its statement, applied again
+        now = {r["ticket_id"]: r["data"]["idempotency_key"] for r in conn.execute("SELECT ticket_id, data FROM events")}
+    assert now == {1: keys.remote_key("09121234567", "0f7a-page-key"), 2: kept[2], 3: kept[3],
+                   4: keys.remote_key("09350000001", "key\nwith a line")}

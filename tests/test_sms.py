@@ -15,7 +15,6 @@ import requests
 from conftest import HandClock, make_app, serve_in_thread
 from navbat.foundation.config import Branch
 from navbat.foundation.remote import Sms, SmsGateway
-from navbat.server.visitors import sms as sms_mod
 from navbat.server.visitors import verify
 from sms_support import FakeGateway, code_from, read_log
 
@@ -55,7 +54,7 @@ def test_codes_expire_and_allow_a_few_tries(branch: Branch, tmp_path: Path) -> N
     clock = HandClock(dt.datetime(2026, 5, 2, 9, 0, tzinfo=dt.UTC))
     log = tmp_path / "sms.log"
     app = make_app(branch, tmp_path / "hub.sqlite", SMS_LOG=str(log), CLOCK=clock)
-    hub, box = app.extensions["navbat.hub"], sms_mod.of(app)
+    hub, box = app.extensions["navbat.hub"], app.extensions["navbat.hub"].outbox
     try:
         verify.send_code(hub.floor, box, PHONE, "127.0.0.1")
         code = code_from(read_log(log)[0])
@@ -82,7 +81,7 @@ def test_codes_expire_and_allow_a_few_tries(branch: Branch, tmp_path: Path) -> N
 def test_a_code_is_used_once(branch: Branch, tmp_path: Path) -> None:
     log = tmp_path / "sms.log"
     app = make_app(branch, tmp_path / "hub.sqlite", SMS_LOG=str(log))
-    hub, box = app.extensions["navbat.hub"], sms_mod.of(app)
+    hub, box = app.extensions["navbat.hub"], app.extensions["navbat.hub"].outbox
     try:
         verify.send_code(hub.floor, box, PHONE, "127.0.0.1")
         code = code_from(read_log(log)[0])
@@ -97,7 +96,7 @@ def test_a_code_is_used_once(branch: Branch, tmp_path: Path) -> None:
 
 def test_addresses_are_rate_limited(branch: Branch, tmp_path: Path) -> None:
     app = make_app(branch, tmp_path / "hub.sqlite", SMS_LOG=str(tmp_path / "sms.log"))
-    hub, box = app.extensions["navbat.hub"], sms_mod.of(app)
+    hub, box = app.extensions["navbat.hub"], app.extensions["navbat.hub"].outbox
     try:
         for n in range(verify.ADDRESS_PER_HOUR):
             verify.send_code(hub.floor, box, f"0912000{n:04d}", "10.0.0.9")
@@ -176,11 +175,11 @@ def test_a_message_not_sent_before_a_restart_leaves_after_it(branch: Branch, tmp
     blocked.mkdir()
     app = make_app(branch, tmp_path / "hub.sqlite", SMS_LOG=str(blocked), SMS_BACKOFF_S=(0.1, 1.0))
     hub = app.extensions["navbat.hub"]
-    verify.send_code(hub.floor, sms_mod.of(app), PHONE, "127.0.0.1")
+    verify.send_code(hub.floor, hub.outbox, PHONE, "127.0.0.1")
     end = time.monotonic() + 5
     while time.monotonic() < end:
         with hub.read() as db:
-            status = sms_mod.of(app).status(db)
+            status = hub.outbox.status(db)
         if status["retrying"]:
             break
         time.sleep(0.05)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import sqlite_utils
@@ -13,7 +13,10 @@ from navbat.foundation.migrations import MigrationList, NewerDatabase
 from navbat.foundation.workers import Loop
 from navbat.server.floor import log_record_migration
 
-__all__ = ["NewerDatabase", "Store", "checkpointer", "migrations", "open_db"]
+__all__ = ["NewerDatabase", "Reader", "Store", "checkpointer", "migrations", "open_db"]
+
+# What a part that only reads is handed (`Store.read`, the hub's `read`): a snapshot on this thread's reader.
+Reader = Callable[[], AbstractContextManager[sqlite_utils.Database]]
 
 # The hub's tables, one numbered migration each (navbat.foundation.migrations: the same mechanism
 # as a kiosk printer's queue).
@@ -286,6 +289,14 @@ def m012_leases(db: sqlite_utils.Database) -> None:
             event_id INTEGER PRIMARY KEY, device TEXT NOT NULL, tickets INTEGER NOT NULL, merged_at TEXT NOT NULL,
             first_issued_at TEXT NOT NULL, last_issued_at TEXT NOT NULL)""")
     db.execute("CREATE INDEX tickets_issued ON tickets(first_service, issued_at)")
+
+
+@migrations()
+def m013_no_phone_in_keys(db: sqlite_utils.Database) -> None:
+    # A remote turn joined with an Idempotency-Key kept "remote:<phone>:<key>" as its ticket's key,
+    # in the log's ticket.issued and so at HQ: the key is now scoped by a digest (visitors/remote.py),
+    # and the keys already kept are rewritten the same way in the log and in the tickets it folds to.
+    log_record_migration.scrub_remote_keys(db)
 
 
 def refuse_if_newer(path: Path) -> None:

@@ -15,7 +15,7 @@ import json
 import logging
 import secrets
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -180,6 +180,16 @@ class Floor:
     def issue_ticket(self, service: str, priority: str | None, idempotency_key: str, device: str
                      ) -> tuple[Row, bool]:
         """Issue a ticket, or return the one this key already made. Returns (ticket row, created)."""
+        return self.issue_answered(service, priority, idempotency_key, device, None)
+
+    def issue_answered(self, service: str, priority: str | None, idempotency_key: str, device: str,
+                       answer: Callable[[sqlite_utils.Database, Row], Any] | None,
+                       promise: Callable[[Any], Fact | None] | None = None) -> tuple[Any, bool]:
+        """issue_ticket, with the kiosk's answer made in the same transaction: `answer(db, row)` reads
+        the new ticket as it is committed, and `promise(answer)` is the range it shows, logged in the
+        same commit (issue 24's ticket.promised; one write per ticket, not two: issue 27). Returns
+        (answer, created), or (row, created) without `answer`. A key used before answers as
+        issue_ticket does (the caller makes its answer after the commit)."""
         svc = self.branch.service(service) if isinstance(service, str) else None
         if svc is None:
             raise NotFound("unknown_service", f'unknown service "{service}"')
@@ -194,7 +204,13 @@ class Floor:
                     raise Conflict("idempotency_conflict", "this Idempotency-Key was already used for a different "
                                    "ticket")
                 return row, False
-            return ticket_row(self.db, self.issue(tx, svc.code, priority, key, device)), True
+            row = ticket_row(self.db, self.issue(tx, svc.code, priority, key, device))
+            if answer is None:
+                return row, True
+            shown = answer(self.db, row)
+            if promise is not None and (fact := promise(shown)) is not None:
+                tx.emit(fact, actor=device)
+            return shown, True
 
     def issue(self, tx: Write, service: str, priority: str | None, key: str, device: str,
               channel: str | None = None, due_at: str | None = None) -> int:

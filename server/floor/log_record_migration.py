@@ -12,8 +12,10 @@ are its own copy, not navbat.foundation.event_types'.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import sqlite_utils
+from navbat.server.floor import keys
 
 
 def apply(db: sqlite_utils.Database) -> None:
@@ -79,3 +81,24 @@ def apply(db: sqlite_utils.Database) -> None:
     x("ALTER TABLE appointments_folded RENAME TO appointments")
     x("CREATE INDEX appointments_slot ON appointments(day, service, start, state)")
     x("CREATE INDEX appointments_booked ON appointments(booked_at)")
+
+
+def scrub_remote_keys(db: sqlite_utils.Database) -> None:
+    """Run once, by server/floor/db.py's m013_no_phone_in_keys: each remote turn's key that holds its
+    phone (server/floor/keys.py) rewritten in its ticket.issued event and its ticket, alike, so the
+    log still folds to the tables. `navbat check`'s checkpoints hold the old keys: they are dropped
+    (the next check is a full one)."""
+    changed = 0
+    for ticket_id, key in db.execute("SELECT id, idempotency_key FROM tickets WHERE idempotency_key LIKE 'remote:%'"
+                                     ).fetchall():
+        new = keys.without_phone(key)
+        if new == key:
+            continue
+        changed += 1
+        db.execute("UPDATE tickets SET idempotency_key=? WHERE id=?", [new, ticket_id])
+        db.execute("UPDATE events SET data=json_set(data, '$.idempotency_key', ?) WHERE type='ticket.issued' "
+                   "AND ticket_id=?", [new, ticket_id])
+    if changed:
+        path = db.execute("SELECT file FROM pragma_database_list WHERE name='main'").fetchone()[0]
+        for old in Path(f"{path}.checks").glob("*.sqlite") if path else ():
+            old.unlink(missing_ok=True)

@@ -27,7 +27,6 @@ from flask import Flask
 from navbat.foundation.tokens import new_token
 from navbat.foundation.workers import Loop, ThreadPool
 from navbat.server.hqlink.cuttable import CuttableSession
-from navbat.server.hub import EXTENSION
 
 log = logging.getLogger(__name__)
 POLL_WAIT_S = 20  # how long HQ holds an empty poll open
@@ -100,7 +99,7 @@ class RelayClient:
         return self.pool, self.poller  # the pool first: it is there before the poll hands it work
 
     def start(self) -> RelayClient:
-        """Alone, without a hub (tests); a hub's is started by the hub (init_app)."""
+        """Alone, without a hub (tests); a hub's workers are the hub's (server/web/app.py adds them)."""
         for worker in self.workers:
             worker.start()
         return self
@@ -147,11 +146,3 @@ class RelayClient:
         except requests.RequestException as exc:
             log.warning("could not answer relayed request %s (%s)", req.get("id"), exc)
 
-
-def init_app(app: Flask) -> None:
-    """Config HQ_RELAY, with HQ in the hub's settings (`navbat hub --hq`): HQ's visitors reach this hub."""
-    hub = app.extensions[EXTENSION]
-    if app.config.get("HQ_RELAY") and hub.settings.hq:
-        client = RelayClient(app, hub.settings.hq.url, hub.settings.hq.token)
-        for worker in client.workers:
-            hub.workers.add(worker)

@@ -1,6 +1,6 @@
 """Store and forward to headquarters: the hub's events (and ratings), in order, in batches, over HTTP.
 
-The hub's `hq-shipping` worker (foundation/workers.py's Loop; `attach` makes it the hub's link), with
+The hub's `hq-shipping` worker (foundation/workers.py's Loop; server/hub.py makes it the hub's link), with
 a connection of its own, reads the log past what HQ has acknowledged and posts it (navbat.hq's
 /api/v1/hq/ingest). HQ answers its high-water marks; the next batch starts there.
 Nothing here runs on the request path and nothing waits on HQ: a dead HQ or a cut WAN leaves
@@ -24,7 +24,7 @@ import logging
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import requests
 import sqlite_utils
@@ -33,12 +33,7 @@ from navbat.foundation.version import VERSION
 from navbat.foundation.workers import Loop
 from navbat.server.floor.transitions import LIVE
 from navbat.server.hqlink.cuttable import CuttableSession
-from navbat.server.hub import EXTENSION
 from navbat.server.visitors import budgets, remote_settings
-
-if TYPE_CHECKING:
-    from flask import Flask
-    from navbat.server.hub import Hub
 
 log = logging.getLogger(__name__)
 BATCH = 1000
@@ -134,7 +129,7 @@ class Shipper:
         return self
 
     def start(self) -> Shipper:
-        """Alone, without a hub (tests that look at its batches); a hub's is started by the hub (`attach`)."""
+        """Alone, without a hub (tests that look at its batches); a hub's is started by the hub (`Hub.attach`)."""
         self.open()
         self.worker.start()
         return self
@@ -225,16 +220,3 @@ class Shipper:
 class HQRefused(Exception):
     pass
 
-
-def attach(hub: Hub, shipper: Shipper) -> Shipper:
-    """Makes `shipper` the hub's link to HQ and one of its workers (started now if the hub runs)."""
-    hub.link = shipper
-    hub.workers.add(shipper.worker)
-    return shipper
-
-
-def init_app(app: Flask) -> None:
-    """The hub ships to HQ when its settings name one (`navbat hub --hq`; config HQ_URL and HQ_TOKEN)."""
-    hub = app.extensions[EXTENSION]
-    if hub.settings.hq:
-        attach(hub, Shipper(hub.store.path, hub.branch, hub.settings.hq.url, hub.settings.hq.token, clock=hub.clock))

@@ -26,14 +26,16 @@ from collections.abc import Callable
 from typing import Any
 
 from navbat.foundation import event_types as E
+from navbat.foundation.config import Branch
 from navbat.foundation.remote import Budgets
 from navbat.queueing.appointments import slot_capacities, visits_per_slot
 from navbat.queueing.branch import counters_from_branch
-from navbat.server.floor.floor import TRACKING_ALPHABET, Write
+from navbat.queueing.model import Rules
+from navbat.server.floor.db import Reader
+from navbat.server.floor.floor import TRACKING_ALPHABET, Floor, Write
 from navbat.server.floor.queries import Row, ticket_row
 from navbat.server.floor.refusals import Conflict, Invalid, NotFound, TooMany
-from navbat.server.floor.times import iso, parse_iso
-from navbat.server.hub import Hub
+from navbat.server.floor.times import Clock, iso, parse_iso
 from navbat.server.visitors import remote_settings
 from navbat.server.visitors.appointment_shares import share_of
 
@@ -49,11 +51,11 @@ def parse_day(text: object) -> dt.date:
         raise Invalid("bad_date", "date must be YYYY-MM-DD") from None
 
 
-def _service(hub: Hub, code: object, db: Any) -> tuple[str, float]:
+def _service(branch: Branch, code: object, db: Any) -> tuple[str, float]:
     """The sub-service's code and the share of its plan kept for appointments."""
-    if not isinstance(code, str) or hub.branch.service(code) is None:
+    if not isinstance(code, str) or branch.service(code) is None:
         raise NotFound("unknown_service", f'unknown service "{code}"')
-    share = share_of(db, hub, code)
+    share = share_of(db, branch, code)
     if share <= 0:
         raise Conflict("no_appointments", "this sub-service takes no appointments; take a turn at the kiosk")
     return code, share
@@ -63,22 +65,22 @@ def _hm(when: dt.datetime) -> str:
     return when.strftime("%H:%M")
 
 
-def _plan(hub: Hub, service: str, day: dt.date, share: float) -> list[tuple[dt.datetime, int]]:
+def _plan(branch: Branch, rules: Rules, service: str, day: dt.date, share: float) -> list[tuple[dt.datetime, int]]:
     """Every slot of that day (start, branch time) with the appointments it can take."""
-    span = hub.branch.opening_span(day)
+    span = branch.opening_span(day)
     if span is None:
         return []
-    cfg = hub.branch.appointments
+    cfg = branch.appointments
     step = dt.timedelta(minutes=cfg.slot_minutes)
     count = int((span[1] - span[0]) / step)
-    per_slot = visits_per_slot(counters_from_branch(hub.branch), service, cfg.slot_minutes, hub.estimates.rules)
+    per_slot = visits_per_slot(counters_from_branch(branch), service, cfg.slot_minutes, rules)
     caps = slot_capacities(per_slot, share, count)
     return [(span[0] + k * step, caps[k]) for k in range(count)]
 
 
-def _bookable_day(hub: Hub, day: dt.date, now: dt.datetime) -> None:
+def _bookable_day(b: Branch, day: dt.date, now: dt.datetime) -> None:
     """Refuses, with a clear message, outside booking hours, a closed day, a past or too far day."""
-    b, cfg = hub.branch, hub.branch.appointments
+    cfg = b.appointments
     local = now.astimezone(b.tz)
     opens, closes = cfg.booking_span()
     minute = local.hour * 60 + local.minute
@@ -100,15 +102,17 @@ def _taken(db: Any, service: str, day: dt.date) -> dict[str, int]:
                            f"AND state IN ({marks}) GROUP BY start", [service, day.isoformat(), *OPEN]).fetchall())
 
 
-def slots(hub: Hub, service: object, day_text: object) -> list[dict[str, Any]]:
-    """The day's coming slots with the places left: [{"start": "HH:MM", "free": n}]."""
-    with hub.read() as db:
-        code, share = _service(hub, service, db)
-        day, now = parse_day(day_text), hub.clock()
-        _bookable_day(hub, day, now)
+def slots(read: Reader, branch: Branch, rules: Rules, clock: Clock, service: object, day_text: object
+          ) -> list[dict[str, Any]]:
+    """The day's coming slots with the places left: [{"start": "HH:MM", "free": n}]. `rules`: the
+    engine's (expected minutes), from which a slot's places are planned."""
+    with read() as db:
+        code, share = _service(branch, service, db)
+        day, now = parse_day(day_text), clock()
+        _bookable_day(branch, day, now)
         taken = _taken(db, code, day)
     return [{"start": _hm(start), "free": max(0, cap - taken.get(_hm(start), 0))}
-            for start, cap in _plan(hub, code, day, share) if start > now and cap > 0]
+            for start, cap in _plan(branch, rules, code, day, share) if start > now and cap > 0]
 
 
 def _new_code(db: Any) -> str:
@@ -118,7 +122,7 @@ def _new_code(db: Any) -> str:
             return code
 
 
-def book(hub: Hub, service: object, day_text: object, start: object, phone: str,
+def book(floor: Floor, branch: Branch, rules: Rules, service: object, day_text: object, start: object, phone: str,
          prove: Callable[[Write], None] = lambda tx: None, address: str = "unknown") -> Row:
     """Books the slot for `phone` (already checked; `prove` uses its code up in the same write).
     One open booking per phone; a slot never takes more than its capacity; `address` within its
@@ -126,24 +130,24 @@ def book(hub: Hub, service: object, day_text: object, start: object, phone: str,
     day = parse_day(day_text)
     if not isinstance(start, str):
         raise Invalid("bad_start", "start must be HH:MM, one of the day's slots")
-    with hub.floor.write() as tx:
-        code, share = _service(hub, service, tx.db)
-        _bookable_day(hub, day, tx.now)
-        plan = {_hm(s): (s, cap) for s, cap in _plan(hub, code, day, share)}
+    with floor.write() as tx:
+        code, share = _service(branch, service, tx.db)
+        _bookable_day(branch, day, tx.now)
+        plan = {_hm(s): (s, cap) for s, cap in _plan(branch, rules, code, day, share)}
         if start not in plan or plan[start][1] <= 0:
             raise Invalid("bad_start", "start must be HH:MM, one of the day's slots")
         slot_start, cap = plan[start]
         if slot_start <= tx.now:
             raise Conflict("slot_past", "that slot has begun; pick a later one")
         # open: booked and its check-in window not yet over (a missed one no longer holds the phone)
-        over = iso(tx.now - dt.timedelta(minutes=hub.branch.appointments.check_in_after_minutes))
+        over = iso(tx.now - dt.timedelta(minutes=branch.appointments.check_in_after_minutes))
         if tx.db.execute("SELECT 1 FROM appointments a JOIN appointment_contacts c ON c.appointment_id = a.id "
                          "WHERE c.phone=? AND a.state='booked' AND a.due_at>=?", [phone, over]).fetchone():
             raise Conflict("booking_exists", "this phone already has a booking here; cancel or move it first")
         if _taken(tx.db, code, day).get(start, 0) >= cap:
             raise Conflict("slot_full", "that slot is full; pick another")
         places = sum(c for _, c in plan.values())
-        _refuse_flood(tx.db, remote_settings.budgets(tx.db, hub.branch), address, code, day, places, tx.now)
+        _refuse_flood(tx.db, remote_settings.budgets(tx.db, branch), address, code, day, places, tx.now)
         prove(tx)
         booking = _new_code(tx.db)
         number = tx.db.execute("SELECT coalesce(max(id), 0) + 1 FROM appointments").fetchone()[0]
@@ -175,10 +179,10 @@ def _refuse_flood(db: Any, budgets: Budgets, address: str, service: str, day: dt
                       "day; pick another day", 3600)
 
 
-def open_booking(hub: Hub, phone: str) -> str | None:
+def open_booking(read: Reader, branch: Branch, clock: Clock, phone: str) -> str | None:
     """The code of the phone's open booking (the one that refuses a second), if any."""
-    over = iso(hub.clock() - dt.timedelta(minutes=hub.branch.appointments.check_in_after_minutes))
-    with hub.read() as db:
+    over = iso(clock() - dt.timedelta(minutes=branch.appointments.check_in_after_minutes))
+    with read() as db:
         row = db.execute("SELECT a.code FROM appointments a JOIN appointment_contacts c ON c.appointment_id = a.id "
                          "WHERE c.phone=? AND a.state='booked' AND a.due_at>=? ORDER BY a.due_at LIMIT 1",
                          [phone, over]).fetchone()
@@ -193,9 +197,9 @@ def appointment_row(db: Any, code: str) -> Row:
     return rows[0]
 
 
-def cancel(hub: Hub, code: str) -> Row:
+def cancel(floor: Floor, code: str) -> Row:
     """Frees the slot; cancelling twice answers the same. A checked-in booking is a ticket now."""
-    with hub.floor.write() as tx:
+    with floor.write() as tx:
         row = appointment_row(tx.db, code)
         if row["state"] == "checked_in":
             raise Conflict("checked_in", "this appointment has checked in; its ticket is in the queue")
@@ -204,22 +208,22 @@ def cancel(hub: Hub, code: str) -> Row:
         return appointment_row(tx.db, code)
 
 
-def check_in(hub: Hub, code: str, actor: str) -> tuple[Row, bool]:
+def check_in(floor: Floor, branch: Branch, code: str, actor: str) -> tuple[Row, bool]:
     """The booking's ticket, issued now with its due time (created), or the one it already has."""
-    with hub.floor.write() as tx:
+    with floor.write() as tx:
         row = appointment_row(tx.db, code)
         if row["state"] == "checked_in":
             return ticket_row(tx.db, row["ticket_id"]), False
         if row["state"] == "cancelled":
             raise Conflict("appointment_cancelled", "this appointment was cancelled")
-        cfg, due = hub.branch.appointments, parse_iso(row["due_at"])
+        cfg, due = branch.appointments, parse_iso(row["due_at"])
         opens = due - dt.timedelta(minutes=cfg.check_in_before_minutes)
         closes = due + dt.timedelta(minutes=cfg.check_in_after_minutes)
         if not opens <= tx.now <= closes:
-            tz = hub.branch.tz
+            tz = branch.tz
             raise Conflict("outside_check_in_window", f"check in between {_hm(opens.astimezone(tz))} and "
                            f"{_hm(closes.astimezone(tz))} on {row['day']}")
-        ticket_id = hub.floor.issue(tx, row["service"], None, f"appointment:{row['code']}", actor,
+        ticket_id = floor.issue(tx, row["service"], None, f"appointment:{row['code']}", actor,
                                     channel="appointment", due_at=row["due_at"])
         tx.emit(E.AppointmentCheckedIn(row["id"], ticket_id, row["service"]), actor=actor)
         return ticket_row(tx.db, ticket_id), True
@@ -234,14 +238,14 @@ def public(row: Row) -> dict[str, Any]:
 NO_SHOW_DAYS = 28
 
 
-def today_view(hub: Hub) -> dict[str, Any]:
+def today_view(read: Reader, branch: Branch, clock: Clock) -> dict[str, Any]:
     """For the head: today's bookings per slot (booked, checked in, cancelled, no-shows so far)
     and the no-show rate of the last four weeks' appointments whose check-in window has closed."""
-    now, cfg = hub.clock(), hub.branch.appointments
-    today = hub.branch.branch_day(now)
+    now, cfg = clock(), branch.appointments
+    today = branch.branch_day(now)
     closed_before = iso(now - dt.timedelta(minutes=cfg.check_in_after_minutes))  # window over: came or not
     since = (today - dt.timedelta(days=NO_SHOW_DAYS)).isoformat()
-    with hub.read() as db:
+    with read() as db:
         rows = db.execute("SELECT start, state, due_at < ? FROM appointments WHERE day=? ORDER BY start",
                           [closed_before, today.isoformat()]).fetchall()
         came, missed = db.execute(

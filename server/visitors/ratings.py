@@ -12,10 +12,11 @@ import datetime as dt
 from typing import Any
 
 import sqlite_utils
+from navbat.foundation.config import Branch
+from navbat.server.floor.floor import Floor
 from navbat.server.floor.queries import Row, counter_row
 from navbat.server.floor.refusals import Conflict, Invalid, NotFound
-from navbat.server.floor.times import iso, parse_iso
-from navbat.server.hub import Hub
+from navbat.server.floor.times import Clock, iso, parse_iso
 
 SCORES = (1, 2, 3, 4, 5)  # 3 faces use 1, 3, 5
 TABLET_MINUTES = 10  # a counter's tablet may rate its last visitor this long after "done"
@@ -35,12 +36,13 @@ def rated(db: sqlite_utils.Database, ticket_id: int) -> bool:
     return db.execute("SELECT 1 FROM ratings WHERE ticket_id=?", [ticket_id]).fetchone() is not None
 
 
-def pending_at_counter(hub: Hub, db: sqlite_utils.Database, counter: int) -> dict[str, Any] | None:
+def pending_at_counter(db: sqlite_utils.Database, branch: Branch, clock: Clock, counter: int
+                       ) -> dict[str, Any] | None:
     """The visitor this counter finished last, if still to be rated at its tablet."""
-    row = counter_row(db, hub.branch, counter)  # 404 for an unknown counter
+    row = counter_row(db, branch, counter)  # 404 for an unknown counter
     if row["current_ticket"] is not None:
         return None  # a later call at this counter means the visitor has gone
-    since = iso(hub.clock() - dt.timedelta(minutes=TABLET_MINUTES))
+    since = iso(clock() - dt.timedelta(minutes=TABLET_MINUTES))
     found = list(db.query(
         """SELECT id, number, service, finished_at FROM tickets WHERE state = 'done' AND counter = ?
            AND finished_at >= ? ORDER BY finished_at DESC LIMIT 1""", [counter, since]))
@@ -51,7 +53,7 @@ def pending_at_counter(hub: Hub, db: sqlite_utils.Database, counter: int) -> dic
             "finished_at": t["finished_at"]}
 
 
-def rate(hub: Hub, body: dict[str, Any]) -> dict[str, Any]:
+def rate(floor: Floor, branch: Branch, clock: Clock, body: dict[str, Any]) -> dict[str, Any]:
     """{tracking_code, score, comment?} or {counter, ticket, score, comment?} -> the stored rating."""
     score = body.get("score")
     if not isinstance(score, int) or isinstance(score, bool) or score not in SCORES:
@@ -60,7 +62,7 @@ def rate(hub: Hub, body: dict[str, Any]) -> dict[str, Any]:
     if comment is not None and not isinstance(comment, str):
         raise Invalid("bad_comment", "comment must be text")
     comment = (comment or "").strip()[:MAX_COMMENT] or None
-    with hub.floor.write() as tx:  # checked and stored in one transaction: two taps make one rating
+    with floor.write() as tx:  # checked and stored in one transaction: two taps make one rating
         db = tx.db
         if body.get("tracking_code") is not None:
             ticket = _ticket(db, "tracking_code", str(body["tracking_code"]).strip().upper())
@@ -73,7 +75,7 @@ def rate(hub: Hub, body: dict[str, Any]) -> dict[str, Any]:
             counter, ticket_id = body["counter"], body["ticket"]
             if not isinstance(counter, int) or not isinstance(ticket_id, int):
                 raise Invalid("bad_field", "counter and ticket must be numbers")
-            pending = pending_at_counter(hub, db, counter)
+            pending = pending_at_counter(db, branch, clock, counter)
             if pending is None or pending["ticket"] != ticket_id:
                 raise Conflict("not_rateable", "this counter has no visitor to rate now")
             ticket = _ticket(db, "id", ticket_id)
@@ -89,9 +91,9 @@ def rate(hub: Hub, body: dict[str, Any]) -> dict[str, Any]:
     return {"ticket": ticket["id"], "score": score, "comment": comment, "source": source}
 
 
-def summary_today(hub: Hub, db: sqlite_utils.Database) -> dict[str, Any]:
+def summary_today(db: sqlite_utils.Database, branch: Branch, clock: Clock) -> dict[str, Any]:
     """Count and mean score of today's ratings (for the live floor)."""
-    start = dt.datetime.combine(hub.branch.branch_day(hub.clock()), dt.time(0), tzinfo=hub.branch.tz)
+    start = dt.datetime.combine(branch.branch_day(clock()), dt.time(0), tzinfo=branch.tz)
     n, avg, happy = db.execute(
         "SELECT count(*), avg(score), sum(score >= 4) FROM ratings WHERE at >= ?", [iso(start)]).fetchone()
     return {"ratings": n, "mean": avg, "satisfied_pct": 100.0 * happy / n if n else None}

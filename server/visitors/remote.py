@@ -15,50 +15,55 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask
 from navbat.foundation import event_types as E
+from navbat.foundation.config import Branch
 from navbat.foundation.wording import sms_text
+from navbat.server.floor import keys
 from navbat.server.floor.ahead import people_ahead
+from navbat.server.floor.db import Reader
+from navbat.server.floor.estimates import Estimates
+from navbat.server.floor.floor import Floor
 from navbat.server.floor.queries import Row, ticket_row
 from navbat.server.floor.refusals import Conflict, NotFound
 from navbat.server.floor.transitions import LIVE
 from navbat.server.hqlink import shipping
-from navbat.server.hub import EXTENSION, Hub
-from navbat.server.visitors import remote_settings, remote_sweep, sms, verify
+from navbat.server.visitors import remote_settings, sms, verify
 
 DEVICE = "remote"  # the ticket's device: joined from a phone
 
 
-def join(hub: Hub, outbox: sms.Outbox, service: object, phone: object, code: object, page_url: str,
-         idempotency_key: str | None = None) -> tuple[Row, bool]:
+def join(floor: Floor, read: Reader, branch: Branch, estimates: Estimates, outbox: sms.Outbox,
+         link: shipping.Shipper | None, ignore_hours: bool, service: object, phone: object, code: object,
+         page_url: str, idempotency_key: str | None = None) -> tuple[Row, bool]:
     """A new remote turn for a phone whose SMS code is right: (ticket, created). Refused (409) when
     the phone has an open remote turn here, has used its daily cap, or turns are not taken now. A
-    retry with the same Idempotency-Key returns the turn it made (its code is used up by then)."""
-    svc = hub.branch.service(service) if isinstance(service, str) else None
+    retry with the same Idempotency-Key returns the turn it made (its code is used up by then).
+    `link`: the hub's link to HQ, if any (one open turn per phone across branches); `ignore_hours`:
+    turns are taken outside opening hours (demos, tests)."""
+    svc = branch.service(service) if isinstance(service, str) else None
     if svc is None:
         raise NotFound("unknown_service", f'unknown service "{service}"')
-    key = f"{DEVICE}:{verify.normal_phone(phone)}:{idempotency_key}" if idempotency_key else None
+    key = keys.remote_key(verify.normal_phone(phone), idempotency_key) if idempotency_key else None
     if key is not None:
-        with hub.read() as db:
+        with read() as db:
             made = db.execute("SELECT id FROM tickets WHERE idempotency_key=?", [key]).fetchone()
             if made is not None:
                 row = ticket_row(db, made[0])
                 if row["first_service"] != svc.code:
                     raise Conflict("idempotency_conflict", "this Idempotency-Key was already used for another turn")
                 return row, False
-    phone = verify.check_code(hub.floor, phone, code)
+    phone = verify.check_code(floor, phone, code)
     hashed = verify.phone_hash(phone)
     # one open remote turn per phone across branches: HQ answers (and claims it) before the write, which
     # never waits on the network; no answer in time allows it (shipping.open_elsewhere)
-    if shipping.open_elsewhere(hub.link, hashed):
+    if shipping.open_elsewhere(link, hashed):
         raise Conflict("open_turn_elsewhere", "this phone already has a turn waiting at another branch; it can take "
                        "another once that one is over")
-    floor = hub.floor
-    waits = hub.estimates.settled(1.0)  # the floor as of now, replayed outside the write lock
+    waits = estimates.settled(1.0)  # the floor as of now, replayed outside the write lock
     with floor.write() as tx:
-        settings = remote_settings.current(tx.db, hub.branch)
-        remote_settings.refuse_if_closed(hub.branch, settings, tx.now, hub.ignore_hours)
-        day = hub.branch.branch_day(tx.now).isoformat()
+        settings = remote_settings.current(tx.db, branch)
+        remote_settings.refuse_if_closed(branch, settings, tx.now, ignore_hours)
+        day = branch.branch_day(tx.now).isoformat()
         marks = ",".join("?" * (len(LIVE) + 1))
         if tx.db.execute(f"SELECT 1 FROM remote_phones r JOIN tickets t ON t.id=r.ticket_id WHERE r.phone=? "  # noqa: S608
                          f"AND t.state IN ({marks})", [phone, *LIVE, "remote"]).fetchone():
@@ -86,10 +91,10 @@ def join(hub: Hub, outbox: sms.Outbox, service: object, phone: object, code: obj
         return row, True
 
 
-def check_in(hub: Hub, tracking_code: str, actor: str) -> tuple[Row, bool]:
+def check_in(floor: Floor, tracking_code: str, actor: str) -> tuple[Row, bool]:
     """The visitor is at the branch: the turn becomes callable in its place. Returns (ticket,
     changed); checking in twice is harmless. 404 not_remote for a code that is no remote turn's."""
-    with hub.floor.write() as tx:
+    with floor.write() as tx:
         rows = list(tx.db.query("SELECT t.* FROM tickets t JOIN remote_turns r ON r.ticket_id=t.id "
                                 "WHERE t.tracking_code=?", [tracking_code]))
         if not rows:
@@ -103,9 +108,9 @@ def check_in(hub: Hub, tracking_code: str, actor: str) -> tuple[Row, bool]:
         return ticket_row(tx.db, t["id"]), True
 
 
-def no_show_rate(hub: Hub, since: str) -> dict[str, object]:
+def no_show_rate(read: Reader, since: str) -> dict[str, object]:
     """Remote turns since `since` (UTC ISO): how many joined, came, were served, never came."""
-    with hub.read() as db:
+    with read() as db:
         r = db.execute("""SELECT count(*), sum(r.checked_in_at IS NOT NULL), sum(r.ended='expired'),
                                  sum(t.state='no_show'), sum(r.ended IS NULL)
                           FROM remote_turns r JOIN tickets t ON t.id=r.ticket_id WHERE r.joined_at >= ?""",
@@ -115,8 +120,3 @@ def no_show_rate(hub: Hub, since: str) -> dict[str, object]:
     return {"joined": joined, "checked_in": came, "expired": expired, "no_show": no_show, "open": open_,
             "no_show_rate": round((expired + no_show) / ended, 3) if ended else None}
 
-
-def init_app(app: Flask) -> None:
-    hub: Hub = app.extensions[EXTENSION]
-    sweeper = remote_sweep.Sweeper(hub, sms.of(app), app.config.get("REMOTE_SWEEP_S", remote_sweep.SWEEP_EVERY_S))
-    hub.workers.add(sweeper.worker)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 from navbat.foundation import event_types as E
@@ -15,6 +15,9 @@ from navbat.foundation.config import Branch
 from navbat.foundation.remote import Budgets, Remote
 from navbat.server.floor.refusals import Conflict, Invalid
 from pydantic import ValidationError
+
+if TYPE_CHECKING:
+    from navbat.server.floor.floor import Floor
 
 EDITABLE = ("enabled", "hours", "grace_minutes", "come_now_people", "come_now_minutes", "daily_cap")
 # the kiosk cap stays the branch file's: a head never needs to loosen it for a real kiosk
@@ -36,7 +39,7 @@ def budgets(db: sqlite_utils.Database, branch: Branch) -> Budgets:
     return Budgets.model_validate(branch.budgets.model_dump() | {k: v for k, v in stored.items() if k in BUDGETS})
 
 
-def save(floor: Any, branch: Branch, changes: dict[str, Any]) -> Remote:
+def save(floor: Floor, branch: Branch, changes: dict[str, Any]) -> Remote:
     """The head's changes, checked as the branch file's are; Invalid names the field at fault."""
     unknown = sorted(set(changes) - set(EDITABLE) - set(BUDGETS))
     if unknown:

@@ -14,6 +14,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from navbat.foundation import event_types as E
+from navbat.foundation.config import Branch
 from navbat.foundation.wording import sms_text
 from navbat.foundation.workers import Loop
 from navbat.server.floor.ahead import people_ahead
@@ -21,9 +22,10 @@ from navbat.server.floor.times import iso, parse_iso
 from navbat.server.visitors import remote_settings
 
 if TYPE_CHECKING:
-    from navbat.server.floor.estimates import Waits
-    from navbat.server.floor.floor import Write
-    from navbat.server.hub import Hub
+    from navbat.server.floor.db import Reader
+    from navbat.server.floor.estimates import Estimates, Waits
+    from navbat.server.floor.events import EventBus
+    from navbat.server.floor.floor import Floor, Write
     from navbat.server.visitors.sms import Outbox
 
 SWEEP_EVERY_S = 10.0
@@ -35,15 +37,15 @@ def _open_turns(db: Any) -> list[dict[str, Any]]:
                             WHERE r.ended IS NULL"""))
 
 
-def sweep(hub: Hub, outbox: Outbox) -> int:
+def sweep(floor: Floor, read: Reader, branch: Branch, estimates: Estimates, outbox: Outbox) -> int:
     """One pass; returns how many turns it acted on."""
-    with hub.read() as db:
+    with read() as db:
         if not db.execute("SELECT 1 FROM remote_turns WHERE ended IS NULL LIMIT 1").fetchone():
             return 0
-    waits = hub.estimates.settled(1.0)  # its own thread: a fresh count, the one the page shows
+    waits = estimates.settled(1.0)  # its own thread: a fresh count, the one the page shows
     acted = 0
-    with hub.floor.write() as tx:
-        s = remote_settings.current(tx.db, hub.branch)
+    with floor.write() as tx:
+        s = remote_settings.current(tx.db, branch)
         for t in _open_turns(tx.db):
             acted += _one(tx, t, s, waits, outbox)
     return acted
@@ -85,22 +87,24 @@ class Sweeper:
     """Runs `sweep` after each change on the floor (the event bus wakes it) and every few seconds,
     as the hub's `remote` worker (started and stopped with the hub's others)."""
 
-    def __init__(self, hub: Hub, outbox: Outbox, every: float = SWEEP_EVERY_S) -> None:
-        self.hub, self.outbox = hub, outbox
+    def __init__(self, floor: Floor, read: Reader, branch: Branch, estimates: Estimates, bus: EventBus,
+                 outbox: Outbox, every: float = SWEEP_EVERY_S) -> None:
+        self.floor, self.read, self.branch, self.estimates = floor, read, branch, estimates
+        self.bus, self.outbox = bus, outbox
         self._seen = -1
         self.worker = Loop("remote", self._step, every=every)
-        hub.bus.listen(self._on_publish)
+        bus.listen(self._on_publish)
 
     def _on_publish(self) -> None:
-        if self.hub.bus.last_id != self._seen:  # a write without events (its own SMS marks) wakes nobody
+        if self.bus.last_id != self._seen:  # a write without events (its own SMS marks) wakes nobody
             self.worker.wake()
 
     def _step(self) -> None:
-        self._seen = self.hub.bus.last_id
-        sweep(self.hub, self.outbox)
+        self._seen = self.bus.last_id
+        sweep(self.floor, self.read, self.branch, self.estimates, self.outbox)
 
 
-def info(db: Any, branch: Any, row: dict[str, Any]) -> dict[str, Any] | None:
+def info(db: Any, branch: Branch, row: dict[str, Any]) -> dict[str, Any] | None:
     """A remote turn's own facts for its holder's page (None for any other ticket): whether it
     has checked in, when its grace time ends if passed over, and whether "come now" was sent."""
     r = db.execute("SELECT checked_in_at, passed_at, come_now_at FROM remote_turns WHERE ticket_id=?",

@@ -12,7 +12,7 @@ Backends (`Backend.deliver(phone, text)`, raising `SendFailed`):
 - `HttpGateway`: the branch file's `sms.gateway` (URL template, GET or POST, credentials), as the
   Iranian gateways take them.
 
-Other code reaches the hub's outbox with `outbox()` (in a request) or `of(app)`.
+The hub builds its one outbox (server/hub.py, `hub.outbox`) and hands it to what sends SMS.
 """
 
 from __future__ import annotations
@@ -26,15 +26,12 @@ from typing import Any, Protocol
 from urllib.parse import quote
 
 import requests
-from flask import Flask, current_app
 from navbat.foundation.remote import SmsGateway
 from navbat.foundation.workers import Loop
-from navbat.server.floor.db import Store
+from navbat.server.floor.db import Reader
 from navbat.server.floor.floor import Floor, Write
-from navbat.server.floor.times import iso, parse_iso
-from navbat.server.hub import EXTENSION
+from navbat.server.floor.times import Clock, iso, parse_iso
 
-EXT = "navbat.sms"
 MAX_ATTEMPTS = 12  # about an hour of retries (BACKOFF doubling, capped), then it shows as failed
 BACKOFF_S = (5, 10, 20, 40, 60, 120, 300)
 BATCH = 20
@@ -97,9 +94,11 @@ def backend_for(gateway: SmsGateway | None, log_path: str | Path | None) -> Back
 
 
 class Outbox:
-    def __init__(self, floor: Floor, store: Store, backend: Backend, backoff_s: tuple[float, ...] = BACKOFF_S
-                 ) -> None:
-        self.floor, self.store, self.backend, self.backoff_s = floor, store, backend, backoff_s
+    """Writes through the floor's write path, reads its due rows with `read`, dates them by `clock`."""
+
+    def __init__(self, floor: Floor, read: Reader, clock: Clock, backend: Backend,
+                 backoff_s: tuple[float, ...] = BACKOFF_S) -> None:
+        self.floor, self.read, self.clock, self.backend, self.backoff_s = floor, read, clock, backend, backoff_s
         self.worker = Loop("sms", self.send_due, every=60.0)  # the hub starts and stops it with its others
         self._queued = False
 
@@ -112,7 +111,8 @@ class Outbox:
                       [phone, text, kind, iso(tx.now), iso(tx.now)])
         self._queued = True
 
-    def _after_commit(self) -> None:
+    def after_commit(self) -> None:
+        """Called by the floor's bus after every commit (server/hub.py makes it a listener)."""
         if self._queued:
             self._queued = False
             self.wake()
@@ -139,8 +139,8 @@ class Outbox:
 
     def send_due(self) -> float:
         """Sends every due message once; returns seconds until the next retry is due."""
-        now = self.floor.clock()
-        with self.store.read() as db:
+        now = self.clock()
+        with self.read() as db:
             due = list(db.query("SELECT id, phone, text, attempts FROM sms_outbox WHERE sent_at IS NULL AND "
                                 "failed_at IS NULL AND next_try_at <= ? ORDER BY id LIMIT ?", [iso(now), BATCH]))
         for row in due:  # the gateway is called outside the write lock
@@ -152,12 +152,12 @@ class Outbox:
             self._record(row, error)
         if len(due) == BATCH:
             return 0.0
-        with self.store.read() as db:
+        with self.read() as db:
             nxt = db.execute("SELECT min(next_try_at) FROM sms_outbox WHERE sent_at IS NULL AND "
                              "failed_at IS NULL").fetchone()[0]
         if nxt is None:
             return 60.0
-        return min(60.0, max(0.2, (parse_iso(nxt) - self.floor.clock()).total_seconds()))
+        return min(60.0, max(0.2, (parse_iso(nxt) - self.clock()).total_seconds()))
 
     def _record(self, row: dict[str, Any], error: str | None) -> None:
         with self.floor.write() as tx:
@@ -172,22 +172,3 @@ class Outbox:
             tx.db.execute("UPDATE sms_outbox SET attempts=?, last_error=?, next_try_at=?, failed_at=? WHERE id=?",
                           [attempts, error, iso(tx.now + delay), failed, row["id"]])
 
-
-def init_app(app: Flask) -> None:
-    """Config SMS_LOG (a path) picks the file log; otherwise the branch file's gateway, if any.
-    SMS_BACKOFF_S (tests): the retry delays."""
-    hub = app.extensions[EXTENSION]
-    box = Outbox(hub.floor, hub.store, backend_for(hub.branch.sms.gateway, hub.settings.sms_log),
-                 tuple(app.config.get("SMS_BACKOFF_S") or BACKOFF_S))
-    app.extensions[EXT] = box
-    hub.bus.listen(box._after_commit)
-    hub.workers.add(box.worker)  # its first step sends what a previous run left unsent
-
-
-def of(app: Flask) -> Outbox:
-    return app.extensions[EXT]
-
-
-def outbox() -> Outbox:
-    """The outbox of the app handling this request."""
-    return of(current_app)

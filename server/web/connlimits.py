@@ -8,7 +8,9 @@ was held for good; and nothing bounded the connections of one address. Here:
   part of a head gets a JSON 408, silence is just closed;
 - one address (but this machine's: a reverse proxy) holds at most `per_address` connections, all
   of them at most `connections`: past either, the connection gets a JSON 503 and is closed at
-  once, before any request is read;
+  once, before any request is read; but `reserve` more past `connections` are admitted on
+  probation (scope[PROBATION]): the application serves a request there only for a known caller
+  (the hub: server.web.lanes, so a kiosk reconnecting while a flood holds the server is served);
 - a refusal is closed gently (`linger`): what the client is still sending is read and dropped for
   a moment, since closing a socket with unread data resets it and the client would lose the answer.
 Bodies are read on the loop by server.bodyfirst, under `body_s` plus a minimum rate.
@@ -35,9 +37,11 @@ import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 LINGER_S = 2.0
+PROBATION_HEAD_S = 1.0  # a head's time on a connection admitted past the cap (PROBATION)
 LINGER_BYTES = 4 * 1024 * 1024  # dropped at least; a refused body's announced length, up to LINGER_MAX
 LINGER_MAX = 64 * 1024 * 1024
 REFUSE = "navbat.refuse"  # the scope's key for the protocol's refuse(), for server.bodyfirst
+PROBATION = "navbat.probation"  # the scope's key: the connection came past the cap, on probation (server.web.lanes)
 TRANSPORT = "navbat.transport"  # the scope's key for the connection's transport: live streams write to it (server.asgi)
 SPARE_FILES = 1024  # descriptors beside the connections: databases, logs, pipes, the listening socket
 ACCEPT_FAILED = "socket.accept() out of system resource"
@@ -52,6 +56,7 @@ class Limits:
     keep_alive_s: float = 60.0  # an idle connection between requests (a kiosk's, between tickets)
     per_address: int = 128  # one address's connections (a NAT of phones: raise it)
     connections: int = 8000  # everyone's, streams included
+    reserve: int = 0  # more past `connections`, on probation (PROBATION): the hub serves known callers there
     # Not capped per address: this machine, i.e. a reverse proxy in front (HQ behind nginx, which
     # uvicorn trusts for X-Forwarded-For): all its clients share its address, their caps are its own.
     uncapped: tuple[str, ...] = ("127.0.0.1", "::1")
@@ -108,6 +113,7 @@ class LimitedProtocol(H11Protocol):
         self._address: str | None = None  # counted under it
         self._head_timer: asyncio.TimerHandle | None = None
         self._discard: int | None = None  # bytes still to drop before closing; None: not closing
+        self.probation = False  # admitted past the cap: only a known caller is served (PROBATION)
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         self.transport = transport
@@ -115,9 +121,11 @@ class LimitedProtocol(H11Protocol):
         peer = transport.get_extra_info("peername")
         address = str(peer[0]) if isinstance(peer, tuple) and peer else ""
         if len(self.connections) > self.limits.connections:
-            transport.write(BUSY)  # the whole server is full: the descriptor goes back at once
-            transport.close()
-            return
+            if len(self.connections) > self.limits.connections + self.limits.reserve:
+                transport.write(BUSY)  # the whole server is full: the descriptor goes back at once
+                transport.close()
+                return
+            self.probation = True
         if address not in self.limits.uncapped:
             if self.addresses[address] >= self.limits.per_address:
                 transport.write(BUSY)
@@ -127,7 +135,9 @@ class LimitedProtocol(H11Protocol):
             self.addresses[address] += 1
         # Somewhere in the last quarter of the bound: thousands of connections opened together (an
         # attacker's) are closed across a few seconds, not in one turn of the loop that every kiosk waits for.
-        self._head_timer = self.loop.call_later(self.limits.head_s * random.uniform(0.75, 1.0), self._head_late)
+        # On probation, a head at once: the reserve is for kiosks that speak, not for silent floods.
+        head_s = min(self.limits.head_s, PROBATION_HEAD_S) if self.probation else self.limits.head_s
+        self._head_timer = self.loop.call_later(head_s * random.uniform(0.75, 1.0), self._head_late)
 
     def _start(self) -> None:
         """The connection's first byte: uvicorn's own set-up, as it would have done at the accept."""
@@ -176,6 +186,8 @@ class LimitedProtocol(H11Protocol):
         if self.cycle is not None:
             self.cycle.scope[REFUSE] = self.refuse  # type: ignore[literal-required]
             self.cycle.scope[TRANSPORT] = self.transport  # type: ignore[literal-required]
+            if self.probation:
+                self.cycle.scope[PROBATION] = True  # type: ignore[literal-required]
 
     def _cancel_head(self) -> None:
         if self._head_timer is not None:
@@ -212,7 +224,11 @@ class LimitedProtocol(H11Protocol):
         self._unset_keepalive_if_required()
         self._discard = max(LINGER_BYTES, min(coming, LINGER_MAX))
         if self.transport.can_write_eof():
-            self.transport.write_eof()
+            try:
+                self.transport.write_eof()
+            except OSError:  # the client is gone already (a reset as its slow body was refused): nothing to linger for
+                self.transport.close()
+                return
         self.loop.call_later(LINGER_S, self.transport.close)
 
 

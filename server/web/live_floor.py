@@ -78,7 +78,7 @@ def _floor_view(hub: Hub, db: Any) -> dict[str, Any]:
                    "served_today": sum(served.values()),
                    "open_counters": sum(1 for c in counters if c["state"] == "open"),
                    "counters": len(counters)},
-        "satisfaction_today": ratings.summary_today(hub, db),
+        "satisfaction_today": ratings.summary_today(db, hub.branch, hub.clock),
     }
 
 

@@ -8,6 +8,7 @@ socket (server.asgi); requests run on `threads` threads whatever the number of s
 from __future__ import annotations
 
 import functools
+import gc
 import json
 import math
 import signal
@@ -31,6 +32,7 @@ from navbat.server.web.asgi import HubASGI
 from navbat.server.web.bodyfirst import BodyFirst
 from navbat.server.web.connlimits import LimitedProtocol, Limits, quiet_accept_errors, raise_file_limit
 from navbat.server.web.guards import HEADERS_TOO_LARGE, SAFETY_HEADERS
+from navbat.server.web.lanes import KnownFirst
 from navbat.server.web.loginpace import EXTENSION as ADDRESS_LOCKS
 from navbat.server.web.loginpace import LockedLogins
 
@@ -43,6 +45,9 @@ MAX_HEADER_BYTES = 64 * 1024
 # Connections (streams included) past which new ones get 503 at once: bounds memory, far above
 # the streams' own caps (server.streams) so that a stream is refused by those, in JSON, first.
 CONNECTION_LIMIT = 8000
+# Past it, this many more on probation: served only for a known device or session (server.web.lanes),
+# so a kiosk or a clerk that (re)connects while a flood holds the server is not refused with it.
+RESERVE = 256
 KEEP_ALIVE_S = 60  # a kiosk's connection kept between tickets
 BACKLOG = 4096  # the kernel's queues (SYN and accept; capped by net.core.somaxconn, 4096 by default)
 # asyncio accepts up to its `backlog` argument's connections in one turn of the loop: 2,000 opened
@@ -50,6 +55,13 @@ BACKLOG = 4096  # the kernel's queues (SYN and accept; capped by net.core.somaxc
 # kiosk, for a second. It is given this many instead; the kernel's queue stays BACKLOG long.
 ACCEPT_BATCH = 64
 THREADS = 32  # Flask's pool: requests are short (reports run in their own process)
+# Python's cycle collector: with its defaults (a young collection every 700 allocations), objects
+# that live a few seconds (connections: an attacker's silent ones live 10-25 s) are promoted to the
+# old generation by the thousand, and a full collection, which stops every thread, ran every few
+# seconds under attack and took 0.2 to 1.2 s each (issue 23: the kiosks' p99). Young collections
+# this far apart let such objects die young (freed by their reference counts), and the start-up's
+# objects (modules, the app: most of the heap) are frozen out of every collection.
+GC_THRESHOLDS = (50_000, 50, 100)
 
 
 class HubProtocol(LimitedProtocol):
@@ -95,7 +107,7 @@ class HubServer:
         self.requests = app.extensions[EXTENSION].workers.add(ThreadPool("requests", threads))
         self.asgi.executor.shutdown(wait=False)
         self.asgi.wsgi.executor = self.asgi.executor = self.requests.executor
-        self.limits = limits or Limits(keep_alive_s=KEEP_ALIVE_S, connections=CONNECTION_LIMIT)
+        self.limits = limits or Limits(keep_alive_s=KEEP_ALIVE_S, connections=CONNECTION_LIMIT, reserve=RESERVE)
         # The connection cap is the protocol's, at the accept (server.connlimits). Not uvicorn's
         # limit_concurrency as well: that one answers a plain 503 to every *request* while the
         # server holds that many connections, so an attacker's silent connections got a kept-alive
@@ -118,7 +130,8 @@ class HubServer:
                               self.limits.uncapped, SAFETY_HEADERS.items(), auth.checks_busy)  # on the loop
         body_first = BodyFirst(locked, self.limits, app.config["MAX_CONTENT_LENGTH"], SAFETY_HEADERS.items())
         protocol = functools.partial(HubProtocol, limits=self.limits, addresses=Counter())
-        config = uvicorn.Config(body_first, http=protocol, lifespan="on", loop="asyncio", proxy_headers=False,
+        known_first = KnownFirst(body_first, self.asgi.known)  # outermost: a probationary stranger costs no body read
+        config = uvicorn.Config(known_first, http=protocol, lifespan="on", loop="asyncio", proxy_headers=False,
                                 server_header=False, access_log=False, log_level="warning", backlog=ACCEPT_BATCH,
                                 limit_concurrency=None, timeout_keep_alive=self.limits.keep_alive_s,
                                 timeout_graceful_shutdown=2, h11_max_incomplete_event_size=MAX_HEADER_BYTES)
@@ -155,6 +168,14 @@ class HubServer:
         return stop
 
 
+def quiet_collector() -> None:
+    """Once the hub is set up: its objects so far out of the cycle collector's way, and its young
+    collections far apart (GC_THRESHOLDS)."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
 def serve(settings: Settings) -> None:
     """`navbat hub` (and `navbat demo`), by the one settings object: runs until SIGTERM or Ctrl-C, then
     stops every worker of the hub within STOP_WITHIN_S and says so on stdout, naming any thread left
@@ -170,9 +191,10 @@ def serve(settings: Settings) -> None:
     try:
         logs.configure()  # one line per record on stdout: journald
         quiet_accept_errors()
-        limits = Limits.from_env(keep_alive_s=KEEP_ALIVE_S, connections=CONNECTION_LIMIT)
-        files = raise_file_limit(limits.connections)
+        limits = Limits.from_env(keep_alive_s=KEEP_ALIVE_S, connections=CONNECTION_LIMIT, reserve=RESERVE)
+        files = raise_file_limit(limits.connections + limits.reserve)
         server = HubServer(app, host, port, threads, limits)  # bound first (OSError if the port is taken)
+        quiet_collector()
         print(f"navbat hub on http://{host}:{server.port} ({branch.branch.id}, db {db_path}; {files} file "
               f"descriptors, {limits.connections} connections, {limits.per_address} an address)", flush=True)
         # uvicorn raises the stop signal again once it has shut down; a stop asked for ends with exit 0

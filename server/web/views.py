@@ -73,11 +73,17 @@ def appointment_of(hub: Hub, ticket_id: int, db: sqlite_utils.Database | None = 
     return {"code": row[0], "date": row[1], "start": row[2]} if row else None
 
 
-def visitor_ticket(hub: Hub, row: Row, settle: bool = False) -> dict[str, Any]:
+def visitor_ticket(hub: Hub, row: Row, settle: bool = False, db: sqlite_utils.Database | None = None,
+                   ) -> dict[str, Any]:
     """The ticket as its holder gets it (the kiosk's answer, the tracking code's lookup): with
-    the names a printed slip shows, so every copy of the slip says what the hub says."""
+    the names a printed slip shows, so every copy of the slip says what the hub says. `db`: read
+    there (the issuing transaction: Floor.issue_answered); else from a snapshot of its own."""
     waits = (hub.estimates.settled(1.0) if settle else hub.estimates.latest()) if row["state"] in WAITS else None
-    with hub.read() as db:  # one snapshot for the whole answer
+    if db is None:
+        with hub.read() as snapshot:  # one snapshot for the whole answer
+            out = _ticket(hub, row, snapshot, waits)
+            out["request"] = follow_up.for_ticket(snapshot, hub.branch, row, hub.clock())
+    else:
         out = _ticket(hub, row, db, waits)
         out["request"] = follow_up.for_ticket(db, hub.branch, row, hub.clock())  # a visit that ended "registered"
     b = hub.branch

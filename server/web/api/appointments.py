@@ -16,7 +16,8 @@ bp = Blueprint("appointments", __name__)
 def slots() -> Response:
     hub = current()
     service, day = request.args.get("service"), request.args.get("date")
-    return jsonify({"service": service, "date": day, "slots": appointments.slots(hub, service, day)})
+    return jsonify({"service": service, "date": day,
+                    "slots": appointments.slots(hub.read, hub.branch, hub.estimates.rules, hub.clock, service, day)})
 
 
 @bp.post("/appointments")
@@ -24,10 +25,11 @@ def book() -> tuple[Response, int]:
     body = json_body(("service", "date", "start", "phone", "code"))
     hub = current()
     # the slot is checked before the code, so a full slot does not cost the visitor a try
-    appointments.slots(hub, body["service"], body["date"])
+    appointments.slots(hub.read, hub.branch, hub.estimates.rules, hub.clock, body["service"], body["date"])
     phone = verify.check_code(hub.floor, body["phone"], body["code"])
-    row = appointments.book(hub, body["service"], body["date"], body["start"], phone,
-                            prove=lambda tx: verify.use_code(tx, phone), address=request.remote_addr or "unknown")
+    row = appointments.book(hub.floor, hub.branch, hub.estimates.rules, body["service"], body["date"], body["start"],
+                            phone, prove=lambda tx: verify.use_code(tx, phone),
+                            address=request.remote_addr or "unknown")
     return jsonify(appointments.public(row)), 201
 
 
@@ -40,14 +42,14 @@ def lookup(code: str) -> Response:
 @bp.post("/appointments/<code>/cancel")
 def cancel(code: str) -> Response:
     # the booking's code is its key (8 letters of 32, sent to its phone): whoever holds it may cancel
-    return jsonify(appointments.public(appointments.cancel(current(), code)))
+    return jsonify(appointments.public(appointments.cancel(current().floor, code)))
 
 
 @bp.post("/appointments/<code>/check-in")
 @require("kiosk", "clerk", "head")
 def check_in(code: str) -> tuple[Response, int]:
     hub = current()
-    row, created = appointments.check_in(hub, code, g.who.name)
+    row, created = appointments.check_in(hub.floor, hub.branch, code, g.who.name)
     shown = views.visitor_ticket(hub, row)
     promises.keep(hub.floor, shown, g.who.name)  # the range on its check-in slip (issue 24), kept once
     return jsonify(shown), 201 if created else 200
@@ -57,7 +59,8 @@ def check_in(code: str) -> tuple[Response, int]:
 @require("head")
 def today() -> Response:
     """Today's bookings per slot and the appointments' no-show rate (the head console)."""
-    return jsonify(appointments.today_view(current()))
+    hub = current()
+    return jsonify(appointments.today_view(hub.read, hub.branch, hub.clock))
 
 
 @bp.get("/appointments/shares")
@@ -66,10 +69,11 @@ def shares() -> Response:
     """The share of each sub-service's plan kept for appointments (the head console)."""
     hub = current()
     with hub.read() as db:
-        return jsonify(appointment_shares.view(db, hub))
+        return jsonify(appointment_shares.view(db, hub.branch))
 
 
 @bp.put("/appointments/shares")
 @require("head")
 def set_shares() -> Response:
-    return jsonify(appointment_shares.set_shares(current(), json_body()))
+    hub = current()
+    return jsonify(appointment_shares.set_shares(hub.floor, hub.branch, json_body()))

@@ -30,7 +30,7 @@ def pending() -> Response:
         raise Invalid("bad_counter", "counter must be a counter number")
     hub = current()
     with hub.read() as db:
-        found = ratings.pending_at_counter(hub, db, _own_counter(g.who, counter))
+        found = ratings.pending_at_counter(db, hub.branch, hub.clock, _own_counter(g.who, counter))
     return jsonify(found) if found else Response(status=204)
 
 
@@ -46,4 +46,5 @@ def rate() -> tuple[Response, int]:
         if who.role != "tablet":
             raise Forbidden("forbidden", f"a {who.role} may not rate a visit; the counter's tablet may")
         body = {**body, "counter": _own_counter(who, body.get("counter"))}
-    return jsonify(ratings.rate(current(), body)), 201
+    hub = current()
+    return jsonify(ratings.rate(hub.floor, hub.branch, hub.clock, body)), 201

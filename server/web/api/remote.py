@@ -10,7 +10,7 @@ from navbat.server.floor import promises
 from navbat.server.floor.refusals import Invalid
 from navbat.server.floor.times import iso
 from navbat.server.hub import current
-from navbat.server.visitors import budgets, remote, remote_settings, sms, verify
+from navbat.server.visitors import budgets, remote, remote_settings, verify
 from navbat.server.web import views
 from navbat.server.web.api.common import json_body, require
 
@@ -21,7 +21,8 @@ bp = Blueprint("remote", __name__)
 def send_code() -> tuple[Response, int]:
     body = json_body(("phone",))
     # The address is the TCP peer, as for logins (server/web/api/auth.py): no proxy header is trusted.
-    verify.send_code(current().floor, sms.outbox(), body["phone"], request.remote_addr or "unknown")
+    hub = current()
+    verify.send_code(hub.floor, hub.outbox, body["phone"], request.remote_addr or "unknown")
     return jsonify({"status": "sent", "expires_in_seconds": int(verify.CODE_TTL.total_seconds())}), 202
 
 
@@ -32,7 +33,8 @@ def join() -> tuple[Response, int]:
     if key is not None and len(key) > 100:
         raise Invalid("bad_idempotency_key", "an Idempotency-Key has 1-100 characters")
     hub = current()
-    row, created = remote.join(hub, sms.outbox(), body["service"], body["phone"], body["code"], request.url_root, key)
+    row, created = remote.join(hub.floor, hub.read, hub.branch, hub.estimates, hub.outbox, hub.link, hub.ignore_hours,
+                               body["service"], body["phone"], body["code"], request.url_root, key)
     # as the kiosk's POST /tickets: the estimate of the latest replay, never waiting for one
     return jsonify(views.visitor_ticket(hub, row)), 201 if created else 200
 
@@ -41,7 +43,7 @@ def join() -> tuple[Response, int]:
 @require("kiosk", "clerk", "head")
 def check_in(code: str) -> Response:
     hub = current()
-    row, _ = remote.check_in(hub, code.strip().upper(), g.who.name)
+    row, _ = remote.check_in(hub.floor, code.strip().upper(), g.who.name)
     shown = views.visitor_ticket(hub, row)
     promises.keep(hub.floor, shown, g.who.name)  # the range on its check-in slip (issue 24), kept once
     return jsonify(shown)
@@ -56,7 +58,7 @@ def get_settings() -> Response:
     since = iso(dt.datetime.combine(hub.branch.branch_day(hub.clock()) - dt.timedelta(days=29), dt.time(),
                                     tzinfo=hub.branch.tz))
     return jsonify({"settings": settings.model_dump(), "budgets": spend.model_dump(),
-                    "turns_30_days": remote.no_show_rate(hub, since)})
+                    "turns_30_days": remote.no_show_rate(hub.read, since)})
 
 
 @bp.put("/remote/settings")
@@ -79,4 +81,4 @@ def sms_status() -> Response:
     hub = current()
     with hub.read() as db:
         use = budgets.sms_use(db, hub.branch, hub.settings.budgets(db), hub.clock())
-        return jsonify({**sms.outbox().status(db), "budget": use})
+        return jsonify({**hub.outbox.status(db), "budget": use})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, g, jsonify, request
 from navbat.server.hub import current
-from navbat.server.visitors import follow_up, sms
+from navbat.server.visitors import follow_up
 from navbat.server.web.api.common import json_body, require
 
 bp = Blueprint("requests_api", __name__)
@@ -16,7 +16,7 @@ def answer(code: str) -> Response:
     body = json_body(("result",))
     hub = current()
     req = follow_up.answer(hub.floor, code.strip().upper()[:32], body["result"], g.who.name,
-                           sms.outbox(), request.host_url)
+                           hub.outbox, request.host_url)
     return jsonify({"tracking_code": req["tracking_code"], "number": req["number"], "service": req["service"],
                     **follow_up.state(req, hub.branch, hub.clock())})
 

@@ -18,7 +18,7 @@ from navbat.foundation.i18n import direction, gettext_for
 from navbat.foundation.persian import digits, format_date
 from navbat.server.floor.refusals import Refused, TooMany, too_many_words
 from navbat.server.hub import current
-from navbat.server.visitors import appointment_shares, appointments, sms, verify
+from navbat.server.visitors import appointment_shares, appointments, verify
 from navbat.server.web.errors import too_many
 from navbat.server.web.pages.common import lang as _lang
 
@@ -68,7 +68,7 @@ def _page(template: str, status: int = 200, **context: Any) -> tuple[str, int]:
     _ = gettext_for("book", lang)
     hub = current()
     with hub.read() as db:
-        share = appointment_shares.shares(db, hub)
+        share = appointment_shares.shares(db, hub.branch)
     units = [(u, [s for s in u.services if s.enabled and share.get(s.code, 0) > 0]) for u in hub.branch.units]
     error = context.pop("error", None)
     if isinstance(error, TooMany):  # worded as every rate limit is (server.refusals)
@@ -94,7 +94,8 @@ def _mask(phone: str) -> str:
 
 def _slots(service: str, date: str) -> tuple[list[dict[str, Any]], Refused | None]:
     try:
-        return appointments.slots(current(), service, date), None
+        hub = current()
+        return appointments.slots(hub.read, hub.branch, hub.estimates.rules, hub.clock, service, date), None
     except Refused as exc:
         return [], exc
 
@@ -116,7 +117,8 @@ def send_code():  # noqa: ANN201
         error = Refused("bad_start" if not f["start"] else "slot_full", "pick a time")
     if error is None:
         try:
-            verify.send_code(current().floor, sms.outbox(), f["phone"], request.remote_addr or "unknown")
+            hub = current()
+            verify.send_code(hub.floor, hub.outbox, f["phone"], request.remote_addr or "unknown")
         except Refused as exc:
             error = exc
     if isinstance(error, TooMany):  # the one 429 (server.errors), on this page
@@ -134,14 +136,14 @@ def confirm():  # noqa: ANN201
     hub = current()
     try:
         phone = verify.check_code(hub.floor, f["phone"], f["code"])
-        row = appointments.book(hub, f["service"], f["date"], f["start"], phone,
+        row = appointments.book(hub.floor, hub.branch, hub.estimates.rules, f["service"], f["date"], f["start"], phone,
                                 prove=lambda tx: verify.use_code(tx, phone), address=request.remote_addr or "unknown")
     except Refused as exc:
         if exc.code in ("wrong_code", "bad_code"):
             return _page("code", 400, **f, masked=_mask(f["phone"]), error=exc)
         # its code just proved the phone: show it the booking it holds (one whose answer it may have
         # lost, say when HQ's relay timed out), rather than only "you already have one"
-        if exc.code == "booking_exists" and (held := appointments.open_booking(hub, phone)):
+        if exc.code == "booking_exists" and (held := appointments.open_booking(hub.read, hub.branch, hub.clock, phone)):
             # and say why: the visitor asked for a new time and sees the old one (issue 24)
             return redirect(url_for("book.booking", code=held, lang=_lang(), held=1), 303)
         slots, _ = _slots(f["service"], f["date"])
@@ -173,7 +175,7 @@ def booking(code: str):  # noqa: ANN201
 def change(code: str, action: str):  # noqa: ANN201
     hub = current()
     try:
-        row = appointments.cancel(hub, code)
+        row = appointments.cancel(hub.floor, code)
     except Refused as exc:
         if exc.code == "unknown_appointment":
             return _page("unknown", 404, code=code)

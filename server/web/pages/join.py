@@ -17,7 +17,7 @@ from navbat.foundation.persian import digits
 from navbat.foundation.wording import said_wait
 from navbat.server.floor.refusals import Refused, TooMany
 from navbat.server.hub import current
-from navbat.server.visitors import remote, remote_settings, sms, verify
+from navbat.server.visitors import remote, remote_settings, verify
 from navbat.server.web import views
 from navbat.server.web.errors import status_of, too_many
 from navbat.server.web.pages.common import lang as _lang
@@ -79,10 +79,11 @@ def pick():  # noqa: ANN201
 @bp.post("/join/code")
 def ask_code():  # noqa: ANN201
     service, phone = request.form.get("service", ""), request.form.get("phone", "")
-    if current().branch.service(service) is None:  # no code for a turn that cannot be taken
+    hub = current()
+    if hub.branch.service(service) is None:  # no code for a turn that cannot be taken
         return _page("pick", 404)
     try:
-        verify.send_code(current().floor, sms.outbox(), phone, request.remote_addr or "unknown")
+        verify.send_code(hub.floor, hub.outbox, phone, request.remote_addr or "unknown")
     except Refused as exc:
         return _refused("details", exc, service=service, phone=phone)
     return _page("code", service=service, phone=verify.normal_phone(phone))
@@ -96,7 +97,9 @@ def take():  # noqa: ANN201
         # answer lost on the way (HQ's relay timing out), shows the turn it made instead of "code used"
         day = current().branch.branch_day(current().clock())
         key = hashlib.sha256(f"{day}|{service}|{phone}|{code}".encode()).hexdigest()[:32]
-        row, _ = remote.join(current(), sms.outbox(), service, phone, code, request.url_root, key)
+        hub = current()
+        row, _ = remote.join(hub.floor, hub.read, hub.branch, hub.estimates, hub.outbox, hub.link, hub.ignore_hours,
+                             service, phone, code, request.url_root, key)
     except Refused as exc:
         step = "code" if exc.code in ("wrong_code", "bad_code") else "details"
         return _refused(step, exc, service=service, phone=phone)

@@ -89,7 +89,9 @@ def rate(code: str):  # noqa: ANN201
     _ = gettext_for("head", _lang())
     score = request.form.get("score", type=int)
     try:
-        ratings.rate(current(), {"tracking_code": code, "score": score, "comment": request.form.get("comment")})
+        hub = current()
+        ratings.rate(hub.floor, hub.branch, hub.clock,
+                     {"tracking_code": code, "score": score, "comment": request.form.get("comment")})
     except Refused as exc:
         messages = {"already_rated": _("Thank you, this visit has already been rated."),
                     "not_finished": _("You can rate the visit once it is done.")}
