@@ -357,8 +357,15 @@ def check_the_log(hub: Hub, db: Path, kiosks: list[KioskProcess], problems: list
     assert max(Counter((r[1], r[2]) for r in rows).values()) == 1
     for t, hid in zip(kept, hub_ids, strict=True):
         assert (by_id[hid][1], by_id[hid][2]) == (t["service"], t["number"])
-        # In line at its real issue time (one machine's clock: no skew to correct).
-        assert dt.datetime.fromisoformat(by_id[hid][4]) == dt.datetime.fromisoformat(t["issued_at"])
+        # In line at its real issue time (one clock: no skew to correct). One exception, of this test's
+        # making: a ticket issued alone because the hub did not answer in time while the hub was up (the
+        # busy morning) is merged at once, and a 30-s jump of the clock between its send and its arrival
+        # looks like a kiosk clock 30 s slow; the rule moves it by that much, no more.
+        hub_time, kiosk_time = dt.datetime.fromisoformat(by_id[hid][4]), dt.datetime.fromisoformat(t["issued_at"])
+        if t["unanswered_key"]:
+            assert kiosk_time <= hub_time <= kiosk_time + dt.timedelta(seconds=2 * STEP_S), t
+        else:
+            assert hub_time == kiosk_time, t
 
     # Every lease given back when the kiosks stopped, none expired on the hub across the jumps of its clock.
     assert all(lz["returned_at"] for j in journals for lz in j.leases())
