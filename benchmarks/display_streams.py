@@ -203,6 +203,7 @@ def run_once(n: int, changes: bool, seconds: float, cheap: bool = True, hub_path
             http.post(f"{url}/api/v1/counters/{k}/open", headers=clerks[k]).raise_for_status()
         time.sleep(1)
         sent: dict[int, float] = {}
+        answered: list[float] = []  # ms from a call's POST to its answer: the clerk's own wait
         visits, i, busy = 0, 0, set()
         began, hub_cpu = time.perf_counter(), _cpu_s(hub.pid)
         while time.perf_counter() - began < seconds:
@@ -218,6 +219,7 @@ def run_once(n: int, changes: bool, seconds: float, cheap: bool = True, hub_path
             r.raise_for_status()
             if r.status_code == 200:
                 sent[r.json()["id"]] = t0
+                answered.append((time.perf_counter() - t0) * 1000)
                 busy.add(k)
         elapsed = time.perf_counter() - began
         time.sleep(3)  # the last calls reach everyone
@@ -244,6 +246,7 @@ def run_once(n: int, changes: bool, seconds: float, cheap: bool = True, hub_path
     missing = sum(1 for t in sent if arrivals.get(t, (0,))[0] < n)
     return {"p50": percentile(to_all, 50), "p99": percentile(to_all, 99), "mean": statistics.fmean(to_all),
             "first p50": percentile(to_first, 50), "first p99": percentile(to_first, 99),
+            "answer p50": percentile(answered, 50), "answer p99": percentile(answered, 99),
             "visits/s": visits / elapsed, "calls": len(sent), "missing": missing,
             "KB/s per display": read / n / elapsed / 1000,
             "hub CPU": hub_cpu / window, "readers CPU": readers_cpu / window}
@@ -271,7 +274,8 @@ def main() -> int:
             if args.runs > 1:
                 for k, one in enumerate(runs, 1):
                     print(f"  run {k}: {n} displays: p50 {one['p50']:6.1f} ms  p99 {one['p99']:6.1f} ms  "
-                          f"(to the first display p50 {one['first p50']:.1f}, p99 {one['first p99']:.1f})  "
+                          f"(to the first display p50 {one['first p50']:.1f}, p99 {one['first p99']:.1f}; "
+                          f"the call's answer p50 {one['answer p50']:.1f}, p99 {one['answer p99']:.1f})  "
                           f"{one['visits/s']:5.1f} visits/s  {one['calls']} calls  CPU: hub {one['hub CPU']:.2f}, "
                           f"readers {one['readers CPU']:.2f} s/s", flush=True)
             r = {key: statistics.median(one[key] for one in runs) for key in runs[0]}

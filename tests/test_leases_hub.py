@@ -5,6 +5,7 @@ issue time, the kiosk's clock, leases that expire, the log as the record, the he
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
@@ -176,6 +177,38 @@ def test_the_kiosks_clock_within_the_bound_or_corrected(hall: Hall) -> None:
     assert at(far[0]) == now - dt.timedelta(minutes=20)  # corrected by the skew
     assert at(far[1]) == granted and at(far[2]) == now
     assert at(ahead[0]) == now - dt.timedelta(minutes=10)  # a fast clock, corrected back
+
+
+def test_a_journal_kept_waiting_by_the_writer_keeps_its_times(hall: Hall) -> None:
+    """The skew is read as the journal arrives: the time it then waits for the hub's writer (a hub just
+    restarted, every kiosk merging at once) is not the kiosk's clock being off, and moves no ticket."""
+    lease = hall.lease("PR1")
+    hall.clock.advance(minutes=10)
+    floor, sent_at = hall.hub.floor, hall.clock()
+    arrived, merging = threading.Event(), []
+
+    def clock() -> dt.datetime:  # the hub's clock, telling when the merging thread reads it
+        if threading.get_ident() in merging:
+            arrived.set()
+        return hall.clock()
+
+    def merge() -> list[dict]:
+        merging.append(threading.get_ident())
+        return leases.merge(floor, "kiosk-1", sent_at, [offline(lease, 0, sent_at - dt.timedelta(minutes=5))])
+
+    floor.clock = clock
+    try:
+        with ThreadPoolExecutor(1) as pool:
+            with floor.write():  # the writer is busy
+                result = pool.submit(merge)
+                arrived.wait(5)
+                hall.clock.advance(seconds=30)  # while the journal waits for it
+            [merged] = result.result(timeout=30)
+    finally:
+        floor.clock = hall.clock
+    assert merged["status"] == "merged"
+    [(issued,)] = hall.rows("SELECT issued_at FROM tickets WHERE id=?", [merged["ticket"]])
+    assert dt.datetime.fromisoformat(issued) == sent_at - dt.timedelta(minutes=5)
 
 
 def test_a_lease_never_returned_expires_and_its_numbers_come_back(hall: Hall) -> None:

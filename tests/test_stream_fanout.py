@@ -18,7 +18,7 @@ import pytest
 import requests
 from conftest import LiveHub, make_app, serve_in_thread
 from navbat.foundation.config import Branch
-from navbat.server.floor.events import Cursor, Event, EventBus
+from navbat.server.floor.events import KEEP_ALIVE, Cursor, Event, EventBus
 from navbat.server.web import fanout
 
 IDS = re.compile(rb"^id: (\d+)$", re.M)
@@ -147,6 +147,57 @@ def test_a_reader_stuck_past_drop_s_is_closed_and_the_rest_carry_on() -> None:
         got += b"".join(await _drain([reader], streams[1:]))
         assert [int(i) for i in IDS.findall(dechunk(got))] == list(range(1, sent + 1))
         for p in (stuck, reader):
+            p.transport.close()
+            p.client.close()
+
+    asyncio.run(run())
+
+
+def test_streams_at_different_places_each_get_their_own_bytes_once_in_order_with_a_slow_reader_among_them() -> None:
+    """One pass looks each place up once (fanout.deliver): streams at the same place share the bytes,
+    and none is sent another's. Here: two up-to-date HTTP/1.1 streams, an HTTP/1.0 one (unframed), one
+    that joined at event 2 (Last-Event-ID), an anonymous one (events without summaries), and one
+    that stops reading for a while: every one of them gets every event after its start, once, in
+    order, in its own form."""
+    async def run() -> None:
+        bus = EventBus(lambda last: [], last_id=0)
+        pairs = [await Pair.open() for _ in range(6)]
+        up1, up2, raw, late, bare, stuck = range(6)
+        cursors = [Cursor(bus, 0, 0), Cursor(bus, 0, 0), Cursor(bus, 0, 0), Cursor(bus, 2, 0),
+                   Cursor(bus, 0, 0, with_queue=False, summaries=False), Cursor(bus, 0, 0)]
+        streams = [fanout.RawStream(p.transport, i != raw, c, slow_bytes=20_000, drop_s=60)
+                   for i, (p, c) in enumerate(zip(pairs, cursors, strict=True))]
+        got, sent = [b""] * 6, 0
+
+        def with_queue(first: int, n: int) -> None:
+            bus.publish([Event(i, "ticket.called", "2026-12-07T10:00:00+00:00", {"ticket": i, "note": "x" * 1500},
+                               queue={"PR": {"waiting": i}}) for i in range(first, first + n)])
+
+        for stuck_reads in (False, True):  # the slow reader reads nothing at first, then as the rest
+            for _ in range(30 if not stuck_reads else 300):
+                if sent < 120:
+                    with_queue(sent + 1, 4)
+                    sent += 4
+                fanout.deliver(streams)
+                await asyncio.sleep(0.002)
+                for i in range(6 if stuck_reads else 5):
+                    got[i] += pairs[i].read_all()
+                if sent == 120 and all(c.last_id == sent for c in cursors):
+                    break
+            if not stuck_reads:
+                assert streams[stuck].slow_since is not None and cursors[stuck].last_id < sent  # it was skipped
+        rest = await _drain(pairs, streams)
+        got = [g + r for g, r in zip(got, rest, strict=True)]
+        # what each was sent, keep-alives aside (those go to whoever had nothing new at that pass)
+        bodies = [(data if i == raw else dechunk(data)).replace(KEEP_ALIVE, b"") for i, data in enumerate(got)]
+        for i, body in enumerate(bodies):
+            first = 3 if i == late else 1
+            assert [int(n) for n in IDS.findall(body)] == list(range(first, sent + 1)), i  # all, once, in order
+        assert bodies[up1] == bodies[up2] == bodies[raw] == bodies[stuck]  # the same events, in the same form
+        assert b"\r\n" not in bodies[raw]  # not framed as chunks (HTTP/1.0)
+        assert bodies[up1].count(b'"queue"') == sent and b'"queue"' not in bodies[bare]  # each in its own form
+        assert bodies[late] == bodies[up1][bodies[up1].index(b"id: 3\n"):]
+        for p in pairs:
             p.transport.close()
             p.client.close()
 

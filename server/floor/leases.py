@@ -138,8 +138,8 @@ def _unused(db: Any, lease: int) -> list[int]:
 
 @dataclass(frozen=True)
 class Clock:
-    """The clock rule (docs/leases.md): skew = hub now - kiosk's sent_at; past SKEW_BOUND_S every
-    issue time is moved by it; then each is clamped into [lease granted, hub now]."""
+    """The clock rule (docs/leases.md): skew = hub's time when the request arrived - kiosk's sent_at;
+    past SKEW_BOUND_S every issue time is moved by it; then each is clamped into [lease granted, hub now]."""
 
     now: dt.datetime
     skew: dt.timedelta
@@ -175,8 +175,11 @@ def check_batch(body: dict[str, Any]) -> tuple[dt.datetime, list[Any]]:
 def merge(floor: Floor, device: str, sent_at: dt.datetime, tickets: list[Any]) -> list[dict[str, Any]]:
     """The kiosk's journal in one write: one result per ticket, in the order sent."""
     results = []
+    # The skew is read as the request arrives: the time it then waits for the writer (a hub just restarted,
+    # every kiosk merging at once) is not the kiosk's clock being off, and must not move its tickets later.
+    arrived = floor.clock()
     with floor.write() as tx:
-        clock = Clock(tx.now, tx.now - sent_at)
+        clock = Clock(tx.now, arrived - sent_at)
         merged: list[str] = []
         for t in tickets:
             result = _merge_one(floor, tx, device, clock, t)

@@ -28,7 +28,7 @@ from navbat.server.hub import EXTENSION
 from navbat.server.web import fanout
 from navbat.server.web.api.events import COALESCE_S, HEARTBEAT_S, LIVE, Subscription
 from navbat.server.web.connlimits import TRANSPORT
-from navbat.server.web.lanes import KNOWN, Known, Lanes
+from navbat.server.web.lanes import ANONYMOUS, DEVICE, RANK, Known, Lanes
 
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -37,13 +37,21 @@ STREAM_PATH = "/api/v1/events"
 PUBLIC_COALESCE_S = 1.0
 PUBLIC_LANES = 20
 PUBLIC_SPREAD_S = 0.5
+# Anonymous streams written a second, at most: past a thousand phones, their bursts come further
+# apart (2,000: every 2 s) rather than taking more of the loop from kiosks and clerks (issue 23).
+PUBLIC_PER_SECOND = 1000
 # Of the loop's time, at most, for writing bursts to streams: after a wake-up whose writes took c
 # seconds of the loop thread's CPU, the next burst waits c × (1 / SHARE - 1) at least. A write is a
 # system call per stream; with 1,000 displays and clerks calling fast, bursts 20 ms apart took the
 # loop whole (issue 27). Later bursts carry more events each instead; kiosks and clerks keep the rest.
 FANOUT_SHARE = 0.5
 FANOUT_SLICE = 100  # streams written in one turn of the loop: requests that came meanwhile go between slices
-KNOWN_THREADS = 0.25  # of Flask's threads, kept for known callers' requests (kiosks, staff: server.web.lanes)
+# Requests on Flask's threads at once (server.web.lanes), at most: they are Python under one GIL, so
+# more at once only take it from each other (30 displays re-reading the queues at a call held a
+# kiosk's ticket behind them all); the rest wait on the loop. Kiosks and staff have places of their
+# own; displays, tablets and anonymous requests share the others.
+FIRST_PLACES = 8
+PLACES = 16
 
 
 class Broadcaster:
@@ -55,9 +63,9 @@ class Broadcaster:
     time and answers kiosks in between, instead of writing to thousands in one block."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, coalesce_s: float, heartbeat_s: float,
-                 lanes: int = 1, spread_s: float = 0.0, share: float = FANOUT_SHARE) -> None:
+                 lanes: int = 1, spread_s: float = 0.0, share: float = FANOUT_SHARE, per_second: int = 0) -> None:
         self._loop, self.coalesce_s, self.heartbeat_s = loop, coalesce_s, heartbeat_s
-        self.spread_s, self.share = spread_s, share
+        self.spread_s, self.share, self.per_second = spread_s, share, per_second
         self.quiet_until = 0.0  # loop.time() before which no burst begins (FANOUT_SHARE)
         self.futures: list[asyncio.Future[None]] = [loop.create_future() for _ in range(lanes)]
         self.streams: list[set[fanout.RawStream]] = [set() for _ in range(lanes)]  # written by _wake itself
@@ -74,6 +82,8 @@ class Broadcaster:
         """Events arrived (on the loop's thread): a burst begins, unless one has."""
         if self._burst is None:
             delay = max(self.coalesce_s, self.quiet_until - self._loop.time())
+            if self.per_second:  # many streams: their bursts further apart (PUBLIC_PER_SECOND)
+                delay = max(delay, sum(len(s) for s in self.streams) / self.per_second)
             self._burst = self._loop.call_later(delay, self.fire)
 
     def _heartbeat(self) -> None:
@@ -132,10 +142,11 @@ class HubASGI:
         self.app = app
         self.wsgi = WSGIMiddleware(_input_terminated(app), workers=threads)
         self.executor = self.wsgi.executor
-        # Kiosks' and staff's requests first (server.web.lanes): the tokens the hub knows, and Flask's
-        # threads, of which anonymous requests never hold the last quarter.
+        # Kiosks' and staff's requests first (server.web.lanes): the tokens the hub knows, and the
+        # places on Flask's threads.
         self.known = Known()
-        self.lanes = Lanes(threads, max(1, round(threads * KNOWN_THREADS)))
+        first = max(1, min(FIRST_PLACES, threads // 2))  # both together never more than the threads
+        self.lanes = Lanes(first, max(1, min(PLACES, threads - first)))
         request_finished.connect(self._recognised, app, weak=False)
         # Devices and staff consoles hear of a call within COALESCE_S; anonymous subscribers (phones
         # following their ticket) once a second, in PUBLIC_LANES lanes across PUBLIC_SPREAD_S: a
@@ -160,14 +171,14 @@ class HubASGI:
         """After each request, on its thread: a caller `require` let in is known from now on."""
         who = g.get("who")
         if who is not None and who.token_hash:
-            self.known.add(who.token_hash)
+            self.known.add(who.token_hash, who.role)
 
     def _remember_tokens(self) -> None:
         """At start: every device's token and every open session's are known."""
         with self.app.extensions[EXTENSION].read() as db:
-            for (token_hash,) in db.execute("SELECT token_hash FROM devices UNION ALL "
-                                            "SELECT token_hash FROM sessions WHERE ended_at IS NULL"):
-                self.known.add(token_hash)
+            for token_hash, role in db.execute("SELECT token_hash, role FROM devices UNION ALL SELECT token_hash, "
+                                               "'clerk' FROM sessions WHERE ended_at IS NULL"):
+                self.known.add(token_hash, role)
 
     async def _whole(self, scope: Scope, receive: Receive, send: Send) -> None:
         """A request, its body whole in memory (server.bodyfirst), answered by Flask on a thread in one
@@ -179,7 +190,8 @@ class HubASGI:
         body = message.get("body", b"") if message["type"] == "http.request" else b""
         environ = build_environ(scope, io.BytesIO(body))
         environ["wsgi.input_terminated"] = True
-        status, headers, answer = await self.lanes.run(scope.get(KNOWN, False), self.executor, _call, self.app, environ)
+        rank = scope.get(RANK, ANONYMOUS)  # kiosks and staff first (server.web.lanes)
+        status, headers, answer = await self.lanes.run(rank, self.executor, _call, self.app, environ)
         await send({"type": "http.response.start", "status": status, "headers": headers})
         await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else answer})
 
@@ -207,7 +219,7 @@ class HubASGI:
                 self.broadcasters = {
                     False: Broadcaster(loop, COALESCE_S, heartbeat_s),
                     True: Broadcaster(loop, config.get("SSE_PUBLIC_COALESCE_S", PUBLIC_COALESCE_S), heartbeat_s,
-                                      lanes=PUBLIC_LANES, spread_s=PUBLIC_SPREAD_S)}
+                                      lanes=PUBLIC_LANES, spread_s=PUBLIC_SPREAD_S, per_second=PUBLIC_PER_SECOND)}
                 self._stop_listening = self.app.extensions[EXTENSION].bus.listen(self._poke)
                 self._remember_tokens()
                 await send({"type": "lifespan.startup.complete"})
@@ -223,7 +235,8 @@ class HubASGI:
         environ = build_environ(scope, io.BytesIO())
         live: list[Subscription] = []
         environ[LIVE] = live
-        status, headers, body = await self.lanes.run(scope.get(KNOWN, False), self.executor, _call, self.app, environ)
+        rank = scope.get(RANK, ANONYMOUS)
+        status, headers, body = await self.lanes.run(rank, self.executor, _call, self.app, environ)
         if live:  # the view's answer had no body: the stream's length is unknown (chunked)
             headers = [(k, v) for k, v in headers if k != b"content-length"]
         await send({"type": "http.response.start", "status": status, "headers": headers})
@@ -267,7 +280,7 @@ class HubASGI:
                         continue
                 # A subscriber far behind (a reconnect after a long gap) reads the log: on a thread.
                 data = cursor.take() if cursor.in_memory() else await self.lanes.run(
-                    not sub.anonymous, self.executor, cursor.take)
+                    ANONYMOUS if sub.anonymous else DEVICE, self.executor, cursor.take)
                 if data:
                     await _send(send, data)
                 batched = sub.anonymous
@@ -283,7 +296,7 @@ class HubASGI:
         while not gone.done() and not self.closing and not stream.closed():
             if cursor.pending():
                 data = cursor.take() if cursor.in_memory() else await self.lanes.run(
-                    broadcaster is self.broadcasters[False], self.executor, cursor.take)
+                    ANONYMOUS if broadcaster is self.broadcasters[True] else DEVICE, self.executor, cursor.take)
                 if data:
                     await _send(send, data)
                 if gone.done() or self.closing:

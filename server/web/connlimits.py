@@ -37,6 +37,7 @@ import h11
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 LINGER_S = 2.0
+PROBATION_HEAD_S = 1.0  # a head's time on a connection admitted past the cap (PROBATION)
 LINGER_BYTES = 4 * 1024 * 1024  # dropped at least; a refused body's announced length, up to LINGER_MAX
 LINGER_MAX = 64 * 1024 * 1024
 REFUSE = "navbat.refuse"  # the scope's key for the protocol's refuse(), for server.bodyfirst
@@ -134,7 +135,9 @@ class LimitedProtocol(H11Protocol):
             self.addresses[address] += 1
         # Somewhere in the last quarter of the bound: thousands of connections opened together (an
         # attacker's) are closed across a few seconds, not in one turn of the loop that every kiosk waits for.
-        self._head_timer = self.loop.call_later(self.limits.head_s * random.uniform(0.75, 1.0), self._head_late)
+        # On probation, a head at once: the reserve is for kiosks that speak, not for silent floods.
+        head_s = min(self.limits.head_s, PROBATION_HEAD_S) if self.probation else self.limits.head_s
+        self._head_timer = self.loop.call_later(head_s * random.uniform(0.75, 1.0), self._head_late)
 
     def _start(self) -> None:
         """The connection's first byte: uvicorn's own set-up, as it would have done at the accept."""
@@ -221,7 +224,11 @@ class LimitedProtocol(H11Protocol):
         self._unset_keepalive_if_required()
         self._discard = max(LINGER_BYTES, min(coming, LINGER_MAX))
         if self.transport.can_write_eof():
-            self.transport.write_eof()
+            try:
+                self.transport.write_eof()
+            except OSError:  # the client is gone already (a reset as its slow body was refused): nothing to linger for
+                self.transport.close()
+                return
         self.loop.call_later(LINGER_S, self.transport.close)
 
 

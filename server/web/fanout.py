@@ -12,6 +12,12 @@ A reader that does not keep up (its socket's unsent bytes above `slow_bytes`) is
 cursor left where it stands: when it has drained, the next wake-up sends it everything since, by
 id (from memory, or the log read on a thread). One that stays behind for `drop_s` is closed: a
 display reconnects with Last-Event-ID and is caught up from the log. Nobody else waits for it.
+
+What a pass costs is mostly the kernel's: to 1,000 displays on the 2-core machine 8 to 11 ms of
+the loop thread, some 6 µs a socket in the loopback send and 1.5 µs of Python (each place looked
+up once, below; it was 2.5 µs). Sending from pool threads instead (the GIL is
+released in send) was measured and did not shorten a pass on the shared machine, and the first
+display heard later (the hand-off to a thread), so the loop writes.
 """
 
 from __future__ import annotations
