@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 import os
 import tempfile
+import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -244,17 +245,68 @@ def live_hub(app: Flask) -> Iterator[LiveHub]:
     stop()
 
 
+# One chromium per test module (a launch costs about 1.2 CPU s, a fresh context 0.3): the module's tests
+# each get the browser with the contexts (pages, cookies, storage, cache) they open closed after them,
+# and it stops when the module's last test is done, so no Playwright event loop outlives the module (it
+# would refuse asyncio.run in a later module on the same worker).
+_module_browser: dict[str, Any] = {}  # "module": the running test's file, "playwright", "browser"
+
+
+def _launch(playwright: Any) -> Any:  # noqa: ANN401
+    return playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+
+
+def _stop_module_browser() -> None:
+    shared = dict(_module_browser)
+    _module_browser.clear()
+    if "browser" in shared:
+        try:
+            shared["browser"].close()
+        finally:
+            shared["playwright"].stop()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if _module_browser.get("module") not in (None, item.path):
+        _stop_module_browser()
+    _module_browser["module"] = item.path
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    yield
+    if nextitem is None or nextitem.path != item.path:
+        _stop_module_browser()
+
+
 @contextmanager
 def chromium() -> Iterator[object]:
-    """Headless Debian chromium driven by Playwright (which cannot download its own here)."""
+    """Headless Debian chromium driven by Playwright (which cannot download its own here): the test
+    module's own (see _module_browser), or a fresh one outside a test or off the main thread."""
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    if "module" not in _module_browser or threading.current_thread() is not threading.main_thread():
+        with sync_playwright() as p:
+            browser = _launch(p)
+            try:
+                yield browser
+            finally:
+                browser.close()
+        return
+    if "browser" not in _module_browser or not _module_browser["browser"].is_connected():
+        if "playwright" in _module_browser:
+            _module_browser["playwright"].stop()
+        _module_browser["playwright"] = sync_playwright().start()
+        _module_browser["browser"] = _launch(_module_browser["playwright"])
+    browser = _module_browser["browser"]
+    before = set(browser.contexts)
+    try:
+        yield browser
+    finally:
+        for context in browser.contexts:
+            if context not in before:
+                context.close()
 
 
 @pytest.fixture

@@ -19,6 +19,14 @@ API = "/api/v1"
 SERVICES = ("PR1", "IN1", "RG1", "PN2")
 
 
+def readable(stream, timeout: float) -> bool:  # noqa: ANN001
+    """Whether a pipe has a line (or its end) within `timeout` seconds: select() by poll(), since a
+    worker that has run many test files may hold descriptors past select()'s 1024."""
+    poller = select.poll()
+    poller.register(stream, select.POLLIN | select.POLLHUP)
+    return bool(poller.poll(max(0.0, timeout) * 1000))
+
+
 def navbat(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "navbat", *args], capture_output=True, text=True, timeout=60,
                           check=True)
@@ -36,7 +44,7 @@ class Hub:
             [sys.executable, "-m", "navbat", "hub", "--db", str(db), "--port", str(port), "--ignore-hours",
              "--threads", "16", "--config", str(loose_branch_file(db.parent))],  # kiosks here issue flat out
             stdout=subprocess.PIPE, stderr=self.log, start_new_session=True, env=env)
-        ready = select.select([self.proc.stdout], [], [], 30)[0]
+        ready = readable(self.proc.stdout, 30)
         line = self.proc.stdout.readline().decode() if ready else ""
         match = re.match(r"navbat hub on (http://127\.0\.0\.1:\d+) ", line)
         if not match:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import select
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ import pytest
 import requests
 from bundle_support import build_bundle, fresh_venv, pip_offline
 from conftest import chromium
+from hub_process_support import readable
 from PIL import Image, ImageChops
 
 pytestmark = pytest.mark.slow
@@ -82,7 +82,7 @@ print(json.dumps({'site': site.getsitepackages()[0], 'owners': {k: sorted(v) for
 def _start_hub(installed: Install, db: Path) -> tuple[subprocess.Popen, str]:
     proc = subprocess.Popen([str(installed.venv / "bin/navbat"), "hub", "--db", str(db), "--port", "0",
                              "--ignore-hours"], cwd=installed.cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    line = proc.stdout.readline().decode() if select.select([proc.stdout], [], [], 60)[0] else ""
+    line = proc.stdout.readline().decode() if readable(proc.stdout, 60) else ""
     match = re.match(r"navbat hub on (http://127\.0\.0\.1:\d+) \((\w+)", line)
     if not match:
         proc.kill()

@@ -4,12 +4,12 @@ PC or one holding a monitor device's token; and the hub's log, one line per even
 from __future__ import annotations
 
 import re
-import select
 import subprocess
 import sys
 
 import requests
 from hq_support import HQProcess, connect
+from hub_process_support import readable
 from navbat.hq.accounts import add_branch
 from navbat.server.hqlink.shipping import Shipper
 from navbat.server.hub import EXTENSION
@@ -98,7 +98,7 @@ def test_the_hub_logs_one_line_per_event_on_stdout(tmp_path) -> None:  # noqa: A
         r = requests.post(f"{url}/api/v1/tickets", json={"service": "PR1"}, timeout=10,
                           headers={"Authorization": f"Bearer {token}", "Idempotency-Key": "log-1"})
         assert r.status_code == 201
-        line = proc.stdout.readline() if select.select([proc.stdout], [], [], 20)[0] else ""
+        line = proc.stdout.readline() if readable(proc.stdout, 20) else ""
     finally:
         proc.terminate()
         proc.wait(20)

@@ -10,7 +10,6 @@ import io
 import json
 import os
 import re
-import select
 import shutil
 import sqlite3
 import subprocess
@@ -25,6 +24,7 @@ import pytest
 import requests
 from bundle_support import build_bundle, fresh_venv, pip_offline
 from conftest import PINS
+from hub_process_support import readable
 from navbat.server.floor.db import migrations
 from navbat.server.floor.dbcheck import check
 from navbat.server.hub import EXTENSION
@@ -157,7 +157,7 @@ class BranchPC:
         proc = subprocess.Popen([str(self.venv / "bin/navbat"), "hub", "--config", str(self.config), "--db",
                                  str(self.db), "--port", "0", "--ignore-hours", "--sms-log", str(self.sms)],
                                 cwd=self.cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        line = proc.stdout.readline() if select.select([proc.stdout], [], [], 60)[0] else ""
+        line = proc.stdout.readline() if readable(proc.stdout, 60) else ""
         match = re.match(r"navbat hub on (http://127\.0\.0\.1:\d+) ", line)
         try:
             assert match, f"hub did not start: {line!r} {proc.stderr.read()[-2000:] if proc.poll() is not None else ''}"

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import os
 import re
-import select
 import signal
 import sqlite3
 import subprocess
@@ -20,6 +19,7 @@ import pytest
 import requests
 from conftest import PINS, loose_branch_file, make_app, serve_in_thread
 from hq_support import HQProcess, free_port, register
+from hub_process_support import readable
 from navbat.foundation.worker_process import ProcessWorker, Unavailable
 from navbat.foundation.workers import STOP_WITHIN_S, Loop
 from navbat.server.hub import EXTENSION
@@ -125,7 +125,7 @@ class HubProcess:
         # the log shares stdout (journald): a worker's warning may come before the hub's own line
         seen, match, deadline = [], None, time.monotonic() + 60
         while match is None and time.monotonic() < deadline:
-            if not select.select([self.proc.stdout], [], [], max(0.0, deadline - time.monotonic()))[0]:
+            if not readable(self.proc.stdout, deadline - time.monotonic()):
                 break
             line = self.proc.stdout.readline().decode()
             if not line:
