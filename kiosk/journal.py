@@ -98,10 +98,19 @@ class Journal:
         migrations.refuse_if_newer(self.path)
         with self._db() as db:
             db.execute("PRAGMA journal_mode=WAL")
-            migrations.apply(sqlite_utils.Database(db))
-            old = _iso(_now() - dt.timedelta(days=keep_days))
-            db.execute("DELETE FROM tickets WHERE state != 'pending' AND answered_at < ?", (old,))
-            db.execute("DELETE FROM leases WHERE returned_at < ? AND id NOT IN (SELECT lease FROM tickets)", (old,))
+            # One opener at a time (its busy timeout waits): the kiosk and a reader opening a new journal
+            # together both created its schema, and the second got "database is locked" at once.
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                migrations.apply(sqlite_utils.Database(db))
+                old = _iso(_now() - dt.timedelta(days=keep_days))
+                db.execute("DELETE FROM tickets WHERE state != 'pending' AND answered_at < ?", (old,))
+                db.execute("DELETE FROM leases WHERE returned_at < ? AND id NOT IN (SELECT lease FROM tickets)",
+                           (old,))
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+            db.execute("COMMIT")
 
     @contextlib.contextmanager
     def _db(self) -> Iterator[sqlite3.Connection]:

@@ -35,7 +35,7 @@ def navbat(*args: str) -> subprocess.CompletedProcess:
 class Hub:
     """`navbat hub` in a subprocess; it picks a free 127.0.0.1 port itself (--port 0) and prints it,
     so no other test's server can take the port between choosing it and binding it. `port`: a hub
-    restarted where a browser page still looks for it (the same origin). `env`: its environment (a faked
+    restarted where a browser page still looks for it (the same origin). `env`: its environment (a simulated
     clock, tests/sim_clock_support.py)."""
 
     def __init__(self, db: Path, log: Path, port: int = 0, env: dict[str, str] | None = None) -> None:

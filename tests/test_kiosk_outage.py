@@ -27,6 +27,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -210,12 +211,13 @@ def alone_since(k: KioskProcess, since: float) -> bool:
     return bool(said) and said[-1]["reachable"] is False
 
 
-def ten_minutes(clock: SimClock, kiosks: list[KioskProcess], outage: Outage, kill: KioskProcess | None = None
-                ) -> float | None:
-    """Once both kiosks know they are alone, ten minutes of their clock pass while they keep issuing;
-    `kill` is killed -9 a third of the way in and started again on its journal. Returns the simulated
-    time it came back, if it was killed."""
-    outage.start = clock.now()
+def ten_minutes(clock: SimClock, kiosks: list[KioskProcess], outage: Outage, cut_off: Callable[[], None],
+                kill: KioskProcess | None = None) -> float | None:
+    """`cut_off()` begins it; once both kiosks know they are alone, ten minutes of their clock pass while
+    they keep issuing; `kill` is killed -9 a third of the way in and started again on its journal.
+    Returns the simulated time it came back, if it was killed."""
+    outage.start = clock.now()  # before the cut: a keeper may find the hub gone at once
+    cut_off()
     until(lambda: all(alone_since(k, outage.start) for k in kiosks), 30, f"both kiosks alone ({outage.what})")
     back = None
     if kill is None:
@@ -261,8 +263,7 @@ def test_two_kiosks_issue_through_ten_minutes_of_a_hub_kill_a_cut_and_a_kiosk_ki
 
         # 1. The hub is killed -9; both kiosks keep issuing alone for ten minutes; it comes back and the
         # journals merge (the clock runs at its own pace from here until they are merged).
-        hub.kill9()
-        ten_minutes(clock, kiosks, outages[0])
+        ten_minutes(clock, kiosks, outages[0], hub.kill9)
         mark(outages[0].what)
         hub = Hub(db, log, env=clock.env())
         switch.restore(hub.url)
@@ -271,8 +272,7 @@ def test_two_kiosks_issue_through_ten_minutes_of_a_hub_kill_a_cut_and_a_kiosk_ki
         until(lambda: stocked(kiosks, clock), 30, "the kiosks' leases topped up after the hub's restart")
 
         # 2. The kiosks are cut off from a running hub (the LAN) for ten minutes, then the link is back.
-        switch.cut()
-        ten_minutes(clock, kiosks, outages[1])
+        ten_minutes(clock, kiosks, outages[1], switch.cut)
         mark(outages[1].what)
         switch.restore()
         until(lambda: merged(kiosks), 60, "the journals merged after the cut")
@@ -280,8 +280,7 @@ def test_two_kiosks_issue_through_ten_minutes_of_a_hub_kill_a_cut_and_a_kiosk_ki
         until(lambda: stocked(kiosks, clock), 30, "the kiosks' leases topped up after the cut")
 
         # 3. The hub is down again and a kiosk is killed -9 mid-outage, then started on its journal.
-        hub.kill9()
-        back = ten_minutes(clock, kiosks, outages[2], kill=kiosks[0])
+        back = ten_minutes(clock, kiosks, outages[2], hub.kill9, kill=kiosks[0])
         mark(outages[2].what)
         restarted = [r for r in kiosks[0].lines() if r["t"] > back]
         assert restarted and all(r["offline"] for r in restarted)  # a kiosk restarted alone issues from its lease
