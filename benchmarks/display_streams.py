@@ -38,13 +38,16 @@ from pathlib import Path
 
 import requests
 from calling import ROOT, _up, free_port, loose_config, percentile, prepare
+from navbat.foundation import event_types as E
 from navbat.foundation.config import load_config
 from navbat.foundation.hub_events import wait_until
 from navbat.server.floor.db import open_db
 from navbat.server.web.auth import add_device
 
+CALL_TYPE = E.TICKET_CALLED.encode()  # what a display reads a call by, in the bytes it receives
+
 PER_CLIENT = 250  # streams per client process (--reader asyncio)
-CALLED = re.compile(rb'event: ticket\.called\ndata: \{[^\n]*?"ticket": ?(\d+)')
+CALLED = re.compile(rb'event: ' + re.escape(CALL_TYPE) + rb'\ndata: \{[^\n]*?"ticket": ?(\d+)')
 
 
 def subscribers(url: str, token: str, n: int, changes: bool, ready: mp.Event, stop: mp.Event,
@@ -95,7 +98,7 @@ def epoll_reader(url: str, token: str, n: int, changes: bool, ready: mp.Event, s
             read += len(data)
             text = tails[fd] + data if tails[fd] else data
             cut = text.rfind(b"\n\n") + 2  # whole messages only; the rest waits for its end
-            if b"ticket.called" in text:
+            if CALL_TYPE in text:
                 _arrived(arrivals, text, cut, now)
             tails[fd] = text[cut:] if cut >= 2 else text
             if cpu is None:

@@ -7,10 +7,6 @@ import importlib
 import sys
 
 from navbat.commands._common import Refused
-from navbat.foundation.config import ConfigError
-from navbat.foundation.version import VERSION
-from navbat.server.floor.db import NewerDatabase
-from navbat.server.floor.holder import HeldByHub
 
 # name -> module; each module defines register(subparsers) and keeps heavy imports
 # (Kivy, Flask) inside its run function so `navbat --help` stays quick.
@@ -35,9 +31,27 @@ COMMANDS = {
 }
 
 
+class _Version(argparse.Action):
+    """--version, read from the installed distribution only when asked for."""
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: object) -> None:
+        from navbat.foundation.version import VERSION
+
+        print(f"navbat {VERSION}")  # on stdout, as argparse's own version action
+        parser.exit()
+
+
+def _raised(exc: BaseException, module: str, name: str) -> bool:
+    """Whether `exc` is a `module`.`name`, without importing the module: one never imported raised
+    nothing (the branch file's and the database's modules cost a command ~0.3 s that `--help` or a
+    wrong option never needs)."""
+    kind = getattr(sys.modules.get(module), name, None)
+    return isinstance(kind, type) and isinstance(exc, kind)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="navbat", description="Navbat queue and service-desk system")
-    parser.add_argument("--version", action="version", version=f"navbat {VERSION}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the installed version and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in COMMANDS.values():
         importlib.import_module(module).register(sub)
@@ -57,15 +71,19 @@ def main(argv: list[str] | None = None) -> int:
     except Refused as exc:  # wrong input, said in one line (navbat/commands/_common.py)
         print(f"navbat {_name(args)}: {exc}", file=sys.stderr)
         return 2
-    except ConfigError as exc:
-        text = str(exc)  # one line per problem
-        print(f"navbat {_name(args)}: bad branch file:{chr(10) if chr(10) in text else ' '}{text}", file=sys.stderr)
-        return 2
-    except (HeldByHub, NewerDatabase) as exc:  # a database a running hub holds, or a newer release wrote
-        print(f"navbat: {exc}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:
+        if _raised(exc, "navbat.foundation.config", "ConfigError"):
+            text = str(exc)  # one line per problem
+            print(f"navbat {_name(args)}: bad branch file:{chr(10) if chr(10) in text else ' '}{text}",
+                  file=sys.stderr)
+            return 2
+        if _raised(exc, "navbat.server.floor.holder", "HeldByHub") or _raised(
+                exc, "navbat.foundation.migrations", "NewerDatabase"):
+            print(f"navbat: {exc}", file=sys.stderr)  # a database a running hub holds, or a newer release wrote
+            return 2
+        raise
 
 
 if __name__ == "__main__":

@@ -151,7 +151,8 @@ class HubASGI:
         # Devices and staff consoles hear of a call within COALESCE_S; anonymous subscribers (phones
         # following their ticket) once a second, in PUBLIC_LANES lanes across PUBLIC_SPREAD_S: a
         # thousand phones then cost the loop a write each per second, not per event, a few
-        # hundred at a time, and kiosks and clerks keep the loop's time (delivered within 1.5 s).
+        # hundred at a time, and kiosks and clerks keep the loop's time (delivered within 1.5 s while at
+        # most PUBLIC_PER_SECOND follow; past that, every N / PUBLIC_PER_SECOND seconds).
         self.broadcasters: dict[bool, Broadcaster] = {}  # anonymous? -> its broadcaster
         self.closing = False  # the server is stopping: every stream ends
         self._stop_listening: Callable[[], None] | None = None

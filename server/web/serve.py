@@ -61,7 +61,7 @@ THREADS = 32  # Flask's pool: requests are short (reports run in their own proce
 # seconds under attack and took 0.2 to 1.2 s each (issue 23: the kiosks' p99). Young collections
 # this far apart let such objects die young (freed by their reference counts), and the start-up's
 # objects (modules, the app: most of the heap) are frozen out of every collection.
-GC_THRESHOLDS = (50_000, 50, 100)
+GC_THRESHOLDS = (10_000, 50, 100)
 
 
 class HubProtocol(LimitedProtocol):
