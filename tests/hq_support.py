@@ -254,5 +254,15 @@ def register(url: str, branch_id: str = "tehran-01", province: str = "تهران
         return add_branch(conn, branch_id, province, "مرکزی", "1")
 
 
+def ship_log(hub: Hub, conn: psycopg.Connection, branch_id: str, province: str, region: str, type_: str) -> None:
+    """The hub's whole log, as its shipper batches it, ingested at HQ for `branch_id`, added there."""
+    shipper = Shipper(hub.store.path, hub.branch, "http://127.0.0.1:9", "unused", batch=10_000).open()
+    try:
+        add_branch(conn, branch_id, province, region, type_)
+        ingest(conn, branch_id, shipper.batch_after())
+    finally:
+        shipper.stop()
+
+
 def shipper_for(hub: Hub, url: str, token: str, **kw) -> Shipper:  # noqa: ANN003
     return Shipper(hub.store.path, hub.branch, url, token, **kw)

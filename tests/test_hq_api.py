@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from conftest import make_app
 from flask.testing import FlaskClient
-from hq_support import connect
+from hq_support import connect, ship_log
 from navbat.hq.accounts import add_branch, add_user
 from navbat.hq.app import create_app
 from navbat.hq.ingest import ingest
@@ -237,12 +237,9 @@ def test_in_target_at_hq_counts_those_still_waiting_past_their_target(branch, tm
     clock.at("12:00")
     with hub.read() as db:
         own = build_report(db, hub.branch, parse_day(DAY.isoformat())).total
-    shipper = Shipper(hub.store.path, hub.branch, "http://127.0.0.1:9", "unused", batch=10_000).open()
     with connect(hq_db) as conn:
-        add_branch(conn, "karaj-01", "البرز", "کرج", "2")
-        ingest(conn, "karaj-01", shipper.batch_after())
+        ship_log(hub, conn, "karaj-01", "البرز", "کرج", "2")
         add_user(conn, "boss", "national", "9999")
-    shipper.stop()
     hub.stop()
     app = create_app({"DATABASE": hq_db, "TESTING": True})
     try:

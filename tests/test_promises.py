@@ -87,20 +87,15 @@ def play_day(app, hub, clock) -> dict:  # noqa: ANN001
 
 def test_hq_counts_the_promises_as_the_branch_does(day, hq_db: str) -> None:  # noqa: ANN001, F811
     """HQ folds the shipped events with the hub's own code: per branch and province, the same figures."""
-    from hq_support import connect
-    from navbat.hq.accounts import add_branch, add_user
+    from hq_support import connect, ship_log
+    from navbat.hq.accounts import add_user
     from navbat.hq.app import create_app as hq_app
-    from navbat.hq.ingest import ingest
-    from navbat.server.hqlink.shipping import Shipper
 
     app, hub, clock = day
     total = play_day(app, hub, clock)
-    shipper = Shipper(hub.store.path, hub.branch, "http://127.0.0.1:9", "unused", batch=10_000).open()
     with connect(hq_db) as conn:
-        add_branch(conn, "tehran-14", "تهران", "مرکزی", "1")
-        ingest(conn, "tehran-14", shipper.batch_after())
+        ship_log(hub, conn, "tehran-14", "تهران", "مرکزی", "1")
         add_user(conn, "boss", "national", "9999")
-    shipper.stop()
     hq = hq_app({"DATABASE": hq_db, "TESTING": True})
     try:
         client = hq.test_client()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from typing import Any
 
 import sqlite_utils
@@ -79,13 +80,9 @@ def visitor_ticket(hub: Hub, row: Row, settle: bool = False, db: sqlite_utils.Da
     the names a printed slip shows, so every copy of the slip says what the hub says. `db`: read
     there (the issuing transaction: Floor.issue_answered); else from a snapshot of its own."""
     waits = (hub.estimates.settled(1.0) if settle else hub.estimates.latest()) if row["state"] in WAITS else None
-    if db is None:
-        with hub.read() as snapshot:  # one snapshot for the whole answer
-            out = _ticket(hub, row, snapshot, waits)
-            out["request"] = follow_up.for_ticket(snapshot, hub.branch, row, hub.clock())
-    else:
-        out = _ticket(hub, row, db, waits)
-        out["request"] = follow_up.for_ticket(db, hub.branch, row, hub.clock())  # a visit that ended "registered"
+    with hub.read() if db is None else nullcontext(db) as snapshot:  # one snapshot for the whole answer
+        out = _ticket(hub, row, snapshot, waits)
+        out["request"] = follow_up.for_ticket(snapshot, hub.branch, row, hub.clock())  # a visit that ended "registered"
     b = hub.branch
     service, unit = b.service(row["first_service"]) or b.service(row["service"]), b.unit_of(row["first_service"])
     pclass = b.priority(row["priority"]) if row["priority"] else None
