@@ -51,8 +51,8 @@ class ProcessWorker(Worker):
         with self._lock:
             if not self._started or self.stopping or self._state == FAILED or time.monotonic() < self._retry_at:
                 raise Unavailable(f"worker {self.name} is {self._state}")
-            conn, child = self._ensure()
             try:
+                conn, child = self._ensure()
                 conn.send((fn, args))
                 ready = wait([conn, child.sentinel], self.timeout_s)
                 if conn in ready:
@@ -73,8 +73,9 @@ class ProcessWorker(Worker):
         return value
 
     def _ensure(self) -> tuple[Connection, multiprocessing.process.BaseProcess]:
-        if self._child is None or not self._child.is_alive():
-            self._kill()
+        if self._child is not None and not self._child.is_alive():
+            raise EOFError("the process died")  # between calls: a failure like one during a call (a back-off)
+        if self._child is None:
             ctx = multiprocessing.get_context("spawn")  # never fork a process with threads (and their locks)
             mine, theirs = ctx.Pipe()
             child = ctx.Process(target=_serve, args=(theirs,), name=f"navbat-{self.name}", daemon=True)

@@ -92,9 +92,13 @@ class Hub:
         self.workers.start()
 
     def stop(self, within: float = STOP_WITHIN_S) -> list[str]:
-        """Stops every worker, waiting for them within `within` seconds in all; the names of any still
-        running after it (a hub may be stopped twice: a test's server, then its app)."""
-        return self.workers.stop(within)
+        """Stops every worker, waiting for them within `within` seconds in all, then closes the hub's
+        database (a stopped hub holds no open files); the names of any workers still running after
+        it (a hub may be stopped twice: a test's server, then its app)."""
+        left = self.workers.stop(within)
+        if not left:  # a worker still running may yet read: its connection stays open
+            self.store.close()
+        return left
 
 
 def open_hub(settings: Settings, clock: Clock, *, checkpoints: bool = False,

@@ -402,7 +402,11 @@ def test_a_branch_day_from_the_bundle(pg_cluster, tmp_path_factory: pytest.TempP
         for number, k in kiosk_of.items():
             if k == 0:
                 data = (slips / f"{number}.bin").read_bytes()
-                assert data.startswith(b"\x1b@") and persian_number_raster(number) in data, number
+                # on failure: each raster's mode, width in bytes and height, and whether the number is text
+                rasters = [(m[0][0], int.from_bytes(m[1], "little"), int.from_bytes(m[2], "little"))
+                           for m in re.findall(rb"\x1dv0(.)(..)(..)", data, re.S)]
+                assert data.startswith(b"\x1b@") and persian_number_raster(number) in data, (
+                    number, rasters, number.encode() in data, len(data))
             else:
                 assert number.encode() in printer_cable.bytes(), number
         slips_printed = len(kiosk_of)

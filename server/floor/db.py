@@ -332,14 +332,15 @@ class Store:
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
+        self._closes = 0  # a thread's reader opened before the last close() is opened again
 
     def _reader(self) -> sqlite_utils.Database:
         db = getattr(self._local, "db", None)
-        if db is None:
+        if db is None or self._local.closes != self._closes:
             conn = _connect(self.path)
             conn.execute("PRAGMA query_only=ON")  # a reader that tries to write is a bug: fail loudly
             db = self._local.db = sqlite_utils.Database(conn)
-            self._local.depth = 0
+            self._local.depth, self._local.closes = 0, self._closes
             with self._readers_lock:
                 self._readers.append(conn)
         return db
@@ -360,10 +361,11 @@ class Store:
                 db.execute("COMMIT")  # ends the read snapshot; nothing was written
 
     def close(self) -> None:
+        """Closes every connection (again: nothing); a later read (a stopped hub's) opens a reader."""
         with self._readers_lock:
             for conn in self._readers:
                 conn.close()
-            self._readers.clear()
+            self._readers, self._closes = [], self._closes + 1
         self.writer.conn.close()
 
 
