@@ -189,8 +189,11 @@ def run(args: argparse.Namespace) -> int:
         signal.signal(signal.SIGTERM, lambda *_: None)
         print(f"navbat hq on http://{args.host}:{args.port} ({files} file descriptors, {limits.connections} "
               f"connections, {limits.per_address} an address, per worker)", flush=True)
+        # loop="asyncio" as the hub's: uvicorn's "auto" takes uvloop where it is installed, and the limits
+        # (the accept batch, failed accepts logged once a minute: server.web.connlimits) are asyncio's
         uvicorn.run("navbat.hq.asgi:served", host=args.host, port=args.port, workers=args.workers,
-                    log_level="warning", http=protocol, limit_concurrency=None,  # the protocol caps at the accept
+                    log_level="warning", http=protocol, loop="asyncio",
+                    limit_concurrency=None,  # the protocol caps at the accept
                     timeout_keep_alive=limits.keep_alive_s, backlog=BACKLOG, timeout_graceful_shutdown=GRACEFUL_S)
     finally:
         shutil.rmtree(metrics_dir, ignore_errors=True)
