@@ -259,13 +259,14 @@ class HubASGI:
         cursor = sub.cursor
         broadcaster = self.broadcasters[sub.anonymous]
         lane = broadcaster.lane()
+        rank = ANONYMOUS if sub.anonymous else DEVICE  # its place on Flask's threads when it reads the log
         try:
             await _send(send, cursor.opening())
             if transport is not None:
                 config = self.app.config
                 stream = fanout.RawStream(transport, chunked, cursor, config.get("SSE_SLOW_BYTES", fanout.SLOW_BYTES),
                                           config.get("SSE_DROP_S", fanout.DROP_S))
-                await self._fanned_out(stream, broadcaster, lane, gone, send)
+                await self._fanned_out(stream, broadcaster, lane, rank, gone, send)
                 return
             batched = False  # what it missed (Last-Event-ID) goes at once, whoever it is
             while not gone.done() and not self.closing:
@@ -280,15 +281,14 @@ class HubASGI:
                         await _send(send, KEEP_ALIVE)
                         continue
                 # A subscriber far behind (a reconnect after a long gap) reads the log: on a thread.
-                data = cursor.take() if cursor.in_memory() else await self.lanes.run(
-                    ANONYMOUS if sub.anonymous else DEVICE, self.executor, cursor.take)
+                data = cursor.take() if cursor.in_memory() else await self.lanes.run(rank, self.executor, cursor.take)
                 if data:
                     await _send(send, data)
                 batched = sub.anonymous
         finally:
             gone.cancel()
 
-    async def _fanned_out(self, stream: fanout.RawStream, broadcaster: Broadcaster, lane: int,
+    async def _fanned_out(self, stream: fanout.RawStream, broadcaster: Broadcaster, lane: int, rank: int,
                           gone: asyncio.Future[None], send: Send) -> None:
         """The stream written by its broadcaster; here only what it missed (Last-Event-ID: at once,
         whoever it is) and what the log holds for it when it fell far behind, through h11 while it is
@@ -296,8 +296,7 @@ class HubASGI:
         cursor, loop = stream.cursor, asyncio.get_running_loop()
         while not gone.done() and not self.closing and not stream.closed():
             if cursor.pending():
-                data = cursor.take() if cursor.in_memory() else await self.lanes.run(
-                    ANONYMOUS if broadcaster is self.broadcasters[True] else DEVICE, self.executor, cursor.take)
+                data = cursor.take() if cursor.in_memory() else await self.lanes.run(rank, self.executor, cursor.take)
                 if data:
                     await _send(send, data)
                 if gone.done() or self.closing:
