@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
+from navbat.foundation import yaml_text
 from navbat.foundation.appointments import Appointments
 from navbat.foundation.lookup import BranchLookups
 from navbat.foundation.remote import Budgets, Remote, Sms
@@ -365,7 +366,7 @@ def load_config(path: str | Path | None = None) -> Branch:
     """Read and validate a branch file; raises ConfigError with readable lines."""
     path = Path(path) if path else DEFAULT_CONFIG
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml_text.safe_load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read ({exc.strerror})") from None
     except yaml.YAMLError as exc:

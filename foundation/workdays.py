@@ -17,7 +17,7 @@ from importlib.resources import files
 from pathlib import Path
 
 import jdatetime
-import yaml
+from navbat.foundation import yaml_text
 from navbat.foundation.config import WEEKDAYS, Branch
 
 DEFAULT_HOLIDAYS = Path(str(files("navbat.config"))) / "holidays.yaml"  # package data
@@ -62,7 +62,7 @@ class Calendar:
 
 def read_holidays(path: str | Path) -> list[Holiday]:
     """A holidays file: `holidays: [{date: "1405-01-01" (Jalali), fa, en, estimated?}, ...]`."""
-    raw = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    raw = yaml_text.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     out = []
     for i, item in enumerate(raw.get("holidays") or []):
         try:

@@ -1,5 +1,6 @@
 """Draw the rule's trade-off from scripts/sweep_rule.py's output: docs/rule-frontier.png.
 
+    .venv/bin/pip install matplotlib   # or: pip install ".[plots]"
     .venv/bin/python scripts/plot_frontier.py [--sweep var/sweep.jsonl] [--out docs/rule-frontier.png]
 
 Each setting's figures are means over the same seeds; the aims are drawn where the issue put
