@@ -12,7 +12,7 @@ misread its tables, and a downgrade must not touch a branch's data.
     def m001_initial(db: sqlite_utils.Database) -> None: ...
 
     migrations.refuse_if_newer(path)        # read-only, before WAL mode or anything else writes
-    migrations.apply(sqlite_utils.Database(conn))
+    migrations.apply(sqlite_db.database(conn))
 
 HQ's PostgreSQL database has its own list (hq/migrations, yoyo): one mechanism per database.
 """

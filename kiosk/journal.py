@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlite_utils
+from navbat.foundation import sqlite_db
 from navbat.foundation.migrations import MigrationList
 
 migrations = MigrationList("navbat-kiosk-journal")
@@ -102,7 +103,7 @@ class Journal:
             # together both created its schema, and the second got "database is locked" at once.
             db.execute("BEGIN IMMEDIATE")
             try:
-                migrations.apply(sqlite_utils.Database(db))
+                migrations.apply(sqlite_db.database(db))
                 old = _iso(_now() - dt.timedelta(days=keep_days))
                 db.execute("DELETE FROM tickets WHERE state != 'pending' AND answered_at < ?", (old,))
                 db.execute("DELETE FROM leases WHERE returned_at < ? AND id NOT IN (SELECT lease FROM tickets)",

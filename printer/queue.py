@@ -33,6 +33,7 @@ from pathlib import Path
 import sqlite_utils
 from escpos.escpos import Escpos
 from escpos.exceptions import DeviceNotFoundError
+from navbat.foundation import sqlite_db
 from navbat.foundation.config import Printer
 from navbat.foundation.migrations import MigrationList
 from navbat.printer import status as st
@@ -114,7 +115,7 @@ class PrintQueue:
         migrations.refuse_if_newer(self.db_path)  # before WAL mode or a migration writes to the file
         with closing(self._db()) as db:
             db.execute("PRAGMA journal_mode=WAL")
-            migrations.apply(sqlite_utils.Database(db))
+            migrations.apply(sqlite_db.database(db))
             # Printed tickets are history after a while; waiting ones are never dropped.
             db.execute("DELETE FROM jobs WHERE state = 'done' AND printed_at < ?", (time.time() - keep_days * 86400,))
 

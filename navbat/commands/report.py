@@ -23,8 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import sqlite_utils
-
+    from navbat.foundation import sqlite_db
     from navbat.foundation.config import load_config
     from navbat.server.reports import build_report, parse_month
     from navbat.server.reports.export import to_csv, to_xlsx
@@ -39,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
         out = writable_file(args.out or f"navbat-{period.label}.xlsx", "--out")
     db_path = hub_database(args.db)
     branch = load_config(args.config)
-    db = sqlite_utils.Database(db_path)
+    db = sqlite_db.database(db_path)
     report = build_report(db, branch, period)
     if out is None:
         sys.stdout.write(to_csv(report, args.lang))

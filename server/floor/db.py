@@ -9,6 +9,7 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import sqlite_utils
+from navbat.foundation import sqlite_db
 from navbat.foundation.migrations import MigrationList, NewerDatabase
 from navbat.foundation.workers import Loop
 from navbat.server.floor import log_record_migration
@@ -18,8 +19,7 @@ __all__ = ["NewerDatabase", "Reader", "Store", "checkpointer", "migrations", "op
 # What a part that only reads is handed (`Store.read`, the hub's `read`): a snapshot on this thread's reader.
 Reader = Callable[[], AbstractContextManager[sqlite_utils.Database]]
 
-# The hub's tables, one numbered migration each (navbat.foundation.migrations: the same mechanism
-# as a kiosk printer's queue).
+# The hub's tables, one numbered migration each (navbat.foundation.migrations, as a printer's queue).
 migrations = MigrationList("navbat-hub")
 
 
@@ -325,7 +325,7 @@ class Store:
         self.path = Path(path)
         refuse_if_newer(self.path)  # before WAL mode or any migration writes to the file
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.writer = sqlite_utils.Database(_connect(self.path))
+        self.writer = sqlite_db.database(_connect(self.path))
         self.writer.enable_wal()
         self.writer.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL survives a process kill
         migrations.apply(self.writer)
@@ -339,7 +339,7 @@ class Store:
         if db is None or self._local.closes != self._closes:
             conn = _connect(self.path)
             conn.execute("PRAGMA query_only=ON")  # a reader that tries to write is a bug: fail loudly
-            db = self._local.db = sqlite_utils.Database(conn)
+            db = self._local.db = sqlite_db.database(conn)
             self._local.depth, self._local.closes = 0, self._closes
             with self._readers_lock:
                 self._readers.append(conn)

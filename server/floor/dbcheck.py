@@ -35,6 +35,7 @@ from typing import Any
 
 import sqlite_utils
 from navbat.foundation import event_types as E
+from navbat.foundation import sqlite_db
 from navbat.server.floor import checkpoints, projection
 from navbat.server.floor.db import migrations
 from navbat.server.floor.events import Event
@@ -74,7 +75,7 @@ def check(path: str | Path, full: bool = False) -> list[str]:
                     if r[0] != "ok"]
         if problems:
             return [f"integrity: {p}" for p in problems]
-        db = sqlite_utils.Database(conn)
+        db = sqlite_db.database(conn)
         if not db["events"].exists():
             return [f"{path} is not a Navbat hub database (no events table)"]
         older = set(migrations.names) - set(migrations.applied_names(db))
@@ -82,7 +83,7 @@ def check(path: str | Path, full: bool = False) -> list[str]:
             copy = sqlite3.connect(":memory:", isolation_level=None)
             conn.backup(copy)
             conn.close()
-            conn, db = copy, sqlite_utils.Database(copy)
+            conn, db = copy, sqlite_db.database(copy)
             migrations.apply(db)
         conn.execute("PRAGMA temp_store=MEMORY")
         tables = [t for t in STATE_TABLES if db[t].exists()]

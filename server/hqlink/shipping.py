@@ -28,6 +28,7 @@ from typing import Any
 
 import requests
 import sqlite_utils
+from navbat.foundation import sqlite_db
 from navbat.foundation.config import Branch
 from navbat.foundation.version import VERSION
 from navbat.foundation.workers import Loop
@@ -124,7 +125,7 @@ class Shipper:
         """The shipper's own connection (ship_once works from here on, without the worker)."""
         if not hasattr(self, "_conn"):
             self._conn = sqlite3.connect(self.db_path, check_same_thread=False, isolation_level=None, timeout=30)
-            self.db = sqlite_utils.Database(self._conn)
+            self.db = sqlite_db.database(self._conn)
             self._set(url=self.url.removesuffix("/api/v1/hq/ingest"))
         return self
 

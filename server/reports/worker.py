@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 
-import sqlite_utils
+from navbat.foundation import sqlite_db
 from navbat.foundation.config import Branch
 from navbat.foundation.worker_process import ProcessWorker, Unavailable
 from navbat.server.floor.db import Store
@@ -30,7 +30,7 @@ def _build(db_path: str, branch: Branch, period: Period) -> Report:
     conn = sqlite3.connect(db_path, timeout=30, isolation_level=None)
     try:
         conn.execute("PRAGMA query_only=ON")
-        db = sqlite_utils.Database(conn)
+        db = sqlite_db.database(conn)
         db.execute("BEGIN")
         return build_report(db, branch, period)
     finally:
