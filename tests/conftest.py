@@ -245,48 +245,46 @@ def live_hub(app: Flask) -> Iterator[LiveHub]:
     stop()
 
 
-# One chromium per test module (a launch costs about 1.2 CPU s, a fresh context 0.3): the module's tests
-# each get the browser with the contexts (pages, cookies, storage, cache) they open closed after them,
-# and it stops when the module's last test is done, so no Playwright event loop outlives the module (it
-# would refuse asyncio.run in a later module on the same worker).
-_module_browser: dict[str, Any] = {}  # "module": the running test's file, "playwright", "browser"
+# One chromium per test worker (a launch and its Playwright driver cost about 1.2 CPU s, a fresh context
+# 0.3): each test gets the browser with the contexts (pages, cookies, storage, cache) it opened closed
+# after it. While the browser lives, Playwright's sync API keeps an asyncio event loop on the main
+# thread, which asyncio.run refuses to run beside: a test marked `own_event_loop` stops the browser
+# first (the next test that asks starts another), and the worker's session stops it at its end.
+_shared_browser: dict[str, Any] = {}  # "playwright", "browser"; "testing" once a test has begun
 
 
 def _launch(playwright: Any) -> Any:  # noqa: ANN401
     return playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
 
 
-def _stop_module_browser() -> None:
-    shared = dict(_module_browser)
-    _module_browser.clear()
-    if "browser" in shared:
-        try:
+def _stop_shared_browser() -> None:
+    shared = {k: _shared_browser.pop(k) for k in ("browser", "playwright") if k in _shared_browser}
+    try:
+        if "browser" in shared:
             shared["browser"].close()
-        finally:
+    finally:
+        if "playwright" in shared:
             shared["playwright"].stop()
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    if _module_browser.get("module") not in (None, item.path):
-        _stop_module_browser()
-    _module_browser["module"] = item.path
+    _shared_browser["testing"] = True
+    if item.get_closest_marker("own_event_loop"):
+        _stop_shared_browser()
 
 
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
-    yield
-    if nextitem is None or nextitem.path != item.path:
-        _stop_module_browser()
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    _stop_shared_browser()
 
 
 @contextmanager
 def chromium() -> Iterator[object]:
     """Headless Debian chromium driven by Playwright (which cannot download its own here): the test
-    module's own (see _module_browser), or a fresh one outside a test or off the main thread."""
+    worker's own (see _shared_browser), or a fresh one outside a test or off the main thread."""
     from playwright.sync_api import sync_playwright
 
-    if "module" not in _module_browser or threading.current_thread() is not threading.main_thread():
+    if "testing" not in _shared_browser or threading.current_thread() is not threading.main_thread():
         with sync_playwright() as p:
             browser = _launch(p)
             try:
@@ -294,12 +292,11 @@ def chromium() -> Iterator[object]:
             finally:
                 browser.close()
         return
-    if "browser" not in _module_browser or not _module_browser["browser"].is_connected():
-        if "playwright" in _module_browser:
-            _module_browser["playwright"].stop()
-        _module_browser["playwright"] = sync_playwright().start()
-        _module_browser["browser"] = _launch(_module_browser["playwright"])
-    browser = _module_browser["browser"]
+    if "browser" not in _shared_browser or not _shared_browser["browser"].is_connected():
+        _stop_shared_browser()  # a browser that died: its driver goes too
+        _shared_browser["playwright"] = sync_playwright().start()
+        _shared_browser["browser"] = _launch(_shared_browser["playwright"])
+    browser = _shared_browser["browser"]
     before = set(browser.contexts)
     try:
         yield browser

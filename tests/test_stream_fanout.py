@@ -21,6 +21,8 @@ from navbat.foundation.config import Branch
 from navbat.server.floor.events import KEEP_ALIVE, Cursor, Event, EventBus
 from navbat.server.web import fanout
 
+pytestmark = pytest.mark.own_event_loop  # asyncio.run: no Playwright loop may live beside it
+
 IDS = re.compile(rb"^id: (\d+)$", re.M)
 
 
