@@ -125,7 +125,6 @@ def open_hub(settings: Settings, clock: Clock, *, checkpoints: bool = False,
     # issue 18: the SMS outbox and its worker (its first step sends what a previous run left unsent),
     # the remote turns' sweeper
     outbox = sms.Outbox(floor, store.read, clock, sms.backend_for(branch.sms.gateway, settings.sms_log), sms_backoff_s)
-    bus.listen(outbox.after_commit)
     workers.add(outbox.worker)
     workers.add(remote_sweep.Sweeper(floor, store.read, branch, estimates, bus, outbox, sweep_every_s).worker)
     hub = Hub(branch, clock, ignore_hours, store, bus, estimates, floor, settings, workers, reports, outbox)

@@ -192,3 +192,26 @@ def test_a_message_not_sent_before_a_restart_leaves_after_it(branch: Branch, tmp
         assert message["to"] == PHONE
     finally:
         again.extensions["navbat.hub"].stop()
+
+
+def test_a_publish_between_a_messages_insert_and_its_commit_does_not_hold_it_back(branch: Branch,
+                                                                                  tmp_path: Path) -> None:
+    """The estimate refresh publishes from its own thread, whenever it finishes. One that came while a
+    write had queued a message but not yet committed it took the outbox's one "something queued" flag
+    and woke the worker, which looked before the commit and found nothing; the commit then woke nobody
+    and the message waited for the worker's step a minute later (test_remote_turns' missing SMS now
+    and then). Each write now wakes the worker after its own commit."""
+    log = tmp_path / "sms.log"
+    app = make_app(branch, tmp_path / "hub.sqlite", SMS_LOG=str(log))
+    hub = app.extensions["navbat.hub"]
+    try:
+        with hub.floor.write() as tx:
+            hub.outbox.queue(tx, PHONE, "نوبت شما نزدیک است", "come_now")
+            refresh = threading.Thread(target=hub.bus.publish_queue, args=({},))  # the refresh's thread
+            refresh.start()
+            refresh.join()
+            time.sleep(0.5)  # the worker, if woken by it, looks now: before this write commits
+        [message] = read_log(log, timeout=5)  # before: nothing within a minute
+        assert message["to"] == PHONE and message["text"] == "نوبت شما نزدیک است"
+    finally:
+        hub.stop()

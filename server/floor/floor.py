@@ -51,11 +51,13 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class Write:
-    """One transaction on the write path: its connection, the time, the events it emitted."""
+    """One transaction on the write path: its connection, the time, the events it emitted, and what
+    to call once it has committed (`after`: e.g. waking the SMS worker for a message it queued)."""
 
     db: sqlite_utils.Database
     now: dt.datetime
     events: list[Event] = field(default_factory=list)
+    after: list[Callable[[], None]] = field(default_factory=list)
 
     def emit(self, fact: Fact, actor: str | None = None) -> Event:
         """Appends the fact to the log and folds it into the state tables (server/floor/projection.py)."""
@@ -104,6 +106,8 @@ class Floor:
             self.bus.publish(self._with_queue(tx.events))  # under the lock, so subscribers see ids in order
             if projection.changes_floor(tx.events):
                 self.estimates.changed()
+            for call in tx.after:
+                call()
 
     def _with_queue(self, events: list[Event]) -> list[Event]:
         """Each ticket and counter event with the summaries of the sub-services it touched: the

@@ -100,22 +100,17 @@ class Outbox:
                  backoff_s: tuple[float, ...] = BACKOFF_S) -> None:
         self.floor, self.read, self.clock, self.backend, self.backoff_s = floor, read, clock, backend, backoff_s
         self.worker = Loop("sms", self.send_due, every=60.0)  # the hub starts and stops it with its others
-        self._queued = False
 
     # ---- the interface ------------------------------------------------------------
 
     def queue(self, tx: Write, phone: str, text: str, kind: str | None = None) -> None:
-        """Inside a write: the message leaves after the commit (the floor's publish, which follows
-        every commit, wakes the worker; a rolled-back message never leaves)."""
+        """Inside a write: the message leaves after that write's commit, which wakes the worker (a
+        rolled-back message never leaves). A flag shared by every commit lost wake-ups: the estimate
+        refresh's publish, between this write's INSERT and its COMMIT, took it and woke the worker
+        too early to see the message, which then waited for the next minute's step."""
         tx.db.execute("INSERT INTO sms_outbox (phone, text, kind, created_at, next_try_at) VALUES (?, ?, ?, ?, ?)",
                       [phone, text, kind, iso(tx.now), iso(tx.now)])
-        self._queued = True
-
-    def after_commit(self) -> None:
-        """Called by the floor's bus after every commit (server/hub.py makes it a listener)."""
-        if self._queued:
-            self._queued = False
-            self.wake()
+        tx.after.append(self.wake)
 
     def send(self, phone: str, text: str, kind: str | None = None) -> None:
         with self.floor.write() as tx:
