@@ -25,11 +25,7 @@ from pathlib import Path
 
 import requests
 from calling import free_port
-
-
-def _cpu_s(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+from hub_load import cpu_seconds
 
 
 def hub_to_health(folder: Path) -> tuple[float, float]:
@@ -43,7 +39,7 @@ def hub_to_health(folder: Path) -> tuple[float, float]:
         while time.monotonic() - began < 30:
             try:
                 if http.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1).ok:
-                    return _cpu_s(hub.pid), time.monotonic() - began
+                    return cpu_seconds(hub.pid), time.monotonic() - began
             except requests.RequestException:
                 pass
             time.sleep(0.01)
