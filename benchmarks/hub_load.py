@@ -1,15 +1,18 @@
 """Load on the hub over real sockets: kiosks issuing, clerks calling, displays listening, a head reading reports.
 
     .venv/bin/python benchmarks/hub_load.py [--seconds 60] [--kiosks 8] [--clerks 20] [--subscribers 30]
-                                            [--report-every S] [--no-displays-poll]
+                                            [--report-every S] [--no-displays-poll] [--display-form changes|full]
 
 Starts `navbat hub` in a subprocess on 127.0.0.1 (a fresh database in a temporary folder,
 --ignore-hours) on a branch file derived from config/branches.yaml with as many windows
 as clerks (the demo branch has 8; window n gets the skills of demo window ((n-1) % 8) + 1).
 Kiosks issue at a steady (Poisson) pace and refresh GET /services every 15 s; each clerk
-calls next, starts, finishes and calls again; every subscriber reads GET /api/v1/events and,
-like the wall displays, re-reads GET /services after ticket.* and counter.changed events
-that carry no "queue" summary (a burst within 0.2 s costs one request, as in the Kivy wall).
+calls next, starts, finishes and calls again; every subscriber reads GET /api/v1/events?changes=1,
+as the Kivy and web walls do since 0.3.0 (--display-form full: the whole summaries, as walls did
+before), and like them re-reads GET /services after a ticket.* or counter.changed event that
+carries neither "changes" nor "queue" (one replayed from the log; a burst within 0.2 s costs one
+request, as in the Kivy wall). Until 0.3.4 every ticket's ticket.promised came without either, and
+each display re-read /services after it: some 2.3 requests a second per display in this load.
 With --report-every S a branch head asks for last (Jalali) month's report every S seconds;
 that month is seeded with --report-visits visits written straight into the events table.
 Prints throughput, p50/p99 latency of issue, call-next and the report, the delay from a call
@@ -294,11 +297,12 @@ class DisplayRefresh:
 
 
 def subscriber(url: str, index: int, ready: threading.Barrier, rec: Recorder, refresh: DisplayRefresh | None,
-               token: str) -> None:
+               token: str, changes: bool = True) -> None:
     """Reads the event stream until the hub goes away; notes when each call arrives; refreshes like a display."""
     host, port = url.removeprefix("http://").split("/")[0].split(":")
     conn = http.client.HTTPConnection(host, int(port), timeout=120)
-    conn.request("GET", f"{API}/events", headers={"Accept": "text/event-stream", "Authorization": f"Bearer {token}"})
+    conn.request("GET", f"{API}/events" + ("?changes=1" if changes else ""),
+                 headers={"Accept": "text/event-stream", "Authorization": f"Bearer {token}"})
     resp = conn.getresponse()
     seen = rec.seen[index]
     ready.wait()
@@ -317,11 +321,12 @@ def subscriber(url: str, index: int, ready: threading.Barrier, rec: Recorder, re
                 if kind == E.TICKET_CALLED:
                     seen[ev["ticket"]] = now
                 if kind.startswith(DISPLAY_KINDS):
-                    if "queue" not in ev and refresh is not None:
+                    known = "queue" in ev or "changes" in ev  # what moved came with it: nothing to re-read
+                    if not known and refresh is not None:
                         refresh.poke()
                     if index == 0 and rec.measured(now):
                         rec.display_events[0] += 1
-                        rec.display_events[1] += "queue" in ev
+                        rec.display_events[1] += known
                 data = None
     except (OSError, http.client.HTTPException):
         pass  # the hub was stopped
@@ -426,7 +431,9 @@ def main(argv: list[str] | None = None, extra: Callable[[str, dict[str, str]], E
     p.add_argument("--report-visits", type=int, default=25000, help="visits seeded into the reported month")
     p.add_argument("--report-month", help="Jalali month to seed and report, e.g. 1405-07 (default: last month)")
     p.add_argument("--displays-poll", action=argparse.BooleanOptionalAction, default=True,
-                   help="subscribers re-read GET /services after events without a queue summary, as displays do")
+                   help="subscribers re-read GET /services after an event without what moved, as displays do")
+    p.add_argument("--display-form", choices=("changes", "full"), default="changes",
+                   help="what the subscribers ask for: what moved in the summaries (as walls do) or all of them")
     p.add_argument("--display-delay", type=float, default=0.2,
                    help="a display's wait before that request; events meanwhile join it")
     p.add_argument("--idle-streams", type=int, default=0, metavar="N",
@@ -471,7 +478,8 @@ def main(argv: list[str] | None = None, extra: Callable[[str, dict[str, str]], E
         ready = threading.Barrier(args.subscribers + 1)
         refreshers = [DisplayRefresh(url, args.display_delay, rec) if args.displays_poll else None
                       for _ in range(args.subscribers)]
-        subs = [threading.Thread(target=subscriber, args=(url, i, ready, rec, refreshers[i], tokens["hall"]),
+        subs = [threading.Thread(target=subscriber, args=(url, i, ready, rec, refreshers[i], tokens["hall"],
+                                                          args.display_form == "changes"),
                                  daemon=True)
                 for i in range(args.subscribers)]
         for t in subs:
@@ -558,8 +566,9 @@ def main(argv: list[str] | None = None, extra: Callable[[str, dict[str, str]], E
     by_displays = rec.sent.get("display_services", 0)
     per_call = (lambda n: n / calls) if calls else (lambda n: float("nan"))
     with_queue, display_events = rec.display_events[1], rec.display_events[0]
-    print(f"display events (ticket.*, counter.changed) per subscriber: {display_events}, with a queue summary "
-          f"{with_queue}; displays {'poll' if args.displays_poll else 'do not poll'} GET /services")
+    print(f"display events (ticket.*, counter.changed) per subscriber: {display_events}, with what moved in "
+          f"the summaries ({args.display_form} form) {with_queue}; displays "
+          f"{'re-read GET /services after the others' if args.displays_poll else 'never re-read GET /services'}")
     print(f"requests per call: {calls} calls made; displays {by_displays} requests = {per_call(by_displays):.2f} per "
           f"call; all hub requests {requests_all} = {per_call(requests_all):.2f} per call (SSE streams not counted; "
           + ", ".join(f"{k} {n}" for k, n in sorted(rec.sent.items())) + ")")

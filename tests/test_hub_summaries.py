@@ -8,6 +8,7 @@ import http.client
 import json
 from urllib.parse import urlparse
 
+from navbat.counter_display.viewmodel import WallModel
 from navbat.server.floor.events import KEEP_QUEUE_CHANGES, Event, EventBus
 from navbat.server.floor.summaries import Facts, changes, summarise
 
@@ -178,6 +179,12 @@ def test_a_display_that_keeps_the_summaries_is_sent_only_what_moved(live_hub, ac
     events = [m for m in messages if m["_sse_id"] is not None and m["type"] != "ticket.promised"]  # slips' ranges
     assert [e["type"] for e in events] == ["ticket.issued"] * 3 + ["ticket.called", "ticket.done", "counter.changed"]
     assert all("queue" not in m for m in messages) and all("changes" in e for e in events)
+    # a slip's range moves no summary and says so: before, it came bare, as an event replayed from the
+    # log does, and every wall re-read GET /services after each ticket issued
+    promised = [m for m in messages if m["type"] == "ticket.promised"]
+    assert len(promised) == 3 and all(m["changes"] == {} for m in promised)
+    wall = WallModel(lang="en")
+    assert not any(wall.handle(m).refresh for m in messages if m["_sse_id"] is not None)
     second = events[1]["changes"]  # a second PR1 ticket: PR1's count and its unit's, not every field
     assert second["services"]["PR1"]["waiting"] == 2 and second["units"]["premium"]["waiting"] == 2
     assert set(second["services"]) == {"PR1"} and "name" not in second["units"]["premium"]

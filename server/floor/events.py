@@ -124,7 +124,8 @@ class EventBus:
         with self._cond:
             for ev in events:
                 self._seq += 1
-                moved = self._changes(self._kept, ev.queue) if self._changes and ev.queue is not None else None
+                # what moved in the summaries; an event without them keeps its own word ({}: nothing moved)
+                moved = self._changes(self._kept, ev.queue) if self._changes and ev.queue is not None else ev.changes
                 self._recent.append(replace(ev, changes=moved, seq=self._seq))
                 self.last_id = max(self.last_id, ev.id)
             self._chunks = {}

@@ -17,7 +17,7 @@ import secrets
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sqlite_utils
@@ -111,11 +111,13 @@ class Floor:
 
     def _with_queue(self, events: list[Event]) -> list[Event]:
         """Each ticket and counter event with the summaries of the sub-services it touched: the
-        waiting counts as just committed, the estimates of the latest replay. Derived after the
-        commit, so a fault here can cost a display one re-read, never a ticket."""
+        waiting counts as just committed, the estimates of the latest replay; one that touches none
+        (ticket.promised: a slip's range) says that nothing moved (`changes` {}), or every display
+        would re-read GET /services after it, as after an event replayed from the log. Derived after
+        the commit, so a fault here can cost a display one re-read, never a ticket."""
         touched = summaries.touched(self.branch, events)
         if not touched:
-            return events
+            return [replace(ev, changes={}) for ev in events]
         try:
             return self._summarised(events)
         except Exception:  # noqa: BLE001 - the events are committed; they leave without summaries
@@ -129,7 +131,7 @@ class Floor:
         for ev in events:
             codes = summaries.touched(self.branch, [ev])
             out.append(Event(ev.id, ev.type, ev.at, ev.data, summaries.summarise(self.branch, facts, codes))
-                       if codes else ev)
+                       if codes else replace(ev, changes={}))
         return out
 
     def _expire_old_days(self, tx: Write) -> str:
