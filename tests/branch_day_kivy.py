@@ -70,6 +70,11 @@ def _run(app: Any, folder: Path, name: str, command: dict[str, Any]) -> None:
     def finish(error: str | None) -> None:
         log["error"] = error
         log.pop("touch", None)
+        if error is not None:  # what the kiosk held when the visit failed (a one-off in CI left no trace)
+            try:
+                log["kiosk"] = _kiosk_state(app)
+            except Exception:  # noqa: BLE001 - a fault here must not lose the answer
+                log["kiosk"] = traceback.format_exc()
         _state["busy"] = False
         _answer(folder, name, log)
 
@@ -84,6 +89,19 @@ def _run(app: Any, folder: Path, name: str, command: dict[str, Any]) -> None:
         script = visit(app, command["checkin"], None, None, log)
     _state["busy"] = True
     drive(script, finish, timeout=command.get("timeout", 60))
+
+
+def _kiosk_state(app: Any) -> dict[str, Any]:
+    """The kiosk's view-model and window at a failed visit: its screen, whether it was busy, its load
+    problem and each unit's summary (plain fields), for the test's failure message."""
+    from kivy.base import EventLoop
+
+    vm = getattr(app, "vm", None)
+    state: dict[str, Any] = {"window": list(EventLoop.window.size) if EventLoop.window else None}
+    if vm is not None:
+        state.update(screen=vm.screen, busy=vm.busy, load_problem=repr(vm.load_problem),
+                     units=[{k: v for k, v in u.items() if not isinstance(v, (list, dict))} for u in vm.units])
+    return state
 
 
 def _poll(folder: Path) -> None:

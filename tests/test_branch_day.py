@@ -175,6 +175,8 @@ class Kiosk:
         done, command = sent
         wait_until(done.exists, timeout, f"{self.folder.name}: {command}")
         answer = json.loads(done.read_text())
+        if answer.get("error") is not None:  # whole, with the kiosk's state: the assertion's message is cut short
+            print(f"{self.folder.name}: {command} failed:", json.dumps(answer, ensure_ascii=False, indent=1))
         assert answer.get("error") is None, (command, answer)
         return answer
 
