@@ -134,6 +134,22 @@ def visit(app: Any, unit: str, service: str, priority: str | None, log: dict[str
         check.__doc__ = f"the {name} screen"
         return check
 
+    def tap_until(name: str, target: Callable[[], Any], every_s: float = 2.0) -> Callable[[], bool]:
+        """Taps target() until the `name` screen shows, again every `every_s` while the screen it is
+        on stays: a tile the kiosk's refresh made anew between finding and tapping (not laid out yet)
+        takes no touch, and a visitor would tap again."""
+        here, arrived, last = sm.current, seen(name), [-every_s]
+
+        def check() -> bool:
+            if sm.current == here and time.monotonic() - last[0] >= every_s:
+                widget = target()
+                if widget is not None:
+                    tap(widget)
+                    last[0] = time.monotonic()
+            return arrived()
+        check.__doc__ = f"the {name} screen"
+        return check
+
     def home_ready() -> bool:
         """the home screen's unit tiles"""
         return find(sm.get_screen("home"), "UnitTile", code=unit) is not None
@@ -142,11 +158,9 @@ def visit(app: Any, unit: str, service: str, priority: str | None, log: dict[str
     yield seen("home")
     log["screens"].append(sm.current)
     yield read_aloud(sm.get_screen("home"))
-    yield find(sm.get_screen("home"), "UnitTile", code=unit)
-    yield seen("unit")
+    yield tap_until("unit", lambda: find(sm.get_screen("home"), "UnitTile", code=unit))
     log["screens"].append(sm.current)
-    yield find(sm.get_screen("unit"), "ServiceTile", code=service)
-    yield seen("service")
+    yield tap_until("service", lambda: find(sm.get_screen("unit"), "ServiceTile", code=service))
     log["screens"].append(sm.current)
     screen = sm.get_screen("service")
     if priority:
