@@ -136,14 +136,19 @@ def visit(app: Any, unit: str, service: str, priority: str | None, log: dict[str
 
     def tap_until(name: str, target: Callable[[], Any], every_s: float = 2.0) -> Callable[[], bool]:
         """Taps target() until the `name` screen shows, again every `every_s` while the screen it is
-        on stays: a tile the kiosk's refresh made anew between finding and tapping (not laid out yet)
-        takes no touch, and a visitor would tap again."""
-        here, arrived, last = sm.current, seen(name), [-every_s]
+        on stays (as a visitor would), and only once the tile stands where it stood a frame before: a
+        tile the kiosk's refresh has just made anew is not laid out yet (Kivy's 100x100 at 0,0), and a
+        touch at its centre lands on whatever is there (the language button, in the corner)."""
+        here, arrived, last, rect = sm.current, seen(name), [-every_s], [None]
 
         def check() -> bool:
             if sm.current == here and time.monotonic() - last[0] >= every_s:
                 widget = target()
-                if widget is not None:
+                now = (tuple(widget.to_window(*widget.pos)), tuple(widget.size)) if widget is not None else None
+                fresh = widget is not None and tuple(widget.pos) == (0, 0) and tuple(widget.size) == (100, 100)
+                settled = now is not None and now == rect[0] and not fresh
+                rect[0] = now
+                if settled:
                     tap(widget)
                     last[0] = time.monotonic()
             return arrived()
