@@ -138,7 +138,7 @@ def visit(app: Any, unit: str, service: str, priority: str | None, log: dict[str
         """Taps target() until the `name` screen shows, again every `every_s` while the screen it is
         on stays (as a visitor would), and only once the tile stands where it stood a frame before: a
         tile the kiosk's refresh has just made anew is not laid out yet (Kivy's 100x100 at 0,0), and a
-        touch at its centre lands on whatever is there (the language button, in the corner)."""
+        touch at its centre lands on whatever is in that corner (perhaps the language button)."""
         here, arrived, last, rect = sm.current, seen(name), [-every_s], [None]
 
         def check() -> bool:
