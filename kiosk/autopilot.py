@@ -139,18 +139,18 @@ def visit(app: Any, unit: str, service: str, priority: str | None, log: dict[str
         on stays (as a visitor would), and only once the tile stands where it stood a frame before: a
         tile the kiosk's refresh has just made anew is not laid out yet (Kivy's 100x100 at 0,0), and a
         touch at its centre lands on whatever is in that corner (perhaps the language button)."""
-        here, arrived, last, rect = sm.current, seen(name), [-every_s], [None]
+        here, arrived, last_tap, last_spot = sm.current, seen(name), [-every_s], [None]
 
         def check() -> bool:
-            if sm.current == here and time.monotonic() - last[0] >= every_s:
+            if sm.current == here and time.monotonic() - last_tap[0] >= every_s:
                 widget = target()
-                now = (tuple(widget.to_window(*widget.pos)), tuple(widget.size)) if widget is not None else None
+                spot = (tuple(widget.to_window(*widget.pos)), tuple(widget.size)) if widget is not None else None
                 fresh = widget is not None and tuple(widget.pos) == (0, 0) and tuple(widget.size) == (100, 100)
-                settled = now is not None and now == rect[0] and not fresh
-                rect[0] = now
+                settled = spot is not None and spot == last_spot[0] and not fresh
+                last_spot[0] = spot
                 if settled:
                     tap(widget)
-                    last[0] = time.monotonic()
+                    last_tap[0] = time.monotonic()
             return arrived()
         check.__doc__ = f"the {name} screen"
         return check
